@@ -1,0 +1,45 @@
+#pragma once
+// Command-line options, declared once per verb with their help and default; parsing refuses unknown,
+// repeated and missing options with a message that names them.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace marionette::cli {
+
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Option {
+    std::string name;          // "--out"
+    std::string valueName;     // "FILE"; empty for a flag without value
+    std::string help;
+    std::string defaultValue;  // shown in help; empty when none
+    bool required = false;
+};
+
+class Arguments {
+public:
+    Arguments(std::string verb, std::vector<Option> options);
+
+    void parse(const std::vector<std::string>& args);
+
+    bool has(const std::string& name) const;  // given on the command line (or a flag set)
+    std::string value(const std::string& name) const;  // given value, else the default, else UsageError
+    int intValue(const std::string& name) const;
+    // "256x176" -> {256, 176} (height x width, the order of model.md)
+    std::pair<int, int> sizeValue(const std::string& name) const;
+
+    std::string help() const;
+
+private:
+    const Option& spec(const std::string& name) const;
+
+    std::string m_verb;
+    std::vector<Option> m_options;
+    std::vector<std::pair<std::string, std::string>> m_given;
+};
+
+}  // namespace marionette::cli

@@ -1,0 +1,60 @@
+#include "cli/command.h"
+
+#include "cli/arguments.h"
+#include "marionette/util/error.h"
+#include "marionette/util/log.h"
+
+#include <ostream>
+
+namespace marionette::cli {
+
+#ifdef MARIONETTE_WITH_IMAGE
+std::unique_ptr<Command> makeRenderCommand();
+#endif
+
+std::vector<std::unique_ptr<Command>> allCommands() {
+    std::vector<std::unique_ptr<Command>> commands;
+#ifdef MARIONETTE_WITH_IMAGE
+    commands.push_back(makeRenderCommand());
+#endif
+    return commands;
+}
+
+namespace {
+
+void printUsage(std::ostream& out, const std::vector<std::unique_ptr<Command>>& commands) {
+    out << "usage: marionette-cli <verb> [options]    (marionette-cli <verb> --help for its options)\n\nverbs:\n";
+    for (const auto& c : commands) out << "  " << c->name() << std::string(12 - std::min<std::size_t>(11, c->name().size()), ' ') << c->summary() << '\n';
+    out << "\nexit codes: 0 success, 1 the job failed, 2 usage error\n";
+}
+
+}  // namespace
+
+int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    const auto commands = allCommands();
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        printUsage(args.empty() ? err : out, commands);
+        return args.empty() ? kExitUsage : kExitOk;
+    }
+    for (const auto& command : commands) {
+        if (command->name() != args[0]) continue;
+        const std::vector<std::string> rest(args.begin() + 1, args.end());
+        try {
+            return command->execute(rest, out, err);
+        } catch (const UsageError& e) {
+            err << "marionette-cli " << args[0] << ": " << e.what() << "\n(see marionette-cli " << args[0] << " --help)\n";
+            return kExitUsage;
+        } catch (const Error& e) {
+            err << "marionette-cli " << args[0] << ": error: " << e.what() << '\n';
+            return kExitFailure;
+        } catch (const std::exception& e) {
+            err << "marionette-cli " << args[0] << ": unexpected error: " << e.what() << '\n';
+            return kExitFailure;
+        }
+    }
+    err << "marionette-cli: unknown verb \"" << args[0] << "\"\n";
+    printUsage(err, commands);
+    return kExitUsage;
+}
+
+}  // namespace marionette::cli

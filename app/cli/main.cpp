@@ -1,0 +1,7 @@
+#include "cli/command.h"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    return marionette::cli::runCli(std::vector<std::string>(argv + 1, argv + argc), std::cout, std::cerr);
+}

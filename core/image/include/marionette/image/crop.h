@@ -1,0 +1,39 @@
+#pragma once
+// The network sees a canvas of fixed size (256 x 176 for bodies). The person is cut out of the photo with a
+// box of the canvas's aspect ratio, synthesised, and pasted back with a feathered edge.
+#include "marionette/pose/pose.h"
+#include "marionette/util/geometry.h"
+
+#include <opencv2/core.hpp>
+
+#include <optional>
+
+namespace marionette::image {
+
+// Margin around the joints on every side, as a fraction of the person's larger extent (covers the top of
+// the head above the eyes and the feet below the ankles).
+constexpr double kPersonCropPadding = 0.2;
+// Margin around 68 face landmarks, as a fraction of their box's larger side (forehead and hair).
+constexpr double kFaceCropPadding = 0.45;
+
+// A box around the present joints with the canvas's aspect ratio, in whole pixels. With a photo size the
+// box is shifted into the photo along each axis where it fits; along an axis where it does not (a wide
+// pose in a landscape photo), it stays centred on the person and reaches past the photo's edges, so that
+// no limb is cut off: cropToCanvas fills the outside by repeating the border pixels. Without a photo size
+// the box is centred on the person. Throws marionette::Error when fewer than two joints are present.
+Box personCropBox(const pose::Pose& pose, std::optional<ImageSize> photo, ImageSize canvas,
+                  double padding = kPersonCropPadding);
+
+// The same for any box of interest (a face).
+Box aspectCropBox(const Box& interest, std::optional<ImageSize> photo, ImageSize canvas, double padding);
+
+// Cuts `box` out of `photo` (repeating border pixels where it reaches outside) and resizes it to the
+// canvas, averaging areas when shrinking. Points map with BoxToCanvas{box, canvas.width, canvas.height}.
+cv::Mat cropToCanvas(const cv::Mat& photo, const Box& box, ImageSize canvas);
+
+// Resizes `canvasImage` back to `box` and blends the part that lies inside `photo` into it, in place.
+// The blend weight is 1 inside, falling to 0 over `featherPixels` towards each box edge that lies inside
+// the photo (an edge on or beyond the photo's border needs no seam).
+void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int featherPixels);
+
+}  // namespace marionette::image

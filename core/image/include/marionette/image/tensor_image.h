@@ -1,0 +1,14 @@
+#pragma once
+// The boundary between photos (8-bit BGR cv::Mat) and the network's images (float RGB in [-1, 1], CHW;
+// model.md "Tensors and conventions").
+#include <opencv2/core.hpp>
+#include <torch/types.h>
+
+namespace marionette::image {
+
+// [3, H, W] float32 RGB in [-1, 1] on the CPU.
+torch::Tensor imageToTensor(const cv::Mat& bgr);
+// From [3, H, W] or [1, 3, H, W] in [-1, 1] (any device, any float type) to 8-bit BGR; values are clamped.
+cv::Mat tensorToImage(const torch::Tensor& rgb);
+
+}  // namespace marionette::image

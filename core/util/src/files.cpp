@@ -1,0 +1,84 @@
+#include "marionette/util/files.h"
+
+#include "marionette/util/error.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace marionette::files {
+
+std::string readAll(const std::string& path, std::size_t maxBytes) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status)) throwFileError(path, "no such file");
+    if (std::filesystem::is_directory(status)) throwFileError(path, "is a folder, not a file");
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) throwFileError(path, "cannot read its size: " + ec.message());
+    if (size == 0) throwFileError(path, "the file is empty (0 bytes)");
+    if (size > maxBytes) {
+        throwFileError(path, "the file is " + std::to_string(size) + " bytes, more than the limit of " +
+                                 std::to_string(maxBytes) + " bytes for this kind of file");
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throwFileError(path, std::string("cannot open: ") + std::strerror(errno));
+    std::string bytes(static_cast<std::size_t>(size), '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(size));
+    if (static_cast<std::uintmax_t>(in.gcount()) != size) throwFileError(path, "could not read the whole file");
+    return bytes;
+}
+
+void writeAtomically(const std::string& path, const std::string& bytes) {
+    const std::filesystem::path target(path);
+    const auto folder = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+    std::error_code ec;
+    if (!std::filesystem::is_directory(folder, ec)) throwFileError(path, "the folder does not exist");
+
+    std::random_device rd;
+    const std::string temporary =
+        (folder / ("." + target.filename().string() + ".tmp" + std::to_string(rd()))).string();
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) throwFileError(path, std::string("cannot write: ") + std::strerror(errno));
+
+    const char* data = bytes.data();
+    std::size_t left = bytes.size();
+    while (left > 0) {
+        const ssize_t n = ::write(fd, data, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const std::string reason = std::strerror(errno);
+            ::close(fd);
+            std::remove(temporary.c_str());
+            throwFileError(path, "write failed: " + reason);
+        }
+        data += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        const std::string reason = std::strerror(errno);
+        std::remove(temporary.c_str());
+        throwFileError(path, "write failed: " + reason);
+    }
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+        const std::string reason = std::strerror(errno);
+        std::remove(temporary.c_str());
+        throwFileError(path, "cannot replace the file: " + reason);
+    }
+}
+
+std::string lowerExtension(const std::string& path) {
+    std::string ext = std::filesystem::path(path).extension().string();
+    if (!ext.empty() && ext[0] == '.') ext.erase(0, 1);
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    return ext;
+}
+
+}  // namespace marionette::files

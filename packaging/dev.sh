@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The project's two entry points (see README):
+#   packaging/dev.sh run    install what is missing, build, and run the main job on the bundled sample
+#   packaging/dev.sh test   install what is missing, build, and run the whole test suite
+# Environment: BUILD_DIR (default build), BUILD_TYPE (default Release), JOBS (default: all cores).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${BUILD_DIR:-$root/build}
+build_type=${BUILD_TYPE:-Release}
+jobs=${JOBS:-$(nproc)}
+
+install_and_build() {
+    if [ "$(id -u)" -eq 0 ]; then
+        bash "$root/packaging/install-deps.sh"
+    else
+        bash "$root/packaging/install-deps.sh" || { echo "run as root once to install the packages" >&2; exit 1; }
+    fi
+    cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
+    cmake --build "$build_dir" --parallel "$jobs"
+}
+
+run_main_job() {
+    local out="$root/out"
+    mkdir -p "$out"
+    local sample="$root/resources/samples/messi5.jpg"
+    "$build_dir/app/marionette-cli" render --image "$sample" --pose "$sample.pose.json" --out "$out/messi5-semantics.png"
+    echo "The network's view of the sample photo is in $out/messi5-semantics.png"
+}
+
+case "${1:-}" in
+run)
+    install_and_build
+    run_main_job
+    ;;
+test)
+    install_and_build
+    cd "$build_dir"
+    QT_QPA_PLATFORM=offscreen ctest --output-on-failure --parallel "$jobs"
+    ;;
+*)
+    echo "usage: packaging/dev.sh run|test" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,84 @@
+#include "check.h"
+
+#include "cli/command.h"
+#include "marionette/image/image_io.h"
+#include "marionette/pose/openpose_json.h"
+#include "marionette/util/files.h"
+
+#include <filesystem>
+#include <sstream>
+
+using namespace marionette;
+
+namespace {
+
+struct CliRun {
+    int code;
+    std::string out, err;
+};
+
+CliRun runCli(const std::vector<std::string>& args) {
+    std::ostringstream out, err;
+    const int code = cli::runCli(args, out, err);
+    return {code, out.str(), err.str()};
+}
+
+std::string sample(const std::string& name) { return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name; }
+
+}  // namespace
+
+TEST_CASE(cli_render_draws_the_sample_skeleton_over_its_crop) {
+    const std::string out = test::tempPath("semantics.png");
+    const auto run = runCli({"render", "--pose", sample("messi5.jpg.pose.json"), "--image", sample("messi5.jpg"), "--out", out});
+    EXPECT_EQ(run.code, 0);
+    EXPECT(run.out.find("17 of 18 joints") != std::string::npos);
+    const cv::Mat img = image::loadImage(out);
+    EXPECT_EQ(img.rows, 256);
+    EXPECT_EQ(img.cols, 176);
+}
+
+TEST_CASE(cli_render_without_photo_and_for_face_landmarks) {
+    const std::string out = test::tempPath("pose-only.png");
+    EXPECT_EQ(runCli({"render", "--pose", sample("messi5.jpg.pose.json"), "--size", "128x96", "--out", out}).code, 0);
+    const cv::Mat img = image::loadImage(out);
+    EXPECT_EQ(img.rows, 128);
+    EXPECT_EQ(img.cols, 96);
+    EXPECT(cv::norm(img) > 0.0);  // something was drawn on the black canvas
+
+    std::string pts = "version: 1\nn_points: 68\n{\n";
+    for (int i = 0; i < 68; ++i) pts += std::to_string(100 + (i % 17) * 4) + " " + std::to_string(100 + i) + "\n";
+    const std::string ptsPath = test::tempPath("face.pts");
+    files::writeAtomically(ptsPath, pts + "}\n");
+    const std::string faceOut = test::tempPath("face.png");
+    const auto run = runCli({"render", "--landmarks", ptsPath, "--out", faceOut});
+    EXPECT_EQ(run.code, 0);
+    EXPECT_EQ(image::loadImage(faceOut).cols, 256);
+}
+
+TEST_CASE(cli_usage_errors_and_bad_inputs) {
+    EXPECT_EQ(runCli({}).code, cli::kExitUsage);
+    EXPECT_EQ(runCli({"frobnicate"}).code, cli::kExitUsage);
+    auto run = runCli({"render", "--pose", "a.json"});
+    EXPECT_EQ(run.code, cli::kExitUsage);
+    EXPECT(run.err.find("--out") != std::string::npos);
+    run = runCli({"render", "--out", "x.png", "--out", "y.png", "--pose", "a.json"});
+    EXPECT(run.err.find("given twice") != std::string::npos);
+    run = runCli({"render", "--pose", "a.json", "--size", "255x176", "--out", "x.png"});
+    EXPECT_EQ(run.code, cli::kExitUsage);
+    EXPECT(run.err.find("multiples of 16") != std::string::npos);
+
+    const std::string broken = test::tempPath("broken.json");
+    files::writeAtomically(broken, "{\"people\": [{\"pose_keypoints_2d\": [1, 2");
+    const std::string out = test::tempPath("never.png");
+    run = runCli({"render", "--pose", broken, "--out", out});
+    EXPECT_EQ(run.code, cli::kExitFailure);
+    EXPECT(run.err.find("broken.json") != std::string::npos);
+    EXPECT(!std::filesystem::exists(out));
+
+    run = runCli({"render", "--pose", sample("messi5.jpg.pose.json"), "--person", "3", "--out", out});
+    EXPECT_EQ(run.code, cli::kExitFailure);
+    EXPECT(run.err.find("no person 3") != std::string::npos);
+
+    EXPECT_EQ(runCli({"render", "--help"}).code, 0);
+    EXPECT(runCli({"render", "--help"}).out.find("--landmarks") != std::string::npos);
+}
