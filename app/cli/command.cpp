@@ -4,19 +4,26 @@
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
 
+#include <algorithm>
 #include <ostream>
 
 namespace marionette::cli {
 
-#ifdef MARIONETTE_WITH_IMAGE
-std::unique_ptr<Command> makeRenderCommand();
-#endif
+namespace {
+
+std::vector<std::unique_ptr<Command> (*)()>& factories() {
+    static std::vector<std::unique_ptr<Command> (*)()> list;
+    return list;
+}
+
+}  // namespace
+
+CommandRegistration::CommandRegistration(std::unique_ptr<Command> (*make)()) { factories().push_back(make); }
 
 std::vector<std::unique_ptr<Command>> allCommands() {
     std::vector<std::unique_ptr<Command>> commands;
-#ifdef MARIONETTE_WITH_IMAGE
-    commands.push_back(makeRenderCommand());
-#endif
+    for (auto make : factories()) commands.push_back(make());
+    std::sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) { return a->name() < b->name(); });
     return commands;
 }
 

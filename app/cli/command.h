@@ -20,10 +20,20 @@ public:
     virtual int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) = 0;
 };
 
+// Every verb registers itself from its own source file (MARIONETTE_CLI_COMMAND), so adding a verb touches
+// no shared list. Verbs are listed in name order.
 std::vector<std::unique_ptr<Command>> allCommands();
+
+struct CommandRegistration {
+    explicit CommandRegistration(std::unique_ptr<Command> (*make)());
+};
 
 // Dispatches `args` (without the program name) to a verb; catches every error and turns it into a
 // message on `err` and an exit code.
 int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace marionette::cli
+
+#define MARIONETTE_CLI_COMMAND(Class)                                                                   \
+    static const ::marionette::cli::CommandRegistration registration_##Class(                           \
+        []() -> std::unique_ptr<::marionette::cli::Command> { return std::make_unique<Class>(); })

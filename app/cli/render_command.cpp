@@ -89,8 +89,8 @@ public:
     }
 };
 
-}  // namespace
+MARIONETTE_CLI_COMMAND(RenderCommand);
 
-std::unique_ptr<Command> makeRenderCommand() { return std::make_unique<RenderCommand>(); }
+}  // namespace
 
 }  // namespace marionette::cli
