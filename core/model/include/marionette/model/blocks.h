@@ -1,0 +1,69 @@
+#pragma once
+// Building blocks of model.md ("Building blocks"). Registration names are the safetensors keys.
+#include <torch/nn/module.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/normalization.h>
+#include <torch/nn/modules/instancenorm.h>
+#include <torch/nn/pimpl.h>
+
+namespace marionette::model {
+
+// conv 3x3 -> InstanceNorm (affine) -> LeakyReLU(0.1); stride 2 makes it the "Down" block.
+class ConvBlockImpl : public torch::nn::Module {
+public:
+    ConvBlockImpl(int64_t in, int64_t out, int64_t stride = 1, bool activation = true);
+    torch::Tensor forward(const torch::Tensor& x);
+    // Normalisation and activation of a convolution result computed elsewhere (the engine splits the
+    // flow estimator's first convolution into a cached reference part and a per-edit target part).
+    torch::Tensor normalizeAndActivate(const torch::Tensor& convolved);
+
+    torch::nn::Conv2d conv{nullptr};
+    torch::nn::InstanceNorm2d norm{nullptr};
+
+private:
+    bool m_activation;
+};
+TORCH_MODULE(ConvBlock);
+
+// nearest-neighbour x2 -> ConvBlock.
+class UpBlockImpl : public torch::nn::Module {
+public:
+    UpBlockImpl(int64_t in, int64_t out);
+    torch::Tensor forward(const torch::Tensor& x);
+
+    ConvBlock block{nullptr};
+};
+TORCH_MODULE(UpBlock);
+
+// x + ConvBlock(ConvBlock(x)), the second without activation.
+class ResBlockImpl : public torch::nn::Module {
+public:
+    explicit ResBlockImpl(int64_t channels);
+    torch::Tensor forward(const torch::Tensor& x);
+
+    ConvBlock first{nullptr};
+    ConvBlock second{nullptr};
+};
+TORCH_MODULE(ResBlock);
+
+// ConvBlock c, Down 2c, Down 4c (s4), Down 8c (s8): the shape shared by E_x, E_s, E_r and E_t.
+struct EncoderFeatures {
+    torch::Tensor s4;  // [N, 4c, H/4, W/4]
+    torch::Tensor s8;  // [N, 8c, H/8, W/8]
+};
+
+class FeatureEncoderImpl : public torch::nn::Module {
+public:
+    FeatureEncoderImpl(int64_t in, int64_t width);
+    EncoderFeatures forward(const torch::Tensor& x);
+
+    ConvBlock stem{nullptr}, down1{nullptr}, down2{nullptr}, down3{nullptr};
+};
+TORCH_MODULE(FeatureEncoder);
+
+// 3x3 convolution, padding 1, with bias.
+torch::nn::Conv2d conv3x3(int64_t in, int64_t out, int64_t stride = 1);
+// 1x1 convolution with bias.
+torch::nn::Conv2d conv1x1(int64_t in, int64_t out);
+
+}  // namespace marionette::model

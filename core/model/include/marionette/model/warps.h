@@ -1,0 +1,33 @@
+#pragma once
+// The two ways of moving reference content to target positions (paper section 3.1; model.md), used by the
+// network and by the losses alike.
+#include <ATen/ATen.h>
+
+namespace marionette::model {
+
+// The paper's temperature alpha in C = softmax(alpha * beta) (eq. 2).
+constexpr double kAttentionAlpha = 100.0;
+
+// Pixel offsets [N, 2, h, w] (dx, dy in pixels of that grid; target p samples the reference at p + w(p))
+// to grid_sample's normalised grid [N, h, w, 2] for align_corners = false. Computed in fp32 whatever the
+// input type: bf16 coordinates are only 0.25-0.5 px precise at 64 px.
+at::Tensor flowToGrid(const at::Tensor& flow);
+
+// W_f(x, w): bilinear sampling of x [N, C, h, w] at p + w(p), border padding (eq. 5-6).
+at::Tensor warpFlow(const at::Tensor& x, const at::Tensor& flow);
+
+// Keys and queries normalised to unit length along channels, so that beta = k . q is a cosine.
+at::Tensor l2NormalizeChannels(const at::Tensor& x);
+
+// C [N, HW_ref, HW_tgt] = softmax over reference positions of alpha * (k . q) (eq. 1-2), from normalised
+// keys [N, K, h_r, w_r] and queries [N, K, h_t, w_t]. The logits are formed in fp32.
+at::Tensor attentionMatrix(const at::Tensor& normalizedKeys, const at::Tensor& normalizedQueries,
+                           double alpha = kAttentionAlpha);
+
+// W_a(x, C) = x C (eq. 3): x [N, ch, h_r, w_r] -> [N, ch, targetHeight, targetWidth].
+at::Tensor warpAttention(const at::Tensor& x, const at::Tensor& attention, int64_t targetHeight, int64_t targetWidth);
+
+// x resized to h x w by area averaging: the "x_r down" of model.md.
+at::Tensor downsampleArea(const at::Tensor& x, int64_t height, int64_t width);
+
+}  // namespace marionette::model

@@ -1,0 +1,38 @@
+#pragma once
+// Weights files (model.md, "Weights files"): safetensors whose tensor names mirror the module tree and
+// whose metadata holds marionette.format, marionette.config (JSON) and marionette.training (JSON).
+#include "marionette/model/generator.h"
+#include "marionette/model/safetensors.h"
+
+#include <string>
+
+namespace marionette::model {
+
+constexpr int kWeightsFormatVersion = 1;
+
+enum class StoredPrecision { Float32, Float16 };
+
+struct LoadedGenerator {
+    Generator generator{nullptr};
+    std::string trainingJson;  // marionette.training, "{}" when absent
+};
+
+// The module's parameters and buffers by their registered names, as a state to save.
+std::vector<NamedTensor> moduleState(torch::nn::Module& module, StoredPrecision precision, const std::string& prefix = "");
+
+// Copies tensors named `prefix + name` into the module's parameters and buffers (converted to their
+// dtype). Refuses, naming the first offending tensor, a missing tensor, a shape mismatch or a non-float
+// tensor; with `allowOthers` false, also a tensor in the file that the module does not have.
+void loadModuleState(torch::nn::Module& module, const SafetensorsContent& content, const std::string& source,
+                     const std::string& prefix = "", bool allowOthers = false);
+
+void saveGeneratorWeights(const std::string& path, GeneratorImpl& generator, const std::string& trainingJson,
+                          StoredPrecision precision);
+// Builds the generator that the file's own configuration describes and loads it (on the CPU, fp32).
+LoadedGenerator loadGeneratorWeights(const std::string& path);
+LoadedGenerator loadGeneratorWeights(const SafetensorsContent& content, const std::string& source);
+
+// Reads only the configuration from a weights file's metadata.
+ModelConfig configFromMetadata(const SafetensorsContent& content, const std::string& source);
+
+}  // namespace marionette::model

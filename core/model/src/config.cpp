@@ -1,0 +1,105 @@
+#include "marionette/model/config.h"
+
+#include "marionette/face/layout.h"
+#include "marionette/pose/skeleton.h"
+#include "marionette/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+namespace marionette::model {
+
+int ModelConfig::semanticChannels() const {
+    return semantics == SemanticsKind::Body ? pose::kJointCount : face::kPartCount;
+}
+
+void ModelConfig::validate() const {
+    auto require = [](bool ok, const std::string& what) {
+        if (!ok) throw Error("invalid model configuration: " + what);
+    };
+    require(width >= 4 && width <= 256, "width c must be between 4 and 256, got " + std::to_string(width));
+    require(keyChannels >= 4 && keyChannels <= 512, "K must be between 4 and 512, got " + std::to_string(keyChannels));
+    require(height >= 32 && height <= 2048 && height % 16 == 0,
+            "height must be a multiple of 16 between 32 and 2048, got " + std::to_string(height));
+    require(canvasWidth >= 32 && canvasWidth <= 2048 && canvasWidth % 16 == 0,
+            "width must be a multiple of 16 between 32 and 2048, got " + std::to_string(canvasWidth));
+}
+
+std::string ModelConfig::toJson() const {
+    nlohmann::json j{{"semantics", toString(semantics)},
+                     {"P", semanticChannels()},
+                     {"c", width},
+                     {"K", keyChannels},
+                     {"H", height},
+                     {"W", canvasWidth},
+                     {"deformation", toString(deformation)},
+                     {"backbone", backbone}};
+    return j.dump();
+}
+
+ModelConfig ModelConfig::fromJson(const std::string& text) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(std::string("the model configuration is not valid JSON: ") + e.what());
+    }
+    if (!j.is_object()) throw Error("the model configuration must be a JSON object");
+    ModelConfig c;
+    try {
+        c.semantics = semanticsFromString(j.at("semantics").get<std::string>());
+        c.width = j.at("c").get<int>();
+        c.keyChannels = j.at("K").get<int>();
+        c.height = j.at("H").get<int>();
+        c.canvasWidth = j.at("W").get<int>();
+        c.deformation = deformationFromString(j.at("deformation").get<std::string>());
+        if (j.contains("backbone")) c.backbone = j.at("backbone").get<std::string>();
+        if (j.contains("P") && j.at("P").get<int>() != c.semanticChannels())
+            throw Error("P is " + std::to_string(j.at("P").get<int>()) + " but " + toString(c.semantics) +
+                        " semantics have " + std::to_string(c.semanticChannels()) + " channels");
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(std::string("the model configuration is incomplete or mistyped: ") + e.what());
+    }
+    c.validate();
+    return c;
+}
+
+ModelConfig ModelConfig::body() { return {}; }
+
+ModelConfig ModelConfig::face() {
+    ModelConfig c;
+    c.semantics = SemanticsKind::Face;
+    c.canvasWidth = 256;
+    return c;
+}
+
+ModelConfig ModelConfig::small(ModelConfig base) {
+    base.width = 16;
+    return base;
+}
+
+const char* toString(SemanticsKind kind) { return kind == SemanticsKind::Body ? "body" : "face"; }
+
+const char* toString(Deformation d) {
+    switch (d) {
+    case Deformation::Full: return "full";
+    case Deformation::Attention: return "attention";
+    case Deformation::Flow: return "flow";
+    case Deformation::None: return "none";
+    }
+    return "?";
+}
+
+SemanticsKind semanticsFromString(const std::string& text) {
+    if (text == "body") return SemanticsKind::Body;
+    if (text == "face") return SemanticsKind::Face;
+    throw Error("unknown semantics \"" + text + "\" (expected body or face)");
+}
+
+Deformation deformationFromString(const std::string& text) {
+    for (auto d : {Deformation::Full, Deformation::Attention, Deformation::Flow, Deformation::None}) {
+        if (text == toString(d)) return d;
+    }
+    throw Error("unknown deformation \"" + text + "\" (expected full, attention, flow or none)");
+}
+
+}  // namespace marionette::model

@@ -1,0 +1,226 @@
+#include "marionette/model/generator.h"
+
+#include "marionette/model/warps.h"
+#include "marionette/util/error.h"
+
+#include <torch/nn/functional/conv.h>
+#include <torch/nn/init.h>
+
+namespace marionette::model {
+namespace F = torch::nn::functional;
+
+// ---- E_x / E_s ------------------------------------------------------------------------------------
+
+KeyEncoderImpl::KeyEncoderImpl(int64_t in, int64_t width, int64_t keyChannels)
+    : encoder(register_module("encoder", FeatureEncoder(in, width))),
+      head4(register_module("head4", conv1x1(4 * width, keyChannels))),
+      head8(register_module("head8", conv1x1(8 * width, keyChannels))) {}
+
+EncoderFeatures KeyEncoderImpl::forward(const torch::Tensor& x) {
+    const EncoderFeatures f = encoder(x);
+    return {l2NormalizeChannels(head4(f.s4)), l2NormalizeChannels(head8(f.s8))};
+}
+
+// ---- F ------------------------------------------------------------------------------------------------
+
+FlowEstimatorImpl::FlowEstimatorImpl(int64_t semanticChannels, int64_t width)
+    : stem(register_module("stem", ConvBlock(2 * semanticChannels + 3, width))),
+      down1(register_module("down1", ConvBlock(width, 2 * width, 2))),
+      down2(register_module("down2", ConvBlock(2 * width, 4 * width, 2))),
+      down3(register_module("down3", ConvBlock(4 * width, 8 * width, 2))),
+      down4(register_module("down4", ConvBlock(8 * width, 8 * width, 2))),
+      up8(register_module("up8", UpBlock(8 * width, 8 * width))),
+      up4(register_module("up4", UpBlock(8 * width, 4 * width))),
+      skip8(register_module("skip8", conv1x1(8 * width, 8 * width))),
+      skip4(register_module("skip4", conv1x1(4 * width, 4 * width))),
+      head8(register_module("head8", conv3x3(8 * width, 2))),
+      head4(register_module("head4", conv3x3(4 * width, 2))),
+      m_semanticChannels(semanticChannels) {
+    // Zero heads: training starts from the identity warp (model.md, "Flow head").
+    torch::NoGradGuard noGrad;
+    for (auto* head : {&head8, &head4}) {
+        (*head)->weight.zero_();
+        (*head)->bias.zero_();
+    }
+}
+
+torch::Tensor FlowEstimatorImpl::referenceTerm(const torch::Tensor& referenceSemantics, const torch::Tensor& referenceImage) {
+    // Input channel order of the stem: (s_t, s_r, x_r); the reference part is everything after s_t.
+    const auto weight = stem->conv->weight.narrow(1, m_semanticChannels, m_semanticChannels + 3);
+    return F::conv2d(torch::cat({referenceSemantics, referenceImage}, 1), weight,
+                     F::Conv2dFuncOptions().bias(stem->conv->bias).padding(1));
+}
+
+torch::Tensor FlowEstimatorImpl::targetTerm(const torch::Tensor& targetSemantics) {
+    const auto weight = stem->conv->weight.narrow(1, 0, m_semanticChannels);
+    return F::conv2d(targetSemantics, weight, F::Conv2dFuncOptions().padding(1));
+}
+
+std::pair<torch::Tensor, torch::Tensor> FlowEstimatorImpl::forward(const torch::Tensor& stemConvolved) {
+    const auto x1 = down1(stem->normalizeAndActivate(stemConvolved));  // 1/2
+    const auto x4 = down2(x1);                                         // s4
+    const auto x8 = down3(x4);                                         // s8
+    const auto x16 = down4(x8);                                        // 1/16
+    const auto u8 = up8(x16) + skip8(x8);
+    const auto u4 = up4(u8) + skip4(x4);
+    return {head8(u8), head4(u4)};
+}
+
+// ---- M ------------------------------------------------------------------------------------------------
+
+CombinationImpl::CombinationImpl(int64_t width)
+    : stem(register_module("stem", ConvBlock(6, width))),
+      res1(register_module("res1", ResBlock(width))),
+      res2(register_module("res2", ResBlock(width))),
+      out(register_module("out", conv3x3(width, 1))) {}
+
+torch::Tensor CombinationImpl::forward(const torch::Tensor& attentionWarped, const torch::Tensor& flowWarped) {
+    return torch::sigmoid(out(res2(res1(stem(torch::cat({attentionWarped, flowWarped}, 1))))));
+}
+
+CombinationPairImpl::CombinationPairImpl(int64_t width)
+    : s8(register_module("s8", Combination(width))), s4(register_module("s4", Combination(width))) {}
+
+// ---- decoder ----------------------------------------------------------------------------------------
+
+DecoderImpl::DecoderImpl(int64_t width)
+    : res8a(register_module("res8a", ResBlock(8 * width))),
+      res8b(register_module("res8b", ResBlock(8 * width))),
+      res4a(register_module("res4a", ResBlock(4 * width))),
+      res4b(register_module("res4b", ResBlock(4 * width))),
+      res2(register_module("res2", ResBlock(2 * width))),
+      up4(register_module("up4", UpBlock(8 * width, 4 * width))),
+      up2(register_module("up2", UpBlock(4 * width, 2 * width))),
+      up1(register_module("up1", UpBlock(2 * width, width))),
+      out(register_module("out", conv3x3(width, 3))) {}
+
+torch::Tensor DecoderImpl::upFromS8(const torch::Tensor& h8) { return up4(res8b(res8a(h8))); }
+
+torch::Tensor DecoderImpl::toImage(const torch::Tensor& h4) {
+    return torch::tanh(out(up1(res2(up2(res4b(res4a(h4)))))));
+}
+
+// ---- generator ------------------------------------------------------------------------------------------
+
+GeneratorImpl::GeneratorImpl(const ModelConfig& config) : m_config(config) {
+    m_config.validate();
+    const int64_t p = config.semanticChannels(), c = config.width, k = config.keyChannels;
+    if (config.usesAttention()) {
+        keyEncoder = register_module("key_enc", KeyEncoder(3, c, k));
+        queryEncoder = register_module("query_enc", KeyEncoder(p, c, k));
+    }
+    if (config.usesFlow()) flow = register_module("flow", FlowEstimator(p, c));
+    if (config.usesCombination()) combination = register_module("comb", CombinationPair(c));
+    if (config.deformation != Deformation::None) referenceEncoder = register_module("ref_enc", FeatureEncoder(3, c));
+    // The baseline encodes the reference together with the target skeleton (an auto-encoder, no warping).
+    targetEncoder = register_module("tgt_enc", FeatureEncoder(config.deformation == Deformation::None ? p + 3 : p, c));
+    decoder = register_module("dec", Decoder(c));
+}
+
+ReferenceEncoding GeneratorImpl::encodeReference(const torch::Tensor& referenceImage, const torch::Tensor& referenceSemantics) {
+    const int64_t h = m_config.height, w = m_config.canvasWidth;
+    if (referenceImage.dim() != 4 || referenceImage.size(1) != 3 || referenceImage.size(2) != h || referenceImage.size(3) != w)
+        throw Error("the reference image must be [N, 3, " + std::to_string(h) + ", " + std::to_string(w) + "]");
+    if (referenceSemantics.dim() != 4 || referenceSemantics.size(1) != m_config.semanticChannels() ||
+        referenceSemantics.size(2) != h || referenceSemantics.size(3) != w)
+        throw Error("the reference semantics must be [N, " + std::to_string(m_config.semanticChannels()) + ", " +
+                    std::to_string(h) + ", " + std::to_string(w) + "]");
+    ReferenceEncoding r;
+    r.image = referenceImage;
+    r.image8 = downsampleArea(referenceImage, h / 8, w / 8);
+    r.image4 = downsampleArea(referenceImage, h / 4, w / 4);
+    if (m_config.usesAttention()) {
+        const EncoderFeatures keys = keyEncoder(referenceImage);
+        r.keys4 = keys.s4;
+        r.keys8 = keys.s8;
+    }
+    if (!referenceEncoder.is_empty()) {
+        const EncoderFeatures f = referenceEncoder(referenceImage);
+        r.features4 = f.s4;
+        r.features8 = f.s8;
+    }
+    if (m_config.usesFlow()) r.flowReferenceTerm = flow->referenceTerm(referenceSemantics, referenceImage);
+    return r;
+}
+
+torch::Tensor GeneratorImpl::warpedFeatures(const torch::Tensor& features, const torch::Tensor& image,
+                                            const torch::Tensor& attention, const torch::Tensor& flowField,
+                                            Combination combine, int64_t h, int64_t w,
+                                            torch::Tensor& attentionWarpedImage, torch::Tensor& flowWarpedImage,
+                                            torch::Tensor& mask) {
+    const int64_t featureChannels = features.size(1);
+    // Features and the downsampled image travel together: one product / one sampling per branch.
+    const auto both = torch::cat({features, image}, 1);
+    torch::Tensor byAttention, byFlow;
+    if (attention.defined()) {
+        const auto warped = warpAttention(both, attention, h, w);  // W_a (eq. 3)
+        byAttention = warped.narrow(1, 0, featureChannels);
+        attentionWarpedImage = warped.narrow(1, featureChannels, 3);
+    }
+    if (flowField.defined()) {
+        const auto warped = warpFlow(both, flowField);  // W_f (eq. 6)
+        byFlow = warped.narrow(1, 0, featureChannels);
+        flowWarpedImage = warped.narrow(1, featureChannels, 3);
+    }
+    if (!byFlow.defined()) return byAttention;
+    if (!byAttention.defined()) return byFlow;
+    mask = combine->forward(attentionWarpedImage, flowWarpedImage);  // m (eq. 7)
+    return mask * byAttention + (1.0 - mask) * byFlow;      // f_a (eq. 8)
+}
+
+GeneratorOutput GeneratorImpl::synthesize(const ReferenceEncoding& reference, const torch::Tensor& targetSemantics) {
+    const int64_t h = m_config.height, w = m_config.canvasWidth;
+    if (targetSemantics.dim() != 4 || targetSemantics.size(1) != m_config.semanticChannels() ||
+        targetSemantics.size(2) != h || targetSemantics.size(3) != w)
+        throw Error("the target semantics must be [N, " + std::to_string(m_config.semanticChannels()) + ", " +
+                    std::to_string(h) + ", " + std::to_string(w) + "]");
+    GeneratorOutput out;
+    if (m_config.deformation == Deformation::None) {
+        const EncoderFeatures f = targetEncoder(torch::cat({reference.image, targetSemantics}, 1));
+        out.image = decoder->toImage(decoder->upFromS8(f.s8) + f.s4);
+        return out;
+    }
+    if (m_config.usesAttention()) {
+        const EncoderFeatures queries = queryEncoder(targetSemantics);
+        out.attention8 = attentionMatrix(reference.keys8, queries.s8);  // C (eq. 1-2)
+        out.attention4 = attentionMatrix(reference.keys4, queries.s4);
+    }
+    if (m_config.usesFlow()) {
+        std::tie(out.flow8, out.flow4) = flow(reference.flowReferenceTerm + flow->targetTerm(targetSemantics));
+    }
+    const EncoderFeatures target = targetEncoder(targetSemantics);
+    const Combination none{nullptr};  // variants without M
+    const auto warped8 = warpedFeatures(reference.features8, reference.image8, out.attention8, out.flow8,
+                                        !combination.is_empty() ? combination->s8 : none, h / 8, w / 8, out.attentionWarped8,
+                                        out.flowWarped8, out.mask8);
+    const auto h4 = decoder->upFromS8(target.s8 + warped8);
+    const auto warped4 = warpedFeatures(reference.features4, reference.image4, out.attention4, out.flow4,
+                                        !combination.is_empty() ? combination->s4 : none, h / 4, w / 4, out.attentionWarped4,
+                                        out.flowWarped4, out.mask4);
+    out.image = decoder->toImage(h4 + warped4);
+    return out;
+}
+
+GeneratorOutput GeneratorImpl::forward(const torch::Tensor& referenceImage, const torch::Tensor& referenceSemantics,
+                                       const torch::Tensor& targetSemantics) {
+    return synthesize(encodeReference(referenceImage, referenceSemantics), targetSemantics);
+}
+
+std::vector<torch::Tensor> GeneratorImpl::deformationParameters() {
+    std::vector<torch::Tensor> params;
+    auto add = [&](torch::nn::Module& m) {
+        for (const auto& p : m.parameters()) params.push_back(p);
+    };
+    if (!keyEncoder.is_empty()) add(*keyEncoder);
+    if (!queryEncoder.is_empty()) add(*queryEncoder);
+    if (!flow.is_empty()) add(*flow);
+    return params;
+}
+
+int64_t parameterCount(torch::nn::Module& module) {
+    int64_t n = 0;
+    for (const auto& p : module.parameters()) n += p.numel();
+    return n;
+}
+
+}  // namespace marionette::model

@@ -1,0 +1,59 @@
+#include "marionette/model/warps.h"
+
+#include "marionette/util/error.h"
+
+#include <torch/nn/functional/vision.h>
+#include <torch/nn/functional/pooling.h>
+
+namespace marionette::model {
+namespace F = torch::nn::functional;
+
+at::Tensor flowToGrid(const at::Tensor& flow) {
+    if (flow.dim() != 4 || flow.size(1) != 2) throw Error("a flow field must have shape [N, 2, h, w]");
+    const int64_t h = flow.size(2), w = flow.size(3);
+    const auto f32 = flow.options().dtype(at::kFloat);
+    const auto offsets = flow.to(at::kFloat);
+    // Pixel centre j has normalised coordinate (2j + 1) / size - 1 when align_corners = false.
+    const auto xs = at::arange(w, f32).view({1, 1, w});
+    const auto ys = at::arange(h, f32).view({1, h, 1});
+    const auto gx = (2.0 * (xs + offsets.select(1, 0)) + 1.0) / static_cast<double>(w) - 1.0;
+    const auto gy = (2.0 * (ys + offsets.select(1, 1)) + 1.0) / static_cast<double>(h) - 1.0;
+    return at::stack({gx, gy}, -1);
+}
+
+at::Tensor warpFlow(const at::Tensor& x, const at::Tensor& flow) {
+    if (x.dim() != 4 || x.size(2) != flow.size(2) || x.size(3) != flow.size(3))
+        throw Error("W_f: features and flow must share their spatial size");
+    const auto grid = flowToGrid(flow);
+    return F::grid_sample(x.to(at::kFloat), grid,
+                          F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false))
+        .to(x.scalar_type());
+}
+
+at::Tensor l2NormalizeChannels(const at::Tensor& x) {
+    return x / x.to(at::kFloat).norm(2, {1}, /*keepdim=*/true).clamp_min(1e-6).to(x.scalar_type());
+}
+
+at::Tensor attentionMatrix(const at::Tensor& keys, const at::Tensor& queries, double alpha) {
+    if (keys.dim() != 4 || queries.dim() != 4 || keys.size(1) != queries.size(1))
+        throw Error("attention: keys and queries must be [N, K, h, w] with the same K");
+    const auto k = keys.flatten(2).to(at::kFloat);     // [N, K, HWr]
+    const auto q = queries.flatten(2).to(at::kFloat);  // [N, K, HWt]
+    const auto logits = at::bmm(k.transpose(1, 2), q).mul_(alpha);  // [N, HWr, HWt]
+    return at::softmax(logits, /*dim=*/1);
+}
+
+at::Tensor warpAttention(const at::Tensor& x, const at::Tensor& attention, int64_t targetHeight, int64_t targetWidth) {
+    const int64_t n = x.size(0), channels = x.size(1);
+    if (attention.size(1) != x.size(2) * x.size(3) || attention.size(2) != targetHeight * targetWidth)
+        throw Error("W_a: the attention matrix does not match the feature and target sizes");
+    return at::bmm(x.flatten(2).to(attention.scalar_type()), attention)
+        .view({n, channels, targetHeight, targetWidth})
+        .to(x.scalar_type());
+}
+
+at::Tensor downsampleArea(const at::Tensor& x, int64_t height, int64_t width) {
+    return F::adaptive_avg_pool2d(x, F::AdaptiveAvgPool2dFuncOptions({height, width}));
+}
+
+}  // namespace marionette::model

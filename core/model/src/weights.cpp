@@ -1,0 +1,94 @@
+#include "marionette/model/weights.h"
+
+#include "marionette/util/error.h"
+
+#include <torch/torch.h>
+
+#include <set>
+#include <sstream>
+
+namespace marionette::model {
+namespace {
+
+std::string shapeText(at::IntArrayRef sizes) {
+    std::ostringstream s;
+    s << '[';
+    for (std::size_t i = 0; i < sizes.size(); ++i) s << (i ? ", " : "") << sizes[i];
+    s << ']';
+    return s.str();
+}
+
+}  // namespace
+
+std::vector<NamedTensor> moduleState(torch::nn::Module& module, StoredPrecision precision, const std::string& prefix) {
+    const auto dtype = precision == StoredPrecision::Float16 ? at::kHalf : at::kFloat;
+    std::vector<NamedTensor> out;
+    for (const auto& p : module.named_parameters()) out.push_back({prefix + p.key(), p.value().detach().to(at::kCPU, dtype)});
+    for (const auto& b : module.named_buffers()) out.push_back({prefix + b.key(), b.value().detach().to(at::kCPU, dtype)});
+    return out;
+}
+
+void loadModuleState(torch::nn::Module& module, const SafetensorsContent& content, const std::string& source,
+                     const std::string& prefix, bool allowOthers) {
+    torch::NoGradGuard noGrad;
+    std::set<std::string> used;
+    auto load = [&](const std::string& name, at::Tensor& target) {
+        const std::string stored = prefix + name;
+        const at::Tensor* t = content.find(stored);
+        if (!t) throwFileError(source, "tensor \"" + stored + "\" is missing");
+        if (!at::isFloatingType(t->scalar_type()))
+            throwFileError(source, "tensor \"" + stored + "\" has type " + c10::toString(t->scalar_type()) + ", expected a float type");
+        if (t->sizes() != target.sizes())
+            throwFileError(source, "tensor \"" + stored + "\" has the wrong shape: got " + shapeText(t->sizes()) +
+                                       ", expected " + shapeText(target.sizes()));
+        target.copy_(t->to(target.scalar_type()));
+        used.insert(stored);
+    };
+    for (auto& p : module.named_parameters()) load(p.key(), p.value());
+    for (auto& b : module.named_buffers()) load(b.key(), b.value());
+    if (allowOthers) return;
+    for (const auto& t : content.tensors) {
+        if (t.name.rfind(prefix, 0) == 0 && !used.count(t.name))
+            throwFileError(source, "tensor \"" + t.name + "\" is not part of the model its configuration describes");
+    }
+}
+
+void saveGeneratorWeights(const std::string& path, GeneratorImpl& generator, const std::string& trainingJson,
+                          StoredPrecision precision) {
+    const std::map<std::string, std::string> metadata{
+        {"marionette.format", std::to_string(kWeightsFormatVersion)},
+        {"marionette.config", generator.config().toJson()},
+        {"marionette.training", trainingJson.empty() ? "{}" : trainingJson},
+    };
+    writeSafetensors(path, moduleState(generator, precision), metadata);
+}
+
+ModelConfig configFromMetadata(const SafetensorsContent& content, const std::string& source) {
+    const auto format = content.metadata.find("marionette.format");
+    if (format == content.metadata.end())
+        throwFileError(source, "not a Marionette weights file (no marionette.format in its metadata)");
+    if (format->second != std::to_string(kWeightsFormatVersion))
+        throwFileError(source, "weights format " + format->second + " is not supported (this build reads format " +
+                                   std::to_string(kWeightsFormatVersion) + ")");
+    const auto config = content.metadata.find("marionette.config");
+    if (config == content.metadata.end()) throwFileError(source, "the metadata has no marionette.config");
+    try {
+        return ModelConfig::fromJson(config->second);
+    } catch (const Error& e) {
+        throwFileError(source, e.what());
+    }
+}
+
+LoadedGenerator loadGeneratorWeights(const SafetensorsContent& content, const std::string& source) {
+    const ModelConfig config = configFromMetadata(content, source);
+    LoadedGenerator loaded;
+    loaded.generator = Generator(config);
+    loadModuleState(*loaded.generator, content, source);
+    const auto training = content.metadata.find("marionette.training");
+    loaded.trainingJson = training == content.metadata.end() ? "{}" : training->second;
+    return loaded;
+}
+
+LoadedGenerator loadGeneratorWeights(const std::string& path) { return loadGeneratorWeights(readSafetensors(path), path); }
+
+}  // namespace marionette::model

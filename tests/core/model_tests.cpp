@@ -1,0 +1,197 @@
+#include "check.h"
+
+#include "marionette/model/discriminator.h"
+#include "marionette/model/generator.h"
+#include "marionette/model/warps.h"
+#include "marionette/model/weights.h"
+#include "marionette/util/error.h"
+#include "marionette/util/files.h"
+
+#include <torch/torch.h>
+
+#include <fstream>
+
+using namespace marionette;
+using namespace marionette::model;
+
+namespace {
+
+ModelConfig tinyConfig(Deformation d, SemanticsKind kind = SemanticsKind::Body) {
+    ModelConfig c = kind == SemanticsKind::Body ? ModelConfig::body() : ModelConfig::face();
+    c.width = 4;
+    c.keyChannels = 8;
+    c.height = 64;
+    c.canvasWidth = kind == SemanticsKind::Body ? 48 : 64;
+    c.deformation = d;
+    return c;
+}
+
+struct Inputs {
+    torch::Tensor xr, sr, st;
+};
+
+Inputs randomInputs(const ModelConfig& c, int64_t n = 2) {
+    torch::manual_seed(5);
+    return {torch::rand({n, 3, c.height, c.canvasWidth}) * 2 - 1, torch::rand({n, c.semanticChannels(), c.height, c.canvasWidth}),
+            torch::rand({n, c.semanticChannels(), c.height, c.canvasWidth})};
+}
+
+// Flow heads start at zero (identity warp); tests that need a non-trivial flow give them small weights.
+void randomizeFlowHeads(GeneratorImpl& g) {
+    if (g.flow.is_empty()) return;
+    torch::NoGradGuard noGrad;
+    for (auto* head : {&g.flow->head8, &g.flow->head4}) (*head)->weight.normal_(0.0, 0.05);
+}
+
+std::string readFixture(const std::string& name) { return files::readAll(test::dataPath("model/" + name), 1 << 20); }
+
+}  // namespace
+
+TEST_CASE(model_shapes_for_every_variant_and_semantics) {
+    for (auto kind : {SemanticsKind::Body, SemanticsKind::Face}) {
+        for (auto d : {Deformation::Full, Deformation::Attention, Deformation::Flow, Deformation::None}) {
+            const ModelConfig c = tinyConfig(d, kind);
+            Generator g(c);
+            const Inputs in = randomInputs(c);
+            const GeneratorOutput out = g->forward(in.xr, in.sr, in.st);
+            EXPECT(out.image.sizes() == in.xr.sizes());
+            EXPECT(out.image.abs().max().item<float>() <= 1.f);
+            const int64_t hw4 = (c.height / 4) * (c.canvasWidth / 4), hw8 = (c.height / 8) * (c.canvasWidth / 8);
+            EXPECT_EQ(out.attention4.defined(), c.usesAttention());
+            EXPECT_EQ(out.flow4.defined(), c.usesFlow());
+            EXPECT_EQ(out.mask4.defined(), c.usesCombination());
+            if (c.usesAttention()) {
+                EXPECT(out.attention4.sizes() == torch::IntArrayRef({2, hw4, hw4}));
+                EXPECT(out.attention8.sizes() == torch::IntArrayRef({2, hw8, hw8}));
+                EXPECT_NEAR(out.attention4.sum(1).mean().item<float>(), 1.0, 1e-5);  // softmax over reference positions
+            }
+            if (c.usesFlow()) EXPECT(out.flow4.sizes() == torch::IntArrayRef({2, 2, c.height / 4, c.canvasWidth / 4}));
+            if (c.usesCombination()) EXPECT(out.mask8.sizes() == torch::IntArrayRef({2, 1, c.height / 8, c.canvasWidth / 8}));
+            Discriminator disc(c);
+            EXPECT(disc(out.image).sizes() == torch::IntArrayRef({2, 1, c.height / 16, c.canvasWidth / 16}));
+        }
+    }
+    EXPECT_THROWS(Error, Generator(tinyConfig(Deformation::Full))->forward(torch::zeros({1, 3, 32, 32}), torch::zeros({1, 18, 32, 32}),
+                                                                       torch::zeros({1, 18, 32, 32})),
+                  "reference image");
+}
+
+TEST_CASE(model_zero_flow_is_the_identity_warp) {
+    torch::manual_seed(1);
+    const auto x = torch::randn({2, 5, 16, 12});
+    EXPECT(torch::allclose(warpFlow(x, torch::zeros({2, 2, 16, 12})), x, 0.0, 1e-5));
+    // A whole-pixel shift samples the neighbour: w = (+1, 0) reads x at column j + 1.
+    auto shift = torch::zeros({2, 2, 16, 12});
+    shift.select(1, 0).fill_(1.f);
+    const auto shifted = warpFlow(x, shift);
+    EXPECT(torch::allclose(shifted.narrow(3, 0, 11), x.narrow(3, 1, 11), 0.0, 1e-5));
+    EXPECT(torch::allclose(shifted.select(3, 11), x.select(3, 11), 0.0, 1e-5));  // border padding
+}
+
+TEST_CASE(model_one_hot_attention_copies_the_chosen_positions) {
+    torch::manual_seed(2);
+    const auto x = torch::randn({1, 4, 3, 5});  // 15 reference positions
+    auto c = torch::zeros({1, 15, 6});           // 6 target positions (2 x 3)
+    const std::vector<int64_t> source{14, 0, 7, 7, 3, 9};
+    for (int64_t t = 0; t < 6; ++t) c[0][source[static_cast<std::size_t>(t)]][t] = 1.f;
+    const auto out = warpAttention(x, c, 2, 3).flatten(2);
+    const auto flat = x.flatten(2);
+    for (int64_t t = 0; t < 6; ++t) EXPECT(torch::allclose(out.select(2, t), flat.select(2, source[static_cast<std::size_t>(t)])));
+
+    // With alpha = 100, a query equal to one key attends to it almost exclusively.
+    auto keys = l2NormalizeChannels(torch::randn({1, 8, 3, 5}));
+    const auto queries = keys.flatten(2).index_select(2, torch::tensor({4})).view({1, 8, 1, 1});
+    const auto attention = attentionMatrix(keys, queries);
+    EXPECT(attention[0][4][0].item<float>() > 0.5f);
+    EXPECT_EQ(attention[0].argmax().item<int64_t>(), 4);
+}
+
+TEST_CASE(model_combination_one_is_attention_and_zero_is_flow) {
+    for (const float bias : {60.f, -60.f}) {
+        Generator full(tinyConfig(Deformation::Full));
+        randomizeFlowHeads(*full);
+        {
+            torch::NoGradGuard noGrad;
+            for (auto comb : {full->combination->s8, full->combination->s4}) {
+                comb->out->weight.zero_();
+                comb->out->bias.fill_(bias);  // m = sigmoid(+-60): 1 or 0 in fp32
+            }
+        }
+        Generator single(tinyConfig(bias > 0 ? Deformation::Attention : Deformation::Flow));
+        SafetensorsContent state;
+        state.tensors = moduleState(*full, StoredPrecision::Float32);
+        loadModuleState(*single, state, "full model", "", /*allowOthers=*/true);
+        const Inputs in = randomInputs(full->config());
+        const auto a = full->forward(in.xr, in.sr, in.st).image;
+        const auto b = single->forward(in.xr, in.sr, in.st).image;
+        EXPECT(torch::allclose(a, b, 1e-5, 1e-5));
+    }
+}
+
+TEST_CASE(model_cached_reference_matches_a_full_forward) {
+    Generator g(tinyConfig(Deformation::Full));
+    randomizeFlowHeads(*g);
+    g->eval();
+    const Inputs in = randomInputs(g->config(), 1);
+    torch::NoGradGuard noGrad;
+    const ReferenceEncoding ref = g->encodeReference(in.xr, in.sr);
+    for (int i = 0; i < 2; ++i) {
+        const auto target = i == 0 ? in.st : in.st.flip({3});
+        const auto cached = g->synthesize(ref, target);
+        const auto fresh = g->forward(in.xr, in.sr, target);
+        EXPECT(torch::allclose(cached.image, fresh.image, 0.0, 1e-5));
+        EXPECT(torch::allclose(cached.flow4, fresh.flow4, 0.0, 1e-5));
+    }
+}
+
+TEST_CASE(model_backward_reaches_every_parameter) {
+    for (auto d : {Deformation::Full, Deformation::None}) {
+        Generator g(tinyConfig(d));
+        randomizeFlowHeads(*g);
+        Discriminator disc(g->config());
+        const Inputs in = randomInputs(g->config());
+        const auto out = g->forward(in.xr, in.sr, in.st);
+        (out.image.square().mean() + disc(out.image).mean()).backward();
+        for (const auto& p : g->named_parameters()) {
+            const bool reached = p.value().grad().defined() && p.value().grad().abs().sum().item<float>() > 0.f;
+            if (!reached) test::recordFailure(__FILE__, __LINE__, "no gradient reaches " + p.key());
+        }
+        for (const auto& p : disc->named_parameters()) EXPECT(p.value().grad().defined());
+    }
+}
+
+TEST_CASE(model_parameter_names_and_shapes_match_the_golden_list) {
+    // The tensor names are the weights format: a change here breaks every shipped file.
+    for (auto d : {Deformation::Full, Deformation::None}) {
+        ModelConfig c = ModelConfig::body();
+        c.deformation = d;
+        Generator g(c);
+        std::ostringstream listing;
+        for (const auto& p : g->named_parameters()) {
+            listing << p.key();
+            for (auto s : p.value().sizes()) listing << ' ' << s;
+            listing << '\n';
+        }
+        const std::string golden = std::string("golden_keys_") + toString(d) + "_body_c32.txt";
+        if (std::getenv("MARIONETTE_UPDATE_GOLDEN")) files::writeAtomically(test::dataPath("model/" + golden), listing.str());
+        EXPECT(listing.str() == readFixture(golden));
+    }
+    Generator g(ModelConfig::body());
+    Discriminator disc(ModelConfig::body());
+    std::cerr << "    parameters at c = 32, K = 64, body: generator " << parameterCount(*g) << ", discriminator "
+              << parameterCount(*disc) << '\n';
+}
+
+TEST_CASE(model_config_json_round_trip_and_errors) {
+    ModelConfig c = ModelConfig::small(ModelConfig::face());
+    c.deformation = Deformation::Flow;
+    const ModelConfig back = ModelConfig::fromJson(c.toJson());
+    EXPECT_EQ(back.toJson(), c.toJson());
+    EXPECT_EQ(back.width, 16);
+    EXPECT_THROWS(Error, ModelConfig::fromJson("{\"semantics\":\"body\"}"), "incomplete");
+    EXPECT_THROWS(Error, ModelConfig::fromJson(R"({"semantics":"cat","c":8,"K":8,"H":64,"W":64,"deformation":"full"})"), "cat");
+    EXPECT_THROWS(Error, ModelConfig::fromJson(R"({"semantics":"body","c":8,"K":8,"H":65,"W":64,"deformation":"full"})"),
+                  "multiple of 16");
+    EXPECT_THROWS(Error, ModelConfig::fromJson(R"({"semantics":"body","P":9,"c":8,"K":8,"H":64,"W":64,"deformation":"full"})"),
+                  "P is 9");
+}
