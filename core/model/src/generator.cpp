@@ -117,7 +117,9 @@ GeneratorImpl::GeneratorImpl(const ModelConfig& config) : m_config(config) {
     decoder = register_module("dec", Decoder(c));
 }
 
-ReferenceEncoding GeneratorImpl::encodeReference(const torch::Tensor& referenceImage, const torch::Tensor& referenceSemantics) {
+ReferenceEncoding GeneratorImpl::encodeReference(const torch::Tensor& referenceImage, const torch::Tensor& referenceSemantics,
+                                                 StageTimer* timer) {
+    StageTimer::Stage stage(timer, "reference");
     const int64_t h = m_config.height, w = m_config.canvasWidth;
     if (referenceImage.dim() != 4 || referenceImage.size(1) != 3 || referenceImage.size(2) != h || referenceImage.size(3) != w)
         throw Error("the reference image must be [N, 3, " + std::to_string(h) + ", " + std::to_string(w) + "]");
@@ -168,7 +170,8 @@ torch::Tensor GeneratorImpl::warpedFeatures(const torch::Tensor& features, const
     return mask * byAttention + (1.0 - mask) * byFlow;      // f_a (eq. 8)
 }
 
-GeneratorOutput GeneratorImpl::synthesize(const ReferenceEncoding& reference, const torch::Tensor& targetSemantics) {
+GeneratorOutput GeneratorImpl::synthesize(const ReferenceEncoding& reference, const torch::Tensor& targetSemantics,
+                                          StageTimer* timer) {
     const int64_t h = m_config.height, w = m_config.canvasWidth;
     if (targetSemantics.dim() != 4 || targetSemantics.size(1) != m_config.semanticChannels() ||
         targetSemantics.size(2) != h || targetSemantics.size(3) != w)
@@ -176,28 +179,43 @@ GeneratorOutput GeneratorImpl::synthesize(const ReferenceEncoding& reference, co
                     std::to_string(h) + ", " + std::to_string(w) + "]");
     GeneratorOutput out;
     if (m_config.deformation == Deformation::None) {
+        StageTimer::Stage stage(timer, "decoder");
         const EncoderFeatures f = targetEncoder(torch::cat({reference.image, targetSemantics}, 1));
         out.image = decoder->toImage(decoder->upFromS8(f.s8) + f.s4);
         return out;
     }
     if (m_config.usesAttention()) {
-        const EncoderFeatures queries = queryEncoder(targetSemantics);
+        EncoderFeatures queries;
+        {
+            StageTimer::Stage stage(timer, "queries");
+            queries = queryEncoder(targetSemantics);
+        }
+        StageTimer::Stage stage(timer, "attention");
         out.attention8 = attentionMatrix(reference.keys8, queries.s8);  // C (eq. 1-2)
         out.attention4 = attentionMatrix(reference.keys4, queries.s4);
     }
     if (m_config.usesFlow()) {
+        StageTimer::Stage stage(timer, "flow");
         std::tie(out.flow8, out.flow4) = flow(reference.flowReferenceTerm + flow->targetTerm(targetSemantics));
     }
-    const EncoderFeatures target = targetEncoder(targetSemantics);
+    EncoderFeatures target;
+    {
+        StageTimer::Stage stage(timer, "target encoder");
+        target = targetEncoder(targetSemantics);
+    }
     const Combination none{nullptr};  // variants without M
-    const auto warped8 = warpedFeatures(reference.features8, reference.image8, out.attention8, out.flow8,
+    torch::Tensor warped8, warped4;
+    {
+        StageTimer::Stage stage(timer, "warp + combination");
+        warped8 = warpedFeatures(reference.features8, reference.image8, out.attention8, out.flow8,
                                         !combination.is_empty() ? combination->s8 : none, h / 8, w / 8, out.attentionWarped8,
                                         out.flowWarped8, out.mask8);
-    const auto h4 = decoder->upFromS8(target.s8 + warped8);
-    const auto warped4 = warpedFeatures(reference.features4, reference.image4, out.attention4, out.flow4,
+        warped4 = warpedFeatures(reference.features4, reference.image4, out.attention4, out.flow4,
                                         !combination.is_empty() ? combination->s4 : none, h / 4, w / 4, out.attentionWarped4,
                                         out.flowWarped4, out.mask4);
-    out.image = decoder->toImage(h4 + warped4);
+    }
+    StageTimer::Stage stage(timer, "decoder");
+    out.image = decoder->toImage(decoder->upFromS8(target.s8 + warped8) + warped4);
     return out;
 }
 

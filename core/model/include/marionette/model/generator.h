@@ -10,6 +10,7 @@
 // Images are [N, 3, H, W] in [-1, 1]; semantics [N, P, H, W].
 #include "marionette/model/blocks.h"
 #include "marionette/model/config.h"
+#include "marionette/util/stage_timer.h"
 
 namespace marionette::model {
 
@@ -98,8 +99,12 @@ class GeneratorImpl : public torch::nn::Module {
 public:
     explicit GeneratorImpl(const ModelConfig& config);
 
-    ReferenceEncoding encodeReference(const torch::Tensor& referenceImage, const torch::Tensor& referenceSemantics);
-    GeneratorOutput synthesize(const ReferenceEncoding& reference, const torch::Tensor& targetSemantics);
+    ReferenceEncoding encodeReference(const torch::Tensor& referenceImage, const torch::Tensor& referenceSemantics,
+                                      StageTimer* timer = nullptr);
+    // `timer`, when given, receives the time of each stage (queries, attention, flow, target encoder, warp
+    // and combination, decoder).
+    GeneratorOutput synthesize(const ReferenceEncoding& reference, const torch::Tensor& targetSemantics,
+                               StageTimer* timer = nullptr);
     GeneratorOutput forward(const torch::Tensor& referenceImage, const torch::Tensor& referenceSemantics,
                             const torch::Tensor& targetSemantics);
 

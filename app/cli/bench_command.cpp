@@ -1,0 +1,200 @@
+// marionette-cli bench: per-edit latency with the reference cached, without the cache, per-stage
+// breakdown and peak memory, at the model's canvas size. Warm-up, repeats, mean ± sd (whisper.cpp bench).
+#include "cli/arguments.h"
+#include "cli/command.h"
+
+#include "marionette/engine/engine.h"
+#include "marionette/model/weights.h"
+#include "marionette/pose/heatmap.h"
+#include "marionette/util/error.h"
+#include "marionette/util/files.h"
+#include "marionette/util/torch_compat.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <map>
+#include <ostream>
+#include <sstream>
+
+namespace marionette::cli {
+namespace {
+
+struct Stats {
+    double mean = 0, sd = 0;
+};
+
+Stats statsOf(const std::vector<double>& xs) {
+    Stats s;
+    for (double x : xs) s.mean += x;
+    s.mean /= static_cast<double>(xs.size());
+    for (double x : xs) s.sd += (x - s.mean) * (x - s.mean);
+    s.sd = xs.size() > 1 ? std::sqrt(s.sd / static_cast<double>(xs.size() - 1)) : 0.0;
+    return s;
+}
+
+double peakResidentMegabytes() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;  // kilobytes on Linux
+}
+
+// A standing person and the same person waving, on the canvas: realistic semantics for timing.
+std::pair<pose::Pose, pose::Pose> benchPoses(int height, int width) {
+    using J = pose::JointId;
+    const float sx = width / 176.f, sy = height / 256.f;
+    pose::Pose p;
+    const std::vector<std::pair<J, Point2>> joints{
+        {J::Nose, {88, 40}},          {J::Neck, {88, 62}},       {J::RightShoulder, {66, 64}}, {J::RightElbow, {60, 98}},
+        {J::RightWrist, {58, 128}},   {J::LeftShoulder, {110, 64}}, {J::LeftElbow, {116, 98}}, {J::LeftWrist, {118, 128}},
+        {J::RightHip, {74, 132}},     {J::RightKnee, {72, 178}},  {J::RightAnkle, {72, 224}}, {J::LeftHip, {102, 132}},
+        {J::LeftKnee, {104, 178}},    {J::LeftAnkle, {104, 224}}, {J::RightEye, {83, 35}},    {J::LeftEye, {93, 35}},
+        {J::RightEar, {78, 38}},      {J::LeftEar, {98, 38}}};
+    for (const auto& [j, q] : joints) p.set(j, q.x * sx, q.y * sy);
+    pose::Pose waving = p;
+    waving.set(J::RightElbow, 44 * sx, 50 * sy);
+    waving.set(J::RightWrist, 50 * sx, 18 * sy);
+    return {p, waving};
+}
+
+class BenchCommand : public Command {
+public:
+    std::string name() const override { return "bench"; }
+    std::string summary() const override { return "measure per-edit latency, stage times and memory"; }
+
+    int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
+        Arguments a("bench", {
+            {"--weights", "FILE", "weights to measure; without it, randomly initialised models of the default shapes", "", false},
+            {"--device", "auto|cpu|cuda", "device", "auto", false},
+            {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
+            {"--widths", "LIST", "widths c to measure without --weights", "16,32", false},
+            {"--variants", "LIST", "variants to measure without --weights", "full", false},
+            {"--repeat", "N", "timed repetitions", "10", false},
+            {"--warmup", "N", "untimed repetitions first", "2", false},
+            {"--json", "FILE", "also write the rows as JSON", "", false},
+        });
+        a.parse(args);
+        if (a.has("--help")) {
+            out << a.help();
+            return kExitOk;
+        }
+        const int repeat = a.intValue("--repeat"), warmup = a.intValue("--warmup");
+        if (repeat < 1 || warmup < 0) throw UsageError("--repeat must be at least 1 and --warmup at least 0");
+        engine::EngineOptions options{engine::devicePreferenceFromString(a.value("--device")), a.intValue("--threads")};
+
+        // The models to measure: the given file, or random initialisations of each width and variant.
+        std::vector<std::pair<model::Generator, std::string>> models;
+        if (a.has("--weights")) {
+            auto loaded = model::loadGeneratorWeights(a.value("--weights"));
+            models.emplace_back(loaded.generator, a.value("--weights"));
+        } else {
+            for (const std::string& variant : splitList(a.value("--variants"))) {
+                for (const std::string& widthText : splitList(a.value("--widths"))) {
+                    model::ModelConfig c = model::ModelConfig::body();
+                    c.deformation = model::deformationFromString(variant);
+                    c.width = std::stoi(widthText);
+                    c.validate();
+                    torch::manual_seed(0);
+                    models.emplace_back(model::Generator(c), "random-init");
+                }
+            }
+            out << "note: no --weights given; measuring randomly initialised weights of the same shapes (timing only)\n";
+        }
+
+        nlohmann::json rows = nlohmann::json::array();
+        out << "\n| model | variant | c | size | device | params | edit, cached (ms) | edit, uncached (ms) | peak RSS (MB) |\n"
+            << "|---|---|---|---|---|---|---|---|---|\n";
+        std::ostringstream stageTables;
+        for (auto& [generator, label] : models) {
+            const model::ModelConfig config = generator->config();
+            const int64_t params = model::parameterCount(*generator);
+            engine::Engine engine(generator, options);
+            const auto [refPose, tgtPose] = benchPoses(config.height, config.canvasWidth);
+            torch::manual_seed(1);
+            const auto image = torch::rand({3, config.height, config.canvasWidth}) * 2 - 1;
+            const auto sr = semanticsFor(refPose, config);
+            const auto st = semanticsFor(tgtPose, config);
+
+            std::vector<double> cached, uncached;
+            std::map<std::string, std::vector<double>> stages;
+            std::vector<std::string> stageOrder;
+            engine.prepare(image, sr);
+            for (int i = 0; i < warmup + repeat; ++i) {
+                const auto result = engine.synthesize(i % 2 ? st : sr);
+                if (i < warmup) continue;
+                cached.push_back(result.totalMilliseconds);
+                for (const auto& t : result.timings) {
+                    if (!stages.count(t.stage)) stageOrder.push_back(t.stage);
+                    stages[t.stage].push_back(t.milliseconds);
+                }
+            }
+            for (int i = 0; i < warmup + repeat; ++i) {
+                const auto start = std::chrono::steady_clock::now();
+                engine.prepare(image, sr);
+                engine.synthesize(st);
+                const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+                if (i >= warmup) uncached.push_back(ms);
+            }
+            const Stats c = statsOf(cached), u = statsOf(uncached);
+            const std::string size = std::to_string(config.height) + "x" + std::to_string(config.canvasWidth);
+            out << std::fixed << std::setprecision(1) << "| " << label << " | " << model::toString(config.deformation) << " | "
+                << config.width << " | " << size << " | " << engine.deviceName() << " | " << params << " | " << c.mean << " ± "
+                << c.sd << " | " << u.mean << " ± " << u.sd << " | " << peakResidentMegabytes() << " |\n";
+            nlohmann::json stageJson = nlohmann::json::object();
+            stageTables << "\nstages, " << model::toString(config.deformation) << " c = " << config.width << " (ms, mean of "
+                        << repeat << "):\n";
+            for (const auto& s : stageOrder) {
+                const Stats st = statsOf(stages[s]);
+                stageTables << "  " << std::left << std::setw(20) << s << std::right << std::fixed << std::setprecision(2)
+                            << st.mean << '\n';
+                stageJson[s] = st.mean;
+            }
+            rows.push_back({{"model", label},
+                            {"variant", model::toString(config.deformation)},
+                            {"c", config.width},
+                            {"size", size},
+                            {"device", engine.deviceName()},
+                            {"libtorch", torch_compat::versionString()},
+                            {"params", params},
+                            {"edit_cached_ms", {{"mean", c.mean}, {"sd", c.sd}}},
+                            {"edit_uncached_ms", {{"mean", u.mean}, {"sd", u.sd}}},
+                            {"stages_ms", stageJson},
+                            {"peak_rss_mb", peakResidentMegabytes()},
+                            {"repeat", repeat}});
+        }
+        out << stageTables.str();
+        out << "\nLibTorch " << torch_compat::versionString() << ", " << repeat << " repetitions after " << warmup << " warm-up\n";
+        if (a.has("--json")) files::writeAtomically(a.value("--json"), rows.dump(2) + "\n");
+        return kExitOk;
+    }
+
+private:
+    static std::vector<std::string> splitList(const std::string& text) {
+        std::vector<std::string> items;
+        std::istringstream in(text);
+        std::string item;
+        while (std::getline(in, item, ',')) {
+            if (!item.empty()) items.push_back(item);
+        }
+        if (items.empty()) throw UsageError("empty list \"" + text + "\"");
+        return items;
+    }
+
+    static at::Tensor semanticsFor(const pose::Pose& p, const model::ModelConfig& config) {
+        if (config.semantics != model::SemanticsKind::Body) {
+            // Portrait models are timed on blank part maps: the cost does not depend on their content.
+            return torch::zeros({config.semanticChannels(), config.height, config.canvasWidth});
+        }
+        return pose::renderHeatmaps(p, config.height, config.canvasWidth);
+    }
+};
+
+MARIONETTE_CLI_COMMAND(BenchCommand);
+
+}  // namespace
+}  // namespace marionette::cli

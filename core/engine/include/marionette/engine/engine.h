@@ -1,0 +1,84 @@
+#pragma once
+// A loaded network on a device, with the reference cache and on-request maps (architecture.md).
+//
+// Usage:
+//   engine::Engine engine("models/body.safetensors", {engine::DevicePreference::Auto, /*threads=*/2});
+//   engine.prepare(referenceImage, referenceSemantics);   // once per photo: [3,H,W] in [-1,1], [P,H,W]
+//   auto result = engine.synthesize(targetSemantics, maps); // per edit
+//
+// Threading: an Engine is used by one thread at a time (the editor's inference worker owns it). Weights
+// loaded once (the Engine) are kept apart from the per-reference state (its ReferenceCache).
+#include "marionette/model/generator.h"
+#include "marionette/model/weights.h"
+#include "marionette/util/geometry.h"
+#include "marionette/util/stage_timer.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace marionette::engine {
+
+enum class DevicePreference { Auto, Cpu, Cuda };
+
+DevicePreference devicePreferenceFromString(const std::string& text);  // "auto", "cpu", "cuda"
+
+struct EngineOptions {
+    DevicePreference device = DevicePreference::Auto;
+    int threads = 0;  // CPU threads for LibTorch; 0 leaves LibTorch's default
+};
+
+// Which maps to return with a synthesis (all at the canvas size, on the CPU).
+struct MapRequest {
+    bool flow = false;              // w4 in canvas pixels, [2, H, W]
+    bool combination = false;       // m4, [H, W]; 1 = attention chosen
+    bool attentionWarped = false;   // W_a(x_r down, C4) upsampled, [3, H, W]
+    bool flowWarped = false;        // W_f(x_r down, w4) upsampled, [3, H, W]
+    std::optional<Point2> attentionPoint;  // target canvas pixel: its column of C4 over the reference, [H, W]
+
+    bool any() const { return flow || combination || attentionWarped || flowWarped || attentionPoint.has_value(); }
+};
+
+struct SynthesisResult {
+    at::Tensor image;  // [3, H, W] in [-1, 1], CPU float32
+    at::Tensor flow, combination, attention, attentionWarped, flowWarped;  // as requested, else undefined
+    std::vector<StageTiming> timings;  // per stage, milliseconds
+    double totalMilliseconds = 0.0;
+};
+
+class Engine {
+public:
+    // Loads a weights file onto the chosen device. A CUDA request without CUDA is an error; Auto takes
+    // CUDA when LibTorch has it and a device is present.
+    explicit Engine(const std::string& weightsPath, const EngineOptions& options = {});
+    // Uses an existing generator (for example randomly initialised weights in benchmarks).
+    Engine(model::Generator generator, const EngineOptions& options, std::string trainingJson = "{}");
+
+    const model::ModelConfig& config() const { return m_generator->config(); }
+    const std::string& trainingJson() const { return m_trainingJson; }
+    std::string deviceName() const;
+    bool onCuda() const { return m_device.is_cuda(); }
+    bool isPrepared() const { return m_prepared; }
+
+    // Computes and caches everything that depends only on the reference (k4, k8, f_r4, f_r8, the
+    // downsampled reference, the reference part of F's first convolution).
+    void prepare(const at::Tensor& referenceImage, const at::Tensor& referenceSemantics);
+    // Runs only the per-edit part. Throws marionette::Error before prepare().
+    SynthesisResult synthesize(const at::Tensor& targetSemantics, const MapRequest& maps = {});
+
+private:
+    Engine(model::LoadedGenerator loaded, const EngineOptions& options);
+    void checkImage(const at::Tensor& t, int64_t channels, const char* what) const;
+    void collectMaps(const model::GeneratorOutput& out, const MapRequest& maps, SynthesisResult& result) const;
+
+    model::Generator m_generator{nullptr};
+    std::string m_trainingJson;
+    c10::Device m_device{c10::kCPU};
+    model::ReferenceEncoding m_reference;
+    bool m_prepared = false;
+};
+
+// Whether this LibTorch build can use CUDA and a device is present.
+bool cudaAvailable();
+
+}  // namespace marionette::engine

@@ -1,0 +1,90 @@
+#include "check.h"
+
+#include "marionette/engine/engine.h"
+#include "marionette/model/weights.h"
+#include "marionette/util/error.h"
+#include "marionette/util/files.h"
+
+#include <torch/torch.h>
+
+using namespace marionette;
+using namespace marionette::engine;
+
+namespace {
+
+model::ModelConfig tinyBody() {
+    model::ModelConfig c;
+    c.width = 4;
+    c.keyChannels = 8;
+    c.height = 64;
+    c.canvasWidth = 48;
+    return c;
+}
+
+model::Generator tinyGenerator() {
+    torch::manual_seed(3);
+    model::Generator g(tinyBody());
+    torch::NoGradGuard noGrad;
+    g->flow->head4->weight.normal_(0.0, 0.05);  // a non-trivial flow
+    g->flow->head8->weight.normal_(0.0, 0.05);
+    return g;
+}
+
+}  // namespace
+
+TEST_CASE(engine_cached_synthesis_matches_the_generator) {
+    auto g = tinyGenerator();
+    const std::string path = test::tempPath("engine.safetensors");
+    model::saveGeneratorWeights(path, *g, "{}", model::StoredPrecision::Float32);
+    Engine engine(path, {DevicePreference::Cpu, 0});
+    EXPECT(!engine.isPrepared());
+    EXPECT_THROWS(Error, engine.synthesize(torch::zeros({18, 64, 48})), "prepare");
+
+    torch::manual_seed(4);
+    const auto xr = torch::rand({3, 64, 48}) * 2 - 1;
+    const auto sr = torch::rand({18, 64, 48});
+    engine.prepare(xr, sr);
+    g->eval();
+    for (int i = 0; i < 3; ++i) {
+        const auto st = torch::rand({18, 64, 48});
+        const auto result = engine.synthesize(st);
+        torch::NoGradGuard noGrad;
+        const auto expected = g->forward(xr.unsqueeze(0), sr.unsqueeze(0), st.unsqueeze(0)).image.squeeze(0);
+        EXPECT(torch::allclose(result.image, expected, 0.0, 1e-5));
+        EXPECT(!result.timings.empty());
+        EXPECT(result.totalMilliseconds > 0.0);
+    }
+    EXPECT_THROWS(Error, engine.prepare(torch::zeros({3, 32, 32}), sr), "reference image", "[3, 64, 48]");
+    EXPECT_THROWS(Error, engine.synthesize(torch::zeros({9, 64, 48})), "target semantics");
+}
+
+TEST_CASE(engine_maps_on_request) {
+    Engine engine(tinyGenerator(), {DevicePreference::Cpu, 0});
+    torch::manual_seed(5);
+    engine.prepare(torch::rand({3, 64, 48}) * 2 - 1, torch::rand({18, 64, 48}));
+    const auto plain = engine.synthesize(torch::rand({18, 64, 48}));
+    EXPECT(!plain.flow.defined() && !plain.attention.defined() && !plain.combination.defined());
+    MapRequest maps;
+    maps.flow = maps.combination = maps.attentionWarped = maps.flowWarped = true;
+    maps.attentionPoint = Point2{20.f, 30.f};
+    const auto r = engine.synthesize(torch::rand({18, 64, 48}), maps);
+    EXPECT(r.flow.sizes() == torch::IntArrayRef({2, 64, 48}));
+    EXPECT(r.combination.sizes() == torch::IntArrayRef({64, 48}));
+    EXPECT(r.attention.sizes() == torch::IntArrayRef({64, 48}));
+    EXPECT(r.attentionWarped.sizes() == torch::IntArrayRef({3, 64, 48}));
+    EXPECT(r.flowWarped.sizes() == torch::IntArrayRef({3, 64, 48}));
+    EXPECT(r.combination.min().item<float>() >= 0.f && r.combination.max().item<float>() <= 1.f);
+    EXPECT(r.attention.min().item<float>() >= 0.f);
+    // The attention column is a distribution over the reference: its mean over the upsampled map is 1/HW4.
+    EXPECT_NEAR(r.attention.mean().item<float>(), 1.0 / (16 * 12), 1e-4);
+}
+
+TEST_CASE(engine_device_and_weights_errors) {
+    if (!cudaAvailable()) {
+        EXPECT_THROWS(Error, Engine(tinyGenerator(), {DevicePreference::Cuda, 0}), "CUDA was requested but is not available");
+    }
+    EXPECT_THROWS(Error, devicePreferenceFromString("tpu"), "tpu");
+    const std::string junk = test::tempPath("junk.safetensors");
+    files::writeAtomically(junk, "this is not a weights file at all");
+    EXPECT_THROWS(Error, Engine(junk, {}), "cannot load the weights", "junk.safetensors");
+}
