@@ -2,8 +2,12 @@
 
 #include "cli/command.h"
 #include "marionette/image/image_io.h"
+#include "marionette/model/weights.h"
 #include "marionette/pose/openpose_json.h"
 #include "marionette/util/files.h"
+
+#include <opencv2/core.hpp>
+#include <torch/torch.h>
 
 #include <filesystem>
 #include <sstream>
@@ -81,4 +85,55 @@ TEST_CASE(cli_usage_errors_and_bad_inputs) {
 
     EXPECT_EQ(runCli({"render", "--help"}).code, 0);
     EXPECT(runCli({"render", "--help"}).out.find("--landmarks") != std::string::npos);
+}
+
+TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
+    model::ModelConfig config;
+    config.width = 4;
+    config.keyChannels = 8;
+    config.height = 64;
+    config.canvasWidth = 48;
+    torch::manual_seed(1);
+    model::Generator generator(config);
+    const std::string weights = test::tempPath("tiny.safetensors");
+    model::saveGeneratorWeights(weights, *generator, "{}", model::StoredPrecision::Float16);
+
+    // Target: the reference with the right arm raised.
+    pose::People people = pose::readOpenPoseJson(sample("messi5.jpg.pose.json"));
+    pose::Pose target = people.at(0);
+    target.set(pose::JointId::RightElbow, 150.f, 60.f);
+    target.set(pose::JointId::RightWrist, 140.f, 20.f);
+    const std::string targetPath = test::tempPath("target.json");
+    pose::writeOpenPoseJson(targetPath, {target});
+
+    const std::string out = test::tempPath("reposed.png");
+    const std::string maps = test::tempPath("maps");
+    const auto run = runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref",
+                             sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", out, "--maps", maps,
+                             "--device", "cpu"});
+    EXPECT_EQ(run.code, 0);
+    if (run.code != 0) std::cerr << run.err;
+    const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
+    const cv::Mat edited = image::loadImage(out);
+    EXPECT_EQ(edited.cols, photo.cols);
+    EXPECT_EQ(edited.rows, photo.rows);
+    // The crop spans the person (x about 28..474); the photo's right edge lies outside it and is unchanged.
+    EXPECT_EQ(cv::norm(edited.colRange(520, 548), photo.colRange(520, 548), cv::NORM_INF), 0.0);
+    EXPECT(cv::norm(edited, photo, cv::NORM_L1) > 0.0);
+    for (const char* name : {"reference_crop.png", "output_crop.png", "flow.png", "combination.png", "attention.png",
+                             "attention_warped.png", "flow_warped.png"}) {
+        EXPECT(std::filesystem::exists(std::filesystem::path(maps) / name));
+    }
+
+    // A portrait model refuses to repose a body, with a sentence that says what to do.
+    model::ModelConfig face = config;
+    face.semantics = model::SemanticsKind::Face;
+    model::Generator faceGenerator(face);
+    const std::string faceWeights = test::tempPath("face.safetensors");
+    model::saveGeneratorWeights(faceWeights, *faceGenerator, "{}", model::StoredPrecision::Float16);
+    const auto refused = runCli({"repose", "--weights", faceWeights, "--image", sample("messi5.jpg"), "--pose-ref",
+                                 sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", test::tempPath("no.png")});
+    EXPECT_EQ(refused.code, cli::kExitFailure);
+    EXPECT(refused.err.find("for portraits") != std::string::npos);
+    EXPECT(!std::filesystem::exists(test::tempPath("no.png")));
 }

@@ -1,0 +1,147 @@
+// marionette-cli repose: the full-resolution round trip of the editor, in batch: crop around the person,
+// synthesise the target pose, paste back into the photo; optionally write the maps.
+#include "cli/arguments.h"
+#include "cli/command.h"
+
+#include "marionette/engine/engine.h"
+#include "marionette/image/colour_maps.h"
+#include "marionette/image/crop.h"
+#include "marionette/image/image_io.h"
+#include "marionette/image/tensor_image.h"
+#include "marionette/pose/heatmap.h"
+#include "marionette/pose/openpose_json.h"
+#include "marionette/util/error.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iomanip>
+#include <ostream>
+
+namespace marionette::cli {
+namespace {
+
+const pose::Pose& personOf(const pose::People& people, int index, const std::string& path) {
+    if (index < 0 || index >= static_cast<int>(people.size()))
+        throw Error(path + ": has " + std::to_string(people.size()) + " people; there is no person " + std::to_string(index));
+    return people[static_cast<std::size_t>(index)];
+}
+
+Box unionBox(const Box& a, const Box& b) {
+    const double x0 = std::min(a.x, b.x), y0 = std::min(a.y, b.y);
+    const double x1 = std::max(a.right(), b.right()), y1 = std::max(a.bottom(), b.bottom());
+    return {x0, y0, x1 - x0, y1 - y0};
+}
+
+Point2 parsePoint(const std::string& text) {
+    const auto comma = text.find(',');
+    try {
+        if (comma == std::string::npos) throw std::invalid_argument("no comma");
+        return {std::stof(text.substr(0, comma)), std::stof(text.substr(comma + 1))};
+    } catch (const std::exception&) {
+        throw UsageError("--attention-point expects X,Y in photo pixels, got \"" + text + "\"");
+    }
+}
+
+class ReposeCommand : public Command {
+public:
+    std::string name() const override { return "repose"; }
+    std::string summary() const override { return "re-synthesise a person of a photo in a new pose"; }
+
+    int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
+        Arguments a("repose", {
+            {"--weights", "FILE", "body model weights (.safetensors)", "", true},
+            {"--image", "FILE", "the photo", "", true},
+            {"--pose-ref", "FILE", "the person's skeleton in the photo (OpenPose JSON)", "", true},
+            {"--pose-target", "FILE", "the new skeleton, in photo pixels (OpenPose JSON)", "", true},
+            {"--person", "N", "which person of the JSON files", "0", false},
+            {"--out", "FILE", "the edited photo", "", true},
+            {"--maps", "DIR", "also write the crop, flow, attention, combination and warped images here", "", false},
+            {"--attention-point", "X,Y", "target point (photo pixels) whose attention map to draw", "right wrist", false},
+            {"--device", "auto|cpu|cuda", "device", "auto", false},
+            {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
+        });
+        a.parse(args);
+        if (a.has("--help")) {
+            out << a.help();
+            return kExitOk;
+        }
+        engine::Engine engine(a.value("--weights"),
+                              {engine::devicePreferenceFromString(a.value("--device")), a.intValue("--threads")});
+        const model::ModelConfig& config = engine.config();
+        if (config.semantics != model::SemanticsKind::Body)
+            throw Error(a.value("--weights") + ": this weights file is for portraits; open a body model to repose people");
+
+        const cv::Mat photo = image::loadImage(a.value("--image"));
+        const int person = a.intValue("--person");
+        const pose::Pose reference = personOf(pose::readOpenPoseJson(a.value("--pose-ref")), person, a.value("--pose-ref"));
+        const pose::Pose target = personOf(pose::readOpenPoseJson(a.value("--pose-target")), person, a.value("--pose-target"));
+        if (reference.presentCount() < 2 || target.presentCount() < 2)
+            throw Error("both skeletons need at least two joints");
+
+        // One crop for both poses, so that the synthesised crop replaces the same region of the photo.
+        const ImageSize canvas{config.canvasWidth, config.height};
+        const Box box = image::aspectCropBox(unionBox(*reference.bounds(), *target.bounds()), ImageSize{photo.cols, photo.rows},
+                                             canvas, image::kPersonCropPadding);
+        const BoxToCanvas map{box, canvas.width, canvas.height};
+        auto toCanvas = [&](Point2 p) { return map.toCanvas(p); };
+        const cv::Mat crop = image::cropToCanvas(photo, box, canvas);
+
+        engine.prepare(image::imageToTensor(crop), pose::renderHeatmaps(reference.mapped(toCanvas), canvas.height, canvas.width));
+        engine::MapRequest maps;
+        if (a.has("--maps")) {
+            maps.flow = maps.combination = maps.attentionWarped = maps.flowWarped = true;
+            const Point2 point = a.has("--attention-point") ? parsePoint(a.value("--attention-point"))
+                                 : target.has(pose::JointId::RightWrist) ? target.at(pose::JointId::RightWrist).position
+                                                                          : *firstJoint(target);
+            maps.attentionPoint = map.toCanvas(point);
+        }
+        const auto result = engine.synthesize(pose::renderHeatmaps(target.mapped(toCanvas), canvas.height, canvas.width), maps);
+
+        cv::Mat edited = photo.clone();
+        const cv::Mat synthesised = image::tensorToImage(result.image);
+        image::pasteBack(edited, synthesised, box, std::max(2, static_cast<int>(box.width * 0.03)));
+        image::saveImage(a.value("--out"), edited);
+        if (a.has("--maps")) writeMaps(a.value("--maps"), crop, synthesised, result, out);
+
+        out << "wrote " << a.value("--out") << " (crop " << box.x << "," << box.y << " " << box.width << "x" << box.height
+            << " -> " << canvas.height << "x" << canvas.width << " on " << engine.deviceName() << ")\n";
+        out << std::fixed << std::setprecision(1) << "synthesis " << result.totalMilliseconds << " ms:";
+        for (const auto& t : result.timings) out << ' ' << t.stage << ' ' << t.milliseconds;
+        out << '\n';
+        return kExitOk;
+    }
+
+private:
+    static std::optional<Point2> firstJoint(const pose::Pose& p) {
+        for (int j = 0; j < pose::kJointCount; ++j) {
+            if (p.has(pose::jointAt(j))) return p.at(pose::jointAt(j)).position;
+        }
+        return std::nullopt;
+    }
+
+    static void writeMaps(const std::string& dir, const cv::Mat& crop, const cv::Mat& synthesised,
+                          const engine::SynthesisResult& r, std::ostream& out) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec) throw Error(dir + ": cannot create the folder: " + ec.message());
+        auto path = [&](const char* name) { return (std::filesystem::path(dir) / name).string(); };
+        image::saveImage(path("reference_crop.png"), crop);
+        image::saveImage(path("output_crop.png"), synthesised);
+        if (r.flow.defined()) image::saveImage(path("flow.png"), image::flowToColour(r.flow));
+        if (r.combination.defined()) image::saveImage(path("combination.png"), image::heatToColour(r.combination, 0.f, 1.f));
+        if (r.attention.defined()) {
+            const cv::Mat heat = image::heatToColour(r.attention, 0.f, 0.f);
+            image::saveImage(path("attention.png"), image::blendOver(crop, heat, 0.6f));
+        }
+        if (r.attentionWarped.defined()) image::saveImage(path("attention_warped.png"), image::tensorToImage(r.attentionWarped));
+        if (r.flowWarped.defined()) image::saveImage(path("flow_warped.png"), image::tensorToImage(r.flowWarped));
+        out << "maps in " << dir << '\n';
+    }
+};
+
+MARIONETTE_CLI_COMMAND(ReposeCommand);
+
+}  // namespace
+}  // namespace marionette::cli
