@@ -13,19 +13,6 @@ namespace marionette::engine {
 namespace F = torch::nn::functional;
 namespace {
 
-c10::Device chooseDevice(DevicePreference preference) {
-    switch (preference) {
-    case DevicePreference::Cpu: return c10::kCPU;
-    case DevicePreference::Cuda:
-        if (!cudaAvailable())
-            throw Error("CUDA was requested but is not available: this build of LibTorch has no CUDA support or no "
-                        "CUDA device is present; choose the CPU instead");
-        return c10::Device(c10::kCUDA, 0);
-    case DevicePreference::Auto: return cudaAvailable() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
-    }
-    return c10::kCPU;
-}
-
 at::Tensor upsampleTo(const at::Tensor& x, int64_t h, int64_t w) {
     return F::interpolate(x, F::InterpolateFuncOptions()
                                  .size(std::vector<int64_t>{h, w})
@@ -45,6 +32,19 @@ model::LoadedGenerator loadWithContext(const std::string& weightsPath) {
 
 bool cudaAvailable() { return torch::cuda::is_available(); }
 
+c10::Device resolveDevice(DevicePreference preference) {
+    switch (preference) {
+    case DevicePreference::Cpu: return c10::kCPU;
+    case DevicePreference::Cuda:
+        if (!cudaAvailable())
+            throw Error("CUDA was requested but is not available: this build of LibTorch has no CUDA support or no "
+                        "CUDA device is present; choose the CPU instead");
+        return c10::Device(c10::kCUDA, 0);
+    case DevicePreference::Auto: return cudaAvailable() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+    }
+    return c10::kCPU;
+}
+
 DevicePreference devicePreferenceFromString(const std::string& text) {
     if (text == "auto") return DevicePreference::Auto;
     if (text == "cpu") return DevicePreference::Cpu;
@@ -58,7 +58,7 @@ Engine::Engine(model::LoadedGenerator loaded, const EngineOptions& options)
     : Engine(std::move(loaded.generator), options, std::move(loaded.trainingJson)) {}
 
 Engine::Engine(model::Generator generator, const EngineOptions& options, std::string trainingJson)
-    : m_generator(std::move(generator)), m_trainingJson(std::move(trainingJson)), m_device(chooseDevice(options.device)) {
+    : m_generator(std::move(generator)), m_trainingJson(std::move(trainingJson)), m_device(resolveDevice(options.device)) {
     if (options.threads > 0) torch::set_num_threads(options.threads);
     m_generator->eval();
     m_generator->to(m_device);

@@ -80,5 +80,7 @@ private:
 
 // Whether this LibTorch build can use CUDA and a device is present.
 bool cudaAvailable();
+// The device a preference resolves to; a CUDA request without CUDA is a clear error.
+c10::Device resolveDevice(DevicePreference preference);
 
 }  // namespace marionette::engine

@@ -1,0 +1,104 @@
+#pragma once
+// Training data behind one interface: every dataset yields pairs (the same person in two poses or
+// expressions, with their skeletons or landmarks on the canvas); the loader augments them, renders the
+// semantics (model.md) and batches them on background threads.
+#include "marionette/face/landmarks.h"
+#include "marionette/model/config.h"
+#include "marionette/pose/pose.h"
+
+#include <ATen/ATen.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace marionette::train {
+
+// One pair at the canvas size. Body pairs carry poses, portrait pairs landmarks (canvas pixels).
+struct PairSample {
+    at::Tensor reference;  // [3, H, W] float RGB in [-1, 1]
+    at::Tensor target;
+    pose::Pose referencePose, targetPose;
+    std::optional<face::FaceLandmarks> referenceFace, targetFace;
+};
+
+class PairDataset {
+public:
+    virtual ~PairDataset() = default;
+    virtual std::string description() const = 0;  // recorded in the weights' training metadata
+    virtual std::size_t size() const = 0;
+    // Deterministic for (index, seed); throws marionette::Error for a bad sample (the loader skips it).
+    virtual PairSample pair(std::size_t index, std::uint64_t seed) const = 0;
+};
+
+struct Batch {
+    at::Tensor reference, referenceSemantics, target, targetSemantics;  // [N, 3|P, H, W]
+    at::Tensor faceCentres;  // [N, 2] canvas pixels
+    at::Tensor faceValid;    // [N] 1 where the sample shows a face
+    std::size_t size() const { return reference.defined() ? static_cast<std::size_t>(reference.size(0)) : 0; }
+};
+
+struct AugmentOptions {
+    bool flip = true;            // horizontal flip of the whole pair, mirror joints swapped
+    double maxScale = 0.05;      // each image scaled about its centre by up to +-5 %
+    double maxShift = 0.04;      // and shifted by up to 4 % of the canvas
+    double colourJitter = 0.08;  // brightness / contrast / per-channel gain, the same for both images
+};
+
+// The face centre used by the face loss: the mean of the present nose, eyes and ears; none without them.
+std::optional<Point2> faceCentre(const pose::Pose& pose);
+std::optional<Point2> faceCentre(const face::FaceLandmarks& landmarks);
+
+// Augments a pair (seeded), keeping images, poses and landmarks consistent.
+PairSample augment(const PairSample& pair, const AugmentOptions& options, std::uint64_t seed);
+
+// Renders semantics for the model's config and stacks samples into a batch.
+Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& config);
+
+// Background loading: `workers` threads fill a bounded queue of batches; a bad sample is skipped and
+// counted, never fatal. Index order is a seeded permutation per epoch; rank/worldSize shard it.
+class BatchLoader {
+public:
+    struct Options {
+        int batchSize = 4;
+        int workers = 2;
+        int queueDepth = 4;
+        std::uint64_t seed = 1;
+        int rank = 0, worldSize = 1;
+        std::uint64_t firstBatch = 0;  // resume: skip the batches already seen
+        AugmentOptions augment;
+    };
+
+    BatchLoader(std::shared_ptr<const PairDataset> dataset, model::ModelConfig config, Options options);
+    ~BatchLoader();
+    BatchLoader(const BatchLoader&) = delete;
+    BatchLoader& operator=(const BatchLoader&) = delete;
+
+    Batch next();  // blocks until a batch is ready
+    std::uint64_t skippedSamples() const { return m_skipped; }
+
+private:
+    void work();
+    Batch build(std::uint64_t batchIndex);
+
+    std::shared_ptr<const PairDataset> m_dataset;
+    model::ModelConfig m_config;
+    Options m_options;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<std::pair<std::uint64_t, Batch>> m_ready;
+    std::uint64_t m_nextToBuild, m_nextToHand;
+    std::atomic<std::uint64_t> m_skipped{0};
+    std::atomic<bool> m_stop{false};
+    std::string m_error;
+    std::vector<std::thread> m_threads;
+};
+
+}  // namespace marionette::train

@@ -1,0 +1,67 @@
+#pragma once
+// The paper's losses (eq. 10-18), each its own function, and their default weights (model.md, "Losses").
+#include "marionette/model/generator.h"
+#include "marionette/train/backbone.h"
+
+#include <ATen/ATen.h>
+
+#include <map>
+#include <string>
+
+namespace marionette::train {
+
+struct LossWeights {
+    double attention = 5.0;         // lambda_attn
+    double flow = 5.0;              // lambda_flow (stage 1: flowStage1)
+    double flowStage1 = 20.0;
+    double regularization = 0.0025; // lambda_regu (stage 1: regularizationStage1)
+    double regularizationStage1 = 0.01;
+    double perceptual = 0.5;        // lambda_perc
+    double face = 1.0;              // lambda_face
+    double style = 500.0;           // lambda_style
+    double adversarial = 2.0;       // lambda_adv
+    double pixel = 0.0;             // plain L1, not in the paper; off by default
+};
+
+// Eq. 10: L1 between the attention-warped downsampled reference and the downsampled target, summed over
+// the s8 and s4 scales. Zero when the variant has no attention.
+at::Tensor attentionLoss(const model::GeneratorOutput& out, const at::Tensor& targetImage);
+
+// Eq. 11-12, the sampling correctness loss: for each target position l,
+// exp(-cos(W_f(v_r, w)^l, v_t^l) / max_i cos(v_r^i, v_t^l)), averaged over positions and the batch.
+// Features [N, C, h, w] at the flow's resolution.
+at::Tensor samplingCorrectnessLoss(const at::Tensor& flow, const at::Tensor& referenceFeatures,
+                                   const at::Tensor& targetFeatures);
+
+// Eq. 13-14, the affine regularisation: for each 3 x 3 patch (replicate padding) with reference
+// coordinates R (3 x 9, homogeneous) and sampling coordinates S = R + w*, the residual of the least-squares
+// fit R ~ A S, A = R S^T (S S^T)^-1, squared and averaged over patches.
+at::Tensor affineRegularizationLoss(const at::Tensor& flow);
+// The per-patch squared residuals of eq. 13, [N, h, w] (the loss is their mean).
+at::Tensor affineResidualMap(const at::Tensor& flow);
+
+// Eq. 15: sum over layers of the L1 distance between activations.
+at::Tensor perceptualLoss(const std::map<std::string, at::Tensor>& a, const std::map<std::string, at::Tensor>& b,
+                          const std::vector<std::string>& layers);
+
+// Gram matrix of [N, C, h, w] activations, divided by C * h * w.
+at::Tensor gramMatrix(const at::Tensor& features);
+// Eq. 17: sum over layers of the L1 distance between Gram matrices.
+at::Tensor styleLoss(const std::map<std::string, at::Tensor>& a, const std::map<std::string, at::Tensor>& b,
+                     const std::vector<std::string>& layers);
+
+// C_face of eq. 16: a differentiable square crop of side `size` pixels centred on `centres` [N, 2] (canvas
+// pixels), resampled to outputSize x outputSize.
+at::Tensor cropFaces(const at::Tensor& images, const at::Tensor& centres, double size, int64_t outputSize);
+
+// LSGAN (eq. 18 in its least-squares form): the generator's and the discriminator's objectives.
+at::Tensor generatorAdversarialLoss(const at::Tensor& fakeLogits);
+at::Tensor discriminatorLoss(const at::Tensor& realLogits, const at::Tensor& fakeLogits);
+
+// The layers each loss reads (model.md).
+const std::vector<std::string>& perceptualLayers();  // relu1_1 .. relu5_1
+const std::vector<std::string>& styleLayers();       // relu2_2, relu3_4, relu4_4, relu5_2
+constexpr const char* kFlowLayerS4 = "relu3_1";
+constexpr const char* kFlowLayerS8 = "relu4_1";
+
+}  // namespace marionette::train

@@ -1,0 +1,211 @@
+#include "marionette/train/data.h"
+
+#include "marionette/face/part_maps.h"
+#include "marionette/pose/heatmap.h"
+#include "marionette/util/error.h"
+#include "marionette/util/log.h"
+
+#include <torch/torch.h>
+
+#include <random>
+
+namespace marionette::train {
+namespace F = torch::nn::functional;
+namespace {
+
+// Resamples an image so that the point p moves to scale * (p - centre) + centre + shift.
+at::Tensor similarityWarp(const at::Tensor& image, double scale, double shiftX, double shiftY) {
+    const int64_t h = image.size(1), w = image.size(2);
+    // Output normalised coordinate u reads input (u - t) / s; translations in normalised units.
+    auto theta = torch::zeros({1, 2, 3});
+    theta[0][0][0] = 1.0 / scale;
+    theta[0][1][1] = 1.0 / scale;
+    theta[0][0][2] = -2.0 * shiftX / static_cast<double>(w) / scale;
+    theta[0][1][2] = -2.0 * shiftY / static_cast<double>(h) / scale;
+    const auto grid = F::affine_grid(theta, {1, 3, h, w}, /*align_corners=*/false);
+    return F::grid_sample(image.unsqueeze(0), grid,
+                          F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false))
+        .squeeze(0);
+}
+
+Point2 similarityPoint(Point2 p, double scale, double shiftX, double shiftY, int64_t w, int64_t h) {
+    // Pixel centres: about the canvas centre ((w - 1) / 2, (h - 1) / 2) in pixel units.
+    const double cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
+    return {static_cast<float>((p.x - cx) * scale + cx + shiftX), static_cast<float>((p.y - cy) * scale + cy + shiftY)};
+}
+
+}  // namespace
+
+std::optional<Point2> faceCentre(const pose::Pose& pose) {
+    using J = pose::JointId;
+    double x = 0, y = 0;
+    int n = 0;
+    for (J j : {J::Nose, J::RightEye, J::LeftEye, J::RightEar, J::LeftEar}) {
+        if (const auto k = pose.find(j)) {
+            x += k->position.x;
+            y += k->position.y;
+            ++n;
+        }
+    }
+    if (n == 0) return std::nullopt;
+    return Point2{static_cast<float>(x / n), static_cast<float>(y / n)};
+}
+
+std::optional<Point2> faceCentre(const face::FaceLandmarks& landmarks) {
+    const Box b = landmarks.bounds();
+    return Point2{static_cast<float>(b.x + b.width / 2), static_cast<float>(b.y + b.height / 2)};
+}
+
+PairSample augment(const PairSample& pair, const AugmentOptions& options, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> unit(-1.0, 1.0);
+    PairSample out = pair;
+    const int64_t h = pair.reference.size(1), w = pair.reference.size(2);
+    if (options.flip && (rng() & 1)) {
+        const float axis = (w - 1) / 2.0f;
+        out.reference = out.reference.flip({2});
+        out.target = out.target.flip({2});
+        out.referencePose = out.referencePose.mirrored(axis);
+        out.targetPose = out.targetPose.mirrored(axis);
+        if (out.referenceFace) out.referenceFace = out.referenceFace->mirrored(axis);
+        if (out.targetFace) out.targetFace = out.targetFace->mirrored(axis);
+    }
+    auto jitterGeometry = [&](at::Tensor& image, pose::Pose& pose, std::optional<face::FaceLandmarks>& face) {
+        const double scale = 1.0 + options.maxScale * unit(rng);
+        const double sx = options.maxShift * w * unit(rng), sy = options.maxShift * h * unit(rng);
+        image = similarityWarp(image, scale, sx, sy);
+        auto move = [&](Point2 p) { return similarityPoint(p, scale, sx, sy, w, h); };
+        pose = pose.mapped(move);
+        if (face) {
+            for (auto& p : face->points) p = move(p);
+        }
+    };
+    jitterGeometry(out.reference, out.referencePose, out.referenceFace);
+    jitterGeometry(out.target, out.targetPose, out.targetFace);
+    // The same colour change for both images: the person's appearance stays consistent within a pair.
+    const double brightness = options.colourJitter * unit(rng);
+    const double contrast = 1.0 + options.colourJitter * unit(rng);
+    const auto gains = torch::tensor({1.0 + options.colourJitter * 0.5 * unit(rng), 1.0 + options.colourJitter * 0.5 * unit(rng),
+                                      1.0 + options.colourJitter * 0.5 * unit(rng)}, torch::kFloat).view({3, 1, 1});
+    auto colour = [&](const at::Tensor& x) { return ((x * contrast + brightness) * gains).clamp(-1.0, 1.0); };
+    out.reference = colour(out.reference);
+    out.target = colour(out.target);
+    return out;
+}
+
+Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& config) {
+    const int h = config.height, w = config.canvasWidth;
+    std::vector<at::Tensor> xr, xt, faces, valid;
+    std::vector<pose::Pose> refPoses, tgtPoses;
+    std::vector<face::FaceLandmarks> refFaces, tgtFaces;
+    const bool body = config.semantics == model::SemanticsKind::Body;
+    for (const auto& p : pairs) {
+        if (p.reference.size(1) != h || p.reference.size(2) != w || p.target.sizes() != p.reference.sizes())
+            throw Error("a training pair is " + std::to_string(p.reference.size(1)) + " x " + std::to_string(p.reference.size(2)) +
+                        " but the model's canvas is " + std::to_string(h) + " x " + std::to_string(w));
+        xr.push_back(p.reference);
+        xt.push_back(p.target);
+        std::optional<Point2> centre;
+        if (body) {
+            refPoses.push_back(p.referencePose);
+            tgtPoses.push_back(p.targetPose);
+            centre = faceCentre(p.targetPose);
+        } else {
+            if (!p.referenceFace || !p.targetFace) throw Error("a portrait training pair has no landmarks");
+            refFaces.push_back(*p.referenceFace);
+            tgtFaces.push_back(*p.targetFace);
+            centre = faceCentre(*p.targetFace);
+        }
+        faces.push_back(torch::tensor({centre ? centre->x : 0.f, centre ? centre->y : 0.f}));
+        valid.push_back(torch::tensor(centre ? 1.f : 0.f));
+    }
+    Batch b;
+    b.reference = torch::stack(xr);
+    b.target = torch::stack(xt);
+    b.referenceSemantics = body ? pose::renderHeatmaps(refPoses, h, w) : face::renderPartMaps(refFaces, h, w);
+    b.targetSemantics = body ? pose::renderHeatmaps(tgtPoses, h, w) : face::renderPartMaps(tgtFaces, h, w);
+    b.faceCentres = torch::stack(faces);
+    b.faceValid = torch::stack(valid);
+    return b;
+}
+
+BatchLoader::BatchLoader(std::shared_ptr<const PairDataset> dataset, model::ModelConfig config, Options options)
+    : m_dataset(std::move(dataset)), m_config(config), m_options(options), m_nextToBuild(options.firstBatch),
+      m_nextToHand(options.firstBatch) {
+    if (m_dataset->size() == 0) throw Error("the training data set is empty: " + m_dataset->description());
+    for (int i = 0; i < std::max(1, options.workers); ++i) m_threads.emplace_back([this] { work(); });
+}
+
+BatchLoader::~BatchLoader() {
+    m_stop = true;
+    m_changed.notify_all();
+    for (auto& t : m_threads) t.join();
+}
+
+Batch BatchLoader::build(std::uint64_t batchIndex) {
+    // Each sample of each batch draws its index from its own seeded stream (sampling with replacement):
+    // deterministic, independent of thread timing, and resumable from any batch.
+    const std::size_t n = m_dataset->size();
+    std::vector<PairSample> pairs;
+    int failures = 0;
+    for (int k = 0; static_cast<int>(pairs.size()) < m_options.batchSize; ++k) {
+        std::seed_seq seq{m_options.seed, m_options.seed >> 32, batchIndex, batchIndex >> 32,
+                          static_cast<std::uint64_t>(m_options.rank), static_cast<std::uint64_t>(k)};
+        std::mt19937_64 rng(seq);
+        const std::size_t index = static_cast<std::size_t>(rng() % n);
+        try {
+            pairs.push_back(augment(m_dataset->pair(index, rng()), m_options.augment, rng()));
+        } catch (const std::exception& e) {
+            ++m_skipped;
+            log::warning("skipped training sample ", index, ": ", e.what());
+            if (++failures > 8 * m_options.batchSize)
+                throw Error("too many bad training samples in one batch; the last: " + std::string(e.what()));
+        }
+    }
+    return makeBatch(pairs, m_config);
+}
+
+void BatchLoader::work() {
+    torch::NoGradGuard noGrad;
+    while (!m_stop) {
+        std::uint64_t index;
+        {
+            std::unique_lock<std::mutex> lock(m_mutex);
+            m_changed.wait(lock, [&] {
+                return m_stop || m_nextToBuild < m_nextToHand + static_cast<std::uint64_t>(m_options.queueDepth);
+            });
+            if (m_stop) return;
+            index = m_nextToBuild++;
+        }
+        Batch batch;
+        std::string error;
+        try {
+            batch = build(index);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (!error.empty() && m_error.empty()) m_error = error;
+        m_ready.emplace_back(index, std::move(batch));
+        m_changed.notify_all();
+    }
+}
+
+Batch BatchLoader::next() {
+    std::unique_lock<std::mutex> lock(m_mutex);
+    for (;;) {
+        if (!m_error.empty()) throw Error("training data: " + m_error);
+        for (auto it = m_ready.begin(); it != m_ready.end(); ++it) {
+            if (it->first == m_nextToHand) {
+                Batch b = std::move(it->second);
+                m_ready.erase(it);
+                ++m_nextToHand;
+                m_changed.notify_all();
+                return b;
+            }
+        }
+        m_changed.wait(lock);
+    }
+}
+
+}  // namespace marionette::train

@@ -1,0 +1,117 @@
+#include "marionette/train/losses.h"
+
+#include "marionette/model/warps.h"
+#include "marionette/util/error.h"
+
+#include <torch/torch.h>
+
+namespace marionette::train {
+namespace F = torch::nn::functional;
+
+const std::vector<std::string>& perceptualLayers() {
+    static const std::vector<std::string> layers{"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"};
+    return layers;
+}
+
+const std::vector<std::string>& styleLayers() {
+    static const std::vector<std::string> layers{"relu2_2", "relu3_4", "relu4_4", "relu5_2"};
+    return layers;
+}
+
+at::Tensor attentionLoss(const model::GeneratorOutput& out, const at::Tensor& targetImage) {
+    if (!out.attentionWarped4.defined()) return torch::zeros({}, targetImage.options());
+    const auto t8 = model::downsampleArea(targetImage, out.attentionWarped8.size(2), out.attentionWarped8.size(3));
+    const auto t4 = model::downsampleArea(targetImage, out.attentionWarped4.size(2), out.attentionWarped4.size(3));
+    return F::l1_loss(out.attentionWarped8, t8) + F::l1_loss(out.attentionWarped4, t4);
+}
+
+at::Tensor samplingCorrectnessLoss(const at::Tensor& flow, const at::Tensor& referenceFeatures,
+                                   const at::Tensor& targetFeatures) {
+    if (referenceFeatures.sizes() != targetFeatures.sizes() || referenceFeatures.size(2) != flow.size(2) ||
+        referenceFeatures.size(3) != flow.size(3))
+        throw Error("sampling correctness: features and flow must share their size");
+    const auto vr = model::l2NormalizeChannels(referenceFeatures.to(at::kFloat));
+    const auto vt = model::l2NormalizeChannels(targetFeatures.to(at::kFloat));
+    // mu(W_f(v_r, w)^l, v_t^l): cosine after warping (warping normalised features keeps them near unit length;
+    // normalise again so the similarity is a true cosine).
+    const auto warped = model::l2NormalizeChannels(model::warpFlow(vr, flow));
+    const auto similarity = (warped * vt).sum(1);  // [N, h, w]
+    // mu(v_r^{l_max}, v_t^l): the best match of each target feature anywhere in the reference (eq. 12).
+    const auto correlation = at::bmm(vt.flatten(2).transpose(1, 2), vr.flatten(2));  // [N, HWt, HWr]
+    const auto best = std::get<0>(correlation.max(2)).view_as(similarity).clamp_min(1e-6);
+    return torch::exp(-similarity / best).mean();
+}
+
+at::Tensor affineRegularizationLoss(const at::Tensor& flow) { return affineResidualMap(flow).mean(); }
+
+at::Tensor affineResidualMap(const at::Tensor& flow) {
+    const int64_t n = flow.size(0), h = flow.size(2), w = flow.size(3);
+    const auto opts = flow.options().dtype(at::kFloat);
+    // Reference coordinates of a 3x3 patch relative to its centre (position-independent: an affine fit is
+    // unchanged by translating R), homogeneous: R is 3 x 9.
+    const auto offsets = torch::arange(-1, 2, opts);
+    const auto ry = offsets.view({3, 1}).expand({3, 3}).reshape({9});
+    const auto rx = offsets.view({1, 3}).expand({3, 3}).reshape({9});
+    const auto r = torch::stack({rx, ry, torch::ones({9}, opts)});  // [3, 9]
+    // Flow patches with replicate padding: [N, 2, 9, h*w] -> S = R + w* per patch, [P, 3, 9].
+    const auto padded = F::pad(flow.to(at::kFloat), F::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReplicate));
+    const auto patches = F::unfold(padded, F::UnfoldFuncOptions({3, 3})).view({n, 2, 9, h * w});
+    const auto wPatch = patches.permute({0, 3, 1, 2}).reshape({n * h * w, 2, 9});
+    const auto zeros = torch::zeros({n * h * w, 1, 9}, opts);
+    const auto s = r.unsqueeze(0) + torch::cat({wPatch, zeros}, 1);  // [P, 3, 9]
+    const auto sst = at::bmm(s, s.transpose(1, 2)) + 1e-6 * torch::eye(3, opts).unsqueeze(0);
+    const auto a = at::bmm(at::matmul(r.unsqueeze(0), s.transpose(1, 2)), torch::inverse(sst));  // eq. 14
+    const auto residual = r.unsqueeze(0) - at::bmm(a, s);                                      // eq. 13
+    return residual.square().sum({1, 2}).view({n, h, w});
+}
+
+at::Tensor perceptualLoss(const std::map<std::string, at::Tensor>& a, const std::map<std::string, at::Tensor>& b,
+                          const std::vector<std::string>& layers) {
+    at::Tensor total;
+    for (const auto& l : layers) {
+        const auto term = F::l1_loss(a.at(l), b.at(l));
+        total = total.defined() ? total + term : term;
+    }
+    return total;
+}
+
+at::Tensor gramMatrix(const at::Tensor& features) {
+    const int64_t n = features.size(0), c = features.size(1), hw = features.size(2) * features.size(3);
+    const auto f = features.reshape({n, c, hw}).to(at::kFloat);
+    return at::bmm(f, f.transpose(1, 2)) / static_cast<double>(c * hw);
+}
+
+at::Tensor styleLoss(const std::map<std::string, at::Tensor>& a, const std::map<std::string, at::Tensor>& b,
+                     const std::vector<std::string>& layers) {
+    at::Tensor total;
+    for (const auto& l : layers) {
+        const auto term = F::l1_loss(gramMatrix(a.at(l)), gramMatrix(b.at(l)));
+        total = total.defined() ? total + term : term;
+    }
+    return total;
+}
+
+at::Tensor cropFaces(const at::Tensor& images, const at::Tensor& centres, double size, int64_t outputSize) {
+    const int64_t n = images.size(0), h = images.size(2), w = images.size(3);
+    const auto opts = images.options().dtype(at::kFloat);
+    auto theta = torch::zeros({n, 2, 3}, opts);
+    // affine_grid maps output [-1, 1] to input normalised coordinates: scale by size / extent and move to
+    // the centre's normalised coordinate (2c + 1) / extent - 1 (align_corners = false).
+    theta.select(1, 0).select(1, 0).fill_(size / static_cast<double>(w));
+    theta.select(1, 1).select(1, 1).fill_(size / static_cast<double>(h));
+    theta.select(1, 0).select(1, 2).copy_((2.0 * centres.select(1, 0).to(at::kFloat) + 1.0) / static_cast<double>(w) - 1.0);
+    theta.select(1, 1).select(1, 2).copy_((2.0 * centres.select(1, 1).to(at::kFloat) + 1.0) / static_cast<double>(h) - 1.0);
+    const auto grid = F::affine_grid(theta, {n, images.size(1), outputSize, outputSize}, /*align_corners=*/false);
+    return F::grid_sample(images.to(at::kFloat), grid,
+                          F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
+}
+
+at::Tensor generatorAdversarialLoss(const at::Tensor& fakeLogits) {
+    return (fakeLogits.to(at::kFloat) - 1.0).square().mean();
+}
+
+at::Tensor discriminatorLoss(const at::Tensor& realLogits, const at::Tensor& fakeLogits) {
+    return 0.5 * ((realLogits.to(at::kFloat) - 1.0).square().mean() + fakeLogits.to(at::kFloat).square().mean());
+}
+
+}  // namespace marionette::train

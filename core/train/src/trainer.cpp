@@ -1,0 +1,378 @@
+#include "marionette/train/trainer.h"
+
+#include "marionette/engine/engine.h"
+#include "marionette/model/weights.h"
+#include "marionette/util/error.h"
+#include "marionette/util/files.h"
+#include "marionette/util/log.h"
+#include "marionette/util/torch_compat.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <set>
+#include <sstream>
+
+namespace marionette::train {
+namespace fs = std::filesystem;
+namespace {
+
+std::atomic<bool> g_stopRequested{false};
+
+const char* kCheckpointPrefix = "checkpoint-";
+
+std::vector<std::string> checkpointsNewestFirst(const std::string& dir) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind(kCheckpointPrefix, 0) == 0 && e.path().extension() == ".pt") found.push_back(e.path().string());
+    }
+    std::sort(found.rbegin(), found.rend());  // zero-padded step numbers sort by name
+    return found;
+}
+
+void writeModule(torch::serialize::OutputArchive& archive, const std::string& prefix, torch::nn::Module& module) {
+    for (const auto& p : module.named_parameters()) archive.write(prefix + p.key(), p.value().detach().to(at::kCPU));
+}
+
+void readModule(torch::serialize::InputArchive& archive, const std::string& prefix, torch::nn::Module& module) {
+    torch::NoGradGuard noGrad;
+    for (auto& p : module.named_parameters()) {
+        at::Tensor t;
+        archive.read(prefix + p.key(), t);
+        if (t.sizes() != p.value().sizes()) throw Error("checkpoint tensor " + prefix + p.key() + " has the wrong shape");
+        p.value().copy_(t);
+    }
+}
+
+std::vector<at::Tensor> gradientsOf(const std::vector<at::Tensor>& params) {
+    std::vector<at::Tensor> grads;
+    for (const auto& p : params) {
+        if (p.grad().defined()) grads.push_back(p.mutable_grad());
+    }
+    return grads;
+}
+
+Batch toDevice(const Batch& b, const c10::Device& d) {
+    return {b.reference.to(d), b.referenceSemantics.to(d), b.target.to(d), b.targetSemantics.to(d), b.faceCentres.to(d),
+            b.faceValid.to(d)};
+}
+
+std::vector<std::string> layersFor(const model::ModelConfig& config) {
+    std::set<std::string> layers(perceptualLayers().begin(), perceptualLayers().end());
+    layers.insert(styleLayers().begin(), styleLayers().end());
+    layers.insert(kFlowLayerS4);
+    layers.insert(kFlowLayerS8);
+    return {layers.begin(), layers.end()};
+}
+
+}  // namespace
+
+void Trainer::requestStop() { g_stopRequested = true; }
+bool Trainer::stopRequested() { return g_stopRequested; }
+
+Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> dataset)
+    : m_options(std::move(options)), m_dataset(std::move(dataset)) {
+    m_options.model.validate();
+    if (m_options.batchSize < 1) throw Error("the batch size must be at least 1");
+    if (m_options.threads > 0) torch::set_num_threads(m_options.threads);
+    m_device = engine::resolveDevice(engine::devicePreferenceFromString(m_options.device));
+    if (m_options.mixedPrecision && !m_device.is_cuda()) {
+        log::warning("mixed precision is only used on CUDA; training in fp32 on the CPU");
+        m_options.mixedPrecision = false;
+    }
+    torch::manual_seed(m_options.seed);
+    m_backbone = std::make_unique<Backbone>(m_options.vgg19Path);
+    m_options.model.backbone = m_backbone->name();
+    m_generator = model::Generator(m_options.model);
+    if (m_options.initWeights) {
+        auto loaded = model::loadGeneratorWeights(*m_options.initWeights);
+        const auto& c = loaded.generator->config();
+        if (c.semantics != m_options.model.semantics || c.width != m_options.model.width || c.keyChannels != m_options.model.keyChannels ||
+            c.deformation != m_options.model.deformation)
+            throw Error(*m_options.initWeights + ": its configuration " + c.toJson() + " differs from the one being trained " +
+                        m_options.model.toJson());
+        model::SafetensorsContent state;
+        state.tensors = model::moduleState(*loaded.generator, model::StoredPrecision::Float32);
+        model::loadModuleState(*m_generator, state, *m_options.initWeights);
+        log::info("initialised the generator from ", *m_options.initWeights);
+    }
+    m_ema = model::Generator(m_options.model);
+    {
+        torch::NoGradGuard noGrad;
+        auto src = m_generator->parameters();
+        auto dst = m_ema->parameters();
+        for (std::size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
+    }
+    m_ema->eval();
+    for (auto& p : m_ema->parameters()) p.set_requires_grad(false);
+    m_discriminator = model::Discriminator(m_options.model);
+    m_generator->to(m_device);
+    m_ema->to(m_device);
+    m_discriminator->to(m_device);
+    m_backbone->to(m_device);
+    m_optimizer = std::make_unique<torch::optim::Adam>(
+        m_generator->parameters(), torch::optim::AdamOptions(m_options.learningRate).betas({0.5, 0.999}));
+    m_discriminatorOptimizer = std::make_unique<torch::optim::Adam>(
+        m_discriminator->parameters(), torch::optim::AdamOptions(m_options.discriminatorLearningRate).betas({0.5, 0.999}));
+    std::error_code ec;
+    fs::create_directories(m_options.runDirectory, ec);
+    if (ec) throw Error(m_options.runDirectory + ": cannot create the run folder: " + ec.message());
+    if (m_options.resume && !loadLatestCheckpoint()) log::info("no checkpoint to resume from in ", m_options.runDirectory, "; starting at step 0");
+}
+
+Trainer::~Trainer() = default;
+
+StepLosses Trainer::trainStep(const Batch& cpuBatch) {
+    const Batch b = toDevice(cpuBatch, m_device);
+    const int currentStage = stage();
+    const bool stage2 = currentStage == 2;
+    const auto& w = m_options.weights;
+    m_generator->train();
+    if (m_options.mixedPrecision) torch_compat::setCudaAutocast(true);
+
+    model::GeneratorOutput out = m_generator->forward(b.reference, b.referenceSemantics, b.targetSemantics);
+    std::map<std::string, at::Tensor> targetFeatures, referenceFeatures;
+    {
+        torch::NoGradGuard noGrad;
+        targetFeatures = m_backbone->features(b.target, layersFor(m_options.model));
+        if (out.flow4.defined()) referenceFeatures = m_backbone->features(b.reference, {kFlowLayerS4, kFlowLayerS8});
+    }
+    std::map<std::string, at::Tensor> terms;
+    if (out.attention4.defined()) terms["attn"] = w.attention * attentionLoss(out, b.target);
+    if (out.flow4.defined()) {
+        const double flowWeight = stage2 ? w.flow : w.flowStage1;
+        const double reguWeight = stage2 ? w.regularization : w.regularizationStage1;
+        terms["flow"] = flowWeight * (samplingCorrectnessLoss(out.flow4, referenceFeatures.at(kFlowLayerS4), targetFeatures.at(kFlowLayerS4)) +
+                                      samplingCorrectnessLoss(out.flow8, referenceFeatures.at(kFlowLayerS8), targetFeatures.at(kFlowLayerS8)));
+        terms["regu"] = reguWeight * (affineRegularizationLoss(out.flow4) + affineRegularizationLoss(out.flow8));
+    }
+    if (stage2 || m_options.model.deformation == model::Deformation::None) {
+        const auto generated = m_backbone->features(out.image, layersFor(m_options.model));
+        terms["perc"] = w.perceptual * perceptualLoss(generated, targetFeatures, perceptualLayers());
+        terms["style"] = w.style * styleLoss(generated, targetFeatures, styleLayers());
+        if (w.face > 0 && b.faceValid.sum().item<float>() > 0) {
+            const auto withFace = b.faceValid.nonzero().flatten();
+            const double side = 64.0 * m_options.model.height / 256.0;
+            const auto centres = b.faceCentres.index_select(0, withFace);
+            const auto fakeFaces = cropFaces(out.image.index_select(0, withFace), centres, side, 64);
+            at::Tensor realFaces;
+            std::map<std::string, at::Tensor> realFeatures;
+            {
+                torch::NoGradGuard noGrad;
+                realFaces = cropFaces(b.target.index_select(0, withFace), centres, side, 64);
+                realFeatures = m_backbone->features(realFaces, perceptualLayers());
+            }
+            // Weighted by the share of samples with a face, so that the term is a mean over the batch.
+            const double share = static_cast<double>(withFace.size(0)) / static_cast<double>(b.size());
+            terms["face"] = w.face * share * perceptualLoss(m_backbone->features(fakeFaces, perceptualLayers()), realFeatures, perceptualLayers());
+        }
+        if (w.adversarial > 0) terms["adv"] = w.adversarial * generatorAdversarialLoss(m_discriminator(out.image));
+        if (w.pixel > 0) terms["l1"] = w.pixel * torch::nn::functional::l1_loss(out.image, b.target);
+    }
+    if (m_options.mixedPrecision) torch_compat::setCudaAutocast(false);
+
+    at::Tensor total;
+    StepLosses losses;
+    for (const auto& [name, value] : terms) {
+        total = total.defined() ? total + value : value;
+        losses.terms[name] = value.item<double>();
+    }
+    losses.total = total.item<double>();
+    if (!std::isfinite(losses.total)) throw Error("the training loss became " + std::to_string(losses.total) + " at step " + std::to_string(m_step));
+    m_optimizer->zero_grad();
+    total.backward();
+    auto params = m_generator->parameters();
+    if (m_reducer) {
+        auto grads = gradientsOf(params);
+        m_reducer->allReduceAverage(grads);
+    }
+    if (m_options.clipGradNorm > 0) torch::nn::utils::clip_grad_norm_(params, m_options.clipGradNorm);
+    m_optimizer->step();
+
+    if (stage2 && w.adversarial > 0) {
+        m_discriminatorOptimizer->zero_grad();
+        const auto dLoss = discriminatorLoss(m_discriminator(b.target), m_discriminator(out.image.detach()));
+        dLoss.backward();
+        if (m_reducer) {
+            auto grads = gradientsOf(m_discriminator->parameters());
+            m_reducer->allReduceAverage(grads);
+        }
+        m_discriminatorOptimizer->step();
+        losses.discriminator = dLoss.item<double>();
+    }
+    updateAverage();
+    m_lastOutput = out;
+    ++m_step;
+    m_imagesSeen += static_cast<std::uint64_t>(b.size()) * static_cast<std::uint64_t>(m_options.worldSize);
+    return losses;
+}
+
+void Trainer::updateAverage() {
+    // EMA with a warm-up (decay grows from 0.1 towards emaDecay) so that short runs are not dominated by
+    // the initial weights.
+    const double decay = std::min(m_options.emaDecay, (1.0 + m_step) / (10.0 + m_step));
+    torch::NoGradGuard noGrad;
+    auto src = m_generator->parameters();
+    auto dst = m_ema->parameters();
+    for (std::size_t i = 0; i < src.size(); ++i) dst[i].mul_(decay).add_(src[i].detach(), 1.0 - decay);
+}
+
+void Trainer::run() {
+    BatchLoader::Options loaderOptions;
+    loaderOptions.batchSize = m_options.batchSize;
+    loaderOptions.workers = m_options.loaderWorkers;
+    loaderOptions.seed = m_options.seed;
+    loaderOptions.rank = m_options.rank;
+    loaderOptions.worldSize = m_options.worldSize;
+    loaderOptions.firstBatch = static_cast<std::uint64_t>(m_step);
+    loaderOptions.augment = m_options.augment;
+    BatchLoader loader(m_dataset, m_options.model, loaderOptions);
+    const bool writer = m_options.rank == 0;
+
+    const std::string csvPath = (fs::path(m_options.runDirectory) / "losses.csv").string();
+    const bool newCsv = !fs::exists(csvPath);
+    std::ofstream csv;
+    if (writer) {
+        csv.open(csvPath, std::ios::app);
+        if (!csv) throw Error(csvPath + ": cannot write the loss log");
+        if (newCsv) csv << "step,stage,images,seconds,attn,flow,regu,perc,face,style,adv,l1,total,discriminator\n";
+    }
+    log::info("training ", model::toString(m_options.model.semantics), " model (", model::toString(m_options.model.deformation),
+              ", c = ", m_options.model.width, ", ", m_options.model.height, " x ", m_options.model.canvasWidth, ") on ",
+              m_device.is_cuda() ? "CUDA" : "CPU", " from step ", m_step, " to ", totalSteps(), ", batch ", m_options.batchSize,
+              " x ", m_options.worldSize, ", data: ", m_dataset->description(), ", backbone: ", m_backbone->name());
+    int lastCheckpointStep = m_step;
+    while (m_step < totalSteps() && !stopRequested()) {
+        const Batch batch = loader.next();
+        const auto start = std::chrono::steady_clock::now();
+        const int stageOfStep = stage();
+        const StepLosses losses = trainStep(batch);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        m_seconds += seconds;
+        const double rate = static_cast<double>(batch.size() * m_options.worldSize) / std::max(seconds, 1e-9);
+        m_imagesPerSecond = m_imagesPerSecond == 0.0 ? rate : 0.9 * m_imagesPerSecond + 0.1 * rate;
+        if (!writer) continue;
+        if (m_observer) m_observer->onLosses(m_step, stageOfStep, losses);
+        if (m_step % std::max(1, m_options.logEvery) == 0 || m_step == totalSteps()) {
+            csv << m_step << ',' << stageOfStep << ',' << m_imagesSeen << ',' << std::fixed << std::setprecision(2) << m_seconds
+                << std::setprecision(6);
+            for (const char* term : {"attn", "flow", "regu", "perc", "face", "style", "adv", "l1"}) {
+                const auto it = losses.terms.find(term);
+                csv << ',' << (it == losses.terms.end() ? 0.0 : it->second);
+            }
+            csv << ',' << losses.total << ',' << losses.discriminator << '\n' << std::flush;
+        }
+        if (m_observer && (m_step % std::max(1, m_options.sampleEvery) == 0 || m_step == totalSteps()))
+            m_observer->onSamples(m_step, batch, m_lastOutput);
+        if (m_step - lastCheckpointStep >= m_options.checkpointEvery) {
+            saveCheckpoint();
+            lastCheckpointStep = m_step;
+        }
+    }
+    if (writer && m_step != lastCheckpointStep) saveCheckpoint();
+    if (loader.skippedSamples() > 0) log::warning(loader.skippedSamples(), " bad training samples were skipped");
+}
+
+std::string Trainer::saveCheckpoint() {
+    if (m_options.rank != 0) return {};
+    torch::serialize::OutputArchive archive;
+    writeModule(archive, "generator.", *m_generator);
+    writeModule(archive, "ema.", *m_ema);
+    writeModule(archive, "discriminator.", *m_discriminator);
+    torch::serialize::OutputArchive optimizer, discriminatorOptimizer;
+    m_optimizer->save(optimizer);
+    m_discriminatorOptimizer->save(discriminatorOptimizer);
+    archive.write("optimizer", optimizer);
+    archive.write("discriminator_optimizer", discriminatorOptimizer);
+    archive.write("step", torch::tensor(static_cast<int64_t>(m_step)));
+    archive.write("images", torch::tensor(static_cast<int64_t>(m_imagesSeen)));
+    archive.write("seconds", torch::tensor(m_seconds, torch::kDouble));
+    archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
+    archive.write("config", c10::IValue(m_options.model.toJson()));
+
+    char name[64];
+    std::snprintf(name, sizeof(name), "%s%09d.pt", kCheckpointPrefix, m_step);
+    const fs::path path = fs::path(m_options.runDirectory) / name;
+    const fs::path temporary = fs::path(m_options.runDirectory) / (std::string(".") + name + ".tmp");
+    archive.save_to(temporary.string());
+    std::error_code ec;
+    fs::rename(temporary, path, ec);
+    if (ec) throw Error(path.string() + ": cannot write the checkpoint: " + ec.message());
+    const auto all = checkpointsNewestFirst(m_options.runDirectory);
+    for (std::size_t i = static_cast<std::size_t>(std::max(1, m_options.keepCheckpoints)); i < all.size(); ++i) fs::remove(all[i], ec);
+    log::info("checkpoint ", path.string(), " (step ", m_step, ", ", m_imagesSeen, " images)");
+    return path.string();
+}
+
+void Trainer::loadCheckpoint(const std::string& path) {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    c10::IValue config;
+    archive.read("config", config);
+    if (config.toStringRef() != m_options.model.toJson())
+        throw Error("it was made for another model configuration: " + config.toStringRef());
+    readModule(archive, "generator.", *m_generator);
+    readModule(archive, "ema.", *m_ema);
+    readModule(archive, "discriminator.", *m_discriminator);
+    torch::serialize::InputArchive optimizer, discriminatorOptimizer;
+    archive.read("optimizer", optimizer);
+    archive.read("discriminator_optimizer", discriminatorOptimizer);
+    m_optimizer->load(optimizer);
+    m_discriminatorOptimizer->load(discriminatorOptimizer);
+    at::Tensor step, images, seconds, rng;
+    archive.read("step", step);
+    archive.read("images", images);
+    archive.read("seconds", seconds);
+    archive.read("rng", rng);
+    at::Generator generator = at::detail::getDefaultCPUGenerator();  // a handle to the shared generator
+    generator.set_state(rng);
+    m_step = static_cast<int>(step.item<int64_t>());
+    m_imagesSeen = static_cast<std::uint64_t>(images.item<int64_t>());
+    m_seconds = seconds.item<double>();
+}
+
+bool Trainer::loadLatestCheckpoint() {
+    for (const auto& path : checkpointsNewestFirst(m_options.runDirectory)) {
+        try {
+            loadCheckpoint(path);
+            log::info("resumed from ", path, " at step ", m_step);
+            return true;
+        } catch (const c10::Error& e) {
+            log::warning("checkpoint ", path, " cannot be used (", e.what_without_backtrace(), "); trying an older one");
+        } catch (const std::exception& e) {
+            log::warning("checkpoint ", path, " cannot be used (", e.what(), "); trying an older one");
+        }
+    }
+    return false;
+}
+
+std::string Trainer::trainingMetadata() const {
+    nlohmann::json j{{"data", m_dataset->description()},
+                     {"steps", m_step},
+                     {"stage1_steps", std::min(m_step, m_options.stage1Steps)},
+                     {"images_seen", m_imagesSeen},
+                     {"batch", m_options.batchSize * m_options.worldSize},
+                     {"seconds", m_seconds},
+                     {"device", m_device.is_cuda() ? "cuda" : "cpu"},
+                     {"backbone", m_backbone->name()},
+                     {"ema_decay", m_options.emaDecay},
+                     {"libtorch", torch_compat::versionString()}};
+    return j.dump();
+}
+
+void Trainer::exportWeights(const std::string& path) const {
+    auto ema = m_ema;
+    ema->to(at::kCPU);
+    model::saveGeneratorWeights(path, *ema, trainingMetadata(), model::StoredPrecision::Float16);
+    ema->to(m_device);
+}
+
+}  // namespace marionette::train

@@ -1,0 +1,233 @@
+#include "check.h"
+
+#include "marionette/model/warps.h"
+#include "marionette/model/weights.h"
+#include "marionette/train/losses.h"
+#include "marionette/train/metrics.h"
+#include "marionette/train/trainer.h"
+#include "marionette/util/error.h"
+#include "marionette/util/files.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+
+using namespace marionette;
+using namespace marionette::train;
+
+namespace {
+
+// A small learnable task: a textured square on a plain background, moved between reference and target;
+// the "skeleton" is two joints on the square's corners.
+class MovingSquares : public PairDataset {
+public:
+    explicit MovingSquares(int size) : m_size(size) {}
+    std::string description() const override { return "moving-squares test data"; }
+    std::size_t size() const override { return 64; }
+    PairSample pair(std::size_t index, std::uint64_t seed) const override {
+        torch::Generator gen = at::detail::createCPUGenerator(seed);
+        const int side = m_size / 3;
+        auto texture = torch::rand({3, side, side}, gen) * 2 - 1;
+        auto draw = [&](int x, int y) {
+            auto img = torch::full({3, m_size, m_size}, -0.5f);
+            img.slice(1, y, y + side).slice(2, x, x + side).copy_(texture);
+            return img;
+        };
+        const int x0 = static_cast<int>(index % 8) * (m_size - side) / 8, y0 = static_cast<int>(index / 8) * (m_size - side) / 8;
+        const int x1 = (m_size - side) - x0, y1 = y0;
+        PairSample p;
+        p.reference = draw(x0, y0);
+        p.target = draw(x1, y1);
+        p.referencePose.set(pose::JointId::Neck, float(x0), float(y0));
+        p.referencePose.set(pose::JointId::RightHip, float(x0 + side - 1), float(y0 + side - 1));
+        p.targetPose.set(pose::JointId::Neck, float(x1), float(y1));
+        p.targetPose.set(pose::JointId::RightHip, float(x1 + side - 1), float(y1 + side - 1));
+        return p;
+    }
+
+private:
+    int m_size;
+};
+
+TrainOptions tinyOptions(const std::string& dir) {
+    TrainOptions o;
+    o.model.width = 4;
+    o.model.keyChannels = 8;
+    o.model.height = 32;
+    o.model.canvasWidth = 32;
+    o.batchSize = 4;
+    o.loaderWorkers = 1;
+    o.stage1Steps = 3;
+    o.stage2Steps = 3;
+    o.runDirectory = dir;
+    o.checkpointEvery = 3;
+    o.logEvery = 1;
+    o.augment.flip = false;
+    o.augment.maxScale = o.augment.maxShift = o.augment.colourJitter = 0.0;
+    o.device = "cpu";
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE(loss_affine_flow_has_no_regularisation_cost) {
+    // w(p) = (M - I) p + t for an affine M: every patch is exactly affine.
+    const int64_t h = 9, w = 7;
+    auto ys = torch::arange(h, torch::kFloat).view({h, 1}).expand({h, w});
+    auto xs = torch::arange(w, torch::kFloat).view({1, w}).expand({h, w});
+    const auto dx = 0.1 * xs - 0.2 * ys + 1.5, dy = 0.05 * xs + 0.3 * ys - 2.0;
+    const auto flow = torch::stack({dx, dy}).unsqueeze(0);
+    // Interior patches are exactly affine; border patches see the replicate padding.
+    const auto residuals = affineResidualMap(flow);
+    EXPECT(residuals.sizes() == torch::IntArrayRef({1, h, w}));
+    EXPECT_NEAR(residuals.slice(1, 1, h - 1).slice(2, 1, w - 1).abs().max().item<float>(), 0.0, 1e-4);
+    // A pure translation stays affine even with padding.
+    EXPECT_NEAR(affineRegularizationLoss(torch::full({1, 2, h, w}, 3.f)).item<float>(), 0.0, 1e-5);
+    // A non-affine (random) flow costs something.
+    torch::manual_seed(3);
+    EXPECT(affineRegularizationLoss(torch::randn({1, 2, h, w})).item<float>() > 0.01f);
+}
+
+TEST_CASE(loss_attention_is_zero_for_an_exact_warp) {
+    torch::manual_seed(4);
+    const auto target = torch::rand({2, 3, 32, 16});
+    model::GeneratorOutput out;
+    out.attentionWarped8 = model::downsampleArea(target, 4, 2);
+    out.attentionWarped4 = model::downsampleArea(target, 8, 4);
+    EXPECT_NEAR(attentionLoss(out, target).item<float>(), 0.0, 1e-7);
+    out.attentionWarped4 = out.attentionWarped4 + 0.5;
+    EXPECT_NEAR(attentionLoss(out, target).item<float>(), 0.5, 1e-5);
+}
+
+TEST_CASE(loss_sampling_correctness_at_the_identity_warp) {
+    torch::manual_seed(5);
+    const auto v = torch::rand({2, 6, 5, 4});  // non-negative, like ReLU features
+    // Same features, zero flow: the warped feature is the best match everywhere, exp(-1).
+    EXPECT_NEAR(samplingCorrectnessLoss(torch::zeros({2, 2, 5, 4}), v, v).item<float>(), std::exp(-1.0), 1e-5);
+    // A wrong flow does worse.
+    EXPECT(samplingCorrectnessLoss(torch::full({2, 2, 5, 4}, 2.f), v, v).item<float>() > std::exp(-1.0) + 0.01);
+}
+
+TEST_CASE(loss_gram_style_perceptual_and_adversarial_values) {
+    const auto f = torch::tensor({1.f, 2.f, 3.f, 4.f}).view({1, 2, 1, 2});
+    const auto g = gramMatrix(f);
+    EXPECT_NEAR(g[0][0][0].item<float>(), 5.0 / 4, 1e-6);
+    EXPECT_NEAR(g[0][0][1].item<float>(), 11.0 / 4, 1e-6);
+    EXPECT_NEAR(g[0][1][1].item<float>(), 25.0 / 4, 1e-6);
+    const std::map<std::string, at::Tensor> a{{"relu2_2", f}}, b{{"relu2_2", f * 2}};
+    EXPECT_NEAR(styleLoss(a, b, {"relu2_2"}).item<float>(), (3.0 * (5 + 11 + 11 + 25) / 4) / 4, 1e-5);
+    EXPECT_NEAR(perceptualLoss(a, b, {"relu2_2"}).item<float>(), 2.5, 1e-6);
+    EXPECT_NEAR(generatorAdversarialLoss(torch::ones({2, 1, 2, 2})).item<float>(), 0.0, 1e-7);
+    EXPECT_NEAR(discriminatorLoss(torch::ones({2, 1, 2, 2}), torch::zeros({2, 1, 2, 2})).item<float>(), 0.0, 1e-7);
+    EXPECT_NEAR(discriminatorLoss(torch::zeros({1, 1, 1, 1}), torch::ones({1, 1, 1, 1})).item<float>(), 1.0, 1e-6);
+}
+
+TEST_CASE(loss_face_crop_is_centred_and_differentiable) {
+    // An image whose value is its x coordinate: the crop's centre column reads the centre's x.
+    auto xs = torch::arange(64, torch::kFloat).view({1, 1, 1, 64}).expand({1, 3, 48, 64}).clone().requires_grad_(true);
+    const auto crop = cropFaces(xs, torch::tensor({{40.f, 20.f}}), 16.0, 16);
+    EXPECT(crop.sizes() == torch::IntArrayRef({1, 3, 16, 16}));
+    EXPECT_NEAR(crop[0][0][8][8].item<float>(), 40.5, 0.51);  // between the two central samples
+    EXPECT_NEAR(crop[0][0][8][0].item<float>(), 32.5, 0.51);
+    crop.sum().backward();
+    EXPECT(xs.grad().abs().sum().item<float>() > 0.f);
+}
+
+TEST_CASE(loss_metrics_on_known_images) {
+    torch::manual_seed(6);
+    const auto a = torch::rand({2, 3, 32, 32}) * 2 - 1;
+    EXPECT_NEAR(ssim(a, a), 1.0, 1e-6);
+    EXPECT_NEAR(l1Error(a, a), 0.0, 1e-9);
+    // A uniform error of 0.1 on the [0, 1] scale (0.2 on [-1, 1]): MSE 0.01, PSNR 20 dB.
+    const auto b = (a + 0.2).clamp(-1.0, 1.0);
+    const auto c = a.clamp(-1.0, 0.8);  // keep the shifted copy in range for an exact check
+    EXPECT_NEAR(psnr(c, c + 0.2), 20.0, 1e-3);
+    EXPECT(ssim(a, b) < 1.0);
+    EXPECT_THROWS(Error, ssim(a, a.narrow(2, 0, 16)), "same shape");
+}
+
+TEST_CASE(train_tiny_model_loss_goes_down) {
+    const std::string dir = test::tempPath("learn");
+    TrainOptions o = tinyOptions(dir);
+    o.stage1Steps = 40;
+    o.stage2Steps = 0;
+    o.checkpointEvery = 1000;
+    o.learningRate = 2e-3;
+    torch::manual_seed(1);
+    Trainer trainer(o, std::make_shared<MovingSquares>(32));
+    BatchLoader loader(std::make_shared<MovingSquares>(32), o.model, {4, 1, 2, 7, 0, 1, 0, o.augment});
+    std::vector<double> totals, attention;
+    for (int i = 0; i < 40; ++i) {
+        const auto losses = trainer.trainStep(loader.next());
+        totals.push_back(losses.total);
+        attention.push_back(losses.terms.at("attn"));
+    }
+    auto meanOf = [](const std::vector<double>& v, std::size_t from) { return (v[from] + v[from + 1] + v[from + 2] + v[from + 3]) / 4; };
+    std::cerr << "    stage-1 loss: " << meanOf(totals, 0) << " -> " << meanOf(totals, 36) << ", attention term "
+              << meanOf(attention, 0) << " -> " << meanOf(attention, 36) << '\n';
+    // The attention warp learns to find the moved square: its reconstruction error at least halves. The
+    // flow term (random backbone features on a 32 px canvas) moves slowly, so the total falls less.
+    EXPECT(meanOf(attention, 36) < 0.5 * meanOf(attention, 0));
+    EXPECT(meanOf(totals, 36) < meanOf(totals, 0));
+}
+
+TEST_CASE(train_checkpoints_resume_at_the_same_step) {
+    const std::string dir = test::tempPath("resume");
+    TrainOptions o = tinyOptions(dir);
+    o.stage1Steps = 2;
+    o.stage2Steps = 4;
+    o.checkpointEvery = 2;
+    o.keepCheckpoints = 2;
+    auto data = std::make_shared<MovingSquares>(32);
+    std::vector<at::Tensor> afterSix;
+    {
+        Trainer trainer(o, data);
+        trainer.run();
+        EXPECT_EQ(trainer.step(), 6);
+        for (const auto& p : trainer.generator()->parameters()) afterSix.push_back(p.detach().clone());
+        trainer.exportWeights(test::tempPath("exported.safetensors"));
+    }
+    int checkpoints = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) checkpoints += e.path().extension() == ".pt";
+    EXPECT_EQ(checkpoints, 2);  // only the newest K are kept
+    EXPECT(std::filesystem::exists(std::filesystem::path(dir) / "losses.csv"));
+
+    // Resume: same step, same parameters.
+    TrainOptions again = o;
+    again.resume = true;
+    {
+        Trainer resumed(again, data);
+        EXPECT_EQ(resumed.step(), 6);
+        auto params = resumed.generator()->parameters();
+        for (std::size_t i = 0; i < params.size(); ++i) EXPECT(torch::equal(params[i], afterSix[i]));
+    }
+    // A corrupt newest checkpoint is refused and the previous one is used.
+    files::writeAtomically((std::filesystem::path(dir) / "checkpoint-000000006.pt").string(), "garbage");
+    {
+        Trainer fallback(again, data);
+        EXPECT_EQ(fallback.step(), 4);
+    }
+    // The exported release weights load as a generator of the same configuration.
+    const auto loaded = model::loadGeneratorWeights(test::tempPath("exported.safetensors"));
+    EXPECT_EQ(loaded.generator->config().width, 4);
+    EXPECT(loaded.trainingJson.find("\"steps\":6") != std::string::npos);
+}
+
+TEST_CASE(train_stop_request_checkpoints_and_resumes) {
+    const std::string dir = test::tempPath("stop");
+    TrainOptions o = tinyOptions(dir);
+    o.checkpointEvery = 100;
+    auto data = std::make_shared<MovingSquares>(32);
+    struct StopAtFour : TrainingObserver {
+        void onLosses(int step, int, const StepLosses&) override {
+            if (step == 4) Trainer::requestStop();  // as SIGINT would
+        }
+    } stopper;
+    {
+        Trainer trainer(o, data);
+        trainer.setObserver(&stopper);
+        trainer.run();
+        EXPECT_EQ(trainer.step(), 4);
+    }
+    EXPECT(std::filesystem::exists(std::filesystem::path(dir) / "checkpoint-000000004.pt"));
+}
