@@ -297,6 +297,7 @@ std::string Trainer::saveCheckpoint() {
     archive.write("seconds", torch::tensor(m_seconds, torch::kDouble));
     archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
     archive.write("config", c10::IValue(m_options.model.toJson()));
+    archive.write("metadata", c10::IValue(trainingMetadata()));
 
     char name[64];
     std::snprintf(name, sizeof(name), "%s%09d.pt", kCheckpointPrefix, m_step);

@@ -1,0 +1,223 @@
+// marionette-train's verbs (also available as marionette-cli train / export / eval): train a model,
+// export release weights from a run, evaluate weights on held-out pairs.
+#include "cli/arguments.h"
+#include "cli/command.h"
+#include "cli/datasets.h"
+
+#include "marionette/model/weights.h"
+#include "marionette/train/evaluation.h"
+#include "marionette/train/metrics.h"
+#include "marionette/train/trainer.h"
+#include "marionette/util/error.h"
+#include "marionette/util/files.h"
+#include "marionette/util/log.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+namespace marionette::cli {
+
+#ifdef MARIONETTE_WITH_IMAGE
+// Draws sample grids and loss plots (train_observer.cpp, OpenCV).
+std::unique_ptr<train::TrainingObserver> makeImageObserver(const std::string& runDirectory);
+#endif
+
+namespace {
+
+void onSignal(int) { train::Trainer::requestStop(); }
+
+std::string formatDuration(double seconds) {
+    const long s = static_cast<long>(seconds);
+    char text[32];
+    std::snprintf(text, sizeof(text), "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+    return text;
+}
+
+// The progress bar on stderr: step, stage, images/s, ETA and the current losses; forwards to the image
+// observer.
+class ProgressObserver : public train::TrainingObserver {
+public:
+    ProgressObserver(const train::Trainer& trainer, std::ostream& err, train::TrainingObserver* images)
+        : m_trainer(trainer), m_err(err), m_images(images), m_start(std::chrono::steady_clock::now()) {}
+
+    void onLosses(int step, int stage, const train::StepLosses& losses) override {
+        if (m_images) m_images->onLosses(step, stage, losses);
+        const double rate = m_trainer.imagesPerSecond();
+        const int left = m_trainer.totalSteps() - step;
+        const double eta = rate > 0 ? left * m_trainer.options().batchSize / rate : 0.0;
+        std::ostringstream line;
+        line << std::fixed << std::setprecision(2) << "\rstage " << stage << " step " << step << "/" << m_trainer.totalSteps()
+             << "  " << rate << " img/s  ETA " << formatDuration(eta) << "  loss " << std::setprecision(3) << losses.total;
+        for (const auto& [name, value] : losses.terms) line << ' ' << name << ' ' << value;
+        if (losses.discriminator > 0) line << " D " << losses.discriminator;
+        m_err << line.str() << "   " << std::flush;
+    }
+    void onSamples(int step, const train::Batch& batch, const model::GeneratorOutput& output) override {
+        if (m_images) m_images->onSamples(step, batch, output);
+    }
+
+private:
+    const train::Trainer& m_trainer;
+    std::ostream& m_err;
+    train::TrainingObserver* m_images;
+    std::chrono::steady_clock::time_point m_start;
+};
+
+model::ModelConfig configFromArguments(const Arguments& a) {
+    model::ModelConfig c = a.value("--semantics") == "face" ? model::ModelConfig::face() : model::ModelConfig::body();
+    if (a.value("--semantics") != "face" && a.value("--semantics") != "body") throw UsageError("--semantics is body or face");
+    if (a.value("--config") == "small") c = model::ModelConfig::small(c);
+    else if (a.value("--config") != "default") throw UsageError("--config is default or small");
+    if (a.has("--width")) c.width = a.intValue("--width");
+    if (a.has("--size")) std::tie(c.height, c.canvasWidth) = a.sizeValue("--size");
+    c.deformation = model::deformationFromString(a.value("--deformation"));
+    c.validate();
+    return c;
+}
+
+class TrainCommand : public Command {
+public:
+    std::string name() const override { return "train"; }
+    std::string summary() const override { return "train a model (stage 1 deformation, stage 2 end-to-end)"; }
+
+    int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
+        Arguments a("train", {
+            {"--data", "SPEC", "training data: " + datasetSpecs(), "", true},
+            {"--run", "DIR", "run folder: checkpoints, losses.csv, samples", "runs/train", false},
+            {"--semantics", "body|face", "what the model reads", "body", false},
+            {"--config", "default|small", "model width preset (c = 32 or 16)", "default", false},
+            {"--width", "C", "override the width c", "", false},
+            {"--size", "HxW", "canvas", "256x176 (body), 256x256 (face)", false},
+            {"--deformation", "V", "full, attention, flow or none", "full", false},
+            {"--stage1", "STEPS", "deformation pretraining steps", "1000", false},
+            {"--stage2", "STEPS", "end-to-end steps", "10000", false},
+            {"--batch", "N", "batch size per process", "4", false},
+            {"--lr", "RATE", "generator learning rate (Adam, betas 0.5/0.999)", "1e-4", false},
+            {"--clip", "NORM", "gradient norm clipping (0: off)", "0", false},
+            {"--pixel-l1", "WEIGHT", "weight of the plain L1 loss (not in the paper)", "0", false},
+            {"--amp", "", "bf16 mixed precision (CUDA only)", "", false},
+            {"--vgg19", "FILE", "VGG-19 ImageNet weights in torchvision's layout (tools/convert_vgg19.py)", "", false},
+            {"--init", "FILE", "start from these released weights (fresh optimisers)", "", false},
+            {"--resume", "", "continue from the newest valid checkpoint in --run", "", false},
+            {"--device", "auto|cpu|cuda", "device", "auto", false},
+            {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
+            {"--workers", "N", "data loading threads", "2", false},
+            {"--seed", "N", "random seed", "1", false},
+            {"--checkpoint-every", "STEPS", "checkpoint interval", "200", false},
+            {"--sample-every", "STEPS", "sample grid and loss plot interval", "200", false},
+            {"--export", "FILE", "write release weights (EMA, fp16) when training ends", "", false},
+        });
+        a.parse(args);
+        if (a.has("--help")) {
+            out << a.help();
+            return kExitOk;
+        }
+        train::TrainOptions o;
+        o.model = configFromArguments(a);
+        o.stage1Steps = a.intValue("--stage1");
+        o.stage2Steps = a.intValue("--stage2");
+        o.batchSize = a.intValue("--batch");
+        o.learningRate = std::stod(a.value("--lr"));
+        o.clipGradNorm = std::stod(a.value("--clip"));
+        o.weights.pixel = std::stod(a.value("--pixel-l1"));
+        o.mixedPrecision = a.has("--amp");
+        if (a.has("--vgg19")) o.vgg19Path = a.value("--vgg19");
+        if (a.has("--init")) o.initWeights = a.value("--init");
+        o.resume = a.has("--resume");
+        o.device = a.value("--device");
+        o.threads = a.intValue("--threads");
+        o.loaderWorkers = a.intValue("--workers");
+        o.seed = static_cast<std::uint64_t>(a.intValue("--seed"));
+        o.runDirectory = a.value("--run");
+        o.checkpointEvery = a.intValue("--checkpoint-every");
+        o.sampleEvery = a.intValue("--sample-every");
+        if (o.stage1Steps < 0 || o.stage2Steps < 0 || o.batchSize < 1) throw UsageError("steps must be >= 0 and --batch >= 1");
+
+        auto dataset = openDataset(a.value("--data"), o.model);
+        train::Trainer trainer(o, dataset);
+        std::unique_ptr<train::TrainingObserver> images;
+#ifdef MARIONETTE_WITH_IMAGE
+        images = makeImageObserver(o.runDirectory);
+#endif
+        ProgressObserver progress(trainer, err, images.get());
+        trainer.setObserver(&progress);
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+        trainer.run();
+        err << '\n';
+        if (train::Trainer::stopRequested()) out << "stopped at step " << trainer.step() << "; resume with --resume\n";
+        if (a.has("--export")) {
+            trainer.exportWeights(a.value("--export"));
+            out << "wrote " << a.value("--export") << '\n';
+        }
+        out << "trained to step " << trainer.step() << " of " << trainer.totalSteps() << " in " << o.runDirectory << '\n';
+        return kExitOk;
+    }
+};
+
+class ExportCommand : public Command {
+public:
+    std::string name() const override { return "export"; }
+    std::string summary() const override { return "write release weights (EMA, fp16) from a training run's newest checkpoint"; }
+
+    int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
+        Arguments a("export", {
+            {"--run", "DIR", "the run folder", "", true},
+            {"--out", "FILE", "release weights (.safetensors)", "", true},
+            {"--metrics", "FILE", "a JSON evaluation report to record in the metadata", "", false},
+        });
+        a.parse(args);
+        if (a.has("--help")) {
+            out << a.help();
+            return kExitOk;
+        }
+        std::string metrics;
+        if (a.has("--metrics")) metrics = files::readAll(a.value("--metrics"), 1 << 20);
+        const std::string used = train::exportLatestCheckpoint(a.value("--run"), a.value("--out"), metrics);
+        out << "wrote " << a.value("--out") << " from " << used << '\n';
+        return kExitOk;
+    }
+};
+
+class EvalCommand : public Command {
+public:
+    std::string name() const override { return "eval"; }
+    std::string summary() const override { return "SSIM, PSNR and L1 of weights on held-out pairs, with the copy baseline"; }
+
+    int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
+        Arguments a("eval", {
+            {"--weights", "FILE", "weights to evaluate", "", true},
+            {"--data", "SPEC", "evaluation pairs: " + datasetSpecs(), "", true},
+            {"--pairs", "N", "number of pairs", "64", false},
+            {"--batch", "N", "pairs per forward pass", "8", false},
+            {"--device", "auto|cpu|cuda", "device", "auto", false},
+            {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
+            {"--json", "FILE", "also write the report as JSON", "", false},
+        });
+        a.parse(args);
+        if (a.has("--help")) {
+            out << a.help();
+            return kExitOk;
+        }
+        if (a.intValue("--threads") > 0) torch::set_num_threads(a.intValue("--threads"));
+        const auto report = train::evaluate(a.value("--weights"), *openDataset(a.value("--data"), train::weightsConfig(a.value("--weights"))),
+                                            a.intValue("--pairs"), a.intValue("--batch"), a.value("--device"));
+        out << report.markdown();
+        if (a.has("--json")) files::writeAtomically(a.value("--json"), report.json() + "\n");
+        return kExitOk;
+    }
+};
+
+MARIONETTE_CLI_COMMAND(TrainCommand);
+MARIONETTE_CLI_COMMAND(ExportCommand);
+MARIONETTE_CLI_COMMAND(EvalCommand);
+
+}  // namespace
+}  // namespace marionette::cli

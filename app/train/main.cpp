@@ -1,0 +1,19 @@
+// marionette-train: the trainer's front door. "marionette-train [train] ...", "marionette-train export ...",
+// "marionette-train eval ..." run the same verbs as marionette-cli.
+#include "cli/command.h"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    const bool verbGiven = !args.empty() && (args[0] == "train" || args[0] == "export" || args[0] == "eval");
+    const bool help = !args.empty() && (args[0] == "--help" || args[0] == "-h");
+    if (!verbGiven && !help) args.insert(args.begin(), "train");
+    if (help) {
+        std::cout << "usage: marionette-train [train] --data SPEC [options]   (train --help for all options)\n"
+                     "       marionette-train export --run DIR --out WEIGHTS\n"
+                     "       marionette-train eval --weights WEIGHTS --data SPEC [--pairs N]\n";
+        return 0;
+    }
+    return marionette::cli::runCli(args, std::cout, std::cerr);
+}

@@ -1,0 +1,39 @@
+#pragma once
+// `marionette-train eval` and `export`: metrics of weights on held-out pairs (with the trivial
+// copy-the-reference baseline on the same pairs), and release weights from a run's checkpoint.
+#include "marionette/model/config.h"
+#include "marionette/train/data.h"
+
+#include <string>
+
+namespace marionette::train {
+
+struct MetricRow {
+    std::string name;  // "model" or "copy reference"
+    double ssim = 0, psnr = 0, l1 = 0;
+};
+
+struct EvalReport {
+    std::string weights, data, backbone, variant;
+    int pairs = 0;
+    MetricRow model, copyBaseline;
+    std::string notComputed;  // metrics this build could not compute, and why
+
+    std::string markdown() const;
+    std::string json() const;
+};
+
+// The configuration stored in a weights file.
+model::ModelConfig weightsConfig(const std::string& weightsPath);
+
+// Runs the weights on pairs 0 .. pairs-1 of `data` (no augmentation) and compares with the targets.
+EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, int pairs, int batchSize,
+                    const std::string& device);
+
+// Writes the EMA generator of the newest loadable checkpoint in `runDirectory` as fp16 release weights,
+// with the run's training metadata (and `metricsJson`, when given, under "metrics"). Returns the checkpoint
+// used.
+std::string exportLatestCheckpoint(const std::string& runDirectory, const std::string& outPath,
+                                   const std::string& metricsJson = "");
+
+}  // namespace marionette::train

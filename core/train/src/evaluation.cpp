@@ -1,0 +1,126 @@
+#include "marionette/train/evaluation.h"
+
+#include "marionette/engine/engine.h"
+#include "marionette/model/weights.h"
+#include "marionette/train/metrics.h"
+#include "marionette/util/error.h"
+#include "marionette/util/log.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+namespace marionette::train {
+namespace fs = std::filesystem;
+
+std::string EvalReport::markdown() const {
+    std::ostringstream s;
+    s << "weights: " << weights << " (" << variant << ")\ndata: " << data << ", " << pairs << " pairs\n\n"
+      << "| output | SSIM | PSNR (dB) | L1 |\n|---|---|---|---|\n" << std::fixed;
+    for (const MetricRow* r : {&model, &copyBaseline}) {
+        s << "| " << r->name << " | " << std::setprecision(4) << r->ssim << " | " << std::setprecision(2) << r->psnr << " | "
+          << std::setprecision(4) << r->l1 << " |\n";
+    }
+    s << "\nSSIM: 11x11 Gaussian window (sigma 1.5); PSNR and L1 on the [0, 1] scale. Training backbone: " << backbone << ".\n";
+    if (!notComputed.empty()) s << "Not computed: " << notComputed << '\n';
+    return s.str();
+}
+
+std::string EvalReport::json() const {
+    auto row = [](const MetricRow& r) { return nlohmann::json{{"ssim", r.ssim}, {"psnr", r.psnr}, {"l1", r.l1}}; };
+    return nlohmann::json{{"weights", weights}, {"data", data},           {"pairs", pairs},
+                          {"variant", variant}, {"backbone", backbone},   {"model", row(model)},
+                          {"copy_reference", row(copyBaseline)},          {"not_computed", notComputed}}
+        .dump(2);
+}
+
+model::ModelConfig weightsConfig(const std::string& weightsPath) {
+    return model::configFromMetadata(model::readSafetensors(weightsPath), weightsPath);
+}
+
+EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, int pairs, int batchSize, const std::string& device) {
+    if (pairs < 1 || batchSize < 1) throw Error("evaluation needs at least one pair and a batch of at least one");
+    auto loaded = model::loadGeneratorWeights(weightsPath);
+    const auto config = loaded.generator->config();
+    const c10::Device dev = engine::resolveDevice(engine::devicePreferenceFromString(device));
+    loaded.generator->eval();
+    loaded.generator->to(dev);
+    EvalReport report;
+    report.weights = weightsPath;
+    report.data = data.description();
+    report.variant = model::toString(config.deformation);
+    report.backbone = config.backbone;
+    report.model.name = "model";
+    report.copyBaseline.name = "copy reference";
+    report.notComputed = "LPIPS and FID (they need their own pretrained networks, which cannot be bundled)";
+    torch::NoGradGuard noGrad;
+    int done = 0;
+    const std::size_t available = data.size();
+    while (done < pairs) {
+        std::vector<PairSample> chunk;
+        for (int k = 0; k < batchSize && done + k < pairs; ++k) {
+            const std::size_t index = static_cast<std::size_t>(done + k) % available;
+            chunk.push_back(data.pair(index, /*seed=*/index));
+        }
+        const Batch b = makeBatch(chunk, config);
+        const auto out = loaded.generator->forward(b.reference.to(dev), b.referenceSemantics.to(dev), b.targetSemantics.to(dev))
+                             .image.to(at::kCPU);
+        const double n = static_cast<double>(chunk.size());
+        report.model.ssim += ssim(out, b.target) * n;
+        report.model.psnr += psnr(out, b.target) * n;
+        report.model.l1 += l1Error(out, b.target) * n;
+        report.copyBaseline.ssim += ssim(b.reference, b.target) * n;
+        report.copyBaseline.psnr += psnr(b.reference, b.target) * n;
+        report.copyBaseline.l1 += l1Error(b.reference, b.target) * n;
+        done += static_cast<int>(chunk.size());
+    }
+    for (MetricRow* r : {&report.model, &report.copyBaseline}) {
+        r->ssim /= done;
+        r->psnr /= done;
+        r->l1 /= done;
+    }
+    report.pairs = done;
+    return report;
+}
+
+std::string exportLatestCheckpoint(const std::string& runDirectory, const std::string& outPath, const std::string& metricsJson) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(runDirectory, ec)) {
+        if (e.path().extension() == ".pt" && e.path().filename().string().rfind("checkpoint-", 0) == 0) found.push_back(e.path().string());
+    }
+    if (ec) throw Error(runDirectory + ": cannot read the run folder: " + ec.message());
+    std::sort(found.rbegin(), found.rend());
+    for (const auto& path : found) {
+        try {
+            torch::serialize::InputArchive archive;
+            archive.load_from(path);
+            c10::IValue config, metadata;
+            archive.read("config", config);
+            archive.read("metadata", metadata);
+            model::Generator ema(model::ModelConfig::fromJson(config.toStringRef()));
+            {
+                torch::NoGradGuard noGrad;
+                for (auto& p : ema->named_parameters()) {
+                    at::Tensor t;
+                    archive.read("ema." + p.key(), t);
+                    p.value().copy_(t);
+                }
+            }
+            auto training = nlohmann::json::parse(metadata.toStringRef());
+            if (!metricsJson.empty()) training["metrics"] = nlohmann::json::parse(metricsJson);
+            model::saveGeneratorWeights(outPath, *ema, training.dump(), model::StoredPrecision::Float16);
+            return path;
+        } catch (const c10::Error& e) {
+            log::warning("checkpoint ", path, " cannot be used (", e.what_without_backtrace(), ")");
+        } catch (const nlohmann::json::exception& e) {
+            throw Error(std::string("the metrics or run metadata are not valid JSON: ") + e.what());
+        }
+    }
+    throw Error(runDirectory + ": no loadable checkpoint to export");
+}
+
+}  // namespace marionette::train
