@@ -139,10 +139,13 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
     if (m_options.mixedPrecision) torch_compat::setCudaAutocast(true);
 
     model::GeneratorOutput out = m_generator->forward(b.reference, b.referenceSemantics, b.targetSemantics);
+    const bool imageLosses = stage2 || m_options.model.deformation == model::Deformation::None;
     std::map<std::string, at::Tensor> targetFeatures, referenceFeatures;
     {
         torch::NoGradGuard noGrad;
-        targetFeatures = m_backbone->features(b.target, layersFor(m_options.model));
+        // Stage 1 needs only the flow loss's layers: the backbone stops at relu4_1.
+        targetFeatures = m_backbone->features(b.target, imageLosses ? layersFor(m_options.model)
+                                                                    : std::vector<std::string>{kFlowLayerS4, kFlowLayerS8});
         if (out.flow4.defined()) referenceFeatures = m_backbone->features(b.reference, {kFlowLayerS4, kFlowLayerS8});
     }
     std::map<std::string, at::Tensor> terms;
@@ -154,7 +157,7 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
                                       samplingCorrectnessLoss(out.flow8, referenceFeatures.at(kFlowLayerS8), targetFeatures.at(kFlowLayerS8)));
         terms["regu"] = reguWeight * (affineRegularizationLoss(out.flow4) + affineRegularizationLoss(out.flow8));
     }
-    if (stage2 || m_options.model.deformation == model::Deformation::None) {
+    if (imageLosses) {
         const auto generated = m_backbone->features(out.image, layersFor(m_options.model));
         terms["perc"] = w.perceptual * perceptualLoss(generated, targetFeatures, perceptualLayers());
         terms["style"] = w.style * styleLoss(generated, targetFeatures, styleLayers());
