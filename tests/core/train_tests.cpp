@@ -10,6 +10,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <filesystem>
 
 using namespace marionette;
@@ -230,4 +231,32 @@ TEST_CASE(train_stop_request_checkpoints_and_resumes) {
         EXPECT_EQ(trainer.step(), 4);
     }
     EXPECT(std::filesystem::exists(std::filesystem::path(dir) / "checkpoint-000000004.pt"));
+}
+
+TEST_CASE(loss_backbone_reads_torchvision_vgg19_layout) {
+    // A file with torchvision's names and shapes (random values): what tools/convert_vgg19.py writes.
+    const std::vector<std::pair<int, std::array<int64_t, 2>>> convs{
+        {0, {64, 3}}, {2, {64, 64}}, {5, {128, 64}}, {7, {128, 128}}, {10, {256, 128}}, {12, {256, 256}},
+        {14, {256, 256}}, {16, {256, 256}}, {19, {512, 256}}, {21, {512, 512}}, {23, {512, 512}}, {25, {512, 512}},
+        {28, {512, 512}}, {30, {512, 512}}, {32, {512, 512}}, {34, {512, 512}}};
+    std::vector<model::NamedTensor> tensors;
+    torch::manual_seed(2);
+    for (const auto& [index, io] : convs) {
+        tensors.push_back({"features." + std::to_string(index) + ".weight", torch::randn({io[0], io[1], 3, 3}) * 0.01});
+        tensors.push_back({"features." + std::to_string(index) + ".bias", torch::zeros({io[0]})});
+    }
+    const std::string path = test::tempPath("vgg19.safetensors");
+    model::writeSafetensors(path, tensors, {});
+    Backbone vgg(path);
+    EXPECT(vgg.pretrained());
+    EXPECT_EQ(vgg.name(), std::string("vgg19-imagenet"));
+    const auto f = vgg.features(torch::zeros({1, 3, 32, 32}), {"relu3_1", "relu5_2"});
+    EXPECT(f.at("relu3_1").sizes() == torch::IntArrayRef({1, 256, 8, 8}));
+    EXPECT(f.at("relu5_2").sizes() == torch::IntArrayRef({1, 512, 2, 2}));
+    tensors.erase(tensors.begin() + 4);
+    model::writeSafetensors(path, tensors, {});
+    EXPECT_THROWS(Error, Backbone(std::optional<std::string>(path)), "features.5.weight", "missing");
+    Backbone random(std::nullopt);
+    EXPECT(!random.pretrained());
+    EXPECT(random.name().find("random") != std::string::npos);
 }
