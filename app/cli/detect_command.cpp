@@ -4,6 +4,7 @@
 #include "cli/command.h"
 
 #include "marionette/detect/movenet.h"
+#include "marionette/detect/preview.h"
 #include "marionette/image/image_io.h"
 #include "marionette/pose/openpose_json.h"
 #include "marionette/util/error.h"
@@ -35,6 +36,7 @@ public:
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
             {"--min-score", "S", "leave out keypoints scoring below S (0 to 1)", "0.2", false},
             {"--refine", "N", "look again at a crop around the person N times", "1", false},
+            {"--preview", "FILE", "also draw the skeleton over the photo to this image", "", false},
             {"--repeat", "N", "run the detection N times and report the median time (benchmark)", "1", false},
         });
         a.parse(args);
@@ -77,6 +79,7 @@ public:
         pose::People people;
         if (found.found) people.push_back(found.pose);
         pose::writeOpenPoseJson(a.value("--out"), people);
+        if (a.has("--preview")) image::saveImage(a.value("--preview"), detect::drawDetection(photo, found));
         out << "wrote " << a.value("--out") << ": ";
         if (found.found) out << "1 person, " << found.pose.presentCount() << " of 18 joints";
         else out << "no person found";

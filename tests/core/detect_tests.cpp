@@ -621,14 +621,19 @@ TEST_CASE(detect_pck_counts_missing_and_far_joints_as_wrong) {
 TEST_CASE(detect_cli_writes_openpose_json) {
     std::ostringstream out, err;
     const std::string path = test::tempPath("detected.json");
+    const std::string preview = test::tempPath("detected.png");
     const int code = cli::runCli({"detect", "--image", source("resources/samples/messi5.jpg"), "--out", path, "--model",
-                                  "lightning", "--threads", "2", "--refine", "0"},
+                                  "lightning", "--threads", "2", "--refine", "0", "--preview", preview},
                                  out, err);
     EXPECT_EQ(code, cli::kExitOk);
     EXPECT(out.str().find("1 person") != std::string::npos);
     const auto people = pose::readOpenPoseJson(path);
     EXPECT_EQ(people.size(), 1u);
     EXPECT(people.at(0).presentCount() >= 15);
+    const cv::Mat drawn = image::loadImage(preview);
+    const cv::Mat photo = image::loadImage(source("resources/samples/messi5.jpg"));
+    EXPECT_EQ(drawn.size(), photo.size());
+    EXPECT(cv::norm(drawn, photo, cv::NORM_L1) > 0.0);  // the skeleton was drawn
 
     std::ostringstream o2, e2;
     EXPECT_EQ(cli::runCli({"detect", "--image", "x.jpg", "--out", path, "--model", "blazing"}, o2, e2), cli::kExitUsage);
