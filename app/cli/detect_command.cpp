@@ -31,7 +31,7 @@ public:
         Arguments a("detect", {
             {"--image", "FILE", "the photo", "", true},
             {"--out", "FILE", "OpenPose JSON to write (COCO-18)", "", true},
-            {"--model", "NAME", "lightning (fast, 192 px) or thunder (more accurate, 256 px)", "thunder", false},
+            {"--model", "NAME", "thunder (one person, most accurate), lightning (one person, fast) or multipose (up to six people)", "thunder", false},
             {"--model-file", "FILE", "a MoveNet model.json to use instead of the bundled one", "", false},
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
             {"--min-score", "S", "leave out keypoints scoring below S (0 to 1)", "0.2", false},
@@ -45,7 +45,8 @@ public:
             return kExitOk;
         }
         const auto variant = detect::variantFromName(a.value("--model"));
-        if (!variant) throw UsageError("--model must be lightning or thunder, not '" + a.value("--model") + "'");
+        if (!variant)
+            throw UsageError("--model must be thunder, lightning or multipose, not '" + a.value("--model") + "'");
         const int threads = a.intValue("--threads");
         if (threads < 0 || threads > 256) throw UsageError("--threads must be between 0 and 256");
         const int repeat = a.intValue("--repeat");
@@ -64,11 +65,11 @@ public:
         const cv::Mat photo = image::loadImage(a.value("--image"));
         const std::string modelPath = a.has("--model-file") ? a.value("--model-file") : detect::bundledModelPath(*variant);
         const detect::MoveNet net(modelPath);
-        detect::BodyDetection found;
+        std::vector<detect::BodyDetection> found;
         std::vector<double> times;
         for (int run = 0; run < repeat; ++run) {
             const auto start = std::chrono::steady_clock::now();
-            found = net.detect(photo, options);
+            found = net.detectPeople(photo, options);
             times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
         }
         // The first run also prepares LibTorch's kernels; with repeats, report the median of the others.
@@ -77,17 +78,23 @@ public:
         const double ms = times[times.size() / 2];
 
         pose::People people;
-        if (found.found) people.push_back(found.pose);
+        for (const auto& person : found) people.push_back(person.pose);
         pose::writeOpenPoseJson(a.value("--out"), people);
-        if (a.has("--preview")) image::saveImage(a.value("--preview"), detect::drawDetection(photo, found));
+        if (a.has("--preview")) {
+            cv::Mat drawing = photo;
+            for (const auto& person : found) drawing = detect::drawDetection(drawing, person);
+            image::saveImage(a.value("--preview"), drawing);
+        }
         out << "wrote " << a.value("--out") << ": ";
-        if (found.found) out << "1 person, " << found.pose.presentCount() << " of 18 joints";
-        else out << "no person found";
-        out << std::fixed << std::setprecision(2) << " (mean keypoint score " << found.score << "; MoveNet "
-            << detect::variantName(*variant) << ", " << found.regions.size() << " passes, " << std::setprecision(1) << ms
+        if (found.empty()) out << "no person found";
+        else if (found.size() == 1) out << "1 person, " << found[0].pose.presentCount() << " of 18 joints";
+        else out << found.size() << " people";
+        out << std::fixed << std::setprecision(2) << " (score " << (found.empty() ? 0.f : found[0].score) << "; MoveNet "
+            << detect::variantName(*variant) << ", " << (found.empty() ? std::size_t{0} : found[0].regions.size()) << " passes, "
+            << std::setprecision(1) << ms
             << " ms" << (repeat > 1 ? " median of " + std::to_string(times.size()) + " runs" : "") << ", "
             << at::get_num_threads() << " threads)\n";
-        if (!found.found) err << "no person was found in " << a.value("--image") << "\n";
+        if (found.empty()) err << "no person was found in " << a.value("--image") << "\n";
         return kExitOk;
     }
 

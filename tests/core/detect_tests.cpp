@@ -298,6 +298,93 @@ TEST_CASE(detect_gather_nd_and_shape_ops) {
     expectValues(out[7], {0, 3, 4, 7, 8, 11, 0, 3, 4, 7, 8, 11});
 }
 
+TEST_CASE(detect_strided_slice_follows_tensorflow_masks) {
+    std::vector<float> values(24);
+    for (int k = 0; k < 24; ++k) values[static_cast<std::size_t>(k)] = float(k);
+    TinyGraph g;
+    g.placeholder("x", "DT_FLOAT", {2, 3, 4})
+        .int32s("b01", {0, 1}, {2}).int32s("e23", {2, 3}, {2}).int32s("s11", {1, 1}, {2})
+        .int32s("b00", {0, 0}, {2}).int32s("e00", {0, 0}, {2}).int32s("s12", {1, 2}, {2}).int32s("e01", {0, 1}, {2})
+        .int32s("bm1", {-1}, {1}).int32s("e0", {0}, {1}).int32s("sm1", {-1}, {1})
+        .node("shrink", "StridedSlice", {"x", "b01", "e23", "s11"}, {{"shrink_axis_mask", integer(1)}})  // x[0, 1:3]
+        .node("every2", "StridedSlice", {"x", "b00", "e00", "s12"}, {{"begin_mask", integer(3)}, {"end_mask", integer(3)}})  // x[:, ::2]
+        .node("ellipsis", "StridedSlice", {"x", "b00", "e01", "s11"}, {{"ellipsis_mask", integer(1)}})  // x[..., 0:1]
+        .node("newaxis", "StridedSlice", {"x", "b00", "e00", "s11"},
+              {{"new_axis_mask", integer(1)}, {"begin_mask", integer(2)}, {"end_mask", integer(2)}})  // x[None, :]
+        .node("reversed", "StridedSlice", {"x", "bm1", "e0", "sm1"}, {{"end_mask", integer(1)}});  // x[::-1]
+    const auto out = g.run("strided", {{"x", floats(values, {2, 3, 4})}}, {"shrink", "every2", "ellipsis", "newaxis", "reversed"});
+    EXPECT_EQ(shapeOf(out[0]), "[2, 4]");
+    expectValues(out[0], {4, 5, 6, 7, 8, 9, 10, 11});
+    EXPECT_EQ(shapeOf(out[1]), "[2, 2, 4]");
+    expectValues(out[1], {0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23});
+    EXPECT_EQ(shapeOf(out[2]), "[2, 3, 1]");
+    expectValues(out[2], {0, 4, 8, 12, 16, 20});
+    EXPECT_EQ(shapeOf(out[3]), "[1, 2, 3, 4]");
+    EXPECT_EQ(shapeOf(out[4]), "[2, 3, 4]");
+    EXPECT_NEAR(out[4][0][0][0].item<float>(), 12, 1e-6);
+}
+
+TEST_CASE(detect_pooling_top_k_select_and_reductions) {
+    std::vector<float> negatives(9);
+    for (int k = 0; k < 9; ++k) negatives[static_cast<std::size_t>(k)] = -float(k + 1);
+    TinyGraph g;
+    g.placeholder("img", "DT_FLOAT", {1, 3, 3, 1})
+        .placeholder("v", "DT_FLOAT", {5})
+        .placeholder("m", "DT_FLOAT", {2, 2})
+        .int32s("k", {3}, {})
+        .int32s("axis0", {0}, {})
+        .int32s("axis1", {1}, {1})
+        .int32s("dims", {2, 2}, {2})
+        .int32s("multiples", {2, 1}, {2})
+        .int32s("start", {0}, {}).int32s("limit", {5}, {}).int32s("delta", {2}, {})
+        .floats("seven", {7.f}, {})
+        .floats("three", {3.f}, {})
+        .node("pool", "MaxPool", {"img"}, {{"ksize", ints({1, 3, 3, 1})}, {"strides", ints({1, 1, 1, 1})}, {"padding", str("SAME")}})
+        .node("top", "TopKV2", {"v", "k"}, {{"sorted", flag(true)}})
+        .node("big", "Greater", {"v", "three"})
+        .node("small", "Less", {"v", "three"})
+        .node("atLeast", "GreaterEqual", {"v", "three"})
+        .node("same", "Equal", {"v", "three"})
+        .node("both", "LogicalAnd", {"atLeast", "small"})
+        .placeholder("c", "DT_BOOL", {2})
+        .node("rows", "Select", {"c", "m", "fill"})
+        .node("sum", "Sum", {"m", "axis1"}, {{"keep_dims", flag(false)}})
+        .node("max", "Max", {"m", "axis0"}, {{"keep_dims", flag(true)}})
+        .node("fill", "Fill", {"dims", "seven"})
+        .node("tile", "Tile", {"m", "multiples"})
+        .node("range", "Range", {"start", "limit", "delta"})
+        .node("shape", "Shape", {"tile"}, {{"out_type", type("DT_INT32")}})
+        .node("size", "Size", {"tile"}, {{"out_type", type("DT_INT32")}})
+        .node("halves", "Split", {"axis1", "m"}, {{"num_split", integer(2)}})
+        .node("addn", "AddN", {"m", "m", "fill"}, {{"N", integer(3)}})
+        .node("negate", "Sub", {"v", "v"})
+        .node("choose", "Select", {"big", "negate", "v"});
+    const auto out = g.run("misc", {{"img", floats(negatives, {1, 3, 3, 1})}, {"v", floats({3, 1, 4, 1, 5}, {5})},
+                                    {"m", floats({1, 2, 3, 4}, {2, 2})}, {"c", torch::tensor({true, false})}},
+                           {"pool", "top", "top:1", "big", "small", "same", "both", "choose", "sum", "max", "fill", "tile", "range",
+                            "shape", "size", "halves:1", "addn", "rows"});
+    expectValues(out[0], {-1, -1, -2, -1, -1, -2, -4, -4, -5});  // padding never wins: it is -infinity
+    expectValues(out[1], {5, 4, 3});
+    EXPECT(out[2].scalar_type() == torch::kInt32);
+    expectValues(out[2], {4, 2, 0});
+    expectValues(out[3], {0, 0, 1, 0, 1});
+    expectValues(out[4], {0, 1, 0, 1, 0});
+    expectValues(out[5], {1, 0, 0, 0, 0});
+    expectValues(out[6], {0, 0, 0, 0, 0});
+    expectValues(out[7], {3, 1, 0, 1, 0});
+    expectValues(out[8], {3, 7});
+    EXPECT_EQ(shapeOf(out[9]), "[1, 2]");
+    expectValues(out[9], {3, 4});
+    expectValues(out[10], {7, 7, 7, 7});
+    expectValues(out[11], {1, 2, 3, 4, 1, 2, 3, 4});
+    expectValues(out[12], {0, 2, 4});
+    expectValues(out[13], {4, 2});
+    expectValues(out[14], {8});
+    expectValues(out[15], {2, 4});
+    expectValues(out[16], {9, 11, 13, 15});
+    expectValues(out[17], {1, 2, 7, 7});  // a vector condition picks whole rows
+}
+
 TEST_CASE(detect_gather_nd_refuses_an_index_out_of_range) {
     TinyGraph g;
     g.placeholder("p", "DT_FLOAT", {2, 2}).int32s("bad", {0, 2}, {1, 2}).node("gather", "GatherNd", {"p", "bad"});
@@ -451,9 +538,21 @@ void expectMatchesReference(const std::string& variant, int size) {
     const auto input = torch::from_blob(rgb.data, {1, size, size, 3}, torch::kUInt8).to(torch::kInt32);
     const auto out = exec.run({{"input", input}}, names);
 
-    // The output: 17 x (y, x, score). Positions are decoded from an arg max over the heatmaps, so they match
-    // exactly or not at all; scores are heatmap values.
-    expectValues(out[0], reference["output"]["values"].get<std::vector<float>>(), 2e-4);
+    // The output: 17 x (y, x, score) (MultiPose: per proposal, then a box and a score). Positions are decoded
+    // from an arg max over heatmaps, so they match exactly or not at all; scores are heatmap values.
+    const auto want = reference["output"]["values"].get<std::vector<float>>();
+    if (variant != "multipose") {
+        expectValues(out[0], want, 2e-4);
+    } else {
+        // Proposals scoring about 0 come from tied heatmap values, whose order is arbitrary: compare the others.
+        const auto got = out[0].reshape({6, 56});
+        for (std::int64_t p = 0; p < 6; ++p) {
+            const float score = want[static_cast<std::size_t>(p * 56 + 55)];
+            EXPECT_NEAR(got[p][55].item<float>(), score, 2e-4);
+            if (score < 0.01f) continue;
+            expectValues(got[p], std::vector<float>(want.begin() + p * 56, want.begin() + (p + 1) * 56), 2e-4);
+        }
+    }
     double worstRelative = 0.0;
     for (std::size_t k = 1; k < names.size(); ++k) {
         const json& probe = reference["probes"][names[k]];
@@ -478,6 +577,7 @@ void expectMatchesReference(const std::string& variant, int size) {
 
 TEST_CASE(detect_lightning_matches_tensorflow_js) { expectMatchesReference("lightning", 192); }
 TEST_CASE(detect_thunder_matches_tensorflow_js) { expectMatchesReference("thunder", 256); }
+TEST_CASE(detect_multipose_matches_tensorflow_js) { expectMatchesReference("multipose", 256); }
 
 // ---- MoveNet's crop strategy and the COCO-18 mapping -----------------------------------------------------
 
@@ -599,6 +699,39 @@ TEST_CASE(detect_finds_the_sample_skeleton_within_pck_bounds) {
     }
 }
 
+TEST_CASE(detect_multipose_finds_each_person) {
+    const cv::Mat photo = image::loadImage(source("resources/samples/messi5.jpg"));
+    const pose::Pose truth = pose::readOpenPoseJson(source("resources/samples/messi5.jpg.pose.json")).at(0);
+    const MoveNet net(bundledModelPath(MoveNetVariant::MultiPose));
+    EXPECT(net.multiPose());
+    const auto alone = net.detectPeople(photo);
+    EXPECT_EQ(alone.size(), 1u);
+    if (alone.size() == 1) {
+        const PckResult result = pck(alone[0].pose, truth, 0.2);
+        std::cerr << "    multipose: PCK@0.2 " << result.correct << "/" << result.compared << '\n';
+        EXPECT(result.fraction() >= 14.0 / 17.0);
+    }
+    // The photo beside its mirror image: two people, one in each half, each with the mirrored skeleton.
+    cv::Mat mirrored, pair;
+    cv::flip(photo, mirrored, 1);
+    cv::hconcat(photo, mirrored, pair);
+    const auto people = net.detectPeople(pair);
+    EXPECT_EQ(people.size(), 2u);
+    int left = 0, right = 0;
+    for (const auto& person : people) {
+        const auto box = person.pose.bounds();
+        EXPECT(box.has_value());
+        if (!box) continue;
+        const double centre = box->x + box->width / 2;
+        (centre < photo.cols ? left : right)++;
+        // Column x of the photo is column 2W - 1 - x of the pair's right half: a mirror about x = W - 1/2.
+        const pose::Pose expected = centre < photo.cols ? truth : truth.mirrored(photo.cols - 0.5f);
+        EXPECT(pck(person.pose, expected, 0.2).fraction() >= 12.0 / 17.0);
+    }
+    EXPECT_EQ(left, 1);
+    EXPECT_EQ(right, 1);
+}
+
 TEST_CASE(detect_pck_counts_missing_and_far_joints_as_wrong) {
     pose::Pose truth;
     truth.set(JointId::LeftShoulder, 0, 0);
@@ -637,7 +770,7 @@ TEST_CASE(detect_cli_writes_openpose_json) {
 
     std::ostringstream o2, e2;
     EXPECT_EQ(cli::runCli({"detect", "--image", "x.jpg", "--out", path, "--model", "blazing"}, o2, e2), cli::kExitUsage);
-    EXPECT(e2.str().find("lightning or thunder") != std::string::npos);
+    EXPECT(e2.str().find("thunder, lightning or multipose") != std::string::npos);
     std::ostringstream o3, e3;
     const std::string never = test::tempPath("never.json");
     EXPECT_EQ(cli::runCli({"detect", "--image", source("resources/samples/missing.jpg"), "--out", never}, o3, e3), cli::kExitFailure);

@@ -5,7 +5,7 @@
 //
 // needs @tensorflow/tfjs-core, @tensorflow/tfjs-backend-cpu and @tensorflow/tfjs-converter (4.x). Prints JSON:
 // the model's output (all values) and, for a few intermediate nodes, their shape, sum, sum of absolute values
-// and 48 values sampled at evenly spaced flat indices.
+// and 48 values sampled at evenly spaced flat indices (the probes that the model has: MultiPose lacks some).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -75,7 +75,9 @@ async function main() {
   const model = await converter.loadGraphModel(fileHandler(modelJson));
   const image = readPpm(inputPpm);
   const input = tf.tensor4d(Int32Array.from(image.pixels), [1, image.height, image.width, 3], 'int32');
-  const outputs = model.execute({ input }, ['Identity', ...PROBES]);
+  const present = new Set(JSON.parse(fs.readFileSync(modelJson, 'utf8')).modelTopology.node.map((n) => n.name));
+  const probes = PROBES.filter((name) => present.has(name));
+  const outputs = model.execute({ input }, ['Identity', ...probes]);
   const record = {
     recordedWith: `TensorFlow.js ${tf.version_core} (tfjs-backend-cpu), Node ${process.version}`,
     model: path.basename(path.dirname(modelJson)) + '/' + path.basename(modelJson),
@@ -83,7 +85,7 @@ async function main() {
     output: { shape: outputs[0].shape, values: Array.from(outputs[0].dataSync()) },
     probes: {},
   };
-  PROBES.forEach((name, k) => {
+  probes.forEach((name, k) => {
     record.probes[name] = summary(outputs[k + 1].dataSync(), outputs[k + 1].shape);
   });
   process.stdout.write(JSON.stringify(record, null, 1) + '\n');

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace marionette::detect::ops {
 namespace {
@@ -463,12 +464,228 @@ Kernel tanhOp(const NodeContext& c) { return unary(c, [](const Tensor& x) { retu
 Kernel squareOp(const NodeContext& c) { return unary(c, [](const Tensor& x) { return x * x; }); }
 Kernel reciprocalOp(const NodeContext& c) { return unary(c, [](const Tensor& x) { return x.reciprocal(); }); }
 
+// ---- ops of MoveNet MultiPose's decoder: shapes, slices, comparisons, reductions -------------------------
+
+Kernel shapeOp(const NodeContext& c) {
+    requireInputs(c, 1);
+    const auto type = scalarType(c.node.typeAttr("out_type", "DT_INT32"));
+    return [type](const std::vector<Tensor>& in) {
+        return std::vector<Tensor>{torch::tensor(in[0].sizes().vec(), torch::kInt64).to(type)};
+    };
+}
+
+Kernel sizeOp(const NodeContext& c) {
+    requireInputs(c, 1);
+    const auto type = scalarType(c.node.typeAttr("out_type", "DT_INT32"));
+    return [type](const std::vector<Tensor>& in) {
+        return std::vector<Tensor>{torch::scalar_tensor(in[0].numel(), torch::kInt64).to(type)};
+    };
+}
+
+// TensorFlow's StridedSlice: one spec entry per begin/end/stride value, with bit masks that ignore begin or
+// end, insert a new axis, take a single index (dropping the axis) or stand for all remaining axes.
+Kernel stridedSlice(const NodeContext& c) {
+    requireInputs(c, 4);
+    const auto beginMask = c.node.intAttr("begin_mask", 0), endMask = c.node.intAttr("end_mask", 0);
+    const auto ellipsisMask = c.node.intAttr("ellipsis_mask", 0), newAxisMask = c.node.intAttr("new_axis_mask", 0);
+    const auto shrinkMask = c.node.intAttr("shrink_axis_mask", 0);
+    if (ellipsisMask & (ellipsisMask - 1)) throw Error("has more than one ellipsis");
+    return [=](const std::vector<Tensor>& in) {
+        const auto begin = integers(in[1], "the begin indices"), end = integers(in[2], "the end indices");
+        const auto strides = integers(in[3], "the strides");
+        const auto n = static_cast<std::int64_t>(begin.size());
+        if (static_cast<std::int64_t>(end.size()) != n || static_cast<std::int64_t>(strides.size()) != n)
+            throw Error("has begin, end and strides of different lengths");
+        const auto bit = [](std::int64_t mask, std::int64_t i) { return ((mask >> i) & 1) != 0; };
+        std::int64_t consumed = 0;  // axes of the input that the entries other than ellipsis and new axis address
+        for (std::int64_t i = 0; i < n; ++i)
+            if (!bit(ellipsisMask, i) && !bit(newAxisMask, i)) ++consumed;
+        if (consumed > in[0].dim()) throw Error("slices more axes than its input has");
+        Tensor r = in[0];
+        std::int64_t axis = 0;
+        for (std::int64_t i = 0; i < n; ++i) {
+            const auto k = static_cast<std::size_t>(i);
+            if (bit(ellipsisMask, i)) {
+                axis += in[0].dim() - consumed;
+                continue;
+            }
+            if (bit(newAxisMask, i)) {
+                r = r.unsqueeze(axis++);
+                continue;
+            }
+            const std::int64_t size = r.size(axis);
+            if (bit(shrinkMask, i)) {
+                const std::int64_t index = begin[k] < 0 ? begin[k] + size : begin[k];
+                if (index < 0 || index >= size)
+                    throw Error("takes index " + std::to_string(begin[k]) + " of an axis of size " + std::to_string(size));
+                r = r.select(axis, index);
+                continue;
+            }
+            const std::int64_t stride = strides[k];
+            if (stride == 0) throw Error("has a stride of 0");
+            const auto bound = [&](std::int64_t v) {
+                if (v < 0) v += size;
+                return stride > 0 ? std::clamp<std::int64_t>(v, 0, size) : std::clamp<std::int64_t>(v, -1, size - 1);
+            };
+            const std::int64_t b = bit(beginMask, i) ? (stride > 0 ? 0 : size - 1) : bound(begin[k]);
+            const std::int64_t e = bit(endMask, i) ? (stride > 0 ? size : -1) : bound(end[k]);
+            if (stride == 1) {
+                r = r.slice(axis, b, std::max(b, e));
+            } else {
+                std::vector<std::int64_t> picked;
+                for (std::int64_t v = b; stride > 0 ? v < e : v > e; v += stride) picked.push_back(v);
+                r = r.index_select(axis, torch::tensor(picked, torch::kInt64));
+            }
+            ++axis;
+        }
+        return std::vector<Tensor>{r};
+    };
+}
+
+Kernel maxPool(const NodeContext& c) {
+    requireInputs(c, 1);
+    const WindowGeometry g = readGeometry(c.node);
+    const auto ksize = c.node.intsAttr("ksize");
+    if (ksize.size() != 4 || ksize[0] != 1 || ksize[3] != 1 || ksize[1] < 1 || ksize[2] < 1)
+        throw Error("has a ksize that is not [1, h, w, 1]");
+    return [=](const std::vector<Tensor>& in) {
+        const Tensor& x = in[0];
+        requireFloat(x);
+        if (x.dim() != 4) throw Error("needs a 4-D NHWC input");
+        const auto [top, bottom] = g.pads(0, x.size(1), ksize[1]);
+        const auto [left, right] = g.pads(1, x.size(2), ksize[2]);
+        // Padding never wins a maximum in TensorFlow: pad with -infinity.
+        const Tensor padded = at::constant_pad_nd(x, {0, 0, left, right, top, bottom}, -std::numeric_limits<double>::infinity());
+        const Tensor y = at::max_pool2d(padded.permute({0, 3, 1, 2}), {ksize[1], ksize[2]}, {g.stride[0], g.stride[1]});
+        return std::vector<Tensor>{y.permute({0, 2, 3, 1})};
+    };
+}
+
+Kernel rangeOp(const NodeContext& c) {
+    requireInputs(c, 3);
+    return [](const std::vector<Tensor>& in) {
+        for (const auto& t : in) requireSameType(in[0], t);
+        if (in[0].numel() != 1 || in[1].numel() != 1 || in[2].numel() != 1) throw Error("needs scalar start, limit and delta");
+        const double start = in[0].item<double>(), limit = in[1].item<double>(), delta = in[2].item<double>();
+        if (delta == 0.0 || (limit - start) / delta > 1e8) throw Error("has an impossible delta or length");
+        return std::vector<Tensor>{torch::arange(start, limit, delta, torch::kFloat64).to(in[0].scalar_type())};
+    };
+}
+
+Kernel fill(const NodeContext& c) {
+    requireInputs(c, 2);
+    return [](const std::vector<Tensor>& in) {
+        if (in[1].numel() != 1) throw Error("needs a scalar value");
+        return std::vector<Tensor>{in[1].reshape({}).expand(integers(in[0], "the dimensions")).contiguous()};
+    };
+}
+
+Kernel tile(const NodeContext& c) {
+    requireInputs(c, 2);
+    return [](const std::vector<Tensor>& in) {
+        const auto multiples = integers(in[1], "the multiples");
+        if (static_cast<std::int64_t>(multiples.size()) != in[0].dim()) throw Error("needs one multiple per axis");
+        return std::vector<Tensor>{in[0].repeat(multiples)};
+    };
+}
+
+Kernel topK(const NodeContext& c) {
+    requireInputs(c, 2);
+    const bool sorted = c.node.boolAttr("sorted", true);
+    return [sorted](const std::vector<Tensor>& in) {
+        const auto k = integer(in[1], "k");
+        if (in[0].dim() < 1 || k < 0 || k > in[0].size(-1)) throw Error("asks for more values than the last axis holds");
+        auto [values, indices] = torch::topk(in[0], k, -1, true, sorted);
+        return std::vector<Tensor>{values, indices.to(torch::kInt32)};
+    };
+}
+
+Kernel split(const NodeContext& c) {
+    requireInputs(c, 2);
+    const auto count = c.node.intAttr("num_split");
+    if (count < 1) throw Error("needs num_split of at least 1");
+    return [count](const std::vector<Tensor>& in) {
+        const Tensor& x = in[1];
+        const auto axis = normaliseAxis(integer(in[0], "the split axis"), x.dim());
+        if (x.size(axis) % count != 0) throw Error("cannot split an axis of size " + std::to_string(x.size(axis)) + " evenly");
+        auto parts = x.chunk(count, axis);
+        return std::vector<Tensor>(parts.begin(), parts.end());
+    };
+}
+
+Kernel addN(const NodeContext& c) {
+    requireAtLeastInputs(c, 1);
+    return [](const std::vector<Tensor>& in) {
+        Tensor sum = in[0].clone();
+        for (std::size_t k = 1; k < in.size(); ++k) {
+            requireSameType(in[0], in[k]);
+            sum = sum + in[k];
+        }
+        return std::vector<Tensor>{sum};
+    };
+}
+
+// Sum and Max over the axes given by the second input.
+template <bool IsMax>
+Kernel reduction(const NodeContext& c) {
+    requireInputs(c, 2);
+    const bool keep = c.node.boolAttr("keep_dims", false);
+    return [keep](const std::vector<Tensor>& in) {
+        std::vector<std::int64_t> axes;
+        for (const auto a : integers(in[1], "the reduction axes")) axes.push_back(normaliseAxis(a, in[0].dim()));
+        if (axes.empty()) return std::vector<Tensor>{in[0]};
+        if (IsMax) return std::vector<Tensor>{torch::amax(in[0], axes, keep)};
+        return std::vector<Tensor>{in[0].sum(axes, keep, in[0].scalar_type())};
+    };
+}
+Kernel sumOp(const NodeContext& c) { return reduction<false>(c); }
+Kernel maxOp(const NodeContext& c) { return reduction<true>(c); }
+
+Kernel less(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return a < b; }); }
+Kernel greater(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return a > b; }); }
+Kernel greaterEqual(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return a >= b; }); }
+Kernel equal(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return a == b; }); }
+Kernel logicalAnd(const NodeContext& c) {
+    return binary(c, [](const Tensor& a, const Tensor& b) {
+        if (a.scalar_type() != torch::kBool) throw Error("needs true/false inputs");
+        return a.logical_and(b);
+    });
+}
+
+// Select (TensorFlow 1): a condition of the same shape picks element-wise; a vector condition picks whole
+// rows along the first axis.
+Kernel select(const NodeContext& c) {
+    requireInputs(c, 3);
+    return [](const std::vector<Tensor>& in) {
+        requireSameType(in[1], in[2]);
+        if (in[0].scalar_type() != torch::kBool) throw Error("needs a true/false condition");
+        Tensor condition = in[0];
+        if (condition.dim() == 1 && in[1].dim() > 1 && condition.size(0) == in[1].size(0)) {
+            std::vector<std::int64_t> shape(static_cast<std::size_t>(in[1].dim()), 1);
+            shape[0] = condition.size(0);
+            condition = condition.reshape(shape);
+        }
+        return std::vector<Tensor>{torch::where(condition, in[1], in[2])};
+    };
+}
+
+// SelectV2: numpy broadcasting of all three inputs.
+Kernel selectV2(const NodeContext& c) {
+    requireInputs(c, 3);
+    return [](const std::vector<Tensor>& in) {
+        requireSameType(in[1], in[2]);
+        if (in[0].scalar_type() != torch::kBool) throw Error("needs a true/false condition");
+        return std::vector<Tensor>{torch::where(in[0], in[1], in[2])};
+    };
+}
+
 }  // namespace
 
 const std::map<std::string, KernelFactory>& kernelFactories() {
     static const std::map<std::string, KernelFactory> factories{
         {"Abs", absOp},
         {"Add", add},
+        {"AddN", addN},
         {"AddV2", add},
         {"ArgMax", argMax},
         {"BiasAdd", biasAdd},
@@ -476,17 +693,26 @@ const std::map<std::string, KernelFactory>& kernelFactories() {
         {"ConcatV2", concat},
         {"Conv2D", conv2d},
         {"DepthwiseConv2dNative", depthwiseConv2d},
+        {"Equal", equal},
         {"Exp", expOp},
         {"ExpandDims", expandDims},
+        {"Fill", fill},
         {"FloorDiv", floorDiv},
         {"FusedDepthwiseConv2dNative", fusedDepthwiseConv2d},
         {"GatherNd", gatherNd},
+        {"Greater", greater},
+        {"GreaterEqual", greaterEqual},
         {"Identity", identity},
+        {"Less", less},
+        {"LogicalAnd", logicalAnd},
+        {"Max", maxOp},
+        {"MaxPool", maxPool},
         {"Maximum", maximumOp},
         {"Minimum", minimumOp},
         {"Mul", mul},
         {"Neg", negOp},
         {"Pack", pack},
+        {"Range", rangeOp},
         {"RealDiv", realDiv},
         {"Reciprocal", reciprocalOp},
         {"Relu", reluOp},
@@ -494,13 +720,22 @@ const std::map<std::string, KernelFactory>& kernelFactories() {
         {"Reshape", reshape},
         {"ResizeBilinear", resizeBilinear},
         {"Rsqrt", rsqrtOp},
+        {"Select", select},
+        {"SelectV2", selectV2},
+        {"Shape", shapeOp},
         {"Sigmoid", sigmoidOp},
+        {"Size", sizeOp},
+        {"Split", split},
         {"Sqrt", sqrtOp},
         {"Square", squareOp},
         {"SquaredDifference", squaredDifference},
         {"Squeeze", squeeze},
+        {"StridedSlice", stridedSlice},
         {"Sub", sub},
+        {"Sum", sumOp},
         {"Tanh", tanhOp},
+        {"Tile", tile},
+        {"TopKV2", topK},
         {"Unpack", unpack},
         {"_FusedConv2D", fusedConv2d},
     };

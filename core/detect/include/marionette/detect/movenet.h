@@ -1,10 +1,11 @@
 #pragma once
-// Single-person body keypoints with Google's MoveNet (Lightning: 192 x 192 input, fast; Thunder: 256 x 256,
-// more accurate), run from its TensorFlow.js graph files (models/movenet-*/, see their MODEL_CARD.md).
+// Body keypoints with Google's MoveNet, run from its TensorFlow.js graph files (models/movenet-*/, see
+// models/MODEL_CARD.md): SinglePose Lightning (192 x 192 input, fast) and Thunder (256 x 256, more accurate)
+// find one person; MultiPose Lightning (256 x 256) finds up to six.
 //
-// MoveNet sees a square image. The photo is first padded to a square; then, as in MoveNet's own demos, the
-// keypoints found there choose a tighter square around the person (crop-and-refine) and the network looks
-// again, which matters for people who fill a small part of the photo.
+// MoveNet sees a square image. The photo is first padded to a square; then, for the single-pose models and as
+// in MoveNet's own demos, the keypoints found there choose a tighter square around the person (crop-and-refine)
+// and the network looks again, which matters for people who fill a small part of the photo.
 #include "marionette/detect/coco_keypoints.h"
 #include "marionette/detect/graph_executor.h"
 #include "marionette/pose/pose.h"
@@ -14,13 +15,14 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace marionette::detect {
 
-enum class MoveNetVariant { Lightning, Thunder };
+enum class MoveNetVariant { Lightning, Thunder, MultiPose };
 
-const char* variantName(MoveNetVariant variant);  // "lightning", "thunder"
+const char* variantName(MoveNetVariant variant);  // "lightning", "thunder", "multipose"
 std::optional<MoveNetVariant> variantFromName(const std::string& name);
 
 // The model.json of a bundled MoveNet: in $MARIONETTE_MODEL_DIR/movenet-<variant>/ when that variable is set,
@@ -33,6 +35,8 @@ constexpr float kDefaultMinJointScore = 0.2f;
 // Below this mean keypoint score, or with fewer than kMinPersonJoints joints, no person is reported.
 constexpr float kMinPersonScore = 0.15f;
 constexpr int kMinPersonJoints = 3;
+// MultiPose scores each person it proposes; below this a proposal is not a person.
+constexpr float kMinMultiPoseScore = 0.2f;
 
 struct DetectOptions {
     float minJointScore = kDefaultMinJointScore;
@@ -42,8 +46,8 @@ struct DetectOptions {
 struct BodyDetection {
     CocoKeypoints keypoints;  // all 17, in photo pixels, with MoveNet's scores
     pose::Pose pose;          // COCO-18, from the keypoints that pass DetectOptions::minJointScore
-    float score = 0.f;        // mean keypoint score
-    bool found = false;       // a person was seen (kMinPersonScore, kMinPersonJoints)
+    float score = 0.f;        // mean keypoint score (single pose), the person's score (MultiPose)
+    bool found = false;       // a person was seen (kMinPersonScore or kMinMultiPoseScore, kMinPersonJoints)
     std::vector<Box> regions; // the square regions the network looked at, in order (photo pixels, BoxToCanvas)
 };
 
@@ -59,23 +63,32 @@ Box nextRegion(const CocoKeypoints& keypoints, ImageSize photo);
 class MoveNet {
 public:
     // Loads a MoveNet graph model (its model.json); refuses one whose input is not a square RGB image or whose
-    // output is not [1, 1, 17, 3].
+    // output is neither [1, 1, 17, 3] (single pose) nor [1, N, 56] (MultiPose: 17 keypoints, a box, a score).
     explicit MoveNet(const std::string& modelJsonPath);
 
     int inputSize() const { return m_inputSize; }
+    bool multiPose() const { return m_people > 0; }
     const GraphExecutor& graph() const { return m_graph; }
 
-    // One pass of the network over a square region of an 8-bit BGR photo: keypoints in photo pixels.
-    CocoKeypoints look(const cv::Mat& bgr, const Box& region) const;
-    // The network itself: an 8-bit RGB image of inputSize x inputSize -> [17, 3] (y, x, score), y and x in
-    // [0, 1] of the image.
-    torch::Tensor runNetwork(const cv::Mat& rgbSquare) const;
+    // One pass of the network over a square region of an 8-bit BGR photo: each person's keypoints in photo
+    // pixels with the person's score (one person, scored by its mean keypoint score, for single-pose models).
+    std::vector<std::pair<CocoKeypoints, float>> look(const cv::Mat& bgr, const Box& region) const;
+    // The network itself: an 8-bit RGB image of inputSize x inputSize -> [people, 17, 3] (y, x, score), y and x
+    // in [0, 1] of the image, and [people] scores.
+    std::pair<torch::Tensor, torch::Tensor> runNetwork(const cv::Mat& rgbSquare) const;
 
+    // The most likely person (for MultiPose, the best-scoring one).
     BodyDetection detect(const cv::Mat& bgr, const DetectOptions& options = {}) const;
+    // Every person found, best first (at most one for single-pose models; MultiPose does not refine).
+    std::vector<BodyDetection> detectPeople(const cv::Mat& bgr, const DetectOptions& options = {}) const;
 
 private:
+    BodyDetection finish(const CocoKeypoints& keypoints, float score, std::vector<Box> regions, ImageSize photo,
+                         const DetectOptions& options) const;
+
     GraphExecutor m_graph;
     int m_inputSize = 0;
+    int m_people = 0;  // MultiPose's number of proposals; 0 for single-pose models
 };
 
 // The square image the network sees for a region: bilinear samples of the photo (areas averaged first when
