@@ -241,6 +241,8 @@ Kernel makeConvolution(const NodeContext& c, bool fused) {
             throw Error("has a bias of " + std::to_string(bias->numel()) + " values for " +
                         std::to_string(filter.size(0)) + " output channels");
         const std::int64_t groups = Depthwise ? in[0].size(-1) : 1;
+        if (Depthwise && (in[0].dim() != 4 || filter.size(0) % std::max<std::int64_t>(groups, 1) != 0))
+            throw Error("has a filter for other channels than its input's " + std::to_string(groups));
         Tensor y = convolveNhwc(in[0], filter, bias, g, groups);
         const Tensor alpha = e.activation == Epilogue::Activation::Prelu ? in.back() : Tensor();
         return std::vector<Tensor>{activate(y, e, alpha)};
