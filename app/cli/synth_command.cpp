@@ -28,7 +28,8 @@ namespace {
 
 std::uint64_t parseSeed(const std::string& text) {
     std::uint64_t v = 0;
-    if (text.empty() || text.size() > 20) throw UsageError("option --seed expects a whole number >= 0, got \"" + text + "\"");
+    if (text.empty() || text.size() > 20)
+        throw UsageError("option --seed expects a whole number >= 0, got \"" + text + "\"");
     for (char ch : text) {
         if (ch < '0' || ch > '9') throw UsageError("option --seed expects a whole number >= 0, got \"" + text + "\"");
         const std::uint64_t digit = static_cast<std::uint64_t>(ch - '0');
@@ -50,7 +51,9 @@ void drawSkeleton(cv::Mat& image, const pose::Pose& p) {
     }
     for (int j = 0; j < pose::kJointCount; ++j) {
         const auto k = p.find(pose::jointAt(j));
-        if (k) cv::circle(image, cv::Point2f(k->position.x, k->position.y), thickness + 1, bgr(pose::jointColour(pose::jointAt(j))), -1, cv::LINE_AA);
+        if (k)
+            cv::circle(image, cv::Point2f(k->position.x, k->position.y), thickness + 1,
+                       bgr(pose::jointColour(pose::jointAt(j))), -1, cv::LINE_AA);
     }
 }
 
@@ -71,7 +74,8 @@ void drawLandmarks(cv::Mat& image, const face::FaceLandmarks& f) {
 // reference | target | reference with its semantics | target with its semantics
 cv::Mat pairPanel(const synth::PairSample& pair) {
     const cv::Mat reference = image::tensorToImage(pair.reference), target = image::tensorToImage(pair.target);
-    cv::Mat referenceMarked = reference * 0.6 + cv::Scalar(40, 40, 40), targetMarked = target * 0.6 + cv::Scalar(40, 40, 40);
+    cv::Mat referenceMarked = reference * 0.6 + cv::Scalar(40, 40, 40),
+            targetMarked = target * 0.6 + cv::Scalar(40, 40, 40);
     if (pair.referenceFace) {
         drawLandmarks(referenceMarked, *pair.referenceFace);
         drawLandmarks(targetMarked, *pair.targetFace);
@@ -91,21 +95,27 @@ public:
     std::string summary() const override { return "write generated training pairs to PNGs to look at"; }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
-        Arguments a("synth", {
-            {"--kind", "KIND", "body (procedural people), portrait (procedural faces), photo (a photo reposed limb by limb: "
-                               "needs --image and --pose) or face-photo (needs --image and --landmarks)", "body", false},
-            {"--seed", "S", "first seed", "0", false},
-            {"--split", "NAME", "read --seed as an index into the training, validation or report seeds (see synth/seeds.h)", "", false},
-            {"--count", "N", "number of pairs", "4", false},
-            {"--size", "HxW", "canvas size", "256x176 (body, photo), 256x256 (portrait)", false},
-            {"--image", "FILE", "photo for --kind photo / face-photo", "", false},
-            {"--pose", "FILE", "OpenPose JSON of the photo (canvas = the photo)", "", false},
-            {"--landmarks", "FILE", "68-point landmarks (.pts) of the photo", "", false},
-            {"--grid", "FILE", "also write all pairs stacked into one image", "", false},
-            {"--jobs", "N", "generate on N threads in parallel (one generator each)", "1", false},
-            {"--bench", "", "only measure: generate the pairs, write nothing, print pairs/s", "", false},
-            {"--out", "DIR", "output folder (created if missing; not needed with --bench)", "", false},
-        });
+        Arguments a("synth",
+                    {
+                        {"--kind", "KIND",
+                         "body (procedural people), portrait (procedural faces), photo (a photo reposed limb by limb: "
+                         "needs --image and --pose) or face-photo (needs --image and --landmarks)",
+                         "body", false},
+                        {"--seed", "S", "first seed", "0", false},
+                        {"--split", "NAME",
+                         "read --seed as an index into the training, validation or report seeds (see synth/seeds.h)",
+                         "", false},
+                        {"--count", "N", "number of pairs", "4", false},
+                        {"--size", "HxW", "canvas size", "256x176 (body, photo), 256x256 (portrait)", false},
+                        {"--image", "FILE", "photo for --kind photo / face-photo", "", false},
+                        {"--pose", "FILE", "OpenPose JSON of the photo (canvas = the photo)", "", false},
+                        {"--landmarks", "FILE", "68-point landmarks (.pts) of the photo", "", false},
+                        {"--grid", "FILE", "also write all pairs stacked into one image", "", false},
+                        {"--jobs", "N", "generate on N threads in parallel (one generator each)", "1", false},
+                        {"--threads", "N", "intra-op threads of each generator (body, portrait)", "1", false},
+                        {"--bench", "", "only measure: generate the pairs, write nothing, print pairs/s", "", false},
+                        {"--out", "DIR", "output folder (created if missing; not needed with --bench)", "", false},
+                    });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
@@ -119,13 +129,16 @@ public:
         std::uint64_t first = parseSeed(a.value("--seed"));
         if (a.has("--split")) {
             const std::string split = a.value("--split");
-            const synth::SeedRange range = split == "training" ? synth::kTrainingSeeds
-                                           : split == "validation" ? synth::kValidationSeeds
-                                           : split == "report" ? synth::kReportSeeds
-                                                               : throw UsageError("option --split expects training, validation or report");
+            const synth::SeedRange range =
+                split == "training"     ? synth::kTrainingSeeds
+                : split == "validation" ? synth::kValidationSeeds
+                : split == "report"     ? synth::kReportSeeds
+                                        : throw UsageError("option --split expects training, validation or report");
             first = range.at(first);
         }
         const bool portraitKind = kind == "portrait" || kind == "face-photo";
+        const int threads = a.intValue("--threads");
+        if (threads < 1 || threads > 256) throw UsageError("option --threads expects 1..256");
         const auto [height, width] = a.has("--size") ? a.sizeValue("--size") : std::pair{256, portraitKind ? 256 : 176};
 
         std::function<synth::PairSample(std::uint64_t)> generate;
@@ -133,11 +146,13 @@ public:
             synth::BodyGeneratorConfig config;
             config.height = height;
             config.width = width;
+            config.threads = threads;
             generate = [g = synth::BodyPairGenerator(config)](std::uint64_t s) { return g.generate(s); };
         } else if (kind == "portrait") {
             synth::PortraitGeneratorConfig config;
             config.height = height;
             config.width = width;
+            config.threads = threads;
             generate = [g = synth::PortraitPairGenerator(config)](std::uint64_t s) { return g.generate(s); };
         } else if (kind == "photo") {
             if (!a.has("--image") || !a.has("--pose")) throw UsageError("--kind photo needs --image and --pose");
@@ -148,7 +163,8 @@ public:
                 return g.generate(photo, p, s);
             };
         } else {
-            if (!a.has("--image") || !a.has("--landmarks")) throw UsageError("--kind face-photo needs --image and --landmarks");
+            if (!a.has("--image") || !a.has("--landmarks"))
+                throw UsageError("--kind face-photo needs --image and --landmarks");
             const torch::Tensor photo = image::imageToTensor(image::loadImage(a.value("--image")));
             const face::FaceLandmarks landmarks = face::readPts(a.value("--landmarks"));
             generate = [g = synth::PortraitPairGenerator(), photo, landmarks](std::uint64_t s) {
@@ -200,7 +216,9 @@ public:
         if (failure) std::rethrow_exception(failure);
         for (int i = 0; i < count; ++i) {
             const std::uint64_t seed = first + static_cast<std::uint64_t>(i);
-            if (!bench) out << "wrote " << written[static_cast<std::size_t>(i)] << " (seed " << seed << ", " << synth::seedSplitName(seed) << ")\n";
+            if (!bench)
+                out << "wrote " << written[static_cast<std::size_t>(i)] << " (seed " << seed << ", "
+                    << synth::seedSplitName(seed) << ")\n";
         }
         if (a.has("--grid")) {
             cv::Mat grid;
@@ -214,9 +232,10 @@ public:
             image::saveImage(a.value("--grid"), grid);
             out << "wrote " << a.value("--grid") << '\n';
         }
-        (bench ? out : err) << "generated " << count << " " << kind << " pairs of " << height << "x" << width << " in " << seconds
-                            << " s: " << count / std::max(seconds, 1e-9) << " pairs/s with " << jobs << " job(s)"
-                            << (bench ? "" : ", including writing the PNGs") << "\n";
+        (bench ? out : err) << "generated " << count << " " << kind << " pairs of " << height << "x" << width << " in "
+                            << seconds << " s: " << count / std::max(seconds, 1e-9) << " pairs/s with " << jobs
+                            << " job(s) of " << threads << " thread(s)" << (bench ? "" : ", including writing the PNGs")
+                            << "\n";
         return kExitOk;
     }
 };

@@ -137,3 +137,33 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
     EXPECT(refused.err.find("for portraits") != std::string::npos);
     EXPECT(!std::filesystem::exists(test::tempPath("no.png")));
 }
+
+TEST_CASE(cli_synth_writes_pairs_to_look_at) {
+    const std::string folder = test::tempPath("synth");
+    auto run = runCli({"synth", "--kind", "body", "--split", "validation", "--seed", "3", "--count", "2", "--out", folder,
+                       "--grid", folder + "/grid.png"});
+    EXPECT_EQ(run.code, 0);
+    EXPECT(run.out.find("validation") != std::string::npos);
+    // reference | target | both with skeletons, 4-pixel gaps; the grid stacks the pairs.
+    const cv::Mat pair = image::loadImage(folder + "/body_" + std::to_string((std::uint64_t{1} << 40) + 3) + ".png");
+    EXPECT_EQ(pair.rows, 256);
+    EXPECT_EQ(pair.cols, 4 * 176 + 3 * 4);
+    EXPECT_EQ(image::loadImage(folder + "/grid.png").rows, 2 * 256 + 4);
+    run = runCli({"synth", "--kind", "portrait", "--count", "1", "--out", folder});
+    EXPECT_EQ(run.code, 0);
+    EXPECT_EQ(image::loadImage(folder + "/portrait_0.png").cols, 4 * 256 + 3 * 4);
+    run = runCli({"synth", "--kind", "photo", "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"),
+                  "--count", "1", "--out", folder});
+    EXPECT_EQ(run.code, 0);
+    EXPECT_EQ(image::loadImage(folder + "/photo_0.png").rows, 342);
+
+    EXPECT_EQ(runCli({"synth", "--kind", "robot", "--out", folder}).code, cli::kExitUsage);
+    EXPECT_EQ(runCli({"synth", "--kind", "photo", "--out", folder}).code, cli::kExitUsage);
+    run = runCli({"synth", "--seed", "-4", "--out", folder});
+    EXPECT_EQ(run.code, cli::kExitUsage);
+    EXPECT(run.err.find("--seed") != std::string::npos);
+    EXPECT_EQ(runCli({"synth", "--split", "report", "--seed", "99999999999", "--out", folder}).code, cli::kExitFailure);
+    run = runCli({"synth", "--kind", "body", "--count", "3", "--bench", "--jobs", "2"});
+    EXPECT_EQ(run.code, 0);
+    EXPECT(run.out.find("pairs/s") != std::string::npos);
+}

@@ -30,12 +30,14 @@ float pixel(const torch::Tensor& image, int channel, float x, float y) {
 // Largest colour difference between two images over the (2r+1)^2 pixels round (x, y).
 float patchDifference(const torch::Tensor& a, const torch::Tensor& b, Point2 p, int r) {
     const auto x0 = std::max<int64_t>(0, std::lround(p.x) - r), y0 = std::max<int64_t>(0, std::lround(p.y) - r);
-    const auto x1 = std::min<int64_t>(a.size(2), std::lround(p.x) + r + 1), y1 = std::min<int64_t>(a.size(1), std::lround(p.y) + r + 1);
+    const auto x1 = std::min<int64_t>(a.size(2), std::lround(p.x) + r + 1),
+               y1 = std::min<int64_t>(a.size(1), std::lround(p.y) + r + 1);
     return (a.slice(1, y0, y1).slice(2, x0, x1) - b.slice(1, y0, y1).slice(2, x0, x1)).abs().max().item<float>();
 }
 
 bool isBodyJoint(JointId j) {
-    return j != JointId::Nose && j != JointId::RightEye && j != JointId::LeftEye && j != JointId::RightEar && j != JointId::LeftEar;
+    return j != JointId::Nose && j != JointId::RightEye && j != JointId::LeftEye && j != JointId::RightEar &&
+           j != JointId::LeftEar;
 }
 
 // A standing skeleton in a 256 x 176 canvas.
@@ -68,9 +70,10 @@ TEST_CASE(synth_seed_split_keeps_held_out_data_apart) {
     // The ranges are disjoint and held out means exactly "not training".
     EXPECT(kTrainingSeeds.first + kTrainingSeeds.count <= kValidationSeeds.first);
     EXPECT(kValidationSeeds.first + kValidationSeeds.count <= kReportSeeds.first);
-    for (std::uint64_t s : {std::uint64_t{0}, kFirstHeldOutSeed - 1, kFirstHeldOutSeed, kValidationSeeds.at(kValidationSeeds.count - 1),
-                            kReportSeeds.first, kReportSeeds.at(kReportSeeds.count - 1), kReportSeeds.first + kReportSeeds.count,
-                            std::numeric_limits<std::uint64_t>::max()}) {
+    for (std::uint64_t s :
+         {std::uint64_t{0}, kFirstHeldOutSeed - 1, kFirstHeldOutSeed, kValidationSeeds.at(kValidationSeeds.count - 1),
+          kReportSeeds.first, kReportSeeds.at(kReportSeeds.count - 1), kReportSeeds.first + kReportSeeds.count,
+          std::numeric_limits<std::uint64_t>::max()}) {
         EXPECT_EQ(isHeldOutSeed(s), !isTrainingSeed(s));
         EXPECT(int(isTrainingSeed(s)) + int(isValidationSeed(s)) + int(isReportSeed(s)) <= 1);
     }
@@ -168,8 +171,8 @@ TEST_CASE(synth_body_figure_is_drawn_where_its_skeleton_says) {
         const auto pair = generator.generate(seed);
         const auto scene = sceneOnly.generate(seed);
         EXPECT(torch::equal(scene.reference, scene.target));  // the same background behind both poses
-        for (const auto& [image, skeleton, mask] :
-             {std::tuple{pair.reference, pair.referencePose, pair.referenceMask}, std::tuple{pair.target, pair.targetPose, pair.targetMask}}) {
+        for (const auto& [image, skeleton, mask] : {std::tuple{pair.reference, pair.referencePose, pair.referenceMask},
+                                                    std::tuple{pair.target, pair.targetPose, pair.targetMask}}) {
             int bodyJoints = 0;
             for (int j = 0; j < pose::kJointCount; ++j) {
                 const JointId joint = pose::jointAt(j);
@@ -178,7 +181,8 @@ TEST_CASE(synth_body_figure_is_drawn_where_its_skeleton_says) {
                     EXPECT(!isBodyJoint(joint));  // only face points may be missing
                     continue;
                 }
-                EXPECT(k->position.x >= 0.f && k->position.x <= 175.f && k->position.y >= 0.f && k->position.y <= 255.f);
+                EXPECT(k->position.x >= 0.f && k->position.x <= 175.f && k->position.y >= 0.f &&
+                       k->position.y <= 255.f);
                 if (joint == JointId::RightEar || joint == JointId::LeftEar) continue;  // on the head's outline
                 bodyJoints += isBodyJoint(joint);
                 EXPECT(pixel(mask, 0, k->position.x, k->position.y) > 0.5f);
@@ -218,9 +222,12 @@ TEST_CASE(synth_limb_warp_carries_a_textured_point_with_its_limb) {
     // A dark picture with one bright 3 x 3 spot on the right forearm, 40% of the way from elbow to wrist.
     const pose::Pose from = standingPose();
     const Point2 elbow = from.at(JointId::RightElbow).position, wrist = from.at(JointId::RightWrist).position;
-    const Point2 spot{std::round(elbow.x + 0.4f * (wrist.x - elbow.x)), std::round(elbow.y + 0.4f * (wrist.y - elbow.y))};
+    const Point2 spot{std::round(elbow.x + 0.4f * (wrist.x - elbow.x)),
+                      std::round(elbow.y + 0.4f * (wrist.y - elbow.y))};
     auto image = torch::full({3, 256, 176}, -1.f);
-    image.slice(1, std::lround(spot.y) - 1, std::lround(spot.y) + 2).slice(2, std::lround(spot.x) - 1, std::lround(spot.x) + 2).fill_(1.f);
+    image.slice(1, std::lround(spot.y) - 1, std::lround(spot.y) + 2)
+        .slice(2, std::lround(spot.x) - 1, std::lround(spot.x) + 2)
+        .fill_(1.f);
     // Turn the forearm 50 degrees about the elbow.
     const double angle = 50.0 * 3.14159265358979323846 / 180.0, c = std::cos(angle), s = std::sin(angle);
     auto turned = [&](Point2 p) {
@@ -233,7 +240,8 @@ TEST_CASE(synth_limb_warp_carries_a_textured_point_with_its_limb) {
     const auto warped = synth::warpByLimbs(image, from, to);
     // The spot's centre of mass moved where the rotation takes it.
     const auto brightness = (warped[0] + 1.f).clamp_min(0.f);
-    const auto ys = torch::arange(256, torch::kFloat32).view({256, 1}), xs = torch::arange(176, torch::kFloat32).view({1, 176});
+    const auto ys = torch::arange(256, torch::kFloat32).view({256, 1}),
+               xs = torch::arange(176, torch::kFloat32).view({1, 176});
     const float total = brightness.sum().item<float>();
     const Point2 expected = turned(spot);
     EXPECT(total > 4.f);
@@ -258,11 +266,13 @@ TEST_CASE(synth_limb_warp_pairs_move_limbs_within_limits) {
             if (!a || !b) continue;
             // Rotations keep every bone's length.
             const auto qa = q.at(limb.parent).position, qb = q.at(limb.child).position;
-            EXPECT_NEAR(std::hypot(qb.x - qa.x, qb.y - qa.y), std::hypot(b->position.x - a->position.x, b->position.y - a->position.y), 1e-3);
+            EXPECT_NEAR(std::hypot(qb.x - qa.x, qb.y - qa.y),
+                        std::hypot(b->position.x - a->position.x, b->position.y - a->position.y), 1e-3);
         }
         for (int j = 0; j < pose::kJointCount; ++j) {
             const auto k = q.find(pose::jointAt(j));
-            if (k) EXPECT(k->position.x >= 0.f && k->position.x < 176.f && k->position.y >= 0.f && k->position.y < 256.f);
+            if (k)
+                EXPECT(k->position.x >= 0.f && k->position.x < 176.f && k->position.y >= 0.f && k->position.y < 256.f);
         }
         moved += !(q == p);
     }
@@ -334,7 +344,8 @@ TEST_CASE(synth_portrait_pairs_are_deterministic_faces_with_moved_landmarks) {
         }
         EXPECT(largestMove > 1.0 && largestMove < 0.6 * a.width);
         // The drawn face lies under its landmarks: eyes, nose and mouth are on the person.
-        for (const auto& [face, mask] : {std::pair{*pair.referenceFace, pair.referenceMask}, std::pair{*pair.targetFace, pair.targetMask}}) {
+        for (const auto& [face, mask] :
+             {std::pair{*pair.referenceFace, pair.referenceMask}, std::pair{*pair.targetFace, pair.targetMask}}) {
             for (int i : {30, 33, 36, 45, 51, 57}) {
                 const Point2 p = face.points[static_cast<std::size_t>(i)];
                 EXPECT(pixel(mask, 0, p.x, p.y) > 0.5f);
@@ -344,20 +355,28 @@ TEST_CASE(synth_portrait_pairs_are_deterministic_faces_with_moved_landmarks) {
 }
 
 TEST_CASE(synth_landmark_warp_is_exact_at_the_landmarks) {
-    const synth::PortraitPairGenerator generator;
+    // A smaller canvas keeps the test quick (and checks that the size is honoured).
+    synth::PortraitGeneratorConfig config;
+    config.height = config.width = 128;
+    const synth::PortraitPairGenerator generator(config);
     const synth::ProceduralPortrait face = generator.renderProceduralPortrait(kPortraitSeeds[1]);
+    EXPECT(face.image.sizes() == torch::IntArrayRef({3, 128, 128}));
     // Same landmarks: the identity.
-    EXPECT((synth::warpByLandmarks(face.image, face.landmarks, face.landmarks) - face.image).abs().max().item<float>() < 1e-4f);
+    EXPECT((synth::warpByLandmarks(face.image, face.landmarks, face.landmarks) - face.image).abs().max().item<float>() <
+           1e-4f);
     // A bright spot on the nose tip travels to the moved nose tip.
     const face::FaceLandmarks moved = generator.perturbLandmarks(face.landmarks, kPortraitSeeds[1]);
     EXPECT(moved == generator.perturbLandmarks(face.landmarks, kPortraitSeeds[1]));
     const Point2 nose = face.landmarks.points[30], movedNose = moved.points[30];
-    auto image = torch::full({3, 256, 256}, -1.f);
-    image.slice(1, std::lround(nose.y) - 1, std::lround(nose.y) + 2).slice(2, std::lround(nose.x) - 1, std::lround(nose.x) + 2).fill_(1.f);
+    auto image = torch::full({3, 128, 128}, -1.f);
+    image.slice(1, std::lround(nose.y) - 1, std::lround(nose.y) + 2)
+        .slice(2, std::lround(nose.x) - 1, std::lround(nose.x) + 2)
+        .fill_(1.f);
     // Spot drawn at the rounded position: compare with the moved position of that rounded point.
     const auto warped = synth::warpByLandmarks(image, face.landmarks, moved);
     const auto brightness = (warped[0] + 1.f).clamp_min(0.f);
-    const auto ys = torch::arange(256, torch::kFloat32).view({256, 1}), xs = torch::arange(256, torch::kFloat32).view({1, 256});
+    const auto ys = torch::arange(128, torch::kFloat32).view({128, 1}),
+               xs = torch::arange(128, torch::kFloat32).view({1, 128});
     const float total = brightness.sum().item<float>();
     EXPECT(total > 4.f);
     EXPECT_NEAR((brightness * xs).sum().item<float>() / total, movedNose.x + (std::lround(nose.x) - nose.x), 1.0);

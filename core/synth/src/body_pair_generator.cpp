@@ -32,7 +32,8 @@ PosedView posedView(Rng& rng, const Identity& id, double yaw, PoseFamily family,
     PosedView v;
     v.figure = poseFigure(id.shape, angles);
     const double zoom = rng.uniform(0.96, 1.04);
-    v.camera = fitCamera(v.figure, id.shape, c.width, c.height, id.heightFraction * c.height * zoom, shift, bottomMargin);
+    v.camera =
+        fitCamera(v.figure, id.shape, c.width, c.height, id.heightFraction * c.height * zoom, shift, bottomMargin);
     return v;
 }
 
@@ -56,9 +57,11 @@ PairSample BodyPairGenerator::generate(std::uint64_t seed) const {
     const PoseFamily referenceFamily = samplePoseFamily(referenceRng);
     const PosedView reference = posedView(referenceRng, id, referenceYaw, referenceFamily, c, shift, bottomMargin);
 
-    const double targetYaw = targetRng.chance(c.sameViewProbability) ? referenceYaw + degrees(targetRng.normal(0.0, 12.0))
-                                                                       : sampleViewYaw(targetRng);
-    const PoseFamily targetFamily = targetRng.chance(c.samePoseFamilyProbability) ? referenceFamily : samplePoseFamily(targetRng);
+    const double targetYaw = targetRng.chance(c.sameViewProbability)
+                                 ? referenceYaw + degrees(targetRng.normal(0.0, 12.0))
+                                 : sampleViewYaw(targetRng);
+    const PoseFamily targetFamily =
+        targetRng.chance(c.samePoseFamilyProbability) ? referenceFamily : samplePoseFamily(targetRng);
     const PosedView target = posedView(targetRng, id, targetYaw, targetFamily, c, shift, bottomMargin);
 
     torch::NoGradGuard noGrad;

@@ -16,7 +16,8 @@ Identity sampleIdentity(Rng& rng, const IdentityOptions& options) {
     id.shape = sampleBodyShape(rng);
     id.skin = sampleSkinTone(rng);
     id.hair = sampleHairColour(rng);
-    id.lips = mix(id.skin, fromHsv(rng.uniform(0.95, 1.02), rng.uniform(0.4, 0.7), rng.uniform(0.45, 0.75)), rng.uniform(0.4, 0.8));
+    id.lips = mix(id.skin, fromHsv(rng.uniform(0.95, 1.02), rng.uniform(0.4, 0.7), rng.uniform(0.45, 0.75)),
+                  rng.uniform(0.4, 0.8));
     id.eyes = fromHsv(rng.uniform(0.05, 0.6), rng.uniform(0.2, 0.6), rng.uniform(0.08, 0.25));
     id.shoes = rng.chance(0.5) ? fromHsv(0.08, 0.3, rng.uniform(0.05, 0.25)) : sampleClothColour(rng);
     id.top = sampleMaterial(rng, Garment::Top);
@@ -53,10 +54,10 @@ namespace {
 // An ellipsoid seen by the orthographic camera: per pixel of a window, its silhouette, the depth and head-
 // local coordinates of the nearest surface point, and the surface normal in image axes.
 struct EllipsoidHit {
-    torch::Tensor sdf;           // pixels, negative inside the silhouette
-    torch::Tensor z;             // camera depth of the front surface (larger is nearer)
-    torch::Tensor lx, ly, lz;    // surface point in the ellipsoid's frame, scaled to [-1, 1]
-    torch::Tensor nx, ny, nz;    // unit normal, image axes (y down)
+    torch::Tensor sdf;         // pixels, negative inside the silhouette
+    torch::Tensor z;           // camera depth of the front surface (larger is nearer)
+    torch::Tensor lx, ly, lz;  // surface point in the ellipsoid's frame, scaled to [-1, 1]
+    torch::Tensor nx, ny, nz;  // unit normal, image axes (y down)
 };
 
 struct Ellipsoid {
@@ -148,16 +149,23 @@ public:
         const double torsoDepth = (at(JointId::Neck).z + m_f.pelvis.z) / 2.0 + 0.012;
         parts.push_back({torsoDepth, [this] { drawTorso(); }});
         parts.push_back({torsoDepth - 0.001, [this, &s] {
-                             drawLimb({at(JointId::Neck) - m_f.headUp * 0.02, m_f.headCentre - m_f.headUp * (s.headHalfHeight * 0.3),
-                                       s.neckRadius, s.neckRadius * 0.95, 0.0, 0.0, nullptr, 0.0});
+                             drawLimb({at(JointId::Neck) - m_f.headUp * 0.02,
+                                       m_f.headCentre - m_f.headUp * (s.headHalfHeight * 0.3), s.neckRadius,
+                                       s.neckRadius * 0.95, 0.0, 0.0, nullptr, 0.0});
                          }});
-        parts.push_back({m_f.headCentre.z + 0.03, [this] { drawHead(); }});
+        // The head sits on top of the torso; limbs in front of the face still cover it.
+        parts.push_back({std::max(m_f.headCentre.z + 0.03, torsoDepth + 0.005), [this] { drawHead(); }});
         if (m_id.hairStyle == HairStyle::Long) {
-            const Vec3 start = m_f.headCentre - m_f.headForward * (s.headHalfDepth * 0.55) + m_f.headUp * (s.headHalfHeight * 0.2);
+            const Vec3 start =
+                m_f.headCentre - m_f.headForward * (s.headHalfDepth * 0.55) + m_f.headUp * (s.headHalfHeight * 0.2);
             const Vec3 end = start + Vec3{0.0, -(s.headHalfHeight + m_id.hairLength), 0.0};
-            parts.push_back({(start.z + end.z) / 2.0, [this, start, end, &s] {
-                                 drawLimb({start, end, s.headHalfWidth * m_id.hairVolume * 1.05, s.headHalfWidth * 0.95, 0.0,
-                                           0.0, nullptr, 0.0},
+            // The hair hangs down the back: behind the torso unless the person faces away, then over torso and head.
+            const double headDepth = std::max(m_f.headCentre.z + 0.03, torsoDepth + 0.005);
+            const double hairDepth =
+                m_f.headForward.z > -0.3 ? torsoDepth - 0.03 : std::max(torsoDepth, headDepth) + 0.01;
+            parts.push_back({hairDepth, [this, start, end, &s] {
+                                 drawLimb({start, end, s.headHalfWidth * m_id.hairVolume * 1.05, s.headHalfWidth * 0.95,
+                                           0.0, 0.0, nullptr, 0.0},
                                           /*hair=*/true);
                              }});
         }
@@ -169,15 +177,18 @@ public:
                                Arm{JointId::LeftShoulder, JointId::LeftElbow, JointId::LeftWrist, m_f.leftHandTip}}) {
             const Vec3 shoulder = at(arm.shoulder), elbow = at(arm.elbow), wrist = at(arm.wrist), tip = arm.tip;
             const double yaw = m_f.shoulderYaw;
-            parts.push_back({(shoulder.z + elbow.z) / 2.0, [=, &s] {
-                                 drawLimb({shoulder, elbow, s.upperArmRadius, s.elbowRadius, yaw, m_id.sleeve, &m_id.top, 0.004});
-                             }});
-            parts.push_back({(elbow.z + wrist.z) / 2.0, [=, &s] {
-                                 drawLimb({elbow, wrist, s.elbowRadius, s.wristRadius, yaw, m_id.sleeve - 1.0, &m_id.top, 0.004});
-                             }});
-            parts.push_back({(wrist.z + tip.z) / 2.0 + 0.002, [=, &s] {
-                                 drawLimb({wrist, tip, s.wristRadius * 1.1, s.wristRadius * 0.9, yaw, 0.0, nullptr, 0.0});
-                             }});
+            parts.push_back(
+                {(shoulder.z + elbow.z) / 2.0, [=, &s] {
+                     drawLimb({shoulder, elbow, s.upperArmRadius, s.elbowRadius, yaw, m_id.sleeve, &m_id.top, 0.004});
+                 }});
+            parts.push_back(
+                {(elbow.z + wrist.z) / 2.0, [=, &s] {
+                     drawLimb({elbow, wrist, s.elbowRadius, s.wristRadius, yaw, m_id.sleeve - 1.0, &m_id.top, 0.004});
+                 }});
+            parts.push_back(
+                {(wrist.z + tip.z) / 2.0 + 0.002, [=, &s] {
+                     drawLimb({wrist, tip, s.wristRadius * 1.1, s.wristRadius * 0.9, yaw, 0.0, nullptr, 0.0});
+                 }});
         }
         struct Leg {
             JointId hip, knee, ankle;
@@ -189,19 +200,21 @@ public:
             const Vec3 hip = at(leg.hip), knee = at(leg.knee), ankle = at(leg.ankle), toe = leg.toe;
             const double yaw = m_f.hipYaw;
             thighDepth = std::max(thighDepth, (hip.z + knee.z) / 2.0);
-            parts.push_back({(hip.z + knee.z) / 2.0, [=, &s] {
-                                 drawLimb({hip, knee, s.thighRadius, s.kneeRadius, yaw, m_id.legCover, &m_legMaterial, 0.005});
-                             }});
+            parts.push_back(
+                {(hip.z + knee.z) / 2.0, [=, &s] {
+                     drawLimb({hip, knee, s.thighRadius, s.kneeRadius, yaw, m_id.legCover, &m_legMaterial, 0.005});
+                 }});
             parts.push_back({(knee.z + ankle.z) / 2.0, [=, &s] {
-                                 drawLimb({knee, ankle, s.kneeRadius, s.ankleRadius, yaw, m_id.legCover - 1.0, &m_legMaterial, 0.005});
+                                 drawLimb({knee, ankle, s.kneeRadius, s.ankleRadius, yaw, m_id.legCover - 1.0,
+                                           &m_legMaterial, 0.005});
                              }});
             const Vec3 heel = ankle + Vec3{0.0, -0.025, 0.0};
-            parts.push_back({(ankle.z + toe.z) / 2.0 + 0.003, [=, &s] {
-                                 drawLimb({heel, toe, s.ankleRadius * 1.25, s.ankleRadius * 1.05, yaw, 5.0, &m_shoeMaterial, 0.0});
-                             }});
+            parts.push_back(
+                {(ankle.z + toe.z) / 2.0 + 0.003, [=, &s] {
+                     drawLimb({heel, toe, s.ankleRadius * 1.25, s.ankleRadius * 1.05, yaw, 5.0, &m_shoeMaterial, 0.0});
+                 }});
         }
-        if (m_id.skirt)
-            parts.push_back({std::max(torsoDepth, thighDepth) + 0.005, [this] { drawSkirt(); }});
+        if (m_id.skirt) parts.push_back({std::max(torsoDepth, thighDepth) + 0.005, [this] { drawSkirt(); }});
 
         std::stable_sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.depth < b.depth; });
         drawShadow();
@@ -212,11 +225,11 @@ public:
 private:
     struct LimbSpec {
         Vec3 a, b;
-        double ra, rb;        // radii at a and b, units of body height
-        double yaw;           // the body's facing angle: the texture rolls with it
-        double cover;         // fraction of the segment covered by `cloth`, from a (>= 1: all of it)
+        double ra, rb;  // radii at a and b, units of body height
+        double yaw;     // the body's facing angle: the texture rolls with it
+        double cover;   // fraction of the segment covered by `cloth`, from a (>= 1: all of it)
         const Material* cloth;
-        double looseness;     // cloth stands this far off the skin (units)
+        double looseness;  // cloth stands this far off the skin (units)
     };
 
     Vec3 at(JointId j) const { return m_f.at(j); }
@@ -225,9 +238,12 @@ private:
         return {q.x, q.y};
     }
 
-    torch::Tensor outline(const torch::Tensor& colour, const torch::Tensor& sdf) const {
-        // A thin darker rim inside the silhouette, as in stylised drawings.
-        return colour * (1.0 - 0.28 * (1.0 + sdf / 1.3).clamp(0.0, 1.0)).unsqueeze(0);
+    // A thin darker rim inside the silhouette, as in stylised drawings; `weight` (optional, [h, w]) fades it.
+    torch::Tensor outline(const torch::Tensor& colour, const torch::Tensor& sdf,
+                          const torch::Tensor& weight = torch::Tensor()) const {
+        auto rim = (1.0 + sdf / 1.3).clamp(0.0, 1.0);
+        if (weight.defined()) rim = rim * weight;
+        return colour * (1.0 - 0.28 * rim).unsqueeze(0);
     }
 
     void drawLimb(const LimbSpec& l, bool hair = false) {
@@ -237,8 +253,8 @@ private:
         const double ra = l.ra * m_s, rb = l.rb * m_s;
         const double loose = l.looseness * m_s;
         const double reach = std::max(ra, rb) + loose;
-        const Window w = m_canvas.window(std::min(a.x, b.x) - reach, std::min(a.y, b.y) - reach, std::max(a.x, b.x) + reach,
-                                         std::max(a.y, b.y) + reach);
+        const Window w = m_canvas.window(std::min(a.x, b.x) - reach, std::min(a.y, b.y) - reach,
+                                         std::max(a.x, b.x) + reach, std::max(a.y, b.y) + reach);
         if (w.empty()) return;
         const LocalCoords p = toLocal(w, a, dir);
         const double nominal = std::sqrt(dot(l.b - l.a, l.b - l.a)) * m_s;
@@ -267,7 +283,9 @@ private:
         }
         const Vec2 n = perpendicular(dir);
         const auto nz = torch::sqrt(1.0 - q.square());
-        const auto shaded = outline(lit(colour, q * n.x, q * n.y, nz, m_light), sdf);
+        // No rim round the rounded ends: where limbs meet at a joint they read as one continuous limb.
+        const auto sides = (0.5 + p.along / 2.0).clamp(0.0, 1.0) * (0.5 + (len - p.along) / 2.0).clamp(0.0, 1.0);
+        const auto shaded = outline(lit(colour, q * n.x, q * n.y, nz, m_light), sdf, sides);
         m_canvas.paint(w, shaded, coverage(sdf), true);
     }
 
@@ -288,7 +306,8 @@ private:
         t.axis = unit(bottom - t.top);
         t.across = perpendicular(t.axis);
         t.length = std::max(length(bottom - t.top), 0.1 * s.neckToPelvis * m_s);
-        t.shoulder = silhouetteHalfWidth(s.shoulderHalfWidth, s.chestHalfDepth, m_f.shoulderYaw) + 0.3 * s.upperArmRadius * m_s;
+        t.shoulder =
+            silhouetteHalfWidth(s.shoulderHalfWidth, s.chestHalfDepth, m_f.shoulderYaw) + 0.3 * s.upperArmRadius * m_s;
         t.waist = silhouetteHalfWidth(s.waistHalfWidth, s.chestHalfDepth * 0.85, (m_f.shoulderYaw + m_f.hipYaw) / 2.0);
         t.hip = silhouetteHalfWidth(s.pelvisHalfWidth, s.chestHalfDepth * 0.95, m_f.hipYaw);
         t.band = t.length * 0.84;
@@ -309,14 +328,19 @@ private:
         const TorsoFrame t = torsoFrame();
         const double S = m_s;
         // Half an outline (across, along) from the neck to the crotch, mirrored for the other side.
-        const std::vector<std::pair<double, double>> half{
-            {0.3 * t.shoulder, -0.035 * S}, {0.8 * t.shoulder, -0.022 * S}, {t.shoulder, 0.0},
-            {t.shoulder * 0.98, 0.05 * S},  {t.shoulder * 0.93, 0.1 * S},  {t.waist, 0.62 * t.length},
-            {t.hip, t.length},              {t.hip * 0.8, t.length + 0.045 * S}};
+        const std::vector<std::pair<double, double>> half{{0.3 * t.shoulder, -0.035 * S},
+                                                          {0.8 * t.shoulder, -0.022 * S},
+                                                          {t.shoulder, 0.0},
+                                                          {t.shoulder * 0.98, 0.05 * S},
+                                                          {t.shoulder * 0.93, 0.1 * S},
+                                                          {t.waist, 0.62 * t.length},
+                                                          {t.hip, t.length},
+                                                          {t.hip * 0.8, t.length + 0.045 * S}};
         std::vector<Vec2> outlinePoints;
         for (const auto& [c, a] : half) outlinePoints.push_back(torsoPoint(t, c, a));
         outlinePoints.push_back(torsoPoint(t, 0.0, t.length + 0.05 * S));
-        for (auto it = half.rbegin(); it != half.rend(); ++it) outlinePoints.push_back(torsoPoint(t, -it->first, it->second));
+        for (auto it = half.rbegin(); it != half.rend(); ++it)
+            outlinePoints.push_back(torsoPoint(t, -it->first, it->second));
         double left = 1e9, top = 1e9, right = -1e9, bottom = -1e9;
         for (const Vec2& q : outlinePoints) {
             left = std::min(left, q.x);
@@ -342,7 +366,8 @@ private:
         }
         // Neckline: skin in a crew or scoop opening at the front.
         const double front = std::max(0.0, std::cos(m_f.shoulderYaw));
-        const auto neckline = coverage(sdEllipse({uTop, p.along + 0.035 * S}, 0.32 * t.shoulder, 0.05 * S * (0.4 + front)));
+        const auto neckline =
+            coverage(sdEllipse({uTop, p.along + 0.035 * S}, 0.32 * t.shoulder, 0.05 * S * (0.4 + front)));
         colour = colour + (toTensor(m_id.skin, m_canvas.device()) - colour) * (neckline * front).unsqueeze(0);
         const auto below = (0.5 + (p.along - t.band)).clamp(0.0, 1.0);
         const auto bottomColour = shadeMaterial(m_id.bottom, uBottom, p.along, S);
@@ -363,9 +388,13 @@ private:
         }
         const double hemHalf = std::min(kneeSpan, t.hip * 1.6) + m_id.skirtFlare * S;
         const double top = t.band - 0.01 * S, bottom = t.band + m_id.skirtLength * S;
-        const double waistHalf = t.waist + (t.hip - t.waist) * (t.band - 0.62 * t.length) / (0.38 * t.length) + 0.004 * S;
-        std::vector<Vec2> pts{torsoPoint(t, -waistHalf, top), torsoPoint(t, waistHalf, top), torsoPoint(t, hemHalf, bottom),
-                              torsoPoint(t, hemHalf * 0.5, bottom + 0.01 * S), torsoPoint(t, -hemHalf * 0.5, bottom + 0.01 * S),
+        const double waistHalf =
+            t.waist + (t.hip - t.waist) * (t.band - 0.62 * t.length) / (0.38 * t.length) + 0.004 * S;
+        std::vector<Vec2> pts{torsoPoint(t, -waistHalf, top),
+                              torsoPoint(t, waistHalf, top),
+                              torsoPoint(t, hemHalf, bottom),
+                              torsoPoint(t, hemHalf * 0.5, bottom + 0.01 * S),
+                              torsoPoint(t, -hemHalf * 0.5, bottom + 0.01 * S),
                               torsoPoint(t, -hemHalf, bottom)};
         double left = 1e9, up = 1e9, right = -1e9, down = -1e9;
         for (const Vec2& q : pts) {
@@ -389,29 +418,35 @@ private:
 
     void drawHead() {
         const BodyShape& s = m_id.shape;
-        const Ellipsoid head{m_f.headCentre, {m_f.headLateral, m_f.headUp, m_f.headForward},
+        const Ellipsoid head{m_f.headCentre,
+                             {m_f.headLateral, m_f.headUp, m_f.headForward},
                              {s.headHalfWidth, s.headHalfHeight, s.headHalfDepth}};
         std::vector<Ellipsoid> extras;
         if (m_id.hairStyle != HairStyle::Bald) {
             const double v = m_id.hairVolume;
-            extras.push_back({m_f.headCentre + m_f.headUp * (s.headHalfHeight * 0.12) - m_f.headForward * (s.headHalfDepth * 0.14),
-                              head.axes,
-                              // Never deeper than the head towards the face: the hair must not cover it.
-                              {s.headHalfWidth * v, s.headHalfHeight * (0.97 + 0.5 * (v - 1.0)), s.headHalfDepth * std::min(v, 1.08)}});
+            extras.push_back(
+                {m_f.headCentre + m_f.headUp * (s.headHalfHeight * 0.12) - m_f.headForward * (s.headHalfDepth * 0.14),
+                 head.axes,
+                 // Never deeper than the head towards the face: the hair must not cover it.
+                 {s.headHalfWidth * v, s.headHalfHeight * (0.97 + 0.5 * (v - 1.0)),
+                  s.headHalfDepth * std::min(v, 1.08)}});
         }
         if (m_id.hairStyle == HairStyle::Bun)
-            extras.push_back({m_f.headCentre + m_f.headUp * (s.headHalfHeight * 0.9) - m_f.headForward * (s.headHalfDepth * 0.6),
-                              head.axes,
-                              {s.headHalfWidth * 0.45, s.headHalfWidth * 0.45, s.headHalfWidth * 0.45}});
+            extras.push_back(
+                {m_f.headCentre + m_f.headUp * (s.headHalfHeight * 0.9) - m_f.headForward * (s.headHalfDepth * 0.6),
+                 head.axes,
+                 {s.headHalfWidth * 0.45, s.headHalfWidth * 0.45, s.headHalfWidth * 0.45}});
         const std::size_t hairCount = extras.size();
         for (double side : {-1.0, 1.0})
-            extras.push_back({m_f.headCentre + m_f.headLateral * (side * s.headHalfWidth * 0.97) - m_f.headForward * (s.headHalfDepth * 0.1),
+            extras.push_back({m_f.headCentre + m_f.headLateral * (side * s.headHalfWidth * 0.97) -
+                                  m_f.headForward * (s.headHalfDepth * 0.1),
                               head.axes,
                               {s.headHalfWidth * 0.16, s.headHalfHeight * 0.3, s.headHalfDepth * 0.25}});
         // The nose stands out of the head in profile.
-        extras.push_back({at(JointId::Nose) - m_f.headForward * (s.headHalfDepth * 0.12) + m_f.headUp * (s.headHalfHeight * 0.08),
-                          head.axes,
-                          {s.headHalfWidth * 0.15, s.headHalfHeight * 0.2, s.headHalfDepth * 0.22}});
+        extras.push_back(
+            {at(JointId::Nose) - m_f.headForward * (s.headHalfDepth * 0.12) + m_f.headUp * (s.headHalfHeight * 0.08),
+             head.axes,
+             {s.headHalfWidth * 0.15, s.headHalfHeight * 0.2, s.headHalfDepth * 0.22}});
 
         const double reach = std::max({s.headHalfWidth, s.headHalfHeight, s.headHalfDepth}) * 1.6 * m_s;
         const Vec2 c = px(m_f.headCentre);
@@ -459,7 +494,8 @@ private:
             const auto k = coverage(e.sdf);
             const auto inFront = (e.z > depth).unsqueeze(0);
             const auto k3 = k.unsqueeze(0), a3 = alpha.unsqueeze(0);
-            premultiplied = torch::where(inFront, c2 * k3 + premultiplied * (1.0 - k3), premultiplied + c2 * k3 * (1.0 - a3));
+            premultiplied =
+                torch::where(inFront, c2 * k3 + premultiplied * (1.0 - k3), premultiplied + c2 * k3 * (1.0 - a3));
             alpha = alpha + (1.0 - alpha) * k;
             depth = torch::where((e.z > depth).logical_and(k > 0.5), e.z, depth);
             unionSdf = torch::minimum(unionSdf, e.sdf);
@@ -479,7 +515,8 @@ private:
         const double groundY = m_cam.groundY - 0.01 * m_s;
         const double centreX = (r.x + l.x) / 2.0;
         const double rx = 0.14 * m_s + std::abs(r.x - l.x) / 2.0, ry = 0.022 * m_s;
-        const Window w = m_canvas.window(centreX - rx * 1.5, groundY - ry * 2.5, centreX + rx * 1.5, groundY + ry * 2.5);
+        const Window w =
+            m_canvas.window(centreX - rx * 1.5, groundY - ry * 2.5, centreX + rx * 1.5, groundY + ry * 2.5);
         if (w.empty()) return;
         const auto sdf = sdEllipse(toLocal(w, {centreX, groundY}, {0.0, 1.0}), rx, ry);
         const auto alpha = (0.5 - sdf / (0.05 * m_s)).clamp(0.0, 1.0) * 0.35;
@@ -498,8 +535,8 @@ private:
 
 }  // namespace
 
-RenderedFigure renderFigure(const Identity& identity, const Figure3d& figure, const Camera& camera, const Lighting& light,
-                            const torch::Tensor& background) {
+RenderedFigure renderFigure(const Identity& identity, const Figure3d& figure, const Camera& camera,
+                            const Lighting& light, const torch::Tensor& background) {
     FigurePainter painter(identity, figure, camera, light, background);
     return painter.paint();
 }

@@ -16,9 +16,9 @@ struct Identity {
     BodyShape shape;
     Colour skin, hair, lips, eyes, shoes;
     Material top, bottom;
-    double sleeve = 0.5;     // covered length of the arm in segments: 0 sleeveless, 0.5 short, 2 long
-    double legCover = 2.0;   // covered length of the leg in segments: 0 bare, 0.5 shorts, 2 full length
-    Colour legwear;          // tights under a skirt
+    double sleeve = 0.5;    // covered length of the arm in segments: 0 sleeveless, 0.5 short, 2 long
+    double legCover = 2.0;  // covered length of the leg in segments: 0 bare, 0.5 shorts, 2 full length
+    Colour legwear;         // tights under a skirt
     bool skirt = false;
     double skirtLength = 0.2, skirtFlare = 0.03;  // units of body height
     HairStyle hairStyle = HairStyle::Short;

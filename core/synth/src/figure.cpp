@@ -246,8 +246,10 @@ Figure3d poseFigure(const BodyShape& s, const BodyAngles& a) {
         double side;
         Vec3* tip;
     };
-    for (const ArmJoints& arm : {ArmJoints{JointId::RightShoulder, JointId::RightElbow, JointId::RightWrist, &a.rightArm, -1.0, &f.rightHandTip},
-                                 ArmJoints{JointId::LeftShoulder, JointId::LeftElbow, JointId::LeftWrist, &a.leftArm, 1.0, &f.leftHandTip}}) {
+    for (const ArmJoints& arm :
+         {ArmJoints{JointId::RightShoulder, JointId::RightElbow, JointId::RightWrist, &a.rightArm, -1.0,
+                    &f.rightHandTip},
+          ArmJoints{JointId::LeftShoulder, JointId::LeftElbow, JointId::LeftWrist, &a.leftArm, 1.0, &f.leftHandTip}}) {
         const LimbDirections d = limbDirections(*arm.angles, arm.side, false);
         const Vec3 upper = torso.toParent(d.upper), lower = torso.toParent(d.lower);
         joint(f, arm.elbow) = joint(f, arm.shoulder) + upper * s.upperArm;
@@ -260,8 +262,9 @@ Figure3d poseFigure(const BodyShape& s, const BodyAngles& a) {
         double side;
         Vec3* toe;
     };
-    for (const LegJoints& leg : {LegJoints{JointId::RightHip, JointId::RightKnee, JointId::RightAnkle, &a.rightLeg, -1.0, &f.rightToe},
-                                 LegJoints{JointId::LeftHip, JointId::LeftKnee, JointId::LeftAnkle, &a.leftLeg, 1.0, &f.leftToe}}) {
+    for (const LegJoints& leg :
+         {LegJoints{JointId::RightHip, JointId::RightKnee, JointId::RightAnkle, &a.rightLeg, -1.0, &f.rightToe},
+          LegJoints{JointId::LeftHip, JointId::LeftKnee, JointId::LeftAnkle, &a.leftLeg, 1.0, &f.leftToe}}) {
         const LimbDirections d = limbDirections(*leg.angles, leg.side, true);
         joint(f, leg.knee) = joint(f, leg.hip) + d.upper * s.thigh;
         joint(f, leg.ankle) = joint(f, leg.knee) + d.lower * s.shin;
@@ -313,7 +316,8 @@ Figure3d poseFigure(const BodyShape& s, const BodyAngles& a) {
 namespace {
 
 // Points (with a radius) that bound the drawn figure.
-template <typename F> void forEachExtent(const Figure3d& f, const BodyShape& s, F&& visit) {
+template <typename F>
+void forEachExtent(const Figure3d& f, const BodyShape& s, F&& visit) {
     for (int j = 0; j < pose::kJointCount; ++j) visit(f.joints[static_cast<std::size_t>(j)], s.thighRadius);
     visit(f.headCentre, std::max(s.headHalfHeight, s.headHalfDepth) * 1.2);
     for (const Vec3& p : {f.rightHandTip, f.leftHandTip}) visit(p, s.wristRadius * 1.5);

@@ -30,16 +30,16 @@ Vec3 rotated(Vec3 v, Vec3 axis, double angle);
 
 // Proportions of one person (an identity keeps them in both poses of a pair).
 struct BodyShape {
-    double pelvisHeight = 0.53;       // hip joints above the soles
-    double neckToPelvis = 0.29;       // shoulder line to hip line
+    double pelvisHeight = 0.53;  // hip joints above the soles
+    double neckToPelvis = 0.29;  // shoulder line to hip line
     double shoulderHalfWidth = 0.115;
-    double hipHalfWidth = 0.05;       // between the hip joints
+    double hipHalfWidth = 0.05;  // between the hip joints
     double chestHalfDepth = 0.07;
     double waistHalfWidth = 0.075;
-    double pelvisHalfWidth = 0.09;    // outer surface of the hips
+    double pelvisHalfWidth = 0.09;  // outer surface of the hips
     double upperArm = 0.17, forearm = 0.145, hand = 0.055;
     double thigh = 0.245, shin = 0.24, foot = 0.11;
-    double neckLength = 0.035;        // shoulder line to the base of the skull
+    double neckLength = 0.035;  // shoulder line to the base of the skull
     double headHalfWidth = 0.052, headHalfDepth = 0.062, headHalfHeight = 0.068;
     // Half-thicknesses at the two ends of each segment.
     double upperArmRadius = 0.027, elbowRadius = 0.021, wristRadius = 0.015;
@@ -77,7 +77,7 @@ struct Figure3d {
     std::array<Vec3, pose::kJointCount> joints{};
     Vec3 pelvis, headCentre, headUp, headForward, headLateral;  // lateral: towards the person's left
     Vec3 rightToe, leftToe, rightHandTip, leftHandTip;
-    double shoulderYaw = 0.0, hipYaw = 0.0;  // facing angle of the shoulder and hip lines
+    double shoulderYaw = 0.0, hipYaw = 0.0;         // facing angle of the shoulder and hip lines
     std::array<bool, pose::kJointCount> visible{};  // face points facing away are not visible
     const Vec3& at(pose::JointId j) const { return joints[static_cast<std::size_t>(pose::index(j))]; }
 };

@@ -20,7 +20,8 @@ constexpr float kFalloffPower = 3.f;
 void validateConfig(const LimbWarpConfig& c) {
     for (double d : {c.upperArmDegrees, c.forearmDegrees, c.thighDegrees, c.shinDegrees, c.headDegrees})
         if (!(d >= 0.0 && d <= 180.0)) throw Error("limb warp: rotation limits must lie in [0, 180] degrees");
-    if (!(c.moveProbability >= 0.0 && c.moveProbability <= 1.0)) throw Error("limb warp: moveProbability must lie in [0, 1]");
+    if (!(c.moveProbability >= 0.0 && c.moveProbability <= 1.0))
+        throw Error("limb warp: moveProbability must lie in [0, 1]");
     if (!(c.blendSigma > 0.0)) throw Error("limb warp: blendSigma must be positive");
     if (!(c.backgroundRadius >= 0.0)) throw Error("limb warp: backgroundRadius must be >= 0");
 }
@@ -83,7 +84,8 @@ bool inside(const pose::Pose& p, int height, int width, double margin) {
 
 LimbWarpPairGenerator::LimbWarpPairGenerator(LimbWarpConfig config) : m_config(config) { validateConfig(m_config); }
 
-pose::Pose LimbWarpPairGenerator::movedPose(const pose::Pose& photoPose, int height, int width, std::uint64_t seed) const {
+pose::Pose LimbWarpPairGenerator::movedPose(const pose::Pose& photoPose, int height, int width,
+                                            std::uint64_t seed) const {
     Rng rng(mix64(seed ^ 0x11AB3A5Full));
     std::array<double, pose::kLimbCount> angles{};
     std::size_t i = 0;
@@ -102,7 +104,8 @@ pose::Pose LimbWarpPairGenerator::movedPose(const pose::Pose& photoPose, int hei
     return photoPose;
 }
 
-PairSample LimbWarpPairGenerator::generate(const torch::Tensor& photo, const pose::Pose& photoPose, std::uint64_t seed) const {
+PairSample LimbWarpPairGenerator::generate(const torch::Tensor& photo, const pose::Pose& photoPose,
+                                           std::uint64_t seed) const {
     validatePhoto(photo);
     pose::validate(photoPose, "limb warp: photo skeleton");
     const int height = static_cast<int>(photo.size(1)), width = static_cast<int>(photo.size(2));
@@ -140,7 +143,8 @@ torch::Tensor limbWarpSourceCoordinates(const pose::Pose& from, const pose::Pose
     };
     std::vector<Bone> bones;
     for (const pose::Limb& limb : pose::limbs()) {
-        const auto fa = from.find(limb.parent), fb = from.find(limb.child), ta = to.find(limb.parent), tb = to.find(limb.child);
+        const auto fa = from.find(limb.parent), fb = from.find(limb.child), ta = to.find(limb.parent),
+                   tb = to.find(limb.child);
         if (!fa || !fb || !ta || !tb) continue;
         const double fdx = fb->position.x - fa->position.x, fdy = fb->position.y - fa->position.y;
         const double tdx = tb->position.x - ta->position.x, tdy = tb->position.y - ta->position.y;
@@ -176,8 +180,8 @@ torch::Tensor limbWarpSourceCoordinates(const pose::Pose& from, const pose::Pose
         for (const Bone& b : bones) v.push_back(static_cast<float>(field(b)));
         return torch::tensor(v, torch::kFloat32).view({n, 1, 1}).to(device);
     };
-    const auto ax = column([](const Bone& b) { return b.ax; }), ay = column([](const Bone& b) { return b.ay; });
-    const auto ux = column([](const Bone& b) { return b.ux; }), uy = column([](const Bone& b) { return b.uy; });
+    const auto ax = column([](const Bone&b) { return b.ax; }), ay = column([](const Bone&b) { return b.ay; });
+    const auto ux = column([](const Bone&b) { return b.ux; }), uy = column([](const Bone&b) { return b.uy; });
     const auto len = column([](const Bone& b) { return b.length; });
     // Inverse-distance weights (d^2 + sigma^2)^-3 of each target bone (segment), normalised: the nearest bone
     // dominates, neighbours blend smoothly at the joints, and the map has no seams anywhere. A background term
@@ -211,13 +215,16 @@ torch::Tensor sampleAtPixels(const torch::Tensor& image, const torch::Tensor& so
     const auto gy = (sourceXY.select(2, 1).to(torch::kFloat64) * 2.0 + 1.0) / h - 1.0;
     auto grid = torch::stack({gx, gy}, -1).to(input.scalar_type()).to(input.device()).unsqueeze(0);
     grid = grid.expand({input.size(0), grid.size(1), grid.size(2), 2});
-    const auto out = torch::nn::functional::grid_sample(
-        input, grid,
-        torch::nn::functional::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
+    const auto out = torch::nn::functional::grid_sample(input, grid,
+                                                        torch::nn::functional::GridSampleFuncOptions()
+                                                            .mode(torch::kBilinear)
+                                                            .padding_mode(torch::kBorder)
+                                                            .align_corners(false));
     return batched ? out : out.squeeze(0);
 }
 
-torch::Tensor warpByLimbs(const torch::Tensor& image, const pose::Pose& from, const pose::Pose& to, const LimbBlend& blend) {
+torch::Tensor warpByLimbs(const torch::Tensor& image, const pose::Pose& from, const pose::Pose& to,
+                          const LimbBlend& blend) {
     if (!(image.dim() == 3 || image.dim() == 4)) throw Error("limb warp: expected an image [3, H, W] or [N, 3, H, W]");
     const int height = static_cast<int>(image.size(-2)), width = static_cast<int>(image.size(-1));
     return sampleAtPixels(image, limbWarpSourceCoordinates(from, to, height, width, blend, image.device()));

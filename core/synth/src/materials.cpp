@@ -60,13 +60,13 @@ Colour sampleHairColour(Rng& rng) {
 Colour sampleClothColour(Rng& rng) {
     if (rng.chance(0.35)) {
         switch (rng.uniformInt(0, 6)) {
-        case 0: return fromHsv(0.6, 0.1, rng.uniform(0.05, 0.15));    // black
-        case 1: return fromHsv(0.1, 0.03, rng.uniform(0.88, 0.97));   // white
-        case 2: return fromHsv(0.6, 0.03, rng.uniform(0.35, 0.7));    // grey
-        case 3: return fromHsv(0.63, rng.uniform(0.5, 0.8), rng.uniform(0.2, 0.35));  // navy
-        case 4: return fromHsv(0.1, rng.uniform(0.2, 0.35), rng.uniform(0.7, 0.88));  // beige
-        case 5: return fromHsv(0.6, rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.6));    // denim
-        default: return fromHsv(0.22, rng.uniform(0.3, 0.5), rng.uniform(0.3, 0.45)); // olive
+        case 0: return fromHsv(0.6, 0.1, rng.uniform(0.05, 0.15));                     // black
+        case 1: return fromHsv(0.1, 0.03, rng.uniform(0.88, 0.97));                    // white
+        case 2: return fromHsv(0.6, 0.03, rng.uniform(0.35, 0.7));                     // grey
+        case 3: return fromHsv(0.63, rng.uniform(0.5, 0.8), rng.uniform(0.2, 0.35));   // navy
+        case 4: return fromHsv(0.1, rng.uniform(0.2, 0.35), rng.uniform(0.7, 0.88));   // beige
+        case 5: return fromHsv(0.6, rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.6));     // denim
+        default: return fromHsv(0.22, rng.uniform(0.3, 0.5), rng.uniform(0.3, 0.45));  // olive
         }
     }
     return fromHsv(rng.uniform(0.0, 1.0), rng.uniform(0.3, 0.9), rng.uniform(0.3, 0.95));
@@ -75,7 +75,8 @@ Colour sampleClothColour(Rng& rng) {
 Colour sampleContrastingColour(Rng& rng, Colour base) {
     const double value = std::max({base.r, base.g, base.b});
     if (rng.chance(0.4)) return value > 0.55 ? fromHsv(0.6, 0.1, rng.uniform(0.05, 0.25)) : fromHsv(0.1, 0.05, 0.95);
-    const double newValue = value > 0.55 ? rng.uniform(0.1, value - 0.3) : rng.uniform(std::min(0.95, value + 0.3), 0.98);
+    const double newValue =
+        value > 0.55 ? rng.uniform(0.1, value - 0.3) : rng.uniform(std::min(0.95, value + 0.3), 0.98);
     return fromHsv(rng.uniform(0.0, 1.0), rng.uniform(0.3, 0.95), std::clamp(newValue, 0.05, 0.98));
 }
 
@@ -84,7 +85,9 @@ Material sampleMaterial(Rng& rng, Garment garment) {
     const std::vector<double> topWeights{0.16, 0.26, 0.16, 0.1, 0.1, 0.12, 0.1};
     const std::vector<double> bottomWeights{0.45, 0.14, 0.15, 0.05, 0.04, 0.1, 0.07};
     const std::vector<double> wallWeights{0.0, 0.35, 0.2, 0.15, 0.15, 0.1, 0.05};
-    const auto& weights = garment == Garment::Top ? topWeights : garment == Garment::Bottom ? bottomWeights : wallWeights;
+    const auto& weights = garment == Garment::Top      ? topWeights
+                          : garment == Garment::Bottom ? bottomWeights
+                                                       : wallWeights;
     m.kind = static_cast<PatternKind>(rng.weighted(weights));
     m.colours[0] = sampleClothColour(rng);
     m.colours[1] = sampleContrastingColour(rng, m.colours[0]);
@@ -213,7 +216,8 @@ Logo sampleLogo(Rng& rng, Colour shirt) {
     l.points = rng.uniformInt(4, 7);
     const int strokes = rng.uniformInt(2, 4);
     for (int i = 0; i < strokes; ++i)
-        l.strokes.push_back({rng.uniform(-0.8, 0.8), rng.uniform(-0.8, 0.8), rng.uniform(-0.8, 0.8), rng.uniform(-0.8, 0.8)});
+        l.strokes.push_back(
+            {rng.uniform(-0.8, 0.8), rng.uniform(-0.8, 0.8), rng.uniform(-0.8, 0.8), rng.uniform(-0.8, 0.8)});
     return l;
 }
 
@@ -253,7 +257,8 @@ std::pair<torch::Tensor, torch::Tensor> shadeLogo(const Logo& l, const torch::Te
             const auto t = ((wx * ex + wy * ey) / std::max(1e-6, ex * ex + ey * ey)).clamp(0.0, 1.0);
             distance = torch::minimum(distance, torch::sqrt((wx - t * ex).square() + (wy - t * ey).square()));
         }
-        return {(0.5 + std::max(1.0, size * 0.18) - distance).clamp(0.0, 1.0), colour.expand({3, u.size(0), u.size(1)})};
+        return {(0.5 + std::max(1.0, size * 0.18) - distance).clamp(0.0, 1.0),
+                colour.expand({3, u.size(0), u.size(1)})};
     }
     }
 }
@@ -272,8 +277,8 @@ Lighting sampleLighting(Rng& rng) {
     return l;
 }
 
-torch::Tensor lit(const torch::Tensor& colour, const torch::Tensor& nx, const torch::Tensor& ny, const torch::Tensor& nz,
-                  const Lighting& light) {
+torch::Tensor lit(const torch::Tensor& colour, const torch::Tensor& nx, const torch::Tensor& ny,
+                  const torch::Tensor& nz, const Lighting& light) {
     const auto diffuse = (nx * light.dx + ny * light.dy + nz * light.dz).clamp_min(0.0);
     const auto shade = (light.ambient + (1.0 - light.ambient) * diffuse).unsqueeze(0);
     return colour * shade * toTensor(light.tint, colour.device());
@@ -327,9 +332,9 @@ Background sampleBackground(Rng& rng, double plainProbability) {
     if (b.kind != Background::Kind::Outdoor) {
         const int count = rng.uniformInt(0, 3);
         for (int i = 0; i < count; ++i)
-            b.blobs.push_back({rng.uniform(0.0, 1.0), rng.uniform(0.0, b.horizon), rng.uniform(0.1, 0.5),
-                               rng.uniform(0.1, 0.5), fromHsv(rng.uniform(0.0, 1.0), rng.uniform(0.0, 0.3), rng.uniform(0.3, 1.0)),
-                               rng.uniform(0.08, 0.3)});
+            b.blobs.push_back(
+                {rng.uniform(0.0, 1.0), rng.uniform(0.0, b.horizon), rng.uniform(0.1, 0.5), rng.uniform(0.1, 0.5),
+                 fromHsv(rng.uniform(0.0, 1.0), rng.uniform(0.0, 0.3), rng.uniform(0.3, 1.0)), rng.uniform(0.08, 0.3)});
     }
     return b;
 }
@@ -354,7 +359,8 @@ torch::Tensor renderBackground(const Background& b, const Lighting& light, int h
     }
     // The floor darkens towards the camera and meets the wall in a soft line.
     const auto depth = ((ys - b.horizon) / (1.0 - b.horizon)).clamp(0.0, 1.0).unsqueeze(0);
-    const auto floor = toTensor(b.floorFar, device) + (toTensor(b.floor, device) - toTensor(b.floorFar, device)) * depth;
+    const auto floor =
+        toTensor(b.floorFar, device) + (toTensor(b.floor, device) - toTensor(b.floorFar, device)) * depth;
     const auto onFloor = smoothstep(b.horizon - 0.004, b.horizon + 0.004, ys).unsqueeze(0);
     auto image = wall + (floor - wall) * onFloor;
     // Light falls off away from its side of the picture.

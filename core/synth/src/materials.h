@@ -17,7 +17,7 @@ struct Colour {
 };
 Colour mix(Colour a, Colour b, double t);
 Colour scaled(Colour c, double s);
-Colour fromHsv(double hue, double saturation, double value);  // hue in [0, 1)
+Colour fromHsv(double hue, double saturation, double value);    // hue in [0, 1)
 torch::Tensor toTensor(Colour c, const torch::Device& device);  // [3, 1, 1]
 
 Colour sampleSkinTone(Rng& rng);
@@ -37,10 +37,10 @@ struct Wave {
 struct Material {
     PatternKind kind = PatternKind::Solid;
     std::array<Colour, 3> colours{};
-    double period = 0.03;   // pattern period in units of body height
-    double angle = 0.0;     // orientation of the pattern in the part's frame
-    double duty = 0.5;      // stripe / dot fill fraction
-    double weave = 0.04;    // contrast of the fine fabric texture
+    double period = 0.03;         // pattern period in units of body height
+    double angle = 0.0;           // orientation of the pattern in the part's frame
+    double duty = 0.5;            // stripe / dot fill fraction
+    double weave = 0.04;          // contrast of the fine fabric texture
     std::array<Wave, 4> waves{};  // Print: a sum of plane waves thresholded into three colours
 };
 
@@ -55,7 +55,7 @@ torch::Tensor shadeMaterial(const Material& material, const torch::Tensor& u, co
 struct Logo {
     enum class Kind { Star, Ring, Badge, Glyph } kind = Kind::Star;
     Colour colour, accent;
-    double size = 0.04;  // half-size in units of body height
+    double size = 0.04;   // half-size in units of body height
     double height = 0.3;  // centre, as a fraction of the torso length from the shoulders
     int points = 5;
     std::vector<std::array<double, 4>> strokes;  // Glyph: segments in [-1, 1]^2

@@ -81,7 +81,8 @@ FaceFrame faceFrame(const face::FaceLandmarks& f) {
 
 // Depth of a landmark in the face frame: a rounded face, the nose standing out (used to turn the head).
 double landmarkDepth(int i, Vec2 local) {
-    double z = 0.9 * std::sqrt(std::max(0.0, 1.0 - 0.75 * local.x * local.x - 0.25 * (local.y - 0.1) * (local.y - 0.1)));
+    double z =
+        0.9 * std::sqrt(std::max(0.0, 1.0 - 0.75 * local.x * local.x - 0.25 * (local.y - 0.1) * (local.y - 0.1)));
     const FacePart part = face::partOf(i);
     if (part == FacePart::NoseBridge) z += 0.15 + 0.1 * (i - partInfo(part).first);
     if (part == FacePart::LowerNose) z += 0.35 - 0.1 * std::abs(i - point(FacePart::LowerNose, 2));
@@ -106,20 +107,29 @@ face::FaceLandmarks moveLandmarks(const face::FaceLandmarks& f, const Expression
     };
     // Jaw open: the chin and lower lip drop, the jaw's sides less than its middle.
     const int jawFirst = partInfo(FacePart::Jaw).first, jawCount = partSize(FacePart::Jaw);
-    for (int k = 0; k < jawCount; ++k) move(jawFirst + k, 0.0, e.jawOpen * std::pow(std::sin(kPiValue * k / (jawCount - 1)), 2.0));
+    for (int k = 0; k < jawCount; ++k)
+        move(jawFirst + k, 0.0, e.jawOpen * std::pow(std::sin(kPiValue * k / (jawCount - 1)), 2.0));
     const int outer = partInfo(FacePart::OuterLips).first, inner = partInfo(FacePart::InnerLips).first;
     for (int k = 7; k <= 11; ++k) move(outer + k, 0.0, e.jawOpen * 0.85);  // outer lower lip
     for (int k = 5; k <= 7; ++k) move(inner + k, 0.0, e.jawOpen * 0.85);   // inner lower lip
     for (int i : {outer, outer + 6, inner, inner + 4}) move(i, 0.0, e.jawOpen * 0.35);
     // Smile: the corners move up and out, their neighbours half as much.
-    for (const auto& [i, side, weight] : std::vector<std::tuple<int, double, double>>{
-             {outer, -1.0, 1.0}, {outer + 6, 1.0, 1.0}, {inner, -1.0, 1.0}, {inner + 4, 1.0, 1.0},
-             {outer + 1, -1.0, 0.5}, {outer + 11, -1.0, 0.5}, {outer + 5, 1.0, 0.5}, {outer + 7, 1.0, 0.5}})
+    for (const auto& [i, side, weight] : std::vector<std::tuple<int, double, double>>{{outer, -1.0, 1.0},
+                                                                                      {outer + 6, 1.0, 1.0},
+                                                                                      {inner, -1.0, 1.0},
+                                                                                      {inner + 4, 1.0, 1.0},
+                                                                                      {outer + 1, -1.0, 0.5},
+                                                                                      {outer + 11, -1.0, 0.5},
+                                                                                      {outer + 5, 1.0, 0.5},
+                                                                                      {outer + 7, 1.0, 0.5}})
         move(i, side * e.smile * 0.4 * weight, -e.smile * weight);
-    for (int i = partInfo(FacePart::RightBrow).first; i <= partInfo(FacePart::RightBrow).last; ++i) move(i, 0.0, -e.rightBrow);
-    for (int i = partInfo(FacePart::LeftBrow).first; i <= partInfo(FacePart::LeftBrow).last; ++i) move(i, 0.0, -e.leftBrow);
+    for (int i = partInfo(FacePart::RightBrow).first; i <= partInfo(FacePart::RightBrow).last; ++i)
+        move(i, 0.0, -e.rightBrow);
+    for (int i = partInfo(FacePart::LeftBrow).first; i <= partInfo(FacePart::LeftBrow).last; ++i)
+        move(i, 0.0, -e.leftBrow);
     // Eyes close: the upper lid (points 1, 2 of the eye) moves onto the lower lid (points 5, 4).
-    for (const auto& [part, amount] : {std::pair{FacePart::RightEye, e.rightEyeClose}, std::pair{FacePart::LeftEye, e.leftEyeClose}}) {
+    for (const auto& [part, amount] :
+         {std::pair{FacePart::RightEye, e.rightEyeClose}, std::pair{FacePart::LeftEye, e.leftEyeClose}}) {
         const int first = partInfo(part).first;
         for (const auto& [upper, lower] : {std::pair{1, 5}, std::pair{2, 4}}) {
             Vec2& u = l[static_cast<std::size_t>(first + upper)];
@@ -191,10 +201,16 @@ PortraitIdentity samplePortraitIdentity(std::uint64_t seed, int height, int widt
     id.unitPixels = rng.uniform(0.24, 0.28) * std::min(height, width);
     id.centreX = width / 2.0 + rng.uniform(-0.04, 0.04) * width;
     id.centreY = height / 2.0 + rng.uniform(-0.03, 0.05) * height;
-    id.pose = {radians(rng.uniform(-12.0, 12.0)), radians(rng.uniform(-5.0, 5.0)), radians(rng.uniform(-5.0, 5.0)), 1.0, 0.0, 0.0};
+    id.pose = {radians(rng.uniform(-12.0, 12.0)),
+               radians(rng.uniform(-5.0, 5.0)),
+               radians(rng.uniform(-5.0, 5.0)),
+               1.0,
+               0.0,
+               0.0};
     id.skin = sampleSkinTone(rng);
     id.hair = sampleHairColour(rng);
-    id.lips = mix(id.skin, fromHsv(rng.uniform(0.95, 1.02), rng.uniform(0.4, 0.75), rng.uniform(0.45, 0.75)), rng.uniform(0.35, 0.8));
+    id.lips = mix(id.skin, fromHsv(rng.uniform(0.95, 1.02), rng.uniform(0.4, 0.75), rng.uniform(0.45, 0.75)),
+                  rng.uniform(0.35, 0.8));
     id.iris = fromHsv(rng.uniform(0.05, 0.6), rng.uniform(0.3, 0.7), rng.uniform(0.15, 0.45));
     id.brow = scaled(id.hair, 0.8);
     id.clothes = sampleMaterial(rng, Garment::Top);
@@ -231,12 +247,14 @@ face::FaceLandmarks neutralLandmarks(const PortraitIdentity& id) {
             const double t = static_cast<double>(k) / (n - 1);
             const double fromOuter = side < 0 ? t : 1.0 - t;  // 0 at the outer end
             const double x = side * (0.88 - 0.72 * fromOuter);
-            set(point(part, k), x, eyeY - id.browHeight + 0.35 - id.browArch * std::sin(kPiValue * (0.2 + 0.7 * fromOuter)));
+            set(point(part, k), x,
+                eyeY - id.browHeight + 0.35 - id.browArch * std::sin(kPiValue * (0.2 + 0.7 * fromOuter)));
         }
     }
     // Nose bridge down the middle, lower nose across its base.
     const int bridge = partSize(FacePart::NoseBridge);
-    for (int k = 0; k < bridge; ++k) set(point(FacePart::NoseBridge, k), 0.0, eyeY + 0.02 + id.noseLength * k / (bridge - 1));
+    for (int k = 0; k < bridge; ++k)
+        set(point(FacePart::NoseBridge, k), 0.0, eyeY + 0.02 + id.noseLength * k / (bridge - 1));
     const double noseBase = eyeY + 0.02 + id.noseLength + 0.1;
     const int lower = partSize(FacePart::LowerNose);
     for (int k = 0; k < lower; ++k) {
@@ -250,17 +268,38 @@ face::FaceLandmarks neutralLandmarks(const PortraitIdentity& id) {
         const double cx = side * id.eyeSpacing, w = id.eyeWidth, h = id.eyeOpen;
         const std::array<std::pair<double, double>, 6> shape{
             {{-w, 0.0}, {-w / 3, -h}, {w / 3, -h}, {w, 0.0}, {w / 3, h * 0.8}, {-w / 3, h * 0.8}}};
-        for (int k = 0; k < 6; ++k) set(point(part, k), cx + shape[static_cast<std::size_t>(k)].first, eyeY + shape[static_cast<std::size_t>(k)].second);
+        for (int k = 0; k < 6; ++k)
+            set(point(part, k), cx + shape[static_cast<std::size_t>(k)].first,
+                eyeY + shape[static_cast<std::size_t>(k)].second);
     }
     // Lips.
     const double my = id.mouthHeight, mw = id.mouthWidth, ul = id.upperLip, ll = id.lowerLip;
-    const std::array<std::pair<double, double>, 12> outerShape{{{-mw, 0.0}, {-mw * 0.6, -ul * 0.8}, {-mw * 0.22, -ul}, {0.0, -ul * 0.8},
-                                                                {mw * 0.22, -ul}, {mw * 0.6, -ul * 0.8}, {mw, 0.0}, {mw * 0.6, ll * 0.85},
-                                                                {mw * 0.25, ll}, {0.0, ll}, {-mw * 0.25, ll}, {-mw * 0.6, ll * 0.85}}};
-    for (int k = 0; k < 12; ++k) set(point(FacePart::OuterLips, k), outerShape[static_cast<std::size_t>(k)].first, my + outerShape[static_cast<std::size_t>(k)].second);
-    const std::array<std::pair<double, double>, 8> innerShape{{{-mw * 0.82, 0.0}, {-mw * 0.3, -0.004}, {0.0, -0.004}, {mw * 0.3, -0.004},
-                                                               {mw * 0.82, 0.0}, {mw * 0.3, 0.004}, {0.0, 0.004}, {-mw * 0.3, 0.004}}};
-    for (int k = 0; k < 8; ++k) set(point(FacePart::InnerLips, k), innerShape[static_cast<std::size_t>(k)].first, my + innerShape[static_cast<std::size_t>(k)].second);
+    const std::array<std::pair<double, double>, 12> outerShape{{{-mw, 0.0},
+                                                                {-mw * 0.6, -ul * 0.8},
+                                                                {-mw * 0.22, -ul},
+                                                                {0.0, -ul * 0.8},
+                                                                {mw * 0.22, -ul},
+                                                                {mw * 0.6, -ul * 0.8},
+                                                                {mw, 0.0},
+                                                                {mw * 0.6, ll * 0.85},
+                                                                {mw * 0.25, ll},
+                                                                {0.0, ll},
+                                                                {-mw * 0.25, ll},
+                                                                {-mw * 0.6, ll * 0.85}}};
+    for (int k = 0; k < 12; ++k)
+        set(point(FacePart::OuterLips, k), outerShape[static_cast<std::size_t>(k)].first,
+            my + outerShape[static_cast<std::size_t>(k)].second);
+    const std::array<std::pair<double, double>, 8> innerShape{{{-mw * 0.82, 0.0},
+                                                               {-mw * 0.3, -0.004},
+                                                               {0.0, -0.004},
+                                                               {mw * 0.3, -0.004},
+                                                               {mw * 0.82, 0.0},
+                                                               {mw * 0.3, 0.004},
+                                                               {0.0, 0.004},
+                                                               {-mw * 0.3, 0.004}}};
+    for (int k = 0; k < 8; ++k)
+        set(point(FacePart::InnerLips, k), innerShape[static_cast<std::size_t>(k)].first,
+            my + innerShape[static_cast<std::size_t>(k)].second);
 
     face::FaceLandmarks flat;
     for (int i = 0; i < face::kLandmarkCount; ++i) {
@@ -273,8 +312,11 @@ face::FaceLandmarks neutralLandmarks(const PortraitIdentity& id) {
 
 class PortraitPainter {
 public:
-    PortraitPainter(const PortraitIdentity& id, const face::FaceLandmarks& f, int height, int width, const torch::Device& device)
-        : m_id(id), m_f(f), m_canvas(renderBackground(id.background, id.light, height, width, id.unitPixels * 3.0, device)) {
+    PortraitPainter(const PortraitIdentity& id, const face::FaceLandmarks& f, int height, int width,
+                    const torch::Device& device)
+        : m_id(id),
+          m_f(f),
+          m_canvas(renderBackground(id.background, id.light, height, width, id.unitPixels * 3.0, device)) {
         m_frame = faceFrame(f);
         m_up = m_frame.y * -1.0;
         m_u = m_frame.unit;
@@ -282,7 +324,8 @@ public:
         m_top = (jawStart + jawEnd) * 0.5;
         m_halfWidth = length(jawEnd - jawStart) / 2.0;
         const Vec2 brows = (partMean(f, FacePart::RightBrow) + partMean(f, FacePart::LeftBrow)) * 0.5;
-        m_foreheadHeight = std::max(0.3 * m_u, (brows - m_top).x * m_up.x + (brows - m_top).y * m_up.y + id.foreheadHeight * m_u);
+        m_foreheadHeight =
+            std::max(0.3 * m_u, (brows - m_top).x * m_up.x + (brows - m_top).y * m_up.y + id.foreheadHeight * m_u);
         m_chin = at(f, point(FacePart::Jaw, partSize(FacePart::Jaw) / 2));
     }
 
@@ -309,7 +352,8 @@ private:
         const int steps = 11;
         for (int k = 1; k < steps; ++k) {
             const double theta = kPiValue * static_cast<double>(k) / steps;
-            pts.push_back(m_top + across * (m_halfWidth * std::cos(theta)) + m_up * (m_foreheadHeight * std::sin(theta)));
+            pts.push_back(m_top + across * (m_halfWidth * std::cos(theta)) +
+                          m_up * (m_foreheadHeight * std::sin(theta)));
         }
         return pts;
     }
@@ -343,7 +387,8 @@ private:
         const Vec2 neckTop = m_chin + Vec2{0.0, -0.6 * u};
         const Vec2 neckBottom{neckTop.x, neckTop.y + 1.4 * u};
         {
-            const Window w = m_canvas.window(neckTop.x - 0.7 * u, neckTop.y - 0.7 * u, neckTop.x + 0.7 * u, neckBottom.y + 0.7 * u);
+            const Window w =
+                m_canvas.window(neckTop.x - 0.7 * u, neckTop.y - 0.7 * u, neckTop.x + 0.7 * u, neckBottom.y + 0.7 * u);
             if (!w.empty()) {
                 const LocalCoords p = toLocal(w, neckTop, {0.0, 1.0});
                 const auto sdf = sdTaperedCapsule(p, 0.5 * u, 0.58 * u, 1.4 * u);
@@ -385,14 +430,16 @@ private:
         if (w.empty()) return;
         torch::Tensor sdf;
         if (curtain) {
-            sdf = sdTrapezoid(toLocal(w, centre + Vec2{0.0, fall / 2.0}, {0.0, -1.0}), rx * 1.15, rx, fall / 2.0) - 0.1 * u;
+            sdf = sdTrapezoid(toLocal(w, centre + Vec2{0.0, fall / 2.0}, {0.0, -1.0}), rx * 1.15, rx, fall / 2.0) -
+                  0.1 * u;
         } else {
             sdf = sdEllipse(toLocal(w, centre, m_frame.y * -1.0), rx, ry);
             if (m_id.hairStyle == PortraitIdentity::Hair::Bun)
                 sdf = sdUnion(sdf, sdEllipse(toLocal(w, centre + m_up * (ry * 0.95), m_up), 0.42 * u, 0.36 * u));
         }
         const LocalCoords p = toLocal(w, centre, m_frame.y);
-        auto colour = colourOf(curtain ? scaled(m_id.hair, 0.85) : m_id.hair) * hairStrands(p.across, p.along, u).unsqueeze(0);
+        auto colour =
+            colourOf(curtain ? scaled(m_id.hair, 0.85) : m_id.hair) * hairStrands(p.across, p.along, u).unsqueeze(0);
         const auto n = domeNormal(w, centre, rx, curtain ? fall : ry * 1.3);
         colour = lit(colour, n[0], n[1], n[2], m_id.light);
         m_canvas.paint(w, colour * (1.0 - 0.25 * (1.0 + sdf / 1.3).clamp(0.0, 1.0)).unsqueeze(0), coverage(sdf), true);
@@ -401,8 +448,8 @@ private:
     void drawEars() {
         const double u = m_u;
         for (const auto& [a, b, side] : {std::tuple{1, 3, -1.0}, std::tuple{13, 15, 1.0}}) {
-            const Vec2 c = (at(m_f, point(FacePart::Jaw, a)) + at(m_f, point(FacePart::Jaw, b))) * 0.5 + m_frame.x * (side * 0.06 * u) +
-                           m_up * (0.12 * u);
+            const Vec2 c = (at(m_f, point(FacePart::Jaw, a)) + at(m_f, point(FacePart::Jaw, b))) * 0.5 +
+                           m_frame.x * (side * 0.06 * u) + m_up * (0.12 * u);
             const Window w = m_canvas.window(c.x - 0.4 * u, c.y - 0.4 * u, c.x + 0.4 * u, c.y + 0.4 * u);
             if (w.empty()) continue;
             const auto sdf = sdEllipse(toLocal(w, c, m_up), 0.13 * u, 0.25 * u);
@@ -411,7 +458,8 @@ private:
             colour = colour + (colourOf(scaled(m_id.skin, 0.7)) - colour) * (inner * 0.6).unsqueeze(0);
             const auto lightNz = torch::ones_like(sdf) * 0.8;
             colour = lit(colour, torch::full_like(sdf, side * 0.6), torch::zeros_like(sdf), lightNz, m_id.light);
-            m_canvas.paint(w, colour * (1.0 - 0.3 * (1.0 + sdf / 1.3).clamp(0.0, 1.0)).unsqueeze(0), coverage(sdf), true);
+            m_canvas.paint(w, colour * (1.0 - 0.3 * (1.0 + sdf / 1.3).clamp(0.0, 1.0)).unsqueeze(0), coverage(sdf),
+                           true);
         }
     }
 
@@ -442,20 +490,26 @@ private:
         if (m_id.beard) {
             const auto lower = toLocal(w, m_frame.toImage({0.0, 0.0}), m_frame.y).along;
             const auto beard = smoothstep(0.2 * u, 0.5 * u, lower);
-            decal(w, beard * 0.8, colourOf(scaled(m_id.hair, 0.9)) * (1.0 + 0.2 * torch::sin(toLocal(w, m_top, m_frame.y).across * 2.5)).unsqueeze(0));
+            decal(w, beard * 0.8,
+                  colourOf(scaled(m_id.hair, 0.9)) *
+                      (1.0 + 0.2 * torch::sin(toLocal(w, m_top, m_frame.y).across * 2.5)).unsqueeze(0));
         }
         // Nose: a soft shadow along the bridge on the side away from the light, and nostrils.
         const double shadowSide = m_id.light.dx > 0 ? -1.0 : 1.0;
         std::vector<Vec2> bridgeShadow;
-        for (const Vec2& p : partPoints(m_f, FacePart::NoseBridge)) bridgeShadow.push_back(p + m_frame.x * (shadowSide * 0.07 * u));
+        for (const Vec2& p : partPoints(m_f, FacePart::NoseBridge))
+            bridgeShadow.push_back(p + m_frame.x * (shadowSide * 0.07 * u));
         if (const Window sub = near(bridgeShadow, 0.1 * u); !sub.empty())
-            decal(sub, (1.0 - distanceToPolyline(sub, bridgeShadow) / (0.06 * u)).clamp(0.0, 1.0) * 0.3, colourOf(scaled(m_id.skin, 0.65)));
+            decal(sub, (1.0 - distanceToPolyline(sub, bridgeShadow) / (0.06 * u)).clamp(0.0, 1.0) * 0.3,
+                  colourOf(scaled(m_id.skin, 0.65)));
         const std::vector<Vec2> lowerNose = partPoints(m_f, FacePart::LowerNose);
         if (const Window sub = near(lowerNose, 0.1 * u); !sub.empty()) {
-            decal(sub, (1.0 - distanceToPolyline(sub, lowerNose) / (0.05 * u)).clamp(0.0, 1.0) * 0.35, colourOf(scaled(m_id.skin, 0.6)));
+            decal(sub, (1.0 - distanceToPolyline(sub, lowerNose) / (0.05 * u)).clamp(0.0, 1.0) * 0.35,
+                  colourOf(scaled(m_id.skin, 0.6)));
             for (int k : {1, 3}) {
                 const Vec2 nostril = at(m_f, point(FacePart::LowerNose, k)) - m_up * (0.015 * u);
-                decal(sub, coverage(sdEllipse(toLocal(sub, nostril, m_up), 0.045 * u, 0.03 * u)) * 0.8, colourOf(scaled(m_id.skin, 0.35)));
+                decal(sub, coverage(sdEllipse(toLocal(sub, nostril, m_up), 0.045 * u, 0.03 * u)) * 0.8,
+                      colourOf(scaled(m_id.skin, 0.35)));
             }
         }
         // Lips, mouth opening with teeth, the line between the lips.
@@ -467,7 +521,8 @@ private:
             const auto seam = distanceToPolyline(sub, upperInner);
             const auto teeth = (1.0 - seam / (0.09 * u)).clamp(0.0, 1.0);
             const Colour mouth{0.25, 0.06, 0.07}, tooth{0.93, 0.92, 0.86};
-            const auto mouthColour = colourOf(mouth) + (colourOf(tooth) - colourOf(mouth)) * (teeth * 1.5).clamp(0.0, 1.0).unsqueeze(0);
+            const auto mouthColour =
+                colourOf(mouth) + (colourOf(tooth) - colourOf(mouth)) * (teeth * 1.5).clamp(0.0, 1.0).unsqueeze(0);
             decal(sub, coverage(sdPolygon(sub, innerLips)), mouthColour);
             decal(sub, (1.0 - seam / 1.2).clamp(0.0, 1.0) * 0.7, colourOf(scaled(m_id.lips, 0.45)));
         }
@@ -483,10 +538,13 @@ private:
             const auto dist = torch::sqrt((sub.xs - centre.x).square() + (sub.ys - centre.y).square());
             decal(sub, coverage(sdIntersection(dist - irisRadius, eyeSdf)), colourOf(m_id.iris));
             decal(sub, coverage(sdIntersection(dist - irisRadius * 0.45, eyeSdf)), colourOf({0.03, 0.03, 0.03}));
-            const auto glint = torch::sqrt((sub.xs - centre.x - 0.03 * u).square() + (sub.ys - centre.y + 0.03 * u).square()) - 0.022 * u;
+            const auto glint =
+                torch::sqrt((sub.xs - centre.x - 0.03 * u).square() + (sub.ys - centre.y + 0.03 * u).square()) -
+                0.022 * u;
             decal(sub, coverage(sdIntersection(glint, eyeSdf)), colourOf({1.0, 1.0, 1.0}));
             const std::vector<Vec2> upperLid(eye.begin(), eye.begin() + 4);
-            decal(sub, (1.0 - (distanceToPolyline(sub, upperLid) - 0.012 * u)).clamp(0.0, 1.0), colourOf({0.08, 0.05, 0.05}));
+            decal(sub, (1.0 - (distanceToPolyline(sub, upperLid) - 0.012 * u)).clamp(0.0, 1.0),
+                  colourOf({0.08, 0.05, 0.05}));
         }
         // Brows: thick strokes through their points.
         for (FacePart part : {FacePart::RightBrow, FacePart::LeftBrow}) {
@@ -498,21 +556,26 @@ private:
         }
         // Hair over the forehead and temples: inside the face, outside an oval opening round the features.
         if (m_id.hairStyle != PortraitIdentity::Hair::Bald) {
-            const Vec2 openingCentre = at(m_f, point(FacePart::NoseBridge, partSize(FacePart::NoseBridge) - 1)) + m_frame.y * (0.3 * u);
+            const Vec2 openingCentre =
+                at(m_f, point(FacePart::NoseBridge, partSize(FacePart::NoseBridge) - 1)) + m_frame.y * (0.3 * u);
             const double reachUp = length(m_top + m_up * m_foreheadHeight - openingCentre);
             const LocalCoords p = toLocal(w, openingCentre, m_frame.y * -1.0);
             const auto wave = 0.05 * u * torch::sin(p.across / u * 9.0 + m_id.fringeWave);
             const auto opening = sdEllipse(p, m_halfWidth * 0.93, reachUp * m_id.hairline) + wave;
-            decal(w, (0.5 + opening).clamp(0.0, 1.0), colourOf(m_id.hair) * hairStrands(p.across, p.along, u).unsqueeze(0));
+            decal(w, (0.5 + opening).clamp(0.0, 1.0),
+                  colourOf(m_id.hair) * hairStrands(p.across, p.along, u).unsqueeze(0));
         }
-        const auto n = domeNormal(w, faceCentre, m_halfWidth * 1.05, (m_foreheadHeight + length(m_chin - m_top)) * 0.55);
+        const auto n =
+            domeNormal(w, faceCentre, m_halfWidth * 1.05, (m_foreheadHeight + length(m_chin - m_top)) * 0.55);
         colour = lit(colour, n[0], n[1], n[2], m_id.light);
-        m_canvas.paint(w, colour * (1.0 - 0.22 * (1.0 + faceSdf / 1.3).clamp(0.0, 1.0)).unsqueeze(0), coverage(faceSdf), true);
+        m_canvas.paint(w, colour * (1.0 - 0.22 * (1.0 + faceSdf / 1.3).clamp(0.0, 1.0)).unsqueeze(0), coverage(faceSdf),
+                       true);
     }
 
     // A fine, irregular strand texture, mostly along the hair's fall.
     torch::Tensor hairStrands(const torch::Tensor& across, const torch::Tensor& along, double u) const {
-        return 1.0 + 0.05 * torch::sin(across / u * 41.0 + along / u * 3.0) + 0.04 * torch::sin(across / u * 23.0 - along / u * 5.0 + 1.3);
+        return 1.0 + 0.05 * torch::sin(across / u * 41.0 + along / u * 3.0) +
+               0.04 * torch::sin(across / u * 23.0 - along / u * 5.0 + 1.3);
     }
 
     // Elliptical distance (1 on the ellipse) from `centre` with radii along the face axes.
@@ -537,9 +600,12 @@ void validatePhoto(const torch::Tensor& photo) {
 
 }  // namespace
 
-PortraitPairGenerator::PortraitPairGenerator(PortraitGeneratorConfig config) : m_config(config) { validateConfig(m_config); }
+PortraitPairGenerator::PortraitPairGenerator(PortraitGeneratorConfig config) : m_config(config) {
+    validateConfig(m_config);
+}
 
-face::FaceLandmarks PortraitPairGenerator::perturbLandmarks(const face::FaceLandmarks& landmarks, std::uint64_t seed) const {
+face::FaceLandmarks PortraitPairGenerator::perturbLandmarks(const face::FaceLandmarks& landmarks,
+                                                            std::uint64_t seed) const {
     Rng rng(mix64(seed ^ 0x9E57A1ull));
     const PortraitGeneratorConfig& c = m_config;
     auto maybe = [&](double limit) { return rng.chance(c.expressionProbability) ? rng.uniform(0.0, limit) : 0.0; };
@@ -567,7 +633,8 @@ ProceduralPortrait PortraitPairGenerator::renderProceduralPortrait(std::uint64_t
     return renderProceduralPortrait(seed, neutralLandmarks(id));
 }
 
-ProceduralPortrait PortraitPairGenerator::renderProceduralPortrait(std::uint64_t seed, const face::FaceLandmarks& landmarks) const {
+ProceduralPortrait PortraitPairGenerator::renderProceduralPortrait(std::uint64_t seed,
+                                                                   const face::FaceLandmarks& landmarks) const {
     face::validate(landmarks, "procedural portrait landmarks");
     const PortraitIdentity id = samplePortraitIdentity(seed, m_config.height, m_config.width);
     torch::NoGradGuard noGrad;
@@ -591,13 +658,16 @@ PairSample PortraitPairGenerator::generate(std::uint64_t seed) const {
         pair.targetMask = target.mask;
     } else {
         torch::NoGradGuard noGrad;
-        pair.target = warpByLandmarks(reference.image, reference.landmarks, moved, m_config.borderAnchorsPerSide, m_config.mergeDistance);
-        pair.targetMask = warpByLandmarks(reference.mask, reference.landmarks, moved, m_config.borderAnchorsPerSide, m_config.mergeDistance);
+        pair.target = warpByLandmarks(reference.image, reference.landmarks, moved, m_config.borderAnchorsPerSide,
+                                      m_config.mergeDistance);
+        pair.targetMask = warpByLandmarks(reference.mask, reference.landmarks, moved, m_config.borderAnchorsPerSide,
+                                          m_config.mergeDistance);
     }
     return pair;
 }
 
-PairSample PortraitPairGenerator::generate(const torch::Tensor& photo, const face::FaceLandmarks& landmarks, std::uint64_t seed) const {
+PairSample PortraitPairGenerator::generate(const torch::Tensor& photo, const face::FaceLandmarks& landmarks,
+                                           std::uint64_t seed) const {
     validatePhoto(photo);
     face::validate(landmarks, "portrait photo landmarks");
     const face::FaceLandmarks moved = perturbLandmarks(landmarks, seed);
@@ -606,14 +676,16 @@ PairSample PortraitPairGenerator::generate(const torch::Tensor& photo, const fac
     pair.seed = seed;
     pair.reference = photo.to(torch::kFloat32).clone();
     pair.referenceFace = landmarks;
-    pair.target = warpByLandmarks(pair.reference, landmarks, moved, m_config.borderAnchorsPerSide, m_config.mergeDistance);
+    pair.target =
+        warpByLandmarks(pair.reference, landmarks, moved, m_config.borderAnchorsPerSide, m_config.mergeDistance);
     pair.targetFace = moved;
     return pair;
 }
 
-torch::Tensor warpByLandmarks(const torch::Tensor& image, const face::FaceLandmarks& from, const face::FaceLandmarks& to,
-                              int anchorsPerSide, double mergeDistance) {
-    if (!(image.dim() == 3 || image.dim() == 4)) throw Error("landmark warp: expected an image [C, H, W] or [N, C, H, W]");
+torch::Tensor warpByLandmarks(const torch::Tensor& image, const face::FaceLandmarks& from,
+                              const face::FaceLandmarks& to, int anchorsPerSide, double mergeDistance) {
+    if (!(image.dim() == 3 || image.dim() == 4))
+        throw Error("landmark warp: expected an image [C, H, W] or [N, C, H, W]");
     if (anchorsPerSide < 0) throw Error("landmark warp: anchorsPerSide must be >= 0");
     const int height = static_cast<int>(image.size(-2)), width = static_cast<int>(image.size(-1));
     // The spline runs backwards, from target positions to source positions.
@@ -631,7 +703,8 @@ torch::Tensor warpByLandmarks(const torch::Tensor& image, const face::FaceLandma
     for (int k = 0; k < anchorsPerSide; ++k) {
         const float t = anchorsPerSide == 1 ? 0.f : static_cast<float>(k) / static_cast<float>(anchorsPerSide);
         const float right = static_cast<float>(width - 1), bottom = static_cast<float>(height - 1);
-        for (const Point2& p : {Point2{t * right, 0.f}, Point2{right, t * bottom}, Point2{(1.f - t) * right, bottom}, Point2{0.f, (1.f - t) * bottom}}) {
+        for (const Point2& p : {Point2{t * right, 0.f}, Point2{right, t * bottom}, Point2{(1.f - t) * right, bottom},
+                                Point2{0.f, (1.f - t) * bottom}}) {
             controls.push_back(p);
             values.push_back(p);
         }

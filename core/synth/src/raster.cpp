@@ -30,10 +30,12 @@ Window intersect(const Window& window, const Window& box) {
 
 torch::Tensor crop(const torch::Tensor& overWindow, const Window& window, const Window& part) {
     const int64_t rows = overWindow.dim() - 2, cols = overWindow.dim() - 1;
-    return overWindow.narrow(rows, part.y0 - window.y0, part.y1 - part.y0).narrow(cols, part.x0 - window.x0, part.x1 - part.x0);
+    return overWindow.narrow(rows, part.y0 - window.y0, part.y1 - part.y0)
+        .narrow(cols, part.x0 - window.x0, part.x1 - part.x0);
 }
 
-IntraOpThreads::IntraOpThreads(int threads) : m_previous(at::get_num_threads()), m_changed(threads > 0 && threads != m_previous) {
+IntraOpThreads::IntraOpThreads(int threads)
+    : m_previous(at::get_num_threads()), m_changed(threads > 0 && threads != m_previous) {
     if (m_changed) at::set_num_threads(threads);
 }
 IntraOpThreads::~IntraOpThreads() {
@@ -123,7 +125,8 @@ torch::Tensor sdTrapezoid(const LocalCoords& p, double bottomHalf, double topHal
     const auto t = (((topHalf - px) * k2x + (halfHeight - py) * k2y) / (k2x * k2x + k2y * k2y)).clamp(0.0, 1.0);
     const auto cbX = px - topHalf + t * k2x;
     const auto cbY = py - halfHeight + t * k2y;
-    const auto sign = torch::where((cbX < 0.0).logical_and(caY < 0.0), torch::full_like(px, -1.0), torch::ones_like(px));
+    const auto sign =
+        torch::where((cbX < 0.0).logical_and(caY < 0.0), torch::full_like(px, -1.0), torch::ones_like(px));
     return sign * torch::sqrt(torch::minimum(caX * caX + caY * caY, cbX * cbX + cbY * cbY));
 }
 
@@ -177,8 +180,8 @@ torch::Tensor sdPolygon(const Window& w, const std::vector<Vec2>& vertices) {
     const auto c1 = py >= s.ay;
     const auto c2 = py < s.ay + s.ey;
     const auto c3 = s.ex * wy > s.ey * wx;
-    const auto flips = (c1.logical_and(c2).logical_and(c3)).logical_or(
-        c1.logical_not().logical_and(c2.logical_not()).logical_and(c3.logical_not()));
+    const auto flips = (c1.logical_and(c2).logical_and(c3))
+                           .logical_or(c1.logical_not().logical_and(c2.logical_not()).logical_and(c3.logical_not()));
     const auto inside = flips.sum(0).remainder(2) == 1;
     return torch::where(inside, -distance, distance);
 }

@@ -23,8 +23,8 @@ Vec2 lerp(Vec2 a, Vec2 b, double t);
 // The pixel centres of a rectangle of the canvas, as broadcastable coordinate tensors.
 struct Window {
     int x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // [x0, x1) x [y0, y1)
-    torch::Tensor xs;                     // [1, w] float32
-    torch::Tensor ys;                     // [h, 1] float32
+    torch::Tensor xs;                    // [1, w] float32
+    torch::Tensor ys;                    // [h, 1] float32
     bool empty() const { return x1 <= x0 || y1 <= y0; }
 };
 

@@ -28,7 +28,8 @@ torch::Tensor toTensor(const std::vector<Point2>& points) {
 
 }  // namespace
 
-ThinPlateSpline::ThinPlateSpline(const std::vector<Point2>& controls, const std::vector<Point2>& values, double regularisation) {
+ThinPlateSpline::ThinPlateSpline(const std::vector<Point2>& controls, const std::vector<Point2>& values,
+                                 double regularisation) {
     if (controls.size() != values.size())
         throw Error("thin-plate spline: " + std::to_string(controls.size()) + " control points but " +
                     std::to_string(values.size()) + " values");
@@ -96,7 +97,8 @@ torch::Tensor ThinPlateSpline::evaluate(const torch::Tensor& points) const {
     for (int64_t start = 0; start < flat.size(0); start += kChunk) {
         const auto p = (flat.slice(0, start, std::min(start + kChunk, flat.size(0))) - centre) / m_scale;
         // |p - c|^2 = |p|^2 + |c|^2 - 2 p.c, as one matrix product.
-        const auto d2 = (p.square().sum(1, true) + controls.square().sum(1).unsqueeze(0) - 2.0 * p.matmul(controls.t())).clamp_min(0.0);
+        const auto d2 = (p.square().sum(1, true) + controls.square().sum(1).unsqueeze(0) - 2.0 * p.matmul(controls.t()))
+                            .clamp_min(0.0);
         const auto U = radialBasis(d2);  // [M, N]
         const auto P = torch::cat({torch::ones({p.size(0), 1}, p.options()), p}, 1);
         chunks.push_back(U.matmul(weights) + P.matmul(affine));
@@ -105,7 +107,8 @@ torch::Tensor ThinPlateSpline::evaluate(const torch::Tensor& points) const {
 }
 
 Point2 ThinPlateSpline::evaluate(Point2 point) const {
-    const auto r = evaluate(torch::tensor({static_cast<double>(point.x), static_cast<double>(point.y)}, torch::kFloat64));
+    const auto r =
+        evaluate(torch::tensor({static_cast<double>(point.x), static_cast<double>(point.y)}, torch::kFloat64));
     return {static_cast<float>(r[0].item<double>()), static_cast<float>(r[1].item<double>())};
 }
 

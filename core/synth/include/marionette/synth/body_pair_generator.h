@@ -48,8 +48,8 @@ public:
 
     const BodyGeneratorConfig& config() const { return m_config; }
 
-    // The pair for `seed`: identical tensors for identical seeds. Both poses have all 14 body joints; face
-    // joints that face away from the camera are absent, as a detector would report them. The masks
+    // The pair for `seed`: identical tensors for identical seeds. Both poses have the neck and all 12 limb joints;
+    // face points (nose, eyes, ears) that face away from the camera are absent, as a detector reports them. The masks
     // (PairSample::referenceMask, targetMask) give the person's coverage.
     PairSample generate(std::uint64_t seed) const;
 

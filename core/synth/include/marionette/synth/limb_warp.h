@@ -69,7 +69,8 @@ struct LimbBlend {
 // are present in both poses carries the pixels near it with the affine map that takes its bone in `from` to
 // its bone in `to`, blended as `blend` says. Identical poses give the identity warp.
 // image: [3, H, W] or [N, 3, H, W]; poses in its pixel coordinates.
-torch::Tensor warpByLimbs(const torch::Tensor& image, const pose::Pose& from, const pose::Pose& to, const LimbBlend& blend = {});
+torch::Tensor warpByLimbs(const torch::Tensor& image, const pose::Pose& from, const pose::Pose& to,
+                          const LimbBlend& blend = {});
 
 // The sampling grid of that warp: [H, W, 2] of source pixel coordinates (x, y) for each target pixel.
 torch::Tensor limbWarpSourceCoordinates(const pose::Pose& from, const pose::Pose& to, int height, int width,

@@ -37,14 +37,14 @@ struct PortraitGeneratorConfig {
     double yawDegrees = 18.0;
     double pitchDegrees = 10.0;
     double rollDegrees = 10.0;
-    double scaleJitter = 0.05;     // relative
-    double shiftJitter = 0.04;     // fraction of the face width
+    double scaleJitter = 0.05;  // relative
+    double shiftJitter = 0.04;  // fraction of the face width
     // Expression moves, uniform in [0, limit] (fractions of the face's half-width); each applied with
     // expressionProbability.
     double jawOpen = 0.35;
     double smile = 0.12;
     double browRaise = 0.12;
-    double eyeClose = 0.9;         // fraction of the eye's opening
+    double eyeClose = 0.9;  // fraction of the eye's opening
     double expressionProbability = 0.5;
     // Thin-plate spline anchors kept fixed on each side of the image border (photos).
     int borderAnchorsPerSide = 5;
@@ -88,7 +88,7 @@ private:
 // `image` ([3, H, W] or [N, 3, H, W]) with landmarks `from` warped so that they land on `to`: a thin-plate
 // spline from `to` back to `from` (plus `anchorsPerSide` fixed points on each image border) gives each
 // target pixel its source. Target landmarks closer than `mergeDistance` pixels are merged.
-torch::Tensor warpByLandmarks(const torch::Tensor& image, const face::FaceLandmarks& from, const face::FaceLandmarks& to,
-                              int anchorsPerSide = 5, double mergeDistance = 0.5);
+torch::Tensor warpByLandmarks(const torch::Tensor& image, const face::FaceLandmarks& from,
+                              const face::FaceLandmarks& to, int anchorsPerSide = 5, double mergeDistance = 0.5);
 
 }  // namespace marionette::synth

@@ -15,7 +15,8 @@ class ThinPlateSpline {
 public:
     // Throws marionette::Error for fewer than 3 points, mismatched lists, non-finite coordinates, points that
     // coincide or all lie on one line. regularisation > 0 trades exactness for smoothness (0 interpolates).
-    ThinPlateSpline(const std::vector<Point2>& controls, const std::vector<Point2>& values, double regularisation = 0.0);
+    ThinPlateSpline(const std::vector<Point2>& controls, const std::vector<Point2>& values,
+                    double regularisation = 0.0);
 
     // f at points [..., 2] (x, y) of any floating type and device; returns float64 [..., 2] on that device.
     torch::Tensor evaluate(const torch::Tensor& points) const;
