@@ -149,7 +149,7 @@ def canonical_mesh(metadata):
                 indices.append(index)
     if len(floats) != 5 * VERTEX_COUNT or len(indices) != INDEX_COUNT:
         fail(f"expected {VERTEX_COUNT} vertices and {INDEX_COUNT} indices, found {len(floats) / 5} and {len(indices)}")
-    return [floats[5 * v:5 * v + 3] for v in range(VERTEX_COUNT)]
+    return [floats[5 * v:5 * v + 3] for v in range(VERTEX_COUNT)], indices
 
 
 # --- small vector helpers ------------------------------------------------------------------------------------
@@ -209,7 +209,67 @@ def mean_shape(vertices):
     points = [scale(add(points[i], [-points[MIRROR[i]][0], points[MIRROR[i]][1], points[MIRROR[i]][2]]), 0.5)
               for i in range(N)]
     centroid = scale([sum(p[k] for p in points) for k in range(3)], 1.0 / N)
-    return [sub(p, centroid) for p in points]
+    return [sub(p, centroid) for p in points], centroid
+
+
+# --- the jaw's silhouette -------------------------------------------------------------------------------------
+
+CONTOUR_CANDIDATES = 8
+CONTOUR_REACH = 3.0  # centimetres: candidates run from the contour vertex this far inwards (at most half way)
+
+
+def mesh_section(vertices, triangles, height):
+    """Points where the plane y = height cuts the mesh's edges."""
+    points = []
+    for t in range(0, len(triangles), 3):
+        corners = [vertices[i] for i in triangles[t:t + 3]]
+        for a, b in ((0, 1), (1, 2), (2, 0)):
+            p, q = corners[a], corners[b]
+            if (p[1] - height) * (q[1] - height) <= 0 and p[1] != q[1]:
+                f = (height - p[1]) / (q[1] - p[1])
+                points.append([p[k] + f * (q[k] - p[k]) for k in range(3)])
+    return points
+
+
+def contour_lines(vertices, triangles, offset):
+    """For each jaw point but the chin: points on the face at its height, from the contour vertex inwards.
+
+    Seen from the side, the jaw's landmarks lie on the face's silhouette, which slides over the cheek as the head
+    turns away; the fit and the projection take, of these candidates, the one furthest out in the turned face."""
+    lines = []
+    for i in JAW:
+        entry = IBUG_FROM_MEDIAPIPE[i]
+        if i == 8 or not isinstance(entry, int):
+            continue
+        base = vertices[entry]
+        side = math.copysign(1.0, base[0])
+        reach = min(CONTOUR_REACH, 0.5 * abs(base[0]))
+        section = [p for p in mesh_section(vertices, triangles, base[1])
+                   if p[0] * side > 0 and abs(base[0]) - reach - 0.5 <= abs(p[0]) <= abs(base[0])]
+        section.sort(key=lambda p: -abs(p[0]))
+        # The section's front surface, z as a function of the distance from the midline (interpolated).
+        candidates = []
+        for k in range(CONTOUR_CANDIDATES):
+            x = abs(base[0]) - reach * k / (CONTOUR_CANDIDATES - 1)
+            outer = [p for p in section if abs(p[0]) >= x]
+            inner = [p for p in section if abs(p[0]) <= x]
+            if k == 0:
+                point = list(base)
+            elif outer and inner:
+                a = min(outer, key=lambda p: abs(p[0]))
+                b = max(inner, key=lambda p: abs(p[0]))
+                f = 0.0 if abs(a[0]) == abs(b[0]) else (abs(a[0]) - x) / (abs(a[0]) - abs(b[0]))
+                point = [side * x, base[1], a[2] + f * (b[2] - a[2])]
+            else:
+                fail(f"the mesh has no surface at the height of jaw point {i}, {x:.1f} cm from the midline")
+            candidates.append(sub(point, offset))
+        lines.append({"landmark": i, "candidates": candidates})
+    # Exactly symmetric, like the mean shape.
+    by_landmark = {line["landmark"]: line for line in lines}
+    for line in lines:
+        other = by_landmark[MIRROR[line["landmark"]]]["candidates"]
+        line["candidates"] = [scale(add(p, [-q[0], q[1], q[2]]), 0.5) for p, q in zip(line["candidates"], other)]
+    return lines
 
 
 # --- identity: one unit is about one standard deviation ------------------------------------------------------
@@ -454,8 +514,9 @@ def main(argv):
         sys.exit(__doc__)
     tarball = argv[1]
     output = argv[2] if len(argv) == 3 else "resources/face_model/face_model.json"
-    vertices = canonical_mesh(read_package(tarball))
-    mean = mean_shape(vertices)
+    vertices, triangles = canonical_mesh(read_package(tarball))
+    mean, offset = mean_shape(vertices)
+    contour = contour_lines(vertices, triangles, offset)
     expressions = expression_basis(mean)
     identity = orthogonal_to_expressions(identity_basis(mean), expressions)
     for c in identity:
@@ -476,6 +537,7 @@ def main(argv):
         },
         "mediapipe_vertices": [[e] if isinstance(e, int) else list(e) for e in IBUG_FROM_MEDIAPIPE],
         "mean": rounded(mean),
+        "contour": [{"landmark": c["landmark"], "candidates": rounded(c["candidates"])} for c in contour],
         "identity": [dict(c, displacements=rounded(c["displacements"])) for c in identity],
         "expressions": [dict(e, displacements=rounded(e["displacements"])) for e in expressions],
     }

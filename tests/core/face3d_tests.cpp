@@ -151,6 +151,12 @@ TEST_CASE(face3d_model_files_are_checked) {
                   MorphableModel::fromJson("{\"format\": \"marionette.face_model\", \"version\": 1, \"mean\": [[0, 0, 0]]}", "m.json"),
                   "m.json", "mean", "68 points");
     EXPECT_THROWS(Error, MorphableModel::load(test::tempPath("missing-model.json")), "missing-model.json");
+    // A contour line on a point that is not on the jaw is refused.
+    std::string text = files::readAll(std::string(MARIONETTE_SOURCE_DIR) + "/resources/face_model/face_model.json", 1u << 20);
+    const std::string firstLine = "\"landmark\": 0,";
+    EXPECT(text.find(firstLine) != std::string::npos);
+    text.replace(text.find(firstLine), firstLine.size(), "\"landmark\": 30,");
+    EXPECT_THROWS(Error, MorphableModel::fromJson(text, "m.json"), "m.json", "contour", "not a jaw point");
     // The bundled file itself reads back as the built-in model.
     const auto fromFile = MorphableModel::load(std::string(MARIONETTE_SOURCE_DIR) + "/resources/face_model/face_model.json");
     EXPECT_EQ(fromFile.expressionCount(), model().expressionCount());
@@ -180,6 +186,19 @@ TEST_CASE(face3d_projection_follows_the_pose_conventions) {
     const auto rolled = turned(0, 0, 15);
     EXPECT(point(rolled, 45).y < point(front, 45).y - 5);
     EXPECT(point(rolled, 36).y > point(front, 36).y + 5);
+    // Turned far, the far side's jaw points follow the face's silhouette over the cheek instead of swinging
+    // inside the face: they stay outside the far mouth corner and the nose tip.
+    EXPECT_EQ(model().contour().size(), 16u);
+    for (const double yaw : {40.0, -40.0}) {
+        const auto far = turned(yaw, 0, 0);
+        const double out = yaw > 0 ? 1.0 : -1.0;
+        const int mouthCorner = yaw > 0 ? 54 : 48;
+        for (const int i : {11, 12, 13, 14, 15}) {
+            const int j = yaw > 0 ? i : mirrorLandmark(i);
+            const int feature = i <= 13 ? mouthCorner : 30;
+            EXPECT((point(far, j).x - point(far, feature).x) * out > (i == 11 ? 1 : 5));
+        }
+    }
     // Scale is pixels per centimetre: the outer eye corners of the mean face are about 9 cm apart.
     EXPECT_NEAR((point(front, 45).x - point(front, 36).x) / 15.0, model().mean()[45].x - model().mean()[36].x, 0.5);
 }

@@ -30,10 +30,7 @@ public:
     Problem(const MorphableModel& model, const Eigen::Matrix2Xd& observed, const FaceCamera& camera,
             const FitOptions& options, const HeadPose& start, double faceSize)
         : m_model(model), m_observed(observed), m_camera(camera), m_start(start), m_faceSize(faceSize),
-          m_identityCount(model.identityCount()), m_expressionCount(model.expressionCount()) {
-        m_mean = detail::toMatrix(model.mean());
-        for (const auto& c : model.identity()) m_basis.push_back(detail::toMatrix(c.displacement));
-        for (const auto& c : model.expressions()) m_basis.push_back(detail::toMatrix(c.displacement));
+          m_identityCount(model.identityCount()), m_expressionCount(model.expressionCount()), m_matrices(model) {
         m_pointWeight.resize(kLandmarkCount);
         for (int i = 0; i < kLandmarkCount; ++i)
             m_pointWeight(i) = 1.0 / (options.landmarkNoise * faceSize * (isJaw(i) ? options.jawNoiseFactor : 1.0));
@@ -89,12 +86,7 @@ public:
     }
 
     Eigen::Matrix2Xd project(const Eigen::VectorXd& theta) const {
-        Eigen::Matrix3Xd shape = m_mean;
-        for (int k = 0; k < m_identityCount + m_expressionCount; ++k) {
-            const double c = theta(kPoseCount + k);
-            if (c != 0.0) shape += c * m_basis[static_cast<std::size_t>(k)];
-        }
-        return detail::projectShape(shape, detail::headRotation(theta(0), theta(1), theta(2)),
+        return detail::projectModel(m_matrices, theta.data() + kPoseCount, theta(0), theta(1), theta(2),
                                     m_start.x + theta(3) * m_faceSize, m_start.y + theta(4) * m_faceSize,
                                     m_start.scale * std::exp(theta(5)), m_camera);
     }
@@ -132,8 +124,7 @@ private:
     HeadPose m_start;
     double m_faceSize;
     int m_identityCount, m_expressionCount;
-    Eigen::Matrix3Xd m_mean;
-    std::vector<Eigen::Matrix3Xd> m_basis;  // identity, then expressions
+    detail::ModelMatrices m_matrices;
     Eigen::VectorXd m_pointWeight, m_priorSigma, m_lower, m_upper;
     std::vector<int> m_active;
 };

@@ -56,6 +56,49 @@ Eigen::Matrix3Xd toMatrix(const Shape3& shape) {
     return m;
 }
 
+ModelMatrices::ModelMatrices(const MorphableModel& model) : mean(toMatrix(model.mean())) {
+    for (const auto& c : model.identity()) basis.push_back(toMatrix(c.displacement));
+    for (const auto& c : model.expressions()) basis.push_back(toMatrix(c.displacement));
+    for (const auto& line : model.contour()) {
+        Eigen::Matrix3Xd candidates(3, static_cast<Eigen::Index>(line.candidates.size()));
+        for (std::size_t j = 0; j < line.candidates.size(); ++j) {
+            const Vec3& p = line.candidates[j];
+            candidates.col(static_cast<Eigen::Index>(j)) << p.x, p.y, p.z;
+        }
+        contourLandmarks.push_back(line.landmark);
+        contourCandidates.push_back(std::move(candidates));
+    }
+}
+
+Eigen::Matrix3Xd ModelMatrices::shape(const double* coefficients) const {
+    Eigen::Matrix3Xd out = mean;
+    for (std::size_t k = 0; k < basis.size(); ++k) {
+        if (coefficients[k] != 0.0) out += coefficients[k] * basis[k];
+    }
+    return out;
+}
+
+void slideContour(Eigen::Matrix3Xd& shape, const ModelMatrices& model, double yaw, double pitch) {
+    constexpr double kSoftness = 0.15;  // centimetres
+    const Eigen::RowVector3d across = headRotation(yaw, pitch, 0.0).row(0);  // roll does not change the silhouette
+    for (std::size_t l = 0; l < model.contourLandmarks.size(); ++l) {
+        const int i = model.contourLandmarks[l];
+        const Eigen::Matrix3Xd& candidates = model.contourCandidates[l];
+        const double side = candidates(0, 0) < 0.0 ? -1.0 : 1.0;
+        const Eigen::Vector3d displacement = shape.col(i) - model.mean.col(i);
+        const Eigen::RowVectorXd outwards = side * (across * candidates) / kSoftness;
+        const Eigen::RowVectorXd weights = (outwards.array() - outwards.maxCoeff()).exp().matrix();
+        shape.col(i) = candidates * weights.transpose() / weights.sum() + displacement;
+    }
+}
+
+Eigen::Matrix2Xd projectModel(const ModelMatrices& model, const double* coefficients, double yaw, double pitch,
+                              double roll, double x, double y, double scale, const FaceCamera& camera) {
+    Eigen::Matrix3Xd shape = model.shape(coefficients);
+    slideContour(shape, model, yaw, pitch);
+    return projectShape(shape, headRotation(yaw, pitch, roll), x, y, scale, camera);
+}
+
 }  // namespace detail
 
 namespace {
@@ -173,9 +216,13 @@ void checkParameters(const FaceParameters& parameters, const MorphableModel& mod
 FaceLandmarks project(const MorphableModel& model, const FaceParameters& parameters, const FaceCamera& camera) {
     const HeadPose& pose = parameters.pose;
     if (!(pose.scale > 0.0)) throw Error("face parameters: the scale must be positive");
-    const auto rotation = detail::headRotation(detail::radians(pose.yaw), detail::radians(pose.pitch), detail::radians(pose.roll));
-    const auto points = detail::projectShape(detail::toMatrix(model.shape(parameters.identity, parameters.expression)),
-                                             rotation, pose.x, pose.y, pose.scale, camera);
+    checkCount(parameters.identity.size(), model.identityCount(), "face parameters: identity");
+    checkCount(parameters.expression.size(), model.expressionCount(), "face parameters: expression");
+    std::vector<double> coefficients = parameters.identity;
+    coefficients.insert(coefficients.end(), parameters.expression.begin(), parameters.expression.end());
+    const auto points = detail::projectModel(detail::ModelMatrices(model), coefficients.data(), detail::radians(pose.yaw),
+                                             detail::radians(pose.pitch), detail::radians(pose.roll), pose.x, pose.y,
+                                             pose.scale, camera);
     FaceLandmarks out;
     for (int i = 0; i < kLandmarkCount; ++i)
         out.points[static_cast<std::size_t>(i)] = {static_cast<float>(points(0, i)), static_cast<float>(points(1, i))};

@@ -71,6 +71,34 @@ std::vector<ShapeComponent> readComponents(const json& root, const char* key) {
     return out;
 }
 
+std::vector<ContourLine> readContour(const json& root, const Shape3& mean) {
+    std::vector<ContourLine> out;
+    if (!root.contains("contour")) return out;
+    if (!root["contour"].is_array()) throw Error("\"contour\" must be a list");
+    std::set<int> seen;
+    for (const auto& entry : root["contour"]) {
+        const std::string where = "contour line " + std::to_string(out.size());
+        if (!entry.is_object() || !entry.contains("landmark") || !entry["landmark"].is_number_integer())
+            throw Error(where + " has no landmark number");
+        ContourLine line;
+        line.landmark = entry["landmark"].get<int>();
+        if (line.landmark < 0 || line.landmark >= kLandmarkCount || partOf(line.landmark) != FacePart::Jaw ||
+            !seen.insert(line.landmark).second)
+            throw Error(where + ": landmark " + std::to_string(line.landmark) + " is not a jaw point, or is repeated");
+        if (!entry.contains("candidates") || !entry["candidates"].is_array() || entry["candidates"].empty() ||
+            entry["candidates"].size() > 64)
+            throw Error(where + " needs 1 to 64 candidate points");
+        for (const auto& point : entry["candidates"])
+            line.candidates.push_back(readPoint(point, where + ", candidate " + std::to_string(line.candidates.size())));
+        const Vec3& first = line.candidates.front();
+        const Vec3& m = mean[static_cast<std::size_t>(line.landmark)];
+        if (std::abs(first.x - m.x) + std::abs(first.y - m.y) + std::abs(first.z - m.z) > 1e-3)
+            throw Error(where + ": the first candidate must be the mean shape's point");
+        out.push_back(std::move(line));
+    }
+    return out;
+}
+
 int indexOf(const std::vector<ShapeComponent>& components, const std::string& name, const char* kind) {
     for (std::size_t i = 0; i < components.size(); ++i) {
         if (components[i].name == name) return static_cast<int>(i);
@@ -106,6 +134,7 @@ MorphableModel MorphableModel::fromJson(const std::string& text, const std::stri
         model.m_mean = readShape(root["mean"], "mean");
         model.m_identity = readComponents(root, "identity");
         model.m_expressions = readComponents(root, "expressions");
+        model.m_contour = readContour(root, model.m_mean);
         return model;
     } catch (const Error& e) {
         throwFileError(sourceName, e.what());

@@ -31,6 +31,14 @@ struct ShapeComponent {
     Shape3 displacement{};    // centimetres per unit of coefficient
 };
 
+// Where a jaw landmark can lie: points on the face at its height, from the face's outline inwards (the first
+// is the mean shape's point). The jaw's landmarks mark the face's silhouette, which slides over the cheek as the
+// head turns away; the projection takes the candidate furthest out in the turned face.
+struct ContourLine {
+    int landmark = 0;
+    std::vector<Vec3> candidates;
+};
+
 class MorphableModel {
 public:
     // The bundled model, built into the library (no file to find at run time). Parsed once.
@@ -42,6 +50,7 @@ public:
     const Shape3& mean() const { return m_mean; }
     const std::vector<ShapeComponent>& identity() const { return m_identity; }
     const std::vector<ShapeComponent>& expressions() const { return m_expressions; }
+    const std::vector<ContourLine>& contour() const { return m_contour; }  // may be empty: fixed jaw points
     int identityCount() const { return static_cast<int>(m_identity.size()); }
     int expressionCount() const { return static_cast<int>(m_expressions.size()); }
 
@@ -49,13 +58,15 @@ public:
     int identityIndex(const std::string& name) const;
     int expressionIndex(const std::string& name) const;
 
-    // The 3D landmarks for the given coefficients (one per component; shorter vectors mean zeros beyond).
+    // The 3D landmarks for the given coefficients (one per component; shorter vectors mean zeros beyond), the
+    // jaw as in the mean shape (see ContourLine for how it moves with the pose).
     Shape3 shape(const std::vector<double>& identity, const std::vector<double>& expression) const;
 
 private:
     Shape3 m_mean{};
     std::vector<ShapeComponent> m_identity;
     std::vector<ShapeComponent> m_expressions;
+    std::vector<ContourLine> m_contour;
 };
 
 }  // namespace marionette::face
