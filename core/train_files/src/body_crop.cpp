@@ -1,0 +1,27 @@
+#include "body_crop.h"
+
+#include "marionette/image/crop.h"
+#include "marionette/image/image_io.h"
+#include "marionette/image/tensor_image.h"
+#include "marionette/util/error.h"
+
+namespace marionette::train_files::detail {
+
+BodyOnCanvas loadBodyOnCanvas(const std::string& path, const pose::Pose& pose, ImageSize canvas, BodyFraming framing) {
+    const cv::Mat photo = image::loadImage(path);  // its errors name the path
+    try {
+        const ImageSize size{photo.cols, photo.rows};
+        const bool sameAspect = static_cast<long long>(size.width) * canvas.height ==
+                                static_cast<long long>(size.height) * canvas.width;
+        const Box box = framing == BodyFraming::WholeImageWhenAspectMatches && sameAspect
+                            ? Box{0.0, 0.0, double(size.width), double(size.height)}
+                            : image::personCropBox(pose, size, canvas);
+        const BoxToCanvas toCanvas{box, canvas.width, canvas.height};
+        return {image::imageToTensor(image::cropToCanvas(photo, box, canvas)),
+                pose.mapped([&](Point2 p) { return toCanvas.toCanvas(p); })};
+    } catch (const std::exception& e) {
+        rethrowWithContext(path, e);
+    }
+}
+
+}  // namespace marionette::train_files::detail
