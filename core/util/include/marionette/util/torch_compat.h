@@ -40,9 +40,12 @@ inline void setCudaAutocast(bool enabled, at::ScalarType dtype = at::kBFloat16) 
 
 // ---- Distributed training (c10d) ---------------------------------------------------------------------
 // Data parallelism uses LibTorch's own c10d layer: a TCPStore rendezvous and the gloo (CPU) or NCCL (CUDA)
-// process groups. The calls we make (TCPStore(host, TCPStoreOptions), ProcessGroupGloo/NCCL(store, rank,
-// size, options), allreduce / broadcast returning c10::intrusive_ptr<c10d::Work>) read the same in 1.13 and
-// 2.x; what differs is collected here.
+// process groups, used directly (not through 2.x's dispatching ProcessGroup, so no backend registration).
+// The calls we make read the same in 1.13 and 2.x: TCPStore(host, TCPStoreOptions{port, isServer,
+// numWorkers, waitWorkers, timeout}), ProcessGroupGloo::Options::create(timeout) with devices from
+// createDeviceForHostname / createDeviceForInterface / createDefaultDevice (2.x adds a defaulted lazyInit
+// argument), ProcessGroupNCCL::Options::create() with its timeout, and allreduce / broadcast whose work
+// item (c10d::Work; ProcessGroup::Work before 1.13) is only waited on through `auto`. What differs is here.
 
 // The class the gloo and NCCL process groups derive from: 1.13's ProcessGroup did the collectives itself;
 // 2.0 split it into a dispatching ProcessGroup and one c10d::Backend per device type, and ProcessGroupGloo
