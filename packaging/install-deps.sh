@@ -8,6 +8,8 @@ packages=(
   g++ cmake ninja-build ccache pkg-config git
   # LibTorch (CPU) and a fast BLAS for it
   libtorch-dev libopenblas0-pthread libopenblas-pthread-dev
+  # gloo headers: LibTorch's c10d CPU backend for data-parallel training
+  libgloo-dev
   # Qt 6 Widgets + Test, and the platform plugins used by GUI tests (offscreen, xcb)
   qt6-base-dev qt6-base-dev-tools qt6-qpa-plugins libgl-dev
   # image I/O, detection, maths, JSON

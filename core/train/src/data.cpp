@@ -133,6 +133,9 @@ BatchLoader::BatchLoader(std::shared_ptr<const PairDataset> dataset, model::Mode
     : m_dataset(std::move(dataset)), m_config(config), m_options(options), m_nextToBuild(options.firstBatch),
       m_nextToHand(options.firstBatch) {
     if (m_dataset->size() == 0) throw Error("the training data set is empty: " + m_dataset->description());
+    if (options.worldSize < 1 || options.rank < 0 || options.rank >= options.worldSize)
+        throw Error("data-parallel rank " + std::to_string(options.rank) + " is outside a world of " + std::to_string(options.worldSize) +
+                    " processes");
     for (int i = 0; i < std::max(1, options.workers); ++i) m_threads.emplace_back([this] { work(); });
 }
 
@@ -143,23 +146,30 @@ BatchLoader::~BatchLoader() {
 }
 
 Batch BatchLoader::build(std::uint64_t batchIndex) {
-    // Each sample of each batch draws its index from its own seeded stream (sampling with replacement):
-    // deterministic, independent of thread timing, and resumable from any batch.
+    // Each position of the global batch (batchSize x worldSize samples, this rank holding positions
+    // rank * batchSize ...) draws its sample from its own seeded stream (sampling with replacement):
+    // deterministic, independent of thread timing, resumable from any batch, and the same samples however
+    // the global batch is split over ranks, so W ranks with batch b see exactly one process's batch of W * b.
+    // A bad sample is replaced by the next attempt's draw for the same position.
     const std::size_t n = m_dataset->size();
+    const auto firstPosition = static_cast<std::uint64_t>(m_options.rank) * static_cast<std::uint64_t>(m_options.batchSize);
     std::vector<PairSample> pairs;
     int failures = 0;
-    for (int k = 0; static_cast<int>(pairs.size()) < m_options.batchSize; ++k) {
-        std::seed_seq seq{m_options.seed, m_options.seed >> 32, batchIndex, batchIndex >> 32,
-                          static_cast<std::uint64_t>(m_options.rank), static_cast<std::uint64_t>(k)};
-        std::mt19937_64 rng(seq);
-        const std::size_t index = static_cast<std::size_t>(rng() % n);
-        try {
-            pairs.push_back(augment(m_dataset->pair(index, rng()), m_options.augment, rng()));
-        } catch (const std::exception& e) {
-            ++m_skipped;
-            log::warning("skipped training sample ", index, ": ", e.what());
-            if (++failures > 8 * m_options.batchSize)
-                throw Error("too many bad training samples in one batch; the last: " + std::string(e.what()));
+    for (int k = 0; k < m_options.batchSize; ++k) {
+        const std::uint64_t position = firstPosition + static_cast<std::uint64_t>(k);
+        for (std::uint64_t attempt = 0;; ++attempt) {
+            std::seed_seq seq{m_options.seed, m_options.seed >> 32, batchIndex, batchIndex >> 32, attempt, position};
+            std::mt19937_64 rng(seq);
+            const std::size_t index = static_cast<std::size_t>(rng() % n);
+            try {
+                pairs.push_back(augment(m_dataset->pair(index, rng()), m_options.augment, rng()));
+                break;
+            } catch (const std::exception& e) {
+                ++m_skipped;
+                log::warning("skipped training sample ", index, ": ", e.what());
+                if (++failures > 8 * m_options.batchSize)
+                    throw Error("too many bad training samples in one batch; the last: " + std::string(e.what()));
+            }
         }
     }
     return makeBatch(pairs, m_config);

@@ -84,6 +84,10 @@ Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> datase
     if (m_options.batchSize < 1) throw Error("the batch size must be at least 1");
     if (m_options.threads > 0) torch::set_num_threads(m_options.threads);
     m_device = engine::resolveDevice(engine::devicePreferenceFromString(m_options.device));
+    if (m_device.is_cuda()) {  // one GPU per process of a data-parallel run on one machine
+        const int64_t gpus = std::max<int64_t>(1, torch::cuda::device_count());
+        m_device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(m_options.localRank % gpus));
+    }
     if (m_options.mixedPrecision && !m_device.is_cuda()) {
         log::warning("mixed precision is only used on CUDA; training in fp32 on the CPU");
         m_options.mixedPrecision = false;
@@ -228,6 +232,28 @@ void Trainer::updateAverage() {
     for (std::size_t i = 0; i < src.size(); ++i) dst[i].mul_(decay).add_(src[i].detach(), 1.0 - decay);
 }
 
+// Data parallelism: every rank starts at the same step from rank 0's weights (generator, EMA,
+// discriminator), whether they were initialised, loaded from --init or resumed.
+void Trainer::synchronizeRanks() {
+    if (!m_reducer) return;
+    const auto step = static_cast<std::int64_t>(m_step);
+    if (m_reducer->maxOverRanks(step) != -m_reducer->maxOverRanks(-step))
+        throw Error("the processes of this data-parallel run start at different steps (this one at step " + std::to_string(m_step) +
+                    "): give every machine the same run folder, with the same checkpoints, to resume from");
+    std::vector<at::Tensor> state;
+    for (torch::nn::Module* module : std::initializer_list<torch::nn::Module*>{m_generator.get(), m_ema.get(), m_discriminator.get()}) {
+        for (const auto& p : module->parameters()) state.push_back(p);
+        for (const auto& b : module->buffers()) state.push_back(b);
+    }
+    m_reducer->broadcastParameters(state);
+}
+
+// A stop request (SIGINT on one machine) stops all ranks after the same step, so none waits for the others.
+bool Trainer::stopAgreed() {
+    if (!m_reducer) return stopRequested();
+    return m_reducer->maxOverRanks(stopRequested() ? 1 : 0) != 0;
+}
+
 void Trainer::run() {
     BatchLoader::Options loaderOptions;
     loaderOptions.batchSize = m_options.batchSize;
@@ -239,6 +265,7 @@ void Trainer::run() {
     loaderOptions.augment = m_options.augment;
     BatchLoader loader(m_dataset, m_options.model, loaderOptions);
     const bool writer = m_options.rank == 0;
+    synchronizeRanks();
 
     const std::string csvPath = (fs::path(m_options.runDirectory) / "losses.csv").string();
     const bool newCsv = !fs::exists(csvPath);
@@ -253,7 +280,7 @@ void Trainer::run() {
               m_device.is_cuda() ? "CUDA" : "CPU", " from step ", m_step, " to ", totalSteps(), ", batch ", m_options.batchSize,
               " x ", m_options.worldSize, ", data: ", m_dataset->description(), ", backbone: ", m_backbone->name());
     int lastCheckpointStep = m_step;
-    while (m_step < totalSteps() && !stopRequested()) {
+    while (m_step < totalSteps() && !stopAgreed()) {
         const Batch batch = loader.next();
         const auto start = std::chrono::steady_clock::now();
         const int stageOfStep = stage();

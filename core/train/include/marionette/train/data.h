@@ -63,7 +63,9 @@ PairSample augment(const PairSample& pair, const AugmentOptions& options, std::u
 Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& config);
 
 // Background loading: `workers` threads fill a bounded queue of batches; a bad sample is skipped and
-// counted, never fatal. Index order is a seeded permutation per epoch; rank/worldSize shard it.
+// counted, never fatal. Every sample is drawn from its own seeded stream keyed by its position in the
+// global batch of batchSize x worldSize; rank r holds positions r * batchSize ..., so the ranks of a
+// data-parallel run together see exactly the batch one process with batch batchSize x worldSize would.
 class BatchLoader {
 public:
     struct Options {

@@ -49,6 +49,7 @@ struct TrainOptions {
     bool resume = false;              // continue from the newest valid checkpoint in runDirectory
     AugmentOptions augment;
     int rank = 0, worldSize = 1;      // data-parallel position (set by the launcher)
+    int localRank = 0;                // rank on this machine: picks the GPU (cuda:localRank)
 };
 
 struct StepLosses {
@@ -65,12 +66,16 @@ public:
     virtual void onLosses(int step, int stage, const StepLosses& losses) {}
 };
 
-// Sums gradients across processes (data parallelism); the default does nothing.
+// Averages gradients across the processes of a data-parallel run (ProcessGroupReducer in distributed.h).
+// Every call is collective: all ranks make the same calls in the same order.
 class GradientReducer {
 public:
     virtual ~GradientReducer() = default;
     virtual void allReduceAverage(std::vector<at::Tensor>& gradients) = 0;
+    // Overwrites the tensors (in place) with rank 0's.
     virtual void broadcastParameters(std::vector<at::Tensor>& parameters) = 0;
+    // The largest value over all ranks: agrees on stop requests and checks that all ranks are at one step.
+    virtual std::int64_t maxOverRanks(std::int64_t value) { return value; }
 };
 
 class Trainer {
@@ -91,6 +96,7 @@ public:
     int totalSteps() const { return m_options.stage1Steps + m_options.stage2Steps; }
     int stage() const { return m_step < m_options.stage1Steps ? 1 : 2; }
     double imagesPerSecond() const { return m_imagesPerSecond; }
+    c10::Device device() const { return m_device; }
 
     // One optimisation step on a batch (public for tests); returns the losses.
     StepLosses trainStep(const Batch& batch);
@@ -111,6 +117,8 @@ public:
 
 private:
     void updateAverage();
+    void synchronizeRanks();
+    bool stopAgreed();
     void loadCheckpoint(const std::string& path);
 
     TrainOptions m_options;
