@@ -5,6 +5,10 @@
 #include "marionette/synth/seeds.h"
 #include "marionette/util/error.h"
 
+#ifdef MARIONETTE_WITH_IMAGE
+#include "marionette/train_files/dataset_spec.h"
+#endif
+
 namespace marionette::cli {
 namespace {
 
@@ -59,7 +63,7 @@ private:
 std::string datasetSpecs() {
     std::string specs = "synth-body[:training|validation|report], synth-portrait[:training|validation|report]";
 #ifdef MARIONETTE_WITH_IMAGE
-    specs += ", deepfashion:ROOT[,KEYPOINTS_CSV,PAIRS_CSV], folder:DIR, portraits:DIR";
+    for (const auto& scheme : train_files::datasetSchemes()) specs += ", " + scheme.usage;
 #endif
     return specs;
 }
@@ -76,7 +80,11 @@ std::shared_ptr<const train::PairDataset> openDataset(const std::string& spec, c
         if (config.semantics != model::SemanticsKind::Face) throw Error("synth-portrait data trains face models; use synth-body for bodies");
         return std::make_shared<SyntheticDataset<synth::PortraitPairGenerator, synth::PortraitGeneratorConfig>>("synth-portrait", rest, config);
     }
+#ifdef MARIONETTE_WITH_IMAGE
+    return train_files::makeDataset(spec, config);  // its errors list every scheme it knows
+#else
     throw Error("unknown training data \"" + spec + "\"; this build reads: " + datasetSpecs());
+#endif
 }
 
 }  // namespace marionette::cli

@@ -5,7 +5,9 @@
 #include "cli/datasets.h"
 
 #include "marionette/model/weights.h"
+#include "marionette/train/distributed.h"
 #include "marionette/train/evaluation.h"
+#include "marionette/train/launcher.h"
 #include "marionette/train/metrics.h"
 #include "marionette/train/trainer.h"
 #include "marionette/util/error.h"
@@ -16,6 +18,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 #include <csignal>
 #include <cstdio>
 #include <iomanip>
@@ -113,11 +116,24 @@ public:
             {"--checkpoint-every", "STEPS", "checkpoint interval", "200", false},
             {"--sample-every", "STEPS", "sample grid and loss plot interval", "200", false},
             {"--export", "FILE", "write release weights (EMA, fp16) when training ends", "", false},
+            {"--nproc", "N", "data-parallel worker processes on this machine (c10d; see README)", "1", false},
+            {"--backend", "auto|gloo|nccl", "c10d backend of a data-parallel run", "auto", false},
         });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
             return kExitOk;
+        }
+        const int processes = a.intValue("--nproc");
+        if (processes < 1) throw UsageError("--nproc must be at least 1");
+        if (processes > 1 && !train::DistributedEnvironment::present()) {
+            // This process becomes the launcher: the workers run the same command without --nproc.
+            std::vector<std::string> workerArguments{"marionette-train", "train"};
+            for (std::size_t i = 0; i < args.size(); ++i) {
+                if (args[i] == "--nproc") ++i;
+                else workerArguments.push_back(args[i]);
+            }
+            return train::launchLocalWorkers(processes, workerArguments);
         }
         train::TrainOptions o;
         o.model = configFromArguments(a);
@@ -140,14 +156,28 @@ public:
         o.sampleEvery = a.intValue("--sample-every");
         if (o.stage1Steps < 0 || o.stage2Steps < 0 || o.batchSize < 1) throw UsageError("steps must be >= 0 and --batch >= 1");
 
+        std::optional<train::DistributedEnvironment> job;
+        if (train::DistributedEnvironment::present()) {
+            job = train::DistributedEnvironment::fromVariables();
+            o.rank = job->rank;
+            o.worldSize = job->worldSize;
+            o.localRank = job->localRank;
+        }
         auto dataset = openDataset(a.value("--data"), o.model);
         train::Trainer trainer(o, dataset);
+        std::unique_ptr<train::ProcessGroupReducer> reducer;
+        if (job) {
+            train::ProcessGroupReducer::Options reducerOptions;
+            reducerOptions.backend = train::communicationBackendFromString(a.value("--backend"));
+            reducer = std::make_unique<train::ProcessGroupReducer>(*job, trainer.device(), reducerOptions);
+            trainer.setGradientReducer(reducer.get());
+        }
         std::unique_ptr<train::TrainingObserver> images;
 #ifdef MARIONETTE_WITH_IMAGE
         images = makeImageObserver(o.runDirectory);
 #endif
         ProgressObserver progress(trainer, err, images.get());
-        trainer.setObserver(&progress);
+        if (o.rank == 0) trainer.setObserver(&progress);
         std::signal(SIGINT, onSignal);
         std::signal(SIGTERM, onSignal);
         trainer.run();
