@@ -31,7 +31,9 @@ pose::Pose samplePose() { return pose::readOpenPoseJson(sample("messi5.jpg.pose.
 pose::Pose standing() { return defaultSkeleton(Box{50, 0, 100, 200}); }
 
 float distance(Point2 a, Point2 b) { return std::hypot(a.x - b.x, a.y - b.y); }
-Point2 at(const pose::Pose& p, J j) { return p.at(j).position; }
+Point2 pos(const pose::Pose& p, J j) { return p.at(j).position; }
+
+RenderRequest full(const pose::Pose& target) { return {target, false, {}}; }
 
 model::ModelConfig tinyBody() {
     model::ModelConfig c;
@@ -57,18 +59,18 @@ TEST_CASE(edit_default_skeleton_stands_inside_its_box) {
     EXPECT_EQ(p.presentCount(), pose::kJointCount);
     const Box b = *p.bounds();
     EXPECT(b.x >= 50 && b.right() <= 150 && b.y >= 0 && b.bottom() <= 200);
-    EXPECT(at(p, J::Nose).y < at(p, J::Neck).y && at(p, J::Neck).y < at(p, J::RightHip).y && at(p, J::RightHip).y < at(p, J::RightAnkle).y);
-    EXPECT(at(p, J::RightShoulder).x < at(p, J::LeftShoulder).x);  // facing the camera
+    EXPECT(pos(p, J::Nose).y < pos(p, J::Neck).y && pos(p, J::Neck).y < pos(p, J::RightHip).y && pos(p, J::RightHip).y < pos(p, J::RightAnkle).y);
+    EXPECT(pos(p, J::RightShoulder).x < pos(p, J::LeftShoulder).x);  // facing the camera
     EXPECT_NEAR(bodyAxis(p).origin.x, 100.0, 1e-4);
 }
 
 TEST_CASE(edit_move_joint_moves_only_that_joint) {
     const pose::Pose start = standing();
     const pose::Pose moved = moveJoint(start, J::RightElbow, {20, 30});
-    EXPECT_NEAR(at(moved, J::RightElbow).x, 20, 1e-5);
-    EXPECT_NEAR(at(moved, J::RightElbow).y, 30, 1e-5);
-    EXPECT_NEAR(distance(at(moved, J::RightWrist), at(start, J::RightWrist)), 0, 1e-5);
-    EXPECT_NEAR(distance(at(moved, J::LeftElbow), at(start, J::LeftElbow)), 0, 1e-5);
+    EXPECT_NEAR(pos(moved, J::RightElbow).x, 20, 1e-5);
+    EXPECT_NEAR(pos(moved, J::RightElbow).y, 30, 1e-5);
+    EXPECT_NEAR(distance(pos(moved, J::RightWrist), pos(start, J::RightWrist)), 0, 1e-5);
+    EXPECT_NEAR(distance(pos(moved, J::LeftElbow), pos(start, J::LeftElbow)), 0, 1e-5);
     pose::Pose missing = start;
     missing.remove(J::LeftEar);
     EXPECT(moveJoint(missing, J::LeftEar, {1, 1}) == missing);
@@ -78,24 +80,24 @@ TEST_CASE(edit_keep_bone_lengths_turns_the_limb_below) {
     const pose::Pose start = standing();
     const pose::Pose moved = moveJoint(start, J::RightElbow, {0, 40}, {false, true});
     // The elbow stays on its circle around the shoulder, pointing at the mouse.
-    EXPECT_NEAR(distance(at(moved, J::RightElbow), at(moved, J::RightShoulder)),
-                distance(at(start, J::RightElbow), at(start, J::RightShoulder)), 1e-3);
-    EXPECT_NEAR(distance(at(moved, J::RightShoulder), at(start, J::RightShoulder)), 0, 1e-5);
+    EXPECT_NEAR(distance(pos(moved, J::RightElbow), pos(moved, J::RightShoulder)),
+                distance(pos(start, J::RightElbow), pos(start, J::RightShoulder)), 1e-3);
+    EXPECT_NEAR(distance(pos(moved, J::RightShoulder), pos(start, J::RightShoulder)), 0, 1e-5);
     // The forearm followed rigidly.
-    EXPECT_NEAR(distance(at(moved, J::RightWrist), at(moved, J::RightElbow)), distance(at(start, J::RightWrist), at(start, J::RightElbow)),
+    EXPECT_NEAR(distance(pos(moved, J::RightWrist), pos(moved, J::RightElbow)), distance(pos(start, J::RightWrist), pos(start, J::RightElbow)),
                 1e-3);
-    EXPECT(distance(at(moved, J::RightWrist), at(start, J::RightWrist)) > 5);
+    EXPECT(distance(pos(moved, J::RightWrist), pos(start, J::RightWrist)) > 5);
     // The root moves everything.
-    const pose::Pose shifted = moveJoint(start, J::Neck, {at(start, J::Neck).x + 10, at(start, J::Neck).y}, {false, true});
-    EXPECT_NEAR(at(shifted, J::LeftAnkle).x - at(start, J::LeftAnkle).x, 10, 1e-4);
+    const pose::Pose shifted = moveJoint(start, J::Neck, {pos(start, J::Neck).x + 10, pos(start, J::Neck).y}, {false, true});
+    EXPECT_NEAR(pos(shifted, J::LeftAnkle).x - pos(start, J::LeftAnkle).x, 10, 1e-4);
 }
 
 TEST_CASE(edit_symmetric_move_mirrors_the_offset) {
     const pose::Pose start = standing();
-    const Point2 wrist = at(start, J::RightWrist);
+    const Point2 wrist = pos(start, J::RightWrist);
     const pose::Pose moved = moveJoint(start, J::RightWrist, {wrist.x - 7, wrist.y + 5}, {true, false});
-    EXPECT_NEAR(at(moved, J::LeftWrist).x - at(start, J::LeftWrist).x, 7, 1e-4);  // vertical axis: dx flips
-    EXPECT_NEAR(at(moved, J::LeftWrist).y - at(start, J::LeftWrist).y, 5, 1e-4);
+    EXPECT_NEAR(pos(moved, J::LeftWrist).x - pos(start, J::LeftWrist).x, 7, 1e-4);  // vertical axis: dx flips
+    EXPECT_NEAR(pos(moved, J::LeftWrist).y - pos(start, J::LeftWrist).y, 5, 1e-4);
     // A tilted axis (the body leaning 90 degrees): the reflection is across the neck -> hips line.
     const BodyAxis lying{{0, 0}, {1, 0}};
     const Point2 r = reflectOffset({3, 4}, lying);
@@ -103,35 +105,35 @@ TEST_CASE(edit_symmetric_move_mirrors_the_offset) {
     EXPECT_NEAR(r.y, -4, 1e-6);
     // Symmetric bone-length moves turn the mirror limb the other way, keeping its lengths.
     const pose::Pose turned = moveJoint(start, J::RightElbow, {0, 40}, {true, true});
-    EXPECT_NEAR(distance(at(turned, J::LeftElbow), at(turned, J::LeftShoulder)),
-                distance(at(start, J::LeftElbow), at(start, J::LeftShoulder)), 1e-3);
-    EXPECT_NEAR(at(turned, J::LeftElbow).x - 100, 100 - at(turned, J::RightElbow).x, 1e-3);
-    EXPECT_NEAR(at(turned, J::LeftElbow).y, at(turned, J::RightElbow).y, 1e-3);
+    EXPECT_NEAR(distance(pos(turned, J::LeftElbow), pos(turned, J::LeftShoulder)),
+                distance(pos(start, J::LeftElbow), pos(start, J::LeftShoulder)), 1e-3);
+    EXPECT_NEAR(pos(turned, J::LeftElbow).x - 100, 100 - pos(turned, J::RightElbow).x, 1e-3);
+    EXPECT_NEAR(pos(turned, J::LeftElbow).y, pos(turned, J::RightElbow).y, 1e-3);
 }
 
 TEST_CASE(edit_rotate_limb_keeps_the_parent_and_lengths) {
     const pose::Pose start = standing();
     const pose::Limb forearm{J::LeftElbow, J::LeftWrist};
-    const Point2 elbow = at(start, J::LeftElbow), wrist = at(start, J::LeftWrist);
+    const Point2 elbow = pos(start, J::LeftElbow), wrist = pos(start, J::LeftWrist);
     const Point2 grabbed{(elbow.x + wrist.x) / 2, (elbow.y + wrist.y) / 2};
     // Quarter turn: grabbed below the elbow, now to its right.
     const float half = distance(elbow, grabbed);
     const pose::Pose turned = rotateLimb(start, forearm, grabbed, {elbow.x + half, elbow.y}, false);
-    EXPECT_NEAR(distance(at(turned, J::LeftElbow), elbow), 0, 1e-5);
-    EXPECT_NEAR(distance(at(turned, J::LeftWrist), elbow), distance(wrist, elbow), 1e-3);
-    EXPECT_NEAR(at(turned, J::LeftWrist).y, elbow.y, 0.5);  // now horizontal
-    EXPECT_NEAR(distance(at(turned, J::RightWrist), at(start, J::RightWrist)), 0, 1e-5);
+    EXPECT_NEAR(distance(pos(turned, J::LeftElbow), elbow), 0, 1e-5);
+    EXPECT_NEAR(distance(pos(turned, J::LeftWrist), elbow), distance(wrist, elbow), 1e-3);
+    EXPECT_NEAR(pos(turned, J::LeftWrist).y, elbow.y, 0.5);  // now horizontal
+    EXPECT_NEAR(distance(pos(turned, J::RightWrist), pos(start, J::RightWrist)), 0, 1e-5);
     const pose::Pose both = rotateLimb(start, forearm, grabbed, {elbow.x + half, elbow.y}, true);
-    EXPECT_NEAR(at(both, J::RightWrist).y, at(both, J::RightElbow).y, 0.5);  // the mirror forearm too
-    EXPECT(at(both, J::RightWrist).x < at(both, J::RightElbow).x);           // ... pointing the other way
+    EXPECT_NEAR(pos(both, J::RightWrist).y, pos(both, J::RightElbow).y, 0.5);  // the mirror forearm too
+    EXPECT(pos(both, J::RightWrist).x < pos(both, J::RightElbow).x);           // ... pointing the other way
 }
 
 TEST_CASE(edit_mirror_pose_swaps_sides_about_the_neck) {
     const pose::Pose p = samplePose();
     const pose::Pose m = mirrorPose(p);
-    const float axis = at(p, J::Neck).x;
-    EXPECT_NEAR(at(m, J::RightWrist).x, 2 * axis - at(p, J::LeftWrist).x, 1e-4);
-    EXPECT_NEAR(at(m, J::RightWrist).y, at(p, J::LeftWrist).y, 1e-4);
+    const float axis = pos(p, J::Neck).x;
+    EXPECT_NEAR(pos(m, J::RightWrist).x, 2 * axis - pos(p, J::LeftWrist).x, 1e-4);
+    EXPECT_NEAR(pos(m, J::RightWrist).y, pos(p, J::LeftWrist).y, 1e-4);
     EXPECT(m.has(J::RightEar) != p.has(J::RightEar) || m.has(J::LeftEar) != p.has(J::LeftEar));  // the sample lacks one ear
     EXPECT(mirrorPose(m) == p);
 }
@@ -140,13 +142,13 @@ TEST_CASE(edit_fit_pose_matches_neck_and_torso) {
     const pose::Pose person = samplePose();
     const pose::Pose preset = pose::readOpenPoseJson(std::string(MARIONETTE_SOURCE_DIR) + "/resources/presets/t_pose.json").at(0);
     const pose::Pose fitted = fitPoseTo(preset, person);
-    EXPECT_NEAR(distance(at(fitted, J::Neck), at(person, J::Neck)), 0, 1e-3);
+    EXPECT_NEAR(distance(pos(fitted, J::Neck), pos(person, J::Neck)), 0, 1e-3);
     const auto torso = [](const pose::Pose& p) {
-        const Point2 hips{(at(p, J::RightHip).x + at(p, J::LeftHip).x) / 2, (at(p, J::RightHip).y + at(p, J::LeftHip).y) / 2};
-        return distance(at(p, J::Neck), hips);
+        const Point2 hips{(pos(p, J::RightHip).x + pos(p, J::LeftHip).x) / 2, (pos(p, J::RightHip).y + pos(p, J::LeftHip).y) / 2};
+        return distance(pos(p, J::Neck), hips);
     };
     EXPECT_NEAR(torso(fitted), torso(person), 1e-2);
-    EXPECT_NEAR(at(fitted, J::RightWrist).y, at(fitted, J::Neck).y + (64 - 62) * torso(person) / torso(preset), 1e-2);
+    EXPECT_NEAR(pos(fitted, J::RightWrist).y, pos(fitted, J::Neck).y + (64 - 62) * torso(person) / torso(preset), 1e-2);
     pose::Pose lonely;
     lonely.set(J::Nose, 1, 1);
     EXPECT_THROWS(Error, fitPoseTo(lonely, person), "two joints");
@@ -155,14 +157,14 @@ TEST_CASE(edit_fit_pose_matches_neck_and_torso) {
 TEST_CASE(edit_restore_position_moves_with_the_parent) {
     const pose::Pose reference = samplePose();
     pose::Pose current = reference;
-    current.set(J::RightElbow, at(reference, J::RightElbow).x + 10, at(reference, J::RightElbow).y - 4);
+    current.set(J::RightElbow, pos(reference, J::RightElbow).x + 10, pos(reference, J::RightElbow).y - 4);
     current.remove(J::RightWrist);
     const Point2 back = restorePosition(J::RightWrist, current, reference);
-    EXPECT_NEAR(back.x, at(reference, J::RightWrist).x + 10, 1e-4);
-    EXPECT_NEAR(back.y, at(reference, J::RightWrist).y - 4, 1e-4);
+    EXPECT_NEAR(back.x, pos(reference, J::RightWrist).x + 10, 1e-4);
+    EXPECT_NEAR(back.y, pos(reference, J::RightWrist).y - 4, 1e-4);
     // Missing from the reference too (the sample has no left ear): placed beside its parent, the left eye.
     const Point2 ear = restorePosition(J::LeftEar, current, reference);
-    EXPECT(distance(ear, at(current, J::LeftEye)) > 1 && distance(ear, at(current, J::LeftEye)) < 40);
+    EXPECT(distance(ear, pos(current, J::LeftEye)) > 1 && distance(ear, pos(current, J::LeftEye)) < 40);
 }
 
 TEST_CASE(edit_document_round_trips_and_refuses_broken_files) {
@@ -285,10 +287,10 @@ TEST_CASE(edit_paste_back_alpha_matches_the_paste_back_blend) {
 TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {
     ReposeSession session(tinyBody(), 7, {Device::Cpu, 2});
     EXPECT(session.hasPreview());
-    EXPECT_THROWS(Error, session.render({samplePose()}), "no photo");
+    EXPECT_THROWS(Error, session.render(full(samplePose())), "no photo");
     const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
     session.setPhoto(photo, samplePose());
-    const RenderedFrame first = session.render({samplePose()});
+    const RenderedFrame first = session.render(full(samplePose()));
     EXPECT(first.prepared && !first.preview);
     EXPECT_EQ(first.output.cols, 48);
     EXPECT_EQ(first.output.rows, 64);
@@ -309,10 +311,10 @@ TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {
     const RenderedFrame preview = session.render({target, true, MapSelection::all(std::nullopt)});
     EXPECT(preview.preview && preview.maps.flow.empty());
     EXPECT(cv::norm(preview.output, second.output, cv::NORM_L1) > 0);
-    EXPECT_EQ(cv::norm(session.render({target}).output, second.output, cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::norm(session.render(full(target)).output, second.output, cv::NORM_INF), 0.0);
 
     // A target beyond the reference's box grows the crop and encodes the reference again.
-    const RenderedFrame wider = session.render({moveJoint(samplePose(), J::RightWrist, {20, 20})});
+    const RenderedFrame wider = session.render(full(moveJoint(samplePose(), J::RightWrist, {20, 20})));
     EXPECT(wider.prepared && wider.cropBox.width > first.cropBox.width);
 
     EXPECT_THROWS(Error, ReposeSession("/nonexistent/weights.safetensors", {Device::Cpu, 1}), "weights");

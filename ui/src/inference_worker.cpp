@@ -171,7 +171,6 @@ void InferenceWorker::doLoadEngine(quint64 job, const EngineSpec& spec) {
             info.weightsPath = spec.weightsPath;
             info.weightsId = QStringLiteral("sha256:%1 %2").arg(fileSha256(spec.weightsPath).left(16), QFileInfo(spec.weightsPath).fileName());
         }
-        if (cancelled(job)) return;
         info.description = describe(session->config());
         info.deviceName = QString::fromStdString(session->deviceName());
         info.onCuda = session->onCuda();
@@ -179,6 +178,7 @@ void InferenceWorker::doLoadEngine(quint64 job, const EngineSpec& spec) {
         info.canvas = session->canvas();
         const bool hasPhoto = !m_photo.empty() && m_reference.presentCount() >= 2;
         if (hasPhoto) session->setPhoto(m_photo, m_reference);
+        if (cancelled(job)) return;  // the previous engine stays; past this point the answer is sent
         m_session = std::move(session);
         m_sessionHasPhoto = hasPhoto;  // the previous engine stays until a new one has loaded
         Q_EMIT engineLoaded(job, info);

@@ -534,7 +534,10 @@ void MainWindow::startUp() {
 // --- worker answers ------------------------------------------------------------------------------------
 
 void MainWindow::openWeights(const QString& path) {
-    if (m_engineJob) m_worker->cancel(m_engineJob);
+    if (m_engineJob) {
+        m_worker->cancel(m_engineJob);
+        endLongJob(m_engineJob);
+    }
     m_engineSpec->weightsPath = path;
     m_engineJob = m_worker->loadEngine(*m_engineSpec);
     startLongJob(m_engineJob, path.isEmpty() ? tr("Preparing the untrained model\u2026")
@@ -542,9 +545,8 @@ void MainWindow::openWeights(const QString& path) {
 }
 
 void MainWindow::onEngineLoaded(quint64 job, const EngineInfo& info) {
-    if (job != m_engineJob) return;
+    if (job != m_engineJob) return;  // an older load; the newest one follows
     endLongJob(job);
-    m_engineJob = 0;
     m_engine = std::make_unique<EngineInfo>(info);
     m_lastFullMilliseconds = 1e9;
     m_banner->setVisible(info.untrained);
@@ -559,7 +561,6 @@ void MainWindow::onEngineLoaded(quint64 job, const EngineInfo& info) {
 void MainWindow::onEngineFailed(quint64 job, const QString& message) {
     if (job != m_engineJob) return;
     endLongJob(job);
-    m_engineJob = 0;
     const bool keepsPrevious = m_engine != nullptr;
     MessageBox::critical(this, tr("Cannot load the weights"),
                          keepsPrevious ? tr("%1\n\nThe model in use stays loaded.").arg(message)
@@ -1061,10 +1062,12 @@ void MainWindow::cancelLongJobs() {
         m_worker->cancel(job);
         endLongJob(job);
     }
-    const bool engineCancelled = m_engineJob != 0;
-    m_engineJob = m_openJob = m_exportJob = 0;
+    // m_engineJob stays: a load the worker finished before it saw the cancel is in use there, so its
+    // answer is still taken.
+    const bool withoutModel = m_engineJob != 0 && !m_engine;
+    m_openJob = m_exportJob = 0;
     statusBar()->showMessage(tr("Cancelled"), 4000);
-    if (engineCancelled && !m_engine) openWeights(QString());  // never stay without a model
+    if (withoutModel) openWeights(QString());  // never stay without a model
     updateActionStates();
 }
 
