@@ -164,6 +164,8 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
     connect(m_worker, &InferenceWorker::exportFinished, this, &MainWindow::onExportFinished);
     connect(m_worker, &InferenceWorker::renderFailed, this, [this](const RenderTicket& ticket, const QString& message) {
         if (ticket.photoId != m_document->photoId()) return;
+        m_frame.reset();
+        m_resultCanvas->clearResult();
         m_modeLabel->setText(tr("No result"));
         statusBar()->showMessage(tr("Cannot synthesise: %1").arg(message), 8000);
     });
@@ -268,14 +270,18 @@ void MainWindow::createActions() {
     add("actionExportPose", tr("Export &Pose (OpenPose JSON)\u2026"), QKeySequence(), [this] { exportPose(); });
     add("actionQuit", tr("&Quit"), QKeySequence::Quit, [this] { close(); });
 
-    QAction* undo = m_document->undoStack()->createUndoAction(this, tr("&Undo"));
-    undo->setObjectName(QStringLiteral("actionUndo"));
-    undo->setShortcut(QKeySequence::Undo);
-    m_actions[undo->objectName()] = undo;
-    QAction* redo = m_document->undoStack()->createRedoAction(this, tr("&Redo"));
-    redo->setObjectName(QStringLiteral("actionRedo"));
+    // Undo and redo keep short texts (the toolbar stays put); the step they act on is in their tooltip and
+    // in the History dock.
+    QUndoStack* stack = m_document->undoStack();
+    QAction* undo = add("actionUndo", tr("&Undo"), QKeySequence::Undo, [stack] { stack->undo(); });
+    QAction* redo = add("actionRedo", tr("&Redo"), QKeySequence(), [stack] { stack->redo(); });
     redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence::Redo});
-    m_actions[redo->objectName()] = redo;
+    undo->setEnabled(false);
+    redo->setEnabled(false);
+    connect(stack, &QUndoStack::canUndoChanged, undo, &QAction::setEnabled);
+    connect(stack, &QUndoStack::canRedoChanged, redo, &QAction::setEnabled);
+    connect(stack, &QUndoStack::undoTextChanged, undo, [undo](const QString& text) { undo->setToolTip(tr("Undo %1").arg(text)); });
+    connect(stack, &QUndoStack::redoTextChanged, redo, [redo](const QString& text) { redo->setToolTip(tr("Redo %1").arg(text)); });
 
     add("actionFit", tr("&Fit to Window"), QKeySequence(Qt::Key_F), [this] {
         m_resultCanvas->fitToWindow();
@@ -465,6 +471,7 @@ void MainWindow::createStatusBar() {
         auto* l = new QLabel;
         l->setObjectName(QString::fromLatin1(name));
         l->setToolTip(tip);
+        l->setStyleSheet(QStringLiteral("QLabel { padding: 0 8px; border-left: 1px solid palette(mid); }"));
         statusBar()->addPermanentWidget(l);
         return l;
     };
@@ -622,8 +629,7 @@ void MainWindow::onFrameReady(const Frame& frame) {
         showMapOverlays();
         m_mapsPanel->showFrame(frame, m_attentionPoint.has_value());
     }
-    const bool latest = frame.ticket.serial == m_serial;
-    m_modeLabel->setText(frame.preview ? tr("Preview") : latest ? tr("Full synthesis") : tr("Full synthesis (catching up)"));
+    updateModeLabel();
     m_latencyLabel->setText(tr("%1 ms/edit").arg(frame.milliseconds, 0, 'f', 0));
     m_latencyLabel->setToolTip(tr("%1 ms in the network; stages: %2").arg(frame.synthesisMilliseconds, 0, 'f', 1).arg(frame.stages));
     Q_EMIT frameShown();
@@ -671,6 +677,17 @@ void MainWindow::requestRender(bool preview) {
         }
     }
     m_worker->render(ticket, request);
+    updateModeLabel();
+}
+
+void MainWindow::updateModeLabel() {
+    if (!m_frame) {
+        m_modeLabel->setText(m_serial ? tr("Synthesising\u2026") : QString());
+        return;
+    }
+    const QString shown = m_frame->preview ? tr("Preview") : tr("Full synthesis");
+    // Behind the newest request: say that a newer result is on its way.
+    m_modeLabel->setText(m_frame->ticket.serial < m_serial ? tr("%1 \u2014 updating\u2026").arg(shown) : shown);
 }
 
 void MainWindow::onPosesChanged() {
@@ -679,7 +696,11 @@ void MainWindow::onPosesChanged() {
     if (!m_document->hasPhoto()) return;
     const bool preview = m_dragging && usePreview();
     requestRender(preview);
-    if (preview) m_pauseTimer->start();
+    if (preview) {
+        // A rest this long gets the full synthesis; a slow synthesis needs a longer rest, or a short
+        // hesitation would hold the previews back until it finished.
+        m_pauseTimer->start(static_cast<int>(std::clamp(0.5 * m_lastFullMilliseconds, double(kDragPauseMilliseconds), 1500.0)));
+    }
     updateActionStates();
 }
 

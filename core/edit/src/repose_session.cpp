@@ -40,13 +40,15 @@ MapImages mapImagesOf(const engine::SynthesisResult& r, const cv::Mat& reference
     if (r.flow.defined()) maps.flow = image::flowToColour(r.flow);
     if (r.combination.defined()) maps.combination = image::heatToColour(r.combination, 0.f, 1.f);
     if (r.attention.defined()) {
-        // C is a softmax over ~3000 positions: scaled to its own range, with the heat's own strength as
-        // alpha, so that the reference stays visible where the point does not read.
+        // C is a softmax over thousands of positions: scaled to its own maximum and drawn over the darkened
+        // reference with its own strength as alpha, so a sharp peak and a diffuse spread both show.
         const auto normalised = r.attention / r.attention.max().clamp_min(1e-12);
         const cv::Mat heat = image::heatToColour(normalised, 0.f, 1.f);
         const auto alpha = normalised.sqrt().contiguous();
         const cv::Mat alphaView(static_cast<int>(alpha.size(0)), static_cast<int>(alpha.size(1)), CV_32FC1, alpha.data_ptr<float>());
-        maps.attention = image::blendOver(referenceCrop, heat, 0.9f, alphaView.clone());
+        cv::Mat darkened;
+        referenceCrop.convertTo(darkened, -1, 0.45);
+        maps.attention = image::blendOver(darkened, heat, 1.0f, alphaView.clone());
     }
     if (r.attentionWarped.defined()) maps.attentionWarped = image::tensorToImage(r.attentionWarped);
     if (r.flowWarped.defined()) maps.flowWarped = image::tensorToImage(r.flowWarped);

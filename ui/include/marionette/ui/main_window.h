@@ -92,6 +92,7 @@ private:
     // Rendering.
     void requestRender(bool preview);
     bool usePreview() const;
+    void updateModeLabel();
     void onPosesChanged();
     void showMapOverlays();
     void onMapSelectionChanged(MapKind kind);
