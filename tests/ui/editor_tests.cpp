@@ -25,6 +25,7 @@
 #include <QTest>
 #include <QTimer>
 #include <QUndoView>
+#include <QWheelEvent>
 
 #include <cmath>
 #include <memory>
@@ -110,6 +111,7 @@ private Q_SLOTS:
     void unreadablePhotoShowsAnErrorAndKeepsTheDocument();
     void badWeightsShowAnErrorAndKeepTheModel();
     void actionStatesFollowTheDocument();
+    void shortcutsReachTheView();
 
 private:
     std::unique_ptr<MainWindow> makeWindow(const QString& openPath, std::optional<bool> preview = false, int autosaveSeconds = 0);
@@ -617,6 +619,39 @@ void EditorTest::actionStatesFollowTheDocument() {
     w.findChild<QAction*>(QStringLiteral("actionExportImage"))->trigger();
     QVERIFY(!enabled(w, "actionExportImage"));
     QTRY_VERIFY_WITH_TIMEOUT(enabled(w, "actionExportImage"), kTimeoutMs);
+    waitUpToDate(w);
+}
+
+void EditorTest::shortcutsReachTheView() {
+    MainWindow& w = *m_window;
+    QApplication::setActiveWindow(&w);
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    w.resultCanvas()->setFocus();
+    QTest::keyClick(w.resultCanvas(), Qt::Key_Tab);  // before/after
+    QVERIFY(w.resultCanvas()->splitEnabled());
+    QTest::keyClick(w.resultCanvas(), Qt::Key_Tab);
+    QVERIFY(!w.resultCanvas()->splitEnabled());
+
+    const double fitted = w.resultCanvas()->zoom();
+    QTest::keyClick(w.resultCanvas(), Qt::Key_1);  // actual size
+    QCOMPARE(w.resultCanvas()->zoom(), 1.0);
+    QTest::keyClick(w.resultCanvas(), Qt::Key_F);  // fit
+    QCOMPARE(w.resultCanvas()->zoom(), fitted);
+
+    // Wheel zoom keeps the photo point under the cursor where it is.
+    const QPoint cursor = w.resultCanvas()->viewportPositionOf(pose::JointId::Neck);
+    const QPointF before = w.resultCanvas()->mapToScene(cursor);
+    QWheelEvent wheel(QPointF(cursor), w.resultCanvas()->viewport()->mapToGlobal(QPointF(cursor)), QPoint(), QPoint(0, 600),
+                      Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(w.resultCanvas()->viewport(), &wheel);
+    QVERIFY(w.resultCanvas()->zoom() > fitted * 2);
+    const QPointF after = w.resultCanvas()->mapToScene(cursor);
+    QVERIFY2(std::hypot(after.x() - before.x(), after.y() - before.y()) < 2.0,
+             qPrintable(QStringLiteral("zoom to the cursor: %1,%2 -> %3,%4").arg(before.x()).arg(before.y()).arg(after.x()).arg(after.y())));
+
+    // M mirrors the pose as one undo step.
+    QTest::keyClick(w.resultCanvas(), Qt::Key_M);
+    QCOMPARE(w.document().undoStack()->text(0), QStringLiteral("Mirror pose"));
     waitUpToDate(w);
 }
 

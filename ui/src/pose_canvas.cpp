@@ -379,7 +379,16 @@ void PoseCanvas::mouseReleaseEvent(QMouseEvent* event) {
 void PoseCanvas::wheelEvent(QWheelEvent* event) {
     const double steps = event->angleDelta().y() / 120.0;
     if (steps == 0.0) return;
-    zoomBy(std::pow(1.2, steps));  // AnchorUnderMouse: the point under the cursor stays put
+    // Zoom to the cursor: the photo point under it stays under it (as far as the scroll range allows).
+    const QPointF position = event->position();
+    const QPointF scenePoint = mapToScene(position.toPoint());
+    setTransformationAnchor(QGraphicsView::NoAnchor);
+    zoomBy(std::pow(1.2, steps));
+    setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
+    const QPointF drift = QPointF(mapFromScene(scenePoint)) - position;
+    horizontalScrollBar()->setValue(horizontalScrollBar()->value() + static_cast<int>(std::lround(drift.x())));
+    verticalScrollBar()->setValue(verticalScrollBar()->value() + static_cast<int>(std::lround(drift.y())));
+    updateSplitItems();
     event->accept();
 }
 
