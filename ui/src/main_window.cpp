@@ -233,7 +233,11 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
     startUp();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+    // The worker's thread goes first (it finishes the job in hand), before anything it reports to.
+    delete m_worker;
+    m_worker = nullptr;
+}
 
 QAction* MainWindow::action(const char* objectName) const { return m_actions.at(QString::fromLatin1(objectName)); }
 
