@@ -3,8 +3,9 @@
 #include "cli/arguments.h"
 #include "cli/command.h"
 
+#include "marionette/edit/round_trip.h"
+#include "marionette/edit/synthesis_maps.h"
 #include "marionette/engine/engine.h"
-#include "marionette/image/colour_maps.h"
 #include "marionette/image/crop.h"
 #include "marionette/image/image_io.h"
 #include "marionette/image/tensor_image.h"
@@ -26,12 +27,6 @@ const pose::Pose& personOf(const pose::People& people, int index, const std::str
     if (index < 0 || index >= static_cast<int>(people.size()))
         throw Error(path + ": has " + std::to_string(people.size()) + " people; there is no person " + std::to_string(index));
     return people[static_cast<std::size_t>(index)];
-}
-
-Box unionBox(const Box& a, const Box& b) {
-    const double x0 = std::min(a.x, b.x), y0 = std::min(a.y, b.y);
-    const double x1 = std::max(a.right(), b.right()), y1 = std::max(a.bottom(), b.bottom());
-    return {x0, y0, x1 - x0, y1 - y0};
 }
 
 Point2 parsePoint(const std::string& text) {
@@ -82,8 +77,7 @@ public:
 
         // One crop for both poses, so that the synthesised crop replaces the same region of the photo.
         const ImageSize canvas{config.canvasWidth, config.height};
-        const Box box = image::aspectCropBox(unionBox(*reference.bounds(), *target.bounds()), ImageSize{photo.cols, photo.rows},
-                                             canvas, image::kPersonCropPadding);
+        const Box box = edit::reposeCropBox(reference, target, ImageSize{photo.cols, photo.rows}, canvas);
         const BoxToCanvas map{box, canvas.width, canvas.height};
         auto toCanvas = [&](Point2 p) { return map.toCanvas(p); };
         const cv::Mat crop = image::cropToCanvas(photo, box, canvas);
@@ -99,11 +93,12 @@ public:
         }
         const auto result = engine.synthesize(pose::renderHeatmaps(target.mapped(toCanvas), canvas.height, canvas.width), maps);
 
-        cv::Mat edited = photo.clone();
         const cv::Mat synthesised = image::tensorToImage(result.image);
-        image::pasteBack(edited, synthesised, box, std::max(2, static_cast<int>(box.width * 0.03)));
-        image::saveImage(a.value("--out"), edited);
-        if (a.has("--maps")) writeMaps(a.value("--maps"), crop, synthesised, result, out);
+        image::saveImage(a.value("--out"), edit::composite(photo, synthesised, box));
+        if (a.has("--maps")) {
+            edit::writeMapImages(a.value("--maps"), crop, synthesised, edit::mapImagesOf(result, crop));
+            out << "maps in " << a.value("--maps") << '\n';
+        }
 
         out << "wrote " << a.value("--out") << " (crop " << box.x << "," << box.y << " " << box.width << "x" << box.height
             << " -> " << canvas.height << "x" << canvas.width << " on " << engine.deviceName() << ")\n";
@@ -119,25 +114,6 @@ private:
             if (p.has(pose::jointAt(j))) return p.at(pose::jointAt(j)).position;
         }
         return std::nullopt;
-    }
-
-    static void writeMaps(const std::string& dir, const cv::Mat& crop, const cv::Mat& synthesised,
-                          const engine::SynthesisResult& r, std::ostream& out) {
-        std::error_code ec;
-        std::filesystem::create_directories(dir, ec);
-        if (ec) throw Error(dir + ": cannot create the folder: " + ec.message());
-        auto path = [&](const char* name) { return (std::filesystem::path(dir) / name).string(); };
-        image::saveImage(path("reference_crop.png"), crop);
-        image::saveImage(path("output_crop.png"), synthesised);
-        if (r.flow.defined()) image::saveImage(path("flow.png"), image::flowToColour(r.flow));
-        if (r.combination.defined()) image::saveImage(path("combination.png"), image::heatToColour(r.combination, 0.f, 1.f));
-        if (r.attention.defined()) {
-            const cv::Mat heat = image::heatToColour(r.attention, 0.f, 0.f);
-            image::saveImage(path("attention.png"), image::blendOver(crop, heat, 0.6f));
-        }
-        if (r.attentionWarped.defined()) image::saveImage(path("attention_warped.png"), image::tensorToImage(r.attentionWarped));
-        if (r.flowWarped.defined()) image::saveImage(path("flow_warped.png"), image::tensorToImage(r.flowWarped));
-        out << "maps in " << dir << '\n';
     }
 };
 

@@ -1,6 +1,7 @@
 #include "check.h"
 
 #include "marionette/engine/engine.h"
+#include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
@@ -87,4 +88,24 @@ TEST_CASE(engine_device_and_weights_errors) {
     const std::string junk = test::tempPath("junk.safetensors");
     files::writeAtomically(junk, "this is not a weights file at all");
     EXPECT_THROWS(Error, Engine(junk, {}), "cannot load the weights", "junk.safetensors");
+}
+
+TEST_CASE(engine_preview_is_the_reference_moved_by_the_flow) {
+    Engine engine(tinyGenerator(), {DevicePreference::Cpu, 0});
+    EXPECT(engine.hasPreview());
+    EXPECT_THROWS(Error, engine.preview(torch::rand({18, 64, 48})), "prepare");
+    torch::manual_seed(6);
+    const auto xr = torch::rand({3, 64, 48}) * 2 - 1;
+    engine.prepare(xr, torch::rand({18, 64, 48}));
+    const auto st = torch::rand({18, 64, 48});
+    MapRequest maps;
+    maps.flow = true;
+    const auto full = engine.synthesize(st, maps);  // its flow map is w4 upsampled to canvas pixels
+    const auto preview = engine.preview(st);
+    EXPECT(preview.image.sizes() == torch::IntArrayRef({3, 64, 48}));
+    const auto expected = model::warpFlow(xr.unsqueeze(0), full.flow.unsqueeze(0)).squeeze(0);
+    EXPECT(torch::allclose(preview.image, expected, 1e-4, 1e-5));
+    EXPECT(!torch::allclose(preview.image, full.image, 1e-2, 1e-2));
+    EXPECT(!preview.timings.empty());
+    EXPECT_THROWS(Error, engine.preview(torch::zeros({9, 64, 48})), "target semantics");
 }

@@ -1,5 +1,6 @@
 #include "marionette/engine/engine.h"
 
+#include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
@@ -105,6 +106,37 @@ SynthesisResult Engine::synthesize(const at::Tensor& targetSemantics, const MapR
         StageTimer::Stage download(&timer, "maps + download");
         result.image = out.image.squeeze(0).to(at::kCPU, at::kFloat);
         collectMaps(out, maps, result);
+    }
+    result.timings = timer.timings();
+    result.totalMilliseconds = timer.total();
+    return result;
+}
+
+SynthesisResult Engine::preview(const at::Tensor& targetSemantics) {
+    if (!hasPreview()) return synthesize(targetSemantics);
+    if (!m_prepared) throw Error("no reference photo is prepared: call prepare() first");
+    checkImage(targetSemantics, config().semanticChannels(), "the target semantics");
+    torch_compat::InferenceGuard inference;
+    StageTimer timer(m_device.is_cuda() ? std::function<void()>([] { torch::cuda::synchronize(); }) : std::function<void()>());
+    const int64_t h = config().height, w = config().canvasWidth;
+    SynthesisResult result;
+    at::Tensor image;
+    {
+        StageTimer::Stage stage(&timer, "preview");
+        const auto target = targetSemantics.to(m_device, at::kFloat).unsqueeze(0);
+        if (config().usesFlow()) {
+            const auto flows = m_generator->flow(m_reference.flowReferenceTerm + m_generator->flow->targetTerm(target));
+            // w4 is in s4 pixels; at the canvas it is four times longer (model.md).
+            image = model::warpFlow(m_reference.image, upsampleTo(flows.second, h, w) * 4.0);
+        } else {
+            const auto queries = m_generator->queryEncoder(target);
+            const auto attention = model::attentionMatrix(m_reference.keys4, queries.s4);  // C4 (eq. 1-2)
+            image = upsampleTo(model::warpAttention(m_reference.image4, attention, h / 4, w / 4), h, w);
+        }
+    }
+    {
+        StageTimer::Stage download(&timer, "maps + download");
+        result.image = image.squeeze(0).to(at::kCPU, at::kFloat);
     }
     result.timings = timer.timings();
     result.totalMilliseconds = timer.total();

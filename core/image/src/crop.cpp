@@ -72,6 +72,32 @@ cv::Mat cropToCanvas(const cv::Mat& photo, const Box& box, ImageSize canvas) {
     return out;
 }
 
+cv::Mat pasteBackWeights(const Box& box, ImageSize photo, int featherPixels, cv::Size size) {
+    const cv::Rect rect = toRect(box);
+    if (rect.width <= 0 || rect.height <= 0 || size.width <= 0 || size.height <= 0)
+        throw Error("paste-back weights need a non-empty box and size");
+    // Weight per pixel: distance to the nearest box edge that lies inside the photo, over the feather width.
+    const bool featherLeft = rect.x > 0, featherTop = rect.y > 0;
+    const bool featherRight = rect.br().x < photo.width, featherBottom = rect.br().y < photo.height;
+    const float feather = static_cast<float>(std::max(0, featherPixels));
+    const float sx = static_cast<float>(rect.width) / size.width, sy = static_cast<float>(rect.height) / size.height;
+    cv::Mat weight(size, CV_32FC1);
+    for (int r = 0; r < size.height; ++r) {
+        auto* row = weight.ptr<float>(r);
+        const float y = (static_cast<float>(r) + 0.5f) * sy;  // pixel centre, box coordinates
+        for (int c = 0; c < size.width; ++c) {
+            const float x = (static_cast<float>(c) + 0.5f) * sx;
+            float d = 1e9f;
+            if (featherLeft) d = std::min(d, x);
+            if (featherRight) d = std::min(d, rect.width - x);
+            if (featherTop) d = std::min(d, y);
+            if (featherBottom) d = std::min(d, rect.height - y);
+            row[c] = feather > 0.f ? std::clamp(d / feather, 0.f, 1.f) : 1.f;
+        }
+    }
+    return weight;
+}
+
 void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int featherPixels) {
     if (photo.type() != CV_8UC3 || canvasImage.type() != CV_8UC3) throw Error("paste-back needs 8-bit colour images");
     const cv::Rect rect = toRect(box);
@@ -81,24 +107,7 @@ void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int f
     cv::resize(canvasImage, patch, rect.size(), 0, 0, cv::INTER_LINEAR);
     patch = patch(inside - rect.tl());
 
-    // Weight per pixel: distance to the nearest box edge that lies inside the photo, over the feather width.
-    const bool featherLeft = rect.x > 0, featherTop = rect.y > 0;
-    const bool featherRight = rect.br().x < photo.cols, featherBottom = rect.br().y < photo.rows;
-    const float feather = static_cast<float>(std::max(0, featherPixels));
-    cv::Mat weight(inside.size(), CV_32FC1);
-    for (int r = 0; r < inside.height; ++r) {
-        auto* row = weight.ptr<float>(r);
-        const float y = static_cast<float>(inside.y - rect.y + r) + 0.5f;  // pixel centre, box coordinates
-        for (int c = 0; c < inside.width; ++c) {
-            const float x = static_cast<float>(inside.x - rect.x + c) + 0.5f;
-            float d = 1e9f;
-            if (featherLeft) d = std::min(d, x);
-            if (featherRight) d = std::min(d, rect.width - x);
-            if (featherTop) d = std::min(d, y);
-            if (featherBottom) d = std::min(d, rect.height - y);
-            row[c] = feather > 0.f ? std::clamp(d / feather, 0.f, 1.f) : 1.f;
-        }
-    }
+    const cv::Mat weight = pasteBackWeights(box, ImageSize{photo.cols, photo.rows}, featherPixels, rect.size())(inside - rect.tl());
     cv::Mat region = photo(inside);
     cv::Mat w3, p, s;
     cv::merge(std::vector<cv::Mat>{weight, weight, weight}, w3);

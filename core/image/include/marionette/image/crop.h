@@ -36,4 +36,9 @@ cv::Mat cropToCanvas(const cv::Mat& photo, const Box& box, ImageSize canvas);
 // the photo (an edge on or beyond the photo's border needs no seam).
 void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int featherPixels);
 
+// pasteBack's blend weights over the whole box (float, 1 = pasted image), sampled at `size` pixels: at the
+// box's own size they are the weights pasteBack uses; at the canvas size they let a viewer draw the crop
+// over the photo the way pasteBack blends it.
+cv::Mat pasteBackWeights(const Box& box, ImageSize photo, int featherPixels, cv::Size size);
+
 }  // namespace marionette::image

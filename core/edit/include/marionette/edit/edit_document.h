@@ -1,0 +1,47 @@
+#pragma once
+// The edit document (architecture.md, "Documents"): a small JSON file saved beside the photo as
+// `photo.jpg.marionette.json` with the photo's path and SHA-256, the mode, both skeletons, the crop box and
+// the weights used. Example:
+//   {"marionette_edit": 1, "photo": {"path": "messi5.jpg", "sha256": "9f2c..."}, "mode": "body",
+//    "reference": {"nose": [241, 114, 1], ...}, "target": {...}, "crop_box": [28, 0, 446, 649],
+//    "weights": "random-init small body"}
+// Joints are keyed by core/pose's joint keys as [x, y, confidence] in photo pixels; a missing joint is left out.
+#include "marionette/pose/pose.h"
+#include "marionette/util/geometry.h"
+
+#include <optional>
+#include <string>
+
+namespace marionette::edit {
+
+constexpr int kEditDocumentVersion = 1;
+constexpr std::size_t kMaxEditDocumentBytes = 4u << 20;
+// The suffix that names an edit document beside its photo.
+constexpr const char* kEditDocumentSuffix = ".marionette.json";
+
+struct EditDocument {
+    std::string photoPath;    // relative to the document's folder when the photo lies beside it
+    std::string photoSha256;  // lower-case hex; empty when unknown
+    std::string mode = "body";
+    pose::Pose reference;  // photo pixels
+    pose::Pose target;     // photo pixels
+    std::optional<Box> cropBox;
+    std::string weightsId;
+
+    bool operator==(const EditDocument& other) const;
+};
+
+// `photo.jpg` -> `photo.jpg.marionette.json`.
+std::string documentPathFor(const std::string& photoPath);
+bool isDocumentPath(const std::string& path);
+// The photo a document names, resolved against the document's folder when it is relative.
+std::string resolvePhotoPath(const EditDocument& document, const std::string& documentPath);
+
+std::string toJson(const EditDocument& document);
+// Throws marionette::Error naming `sourceName` and what is wrong (not JSON, not an edit, a newer version,
+// an unknown joint, a coordinate that is not a finite non-negative number, ...).
+EditDocument parseEditDocument(const std::string& text, const std::string& sourceName);
+EditDocument readEditDocument(const std::string& path);
+void writeEditDocument(const std::string& path, const EditDocument& document);  // atomic
+
+}  // namespace marionette::edit

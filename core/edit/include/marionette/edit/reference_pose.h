@@ -1,0 +1,41 @@
+#pragma once
+// Where the skeleton of the person in a newly opened photo comes from. One function decides, so that the
+// automatic body detector (core/detect) plugs in as its first step with a few lines.
+#include "marionette/pose/pose.h"
+#include "marionette/util/geometry.h"
+
+#include <opencv2/core.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace marionette::edit {
+
+enum class ReferenceSource {
+    Detector,    // the automatic body keypoint detector
+    PoseFile,    // an OpenPose JSON beside the photo
+    PersonBox,   // the default skeleton fitted to the person OpenCV's people detector found
+    Centred,     // the default skeleton in the middle of the photo: no person was found
+};
+
+const char* toString(ReferenceSource source);
+
+struct ReferencePose {
+    pose::Pose pose;  // photo pixels
+    ReferenceSource source = ReferenceSource::Centred;
+    std::string note;  // a sentence for the user: where the skeleton came from and what to do
+};
+
+// The OpenPose JSON files looked for beside a photo, in order: `<photo>.pose.json`, `<photo stem>_keypoints.json`.
+std::vector<std::string> poseFileCandidates(const std::string& photoPath);
+
+// The largest person OpenCV's HOG people detector finds (photo pixels); nullopt when it finds none.
+std::optional<Box> detectPersonBox(const cv::Mat& photo);
+
+// The person's skeleton in `photo` (8-bit BGR), in order: the detector when one is built in, an OpenPose
+// JSON beside the photo (its most complete person), the default skeleton fitted to the person's box, the
+// default skeleton centred in the photo. A pose file that cannot be read is skipped, and the note says why.
+ReferencePose findReferencePose(const std::string& photoPath, const cv::Mat& photo);
+
+}  // namespace marionette::edit

@@ -1,0 +1,93 @@
+#pragma once
+// The editor's round trip over one photo, behind a header without tensors (the editor's ui/ does no tensor
+// maths): the person's crop, the reference cached in the engine, synthesis or the fast preview of a target
+// skeleton, and the maps as images. The same library calls as `marionette-cli repose`.
+//
+// Usage (on one thread, the editor's inference worker):
+//   edit::ReposeSession session("models/body.safetensors", {edit::Device::Auto});
+//   session.setPhoto(photo, referencePose);             // 8-bit BGR, photo pixels
+//   auto frame = session.render({targetPose});          // per edit; prepares the crop when it changes
+//   cv::Mat edited = edit::composite(photo, frame.output, frame.cropBox);
+#include "marionette/edit/round_trip.h"
+#include "marionette/model/config.h"
+#include "marionette/pose/pose.h"
+#include "marionette/util/stage_timer.h"
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace marionette::edit {
+
+enum class Device { Auto, Cpu, Cuda };
+
+struct SessionOptions {
+    Device device = Device::Auto;
+    int threads = 0;  // CPU threads for LibTorch; 0 leaves LibTorch's default
+};
+
+// Whether CUDA can be chosen (this LibTorch has CUDA and a device is present).
+bool cudaAvailable();
+
+struct MapSelection {
+    bool flow = false;
+    bool combination = false;
+    bool attentionWarped = false;
+    bool flowWarped = false;
+    std::optional<Point2> attentionPoint;  // photo pixels: draw where this point of the result reads from
+
+    bool any() const { return flow || combination || attentionWarped || flowWarped || attentionPoint.has_value(); }
+    static MapSelection all(std::optional<Point2> attentionPoint) { return {true, true, true, true, attentionPoint}; }
+};
+
+struct RenderRequest {
+    pose::Pose target;     // photo pixels
+    bool preview = false;  // the fast preview instead of the full synthesis (when the model has one)
+    MapSelection maps;     // maps come with full syntheses only
+};
+
+struct RenderedFrame {
+    Box cropBox;              // photo pixels
+    cv::Mat referenceCrop;    // 8-bit BGR, canvas size
+    cv::Mat output;           // 8-bit BGR, canvas size: the synthesis or the preview
+    cv::Mat pasteAlpha;       // 8-bit, canvas size: how the output blends into the photo (composite())
+    MapImages maps;
+    bool preview = false;     // whether `output` is the preview
+    bool prepared = false;    // whether the reference had to be (re)encoded for this frame
+    double milliseconds = 0;  // wall time of this render (crop, prepare, synthesis, conversion)
+    double synthesisMilliseconds = 0;
+    std::vector<StageTiming> timings;
+};
+
+class ReposeSession {
+public:
+    // Loads a body weights file; refuses a portrait model with a sentence saying so.
+    ReposeSession(const std::string& weightsPath, const SessionOptions& options);
+    // Randomly initialised weights (seeded): what the editor runs before trained weights are installed.
+    ReposeSession(const model::ModelConfig& config, std::uint64_t seed, const SessionOptions& options);
+    ~ReposeSession();
+    ReposeSession(const ReposeSession&) = delete;
+    ReposeSession& operator=(const ReposeSession&) = delete;
+
+    const model::ModelConfig& config() const;
+    ImageSize canvas() const;
+    std::string deviceName() const;
+    bool onCuda() const;
+    bool hasPreview() const;
+
+    // A new photo and the person's skeleton in it; encoding waits for the first render (it needs the crop).
+    void setPhoto(const cv::Mat& photo, const pose::Pose& reference);
+    bool hasPhoto() const;
+    // Crops (re-encoding the reference when the crop box changed), synthesises or previews, draws the maps.
+    RenderedFrame render(const RenderRequest& request);
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+}  // namespace marionette::edit

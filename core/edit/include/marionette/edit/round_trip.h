@@ -1,0 +1,47 @@
+#pragma once
+// The photo side of a repose, shared by the editor and `marionette-cli repose`: one crop around both
+// skeletons, paste-back into the full photo, and the maps as images. No tensors here.
+#include "marionette/pose/pose.h"
+#include "marionette/util/geometry.h"
+
+#include <opencv2/core.hpp>
+
+#include <string>
+#include <vector>
+
+namespace marionette::edit {
+
+// One crop for the reference and the target skeletons (the canvas's aspect ratio, kPersonCropPadding around
+// both), so that the synthesised crop replaces the same region of the photo that was read. Throws
+// marionette::Error when either skeleton has fewer than two joints.
+Box reposeCropBox(const pose::Pose& reference, const pose::Pose& target, ImageSize photo, ImageSize canvas);
+
+// The width of paste-back's feathered seam for a crop box: 3% of its width, at least 2 pixels.
+int pasteBackFeather(const Box& box);
+
+// The full photo with `outputCrop` (canvas-size 8-bit BGR) pasted back into `box`.
+cv::Mat composite(const cv::Mat& photo, const cv::Mat& outputCrop, const Box& box);
+
+// paste-back's blend weights at the canvas size (8-bit, 255 = synthesis), for showing a crop over the photo
+// the way composite() blends it without pasting at full resolution on every edit.
+cv::Mat pasteBackAlpha(const Box& box, ImageSize photo, ImageSize canvas);
+
+// What the network computed, drawn (model.md, "What the editor shows"); each 8-bit BGR at the canvas size,
+// empty when not requested or not produced by the model's variant.
+struct MapImages {
+    cv::Mat flow;             // colour wheel: hue = direction, saturation = length
+    cv::Mat combination;      // Turbo: red = attention chosen, blue = flow
+    cv::Mat attention;        // where the chosen target point reads from, heat over the reference crop
+    cv::Mat attentionWarped;  // the reference moved by attention alone
+    cv::Mat flowWarped;       // the reference moved by flow alone
+};
+
+// Writes reference_crop.png, output_crop.png and each present map (flow.png, combination.png,
+// attention.png, attention_warped.png, flow_warped.png) into `folder`, creating it; returns the paths.
+std::vector<std::string> writeMapImages(const std::string& folder, const cv::Mat& referenceCrop, const cv::Mat& outputCrop,
+                                        const MapImages& maps);
+
+// A flow colour wheel legend, `size` pixels square: the colour of a flow pointing from the centre to each pixel.
+cv::Mat flowLegend(int size);
+
+}  // namespace marionette::edit

@@ -1,0 +1,103 @@
+#include "marionette/edit/reference_pose.h"
+
+#include "marionette/edit/pose_editing.h"
+#include "marionette/pose/openpose_json.h"
+#include "marionette/util/error.h"
+#include "marionette/util/log.h"
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace marionette::edit {
+namespace {
+
+// HOG finds people of 64 x 128 pixels and up; a larger photo is shrunk first (the search costs ~ pixels).
+constexpr int kDetectionLongSide = 640;
+
+const pose::Pose* mostComplete(const pose::People& people) {
+    const pose::Pose* best = nullptr;
+    for (const auto& p : people) {
+        if (!best || p.presentCount() > best->presentCount()) best = &p;
+    }
+    return best;
+}
+
+}  // namespace
+
+const char* toString(ReferenceSource source) {
+    switch (source) {
+    case ReferenceSource::Detector: return "detector";
+    case ReferenceSource::PoseFile: return "pose file";
+    case ReferenceSource::PersonBox: return "person box";
+    case ReferenceSource::Centred: return "centred";
+    }
+    return "?";
+}
+
+std::vector<std::string> poseFileCandidates(const std::string& photoPath) {
+    const std::filesystem::path photo(photoPath);
+    return {photoPath + ".pose.json", (photo.parent_path() / (photo.stem().string() + "_keypoints.json")).string()};
+}
+
+std::optional<Box> detectPersonBox(const cv::Mat& photo) {
+    if (photo.empty()) return std::nullopt;
+    const double scale = std::min(1.0, double(kDetectionLongSide) / std::max(photo.cols, photo.rows));
+    cv::Mat grey;
+    cv::cvtColor(photo, grey, cv::COLOR_BGR2GRAY);
+    if (scale < 1.0) cv::resize(grey, grey, cv::Size(), scale, scale, cv::INTER_AREA);
+    if (grey.cols < 64 || grey.rows < 128) return std::nullopt;
+    cv::HOGDescriptor hog;
+    hog.setSVMDetector(cv::HOGDescriptor::getDefaultPeopleDetector());
+    std::vector<cv::Rect> found;
+    std::vector<double> weights;
+    hog.detectMultiScale(grey, found, weights, /*hitThreshold=*/0.0, /*winStride=*/cv::Size(8, 8),
+                         /*padding=*/cv::Size(16, 16), /*scale=*/1.05, /*groupThreshold=*/2.0);
+    if (found.empty()) return std::nullopt;
+    // The largest person is the subject; the crowd behind is smaller.
+    const auto best = std::max_element(found.begin(), found.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
+    return Box{best->x / scale, best->y / scale, best->width / scale, best->height / scale};
+}
+
+ReferencePose findReferencePose(const std::string& photoPath, const cv::Mat& photo) {
+    if (photo.empty()) throw Error(photoPath + ": the photo is empty");
+    const ImageSize size{photo.cols, photo.rows};
+    std::string skipped;
+
+    // 1. The automatic body keypoint detector (core/detect) goes here when it is built in:
+    //    if (auto p = detect::detectBody(photo)) return {*p, ReferenceSource::Detector, "..."};
+
+    // 2. A skeleton saved beside the photo by OpenPose or another tool.
+    for (const std::string& candidate : poseFileCandidates(photoPath)) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(candidate, ec)) continue;
+        try {
+            const pose::People people = pose::readOpenPoseJson(candidate);
+            const pose::Pose* person = mostComplete(people);
+            if (person && person->presentCount() >= 2) {
+                const std::string name = std::filesystem::path(candidate).filename().string();
+                return {clampedTo(*person, size), ReferenceSource::PoseFile, "Skeleton read from " + name + "."};
+            }
+            skipped = std::filesystem::path(candidate).filename().string() + " holds no person with two or more joints. ";
+        } catch (const Error& e) {
+            log::warning("skipping the pose file: ", e.what());
+            skipped = std::string("The pose file could not be read (") + e.what() + "). ";
+        }
+    }
+
+    // 3. The default skeleton on the person a classic people detector finds.
+    if (const auto box = detectPersonBox(photo)) {
+        return {clampedTo(defaultSkeleton(*box), size), ReferenceSource::PersonBox,
+                skipped + "A default skeleton was placed on the person: drag its joints onto the person's joints."};
+    }
+
+    // 4. Nobody found: the default skeleton in the middle, as tall as 80% of the photo.
+    const double height = 0.9 * photo.rows;
+    const Box centred{(photo.cols - height / 2) / 2, 0.05 * photo.rows, height / 2, height};
+    return {clampedTo(defaultSkeleton(centred), size), ReferenceSource::Centred,
+            skipped + "No person was found: a default skeleton was placed in the middle; drag its joints onto the person."};
+}
+
+}  // namespace marionette::edit

@@ -1,0 +1,321 @@
+#include "check.h"
+
+#include "marionette/edit/edit_document.h"
+#include "marionette/edit/pose_editing.h"
+#include "marionette/edit/reference_pose.h"
+#include "marionette/edit/repose_session.h"
+#include "marionette/edit/round_trip.h"
+#include "marionette/image/crop.h"
+#include "marionette/image/image_io.h"
+#include "marionette/pose/openpose_json.h"
+#include "marionette/util/error.h"
+#include "marionette/util/files.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+using namespace marionette;
+using namespace marionette::edit;
+using J = pose::JointId;
+
+namespace {
+
+std::string sample(const std::string& name) { return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name; }
+
+pose::Pose samplePose() { return pose::readOpenPoseJson(sample("messi5.jpg.pose.json")).at(0); }
+
+// A standing person with a vertical body axis at x = 100.
+pose::Pose standing() { return defaultSkeleton(Box{50, 0, 100, 200}); }
+
+float distance(Point2 a, Point2 b) { return std::hypot(a.x - b.x, a.y - b.y); }
+Point2 pos(const pose::Pose& p, J j) { return p.at(j).position; }
+
+RenderRequest full(const pose::Pose& target) { return {target, false, {}}; }
+
+model::ModelConfig tinyBody() {
+    model::ModelConfig c;
+    c.width = 4;
+    c.keyChannels = 8;
+    c.height = 64;
+    c.canvasWidth = 48;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE(edit_descendants_follow_the_limb_tree) {
+    auto below = descendantsOf(J::RightShoulder);
+    std::sort(below.begin(), below.end());
+    EXPECT(below == (std::vector<J>{J::RightElbow, J::RightWrist}));
+    EXPECT_EQ(descendantsOf(J::Neck).size(), std::size_t(pose::kJointCount - 1));
+    EXPECT(descendantsOf(J::LeftAnkle).empty());
+}
+
+TEST_CASE(edit_default_skeleton_stands_inside_its_box) {
+    const pose::Pose p = standing();
+    EXPECT_EQ(p.presentCount(), pose::kJointCount);
+    const Box b = *p.bounds();
+    EXPECT(b.x >= 50 && b.right() <= 150 && b.y >= 0 && b.bottom() <= 200);
+    EXPECT(pos(p, J::Nose).y < pos(p, J::Neck).y && pos(p, J::Neck).y < pos(p, J::RightHip).y && pos(p, J::RightHip).y < pos(p, J::RightAnkle).y);
+    EXPECT(pos(p, J::RightShoulder).x < pos(p, J::LeftShoulder).x);  // facing the camera
+    EXPECT_NEAR(bodyAxis(p).origin.x, 100.0, 1e-4);
+}
+
+TEST_CASE(edit_move_joint_moves_only_that_joint) {
+    const pose::Pose start = standing();
+    const pose::Pose moved = moveJoint(start, J::RightElbow, {20, 30});
+    EXPECT_NEAR(pos(moved, J::RightElbow).x, 20, 1e-5);
+    EXPECT_NEAR(pos(moved, J::RightElbow).y, 30, 1e-5);
+    EXPECT_NEAR(distance(pos(moved, J::RightWrist), pos(start, J::RightWrist)), 0, 1e-5);
+    EXPECT_NEAR(distance(pos(moved, J::LeftElbow), pos(start, J::LeftElbow)), 0, 1e-5);
+    pose::Pose missing = start;
+    missing.remove(J::LeftEar);
+    EXPECT(moveJoint(missing, J::LeftEar, {1, 1}) == missing);
+}
+
+TEST_CASE(edit_keep_bone_lengths_turns_the_limb_below) {
+    const pose::Pose start = standing();
+    const pose::Pose moved = moveJoint(start, J::RightElbow, {0, 40}, {false, true});
+    // The elbow stays on its circle around the shoulder, pointing at the mouse.
+    EXPECT_NEAR(distance(pos(moved, J::RightElbow), pos(moved, J::RightShoulder)),
+                distance(pos(start, J::RightElbow), pos(start, J::RightShoulder)), 1e-3);
+    EXPECT_NEAR(distance(pos(moved, J::RightShoulder), pos(start, J::RightShoulder)), 0, 1e-5);
+    // The forearm followed rigidly.
+    EXPECT_NEAR(distance(pos(moved, J::RightWrist), pos(moved, J::RightElbow)), distance(pos(start, J::RightWrist), pos(start, J::RightElbow)),
+                1e-3);
+    EXPECT(distance(pos(moved, J::RightWrist), pos(start, J::RightWrist)) > 5);
+    // The root moves everything.
+    const pose::Pose shifted = moveJoint(start, J::Neck, {pos(start, J::Neck).x + 10, pos(start, J::Neck).y}, {false, true});
+    EXPECT_NEAR(pos(shifted, J::LeftAnkle).x - pos(start, J::LeftAnkle).x, 10, 1e-4);
+}
+
+TEST_CASE(edit_symmetric_move_mirrors_the_offset) {
+    const pose::Pose start = standing();
+    const Point2 wrist = pos(start, J::RightWrist);
+    const pose::Pose moved = moveJoint(start, J::RightWrist, {wrist.x - 7, wrist.y + 5}, {true, false});
+    EXPECT_NEAR(pos(moved, J::LeftWrist).x - pos(start, J::LeftWrist).x, 7, 1e-4);  // vertical axis: dx flips
+    EXPECT_NEAR(pos(moved, J::LeftWrist).y - pos(start, J::LeftWrist).y, 5, 1e-4);
+    // A tilted axis (the body leaning 90 degrees): the reflection is across the neck -> hips line.
+    const BodyAxis lying{{0, 0}, {1, 0}};
+    const Point2 r = reflectOffset({3, 4}, lying);
+    EXPECT_NEAR(r.x, 3, 1e-6);
+    EXPECT_NEAR(r.y, -4, 1e-6);
+    // Symmetric bone-length moves turn the mirror limb the other way, keeping its lengths.
+    const pose::Pose turned = moveJoint(start, J::RightElbow, {0, 40}, {true, true});
+    EXPECT_NEAR(distance(pos(turned, J::LeftElbow), pos(turned, J::LeftShoulder)),
+                distance(pos(start, J::LeftElbow), pos(start, J::LeftShoulder)), 1e-3);
+    EXPECT_NEAR(pos(turned, J::LeftElbow).x - 100, 100 - pos(turned, J::RightElbow).x, 1e-3);
+    EXPECT_NEAR(pos(turned, J::LeftElbow).y, pos(turned, J::RightElbow).y, 1e-3);
+}
+
+TEST_CASE(edit_rotate_limb_keeps_the_parent_and_lengths) {
+    const pose::Pose start = standing();
+    const pose::Limb forearm{J::LeftElbow, J::LeftWrist};
+    const Point2 elbow = pos(start, J::LeftElbow), wrist = pos(start, J::LeftWrist);
+    const Point2 grabbed{(elbow.x + wrist.x) / 2, (elbow.y + wrist.y) / 2};
+    // Quarter turn: grabbed below the elbow, now to its right.
+    const float half = distance(elbow, grabbed);
+    const pose::Pose turned = rotateLimb(start, forearm, grabbed, {elbow.x + half, elbow.y}, false);
+    EXPECT_NEAR(distance(pos(turned, J::LeftElbow), elbow), 0, 1e-5);
+    EXPECT_NEAR(distance(pos(turned, J::LeftWrist), elbow), distance(wrist, elbow), 1e-3);
+    EXPECT_NEAR(pos(turned, J::LeftWrist).y, elbow.y, 0.5);  // now horizontal
+    EXPECT_NEAR(distance(pos(turned, J::RightWrist), pos(start, J::RightWrist)), 0, 1e-5);
+    const pose::Pose both = rotateLimb(start, forearm, grabbed, {elbow.x + half, elbow.y}, true);
+    EXPECT_NEAR(pos(both, J::RightWrist).y, pos(both, J::RightElbow).y, 0.5);  // the mirror forearm too
+    EXPECT(pos(both, J::RightWrist).x < pos(both, J::RightElbow).x);           // ... pointing the other way
+}
+
+TEST_CASE(edit_mirror_pose_swaps_sides_about_the_neck) {
+    const pose::Pose p = samplePose();
+    const pose::Pose m = mirrorPose(p);
+    const float axis = pos(p, J::Neck).x;
+    EXPECT_NEAR(pos(m, J::RightWrist).x, 2 * axis - pos(p, J::LeftWrist).x, 1e-4);
+    EXPECT_NEAR(pos(m, J::RightWrist).y, pos(p, J::LeftWrist).y, 1e-4);
+    EXPECT(m.has(J::RightEar) != p.has(J::RightEar) || m.has(J::LeftEar) != p.has(J::LeftEar));  // the sample lacks one ear
+    EXPECT(mirrorPose(m) == p);
+}
+
+TEST_CASE(edit_fit_pose_matches_neck_and_torso) {
+    const pose::Pose person = samplePose();
+    const pose::Pose preset = pose::readOpenPoseJson(std::string(MARIONETTE_SOURCE_DIR) + "/resources/presets/t_pose.json").at(0);
+    const pose::Pose fitted = fitPoseTo(preset, person);
+    EXPECT_NEAR(distance(pos(fitted, J::Neck), pos(person, J::Neck)), 0, 1e-3);
+    const auto torso = [](const pose::Pose& p) {
+        const Point2 hips{(pos(p, J::RightHip).x + pos(p, J::LeftHip).x) / 2, (pos(p, J::RightHip).y + pos(p, J::LeftHip).y) / 2};
+        return distance(pos(p, J::Neck), hips);
+    };
+    EXPECT_NEAR(torso(fitted), torso(person), 1e-2);
+    EXPECT_NEAR(pos(fitted, J::RightWrist).y, pos(fitted, J::Neck).y + (64 - 62) * torso(person) / torso(preset), 1e-2);
+    pose::Pose lonely;
+    lonely.set(J::Nose, 1, 1);
+    EXPECT_THROWS(Error, fitPoseTo(lonely, person), "two joints");
+}
+
+TEST_CASE(edit_restore_position_moves_with_the_parent) {
+    const pose::Pose reference = samplePose();
+    pose::Pose current = reference;
+    current.set(J::RightElbow, pos(reference, J::RightElbow).x + 10, pos(reference, J::RightElbow).y - 4);
+    current.remove(J::RightWrist);
+    const Point2 back = restorePosition(J::RightWrist, current, reference);
+    EXPECT_NEAR(back.x, pos(reference, J::RightWrist).x + 10, 1e-4);
+    EXPECT_NEAR(back.y, pos(reference, J::RightWrist).y - 4, 1e-4);
+    // Missing from the reference too (the sample has no left ear): placed beside its parent, the left eye.
+    const Point2 ear = restorePosition(J::LeftEar, current, reference);
+    EXPECT(distance(ear, pos(current, J::LeftEye)) > 1 && distance(ear, pos(current, J::LeftEye)) < 40);
+}
+
+TEST_CASE(edit_document_round_trips_and_refuses_broken_files) {
+    EditDocument d;
+    d.photoPath = "messi5.jpg";
+    d.photoSha256 = "abc123";
+    d.reference = samplePose();
+    d.target = moveJoint(d.reference, J::RightWrist, {120, 140});
+    d.cropBox = Box{28, 0, 446, 649};
+    d.weightsId = "untrained";
+    const std::string path = test::tempPath("photo.jpg" + std::string(kEditDocumentSuffix));
+    writeEditDocument(path, d);
+    EXPECT(readEditDocument(path) == d);
+    EXPECT(isDocumentPath(path));
+    EXPECT(!isDocumentPath("photo.jpg"));
+    EXPECT_EQ(documentPathFor("a/b.jpg"), std::string("a/b.jpg.marionette.json"));
+    EXPECT_EQ(resolvePhotoPath(d, "/x/y/b.jpg.marionette.json"), std::string("/x/y/messi5.jpg"));
+
+    EXPECT_THROWS(Error, parseEditDocument("{\"marionette_edit\": 1,", "e.json"), "e.json", "not valid JSON");
+    EXPECT_THROWS(Error, parseEditDocument("{\"people\": []}", "e.json"), "not a Marionette edit");
+    EXPECT_THROWS(Error, parseEditDocument("{\"marionette_edit\": 9, \"photo\": {\"path\": \"a.jpg\"}}", "e.json"), "version 9",
+                  "newer");
+    const std::string base = R"({"marionette_edit": 1, "photo": {"path": "a.jpg"}, "reference": {"nose": [1, 2]}, )";
+    EXPECT_THROWS(Error, parseEditDocument(base + R"("target": {"elbow": [1, 2]}})", "e.json"), "unknown joint \"elbow\"");
+    EXPECT_THROWS(Error, parseEditDocument(base + R"("target": {"nose": [-1, 2]}})", "e.json"), "Nose", "negative");
+    EXPECT_THROWS(Error, parseEditDocument(base + R"("target": {"nose": ["a", 2]}})", "e.json"), "nose must be");
+    EXPECT_THROWS(Error, parseEditDocument(base + R"("target": {"nose": [1, 2]}, "crop_box": [0, 0, 0, 5]})", "e.json"), "crop_box");
+    EXPECT_THROWS(Error, parseEditDocument(R"({"marionette_edit": 1, "photo": {"path": "a.jpg"}, "reference": {}})", "e.json"),
+                  "no \"target\"");
+    const EditDocument ok = parseEditDocument(base + R"("target": {"nose": [1, 2, 0.5]}})", "e.json");
+    EXPECT_NEAR(ok.target.at(J::Nose).confidence, 0.5, 1e-6);
+    EXPECT(!ok.cropBox.has_value());
+}
+
+TEST_CASE(edit_reference_pose_comes_from_the_pose_file_then_the_photo) {
+    const std::string folder = test::tempPath("reference_pose");
+    std::filesystem::create_directories(folder);
+    const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
+    const std::string photoPath = folder + "/person.jpg";
+    image::saveImage(photoPath, photo);
+
+    // An OpenPose file beside the photo (OpenPose's own naming): its most complete person.
+    pose::Pose partial;
+    partial.set(J::Nose, 5, 5);
+    partial.set(J::Neck, 5, 15);
+    pose::writeOpenPoseJson(folder + "/person_keypoints.json", {partial, samplePose()});
+    ReferencePose found = findReferencePose(photoPath, photo);
+    EXPECT(found.source == ReferenceSource::PoseFile);
+    EXPECT(found.pose == samplePose());
+    EXPECT(found.note.find("person_keypoints.json") != std::string::npos);
+
+    // A broken one is skipped, and the note says so; the photo's person box takes over (or the middle).
+    files::writeAtomically(folder + "/person_keypoints.json", "{ broken");
+    found = findReferencePose(photoPath, photo);
+    EXPECT(found.source == ReferenceSource::PersonBox || found.source == ReferenceSource::Centred);
+    EXPECT(found.note.find("could not be read") != std::string::npos);
+    EXPECT_EQ(found.pose.presentCount(), pose::kJointCount);
+
+    // A blank photo has nobody: the default skeleton in the middle, inside the photo.
+    const cv::Mat blank(300, 400, CV_8UC3, cv::Scalar(90, 90, 90));
+    EXPECT(!detectPersonBox(blank).has_value());
+    found = findReferencePose(folder + "/blank.png", blank);
+    EXPECT(found.source == ReferenceSource::Centred);
+    EXPECT(found.note.find("No person was found") != std::string::npos);
+    const Box b = *found.pose.bounds();
+    EXPECT(b.x >= 0 && b.right() <= 399 && b.y >= 0 && b.bottom() <= 299);
+    EXPECT_NEAR(bodyAxis(found.pose).origin.x, 200, 2);
+}
+
+TEST_CASE(edit_people_detector_finds_a_standing_figure) {
+    // A dark standing silhouette (head, torso, legs) on a light background, sized like HOG's 64 x 128 window.
+    cv::Mat photo(400, 300, CV_8UC3, cv::Scalar(215, 215, 215));
+    const cv::Scalar dark(40, 40, 40);
+    cv::circle(photo, {150, 95}, 17, dark, cv::FILLED);
+    cv::rectangle(photo, cv::Rect(125, 115, 50, 95), dark, cv::FILLED);
+    cv::rectangle(photo, cv::Rect(112, 118, 12, 80), dark, cv::FILLED);
+    cv::rectangle(photo, cv::Rect(176, 118, 12, 80), dark, cv::FILLED);
+    cv::rectangle(photo, cv::Rect(128, 210, 18, 95), dark, cv::FILLED);
+    cv::rectangle(photo, cv::Rect(154, 210, 18, 95), dark, cv::FILLED);
+    cv::GaussianBlur(photo, photo, {5, 5}, 1.5);
+    const auto box = detectPersonBox(photo);
+    if (box) {  // HOG's linear detector is tuned on photos; when it fires here it must frame the figure
+        EXPECT(box->x < 150 && box->right() > 150 && box->y < 200 && box->bottom() > 200);
+    }
+    const ReferencePose found = findReferencePose(test::tempPath("figure.png"), photo);
+    EXPECT(found.source == (box ? ReferenceSource::PersonBox : ReferenceSource::Centred));
+}
+
+TEST_CASE(edit_crop_box_holds_both_skeletons) {
+    const pose::Pose reference = samplePose();
+    const pose::Pose target = moveJoint(reference, J::RightWrist, {30, 20});  // outside the reference's box
+    const Box box = reposeCropBox(reference, target, {548, 342}, {176, 256});
+    EXPECT(box.x <= 30 && box.y <= 20 && box.right() >= 410 && box.bottom() >= 315);
+    EXPECT_NEAR(box.width / box.height, 176.0 / 256.0, 0.01);
+    const Box same = reposeCropBox(reference, reference, {548, 342}, {176, 256});
+    EXPECT(box.width > same.width);
+    pose::Pose two;
+    two.set(J::Nose, 1, 1);
+    EXPECT_THROWS(Error, reposeCropBox(two, reference, {548, 342}, {176, 256}), "reference skeleton", "two joints");
+}
+
+TEST_CASE(edit_paste_back_alpha_matches_the_paste_back_blend) {
+    const Box box{40, 30, 120, 160};  // inside a 300 x 250 photo: every edge is feathered
+    cv::Mat photo(250, 300, CV_8UC3, cv::Scalar(0, 0, 0));
+    const cv::Mat white(160, 120, CV_8UC3, cv::Scalar(255, 255, 255));
+    const cv::Mat pasted = composite(photo, white, box);
+    const cv::Mat alpha = pasteBackAlpha(box, {300, 250}, {120, 160});  // canvas = the box's own size
+    cv::Mat grey;
+    cv::cvtColor(pasted(cv::Rect(40, 30, 120, 160)), grey, cv::COLOR_BGR2GRAY);
+    EXPECT(cv::norm(grey, alpha, cv::NORM_INF) <= 1.0);
+    EXPECT_EQ(alpha.at<uchar>(80, 60), 255);
+    EXPECT(alpha.at<uchar>(0, 60) < 64);
+    EXPECT_EQ(cv::countNonZero(pasted(cv::Rect(0, 0, 40, 250)).reshape(1)), 0);  // nothing outside the box
+    // A box reaching past the photo has no seam on that side.
+    const cv::Mat edge = pasteBackAlpha(Box{-10, 30, 120, 160}, {300, 250}, {48, 64});
+    EXPECT_EQ(edge.at<uchar>(32, 0), 255);
+    EXPECT(edge.at<uchar>(32, 47) < 128);
+}
+
+TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {
+    ReposeSession session(tinyBody(), 7, {Device::Cpu, 2});
+    EXPECT(session.hasPreview());
+    EXPECT_THROWS(Error, session.render(full(samplePose())), "no photo");
+    const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
+    session.setPhoto(photo, samplePose());
+    const RenderedFrame first = session.render(full(samplePose()));
+    EXPECT(first.prepared && !first.preview);
+    EXPECT_EQ(first.output.cols, 48);
+    EXPECT_EQ(first.output.rows, 64);
+    EXPECT_EQ(first.pasteAlpha.type(), CV_8UC1);
+    EXPECT(first.maps.flow.empty());
+
+    // Same crop: the reference is not encoded again; the maps come on request.
+    const pose::Pose target = moveJoint(samplePose(), J::RightWrist, {150, 160});
+    const RenderedFrame second = session.render({target, false, MapSelection::all(Point2{150, 160})});
+    EXPECT(!second.prepared);
+    EXPECT(second.cropBox.x == first.cropBox.x && second.cropBox.width == first.cropBox.width);
+    for (const cv::Mat* m : {&second.maps.flow, &second.maps.combination, &second.maps.attention, &second.maps.attentionWarped,
+                             &second.maps.flowWarped})
+        EXPECT(m->cols == 48 && m->rows == 64);
+    EXPECT(cv::norm(first.output, second.output, cv::NORM_L1) > 0);
+
+    // The preview: a different, cheaper image, without maps; the same request gives the same image.
+    const RenderedFrame preview = session.render({target, true, MapSelection::all(std::nullopt)});
+    EXPECT(preview.preview && preview.maps.flow.empty());
+    EXPECT(cv::norm(preview.output, second.output, cv::NORM_L1) > 0);
+    EXPECT_EQ(cv::norm(session.render(full(target)).output, second.output, cv::NORM_INF), 0.0);
+
+    // A target beyond the reference's box grows the crop and encodes the reference again.
+    const RenderedFrame wider = session.render(full(moveJoint(samplePose(), J::RightWrist, {20, 20})));
+    EXPECT(wider.prepared && wider.cropBox.width > first.cropBox.width);
+
+    EXPECT_THROWS(Error, ReposeSession("/nonexistent/weights.safetensors", {Device::Cpu, 1}), "weights");
+}

@@ -1,0 +1,659 @@
+// The editor, driven through its real widgets (offscreen): open the sample, drag joints with the mouse, wait
+// for the worker's result, undo, export, and bad input. A tiny random model (c = 4, 64 x 48) keeps each
+// synthesis to milliseconds.
+#include "document.h"
+#include "inference_worker.h"
+#include "maps_panel.h"
+#include "pose_canvas.h"
+
+#include "marionette/edit/edit_document.h"
+#include "marionette/edit/pose_editing.h"
+#include "marionette/ui/file_dialog.h"
+#include "marionette/ui/main_window.h"
+#include "marionette/ui/message_box.h"
+#include "marionette/ui/settings.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QContextMenuEvent>
+#include <QDir>
+#include <QFile>
+#include <QLabel>
+#include <QMenu>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QUndoView>
+#include <QWheelEvent>
+
+#include <cmath>
+#include <memory>
+
+using namespace marionette;
+using namespace marionette::ui;
+
+namespace {
+
+constexpr int kTimeoutMs = 30000;
+
+model::ModelConfig tinyBody() {
+    model::ModelConfig c;
+    c.width = 4;
+    c.keyChannels = 8;
+    c.height = 64;
+    c.canvasWidth = 48;
+    return c;
+}
+
+// Mean absolute difference over RGB of two same-size images at the pixels where `inside(x, y)` holds.
+template <typename Region>
+double meanDifference(const QImage& a, const QImage& b, Region inside, int* count = nullptr) {
+    double sum = 0;
+    int n = 0;
+    for (int y = 0; y < a.height(); ++y) {
+        for (int x = 0; x < a.width(); ++x) {
+            if (!inside(x, y)) continue;
+            const QRgb p = a.pixel(x, y), q = b.pixel(x, y);
+            sum += std::abs(qRed(p) - qRed(q)) + std::abs(qGreen(p) - qGreen(q)) + std::abs(qBlue(p) - qBlue(q));
+            ++n;
+        }
+    }
+    if (count) *count = n;
+    return n ? sum / (3.0 * n) : 0.0;
+}
+
+int maxDifference(const QImage& a, const QImage& b) {
+    int worst = 0;
+    for (int y = 0; y < a.height(); ++y) {
+        for (int x = 0; x < a.width(); ++x) {
+            const QRgb p = a.pixel(x, y), q = b.pixel(x, y);
+            worst = std::max({worst, std::abs(qRed(p) - qRed(q)), std::abs(qGreen(p) - qGreen(q)), std::abs(qBlue(p) - qBlue(q))});
+        }
+    }
+    return worst;
+}
+
+double distanceToSegment(QPointF p, QPointF a, QPointF b) {
+    const QPointF ab = b - a;
+    const double len2 = QPointF::dotProduct(ab, ab);
+    const double t = len2 > 0 ? std::clamp(QPointF::dotProduct(p - a, ab) / len2, 0.0, 1.0) : 0.0;
+    const QPointF q = a + t * ab;
+    return std::hypot(p.x() - q.x(), p.y() - q.y());
+}
+
+QPointF photoPoint(const pose::Pose& p, pose::JointId j) { return {p.at(j).position.x, p.at(j).position.y}; }
+
+}  // namespace
+
+class EditorTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void opensTheSampleWithItsSkeleton();
+    void draggingAJointChangesTheResultNearTheLimbOnly();
+    void undoRestoresSkeletonAndImage();
+    void aDragIsOneUndoStep();
+    void draggingABoneRotatesTheLimb();
+    void symmetryLockMovesTheMirrorJoint();
+    void previewWhileDraggingThenFullSynthesis();
+    void mirrorResetPresetAndHideAreUndoSteps();
+    void exportWritesAValidPngAndJson();
+    void exportMapsWritesEveryMap();
+    void mapsPanelShowsFlowAndAttention();
+    void savedEditReopensWithItsSkeletons();
+    void autosaveIsOfferedOnReopen();
+    void corruptEditShowsAnErrorAndKeepsTheDocument();
+    void unreadablePhotoShowsAnErrorAndKeepsTheDocument();
+    void badWeightsShowAnErrorAndKeepTheModel();
+    void actionStatesFollowTheDocument();
+    void shortcutsReachTheView();
+
+private:
+    std::unique_ptr<MainWindow> makeWindow(const QString& openPath, std::optional<bool> preview = false, int autosaveSeconds = 0);
+    void waitUpToDate(MainWindow& window);
+    void drag(PoseCanvas* canvas, QPoint from, QPoint to, int steps = 8);
+    QImage output(MainWindow& window) const { return window.currentFrame()->output; }
+
+    QTemporaryDir m_dir;
+    QString m_photo;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void EditorTest::initTestCase() {
+    QVERIFY(m_dir.isValid());
+    Settings::useFile(m_dir.filePath(QStringLiteral("settings.ini")));
+    const QString samples = QStringLiteral(MARIONETTE_SOURCE_DIR "/resources/samples/");
+    m_photo = m_dir.filePath(QStringLiteral("messi5.jpg"));
+    QVERIFY(QFile::copy(samples + QStringLiteral("messi5.jpg"), m_photo));
+    QVERIFY(QFile::copy(samples + QStringLiteral("messi5.jpg.pose.json"), m_photo + QStringLiteral(".pose.json")));
+}
+
+std::unique_ptr<MainWindow> EditorTest::makeWindow(const QString& openPath, std::optional<bool> preview, int autosaveSeconds) {
+    EditorOptions options;
+    options.useInstalledWeights = false;
+    options.untrainedConfig = tinyBody();
+    options.device = edit::Device::Cpu;
+    options.threads = 2;
+    options.openPath = openPath;
+    options.openRecentOrSample = false;
+    options.previewWhileDragging = preview;
+    options.autosaveFolder = m_dir.filePath(QStringLiteral("autosave"));
+    options.autosaveSeconds = autosaveSeconds;
+    auto window = std::make_unique<MainWindow>(options);
+    window->resize(1200, 800);
+    window->show();
+    return window;
+}
+
+void EditorTest::waitUpToDate(MainWindow& window) { QTRY_VERIFY_WITH_TIMEOUT(window.isUpToDate(), kTimeoutMs); }
+
+void EditorTest::init() {
+    MessageBox::setNextAnswer(QMessageBox::NoButton);
+    MessageBox::clearLast();
+    QFile::remove(m_photo + QString::fromLatin1(edit::kEditDocumentSuffix));
+    QDir(m_dir.filePath(QStringLiteral("autosave"))).removeRecursively();
+    m_window = makeWindow(m_photo);
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    waitUpToDate(*m_window);
+}
+
+void EditorTest::cleanup() {
+    if (m_window) {
+        m_window->document().undoStack()->setClean();  // no "save changes?" question
+        m_window->close();
+    }
+    m_window.reset();
+}
+
+void EditorTest::drag(PoseCanvas* canvas, QPoint from, QPoint to, int steps) {
+    QWidget* viewport = canvas->viewport();
+    QTest::mousePress(viewport, Qt::LeftButton, Qt::NoModifier, from);
+    for (int i = 1; i <= steps; ++i) QTest::mouseMove(viewport, from + (to - from) * i / steps);
+    QTest::mouseRelease(viewport, Qt::LeftButton, Qt::NoModifier, to);
+}
+
+void EditorTest::opensTheSampleWithItsSkeleton() {
+    MainWindow& w = *m_window;
+    QCOMPARE(w.document().photoSize(), QSize(548, 342));
+    // messi5.jpg.pose.json puts the right wrist at (92, 97) and has no left ear.
+    QCOMPARE(w.document().reference().at(pose::JointId::RightWrist).position.x, 92.f);
+    QVERIFY(!w.document().reference().has(pose::JointId::LeftEar));
+    QVERIFY(w.document().target() == w.document().reference());
+    QVERIFY(w.findChild<QLabel*>(QStringLiteral("untrainedBanner"))->isVisible());
+    QVERIFY(w.findChild<QLabel*>(QStringLiteral("hintLabel"))->text().contains(QStringLiteral("messi5.jpg.pose.json")));
+    QCOMPARE(w.findChild<QLabel*>(QStringLiteral("modeLabel"))->text(), QStringLiteral("Full synthesis"));
+    QVERIFY(w.findChild<QLabel*>(QStringLiteral("latencyLabel"))->text().endsWith(QStringLiteral("ms/edit")));
+    QVERIFY(w.windowTitle().startsWith(QStringLiteral("messi5.jpg")));
+    const Frame* frame = w.currentFrame();
+    QCOMPARE(frame->output.size(), QSize(48, 64));
+    QVERIFY(frame->cropBox.contains(QPointF(92, 97)) && frame->cropBox.contains(QPointF(410, 260)));
+}
+
+void EditorTest::draggingAJointChangesTheResultNearTheLimbOnly() {
+    MainWindow& w = *m_window;
+    const Frame before = *w.currentFrame();
+    const pose::Pose start = w.document().target();
+    QList<quint64> shown;
+    connect(&w, &MainWindow::frameShown, this, [&] { shown << w.currentFrame()->ticket.serial; });
+
+    // The right wrist (92, 97) moves into the body's box, so the crop (reference + target) stays the same.
+    PoseCanvas* canvas = w.resultCanvas();
+    const QPoint from = canvas->viewportPositionOf(pose::JointId::RightWrist);
+    const QPoint to = canvas->viewportPositionOfPhotoPoint(QPointF(150, 170));
+    drag(canvas, from, to, 12);
+    const Point2 moved = w.document().target().at(pose::JointId::RightWrist).position;
+    QVERIFY2(std::hypot(moved.x - 150, moved.y - 170) < 3, "the wrist follows the mouse");
+    QVERIFY(photoPoint(w.document().target(), pose::JointId::RightElbow) == photoPoint(start, pose::JointId::RightElbow));
+    waitUpToDate(w);
+    const Frame after = *w.currentFrame();
+    QCOMPARE(after.cropBox, before.cropBox);
+
+    // Newest wins: the frames shown came in request order.
+    for (int i = 1; i < shown.size(); ++i) QVERIFY(shown[i] > shown[i - 1]);
+
+    // Compare in canvas pixels: near the forearm before and after, and far from it.
+    const double scale = after.output.width() / after.cropBox.width();
+    const auto toCanvas = [&](QPointF p) { return (p + QPointF(0.5, 0.5) - after.cropBox.topLeft()) * scale - QPointF(0.5, 0.5); };
+    const QPointF elbow = toCanvas(photoPoint(start, pose::JointId::RightElbow));
+    const QPointF oldWrist = toCanvas(photoPoint(start, pose::JointId::RightWrist));
+    const QPointF newWrist = toCanvas(QPointF(moved.x, moved.y));
+    const auto limbDistance = [&](int x, int y) {
+        return std::min(distanceToSegment(QPointF(x, y), elbow, oldWrist), distanceToSegment(QPointF(x, y), elbow, newWrist));
+    };
+    int nearCount = 0, farCount = 0;
+    const double nearChange = meanDifference(before.output, after.output, [&](int x, int y) { return limbDistance(x, y) <= 4; }, &nearCount);
+    const double farChange = meanDifference(before.output, after.output, [&](int x, int y) { return limbDistance(x, y) >= 24; }, &farCount);
+    QVERIFY(nearCount > 20 && farCount > 100);
+    QVERIFY2(nearChange > 1.0, qPrintable(QStringLiteral("near the limb the result changes: %1").arg(nearChange)));
+    // Random weights spread some change everywhere (the flow network's 4 x 3 bottleneck sees the whole
+    // canvas); still, it concentrates on the limb.
+    QVERIFY2(nearChange > 2 * farChange,
+             qPrintable(QStringLiteral("the change is local: near %1, far %2").arg(nearChange).arg(farChange)));
+}
+
+void EditorTest::undoRestoresSkeletonAndImage() {
+    MainWindow& w = *m_window;
+    const pose::Pose start = w.document().target();
+    const QImage startImage = output(w);
+    drag(w.resultCanvas(), w.resultCanvas()->viewportPositionOf(pose::JointId::LeftWrist),
+         w.resultCanvas()->viewportPositionOfPhotoPoint(QPointF(330, 220)));
+    waitUpToDate(w);
+    const pose::Pose moved = w.document().target();
+    const QImage movedImage = output(w);
+    QVERIFY(!(moved == start));
+    QVERIFY(maxDifference(startImage, movedImage) > 0);
+
+    w.findChild<QAction*>(QStringLiteral("actionUndo"))->trigger();
+    QVERIFY(w.document().target() == start);
+    QVERIFY(w.resultCanvas()->pose() == start);
+    waitUpToDate(w);
+    QVERIFY2(maxDifference(output(w), startImage) <= 1, "undo brings back the same image");
+
+    w.findChild<QAction*>(QStringLiteral("actionRedo"))->trigger();
+    QVERIFY(w.document().target() == moved);
+    waitUpToDate(w);
+    QVERIFY2(maxDifference(output(w), movedImage) <= 1, "redo brings back the edited image");
+}
+
+void EditorTest::aDragIsOneUndoStep() {
+    MainWindow& w = *m_window;
+    QUndoStack* stack = w.document().undoStack();
+    QCOMPARE(stack->count(), 0);
+    QVERIFY(!w.isWindowModified());
+    drag(w.resultCanvas(), w.resultCanvas()->viewportPositionOf(pose::JointId::RightWrist),
+         w.resultCanvas()->viewportPositionOfPhotoPoint(QPointF(130, 140)), 20);
+    QCOMPARE(stack->count(), 1);
+    QCOMPARE(stack->text(0), QStringLiteral("Move right wrist"));
+    QVERIFY(w.isWindowModified());
+    QCOMPARE(w.findChild<QUndoView*>(QStringLiteral("historyView"))->model()->rowCount(), 2);  // "Opened" + the drag
+
+    // A click without movement is no step; a second drag is a second step.
+    const QPoint knee = w.resultCanvas()->viewportPositionOf(pose::JointId::LeftKnee);
+    QTest::mouseClick(w.resultCanvas()->viewport(), Qt::LeftButton, Qt::NoModifier, knee);
+    QCOMPARE(stack->count(), 1);
+    drag(w.resultCanvas(), knee, knee + QPoint(0, 25));
+    QCOMPARE(stack->count(), 2);
+    QCOMPARE(stack->text(1), QStringLiteral("Move left knee"));
+    waitUpToDate(w);
+}
+
+void EditorTest::draggingABoneRotatesTheLimb() {
+    MainWindow& w = *m_window;
+    const pose::Pose start = w.document().target();
+    const QPointF elbow = photoPoint(start, pose::JointId::LeftElbow), wrist = photoPoint(start, pose::JointId::LeftWrist);
+    const QPointF middle = (elbow + wrist) / 2;
+    const QPoint from = w.resultCanvas()->viewportPositionOfPhotoPoint(middle);
+    drag(w.resultCanvas(), from, from + QPoint(0, 30));
+    const pose::Pose after = w.document().target();
+    QCOMPARE(photoPoint(after, pose::JointId::LeftElbow), elbow);
+    const QPointF newWrist = photoPoint(after, pose::JointId::LeftWrist);
+    QVERIFY(newWrist != wrist);
+    const double before = std::hypot(wrist.x() - elbow.x(), wrist.y() - elbow.y());
+    const double now = std::hypot(newWrist.x() - elbow.x(), newWrist.y() - elbow.y());
+    QVERIFY2(std::abs(before - now) < 0.5, "turning a bone keeps its length");
+    QCOMPARE(w.document().undoStack()->text(0), QStringLiteral("Rotate left wrist about left elbow"));
+    waitUpToDate(w);
+}
+
+void EditorTest::symmetryLockMovesTheMirrorJoint() {
+    MainWindow& w = *m_window;
+    w.findChild<QAction*>(QStringLiteral("actionSymmetryLock"))->trigger();
+    QVERIFY(w.findChild<QAction*>(QStringLiteral("actionSymmetryLock"))->isChecked());
+    const pose::Pose start = w.document().target();
+    const QPoint from = w.resultCanvas()->viewportPositionOf(pose::JointId::RightKnee);
+    drag(w.resultCanvas(), from, from + QPoint(20, 20));
+    const pose::Pose after = w.document().target();
+    const Point2 rightMove{after.at(pose::JointId::RightKnee).position.x - start.at(pose::JointId::RightKnee).position.x,
+                           after.at(pose::JointId::RightKnee).position.y - start.at(pose::JointId::RightKnee).position.y};
+    const Point2 expected = edit::reflectOffset(rightMove, edit::bodyAxis(start));
+    QCOMPARE_LT(std::abs(after.at(pose::JointId::LeftKnee).position.x - start.at(pose::JointId::LeftKnee).position.x - expected.x), 0.5f);
+    QCOMPARE_LT(std::abs(after.at(pose::JointId::LeftKnee).position.y - start.at(pose::JointId::LeftKnee).position.y - expected.y), 0.5f);
+    w.findChild<QAction*>(QStringLiteral("actionSymmetryLock"))->trigger();  // leave the setting off for the others
+    waitUpToDate(w);
+}
+
+void EditorTest::previewWhileDraggingThenFullSynthesis() {
+    m_window->document().undoStack()->setClean();
+    m_window.reset();
+    m_window = makeWindow(m_photo, /*preview=*/true);
+    MainWindow& w = *m_window;
+    waitUpToDate(w);
+    QLabel* mode = w.findChild<QLabel*>(QStringLiteral("modeLabel"));
+    QWidget* viewport = w.resultCanvas()->viewport();
+    const QPoint from = w.resultCanvas()->viewportPositionOf(pose::JointId::RightWrist);
+    QTest::mousePress(viewport, Qt::LeftButton, Qt::NoModifier, from);
+    // Keep moving (faster than the pause that asks for the full synthesis): previews are shown.
+    bool sawPreview = false;
+    for (int i = 1; i <= 40 && !sawPreview; ++i) {
+        QTest::mouseMove(viewport, from + QPoint(i % 2 ? i : -i, i));
+        QTest::qWait(20);
+        sawPreview = w.currentFrame()->preview && mode->text().startsWith(QStringLiteral("Preview"));
+    }
+    QVERIFY2(sawPreview, "the preview is shown while dragging");
+    // The drag rests: the full synthesis comes while the button is still down.
+    QTRY_VERIFY_WITH_TIMEOUT(!w.currentFrame()->preview && w.isUpToDate(), kTimeoutMs);
+    QCOMPARE(mode->text(), QStringLiteral("Full synthesis"));
+    QTest::mouseRelease(viewport, Qt::LeftButton, Qt::NoModifier, from + QPoint(1, 1));
+    waitUpToDate(w);
+    QCOMPARE(mode->text(), QStringLiteral("Full synthesis"));
+}
+
+void EditorTest::mirrorResetPresetAndHideAreUndoSteps() {
+    MainWindow& w = *m_window;
+    QUndoStack* stack = w.document().undoStack();
+    const pose::Pose reference = w.document().reference();
+    QVERIFY(!w.findChild<QAction*>(QStringLiteral("actionResetPose"))->isEnabled());
+
+    w.findChild<QAction*>(QStringLiteral("actionMirrorPose"))->trigger();
+    QCOMPARE(stack->text(stack->count() - 1), QStringLiteral("Mirror pose"));
+    QVERIFY(w.document().target() == edit::clampedTo(edit::mirrorPose(reference), {548, 342}));
+    QVERIFY(w.findChild<QAction*>(QStringLiteral("actionResetPose"))->isEnabled());
+
+    w.findChild<QAction*>(QStringLiteral("actionPreset_arms_raised"))->trigger();
+    QCOMPARE(stack->text(stack->count() - 1), QStringLiteral("Apply preset Arms raised"));
+    const pose::Pose raised = w.document().target();
+    QCOMPARE(photoPoint(raised, pose::JointId::Neck), photoPoint(reference, pose::JointId::Neck));  // fitted onto the person
+    QVERIFY(raised.at(pose::JointId::RightWrist).position.y < raised.at(pose::JointId::Neck).position.y);
+
+    // Right-click the right wrist and choose "Hide Right wrist" from the joint menu.
+    QTimer::singleShot(0, this, [] {
+        auto* menu = qobject_cast<QMenu*>(QApplication::activePopupWidget());
+        QVERIFY(menu);
+        for (QAction* a : menu->actions()) {
+            if (a->text() == QStringLiteral("Hide Right wrist")) a->trigger();
+        }
+        menu->close();
+    });
+    const QPoint wrist = w.resultCanvas()->viewportPositionOf(pose::JointId::RightWrist);
+    QContextMenuEvent event(QContextMenuEvent::Mouse, wrist, w.resultCanvas()->viewport()->mapToGlobal(wrist));
+    QApplication::sendEvent(w.resultCanvas()->viewport(), &event);
+    QVERIFY(!w.document().target().has(pose::JointId::RightWrist));
+    QCOMPARE(stack->text(stack->count() - 1), QStringLiteral("Hide right wrist"));
+    waitUpToDate(w);
+
+    w.findChild<QAction*>(QStringLiteral("actionResetPose"))->trigger();
+    QCOMPARE(stack->text(stack->count() - 1), QStringLiteral("Reset pose"));
+    QVERIFY(w.document().target() == reference);
+    QCOMPARE(stack->count(), 4);
+    stack->undo();
+    QVERIFY(!w.document().target().has(pose::JointId::RightWrist));
+    waitUpToDate(w);
+}
+
+void EditorTest::exportWritesAValidPngAndJson() {
+    MainWindow& w = *m_window;
+    drag(w.resultCanvas(), w.resultCanvas()->viewportPositionOf(pose::JointId::RightWrist),
+         w.resultCanvas()->viewportPositionOfPhotoPoint(QPointF(140, 150)));
+    waitUpToDate(w);
+    const QString png = m_dir.filePath(QStringLiteral("exported.png"));
+    FileDialog::setNextFileName(png);
+    w.findChild<QAction*>(QStringLiteral("actionExportImage"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeoutMs);
+    QCOMPARE(MessageBox::lastText(), QString());
+    QImage exported(png);
+    QVERIFY2(!exported.isNull(), "a PNG Qt can read");
+    QCOMPARE(exported.size(), QSize(548, 342));  // the full photo, the person pasted back
+    const QImage photo = w.document().photoImage();
+    const QRectF box = w.currentFrame()->cropBox;
+    const auto outsideBox = [&](int x, int y) { return !box.adjusted(-1, -1, 1, 1).contains(QPointF(x + 0.5, y + 0.5)); };
+    int outside = 0;
+    QCOMPARE(meanDifference(exported.convertToFormat(QImage::Format_RGB32), photo.convertToFormat(QImage::Format_RGB32), outsideBox, &outside), 0.0);
+    QVERIFY(outside > 1000);
+    QVERIFY(meanDifference(exported.convertToFormat(QImage::Format_RGB32), photo.convertToFormat(QImage::Format_RGB32),
+                           [&](int x, int y) { return box.contains(QPointF(x, y)); }) > 1.0);
+
+    const edit::EditDocument beside = edit::readEditDocument((png + QString::fromLatin1(edit::kEditDocumentSuffix)).toStdString());
+    QVERIFY(beside.target == w.document().target());
+    QCOMPARE(QString::fromStdString(beside.photoPath), QStringLiteral("messi5.jpg"));
+    QCOMPARE(QString::fromStdString(beside.photoSha256), w.document().sha256());
+
+    const QString json = m_dir.filePath(QStringLiteral("exported_edit.marionette.json"));
+    FileDialog::setNextFileName(json);
+    w.findChild<QAction*>(QStringLiteral("actionExportEdit"))->trigger();
+    const edit::EditDocument document = edit::readEditDocument(json.toStdString());
+    QVERIFY(document.reference == w.document().reference());
+    QVERIFY(document.target == w.document().target());
+    QVERIFY(document.cropBox.has_value());
+    QVERIFY(QString::fromStdString(document.weightsId).startsWith(QStringLiteral("untrained")));
+
+    const QString crop = m_dir.filePath(QStringLiteral("crop.jpg"));
+    FileDialog::setNextFileName(crop);
+    w.findChild<QAction*>(QStringLiteral("actionExportCrop"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeoutMs);
+    QCOMPARE(QImage(crop).size(), QSize(48, 64));
+}
+
+void EditorTest::exportMapsWritesEveryMap() {
+    MainWindow& w = *m_window;
+    const QString folder = m_dir.filePath(QStringLiteral("maps"));
+    FileDialog::setNextFileName(folder);
+    w.findChild<QAction*>(QStringLiteral("actionExportMaps"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeoutMs);
+    QCOMPARE(MessageBox::lastText(), QString());
+    for (const char* name : {"reference_crop.png", "output_crop.png", "flow.png", "combination.png", "attention.png",
+                             "attention_warped.png", "flow_warped.png", "edit.marionette.json"}) {
+        QVERIFY2(QFile::exists(QDir(folder).filePath(QString::fromLatin1(name))), name);
+    }
+    QCOMPARE(QImage(QDir(folder).filePath(QStringLiteral("flow.png"))).size(), QSize(48, 64));
+}
+
+void EditorTest::mapsPanelShowsFlowAndAttention() {
+    MainWindow& w = *m_window;
+    w.findChild<QAction*>(QStringLiteral("actionMapFlow"))->trigger();
+    QCOMPARE(w.mapsPanel()->selected(), MapKind::Flow);
+    QTRY_VERIFY_WITH_TIMEOUT(w.isUpToDate() && !w.currentFrame()->flow.isNull(), kTimeoutMs);
+    QVERIFY(!w.findChild<QLabel*>(QStringLiteral("mapThumbnail"))->pixmap().isNull());
+    QVERIFY(w.findChild<QLabel*>(QStringLiteral("flowLegend"))->isVisible());
+
+    // Attention: the right wrist first, then the point clicked on the result.
+    w.findChild<QAction*>(QStringLiteral("actionMapAttention"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(w.isUpToDate() && !w.currentFrame()->attention.isNull(), kTimeoutMs);
+    const QImage first = w.currentFrame()->attention;
+    QTest::mouseClick(w.resultCanvas()->viewport(), Qt::LeftButton, Qt::NoModifier,
+                      w.resultCanvas()->viewportPositionOfPhotoPoint(QPointF(450, 120)));  // away from every bone
+    QTRY_VERIFY_WITH_TIMEOUT(w.isUpToDate() && w.currentFrame()->attention != first, kTimeoutMs);
+    QCOMPARE(w.document().undoStack()->count(), 0);  // picking a point is not an edit
+
+    w.findChild<QAction*>(QStringLiteral("actionMapAttention"))->trigger();  // unchecks: no map
+    QCOMPARE(w.mapsPanel()->selected(), MapKind::None);
+    waitUpToDate(w);
+}
+
+void EditorTest::savedEditReopensWithItsSkeletons() {
+    MainWindow& w = *m_window;
+    drag(w.resultCanvas(), w.resultCanvas()->viewportPositionOf(pose::JointId::LeftAnkle),
+         w.resultCanvas()->viewportPositionOfPhotoPoint(QPointF(380, 300)));
+    const pose::Pose target = w.document().target();
+    QVERIFY(w.isWindowModified());
+    w.findChild<QAction*>(QStringLiteral("actionSaveEdit"))->trigger();
+    QVERIFY(!w.isWindowModified());
+    const QString saved = m_photo + QString::fromLatin1(edit::kEditDocumentSuffix);
+    QVERIFY(QFile::exists(saved));
+    waitUpToDate(w);
+
+    // Opening the photo again finds the edit beside it; opening the edit itself finds the photo.
+    for (const QString& path : {m_photo, saved}) {
+        auto again = makeWindow(path);
+        QTRY_VERIFY_WITH_TIMEOUT(again->isUpToDate(), kTimeoutMs);
+        QVERIFY(again->document().target() == target);
+        QCOMPARE(again->document().photoPath(), m_photo);
+        QVERIFY(!again->isWindowModified());
+        again->close();
+    }
+}
+
+void EditorTest::autosaveIsOfferedOnReopen() {
+    m_window->document().undoStack()->setClean();
+    m_window.reset();
+    m_window = makeWindow(m_photo, false, /*autosaveSeconds=*/1);
+    MainWindow& w = *m_window;
+    waitUpToDate(w);
+    drag(w.resultCanvas(), w.resultCanvas()->viewportPositionOf(pose::JointId::RightAnkle),
+         w.resultCanvas()->viewportPositionOfPhotoPoint(QPointF(250, 300)));
+    const pose::Pose edited = w.document().target();
+    const QString autosaved = QDir(m_dir.filePath(QStringLiteral("autosave")))
+                                  .filePath(w.document().sha256() + QString::fromLatin1(edit::kEditDocumentSuffix));
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(autosaved), 5000);
+    waitUpToDate(w);
+
+    // As after a crash: the edit was never saved. Reopening offers the autosave; Yes restores it, modified.
+    MessageBox::setNextAnswer(QMessageBox::Yes);
+    auto again = makeWindow(m_photo, false, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(again->isUpToDate(), kTimeoutMs);
+    QVERIFY(MessageBox::lastText().contains(QStringLiteral("unsaved changes")));
+    QVERIFY(again->document().target() == edited);
+    QVERIFY(again->isWindowModified());
+    again->document().undoStack()->setClean();
+    again->close();
+}
+
+void EditorTest::corruptEditShowsAnErrorAndKeepsTheDocument() {
+    MainWindow& w = *m_window;
+    drag(w.resultCanvas(), w.resultCanvas()->viewportPositionOf(pose::JointId::RightWrist),
+         w.resultCanvas()->viewportPositionOfPhotoPoint(QPointF(120, 130)));
+    waitUpToDate(w);
+    const pose::Pose target = w.document().target();
+    const quint64 photoId = w.document().photoId();
+    const QImage image = output(w);
+
+    const QString broken = m_dir.filePath(QStringLiteral("broken.marionette.json"));
+    QFile f(broken);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("{\"marionette_edit\": 1, \"photo\": {\"path\": \"messi5.jpg\"}, \"target\": [1, 2");
+    f.close();
+    MessageBox::setNextAnswer(QMessageBox::Discard);  // "save the edit first?"
+    MessageBox::setNextAnswer(QMessageBox::Ok);       // the error
+    w.openFile(broken);
+    QTRY_VERIFY_WITH_TIMEOUT(MessageBox::lastTitle() == QStringLiteral("Cannot open"), kTimeoutMs);
+    QVERIFY(MessageBox::lastText().contains(QStringLiteral("broken.marionette.json")));
+    QVERIFY(MessageBox::lastText().contains(QStringLiteral("not valid JSON")));
+    QCOMPARE(w.document().photoId(), photoId);
+    QVERIFY(w.document().target() == target);
+    QCOMPARE(w.document().undoStack()->count(), 1);
+    QCOMPARE(w.document().photoPath(), m_photo);
+    QVERIFY(maxDifference(output(w), image) == 0);
+    QVERIFY(!w.isBusy());
+}
+
+void EditorTest::unreadablePhotoShowsAnErrorAndKeepsTheDocument() {
+    MainWindow& w = *m_window;
+    const quint64 photoId = w.document().photoId();
+    const QString garbage = m_dir.filePath(QStringLiteral("garbage.jpg"));
+    QFile f(garbage);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray(4096, 'x'));
+    f.close();
+    MessageBox::setNextAnswer(QMessageBox::Ok);
+    w.openFile(garbage);
+    QTRY_VERIFY_WITH_TIMEOUT(MessageBox::lastTitle() == QStringLiteral("Cannot open"), kTimeoutMs);
+    QVERIFY(MessageBox::lastText().contains(QStringLiteral("garbage.jpg")));
+    QCOMPARE(w.document().photoId(), photoId);
+    QCOMPARE(w.document().photoPath(), m_photo);
+    MessageBox::clearLast();
+    MessageBox::setNextAnswer(QMessageBox::Ok);
+    w.openFile(m_dir.filePath(QStringLiteral("missing.png")));
+    QTRY_VERIFY_WITH_TIMEOUT(MessageBox::lastText().contains(QStringLiteral("no such file")), kTimeoutMs);
+    QCOMPARE(w.document().photoId(), photoId);
+}
+
+void EditorTest::badWeightsShowAnErrorAndKeepTheModel() {
+    MainWindow& w = *m_window;
+    const QString weightsLabel = w.findChild<QLabel*>(QStringLiteral("weightsLabel"))->text();
+    const QString bad = m_dir.filePath(QStringLiteral("bad.safetensors"));
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("this is not a safetensors file");
+    f.close();
+    MessageBox::setNextAnswer(QMessageBox::Ok);
+    w.openFile(bad);  // a weights file goes to the model
+    QTRY_VERIFY_WITH_TIMEOUT(MessageBox::lastTitle() == QStringLiteral("Cannot load the weights"), kTimeoutMs);
+    QVERIFY(MessageBox::lastText().contains(QStringLiteral("bad.safetensors")));
+    QVERIFY(MessageBox::lastText().contains(QStringLiteral("stays loaded")));
+    QVERIFY(w.hasEngine() && w.engineInfo().untrained);
+    QCOMPARE(w.findChild<QLabel*>(QStringLiteral("weightsLabel"))->text(), weightsLabel);
+    // The old model still answers.
+    drag(w.resultCanvas(), w.resultCanvas()->viewportPositionOf(pose::JointId::RightWrist),
+         w.resultCanvas()->viewportPositionOfPhotoPoint(QPointF(120, 130)));
+    waitUpToDate(w);
+}
+
+void EditorTest::actionStatesFollowTheDocument() {
+    auto enabled = [](MainWindow& w, const char* name) {
+        QAction* a = w.findChild<QAction*>(QString::fromLatin1(name));
+        if (!a) qFatal("no action %s", name);
+        return a->isEnabled();
+    };
+    // An empty window: nothing to save, export or undo.
+    auto empty = makeWindow(QString());
+    QTRY_VERIFY_WITH_TIMEOUT(empty->hasEngine(), kTimeoutMs);
+    for (const char* name : {"actionSaveEdit", "actionExportImage", "actionExportMaps", "actionExportEdit", "actionMirrorPose",
+                             "actionResetPose", "actionUndo", "actionRedo", "actionBeforeAfter", "actionImportPose"})
+        QVERIFY2(!enabled(*empty, name), name);
+    QVERIFY(enabled(*empty, "actionOpen") && enabled(*empty, "actionOpenWeights"));
+    empty->close();
+
+    // A photo, unedited: export and mirror yes; reset, undo and redo no.
+    MainWindow& w = *m_window;
+    for (const char* name : {"actionSaveEdit", "actionExportImage", "actionExportMaps", "actionMirrorPose", "actionBeforeAfter"})
+        QVERIFY2(enabled(w, name), name);
+    for (const char* name : {"actionResetPose", "actionUndo", "actionRedo"}) QVERIFY2(!enabled(w, name), name);
+    QVERIFY(!w.findChild<QWidget*>(QStringLiteral("splitSlider"))->isEnabled());
+    w.findChild<QAction*>(QStringLiteral("actionBeforeAfter"))->trigger();
+    QVERIFY(w.resultCanvas()->splitEnabled());
+    QVERIFY(w.findChild<QWidget*>(QStringLiteral("splitSlider"))->isEnabled());
+
+    // Edited: undo and reset; undone: redo.
+    drag(w.resultCanvas(), w.resultCanvas()->viewportPositionOf(pose::JointId::RightWrist),
+         w.resultCanvas()->viewportPositionOfPhotoPoint(QPointF(120, 130)));
+    QVERIFY(enabled(w, "actionUndo") && enabled(w, "actionResetPose") && !enabled(w, "actionRedo"));
+    w.findChild<QAction*>(QStringLiteral("actionUndo"))->trigger();
+    QVERIFY(!enabled(w, "actionUndo") && enabled(w, "actionRedo") && !enabled(w, "actionResetPose"));
+
+    // While an export runs, exports wait.
+    FileDialog::setNextFileName(m_dir.filePath(QStringLiteral("states.png")));
+    w.findChild<QAction*>(QStringLiteral("actionExportImage"))->trigger();
+    QVERIFY(!enabled(w, "actionExportImage"));
+    QTRY_VERIFY_WITH_TIMEOUT(enabled(w, "actionExportImage"), kTimeoutMs);
+    waitUpToDate(w);
+}
+
+void EditorTest::shortcutsReachTheView() {
+    MainWindow& w = *m_window;
+    QApplication::setActiveWindow(&w);
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    w.resultCanvas()->setFocus();
+    QTest::keyClick(w.resultCanvas(), Qt::Key_Tab);  // before/after
+    QVERIFY(w.resultCanvas()->splitEnabled());
+    QTest::keyClick(w.resultCanvas(), Qt::Key_Tab);
+    QVERIFY(!w.resultCanvas()->splitEnabled());
+
+    const double fitted = w.resultCanvas()->zoom();
+    QTest::keyClick(w.resultCanvas(), Qt::Key_1);  // actual size
+    QCOMPARE(w.resultCanvas()->zoom(), 1.0);
+    QTest::keyClick(w.resultCanvas(), Qt::Key_F);  // fit
+    QCOMPARE(w.resultCanvas()->zoom(), fitted);
+
+    // Wheel zoom keeps the photo point under the cursor where it is.
+    const QPoint cursor = w.resultCanvas()->viewportPositionOf(pose::JointId::Neck);
+    const QPointF before = w.resultCanvas()->mapToScene(cursor);
+    QWheelEvent wheel(QPointF(cursor), w.resultCanvas()->viewport()->mapToGlobal(QPointF(cursor)), QPoint(), QPoint(0, 600),
+                      Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(w.resultCanvas()->viewport(), &wheel);
+    QVERIFY(w.resultCanvas()->zoom() > fitted * 2);
+    const QPointF after = w.resultCanvas()->mapToScene(cursor);
+    QVERIFY2(std::hypot(after.x() - before.x(), after.y() - before.y()) < 2.0,
+             qPrintable(QStringLiteral("zoom to the cursor: %1,%2 -> %3,%4").arg(before.x()).arg(before.y()).arg(after.x()).arg(after.y())));
+
+    // M mirrors the pose as one undo step.
+    QTest::keyClick(w.resultCanvas(), Qt::Key_M);
+    QCOMPARE(w.document().undoStack()->text(0), QStringLiteral("Mirror pose"));
+    waitUpToDate(w);
+}
+
+QTEST_MAIN(EditorTest)
+#include "editor_tests.moc"

@@ -1,0 +1,40 @@
+#pragma once
+// How a MainWindow starts: which model, which device, what it opens. The app fills it from the command line;
+// tests fill it with a tiny random model and temporary folders.
+#include "marionette/edit/repose_session.h"
+#include "marionette/model/config.h"
+
+#include <QString>
+
+#include <optional>
+
+namespace marionette::ui {
+
+struct EditorOptions {
+    // A weights file to load at start. Empty: the bundled models/body.safetensors when present, otherwise
+    // randomly initialised weights of `untrainedConfig` (with a banner saying the results are meaningless).
+    QString weightsPath;
+    // Whether an empty weightsPath may take the weights opened last time or the bundled ones (tests say no).
+    bool useInstalledWeights = true;
+    model::ModelConfig untrainedConfig = model::ModelConfig::small(model::ModelConfig::body());
+    std::uint64_t untrainedSeed = 1;
+    edit::Device device = edit::Device::Auto;
+    int threads = 0;  // CPU threads for LibTorch; 0 leaves its default
+
+    // A photo or edit to open at start. Empty: with openRecentOrSample, the most recent file that still
+    // exists, or the bundled sample (first start); without, nothing.
+    QString openPath;
+    bool openRecentOrSample = true;
+
+    // While dragging, show the fast preview instead of the full synthesis: unset decides by the device and
+    // the measured synthesis time (CPU and slower than kPreviewThresholdMilliseconds).
+    std::optional<bool> previewWhileDragging;
+    // Where autosaved edits go; empty: the application's data folder. Seconds between autosaves; 0 disables.
+    QString autosaveFolder;
+    int autosaveSeconds = 30;
+};
+
+// A full synthesis slower than this on the CPU makes drags show the preview.
+constexpr double kPreviewThresholdMilliseconds = 60.0;
+
+}  // namespace marionette::ui

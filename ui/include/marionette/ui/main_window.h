@@ -1,0 +1,176 @@
+#pragma once
+// The editor's main window (editor.md): the result view with the draggable target skeleton in the middle,
+// the reference view, the Maps and History docks, and a status bar with the device, the weights, whether a
+// preview or the full synthesis is shown, and the time per edit. Object names are the tests' contract:
+// resultCanvas, referenceCanvas, mapsDock, historyDock, historyView, untrainedBanner, hintLabel,
+// deviceLabel, weightsLabel, modeLabel, latencyLabel, splitSlider, busyBar, cancelButton, action*.
+#include "marionette/pose/pose.h"
+#include "marionette/ui/editor_options.h"
+
+#include <QMainWindow>
+#include <QString>
+
+#include <map>
+#include <memory>
+#include <optional>
+
+class QAction;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QSlider;
+class QTimer;
+class QToolButton;
+class QUndoView;
+
+namespace marionette::ui {
+
+class Document;
+class InferenceWorker;
+class MapsPanel;
+class PoseCanvas;
+struct EngineInfo;
+struct EngineSpec;
+struct Frame;
+struct OpenedPhoto;
+struct PosePair;
+enum class MapKind;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(const EditorOptions& options, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // A photo, an edit document (*.marionette.json) or a weights file (*.safetensors). Opening happens on
+    // the worker; on failure a message says why and the current document stays as it was.
+    void openFile(const QString& path);
+    // Loads a weights file on the worker; an empty path loads the untrained (random) weights.
+    void openWeights(const QString& path);
+    // Saves the edit beside the photo (photo.jpg.marionette.json) atomically; false when it could not.
+    bool saveEdit();
+
+    // State, for tests and the benchmark.
+    Document& document() const { return *m_document; }
+    PoseCanvas* resultCanvas() const { return m_resultCanvas; }
+    PoseCanvas* referenceCanvas() const { return m_referenceCanvas; }
+    MapsPanel* mapsPanel() const { return m_mapsPanel; }
+    const Frame* currentFrame() const;
+    bool hasEngine() const;
+    const EngineInfo& engineInfo() const;
+    // The newest result is shown, is the full synthesis and matches the document's skeletons.
+    bool isUpToDate() const;
+    // A long job (opening, loading weights, exporting) is running.
+    bool isBusy() const { return !m_longJobs.empty(); }
+    // Enables and disables the actions for the current state (one place; tests walk its states).
+    void updateActionStates();
+
+Q_SIGNALS:
+    void frameShown();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void createDocks();
+    void createStatusBar();
+    void restoreLayout();
+    void startUp();
+
+    // Worker answers.
+    void onEngineLoaded(quint64 job, const EngineInfo& info);
+    void onEngineFailed(quint64 job, const QString& message);
+    void onPhotoOpened(quint64 job, const OpenedPhoto& photo);
+    void onPhotoFailed(quint64 job, const QString& message);
+    void onFrameReady(const Frame& frame);
+    void onExportFinished(quint64 job, const QStringList& written, const QString& error);
+
+    // Rendering.
+    void requestRender(bool preview);
+    bool usePreview() const;
+    void updateModeLabel();
+    void onPosesChanged();
+    void showMapOverlays();
+    void onMapSelectionChanged(MapKind kind);
+
+    // Edits.
+    void applyEdit(const QString& name, const PosePair& after);
+    void onTargetGestureFinished(const pose::Pose& before, const pose::Pose& after, const QString& name);
+    void onReferenceDragged(const pose::Pose& reference);
+    void onReferenceGestureFinished(const pose::Pose& before, const pose::Pose& after, const QString& name);
+    void showJointMenu(bool onReference, pose::JointId joint, const QPoint& globalPosition);
+    void showBackgroundMenu(bool onReference, const QPointF& photoPoint, const QPoint& globalPosition);
+    void hideJoint(bool onReference, pose::JointId joint);
+    void restoreJoint(bool onReference, pose::JointId joint, std::optional<QPointF> at);
+    void mirrorPose();
+    void resetPose();
+    void applyPreset(const QString& title, const QString& jsonText, const QString& sourceName);
+    void loadPresetFile();
+    void importPose();
+    void exportPose();
+
+    // Files.
+    void openDialog();
+    bool confirmDiscardChanges();
+    void exportImage(bool cropOnly);
+    void exportEditJson();
+    void exportMaps();
+    QString editJsonFor(const QString& documentPath) const;
+    void addRecentFile(const QString& path);
+    void rebuildRecentMenu();
+    QString autosavePath() const;
+    void autosave();
+    void removeAutosave();
+    std::optional<PosePair> offerAutosave(const OpenedPhoto& photo);
+    void updateTitle();
+
+    // Long jobs: a progress bar and a Cancel button appear after half a second.
+    void startLongJob(quint64 job, const QString& text);
+    void endLongJob(quint64 job);
+    void cancelLongJobs();
+
+    EditorOptions m_options;
+    Document* m_document;
+    InferenceWorker* m_worker;
+    PoseCanvas* m_resultCanvas;
+    PoseCanvas* m_referenceCanvas;
+    MapsPanel* m_mapsPanel;
+    QUndoView* m_historyView = nullptr;
+    QLabel* m_banner;
+    QLabel* m_hint;
+    QLabel* m_deviceLabel = nullptr;
+    QLabel* m_weightsLabel = nullptr;
+    QLabel* m_modeLabel = nullptr;
+    QLabel* m_latencyLabel = nullptr;
+    QProgressBar* m_busyBar = nullptr;
+    QToolButton* m_cancelButton = nullptr;
+    QSlider* m_splitSlider = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QMenu* m_presetMenu = nullptr;
+    QTimer* m_pauseTimer;
+    QTimer* m_autosaveTimer;
+    QTimer* m_busyTimer;
+
+    std::map<QString, QAction*> m_actions;  // by object name
+    QAction* action(const char* objectName) const;
+
+    std::unique_ptr<EngineInfo> m_engine;  // null until the first engine has loaded
+    std::unique_ptr<EngineSpec> m_engineSpec;  // the spec of the last load requested
+    std::unique_ptr<Frame> m_frame;        // the frame shown
+    quint64 m_engineJob = 0;
+    quint64 m_openJob = 0;
+    quint64 m_exportJob = 0;
+    std::map<quint64, QString> m_longJobs;
+    quint64 m_serial = 0;  // render requests so far; the newest wins
+    bool m_dragging = false;
+    double m_lastFullMilliseconds = 1e9;  // unknown: assume slow until measured
+    std::optional<QPointF> m_attentionPoint;
+    std::unique_ptr<PosePair> m_referenceDragStart;
+    QString m_openedPath;  // the path the user opened (photo or edit), for recent files
+};
+
+}  // namespace marionette::ui

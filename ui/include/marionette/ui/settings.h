@@ -1,0 +1,45 @@
+#pragma once
+// The editor's settings: keys are an enum with one table of names and defaults, a version, and a rename
+// map for keys that moved (keepassxc's Config). Tests point it at a temporary file.
+#include <QString>
+#include <QVariant>
+
+#include <memory>
+
+class QSettings;
+
+namespace marionette::ui {
+
+class Settings {
+public:
+    enum class Key {
+        WindowGeometry,
+        WindowState,
+        RecentFiles,
+        WeightsPath,
+        Device,
+        MapOpacity,
+        SymmetryLock,
+        KeepBoneLengths,
+    };
+
+    static Settings& instance();
+    // Use an INI file at `path` from now on (tests); an empty path returns to the user's settings.
+    static void useFile(const QString& path);
+
+    QVariant get(Key key) const;
+    void set(Key key, const QVariant& value);
+    void sync();
+
+    static constexpr int kVersion = 1;
+
+private:
+    explicit Settings(std::unique_ptr<QSettings> backend);
+    void migrate();
+
+    std::unique_ptr<QSettings> m_settings;
+};
+
+QString settingsKeyName(Settings::Key key);
+
+}  // namespace marionette::ui

@@ -1,0 +1,74 @@
+#pragma once
+// The open edit: the photo, the reference and target skeletons (photo pixels) and the undo stack. Owned by
+// the GUI thread. Commands change it; canvases redraw from it. Every change of a skeleton bumps the
+// generation, which requests carry so that the window can tell an up-to-date result from a stale one.
+#include "marionette/edit/edit_document.h"
+#include "marionette/pose/pose.h"
+
+#include <QImage>
+#include <QObject>
+#include <QString>
+#include <QUndoStack>
+
+#include <opencv2/core.hpp>
+
+namespace marionette::ui {
+
+// Both skeletons of an edit: what one undo step saves and restores.
+struct PosePair {
+    pose::Pose reference;
+    pose::Pose target;
+    bool operator==(const PosePair& o) const { return reference == o.reference && target == o.target; }
+    bool operator!=(const PosePair& o) const { return !(*this == o); }
+};
+
+class Document : public QObject {
+    Q_OBJECT
+public:
+    explicit Document(QObject* parent = nullptr);
+
+    bool hasPhoto() const { return !m_photo.empty(); }
+    // Replaces everything (a newly opened photo); clears the undo history.
+    void reset(const QString& photoPath, const cv::Mat& photo, const QImage& photoImage, const QString& sha256,
+               const PosePair& poses);
+
+    const QString& photoPath() const { return m_photoPath; }
+    QString documentPath() const;  // the edit beside the photo
+    const cv::Mat& photo() const { return m_photo; }
+    const QImage& photoImage() const { return m_photoImage; }
+    QSize photoSize() const { return m_photoImage.size(); }
+    const QString& sha256() const { return m_sha256; }
+    quint64 photoId() const { return m_photoId; }
+    quint64 generation() const { return m_generation; }
+
+    const pose::Pose& reference() const { return m_poses.reference; }
+    const pose::Pose& target() const { return m_poses.target; }
+    const PosePair& poses() const { return m_poses; }
+    // Live changes (while dragging) and the commands' redo/undo go through here; no undo step is made.
+    void setPoses(const PosePair& poses);
+    void setTarget(const pose::Pose& target) { setPoses({m_poses.reference, target}); }
+
+    QUndoStack* undoStack() { return &m_undoStack; }
+    bool isModified() const { return !m_undoStack.isClean(); }
+
+    // The edit as saved (core's format), with the photo path relative to the document when beside it and
+    // the crop box a model with this canvas reads.
+    edit::EditDocument toEditDocument(const QString& documentPath, const QString& weightsId, ImageSize canvas) const;
+
+Q_SIGNALS:
+    void photoChanged();
+    void referenceChanged();
+    void targetChanged();
+
+private:
+    QString m_photoPath;
+    cv::Mat m_photo;
+    QImage m_photoImage;
+    QString m_sha256;
+    PosePair m_poses;
+    quint64 m_photoId = 0;
+    quint64 m_generation = 0;
+    QUndoStack m_undoStack;
+};
+
+}  // namespace marionette::ui

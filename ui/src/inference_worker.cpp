@@ -1,0 +1,301 @@
+#include "inference_worker.h"
+
+#include "image_convert.h"
+
+#include "marionette/edit/edit_document.h"
+#include "marionette/edit/pose_editing.h"
+#include "marionette/edit/reference_pose.h"
+#include "marionette/edit/round_trip.h"
+#include "marionette/image/image_io.h"
+#include "marionette/util/error.h"
+#include "marionette/util/files.h"
+#include "marionette/util/log.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QFileInfo>
+#include <QThread>
+
+#include <filesystem>
+
+namespace marionette::ui {
+namespace {
+
+QString sha256Of(const std::string& bytes) {
+    return QString::fromLatin1(QCryptographicHash::hash(QByteArrayView(bytes.data(), static_cast<qsizetype>(bytes.size())),
+                                                        QCryptographicHash::Sha256)
+                                   .toHex());
+}
+
+QString fileSha256(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) return {};
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    hash.addData(&file);
+    return QString::fromLatin1(hash.result().toHex());
+}
+
+QString describe(const model::ModelConfig& c) {
+    return QStringLiteral("%1, c = %2, %3 x %4, %5")
+        .arg(QString::fromUtf8(model::toString(c.semantics)))
+        .arg(c.width)
+        .arg(c.height)
+        .arg(c.canvasWidth)
+        .arg(QString::fromUtf8(model::toString(c.deformation)));
+}
+
+QString stagesOf(const std::vector<StageTiming>& timings) {
+    QStringList parts;
+    for (const auto& t : timings) parts << QStringLiteral("%1 %2").arg(QString::fromStdString(t.stage)).arg(t.milliseconds, 0, 'f', 1);
+    return parts.join(QStringLiteral(", "));
+}
+
+// LibTorch's CPU threads are per calling thread: without a number the worker would run on one core.
+edit::SessionOptions sessionOptions(const EngineSpec& spec) {
+    return {spec.device, spec.threads > 0 ? spec.threads : std::max(1, QThread::idealThreadCount())};
+}
+
+}  // namespace
+
+InferenceWorker::InferenceWorker(QObject* parent) : QObject(parent) {
+    qRegisterMetaType<EngineInfo>();
+    qRegisterMetaType<OpenedPhoto>();
+    qRegisterMetaType<Frame>();
+    qRegisterMetaType<RenderTicket>();
+    m_thread = QThread::create([this] { run(); });
+    m_thread->setObjectName(QStringLiteral("inference worker"));
+    m_thread->start();
+}
+
+InferenceWorker::~InferenceWorker() {
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_stop = true;
+        m_tasks.clear();
+        m_render.reset();
+    }
+    m_wake.notify_all();
+    m_thread->wait();
+    delete m_thread;
+}
+
+quint64 InferenceWorker::enqueue(const std::function<void(quint64)>& task) {
+    quint64 id = 0;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        id = m_nextJob++;
+        m_tasks.push_back([task, id] { task(id); });
+    }
+    m_wake.notify_one();
+    return id;
+}
+
+bool InferenceWorker::cancelled(quint64 job) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_cancelled.count(job) > 0;
+}
+
+void InferenceWorker::cancel(quint64 jobId) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_cancelled.insert(jobId);
+}
+
+quint64 InferenceWorker::loadEngine(const EngineSpec& spec) {
+    return enqueue([this, spec](quint64 job) { doLoadEngine(job, spec); });
+}
+
+quint64 InferenceWorker::openPhoto(const QString& path) {
+    return enqueue([this, path](quint64 job) { doOpenPhoto(job, path); });
+}
+
+quint64 InferenceWorker::exportResult(const ExportJob& exportJob) {
+    return enqueue([this, exportJob](quint64 job) { doExport(job, exportJob); });
+}
+
+void InferenceWorker::setPhoto(quint64 photoId, const cv::Mat& photo, const pose::Pose& reference) {
+    enqueue([this, photoId, photo, reference](quint64) {
+        m_photoId = photoId;
+        m_photo = photo;
+        m_reference = reference;
+        m_sessionHasPhoto = false;
+        if (m_session && reference.presentCount() >= 2) {
+            m_session->setPhoto(photo, reference);
+            m_sessionHasPhoto = true;
+        }
+    });
+}
+
+void InferenceWorker::render(const RenderTicket& ticket, const edit::RenderRequest& request) {
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_render = std::make_pair(ticket, request);  // an older request not started yet is dropped here
+    }
+    m_wake.notify_one();
+}
+
+void InferenceWorker::run() {
+    for (;;) {
+        Task task;
+        std::optional<std::pair<RenderTicket, edit::RenderRequest>> render;
+        {
+            std::unique_lock<std::mutex> lock(m_mutex);
+            m_wake.wait(lock, [this] { return m_stop || !m_tasks.empty() || m_render.has_value(); });
+            if (m_stop) return;
+            if (!m_tasks.empty()) {  // jobs keep their order and go before renders (a render needs the photo)
+                task = std::move(m_tasks.front());
+                m_tasks.pop_front();
+            } else {
+                render = std::move(m_render);
+                m_render.reset();
+            }
+        }
+        try {
+            if (task) task();
+            else if (render) doRender(render->first, render->second);
+        } catch (const std::exception& e) {
+            log::error("inference worker: ", e.what());  // jobs report their own errors; this is a last resort
+        }
+    }
+}
+
+void InferenceWorker::doLoadEngine(quint64 job, const EngineSpec& spec) {
+    try {
+        std::unique_ptr<edit::ReposeSession> session;
+        EngineInfo info;
+        if (spec.weightsPath.isEmpty()) {
+            session = std::make_unique<edit::ReposeSession>(spec.untrainedConfig, spec.seed, sessionOptions(spec));
+            info.untrained = true;
+            info.weightsId = QStringLiteral("untrained (random init, seed %1): %2").arg(spec.seed).arg(describe(spec.untrainedConfig));
+        } else {
+            session = std::make_unique<edit::ReposeSession>(spec.weightsPath.toStdString(), sessionOptions(spec));
+            info.weightsPath = spec.weightsPath;
+            info.weightsId = QStringLiteral("sha256:%1 %2").arg(fileSha256(spec.weightsPath).left(16), QFileInfo(spec.weightsPath).fileName());
+        }
+        info.description = describe(session->config());
+        info.deviceName = QString::fromStdString(session->deviceName());
+        info.onCuda = session->onCuda();
+        info.hasPreview = session->hasPreview();
+        info.canvas = session->canvas();
+        const bool hasPhoto = !m_photo.empty() && m_reference.presentCount() >= 2;
+        if (hasPhoto) session->setPhoto(m_photo, m_reference);
+        if (cancelled(job)) return;  // the previous engine stays; past this point the answer is sent
+        m_session = std::move(session);
+        m_sessionHasPhoto = hasPhoto;  // the previous engine stays until a new one has loaded
+        Q_EMIT engineLoaded(job, info);
+    } catch (const std::exception& e) {
+        if (!cancelled(job)) Q_EMIT engineFailed(job, QString::fromUtf8(e.what()));
+    }
+}
+
+void InferenceWorker::doOpenPhoto(quint64 job, const QString& path) {
+    try {
+        OpenedPhoto out;
+        const std::string requested = path.toStdString();
+        std::optional<edit::EditDocument> document;
+        std::string documentPath;
+        if (edit::isDocumentPath(requested)) {
+            documentPath = requested;
+            document = edit::readEditDocument(documentPath);  // a broken edit opened on purpose is an error
+            out.photoPath = QString::fromStdString(edit::resolvePhotoPath(*document, documentPath));
+        } else {
+            out.photoPath = path;
+            const std::string beside = edit::documentPathFor(requested);
+            std::error_code ec;
+            if (std::filesystem::is_regular_file(beside, ec)) {
+                try {
+                    document = edit::readEditDocument(beside);
+                    documentPath = beside;
+                } catch (const Error& e) {
+                    out.warning = QObject::tr("The saved edit beside this photo could not be read, so the photo was opened "
+                                              "with a fresh skeleton. Saving will replace that file.\n\n%1")
+                                      .arg(QString::fromUtf8(e.what()));
+                }
+            }
+        }
+        const std::string photoPath = out.photoPath.toStdString();
+        const std::string bytes = files::readAll(photoPath, image::kMaxImageFileBytes);
+        out.photo = image::decodeImage(bytes, photoPath);
+        if (cancelled(job)) return;
+        out.sha256 = sha256Of(bytes);
+        out.image = toQImage(out.photo);
+        const ImageSize size{out.photo.cols, out.photo.rows};
+        if (document) {
+            out.documentPath = QString::fromStdString(documentPath);
+            out.reference = edit::clampedTo(document->reference, size);
+            out.target = edit::clampedTo(document->target, size);
+            out.note = QObject::tr("Edit read from %1.").arg(QFileInfo(out.documentPath).fileName());
+            if (!document->photoSha256.empty() && QString::fromStdString(document->photoSha256) != out.sha256)
+                out.warning = QObject::tr("%1 changed since this edit was saved; its skeletons were kept and may need adjusting.")
+                                  .arg(QFileInfo(out.photoPath).fileName());
+            if (out.reference.presentCount() < 2 || out.target.presentCount() < 2)
+                throwFileError(documentPath, "the edit's skeletons need at least two joints each");
+        } else {
+            const edit::ReferencePose found = edit::findReferencePose(photoPath, out.photo);
+            out.reference = found.pose;
+            out.target = found.pose;
+            out.note = QString::fromStdString(found.note);
+        }
+        if (!cancelled(job)) Q_EMIT photoOpened(job, out);
+    } catch (const std::exception& e) {
+        if (!cancelled(job)) Q_EMIT photoFailed(job, QString::fromUtf8(e.what()));
+    }
+}
+
+void InferenceWorker::doRender(const RenderTicket& ticket, const edit::RenderRequest& request) {
+    try {
+        if (!m_session) throw Error("no model is loaded");
+        if (ticket.photoId != m_photoId) return;  // the photo changed since
+        if (!m_sessionHasPhoto) throw Error("the reference skeleton needs at least two joints");
+        const edit::RenderedFrame rendered = m_session->render(request);
+        Frame frame;
+        frame.ticket = ticket;
+        frame.preview = rendered.preview;
+        frame.prepared = rendered.prepared;
+        frame.cropBox = QRectF(rendered.cropBox.x, rendered.cropBox.y, rendered.cropBox.width, rendered.cropBox.height);
+        frame.output = toQImage(rendered.output, rendered.pasteAlpha);
+        frame.referenceCrop = toQImage(rendered.referenceCrop);
+        frame.flow = toQImage(rendered.maps.flow);
+        frame.combination = toQImage(rendered.maps.combination);
+        frame.attention = toQImage(rendered.maps.attention);
+        frame.attentionWarped = toQImage(rendered.maps.attentionWarped);
+        frame.flowWarped = toQImage(rendered.maps.flowWarped);
+        frame.milliseconds = rendered.milliseconds;
+        frame.synthesisMilliseconds = rendered.synthesisMilliseconds;
+        frame.stages = stagesOf(rendered.timings);
+        Q_EMIT frameReady(frame);
+    } catch (const std::exception& e) {
+        Q_EMIT renderFailed(ticket, QString::fromUtf8(e.what()));
+    }
+}
+
+void InferenceWorker::doExport(quint64 job, const ExportJob& exportJob) {
+    QStringList written;
+    try {
+        if (!m_session || !m_sessionHasPhoto) throw Error("nothing to export: no photo is open");
+        edit::RenderRequest request{exportJob.target, false, {}};
+        if (exportJob.kind == ExportKind::Maps) request.maps = edit::MapSelection::all(exportJob.attentionPoint);
+        const edit::RenderedFrame frame = m_session->render(request);  // always the full synthesis
+        if (cancelled(job)) return;
+        const std::string path = exportJob.path.toStdString();
+        switch (exportJob.kind) {
+        case ExportKind::Photo: image::saveImage(path, edit::composite(m_photo, frame.output, frame.cropBox)); break;
+        case ExportKind::Crop: image::saveImage(path, frame.output); break;
+        case ExportKind::Maps:
+            for (const auto& p : edit::writeMapImages(path, frame.referenceCrop, frame.output, frame.maps)) written << QString::fromStdString(p);
+            break;
+        }
+        if (exportJob.kind != ExportKind::Maps) written << exportJob.path;
+        if (!exportJob.editJson.isEmpty()) {
+            const std::string beside = exportJob.kind == ExportKind::Maps
+                                           ? (std::filesystem::path(path) / "edit.marionette.json").string()
+                                           : path + edit::kEditDocumentSuffix;
+            files::writeAtomically(beside, exportJob.editJson.toStdString());
+            written << QString::fromStdString(beside);
+        }
+        if (!cancelled(job)) Q_EMIT exportFinished(job, written, QString());
+    } catch (const std::exception& e) {
+        if (!cancelled(job)) Q_EMIT exportFinished(job, written, QString::fromUtf8(e.what()));
+    }
+}
+
+}  // namespace marionette::ui

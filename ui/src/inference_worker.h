@@ -1,0 +1,154 @@
+#pragma once
+// The editor's one inference worker (architecture.md, "Threads in the editor"): a thread that owns the
+// ReposeSession (and so the engine) and also does the other slow jobs: loading weights, opening a photo
+// (decoding, finding the skeleton) and exporting. Jobs run in order; renders are special: while the worker
+// is busy only the newest render request is kept (latest wins). Results come back as queued signals; the
+// GUI thread never waits on the model.
+#include "marionette/edit/repose_session.h"
+#include "marionette/model/config.h"
+#include "marionette/pose/pose.h"
+
+#include <QImage>
+#include <QObject>
+#include <QRectF>
+#include <QString>
+#include <QStringList>
+
+#include <opencv2/core.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+
+class QThread;
+
+namespace marionette::ui {
+
+// Which weights to run: a file, or (empty path) randomly initialised weights of `untrainedConfig`.
+struct EngineSpec {
+    QString weightsPath;
+    model::ModelConfig untrainedConfig;
+    std::uint64_t seed = 1;
+    edit::Device device = edit::Device::Auto;
+    int threads = 0;
+};
+
+struct EngineInfo {
+    bool untrained = false;
+    QString weightsPath;
+    QString weightsId;    // stored in edit documents: "sha256:<16 hex> body.safetensors" or "untrained ..."
+    QString description;  // "body, c = 16, 256 x 176"
+    QString deviceName;
+    bool onCuda = false;
+    bool hasPreview = false;
+    ImageSize canvas;
+};
+
+struct OpenedPhoto {
+    QString photoPath;
+    QString documentPath;  // the edit that was read, empty when the skeleton came from elsewhere
+    cv::Mat photo;         // 8-bit BGR
+    QImage image;
+    QString sha256;
+    pose::Pose reference;
+    pose::Pose target;
+    QString note;     // where the skeleton came from, for the hint line
+    QString warning;  // something the user must know (a saved edit that could not be read)
+};
+
+// What a render answers: which photo, which request (serial, newest wins) and which document state.
+struct RenderTicket {
+    quint64 photoId = 0;
+    quint64 serial = 0;
+    quint64 generation = 0;
+};
+
+struct Frame {
+    RenderTicket ticket;
+    bool preview = false;
+    bool prepared = false;
+    QRectF cropBox;        // photo pixels (pixel edges)
+    QImage output;         // ARGB32, canvas size; alpha = paste-back weights
+    QImage referenceCrop;  // RGB888, canvas size
+    QImage flow, combination, attention, attentionWarped, flowWarped;  // as requested
+    double milliseconds = 0;
+    double synthesisMilliseconds = 0;
+    QString stages;  // "queries 2.1, attention 4.0, ..." (ms)
+};
+
+enum class ExportKind { Photo, Crop, Maps };
+
+struct ExportJob {
+    ExportKind kind = ExportKind::Photo;
+    QString path;  // a file (Photo, Crop) or a folder (Maps)
+    pose::Pose target;
+    std::optional<Point2> attentionPoint;  // photo pixels (Maps)
+    QString editJson;  // written beside exported images as <image>.marionette.json
+};
+
+class InferenceWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit InferenceWorker(QObject* parent = nullptr);
+    ~InferenceWorker() override;  // finishes the current job, drops the rest
+
+    // Each returns a job id for cancel() and for matching the answer.
+    quint64 loadEngine(const EngineSpec& spec);
+    quint64 openPhoto(const QString& path);
+    quint64 exportResult(const ExportJob& job);
+    // The photo (and its reference skeleton) that renders use from now on.
+    void setPhoto(quint64 photoId, const cv::Mat& photo, const pose::Pose& reference);
+    // Latest wins: replaces a render request that has not started yet.
+    void render(const RenderTicket& ticket, const edit::RenderRequest& request);
+    // A cancelled job that has not finished gives no answer; its partial work is dropped.
+    void cancel(quint64 jobId);
+
+Q_SIGNALS:
+    void engineLoaded(quint64 job, const marionette::ui::EngineInfo& info);
+    void engineFailed(quint64 job, const QString& message);
+    void photoOpened(quint64 job, const marionette::ui::OpenedPhoto& photo);
+    void photoFailed(quint64 job, const QString& message);
+    void frameReady(const marionette::ui::Frame& frame);
+    void renderFailed(const marionette::ui::RenderTicket& ticket, const QString& message);
+    void exportFinished(quint64 job, const QStringList& written, const QString& error);
+
+private:
+    using Task = std::function<void()>;
+    void run();
+    quint64 enqueue(const std::function<void(quint64)>& task);
+    bool cancelled(quint64 job);
+
+    // Run on the worker thread only.
+    void doLoadEngine(quint64 job, const EngineSpec& spec);
+    void doOpenPhoto(quint64 job, const QString& path);
+    void doRender(const RenderTicket& ticket, const edit::RenderRequest& request);
+    void doExport(quint64 job, const ExportJob& exportJob);
+
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::deque<Task> m_tasks;
+    std::optional<std::pair<RenderTicket, edit::RenderRequest>> m_render;
+    std::set<quint64> m_cancelled;
+    quint64 m_nextJob = 1;
+    bool m_stop = false;
+
+    // Worker-thread state.
+    std::unique_ptr<edit::ReposeSession> m_session;
+    cv::Mat m_photo;
+    pose::Pose m_reference;
+    quint64 m_photoId = 0;
+    bool m_sessionHasPhoto = false;  // whether m_session holds m_photo and m_reference
+
+    QThread* m_thread;
+};
+
+}  // namespace marionette::ui
+
+Q_DECLARE_METATYPE(marionette::ui::EngineInfo)
+Q_DECLARE_METATYPE(marionette::ui::OpenedPhoto)
+Q_DECLARE_METATYPE(marionette::ui::Frame)
+Q_DECLARE_METATYPE(marionette::ui::RenderTicket)

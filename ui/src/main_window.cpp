@@ -1,0 +1,1142 @@
+#include "marionette/ui/main_window.h"
+
+#include "document.h"
+#include "inference_worker.h"
+#include "maps_panel.h"
+#include "pose_canvas.h"
+#include "pose_commands.h"
+
+#include "marionette/edit/edit_document.h"
+#include "marionette/edit/pose_editing.h"
+#include "marionette/pose/openpose_json.h"
+#include "marionette/ui/file_dialog.h"
+#include "marionette/ui/message_box.h"
+#include "marionette/ui/settings.h"
+#include "marionette/util/error.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QFile>
+#include <QFileInfo>
+#include <QLabel>
+#include <QLocale>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSaveFile>
+#include <QSlider>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolBar>
+#include <QToolButton>
+#include <QUndoView>
+#include <QVBoxLayout>
+
+// The presets are compiled into this static library: register them before the first window needs them.
+static void initEditorResources() { Q_INIT_RESOURCE(editor); }
+
+namespace marionette::ui {
+namespace {
+
+constexpr int kMaxRecentFiles = 8;
+constexpr int kDragPauseMilliseconds = 250;  // a drag that rests this long gets the full synthesis
+constexpr int kLongJobDelayMilliseconds = 500;
+
+const char* const kPhotoFilter = QT_TRANSLATE_NOOP("MainWindow",
+                                                   "Photos and edits (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.marionette.json);;"
+                                                   "All files (*)");
+
+// Installed layout (share/marionette) first, then the source tree beside a build folder (build/app/...).
+QString findBundled(const QString& relativeInstalled, const QString& relativeSource) {
+    const QDir app(QCoreApplication::applicationDirPath());
+    for (const QString& candidate : {app.filePath(QStringLiteral("../share/marionette/") + relativeInstalled),
+                                     app.filePath(QStringLiteral("../../") + relativeSource),
+                                     app.filePath(QStringLiteral("../") + relativeSource)}) {
+        if (QFileInfo::exists(candidate)) return QFileInfo(candidate).canonicalFilePath();
+    }
+    return {};
+}
+
+QString bundledWeights() { return findBundled(QStringLiteral("models/body.safetensors"), QStringLiteral("models/body.safetensors")); }
+QString bundledSample() {
+    return findBundled(QStringLiteral("samples/messi5.jpg"), QStringLiteral("resources/samples/messi5.jpg"));
+}
+
+QString lowerLabel(pose::JointId joint) { return QString::fromUtf8(pose::jointLabel(joint)).toLower(); }
+
+// "arms_raised.json" -> "Arms raised".
+QString presetTitle(const QString& fileName) {
+    QString title = QFileInfo(fileName).completeBaseName().replace(QLatin1Char('_'), QLatin1Char(' '));
+    if (!title.isEmpty()) title[0] = title[0].toUpper();
+    return title;
+}
+
+QString deviceKey(edit::Device d) {
+    return d == edit::Device::Cpu ? QStringLiteral("cpu") : d == edit::Device::Cuda ? QStringLiteral("cuda") : QStringLiteral("auto");
+}
+
+edit::Device deviceFromKey(const QString& key) {
+    if (key == QLatin1String("cpu")) return edit::Device::Cpu;
+    if (key == QLatin1String("cuda")) return edit::Device::Cuda;
+    return edit::Device::Auto;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
+    : QMainWindow(parent),
+      m_options(options),
+      m_document(new Document(this)),
+      m_worker(new InferenceWorker(this)),
+      m_resultCanvas(new PoseCanvas),
+      m_referenceCanvas(new PoseCanvas),
+      m_mapsPanel(new MapsPanel),
+      m_banner(new QLabel),
+      m_hint(new QLabel),
+      m_pauseTimer(new QTimer(this)),
+      m_autosaveTimer(new QTimer(this)),
+      m_busyTimer(new QTimer(this)),
+      m_engineSpec(std::make_unique<EngineSpec>()) {
+    initEditorResources();
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("Marionette"));
+    setAcceptDrops(true);
+    resize(1400, 900);
+
+    m_resultCanvas->setObjectName(QStringLiteral("resultCanvas"));
+    m_referenceCanvas->setObjectName(QStringLiteral("referenceCanvas"));
+    m_referenceCanvas->setGestureNamePrefix(tr("reference "));
+
+    m_banner->setObjectName(QStringLiteral("untrainedBanner"));
+    m_banner->setWordWrap(true);
+    m_banner->setText(tr("<b>Untrained model.</b> No trained weights are installed, so the results are meaningless "
+                         "until trained weights are installed: open a weights file with Model \u25b8 Open Weights\u2026"));
+    m_banner->setStyleSheet(QStringLiteral("background: #f6d365; color: #222; padding: 6px 10px;"));
+    m_banner->setVisible(false);
+    m_hint->setObjectName(QStringLiteral("hintLabel"));
+    m_hint->setWordWrap(true);
+    m_hint->setStyleSheet(QStringLiteral("background: #2d3e50; color: #e8eef4; padding: 4px 10px;"));
+
+    auto* central = new QWidget;
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_banner);
+    layout->addWidget(m_hint);
+    layout->addWidget(m_resultCanvas, 1);
+    setCentralWidget(central);
+
+    createActions();
+    createMenus();
+    createDocks();
+    createStatusBar();
+
+    m_pauseTimer->setSingleShot(true);
+    m_pauseTimer->setInterval(kDragPauseMilliseconds);
+    connect(m_pauseTimer, &QTimer::timeout, this, [this] {
+        if (m_dragging) requestRender(false);
+    });
+    m_autosaveTimer->setSingleShot(true);
+    m_autosaveTimer->setInterval(std::max(1, m_options.autosaveSeconds) * 1000);
+    connect(m_autosaveTimer, &QTimer::timeout, this, &MainWindow::autosave);
+    m_busyTimer->setSingleShot(true);
+    m_busyTimer->setInterval(kLongJobDelayMilliseconds);
+    connect(m_busyTimer, &QTimer::timeout, this, [this] {
+        if (m_longJobs.empty()) return;
+        m_busyBar->setVisible(true);
+        m_cancelButton->setVisible(true);
+    });
+
+    connect(m_worker, &InferenceWorker::engineLoaded, this, &MainWindow::onEngineLoaded);
+    connect(m_worker, &InferenceWorker::engineFailed, this, &MainWindow::onEngineFailed);
+    connect(m_worker, &InferenceWorker::photoOpened, this, &MainWindow::onPhotoOpened);
+    connect(m_worker, &InferenceWorker::photoFailed, this, &MainWindow::onPhotoFailed);
+    connect(m_worker, &InferenceWorker::frameReady, this, &MainWindow::onFrameReady);
+    connect(m_worker, &InferenceWorker::exportFinished, this, &MainWindow::onExportFinished);
+    connect(m_worker, &InferenceWorker::renderFailed, this, [this](const RenderTicket& ticket, const QString& message) {
+        if (ticket.photoId != m_document->photoId()) return;
+        m_frame.reset();
+        m_resultCanvas->clearResult();
+        m_modeLabel->setText(tr("No result"));
+        statusBar()->showMessage(tr("Cannot synthesise: %1").arg(message), 8000);
+    });
+
+    connect(m_document, &Document::referenceChanged, this, [this] {
+        m_worker->setPhoto(m_document->photoId(), m_document->photo(), m_document->reference());
+    });
+    connect(m_document, &Document::targetChanged, this, &MainWindow::onPosesChanged);
+    connect(m_document, &Document::referenceChanged, this, &MainWindow::onPosesChanged);
+    QUndoStack* stack = m_document->undoStack();
+    connect(stack, &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
+    connect(stack, &QUndoStack::indexChanged, this, [this] {
+        updateActionStates();
+        if (m_document->isModified() && m_options.autosaveSeconds > 0 && !m_autosaveTimer->isActive()) m_autosaveTimer->start();
+    });
+
+    // The result view: drag the target skeleton.
+    connect(m_resultCanvas, &PoseCanvas::gestureStarted, this, [this] { m_dragging = true; });
+    connect(m_resultCanvas, &PoseCanvas::poseDragged, this, [this](const pose::Pose& p) { m_document->setTarget(p); });
+    connect(m_resultCanvas, &PoseCanvas::gestureFinished, this, &MainWindow::onTargetGestureFinished);
+    connect(m_resultCanvas, &PoseCanvas::poseNudged, this,
+            [this](const pose::Pose& before, const pose::Pose& after, pose::JointId joint, const QString& name) {
+                m_document->undoStack()->push(new PoseCommand(m_document, name, {m_document->reference(), before},
+                                                              {m_document->reference(), after}, pose::index(joint)));
+                requestRender(false);
+            });
+    connect(m_resultCanvas, &PoseCanvas::jointMenuRequested, this,
+            [this](pose::JointId j, const QPoint& at) { showJointMenu(false, j, at); });
+    connect(m_resultCanvas, &PoseCanvas::backgroundMenuRequested, this,
+            [this](const QPointF& p, const QPoint& at) { showBackgroundMenu(false, p, at); });
+    connect(m_resultCanvas, &PoseCanvas::pointPicked, this, [this](const QPointF& p) {
+        m_attentionPoint = p;
+        m_resultCanvas->setMarker(p);
+        requestRender(false);
+    });
+
+    // The reference view: fix the photo's own skeleton.
+    connect(m_referenceCanvas, &PoseCanvas::gestureStarted, this, [this] {
+        m_dragging = true;
+        m_referenceDragStart = std::make_unique<PosePair>(m_document->poses());
+    });
+    connect(m_referenceCanvas, &PoseCanvas::poseDragged, this, &MainWindow::onReferenceDragged);
+    connect(m_referenceCanvas, &PoseCanvas::gestureFinished, this, &MainWindow::onReferenceGestureFinished);
+    connect(m_referenceCanvas, &PoseCanvas::poseNudged, this,
+            [this](const pose::Pose& before, const pose::Pose& after, pose::JointId joint, const QString& name) {
+                m_document->undoStack()->push(new PoseCommand(m_document, name, {before, m_document->target()},
+                                                              {after, m_document->target()}, pose::index(joint) + 100));
+                requestRender(false);
+            });
+    connect(m_referenceCanvas, &PoseCanvas::jointMenuRequested, this,
+            [this](pose::JointId j, const QPoint& at) { showJointMenu(true, j, at); });
+    connect(m_referenceCanvas, &PoseCanvas::backgroundMenuRequested, this,
+            [this](const QPointF& p, const QPoint& at) { showBackgroundMenu(true, p, at); });
+
+    connect(m_mapsPanel, &MapsPanel::selectionChanged, this, &MainWindow::onMapSelectionChanged);
+    connect(m_mapsPanel, &MapsPanel::opacityChanged, this, [this](double opacity) {
+        m_resultCanvas->setMapOpacity(opacity);
+        m_referenceCanvas->setMapOpacity(opacity);
+        Settings::instance().set(Settings::Key::MapOpacity, opacity);
+    });
+
+    restoreLayout();
+    updateTitle();
+    updateActionStates();
+    startUp();
+}
+
+MainWindow::~MainWindow() {
+    // The worker's thread goes first (it finishes the job in hand), before anything it reports to.
+    delete m_worker;
+    m_worker = nullptr;
+}
+
+QAction* MainWindow::action(const char* objectName) const { return m_actions.at(QString::fromLatin1(objectName)); }
+
+const Frame* MainWindow::currentFrame() const { return m_frame.get(); }
+bool MainWindow::hasEngine() const { return m_engine != nullptr; }
+const EngineInfo& MainWindow::engineInfo() const {
+    static const EngineInfo none;
+    return m_engine ? *m_engine : none;
+}
+
+bool MainWindow::isUpToDate() const {
+    return m_frame && !m_frame->preview && m_frame->ticket.serial == m_serial && m_frame->ticket.photoId == m_document->photoId() &&
+           m_frame->ticket.generation == m_document->generation();
+}
+
+// --- construction --------------------------------------------------------------------------------------
+
+void MainWindow::createActions() {
+    const auto add = [this](const char* name, const QString& text, const QKeySequence& shortcut, auto slot) {
+        auto* a = new QAction(text, this);
+        a->setObjectName(QString::fromLatin1(name));
+        if (!shortcut.isEmpty()) a->setShortcut(shortcut);
+        connect(a, &QAction::triggered, this, slot);
+        m_actions[a->objectName()] = a;
+        return a;
+    };
+    add("actionOpen", tr("&Open\u2026"), QKeySequence::Open, [this] { openDialog(); });
+    add("actionSaveEdit", tr("&Save Edit"), QKeySequence::Save, [this] { saveEdit(); });
+    add("actionExportImage", tr("&Export Image\u2026"), QKeySequence(Qt::CTRL | Qt::Key_E), [this] { exportImage(false); });
+    add("actionExportCrop", tr("Export &Crop\u2026"), QKeySequence(), [this] { exportImage(true); });
+    add("actionExportEdit", tr("Export Edit as &JSON\u2026"), QKeySequence(), [this] { exportEditJson(); });
+    add("actionExportMaps", tr("Export &Maps\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E), [this] { exportMaps(); });
+    add("actionImportPose", tr("&Import Pose (OpenPose JSON)\u2026"), QKeySequence(), [this] { importPose(); });
+    add("actionExportPose", tr("Export &Pose (OpenPose JSON)\u2026"), QKeySequence(), [this] { exportPose(); });
+    add("actionQuit", tr("&Quit"), QKeySequence::Quit, [this] { close(); });
+
+    // Undo and redo keep short texts (the toolbar stays put); the step they act on is in their tooltip and
+    // in the History dock.
+    QUndoStack* stack = m_document->undoStack();
+    QAction* undo = add("actionUndo", tr("&Undo"), QKeySequence::Undo, [stack] { stack->undo(); });
+    QAction* redo = add("actionRedo", tr("&Redo"), QKeySequence(), [stack] { stack->redo(); });
+    redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence::Redo});
+    undo->setEnabled(false);
+    redo->setEnabled(false);
+    connect(stack, &QUndoStack::canUndoChanged, undo, &QAction::setEnabled);
+    connect(stack, &QUndoStack::canRedoChanged, redo, &QAction::setEnabled);
+    connect(stack, &QUndoStack::undoTextChanged, undo, [undo](const QString& text) { undo->setToolTip(tr("Undo %1").arg(text)); });
+    connect(stack, &QUndoStack::redoTextChanged, redo, [redo](const QString& text) { redo->setToolTip(tr("Redo %1").arg(text)); });
+
+    add("actionFit", tr("&Fit to Window"), QKeySequence(Qt::Key_F), [this] {
+        m_resultCanvas->fitToWindow();
+        m_referenceCanvas->fitToWindow();
+    });
+    add("actionActualSize", tr("&Actual Size"), QKeySequence(Qt::Key_1), [this] { m_resultCanvas->actualSize(); });
+    add("actionZoomIn", tr("Zoom &In"), QKeySequence::ZoomIn, [this] { m_resultCanvas->zoomBy(1.25); });
+    add("actionZoomOut", tr("Zoom &Out"), QKeySequence::ZoomOut, [this] { m_resultCanvas->zoomBy(0.8); });
+    QAction* split = add("actionBeforeAfter", tr("&Before / After"), QKeySequence(Qt::Key_Tab), [this](bool on) {
+        m_resultCanvas->setSplit(on, m_splitSlider->value() / 100.0);
+        updateActionStates();
+    });
+    split->setCheckable(true);
+    split->setToolTip(tr("Show the original photo left of the split line (Tab)"));
+
+    add("actionMirrorPose", tr("&Mirror Pose"), QKeySequence(Qt::Key_M), [this] { mirrorPose(); });
+    add("actionResetPose", tr("&Reset to Reference"), QKeySequence(Qt::Key_R), [this] { resetPose(); });
+    QAction* symmetry = add("actionSymmetryLock", tr("&Symmetry Lock"), QKeySequence(), [this](bool on) {
+        m_resultCanvas->setLocks(on, action("actionKeepBoneLengths")->isChecked());
+        Settings::instance().set(Settings::Key::SymmetryLock, on);
+    });
+    symmetry->setCheckable(true);
+    symmetry->setToolTip(tr("The mirror joint moves too, mirrored about the body's axis (or hold Shift)"));
+    QAction* keep = add("actionKeepBoneLengths", tr("&Keep Bone Lengths"), QKeySequence(), [this](bool on) {
+        m_resultCanvas->setLocks(action("actionSymmetryLock")->isChecked(), on);
+        Settings::instance().set(Settings::Key::KeepBoneLengths, on);
+    });
+    keep->setCheckable(true);
+    keep->setToolTip(tr("Joints turn about their parent and the limb below follows (or hold Alt)"));
+    add("actionLoadPreset", tr("Load Preset &File\u2026"), QKeySequence(), [this] { loadPresetFile(); });
+    add("actionSavePreset", tr("&Save Pose as Preset\u2026"), QKeySequence(), [this] { exportPose(); });
+
+    add("actionOpenWeights", tr("Open &Weights\u2026"), QKeySequence(), [this] {
+        const QString path = FileDialog::getOpenFileName(this, tr("Open Weights"), tr("Marionette weights (*.safetensors);;All files (*)"));
+        if (!path.isEmpty()) openWeights(path);
+    });
+    add("actionUntrainedWeights", tr("Use &Untrained Weights"), QKeySequence(), [this] { openWeights(QString()); });
+    auto* devices = new QActionGroup(this);
+    for (const auto& [name, text, device] : {std::tuple{"actionDeviceAuto", tr("&Automatic"), edit::Device::Auto},
+                                             std::tuple{"actionDeviceCpu", tr("&CPU"), edit::Device::Cpu},
+                                             std::tuple{"actionDeviceCuda", tr("C&UDA"), edit::Device::Cuda}}) {
+        const edit::Device d = device;
+        QAction* a = add(name, text, QKeySequence(), [this, d] {
+            Settings::instance().set(Settings::Key::Device, deviceKey(d));
+            m_engineSpec->device = d;
+            openWeights(m_engine && !m_engine->untrained ? m_engine->weightsPath : QString());
+        });
+        a->setCheckable(true);
+        devices->addAction(a);
+    }
+    add("actionAbout", tr("&About Marionette"), QKeySequence(), [this] {
+        MessageBox::information(this, tr("About Marionette"),
+                                tr("Marionette %1\nRe-pose people in photos with attention + flow synthesis\n"
+                                   "(Ren et al., \"Combining Attention with Flow for Person Image Synthesis\", ACM MM 2021).")
+                                    .arg(QCoreApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::createMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(action("actionOpen"));
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recentMenu->setObjectName(QStringLiteral("menuRecentFiles"));
+    file->addAction(action("actionSaveEdit"));
+    file->addSeparator();
+    file->addAction(action("actionExportImage"));
+    file->addAction(action("actionExportCrop"));
+    file->addAction(action("actionExportEdit"));
+    file->addAction(action("actionExportMaps"));
+    file->addSeparator();
+    file->addAction(action("actionImportPose"));
+    file->addAction(action("actionExportPose"));
+    file->addSeparator();
+    file->addAction(action("actionQuit"));
+
+    QMenu* editMenu = menuBar()->addMenu(tr("&Edit"));
+    editMenu->addAction(action("actionUndo"));
+    editMenu->addAction(action("actionRedo"));
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->setObjectName(QStringLiteral("menuView"));
+    view->addAction(action("actionFit"));
+    view->addAction(action("actionActualSize"));
+    view->addAction(action("actionZoomIn"));
+    view->addAction(action("actionZoomOut"));
+    view->addAction(action("actionBeforeAfter"));
+    view->addSeparator();
+    for (QAction* a : m_mapsPanel->mapActions()) {
+        view->addAction(a);
+        m_actions[a->objectName()] = a;
+    }
+    view->addSeparator();
+
+    QMenu* poseMenu = menuBar()->addMenu(tr("&Pose"));
+    poseMenu->addAction(action("actionMirrorPose"));
+    poseMenu->addAction(action("actionResetPose"));
+    poseMenu->addSeparator();
+    poseMenu->addAction(action("actionSymmetryLock"));
+    poseMenu->addAction(action("actionKeepBoneLengths"));
+    poseMenu->addSeparator();
+    m_presetMenu = poseMenu->addMenu(tr("&Presets"));
+    m_presetMenu->setObjectName(QStringLiteral("menuPresets"));
+    QDir presets(QStringLiteral(":/presets"));
+    for (const QString& name : presets.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name)) {
+        const QString title = presetTitle(name);
+        auto* a = m_presetMenu->addAction(title);
+        a->setObjectName(QStringLiteral("actionPreset_") + QFileInfo(name).completeBaseName());
+        m_actions[a->objectName()] = a;
+        const QString resource = presets.filePath(name);
+        connect(a, &QAction::triggered, this, [this, title, resource] {
+            QFile f(resource);
+            f.open(QIODevice::ReadOnly);
+            applyPreset(title, QString::fromUtf8(f.readAll()), resource);
+        });
+    }
+    m_presetMenu->addSeparator();
+    m_presetMenu->addAction(action("actionLoadPreset"));
+    m_presetMenu->addAction(action("actionSavePreset"));
+
+    QMenu* model = menuBar()->addMenu(tr("&Model"));
+    model->addAction(action("actionOpenWeights"));
+    model->addAction(action("actionUntrainedWeights"));
+    QMenu* device = model->addMenu(tr("&Device"));
+    device->addAction(action("actionDeviceAuto"));
+    device->addAction(action("actionDeviceCpu"));
+    device->addAction(action("actionDeviceCuda"));
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(action("actionAbout"));
+
+    QToolBar* tools = addToolBar(tr("Main"));
+    tools->setObjectName(QStringLiteral("mainToolBar"));
+    tools->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    tools->addAction(action("actionOpen"));
+    tools->addAction(action("actionSaveEdit"));
+    tools->addAction(action("actionExportImage"));
+    tools->addSeparator();
+    tools->addAction(action("actionUndo"));
+    tools->addAction(action("actionRedo"));
+    tools->addSeparator();
+    tools->addAction(action("actionMirrorPose"));
+    tools->addAction(action("actionResetPose"));
+    tools->addAction(action("actionSymmetryLock"));
+    tools->addAction(action("actionKeepBoneLengths"));
+    tools->addSeparator();
+    tools->addAction(action("actionFit"));
+    tools->addAction(action("actionBeforeAfter"));
+    m_splitSlider = new QSlider(Qt::Horizontal);
+    m_splitSlider->setObjectName(QStringLiteral("splitSlider"));
+    m_splitSlider->setRange(0, 100);
+    m_splitSlider->setValue(50);
+    m_splitSlider->setFixedWidth(140);
+    m_splitSlider->setToolTip(tr("Where the before/after split line is"));
+    connect(m_splitSlider, &QSlider::valueChanged, this, [this](int v) {
+        m_resultCanvas->setSplit(action("actionBeforeAfter")->isChecked(), v / 100.0);
+    });
+    tools->addWidget(m_splitSlider);
+}
+
+void MainWindow::createDocks() {
+    auto* reference = new QDockWidget(tr("Reference"), this);
+    reference->setObjectName(QStringLiteral("referenceDock"));
+    reference->setWidget(m_referenceCanvas);
+    m_referenceCanvas->setMinimumWidth(220);
+    addDockWidget(Qt::LeftDockWidgetArea, reference);
+
+    auto* maps = new QDockWidget(tr("Maps"), this);
+    maps->setObjectName(QStringLiteral("mapsDock"));
+    maps->setWidget(m_mapsPanel);
+    addDockWidget(Qt::RightDockWidgetArea, maps);
+
+    auto* history = new QDockWidget(tr("History"), this);
+    history->setObjectName(QStringLiteral("historyDock"));
+    m_historyView = new QUndoView(m_document->undoStack());
+    m_historyView->setObjectName(QStringLiteral("historyView"));
+    m_historyView->setEmptyLabel(tr("Opened"));
+    history->setWidget(m_historyView);
+    addDockWidget(Qt::RightDockWidgetArea, history);
+
+    resizeDocks({reference, maps}, {320, 260}, Qt::Horizontal);
+    QMenu* view = menuBar()->findChild<QMenu*>(QStringLiteral("menuView"));
+    for (QDockWidget* dock : {reference, maps, history}) view->addAction(dock->toggleViewAction());
+}
+
+void MainWindow::createStatusBar() {
+    const auto label = [this](const char* name, const QString& tip) {
+        auto* l = new QLabel;
+        l->setObjectName(QString::fromLatin1(name));
+        l->setToolTip(tip);
+        l->setStyleSheet(QStringLiteral("QLabel { padding: 0 8px; border-left: 1px solid palette(mid); }"));
+        statusBar()->addPermanentWidget(l);
+        return l;
+    };
+    m_busyBar = new QProgressBar;
+    m_busyBar->setObjectName(QStringLiteral("busyBar"));
+    m_busyBar->setRange(0, 0);
+    m_busyBar->setMaximumWidth(140);
+    m_busyBar->setVisible(false);
+    statusBar()->addPermanentWidget(m_busyBar);
+    m_cancelButton = new QToolButton;
+    m_cancelButton->setObjectName(QStringLiteral("cancelButton"));
+    m_cancelButton->setText(tr("Cancel"));
+    m_cancelButton->setVisible(false);
+    connect(m_cancelButton, &QToolButton::clicked, this, &MainWindow::cancelLongJobs);
+    statusBar()->addPermanentWidget(m_cancelButton);
+    m_deviceLabel = label("deviceLabel", tr("Where the network runs"));
+    m_weightsLabel = label("weightsLabel", tr("The weights in use"));
+    m_modeLabel = label("modeLabel", tr("Preview: the reference moved by the flow alone, shown while dragging on a slow device. "
+                                        "Full synthesis: the network's output."));
+    m_latencyLabel = label("latencyLabel", tr("Time to synthesise the last edit"));
+    m_deviceLabel->setText(tr("Loading model\u2026"));
+}
+
+void MainWindow::restoreLayout() {
+    Settings& s = Settings::instance();
+    restoreGeometry(s.get(Settings::Key::WindowGeometry).toByteArray());
+    restoreState(s.get(Settings::Key::WindowState).toByteArray());
+    m_mapsPanel->setOpacity(s.get(Settings::Key::MapOpacity).toDouble());
+    action("actionSymmetryLock")->setChecked(s.get(Settings::Key::SymmetryLock).toBool());
+    action("actionKeepBoneLengths")->setChecked(s.get(Settings::Key::KeepBoneLengths).toBool());
+    m_resultCanvas->setLocks(action("actionSymmetryLock")->isChecked(), action("actionKeepBoneLengths")->isChecked());
+    rebuildRecentMenu();
+}
+
+void MainWindow::startUp() {
+    Settings& s = Settings::instance();
+    m_engineSpec->untrainedConfig = m_options.untrainedConfig;
+    m_engineSpec->seed = m_options.untrainedSeed;
+    m_engineSpec->threads = m_options.threads;
+    m_engineSpec->device = m_options.device != edit::Device::Auto ? m_options.device : deviceFromKey(s.get(Settings::Key::Device).toString());
+    const char* deviceAction = m_engineSpec->device == edit::Device::Cpu    ? "actionDeviceCpu"
+                               : m_engineSpec->device == edit::Device::Cuda ? "actionDeviceCuda"
+                                                                            : "actionDeviceAuto";
+    action(deviceAction)->setChecked(true);
+
+    QString weights = m_options.weightsPath;
+    if (weights.isEmpty() && m_options.useInstalledWeights) {
+        const QString remembered = s.get(Settings::Key::WeightsPath).toString();
+        weights = !remembered.isEmpty() && QFileInfo::exists(remembered) ? remembered : bundledWeights();
+    }
+    openWeights(weights);
+
+    QString open = m_options.openPath;
+    if (open.isEmpty() && m_options.openRecentOrSample) {
+        for (const QString& recent : s.get(Settings::Key::RecentFiles).toStringList()) {
+            if (QFileInfo::exists(recent)) {
+                open = recent;
+                break;
+            }
+        }
+    }
+    if (open.isEmpty() && m_options.openRecentOrSample) open = bundledSample();
+    if (!open.isEmpty()) openFile(open);
+    else m_hint->setText(tr("Open a photo of a person (File \u25b8 Open or drop it here)."));
+}
+
+// --- worker answers ------------------------------------------------------------------------------------
+
+void MainWindow::openWeights(const QString& path) {
+    if (m_engineJob) {
+        m_worker->cancel(m_engineJob);
+        endLongJob(m_engineJob);
+    }
+    m_engineSpec->weightsPath = path;
+    m_engineJob = m_worker->loadEngine(*m_engineSpec);
+    startLongJob(m_engineJob, path.isEmpty() ? tr("Preparing the untrained model\u2026")
+                                             : tr("Loading %1\u2026").arg(QFileInfo(path).fileName()));
+}
+
+void MainWindow::onEngineLoaded(quint64 job, const EngineInfo& info) {
+    if (job != m_engineJob) return;  // an older load; the newest one follows
+    endLongJob(job);
+    m_engine = std::make_unique<EngineInfo>(info);
+    m_lastFullMilliseconds = 1e9;
+    m_banner->setVisible(info.untrained);
+    m_deviceLabel->setText(info.deviceName);
+    m_weightsLabel->setText(info.untrained ? tr("Untrained weights") : QFileInfo(info.weightsPath).fileName());
+    m_weightsLabel->setToolTip(tr("%1\n%2").arg(info.weightsId, info.description));
+    if (!info.untrained) Settings::instance().set(Settings::Key::WeightsPath, info.weightsPath);
+    updateActionStates();
+    requestRender(false);
+}
+
+void MainWindow::onEngineFailed(quint64 job, const QString& message) {
+    if (job != m_engineJob) return;
+    endLongJob(job);
+    const bool keepsPrevious = m_engine != nullptr;
+    MessageBox::critical(this, tr("Cannot load the weights"),
+                         keepsPrevious ? tr("%1\n\nThe model in use stays loaded.").arg(message)
+                                       : tr("%1\n\nThe untrained model is used instead.").arg(message));
+    if (!keepsPrevious && !m_engineSpec->weightsPath.isEmpty()) openWeights(QString());
+}
+
+void MainWindow::openFile(const QString& path) {
+    if (path.endsWith(QLatin1String(".safetensors"), Qt::CaseInsensitive)) {
+        openWeights(path);
+        return;
+    }
+    if (!confirmDiscardChanges()) return;
+    if (m_openJob) {
+        m_worker->cancel(m_openJob);
+        endLongJob(m_openJob);
+    }
+    m_openedPath = QFileInfo(path).absoluteFilePath();
+    m_openJob = m_worker->openPhoto(m_openedPath);
+    startLongJob(m_openJob, tr("Opening %1\u2026").arg(QFileInfo(path).fileName()));
+}
+
+void MainWindow::onPhotoOpened(quint64 job, const OpenedPhoto& photo) {
+    if (job != m_openJob) return;
+    endLongJob(job);
+    m_openJob = 0;
+    const std::optional<PosePair> restored = offerAutosave(photo);
+    m_frame.reset();
+    m_attentionPoint.reset();
+    m_resultCanvas->setMarker(std::nullopt);
+    m_resultCanvas->setPhoto(photo.image);
+    m_referenceCanvas->setPhoto(photo.image);
+    m_referenceCanvas->setMapOverlay(QImage(), QRectF(), 0);
+    m_document->reset(photo.photoPath, photo.photo, photo.image, photo.sha256, {photo.reference, photo.target});
+    if (restored) applyEdit(tr("Restore autosaved edit"), *restored);
+    addRecentFile(m_openedPath);
+    m_hint->setText(tr("Drag a joint to re-pose the person; drag a bone to turn a limb; right-click for more.") +
+                    (photo.note.isEmpty() ? QString() : QStringLiteral("  ") + photo.note));
+    updateTitle();
+    updateActionStates();
+    if (!photo.warning.isEmpty()) MessageBox::warning(this, tr("Opened with a warning"), photo.warning);
+}
+
+void MainWindow::onPhotoFailed(quint64 job, const QString& message) {
+    if (job != m_openJob) return;
+    endLongJob(job);
+    m_openJob = 0;
+    MessageBox::critical(this, tr("Cannot open"),
+                         m_document->hasPhoto() ? tr("%1\n\nThe current edit stays open.").arg(message) : message);
+}
+
+void MainWindow::onFrameReady(const Frame& frame) {
+    if (frame.ticket.photoId != m_document->photoId()) return;          // another photo's
+    if (m_frame && frame.ticket.serial < m_frame->ticket.serial) return;  // older than what is shown
+    m_frame = std::make_unique<Frame>(frame);
+    m_resultCanvas->setResult(frame.output, frame.cropBox);
+    if (!frame.preview) {
+        m_lastFullMilliseconds = frame.synthesisMilliseconds;
+        showMapOverlays();
+        m_mapsPanel->showFrame(frame, m_attentionPoint.has_value());
+    }
+    updateModeLabel();
+    m_latencyLabel->setText(tr("%1 ms/edit").arg(frame.milliseconds, 0, 'f', 0));
+    m_latencyLabel->setToolTip(tr("%1 ms in the network; stages: %2").arg(frame.synthesisMilliseconds, 0, 'f', 1).arg(frame.stages));
+    Q_EMIT frameShown();
+}
+
+void MainWindow::onExportFinished(quint64 job, const QStringList& written, const QString& error) {
+    if (job != m_exportJob) return;
+    endLongJob(job);
+    m_exportJob = 0;
+    updateActionStates();
+    if (!error.isEmpty()) {
+        MessageBox::critical(this, tr("Cannot export"), error);
+        return;
+    }
+    QStringList names;
+    for (const QString& p : written) names << QFileInfo(p).fileName();
+    statusBar()->showMessage(tr("Exported %1").arg(names.join(QStringLiteral(", "))), 8000);
+}
+
+// --- rendering -----------------------------------------------------------------------------------------
+
+bool MainWindow::usePreview() const {
+    if (!m_engine || !m_engine->hasPreview) return false;
+    if (m_options.previewWhileDragging) return *m_options.previewWhileDragging;
+    return !m_engine->onCuda && m_lastFullMilliseconds > kPreviewThresholdMilliseconds;
+}
+
+void MainWindow::requestRender(bool preview) {
+    if (!m_document->hasPhoto() || !m_engine) return;
+    RenderTicket ticket{m_document->photoId(), ++m_serial, m_document->generation()};
+    edit::RenderRequest request;
+    request.target = m_document->target();
+    request.preview = preview;
+    if (!preview) {
+        switch (m_mapsPanel->selected()) {
+        case MapKind::None: break;
+        case MapKind::Flow: request.maps.flow = true; break;
+        case MapKind::Combination: request.maps.combination = true; break;
+        case MapKind::AttentionWarped: request.maps.attentionWarped = true; break;
+        case MapKind::FlowWarped: request.maps.flowWarped = true; break;
+        case MapKind::Attention:
+            if (m_attentionPoint)
+                request.maps.attentionPoint = Point2{static_cast<float>(m_attentionPoint->x()), static_cast<float>(m_attentionPoint->y())};
+            break;
+        }
+    }
+    m_worker->render(ticket, request);
+    updateModeLabel();
+}
+
+void MainWindow::updateModeLabel() {
+    if (!m_frame) {
+        m_modeLabel->setText(m_serial ? tr("Synthesising\u2026") : QString());
+        return;
+    }
+    const QString shown = m_frame->preview ? tr("Preview") : tr("Full synthesis");
+    // Behind the newest request: say that a newer result is on its way.
+    m_modeLabel->setText(m_frame->ticket.serial < m_serial ? tr("%1 \u2014 updating\u2026").arg(shown) : shown);
+}
+
+void MainWindow::onPosesChanged() {
+    m_resultCanvas->setPose(m_document->target());
+    m_referenceCanvas->setPose(m_document->reference());
+    if (!m_document->hasPhoto()) return;
+    const bool preview = m_dragging && usePreview();
+    requestRender(preview);
+    if (preview) {
+        // A rest this long gets the full synthesis; a slow synthesis needs a longer rest, or a short
+        // hesitation would hold the previews back until it finished.
+        m_pauseTimer->start(static_cast<int>(std::clamp(0.5 * m_lastFullMilliseconds, double(kDragPauseMilliseconds), 1500.0)));
+    }
+    updateActionStates();
+}
+
+void MainWindow::showMapOverlays() {
+    if (!m_frame) return;
+    const MapKind kind = m_mapsPanel->selected();
+    const double opacity = m_mapsPanel->opacity();
+    if (kind == MapKind::Attention) {
+        m_resultCanvas->setMapOverlay(QImage(), QRectF(), 0);
+        m_referenceCanvas->setMapOverlay(m_frame->attention, m_frame->cropBox, opacity);
+    } else {
+        m_resultCanvas->setMapOverlay(MapsPanel::mapOf(*m_frame, kind), m_frame->cropBox, opacity);
+        m_referenceCanvas->setMapOverlay(QImage(), QRectF(), 0);
+    }
+}
+
+void MainWindow::onMapSelectionChanged(MapKind kind) {
+    const bool attention = kind == MapKind::Attention;
+    m_resultCanvas->setPointPicking(attention);
+    if (attention && !m_attentionPoint && m_document->hasPhoto()) {
+        // Start somewhere telling: the right wrist, else the first joint.
+        const pose::Pose& t = m_document->target();
+        for (pose::JointId j : {pose::JointId::RightWrist, pose::JointId::LeftWrist, pose::JointId::Nose, pose::JointId::Neck}) {
+            if (t.has(j)) {
+                m_attentionPoint = QPointF(t.at(j).position.x, t.at(j).position.y);
+                break;
+            }
+        }
+    }
+    m_resultCanvas->setMarker(attention ? m_attentionPoint : std::nullopt);
+    showMapOverlays();
+    requestRender(false);
+}
+
+// --- edits ---------------------------------------------------------------------------------------------
+
+void MainWindow::applyEdit(const QString& name, const PosePair& after) {
+    if (!m_document->hasPhoto() || after == m_document->poses()) return;
+    m_document->undoStack()->push(new PoseCommand(m_document, name, m_document->poses(), after));
+}
+
+void MainWindow::onTargetGestureFinished(const pose::Pose& before, const pose::Pose& after, const QString& name) {
+    m_dragging = false;
+    m_pauseTimer->stop();
+    if (!(before == after))
+        m_document->undoStack()->push(new PoseCommand(m_document, name, {m_document->reference(), before}, {m_document->reference(), after}));
+    requestRender(false);
+}
+
+void MainWindow::onReferenceDragged(const pose::Pose& reference) {
+    if (!m_referenceDragStart) return;
+    // Target joints the user has not moved away from the reference follow it.
+    const PosePair& start = *m_referenceDragStart;
+    pose::Pose target = start.target;
+    for (int i = 0; i < pose::kJointCount; ++i) {
+        const pose::JointId j = pose::jointAt(i);
+        const auto r = start.reference.find(j), t = start.target.find(j), now = reference.find(j);
+        if (r && t && now && r->position.x == t->position.x && r->position.y == t->position.y) target.set(j, *now);
+    }
+    m_document->setPoses({reference, target});
+}
+
+void MainWindow::onReferenceGestureFinished(const pose::Pose&, const pose::Pose&, const QString& name) {
+    m_dragging = false;
+    m_pauseTimer->stop();
+    if (m_referenceDragStart && *m_referenceDragStart != m_document->poses())
+        m_document->undoStack()->push(new PoseCommand(m_document, name, *m_referenceDragStart, m_document->poses()));
+    m_referenceDragStart.reset();
+    requestRender(false);
+}
+
+void MainWindow::hideJoint(bool onReference, pose::JointId joint) {
+    PosePair after = m_document->poses();
+    pose::Pose& p = onReference ? after.reference : after.target;
+    if (!p.has(joint)) return;
+    if (p.presentCount() <= 2) {
+        statusBar()->showMessage(tr("A skeleton needs at least two joints."), 5000);
+        return;
+    }
+    p.remove(joint);
+    applyEdit(tr("Hide %1%2").arg(onReference ? tr("reference ") : QString(), lowerLabel(joint)), after);
+}
+
+void MainWindow::restoreJoint(bool onReference, pose::JointId joint, std::optional<QPointF> at) {
+    PosePair after = m_document->poses();
+    pose::Pose& p = onReference ? after.reference : after.target;
+    const Point2 position = at ? Point2{static_cast<float>(at->x()), static_cast<float>(at->y())}
+                               : edit::restorePosition(joint, p, onReference ? m_document->target() : m_document->reference());
+    p.set(joint, position.x, position.y);
+    p = edit::clampedTo(p, ImageSize{m_document->photoSize().width(), m_document->photoSize().height()});
+    applyEdit(tr("%1 %2%3").arg(at ? tr("Place") : tr("Restore"), onReference ? tr("reference ") : QString(), lowerLabel(joint)), after);
+}
+
+void MainWindow::showJointMenu(bool onReference, pose::JointId joint, const QPoint& globalPosition) {
+    QMenu menu(this);
+    menu.setObjectName(QStringLiteral("jointMenu"));
+    const QString label = QString::fromUtf8(pose::jointLabel(joint));
+    menu.addAction(tr("Hide %1").arg(label), this, [this, onReference, joint] { hideJoint(onReference, joint); });
+    if (!onReference && m_document->reference().has(joint))
+        menu.addAction(tr("Back to Its Reference Position"), this, [this, joint] { restoreJoint(false, joint, std::nullopt); });
+    if (!onReference) {
+        menu.addSeparator();
+        menu.addAction(action("actionMirrorPose"));
+        menu.addAction(action("actionResetPose"));
+    }
+    menu.exec(globalPosition);
+}
+
+void MainWindow::showBackgroundMenu(bool onReference, const QPointF& photoPoint, const QPoint& globalPosition) {
+    QMenu menu(this);
+    menu.setObjectName(QStringLiteral("backgroundMenu"));
+    const pose::Pose& p = onReference ? m_document->reference() : m_document->target();
+    QMenu* restore = menu.addMenu(tr("Restore Joint"));
+    QMenu* place = menu.addMenu(tr("Place Joint Here"));
+    for (int i = 0; i < pose::kJointCount; ++i) {
+        const pose::JointId j = pose::jointAt(i);
+        if (p.has(j)) continue;
+        const QString label = QString::fromUtf8(pose::jointLabel(j));
+        restore->addAction(label, this, [this, onReference, j] { restoreJoint(onReference, j, std::nullopt); });
+        place->addAction(label, this, [this, onReference, j, photoPoint] { restoreJoint(onReference, j, photoPoint); });
+    }
+    restore->setEnabled(!restore->isEmpty());
+    place->setEnabled(!place->isEmpty());
+    if (!onReference) {
+        menu.addSeparator();
+        menu.addAction(action("actionResetPose"));
+        menu.addAction(action("actionMirrorPose"));
+        menu.addMenu(m_presetMenu);
+    }
+    menu.exec(globalPosition);
+}
+
+void MainWindow::mirrorPose() {
+    const ImageSize size{m_document->photoSize().width(), m_document->photoSize().height()};
+    applyEdit(tr("Mirror pose"), {m_document->reference(), edit::clampedTo(edit::mirrorPose(m_document->target()), size)});
+}
+
+void MainWindow::resetPose() { applyEdit(tr("Reset pose"), {m_document->reference(), m_document->reference()}); }
+
+void MainWindow::applyPreset(const QString& title, const QString& jsonText, const QString& sourceName) {
+    if (!m_document->hasPhoto()) return;
+    try {
+        const pose::People people = pose::parseOpenPoseJson(jsonText.toStdString(), sourceName.toStdString());
+        if (people.empty()) throw Error(sourceName.toStdString() + ": holds no person");
+        const ImageSize size{m_document->photoSize().width(), m_document->photoSize().height()};
+        const pose::Pose fitted = edit::clampedTo(edit::fitPoseTo(people.front(), m_document->reference()), size);
+        applyEdit(tr("Apply preset %1").arg(title), {m_document->reference(), fitted});
+    } catch (const std::exception& e) {
+        MessageBox::critical(this, tr("Cannot load the preset"), QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::loadPresetFile() {
+    const QString path = FileDialog::getOpenFileName(this, tr("Load Preset"), tr("OpenPose JSON (*.json);;All files (*)"));
+    if (path.isEmpty()) return;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        MessageBox::critical(this, tr("Cannot load the preset"), tr("%1: %2").arg(path, f.errorString()));
+        return;
+    }
+    applyPreset(presetTitle(path), QString::fromUtf8(f.read(static_cast<qint64>(pose::kMaxPoseJsonBytes))), path);
+}
+
+void MainWindow::importPose() {
+    const QString path = FileDialog::getOpenFileName(this, tr("Import Pose"), tr("OpenPose JSON (*.json);;All files (*)"));
+    if (path.isEmpty()) return;
+    try {
+        const pose::People people = pose::readOpenPoseJson(path.toStdString());
+        if (people.empty()) throw Error(path.toStdString() + ": holds no person");
+        pose::Pose target = people.front();
+        if (target.presentCount() < 2) throw Error(path.toStdString() + ": the person has fewer than two joints");
+        const ImageSize size{m_document->photoSize().width(), m_document->photoSize().height()};
+        applyEdit(tr("Import pose"), {m_document->reference(), edit::clampedTo(target, size)});
+    } catch (const std::exception& e) {
+        MessageBox::critical(this, tr("Cannot import the pose"), QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::exportPose() {
+    const QString suggested = m_document->photoPath() + QStringLiteral(".target.json");
+    QString path = FileDialog::getSaveFileName(this, tr("Export Pose"), suggested, tr("OpenPose JSON (*.json)"));
+    if (path.isEmpty()) return;
+    QSaveFile f(path);
+    const QByteArray bytes = QByteArray::fromStdString(pose::toOpenPoseJson({m_document->target()}));
+    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit()) {
+        MessageBox::critical(this, tr("Cannot export the pose"), tr("%1: %2").arg(path, f.errorString()));
+        return;
+    }
+    statusBar()->showMessage(tr("Exported %1").arg(QFileInfo(path).fileName()), 5000);
+}
+
+// --- files ---------------------------------------------------------------------------------------------
+
+void MainWindow::openDialog() {
+    const QString path = FileDialog::getOpenFileName(this, tr("Open Photo or Edit"), tr(kPhotoFilter));
+    if (!path.isEmpty()) openFile(path);
+}
+
+bool MainWindow::confirmDiscardChanges() {
+    if (!m_document->isModified()) return true;
+    const auto answer = MessageBox::question(this, tr("Unsaved edit"),
+                                             tr("Save the edit of %1 before closing it?").arg(QFileInfo(m_document->photoPath()).fileName()),
+                                             QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Cancel) return false;
+    if (answer == QMessageBox::Save) return saveEdit();
+    removeAutosave();
+    return true;
+}
+
+QString MainWindow::editJsonFor(const QString& documentPath) const {
+    const ImageSize canvas = m_engine ? m_engine->canvas : ImageSize{m_options.untrainedConfig.canvasWidth, m_options.untrainedConfig.height};
+    return QString::fromStdString(edit::toJson(m_document->toEditDocument(documentPath, m_engine ? m_engine->weightsId : QString(), canvas)));
+}
+
+bool MainWindow::saveEdit() {
+    if (!m_document->hasPhoto()) return false;
+    const QString path = m_document->documentPath();
+    QSaveFile file(path);
+    const QByteArray bytes = editJsonFor(path).toUtf8();
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        MessageBox::critical(this, tr("Cannot save the edit"), tr("%1: %2").arg(path, file.errorString()));
+        return false;
+    }
+    m_document->undoStack()->setClean();
+    removeAutosave();
+    addRecentFile(m_document->photoPath());
+    statusBar()->showMessage(tr("Saved %1").arg(QFileInfo(path).fileName()), 5000);
+    return true;
+}
+
+void MainWindow::exportImage(bool cropOnly) {
+    if (!m_document->hasPhoto() || !m_engine) return;
+    const QFileInfo photo(m_document->photoPath());
+    const QString suggested = photo.absolutePath() + QLatin1Char('/') + photo.completeBaseName() +
+                              (cropOnly ? QStringLiteral("_crop.png") : QStringLiteral("_reposed.png"));
+    QString path = FileDialog::getSaveFileName(this, cropOnly ? tr("Export Crop") : tr("Export Image"), suggested,
+                                               tr("PNG image (*.png);;JPEG image (*.jpg *.jpeg)"));
+    if (path.isEmpty()) return;
+    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".png");
+    ExportJob job;
+    job.kind = cropOnly ? ExportKind::Crop : ExportKind::Photo;
+    job.path = path;
+    job.target = m_document->target();
+    job.editJson = editJsonFor(path + QString::fromLatin1(edit::kEditDocumentSuffix));
+    m_exportJob = m_worker->exportResult(job);
+    startLongJob(m_exportJob, tr("Exporting %1\u2026").arg(QFileInfo(path).fileName()));
+    updateActionStates();
+}
+
+void MainWindow::exportMaps() {
+    if (!m_document->hasPhoto() || !m_engine) return;
+    const QFileInfo photo(m_document->photoPath());
+    const QString folder = FileDialog::getExistingDirectory(this, tr("Export Maps to Folder"), photo.absolutePath());
+    if (folder.isEmpty()) return;
+    ExportJob job;
+    job.kind = ExportKind::Maps;
+    job.path = folder;
+    job.target = m_document->target();
+    if (m_attentionPoint) job.attentionPoint = Point2{static_cast<float>(m_attentionPoint->x()), static_cast<float>(m_attentionPoint->y())};
+    else if (job.target.has(pose::JointId::RightWrist)) job.attentionPoint = job.target.at(pose::JointId::RightWrist).position;
+    job.editJson = editJsonFor(QDir(folder).filePath(QStringLiteral("edit.marionette.json")));
+    m_exportJob = m_worker->exportResult(job);
+    startLongJob(m_exportJob, tr("Exporting maps\u2026"));
+    updateActionStates();
+}
+
+void MainWindow::exportEditJson() {
+    if (!m_document->hasPhoto()) return;
+    const QString path = FileDialog::getSaveFileName(this, tr("Export Edit"), m_document->documentPath(),
+                                                     tr("Marionette edit (*.marionette.json);;JSON (*.json)"));
+    if (path.isEmpty()) return;
+    QSaveFile file(path);
+    const QByteArray bytes = editJsonFor(path).toUtf8();
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        MessageBox::critical(this, tr("Cannot export the edit"), tr("%1: %2").arg(path, file.errorString()));
+        return;
+    }
+    statusBar()->showMessage(tr("Exported %1").arg(QFileInfo(path).fileName()), 5000);
+}
+
+void MainWindow::addRecentFile(const QString& path) {
+    if (path.isEmpty()) return;
+    QStringList recent = Settings::instance().get(Settings::Key::RecentFiles).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kMaxRecentFiles) recent.removeLast();
+    Settings::instance().set(Settings::Key::RecentFiles, recent);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    for (const QString& path : Settings::instance().get(Settings::Key::RecentFiles).toStringList()) {
+        QAction* a = m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openFile(path); });
+        a->setToolTip(path);
+    }
+    m_recentMenu->setEnabled(!m_recentMenu->isEmpty());
+}
+
+QString MainWindow::autosavePath() const {
+    if (m_document->sha256().isEmpty()) return {};
+    QString folder = m_options.autosaveFolder;
+    if (folder.isEmpty()) folder = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/autosave");
+    return QDir(folder).filePath(m_document->sha256() + QString::fromLatin1(edit::kEditDocumentSuffix));
+}
+
+void MainWindow::autosave() {
+    if (!m_document->hasPhoto() || !m_document->isModified() || m_options.autosaveSeconds <= 0) return;
+    const QString path = autosavePath();
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QSaveFile file(path);
+    // The photo path is absolute here: the autosave lives far from the photo.
+    edit::EditDocument doc = m_document->toEditDocument(path, m_engine ? m_engine->weightsId : QString(),
+                                                        m_engine ? m_engine->canvas : ImageSize{176, 256});
+    doc.photoPath = QFileInfo(m_document->photoPath()).absoluteFilePath().toStdString();
+    const QByteArray bytes = QByteArray::fromStdString(edit::toJson(doc));
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+        statusBar()->showMessage(tr("Autosave failed: %1: %2").arg(path, file.errorString()), 8000);
+}
+
+void MainWindow::removeAutosave() {
+    m_autosaveTimer->stop();
+    const QString path = autosavePath();
+    if (!path.isEmpty()) QFile::remove(path);
+}
+
+std::optional<PosePair> MainWindow::offerAutosave(const OpenedPhoto& photo) {
+    if (m_options.autosaveSeconds <= 0) return std::nullopt;
+    QString folder = m_options.autosaveFolder;
+    if (folder.isEmpty()) folder = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/autosave");
+    const QString path = QDir(folder).filePath(photo.sha256 + QString::fromLatin1(edit::kEditDocumentSuffix));
+    const QFileInfo autosaved(path);
+    if (!autosaved.exists()) return std::nullopt;
+    if (!photo.documentPath.isEmpty() && QFileInfo(photo.documentPath).lastModified() >= autosaved.lastModified()) return std::nullopt;
+    try {
+        const edit::EditDocument doc = edit::readEditDocument(path.toStdString());
+        const PosePair poses{doc.reference, doc.target};
+        if (poses == PosePair{photo.reference, photo.target}) return std::nullopt;
+        const auto answer = MessageBox::question(
+            this, tr("Unsaved edit found"),
+            tr("Marionette found unsaved changes to %1 from %2. Restore them?")
+                .arg(QFileInfo(photo.photoPath).fileName(), QLocale().toString(autosaved.lastModified(), QLocale::ShortFormat)),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+        if (answer == QMessageBox::Yes) return poses;
+    } catch (const std::exception&) {
+        // An unreadable autosave is only a lost convenience.
+    }
+    QFile::remove(path);
+    return std::nullopt;
+}
+
+void MainWindow::updateTitle() {
+    const QString name = m_document->hasPhoto() ? QFileInfo(m_document->photoPath()).fileName() : tr("No photo");
+    setWindowTitle(tr("%1[*] \u2014 Marionette").arg(name));
+    setWindowModified(m_document->isModified());
+}
+
+// --- long jobs -----------------------------------------------------------------------------------------
+
+void MainWindow::startLongJob(quint64 job, const QString& text) {
+    m_longJobs[job] = text;
+    statusBar()->showMessage(text);
+    if (!m_busyTimer->isActive() && !m_busyBar->isVisible()) m_busyTimer->start();
+}
+
+void MainWindow::endLongJob(quint64 job) {
+    if (!m_longJobs.erase(job)) return;
+    if (m_longJobs.empty()) {
+        m_busyTimer->stop();
+        m_busyBar->setVisible(false);
+        m_cancelButton->setVisible(false);
+        statusBar()->clearMessage();
+    } else {
+        statusBar()->showMessage(m_longJobs.rbegin()->second);
+    }
+}
+
+void MainWindow::cancelLongJobs() {
+    for (const auto& [job, text] : std::map<quint64, QString>(m_longJobs)) {
+        m_worker->cancel(job);
+        endLongJob(job);
+    }
+    // m_engineJob stays: a load the worker finished before it saw the cancel is in use there, so its
+    // answer is still taken.
+    const bool withoutModel = m_engineJob != 0 && !m_engine;
+    m_openJob = m_exportJob = 0;
+    statusBar()->showMessage(tr("Cancelled"), 4000);
+    if (withoutModel) openWeights(QString());  // never stay without a model
+    updateActionStates();
+}
+
+// --- state ---------------------------------------------------------------------------------------------
+
+void MainWindow::updateActionStates() {
+    const bool photo = m_document->hasPhoto();
+    const bool canExport = photo && m_engine && m_exportJob == 0;
+    for (const char* name : {"actionSaveEdit", "actionExportEdit", "actionImportPose", "actionExportPose", "actionMirrorPose",
+                             "actionResetPose", "actionLoadPreset", "actionSavePreset", "actionFit", "actionActualSize",
+                             "actionZoomIn", "actionZoomOut", "actionBeforeAfter"})
+        action(name)->setEnabled(photo);
+    for (const char* name : {"actionExportImage", "actionExportCrop", "actionExportMaps"}) action(name)->setEnabled(canExport);
+    action("actionResetPose")->setEnabled(photo && !(m_document->target() == m_document->reference()));
+    m_presetMenu->setEnabled(photo);
+    m_splitSlider->setEnabled(photo && action("actionBeforeAfter")->isChecked());
+    action("actionDeviceCuda")->setEnabled(edit::cudaAvailable());
+}
+
+// --- window events -------------------------------------------------------------------------------------
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!confirmDiscardChanges()) {
+        event->ignore();
+        return;
+    }
+    Settings& s = Settings::instance();
+    s.set(Settings::Key::WindowGeometry, saveGeometry());
+    s.set(Settings::Key::WindowState, saveState());
+    s.sync();
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls() && !event->mimeData()->urls().isEmpty() && event->mimeData()->urls().front().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.front().isLocalFile()) return;
+    event->acceptProposedAction();
+    const QString path = urls.front().toLocalFile();
+    QTimer::singleShot(0, this, [this, path] { openFile(path); });  // not inside the drop's own event handling
+}
+
+}  // namespace marionette::ui

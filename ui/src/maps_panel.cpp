@@ -1,0 +1,162 @@
+#include "maps_panel.h"
+
+#include "image_convert.h"
+
+#include "marionette/edit/round_trip.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSlider>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace marionette::ui {
+namespace {
+
+struct MapInfo {
+    MapKind kind;
+    const char* objectName;
+    const char* title;
+    const char* caption;
+};
+
+const MapInfo kMaps[] = {
+    {MapKind::Flow, "actionMapFlow", QT_TRANSLATE_NOOP("MapsPanel", "Flow"),
+     QT_TRANSLATE_NOOP("MapsPanel", "Where each pixel of the result is read from by the flow: hue is the direction, "
+                                    "saturation the distance (white stays put).")},
+    {MapKind::Attention, "actionMapAttention", QT_TRANSLATE_NOOP("MapsPanel", "Attention"),
+     QT_TRANSLATE_NOOP("MapsPanel", "Click a point on the result: the reference view shows where that point reads from.")},
+    {MapKind::Combination, "actionMapCombination", QT_TRANSLATE_NOOP("MapsPanel", "Combination"),
+     QT_TRANSLATE_NOOP("MapsPanel", "Which deformation the network trusts: red = attention, blue = flow.")},
+    {MapKind::AttentionWarped, "actionMapAttentionWarped", QT_TRANSLATE_NOOP("MapsPanel", "Attention-warped"),
+     QT_TRANSLATE_NOOP("MapsPanel", "The reference moved by attention alone (quarter resolution).")},
+    {MapKind::FlowWarped, "actionMapFlowWarped", QT_TRANSLATE_NOOP("MapsPanel", "Flow-warped"),
+     QT_TRANSLATE_NOOP("MapsPanel", "The reference moved by the flow alone (quarter resolution).")},
+};
+
+}  // namespace
+
+MapsPanel::MapsPanel(QWidget* parent) : QWidget(parent), m_group(new QActionGroup(this)) {
+    setObjectName(QStringLiteral("mapsPanel"));
+    m_group->setExclusionPolicy(QActionGroup::ExclusionPolicy::ExclusiveOptional);
+    auto* buttons = new QGridLayout;
+    int i = 0;
+    for (const MapInfo& info : kMaps) {
+        auto* action = new QAction(tr(info.title), this);
+        action->setObjectName(QString::fromLatin1(info.objectName));
+        action->setCheckable(true);
+        action->setData(QVariant::fromValue(info.kind));
+        action->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+        action->setToolTip(tr(info.caption));
+        m_group->addAction(action);
+        m_actions << action;
+        auto* button = new QToolButton;
+        button->setDefaultAction(action);
+        button->setToolButtonStyle(Qt::ToolButtonTextOnly);
+        button->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+        buttons->addWidget(button, i / 2, i % 2);
+        ++i;
+    }
+    connect(m_group, &QActionGroup::triggered, this, [this] {
+        updateTexts();
+        Q_EMIT selectionChanged(selected());
+    });
+
+    m_opacity = new QSlider(Qt::Horizontal);
+    m_opacity->setObjectName(QStringLiteral("mapOpacitySlider"));
+    m_opacity->setRange(0, 100);
+    m_opacity->setValue(70);
+    m_opacity->setToolTip(tr("Opacity of the map over the image"));
+    connect(m_opacity, &QSlider::valueChanged, this, [this](int v) { Q_EMIT opacityChanged(v / 100.0); });
+
+    m_thumbnail = new QLabel;
+    m_thumbnail->setObjectName(QStringLiteral("mapThumbnail"));
+    m_thumbnail->setAlignment(Qt::AlignCenter);
+    m_thumbnail->setMinimumSize(176, 200);
+    m_thumbnail->setStyleSheet(QStringLiteral("background: #262628; color: #aaa;"));
+
+    m_legend = new QLabel;
+    m_legend->setObjectName(QStringLiteral("flowLegend"));
+    m_legend->setPixmap(QPixmap::fromImage(toQImage(edit::flowLegend(56))));
+    m_legend->setToolTip(tr("Flow colours: the direction a pixel is read from"));
+    m_caption = new QLabel;
+    m_caption->setObjectName(QStringLiteral("mapCaption"));
+    m_caption->setWordWrap(true);
+    m_stages = new QLabel;
+    m_stages->setObjectName(QStringLiteral("stageTimingsLabel"));
+    m_stages->setWordWrap(true);
+    m_stages->setStyleSheet(QStringLiteral("color: palette(mid);"));
+
+    auto* opacityRow = new QHBoxLayout;
+    opacityRow->addWidget(new QLabel(tr("Opacity")));
+    opacityRow->addWidget(m_opacity);
+    auto* captionRow = new QHBoxLayout;
+    captionRow->addWidget(m_legend, 0, Qt::AlignTop);
+    captionRow->addWidget(m_caption, 1);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(buttons);
+    layout->addLayout(opacityRow);
+    layout->addWidget(m_thumbnail, 1);
+    layout->addLayout(captionRow);
+    layout->addWidget(m_stages);
+    updateTexts();
+}
+
+MapKind MapsPanel::selected() const {
+    const QAction* checked = m_group->checkedAction();
+    return checked ? checked->data().value<MapKind>() : MapKind::None;
+}
+
+void MapsPanel::select(MapKind kind) {
+    for (QAction* a : m_actions) a->setChecked(a->data().value<MapKind>() == kind);
+    updateTexts();
+    Q_EMIT selectionChanged(selected());
+}
+
+double MapsPanel::opacity() const { return m_opacity->value() / 100.0; }
+void MapsPanel::setOpacity(double opacity) { m_opacity->setValue(static_cast<int>(std::lround(opacity * 100))); }
+
+QImage MapsPanel::mapOf(const Frame& frame, MapKind kind) {
+    switch (kind) {
+    case MapKind::None: return {};
+    case MapKind::Flow: return frame.flow;
+    case MapKind::Attention: return frame.attention;
+    case MapKind::Combination: return frame.combination;
+    case MapKind::AttentionWarped: return frame.attentionWarped;
+    case MapKind::FlowWarped: return frame.flowWarped;
+    }
+    return {};
+}
+
+void MapsPanel::showFrame(const Frame& frame, bool hasAttentionPoint) {
+    const QImage map = mapOf(frame, selected());
+    if (!map.isNull()) {
+        m_thumbnail->setPixmap(QPixmap::fromImage(map).scaled(m_thumbnail->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    } else if (!frame.preview) {
+        m_thumbnail->setPixmap(QPixmap());
+        m_thumbnail->setText(selected() == MapKind::None ? tr("No map selected")
+                             : selected() == MapKind::Attention && !hasAttentionPoint
+                                 ? tr("Click a point on the result")
+                                 : tr("This model does not compute this map"));
+    }
+    setStages(frame.stages);
+}
+
+void MapsPanel::setStages(const QString& stages) {
+    m_stages->setText(stages.isEmpty() ? QString() : tr("Stages (ms): %1").arg(stages));
+}
+
+void MapsPanel::updateTexts() {
+    const MapKind kind = selected();
+    m_legend->setVisible(kind == MapKind::Flow);
+    m_caption->setText(tr("Pick a map to see what the network computed."));
+    for (const MapInfo& info : kMaps) {
+        if (info.kind == kind) m_caption->setText(tr(info.caption));
+    }
+}
+
+}  // namespace marionette::ui

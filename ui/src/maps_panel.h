@@ -1,0 +1,52 @@
+#pragma once
+// The Maps dock: which map of the network to show (flow, attention of a point, combination, the attention-
+// and flow-warped references), its opacity over the image, a thumbnail, a legend and the stage timings.
+#include "inference_worker.h"
+
+#include <QWidget>
+
+class QActionGroup;
+class QAction;
+class QLabel;
+class QSlider;
+
+namespace marionette::ui {
+
+enum class MapKind { None, Flow, Attention, Combination, AttentionWarped, FlowWarped };
+
+class MapsPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit MapsPanel(QWidget* parent = nullptr);
+
+    // Ctrl+1..5: one checkable action per map (ExclusiveOptional: none checked shows no map).
+    const QList<QAction*>& mapActions() const { return m_actions; }
+    MapKind selected() const;
+    void select(MapKind kind);
+    double opacity() const;  // 0..1
+    void setOpacity(double opacity);
+
+    // The selected map of a frame (null when the frame does not hold it).
+    static QImage mapOf(const Frame& frame, MapKind kind);
+    void showFrame(const Frame& frame, bool hasAttentionPoint);
+    void setStages(const QString& stages);
+
+Q_SIGNALS:
+    void selectionChanged(marionette::ui::MapKind kind);
+    void opacityChanged(double opacity);
+
+private:
+    void updateTexts();
+
+    QActionGroup* m_group;
+    QList<QAction*> m_actions;
+    QSlider* m_opacity;
+    QLabel* m_thumbnail;
+    QLabel* m_legend;
+    QLabel* m_caption;
+    QLabel* m_stages;
+};
+
+}  // namespace marionette::ui
+
+Q_DECLARE_METATYPE(marionette::ui::MapKind)

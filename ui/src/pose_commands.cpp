@@ -1,0 +1,25 @@
+#include "pose_commands.h"
+
+namespace marionette::ui {
+namespace {
+constexpr int kNudgeCommandId = 1;
+}
+
+PoseCommand::PoseCommand(Document* document, const QString& text, PosePair before, PosePair after, std::optional<int> nudgedJoint)
+    : QUndoCommand(text), m_document(document), m_before(std::move(before)), m_after(std::move(after)), m_nudgedJoint(nudgedJoint) {}
+
+void PoseCommand::redo() { m_document->setPoses(m_after); }  // a no-op right after a live drag
+
+void PoseCommand::undo() { m_document->setPoses(m_before); }
+
+int PoseCommand::id() const { return m_nudgedJoint ? kNudgeCommandId : -1; }
+
+bool PoseCommand::mergeWith(const QUndoCommand* other) {
+    const auto* next = dynamic_cast<const PoseCommand*>(other);
+    if (!next || !m_nudgedJoint || next->m_nudgedJoint != m_nudgedJoint || next->text() != text()) return false;
+    if (!(next->m_before == m_after)) return false;
+    m_after = next->m_after;
+    return true;
+}
+
+}  // namespace marionette::ui

@@ -1,0 +1,34 @@
+#pragma once
+// One undo step per gesture (style.md): the skeletons before and after, and a name people read in the
+// History dock ("Move right wrist"). A drag changes the document live and is pushed once, on release,
+// only if something changed; keyboard nudges of the same joint merge into one step.
+#include "document.h"
+
+#include <QUndoCommand>
+
+#include <optional>
+
+namespace marionette::ui {
+
+class PoseCommand : public QUndoCommand {
+public:
+    // `nudgedJoint`: set for arrow-key nudges, which merge with the previous nudge of the same joint.
+    PoseCommand(Document* document, const QString& text, PosePair before, PosePair after,
+                std::optional<int> nudgedJoint = std::nullopt);
+
+    void redo() override;
+    void undo() override;
+    int id() const override;
+    bool mergeWith(const QUndoCommand* other) override;
+
+    const PosePair& before() const { return m_before; }
+    const PosePair& after() const { return m_after; }
+
+private:
+    Document* m_document;
+    PosePair m_before;
+    PosePair m_after;
+    std::optional<int> m_nudgedJoint;
+};
+
+}  // namespace marionette::ui
