@@ -23,7 +23,7 @@ install_and_build() {
 run_main_job() {
     local out="$root/out"
     local sample="$root/resources/samples/messi5.jpg"
-    local weights="$root/models/body.safetensors"
+    local weights="$root/models/body-early.safetensors"
     # With a display, the editor opens on the sample; without one, the CLI does the same edit in batch.
     if [ -x "$build_dir/app/marionette" ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
         exec "$build_dir/app/marionette" "$sample"
@@ -36,7 +36,7 @@ run_main_job() {
         "$build_dir/app/marionette-cli" repose --weights "$weights" --image "$sample" --pose-ref "$sample.pose.json" \
             --pose-target "$sample.target.json" --out "$out/messi5-reposed.png" --maps "$out/maps"
     else
-        echo "models/body.safetensors is not there: skipping the re-posing step" >&2
+        echo "models/body-early.safetensors is not there: skipping the re-posing step" >&2
     fi
 }
 
