@@ -18,8 +18,18 @@
 
 #include <filesystem>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace marionette::ui {
 namespace {
+
+#ifdef __linux__
+constexpr int kWorkerNiceness = 5;  // nice(1) steps: about a third of the GUI thread's CPU share under contention
+#endif
 
 QString sha256Of(const std::string& bytes) {
     return QString::fromLatin1(QCryptographicHash::hash(QByteArrayView(bytes.data(), static_cast<qsizetype>(bytes.size())),
@@ -134,6 +144,11 @@ void InferenceWorker::render(const RenderTicket& ticket, const edit::RenderReque
 }
 
 void InferenceWorker::run() {
+#ifdef __linux__
+    // Below the GUI thread: on a machine whose cores the network fills, the window still gets the CPU
+    // when it needs it. Threads this one starts (LibTorch's CPU pool) inherit the niceness.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kWorkerNiceness);
+#endif
     for (;;) {
         Task task;
         std::optional<std::pair<RenderTicket, edit::RenderRequest>> render;
