@@ -3,6 +3,7 @@
 #include "marionette/engine/engine.h"
 #include "marionette/model/weights.h"
 #include "marionette/train/metrics.h"
+#include "marionette/train/trainer.h"
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
 
@@ -87,13 +88,8 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, int
 }
 
 std::string exportLatestCheckpoint(const std::string& runDirectory, const std::string& outPath, const std::string& metricsJson) {
-    std::vector<std::string> found;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(runDirectory, ec)) {
-        if (e.path().extension() == ".pt" && e.path().filename().string().rfind("checkpoint-", 0) == 0) found.push_back(e.path().string());
-    }
-    if (ec) throw Error(runDirectory + ": cannot read the run folder: " + ec.message());
-    std::sort(found.rbegin(), found.rend());
+    if (!fs::is_directory(runDirectory)) throw Error(runDirectory + ": the run folder does not exist");
+    const std::vector<std::string> found = checkpointsNewestFirst(runDirectory);
     for (const auto& path : found) {
         try {
             torch::serialize::InputArchive archive;

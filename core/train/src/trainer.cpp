@@ -27,16 +27,6 @@ std::atomic<bool> g_stopRequested{false};
 
 const char* kCheckpointPrefix = "checkpoint-";
 
-std::vector<std::string> checkpointsNewestFirst(const std::string& dir) {
-    std::vector<std::string> found;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-        const std::string name = e.path().filename().string();
-        if (name.rfind(kCheckpointPrefix, 0) == 0 && e.path().extension() == ".pt") found.push_back(e.path().string());
-    }
-    std::sort(found.rbegin(), found.rend());  // zero-padded step numbers sort by name
-    return found;
-}
 
 void writeModule(torch::serialize::OutputArchive& archive, const std::string& prefix, torch::nn::Module& module) {
     for (const auto& p : module.named_parameters()) archive.write(prefix + p.key(), p.value().detach().to(at::kCPU));
@@ -74,6 +64,17 @@ std::vector<std::string> layersFor(const model::ModelConfig& config) {
 }
 
 }  // namespace
+
+std::vector<std::string> checkpointsNewestFirst(const std::string& dir) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind(kCheckpointPrefix, 0) == 0 && e.path().extension() == ".pt") found.push_back(e.path().string());
+    }
+    std::sort(found.rbegin(), found.rend());  // zero-padded step numbers sort by name
+    return found;
+}
 
 void Trainer::requestStop() { g_stopRequested = true; }
 bool Trainer::stopRequested() { return g_stopRequested; }

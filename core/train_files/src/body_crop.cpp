@@ -24,4 +24,16 @@ BodyOnCanvas loadBodyOnCanvas(const std::string& path, const pose::Pose& pose, I
     }
 }
 
+train::PairSample loadBodyPair(const std::string& fromPath, const pose::Pose& fromPose, const std::string& toPath,
+                               const pose::Pose& toPose, ImageSize canvas, BodyFraming framing) {
+    auto reference = loadBodyOnCanvas(fromPath, fromPose, canvas, framing);
+    auto target = loadBodyOnCanvas(toPath, toPose, canvas, framing);
+    train::PairSample sample;
+    sample.reference = std::move(reference.image);
+    sample.referencePose = std::move(reference.pose);
+    sample.target = std::move(target.image);
+    sample.targetPose = std::move(target.pose);
+    return sample;
+}
+
 }  // namespace marionette::train_files::detail

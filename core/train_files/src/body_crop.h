@@ -1,6 +1,7 @@
 #pragma once
 // Loads one body image and brings it and its pose onto the model's canvas.
 #include "marionette/pose/pose.h"
+#include "marionette/train/data.h"
 #include "marionette/util/geometry.h"
 
 #include <ATen/ATen.h>
@@ -21,5 +22,9 @@ struct BodyOnCanvas {
 
 // Throws marionette::Error naming `path` for an unreadable image or a pose that cannot place a crop.
 BodyOnCanvas loadBodyOnCanvas(const std::string& path, const pose::Pose& pose, ImageSize canvas, BodyFraming framing);
+
+// Both images of a body pair on the canvas, as a training pair.
+train::PairSample loadBodyPair(const std::string& fromPath, const pose::Pose& fromPose, const std::string& toPath,
+                               const pose::Pose& toPose, ImageSize canvas, BodyFraming framing);
 
 }  // namespace marionette::train_files::detail

@@ -125,15 +125,8 @@ std::pair<std::string, std::string> DeepFashionDataset::pairPaths(std::size_t in
 train::PairSample DeepFashionDataset::pair(std::size_t index, std::uint64_t /*seed*/) const {
     const auto [from, to] = pairPaths(index);
     const ImageSize canvas = detail::canvasOf(m_config);
-    const auto framing = detail::BodyFraming::WholeImageWhenAspectMatches;
-    auto reference = detail::loadBodyOnCanvas(from, m_images[m_pairs[index].first].pose, canvas, framing);
-    auto target = detail::loadBodyOnCanvas(to, m_images[m_pairs[index].second].pose, canvas, framing);
-    train::PairSample sample;
-    sample.reference = std::move(reference.image);
-    sample.referencePose = std::move(reference.pose);
-    sample.target = std::move(target.image);
-    sample.targetPose = std::move(target.pose);
-    return sample;
+    return detail::loadBodyPair(from, m_images[m_pairs[index].first].pose, to, m_images[m_pairs[index].second].pose, canvas,
+                                detail::BodyFraming::WholeImageWhenAspectMatches);
 }
 
 }  // namespace marionette::train_files

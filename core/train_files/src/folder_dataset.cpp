@@ -80,14 +80,7 @@ train::PairSample FolderDataset::pair(std::size_t index, std::uint64_t /*seed*/)
     const Image& from = image(p.group, p.from);
     const Image& to = image(p.group, p.to);
     const ImageSize canvas = detail::canvasOf(m_config);
-    auto reference = detail::loadBodyOnCanvas(from.path, from.pose, canvas, detail::BodyFraming::PersonBox);
-    auto target = detail::loadBodyOnCanvas(to.path, to.pose, canvas, detail::BodyFraming::PersonBox);
-    train::PairSample sample;
-    sample.reference = std::move(reference.image);
-    sample.referencePose = std::move(reference.pose);
-    sample.target = std::move(target.image);
-    sample.targetPose = std::move(target.pose);
-    return sample;
+    return detail::loadBodyPair(from.path, from.pose, to.path, to.pose, canvas, detail::BodyFraming::PersonBox);
 }
 
 }  // namespace marionette::train_files

@@ -78,6 +78,9 @@ public:
     virtual std::int64_t maxOverRanks(std::int64_t value) { return value; }
 };
 
+// The checkpoints of a run folder ("checkpoint-<step>.pt"), newest first.
+std::vector<std::string> checkpointsNewestFirst(const std::string& runDirectory);
+
 class Trainer {
 public:
     Trainer(TrainOptions options, std::shared_ptr<const PairDataset> dataset);
