@@ -1,5 +1,6 @@
 #include "check.h"
 
+#include "marionette/detect/movenet.h"
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/pose_editing.h"
 #include "marionette/edit/reference_pose.h"
@@ -232,6 +233,36 @@ TEST_CASE(edit_reference_pose_comes_from_the_pose_file_then_the_photo) {
     const Box b = *found.pose.bounds();
     EXPECT(b.x >= 0 && b.right() <= 399 && b.y >= 0 && b.bottom() <= 299);
     EXPECT_NEAR(bodyAxis(found.pose).origin.x, 200, 2);
+}
+
+TEST_CASE(edit_reference_pose_comes_from_the_body_detector_when_no_pose_file_exists) {
+    const std::string folder = test::tempPath("reference_pose_detected");
+    std::filesystem::create_directories(folder);
+    const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
+    const std::string photoPath = folder + "/player.jpg";
+    image::saveImage(photoPath, photo);
+    const detect::MoveNet detector(detect::bundledModelPath(detect::MoveNetVariant::Thunder));
+
+    ReferencePose found = findReferencePose(photoPath, photo, &detector);
+    EXPECT(found.source == ReferenceSource::Detector);
+    EXPECT(found.note.find("body detector") != std::string::npos);
+    // The hand-checked skeleton of the sample: most detected joints land near it (torso ~ 90 px here).
+    const pose::Pose truth = samplePose();
+    int close = 0, both = 0;
+    for (int j = 0; j < pose::kJointCount; ++j) {
+        const auto id = static_cast<J>(j);
+        if (!found.pose.has(id) || !truth.has(id)) continue;
+        ++both;
+        if (distance(pos(found.pose, id), pos(truth, id)) < 20) ++close;
+    }
+    EXPECT(both >= 14);
+    EXPECT(close >= both - 1);
+
+    // A pose file beside the photo outranks the detector: someone put it there on purpose.
+    pose::writeOpenPoseJson(photoPath + ".pose.json", {truth});
+    found = findReferencePose(photoPath, photo, &detector);
+    EXPECT(found.source == ReferenceSource::PoseFile);
+    EXPECT(found.pose == truth);
 }
 
 TEST_CASE(edit_people_detector_finds_a_standing_figure) {

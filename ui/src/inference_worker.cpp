@@ -2,6 +2,7 @@
 
 #include "image_convert.h"
 
+#include "marionette/detect/movenet.h"
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/pose_editing.h"
 #include "marionette/edit/reference_pose.h"
@@ -245,7 +246,7 @@ void InferenceWorker::doOpenPhoto(quint64 job, const QString& path) {
             if (out.reference.presentCount() < 2 || out.target.presentCount() < 2)
                 throwFileError(documentPath, "the edit's skeletons need at least two joints each");
         } else {
-            const edit::ReferencePose found = edit::findReferencePose(photoPath, out.photo);
+            const edit::ReferencePose found = edit::findReferencePose(photoPath, out.photo, bodyDetector());
             out.reference = found.pose;
             out.target = found.pose;
             out.note = QString::fromStdString(found.note);
@@ -254,6 +255,19 @@ void InferenceWorker::doOpenPhoto(quint64 job, const QString& path) {
     } catch (const std::exception& e) {
         if (!cancelled(job)) Q_EMIT photoFailed(job, QString::fromUtf8(e.what()));
     }
+}
+
+const detect::MoveNet* InferenceWorker::bodyDetector() {
+    if (!m_detectorTried) {
+        m_detectorTried = true;
+        try {
+            // Thunder: the most accurate single-person model; opening a photo is not a live path.
+            m_detector = std::make_unique<detect::MoveNet>(detect::bundledModelPath(detect::MoveNetVariant::Thunder));
+        } catch (const std::exception& e) {
+            log::warning("the body detector is not available: ", e.what());
+        }
+    }
+    return m_detector.get();
 }
 
 void InferenceWorker::doRender(const RenderTicket& ticket, const edit::RenderRequest& request) {

@@ -26,6 +26,10 @@
 
 class QThread;
 
+namespace marionette::detect {
+class MoveNet;
+}
+
 namespace marionette::ui {
 
 // Which weights to run: a file, or (empty path) randomly initialised weights of `untrainedConfig`.
@@ -127,6 +131,9 @@ private:
     void doOpenPhoto(quint64 job, const QString& path);
     void doRender(const RenderTicket& ticket, const edit::RenderRequest& request);
     void doExport(quint64 job, const ExportJob& exportJob);
+    // The bundled body keypoint detector, loaded on first use; null when its files cannot be loaded (the
+    // skeleton then comes from the other sources of edit::findReferencePose).
+    const detect::MoveNet* bodyDetector();
 
     std::mutex m_mutex;
     std::condition_variable m_wake;
@@ -142,6 +149,8 @@ private:
     pose::Pose m_reference;
     quint64 m_photoId = 0;
     bool m_sessionHasPhoto = false;  // whether m_session holds m_photo and m_reference
+    std::unique_ptr<detect::MoveNet> m_detector;
+    bool m_detectorTried = false;
 
     QThread* m_thread;
 };

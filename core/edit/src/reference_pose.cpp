@@ -1,5 +1,6 @@
 #include "marionette/edit/reference_pose.h"
 
+#include "marionette/detect/movenet.h"
 #include "marionette/edit/pose_editing.h"
 #include "marionette/pose/openpose_json.h"
 #include "marionette/util/error.h"
@@ -16,6 +17,8 @@ namespace {
 
 // HOG finds people of 64 x 128 pixels and up; a larger photo is shrunk first (the search costs ~ pixels).
 constexpr int kDetectionLongSide = 640;
+// Fewer detected joints than this do not make a skeleton worth correcting; the default skeleton is better.
+constexpr int kMinDetectedJoints = 6;
 
 const pose::Pose* mostComplete(const pose::People& people) {
     const pose::Pose* best = nullptr;
@@ -61,15 +64,12 @@ std::optional<Box> detectPersonBox(const cv::Mat& photo) {
     return Box{best->x / scale, best->y / scale, best->width / scale, best->height / scale};
 }
 
-ReferencePose findReferencePose(const std::string& photoPath, const cv::Mat& photo) {
+ReferencePose findReferencePose(const std::string& photoPath, const cv::Mat& photo, const detect::MoveNet* detector) {
     if (photo.empty()) throw Error(photoPath + ": the photo is empty");
     const ImageSize size{photo.cols, photo.rows};
     std::string skipped;
 
-    // 1. The automatic body keypoint detector (core/detect) goes here when it is built in:
-    //    if (auto p = detect::detectBody(photo)) return {*p, ReferenceSource::Detector, "..."};
-
-    // 2. A skeleton saved beside the photo by OpenPose or another tool.
+    // 1. A skeleton saved beside the photo by OpenPose or another tool.
     for (const std::string& candidate : poseFileCandidates(photoPath)) {
         std::error_code ec;
         if (!std::filesystem::is_regular_file(candidate, ec)) continue;
@@ -84,6 +84,20 @@ ReferencePose findReferencePose(const std::string& photoPath, const cv::Mat& pho
         } catch (const Error& e) {
             log::warning("skipping the pose file: ", e.what());
             skipped = std::string("The pose file could not be read (") + e.what() + "). ";
+        }
+    }
+
+    // 2. The body keypoint detector. Joints it is unsure of stay missing for the user to place.
+    if (detector) {
+        try {
+            const detect::BodyDetection found = detector->detect(photo);
+            if (found.found && found.pose.presentCount() >= kMinDetectedJoints) {
+                return {clampedTo(found.pose, size), ReferenceSource::Detector,
+                        skipped + "Skeleton found by the body detector (" + std::to_string(found.pose.presentCount()) +
+                            " of 18 joints): check it and correct any joint by dragging it."};
+            }
+        } catch (const Error& e) {
+            log::warning("the body detector failed on ", photoPath, ": ", e.what());
         }
     }
 

@@ -1,6 +1,6 @@
 #pragma once
-// Where the skeleton of the person in a newly opened photo comes from. One function decides, so that the
-// automatic body detector (core/detect) plugs in as its first step with a few lines.
+// Where the skeleton of the person in a newly opened photo comes from. One function decides, for the editor and
+// the command line alike.
 #include "marionette/pose/pose.h"
 #include "marionette/util/geometry.h"
 
@@ -9,6 +9,10 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace marionette::detect {
+class MoveNet;
+}
 
 namespace marionette::edit {
 
@@ -33,9 +37,11 @@ std::vector<std::string> poseFileCandidates(const std::string& photoPath);
 // The largest person OpenCV's HOG people detector finds (photo pixels); nullopt when it finds none.
 std::optional<Box> detectPersonBox(const cv::Mat& photo);
 
-// The person's skeleton in `photo` (8-bit BGR), in order: the detector when one is built in, an OpenPose
-// JSON beside the photo (its most complete person), the default skeleton fitted to the person's box, the
-// default skeleton centred in the photo. A pose file that cannot be read is skipped, and the note says why.
-ReferencePose findReferencePose(const std::string& photoPath, const cv::Mat& photo);
+// The person's skeleton in `photo` (8-bit BGR), in order: an OpenPose JSON beside the photo (its most complete
+// person: a file someone put there on purpose, often corrected by hand, outranks a guess), the body keypoint
+// detector when one is given, the default skeleton fitted to the person's box, the default skeleton centred in
+// the photo. A pose file that cannot be read is skipped, and the note says why.
+ReferencePose findReferencePose(const std::string& photoPath, const cv::Mat& photo,
+                                const detect::MoveNet* detector = nullptr);
 
 }  // namespace marionette::edit
