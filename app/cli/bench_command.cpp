@@ -15,6 +15,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
@@ -22,20 +23,32 @@
 #include <ostream>
 #include <sstream>
 
+#include <time.h>
+
 namespace marionette::cli {
 namespace {
 
 struct Stats {
-    double mean = 0, sd = 0;
+    double mean = 0, sd = 0, median = 0;
 };
 
-Stats statsOf(const std::vector<double>& xs) {
+Stats statsOf(std::vector<double> xs) {
     Stats s;
+    std::nth_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(xs.size() / 2), xs.end());
+    s.median = xs[xs.size() / 2];
     for (double x : xs) s.mean += x;
     s.mean /= static_cast<double>(xs.size());
     for (double x : xs) s.sd += (x - s.mean) * (x - s.mean);
     s.sd = xs.size() > 1 ? std::sqrt(s.sd / static_cast<double>(xs.size() - 1)) : 0.0;
     return s;
+}
+
+// CPU time of the whole process (all threads): unlike wall time, it barely changes when other programs
+// compete for the cores, so it compares builds fairly on a busy machine.
+double processCpuMilliseconds() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
 }
 
 double peakResidentMegabytes() {
@@ -107,8 +120,8 @@ public:
         }
 
         nlohmann::json rows = nlohmann::json::array();
-        out << "\n| model | variant | c | size | device | params | edit, cached (ms) | edit, uncached (ms) | peak RSS (MB) |\n"
-            << "|---|---|---|---|---|---|---|---|---|\n";
+        out << "\n| model | variant | c | size | device | params | edit, cached (ms) | median | CPU time / edit (ms) | edit, uncached (ms) | peak RSS (MB) |\n"
+            << "|---|---|---|---|---|---|---|---|---|---|---|\n";
         std::ostringstream stageTables;
         for (auto& [generator, label] : models) {
             const model::ModelConfig config = generator->config();
@@ -124,7 +137,9 @@ public:
             std::map<std::string, std::vector<double>> stages;
             std::vector<std::string> stageOrder;
             engine.prepare(image, sr);
+            double cpuStart = 0;
             for (int i = 0; i < warmup + repeat; ++i) {
+                if (i == warmup) cpuStart = processCpuMilliseconds();
                 const auto result = engine.synthesize(i % 2 ? st : sr);
                 if (i < warmup) continue;
                 cached.push_back(result.totalMilliseconds);
@@ -133,6 +148,7 @@ public:
                     stages[t.stage].push_back(t.milliseconds);
                 }
             }
+            const double cpuPerEdit = (processCpuMilliseconds() - cpuStart) / repeat;
             for (int i = 0; i < warmup + repeat; ++i) {
                 const auto start = std::chrono::steady_clock::now();
                 engine.prepare(image, sr);
@@ -144,7 +160,7 @@ public:
             const std::string size = std::to_string(config.height) + "x" + std::to_string(config.canvasWidth);
             out << std::fixed << std::setprecision(1) << "| " << label << " | " << model::toString(config.deformation) << " | "
                 << config.width << " | " << size << " | " << engine.deviceName() << " | " << params << " | " << c.mean << " ± "
-                << c.sd << " | " << u.mean << " ± " << u.sd << " | " << peakResidentMegabytes() << " |\n";
+                << c.sd << " | " << c.median << " | " << cpuPerEdit << " | " << u.mean << " ± " << u.sd << " | " << peakResidentMegabytes() << " |\n";
             nlohmann::json stageJson = nlohmann::json::object();
             stageTables << "\nstages, " << model::toString(config.deformation) << " c = " << config.width << " (ms, mean of "
                         << repeat << "):\n";
@@ -161,7 +177,8 @@ public:
                             {"device", engine.deviceName()},
                             {"libtorch", torch_compat::versionString()},
                             {"params", params},
-                            {"edit_cached_ms", {{"mean", c.mean}, {"sd", c.sd}}},
+                            {"edit_cached_ms", {{"mean", c.mean}, {"sd", c.sd}, {"median", c.median}}},
+                            {"edit_cached_cpu_ms", cpuPerEdit},
                             {"edit_uncached_ms", {{"mean", u.mean}, {"sd", u.sd}}},
                             {"stages_ms", stageJson},
                             {"peak_rss_mb", peakResidentMegabytes()},

@@ -11,8 +11,6 @@
 
 #include <ATen/Parallel.h>
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -57,10 +55,6 @@ public:
         options.refinePasses = refine;
         options.minJointScore = minScore(a.value("--min-score"));
         if (threads > 0) at::set_num_threads(threads);
-        // Keep freed activations in the heap: by default glibc returns every large block to the system, and
-        // each inference then spends a third of its time zero-filling fresh pages.
-        mallopt(M_MMAP_THRESHOLD, 256 << 20);
-        mallopt(M_TRIM_THRESHOLD, 512 << 20);
 
         const cv::Mat photo = image::loadImage(a.value("--image"));
         const std::string modelPath = a.has("--model-file") ? a.value("--model-file") : detect::bundledModelPath(*variant);

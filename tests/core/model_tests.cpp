@@ -1,5 +1,6 @@
 #include "check.h"
 
+#include "marionette/model/blocks.h"
 #include "marionette/model/discriminator.h"
 #include "marionette/model/generator.h"
 #include "marionette/model/warps.h"
@@ -86,6 +87,41 @@ TEST_CASE(model_zero_flow_is_the_identity_warp) {
     const auto shifted = warpFlow(x, shift);
     EXPECT(torch::allclose(shifted.narrow(3, 0, 11), x.narrow(3, 1, 11), 0.0, 1e-5));
     EXPECT(torch::allclose(shifted.select(3, 11), x.select(3, 11), 0.0, 1e-5));  // border padding
+}
+
+TEST_CASE(model_upsampling_convolution_equals_upsample_then_convolve) {
+    namespace F = torch::nn::functional;
+    torch::manual_seed(3);
+    const auto x = torch::randn({2, 5, 7, 6});
+    const auto weight = torch::randn({4, 5, 3, 3});
+    const auto bias = torch::randn({4});
+    const auto upsampled = F::interpolate(x, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest));
+    const auto expected = F::conv2d(upsampled, weight, F::Conv2dFuncOptions().bias(bias).padding(1));
+    const auto got = upsampleNearestConv3x3(x, weight, bias);
+    EXPECT(got.sizes() == expected.sizes());
+    EXPECT(torch::allclose(got, expected, 1e-4, 1e-4));
+    EXPECT(torch::allclose(upsampleNearestConv3x3(x, weight, {}), expected - bias.view({1, 4, 1, 1}), 1e-4, 1e-4));
+    // Gradients flow to the input and to the unfolded kernel as through the two-step form.
+    auto xg = x.clone().requires_grad_(true), wg = weight.clone().requires_grad_(true);
+    auto xe = x.clone().requires_grad_(true), we = weight.clone().requires_grad_(true);
+    upsampleNearestConv3x3(xg, wg, bias).square().sum().backward();
+    F::conv2d(F::interpolate(xe, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest)), we,
+              F::Conv2dFuncOptions().bias(bias).padding(1))
+        .square().sum().backward();
+    EXPECT(torch::allclose(xg.grad(), xe.grad(), 1e-3, 1e-3));
+    EXPECT(torch::allclose(wg.grad(), we.grad(), 1e-3, 1e-3));
+}
+
+TEST_CASE(model_instance_norm_matches_libtorch_instance_norm) {
+    torch::manual_seed(4);
+    torch::nn::InstanceNorm2d norm(torch::nn::InstanceNorm2dOptions(6).affine(true));
+    {
+        torch::NoGradGuard noGrad;
+        norm->weight.uniform_(0.5, 1.5);
+        norm->bias.uniform_(-1, 1);
+    }
+    const auto x = torch::randn({3, 6, 9, 5}) * 3 + 1;
+    EXPECT(torch::allclose(instanceNorm(x, norm), norm(x), 1e-5, 1e-5));
 }
 
 TEST_CASE(model_one_hot_attention_copies_the_chosen_positions) {

@@ -1,7 +1,8 @@
 #include "marionette/model/blocks.h"
 
 #include <torch/nn/functional/activation.h>
-#include <torch/nn/functional/upsampling.h>
+#include <torch/nn/functional/conv.h>
+#include <torch/nn/functional/normalization.h>
 
 namespace marionette::model {
 namespace F = torch::nn::functional;
@@ -19,8 +20,37 @@ ConvBlockImpl::ConvBlockImpl(int64_t in, int64_t out, int64_t stride, bool activ
       norm(register_module("norm", torch::nn::InstanceNorm2d(torch::nn::InstanceNorm2dOptions(out).affine(true)))),
       m_activation(activation) {}
 
+torch::Tensor instanceNorm(const torch::Tensor& x, const torch::nn::InstanceNorm2d& norm) {
+    const auto& options = norm->options;
+    return F::group_norm(x, F::GroupNormFuncOptions(options.num_features())
+                                .weight(norm->weight)
+                                .bias(norm->bias)
+                                .eps(options.eps()));
+}
+
+torch::Tensor upsampleNearestConv3x3(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+    const int64_t n = x.size(0), h = x.size(2), w = x.size(3), out = weight.size(0), in = weight.size(1);
+    // Upsampled rows 2i-1, 2i, 2i+1 (even output row 2i) are input rows i-1, i, i: taps (W0, W1 + W2) on rows
+    // (i-1, i). Odd output row 2i+1 reads rows i, i, i+1: taps (W0 + W1, W2) on rows (i, i+1). Same for columns.
+    const auto fold = torch::tensor({1.f, 0.f, 0.f, 0.f, 1.f, 1.f, 1.f, 1.f, 0.f, 0.f, 0.f, 1.f}, weight.options().dtype(at::kFloat))
+                          .view({2, 2, 3})
+                          .to(weight.scalar_type());  // [parity, tap, 3x3 index]
+    const auto kernels = at::einsum("ark,oikl,bsl->aboirs", {fold, weight, fold}).reshape({4 * out, in, 2, 2});
+    // Padding 1 and a 2 x 2 kernel: output row o reads input rows o-1 and o, so parity 0 is rows 0..h-1 of the
+    // result and parity 1 rows 1..h.
+    const auto phases = F::conv2d(x, kernels, F::Conv2dFuncOptions().bias(bias.defined() ? bias.repeat({4}) : bias).padding(1));
+    auto result = at::empty({n, out, 2 * h, 2 * w}, phases.options());
+    auto interleaved = result.view({n, out, h, 2, w, 2});
+    for (int64_t a = 0; a < 2; ++a) {
+        for (int64_t b = 0; b < 2; ++b) {
+            interleaved.select(5, b).select(3, a).copy_(phases.narrow(1, (2 * a + b) * out, out).narrow(2, a, h).narrow(3, b, w));
+        }
+    }
+    return result;
+}
+
 torch::Tensor ConvBlockImpl::normalizeAndActivate(const torch::Tensor& convolved) {
-    auto y = norm(convolved);
+    auto y = instanceNorm(convolved, norm);
     return m_activation ? F::leaky_relu(y, F::LeakyReLUFuncOptions().negative_slope(0.1)) : y;
 }
 
@@ -29,10 +59,7 @@ torch::Tensor ConvBlockImpl::forward(const torch::Tensor& x) { return normalizeA
 UpBlockImpl::UpBlockImpl(int64_t in, int64_t out) : block(register_module("block", ConvBlock(in, out))) {}
 
 torch::Tensor UpBlockImpl::forward(const torch::Tensor& x) {
-    auto up = F::interpolate(x, F::InterpolateFuncOptions()
-                                    .scale_factor(std::vector<double>{2.0, 2.0})
-                                    .mode(torch::kNearest));
-    return block(up);
+    return block->normalizeAndActivate(upsampleNearestConv3x3(x, block->conv->weight, block->conv->bias));
 }
 
 ResBlockImpl::ResBlockImpl(int64_t channels)

@@ -20,7 +20,8 @@ at::Tensor warpFlow(const at::Tensor& x, const at::Tensor& flow);
 at::Tensor l2NormalizeChannels(const at::Tensor& x);
 
 // C [N, HW_ref, HW_tgt] = softmax over reference positions of alpha * (k . q) (eq. 1-2), from normalised
-// keys [N, K, h_r, w_r] and queries [N, K, h_t, w_t]. The logits are formed in fp32.
+// keys [N, K, h_r, w_r] and queries [N, K, h_t, w_t]. The logits are formed in fp32. The result is a transposed
+// view (each column, one target position, is contiguous).
 at::Tensor attentionMatrix(const at::Tensor& normalizedKeys, const at::Tensor& normalizedQueries,
                            double alpha = kAttentionAlpha);
 
