@@ -115,6 +115,7 @@ public:
             {"--seed", "N", "random seed", "1", false},
             {"--checkpoint-every", "STEPS", "checkpoint interval", "200", false},
             {"--sample-every", "STEPS", "sample grid and loss plot interval", "200", false},
+            {"--time-limit", "MINUTES", "stop after this much training time, with a checkpoint (0: no limit)", "0", false},
             {"--export", "FILE", "write release weights (EMA, fp16) when training ends", "", false},
             {"--nproc", "N", "data-parallel worker processes on this machine (c10d; see README)", "1", false},
             {"--backend", "auto|gloo|nccl", "c10d backend of a data-parallel run", "auto", false},
@@ -154,6 +155,8 @@ public:
         o.runDirectory = a.value("--run");
         o.checkpointEvery = a.intValue("--checkpoint-every");
         o.sampleEvery = a.intValue("--sample-every");
+        o.timeLimitSeconds = 60.0 * std::stod(a.value("--time-limit"));
+        if (!(o.timeLimitSeconds >= 0.0)) throw UsageError("--time-limit must be a number of minutes >= 0");
         if (o.stage1Steps < 0 || o.stage2Steps < 0 || o.batchSize < 1) throw UsageError("steps must be >= 0 and --batch >= 1");
 
         std::optional<train::DistributedEnvironment> job;
@@ -183,6 +186,8 @@ public:
         trainer.run();
         err << '\n';
         if (train::Trainer::stopRequested()) out << "stopped at step " << trainer.step() << "; resume with --resume\n";
+        else if (trainer.step() < trainer.totalSteps())
+            out << "time limit reached at step " << trainer.step() << "; resume with --resume\n";
         if (a.has("--export")) {
             trainer.exportWeights(a.value("--export"));
             out << "wrote " << a.value("--export") << '\n';

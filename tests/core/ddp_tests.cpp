@@ -2,6 +2,7 @@
 // two gloo processes with batch b to one process with batch 2b. The two ranks are this executable again,
 // started by launchLocalWorkers with the filter "ddpworker_" (a case ctest never runs on its own).
 #include "check.h"
+#include "moving_squares.h"
 
 #include "marionette/train/distributed.h"
 #include "marionette/train/launcher.h"
@@ -29,53 +30,17 @@ constexpr int kSteps = 4;  // 2 in stage 1 (deformation), 2 in stage 2 (everythi
 constexpr int kReductions = 2 * 1 + 2 * 2;  // gradient all-reduces: generator in stage 1, generator + discriminator in stage 2
 const char* kOutputVariable = "MARIONETTE_DDP_TEST_OUT";
 
-// A textured square moved between reference and target; deterministic in (index, seed).
-class MovingSquares : public PairDataset {
-public:
-    std::string description() const override { return "moving squares for the data-parallel tests"; }
-    std::size_t size() const override { return 64; }
-    PairSample pair(std::size_t index, std::uint64_t seed) const override {
-        const int size = 32, side = 10;
-        torch::Generator gen = at::detail::createCPUGenerator(seed ^ (index * 7919));
-        auto texture = torch::rand({3, side, side}, gen) * 2 - 1;
-        auto draw = [&](int x, int y) {
-            auto image = torch::full({3, size, size}, -0.5f);
-            image.slice(1, y, y + side).slice(2, x, x + side).copy_(texture);
-            return image;
-        };
-        const int x0 = static_cast<int>(index % 8) * (size - side) / 8, y0 = static_cast<int>(index / 8) * (size - side) / 8;
-        const int x1 = (size - side) - x0, y1 = (size - side) - y0;
-        PairSample p;
-        p.reference = draw(x0, y0);
-        p.target = draw(x1, y1);
-        p.referencePose.set(pose::JointId::Neck, float(x0), float(y0));
-        p.referencePose.set(pose::JointId::RightHip, float(x0 + side - 1), float(y0 + side - 1));
-        p.targetPose.set(pose::JointId::Neck, float(x1), float(y1));
-        p.targetPose.set(pose::JointId::RightHip, float(x1 + side - 1), float(y1 + side - 1));
-        return p;
-    }
-};
+using test::MovingSquares;
 
-// The tiny configuration of train_tests: c = 4, K = 8, a 32 x 32 canvas, no augmentation.
 TrainOptions tinyOptions(const std::string& dir, int batch) {
-    TrainOptions o;
-    o.model.width = 4;
-    o.model.keyChannels = 8;
-    o.model.height = 32;
-    o.model.canvasWidth = 32;
+    TrainOptions o = test::tinyTrainOptions(dir);
     o.batchSize = batch;
-    o.loaderWorkers = 1;
     o.stage1Steps = 2;
     o.stage2Steps = kSteps - 2;
     o.learningRate = 1e-3;
     o.discriminatorLearningRate = 1e-3;
-    o.runDirectory = dir;
     o.checkpointEvery = 1000;
-    o.logEvery = 1;
     o.threads = 1;
-    o.augment.flip = false;
-    o.augment.maxScale = o.augment.maxShift = o.augment.colourJitter = 0.0;
-    o.device = "cpu";
     o.seed = 11;
     return o;
 }

@@ -1,4 +1,5 @@
 #include "check.h"
+#include "moving_squares.h"
 
 #include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
@@ -18,54 +19,14 @@ using namespace marionette::train;
 
 namespace {
 
-// A small learnable task: a textured square on a plain background, moved between reference and target;
-// the "skeleton" is two joints on the square's corners.
-class MovingSquares : public PairDataset {
-public:
-    explicit MovingSquares(int size) : m_size(size) {}
-    std::string description() const override { return "moving-squares test data"; }
-    std::size_t size() const override { return 64; }
-    PairSample pair(std::size_t index, std::uint64_t seed) const override {
-        torch::Generator gen = at::detail::createCPUGenerator(seed);
-        const int side = m_size / 3;
-        auto texture = torch::rand({3, side, side}, gen) * 2 - 1;
-        auto draw = [&](int x, int y) {
-            auto img = torch::full({3, m_size, m_size}, -0.5f);
-            img.slice(1, y, y + side).slice(2, x, x + side).copy_(texture);
-            return img;
-        };
-        const int x0 = static_cast<int>(index % 8) * (m_size - side) / 8, y0 = static_cast<int>(index / 8) * (m_size - side) / 8;
-        const int x1 = (m_size - side) - x0, y1 = y0;
-        PairSample p;
-        p.reference = draw(x0, y0);
-        p.target = draw(x1, y1);
-        p.referencePose.set(pose::JointId::Neck, float(x0), float(y0));
-        p.referencePose.set(pose::JointId::RightHip, float(x0 + side - 1), float(y0 + side - 1));
-        p.targetPose.set(pose::JointId::Neck, float(x1), float(y1));
-        p.targetPose.set(pose::JointId::RightHip, float(x1 + side - 1), float(y1 + side - 1));
-        return p;
-    }
-
-private:
-    int m_size;
-};
+using test::MovingSquares;
 
 TrainOptions tinyOptions(const std::string& dir) {
-    TrainOptions o;
-    o.model.width = 4;
-    o.model.keyChannels = 8;
-    o.model.height = 32;
-    o.model.canvasWidth = 32;
+    TrainOptions o = test::tinyTrainOptions(dir);
     o.batchSize = 4;
-    o.loaderWorkers = 1;
     o.stage1Steps = 3;
     o.stage2Steps = 3;
-    o.runDirectory = dir;
     o.checkpointEvery = 3;
-    o.logEvery = 1;
-    o.augment.flip = false;
-    o.augment.maxScale = o.augment.maxShift = o.augment.colourJitter = 0.0;
-    o.device = "cpu";
     return o;
 }
 
@@ -231,6 +192,23 @@ TEST_CASE(train_stop_request_checkpoints_and_resumes) {
         EXPECT_EQ(trainer.step(), 4);
     }
     EXPECT(std::filesystem::exists(std::filesystem::path(dir) / "checkpoint-000000004.pt"));
+    Trainer::clearStopRequest();
+}
+
+TEST_CASE(train_time_limit_stops_with_a_checkpoint_after_at_least_one_step) {
+    const std::string dir = test::tempPath("time_limit");
+    TrainOptions o = tinyOptions(dir);
+    o.checkpointEvery = 100;
+    o.timeLimitSeconds = 1e-6;  // reached by the first step
+    Trainer::clearStopRequest();
+    auto data = std::make_shared<MovingSquares>(32);
+    Trainer trainer(o, data);
+    trainer.run();
+    EXPECT_EQ(trainer.step(), 1);
+    EXPECT(!Trainer::stopRequested());
+    EXPECT(std::filesystem::exists(std::filesystem::path(dir) / "checkpoint-000000001.pt"));
+    trainer.run();  // a second run under the same limit still makes progress
+    EXPECT_EQ(trainer.step(), 2);
 }
 
 TEST_CASE(loss_backbone_reads_torchvision_vgg19_layout) {

@@ -77,6 +77,7 @@ std::vector<std::string> checkpointsNewestFirst(const std::string& dir) {
 }
 
 void Trainer::requestStop() { g_stopRequested = true; }
+void Trainer::clearStopRequest() { g_stopRequested = false; }
 bool Trainer::stopRequested() { return g_stopRequested; }
 
 Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> dataset)
@@ -250,9 +251,13 @@ void Trainer::synchronizeRanks() {
 }
 
 // A stop request (SIGINT on one machine) stops all ranks after the same step, so none waits for the others.
+// The time limit counts on every rank but is agreed like a stop request, so all ranks stop at one step.
 bool Trainer::stopAgreed() {
-    if (!m_reducer) return stopRequested();
-    return m_reducer->maxOverRanks(stopRequested() ? 1 : 0) != 0;
+    const bool timeUp = m_options.timeLimitSeconds > 0.0 && m_step > m_runStartStep &&
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_runStart).count() >= m_options.timeLimitSeconds;
+    const bool stop = stopRequested() || timeUp;
+    if (!m_reducer) return stop;
+    return m_reducer->maxOverRanks(stop ? 1 : 0) != 0;
 }
 
 void Trainer::run() {
@@ -281,6 +286,8 @@ void Trainer::run() {
               m_device.is_cuda() ? "CUDA" : "CPU", " from step ", m_step, " to ", totalSteps(), ", batch ", m_options.batchSize,
               " x ", m_options.worldSize, ", data: ", m_dataset->description(), ", backbone: ", m_backbone->name());
     int lastCheckpointStep = m_step;
+    m_runStart = std::chrono::steady_clock::now();
+    m_runStartStep = m_step;
     while (m_step < totalSteps() && !stopAgreed()) {
         const Batch batch = loader.next();
         const auto start = std::chrono::steady_clock::now();

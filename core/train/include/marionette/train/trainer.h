@@ -16,6 +16,7 @@
 #include <torch/optim/adam.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -41,6 +42,7 @@ struct TrainOptions {
     std::uint64_t seed = 1;
     std::string runDirectory = "runs/train";
     int checkpointEvery = 200;        // steps; also on stop requests
+    double timeLimitSeconds = 0.0;    // > 0: stop (with a checkpoint) after the first step that reaches this wall time
     int keepCheckpoints = 3;
     int logEvery = 10;                // CSV rows
     int sampleEvery = 200;            // observer calls (sample grids, plots)
@@ -93,6 +95,7 @@ public:
     void run();
     // Thread- and signal-safe: the loop finishes the current step, checkpoints and returns.
     static void requestStop();
+    static void clearStopRequest();  // the request is sticky (a signal may come before run()); clear it to train again
     static bool stopRequested();
 
     int step() const { return m_step; }
@@ -122,6 +125,8 @@ private:
     void updateAverage();
     void synchronizeRanks();
     bool stopAgreed();
+    std::chrono::steady_clock::time_point m_runStart;  // of this run() call: the time limit counts from here
+    int m_runStartStep = 0;                            // and at least one step is made
     void loadCheckpoint(const std::string& path);
 
     TrainOptions m_options;
