@@ -16,12 +16,17 @@
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#ifdef MARIONETTE_WITH_IMAGE
+#include "marionette/image/image_io.h"
+
+#include <opencv2/core.hpp>
+#endif
 
 #include <chrono>
-#include <optional>
 #include <csignal>
 #include <cstdio>
 #include <iomanip>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
@@ -30,6 +35,8 @@ namespace marionette::cli {
 #ifdef MARIONETTE_WITH_IMAGE
 // Draws sample grids and loss plots (train_observer.cpp, OpenCV).
 std::unique_ptr<train::TrainingObserver> makeImageObserver(const std::string& runDirectory);
+// reference | target skeleton | output | ground truth | flow | combination, one row per sample, at most maxRows.
+cv::Mat drawSampleGrid(const train::Batch& batch, const model::GeneratorOutput& output, int maxRows);
 #endif
 
 namespace {
@@ -235,6 +242,10 @@ public:
             {"--device", "auto|cpu|cuda", "device", "auto", false},
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
             {"--json", "FILE", "also write the report as JSON", "", false},
+#ifdef MARIONETTE_WITH_IMAGE
+            {"--grid", "FILE", "also draw the first --grid-rows pairs (reference | target pose | output | ground truth | maps)", "", false},
+            {"--grid-rows", "N", "rows of the grid", "6", false},
+#endif
         });
         a.parse(args);
         if (a.has("--help")) {
@@ -242,9 +253,30 @@ public:
             return kExitOk;
         }
         if (a.intValue("--threads") > 0) torch::set_num_threads(a.intValue("--threads"));
+        train::EvalBatchCallback onBatch;
+#ifdef MARIONETTE_WITH_IMAGE
+        std::vector<cv::Mat> gridRows;
+        int rowsLeft = a.has("--grid") ? a.intValue("--grid-rows") : 0;
+        if (rowsLeft < 0 || rowsLeft > 64) throw UsageError("--grid-rows must be between 0 and 64");
+        if (rowsLeft > 0) {
+            onBatch = [&](const train::Batch& batch, const model::GeneratorOutput& output) {
+                if (rowsLeft <= 0) return;
+                gridRows.push_back(drawSampleGrid(batch, output, rowsLeft));
+                rowsLeft -= static_cast<int>(batch.size());
+            };
+        }
+#endif
         const auto report = train::evaluate(a.value("--weights"), *openDataset(a.value("--data"), train::weightsConfig(a.value("--weights"))),
-                                            a.intValue("--pairs"), a.intValue("--batch"), a.value("--device"));
+                                            a.intValue("--pairs"), a.intValue("--batch"), a.value("--device"), onBatch);
         out << report.markdown();
+#ifdef MARIONETTE_WITH_IMAGE
+        if (!gridRows.empty()) {
+            cv::Mat grid;
+            cv::vconcat(gridRows, grid);
+            image::saveImage(a.value("--grid"), grid);
+            out << "wrote " << a.value("--grid") << '\n';
+        }
+#endif
         if (a.has("--json")) files::writeAtomically(a.value("--json"), report.json() + "\n");
         return kExitOk;
     }

@@ -22,6 +22,42 @@ cv::Mat labelled(cv::Mat tile, const std::string& label) {
     return tile;
 }
 
+}  // namespace
+
+// reference | target skeleton | output | ground truth | flow | combination, one row per sample.
+cv::Mat drawSampleGrid(const train::Batch& batch, const model::GeneratorOutput& out, int maxRows) {
+    const int64_t rows = std::min<int64_t>(maxRows, static_cast<int64_t>(batch.size()));
+    const int h = static_cast<int>(batch.reference.size(2)), w = static_cast<int>(batch.reference.size(3));
+    const bool body = batch.targetSemantics.size(1) == pose::kJointCount;
+    const auto colours = body ? pose::jointColours() : face::partColours();
+    std::vector<cv::Mat> lines;
+    for (int64_t i = 0; i < rows; ++i) {
+        std::vector<cv::Mat> tiles{
+            labelled(image::tensorToImage(batch.reference[i]), "reference"),
+            labelled(image::semanticsToColour(batch.targetSemantics[i].to(at::kCPU), colours), "target pose"),
+            labelled(image::tensorToImage(out.image[i].detach()), "output"),
+            labelled(image::tensorToImage(batch.target[i]), "ground truth")};
+        if (out.flow4.defined()) {
+            cv::Mat flow = image::flowToColour(out.flow4[i].detach().to(at::kCPU));
+            cv::resize(flow, flow, {w, h}, 0, 0, cv::INTER_NEAREST);
+            tiles.push_back(labelled(flow, "flow w4"));
+        }
+        if (out.mask4.defined()) {
+            cv::Mat mask = image::heatToColour(out.mask4[i][0].detach().to(at::kCPU, at::kFloat), 0.f, 1.f);
+            cv::resize(mask, mask, {w, h}, 0, 0, cv::INTER_NEAREST);
+            tiles.push_back(labelled(mask, "combination m4"));
+        }
+        cv::Mat line;
+        cv::hconcat(tiles, line);
+        lines.push_back(line);
+    }
+    cv::Mat grid;
+    cv::vconcat(lines, grid);
+    return grid;
+}
+
+namespace {
+
 class ImageObserver : public train::TrainingObserver {
 public:
     explicit ImageObserver(std::string runDirectory) : m_dir(std::move(runDirectory)) {}
@@ -34,7 +70,7 @@ public:
 
     void onSamples(int step, const train::Batch& batch, const model::GeneratorOutput& output) override {
         try {
-            image::saveImage((std::filesystem::path(m_dir) / "samples.png").string(), sampleGrid(batch, output));
+            image::saveImage((std::filesystem::path(m_dir) / "samples.png").string(), drawSampleGrid(batch, output, 4));
             image::saveImage((std::filesystem::path(m_dir) / "losses.png").string(), lossPlot());
         } catch (const std::exception& e) {
             log::warning("could not draw the training samples: ", e.what());
@@ -42,38 +78,6 @@ public:
     }
 
 private:
-    // reference | target skeleton | output | ground truth | flow | combination, one row per sample.
-    cv::Mat sampleGrid(const train::Batch& batch, const model::GeneratorOutput& out) const {
-        const int64_t rows = std::min<int64_t>(4, static_cast<int64_t>(batch.size()));
-        const int h = static_cast<int>(batch.reference.size(2)), w = static_cast<int>(batch.reference.size(3));
-        const bool body = batch.targetSemantics.size(1) == pose::kJointCount;
-        const auto colours = body ? pose::jointColours() : face::partColours();
-        std::vector<cv::Mat> lines;
-        for (int64_t i = 0; i < rows; ++i) {
-            std::vector<cv::Mat> tiles{
-                labelled(image::tensorToImage(batch.reference[i]), "reference"),
-                labelled(image::semanticsToColour(batch.targetSemantics[i].to(at::kCPU), colours), "target pose"),
-                labelled(image::tensorToImage(out.image[i].detach()), "output"),
-                labelled(image::tensorToImage(batch.target[i]), "ground truth")};
-            if (out.flow4.defined()) {
-                cv::Mat flow = image::flowToColour(out.flow4[i].detach().to(at::kCPU));
-                cv::resize(flow, flow, {w, h}, 0, 0, cv::INTER_NEAREST);
-                tiles.push_back(labelled(flow, "flow w4"));
-            }
-            if (out.mask4.defined()) {
-                cv::Mat mask = image::heatToColour(out.mask4[i][0].detach().to(at::kCPU, at::kFloat), 0.f, 1.f);
-                cv::resize(mask, mask, {w, h}, 0, 0, cv::INTER_NEAREST);
-                tiles.push_back(labelled(mask, "combination m4"));
-            }
-            cv::Mat line;
-            cv::hconcat(tiles, line);
-            lines.push_back(line);
-        }
-        cv::Mat grid;
-        cv::vconcat(lines, grid);
-        return grid;
-    }
-
     // One line per loss term against the step, on a log scale.
     cv::Mat lossPlot() const {
         const int width = 900, height = 500, left = 60, right = 150, top = 20, bottom = 40;

@@ -42,7 +42,8 @@ model::ModelConfig weightsConfig(const std::string& weightsPath) {
     return model::configFromMetadata(model::readSafetensors(weightsPath), weightsPath);
 }
 
-EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, int pairs, int batchSize, const std::string& device) {
+EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, int pairs, int batchSize, const std::string& device,
+                    const EvalBatchCallback& onBatch) {
     if (pairs < 1 || batchSize < 1) throw Error("evaluation needs at least one pair and a batch of at least one");
     auto loaded = model::loadGeneratorWeights(weightsPath);
     const auto config = loaded.generator->config();
@@ -67,8 +68,15 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, int
             chunk.push_back(data.pair(index, /*seed=*/index));
         }
         const Batch b = makeBatch(chunk, config);
-        const auto out = loaded.generator->forward(b.reference.to(dev), b.referenceSemantics.to(dev), b.targetSemantics.to(dev))
-                             .image.to(at::kCPU);
+        const model::GeneratorOutput generated =
+            loaded.generator->forward(b.reference.to(dev), b.referenceSemantics.to(dev), b.targetSemantics.to(dev));
+        const auto out = generated.image.to(at::kCPU);
+        if (onBatch) {
+            model::GeneratorOutput onCpu = generated;
+            for (auto* t : {&onCpu.image, &onCpu.flow4, &onCpu.mask4})
+                if (t->defined()) *t = t->to(at::kCPU);
+            onBatch(b, onCpu);
+        }
         const double n = static_cast<double>(chunk.size());
         report.model.ssim += ssim(out, b.target) * n;
         report.model.psnr += psnr(out, b.target) * n;

@@ -2,8 +2,10 @@
 // `marionette-train eval` and `export`: metrics of weights on held-out pairs (with the trivial
 // copy-the-reference baseline on the same pairs), and release weights from a run's checkpoint.
 #include "marionette/model/config.h"
+#include "marionette/model/generator.h"
 #include "marionette/train/data.h"
 
+#include <functional>
 #include <string>
 
 namespace marionette::train {
@@ -26,9 +28,12 @@ struct EvalReport {
 // The configuration stored in a weights file.
 model::ModelConfig weightsConfig(const std::string& weightsPath);
 
+// Sees each evaluated batch with the generator's output (on the CPU), e.g. to draw result grids.
+using EvalBatchCallback = std::function<void(const Batch& batch, const model::GeneratorOutput& output)>;
+
 // Runs the weights on pairs 0 .. pairs-1 of `data` (no augmentation) and compares with the targets.
 EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, int pairs, int batchSize,
-                    const std::string& device);
+                    const std::string& device, const EvalBatchCallback& onBatch = {});
 
 // Writes the EMA generator of the newest loadable checkpoint in `runDirectory` as fp16 release weights,
 // with the run's training metadata (and `metricsJson`, when given, under "metrics"). Returns the checkpoint

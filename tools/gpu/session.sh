@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# One session on a GPU machine that has LibTorch (from a Python torch install), CMake and Ninja but no Qt,
+# OpenCV or dlib: build the LibTorch-only targets, benchmark, train the body model from the last shipped
+# weights for a time budget, export fp16 release weights, evaluate them, and optionally train and evaluate
+# the four deformation variants with one budget (the paper's Table 2). Everything worth keeping goes to $OUT
+# (small files only: logs, JSON, the fp16 weights), so it can be copied back and committed.
+#
+#   OUT=out/gpu tools/gpu/session.sh [--train-minutes 7] [--config default] [--init models/body.safetensors]
+#                                    [--table2-steps 0] [--skip-bench]
+# Runs unchanged on a CPU-only machine (for checking the script itself, with tiny budgets).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+OUT=${OUT:-out/gpu}
+train_minutes=7
+table2_steps=0
+config=default
+init=""
+bench=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --train-minutes) train_minutes=$2; shift 2 ;;
+    --table2-steps) table2_steps=$2; shift 2 ;;
+    --config) config=$2; shift 2 ;;
+    --init) init=$2; shift 2 ;;
+    --skip-bench) bench=0; shift ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$OUT"
+log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$OUT/session.log"; }
+
+# --- build ---------------------------------------------------------------------------------------------
+prefix_args=()
+if prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null); then
+  prefix_args=(-DCMAKE_PREFIX_PATH="$prefix")
+  log "LibTorch from Python torch $(python3 -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda)')"
+fi
+build=${BUILD:-build-gpu}
+log "configure"
+if ! cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMARIONETTE_TORCH_ONLY=ON "${prefix_args[@]}" \
+     > "$OUT/configure.log" 2>&1; then
+  tail -40 "$OUT/configure.log"; exit 1
+fi
+log "build ($(nproc) jobs)"
+if ! ninja -C "$build" -j"$(nproc)" marionette-cli marionette-train model_tests train_tests > "$OUT/build.log" 2>&1; then
+  grep -B2 -A12 -m5 "error" "$OUT/build.log" | head -120; exit 1
+fi
+log "model and trainer tests"
+(cd "$build" && ctest -R '^(model|safetensors|engine|loss|train)$' --output-on-failure > "$OUT/tests.log" 2>&1) \
+  || { tail -60 "$OUT/tests.log"; exit 1; }
+cli=$build/app/marionette-cli
+trainer=$build/app/marionette-train
+device=auto
+
+# --- benchmark -----------------------------------------------------------------------------------------
+if [ "$bench" = 1 ]; then
+  log "bench"
+  "$cli" bench --device $device --widths 16,32 --repeat 50 --warmup 10 --json "$OUT/bench.json" | tee "$OUT/bench.txt"
+fi
+
+# --- body model ------------------------------------------------------------------------------------------
+# Resume the run in runs/gpu-body when this machine still has it; else start from the shipped weights of the
+# same width when given (--init), else from scratch (stage 1 first).
+run=runs/gpu-body-$config
+resume=()
+if ls "$run"/checkpoint-*.pt > /dev/null 2>&1; then resume=(--resume); stage1=1000
+elif [ -n "$init" ]; then resume=(--init "$init"); stage1=0
+else stage1=1000; fi
+amp=()
+if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+  amp=(--amp)
+fi
+log "train body ($config) for $train_minutes minutes ${resume[*]} ${amp[*]}"
+"$trainer" --data synth-body --run "$run" --config "$config" --stage1 "$stage1" --stage2 10000000 --batch 8 \
+  --device $device "${amp[@]}" --pixel-l1 1 --workers "$(( $(nproc) > 4 ? $(nproc) - 2 : 2 ))" \
+  --checkpoint-every 1000 --sample-every 100000000 --time-limit "$train_minutes" "${resume[@]}" \
+  2> >(tr '\r' '\n' | tail -n 5 > "$OUT/train-progress.log") | tee -a "$OUT/session.log"
+cp "$run/losses.csv" "$OUT/losses-body-$config.csv"
+"$trainer" export --run "$run" --out "$OUT/body-$config.safetensors" | tee -a "$OUT/session.log"
+log "evaluate"
+"$trainer" eval --weights "$OUT/body-$config.safetensors" --data synth-body:report --pairs 256 --device $device \
+  --json "$OUT/eval-body-$config.json" | tee "$OUT/eval-body-$config.txt"
+
+# --- Table 2: the four deformation variants with one budget of steps (batch 8), small config ---------------
+if [ "$table2_steps" != 0 ]; then
+  for variant in full flow attention none; do
+    vrun=runs/table2-$variant-$table2_steps
+    log "table 2: train $variant for $table2_steps steps"
+    vresume=(); ls "$vrun"/checkpoint-*.pt > /dev/null 2>&1 && vresume=(--resume)
+    "$trainer" --data synth-body --run "$vrun" --config small --deformation $variant --stage1 $(( table2_steps / 10 )) \
+      --stage2 $(( table2_steps - table2_steps / 10 )) --batch 8 --device $device "${amp[@]}" --pixel-l1 1 \
+      --workers "$(( $(nproc) > 4 ? $(nproc) - 2 : 2 ))" --checkpoint-every 1000 --sample-every 100000000 \
+      "${vresume[@]}" 2> /dev/null | tee -a "$OUT/session.log"
+    "$trainer" export --run "$vrun" --out "$vrun/weights.safetensors" > /dev/null
+    "$trainer" eval --weights "$vrun/weights.safetensors" --data synth-body:report --pairs 256 --device $device \
+      --json "$OUT/table2-$variant.json" | tee "$OUT/table2-$variant.txt"
+  done
+fi
+log "done"
