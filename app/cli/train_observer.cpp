@@ -17,7 +17,9 @@
 namespace marionette::cli {
 namespace {
 
+// White text with a dark outline reads on light maps and dark photos alike.
 cv::Mat labelled(cv::Mat tile, const std::string& label) {
+    cv::putText(tile, label, {3, 12}, cv::FONT_HERSHEY_SIMPLEX, 0.35, cv::Scalar(0, 0, 0), 3, cv::LINE_AA);
     cv::putText(tile, label, {3, 12}, cv::FONT_HERSHEY_SIMPLEX, 0.35, cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
     return tile;
 }
