@@ -280,6 +280,9 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
+    // The document (a child) clears its undo stack when it goes, after this window's members: stop listening.
+    disconnect(m_document->undoStack(), nullptr, this, nullptr);
+    disconnect(m_document, nullptr, this, nullptr);
     // The worker's thread goes first (it finishes the job in hand), before anything it reports to.
     delete m_worker;
     m_worker = nullptr;
