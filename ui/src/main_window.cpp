@@ -813,7 +813,10 @@ void MainWindow::setPortraitMode(bool on) {
     m_resultCanvas->setFaceMode(on);
     m_referenceCanvas->setFaceMode(on);
     m_portraitDock->setVisible(on);
-    if (on) m_portraitDock->raise();
+    if (on) {
+        m_portraitDock->raise();
+        if (m_portraitDock->width() < 340) resizeDocks({m_portraitDock}, {340}, Qt::Horizontal);
+    }
     if (on && !m_portraitEngine && !m_portraitEngineJob) {
         QString weights = m_options.portraitWeightsPath;
         if (weights.isEmpty() && m_options.useInstalledWeights) weights = QString::fromStdString(edit::bundledPortraitWeights());

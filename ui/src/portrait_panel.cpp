@@ -46,9 +46,9 @@ PortraitPanel::PortraitPanel(const std::vector<std::pair<QString, QString>>& pre
         slider->setObjectName(QStringLiteral("slider_") + name);
         slider->setRange(static_cast<int>(std::lround(min / unit)), static_cast<int>(std::lround(max / unit)));
         slider->setToolTip(tip + tr("\nDouble-click: back to the photo's value."));
-        slider->setMinimumWidth(120);
+        slider->setMinimumWidth(80);
         auto* value = new QLabel;
-        value->setMinimumWidth(42);
+        value->setMinimumWidth(48);
         value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
         grid->addWidget(label, row, 0);
         grid->addWidget(slider, row, 1);
@@ -107,6 +107,7 @@ PortraitPanel::PortraitPanel(const std::vector<std::pair<QString, QString>>& pre
     scroll->setWidget(inner);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(scroll);
