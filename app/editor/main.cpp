@@ -34,11 +34,17 @@ int main(int argc, char* argv[]) {
                                      QStringLiteral("SECONDS"));
     const QCommandLineOption preview(QStringLiteral("preview"), QStringLiteral("while dragging: auto, on or off"), QStringLiteral("MODE"),
                                      QStringLiteral("auto"));
-    parser.addOptions({weights, device, threads, benchUi, preview});
+    const QCommandLineOption portraitWeights(QStringLiteral("portrait-weights"), QStringLiteral("portrait model weights (.safetensors)"),
+                                             QStringLiteral("FILE"));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                        QStringLiteral("once the opened file's result is shown, save the window as FILE (PNG) and quit"),
+                                        QStringLiteral("FILE"));
+    parser.addOptions({weights, portraitWeights, device, threads, benchUi, preview, screenshot});
     parser.process(app);
 
     marionette::ui::EditorOptions options;
     options.weightsPath = parser.value(weights);
+    options.portraitWeightsPath = parser.value(portraitWeights);
     const QString deviceName = parser.value(device);
     if (deviceName != QLatin1String("auto") && deviceName != QLatin1String("cpu") && deviceName != QLatin1String("cuda")) {
         std::fprintf(stderr, "marionette: --device must be auto, cpu or cuda, not \"%s\"\n", qPrintable(deviceName));
@@ -62,6 +68,22 @@ int main(int argc, char* argv[]) {
             std::fflush(stdout);
             QApplication::exit(result.ticks > 0 ? 0 : 1);
         });
+    }
+    if (parser.isSet(screenshot)) {
+        // Polls until the result is up to date and no long job runs, then grabs the window (docs/screenshots/).
+        const QString path = parser.value(screenshot);
+        auto* poll = new QTimer(&window);
+        QObject::connect(poll, &QTimer::timeout, &window, [&window, poll, path] {
+            if (!window.isUpToDate() || window.isBusy()) return;
+            poll->stop();
+            QTimer::singleShot(300, &window, [&window, path] {
+                const bool saved = window.grab().save(path, "PNG");
+                std::printf("%s %s\n", saved ? "saved" : "could not save", qPrintable(path));
+                std::fflush(stdout);
+                QApplication::exit(saved ? 0 : 1);
+            });
+        });
+        poll->start(100);
     }
     return QApplication::exec();
 }

@@ -1,6 +1,9 @@
 #include "check.h"
 
 #include "cli/command.h"
+#include "marionette/edit/edit_document.h"
+#include "marionette/edit/portrait.h"
+#include "marionette/face/landmarks.h"
 #include "marionette/image/image_io.h"
 #include "marionette/model/weights.h"
 #include "marionette/pose/openpose_json.h"
@@ -166,4 +169,68 @@ TEST_CASE(cli_synth_writes_pairs_to_look_at) {
     run = runCli({"synth", "--kind", "body", "--count", "3", "--bench", "--jobs", "2"});
     EXPECT_EQ(run.code, 0);
     EXPECT(run.out.find("pairs/s") != std::string::npos);
+}
+
+TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
+    model::ModelConfig config = model::ModelConfig::face();
+    config.width = 4;
+    config.keyChannels = 8;
+    config.height = 64;
+    config.canvasWidth = 64;
+    torch::manual_seed(2);
+    model::Generator generator(config);
+    const std::string weights = test::tempPath("tiny_face.safetensors");
+    model::saveGeneratorWeights(weights, *generator, "{}", model::StoredPrecision::Float16);
+
+    const std::string out = test::tempPath("portrait.png");
+    const std::string pts = test::tempPath("portrait.pts");
+    const std::string editPath = test::tempPath("portrait.marionette.json");
+    const std::string maps = test::tempPath("portrait_maps");
+    const auto run = runCli({"portrait", "--image", sample("astronaut.jpg"), "--yaw", "15", "--pitch", "-5", "--expr",
+                             "smile=0.6,jaw_open=0.2", "--out", out, "--weights", weights, "--device", "cpu", "--threads", "2",
+                             "--landmarks-out", pts, "--edit-out", editPath, "--maps", maps});
+    EXPECT_EQ(run.code, 0);
+    if (run.code != 0) std::cerr << run.err;
+    EXPECT(run.out.find("edited: yaw 15.0, pitch -5.0") != std::string::npos);
+    const cv::Mat photo = image::loadImage(sample("astronaut.jpg"));
+    const cv::Mat edited = image::loadImage(out);
+    EXPECT(edited.cols == photo.cols && edited.rows == photo.rows);
+    // The face's crop changed; the bottom rows (the suit, far below the face) did not.
+    EXPECT(cv::norm(edited, photo, cv::NORM_L1) > 0.0);
+    EXPECT_EQ(cv::norm(edited.rowRange(440, 512), photo.rowRange(440, 512), cv::NORM_INF), 0.0);
+    const face::FaceLandmarks landmarks = face::readPts(pts);
+    const edit::EditDocument document = edit::readEditDocument(editPath);
+    EXPECT(document.mode == "portrait" && document.portrait && document.portrait->target == landmarks);
+    EXPECT_NEAR(document.portrait->parameters.pose.yaw, 15.0, 1e-9);
+    EXPECT_EQ(edit::resolvePhotoPath(document, editPath), std::filesystem::absolute(sample("astronaut.jpg")).lexically_normal().string());
+    EXPECT(std::filesystem::exists(std::filesystem::path(maps) / "flow.png"));
+
+    // Bad values: a clear message, a failure code, nothing written.
+    const std::string no = test::tempPath("no_portrait.png");
+    const auto range = runCli({"portrait", "--image", sample("astronaut.jpg"), "--yaw", "120", "--out", no, "--weights", weights});
+    EXPECT_EQ(range.code, cli::kExitFailure);
+    EXPECT(range.err.find("yaw") != std::string::npos && range.err.find("120") != std::string::npos);
+    const auto unknown = runCli({"portrait", "--image", sample("astronaut.jpg"), "--expr", "grin=1", "--out", no, "--weights", weights});
+    EXPECT_EQ(unknown.code, cli::kExitFailure);
+    EXPECT(unknown.err.find("unknown expression \"grin\"") != std::string::npos);
+    const std::string wall = test::tempPath("wall.png");
+    image::saveImage(wall, cv::Mat(200, 240, CV_8UC3, cv::Scalar(120, 140, 160)));
+    const auto noFace = runCli({"portrait", "--image", wall, "--out", no, "--weights", weights});
+    EXPECT_EQ(noFace.code, cli::kExitFailure);
+    EXPECT(noFace.err.find("wall.png") != std::string::npos && noFace.err.find("no face") != std::string::npos);
+    const auto body = runCli({"portrait", "--image", sample("astronaut.jpg"), "--out", no, "--weights", weights, "--face", "7"});
+    EXPECT_EQ(body.code, cli::kExitFailure);
+    EXPECT(body.err.find("astronaut.jpg") != std::string::npos);
+    EXPECT(!std::filesystem::exists(no));
+
+    // Without a portrait model: untrained weights, with a warning that says so.
+    if (edit::bundledPortraitWeights().empty()) {
+        const auto untrained = runCli({"portrait", "--image", sample("astronaut.jpg"), "--expr", "eye_close=1", "--out", no,
+                                       "--device", "cpu", "--threads", "2"});
+        EXPECT_EQ(untrained.code, 0);
+        EXPECT(untrained.err.find("not a trained result") != std::string::npos);
+        EXPECT(std::filesystem::exists(no));
+    }
+    const auto help = runCli({"portrait", "--help"});
+    EXPECT(help.code == 0 && help.out.find("smile=0.6 is smile_left=0.6,smile_right=0.6") != std::string::npos);
 }

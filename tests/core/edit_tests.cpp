@@ -2,6 +2,8 @@
 
 #include "marionette/detect/movenet.h"
 #include "marionette/edit/edit_document.h"
+#include "marionette/edit/portrait.h"
+#include "marionette/edit/portrait_session.h"
 #include "marionette/edit/pose_editing.h"
 #include "marionette/edit/reference_pose.h"
 #include "marionette/edit/repose_session.h"
@@ -43,6 +45,30 @@ model::ModelConfig tinyBody() {
     c.height = 64;
     c.canvasWidth = 48;
     return c;
+}
+
+model::ModelConfig tinyFace() {
+    model::ModelConfig c = model::ModelConfig::face();
+    c.width = 4;
+    c.keyChannels = 8;
+    c.height = 64;
+    c.canvasWidth = 64;
+    return c;
+}
+
+// The bundled portrait sample, detected and fitted once for all portrait cases.
+const PortraitFace& astronautFace() {
+    static const PortraitFace face = findPortraitFace(image::loadImage(sample("astronaut.jpg")), "astronaut.jpg");
+    return face;
+}
+
+Point2 centroid(const face::FaceLandmarks& f, int first, int last) {
+    Point2 c{0, 0};
+    for (int i = first; i <= last; ++i) {
+        c.x += f.points[static_cast<std::size_t>(i)].x;
+        c.y += f.points[static_cast<std::size_t>(i)].y;
+    }
+    return {c.x / (last - first + 1), c.y / (last - first + 1)};
 }
 
 }  // namespace
@@ -349,4 +375,166 @@ TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {
     EXPECT(wider.prepared && wider.cropBox.width > first.cropBox.width);
 
     EXPECT_THROWS(Error, ReposeSession("/nonexistent/weights.safetensors", {Device::Cpu, 1}), "weights");
+}
+
+// --- portraits ------------------------------------------------------------------------------------------
+
+TEST_CASE(edit_portrait_fit_of_the_sample_and_a_yaw_edit_turns_the_face) {
+    const PortraitFace& face = astronautFace();
+    const cv::Mat photo = image::loadImage(sample("astronaut.jpg"));
+    EXPECT_EQ(face.faceIndex, 0);
+    EXPECT(face.faceCount >= 1);
+    // The fit explains dlib's landmarks to a few pixels (the face is about 100 pixels wide).
+    EXPECT(face.rmsResidual < 4.0);
+    EXPECT(std::abs(face.fitted.pose.yaw) < 30 && std::abs(face.fitted.pose.roll) < 30);
+    EXPECT(looksLikePortrait(face.faceBox, {photo.cols, photo.rows}));
+    EXPECT(!looksLikePortrait(Box{0, 0, 20, 20}, {photo.cols, photo.rows}));
+
+    // Unedited parameters give back the observed landmarks (projection + residuals).
+    const face::FaceLandmarks same = portraitLandmarks(face, face.fitted);
+    for (std::size_t i = 0; i < same.points.size(); ++i) EXPECT(distance(same.points[i], face.observed.points[i]) < 1e-3f);
+
+    // Yaw > 0 turns the face towards the image's right: the nose tip moves right of the eyes' middle.
+    face::FaceParameters turned = face.fitted;
+    turned.pose.yaw = face.fitted.pose.yaw + 20;
+    const face::FaceLandmarks after = portraitLandmarks(face, turned);
+    const auto noseOffset = [](const face::FaceLandmarks& f) { return f.points[30].x - centroid(f, 36, 47).x; };
+    EXPECT(noseOffset(after) > noseOffset(same) + 3.0f);
+    // ... more of the image-left cheek shows, less of the image-right one.
+    EXPECT(after.points[30].x - after.points[0].x > same.points[30].x - same.points[0].x);
+    EXPECT(after.points[16].x - after.points[30].x < same.points[16].x - same.points[30].x);
+
+    // A smile raises and widens the mouth corners; stems set both sides.
+    face::FaceParameters straight = face.fitted, smiling = face.fitted;
+    setExpressionByName(straight, face::MorphableModel::standard(), "smile", 0.0);
+    setExpressionByName(smiling, face::MorphableModel::standard(), "smile", 0.8);
+    const face::FaceLandmarks before = portraitLandmarks(face, straight), smile = portraitLandmarks(face, smiling);
+    EXPECT(distance(smile.points[48], smile.points[54]) > distance(before.points[48], before.points[54]) + 3.0f);
+    EXPECT(smile.points[48].y < before.points[48].y && smile.points[54].y < before.points[54].y);
+
+    // Landmark drags add to the parameters' landmarks.
+    std::array<Point2, face::kLandmarkCount> offsets{};
+    offsets[8] = {0, 6};
+    EXPECT_NEAR(portraitLandmarks(face, face.fitted, offsets).points[8].y, same.points[8].y + 6, 1e-3);
+}
+
+TEST_CASE(edit_portrait_expression_names_pairs_and_presets) {
+    const face::MorphableModel& model = face::MorphableModel::standard();
+    std::vector<std::string> stems;
+    for (const auto& p : expressionPairs(model)) stems.push_back(p.stem);
+    for (const char* stem : {"smile", "brow_raise", "eye_close"}) EXPECT(std::find(stems.begin(), stems.end(), stem) != stems.end());
+    const int left = model.expressionIndex("eye_close_left");
+    EXPECT_EQ(pairedExpression(model, left), model.expressionIndex("eye_close_right"));
+    EXPECT_EQ(pairedExpression(model, model.expressionIndex("jaw_open")), -1);
+
+    face::FaceParameters p = face::FaceParameters::neutral(model);
+    applyExpressionList(p, model, "smile=0.6,jaw_open=0.2", "--expr");
+    EXPECT_NEAR(p.expressionValue(model, "smile_left"), 0.6, 1e-12);
+    EXPECT_NEAR(p.expressionValue(model, "smile_right"), 0.6, 1e-12);
+    EXPECT_NEAR(p.expressionValue(model, "jaw_open"), 0.2, 1e-12);
+    EXPECT_THROWS(Error, applyExpressionList(p, model, "grin=0.5", "--expr"), "--expr", "unknown expression \"grin\"", "smile_left");
+    EXPECT_THROWS(Error, applyExpressionList(p, model, "smile=1.5", "--expr"), "1.5", "range");
+    EXPECT_THROWS(Error, applyExpressionList(p, model, "smile=lots", "--expr"), "must be a number");
+    EXPECT_THROWS(Error, applyExpressionList(p, model, "smile", "--expr"), "NAME=VALUE");
+
+    // Presets replace the expression and keep the pose; every bundled preset loads.
+    p.pose.yaw = 12;
+    const face::FaceParameters wink =
+        applyFacePreset(R"({"expression": {"eye_close_left": 1}})", "wink.json", p, model);
+    EXPECT_NEAR(wink.expressionValue(model, "eye_close_left"), 1.0, 1e-12);
+    EXPECT_EQ(wink.expressionValue(model, "smile_left"), 0.0);
+    EXPECT_EQ(wink.pose.yaw, 12.0);
+    EXPECT_THROWS(Error, applyFacePreset(R"({"expression": {"smile_left": 2}})", "bad.json", p, model), "bad.json", "smile_left");
+    int presets = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(std::string(MARIONETTE_SOURCE_DIR) + "/resources/presets/face")) {
+        if (entry.path().extension() != ".json") continue;
+        applyFacePreset(files::readAll(entry.path().string(), 1u << 20), entry.path().string(), p, model);
+        ++presets;
+    }
+    EXPECT(presets >= 4);
+}
+
+TEST_CASE(edit_portrait_session_changes_the_face_and_pastes_back_only_there) {
+    const PortraitFace& face = astronautFace();
+    const cv::Mat photo = image::loadImage(sample("astronaut.jpg"));
+    PortraitSession session(tinyFace(), 3, {Device::Cpu, 2});
+    EXPECT_THROWS(Error, session.render({face.observed, false, {}}), "no photo");
+    session.setPhoto(photo, face.observed);
+    const RenderedFrame neutral = session.render({face.observed, false, {}});
+    EXPECT(neutral.prepared);
+    EXPECT_EQ(neutral.output.cols, 64);
+    EXPECT_EQ(neutral.output.rows, 64);
+    // A square crop around the face with a margin, inside the photo.
+    EXPECT_NEAR(neutral.cropBox.width, neutral.cropBox.height, 1.0);
+    const Box bounds = face.observed.bounds();
+    EXPECT(neutral.cropBox.x < bounds.x && neutral.cropBox.right() > bounds.right());
+    EXPECT(neutral.cropBox.y < bounds.y && neutral.cropBox.bottom() > bounds.bottom());
+
+    face::FaceParameters turned = face.fitted;
+    turned.pose.yaw += 25;
+    setExpressionByName(turned, face::MorphableModel::standard(), "jaw_open", 0.8);
+    const RenderedFrame edited = session.render({portraitLandmarks(face, turned), false, MapSelection::all(face.observed.points[30])});
+    EXPECT(!edited.prepared);  // the crop depends on the reference only
+    EXPECT(cv::norm(neutral.output, edited.output, cv::NORM_L1) > 0);
+    EXPECT(!edited.maps.flow.empty() && !edited.maps.attention.empty());
+
+    // Paste-back: pixels far from the crop are the photo's, bit for bit; inside the crop they changed.
+    const cv::Mat result = composite(photo, edited.output, edited.cropBox);
+    const cv::Rect crop(static_cast<int>(edited.cropBox.x), static_cast<int>(edited.cropBox.y), static_cast<int>(edited.cropBox.width),
+                        static_cast<int>(edited.cropBox.height));
+    cv::Mat outside(photo.size(), CV_8UC1, cv::Scalar(255));
+    outside(crop & cv::Rect(0, 0, photo.cols, photo.rows)).setTo(0);
+    cv::Mat difference;
+    cv::absdiff(photo, result, difference);
+    cv::Mat changed;
+    cv::cvtColor(difference, changed, cv::COLOR_BGR2GRAY);
+    EXPECT_EQ(cv::countNonZero(changed & outside), 0);
+    EXPECT(cv::countNonZero(changed) > crop.area() / 4);
+
+    EXPECT_THROWS(Error, PortraitSession(tinyBody(), 1, {Device::Cpu, 1}), "face");
+}
+
+TEST_CASE(edit_portrait_bad_inputs_give_clear_errors) {
+    EXPECT_THROWS(Error, findPortraitFace(cv::Mat(1, 1, CV_8UC3, cv::Scalar(0, 0, 0)), "tiny.png"), "tiny.png");
+    EXPECT_THROWS(Error, findPortraitFace(cv::Mat(240, 320, CV_8UC3, cv::Scalar(90, 120, 150)), "wall.png"), "wall.png", "no face");
+    EXPECT_THROWS(Error, findPortraitFace(image::loadImage(sample("astronaut.jpg")), "astronaut.jpg", 5), "astronaut.jpg");
+    const PortraitFace& face = astronautFace();
+    face::FaceParameters tooFar = face.fitted;
+    tooFar.pose.yaw = 120;
+    EXPECT_THROWS(Error, portraitLandmarks(face, tooFar), "yaw", "120");
+    const face::MorphableModel& model = face::MorphableModel::standard();
+    EXPECT_THROWS(Error, face::parametersFromJson(R"({"expression": {"jaw_open": 3}})", model, "slider.json", face.fitted),
+                  "slider.json", "jaw_open");
+}
+
+TEST_CASE(edit_portrait_document_round_trips) {
+    const PortraitFace& face = astronautFace();
+    const face::MorphableModel& model = face::MorphableModel::standard();
+    EditDocument d;
+    d.photoPath = "astronaut.jpg";
+    d.mode = "portrait";
+    PortraitEdit portrait;
+    portrait.reference = face.observed;
+    portrait.parameters = face.fitted;
+    portrait.parameters.pose.yaw += 10;
+    portrait.parameters.setExpression(model, "smile_left", 0.5);
+    portrait.target = portraitLandmarks(face, portrait.parameters);
+    d.portrait = portrait;
+    const std::string path = test::tempPath("astronaut.jpg" + std::string(kEditDocumentSuffix));
+    writeEditDocument(path, d);
+    const EditDocument back = readEditDocument(path);
+    EXPECT_EQ(back.mode, std::string("portrait"));
+    EXPECT(back.portrait.has_value());
+    EXPECT(back.portrait->reference == portrait.reference);
+    EXPECT_NEAR(back.portrait->parameters.pose.yaw, portrait.parameters.pose.yaw, 1e-9);
+    EXPECT_NEAR(back.portrait->parameters.expressionValue(model, "smile_left"), 0.5, 1e-12);
+    EXPECT_EQ(back.reference.presentCount(), 0);
+
+    std::string text = toJson(d);
+    const auto at = text.find("\"smile_left\"");
+    EXPECT(at != std::string::npos);
+    text.replace(at, text.find_first_of(",}\n", at) - at, "\"smile_left\": 1.7");
+    EXPECT_THROWS(Error, parseEditDocument(text, "p.json"), "p.json", "smile_left", "1.7");
+    EXPECT_THROWS(Error, parseEditDocument(R"({"marionette_edit": 1, "photo": {"path": "a.jpg"}, "mode": "portrait"})", "p.json"),
+                  "p.json", "portrait");
 }

@@ -4,6 +4,7 @@
 #include "document.h"
 #include "inference_worker.h"
 #include "maps_panel.h"
+#include "portrait_panel.h"
 #include "pose_canvas.h"
 
 #include "marionette/edit/edit_document.h"
@@ -16,10 +17,16 @@
 #include <QAction>
 #include <QApplication>
 #include <QContextMenuEvent>
+#include <QDockWidget>
+#include <QPainter>
+#include <QSlider>
+#include <QStyle>
+#include <QStyleOptionSlider>
 #include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QMenu>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -44,6 +51,36 @@ model::ModelConfig tinyBody() {
     c.height = 64;
     c.canvasWidth = 48;
     return c;
+}
+
+model::ModelConfig tinyFace() {
+    model::ModelConfig c = model::ModelConfig::face();
+    c.width = 4;
+    c.keyChannels = 8;
+    c.height = 64;
+    c.canvasWidth = 64;
+    return c;
+}
+
+// The photo with the frame's crop drawn over it as the result view shows it (alpha = paste-back weights).
+QImage shownImage(const QImage& photo, const Frame& frame) {
+    QImage out = photo.convertToFormat(QImage::Format_RGB32);
+    QPainter painter(&out);
+    painter.setRenderHint(QPainter::SmoothPixmapTransform);
+    painter.drawImage(frame.cropBox, frame.output);
+    return out;
+}
+
+QPoint handleCentre(QSlider* slider) {
+    QStyleOptionSlider option;
+    option.initFrom(slider);
+    option.orientation = slider->orientation();
+    option.minimum = slider->minimum();
+    option.maximum = slider->maximum();
+    option.sliderPosition = slider->sliderPosition();
+    option.sliderValue = slider->value();
+    option.subControls = QStyle::SC_SliderHandle;
+    return slider->style()->subControlRect(QStyle::CC_Slider, &option, QStyle::SC_SliderHandle, slider).center();
 }
 
 // Mean absolute difference over RGB of two same-size images at the pixels where `inside(x, y)` holds.
@@ -112,6 +149,8 @@ private Q_SLOTS:
     void badWeightsShowAnErrorAndKeepTheModel();
     void actionStatesFollowTheDocument();
     void shortcutsReachTheView();
+    void portraitModeSlidersEditTheFace();
+    void portraitLandmarkDragAndKeyStepsAreUndoSteps();
 
 private:
     std::unique_ptr<MainWindow> makeWindow(const QString& openPath, std::optional<bool> preview = false, int autosaveSeconds = 0);
@@ -121,6 +160,7 @@ private:
 
     QTemporaryDir m_dir;
     QString m_photo;
+    QString m_portrait;
     std::unique_ptr<MainWindow> m_window;
 };
 
@@ -131,12 +171,15 @@ void EditorTest::initTestCase() {
     m_photo = m_dir.filePath(QStringLiteral("messi5.jpg"));
     QVERIFY(QFile::copy(samples + QStringLiteral("messi5.jpg"), m_photo));
     QVERIFY(QFile::copy(samples + QStringLiteral("messi5.jpg.pose.json"), m_photo + QStringLiteral(".pose.json")));
+    m_portrait = m_dir.filePath(QStringLiteral("astronaut.jpg"));
+    QVERIFY(QFile::copy(samples + QStringLiteral("astronaut.jpg"), m_portrait));
 }
 
 std::unique_ptr<MainWindow> EditorTest::makeWindow(const QString& openPath, std::optional<bool> preview, int autosaveSeconds) {
     EditorOptions options;
     options.useInstalledWeights = false;
     options.untrainedConfig = tinyBody();
+    options.untrainedPortraitConfig = tinyFace();
     options.device = edit::Device::Cpu;
     options.threads = 2;
     options.openPath = openPath;
@@ -653,6 +696,139 @@ void EditorTest::shortcutsReachTheView() {
     QTest::keyClick(w.resultCanvas(), Qt::Key_M);
     QCOMPARE(w.document().undoStack()->text(0), QStringLiteral("Mirror pose"));
     waitUpToDate(w);
+}
+
+void EditorTest::portraitModeSlidersEditTheFace() {
+    // messi5.jpg is a body photo: its face is far too small for portrait mode to be chosen.
+    QVERIFY(!m_window->portraitMode());
+    cleanup();
+    m_window = makeWindow(m_portrait);
+    MainWindow& w = *m_window;
+    QTRY_VERIFY_WITH_TIMEOUT(w.document().hasPhoto(), kTimeoutMs);
+    // The astronaut's face fills enough of the photo: portrait mode is chosen, its dock shown.
+    QVERIFY(w.portraitMode());
+    QVERIFY(w.findChild<QDockWidget*>(QStringLiteral("portraitDock"))->isVisible());
+    waitUpToDate(w);
+    QCOMPARE(w.engineInfo().kind, model::SemanticsKind::Face);
+    QVERIFY(w.findChild<QLabel*>(QStringLiteral("untrainedBanner"))->text().contains(QStringLiteral("portrait")));
+    // By hand: the toggle switches to the body and back.
+    QAction* toggle = w.findChild<QAction*>(QStringLiteral("actionPortraitMode"));
+    toggle->trigger();
+    QVERIFY(!w.portraitMode());
+    waitUpToDate(w);
+    QCOMPARE(w.engineInfo().kind, model::SemanticsKind::Body);
+    toggle->trigger();
+    QVERIFY(w.portraitMode());
+    waitUpToDate(w);
+
+    const Frame before = *w.currentFrame();
+    QCOMPARE(before.output.size(), QSize(64, 64));
+    const QRectF crop = before.cropBox;
+    const QRectF faceBox = [&] {
+        const Box b = w.document().portraitReference().bounds();
+        return QRectF(b.x, b.y, b.width, b.height);
+    }();
+    QVERIFY(crop.contains(faceBox));
+    QVERIFY(crop.width() * crop.height() < 0.5 * w.document().photoSize().width() * w.document().photoSize().height());
+    const double fittedYaw = w.document().portrait().parameters.pose.yaw;
+    QCOMPARE(w.portraitPanel()->sliderCount(), 3 + face::MorphableModel::standard().expressionCount());
+
+    // Drag the yaw slider's handle: one gesture, one undo step, live edits on the way.
+    QSlider* yaw = w.portraitPanel()->slider(QStringLiteral("yaw"));
+    QVERIFY(yaw);
+    const int steps = w.document().undoStack()->count();
+    const QPoint from = handleCentre(yaw);
+    const QPoint to = from + QPoint(std::min(60, yaw->width() - from.x() - 4), 0);
+    QTest::mousePress(yaw, Qt::LeftButton, Qt::NoModifier, from);
+    for (int i = 1; i <= 6; ++i) QTest::mouseMove(yaw, from + (to - from) * i / 6);
+    QTest::mouseRelease(yaw, Qt::LeftButton, Qt::NoModifier, to);
+    const double draggedYaw = w.document().portrait().parameters.pose.yaw;
+    QVERIFY2(draggedYaw > fittedYaw + 5, qPrintable(QStringLiteral("yaw %1 -> %2").arg(fittedYaw).arg(draggedYaw)));
+    QCOMPARE(w.document().undoStack()->count(), steps + 1);
+    QCOMPARE(w.document().undoStack()->text(steps), QStringLiteral("Yaw"));
+    // Yaw > 0 turns the face to the image's right: the nose tip moves right.
+    QVERIFY(w.document().portraitTarget().points[30].x > w.document().portraitReference().points[30].x + 2);
+    QCOMPARE(w.resultCanvas()->landmarks().points[30].x, w.document().portraitTarget().points[30].x);
+
+    waitUpToDate(w);
+    const Frame after = *w.currentFrame();
+    QCOMPARE(after.cropBox, crop);  // the crop follows the reference face only
+    const QImage photo = w.document().photoImage();
+    const QImage shownBefore = shownImage(photo, before), shownAfter = shownImage(photo, after);
+    const QRect near = faceBox.toAlignedRect();
+    const QRect outside = crop.adjusted(-2, -2, 2, 2).toAlignedRect();
+    int nearCount = 0, farCount = 0;
+    const double nearChange = meanDifference(shownBefore, shownAfter, [&](int x, int y) { return near.contains(x, y); }, &nearCount);
+    const double farChange = meanDifference(shownBefore, shownAfter, [&](int x, int y) { return !outside.contains(x, y); }, &farCount);
+    QVERIFY(nearCount > 1000 && farCount > 1000);
+    QVERIFY2(nearChange > 1.0, qPrintable(QStringLiteral("the face changes: %1").arg(nearChange)));
+    QCOMPARE(farChange, 0.0);
+
+    // Undo: the slider, the landmarks and the document go back in one step.
+    w.document().undoStack()->undo();
+    QCOMPARE(w.document().portrait().parameters.pose.yaw, fittedYaw);
+    QCOMPARE(yaw->value(), static_cast<int>(std::lround(fittedYaw / 0.5)));
+    QVERIFY(w.document().portraitTarget() == w.document().portraitReference());
+    waitUpToDate(w);
+
+    // A preset and Reset are one step each; the link toggle moves both sides.
+    w.findChild<QPushButton*>(QStringLiteral("facePreset_smile"))->click();
+    const auto& model = face::MorphableModel::standard();
+    QVERIFY(w.document().portrait().parameters.expressionValue(model, "smile_left") > 0.5);
+    QVERIFY(w.document().undoStack()->text(w.document().undoStack()->index() - 1).contains(QStringLiteral("Smile")));
+    QVERIFY(w.portraitPanel()->linked());
+    w.portraitPanel()->slider(QStringLiteral("eye_close_left"))->setValue(80);
+    QCOMPARE(w.document().portrait().parameters.expressionValue(model, "eye_close_right"), 0.8);
+    w.findChild<QPushButton*>(QStringLiteral("resetFace"))->click();
+    QCOMPARE(w.document().portrait().parameters.expressionValue(model, "smile_left"),
+             w.document().face()->fitted.expressionValue(model, "smile_left"));
+    waitUpToDate(w);
+}
+
+void EditorTest::portraitLandmarkDragAndKeyStepsAreUndoSteps() {
+    cleanup();
+    m_window = makeWindow(m_portrait);
+    MainWindow& w = *m_window;
+    QTRY_VERIFY_WITH_TIMEOUT(w.document().hasPhoto() && w.portraitMode(), kTimeoutMs);
+    waitUpToDate(w);
+    QUndoStack* stack = w.document().undoStack();
+
+    // Drag the chin (landmark 8) down: it alone moves, as one undo step.
+    PoseCanvas* canvas = w.resultCanvas();
+    const Point2 chin = w.document().portraitTarget().points[8];
+    const Point2 mouth = w.document().portraitTarget().points[57];
+    drag(canvas, canvas->viewportPositionOfLandmark(8), canvas->viewportPositionOfPhotoPoint(QPointF(chin.x, chin.y + 15)));
+    QCOMPARE(stack->count(), 1);
+    QVERIFY(stack->text(0).startsWith(QStringLiteral("Move jaw landmark 8")));
+    QVERIFY(std::abs(w.document().portraitTarget().points[8].y - (chin.y + 15)) < 2);
+    QCOMPARE(w.document().portraitTarget().points[57].y, mouth.y);
+    waitUpToDate(w);
+
+    // Keyboard steps of one slider merge into one step; a slider edit keeps the landmark drag.
+    QSlider* jaw = w.portraitPanel()->slider(QStringLiteral("jaw_open"));
+    jaw->setFocus();
+    for (int i = 0; i < 5; ++i) QTest::keyClick(jaw, Qt::Key_Right);
+    QCOMPARE(stack->count(), 2);
+    const double jawOpen = w.document().portrait().parameters.expressionValue(face::MorphableModel::standard(), "jaw_open");
+    const double fittedJaw = w.document().face()->fitted.expressionValue(face::MorphableModel::standard(), "jaw_open");
+    QVERIFY2(std::abs(jawOpen - (fittedJaw + 0.05)) < 0.006, qPrintable(QStringLiteral("%1 -> %2").arg(fittedJaw).arg(jawOpen)));
+    QVERIFY(w.document().portraitTarget().points[8].y > chin.y + 10);
+    stack->undo();
+    stack->undo();
+    QVERIFY(w.document().portraitTarget() == w.document().portraitReference());
+
+    // A saved portrait edit opens in portrait mode with its sliders where they were.
+    w.portraitPanel()->slider(QStringLiteral("pitch"))->setValue(20);  // 10 degrees
+    QVERIFY(w.saveEdit());
+    const double pitch = w.document().portrait().parameters.pose.pitch;
+    cleanup();
+    m_window = makeWindow(m_portrait);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->document().hasPhoto(), kTimeoutMs);
+    QVERIFY(m_window->portraitMode());
+    QCOMPARE(m_window->document().portrait().parameters.pose.pitch, pitch);
+    QCOMPARE(m_window->portraitPanel()->slider(QStringLiteral("pitch"))->value(), 20);
+    waitUpToDate(*m_window);
+    QFile::remove(m_portrait + QString::fromLatin1(edit::kEditDocumentSuffix));
 }
 
 QTEST_MAIN(EditorTest)

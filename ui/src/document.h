@@ -3,6 +3,7 @@
 // the GUI thread. Commands change it; canvases redraw from it. Every change of a skeleton bumps the
 // generation, which requests carry so that the window can tell an up-to-date result from a stale one.
 #include "marionette/edit/edit_document.h"
+#include "marionette/edit/portrait.h"
 #include "marionette/pose/pose.h"
 
 #include <QImage>
@@ -12,6 +13,9 @@
 
 #include <opencv2/core.hpp>
 
+#include <array>
+#include <memory>
+
 namespace marionette::ui {
 
 // Both skeletons of an edit: what one undo step saves and restores.
@@ -20,6 +24,18 @@ struct PosePair {
     pose::Pose target;
     bool operator==(const PosePair& o) const { return reference == o.reference && target == o.target; }
     bool operator!=(const PosePair& o) const { return !(*this == o); }
+};
+
+// Which semantics the edit changes: the body's skeleton or the face's parameters and landmarks.
+enum class EditMode { Body, Portrait };
+
+// A portrait edit's target: the face parameters (head pose, expressions) and the landmark drags added to the
+// landmarks they give. What one portrait undo step saves and restores.
+struct PortraitState {
+    face::FaceParameters parameters;
+    std::array<Point2, face::kLandmarkCount> offsets{};  // photo pixels
+    bool operator==(const PortraitState& o) const;
+    bool operator!=(const PortraitState& o) const { return !(*this == o); }
 };
 
 class Document : public QObject {
@@ -41,6 +57,23 @@ public:
     quint64 photoId() const { return m_photoId; }
     quint64 generation() const { return m_generation; }
 
+    EditMode mode() const { return m_mode; }
+    // Not an edit (no undo step): which semantics the window shows and edits. Bumps the generation.
+    void setMode(EditMode mode);
+
+    // The photo's face (null when none was found) and the portrait edit of it.
+    const std::shared_ptr<const edit::PortraitFace>& face() const { return m_face; }
+    void setFace(std::shared_ptr<const edit::PortraitFace> face, const PortraitState& state);
+    const PortraitState& portrait() const { return m_portrait; }
+    // The face's landmarks as photographed and as edited (photo pixels); empty landmarks without a face.
+    const face::FaceLandmarks& portraitReference() const;
+    const face::FaceLandmarks& portraitTarget() const { return m_portraitTarget; }
+    // Live changes and the portrait commands go through here. Throws marionette::Error for out-of-range
+    // parameters (the document then stays as it was).
+    void setPortrait(const PortraitState& state);
+    // The state whose target is `target` under the current face (parameters kept, offsets taking the difference).
+    PortraitState stateFor(const face::FaceParameters& parameters, const face::FaceLandmarks& target) const;
+
     const pose::Pose& reference() const { return m_poses.reference; }
     const pose::Pose& target() const { return m_poses.target; }
     const PosePair& poses() const { return m_poses; }
@@ -59,6 +92,8 @@ Q_SIGNALS:
     void photoChanged();
     void referenceChanged();
     void targetChanged();
+    void portraitChanged();
+    void modeChanged();
 
 private:
     QString m_photoPath;
@@ -66,6 +101,10 @@ private:
     QImage m_photoImage;
     QString m_sha256;
     PosePair m_poses;
+    EditMode m_mode = EditMode::Body;
+    std::shared_ptr<const edit::PortraitFace> m_face;
+    PortraitState m_portrait;
+    face::FaceLandmarks m_portraitTarget;
     quint64 m_photoId = 0;
     quint64 m_generation = 0;
     QUndoStack m_undoStack;

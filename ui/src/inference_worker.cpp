@@ -17,6 +17,7 @@
 #include <QFileInfo>
 #include <QThread>
 
+#include <chrono>
 #include <filesystem>
 
 #ifdef __linux__
@@ -136,10 +137,30 @@ void InferenceWorker::setPhoto(quint64 photoId, const cv::Mat& photo, const pose
     });
 }
 
+void InferenceWorker::setPortraitPhoto(quint64 photoId, const cv::Mat& photo, const face::FaceLandmarks& reference) {
+    enqueue([this, photoId, photo, reference](quint64) {
+        m_facePhotoId = photoId;
+        m_faceReference = reference;
+        m_portraitHasPhoto = false;
+        if (m_portraitSession) {
+            m_portraitSession->setPhoto(photo, reference);
+            m_portraitHasPhoto = true;
+        }
+    });
+}
+
 void InferenceWorker::render(const RenderTicket& ticket, const edit::RenderRequest& request) {
     {
         std::lock_guard<std::mutex> lock(m_mutex);
-        m_render = std::make_pair(ticket, request);  // an older request not started yet is dropped here
+        m_render = PendingRender{ticket, request, std::nullopt};  // an older request not started yet is dropped here
+    }
+    m_wake.notify_one();
+}
+
+void InferenceWorker::renderPortrait(const RenderTicket& ticket, const edit::PortraitRenderRequest& request) {
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_render = PendingRender{ticket, {}, request};
     }
     m_wake.notify_one();
 }
@@ -152,7 +173,7 @@ void InferenceWorker::run() {
 #endif
     for (;;) {
         Task task;
-        std::optional<std::pair<RenderTicket, edit::RenderRequest>> render;
+        std::optional<PendingRender> render;
         {
             std::unique_lock<std::mutex> lock(m_mutex);
             m_wake.wait(lock, [this] { return m_stop || !m_tasks.empty() || m_render.has_value(); });
@@ -167,7 +188,7 @@ void InferenceWorker::run() {
         }
         try {
             if (task) task();
-            else if (render) doRender(render->first, render->second);
+            else if (render) doRender(*render);
         } catch (const std::exception& e) {
             log::error("inference worker: ", e.what());  // jobs report their own errors; this is a last resort
         }
@@ -175,6 +196,10 @@ void InferenceWorker::run() {
 }
 
 void InferenceWorker::doLoadEngine(quint64 job, const EngineSpec& spec) {
+    if (spec.kind == model::SemanticsKind::Face) {
+        doLoadPortraitEngine(job, spec);
+        return;
+    }
     try {
         std::unique_ptr<edit::ReposeSession> session;
         EngineInfo info;
@@ -197,6 +222,36 @@ void InferenceWorker::doLoadEngine(quint64 job, const EngineSpec& spec) {
         if (cancelled(job)) return;  // the previous engine stays; past this point the answer is sent
         m_session = std::move(session);
         m_sessionHasPhoto = hasPhoto;  // the previous engine stays until a new one has loaded
+        Q_EMIT engineLoaded(job, info);
+    } catch (const std::exception& e) {
+        if (!cancelled(job)) Q_EMIT engineFailed(job, QString::fromUtf8(e.what()));
+    }
+}
+
+void InferenceWorker::doLoadPortraitEngine(quint64 job, const EngineSpec& spec) {
+    try {
+        std::unique_ptr<edit::PortraitSession> session;
+        EngineInfo info;
+        info.kind = model::SemanticsKind::Face;
+        if (spec.weightsPath.isEmpty()) {
+            session = std::make_unique<edit::PortraitSession>(spec.untrainedConfig, spec.seed, sessionOptions(spec));
+            info.untrained = true;
+            info.weightsId = QStringLiteral("untrained (random init, seed %1): %2").arg(spec.seed).arg(describe(spec.untrainedConfig));
+        } else {
+            session = std::make_unique<edit::PortraitSession>(spec.weightsPath.toStdString(), sessionOptions(spec));
+            info.weightsPath = spec.weightsPath;
+            info.weightsId = QStringLiteral("sha256:%1 %2").arg(fileSha256(spec.weightsPath).left(16), QFileInfo(spec.weightsPath).fileName());
+        }
+        info.description = describe(session->config());
+        info.deviceName = QString::fromStdString(session->deviceName());
+        info.onCuda = session->onCuda();
+        info.hasPreview = session->hasPreview();
+        info.canvas = session->canvas();
+        const bool hasPhoto = !m_photo.empty() && m_faceReference && m_facePhotoId == m_photoId;
+        if (hasPhoto) session->setPhoto(m_photo, *m_faceReference);
+        if (cancelled(job)) return;
+        m_portraitSession = std::move(session);
+        m_portraitHasPhoto = hasPhoto;
         Q_EMIT engineLoaded(job, info);
     } catch (const std::exception& e) {
         if (!cancelled(job)) Q_EMIT engineFailed(job, QString::fromUtf8(e.what()));
@@ -240,17 +295,22 @@ void InferenceWorker::doOpenPhoto(quint64 job, const QString& path) {
             out.reference = edit::clampedTo(document->reference, size);
             out.target = edit::clampedTo(document->target, size);
             out.note = QObject::tr("Edit read from %1.").arg(QFileInfo(out.documentPath).fileName());
+            out.portraitEdit = document->portrait;
+            out.portraitMode = document->mode == "portrait";
             if (!document->photoSha256.empty() && QString::fromStdString(document->photoSha256) != out.sha256)
                 out.warning = QObject::tr("%1 changed since this edit was saved; its skeletons were kept and may need adjusting.")
                                   .arg(QFileInfo(out.photoPath).fileName());
-            if (out.reference.presentCount() < 2 || out.target.presentCount() < 2)
+            if (!document->portrait && (out.reference.presentCount() < 2 || out.target.presentCount() < 2))
                 throwFileError(documentPath, "the edit's skeletons need at least two joints each");
-        } else {
+        }
+        if (!document || out.reference.presentCount() < 2 || out.target.presentCount() < 2) {
             const edit::ReferencePose found = edit::findReferencePose(photoPath, out.photo, bodyDetector());
             out.reference = found.pose;
             out.target = found.pose;
-            out.note = QString::fromStdString(found.note);
+            if (!document) out.note = QString::fromStdString(found.note);
         }
+        if (cancelled(job)) return;
+        findFace(out);
         if (!cancelled(job)) Q_EMIT photoOpened(job, out);
     } catch (const std::exception& e) {
         if (!cancelled(job)) Q_EMIT photoFailed(job, QString::fromUtf8(e.what()));
@@ -270,12 +330,46 @@ const detect::MoveNet* InferenceWorker::bodyDetector() {
     return m_detector.get();
 }
 
-void InferenceWorker::doRender(const RenderTicket& ticket, const edit::RenderRequest& request) {
+void InferenceWorker::findFace(OpenedPhoto& out) {
+    const auto start = std::chrono::steady_clock::now();
+    const ImageSize size{out.photo.cols, out.photo.rows};
+    const std::string photoPath = out.photoPath.toStdString();
     try {
-        if (!m_session) throw Error("no model is loaded");
+        if (out.portraitEdit) {
+            out.face = std::make_shared<edit::PortraitFace>(
+                edit::fitPortraitFace(out.portraitEdit->reference, size, out.portraitEdit->faceIndex));
+        } else {
+            out.face = std::make_shared<edit::PortraitFace>(edit::findPortraitFace(out.photo, photoPath, 0));
+            out.portraitMode = out.portraitMode || edit::looksLikePortrait(out.face->faceBox, size);
+        }
+    } catch (const std::exception& e) {
+        out.face.reset();
+        out.portraitMode = false;
+        out.faceNote = QString::fromUtf8(e.what());
+    }
+    out.fitMilliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+void InferenceWorker::doRender(const PendingRender& render) {
+    const RenderTicket& ticket = render.ticket;
+    try {
         if (ticket.photoId != m_photoId) return;  // the photo changed since
+        if (render.portrait) {
+            if (!m_portraitSession) throw Error("no portrait model is loaded");
+            if (!m_portraitHasPhoto || m_facePhotoId != m_photoId) throw Error("no face was found in this photo");
+            emitFrame(ticket, m_portraitSession->render(*render.portrait));
+            return;
+        }
+        if (!m_session) throw Error("no model is loaded");
         if (!m_sessionHasPhoto) throw Error("the reference skeleton needs at least two joints");
-        const edit::RenderedFrame rendered = m_session->render(request);
+        emitFrame(ticket, m_session->render(render.body));
+    } catch (const std::exception& e) {
+        Q_EMIT renderFailed(ticket, QString::fromUtf8(e.what()));
+    }
+}
+
+void InferenceWorker::emitFrame(const RenderTicket& ticket, const edit::RenderedFrame& rendered) {
+    {
         Frame frame;
         frame.ticket = ticket;
         frame.preview = rendered.preview;
@@ -292,18 +386,22 @@ void InferenceWorker::doRender(const RenderTicket& ticket, const edit::RenderReq
         frame.synthesisMilliseconds = rendered.synthesisMilliseconds;
         frame.stages = stagesOf(rendered.timings);
         Q_EMIT frameReady(frame);
-    } catch (const std::exception& e) {
-        Q_EMIT renderFailed(ticket, QString::fromUtf8(e.what()));
     }
 }
 
 void InferenceWorker::doExport(quint64 job, const ExportJob& exportJob) {
     QStringList written;
     try {
-        if (!m_session || !m_sessionHasPhoto) throw Error("nothing to export: no photo is open");
-        edit::RenderRequest request{exportJob.target, false, {}};
-        if (exportJob.kind == ExportKind::Maps) request.maps = edit::MapSelection::all(exportJob.attentionPoint);
-        const edit::RenderedFrame frame = m_session->render(request);  // always the full synthesis
+        edit::RenderedFrame frame;  // always the full synthesis
+        const edit::MapSelection maps =
+            exportJob.kind == ExportKind::Maps ? edit::MapSelection::all(exportJob.attentionPoint) : edit::MapSelection{};
+        if (exportJob.faceTarget) {
+            if (!m_portraitSession || !m_portraitHasPhoto) throw Error("nothing to export: no face is open");
+            frame = m_portraitSession->render({*exportJob.faceTarget, false, maps});
+        } else {
+            if (!m_session || !m_sessionHasPhoto) throw Error("nothing to export: no photo is open");
+            frame = m_session->render({exportJob.target, false, maps});
+        }
         if (cancelled(job)) return;
         const std::string path = exportJob.path.toStdString();
         switch (exportJob.kind) {

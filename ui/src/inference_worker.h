@@ -4,6 +4,9 @@
 // (decoding, finding the skeleton) and exporting. Jobs run in order; renders are special: while the worker
 // is busy only the newest render request is kept (latest wins). Results come back as queued signals; the
 // GUI thread never waits on the model.
+#include "marionette/edit/edit_document.h"
+#include "marionette/edit/portrait.h"
+#include "marionette/edit/portrait_session.h"
 #include "marionette/edit/repose_session.h"
 #include "marionette/model/config.h"
 #include "marionette/pose/pose.h"
@@ -32,8 +35,10 @@ class MoveNet;
 
 namespace marionette::ui {
 
-// Which weights to run: a file, or (empty path) randomly initialised weights of `untrainedConfig`.
+// Which weights to run: a file, or (empty path) randomly initialised weights of `untrainedConfig`. A body
+// engine and a portrait engine (kind Face) are held side by side; loading one keeps the other.
 struct EngineSpec {
+    model::SemanticsKind kind = model::SemanticsKind::Body;
     QString weightsPath;
     model::ModelConfig untrainedConfig;
     std::uint64_t seed = 1;
@@ -42,6 +47,7 @@ struct EngineSpec {
 };
 
 struct EngineInfo {
+    model::SemanticsKind kind = model::SemanticsKind::Body;
     bool untrained = false;
     QString weightsPath;
     QString weightsId;    // stored in edit documents: "sha256:<16 hex> body.safetensors" or "untrained ..."
@@ -62,6 +68,13 @@ struct OpenedPhoto {
     pose::Pose target;
     QString note;     // where the skeleton came from, for the hint line
     QString warning;  // something the user must know (a saved edit that could not be read)
+    // The face, fitted (null when there is none) and why there is none; a saved portrait edit; whether the
+    // photo opens in portrait mode (a saved portrait edit, or a face covering much of the photo).
+    std::shared_ptr<const edit::PortraitFace> face;
+    QString faceNote;
+    std::optional<edit::PortraitEdit> portraitEdit;
+    bool portraitMode = false;
+    double fitMilliseconds = 0;  // detection and fitting
 };
 
 // What a render answers: which photo, which request (serial, newest wins) and which document state.
@@ -90,6 +103,7 @@ struct ExportJob {
     ExportKind kind = ExportKind::Photo;
     QString path;  // a file (Photo, Crop) or a folder (Maps)
     pose::Pose target;
+    std::optional<face::FaceLandmarks> faceTarget;  // set: export the portrait edit instead of the body's
     std::optional<Point2> attentionPoint;  // photo pixels (Maps)
     QString editJson;  // written beside exported images as <image>.marionette.json
 };
@@ -106,8 +120,11 @@ public:
     quint64 exportResult(const ExportJob& job);
     // The photo (and its reference skeleton) that renders use from now on.
     void setPhoto(quint64 photoId, const cv::Mat& photo, const pose::Pose& reference);
-    // Latest wins: replaces a render request that has not started yet.
+    // The face's reference landmarks that portrait renders use from now on (with the photo of setPhoto).
+    void setPortraitPhoto(quint64 photoId, const cv::Mat& photo, const face::FaceLandmarks& reference);
+    // Latest wins: replaces a render request (body or portrait) that has not started yet.
     void render(const RenderTicket& ticket, const edit::RenderRequest& request);
+    void renderPortrait(const RenderTicket& ticket, const edit::PortraitRenderRequest& request);
     // A cancelled job that has not finished gives no answer; its partial work is dropped.
     void cancel(quint64 jobId);
 
@@ -128,8 +145,16 @@ private:
 
     // Run on the worker thread only.
     void doLoadEngine(quint64 job, const EngineSpec& spec);
+    void doLoadPortraitEngine(quint64 job, const EngineSpec& spec);
+    void findFace(OpenedPhoto& out);
     void doOpenPhoto(quint64 job, const QString& path);
-    void doRender(const RenderTicket& ticket, const edit::RenderRequest& request);
+    struct PendingRender {
+        RenderTicket ticket;
+        edit::RenderRequest body;
+        std::optional<edit::PortraitRenderRequest> portrait;
+    };
+    void doRender(const PendingRender& render);
+    void emitFrame(const RenderTicket& ticket, const edit::RenderedFrame& rendered);
     void doExport(quint64 job, const ExportJob& exportJob);
     // The bundled body keypoint detector, loaded on first use; null when its files cannot be loaded (the
     // skeleton then comes from the other sources of edit::findReferencePose).
@@ -138,7 +163,7 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::deque<Task> m_tasks;
-    std::optional<std::pair<RenderTicket, edit::RenderRequest>> m_render;
+    std::optional<PendingRender> m_render;
     std::set<quint64> m_cancelled;
     quint64 m_nextJob = 1;
     bool m_stop = false;
@@ -151,6 +176,10 @@ private:
     bool m_sessionHasPhoto = false;  // whether m_session holds m_photo and m_reference
     std::unique_ptr<detect::MoveNet> m_detector;
     bool m_detectorTried = false;
+    std::unique_ptr<edit::PortraitSession> m_portraitSession;
+    std::optional<face::FaceLandmarks> m_faceReference;
+    quint64 m_facePhotoId = 0;
+    bool m_portraitHasPhoto = false;  // whether m_portraitSession holds m_photo and m_faceReference
 
     QThread* m_thread;
 };

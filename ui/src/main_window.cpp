@@ -4,9 +4,11 @@
 #include "inference_worker.h"
 #include "maps_panel.h"
 #include "pose_canvas.h"
+#include "portrait_panel.h"
 #include "pose_commands.h"
 
 #include "marionette/edit/edit_document.h"
+#include "marionette/edit/portrait.h"
 #include "marionette/edit/pose_editing.h"
 #include "marionette/pose/openpose_json.h"
 #include "marionette/ui/file_dialog.h"
@@ -15,6 +17,7 @@
 #include "marionette/util/error.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
@@ -71,6 +74,27 @@ QString bundledSample() {
     return findBundled(QStringLiteral("samples/messi5.jpg"), QStringLiteral("resources/samples/messi5.jpg"));
 }
 
+// The face presets in the order their buttons show, then any others by name.
+std::vector<std::pair<QString, QString>> facePresets() {
+    static const QStringList order = {QStringLiteral("neutral"), QStringLiteral("smile"), QStringLiteral("laugh"),
+                                      QStringLiteral("surprise"), QStringLiteral("wink"), QStringLiteral("frown"),
+                                      QStringLiteral("kiss"), QStringLiteral("skeptical"), QStringLiteral("sleepy")};
+    QStringList names;
+    for (const QString& name : QDir(QStringLiteral(":/face_presets")).entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name))
+        names << QFileInfo(name).completeBaseName();
+    std::stable_sort(names.begin(), names.end(), [](const QString& a, const QString& b) {
+        const auto rank = [](const QString& n) { return order.contains(n) ? order.indexOf(n) : int(order.size()); };
+        return rank(a) < rank(b);
+    });
+    std::vector<std::pair<QString, QString>> presets;
+    for (const QString& name : names) {
+        QString title = QString(name).replace(QLatin1Char('_'), QLatin1Char(' '));
+        title[0] = title[0].toUpper();
+        presets.emplace_back(title, QStringLiteral(":/face_presets/%1.json").arg(name));
+    }
+    return presets;
+}
+
 QString lowerLabel(pose::JointId joint) { return QString::fromUtf8(pose::jointLabel(joint)).toLower(); }
 
 // "arms_raised.json" -> "Arms raised".
@@ -100,13 +124,17 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
       m_resultCanvas(new PoseCanvas),
       m_referenceCanvas(new PoseCanvas),
       m_mapsPanel(new MapsPanel),
+      m_portraitPanel(nullptr),
       m_banner(new QLabel),
       m_hint(new QLabel),
       m_pauseTimer(new QTimer(this)),
       m_autosaveTimer(new QTimer(this)),
       m_busyTimer(new QTimer(this)),
-      m_engineSpec(std::make_unique<EngineSpec>()) {
+      m_engineSpec(std::make_unique<EngineSpec>()),
+      m_portraitSpec(std::make_unique<EngineSpec>()) {
     initEditorResources();
+    m_portraitPanel = new PortraitPanel(facePresets());
+    m_portraitPanel->setObjectName(QStringLiteral("portraitPanel"));
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Marionette"));
     setAcceptDrops(true);
@@ -115,6 +143,7 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
     m_resultCanvas->setObjectName(QStringLiteral("resultCanvas"));
     m_referenceCanvas->setObjectName(QStringLiteral("referenceCanvas"));
     m_referenceCanvas->setGestureNamePrefix(tr("reference "));
+    m_referenceCanvas->setLandmarksEditable(false);  // the face as photographed; the fit follows from it
 
     m_banner->setObjectName(QStringLiteral("untrainedBanner"));
     m_banner->setWordWrap(true);
@@ -174,6 +203,7 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
         m_worker->setPhoto(m_document->photoId(), m_document->photo(), m_document->reference());
     });
     connect(m_document, &Document::targetChanged, this, &MainWindow::onPosesChanged);
+    connect(m_document, &Document::portraitChanged, this, &MainWindow::onPortraitChanged);
     connect(m_document, &Document::referenceChanged, this, &MainWindow::onPosesChanged);
     QUndoStack* stack = m_document->undoStack();
     connect(stack, &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
@@ -183,7 +213,23 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
     });
 
     // The result view: drag the target skeleton.
-    connect(m_resultCanvas, &PoseCanvas::gestureStarted, this, [this] { m_dragging = true; });
+    connect(m_resultCanvas, &PoseCanvas::gestureStarted, this, [this] {
+        m_dragging = true;
+        if (portraitMode()) m_portraitDragStart = std::make_unique<PortraitState>(m_document->portrait());
+    });
+    connect(m_resultCanvas, &PoseCanvas::landmarkDragged, this, &MainWindow::onLandmarkDragged);
+    connect(m_resultCanvas, &PoseCanvas::landmarkGestureFinished, this,
+            [this](int, const QString& name) { onLandmarkGestureFinished(name); });
+
+    // The Portrait dock: sliders, presets, reset.
+    connect(m_portraitPanel, &PortraitPanel::dragStarted, this, [this] {
+        m_dragging = true;
+        m_portraitDragStart = std::make_unique<PortraitState>(m_document->portrait());
+    });
+    connect(m_portraitPanel, &PortraitPanel::parametersEdited, this, &MainWindow::onSliderEdited);
+    connect(m_portraitPanel, &PortraitPanel::dragFinished, this, &MainWindow::onSliderDragFinished);
+    connect(m_portraitPanel, &PortraitPanel::resetRequested, this, &MainWindow::resetFace);
+    connect(m_portraitPanel, &PortraitPanel::presetRequested, this, &MainWindow::applyFacePreset);
     connect(m_resultCanvas, &PoseCanvas::poseDragged, this, [this](const pose::Pose& p) { m_document->setTarget(p); });
     connect(m_resultCanvas, &PoseCanvas::gestureFinished, this, &MainWindow::onTargetGestureFinished);
     connect(m_resultCanvas, &PoseCanvas::poseNudged, this,
@@ -234,6 +280,9 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
+    // The document (a child) clears its undo stack when it goes, after this window's members: stop listening.
+    disconnect(m_document->undoStack(), nullptr, this, nullptr);
+    disconnect(m_document, nullptr, this, nullptr);
     // The worker's thread goes first (it finishes the job in hand), before anything it reports to.
     delete m_worker;
     m_worker = nullptr;
@@ -242,10 +291,12 @@ MainWindow::~MainWindow() {
 QAction* MainWindow::action(const char* objectName) const { return m_actions.at(QString::fromLatin1(objectName)); }
 
 const Frame* MainWindow::currentFrame() const { return m_frame.get(); }
-bool MainWindow::hasEngine() const { return m_engine != nullptr; }
+bool MainWindow::portraitMode() const { return m_document->mode() == EditMode::Portrait; }
+const EngineInfo* MainWindow::activeEngine() const { return portraitMode() ? m_portraitEngine.get() : m_engine.get(); }
+bool MainWindow::hasEngine() const { return activeEngine() != nullptr; }
 const EngineInfo& MainWindow::engineInfo() const {
     static const EngineInfo none;
-    return m_engine ? *m_engine : none;
+    return activeEngine() ? *activeEngine() : none;
 }
 
 bool MainWindow::isUpToDate() const {
@@ -318,11 +369,24 @@ void MainWindow::createActions() {
     add("actionLoadPreset", tr("Load Preset &File\u2026"), QKeySequence(), [this] { loadPresetFile(); });
     add("actionSavePreset", tr("&Save Pose as Preset\u2026"), QKeySequence(), [this] { exportPose(); });
 
+    QAction* portrait = add("actionPortraitMode", tr("&Portrait Mode"), QKeySequence(Qt::Key_P), [this](bool on) { setPortraitMode(on); });
+    portrait->setCheckable(true);
+    portrait->setToolTip(tr("Edit the face: head pose and expression sliders, draggable landmarks (P)"));
+    add("actionResetFace", tr("&Reset Face to Photo"), QKeySequence(), [this] { resetFace(); });
+    QAction* link = add("actionLinkSides", tr("&Link Left and Right"), QKeySequence(), [this](bool on) { m_portraitPanel->setLinked(on); });
+    link->setCheckable(true);
+    link->setChecked(m_portraitPanel->linked());
+
     add("actionOpenWeights", tr("Open &Weights\u2026"), QKeySequence(), [this] {
         const QString path = FileDialog::getOpenFileName(this, tr("Open Weights"), tr("Marionette weights (*.safetensors);;All files (*)"));
-        if (!path.isEmpty()) openWeights(path);
+        if (path.isEmpty()) return;
+        if (portraitMode()) loadPortraitEngine(path);  // the model of the mode in use
+        else openWeights(path);
     });
-    add("actionUntrainedWeights", tr("Use &Untrained Weights"), QKeySequence(), [this] { openWeights(QString()); });
+    add("actionUntrainedWeights", tr("Use &Untrained Weights"), QKeySequence(), [this] {
+        if (portraitMode()) loadPortraitEngine(QString());
+        else openWeights(QString());
+    });
     auto* devices = new QActionGroup(this);
     for (const auto& [name, text, device] : {std::tuple{"actionDeviceAuto", tr("&Automatic"), edit::Device::Auto},
                                              std::tuple{"actionDeviceCpu", tr("&CPU"), edit::Device::Cpu},
@@ -331,7 +395,9 @@ void MainWindow::createActions() {
         QAction* a = add(name, text, QKeySequence(), [this, d] {
             Settings::instance().set(Settings::Key::Device, deviceKey(d));
             m_engineSpec->device = d;
+            m_portraitSpec->device = d;
             openWeights(m_engine && !m_engine->untrained ? m_engine->weightsPath : QString());
+            if (m_portraitEngine || m_portraitEngineJob) loadPortraitEngine(m_portraitEngine ? m_portraitEngine->weightsPath : QString());
         });
         a->setCheckable(true);
         devices->addAction(a);
@@ -405,6 +471,23 @@ void MainWindow::createMenus() {
     m_presetMenu->addAction(action("actionLoadPreset"));
     m_presetMenu->addAction(action("actionSavePreset"));
 
+    QMenu* portraitMenu = menuBar()->addMenu(tr("P&ortrait"));
+    portraitMenu->setObjectName(QStringLiteral("menuPortrait"));
+    portraitMenu->addAction(action("actionPortraitMode"));
+    portraitMenu->addAction(action("actionResetFace"));
+    portraitMenu->addAction(action("actionLinkSides"));
+    QMenu* facePresetMenu = portraitMenu->addMenu(tr("&Presets"));
+    facePresetMenu->setObjectName(QStringLiteral("menuFacePresets"));
+    for (const auto& [title, resource] : facePresets()) {
+        auto* a = facePresetMenu->addAction(title);
+        a->setObjectName(QStringLiteral("actionFacePreset_") + QFileInfo(resource).completeBaseName());
+        m_actions[a->objectName()] = a;
+        const QString t = title, r = resource;
+        connect(a, &QAction::triggered, this, [this, t, r] { applyFacePreset(t, r); });
+    }
+    connect(m_portraitPanel->findChild<QCheckBox*>(QStringLiteral("linkSides")), &QCheckBox::toggled, action("actionLinkSides"),
+            &QAction::setChecked);
+
     QMenu* model = menuBar()->addMenu(tr("&Model"));
     model->addAction(action("actionOpenWeights"));
     model->addAction(action("actionUntrainedWeights"));
@@ -430,6 +513,8 @@ void MainWindow::createMenus() {
     tools->addAction(action("actionResetPose"));
     tools->addAction(action("actionSymmetryLock"));
     tools->addAction(action("actionKeepBoneLengths"));
+    tools->addSeparator();
+    tools->addAction(action("actionPortraitMode"));
     tools->addSeparator();
     tools->addAction(action("actionFit"));
     tools->addAction(action("actionBeforeAfter"));
@@ -465,9 +550,16 @@ void MainWindow::createDocks() {
     history->setWidget(m_historyView);
     addDockWidget(Qt::RightDockWidgetArea, history);
 
-    resizeDocks({reference, maps}, {320, 260}, Qt::Horizontal);
+    m_portraitDock = new QDockWidget(tr("Portrait"), this);
+    m_portraitDock->setObjectName(QStringLiteral("portraitDock"));
+    m_portraitDock->setWidget(m_portraitPanel);
+    addDockWidget(Qt::RightDockWidgetArea, m_portraitDock);
+    tabifyDockWidget(maps, m_portraitDock);
+    m_portraitDock->setVisible(false);
+
+    resizeDocks({reference, maps}, {320, 300}, Qt::Horizontal);
     QMenu* view = menuBar()->findChild<QMenu*>(QStringLiteral("menuView"));
-    for (QDockWidget* dock : {reference, maps, history}) view->addAction(dock->toggleViewAction());
+    for (QDockWidget* dock : {reference, maps, m_portraitDock, history}) view->addAction(dock->toggleViewAction());
 }
 
 void MainWindow::createStatusBar() {
@@ -515,7 +607,12 @@ void MainWindow::startUp() {
     m_engineSpec->untrainedConfig = m_options.untrainedConfig;
     m_engineSpec->seed = m_options.untrainedSeed;
     m_engineSpec->threads = m_options.threads;
+    m_portraitSpec->kind = model::SemanticsKind::Face;
+    m_portraitSpec->untrainedConfig = m_options.untrainedPortraitConfig;
+    m_portraitSpec->seed = m_options.untrainedSeed;
+    m_portraitSpec->threads = m_options.threads;
     m_engineSpec->device = m_options.device != edit::Device::Auto ? m_options.device : deviceFromKey(s.get(Settings::Key::Device).toString());
+    m_portraitSpec->device = m_engineSpec->device;
     const char* deviceAction = m_engineSpec->device == edit::Device::Cpu    ? "actionDeviceCpu"
                                : m_engineSpec->device == edit::Device::Cuda ? "actionDeviceCuda"
                                                                             : "actionDeviceAuto";
@@ -555,21 +652,64 @@ void MainWindow::openWeights(const QString& path) {
                                              : tr("Loading %1\u2026").arg(QFileInfo(path).fileName()));
 }
 
+void MainWindow::loadPortraitEngine(const QString& path) {
+    if (m_portraitEngineJob) {
+        m_worker->cancel(m_portraitEngineJob);
+        endLongJob(m_portraitEngineJob);
+    }
+    m_portraitSpec->weightsPath = path;
+    m_portraitEngineJob = m_worker->loadEngine(*m_portraitSpec);
+    startLongJob(m_portraitEngineJob, path.isEmpty() ? tr("Preparing the untrained portrait model\u2026")
+                                                     : tr("Loading %1\u2026").arg(QFileInfo(path).fileName()));
+}
+
 void MainWindow::onEngineLoaded(quint64 job, const EngineInfo& info) {
-    if (job != m_engineJob) return;  // an older load; the newest one follows
-    endLongJob(job);
-    m_engine = std::make_unique<EngineInfo>(info);
+    if (job == m_portraitEngineJob) {
+        endLongJob(job);
+        m_portraitEngine = std::make_unique<EngineInfo>(info);
+    } else if (job == m_engineJob) {
+        endLongJob(job);
+        m_engine = std::make_unique<EngineInfo>(info);
+        if (!info.untrained) Settings::instance().set(Settings::Key::WeightsPath, info.weightsPath);
+    } else {
+        return;  // an older load; the newest one follows
+    }
     m_lastFullMilliseconds = 1e9;
-    m_banner->setVisible(info.untrained);
-    m_deviceLabel->setText(info.deviceName);
-    m_weightsLabel->setText(info.untrained ? tr("Untrained weights") : QFileInfo(info.weightsPath).fileName());
-    m_weightsLabel->setToolTip(tr("%1\n%2").arg(info.weightsId, info.description));
-    if (!info.untrained) Settings::instance().set(Settings::Key::WeightsPath, info.weightsPath);
+    updateEngineLabels();
     updateActionStates();
     requestRender(false);
 }
 
+void MainWindow::updateEngineLabels() {
+    const EngineInfo* info = activeEngine();
+    if (!info) {
+        m_banner->setVisible(false);
+        m_deviceLabel->setText(tr("Loading model\u2026"));
+        m_weightsLabel->clear();
+        return;
+    }
+    m_banner->setText(info->kind == model::SemanticsKind::Face
+                          ? tr("<b>Untrained portrait model.</b> No portrait model has been trained yet, so the face is "
+                               "synthesised by random weights: the landmarks and sliders work, the pixels are meaningless. "
+                               "Open a portrait weights file with Model \u25b8 Open Weights\u2026")
+                          : tr("<b>Untrained model.</b> No trained weights are installed, so the results are meaningless "
+                               "until trained weights are installed: open a weights file with Model \u25b8 Open Weights\u2026"));
+    m_banner->setVisible(info->untrained);
+    m_deviceLabel->setText(info->deviceName);
+    m_weightsLabel->setText(info->untrained ? tr("Untrained weights") : QFileInfo(info->weightsPath).fileName());
+    m_weightsLabel->setToolTip(tr("%1\n%2").arg(info->weightsId, info->description));
+}
+
 void MainWindow::onEngineFailed(quint64 job, const QString& message) {
+    if (job == m_portraitEngineJob) {
+        endLongJob(job);
+        const bool keepsPrevious = m_portraitEngine != nullptr;
+        MessageBox::critical(this, tr("Cannot load the portrait weights"),
+                             keepsPrevious ? tr("%1\n\nThe portrait model in use stays loaded.").arg(message)
+                                           : tr("%1\n\nThe untrained portrait model is used instead.").arg(message));
+        if (!keepsPrevious && !m_portraitSpec->weightsPath.isEmpty()) loadPortraitEngine(QString());
+        return;
+    }
     if (job != m_engineJob) return;
     endLongJob(job);
     const bool keepsPrevious = m_engine != nullptr;
@@ -606,10 +746,29 @@ void MainWindow::onPhotoOpened(quint64 job, const OpenedPhoto& photo) {
     m_referenceCanvas->setPhoto(photo.image);
     m_referenceCanvas->setMapOverlay(QImage(), QRectF(), 0);
     m_document->reset(photo.photoPath, photo.photo, photo.image, photo.sha256, {photo.reference, photo.target});
+    m_faceNote = photo.faceNote;
+    if (photo.face) {
+        PortraitState state{photo.face->fitted, {}};
+        if (photo.portraitEdit) {
+            try {
+                state = m_document->stateFor(photo.portraitEdit->parameters, photo.portraitEdit->target);
+            } catch (const std::exception& e) {
+                m_faceNote = QString::fromUtf8(e.what());
+            }
+        }
+        m_document->setFace(photo.face, state);
+        m_worker->setPortraitPhoto(m_document->photoId(), photo.photo, photo.face->observed);
+        statusBar()->showMessage(tr("Face %1 of %2 fitted in %3 ms (landmarks off the model by %4 px rms)")
+                                     .arg(photo.face->faceIndex)
+                                     .arg(photo.face->faceCount)
+                                     .arg(photo.fitMilliseconds, 0, 'f', 0)
+                                     .arg(photo.face->rmsResidual, 0, 'f', 1),
+                                 8000);
+    }
     if (restored) applyEdit(tr("Restore autosaved edit"), *restored);
     addRecentFile(m_openedPath);
-    m_hint->setText(tr("Drag a joint to re-pose the person; drag a bone to turn a limb; right-click for more.") +
-                    (photo.note.isEmpty() ? QString() : QStringLiteral("  ") + photo.note));
+    m_photoNote = photo.note;
+    setPortraitMode(photo.portraitMode && photo.face);
     updateTitle();
     updateActionStates();
     if (!photo.warning.isEmpty()) MessageBox::warning(this, tr("Opened with a warning"), photo.warning);
@@ -621,6 +780,59 @@ void MainWindow::onPhotoFailed(quint64 job, const QString& message) {
     m_openJob = 0;
     MessageBox::critical(this, tr("Cannot open"),
                          m_document->hasPhoto() ? tr("%1\n\nThe current edit stays open.").arg(message) : message);
+}
+
+void MainWindow::updateHint() {
+    if (!m_document->hasPhoto()) return;
+    if (portraitMode()) {
+        m_hint->setText(tr("Portrait mode: move the sliders in the Portrait dock (double-click one to reset it) or drag a "
+                           "landmark; P switches back to the body."));
+        return;
+    }
+    QString text = tr("Drag a joint to re-pose the person; drag a bone to turn a limb; right-click for more.");
+    if (!m_photoNote.isEmpty()) text += QStringLiteral("  ") + m_photoNote;
+    if (m_document->face()) text += QStringLiteral("  ") + tr("A face was found: P edits it in portrait mode.");
+    m_hint->setText(text);
+}
+
+void MainWindow::setPortraitMode(bool on) {
+    QAction* toggle = action("actionPortraitMode");
+    if (on && !m_document->face()) {
+        const QSignalBlocker block(toggle);
+        toggle->setChecked(false);
+        if (m_document->hasPhoto())
+            statusBar()->showMessage(tr("Portrait mode needs a face: %1").arg(m_faceNote.isEmpty() ? tr("none was found") : m_faceNote), 8000);
+        return;
+    }
+    {
+        const QSignalBlocker block(toggle);
+        toggle->setChecked(on);
+    }
+    const bool changed = portraitMode() != on;
+    m_document->setMode(on ? EditMode::Portrait : EditMode::Body);
+    m_resultCanvas->setFaceMode(on);
+    m_referenceCanvas->setFaceMode(on);
+    m_portraitDock->setVisible(on);
+    if (on) {
+        m_portraitDock->raise();
+        if (m_portraitDock->width() < 340) resizeDocks({m_portraitDock}, {340}, Qt::Horizontal);
+    }
+    if (on && !m_portraitEngine && !m_portraitEngineJob) {
+        QString weights = m_options.portraitWeightsPath;
+        if (weights.isEmpty() && m_options.useInstalledWeights) weights = QString::fromStdString(edit::bundledPortraitWeights());
+        loadPortraitEngine(weights);
+    }
+    if (changed) {
+        m_frame.reset();
+        m_resultCanvas->clearResult();
+        m_lastFullMilliseconds = 1e9;
+        m_attentionPoint.reset();
+        m_resultCanvas->setMarker(std::nullopt);
+    }
+    updateEngineLabels();
+    updateHint();
+    updateActionStates();
+    requestRender(false);
 }
 
 void MainWindow::onFrameReady(const Frame& frame) {
@@ -656,30 +868,45 @@ void MainWindow::onExportFinished(quint64 job, const QStringList& written, const
 // --- rendering -----------------------------------------------------------------------------------------
 
 bool MainWindow::usePreview() const {
-    if (!m_engine || !m_engine->hasPreview) return false;
+    const EngineInfo* engine = activeEngine();
+    if (!engine || !engine->hasPreview) return false;
     if (m_options.previewWhileDragging) return *m_options.previewWhileDragging;
-    return !m_engine->onCuda && m_lastFullMilliseconds > kPreviewThresholdMilliseconds;
+    return !engine->onCuda && m_lastFullMilliseconds > kPreviewThresholdMilliseconds;
+}
+
+edit::MapSelection MainWindow::selectedMaps() const {
+    edit::MapSelection maps;
+    switch (m_mapsPanel->selected()) {
+    case MapKind::None: break;
+    case MapKind::Flow: maps.flow = true; break;
+    case MapKind::Combination: maps.combination = true; break;
+    case MapKind::AttentionWarped: maps.attentionWarped = true; break;
+    case MapKind::FlowWarped: maps.flowWarped = true; break;
+    case MapKind::Attention:
+        if (m_attentionPoint) maps.attentionPoint = Point2{static_cast<float>(m_attentionPoint->x()), static_cast<float>(m_attentionPoint->y())};
+        break;
+    }
+    return maps;
 }
 
 void MainWindow::requestRender(bool preview) {
-    if (!m_document->hasPhoto() || !m_engine) return;
+    if (!m_document->hasPhoto() || !activeEngine()) return;
+    if (portraitMode()) {
+        if (!m_document->face()) return;
+        RenderTicket ticket{m_document->photoId(), ++m_serial, m_document->generation()};
+        edit::PortraitRenderRequest request;
+        request.target = m_document->portraitTarget();
+        request.preview = preview;
+        if (!preview) request.maps = selectedMaps();
+        m_worker->renderPortrait(ticket, request);
+        updateModeLabel();
+        return;
+    }
     RenderTicket ticket{m_document->photoId(), ++m_serial, m_document->generation()};
     edit::RenderRequest request;
     request.target = m_document->target();
     request.preview = preview;
-    if (!preview) {
-        switch (m_mapsPanel->selected()) {
-        case MapKind::None: break;
-        case MapKind::Flow: request.maps.flow = true; break;
-        case MapKind::Combination: request.maps.combination = true; break;
-        case MapKind::AttentionWarped: request.maps.attentionWarped = true; break;
-        case MapKind::FlowWarped: request.maps.flowWarped = true; break;
-        case MapKind::Attention:
-            if (m_attentionPoint)
-                request.maps.attentionPoint = Point2{static_cast<float>(m_attentionPoint->x()), static_cast<float>(m_attentionPoint->y())};
-            break;
-        }
-    }
+    if (!preview) request.maps = selectedMaps();
     m_worker->render(ticket, request);
     updateModeLabel();
 }
@@ -694,10 +921,22 @@ void MainWindow::updateModeLabel() {
     m_modeLabel->setText(m_frame->ticket.serial < m_serial ? tr("%1 \u2014 updating\u2026").arg(shown) : shown);
 }
 
+void MainWindow::onPortraitChanged() {
+    m_resultCanvas->setLandmarks(m_document->portraitTarget());
+    m_referenceCanvas->setLandmarks(m_document->portraitReference());
+    if (const auto& face = m_document->face()) m_portraitPanel->setParameters(m_document->portrait().parameters, face->fitted);
+    if (!m_document->hasPhoto() || !portraitMode()) return;
+    const bool preview = m_dragging && usePreview();
+    requestRender(preview);
+    if (preview)
+        m_pauseTimer->start(static_cast<int>(std::clamp(0.5 * m_lastFullMilliseconds, double(kDragPauseMilliseconds), 1500.0)));
+    updateActionStates();
+}
+
 void MainWindow::onPosesChanged() {
     m_resultCanvas->setPose(m_document->target());
     m_referenceCanvas->setPose(m_document->reference());
-    if (!m_document->hasPhoto()) return;
+    if (!m_document->hasPhoto() || portraitMode()) return;
     const bool preview = m_dragging && usePreview();
     requestRender(preview);
     if (preview) {
@@ -724,6 +963,10 @@ void MainWindow::showMapOverlays() {
 void MainWindow::onMapSelectionChanged(MapKind kind) {
     const bool attention = kind == MapKind::Attention;
     m_resultCanvas->setPointPicking(attention);
+    if (attention && !m_attentionPoint && m_document->hasPhoto() && portraitMode()) {
+        const Point2 nose = m_document->portraitTarget().points[30];  // the nose tip
+        m_attentionPoint = QPointF(nose.x, nose.y);
+    }
     if (attention && !m_attentionPoint && m_document->hasPhoto()) {
         // Start somewhere telling: the right wrist, else the first joint.
         const pose::Pose& t = m_document->target();
@@ -744,6 +987,82 @@ void MainWindow::onMapSelectionChanged(MapKind kind) {
 void MainWindow::applyEdit(const QString& name, const PosePair& after) {
     if (!m_document->hasPhoto() || after == m_document->poses()) return;
     m_document->undoStack()->push(new PoseCommand(m_document, name, m_document->poses(), after));
+}
+
+void MainWindow::applyPortraitEdit(const QString& name, const PortraitState& after, std::optional<int> mergeKey) {
+    if (!m_document->face() || after == m_document->portrait()) return;
+    try {
+        edit::portraitLandmarks(*m_document->face(), after.parameters, after.offsets);  // range check before the push
+    } catch (const std::exception& e) {
+        statusBar()->showMessage(QString::fromUtf8(e.what()), 8000);
+        return;
+    }
+    m_document->undoStack()->push(new PortraitCommand(m_document, name, m_document->portrait(), after, mergeKey));
+}
+
+void MainWindow::onSliderEdited(const face::FaceParameters& parameters, const QString& name, int key) {
+    PortraitState state = m_document->portrait();
+    state.parameters = parameters;
+    if (m_portraitDragStart) {  // a drag: live, one undo step when it ends
+        try {
+            m_document->setPortrait(state);
+        } catch (const std::exception& e) {
+            statusBar()->showMessage(QString::fromUtf8(e.what()), 8000);
+        }
+        return;
+    }
+    applyPortraitEdit(name, state, key >= 0 ? std::optional<int>(key) : std::nullopt);
+    requestRender(false);
+}
+
+void MainWindow::onSliderDragFinished(const QString& name) {
+    m_dragging = false;
+    m_pauseTimer->stop();
+    if (m_portraitDragStart && *m_portraitDragStart != m_document->portrait())
+        m_document->undoStack()->push(new PortraitCommand(m_document, name, *m_portraitDragStart, m_document->portrait()));
+    m_portraitDragStart.reset();
+    requestRender(false);
+}
+
+void MainWindow::onLandmarkDragged(int landmark, const QPointF& photoPoint) {
+    if (!m_portraitDragStart || !m_document->face()) return;
+    PortraitState state = *m_portraitDragStart;
+    const face::FaceLandmarks start = edit::portraitLandmarks(*m_document->face(), state.parameters, state.offsets);
+    const auto i = static_cast<std::size_t>(landmark);
+    state.offsets[i].x += static_cast<float>(photoPoint.x()) - start.points[i].x;
+    state.offsets[i].y += static_cast<float>(photoPoint.y()) - start.points[i].y;
+    m_document->setPortrait(state);
+}
+
+void MainWindow::onLandmarkGestureFinished(const QString& name) {
+    m_dragging = false;
+    m_pauseTimer->stop();
+    if (m_portraitDragStart && *m_portraitDragStart != m_document->portrait())
+        m_document->undoStack()->push(new PortraitCommand(m_document, name, *m_portraitDragStart, m_document->portrait()));
+    m_portraitDragStart.reset();
+    requestRender(false);
+}
+
+void MainWindow::applyFacePreset(const QString& title, const QString& resource) {
+    if (!m_document->face()) return;
+    QFile f(resource);
+    if (!f.open(QIODevice::ReadOnly)) {
+        MessageBox::critical(this, tr("Cannot load the preset"), tr("%1: %2").arg(resource, f.errorString()));
+        return;
+    }
+    try {
+        PortraitState state = m_document->portrait();
+        state.parameters = edit::applyFacePreset(f.read(1 << 20).toStdString(), resource.toStdString(), state.parameters,
+                                                 face::MorphableModel::standard());
+        applyPortraitEdit(tr("Apply face preset %1").arg(title), state);
+        if (!portraitMode()) setPortraitMode(true);
+    } catch (const std::exception& e) {
+        MessageBox::critical(this, tr("Cannot load the preset"), QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::resetFace() {
+    if (const auto& face = m_document->face()) applyPortraitEdit(tr("Reset face"), PortraitState{face->fitted, {}});
 }
 
 void MainWindow::onTargetGestureFinished(const pose::Pose& before, const pose::Pose& after, const QString& name) {
@@ -915,8 +1234,10 @@ bool MainWindow::confirmDiscardChanges() {
 }
 
 QString MainWindow::editJsonFor(const QString& documentPath) const {
-    const ImageSize canvas = m_engine ? m_engine->canvas : ImageSize{m_options.untrainedConfig.canvasWidth, m_options.untrainedConfig.height};
-    return QString::fromStdString(edit::toJson(m_document->toEditDocument(documentPath, m_engine ? m_engine->weightsId : QString(), canvas)));
+    const model::ModelConfig& untrained = portraitMode() ? m_options.untrainedPortraitConfig : m_options.untrainedConfig;
+    const EngineInfo* engine = activeEngine();
+    const ImageSize canvas = engine ? engine->canvas : ImageSize{untrained.canvasWidth, untrained.height};
+    return QString::fromStdString(edit::toJson(m_document->toEditDocument(documentPath, engine ? engine->weightsId : QString(), canvas)));
 }
 
 bool MainWindow::saveEdit() {
@@ -936,7 +1257,7 @@ bool MainWindow::saveEdit() {
 }
 
 void MainWindow::exportImage(bool cropOnly) {
-    if (!m_document->hasPhoto() || !m_engine) return;
+    if (!m_document->hasPhoto() || !activeEngine()) return;
     const QFileInfo photo(m_document->photoPath());
     const QString suggested = photo.absolutePath() + QLatin1Char('/') + photo.completeBaseName() +
                               (cropOnly ? QStringLiteral("_crop.png") : QStringLiteral("_reposed.png"));
@@ -948,6 +1269,7 @@ void MainWindow::exportImage(bool cropOnly) {
     job.kind = cropOnly ? ExportKind::Crop : ExportKind::Photo;
     job.path = path;
     job.target = m_document->target();
+    if (portraitMode()) job.faceTarget = m_document->portraitTarget();
     job.editJson = editJsonFor(path + QString::fromLatin1(edit::kEditDocumentSuffix));
     m_exportJob = m_worker->exportResult(job);
     startLongJob(m_exportJob, tr("Exporting %1\u2026").arg(QFileInfo(path).fileName()));
@@ -955,7 +1277,7 @@ void MainWindow::exportImage(bool cropOnly) {
 }
 
 void MainWindow::exportMaps() {
-    if (!m_document->hasPhoto() || !m_engine) return;
+    if (!m_document->hasPhoto() || !activeEngine()) return;
     const QFileInfo photo(m_document->photoPath());
     const QString folder = FileDialog::getExistingDirectory(this, tr("Export Maps to Folder"), photo.absolutePath());
     if (folder.isEmpty()) return;
@@ -963,6 +1285,10 @@ void MainWindow::exportMaps() {
     job.kind = ExportKind::Maps;
     job.path = folder;
     job.target = m_document->target();
+    if (portraitMode()) {
+        job.faceTarget = m_document->portraitTarget();
+        if (!m_attentionPoint) job.attentionPoint = job.faceTarget->points[30];
+    }
     if (m_attentionPoint) job.attentionPoint = Point2{static_cast<float>(m_attentionPoint->x()), static_cast<float>(m_attentionPoint->y())};
     else if (job.target.has(pose::JointId::RightWrist)) job.attentionPoint = job.target.at(pose::JointId::RightWrist).position;
     job.editJson = editJsonFor(QDir(folder).filePath(QStringLiteral("edit.marionette.json")));
@@ -1017,8 +1343,9 @@ void MainWindow::autosave() {
     QDir().mkpath(QFileInfo(path).absolutePath());
     QSaveFile file(path);
     // The photo path is absolute here: the autosave lives far from the photo.
-    edit::EditDocument doc = m_document->toEditDocument(path, m_engine ? m_engine->weightsId : QString(),
-                                                        m_engine ? m_engine->canvas : ImageSize{176, 256});
+    const EngineInfo* engine = activeEngine();
+    edit::EditDocument doc = m_document->toEditDocument(path, engine ? engine->weightsId : QString(),
+                                                        engine ? engine->canvas : ImageSize{176, 256});
     doc.photoPath = QFileInfo(m_document->photoPath()).absoluteFilePath().toStdString();
     const QByteArray bytes = QByteArray::fromStdString(edit::toJson(doc));
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
@@ -1100,14 +1427,25 @@ void MainWindow::cancelLongJobs() {
 
 void MainWindow::updateActionStates() {
     const bool photo = m_document->hasPhoto();
-    const bool canExport = photo && m_engine && m_exportJob == 0;
+    const bool portrait = portraitMode();
+    const bool canExport = photo && activeEngine() && m_exportJob == 0;
     for (const char* name : {"actionSaveEdit", "actionExportEdit", "actionImportPose", "actionExportPose", "actionMirrorPose",
                              "actionResetPose", "actionLoadPreset", "actionSavePreset", "actionFit", "actionActualSize",
                              "actionZoomIn", "actionZoomOut", "actionBeforeAfter"})
         action(name)->setEnabled(photo);
     for (const char* name : {"actionExportImage", "actionExportCrop", "actionExportMaps"}) action(name)->setEnabled(canExport);
-    action("actionResetPose")->setEnabled(photo && !(m_document->target() == m_document->reference()));
-    m_presetMenu->setEnabled(photo);
+    action("actionResetPose")->setEnabled(photo && !portrait && !(m_document->target() == m_document->reference()));
+    for (const char* name : {"actionImportPose", "actionExportPose", "actionMirrorPose", "actionLoadPreset", "actionSavePreset",
+                             "actionSymmetryLock", "actionKeepBoneLengths"})
+        action(name)->setEnabled(action(name)->isEnabled() && !portrait);
+    m_presetMenu->setEnabled(photo && !portrait);
+    const auto& face = m_document->face();
+    action("actionPortraitMode")->setEnabled(photo && (face || portrait));
+    action("actionResetFace")->setEnabled(photo && face && m_document->portrait() != PortraitState{face->fitted, {}});
+    for (const auto& [name, a] : m_actions) {
+        if (name.startsWith(QLatin1String("actionFacePreset_"))) a->setEnabled(photo && face);
+    }
+    m_portraitPanel->setEnabled(photo && face);
     m_splitSlider->setEnabled(photo && action("actionBeforeAfter")->isChecked());
     action("actionDeviceCuda")->setEnabled(edit::cudaAvailable());
 }

@@ -96,6 +96,7 @@ PoseCanvas::PoseCanvas(QWidget* parent) : QGraphicsView(parent), m_scene(new QGr
     m_marker->setVisible(false);
 
     m_skeleton = std::make_unique<SkeletonItems>(m_scene, 10);
+    m_face = std::make_unique<FaceItems>(m_scene, 10);
     updateSplitItems();
 }
 
@@ -126,7 +127,24 @@ void PoseCanvas::setLocks(bool symmetric, bool keepBoneLengths) {
     m_keepLengthsLock = keepBoneLengths;
 }
 
-void PoseCanvas::setSkeletonVisible(bool visible) { m_skeleton->setVisible(visible); }
+void PoseCanvas::setSkeletonVisible(bool visible) {
+    m_skeletonVisible = visible;
+    m_skeleton->setVisible(visible && !m_faceMode);
+}
+
+void PoseCanvas::setFaceMode(bool on) {
+    if (m_drag) m_drag.reset();
+    m_faceMode = on;
+    m_skeleton->setVisible(m_skeletonVisible && !on);
+    m_face->setVisible(on);
+    m_face->highlight(std::nullopt);
+    m_skeleton->highlight(std::nullopt, std::nullopt);
+}
+
+void PoseCanvas::setLandmarks(const face::FaceLandmarks& landmarks) {
+    m_landmarks = landmarks;
+    m_face->setLandmarks(landmarks);
+}
 
 void PoseCanvas::setResult(const QImage& image, const QRectF& cropBox) {
     m_resultItem->setPixmap(QPixmap::fromImage(image));
@@ -208,7 +226,27 @@ QPoint PoseCanvas::viewportPositionOfPhotoPoint(QPointF p) const {
     return mapFromScene(toScene(Point2{static_cast<float>(p.x()), static_cast<float>(p.y())}));
 }
 
+QPoint PoseCanvas::viewportPositionOfLandmark(int landmark) const {
+    return mapFromScene(toScene(m_landmarks.points[static_cast<std::size_t>(landmark)]));
+}
+
+std::optional<int> PoseCanvas::landmarkAt(const QPoint& position) const {
+    if (!m_faceMode || !m_landmarksEditable) return std::nullopt;
+    std::optional<int> best;
+    double bestDistance = FaceItems::kRadius + 4.0;
+    for (int i = 0; i < face::kLandmarkCount; ++i) {
+        const QPointF p = mapFromScene(toScene(m_landmarks.points[static_cast<std::size_t>(i)]));
+        const double d = std::hypot(p.x() - position.x(), p.y() - position.y());
+        if (d <= bestDistance) {
+            bestDistance = d;
+            best = i;
+        }
+    }
+    return best;
+}
+
 std::optional<pose::JointId> PoseCanvas::jointAt(const QPoint& position) const {
+    if (m_faceMode) return std::nullopt;
     std::optional<pose::JointId> best;
     double bestDistance = kJointPickRadius;
     for (int i = 0; i < pose::kJointCount; ++i) {
@@ -225,6 +263,7 @@ std::optional<pose::JointId> PoseCanvas::jointAt(const QPoint& position) const {
 }
 
 std::optional<int> PoseCanvas::limbAt(const QPoint& position) const {
+    if (m_faceMode) return std::nullopt;
     std::optional<int> best;
     double bestDistance = kBonePickDistance;
     for (int i = 0; i < pose::kLimbCount; ++i) {
@@ -268,6 +307,14 @@ void PoseCanvas::setPanning(bool on) {
 
 void PoseCanvas::updateHover(const QPoint& position) {
     if (m_spaceHeld) return;
+    if (m_faceMode) {
+        const auto landmark = landmarkAt(position);
+        m_face->highlight(landmark);
+        if (landmark) viewport()->setCursor(Qt::OpenHandCursor);
+        else if (m_pointPicking) viewport()->setCursor(Qt::CrossCursor);
+        else viewport()->unsetCursor();
+        return;
+    }
     const auto joint = jointAt(position);
     const auto limb = joint ? std::nullopt : limbAt(position);
     m_skeleton->highlight(joint, limb);
@@ -280,7 +327,7 @@ void PoseCanvas::mousePressEvent(QMouseEvent* event) {
     const QPoint position = event->position().toPoint();
     if (m_drag) return;  // one gesture at a time
     if (event->button() == Qt::MiddleButton || (event->button() == Qt::LeftButton && m_spaceHeld)) {
-        m_drag = Drag{Drag::Kind::Pan, pose::JointId::Neck, -1, m_pose, mapToScene(position), {}, position, false};
+        m_drag = Drag{Drag::Kind::Pan, pose::JointId::Neck, -1, -1, m_pose, mapToScene(position), {}, position, false};
         setPanning(true);
         event->accept();
         return;
@@ -293,7 +340,11 @@ void PoseCanvas::mousePressEvent(QMouseEvent* event) {
     drag.start = m_pose;
     drag.pressScene = mapToScene(position);
     drag.lastViewport = position;
-    if (const auto joint = jointAt(position)) {
+    if (const auto landmark = landmarkAt(position)) {
+        drag.kind = Drag::Kind::Landmark;
+        drag.landmark = *landmark;
+        drag.jointStart = m_landmarks.points[static_cast<std::size_t>(*landmark)];
+    } else if (const auto joint = jointAt(position)) {
         drag.kind = Drag::Kind::Joint;
         drag.joint = *joint;
         drag.jointStart = m_pose.at(*joint).position;
@@ -338,6 +389,14 @@ void PoseCanvas::mouseMoveEvent(QMouseEvent* event) {
         break;
     }
     case Drag::Kind::Pick: Q_EMIT pointPicked(QPointF(photoPoint.x, photoPoint.y)); break;
+    case Drag::Kind::Landmark: {
+        const QPointF delta = scene - drag.pressScene;
+        const double x = std::clamp(drag.jointStart.x + delta.x(), 0.0, std::max(0, m_photoSize.width() - 1) * 1.0);
+        const double y = std::clamp(drag.jointStart.y + delta.y(), 0.0, std::max(0, m_photoSize.height() - 1) * 1.0);
+        drag.moved = true;
+        Q_EMIT landmarkDragged(drag.landmark, QPointF(x, y));
+        break;
+    }
     case Drag::Kind::Joint:
     case Drag::Kind::Bone: {
         const pose::Pose live = dragged(drag, scene, event->modifiers());
@@ -367,6 +426,11 @@ void PoseCanvas::mouseReleaseEvent(QMouseEvent* event) {
     }
     const Drag drag = *m_drag;
     m_drag.reset();
+    if (drag.kind == Drag::Kind::Landmark) {
+        Q_EMIT landmarkGestureFinished(drag.landmark, tr("Move %1 landmark %2")
+                                                          .arg(QString::fromUtf8(face::partInfo(face::partOf(drag.landmark)).label).toLower())
+                                                          .arg(drag.landmark));
+    }
     if (drag.kind == Drag::Kind::Joint || drag.kind == Drag::Kind::Bone) {
         const pose::Pose after = m_pose;
         Q_EMIT gestureFinished(drag.start, after, gestureName(drag));
@@ -403,7 +467,7 @@ void PoseCanvas::keyPressEvent(QKeyEvent* event) {
     }
     const bool arrow = event->key() == Qt::Key_Left || event->key() == Qt::Key_Right || event->key() == Qt::Key_Up ||
                        event->key() == Qt::Key_Down;
-    if (arrow && m_selectedJoint && m_pose.has(*m_selectedJoint) && !m_drag) {
+    if (arrow && !m_faceMode && m_selectedJoint && m_pose.has(*m_selectedJoint) && !m_drag) {
         const float step = event->modifiers().testFlag(Qt::ShiftModifier) ? 10.f : 1.f;
         Point2 p = m_pose.at(*m_selectedJoint).position;
         if (event->key() == Qt::Key_Left) p.x -= step;
@@ -445,6 +509,7 @@ void PoseCanvas::resizeEvent(QResizeEvent* event) {
 
 void PoseCanvas::contextMenuEvent(QContextMenuEvent* event) {
     if (m_drag || m_photoSize.isEmpty()) return;
+    if (m_faceMode) return;
     if (const auto joint = jointAt(event->pos())) {
         Q_EMIT jointMenuRequested(*joint, event->globalPos());
     } else {

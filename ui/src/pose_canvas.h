@@ -4,6 +4,7 @@
 // wheel, pan with space-drag (or the middle button), fit with fitToWindow(). Optional layers: the
 // synthesised crop pasted over the photo, a map over it, and the before/after split.
 #include "marionette/edit/pose_editing.h"
+#include "marionette/face/landmarks.h"
 #include "marionette/pose/pose.h"
 
 #include <QGraphicsView>
@@ -21,6 +22,7 @@ class QGraphicsPathItem;
 namespace marionette::ui {
 
 class SkeletonItems;
+class FaceItems;
 
 class PoseCanvas : public QGraphicsView {
     Q_OBJECT
@@ -35,6 +37,12 @@ public:
     void setGestureNamePrefix(const QString& prefix) { m_namePrefix = prefix; }
     void setLocks(bool symmetric, bool keepBoneLengths);
     void setSkeletonVisible(bool visible);
+    // Portrait mode: face landmarks instead of the skeleton; dragging a landmark moves it alone.
+    void setFaceMode(bool on);
+    bool faceMode() const { return m_faceMode; }
+    void setLandmarks(const face::FaceLandmarks& landmarks);
+    const face::FaceLandmarks& landmarks() const { return m_landmarks; }
+    void setLandmarksEditable(bool on) { m_landmarksEditable = on; }
 
     // The synthesised crop (ARGB, alpha = paste-back weights) drawn over `cropBox` (photo pixels).
     void setResult(const QImage& image, const QRectF& cropBox);
@@ -58,6 +66,7 @@ public:
     // Where a joint is drawn, in viewport coordinates (tests drive the mouse with these).
     QPoint viewportPositionOf(pose::JointId joint) const;
     QPoint viewportPositionOfPhotoPoint(QPointF photoPoint) const;
+    QPoint viewportPositionOfLandmark(int landmark) const;
 
 Q_SIGNALS:
     void gestureStarted();
@@ -67,6 +76,9 @@ Q_SIGNALS:
     void jointMenuRequested(pose::JointId joint, const QPoint& globalPosition);
     void backgroundMenuRequested(const QPointF& photoPoint, const QPoint& globalPosition);
     void pointPicked(const QPointF& photoPoint);
+    // A landmark drag (portrait mode): gestureStarted, then where the landmark is now, then its end.
+    void landmarkDragged(int landmark, const QPointF& photoPoint);
+    void landmarkGestureFinished(int landmark, const QString& name);
     void cursorMoved(const QPointF& photoPoint);
 
 protected:
@@ -82,9 +94,10 @@ protected:
 
 private:
     struct Drag {
-        enum class Kind { Joint, Bone, Pan, Pick } kind = Kind::Joint;
+        enum class Kind { Joint, Bone, Pan, Pick, Landmark } kind = Kind::Joint;
         pose::JointId joint = pose::JointId::Neck;
         int limb = -1;
+        int landmark = -1;
         pose::Pose start;
         QPointF pressScene;
         Point2 jointStart;
@@ -94,6 +107,7 @@ private:
 
     std::optional<pose::JointId> jointAt(const QPoint& viewportPosition) const;
     std::optional<int> limbAt(const QPoint& viewportPosition) const;
+    std::optional<int> landmarkAt(const QPoint& viewportPosition) const;
     pose::Pose dragged(const Drag& drag, const QPointF& scene, Qt::KeyboardModifiers modifiers) const;
     QString gestureName(const Drag& drag) const;
     void updateHover(const QPoint& viewportPosition);
@@ -112,6 +126,11 @@ private:
     QGraphicsSimpleTextItem* m_afterLabel;
     QGraphicsPathItem* m_marker;
     std::unique_ptr<SkeletonItems> m_skeleton;
+    std::unique_ptr<FaceItems> m_face;
+    face::FaceLandmarks m_landmarks;
+    bool m_faceMode = false;
+    bool m_landmarksEditable = true;
+    bool m_skeletonVisible = true;
 
     pose::Pose m_pose;
     QSize m_photoSize;

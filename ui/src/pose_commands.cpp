@@ -3,6 +3,7 @@
 namespace marionette::ui {
 namespace {
 constexpr int kNudgeCommandId = 1;
+constexpr int kPortraitStepCommandId = 2;
 }
 
 PoseCommand::PoseCommand(Document* document, const QString& text, PosePair before, PosePair after, std::optional<int> nudgedJoint)
@@ -18,6 +19,23 @@ bool PoseCommand::mergeWith(const QUndoCommand* other) {
     const auto* next = dynamic_cast<const PoseCommand*>(other);
     if (!next || !m_nudgedJoint || next->m_nudgedJoint != m_nudgedJoint || next->text() != text()) return false;
     if (!(next->m_before == m_after)) return false;
+    m_after = next->m_after;
+    return true;
+}
+
+PortraitCommand::PortraitCommand(Document* document, const QString& text, PortraitState before, PortraitState after,
+                                 std::optional<int> mergeKey)
+    : QUndoCommand(text), m_document(document), m_before(std::move(before)), m_after(std::move(after)), m_mergeKey(mergeKey) {}
+
+void PortraitCommand::redo() { m_document->setPortrait(m_after); }  // a no-op right after a live drag
+
+void PortraitCommand::undo() { m_document->setPortrait(m_before); }
+
+int PortraitCommand::id() const { return m_mergeKey ? kPortraitStepCommandId : -1; }
+
+bool PortraitCommand::mergeWith(const QUndoCommand* other) {
+    const auto* next = dynamic_cast<const PortraitCommand*>(other);
+    if (!next || !m_mergeKey || next->m_mergeKey != m_mergeKey || next->m_before != m_after) return false;
     m_after = next->m_after;
     return true;
 }

@@ -31,4 +31,27 @@ private:
     std::optional<int> m_nudgedJoint;
 };
 
+// One portrait step: a slider drag (pushed on release), a slider's keyboard or wheel steps (consecutive steps
+// of the same slider merge), a landmark drag, a preset or a reset.
+class PortraitCommand : public QUndoCommand {
+public:
+    // `mergeKey`: set for steps that merge with the previous step of the same key (one slider's key presses).
+    PortraitCommand(Document* document, const QString& text, PortraitState before, PortraitState after,
+                    std::optional<int> mergeKey = std::nullopt);
+
+    void redo() override;
+    void undo() override;
+    int id() const override;
+    bool mergeWith(const QUndoCommand* other) override;
+
+    const PortraitState& before() const { return m_before; }
+    const PortraitState& after() const { return m_after; }
+
+private:
+    Document* m_document;
+    PortraitState m_before;
+    PortraitState m_after;
+    std::optional<int> m_mergeKey;
+};
+
 }  // namespace marionette::ui

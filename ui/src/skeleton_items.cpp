@@ -1,7 +1,9 @@
 #include "skeleton_items.h"
 
 #include <QBrush>
+#include <QGraphicsPathItem>
 #include <QGraphicsScene>
+#include <QPainterPath>
 #include <QPen>
 
 namespace marionette::ui {
@@ -90,6 +92,63 @@ void SkeletonItems::setOpacity(double opacity) {
 void SkeletonItems::highlight(std::optional<pose::JointId> joint, std::optional<int> limb) {
     for (auto* j : m_joints) j->setHighlighted(joint && j->joint() == *joint);
     for (auto* b : m_bones) b->setHighlighted(limb && b->limbIndex() == *limb);
+}
+
+FaceItems::FaceItems(QGraphicsScene* scene, double z) {
+    for (int k = 0; k < face::kPartCount; ++k) {
+        const face::PartRange& part = face::faceParts()[static_cast<std::size_t>(k)];
+        QPen pen(QColor(part.colour.r, part.colour.g, part.colour.b, 210), 1.5);
+        pen.setCosmetic(true);
+        auto* line = scene->addPath(QPainterPath(), pen);
+        line->setZValue(z);
+        line->setAcceptedMouseButtons(Qt::NoButton);
+        line->setToolTip(QString::fromUtf8(part.label));
+        m_lines[static_cast<std::size_t>(k)] = line;
+    }
+    for (int i = 0; i < face::kLandmarkCount; ++i) {
+        auto* dot = new QGraphicsEllipseItem(-kRadius, -kRadius, 2 * kRadius, 2 * kRadius);
+        const Rgb c = face::partInfo(face::partOf(i)).colour;
+        dot->setBrush(QColor(c.r, c.g, c.b));
+        QPen pen(QColor(20, 20, 20), 1.0);
+        pen.setCosmetic(true);
+        dot->setPen(pen);
+        dot->setFlag(QGraphicsItem::ItemIgnoresTransformations);
+        dot->setAcceptedMouseButtons(Qt::NoButton);
+        dot->setZValue(z + 1);
+        dot->setToolTip(QStringLiteral("%1 %2").arg(QString::fromUtf8(face::partInfo(face::partOf(i)).label)).arg(i));
+        scene->addItem(dot);
+        m_points[static_cast<std::size_t>(i)] = dot;
+    }
+    setVisible(false);
+}
+
+void FaceItems::setLandmarks(const face::FaceLandmarks& landmarks) {
+    for (int i = 0; i < face::kLandmarkCount; ++i) m_points[static_cast<std::size_t>(i)]->setPos(toScene(landmarks.points[static_cast<std::size_t>(i)]));
+    for (int k = 0; k < face::kPartCount; ++k) {
+        const face::PartRange& part = face::faceParts()[static_cast<std::size_t>(k)];
+        QPainterPath path(toScene(landmarks.points[static_cast<std::size_t>(part.first)]));
+        for (int i = part.first + 1; i <= part.last; ++i) path.lineTo(toScene(landmarks.points[static_cast<std::size_t>(i)]));
+        if (part.closed) path.closeSubpath();
+        m_lines[static_cast<std::size_t>(k)]->setPath(path);
+    }
+}
+
+void FaceItems::setVisible(bool visible) {
+    m_visible = visible;
+    for (auto* p : m_points) p->setVisible(visible);
+    for (auto* l : m_lines) l->setVisible(visible);
+}
+
+void FaceItems::highlight(std::optional<int> landmark) {
+    for (int i = 0; i < face::kLandmarkCount; ++i) {
+        auto* dot = m_points[static_cast<std::size_t>(i)];
+        const bool on = landmark && *landmark == i;
+        const double r = on ? kRadius * 1.6 : kRadius;
+        dot->setRect(-r, -r, 2 * r, 2 * r);
+        QPen pen(on ? Qt::white : QColor(20, 20, 20), on ? 2.0 : 1.0);
+        pen.setCosmetic(true);
+        dot->setPen(pen);
+    }
 }
 
 }  // namespace marionette::ui

@@ -1,6 +1,7 @@
 #pragma once
 // The skeleton drawn over a photo: one item per joint and per bone, in OpenPose's colours. Joints keep
 // their size on screen at any zoom. The items only draw; the canvas decides what a mouse gesture does.
+#include "marionette/face/landmarks.h"
 #include "marionette/pose/pose.h"
 
 #include <QGraphicsEllipseItem>
@@ -11,6 +12,7 @@
 #include <optional>
 
 class QGraphicsScene;
+class QGraphicsPathItem;
 
 namespace marionette::ui {
 
@@ -53,6 +55,22 @@ public:
 private:
     std::array<JointItem*, pose::kJointCount> m_joints{};
     std::array<BoneItem*, pose::kLimbCount> m_bones{};
+};
+
+// 68 face landmarks over a photo: one polyline per part of the iBUG layout in its part colour, and a dot per
+// landmark that keeps its size on screen. Only draws.
+class FaceItems {
+public:
+    static constexpr double kRadius = 3.5;  // screen pixels
+    FaceItems(QGraphicsScene* scene, double z);
+    void setLandmarks(const face::FaceLandmarks& landmarks);
+    void setVisible(bool visible);
+    void highlight(std::optional<int> landmark);
+
+private:
+    std::array<QGraphicsEllipseItem*, face::kLandmarkCount> m_points{};
+    std::array<QGraphicsPathItem*, face::kPartCount> m_lines{};
+    bool m_visible = false;
 };
 
 }  // namespace marionette::ui

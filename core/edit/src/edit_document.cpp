@@ -12,6 +12,7 @@ namespace marionette::edit {
 namespace {
 
 using nlohmann::json;
+using face::HeadPose;
 
 json poseToJson(const pose::Pose& p) {
     json joints = json::object();
@@ -38,6 +39,33 @@ pose::Pose poseFromJson(const json& j, const std::string& where) {
     return p;
 }
 
+json landmarksToJson(const face::FaceLandmarks& landmarks) {
+    json points = json::array();
+    for (const auto& p : landmarks.points) points.push_back({p.x, p.y});
+    return points;
+}
+
+face::FaceLandmarks landmarksFromJson(const json& j, const std::string& where) {
+    if (!j.is_array() || j.size() != static_cast<std::size_t>(face::kLandmarkCount))
+        throw Error(where + " must be an array of " + std::to_string(face::kLandmarkCount) + " [x, y] points");
+    face::FaceLandmarks landmarks;
+    for (std::size_t i = 0; i < landmarks.points.size(); ++i) {
+        const json& p = j[i];
+        if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number())
+            throw Error(where + ": point " + std::to_string(i) + " must be [x, y] numbers");
+        landmarks.points[i] = {p[0].get<float>(), p[1].get<float>()};
+    }
+    face::validate(landmarks, where);
+    return landmarks;
+}
+
+bool sameParameters(const face::FaceParameters& a, const face::FaceParameters& b) {
+    const HeadPose& p = a.pose;
+    const HeadPose& q = b.pose;
+    return p.yaw == q.yaw && p.pitch == q.pitch && p.roll == q.roll && p.x == q.x && p.y == q.y && p.scale == q.scale &&
+           a.identity == b.identity && a.expression == b.expression;
+}
+
 const json& member(const json& doc, const char* key, const std::string& source) {
     if (!doc.contains(key)) throwFileError(source, std::string("the edit has no \"") + key + "\"");
     return doc.at(key);
@@ -45,13 +73,17 @@ const json& member(const json& doc, const char* key, const std::string& source) 
 
 }  // namespace
 
+bool PortraitEdit::operator==(const PortraitEdit& o) const {
+    return faceIndex == o.faceIndex && reference == o.reference && target == o.target && sameParameters(parameters, o.parameters);
+}
+
 bool EditDocument::operator==(const EditDocument& o) const {
     const auto sameBox = [](const std::optional<Box>& a, const std::optional<Box>& b) {
         if (a.has_value() != b.has_value()) return false;
         return !a || (a->x == b->x && a->y == b->y && a->width == b->width && a->height == b->height);
     };
     return photoPath == o.photoPath && photoSha256 == o.photoSha256 && mode == o.mode && reference == o.reference &&
-           target == o.target && sameBox(cropBox, o.cropBox) && weightsId == o.weightsId;
+           target == o.target && portrait == o.portrait && sameBox(cropBox, o.cropBox) && weightsId == o.weightsId;
 }
 
 std::string documentPathFor(const std::string& photoPath) { return photoPath + kEditDocumentSuffix; }
@@ -72,8 +104,15 @@ std::string toJson(const EditDocument& d) {
     doc["marionette_edit"] = kEditDocumentVersion;
     doc["photo"] = {{"path", d.photoPath}, {"sha256", d.photoSha256}};
     doc["mode"] = d.mode;
-    doc["reference"] = poseToJson(d.reference);
-    doc["target"] = poseToJson(d.target);
+    if (d.mode == "body" || d.reference.presentCount() > 0) doc["reference"] = poseToJson(d.reference);
+    if (d.mode == "body" || d.target.presentCount() > 0) doc["target"] = poseToJson(d.target);
+    if (d.portrait) {
+        const face::MorphableModel& model = face::MorphableModel::standard();
+        doc["portrait"] = {{"face", d.portrait->faceIndex},
+                           {"reference_landmarks", landmarksToJson(d.portrait->reference)},
+                           {"target_landmarks", landmarksToJson(d.portrait->target)},
+                           {"parameters", json::parse(face::parametersToJson(d.portrait->parameters, model))}};
+    }
     if (d.cropBox) doc["crop_box"] = {d.cropBox->x, d.cropBox->y, d.cropBox->width, d.cropBox->height};
     doc["weights"] = d.weightsId;
     return doc.dump(1) + "\n";
@@ -100,9 +139,25 @@ EditDocument parseEditDocument(const std::string& text, const std::string& sourc
         if (d.photoPath.empty()) throwFileError(source, "the edit names no photo");
         if (photo.contains("sha256")) d.photoSha256 = photo.at("sha256").get<std::string>();
         if (doc.contains("mode")) d.mode = doc.at("mode").get<std::string>();
-        if (d.mode != "body") throwFileError(source, "the edit's mode \"" + d.mode + "\" is not supported here (expected body)");
-        d.reference = poseFromJson(member(doc, "reference", source), source + ": reference");
-        d.target = poseFromJson(member(doc, "target", source), source + ": target");
+        if (d.mode != "body" && d.mode != "portrait")
+            throwFileError(source, "the edit's mode \"" + d.mode + "\" is not supported here (expected body or portrait)");
+        const bool portrait = d.mode == "portrait";
+        if (!portrait || doc.contains("reference")) d.reference = poseFromJson(member(doc, "reference", source), source + ": reference");
+        if (!portrait || doc.contains("target")) d.target = poseFromJson(member(doc, "target", source), source + ": target");
+        if (portrait || doc.contains("portrait")) {
+            const json& p = member(doc, "portrait", source);
+            if (!p.is_object()) throwFileError(source, "\"portrait\" must be an object");
+            PortraitEdit edit;
+            if (p.contains("face")) edit.faceIndex = p.at("face").get<int>();
+            if (edit.faceIndex < 0) throwFileError(source, "the portrait's face index must be 0 or more");
+            edit.reference = landmarksFromJson(member(p, "reference_landmarks", source), source + ": reference_landmarks");
+            edit.target = landmarksFromJson(member(p, "target_landmarks", source), source + ": target_landmarks");
+            const face::MorphableModel& model = face::MorphableModel::standard();
+            edit.parameters = face::parametersFromJson(member(p, "parameters", source).dump(), model, source + ": parameters",
+                                                       face::FaceParameters::neutral(model));
+            face::checkParameters(edit.parameters, model, source + ": parameters");
+            d.portrait = edit;
+        }
         if (doc.contains("crop_box")) {
             const auto& b = doc.at("crop_box");
             if (!b.is_array() || b.size() != 4) throwFileError(source, "crop_box must be [x, y, width, height]");
@@ -114,6 +169,10 @@ EditDocument parseEditDocument(const std::string& text, const std::string& sourc
         if (doc.contains("weights")) d.weightsId = doc.at("weights").get<std::string>();
     } catch (const json::exception& e) {
         throwFileError(source, std::string("the edit is incomplete or mistyped (") + e.what() + ")");
+    } catch (const Error& e) {
+        const std::string message = e.what();
+        if (message.rfind(source, 0) == 0) throw;
+        throwFileError(source, message);
     }
     return d;
 }

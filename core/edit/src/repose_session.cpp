@@ -1,6 +1,7 @@
 #include "marionette/edit/repose_session.h"
 
 #include "marionette/edit/synthesis_maps.h"
+#include "crop_synthesis.h"
 #include "marionette/engine/engine.h"
 #include "marionette/image/colour_maps.h"
 #include "marionette/image/crop.h"
@@ -14,7 +15,7 @@
 #include <chrono>
 
 namespace marionette::edit {
-namespace {
+namespace detail {
 
 engine::EngineOptions engineOptions(const SessionOptions& o) {
     const auto device = o.device == Device::Cpu    ? engine::DevicePreference::Cpu
@@ -23,16 +24,76 @@ engine::EngineOptions engineOptions(const SessionOptions& o) {
     return {device, o.threads};
 }
 
-std::unique_ptr<engine::Engine> loadBodyEngine(const std::string& path, const SessionOptions& options) {
+std::unique_ptr<engine::Engine> loadEngine(const std::string& path, const SessionOptions& options, model::SemanticsKind expected,
+                                           const std::string& wrongKindMessage) {
     auto engine = std::make_unique<engine::Engine>(path, engineOptions(options));
-    if (engine->config().semantics != model::SemanticsKind::Body)
-        throw Error(path + ": this weights file is for portraits; open a body model to repose people");
+    if (engine->config().semantics != expected) throw Error(path + ": " + wrongKindMessage);
     return engine;
 }
 
-bool sameBox(const Box& a, const Box& b) { return a.x == b.x && a.y == b.y && a.width == b.width && a.height == b.height; }
+std::unique_ptr<engine::Engine> randomEngine(const model::ModelConfig& config, std::uint64_t seed, const SessionOptions& options,
+                                             model::SemanticsKind expected) {
+    if (config.semantics != expected)
+        throw Error(std::string("the random weights must be a ") + model::toString(expected) + " model");
+    config.validate();
+    torch::manual_seed(seed);
+    return std::make_unique<engine::Engine>(model::Generator(config), engineOptions(options), R"({"random_init": true})");
+}
 
+namespace {
+bool sameBox(const Box& a, const Box& b) { return a.x == b.x && a.y == b.y && a.width == b.width && a.height == b.height; }
 }  // namespace
+
+CropSynthesis::CropSynthesis(std::unique_ptr<engine::Engine> engine) : m_engine(std::move(engine)) {}
+
+void CropSynthesis::setPhoto(const cv::Mat& photo) {
+    if (photo.empty() || photo.type() != CV_8UC3) throw Error("the photo must be an 8-bit colour image");
+    m_photo = photo;
+    m_preparedBox.reset();
+}
+
+RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& reference, const SemanticsOnCanvas& target, bool preview,
+                                    const MapSelection& requested) {
+    if (m_photo.empty()) throw Error("no photo is open");
+    const auto start = std::chrono::steady_clock::now();
+    const ImageSize canvasSize = canvas();
+    const ImageSize photoSize{m_photo.cols, m_photo.rows};
+    RenderedFrame frame;
+    frame.cropBox = box;
+    const BoxToCanvas toCanvas{box, canvasSize.width, canvasSize.height};
+    if (!m_preparedBox || !sameBox(*m_preparedBox, box)) {
+        m_preparedBox.reset();
+        m_referenceCrop = image::cropToCanvas(m_photo, box, canvasSize);
+        m_engine->prepare(image::imageToTensor(m_referenceCrop), reference(toCanvas));
+        m_pasteAlpha = pasteBackAlpha(box, photoSize, canvasSize);
+        m_preparedBox = box;
+        frame.prepared = true;
+    }
+    const auto semantics = target(toCanvas);
+    engine::SynthesisResult result;
+    frame.preview = preview && m_engine->hasPreview();
+    if (frame.preview) {
+        result = m_engine->preview(semantics);
+    } else {
+        engine::MapRequest maps;
+        maps.flow = requested.flow;
+        maps.combination = requested.combination;
+        maps.attentionWarped = requested.attentionWarped;
+        maps.flowWarped = requested.flowWarped;
+        if (requested.attentionPoint) maps.attentionPoint = toCanvas.toCanvas(*requested.attentionPoint);
+        result = m_engine->synthesize(semantics, maps);
+        frame.maps = mapImagesOf(result, m_referenceCrop);
+    }
+    frame.output = image::tensorToImage(result.image);
+    frame.referenceCrop = m_referenceCrop;
+    frame.pasteAlpha = m_pasteAlpha;
+    frame.synthesisMilliseconds = result.totalMilliseconds;
+    frame.timings = result.timings;
+    frame.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return frame;
+}
+
+}  // namespace detail
 
 // synthesis_maps.h: defined here, beside its only other user, to keep the files that parse torch few.
 MapImages mapImagesOf(const engine::SynthesisResult& r, const cv::Mat& referenceCrop) {
@@ -58,88 +119,44 @@ MapImages mapImagesOf(const engine::SynthesisResult& r, const cv::Mat& reference
 bool cudaAvailable() { return engine::cudaAvailable(); }
 
 struct ReposeSession::State {
-    std::unique_ptr<engine::Engine> engine;
-    cv::Mat photo;
+    explicit State(std::unique_ptr<engine::Engine> engine) : synthesis(std::move(engine)) {}
+    detail::CropSynthesis synthesis;
     pose::Pose reference;
-    bool hasPhoto = false;
-    std::optional<Box> preparedBox;  // the crop the engine's reference cache holds
-    cv::Mat referenceCrop;
-    cv::Mat pasteAlpha;
 };
 
 ReposeSession::ReposeSession(const std::string& weightsPath, const SessionOptions& options)
-    : m_state(std::make_unique<State>()) {
-    m_state->engine = loadBodyEngine(weightsPath, options);
-}
+    : m_state(std::make_unique<State>(detail::loadEngine(weightsPath, options, model::SemanticsKind::Body,
+                                                         "this weights file is for portraits; open a body model to repose people"))) {}
 
 ReposeSession::ReposeSession(const model::ModelConfig& config, std::uint64_t seed, const SessionOptions& options)
-    : m_state(std::make_unique<State>()) {
-    if (config.semantics != model::SemanticsKind::Body) throw Error("the editor's random weights must be a body model");
-    config.validate();
-    torch::manual_seed(seed);
-    m_state->engine = std::make_unique<engine::Engine>(model::Generator(config), engineOptions(options),
-                                                       R"({"random_init": true})");
-}
+    : m_state(std::make_unique<State>(detail::randomEngine(config, seed, options, model::SemanticsKind::Body))) {}
 
 ReposeSession::~ReposeSession() = default;
 
-const model::ModelConfig& ReposeSession::config() const { return m_state->engine->config(); }
-ImageSize ReposeSession::canvas() const { return {config().canvasWidth, config().height}; }
-std::string ReposeSession::deviceName() const { return m_state->engine->deviceName(); }
-bool ReposeSession::onCuda() const { return m_state->engine->onCuda(); }
-bool ReposeSession::hasPreview() const { return m_state->engine->hasPreview(); }
-bool ReposeSession::hasPhoto() const { return m_state->hasPhoto; }
+const model::ModelConfig& ReposeSession::config() const { return m_state->synthesis.engine().config(); }
+ImageSize ReposeSession::canvas() const { return m_state->synthesis.canvas(); }
+std::string ReposeSession::deviceName() const { return m_state->synthesis.engine().deviceName(); }
+bool ReposeSession::onCuda() const { return m_state->synthesis.engine().onCuda(); }
+bool ReposeSession::hasPreview() const { return m_state->synthesis.engine().hasPreview(); }
+bool ReposeSession::hasPhoto() const { return m_state->synthesis.hasPhoto(); }
 
 void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference) {
-    if (photo.empty() || photo.type() != CV_8UC3) throw Error("the photo must be an 8-bit colour image");
     if (reference.presentCount() < 2) throw Error("the reference skeleton needs at least two joints");
-    m_state->photo = photo;
+    m_state->synthesis.setPhoto(photo);
     m_state->reference = reference;
-    m_state->hasPhoto = true;
-    m_state->preparedBox.reset();
 }
 
 RenderedFrame ReposeSession::render(const RenderRequest& request) {
-    if (!m_state->hasPhoto) throw Error("no photo is open");
-    const auto start = std::chrono::steady_clock::now();
     State& s = *m_state;
-    const ImageSize canvasSize = canvas();
-    const ImageSize photoSize{s.photo.cols, s.photo.rows};
-    RenderedFrame frame;
-    frame.cropBox = reposeCropBox(s.reference, request.target, photoSize, canvasSize);
-    const BoxToCanvas toCanvas{frame.cropBox, canvasSize.width, canvasSize.height};
-    const auto mapPoint = [&](Point2 p) { return toCanvas.toCanvas(p); };
-    if (!s.preparedBox || !sameBox(*s.preparedBox, frame.cropBox)) {
-        s.preparedBox.reset();
-        s.referenceCrop = image::cropToCanvas(s.photo, frame.cropBox, canvasSize);
-        s.engine->prepare(image::imageToTensor(s.referenceCrop),
-                          pose::renderHeatmaps(s.reference.mapped(mapPoint), canvasSize.height, canvasSize.width));
-        s.pasteAlpha = pasteBackAlpha(frame.cropBox, photoSize, canvasSize);
-        s.preparedBox = frame.cropBox;
-        frame.prepared = true;
-    }
-    const auto semantics = pose::renderHeatmaps(request.target.mapped(mapPoint), canvasSize.height, canvasSize.width);
-    engine::SynthesisResult result;
-    frame.preview = request.preview && s.engine->hasPreview();
-    if (frame.preview) {
-        result = s.engine->preview(semantics);
-    } else {
-        engine::MapRequest maps;
-        maps.flow = request.maps.flow;
-        maps.combination = request.maps.combination;
-        maps.attentionWarped = request.maps.attentionWarped;
-        maps.flowWarped = request.maps.flowWarped;
-        if (request.maps.attentionPoint) maps.attentionPoint = toCanvas.toCanvas(*request.maps.attentionPoint);
-        result = s.engine->synthesize(semantics, maps);
-        frame.maps = mapImagesOf(result, s.referenceCrop);
-    }
-    frame.output = image::tensorToImage(result.image);
-    frame.referenceCrop = s.referenceCrop;
-    frame.pasteAlpha = s.pasteAlpha;
-    frame.synthesisMilliseconds = result.totalMilliseconds;
-    frame.timings = result.timings;
-    frame.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    return frame;
+    if (!s.synthesis.hasPhoto()) throw Error("no photo is open");
+    const ImageSize canvas = s.synthesis.canvas();
+    const Box box = reposeCropBox(s.reference, request.target, ImageSize{s.synthesis.photo().cols, s.synthesis.photo().rows}, canvas);
+    const auto heatmapsOf = [canvas](const pose::Pose& p) {
+        return [&p, canvas](const BoxToCanvas& toCanvas) {
+            return pose::renderHeatmaps(p.mapped([&](Point2 q) { return toCanvas.toCanvas(q); }), canvas.height, canvas.width);
+        };
+    };
+    return s.synthesis.render(box, heatmapsOf(s.reference), heatmapsOf(request.target), request.preview, request.maps);
 }
 
 }  // namespace marionette::edit

@@ -17,6 +17,10 @@ struct EditorOptions {
     // Whether an empty weightsPath may take the weights opened last time or the bundled ones (tests say no).
     bool useInstalledWeights = true;
     model::ModelConfig untrainedConfig = model::ModelConfig::small(model::ModelConfig::body());
+    // The portrait model, loaded when portrait mode is first used: this file, else (with useInstalledWeights)
+    // the bundled models/portrait.safetensors, else random weights of `untrainedPortraitConfig`.
+    QString portraitWeightsPath;
+    model::ModelConfig untrainedPortraitConfig = model::ModelConfig::small(model::ModelConfig::face());
     std::uint64_t untrainedSeed = 1;
     edit::Device device = edit::Device::Auto;
     int threads = 0;  // CPU threads for LibTorch; 0 leaves its default

@@ -3,7 +3,15 @@
 // the reference view, the Maps and History docks, and a status bar with the device, the weights, whether a
 // preview or the full synthesis is shown, and the time per edit. Object names are the tests' contract:
 // resultCanvas, referenceCanvas, mapsDock, historyDock, historyView, untrainedBanner, hintLabel,
-// deviceLabel, weightsLabel, modeLabel, latencyLabel, splitSlider, busyBar, cancelButton, action*.
+// deviceLabel, weightsLabel, modeLabel, latencyLabel, splitSlider, busyBar, cancelButton, portraitDock,
+// portraitPanel, action*.
+//
+// Portrait mode (actionPortraitMode) edits the face instead of the body: sliders for the head pose and every
+// expression of the morphable model, face presets, and draggable landmarks, synthesised by a portrait model held
+// beside the body model. A photo opens in portrait mode when its largest face covers at least
+// edit::kPortraitModeFaceFraction of it, or when its saved edit was a portrait edit.
+#include "marionette/edit/repose_session.h"
+#include "marionette/face/face_parameters.h"
 #include "marionette/pose/pose.h"
 #include "marionette/ui/editor_options.h"
 
@@ -15,6 +23,7 @@
 #include <optional>
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -26,6 +35,8 @@ class QUndoView;
 namespace marionette::ui {
 
 class Document;
+class PortraitPanel;
+struct PortraitState;
 class InferenceWorker;
 class MapsPanel;
 class PoseCanvas;
@@ -45,8 +56,13 @@ public:
     // A photo, an edit document (*.marionette.json) or a weights file (*.safetensors). Opening happens on
     // the worker; on failure a message says why and the current document stays as it was.
     void openFile(const QString& path);
-    // Loads a weights file on the worker; an empty path loads the untrained (random) weights.
+    // Loads a weights file on the worker; an empty path loads the untrained (random) weights. A portrait
+    // weights file goes to the portrait engine.
     void openWeights(const QString& path);
+    // Portrait or body mode. Portrait mode needs a face in the photo; without one it stays off and the status
+    // bar says why.
+    void setPortraitMode(bool on);
+    bool portraitMode() const;
     // Saves the edit beside the photo (photo.jpg.marionette.json) atomically; false when it could not.
     bool saveEdit();
 
@@ -55,7 +71,9 @@ public:
     PoseCanvas* resultCanvas() const { return m_resultCanvas; }
     PoseCanvas* referenceCanvas() const { return m_referenceCanvas; }
     MapsPanel* mapsPanel() const { return m_mapsPanel; }
+    PortraitPanel* portraitPanel() const { return m_portraitPanel; }
     const Frame* currentFrame() const;
+    // The engine of the current mode (body or portrait).
     bool hasEngine() const;
     const EngineInfo& engineInfo() const;
     // The newest result is shown, is the full synthesis and matches the document's skeletons.
@@ -83,6 +101,9 @@ private:
 
     // Worker answers.
     void onEngineLoaded(quint64 job, const EngineInfo& info);
+    void updateEngineLabels();
+    void loadPortraitEngine(const QString& path);
+    const EngineInfo* activeEngine() const;
     void onEngineFailed(quint64 job, const QString& message);
     void onPhotoOpened(quint64 job, const OpenedPhoto& photo);
     void onPhotoFailed(quint64 job, const QString& message);
@@ -91,14 +112,24 @@ private:
 
     // Rendering.
     void requestRender(bool preview);
+    edit::MapSelection selectedMaps() const;
     bool usePreview() const;
     void updateModeLabel();
     void onPosesChanged();
+    void onPortraitChanged();
+    void updateHint();
     void showMapOverlays();
     void onMapSelectionChanged(MapKind kind);
 
     // Edits.
     void applyEdit(const QString& name, const PosePair& after);
+    void applyPortraitEdit(const QString& name, const PortraitState& after, std::optional<int> mergeKey = std::nullopt);
+    void onSliderEdited(const face::FaceParameters& parameters, const QString& name, int key);
+    void onSliderDragFinished(const QString& name);
+    void onLandmarkDragged(int landmark, const QPointF& photoPoint);
+    void onLandmarkGestureFinished(const QString& name);
+    void applyFacePreset(const QString& title, const QString& resource);
+    void resetFace();
     void onTargetGestureFinished(const pose::Pose& before, const pose::Pose& after, const QString& name);
     void onReferenceDragged(const pose::Pose& reference);
     void onReferenceGestureFinished(const pose::Pose& before, const pose::Pose& after, const QString& name);
@@ -139,6 +170,8 @@ private:
     PoseCanvas* m_resultCanvas;
     PoseCanvas* m_referenceCanvas;
     MapsPanel* m_mapsPanel;
+    PortraitPanel* m_portraitPanel = nullptr;
+    QDockWidget* m_portraitDock = nullptr;
     QUndoView* m_historyView = nullptr;
     QLabel* m_banner;
     QLabel* m_hint;
@@ -160,6 +193,12 @@ private:
 
     std::unique_ptr<EngineInfo> m_engine;  // null until the first engine has loaded
     std::unique_ptr<EngineSpec> m_engineSpec;  // the spec of the last load requested
+    std::unique_ptr<EngineInfo> m_portraitEngine;  // null until portrait mode first needs it
+    std::unique_ptr<EngineSpec> m_portraitSpec;
+    quint64 m_portraitEngineJob = 0;
+    std::unique_ptr<PortraitState> m_portraitDragStart;  // a slider or landmark gesture in progress
+    QString m_faceNote;   // why the photo has no face
+    QString m_photoNote;  // where the skeleton came from
     std::unique_ptr<Frame> m_frame;        // the frame shown
     quint64 m_engineJob = 0;
     quint64 m_openJob = 0;

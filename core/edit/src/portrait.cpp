@@ -1,0 +1,221 @@
+#include "marionette/edit/portrait.h"
+#include "marionette/edit/portrait_session.h"
+
+#include "crop_synthesis.h"
+#include "marionette/face/face_fit.h"
+#include "marionette/face/part_maps.h"
+#include "marionette/face_detect/face_detector.h"
+#include "marionette/image/crop.h"
+#include "marionette/util/error.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+namespace marionette::edit {
+namespace {
+
+bool endsWith(const std::string& text, const std::string& suffix) {
+    return text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string validExpressionNames(const face::MorphableModel& model) {
+    std::string names;
+    for (const auto& e : model.expressions()) names += (names.empty() ? "" : ", ") + e.name;
+    for (const auto& p : expressionPairs(model)) names += ", " + p.stem;
+    return names;
+}
+
+}  // namespace
+
+PortraitFace fitPortraitFace(const face::FaceLandmarks& observed, ImageSize photo, int faceIndex, int faceCount) {
+    face::validate(observed, "the face's landmarks");
+    const auto start = std::chrono::steady_clock::now();
+    const face::MorphableModel& model = face::MorphableModel::standard();
+    auto fit = std::make_shared<face::FaceFit>(face::fitFace(model, observed, face::defaultCamera(photo)));
+    PortraitFace out;
+    out.observed = observed;
+    out.fitted = fit->parameters;
+    out.rmsResidual = fit->rmsResidual;
+    out.fit = std::move(fit);
+    out.faceBox = observed.bounds();
+    out.faceIndex = faceIndex;
+    out.faceCount = faceCount;
+    out.fitMilliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return out;
+}
+
+PortraitFace findPortraitFace(const cv::Mat& photo, const std::string& sourceName, int faceIndex) {
+    if (faceIndex < 0) throw Error(sourceName + ": the face index must be 0 (the largest face) or more");
+    auto detector = face_detect::FaceDetector::shared();
+    const auto faces = detector->detectAll(photo, sourceName);
+    const ImageSize size{photo.cols, photo.rows};
+    const face_detect::DetectedFace chosen = face_detect::pickFace(faces, faceIndex, size, sourceName);
+    PortraitFace out = fitPortraitFace(chosen.landmarks, size, faceIndex, static_cast<int>(faces.size()));
+    out.faceBox = chosen.box;
+    return out;
+}
+
+face::FaceLandmarks portraitLandmarks(const PortraitFace& face, const face::FaceParameters& edited) {
+    if (!face.fit) throw Error("the face has not been fitted");
+    return face::editedLandmarks(face::MorphableModel::standard(), *face.fit, edited);
+}
+
+face::FaceLandmarks portraitLandmarks(const PortraitFace& face, const face::FaceParameters& edited,
+                                      const std::array<Point2, face::kLandmarkCount>& offsets) {
+    face::FaceLandmarks out = portraitLandmarks(face, edited);
+    for (std::size_t i = 0; i < out.points.size(); ++i) {
+        out.points[i].x += offsets[i].x;
+        out.points[i].y += offsets[i].y;
+    }
+    return out;
+}
+
+double faceFillFraction(const Box& faceBox, ImageSize photo) {
+    if (photo.width <= 0 || photo.height <= 0) return 0.0;
+    const double x0 = std::max(0.0, faceBox.x), y0 = std::max(0.0, faceBox.y);
+    const double x1 = std::min<double>(photo.width, faceBox.right()), y1 = std::min<double>(photo.height, faceBox.bottom());
+    if (x1 <= x0 || y1 <= y0) return 0.0;
+    return (x1 - x0) * (y1 - y0) / (static_cast<double>(photo.width) * photo.height);
+}
+
+bool looksLikePortrait(const Box& faceBox, ImageSize photo) { return faceFillFraction(faceBox, photo) >= kPortraitModeFaceFraction; }
+
+Box portraitCropBox(const face::FaceLandmarks& reference, ImageSize photo, ImageSize canvas) {
+    return image::aspectCropBox(reference.bounds(), photo, canvas, image::kFaceCropPadding);
+}
+
+std::vector<ExpressionPair> expressionPairs(const face::MorphableModel& model) {
+    std::vector<ExpressionPair> pairs;
+    const auto& expressions = model.expressions();
+    for (std::size_t i = 0; i < expressions.size(); ++i) {
+        const std::string& name = expressions[i].name;
+        if (!endsWith(name, "_left")) continue;
+        const std::string stem = name.substr(0, name.size() - 5);
+        for (std::size_t j = 0; j < expressions.size(); ++j) {
+            if (expressions[j].name == stem + "_right") pairs.push_back({stem, static_cast<int>(i), static_cast<int>(j)});
+        }
+    }
+    return pairs;
+}
+
+int pairedExpression(const face::MorphableModel& model, int index) {
+    for (const auto& p : expressionPairs(model)) {
+        if (p.left == index) return p.right;
+        if (p.right == index) return p.left;
+    }
+    return -1;
+}
+
+void setExpressionByName(face::FaceParameters& parameters, const face::MorphableModel& model, const std::string& name, double value) {
+    for (const auto& e : model.expressions()) {
+        if (e.name == name) {
+            parameters.setExpression(model, name, value);
+            return;
+        }
+    }
+    for (const auto& p : expressionPairs(model)) {
+        if (p.stem == name) {
+            parameters.setExpression(model, model.expressions()[static_cast<std::size_t>(p.left)].name, value);
+            parameters.setExpression(model, model.expressions()[static_cast<std::size_t>(p.right)].name, value);
+            return;
+        }
+    }
+    throw Error("unknown expression \"" + name + "\"; the model has " + validExpressionNames(model));
+}
+
+void applyExpressionList(face::FaceParameters& parameters, const face::MorphableModel& model, const std::string& list,
+                         const std::string& what) {
+    std::istringstream items(list);
+    std::string item;
+    bool any = false;
+    while (std::getline(items, item, ',')) {
+        if (item.empty()) continue;
+        const auto equals = item.find('=');
+        if (equals == std::string::npos || equals == 0)
+            throw Error(what + ": \"" + item + "\" must be NAME=VALUE, like smile=0.6");
+        const std::string name = item.substr(0, equals), text = item.substr(equals + 1);
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size())
+            throw Error(what + ": the value of " + name + " must be a number, got \"" + text + "\"");
+        try {
+            setExpressionByName(parameters, model, name, value);
+        } catch (const Error& e) {
+            throw Error(what + ": " + e.what());
+        }
+        any = true;
+    }
+    if (!any) throw Error(what + ": no expression given; use NAME=VALUE[,NAME=VALUE...]");
+}
+
+face::FaceParameters applyFacePreset(const std::string& json, const std::string& sourceName, const face::FaceParameters& current,
+                                     const face::MorphableModel& model) {
+    face::FaceParameters base = current;
+    base.expression.assign(static_cast<std::size_t>(model.expressionCount()), 0.0);
+    return face::parametersFromJson(json, model, sourceName, base);
+}
+
+std::string bundledPortraitWeights() {
+    namespace fs = std::filesystem;
+    const fs::path name = "portrait.safetensors";
+    std::error_code ec;
+    std::vector<fs::path> candidates;
+    if (const char* dir = std::getenv("MARIONETTE_MODEL_DIR"); dir && *dir) candidates.push_back(fs::path(dir) / name);
+    const fs::path executable = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) candidates.push_back(executable.parent_path().parent_path() / "share" / "marionette" / "models" / name);
+    candidates.push_back(fs::path(MARIONETTE_BUNDLED_MODEL_DIR) / name);
+    for (const auto& c : candidates) {
+        if (fs::is_regular_file(c, ec)) return c.string();
+    }
+    return {};
+}
+
+// --- PortraitSession ------------------------------------------------------------------------------------
+
+struct PortraitSession::State {
+    explicit State(std::unique_ptr<engine::Engine> engine) : synthesis(std::move(engine)) {}
+    detail::CropSynthesis synthesis;
+    face::FaceLandmarks reference;
+    Box box;
+};
+
+PortraitSession::PortraitSession(const std::string& weightsPath, const SessionOptions& options)
+    : m_state(std::make_unique<State>(detail::loadEngine(weightsPath, options, model::SemanticsKind::Face,
+                                                         "this weights file is for bodies; open a portrait model to edit faces"))) {}
+
+PortraitSession::PortraitSession(const model::ModelConfig& config, std::uint64_t seed, const SessionOptions& options)
+    : m_state(std::make_unique<State>(detail::randomEngine(config, seed, options, model::SemanticsKind::Face))) {}
+
+PortraitSession::~PortraitSession() = default;
+
+const model::ModelConfig& PortraitSession::config() const { return m_state->synthesis.engine().config(); }
+ImageSize PortraitSession::canvas() const { return m_state->synthesis.canvas(); }
+std::string PortraitSession::deviceName() const { return m_state->synthesis.engine().deviceName(); }
+bool PortraitSession::onCuda() const { return m_state->synthesis.engine().onCuda(); }
+bool PortraitSession::hasPreview() const { return m_state->synthesis.engine().hasPreview(); }
+bool PortraitSession::hasPhoto() const { return m_state->synthesis.hasPhoto(); }
+
+void PortraitSession::setPhoto(const cv::Mat& photo, const face::FaceLandmarks& reference) {
+    face::validate(reference, "the face's reference landmarks");
+    m_state->synthesis.setPhoto(photo);
+    m_state->reference = reference;
+    m_state->box = portraitCropBox(reference, ImageSize{photo.cols, photo.rows}, canvas());
+}
+
+RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
+    State& s = *m_state;
+    if (!s.synthesis.hasPhoto()) throw Error("no photo is open");
+    const auto partMapsOf = [](const face::FaceLandmarks& landmarks) {
+        return [&landmarks](const BoxToCanvas& toCanvas) {
+            face::FaceLandmarks onCanvas;
+            for (std::size_t i = 0; i < onCanvas.points.size(); ++i) onCanvas.points[i] = toCanvas.toCanvas(landmarks.points[i]);
+            return face::renderPartMaps(onCanvas, toCanvas.canvasHeight, toCanvas.canvasWidth);
+        };
+    };
+    return s.synthesis.render(s.box, partMapsOf(s.reference), partMapsOf(request.target), request.preview, request.maps);
+}
+
+}  // namespace marionette::edit
