@@ -1,4 +1,5 @@
 #include "check.h"
+#include "tiny_models.h"
 
 #include "cli/command.h"
 #include "marionette/edit/edit_document.h"
@@ -91,11 +92,7 @@ TEST_CASE(cli_usage_errors_and_bad_inputs) {
 }
 
 TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
-    model::ModelConfig config;
-    config.width = 4;
-    config.keyChannels = 8;
-    config.height = 64;
-    config.canvasWidth = 48;
+    const model::ModelConfig config = test::tinyModelConfig(model::SemanticsKind::Body);
     torch::manual_seed(1);
     model::Generator generator(config);
     const std::string weights = test::tempPath("tiny.safetensors");
@@ -172,11 +169,7 @@ TEST_CASE(cli_synth_writes_pairs_to_look_at) {
 }
 
 TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
-    model::ModelConfig config = model::ModelConfig::face();
-    config.width = 4;
-    config.keyChannels = 8;
-    config.height = 64;
-    config.canvasWidth = 64;
+    const model::ModelConfig config = test::tinyModelConfig(model::SemanticsKind::Face);
     torch::manual_seed(2);
     model::Generator generator(config);
     const std::string weights = test::tempPath("tiny_face.safetensors");

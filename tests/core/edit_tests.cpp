@@ -1,4 +1,5 @@
 #include "check.h"
+#include "tiny_models.h"
 
 #include "marionette/detect/movenet.h"
 #include "marionette/edit/edit_document.h"
@@ -38,23 +39,8 @@ Point2 pos(const pose::Pose& p, J j) { return p.at(j).position; }
 
 RenderRequest full(const pose::Pose& target) { return {target, false, {}}; }
 
-model::ModelConfig tinyBody() {
-    model::ModelConfig c;
-    c.width = 4;
-    c.keyChannels = 8;
-    c.height = 64;
-    c.canvasWidth = 48;
-    return c;
-}
-
-model::ModelConfig tinyFace() {
-    model::ModelConfig c = model::ModelConfig::face();
-    c.width = 4;
-    c.keyChannels = 8;
-    c.height = 64;
-    c.canvasWidth = 64;
-    return c;
-}
+model::ModelConfig tinyBody() { return test::tinyModelConfig(model::SemanticsKind::Body); }
+model::ModelConfig tinyFace() { return test::tinyModelConfig(model::SemanticsKind::Face); }
 
 // The bundled portrait sample, detected and fitted once for all portrait cases.
 const PortraitFace& astronautFace() {

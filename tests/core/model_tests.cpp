@@ -1,4 +1,5 @@
 #include "check.h"
+#include "tiny_models.h"
 
 #include "marionette/model/blocks.h"
 #include "marionette/model/discriminator.h"
@@ -18,11 +19,7 @@ using namespace marionette::model;
 namespace {
 
 ModelConfig tinyConfig(Deformation d, SemanticsKind kind = SemanticsKind::Body) {
-    ModelConfig c = kind == SemanticsKind::Body ? ModelConfig::body() : ModelConfig::face();
-    c.width = 4;
-    c.keyChannels = 8;
-    c.height = 64;
-    c.canvasWidth = kind == SemanticsKind::Body ? 48 : 64;
+    ModelConfig c = test::tinyModelConfig(kind);
     c.deformation = d;
     return c;
 }

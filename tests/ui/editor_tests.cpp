@@ -6,6 +6,7 @@
 #include "maps_panel.h"
 #include "portrait_panel.h"
 #include "pose_canvas.h"
+#include "tiny_models.h"
 
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/pose_editing.h"
@@ -44,23 +45,8 @@ namespace {
 
 constexpr int kTimeoutMs = 30000;
 
-model::ModelConfig tinyBody() {
-    model::ModelConfig c;
-    c.width = 4;
-    c.keyChannels = 8;
-    c.height = 64;
-    c.canvasWidth = 48;
-    return c;
-}
-
-model::ModelConfig tinyFace() {
-    model::ModelConfig c = model::ModelConfig::face();
-    c.width = 4;
-    c.keyChannels = 8;
-    c.height = 64;
-    c.canvasWidth = 64;
-    return c;
-}
+model::ModelConfig tinyBody() { return test::tinyModelConfig(model::SemanticsKind::Body); }
+model::ModelConfig tinyFace() { return test::tinyModelConfig(model::SemanticsKind::Face); }
 
 // The photo with the frame's crop drawn over it as the result view shows it (alpha = paste-back weights).
 QImage shownImage(const QImage& photo, const Frame& frame) {

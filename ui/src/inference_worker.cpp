@@ -67,6 +67,27 @@ edit::SessionOptions sessionOptions(const EngineSpec& spec) {
     return {spec.device, spec.threads > 0 ? spec.threads : std::max(1, QThread::idealThreadCount())};
 }
 
+// A body or portrait session with the weights of `spec` (random ones when it names none), described in `info`.
+template <class Session>
+std::unique_ptr<Session> openSession(const EngineSpec& spec, EngineInfo& info) {
+    std::unique_ptr<Session> session;
+    if (spec.weightsPath.isEmpty()) {
+        session = std::make_unique<Session>(spec.untrainedConfig, spec.seed, sessionOptions(spec));
+        info.untrained = true;
+        info.weightsId = QStringLiteral("untrained (random init, seed %1): %2").arg(spec.seed).arg(describe(spec.untrainedConfig));
+    } else {
+        session = std::make_unique<Session>(spec.weightsPath.toStdString(), sessionOptions(spec));
+        info.weightsPath = spec.weightsPath;
+        info.weightsId = QStringLiteral("sha256:%1 %2").arg(fileSha256(spec.weightsPath).left(16), QFileInfo(spec.weightsPath).fileName());
+    }
+    info.description = describe(session->config());
+    info.deviceName = QString::fromStdString(session->deviceName());
+    info.onCuda = session->onCuda();
+    info.hasPreview = session->hasPreview();
+    info.canvas = session->canvas();
+    return session;
+}
+
 }  // namespace
 
 InferenceWorker::InferenceWorker(QObject* parent) : QObject(parent) {
@@ -201,22 +222,8 @@ void InferenceWorker::doLoadEngine(quint64 job, const EngineSpec& spec) {
         return;
     }
     try {
-        std::unique_ptr<edit::ReposeSession> session;
         EngineInfo info;
-        if (spec.weightsPath.isEmpty()) {
-            session = std::make_unique<edit::ReposeSession>(spec.untrainedConfig, spec.seed, sessionOptions(spec));
-            info.untrained = true;
-            info.weightsId = QStringLiteral("untrained (random init, seed %1): %2").arg(spec.seed).arg(describe(spec.untrainedConfig));
-        } else {
-            session = std::make_unique<edit::ReposeSession>(spec.weightsPath.toStdString(), sessionOptions(spec));
-            info.weightsPath = spec.weightsPath;
-            info.weightsId = QStringLiteral("sha256:%1 %2").arg(fileSha256(spec.weightsPath).left(16), QFileInfo(spec.weightsPath).fileName());
-        }
-        info.description = describe(session->config());
-        info.deviceName = QString::fromStdString(session->deviceName());
-        info.onCuda = session->onCuda();
-        info.hasPreview = session->hasPreview();
-        info.canvas = session->canvas();
+        auto session = openSession<edit::ReposeSession>(spec, info);
         const bool hasPhoto = !m_photo.empty() && m_reference.presentCount() >= 2;
         if (hasPhoto) session->setPhoto(m_photo, m_reference);
         if (cancelled(job)) return;  // the previous engine stays; past this point the answer is sent
@@ -230,23 +237,9 @@ void InferenceWorker::doLoadEngine(quint64 job, const EngineSpec& spec) {
 
 void InferenceWorker::doLoadPortraitEngine(quint64 job, const EngineSpec& spec) {
     try {
-        std::unique_ptr<edit::PortraitSession> session;
         EngineInfo info;
         info.kind = model::SemanticsKind::Face;
-        if (spec.weightsPath.isEmpty()) {
-            session = std::make_unique<edit::PortraitSession>(spec.untrainedConfig, spec.seed, sessionOptions(spec));
-            info.untrained = true;
-            info.weightsId = QStringLiteral("untrained (random init, seed %1): %2").arg(spec.seed).arg(describe(spec.untrainedConfig));
-        } else {
-            session = std::make_unique<edit::PortraitSession>(spec.weightsPath.toStdString(), sessionOptions(spec));
-            info.weightsPath = spec.weightsPath;
-            info.weightsId = QStringLiteral("sha256:%1 %2").arg(fileSha256(spec.weightsPath).left(16), QFileInfo(spec.weightsPath).fileName());
-        }
-        info.description = describe(session->config());
-        info.deviceName = QString::fromStdString(session->deviceName());
-        info.onCuda = session->onCuda();
-        info.hasPreview = session->hasPreview();
-        info.canvas = session->canvas();
+        auto session = openSession<edit::PortraitSession>(spec, info);
         const bool hasPhoto = !m_photo.empty() && m_faceReference && m_facePhotoId == m_photoId;
         if (hasPhoto) session->setPhoto(m_photo, *m_faceReference);
         if (cancelled(job)) return;
