@@ -25,7 +25,7 @@ def load_state_dict(pth):
     return vgg19(weights=VGG19_Weights.IMAGENET1K_V1).state_dict()
 
 
-def write_safetensors(path, tensors):
+def write_safetensors(path, tensors, metadata):
     header, offset, blobs = {}, 0, []
     for name in sorted(tensors):
         t = tensors[name].detach().to("cpu").float().contiguous()
@@ -33,7 +33,7 @@ def write_safetensors(path, tensors):
         header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
         offset += len(data)
         blobs.append(data)
-    header["__metadata__"] = {"source": "torchvision vgg19 IMAGENET1K_V1", "converted_by": "tools/convert_vgg19.py"}
+    header["__metadata__"] = metadata
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * ((8 - len(text) % 8) % 8)
     with open(path, "wb") as f:
@@ -52,7 +52,8 @@ def main():
     features = {k: v for k, v in state.items() if k.startswith("features.")}
     if len(features) != 32:
         sys.exit(f"expected 32 convolution tensors under features.*, found {len(features)}: is this VGG-19?")
-    write_safetensors(args.out, features)
+    write_safetensors(args.out, features,
+                      {"source": "torchvision vgg19 IMAGENET1K_V1", "converted_by": "tools/convert_vgg19.py"})
     print(f"wrote {args.out}: {len(features)} tensors")
 
 

@@ -242,6 +242,7 @@ public:
             {"--device", "auto|cpu|cuda", "device", "auto", false},
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
             {"--json", "FILE", "also write the report as JSON", "", false},
+            {"--lpips", "FILE", "also compute LPIPS with these weights (tools/convert_lpips.py)", "", false},
 #ifdef MARIONETTE_WITH_IMAGE
             {"--grid", "FILE", "also draw the first --grid-rows pairs (reference | target pose | output | ground truth | maps)", "", false},
             {"--grid-rows", "N", "rows of the grid", "6", false},
@@ -253,13 +254,17 @@ public:
             return kExitOk;
         }
         if (a.intValue("--threads") > 0) torch::set_num_threads(a.intValue("--threads"));
-        train::EvalBatchCallback onBatch;
+        train::EvalOptions options;
+        options.pairs = a.intValue("--pairs");
+        options.batchSize = a.intValue("--batch");
+        options.device = a.value("--device");
+        if (a.has("--lpips")) options.lpipsWeights = a.value("--lpips");
 #ifdef MARIONETTE_WITH_IMAGE
         std::vector<cv::Mat> gridRows;
         int rowsLeft = a.has("--grid") ? a.intValue("--grid-rows") : 0;
         if (rowsLeft < 0 || rowsLeft > 64) throw UsageError("--grid-rows must be between 0 and 64");
         if (rowsLeft > 0) {
-            onBatch = [&](const train::Batch& batch, const model::GeneratorOutput& output) {
+            options.onBatch = [&](const train::Batch& batch, const model::GeneratorOutput& output) {
                 if (rowsLeft <= 0) return;
                 gridRows.push_back(drawSampleGrid(batch, output, rowsLeft));
                 rowsLeft -= static_cast<int>(batch.size());
@@ -267,7 +272,7 @@ public:
         }
 #endif
         const auto report = train::evaluate(a.value("--weights"), *openDataset(a.value("--data"), train::weightsConfig(a.value("--weights"))),
-                                            a.intValue("--pairs"), a.intValue("--batch"), a.value("--device"), onBatch);
+                                            options);
         out << report.markdown();
 #ifdef MARIONETTE_WITH_IMAGE
         if (!gridRows.empty()) {

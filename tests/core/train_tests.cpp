@@ -3,7 +3,9 @@
 
 #include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
+#include "marionette/train/evaluation.h"
 #include "marionette/train/losses.h"
+#include "marionette/train/lpips.h"
 #include "marionette/train/metrics.h"
 #include "marionette/train/trainer.h"
 #include "marionette/util/error.h"
@@ -237,4 +239,104 @@ TEST_CASE(loss_backbone_reads_torchvision_vgg19_layout) {
     Backbone random(std::nullopt);
     EXPECT(!random.pretrained());
     EXPECT(random.name().find("random") != std::string::npos);
+}
+
+namespace {
+
+// An LPIPS weights file in the layout of tools/convert_lpips.py, with random values (non-negative linear weights).
+std::vector<model::NamedTensor> lpipsTensors() {
+    const std::vector<std::pair<int, std::array<int64_t, 2>>> convs{
+        {0, {64, 3}},     {2, {64, 64}},    {5, {128, 64}},   {7, {128, 128}},  {10, {256, 128}}, {12, {256, 256}}, {14, {256, 256}},
+        {17, {512, 256}}, {19, {512, 512}}, {21, {512, 512}}, {24, {512, 512}}, {26, {512, 512}}, {28, {512, 512}}};
+    std::vector<model::NamedTensor> tensors;
+    torch::manual_seed(7);
+    for (const auto& [index, io] : convs) {
+        tensors.push_back({"features." + std::to_string(index) + ".weight", torch::randn({io[0], io[1], 3, 3}) * std::sqrt(2.0 / (9.0 * io[1]))});
+        tensors.push_back({"features." + std::to_string(index) + ".bias", torch::randn({io[0]}) * 0.01});
+    }
+    const std::array<int64_t, 5> channels{64, 128, 256, 512, 512};
+    for (std::size_t k = 0; k < channels.size(); ++k)
+        tensors.push_back({"lin" + std::to_string(k) + ".weight", torch::rand({1, channels[k], 1, 1}) * 0.1});
+    return tensors;
+}
+
+}  // namespace
+
+TEST_CASE(loss_lpips_reads_its_layout_and_measures_distances) {
+    namespace F = torch::nn::functional;
+    auto tensors = lpipsTensors();
+    const std::string path = test::tempPath("lpips.safetensors");
+    model::writeSafetensors(path, tensors, {});
+    const Lpips lpips(path);
+    torch::manual_seed(8);
+    const auto x = torch::rand({2, 3, 32, 32}) * 2 - 1, y = torch::rand({2, 3, 32, 32}) * 2 - 1;
+    const auto dxx = lpips.distance(x, x), dxy = lpips.distance(x, y), dyx = lpips.distance(y, x);
+    EXPECT(dxx.sizes() == torch::IntArrayRef({2}));
+    EXPECT(dxx.abs().max().item<float>() < 1e-6f);
+    EXPECT(dxy.min().item<float>() > 1e-4f);
+    EXPECT(torch::allclose(dxy, dyx, 1e-5, 1e-6));
+    EXPECT_NEAR(lpips.distance(x.narrow(0, 1, 1), y.narrow(0, 1, 1)).item<float>(), dxy[1].item<float>(), 1e-5);
+
+    // With only lin0 non-zero the distance is the first tap's term, computed here step by step:
+    // scaling layer, conv1_1 + ReLU, conv1_2 + ReLU, unit length over channels, weighted squared difference.
+    for (auto& t : tensors)
+        if (t.name.rfind("lin", 0) == 0 && t.name != "lin0.weight") t.tensor.zero_();
+    model::writeSafetensors(path, tensors, {});
+    const Lpips firstTap(path);
+    auto tensorNamed = [&](const std::string& name) {
+        for (const auto& t : tensors)
+            if (t.name == name) return t.tensor;
+        return at::Tensor();
+    };
+    auto tap = [&](const at::Tensor& images) {
+        auto h = (images - torch::tensor({-0.030f, -0.088f, -0.188f}).view({1, 3, 1, 1})) /
+                 torch::tensor({0.458f, 0.448f, 0.450f}).view({1, 3, 1, 1});
+        h = torch::relu(F::conv2d(h, tensorNamed("features.0.weight"), F::Conv2dFuncOptions().bias(tensorNamed("features.0.bias")).padding(1)));
+        h = torch::relu(F::conv2d(h, tensorNamed("features.2.weight"), F::Conv2dFuncOptions().bias(tensorNamed("features.2.bias")).padding(1)));
+        return h / (h.square().sum(1, true).sqrt() + 1e-10);
+    };
+    const auto expected = ((tap(x) - tap(y)).square() * tensorNamed("lin0.weight")).sum(1).mean({1, 2});
+    EXPECT(torch::allclose(firstTap.distance(x, y), expected, 1e-4, 1e-6));
+
+    // A missing or misshapen tensor is named.
+    tensors.pop_back();  // lin4
+    model::writeSafetensors(path, tensors, {});
+    EXPECT_THROWS(Error, Lpips{path}, "lin4.weight", "missing");
+    tensors = lpipsTensors();
+    tensors[0].tensor = torch::zeros({64, 3, 5, 5});
+    model::writeSafetensors(path, tensors, {});
+    EXPECT_THROWS(Error, Lpips{path}, "features.0.weight", "wrong shape");
+}
+
+TEST_CASE(train_eval_reports_lpips_when_its_weights_are_given) {
+    const std::string dir = test::tempPath("eval_lpips");
+    TrainOptions o = tinyOptions(dir);
+    o.stage1Steps = 1;
+    o.stage2Steps = 0;
+    Trainer::clearStopRequest();
+    auto data = std::make_shared<MovingSquares>(32);
+    {
+        Trainer trainer(o, data);
+        trainer.run();
+    }
+    const std::string weights = test::tempPath("eval_lpips.safetensors");
+    exportLatestCheckpoint(dir, weights);
+    const std::string lpipsPath = test::tempPath("eval_lpips_net.safetensors");
+    model::writeSafetensors(lpipsPath, lpipsTensors(), {});
+
+    EvalOptions options;
+    options.pairs = 4;
+    options.batchSize = 2;
+    options.device = "cpu";
+    const EvalReport plain = evaluate(weights, *data, options);
+    EXPECT(!plain.hasLpips);
+    EXPECT(plain.notComputed.find("LPIPS") != std::string::npos);
+    options.lpipsWeights = lpipsPath;
+    const EvalReport report = evaluate(weights, *data, options);
+    EXPECT(report.hasLpips);
+    EXPECT(report.notComputed.find("LPIPS") == std::string::npos);
+    EXPECT(report.model.lpips > 0.0 && report.copyBaseline.lpips > 0.0);
+    EXPECT_NEAR(report.model.ssim, plain.model.ssim, 1e-9);
+    EXPECT(report.markdown().find("LPIPS") != std::string::npos);
+    EXPECT(report.json().find("\"lpips\"") != std::string::npos);
 }

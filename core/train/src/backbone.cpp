@@ -1,5 +1,7 @@
 #include "marionette/train/backbone.h"
 
+#include "named_tensors.h"
+
 #include "marionette/model/safetensors.h"
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
@@ -44,14 +46,9 @@ Backbone::Backbone(const std::optional<std::string>& vgg19Path) {
     if (vgg19Path) {
         const auto content = model::readSafetensors(*vgg19Path);
         for (std::size_t i = 0; i < m_convs.size(); ++i) {
-            for (const char* kind : {"weight", "bias"}) {
-                const std::string name = "features." + std::to_string(kConvs[i].index) + "." + kind;
-                const at::Tensor* t = content.find(name);
-                at::Tensor& target = std::string(kind) == "weight" ? m_convs[i]->weight : m_convs[i]->bias;
-                if (!t) throwFileError(*vgg19Path, "tensor \"" + name + "\" is missing: expected torchvision's VGG-19 layout");
-                if (t->sizes() != target.sizes()) throwFileError(*vgg19Path, "tensor \"" + name + "\" has the wrong shape");
-                target.copy_(t->to(at::kFloat));
-            }
+            const std::string prefix = "features." + std::to_string(kConvs[i].index) + ".";
+            detail::copyNamedTensor(content, *vgg19Path, prefix + "weight", m_convs[i]->weight, "torchvision's VGG-19 layout");
+            detail::copyNamedTensor(content, *vgg19Path, prefix + "bias", m_convs[i]->bias, "torchvision's VGG-19 layout");
         }
         m_name = "vgg19-imagenet";
         m_pretrained = true;

@@ -2,6 +2,7 @@
 
 #include "marionette/engine/engine.h"
 #include "marionette/model/weights.h"
+#include "marionette/train/lpips.h"
 #include "marionette/train/metrics.h"
 #include "marionette/train/trainer.h"
 #include "marionette/util/error.h"
@@ -12,6 +13,7 @@
 
 #include <filesystem>
 #include <iomanip>
+#include <optional>
 #include <sstream>
 
 namespace marionette::train {
@@ -20,18 +22,27 @@ namespace fs = std::filesystem;
 std::string EvalReport::markdown() const {
     std::ostringstream s;
     s << "weights: " << weights << " (" << variant << ")\ndata: " << data << ", " << pairs << " pairs\n\n"
-      << "| output | SSIM | PSNR (dB) | L1 |\n|---|---|---|---|\n" << std::fixed;
+      << "| output | SSIM | PSNR (dB) | L1 |" << (hasLpips ? " LPIPS |" : "") << "\n|---|---|---|---|"
+      << (hasLpips ? "---|" : "") << "\n" << std::fixed;
     for (const MetricRow* r : {&model, &copyBaseline}) {
         s << "| " << r->name << " | " << std::setprecision(4) << r->ssim << " | " << std::setprecision(2) << r->psnr << " | "
-          << std::setprecision(4) << r->l1 << " |\n";
+          << std::setprecision(4) << r->l1 << " |";
+        if (hasLpips) s << ' ' << r->lpips << " |";
+        s << '\n';
     }
-    s << "\nSSIM: 11x11 Gaussian window (sigma 1.5); PSNR and L1 on the [0, 1] scale. Training backbone: " << backbone << ".\n";
+    s << "\nSSIM: 11x11 Gaussian window (sigma 1.5); PSNR and L1 on the [0, 1] scale"
+      << (hasLpips ? std::string("; ") + Lpips::kName + " (lower is better)" : std::string()) << ". Training backbone: " << backbone
+      << ".\n";
     if (!notComputed.empty()) s << "Not computed: " << notComputed << '\n';
     return s.str();
 }
 
 std::string EvalReport::json() const {
-    auto row = [](const MetricRow& r) { return nlohmann::json{{"ssim", r.ssim}, {"psnr", r.psnr}, {"l1", r.l1}}; };
+    auto row = [this](const MetricRow& r) {
+        nlohmann::json j{{"ssim", r.ssim}, {"psnr", r.psnr}, {"l1", r.l1}};
+        if (hasLpips) j["lpips"] = r.lpips;
+        return j;
+    };
     return nlohmann::json{{"weights", weights}, {"data", data},           {"pairs", pairs},
                           {"variant", variant}, {"backbone", backbone},   {"model", row(model)},
                           {"copy_reference", row(copyBaseline)},          {"not_computed", notComputed}}
@@ -42,12 +53,13 @@ model::ModelConfig weightsConfig(const std::string& weightsPath) {
     return model::configFromMetadata(model::readSafetensors(weightsPath), weightsPath);
 }
 
-EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, int pairs, int batchSize, const std::string& device,
-                    const EvalBatchCallback& onBatch) {
+EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, const EvalOptions& options) {
+    const int pairs = options.pairs, batchSize = options.batchSize;
+    const EvalBatchCallback& onBatch = options.onBatch;
     if (pairs < 1 || batchSize < 1) throw Error("evaluation needs at least one pair and a batch of at least one");
     auto loaded = model::loadGeneratorWeights(weightsPath);
     const auto config = loaded.generator->config();
-    const c10::Device dev = engine::resolveDevice(engine::devicePreferenceFromString(device));
+    const c10::Device dev = engine::resolveDevice(engine::devicePreferenceFromString(options.device));
     loaded.generator->eval();
     loaded.generator->to(dev);
     EvalReport report;
@@ -57,7 +69,16 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, int
     report.backbone = config.backbone;
     report.model.name = "model";
     report.copyBaseline.name = "copy reference";
-    report.notComputed = "LPIPS and FID (they need their own pretrained networks, which cannot be bundled)";
+    std::optional<Lpips> lpips;
+    if (!options.lpipsWeights.empty()) {
+        lpips.emplace(options.lpipsWeights);
+        lpips->to(dev);
+        report.hasLpips = true;
+        report.notComputed = "FID (it needs an Inception-v3 network, which this build does not implement)";
+    } else {
+        report.notComputed = "LPIPS (pass --lpips with its weights, see tools/convert_lpips.py) and FID (it needs an Inception-v3 "
+                             "network, which this build does not implement)";
+    }
     torch::NoGradGuard noGrad;
     int done = 0;
     const std::size_t available = data.size();
@@ -84,12 +105,18 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, int
         report.copyBaseline.ssim += ssim(b.reference, b.target) * n;
         report.copyBaseline.psnr += psnr(b.reference, b.target) * n;
         report.copyBaseline.l1 += l1Error(b.reference, b.target) * n;
+        if (lpips) {
+            const auto target = b.target.to(dev);
+            report.model.lpips += lpips->distance(generated.image, target).sum().item<double>();
+            report.copyBaseline.lpips += lpips->distance(b.reference.to(dev), target).sum().item<double>();
+        }
         done += static_cast<int>(chunk.size());
     }
     for (MetricRow* r : {&report.model, &report.copyBaseline}) {
         r->ssim /= done;
         r->psnr /= done;
         r->l1 /= done;
+        r->lpips /= done;
     }
     report.pairs = done;
     return report;

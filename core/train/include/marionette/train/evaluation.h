@@ -13,12 +13,14 @@ namespace marionette::train {
 struct MetricRow {
     std::string name;  // "model" or "copy reference"
     double ssim = 0, psnr = 0, l1 = 0;
+    double lpips = 0;  // only when EvalReport::hasLpips
 };
 
 struct EvalReport {
     std::string weights, data, backbone, variant;
     int pairs = 0;
     MetricRow model, copyBaseline;
+    bool hasLpips = false;
     std::string notComputed;  // metrics this build could not compute, and why
 
     std::string markdown() const;
@@ -31,9 +33,16 @@ model::ModelConfig weightsConfig(const std::string& weightsPath);
 // Sees each evaluated batch with the generator's output (on the CPU), e.g. to draw result grids.
 using EvalBatchCallback = std::function<void(const Batch& batch, const model::GeneratorOutput& output)>;
 
+struct EvalOptions {
+    int pairs = 64;
+    int batchSize = 8;
+    std::string device = "auto";
+    std::string lpipsWeights;  // LPIPS v0.1 VGG-16 weights (lpips.h); empty: LPIPS is not computed
+    EvalBatchCallback onBatch;
+};
+
 // Runs the weights on pairs 0 .. pairs-1 of `data` (no augmentation) and compares with the targets.
-EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, int pairs, int batchSize,
-                    const std::string& device, const EvalBatchCallback& onBatch = {});
+EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, const EvalOptions& options);
 
 // Writes the EMA generator of the newest loadable checkpoint in `runDirectory` as fp16 release weights,
 // with the run's training metadata (and `metricsJson`, when given, under "metrics"). Returns the checkpoint
