@@ -3,10 +3,11 @@
 # OpenCV or dlib: build the LibTorch-only targets, benchmark, train the body model from the last shipped
 # weights for a time budget, export fp16 release weights, evaluate them, and optionally train and evaluate
 # the four deformation variants with one budget (the paper's Table 2). Everything worth keeping goes to $OUT
-# (small files only: logs, JSON, the fp16 weights), so it can be copied back and committed.
+# as three files (session.log, results.tar.gz with every log, table and loss curve, and the fp16 weights),
+# so that it can be copied back from a machine that returns only a few files.
 #
 #   OUT=out/gpu tools/gpu/session.sh [--train-minutes 7] [--config default] [--init models/body.safetensors]
-#                                    [--table2-steps 0] [--skip-bench]
+#                                    [--table2-steps 0] [--eval-pairs 256] [--skip-bench]
 # Runs unchanged on a CPU-only machine (for checking the script itself, with tiny budgets).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,18 +18,30 @@ table2_steps=0
 config=default
 init=""
 bench=1
+eval_pairs=256
 while [ $# -gt 0 ]; do
   case "$1" in
     --train-minutes) train_minutes=$2; shift 2 ;;
     --table2-steps) table2_steps=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
     --init) init=$2; shift 2 ;;
+    --eval-pairs) eval_pairs=$2; shift 2 ;;
     --skip-bench) bench=0; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$OUT"
+final=$OUT
+OUT=$final/results
+mkdir -p "$OUT"
 log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$OUT/session.log"; }
+# Whatever happens, pack the results: the weights and the session log stay beside the archive.
+pack() {
+  mv "$OUT"/*.safetensors "$final"/ 2> /dev/null || true
+  cp "$OUT/session.log" "$final/" 2> /dev/null || true
+  tar -czf "$final/results.tar.gz" -C "$OUT" . && rm -rf "$OUT"
+}
+trap pack EXIT
 
 # --- build ---------------------------------------------------------------------------------------------
 prefix_args=()
@@ -79,7 +92,7 @@ log "train body ($config) for $train_minutes minutes ${resume[*]} ${amp[*]}"
 cp "$run/losses.csv" "$OUT/losses-body-$config.csv"
 "$trainer" export --run "$run" --out "$OUT/body-$config.safetensors" | tee -a "$OUT/session.log"
 log "evaluate"
-"$trainer" eval --weights "$OUT/body-$config.safetensors" --data synth-body:report --pairs 256 --device $device \
+"$trainer" eval --weights "$OUT/body-$config.safetensors" --data synth-body:report --pairs "$eval_pairs" --device $device \
   --json "$OUT/eval-body-$config.json" | tee "$OUT/eval-body-$config.txt"
 
 # --- Table 2: the four deformation variants with one budget of steps (batch 8), small config ---------------
@@ -93,7 +106,7 @@ if [ "$table2_steps" != 0 ]; then
       --workers "$(( $(nproc) > 4 ? $(nproc) - 2 : 2 ))" --checkpoint-every 1000 --sample-every 100000000 \
       "${vresume[@]}" 2> /dev/null | tee -a "$OUT/session.log"
     "$trainer" export --run "$vrun" --out "$vrun/weights.safetensors" > /dev/null
-    "$trainer" eval --weights "$vrun/weights.safetensors" --data synth-body:report --pairs 256 --device $device \
+    "$trainer" eval --weights "$vrun/weights.safetensors" --data synth-body:report --pairs "$eval_pairs" --device $device \
       --json "$OUT/table2-$variant.json" | tee "$OUT/table2-$variant.txt"
   done
 fi
