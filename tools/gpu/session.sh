@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # One session on a GPU machine that has LibTorch (from a Python torch install), CMake and Ninja but no Qt,
-# OpenCV or dlib: build the LibTorch-only targets, benchmark, train the body model from the last shipped
-# weights for a time budget, export fp16 release weights, evaluate them, and optionally train and evaluate
-# the four deformation variants with one budget (the paper's Table 2). Everything worth keeping goes to $OUT
+# OpenCV or dlib: build the LibTorch-only targets, benchmark, train the body model (from the last shipped
+# weights when given) and the portrait model for time budgets, export fp16 release weights, evaluate them,
+# and optionally train and evaluate the four deformation variants with one budget (the paper's Table 2). Everything worth keeping goes to $OUT
 # as three files (session.log, results.tar.gz with every log, table and loss curve, and the fp16 weights),
 # so that it can be copied back from a machine that returns only a few files.
 #
-#   OUT=out/gpu tools/gpu/session.sh [--train-minutes 7] [--config default] [--init models/body.safetensors]
+#   OUT=out/gpu tools/gpu/session.sh [--train-minutes 7] [--portrait-minutes 0] [--config default]
+#                                    [--init models/body-early.safetensors]
 #                                    [--table2-steps 0] [--eval-pairs 256] [--skip-bench]
 # Runs unchanged on a CPU-only machine (for checking the script itself, with tiny budgets).
 set -euo pipefail
@@ -14,6 +15,7 @@ cd "$(dirname "$0")/../.."
 
 OUT=${OUT:-out/gpu}
 train_minutes=7
+portrait_minutes=0
 table2_steps=0
 config=default
 init=""
@@ -22,6 +24,7 @@ eval_pairs=256
 while [ $# -gt 0 ]; do
   case "$1" in
     --train-minutes) train_minutes=$2; shift 2 ;;
+    --portrait-minutes) portrait_minutes=$2; shift 2 ;;
     --table2-steps) table2_steps=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
     --init) init=$2; shift 2 ;;
@@ -72,28 +75,38 @@ if [ "$bench" = 1 ]; then
   "$cli" bench --device $device --widths 16,32 --repeat 50 --warmup 10 --json "$OUT/bench.json" | tee "$OUT/bench.txt"
 fi
 
-# --- body model ------------------------------------------------------------------------------------------
-# Resume the run in runs/gpu-body when this machine still has it; else start from the shipped weights of the
-# same width when given (--init), else from scratch (stage 1 first).
-run=runs/gpu-body-$config
-resume=()
-if ls "$run"/checkpoint-*.pt > /dev/null 2>&1; then resume=(--resume); stage1=1000
-elif [ -n "$init" ]; then resume=(--init "$init"); stage1=0
-else stage1=1000; fi
+# --- body and portrait models ------------------------------------------------------------------------------
 amp=()
 if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   amp=(--amp)
 fi
-log "train body ($config) for $train_minutes minutes ${resume[*]} ${amp[*]}"
-"$trainer" --data synth-body --run "$run" --config "$config" --stage1 "$stage1" --stage2 10000000 --batch 8 \
-  --device $device "${amp[@]}" --pixel-l1 1 --workers "$(( $(nproc) > 4 ? $(nproc) - 2 : 2 ))" \
-  --checkpoint-every 1000 --sample-every 100000000 --time-limit "$train_minutes" "${resume[@]}" \
-  2> >(tr '\r' '\n' | tail -n 5 > "$OUT/train-progress.log") | tee -a "$OUT/session.log"
-cp "$run/losses.csv" "$OUT/losses-body-$config.csv"
-"$trainer" export --run "$run" --out "$OUT/body-$config.safetensors" | tee -a "$OUT/session.log"
-log "evaluate"
-"$trainer" eval --weights "$OUT/body-$config.safetensors" --data synth-body:report --pairs "$eval_pairs" --device $device \
-  --json "$OUT/eval-body-$config.json" | tee "$OUT/eval-body-$config.txt"
+workers=$(( $(nproc) > 4 ? $(nproc) - 2 : 2 ))
+
+# train_model body|portrait MINUTES [INIT]: resumes runs/gpu-<kind>-<config> when this machine still has it
+# (with the stage-1 length it started with); else starts from INIT (stage 2 only), else from scratch.
+train_model() {
+  local kind=$1 minutes=$2 from=${3:-}
+  local semantics=body; [ "$kind" = portrait ] && semantics=face
+  local run=runs/gpu-$kind-$config start=() stage1=1000
+  if ls "$run"/checkpoint-*.pt > /dev/null 2>&1; then
+    start=(--resume); stage1=$(cat "$run/stage1.txt")
+  else
+    [ -n "$from" ] && { start=(--init "$from"); stage1=0; }
+    mkdir -p "$run" && echo "$stage1" > "$run/stage1.txt"
+  fi
+  log "train $kind ($config) for $minutes minutes ${start[*]} ${amp[*]}"
+  "$trainer" --data "synth-$kind" --semantics $semantics --run "$run" --config "$config" --stage1 "$stage1" \
+    --stage2 100000000 --batch 8 --device $device "${amp[@]}" --pixel-l1 1 --workers "$workers" \
+    --checkpoint-every 1000 --sample-every 100000000 --time-limit "$minutes" "${start[@]}" \
+    2> >(tr '\r' '\n' | tail -n 5 > "$OUT/train-progress-$kind.log") | tee -a "$OUT/session.log"
+  cp "$run/losses.csv" "$OUT/losses-$kind-$config.csv"
+  "$trainer" export --run "$run" --out "$OUT/$kind-$config.safetensors" | tee -a "$OUT/session.log"
+  log "evaluate $kind"
+  "$trainer" eval --weights "$OUT/$kind-$config.safetensors" --data "synth-$kind:report" --pairs "$eval_pairs" \
+    --device $device --json "$OUT/eval-$kind-$config.json" | tee "$OUT/eval-$kind-$config.txt"
+}
+if [ "$train_minutes" != 0 ]; then train_model body "$train_minutes" "$init"; fi
+if [ "$portrait_minutes" != 0 ]; then train_model portrait "$portrait_minutes"; fi
 
 # --- Table 2: the four deformation variants with one budget of steps (batch 8), small config ---------------
 if [ "$table2_steps" != 0 ]; then
@@ -103,7 +116,7 @@ if [ "$table2_steps" != 0 ]; then
     vresume=(); ls "$vrun"/checkpoint-*.pt > /dev/null 2>&1 && vresume=(--resume)
     "$trainer" --data synth-body --run "$vrun" --config small --deformation $variant --stage1 $(( table2_steps / 10 )) \
       --stage2 $(( table2_steps - table2_steps / 10 )) --batch 8 --device $device "${amp[@]}" --pixel-l1 1 \
-      --workers "$(( $(nproc) > 4 ? $(nproc) - 2 : 2 ))" --checkpoint-every 1000 --sample-every 100000000 \
+      --workers "$workers" --checkpoint-every 1000 --sample-every 100000000 \
       "${vresume[@]}" 2> /dev/null | tee -a "$OUT/session.log"
     "$trainer" export --run "$vrun" --out "$vrun/weights.safetensors" > /dev/null
     "$trainer" eval --weights "$vrun/weights.safetensors" --data synth-body:report --pairs "$eval_pairs" --device $device \
