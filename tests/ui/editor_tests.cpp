@@ -137,6 +137,7 @@ private Q_SLOTS:
     void shortcutsReachTheView();
     void portraitModeSlidersEditTheFace();
     void portraitLandmarkDragAndKeyStepsAreUndoSteps();
+    void nextFacePicksAnotherFaceAsOneUndoStep();
 
 private:
     std::unique_ptr<MainWindow> makeWindow(const QString& openPath, std::optional<bool> preview = false, int autosaveSeconds = 0);
@@ -147,6 +148,7 @@ private:
     QTemporaryDir m_dir;
     QString m_photo;
     QString m_portrait;
+    QString m_twoFaces;
     std::unique_ptr<MainWindow> m_window;
 };
 
@@ -159,6 +161,8 @@ void EditorTest::initTestCase() {
     QVERIFY(QFile::copy(samples + QStringLiteral("messi5.jpg.pose.json"), m_photo + QStringLiteral(".pose.json")));
     m_portrait = m_dir.filePath(QStringLiteral("astronaut.jpg"));
     QVERIFY(QFile::copy(samples + QStringLiteral("astronaut.jpg"), m_portrait));
+    m_twoFaces = m_dir.filePath(QStringLiteral("two-faces.jpg"));
+    QVERIFY(QFile::copy(samples + QStringLiteral("dlib-2009_004587.jpg"), m_twoFaces));
 }
 
 std::unique_ptr<MainWindow> EditorTest::makeWindow(const QString& openPath, std::optional<bool> preview, int autosaveSeconds) {
@@ -815,6 +819,38 @@ void EditorTest::portraitLandmarkDragAndKeyStepsAreUndoSteps() {
     QCOMPARE(m_window->portraitPanel()->slider(QStringLiteral("pitch"))->value(), 20);
     waitUpToDate(*m_window);
     QFile::remove(m_portrait + QString::fromLatin1(edit::kEditDocumentSuffix));
+}
+
+void EditorTest::nextFacePicksAnotherFaceAsOneUndoStep() {
+    cleanup();
+    m_window = makeWindow(m_twoFaces);
+    MainWindow& w = *m_window;
+    QTRY_VERIFY_WITH_TIMEOUT(w.document().hasPhoto(), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(w.document().face() != nullptr, kTimeoutMs);
+    QCOMPARE(w.document().face()->faceCount, 2);
+    QCOMPARE(w.document().face()->faceIndex, 0);
+    if (!w.portraitMode()) w.findChild<QAction*>(QStringLiteral("actionPortraitMode"))->trigger();
+    waitUpToDate(w);
+    const Box first = w.document().portraitReference().bounds();
+    const int undoBefore = w.document().undoStack()->count();
+
+    QAction* next = w.findChild<QAction*>(QStringLiteral("actionNextFace"));
+    QVERIFY(next->isEnabled());
+    next->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(w.document().face()->faceIndex, 1, kTimeoutMs);
+    QCOMPARE(w.document().undoStack()->count(), undoBefore + 1);
+    const Box second = w.document().portraitReference().bounds();
+    QVERIFY(std::abs(second.x - first.x) > first.width / 2);  // the other person's face, not a refit of the first
+    QVERIFY(w.document().portraitTarget() == w.document().portraitReference());  // a fresh, unedited face
+    waitUpToDate(w);
+    const QRectF crop = w.currentFrame()->cropBox;
+    QVERIFY(crop.contains(QPointF(second.x + second.width / 2, second.y + second.height / 2)));
+
+    w.document().undoStack()->undo();
+    QCOMPARE(w.document().face()->faceIndex, 0);
+    QCOMPARE(w.document().portraitReference().bounds().x, first.x);
+    waitUpToDate(w);
+    QVERIFY(w.currentFrame()->cropBox.contains(QPointF(first.x + first.width / 2, first.y + first.height / 2)));
 }
 
 QTEST_MAIN(EditorTest)

@@ -95,6 +95,7 @@ InferenceWorker::InferenceWorker(QObject* parent) : QObject(parent) {
     qRegisterMetaType<OpenedPhoto>();
     qRegisterMetaType<Frame>();
     qRegisterMetaType<RenderTicket>();
+    qRegisterMetaType<FoundFace>();
     m_thread = QThread::create([this] { run(); });
     m_thread->setObjectName(QStringLiteral("inference worker"));
     m_thread->start();
@@ -155,6 +156,19 @@ void InferenceWorker::setPhoto(quint64 photoId, const cv::Mat& photo, const pose
             m_session->setPhoto(photo, reference);
             m_sessionHasPhoto = true;
         }
+    });
+}
+
+quint64 InferenceWorker::detectFace(quint64 photoId, const cv::Mat& photo, int faceIndex) {
+    return enqueue([this, photoId, photo, faceIndex](quint64 job) {
+        FoundFace found;
+        found.photoId = photoId;
+        try {
+            found.face = std::make_shared<edit::PortraitFace>(edit::findPortraitFace(photo, "the photo", faceIndex));
+        } catch (const std::exception& e) {
+            found.error = QString::fromUtf8(e.what());
+        }
+        if (!cancelled(job)) Q_EMIT faceFound(job, found);
     });
 }
 

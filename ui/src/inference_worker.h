@@ -77,6 +77,13 @@ struct OpenedPhoto {
     double fitMilliseconds = 0;  // detection and fitting
 };
 
+// Another of the photo's faces, detected and fitted (Portrait > Next Face); null with an error when it failed.
+struct FoundFace {
+    quint64 photoId = 0;
+    std::shared_ptr<const edit::PortraitFace> face;
+    QString error;
+};
+
 // What a render answers: which photo, which request (serial, newest wins) and which document state.
 struct RenderTicket {
     quint64 photoId = 0;
@@ -118,6 +125,8 @@ public:
     quint64 loadEngine(const EngineSpec& spec);
     quint64 openPhoto(const QString& path);
     quint64 exportResult(const ExportJob& job);
+    // Detects the photo's faces and fits face `faceIndex` (0: the largest); answers with faceFound.
+    quint64 detectFace(quint64 photoId, const cv::Mat& photo, int faceIndex);
     // The photo (and its reference skeleton) that renders use from now on.
     void setPhoto(quint64 photoId, const cv::Mat& photo, const pose::Pose& reference);
     // The face's reference landmarks that portrait renders use from now on (with the photo of setPhoto).
@@ -133,6 +142,7 @@ Q_SIGNALS:
     void engineFailed(quint64 job, const QString& message);
     void photoOpened(quint64 job, const marionette::ui::OpenedPhoto& photo);
     void photoFailed(quint64 job, const QString& message);
+    void faceFound(quint64 job, const marionette::ui::FoundFace& found);
     void frameReady(const marionette::ui::Frame& frame);
     void renderFailed(const marionette::ui::RenderTicket& ticket, const QString& message);
     void exportFinished(quint64 job, const QStringList& written, const QString& error);
@@ -190,3 +200,4 @@ Q_DECLARE_METATYPE(marionette::ui::EngineInfo)
 Q_DECLARE_METATYPE(marionette::ui::OpenedPhoto)
 Q_DECLARE_METATYPE(marionette::ui::Frame)
 Q_DECLARE_METATYPE(marionette::ui::RenderTicket)
+Q_DECLARE_METATYPE(marionette::ui::FoundFace)

@@ -188,6 +188,7 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
     connect(m_worker, &InferenceWorker::engineLoaded, this, &MainWindow::onEngineLoaded);
     connect(m_worker, &InferenceWorker::engineFailed, this, &MainWindow::onEngineFailed);
     connect(m_worker, &InferenceWorker::photoOpened, this, &MainWindow::onPhotoOpened);
+    connect(m_worker, &InferenceWorker::faceFound, this, &MainWindow::onFaceFound);
     connect(m_worker, &InferenceWorker::photoFailed, this, &MainWindow::onPhotoFailed);
     connect(m_worker, &InferenceWorker::frameReady, this, &MainWindow::onFrameReady);
     connect(m_worker, &InferenceWorker::exportFinished, this, &MainWindow::onExportFinished);
@@ -373,6 +374,8 @@ void MainWindow::createActions() {
     portrait->setCheckable(true);
     portrait->setToolTip(tr("Edit the face: head pose and expression sliders, draggable landmarks (P)"));
     add("actionResetFace", tr("&Reset Face to Photo"), QKeySequence(), [this] { resetFace(); });
+    add("actionNextFace", tr("&Next Face"), QKeySequence(Qt::SHIFT | Qt::Key_P), [this] { nextFace(); })
+        ->setToolTip(tr("Edit the next of the photo's faces, by size (Shift+P)"));
     QAction* link = add("actionLinkSides", tr("&Link Left and Right"), QKeySequence(), [this](bool on) { m_portraitPanel->setLinked(on); });
     link->setCheckable(true);
     link->setChecked(m_portraitPanel->linked());
@@ -475,6 +478,7 @@ void MainWindow::createMenus() {
     portraitMenu->setObjectName(QStringLiteral("menuPortrait"));
     portraitMenu->addAction(action("actionPortraitMode"));
     portraitMenu->addAction(action("actionResetFace"));
+    portraitMenu->addAction(action("actionNextFace"));
     portraitMenu->addAction(action("actionLinkSides"));
     QMenu* facePresetMenu = portraitMenu->addMenu(tr("&Presets"));
     facePresetMenu->setObjectName(QStringLiteral("menuFacePresets"));
@@ -756,10 +760,9 @@ void MainWindow::onPhotoOpened(quint64 job, const OpenedPhoto& photo) {
                 m_faceNote = QString::fromUtf8(e.what());
             }
         }
-        m_document->setFace(photo.face, state);
-        m_worker->setPortraitPhoto(m_document->photoId(), photo.photo, photo.face->observed);
+        m_document->setFace(photo.face, state);  // onPortraitChanged hands the face to the worker
         statusBar()->showMessage(tr("Face %1 of %2 fitted in %3 ms (landmarks off the model by %4 px rms)")
-                                     .arg(photo.face->faceIndex)
+                                     .arg(photo.face->faceIndex + 1)
                                      .arg(photo.face->faceCount)
                                      .arg(photo.fitMilliseconds, 0, 'f', 0)
                                      .arg(photo.face->rmsResidual, 0, 'f', 1),
@@ -922,9 +925,14 @@ void MainWindow::updateModeLabel() {
 }
 
 void MainWindow::onPortraitChanged() {
+    const auto& face = m_document->face();
+    if (face && face != m_workerFace) {
+        m_worker->setPortraitPhoto(m_document->photoId(), m_document->photo(), face->observed);
+        m_workerFace = face;
+    }
     m_resultCanvas->setLandmarks(m_document->portraitTarget());
     m_referenceCanvas->setLandmarks(m_document->portraitReference());
-    if (const auto& face = m_document->face()) m_portraitPanel->setParameters(m_document->portrait().parameters, face->fitted);
+    if (face) m_portraitPanel->setParameters(m_document->portrait().parameters, face->fitted);
     if (!m_document->hasPhoto() || !portraitMode()) return;
     const bool preview = m_dragging && usePreview();
     requestRender(preview);
@@ -1059,6 +1067,31 @@ void MainWindow::applyFacePreset(const QString& title, const QString& resource) 
     } catch (const std::exception& e) {
         MessageBox::critical(this, tr("Cannot load the preset"), QString::fromUtf8(e.what()));
     }
+}
+
+void MainWindow::nextFace() {
+    const auto& face = m_document->face();
+    if (!face || face->faceCount < 2 || m_faceJob) return;
+    const int next = (face->faceIndex + 1) % face->faceCount;
+    m_faceJob = m_worker->detectFace(m_document->photoId(), m_document->photo(), next);
+    statusBar()->showMessage(tr("Finding face %1 of %2\u2026").arg(next + 1).arg(face->faceCount));
+    updateActionStates();
+}
+
+void MainWindow::onFaceFound(quint64 job, const FoundFace& found) {
+    if (job != m_faceJob) return;
+    m_faceJob = 0;
+    updateActionStates();
+    if (found.photoId != m_document->photoId()) return;  // another photo was opened since
+    if (!found.face) {
+        statusBar()->showMessage(tr("Cannot use that face: %1").arg(found.error), 8000);
+        return;
+    }
+    const FaceCommand::Choice before{m_document->face(), m_document->portrait()};
+    const FaceCommand::Choice after{found.face, PortraitState{found.face->fitted, {}}};
+    m_document->undoStack()->push(new FaceCommand(m_document, tr("Choose face %1").arg(found.face->faceIndex + 1), before, after));
+    statusBar()->showMessage(tr("Face %1 of %2 (faces count from the largest)").arg(found.face->faceIndex + 1).arg(found.face->faceCount),
+                             8000);
 }
 
 void MainWindow::resetFace() {
@@ -1441,6 +1474,7 @@ void MainWindow::updateActionStates() {
     m_presetMenu->setEnabled(photo && !portrait);
     const auto& face = m_document->face();
     action("actionPortraitMode")->setEnabled(photo && (face || portrait));
+    action("actionNextFace")->setEnabled(photo && face && face->faceCount > 1 && !m_faceJob);
     action("actionResetFace")->setEnabled(photo && face && m_document->portrait() != PortraitState{face->fitted, {}});
     for (const auto& [name, a] : m_actions) {
         if (name.startsWith(QLatin1String("actionFacePreset_"))) a->setEnabled(photo && face);

@@ -40,4 +40,11 @@ bool PortraitCommand::mergeWith(const QUndoCommand* other) {
     return true;
 }
 
+FaceCommand::FaceCommand(Document* document, const QString& text, Choice before, Choice after)
+    : QUndoCommand(text), m_document(document), m_before(std::move(before)), m_after(std::move(after)) {}
+
+void FaceCommand::redo() { m_document->setFace(m_after.face, m_after.state); }
+
+void FaceCommand::undo() { m_document->setFace(m_before.face, m_before.state); }
+
 }  // namespace marionette::ui

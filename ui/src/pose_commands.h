@@ -54,4 +54,22 @@ private:
     std::optional<int> m_mergeKey;
 };
 
+// Choosing another of the photo's faces: the face and its edit before and after.
+class FaceCommand : public QUndoCommand {
+public:
+    struct Choice {
+        std::shared_ptr<const edit::PortraitFace> face;
+        PortraitState state;
+    };
+    FaceCommand(Document* document, const QString& text, Choice before, Choice after);
+
+    void redo() override;
+    void undo() override;
+
+private:
+    Document* m_document;
+    Choice m_before;
+    Choice m_after;
+};
+
 }  // namespace marionette::ui

@@ -32,6 +32,10 @@ class QTimer;
 class QToolButton;
 class QUndoView;
 
+namespace marionette::edit {
+struct PortraitFace;
+}
+
 namespace marionette::ui {
 
 class Document;
@@ -44,6 +48,7 @@ struct EngineInfo;
 struct EngineSpec;
 struct Frame;
 struct OpenedPhoto;
+struct FoundFace;
 struct PosePair;
 enum class MapKind;
 
@@ -107,6 +112,7 @@ private:
     void onEngineFailed(quint64 job, const QString& message);
     void onPhotoOpened(quint64 job, const OpenedPhoto& photo);
     void onPhotoFailed(quint64 job, const QString& message);
+    void onFaceFound(quint64 job, const FoundFace& found);
     void onFrameReady(const Frame& frame);
     void onExportFinished(quint64 job, const QStringList& written, const QString& error);
 
@@ -130,6 +136,7 @@ private:
     void onLandmarkGestureFinished(const QString& name);
     void applyFacePreset(const QString& title, const QString& resource);
     void resetFace();
+    void nextFace();
     void onTargetGestureFinished(const pose::Pose& before, const pose::Pose& after, const QString& name);
     void onReferenceDragged(const pose::Pose& reference);
     void onReferenceGestureFinished(const pose::Pose& before, const pose::Pose& after, const QString& name);
@@ -202,6 +209,9 @@ private:
     std::unique_ptr<Frame> m_frame;        // the frame shown
     quint64 m_engineJob = 0;
     quint64 m_openJob = 0;
+    quint64 m_faceJob = 0;  // Portrait > Next Face
+    // The face whose landmarks the worker's portrait session holds as its reference.
+    std::shared_ptr<const edit::PortraitFace> m_workerFace;
     quint64 m_exportJob = 0;
     std::map<quint64, QString> m_longJobs;
     quint64 m_serial = 0;  // render requests so far; the newest wins
