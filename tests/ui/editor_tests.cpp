@@ -138,6 +138,7 @@ private Q_SLOTS:
     void portraitModeSlidersEditTheFace();
     void portraitLandmarkDragAndKeyStepsAreUndoSteps();
     void nextFacePicksAnotherFaceAsOneUndoStep();
+    void autosavedFaceEditIsOfferedOnReopen();
 
 private:
     std::unique_ptr<MainWindow> makeWindow(const QString& openPath, std::optional<bool> preview = false, int autosaveSeconds = 0);
@@ -851,6 +852,39 @@ void EditorTest::nextFacePicksAnotherFaceAsOneUndoStep() {
     QCOMPARE(w.document().portraitReference().bounds().x, first.x);
     waitUpToDate(w);
     QVERIFY(w.currentFrame()->cropBox.contains(QPointF(first.x + first.width / 2, first.y + first.height / 2)));
+}
+
+void EditorTest::autosavedFaceEditIsOfferedOnReopen() {
+    cleanup();
+    m_window = makeWindow(m_portrait, false, /*autosaveSeconds=*/1);
+    MainWindow& w = *m_window;
+    QTRY_VERIFY_WITH_TIMEOUT(w.document().face() != nullptr, kTimeoutMs);
+    QVERIFY(w.portraitMode());
+    waitUpToDate(w);
+    w.portraitPanel()->slider(QStringLiteral("jaw_open"))->setValue(70);
+    const face::FaceLandmarks edited = w.document().portraitTarget();
+    QVERIFY(!(edited == w.document().portraitReference()));
+    const QString autosaved = QDir(m_dir.filePath(QStringLiteral("autosave")))
+                                  .filePath(w.document().sha256() + QString::fromLatin1(edit::kEditDocumentSuffix));
+    QFile::remove(autosaved);
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(autosaved), 5000);
+    waitUpToDate(w);
+
+    // As after a crash: reopening offers the autosave, and Yes brings the face edit back as an undo step.
+    MessageBox::setNextAnswer(QMessageBox::Yes);
+    auto again = makeWindow(m_portrait, false, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(again->document().face() != nullptr && again->isUpToDate(), kTimeoutMs);
+    QVERIFY(MessageBox::lastText().contains(QStringLiteral("unsaved changes")));
+    for (std::size_t i = 0; i < edited.points.size(); ++i) {
+        QVERIFY(std::abs(again->document().portraitTarget().points[i].x - edited.points[i].x) < 0.05);
+        QVERIFY(std::abs(again->document().portraitTarget().points[i].y - edited.points[i].y) < 0.05);
+    }
+    QVERIFY(again->isWindowModified());
+    again->document().undoStack()->undo();
+    QVERIFY(again->document().portraitTarget() == again->document().portraitReference());
+    again->document().undoStack()->setClean();
+    again->close();
+    w.document().undoStack()->setClean();
 }
 
 QTEST_MAIN(EditorTest)

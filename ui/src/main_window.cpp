@@ -742,7 +742,7 @@ void MainWindow::onPhotoOpened(quint64 job, const OpenedPhoto& photo) {
     if (job != m_openJob) return;
     endLongJob(job);
     m_openJob = 0;
-    const std::optional<PosePair> restored = offerAutosave(photo);
+    const std::optional<edit::EditDocument> restored = offerAutosave(photo);
     m_frame.reset();
     m_attentionPoint.reset();
     m_resultCanvas->setMarker(std::nullopt);
@@ -768,7 +768,19 @@ void MainWindow::onPhotoOpened(quint64 job, const OpenedPhoto& photo) {
                                      .arg(photo.face->rmsResidual, 0, 'f', 1),
                                  8000);
     }
-    if (restored) applyEdit(tr("Restore autosaved edit"), *restored);
+    if (restored) {
+        const PosePair poses{restored->reference, restored->target};
+        if (poses != m_document->poses()) applyEdit(tr("Restore autosaved edit"), poses);
+        // The autosaved face edit, when it is of the face that was found again.
+        if (restored->portrait && photo.face && restored->portrait->faceIndex == photo.face->faceIndex) {
+            try {
+                applyPortraitEdit(tr("Restore autosaved face edit"),
+                                  m_document->stateFor(restored->portrait->parameters, restored->portrait->target));
+            } catch (const std::exception& e) {
+                statusBar()->showMessage(tr("The autosaved face edit could not be restored: %1").arg(QString::fromUtf8(e.what())), 8000);
+            }
+        }
+    }
     addRecentFile(m_openedPath);
     m_photoNote = photo.note;
     setPortraitMode(photo.portraitMode && photo.face);
@@ -1391,7 +1403,7 @@ void MainWindow::removeAutosave() {
     if (!path.isEmpty()) QFile::remove(path);
 }
 
-std::optional<PosePair> MainWindow::offerAutosave(const OpenedPhoto& photo) {
+std::optional<edit::EditDocument> MainWindow::offerAutosave(const OpenedPhoto& photo) {
     if (m_options.autosaveSeconds <= 0) return std::nullopt;
     QString folder = m_options.autosaveFolder;
     if (folder.isEmpty()) folder = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/autosave");
@@ -1401,14 +1413,15 @@ std::optional<PosePair> MainWindow::offerAutosave(const OpenedPhoto& photo) {
     if (!photo.documentPath.isEmpty() && QFileInfo(photo.documentPath).lastModified() >= autosaved.lastModified()) return std::nullopt;
     try {
         const edit::EditDocument doc = edit::readEditDocument(path.toStdString());
-        const PosePair poses{doc.reference, doc.target};
-        if (poses == PosePair{photo.reference, photo.target}) return std::nullopt;
+        const bool sameFace = !doc.portrait || (photo.portraitEdit && *doc.portrait == *photo.portraitEdit) ||
+                              (photo.face && doc.portrait->target == photo.face->observed);
+        if (PosePair{doc.reference, doc.target} == PosePair{photo.reference, photo.target} && sameFace) return std::nullopt;
         const auto answer = MessageBox::question(
             this, tr("Unsaved edit found"),
             tr("Marionette found unsaved changes to %1 from %2. Restore them?")
                 .arg(QFileInfo(photo.photoPath).fileName(), QLocale().toString(autosaved.lastModified(), QLocale::ShortFormat)),
             QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
-        if (answer == QMessageBox::Yes) return poses;
+        if (answer == QMessageBox::Yes) return doc;
     } catch (const std::exception&) {
         // An unreadable autosave is only a lost convenience.
     }

@@ -15,6 +15,8 @@
 #include "marionette/pose/pose.h"
 #include "marionette/ui/editor_options.h"
 
+#include "marionette/edit/edit_document.h"
+
 #include <QMainWindow>
 #include <QString>
 
@@ -163,7 +165,7 @@ private:
     QString autosavePath() const;
     void autosave();
     void removeAutosave();
-    std::optional<PosePair> offerAutosave(const OpenedPhoto& photo);
+    std::optional<edit::EditDocument> offerAutosave(const OpenedPhoto& photo);
     void updateTitle();
 
     // Long jobs: a progress bar and a Cancel button appear after half a second.
