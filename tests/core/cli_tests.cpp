@@ -1,4 +1,5 @@
 #include "check.h"
+#include "run_cli.h"
 #include "tiny_models.h"
 
 #include "cli/command.h"
@@ -20,16 +21,7 @@ using namespace marionette;
 
 namespace {
 
-struct CliRun {
-    int code;
-    std::string out, err;
-};
-
-CliRun runCli(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    const int code = cli::runCli(args, out, err);
-    return {code, out.str(), err.str()};
-}
+using test::runCli;
 
 std::string sample(const std::string& name) { return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name; }
 

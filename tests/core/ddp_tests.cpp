@@ -32,6 +32,15 @@ const char* kOutputVariable = "MARIONETTE_DDP_TEST_OUT";
 
 using test::MovingSquares;
 
+// Workers that are /bin/sh scripts, with a 20 s timeout and a 2 s grace period after SIGTERM.
+LaunchOptions shellWorkers() {
+    LaunchOptions shell;
+    shell.executable = "/bin/sh";
+    shell.timeout = std::chrono::seconds(20);
+    shell.gracePeriod = std::chrono::seconds(2);
+    return shell;
+}
+
 TrainOptions tinyOptions(const std::string& dir, int batch) {
     TrainOptions o = test::tinyTrainOptions(dir);
     o.batchSize = batch;
@@ -316,10 +325,7 @@ TEST_CASE(ddp_launcher_sets_the_variables_and_reports_failures) {
     const std::string dir = test::tempPath("launcher");
     fs::create_directories(dir);
     ScopedVariable where("LAUNCHER_TEST_DIR", dir);
-    LaunchOptions shell;
-    shell.executable = "/bin/sh";
-    shell.timeout = std::chrono::seconds(20);
-    shell.gracePeriod = std::chrono::seconds(2);
+    const LaunchOptions shell = shellWorkers();
     // Every worker sees its rank and the rendezvous.
     EXPECT_EQ(launchLocalWorkers(3,
                                  {"sh", "-c",
@@ -346,10 +352,7 @@ TEST_CASE(ddp_launcher_forwards_termination_to_the_workers) {
     const std::string dir = test::tempPath("forward");
     fs::create_directories(dir);
     ScopedVariable where("LAUNCHER_TEST_DIR", dir);
-    LaunchOptions shell;
-    shell.executable = "/bin/sh";
-    shell.timeout = std::chrono::seconds(20);
-    shell.gracePeriod = std::chrono::seconds(2);
+    const LaunchOptions shell = shellWorkers();
     // Once both workers are ready, this process receives SIGTERM (as from `kill` or a cluster scheduler);
     // the launcher must pass it on: the workers' trap answers with status 7.
     std::atomic<bool> sent{false};

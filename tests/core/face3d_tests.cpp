@@ -1,6 +1,7 @@
 // The 3D morphable face model, its fitting and editing, and face detection with dlib (one process, so dlib's
 // landmark model is loaded once).
 #include "check.h"
+#include "run_cli.h"
 
 #include "cli/command.h"
 #include "marionette/face/face_fit.h"
@@ -82,16 +83,7 @@ Point2 point(const FaceLandmarks& f, int i) { return f.points[static_cast<std::s
 
 face_detect::FaceDetector& detector() { return *face_detect::FaceDetector::shared(); }
 
-struct CliRun {
-    int code;
-    std::string out, err;
-};
-
-CliRun runCli(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    const int code = cli::runCli(args, out, err);
-    return {code, out.str(), err.str()};
-}
+using test::runCli;
 
 }  // namespace
 
