@@ -4,6 +4,7 @@
 #include "cli/command.h"
 
 #include "marionette/engine/engine.h"
+#include "marionette/engine/op_profile.h"
 #include "marionette/model/weights.h"
 #include "marionette/pose/heatmap.h"
 #include "marionette/util/error.h"
@@ -90,14 +91,17 @@ public:
             {"--repeat", "N", "timed repetitions", "10", false},
             {"--warmup", "N", "untimed repetitions first", "2", false},
             {"--json", "FILE", "also write the rows as JSON", "", false},
+            {"--ops", "N", "also list the N operators taking the most time per cached edit (0: none)", "0", false},
+            {"--op-shapes", "", "with --ops: tell operators apart by their arguments' sizes", "", false},
         });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
             return kExitOk;
         }
-        const int repeat = a.intValue("--repeat"), warmup = a.intValue("--warmup");
-        if (repeat < 1 || warmup < 0) throw UsageError("--repeat must be at least 1 and --warmup at least 0");
+        const int repeat = a.intValue("--repeat"), warmup = a.intValue("--warmup"), opRows = a.intValue("--ops");
+        if (repeat < 1 || warmup < 0 || opRows < 0)
+            throw UsageError("--repeat must be at least 1, --warmup and --ops at least 0");
         engine::EngineOptions options{engine::devicePreferenceFromString(a.value("--device")), a.intValue("--threads")};
 
         // The models to measure: the given file, or random initialisations of each width and variant.
@@ -149,6 +153,7 @@ public:
                 }
             }
             const double cpuPerEdit = (processCpuMilliseconds() - cpuStart) / repeat;
+            if (opRows > 0) stageTables << operatorTable(engine, sr, st, repeat, opRows, a.has("--op-shapes"), config);
             for (int i = 0; i < warmup + repeat; ++i) {
                 const auto start = std::chrono::steady_clock::now();
                 engine.prepare(image, sr);
@@ -191,6 +196,31 @@ public:
     }
 
 private:
+    // Separate passes so that the callbacks' own cost stays out of the latency figures.
+    static std::string operatorTable(engine::Engine& engine, const at::Tensor& sr, const at::Tensor& st, int repeat, int rows, bool withShapes,
+                                     const model::ModelConfig& config) {
+        std::vector<engine::OpTime> totals;
+        double total = 0.0;
+        {
+            engine::OpProfile profile(withShapes);
+            for (int i = 0; i < repeat; ++i) total += engine.synthesize(i % 2 ? st : sr).totalMilliseconds;
+            totals = profile.totals();
+        }
+        std::ostringstream table;
+        table << "\noperators, " << model::toString(config.deformation) << " c = " << config.width
+              << " (ms per cached edit, outermost operators; edit " << std::fixed << std::setprecision(1) << total / repeat
+              << " ms while profiled):\n";
+        for (int i = 0; i < rows && i < static_cast<int>(totals.size()); ++i) {
+            const auto& t = totals[static_cast<std::size_t>(i)];
+            table << "  " << std::left << std::setw(withShapes ? 70 : 34) << t.name << std::right << std::setw(8) << std::setprecision(2)
+                  << t.milliseconds / repeat << "  x" << t.calls / repeat << '\n';
+        }
+        double all = 0.0;
+        for (const auto& t : totals) all += t.milliseconds;
+        table << "  " << std::left << std::setw(34) << "(all operators)" << std::right << std::setw(8) << all / repeat << '\n';
+        return table.str();
+    }
+
     static std::vector<std::string> splitList(const std::string& text) {
         std::vector<std::string> items;
         std::istringstream in(text);

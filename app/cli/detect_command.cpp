@@ -7,6 +7,7 @@
 #include "marionette/detect/preview.h"
 #include "marionette/image/image_io.h"
 #include "marionette/pose/openpose_json.h"
+#include "marionette/util/cpu_threads.h"
 #include "marionette/util/error.h"
 
 #include <ATen/Parallel.h>
@@ -54,7 +55,7 @@ public:
         detect::DetectOptions options;
         options.refinePasses = refine;
         options.minJointScore = minScore(a.value("--min-score"));
-        if (threads > 0) at::set_num_threads(threads);
+        cpu_threads::configure(threads);
 
         const cv::Mat photo = image::loadImage(a.value("--image"));
         const std::string modelPath = a.has("--model-file") ? a.value("--model-file") : detect::bundledModelPath(*variant);

@@ -10,6 +10,7 @@
 #include "marionette/train/launcher.h"
 #include "marionette/train/metrics.h"
 #include "marionette/train/trainer.h"
+#include "marionette/util/cpu_threads.h"
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 #include "marionette/util/log.h"
@@ -253,7 +254,7 @@ public:
             out << a.help();
             return kExitOk;
         }
-        if (a.intValue("--threads") > 0) torch::set_num_threads(a.intValue("--threads"));
+        cpu_threads::configure(a.intValue("--threads"));
         train::EvalOptions options;
         options.pairs = a.intValue("--pairs");
         options.batchSize = a.intValue("--batch");

@@ -109,6 +109,38 @@ TEST_CASE(model_upsampling_convolution_equals_upsample_then_convolve) {
     EXPECT(torch::allclose(wg.grad(), we.grad(), 1e-3, 1e-3));
 }
 
+TEST_CASE(model_up_block_keeps_its_folded_kernels_only_while_the_weights_are_unchanged) {
+    torch::manual_seed(11);
+    UpBlock up(4, 3);
+    const auto x = torch::randn({2, 4, 5, 7});
+    const auto trained = up(x);  // autograd on: folds every call
+    torch::Tensor cached;
+    {
+        torch::NoGradGuard noGrad;
+        cached = up(x);
+        EXPECT(torch::allclose(cached, trained, 1e-5, 1e-5));
+        up->block->conv->weight.mul_(-0.5);  // an optimiser step or a weights load changes them in place
+        const auto after = up(x);
+        up->block->conv->weight.div_(-0.5);
+        EXPECT(!torch::allclose(after, cached, 1e-3, 1e-3));
+        EXPECT(torch::allclose(up(x), cached, 1e-5, 1e-5));
+    }
+}
+
+TEST_CASE(model_split_matrix_products_equal_bmm) {
+    torch::manual_seed(12);
+    const int previous = at::get_num_threads();
+    at::set_num_threads(2);
+    torch::NoGradGuard noGrad;
+    for (const auto& [rows, inner, cols] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{37, 9, 11}, {5, 13, 41}, {1, 3, 1}}) {
+        const auto a = torch::randn({2, rows, inner}), b = torch::randn({2, inner, cols});
+        EXPECT(torch::allclose(batchedMatmul(a, b), at::bmm(a, b), 1e-5, 1e-5));
+        const auto bt = torch::randn({2, cols, inner}).transpose(1, 2);  // a transposed view, as the attention is
+        EXPECT(torch::allclose(batchedMatmul(a, bt), at::bmm(a, bt), 1e-5, 1e-5));
+    }
+    at::set_num_threads(previous);
+}
+
 TEST_CASE(model_instance_norm_matches_libtorch_instance_norm) {
     torch::manual_seed(4);
     torch::nn::InstanceNorm2d norm(torch::nn::InstanceNorm2dOptions(6).affine(true));

@@ -2,6 +2,7 @@
 
 #include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
+#include "marionette/util/cpu_threads.h"
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
 #include "marionette/util/torch_compat.h"
@@ -60,7 +61,7 @@ Engine::Engine(model::LoadedGenerator loaded, const EngineOptions& options)
 
 Engine::Engine(model::Generator generator, const EngineOptions& options, std::string trainingJson)
     : m_generator(std::move(generator)), m_trainingJson(std::move(trainingJson)), m_device(resolveDevice(options.device)) {
-    if (options.threads > 0) torch::set_num_threads(options.threads);
+    cpu_threads::configure(options.threads);
     m_generator->eval();
     m_generator->to(m_device);
     log::info("engine: ", model::toString(config().semantics), " model, c = ", config().width, ", ", config().height, " x ",

@@ -1,5 +1,6 @@
 #include "marionette/model/blocks.h"
 
+#include <ATen/core/grad_mode.h>
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/functional/conv.h>
 #include <torch/nn/functional/normalization.h>
@@ -28,17 +29,26 @@ torch::Tensor instanceNorm(const torch::Tensor& x, const torch::nn::InstanceNorm
                                 .eps(options.eps()));
 }
 
-torch::Tensor upsampleNearestConv3x3(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-    const int64_t n = x.size(0), h = x.size(2), w = x.size(3), out = weight.size(0), in = weight.size(1);
+FoldedUpsampleKernels foldUpsampleKernels(const torch::Tensor& weight, const torch::Tensor& bias) {
+    const int64_t out = weight.size(0), in = weight.size(1);
     // Upsampled rows 2i-1, 2i, 2i+1 (even output row 2i) are input rows i-1, i, i: taps (W0, W1 + W2) on rows
     // (i-1, i). Odd output row 2i+1 reads rows i, i, i+1: taps (W0 + W1, W2) on rows (i, i+1). Same for columns.
     const auto fold = torch::tensor({1.f, 0.f, 0.f, 0.f, 1.f, 1.f, 1.f, 1.f, 0.f, 0.f, 0.f, 1.f}, weight.options().dtype(at::kFloat))
                           .view({2, 2, 3})
                           .to(weight.scalar_type());  // [parity, tap, 3x3 index]
-    const auto kernels = at::einsum("ark,oikl,bsl->aboirs", {fold, weight, fold}).reshape({4 * out, in, 2, 2});
+    return {at::einsum("ark,oikl,bsl->aboirs", {fold, weight, fold}).reshape({4 * out, in, 2, 2}),
+            bias.defined() ? bias.repeat({4}) : bias};
+}
+
+torch::Tensor upsampleNearestConv3x3(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+    return upsampleNearestConv3x3(x, foldUpsampleKernels(weight, bias));
+}
+
+torch::Tensor upsampleNearestConv3x3(const torch::Tensor& x, const FoldedUpsampleKernels& kernels) {
+    const int64_t n = x.size(0), h = x.size(2), w = x.size(3), out = kernels.weight.size(0) / 4;
     // Padding 1 and a 2 x 2 kernel: output row o reads input rows o-1 and o, so parity 0 is rows 0..h-1 of the
     // result and parity 1 rows 1..h.
-    const auto phases = F::conv2d(x, kernels, F::Conv2dFuncOptions().bias(bias.defined() ? bias.repeat({4}) : bias).padding(1));
+    const auto phases = F::conv2d(x, kernels.weight, F::Conv2dFuncOptions().bias(kernels.bias).padding(1));
     auto result = at::empty({n, out, 2 * h, 2 * w}, phases.options());
     auto interleaved = result.view({n, out, h, 2, w, 2});
     for (int64_t a = 0; a < 2; ++a) {
@@ -58,8 +68,21 @@ torch::Tensor ConvBlockImpl::forward(const torch::Tensor& x) { return normalizeA
 
 UpBlockImpl::UpBlockImpl(int64_t in, int64_t out) : block(register_module("block", ConvBlock(in, out))) {}
 
+const FoldedUpsampleKernels& UpBlockImpl::foldedKernels() {
+    const auto& weight = block->conv->weight;
+    if (!m_folded.weight.defined() || m_foldedFrom != weight.data_ptr() || m_foldedVersion != weight._version() ||
+        m_folded.weight.device() != weight.device()) {
+        m_folded = foldUpsampleKernels(weight, block->conv->bias);
+        m_foldedFrom = weight.data_ptr();
+        m_foldedVersion = weight._version();
+    }
+    return m_folded;
+}
+
 torch::Tensor UpBlockImpl::forward(const torch::Tensor& x) {
-    return block->normalizeAndActivate(upsampleNearestConv3x3(x, block->conv->weight, block->conv->bias));
+    if (at::GradMode::is_enabled())  // training: the folding must stay in the autograd graph
+        return block->normalizeAndActivate(upsampleNearestConv3x3(x, block->conv->weight, block->conv->bias));
+    return block->normalizeAndActivate(upsampleNearestConv3x3(x, foldedKernels()));
 }
 
 ResBlockImpl::ResBlockImpl(int64_t channels)

@@ -2,6 +2,8 @@
 
 #include "marionette/util/error.h"
 
+#include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
 #include <torch/nn/functional/vision.h>
 #include <torch/nn/functional/pooling.h>
 
@@ -30,6 +32,36 @@ at::Tensor warpFlow(const at::Tensor& x, const at::Tensor& flow) {
         .to(x.scalar_type());
 }
 
+at::Tensor batchedMatmul(const at::Tensor& a, const at::Tensor& b) {
+    const int threads = at::get_num_threads();
+    if (!a.device().is_cpu() || at::GradMode::is_enabled() || threads < 2 || at::in_parallel_region())
+        return at::bmm(a, b);
+    const int64_t n = a.size(0), rows = a.size(1), cols = b.size(2);
+    auto result = at::empty({n, rows, cols}, a.options());
+    // Split the longer side of each product into one block per thread; every block is a plain BLAS call on
+    // the calling thread, so the blocks of the rows case write contiguous row ranges of `result`.
+    const bool splitRows = rows >= cols;
+    const int64_t length = splitRows ? rows : cols;
+    const int64_t block = (length + threads - 1) / threads;
+    at::parallel_for(0, n * threads, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t job = begin; job < end; ++job) {
+            const int64_t item = job / threads, start = (job % threads) * block;
+            if (start >= length) continue;
+            const int64_t size = std::min(block, length - start);
+            auto out = result.select(0, item);
+            const auto x = a.select(0, item), y = b.select(0, item);
+            if (splitRows) {
+                auto part = out.narrow(0, start, size);
+                at::mm_out(part, x.narrow(0, start, size), y);
+            } else {
+                auto part = out.narrow(1, start, size);
+                at::mm_out(part, x, y.narrow(1, start, size));
+            }
+        }
+    });
+    return result;
+}
+
 at::Tensor l2NormalizeChannels(const at::Tensor& x) {
     return x / x.to(at::kFloat).norm(2, {1}, /*keepdim=*/true).clamp_min(1e-6).to(x.scalar_type());
 }
@@ -41,14 +73,14 @@ at::Tensor attentionMatrix(const at::Tensor& keys, const at::Tensor& queries, do
     const auto q = queries.flatten(2).to(at::kFloat).transpose(1, 2) * alpha;  // [N, HWt, K]; alpha on the small side
     // Rows of [N, HWt, HWr] hold one target position's logits: the softmax runs along contiguous memory (about
     // 3x faster on the CPU than along dim 1); the transposed view is C of eq. 1-2 without a copy.
-    return at::softmax(at::bmm(q, k), /*dim=*/2).transpose(1, 2);
+    return at::softmax(batchedMatmul(q, k), /*dim=*/2).transpose(1, 2);
 }
 
 at::Tensor warpAttention(const at::Tensor& x, const at::Tensor& attention, int64_t targetHeight, int64_t targetWidth) {
     const int64_t n = x.size(0), channels = x.size(1);
     if (attention.size(1) != x.size(2) * x.size(3) || attention.size(2) != targetHeight * targetWidth)
         throw Error("W_a: the attention matrix does not match the feature and target sizes");
-    return at::bmm(x.flatten(2).to(attention.scalar_type()), attention)
+    return batchedMatmul(x.flatten(2).to(attention.scalar_type()), attention)
         .view({n, channels, targetHeight, targetWidth})
         .to(x.scalar_type());
 }

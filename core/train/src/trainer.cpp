@@ -2,6 +2,7 @@
 
 #include "marionette/engine/engine.h"
 #include "marionette/model/weights.h"
+#include "marionette/util/cpu_threads.h"
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 #include "marionette/util/log.h"
@@ -84,7 +85,7 @@ Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> datase
     : m_options(std::move(options)), m_dataset(std::move(dataset)) {
     m_options.model.validate();
     if (m_options.batchSize < 1) throw Error("the batch size must be at least 1");
-    if (m_options.threads > 0) torch::set_num_threads(m_options.threads);
+    cpu_threads::configure(m_options.threads);
     m_device = engine::resolveDevice(engine::devicePreferenceFromString(m_options.device));
     if (m_device.is_cuda()) {  // one GPU per process of a data-parallel run on one machine
         const int64_t gpus = std::max<int64_t>(1, torch::cuda::device_count());

@@ -25,6 +25,12 @@ private:
 };
 TORCH_MODULE(ConvBlock);
 
+// The kernels upsampleNearestConv3x3 convolves x with: the four output phases' 2 x 2 kernels [4 out, in, 2, 2]
+// and their biases [4 out].
+struct FoldedUpsampleKernels {
+    torch::Tensor weight, bias;
+};
+
 // nearest-neighbour x2 -> ConvBlock.
 class UpBlockImpl : public torch::nn::Module {
 public:
@@ -32,6 +38,14 @@ public:
     torch::Tensor forward(const torch::Tensor& x);
 
     ConvBlock block{nullptr};
+
+private:
+    // Without autograd the folded kernels are kept until the convolution's weights change (checked by their
+    // storage and version counter): folding them is an einsum as costly as a small convolution.
+    const FoldedUpsampleKernels& foldedKernels();
+    FoldedUpsampleKernels m_folded;
+    const void* m_foldedFrom = nullptr;
+    int64_t m_foldedVersion = -1;
 };
 TORCH_MODULE(UpBlock);
 
@@ -71,6 +85,8 @@ torch::nn::Conv2d conv1x1(int64_t in, int64_t out);
 // taps landing on the same input pixel. Same result up to float rounding, 4/9 of the multiply-adds, and
 // the 4x larger upsampled tensor is never made.
 torch::Tensor upsampleNearestConv3x3(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+torch::Tensor upsampleNearestConv3x3(const torch::Tensor& x, const FoldedUpsampleKernels& kernels);
+FoldedUpsampleKernels foldUpsampleKernels(const torch::Tensor& weight, const torch::Tensor& bias);
 
 // InstanceNorm2d (affine, biased variance over each channel's pixels) of `x` with `norm`'s scale and shift.
 // Written as a group norm with one channel per group, which is the same function and runs 2-3x faster on
