@@ -115,7 +115,7 @@ public:
             {"--pixel-l1", "WEIGHT", "weight of the plain L1 loss (not in the paper)", "0", false},
             {"--amp", "", "bf16 mixed precision (CUDA only)", "", false},
             {"--vgg19", "FILE", "VGG-19 ImageNet weights in torchvision's layout (tools/convert_vgg19.py)", "", false},
-            {"--init", "FILE", "start from these released weights (fresh optimisers)", "", false},
+            {"--init", "FILE", "start from these released weights (fresh optimisers); body weights can start a portrait model", "", false},
             {"--resume", "", "continue from the newest valid checkpoint in --run", "", false},
             {"--device", "auto|cpu|cuda", "device", "auto", false},
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},

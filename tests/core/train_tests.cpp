@@ -213,6 +213,40 @@ TEST_CASE(train_time_limit_stops_with_a_checkpoint_after_at_least_one_step) {
     EXPECT_EQ(trainer.step(), 2);
 }
 
+TEST_CASE(train_body_weights_start_a_portrait_model_except_the_layers_reading_the_maps) {
+    const std::string dir = test::tempPath("cross_init");
+    std::filesystem::create_directories(dir);
+    TrainOptions body = tinyOptions(dir + "/body");
+    torch::manual_seed(21);
+    model::Generator bodyModel(body.model);
+    const std::string weights = dir + "/body.safetensors";
+    model::saveGeneratorWeights(weights, *bodyModel, "{}", model::StoredPrecision::Float32);
+
+    TrainOptions face = tinyOptions(dir + "/face");
+    face.model.semantics = model::SemanticsKind::Face;
+    face.initWeights = weights;
+    Trainer trainer(face, std::make_shared<MovingSquares>(32));
+    const auto source = bodyModel->named_parameters();
+    int copied = 0, fresh = 0;
+    for (const auto& p : trainer.generator()->named_parameters()) {
+        const auto* s = source.find(p.key());
+        EXPECT(s != nullptr);
+        if (s->sizes() == p.value().sizes()) {
+            EXPECT(torch::equal(*s, p.value()));
+            ++copied;
+        } else {
+            EXPECT(p.key().find("stem") != std::string::npos);  // the first convolutions reading the maps
+            ++fresh;
+        }
+    }
+    EXPECT_EQ(fresh, 3);  // E_s, F and E_t
+    EXPECT(copied > 50);
+
+    TrainOptions wider = face;
+    wider.model.width = 8;
+    EXPECT_THROWS(Error, Trainer(wider, std::make_shared<MovingSquares>(32)), "differs from the one being trained");
+}
+
 TEST_CASE(loss_backbone_reads_torchvision_vgg19_layout) {
     // A file with torchvision's names and shapes (random values): what tools/convert_vgg19.py writes.
     const std::vector<std::pair<int, std::array<int64_t, 2>>> convs{

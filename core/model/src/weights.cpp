@@ -53,6 +53,22 @@ void loadModuleState(torch::nn::Module& module, const SafetensorsContent& conten
     }
 }
 
+std::vector<std::string> copyMatchingTensors(torch::nn::Module& module, const SafetensorsContent& content) {
+    torch::NoGradGuard noGrad;
+    std::vector<std::string> kept;
+    auto copy = [&](const std::string& name, at::Tensor& target) {
+        const at::Tensor* t = content.find(name);
+        if (!t || !at::isFloatingType(t->scalar_type()) || t->sizes() != target.sizes()) {
+            kept.push_back(name);
+            return;
+        }
+        target.copy_(t->to(target.scalar_type()));
+    };
+    for (auto& p : module.named_parameters()) copy(p.key(), p.value());
+    for (auto& b : module.named_buffers()) copy(b.key(), b.value());
+    return kept;
+}
+
 void saveGeneratorWeights(const std::string& path, GeneratorImpl& generator, const std::string& trainingJson,
                           StoredPrecision precision) {
     const std::map<std::string, std::string> metadata{

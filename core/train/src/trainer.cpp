@@ -81,6 +81,27 @@ void Trainer::requestStop() { g_stopRequested = true; }
 void Trainer::clearStopRequest() { g_stopRequested = false; }
 bool Trainer::stopRequested() { return g_stopRequested; }
 
+void Trainer::initGeneratorFrom(const std::string& path) {
+    const model::SafetensorsContent content = model::readSafetensors(path);
+    const model::ModelConfig c = model::configFromMetadata(content, path);
+    const model::ModelConfig& trained = m_options.model;
+    if (c.width != trained.width || c.keyChannels != trained.keyChannels || c.deformation != trained.deformation)
+        throw Error(path + ": its configuration " + c.toJson() + " differs from the one being trained " + trained.toJson());
+    if (c.semantics == trained.semantics) {
+        model::loadModuleState(*m_generator, content, path);
+        log::info("initialised the generator from ", path);
+        return;
+    }
+    // Another kind of model (body weights starting a portrait model): everything but the first convolutions
+    // of the networks that read the semantic maps carries over (image encoders, warps, combination, decoder).
+    (void)model::loadGeneratorWeights(content, path);  // the file must be valid in itself
+    const auto kept = model::copyMatchingTensors(*m_generator, content);
+    std::string names;
+    for (const auto& name : kept) names += (names.empty() ? "" : ", ") + name;
+    log::info("initialised the generator from the ", model::toString(c.semantics), " model ", path, "; freshly initialised (they read ",
+              model::toString(trained.semantics), " maps): ", names);
+}
+
 Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> dataset)
     : m_options(std::move(options)), m_dataset(std::move(dataset)) {
     m_options.model.validate();
@@ -99,18 +120,7 @@ Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> datase
     m_backbone = std::make_unique<Backbone>(m_options.vgg19Path);
     m_options.model.backbone = m_backbone->name();
     m_generator = model::Generator(m_options.model);
-    if (m_options.initWeights) {
-        auto loaded = model::loadGeneratorWeights(*m_options.initWeights);
-        const auto& c = loaded.generator->config();
-        if (c.semantics != m_options.model.semantics || c.width != m_options.model.width || c.keyChannels != m_options.model.keyChannels ||
-            c.deformation != m_options.model.deformation)
-            throw Error(*m_options.initWeights + ": its configuration " + c.toJson() + " differs from the one being trained " +
-                        m_options.model.toJson());
-        model::SafetensorsContent state;
-        state.tensors = model::moduleState(*loaded.generator, model::StoredPrecision::Float32);
-        model::loadModuleState(*m_generator, state, *m_options.initWeights);
-        log::info("initialised the generator from ", *m_options.initWeights);
-    }
+    if (m_options.initWeights) initGeneratorFrom(*m_options.initWeights);
     m_ema = model::Generator(m_options.model);
     {
         torch::NoGradGuard noGrad;

@@ -26,6 +26,11 @@ std::vector<NamedTensor> moduleState(torch::nn::Module& module, StoredPrecision 
 void loadModuleState(torch::nn::Module& module, const SafetensorsContent& content, const std::string& source,
                      const std::string& prefix = "", bool allowOthers = false);
 
+// Transfer learning between models that differ only in what they read (a body model's weights as the start
+// of a portrait model): copies every parameter and buffer whose name and shape match and returns the names
+// of those left as they were (the first convolutions of the networks that read the semantic maps).
+std::vector<std::string> copyMatchingTensors(torch::nn::Module& module, const SafetensorsContent& content);
+
 void saveGeneratorWeights(const std::string& path, GeneratorImpl& generator, const std::string& trainingJson,
                           StoredPrecision precision);
 // Builds the generator that the file's own configuration describes and loads it (on the CPU, fp32).

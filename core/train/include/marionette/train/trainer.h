@@ -47,7 +47,7 @@ struct TrainOptions {
     int logEvery = 10;                // CSV rows
     int sampleEvery = 200;            // observer calls (sample grids, plots)
     std::optional<std::string> vgg19Path;
-    std::optional<std::string> initWeights;  // start from released weights (fresh optimisers)
+    std::optional<std::string> initWeights;  // start from released weights (fresh optimisers); a body model may start a portrait model
     bool resume = false;              // continue from the newest valid checkpoint in runDirectory
     AugmentOptions augment;
     int rank = 0, worldSize = 1;      // data-parallel position (set by the launcher)
@@ -128,6 +128,7 @@ private:
     std::chrono::steady_clock::time_point m_runStart;  // of this run() call: the time limit counts from here
     int m_runStartStep = 0;                            // and at least one step is made
     void loadCheckpoint(const std::string& path);
+    void initGeneratorFrom(const std::string& weightsPath);  // --init
 
     TrainOptions m_options;
     std::shared_ptr<const PairDataset> m_dataset;
