@@ -110,17 +110,8 @@ if [ "$portrait_minutes" != 0 ]; then train_model portrait "$portrait_minutes"; 
 
 # --- Table 2: the four deformation variants with one budget of steps (batch 8), small config ---------------
 if [ "$table2_steps" != 0 ]; then
-  for variant in full flow attention none; do
-    vrun=runs/table2-$variant-$table2_steps
-    log "table 2: train $variant for $table2_steps steps"
-    vresume=(); ls "$vrun"/checkpoint-*.pt > /dev/null 2>&1 && vresume=(--resume)
-    "$trainer" --data synth-body --run "$vrun" --config small --deformation $variant --stage1 $(( table2_steps / 10 )) \
-      --stage2 $(( table2_steps - table2_steps / 10 )) --batch 8 --device $device "${amp[@]}" --pixel-l1 1 \
-      --workers "$workers" --checkpoint-every 1000 --sample-every 100000000 \
-      "${vresume[@]}" 2> /dev/null | tee -a "$OUT/session.log"
-    "$trainer" export --run "$vrun" --out "$vrun/weights.safetensors" > /dev/null
-    "$trainer" eval --weights "$vrun/weights.safetensors" --data synth-body:report --pairs "$eval_pairs" --device $device \
-      --json "$OUT/table2-$variant.json" | tee "$OUT/table2-$variant.txt"
-  done
+  log "table 2: four variants, $table2_steps steps each"
+  tools/table2.sh --trainer "$trainer" --steps "$table2_steps" --batch 8 --device "$device" "${amp[@]}" \
+    --pairs "$eval_pairs" --workers "$workers" --out "$OUT/table2" | tee -a "$OUT/session.log"
 fi
 log "done"

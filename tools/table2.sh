@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The paper's Table 2 on held-out synthetic pairs: trains the four deformation variants (full, flow,
+# attention, none) from scratch with one budget of steps, evaluates each on the report seeds and writes a
+# Markdown table with the copy-the-reference baseline. Runs resume where a variant's run folder exists.
+#
+#   tools/table2.sh --trainer build/app/marionette-train --steps 60 --batch 4 [--device cpu] [--threads 1]
+#                   [--pairs 64] [--runs runs] [--out out/table2] [--workers 1] [--amp]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+trainer=build/app/marionette-train
+steps=0
+batch=8
+device=auto
+threads=0
+pairs=64
+runs=runs
+out=out/table2
+workers=1
+amp=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --trainer) trainer=$2; shift 2 ;;
+    --steps) steps=$2; shift 2 ;;
+    --batch) batch=$2; shift 2 ;;
+    --device) device=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --pairs) pairs=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --workers) workers=$2; shift 2 ;;
+    --amp) amp=(--amp); shift ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ "$steps" -gt 0 ] || { echo "--steps must be positive" >&2; exit 2; }
+mkdir -p "$out"
+stage1=$(( steps / 10 ))
+for variant in full flow attention none; do
+  run=$runs/table2-$variant-$steps
+  resume=(); ls "$run"/checkpoint-*.pt > /dev/null 2>&1 && resume=(--resume)
+  echo "[$(date +%H:%M:%S)] table 2: $variant, $steps steps of batch $batch" >&2
+  start=$(date +%s)
+  "$trainer" --data synth-body --run "$run" --config small --deformation "$variant" --stage1 "$stage1" \
+    --stage2 $(( steps - stage1 )) --batch "$batch" --device "$device" --threads "$threads" "${amp[@]}" --pixel-l1 1 \
+    --workers "$workers" --checkpoint-every 25 --sample-every 100000000 "${resume[@]}" > "$out/train-$variant.log" 2>&1
+  echo "$(( $(date +%s) - start ))" > "$out/seconds-$variant.txt"
+  "$trainer" export --run "$run" --out "$run/weights.safetensors" > /dev/null
+  "$trainer" eval --weights "$run/weights.safetensors" --data synth-body:report --pairs "$pairs" --device "$device" \
+    --threads "$threads" --json "$out/$variant.json" > "$out/eval-$variant.txt"
+done
+
+# One table from the four reports (the copy baseline is the same in each: same pairs).
+python3 - "$out" "$steps" "$batch" "$pairs" > "$out/table2.md" <<'PY'
+import json, sys
+out, steps, batch, pairs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+names = {"full": "full (attention + flow)", "flow": "flow only", "attention": "attention only", "none": "baseline (no deformation)"}
+rows, copy = [], None
+for v in ["full", "flow", "attention", "none"]:
+    r = json.load(open(f"{out}/{v}.json"))
+    copy = r["copy_reference"]
+    m = r["model"]
+    rows.append(f"| {names[v]} | {m['ssim']:.4f} | {m['psnr']:.2f} | {m['l1']:.4f} |")
+print(f"{steps} steps of batch {batch} ({steps * batch:,} images) per variant; {pairs} held-out report pairs.\n")
+print("| model | SSIM | PSNR (dB) | L1 |\n|---|---|---|---|")
+print("\n".join(rows))
+print(f"| copy the reference image | {copy['ssim']:.4f} | {copy['psnr']:.2f} | {copy['l1']:.4f} |")
+PY
+cat "$out/table2.md"
