@@ -4,6 +4,7 @@
 #include "cli/command.h"
 #include "cli/datasets.h"
 
+#include "marionette/engine/op_profile.h"
 #include "marionette/model/weights.h"
 #include "marionette/train/distributed.h"
 #include "marionette/train/evaluation.h"
@@ -93,6 +94,18 @@ model::ModelConfig configFromArguments(const Arguments& a) {
     return c;
 }
 
+void printOperatorTable(std::ostream& out, const std::vector<engine::OpTime>& totals, int steps, int rows) {
+    out << "operators (ms per step over " << steps << " steps; outermost operators, forward and backward):\n";
+    double all = 0.0;
+    for (const auto& t : totals) all += t.milliseconds;
+    for (int i = 0; i < rows && i < static_cast<int>(totals.size()); ++i) {
+        const auto& t = totals[static_cast<std::size_t>(i)];
+        out << "  " << std::left << std::setw(44) << t.name << std::right << std::fixed << std::setprecision(1) << std::setw(10)
+            << t.milliseconds / steps << "  " << std::setw(5) << std::setprecision(1) << 100.0 * t.milliseconds / all << " %\n";
+    }
+    out << "  " << std::left << std::setw(44) << "(all operators)" << std::right << std::setw(10) << all / steps << '\n';
+}
+
 class TrainCommand : public Command {
 public:
     std::string name() const override { return "train"; }
@@ -127,6 +140,7 @@ public:
             {"--export", "FILE", "write release weights (EMA, fp16) when training ends", "", false},
             {"--nproc", "N", "data-parallel worker processes on this machine (c10d; see README)", "1", false},
             {"--backend", "auto|gloo|nccl", "c10d backend of a data-parallel run", "auto", false},
+            {"--ops", "N", "at the end, list the N operators that took the most time per step (where the time goes)", "0", false},
         });
         a.parse(args);
         if (a.has("--help")) {
@@ -191,8 +205,14 @@ public:
         if (o.rank == 0) trainer.setObserver(&progress);
         std::signal(SIGINT, onSignal);
         std::signal(SIGTERM, onSignal);
+        const int opRows = a.intValue("--ops");
+        if (opRows < 0) throw UsageError("--ops must be at least 0");
+        std::optional<engine::OpProfile> profile;
+        if (opRows > 0) profile.emplace();
+        const int firstStep = trainer.step();
         trainer.run();
         err << '\n';
+        if (profile) printOperatorTable(out, profile->totals(), std::max(1, trainer.step() - firstStep), opRows);
         if (train::Trainer::stopRequested()) out << "stopped at step " << trainer.step() << "; resume with --resume\n";
         else if (trainer.step() < trainer.totalSteps())
             out << "time limit reached at step " << trainer.step() << "; resume with --resume\n";
