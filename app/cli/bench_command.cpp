@@ -91,6 +91,7 @@ public:
             {"--repeat", "N", "timed repetitions", "10", false},
             {"--warmup", "N", "untimed repetitions first", "2", false},
             {"--json", "FILE", "also write the rows as JSON", "", false},
+            {"--no-cuda-graph", "", "on CUDA, measure only the eager path (not a recorded CUDA graph)", "", false},
             {"--ops", "N", "also list the N operators taking the most time per cached edit (0: none)", "0", false},
             {"--op-shapes", "", "with --ops: tell operators apart by their arguments' sizes", "", false},
         });
@@ -127,10 +128,19 @@ public:
         out << "\n| model | variant | c | size | device | params | edit, cached (ms) | median | CPU time / edit (ms) | edit, uncached (ms) | peak RSS (MB) |\n"
             << "|---|---|---|---|---|---|---|---|---|---|---|\n";
         std::ostringstream stageTables;
+        // On CUDA each model is measured running eagerly and replaying a recorded CUDA graph.
+        std::vector<std::tuple<model::Generator, std::string, bool>> runs;
+        const bool onCuda = engine::resolveDevice(options.device).is_cuda();
         for (auto& [generator, label] : models) {
+            runs.emplace_back(generator, label, false);
+            if (onCuda && !a.has("--no-cuda-graph")) runs.emplace_back(generator, label, true);
+        }
+        for (auto& [generator, label, graph] : runs) {
             const model::ModelConfig config = generator->config();
             const int64_t params = model::parameterCount(*generator);
-            engine::Engine engine(generator, options);
+            engine::EngineOptions runOptions = options;
+            runOptions.cudaGraph = graph;
+            engine::Engine engine(generator, runOptions);
             const auto [refPose, tgtPose] = benchPoses(config.height, config.canvasWidth);
             torch::manual_seed(1);
             const auto image = torch::rand({3, config.height, config.canvasWidth}) * 2 - 1;
@@ -164,10 +174,10 @@ public:
             const Stats c = statsOf(cached), u = statsOf(uncached);
             const std::string size = std::to_string(config.height) + "x" + std::to_string(config.canvasWidth);
             out << std::fixed << std::setprecision(1) << "| " << label << " | " << model::toString(config.deformation) << " | "
-                << config.width << " | " << size << " | " << engine.deviceName() << " | " << params << " | " << c.mean << " ± "
+                << config.width << " | " << size << " | " << engine.deviceName() << (graph ? ", CUDA graph" : "") << " | " << params << " | " << c.mean << " ± "
                 << c.sd << " | " << c.median << " | " << cpuPerEdit << " | " << u.mean << " ± " << u.sd << " | " << peakResidentMegabytes() << " |\n";
             nlohmann::json stageJson = nlohmann::json::object();
-            stageTables << "\nstages, " << model::toString(config.deformation) << " c = " << config.width << " (ms, mean of "
+            stageTables << "\nstages, " << model::toString(config.deformation) << " c = " << config.width << (graph ? ", CUDA graph" : "") << " (ms, mean of "
                         << repeat << "):\n";
             for (const auto& s : stageOrder) {
                 const Stats st = statsOf(stages[s]);
@@ -180,6 +190,7 @@ public:
                             {"c", config.width},
                             {"size", size},
                             {"device", engine.deviceName()},
+                            {"cuda_graph", engine.replaysCudaGraph()},
                             {"libtorch", torch_compat::versionString()},
                             {"params", params},
                             {"edit_cached_ms", {{"mean", c.mean}, {"sd", c.sd}, {"median", c.median}}},

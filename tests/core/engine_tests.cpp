@@ -8,6 +8,8 @@
 
 #include <torch/torch.h>
 
+#include <cstdio>
+
 using namespace marionette;
 using namespace marionette::engine;
 
@@ -57,6 +59,38 @@ TEST_CASE(engine_cached_synthesis_matches_the_generator) {
     }
     EXPECT_THROWS(Error, engine.prepare(torch::zeros({3, 32, 32}), sr), "reference image", "[3, 64, 48]");
     EXPECT_THROWS(Error, engine.synthesize(torch::zeros({9, 64, 48})), "target semantics");
+}
+
+TEST_CASE(engine_cuda_graph_replays_match_eager_edits) {
+    if (!cudaAvailable()) {
+        std::printf("engine_cuda_graph_replays_match_eager_edits: no CUDA device, the CPU path is checked instead\n");
+        Engine engine(tinyGenerator(), {DevicePreference::Cpu, 0, /*cudaGraph=*/true});
+        engine.prepare(torch::zeros({3, 64, 48}), torch::zeros({18, 64, 48}));
+        engine.synthesize(torch::zeros({18, 64, 48}));
+        EXPECT(!engine.replaysCudaGraph());
+        return;
+    }
+    auto g = tinyGenerator();
+    Engine eager(g, {DevicePreference::Cuda, 0, /*cudaGraph=*/false});
+    Engine graph(g, {DevicePreference::Cuda, 0, /*cudaGraph=*/true});
+    torch::manual_seed(5);
+    const auto xr = torch::rand({3, 64, 48}) * 2 - 1;
+    const auto sr = torch::rand({18, 64, 48});
+    for (int photo = 0; photo < 2; ++photo) {  // a new reference records a new graph
+        eager.prepare(xr + 0.1 * photo, sr);
+        graph.prepare(xr + 0.1 * photo, sr);
+        for (int i = 0; i < 3; ++i) {
+            const auto st = torch::rand({18, 64, 48});
+            const auto expected = eager.synthesize(st).image;
+            const auto replayed = graph.synthesize(st).image;
+            EXPECT(graph.replaysCudaGraph());
+            EXPECT(torch::allclose(replayed, expected, 1e-4, 1e-4));
+        }
+        // Maps need the eager path's intermediate results: it is still taken when they are asked for.
+        MapRequest maps;
+        maps.flow = true;
+        EXPECT(graph.synthesize(sr, maps).flow.defined());
+    }
 }
 
 TEST_CASE(engine_maps_on_request) {

@@ -1,5 +1,7 @@
 #include "marionette/engine/engine.h"
 
+#include "captured_synthesis.h"
+
 #include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
 #include "marionette/util/cpu_threads.h"
@@ -60,7 +62,8 @@ Engine::Engine(model::LoadedGenerator loaded, const EngineOptions& options)
     : Engine(std::move(loaded.generator), options, std::move(loaded.trainingJson)) {}
 
 Engine::Engine(model::Generator generator, const EngineOptions& options, std::string trainingJson)
-    : m_generator(std::move(generator)), m_trainingJson(std::move(trainingJson)), m_device(resolveDevice(options.device)) {
+    : m_generator(std::move(generator)), m_trainingJson(std::move(trainingJson)), m_device(resolveDevice(options.device)),
+      m_useCudaGraph(options.cudaGraph && m_device.is_cuda() && CapturedSynthesis::available()) {
     cpu_threads::configure(options.threads);
     m_generator->eval();
     m_generator->to(m_device);
@@ -68,6 +71,10 @@ Engine::Engine(model::Generator generator, const EngineOptions& options, std::st
               config().canvasWidth, ", deformation ", model::toString(config().deformation), ", on ", deviceName(),
               ", LibTorch ", torch_compat::versionString());
 }
+
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
 
 std::string Engine::deviceName() const {
     if (!m_device.is_cuda()) return "CPU (" + std::to_string(torch::get_num_threads()) + " threads)";
@@ -86,6 +93,7 @@ void Engine::prepare(const at::Tensor& referenceImage, const at::Tensor& referen
     checkImage(referenceSemantics, config().semanticChannels(), "the reference semantics");
     torch_compat::InferenceGuard inference;
     m_prepared = false;
+    m_graph.reset();  // it reads the old reference's memory
     m_reference = m_generator->encodeReference(referenceImage.to(m_device, at::kFloat).unsqueeze(0),
                                                referenceSemantics.to(m_device, at::kFloat).unsqueeze(0));
     m_prepared = true;
@@ -101,6 +109,28 @@ SynthesisResult Engine::synthesize(const at::Tensor& targetSemantics, const MapR
     {
         StageTimer::Stage upload(&timer, "upload");
         target = targetSemantics.to(m_device, at::kFloat).unsqueeze(0);
+    }
+    if (m_useCudaGraph && !maps.any()) {
+        if (!m_graph) {
+            try {
+                m_graph = std::make_unique<CapturedSynthesis>(*m_generator, m_reference, target);
+            } catch (const std::exception& e) {
+                log::warning("recording the edit as a CUDA graph failed (", e.what(), "); running it eagerly");
+                m_useCudaGraph = false;
+            }
+        }
+        if (m_graph) {
+            at::Tensor image;
+            {
+                StageTimer::Stage replay(&timer, "graph replay");
+                image = m_graph->run(target);
+            }
+            StageTimer::Stage download(&timer, "maps + download");
+            result.image = image.squeeze(0).to(at::kCPU, at::kFloat);
+            result.timings = timer.timings();
+            result.totalMilliseconds = timer.total();
+            return result;
+        }
     }
     const model::GeneratorOutput out = m_generator->synthesize(m_reference, target, &timer);
     {

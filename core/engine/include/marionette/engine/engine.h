@@ -13,6 +13,7 @@
 #include "marionette/util/geometry.h"
 #include "marionette/util/stage_timer.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +27,12 @@ DevicePreference devicePreferenceFromString(const std::string& text);  // "auto"
 struct EngineOptions {
     DevicePreference device = DevicePreference::Auto;
     int threads = 0;  // CPU threads for LibTorch; 0 leaves LibTorch's default
+    // On CUDA, record the per-edit path as a CUDA graph after prepare() and replay it for edits that ask for
+    // no maps (falls back to running eagerly, with a warning, where recording fails).
+    bool cudaGraph = true;
 };
+
+class CapturedSynthesis;
 
 // Which maps to return with a synthesis (all at the canvas size, on the CPU).
 struct MapRequest {
@@ -53,12 +59,17 @@ public:
     explicit Engine(const std::string& weightsPath, const EngineOptions& options = {});
     // Uses an existing generator (for example randomly initialised weights in benchmarks).
     Engine(model::Generator generator, const EngineOptions& options, std::string trainingJson = "{}");
+    ~Engine();
+    Engine(Engine&&) noexcept;
+    Engine& operator=(Engine&&) noexcept;
 
     const model::ModelConfig& config() const { return m_generator->config(); }
     const std::string& trainingJson() const { return m_trainingJson; }
     std::string deviceName() const;
     bool onCuda() const { return m_device.is_cuda(); }
     bool isPrepared() const { return m_prepared; }
+    // Whether edits without maps replay a recorded CUDA graph (known after the first such edit).
+    bool replaysCudaGraph() const { return m_graph != nullptr; }
 
     // Computes and caches everything that depends only on the reference (k4, k8, f_r4, f_r8, the
     // downsampled reference, the reference part of F's first convolution).
@@ -82,6 +93,8 @@ private:
     c10::Device m_device{c10::kCPU};
     model::ReferenceEncoding m_reference;
     bool m_prepared = false;
+    bool m_useCudaGraph = false;
+    std::unique_ptr<CapturedSynthesis> m_graph;  // reads m_generator's and m_reference's memory
 };
 
 // Whether this LibTorch build can use CUDA and a device is present.
