@@ -91,7 +91,8 @@ public:
             {"--repeat", "N", "timed repetitions", "10", false},
             {"--warmup", "N", "untimed repetitions first", "2", false},
             {"--json", "FILE", "also write the rows as JSON", "", false},
-            {"--no-cuda-graph", "", "on CUDA, measure only the eager path (not a recorded CUDA graph)", "", false},
+            {"--no-cuda-graph", "", "on CUDA, do not measure replays of a recorded CUDA graph", "", false},
+            {"--no-half", "", "on CUDA, do not measure fp16", "", false},
             {"--ops", "N", "also list the N operators taking the most time per cached edit (0: none)", "0", false},
             {"--op-shapes", "", "with --ops: tell operators apart by their arguments' sizes", "", false},
         });
@@ -128,18 +129,26 @@ public:
         out << "\n| model | variant | c | size | device | params | edit, cached (ms) | median | CPU time / edit (ms) | edit, uncached (ms) | peak RSS (MB) |\n"
             << "|---|---|---|---|---|---|---|---|---|---|---|\n";
         std::ostringstream stageTables;
-        // On CUDA each model is measured running eagerly and replaying a recorded CUDA graph.
-        std::vector<std::tuple<model::Generator, std::string, bool>> runs;
+        // On CUDA each model is measured running eagerly, replaying a recorded CUDA graph, and replaying it in
+        // fp16 (last: an fp16 engine converts the shared generator in place).
+        struct Run {
+            model::Generator generator;
+            std::string label;
+            bool graph, half;
+        };
+        std::vector<Run> runs;
         const bool onCuda = engine::resolveDevice(options.device).is_cuda();
         for (auto& [generator, label] : models) {
-            runs.emplace_back(generator, label, false);
-            if (onCuda && !a.has("--no-cuda-graph")) runs.emplace_back(generator, label, true);
+            runs.push_back({generator, label, false, false});
+            if (onCuda && !a.has("--no-cuda-graph")) runs.push_back({generator, label, true, false});
+            if (onCuda && !a.has("--no-half")) runs.push_back({generator, label, !a.has("--no-cuda-graph"), true});
         }
-        for (auto& [generator, label, graph] : runs) {
+        for (auto& [generator, label, graph, half] : runs) {
             const model::ModelConfig config = generator->config();
             const int64_t params = model::parameterCount(*generator);
             engine::EngineOptions runOptions = options;
             runOptions.cudaGraph = graph;
+            runOptions.half = half;
             engine::Engine engine(generator, runOptions);
             const auto [refPose, tgtPose] = benchPoses(config.height, config.canvasWidth);
             torch::manual_seed(1);
@@ -177,7 +186,7 @@ public:
                 << config.width << " | " << size << " | " << engine.deviceName() << (graph ? ", CUDA graph" : "") << " | " << params << " | " << c.mean << " ± "
                 << c.sd << " | " << c.median << " | " << cpuPerEdit << " | " << u.mean << " ± " << u.sd << " | " << peakResidentMegabytes() << " |\n";
             nlohmann::json stageJson = nlohmann::json::object();
-            stageTables << "\nstages, " << model::toString(config.deformation) << " c = " << config.width << (graph ? ", CUDA graph" : "") << " (ms, mean of "
+            stageTables << "\nstages, " << model::toString(config.deformation) << " c = " << config.width << (graph ? ", CUDA graph" : "") << (half ? ", fp16" : "") << " (ms, mean of "
                         << repeat << "):\n";
             for (const auto& s : stageOrder) {
                 const Stats st = statsOf(stages[s]);
@@ -191,6 +200,7 @@ public:
                             {"size", size},
                             {"device", engine.deviceName()},
                             {"cuda_graph", engine.replaysCudaGraph()},
+                            {"fp16", engine.halfPrecision()},
                             {"libtorch", torch_compat::versionString()},
                             {"params", params},
                             {"edit_cached_ms", {{"mean", c.mean}, {"sd", c.sd}, {"median", c.median}}},

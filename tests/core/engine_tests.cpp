@@ -64,27 +64,32 @@ TEST_CASE(engine_cached_synthesis_matches_the_generator) {
 TEST_CASE(engine_cuda_graph_replays_match_eager_edits) {
     if (!cudaAvailable()) {
         std::printf("engine_cuda_graph_replays_match_eager_edits: no CUDA device, the CPU path is checked instead\n");
-        Engine engine(tinyGenerator(), {DevicePreference::Cpu, 0, /*cudaGraph=*/true});
+        Engine engine(tinyGenerator(), {DevicePreference::Cpu, 0, /*cudaGraph=*/true, /*half=*/true});
         engine.prepare(torch::zeros({3, 64, 48}), torch::zeros({18, 64, 48}));
         engine.synthesize(torch::zeros({18, 64, 48}));
         EXPECT(!engine.replaysCudaGraph());
+        EXPECT(!engine.halfPrecision());  // fp16 is for CUDA only
         return;
     }
     auto g = tinyGenerator();
     Engine eager(g, {DevicePreference::Cuda, 0, /*cudaGraph=*/false});
     Engine graph(g, {DevicePreference::Cuda, 0, /*cudaGraph=*/true});
+    Engine half(tinyGenerator(), {DevicePreference::Cuda, 0, /*cudaGraph=*/true, /*half=*/true});
+    EXPECT(half.halfPrecision());
     torch::manual_seed(5);
     const auto xr = torch::rand({3, 64, 48}) * 2 - 1;
     const auto sr = torch::rand({18, 64, 48});
     for (int photo = 0; photo < 2; ++photo) {  // a new reference records a new graph
         eager.prepare(xr + 0.1 * photo, sr);
         graph.prepare(xr + 0.1 * photo, sr);
+        half.prepare(xr + 0.1 * photo, sr);
         for (int i = 0; i < 3; ++i) {
             const auto st = torch::rand({18, 64, 48});
             const auto expected = eager.synthesize(st).image;
             const auto replayed = graph.synthesize(st).image;
             EXPECT(graph.replaysCudaGraph());
             EXPECT(torch::allclose(replayed, expected, 1e-4, 1e-4));
+            EXPECT(torch::allclose(half.synthesize(st).image, expected, 0.0, 2e-2));  // fp16: about 3 decimal digits
         }
         // Maps need the eager path's intermediate results: it is still taken when they are asked for.
         MapRequest maps;

@@ -7,7 +7,7 @@
 # so that it can be copied back from a machine that returns only a few files.
 #
 #   OUT=out/gpu tools/gpu/session.sh [--train-minutes 7] [--portrait-minutes 0] [--config default]
-#                                    [--init models/body-early.safetensors]
+#                                    [--init models/body-early.safetensors] [--portrait-init FILE]
 #                                    [--table2-steps 0] [--eval-pairs 256] [--skip-bench]
 # Runs unchanged on a CPU-only machine (for checking the script itself, with tiny budgets).
 set -euo pipefail
@@ -19,6 +19,7 @@ portrait_minutes=0
 table2_steps=0
 config=default
 init=""
+portrait_init=""
 bench=1
 eval_pairs=256
 while [ $# -gt 0 ]; do
@@ -28,6 +29,7 @@ while [ $# -gt 0 ]; do
     --table2-steps) table2_steps=$2; shift 2 ;;
     --config) config=$2; shift 2 ;;
     --init) init=$2; shift 2 ;;
+    --portrait-init) portrait_init=$2; shift 2 ;;
     --eval-pairs) eval_pairs=$2; shift 2 ;;
     --skip-bench) bench=0; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
@@ -72,7 +74,8 @@ device=auto
 # --- benchmark -----------------------------------------------------------------------------------------
 if [ "$bench" = 1 ]; then
   log "bench"
-  "$cli" bench --device $device --widths 16,32 --repeat 50 --warmup 10 --json "$OUT/bench.json" | tee "$OUT/bench.txt"
+  "$cli" bench --device $device --widths 16,32 --repeat 50 --warmup 10 --json "$OUT/bench.json" 2>&1 | tee "$OUT/bench.txt" \
+    || log "BENCH FAILED (see bench.txt): going on with training"
 fi
 
 # --- body and portrait models ------------------------------------------------------------------------------
@@ -106,7 +109,9 @@ train_model() {
     --device $device --json "$OUT/eval-$kind-$config.json" | tee "$OUT/eval-$kind-$config.txt"
 }
 if [ "$train_minutes" != 0 ]; then train_model body "$train_minutes" "$init"; fi
-if [ "$portrait_minutes" != 0 ]; then train_model portrait "$portrait_minutes"; fi
+# A portrait run starts from portrait weights, or from body weights of the same width (all but the first
+# convolutions carry over), or from scratch.
+if [ "$portrait_minutes" != 0 ]; then train_model portrait "$portrait_minutes" "$portrait_init"; fi
 
 # --- Table 2: the four deformation variants with one budget of steps (batch 8), small config ---------------
 if [ "$table2_steps" != 0 ]; then

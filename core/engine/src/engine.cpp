@@ -66,7 +66,9 @@ Engine::Engine(model::Generator generator, const EngineOptions& options, std::st
       m_useCudaGraph(options.cudaGraph && m_device.is_cuda() && CapturedSynthesis::available()) {
     cpu_threads::configure(options.threads);
     m_generator->eval();
-    m_generator->to(m_device);
+    if (options.half && m_device.is_cuda()) m_dtype = at::kHalf;
+    else if (options.half) log::warning("fp16 inference is for CUDA: the CPU computes in fp32");
+    m_generator->to(m_device, m_dtype);
     log::info("engine: ", model::toString(config().semantics), " model, c = ", config().width, ", ", config().height, " x ",
               config().canvasWidth, ", deformation ", model::toString(config().deformation), ", on ", deviceName(),
               ", LibTorch ", torch_compat::versionString());
@@ -78,7 +80,7 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 
 std::string Engine::deviceName() const {
     if (!m_device.is_cuda()) return "CPU (" + std::to_string(torch::get_num_threads()) + " threads)";
-    return "CUDA:" + std::to_string(m_device.index());
+    return "CUDA:" + std::to_string(m_device.index()) + (m_dtype == at::kHalf ? ", fp16" : "");
 }
 
 void Engine::checkImage(const at::Tensor& t, int64_t channels, const char* what) const {
@@ -94,8 +96,8 @@ void Engine::prepare(const at::Tensor& referenceImage, const at::Tensor& referen
     torch_compat::InferenceGuard inference;
     m_prepared = false;
     m_graph.reset();  // it reads the old reference's memory
-    m_reference = m_generator->encodeReference(referenceImage.to(m_device, at::kFloat).unsqueeze(0),
-                                               referenceSemantics.to(m_device, at::kFloat).unsqueeze(0));
+    m_reference = m_generator->encodeReference(referenceImage.to(m_device, m_dtype).unsqueeze(0),
+                                               referenceSemantics.to(m_device, m_dtype).unsqueeze(0));
     m_prepared = true;
 }
 
@@ -108,7 +110,7 @@ SynthesisResult Engine::synthesize(const at::Tensor& targetSemantics, const MapR
     at::Tensor target;
     {
         StageTimer::Stage upload(&timer, "upload");
-        target = targetSemantics.to(m_device, at::kFloat).unsqueeze(0);
+        target = targetSemantics.to(m_device, m_dtype).unsqueeze(0);
     }
     if (m_useCudaGraph && !maps.any()) {
         if (!m_graph) {
@@ -154,7 +156,7 @@ SynthesisResult Engine::preview(const at::Tensor& targetSemantics) {
     at::Tensor image;
     {
         StageTimer::Stage stage(&timer, "preview");
-        const auto target = targetSemantics.to(m_device, at::kFloat).unsqueeze(0);
+        const auto target = targetSemantics.to(m_device, m_dtype).unsqueeze(0);
         if (config().usesFlow()) {
             const auto flows = m_generator->flow(m_reference.flowReferenceTerm + m_generator->flow->targetTerm(target));
             // w4 is in s4 pixels; at the canvas it is four times longer (model.md).

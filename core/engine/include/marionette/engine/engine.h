@@ -30,6 +30,9 @@ struct EngineOptions {
     // On CUDA, record the per-edit path as a CUDA graph after prepare() and replay it for edits that ask for
     // no maps (falls back to running eagerly, with a warning, where recording fails).
     bool cudaGraph = true;
+    // On CUDA, fp16 weights and activations (attention logits, softmax and sampling grids stay fp32). Converts
+    // the generator in place. Ignored, with a warning, on the CPU.
+    bool half = false;
 };
 
 class CapturedSynthesis;
@@ -67,6 +70,7 @@ public:
     const std::string& trainingJson() const { return m_trainingJson; }
     std::string deviceName() const;
     bool onCuda() const { return m_device.is_cuda(); }
+    bool halfPrecision() const { return m_dtype == at::kHalf; }
     bool isPrepared() const { return m_prepared; }
     // Whether edits without maps replay a recorded CUDA graph (known after the first such edit).
     bool replaysCudaGraph() const { return m_graph != nullptr; }
@@ -91,6 +95,7 @@ private:
     model::Generator m_generator{nullptr};
     std::string m_trainingJson;
     c10::Device m_device{c10::kCPU};
+    at::ScalarType m_dtype = at::kFloat;  // of the weights and activations
     model::ReferenceEncoding m_reference;
     bool m_prepared = false;
     bool m_useCudaGraph = false;
