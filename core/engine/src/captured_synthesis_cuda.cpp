@@ -29,7 +29,16 @@ CapturedSynthesis::CapturedSynthesis(model::GeneratorImpl& generator, const mode
         for (int i = 0; i < 3; ++i) (void)generator.synthesize(reference, m_state->input);
         stream.synchronize();
         m_state->graph.capture_begin();
-        m_state->output = generator.synthesize(reference, m_state->input).image;
+        try {
+            m_state->output = generator.synthesize(reference, m_state->input).image;
+        } catch (...) {
+            // End the failed recording so that the stream leaves capture mode before the eager fallback runs.
+            try {
+                m_state->graph.capture_end();
+            } catch (...) {
+            }
+            throw;
+        }
         m_state->graph.capture_end();
     }
     torch::cuda::synchronize();
