@@ -6,12 +6,15 @@
 #include "marionette/model/generator.h"
 #include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
+#include "marionette/util/cpu_threads.h"
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
 #include <torch/torch.h>
 
 #include <fstream>
+
+#include <dlfcn.h>
 
 using namespace marionette;
 using namespace marionette::model;
@@ -125,6 +128,19 @@ TEST_CASE(model_up_block_keeps_its_folded_kernels_only_while_the_weights_are_unc
         EXPECT(!torch::allclose(after, cached, 1e-3, 1e-3));
         EXPECT(torch::allclose(up(x), cached, 1e-5, 1e-5));
     }
+}
+
+TEST_CASE(model_cpu_threads_leave_the_blas_library_single_threaded) {
+    const int previous = at::get_num_threads();
+    cpu_threads::configure(2);
+    EXPECT_EQ(at::get_num_threads(), 2);
+    // Debian's LibTorch uses OpenBLAS (pthreads): its workers must not compete with LibTorch's threads.
+    using GetThreads = int();
+    if (auto* threads = reinterpret_cast<GetThreads*>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) {
+        EXPECT_EQ(std::string(cpu_threads::blasName()), std::string("OpenBLAS"));
+        EXPECT_EQ(threads(), 1);
+    }
+    cpu_threads::configure(previous);
 }
 
 TEST_CASE(model_split_matrix_products_equal_bmm) {
