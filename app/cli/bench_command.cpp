@@ -172,7 +172,7 @@ public:
                 }
             }
             const double cpuPerEdit = (processCpuMilliseconds() - cpuStart) / repeat;
-            if (opRows > 0) stageTables << operatorTable(engine, sr, st, repeat, opRows, a.has("--op-shapes"), config);
+            if (opRows > 0) stageTables << profiledOperatorTable(engine, sr, st, repeat, opRows, a.has("--op-shapes"), config);
             for (int i = 0; i < warmup + repeat; ++i) {
                 const auto start = std::chrono::steady_clock::now();
                 engine.prepare(image, sr);
@@ -218,7 +218,7 @@ public:
 
 private:
     // Separate passes so that the callbacks' own cost stays out of the latency figures.
-    static std::string operatorTable(engine::Engine& engine, const at::Tensor& sr, const at::Tensor& st, int repeat, int rows, bool withShapes,
+    static std::string profiledOperatorTable(engine::Engine& engine, const at::Tensor& sr, const at::Tensor& st, int repeat, int rows, bool withShapes,
                                      const model::ModelConfig& config) {
         std::vector<engine::OpTime> totals;
         double total = 0.0;
@@ -229,16 +229,8 @@ private:
         }
         std::ostringstream table;
         table << "\noperators, " << model::toString(config.deformation) << " c = " << config.width
-              << " (ms per cached edit, outermost operators; edit " << std::fixed << std::setprecision(1) << total / repeat
-              << " ms while profiled):\n";
-        for (int i = 0; i < rows && i < static_cast<int>(totals.size()); ++i) {
-            const auto& t = totals[static_cast<std::size_t>(i)];
-            table << "  " << std::left << std::setw(withShapes ? 70 : 34) << t.name << std::right << std::setw(8) << std::setprecision(2)
-                  << t.milliseconds / repeat << "  x" << t.calls / repeat << '\n';
-        }
-        double all = 0.0;
-        for (const auto& t : totals) all += t.milliseconds;
-        table << "  " << std::left << std::setw(34) << "(all operators)" << std::right << std::setw(8) << all / repeat << '\n';
+              << " (outermost operators; edit " << std::fixed << std::setprecision(1) << total / repeat << " ms while profiled):\n"
+              << engine::operatorTable(totals, repeat, "edit", rows);
         return table.str();
     }
 

@@ -94,18 +94,6 @@ model::ModelConfig configFromArguments(const Arguments& a) {
     return c;
 }
 
-void printOperatorTable(std::ostream& out, const std::vector<engine::OpTime>& totals, int steps, int rows) {
-    out << "operators (ms per step over " << steps << " steps; outermost operators, forward and backward):\n";
-    double all = 0.0;
-    for (const auto& t : totals) all += t.milliseconds;
-    for (int i = 0; i < rows && i < static_cast<int>(totals.size()); ++i) {
-        const auto& t = totals[static_cast<std::size_t>(i)];
-        out << "  " << std::left << std::setw(44) << t.name << std::right << std::fixed << std::setprecision(1) << std::setw(10)
-            << t.milliseconds / steps << "  " << std::setw(5) << std::setprecision(1) << 100.0 * t.milliseconds / all << " %\n";
-    }
-    out << "  " << std::left << std::setw(44) << "(all operators)" << std::right << std::setw(10) << all / steps << '\n';
-}
-
 class TrainCommand : public Command {
 public:
     std::string name() const override { return "train"; }
@@ -212,7 +200,10 @@ public:
         const int firstStep = trainer.step();
         trainer.run();
         err << '\n';
-        if (profile) printOperatorTable(out, profile->totals(), std::max(1, trainer.step() - firstStep), opRows);
+        if (profile) {
+            out << "operators (outermost operators, forward and backward):\n"
+                << engine::operatorTable(profile->totals(), trainer.step() - firstStep, "step", opRows);
+        }
         if (train::Trainer::stopRequested()) out << "stopped at step " << trainer.step() << "; resume with --resume\n";
         else if (trainer.step() < trainer.totalSteps())
             out << "time limit reached at step " << trainer.step() << "; resume with --resume\n";

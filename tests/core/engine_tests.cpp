@@ -1,6 +1,7 @@
 #include "check.h"
 
 #include "marionette/engine/engine.h"
+#include "marionette/engine/op_profile.h"
 #include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
 #include "marionette/util/error.h"
@@ -96,6 +97,32 @@ TEST_CASE(engine_cuda_graph_replays_match_eager_edits) {
         maps.flow = true;
         EXPECT(graph.synthesize(sr, maps).flow.defined());
     }
+}
+
+TEST_CASE(engine_operator_profile_counts_outermost_operators_of_an_edit) {
+    Engine engine(tinyGenerator(), {DevicePreference::Cpu, 0});
+    engine.prepare(torch::zeros({3, 64, 48}), torch::zeros({18, 64, 48}));
+    std::vector<OpTime> totals;
+    {
+        OpProfile profile(/*withShapes=*/true);
+        EXPECT_THROWS(Error, OpProfile(), "one operator profile");
+        engine.synthesize(torch::zeros({18, 64, 48}));
+        engine.synthesize(torch::zeros({18, 64, 48}));
+        totals = profile.totals();
+    }
+    EXPECT(!totals.empty());
+    long convolutions = 0;
+    for (std::size_t i = 0; i < totals.size(); ++i) {
+        if (i > 0) EXPECT(totals[i - 1].milliseconds >= totals[i].milliseconds);  // most expensive first
+        if (totals[i].name.rfind("aten::conv2d [1,", 0) == 0) convolutions += totals[i].calls;
+        EXPECT(totals[i].name.find("aten::_convolution") == std::string::npos);  // called by conv2d: not outermost
+    }
+    EXPECT(convolutions > 0 && convolutions % 2 == 0);  // the same convolutions in both edits
+    const std::string table = operatorTable(totals, 2, "edit", 3);
+    EXPECT(table.find("ms/edit") != std::string::npos);
+    EXPECT(table.find(totals[0].name) != std::string::npos);
+    EXPECT(table.find("(all operators)") != std::string::npos);
+    OpProfile again;  // the first one has ended
 }
 
 TEST_CASE(engine_maps_on_request) {

@@ -5,6 +5,8 @@
 #include <ATen/record_function.h>
 
 #include <algorithm>
+#include <iomanip>
+#include <sstream>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -41,10 +43,10 @@ void onEnd(const at::RecordFunction& fn, at::ObserverContext* context) {
     std::string name = fn.name();
     if (g_withShapes) {
         for (const c10::IValue& input : fn.inputs()) {
-            if (!input.isTensor()) continue;
-            name += " [";
-            for (int64_t size : input.toTensor().sizes()) name += std::to_string(size) + ",";
-            name.back() = ']';
+            if (!input.isTensor() || !input.toTensor().defined()) continue;
+            std::string sizes;
+            for (int64_t size : input.toTensor().sizes()) sizes += (sizes.empty() ? "" : ",") + std::to_string(size);
+            name += " [" + sizes + "]";
         }
     }
     std::lock_guard<std::mutex> lock(g_mutex);
@@ -82,6 +84,27 @@ std::vector<OpTime> OpProfile::totals() const {
     for (const auto& [name, t] : *g_totals) rows.push_back(t);
     std::sort(rows.begin(), rows.end(), [](const OpTime& a, const OpTime& b) { return a.milliseconds > b.milliseconds; });
     return rows;
+}
+
+std::string operatorTable(const std::vector<OpTime>& totals, int units, const std::string& unit, int rows) {
+    double all = 0.0;
+    std::size_t nameWidth = 34;
+    for (const auto& t : totals) all += t.milliseconds;
+    for (int i = 0; i < rows && i < static_cast<int>(totals.size()); ++i)
+        nameWidth = std::max(nameWidth, totals[static_cast<std::size_t>(i)].name.size() + 2);
+    const double per = std::max(1, units);
+    std::ostringstream table;
+    table << std::fixed << "  " << std::left << std::setw(static_cast<int>(nameWidth)) << "operator" << std::right << std::setw(10)
+          << ("ms/" + unit) << std::setw(8) << "share" << std::setw(13) << ("calls/" + unit) << '\n';
+    for (int i = 0; i < rows && i < static_cast<int>(totals.size()); ++i) {
+        const auto& t = totals[static_cast<std::size_t>(i)];
+        table << "  " << std::left << std::setw(static_cast<int>(nameWidth)) << t.name << std::right << std::setprecision(2)
+              << std::setw(10) << t.milliseconds / per << std::setprecision(1) << std::setw(7) << (all > 0 ? 100.0 * t.milliseconds / all : 0.0)
+              << "%" << std::setw(13) << static_cast<double>(t.calls) / per << '\n';
+    }
+    table << "  " << std::left << std::setw(static_cast<int>(nameWidth)) << "(all operators)" << std::right << std::setprecision(2)
+          << std::setw(10) << all / per << '\n';
+    return table.str();
 }
 
 }  // namespace marionette::engine

@@ -28,4 +28,8 @@ private:
     unsigned long long m_handle = 0;
 };
 
+// The first `rows` of `totals` as a text table: milliseconds and calls per `unit` (an edit, a training step)
+// over `units` of them, and each operator's share of all operator time; then the total.
+std::string operatorTable(const std::vector<OpTime>& totals, int units, const std::string& unit, int rows);
+
 }  // namespace marionette::engine
