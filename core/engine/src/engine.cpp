@@ -112,29 +112,13 @@ SynthesisResult Engine::synthesize(const at::Tensor& targetSemantics, const MapR
         StageTimer::Stage upload(&timer, "upload");
         target = targetSemantics.to(m_device, m_dtype).unsqueeze(0);
     }
-    if (m_useCudaGraph && !maps.any()) {
-        if (!m_graph) {
-            try {
-                m_graph = std::make_unique<CapturedSynthesis>(*m_generator, m_reference, target);
-            } catch (const std::exception& e) {
-                log::warning("recording the edit as a CUDA graph failed (", e.what(), "); running it eagerly");
-                m_useCudaGraph = false;
-            }
-        }
-        if (m_graph) {
-            at::Tensor image;
-            {
-                StageTimer::Stage replay(&timer, "graph replay");
-                image = m_graph->run(target);
-            }
-            StageTimer::Stage download(&timer, "maps + download");
-            result.image = image.squeeze(0).to(at::kCPU, at::kFloat);
-            result.timings = timer.timings();
-            result.totalMilliseconds = timer.total();
-            return result;
-        }
+    model::GeneratorOutput out;
+    if (replayable(target, maps)) {
+        StageTimer::Stage replay(&timer, "graph replay");
+        out.image = m_graph->run(target);
+    } else {
+        out = m_generator->synthesize(m_reference, target, &timer);
     }
-    const model::GeneratorOutput out = m_generator->synthesize(m_reference, target, &timer);
     {
         StageTimer::Stage download(&timer, "maps + download");
         result.image = out.image.squeeze(0).to(at::kCPU, at::kFloat);
@@ -143,6 +127,19 @@ SynthesisResult Engine::synthesize(const at::Tensor& targetSemantics, const MapR
     result.timings = timer.timings();
     result.totalMilliseconds = timer.total();
     return result;
+}
+
+bool Engine::replayable(const at::Tensor& target, const MapRequest& maps) {
+    if (!m_useCudaGraph || maps.any()) return false;  // maps need the eager path's intermediate results
+    if (!m_graph) {
+        try {
+            m_graph = std::make_unique<CapturedSynthesis>(*m_generator, m_reference, target);
+        } catch (const std::exception& e) {
+            log::warning("recording the edit as a CUDA graph failed (", e.what(), "); running it eagerly");
+            m_useCudaGraph = false;
+        }
+    }
+    return m_graph != nullptr;
 }
 
 SynthesisResult Engine::preview(const at::Tensor& targetSemantics) {

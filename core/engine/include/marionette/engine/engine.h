@@ -90,6 +90,8 @@ public:
 private:
     Engine(model::LoadedGenerator loaded, const EngineOptions& options);
     void checkImage(const at::Tensor& t, int64_t channels, const char* what) const;
+    // Whether this edit can replay the recorded CUDA graph; records it on the first such edit after prepare().
+    bool replayable(const at::Tensor& target, const MapRequest& maps);
     void collectMaps(const model::GeneratorOutput& out, const MapRequest& maps, SynthesisResult& result) const;
 
     model::Generator m_generator{nullptr};
