@@ -70,6 +70,12 @@ public:
         for (const auto& [name, value] : losses.terms) line << ' ' << name << ' ' << value;
         if (losses.discriminator > 0) line << " D " << losses.discriminator;
         m_err << line.str() << "   " << std::flush;
+        if (!losses.gradientNorms.empty()) {
+            std::ostringstream norms;
+            norms << std::scientific << std::setprecision(2) << "\ngradient norm per loss term at step " << step << ':';
+            for (const auto& [name, value] : losses.gradientNorms) norms << ' ' << name << ' ' << value;
+            m_err << norms.str() << '\n' << std::flush;
+        }
     }
     void onSamples(int step, const train::Batch& batch, const model::GeneratorOutput& output) override {
         if (m_images) m_images->onSamples(step, batch, output);
@@ -113,7 +119,9 @@ public:
             {"--batch", "N", "batch size per process", "4", false},
             {"--lr", "RATE", "generator learning rate (Adam, betas 0.5/0.999)", "1e-4", false},
             {"--clip", "NORM", "gradient norm clipping (0: off)", "0", false},
-            {"--pixel-l1", "WEIGHT", "weight of the plain L1 loss (not in the paper)", "0", false},
+            {"--pixel-l1", "WEIGHT", "weight of the plain L1 loss (not in the paper); same as --loss-weights l1=WEIGHT", "0", false},
+            {"--loss-weights", "NAME=W,...", "override loss weights (attn, flow, flow-stage1, regu, regu-stage1, perc, face, style, adv, l1; defaults in model.md)", "", false},
+            {"--loss-gradients", "STEPS", "every STEPS steps, log the gradient norm each loss term alone gives the generator (costs one backward pass per term)", "0", false},
             {"--amp", "", "bf16 mixed precision (CUDA only)", "", false},
             {"--vgg19", "FILE", "VGG-19 ImageNet weights in torchvision's layout (tools/convert_vgg19.py)", "", false},
             {"--init", "FILE", "start from these released weights (fresh optimisers); body weights can start a portrait model", "", false},
@@ -154,6 +162,9 @@ public:
         o.learningRate = std::stod(a.value("--lr"));
         o.clipGradNorm = std::stod(a.value("--clip"));
         o.weights.pixel = std::stod(a.value("--pixel-l1"));
+        if (a.has("--loss-weights")) o.weights = train::withLossWeights(o.weights, a.value("--loss-weights"));
+        o.lossGradientsEvery = a.intValue("--loss-gradients");
+        if (o.lossGradientsEvery < 0) throw UsageError("--loss-gradients must be at least 0");
         o.mixedPrecision = a.has("--amp");
         if (a.has("--vgg19")) o.vgg19Path = a.value("--vgg19");
         if (a.has("--init")) o.initWeights = a.value("--init");

@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include <array>
+#include <cmath>
 #include <filesystem>
 
 using namespace marionette;
@@ -108,6 +109,85 @@ TEST_CASE(loss_metrics_on_known_images) {
     EXPECT_NEAR(psnr(c, c + 0.2), 20.0, 1e-3);
     EXPECT(ssim(a, b) < 1.0);
     EXPECT_THROWS(Error, ssim(a, a.narrow(2, 0, 16)), "same shape");
+}
+
+TEST_CASE(loss_weights_are_overridden_by_name_and_bad_specs_refused) {
+    const LossWeights w = withLossWeights(LossWeights{}, "style=250,l1=1.5,flow-stage1=0");
+    EXPECT_NEAR(w.style, 250.0, 0.0);
+    EXPECT_NEAR(w.pixel, 1.5, 0.0);
+    EXPECT_NEAR(w.flowStage1, 0.0, 0.0);
+    EXPECT_NEAR(w.attention, LossWeights{}.attention, 0.0);  // the rest keep model.md's values
+    EXPECT_THROWS(Error, withLossWeights(w, "styel=1"), "styel=1");
+    EXPECT_THROWS(Error, withLossWeights(w, "perc"), "name=value");
+    EXPECT_THROWS(Error, withLossWeights(w, "perc=-1"), ">= 0");
+    EXPECT_THROWS(Error, withLossWeights(w, "perc=1x"), "'1x'");
+    EXPECT_THROWS(Error, withLossWeights(w, "adv=nan"), ">= 0");
+}
+
+TEST_CASE(train_gradient_report_names_every_term_and_leaves_training_unchanged) {
+    auto data = std::make_shared<MovingSquares>(32);
+    auto runTwoSteps = [&](const std::string& name, int reportEvery, std::vector<StepLosses>& losses) {
+        TrainOptions o = tinyOptions(test::tempPath(name));
+        o.stage1Steps = 1;  // one step of each stage
+        o.stage2Steps = 1;
+        o.weights.pixel = 1.0;
+        o.lossGradientsEvery = reportEvery;
+        torch::manual_seed(11);
+        Trainer trainer(o, data);
+        BatchLoader loader(data, o.model, {4, 1, 2, 7, 0, 1, 0, o.augment});
+        for (int i = 0; i < 2; ++i) losses.push_back(trainer.trainStep(loader.next()));
+        std::vector<at::Tensor> params;
+        for (const auto& p : trainer.generator()->parameters()) params.push_back(p.detach().clone());
+        return params;
+    };
+    std::vector<StepLosses> plain, reported;
+    const auto a = runTwoSteps("grad-plain", 0, plain);
+    const auto b = runTwoSteps("grad-report", 1, reported);
+    EXPECT(plain[1].gradientNorms.empty());
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT(torch::allclose(a[i], b[i], 1e-6, 1e-7));
+    // Stage 2 reports every term it trained with; each moves the generator, and finitely.
+    const auto& norms = reported[1].gradientNorms;
+    EXPECT_EQ(norms.size(), reported[1].terms.size());
+    for (const auto& name : {"attn", "flow", "perc", "style", "adv", "l1"}) {
+        EXPECT(norms.count(name) == 1);
+        EXPECT(std::isfinite(norms.at(name)) && norms.at(name) > 0.0);
+    }
+    // The norm is the term's own gradient: doubling a weight doubles it (same first step, same data).
+    std::vector<StepLosses> doubled;
+    {
+        TrainOptions o = tinyOptions(test::tempPath("grad-doubled"));
+        o.stage1Steps = 1;
+        o.stage2Steps = 1;
+        o.weights.attention *= 2.0;
+        o.lossGradientsEvery = 1;
+        torch::manual_seed(11);
+        Trainer trainer(o, data);
+        BatchLoader loader(data, o.model, {4, 1, 2, 7, 0, 1, 0, o.augment});
+        doubled.push_back(trainer.trainStep(loader.next()));
+    }
+    EXPECT_NEAR(doubled[0].gradientNorms.at("attn"), 2.0 * reported[0].gradientNorms.at("attn"), 1e-4 * reported[0].gradientNorms.at("attn"));
+}
+
+TEST_CASE(train_terms_with_zero_weight_are_left_out) {
+    auto data = std::make_shared<MovingSquares>(32);
+    TrainOptions o = tinyOptions(test::tempPath("zero-weights"));
+    o.stage1Steps = 1;
+    o.stage2Steps = 1;
+    o.weights = withLossWeights(LossWeights{}, "flow=0,flow-stage1=0,perc=0,style=0,face=0,adv=0,l1=1");
+    Trainer trainer(o, data);
+    BatchLoader loader(data, o.model, {4, 1, 2, 7, 0, 1, 0, o.augment});
+    auto names = [](const StepLosses& l) {
+        std::string joined;
+        for (const auto& [name, value] : l.terms) joined += name + ' ';
+        return joined;
+    };
+    EXPECT_EQ(names(trainer.trainStep(loader.next())), std::string("attn regu "));
+    EXPECT_EQ(names(trainer.trainStep(loader.next())), std::string("attn l1 regu "));
+
+    o.weights = withLossWeights(o.weights, "attn=0,regu-stage1=0");
+    o.runDirectory = test::tempPath("all-zero");
+    Trainer idle(o, data);
+    EXPECT_THROWS(Error, idle.trainStep(loader.next()), "nothing to train");
 }
 
 TEST_CASE(train_tiny_model_loss_goes_down) {

@@ -5,8 +5,45 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+#include <map>
+#include <sstream>
+
 namespace marionette::train {
 namespace F = torch::nn::functional;
+
+LossWeights withLossWeights(LossWeights weights, const std::string& spec) {
+    const std::map<std::string, double*> byName{
+        {"attn", &weights.attention},       {"flow", &weights.flow},   {"flow-stage1", &weights.flowStage1},
+        {"regu", &weights.regularization},  {"regu-stage1", &weights.regularizationStage1},
+        {"perc", &weights.perceptual},      {"face", &weights.face},   {"style", &weights.style},
+        {"adv", &weights.adversarial},      {"l1", &weights.pixel}};
+    std::stringstream items(spec);
+    std::string item;
+    while (std::getline(items, item, ',')) {
+        if (item.empty()) continue;
+        const auto equals = item.find('=');
+        const std::string name = item.substr(0, equals);
+        const auto target = byName.find(name);
+        if (equals == std::string::npos || target == byName.end()) {
+            std::string names;
+            for (const auto& entry : byName) names += (names.empty() ? "" : ", ") + entry.first;
+            throw Error("loss weights: '" + item + "' is not name=value with a name among " + names);
+        }
+        const std::string text = item.substr(equals + 1);
+        std::size_t used = 0;
+        double value = -1.0;
+        try {
+            value = std::stod(text, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != text.size() || text.empty() || !(value >= 0.0) || !std::isfinite(value))
+            throw Error("loss weights: the weight of " + name + " must be a number >= 0, not '" + text + "'");
+        *target->second = value;
+    }
+    return weights;
+}
 
 const std::vector<std::string>& perceptualLayers() {
     static const std::vector<std::string> layers{"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"};

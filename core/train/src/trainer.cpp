@@ -56,12 +56,14 @@ Batch toDevice(const Batch& b, const c10::Device& d) {
             b.faceValid.to(d)};
 }
 
-std::vector<std::string> layersFor(const model::ModelConfig& config) {
-    std::set<std::string> layers(perceptualLayers().begin(), perceptualLayers().end());
-    layers.insert(styleLayers().begin(), styleLayers().end());
-    layers.insert(kFlowLayerS4);
-    layers.insert(kFlowLayerS8);
-    return {layers.begin(), layers.end()};
+// The backbone layers the perceptual and style terms read.
+const std::vector<std::string>& imageLossLayers() {
+    static const std::vector<std::string> layers = [] {
+        std::set<std::string> names(perceptualLayers().begin(), perceptualLayers().end());
+        names.insert(styleLayers().begin(), styleLayers().end());
+        return std::vector<std::string>(names.begin(), names.end());
+    }();
+    return layers;
 }
 
 }  // namespace
@@ -157,27 +159,34 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
 
     model::GeneratorOutput out = m_generator->forward(b.reference, b.referenceSemantics, b.targetSemantics);
     const bool imageLosses = stage2 || m_options.model.deformation == model::Deformation::None;
+    // A term whose weight is 0 is not computed at all: without perceptual, style and flow terms the step
+    // skips the backbone, which is most of a step's cost on the CPU.
+    const double flowWeight = stage2 ? w.flow : w.flowStage1;
+    const double reguWeight = stage2 ? w.regularization : w.regularizationStage1;
+    const bool flowLoss = out.flow4.defined() && flowWeight > 0;
+    const bool featureLosses = imageLosses && (w.perceptual > 0 || w.style > 0);
+    std::set<std::string> targetLayers;
+    if (featureLosses) targetLayers = {imageLossLayers().begin(), imageLossLayers().end()};
+    if (flowLoss) targetLayers.insert({kFlowLayerS4, kFlowLayerS8});
     std::map<std::string, at::Tensor> targetFeatures, referenceFeatures;
     {
         torch::NoGradGuard noGrad;
-        // Stage 1 needs only the flow loss's layers: the backbone stops at relu4_1.
-        targetFeatures = m_backbone->features(b.target, imageLosses ? layersFor(m_options.model)
-                                                                    : std::vector<std::string>{kFlowLayerS4, kFlowLayerS8});
-        if (out.flow4.defined()) referenceFeatures = m_backbone->features(b.reference, {kFlowLayerS4, kFlowLayerS8});
+        if (!targetLayers.empty()) targetFeatures = m_backbone->features(b.target, {targetLayers.begin(), targetLayers.end()});
+        if (flowLoss) referenceFeatures = m_backbone->features(b.reference, {kFlowLayerS4, kFlowLayerS8});
     }
     std::map<std::string, at::Tensor> terms;
-    if (out.attention4.defined()) terms["attn"] = w.attention * attentionLoss(out, b.target);
-    if (out.flow4.defined()) {
-        const double flowWeight = stage2 ? w.flow : w.flowStage1;
-        const double reguWeight = stage2 ? w.regularization : w.regularizationStage1;
+    if (out.attention4.defined() && w.attention > 0) terms["attn"] = w.attention * attentionLoss(out, b.target);
+    if (flowLoss)
         terms["flow"] = flowWeight * (samplingCorrectnessLoss(out.flow4, referenceFeatures.at(kFlowLayerS4), targetFeatures.at(kFlowLayerS4)) +
                                       samplingCorrectnessLoss(out.flow8, referenceFeatures.at(kFlowLayerS8), targetFeatures.at(kFlowLayerS8)));
+    if (out.flow4.defined() && reguWeight > 0)
         terms["regu"] = reguWeight * (affineRegularizationLoss(out.flow4) + affineRegularizationLoss(out.flow8));
-    }
     if (imageLosses) {
-        const auto generated = m_backbone->features(out.image, layersFor(m_options.model));
-        terms["perc"] = w.perceptual * perceptualLoss(generated, targetFeatures, perceptualLayers());
-        terms["style"] = w.style * styleLoss(generated, targetFeatures, styleLayers());
+        if (featureLosses) {
+            const auto generated = m_backbone->features(out.image, imageLossLayers());
+            if (w.perceptual > 0) terms["perc"] = w.perceptual * perceptualLoss(generated, targetFeatures, perceptualLayers());
+            if (w.style > 0) terms["style"] = w.style * styleLoss(generated, targetFeatures, styleLayers());
+        }
         if (w.face > 0 && b.faceValid.sum().item<float>() > 0) {
             const auto withFace = b.faceValid.nonzero().flatten();
             const double side = 64.0 * m_options.model.height / 256.0;
@@ -199,6 +208,8 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
     }
     if (m_options.mixedPrecision) torch_compat::setCudaAutocast(false);
 
+    if (terms.empty())
+        throw Error("every loss weight of training stage " + std::to_string(currentStage) + " is 0: there is nothing to train");
     at::Tensor total;
     StepLosses losses;
     for (const auto& [name, value] : terms) {
@@ -207,9 +218,11 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
     }
     losses.total = total.item<double>();
     if (!std::isfinite(losses.total)) throw Error("the training loss became " + std::to_string(losses.total) + " at step " + std::to_string(m_step));
+    auto params = m_generator->parameters();
+    if (m_options.lossGradientsEvery > 0 && m_step % m_options.lossGradientsEvery == 0)
+        losses.gradientNorms = gradientNormsOfTerms(terms, params);
     m_optimizer->zero_grad();
     total.backward();
-    auto params = m_generator->parameters();
     if (m_reducer) {
         auto grads = gradientsOf(params);
         m_reducer->allReduceAverage(grads);
@@ -233,6 +246,28 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
     ++m_step;
     m_imagesSeen += static_cast<std::uint64_t>(b.size()) * static_cast<std::uint64_t>(m_options.worldSize);
     return losses;
+}
+
+// One extra backward pass per term (the graph is kept for the real one): a diagnostic, not for every step.
+std::map<std::string, double> Trainer::gradientNormsOfTerms(const std::map<std::string, at::Tensor>& terms,
+                                                            const std::vector<at::Tensor>& parameters) {
+    std::vector<at::Tensor> trainable;
+    for (const auto& p : parameters)
+        if (p.requires_grad()) trainable.push_back(p);
+    std::map<std::string, double> norms;
+    for (const auto& [name, value] : terms) {
+        if (!value.requires_grad()) {
+            norms[name] = 0.0;
+            continue;
+        }
+        const auto grads = torch::autograd::grad({value}, trainable, {}, /*retain_graph=*/true, /*create_graph=*/false,
+                                                 /*allow_unused=*/true);
+        double squares = 0.0;
+        for (const auto& g : grads)
+            if (g.defined()) squares += g.to(at::kDouble).square().sum().item<double>();
+        norms[name] = std::sqrt(squares);
+    }
+    return norms;
 }
 
 void Trainer::updateAverage() {
@@ -405,6 +440,8 @@ bool Trainer::loadLatestCheckpoint() {
 }
 
 std::string Trainer::trainingMetadata() const {
+    // The weights of the run's latest session (a resumed run may have changed them).
+    const LossWeights& w = m_options.weights;
     nlohmann::json j{{"data", m_dataset->description()},
                      {"steps", m_step},
                      {"stage1_steps", std::min(m_step, m_options.stage1Steps)},
@@ -414,6 +451,10 @@ std::string Trainer::trainingMetadata() const {
                      {"device", m_device.is_cuda() ? "cuda" : "cpu"},
                      {"backbone", m_backbone->name()},
                      {"ema_decay", m_options.emaDecay},
+                     {"loss_weights", {{"attn", w.attention}, {"flow", w.flow}, {"flow-stage1", w.flowStage1},
+                                       {"regu", w.regularization}, {"regu-stage1", w.regularizationStage1},
+                                       {"perc", w.perceptual}, {"face", w.face}, {"style", w.style},
+                                       {"adv", w.adversarial}, {"l1", w.pixel}}},
                      {"libtorch", torch_compat::versionString()}};
     return j.dump();
 }

@@ -23,6 +23,10 @@ struct LossWeights {
     double pixel = 0.0;             // plain L1, not in the paper; off by default
 };
 
+// Overrides weights from "name=value,name=value" (names: attn, flow, flow-stage1, regu, regu-stage1, perc,
+// face, style, adv, l1; the names the training log uses). Unknown names, bad or negative numbers throw Error.
+LossWeights withLossWeights(LossWeights weights, const std::string& spec);
+
 // Eq. 10: L1 between the attention-warped downsampled reference and the downsampled target, summed over
 // the s8 and s4 scales. Zero when the variant has no attention.
 at::Tensor attentionLoss(const model::GeneratorOutput& out, const at::Tensor& targetImage);

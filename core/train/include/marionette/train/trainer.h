@@ -46,6 +46,7 @@ struct TrainOptions {
     int keepCheckpoints = 3;
     int logEvery = 10;                // CSV rows
     int sampleEvery = 200;            // observer calls (sample grids, plots)
+    int lossGradientsEvery = 0;       // > 0: every N steps, the gradient norm of each loss term (StepLosses)
     std::optional<std::string> vgg19Path;
     std::optional<std::string> initWeights;  // start from released weights (fresh optimisers); a body model may start a portrait model
     bool resume = false;              // continue from the newest valid checkpoint in runDirectory
@@ -58,6 +59,9 @@ struct StepLosses {
     std::map<std::string, double> terms;  // weighted terms: attn, flow, regu, perc, face, style, adv, l1
     double total = 0.0;
     double discriminator = 0.0;
+    // Filled on the steps TrainOptions::lossGradientsEvery asks for: the L2 norm of the gradient each weighted
+    // term alone gives the generator's parameters (which losses steer training, which are noise).
+    std::map<std::string, double> gradientNorms;
 };
 
 // Sees progress: the app draws sample grids and loss plots with it (core/train does no image I/O).
@@ -123,6 +127,8 @@ public:
 
 private:
     void updateAverage();
+    static std::map<std::string, double> gradientNormsOfTerms(const std::map<std::string, at::Tensor>& terms,
+                                                              const std::vector<at::Tensor>& parameters);
     void synchronizeRanks();
     bool stopAgreed();
     std::chrono::steady_clock::time_point m_runStart;  // of this run() call: the time limit counts from here
