@@ -96,6 +96,7 @@ model::ModelConfig configFromArguments(const Arguments& a) {
     if (a.has("--width")) c.width = a.intValue("--width");
     if (a.has("--size")) std::tie(c.height, c.canvasWidth) = a.sizeValue("--size");
     c.deformation = model::deformationFromString(a.value("--deformation"));
+    if (a.has("--appearance-norm")) c.appearanceNorm = model::normalizationFromString(a.value("--appearance-norm"));
     c.validate();
     return c;
 }
@@ -114,6 +115,7 @@ public:
             {"--width", "C", "override the width c", "", false},
             {"--size", "HxW", "canvas", "256x176 (body), 256x256 (face)", false},
             {"--deformation", "V", "full, attention, flow or none", "full", false},
+            {"--appearance-norm", "instance|none", "normalisation of the reference encoder and decoder (instance: weights made before it was none)", "none", false},
             {"--stage1", "STEPS", "deformation pretraining steps", "1000", false},
             {"--stage2", "STEPS", "end-to-end steps", "10000", false},
             {"--batch", "N", "batch size per process", "4", false},

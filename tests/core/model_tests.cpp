@@ -243,19 +243,25 @@ TEST_CASE(model_backward_reaches_every_parameter) {
 
 TEST_CASE(model_parameter_names_and_shapes_match_the_golden_list) {
     // The tensor names are the weights format: a change here breaks every shipped file.
-    for (auto d : {Deformation::Full, Deformation::None}) {
-        ModelConfig c = ModelConfig::body();
-        c.deformation = d;
-        Generator g(c);
-        std::ostringstream listing;
-        for (const auto& p : g->named_parameters()) {
-            listing << p.key();
-            for (auto s : p.value().sizes()) listing << ' ' << s;
-            listing << '\n';
+    // Both normalisations of the appearance blocks: instance is the layout of every file written before
+    // the choice existed (the shipped early weights).
+    for (auto n : {Normalization::Instance, Normalization::None}) {
+        for (auto d : {Deformation::Full, Deformation::None}) {
+            ModelConfig c = ModelConfig::body();
+            c.deformation = d;
+            c.appearanceNorm = n;
+            Generator g(c);
+            std::ostringstream listing;
+            for (const auto& p : g->named_parameters()) {
+                listing << p.key();
+                for (auto s : p.value().sizes()) listing << ' ' << s;
+                listing << '\n';
+            }
+            const std::string golden = std::string("golden_keys_") + toString(d) + "_body_c32" +
+                                       (n == Normalization::None ? "_appearance_norm_none" : "") + ".txt";
+            if (std::getenv("MARIONETTE_UPDATE_GOLDEN")) files::writeAtomically(test::dataPath("model/" + golden), listing.str());
+            EXPECT(listing.str() == readFixture(golden));
         }
-        const std::string golden = std::string("golden_keys_") + toString(d) + "_body_c32.txt";
-        if (std::getenv("MARIONETTE_UPDATE_GOLDEN")) files::writeAtomically(test::dataPath("model/" + golden), listing.str());
-        EXPECT(listing.str() == readFixture(golden));
     }
     Generator g(ModelConfig::body());
     Discriminator disc(ModelConfig::body());
@@ -275,4 +281,31 @@ TEST_CASE(model_config_json_round_trip_and_errors) {
                   "multiple of 16");
     EXPECT_THROWS(Error, ModelConfig::fromJson(R"({"semantics":"body","P":9,"c":8,"K":8,"H":64,"W":64,"deformation":"full"})"),
                   "P is 9");
+    // New models leave the appearance blocks unnormalised; files without the key are the older layout.
+    EXPECT(ModelConfig::body().appearanceNorm == Normalization::None);
+    EXPECT(back.appearanceNorm == Normalization::None);
+    const std::string older = R"({"semantics":"body","c":8,"K":8,"H":64,"W":64,"deformation":"full"})";
+    EXPECT(ModelConfig::fromJson(older).appearanceNorm == Normalization::Instance);
+    EXPECT_THROWS(Error, ModelConfig::fromJson(R"({"semantics":"body","c":8,"K":8,"H":64,"W":64,"deformation":"full","appearance_norm":"batch"})"),
+                  "batch", "instance or none");
+}
+
+TEST_CASE(model_instance_norm_hides_the_reference_colour_and_the_unnormalised_encoder_keeps_it) {
+    // The reason the appearance blocks are unnormalised: instance norm after a convolution removes any
+    // colour added to the whole image (only the zero-padded border leaks it), so a decoder behind it cannot
+    // tell a pink wall from a grey one.
+    torch::manual_seed(21);
+    const auto image = torch::rand({1, 3, 128, 96}) * 1.2 - 0.8;
+    const auto shifted = image + torch::tensor({0.4f, -0.1f, 0.2f}).view({1, 3, 1, 1});
+    auto change = [&](Normalization n) {
+        FeatureEncoder encoder(3, 8, n);
+        torch::NoGradGuard noGrad;
+        const auto a = encoder(image).s4, b = encoder(shifted).s4;
+        const auto interior = [](const at::Tensor& t) { return t.narrow(2, 2, t.size(2) - 4).narrow(3, 2, t.size(3) - 4); };
+        return ((interior(a) - interior(b)).abs().mean() / interior(a).abs().mean()).item<double>();
+    };
+    const double instance = change(Normalization::Instance), none = change(Normalization::None);
+    std::cerr << "    relative change of s4 features for a colour shift: instance norm " << instance << ", none " << none << '\n';
+    EXPECT(none > 0.05);
+    EXPECT(instance < 0.1 * none);
 }

@@ -9,6 +9,9 @@
 #   OUT=out/gpu tools/gpu/session.sh [--train-minutes 7] [--portrait-minutes 0] [--config default]
 #                                    [--init models/body-early.safetensors] [--portrait-init FILE]
 #                                    [--table2-steps 0] [--eval-pairs 256] [--skip-bench]
+#                                    [--loss-weights attn=5,flow=0,perc=0,face=0,style=0,adv=0,l1=1]
+# --loss-weights (marionette-train's) applies to the body and portrait runs; pixel L1 is on (1) unless it says
+# otherwise.
 # Runs unchanged on a CPU-only machine (for checking the script itself, with tiny budgets).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,6 +23,7 @@ table2_steps=0
 config=default
 init=""
 portrait_init=""
+loss_weights=""
 bench=1
 eval_pairs=256
 while [ $# -gt 0 ]; do
@@ -30,6 +34,7 @@ while [ $# -gt 0 ]; do
     --config) config=$2; shift 2 ;;
     --init) init=$2; shift 2 ;;
     --portrait-init) portrait_init=$2; shift 2 ;;
+    --loss-weights) loss_weights=$2; shift 2 ;;
     --eval-pairs) eval_pairs=$2; shift 2 ;;
     --skip-bench) bench=0; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
@@ -90,7 +95,8 @@ workers=$(( $(nproc) > 4 ? $(nproc) - 2 : 2 ))
 train_model() {
   local kind=$1 minutes=$2 from=${3:-}
   local semantics=body; [ "$kind" = portrait ] && semantics=face
-  local run=runs/gpu-$kind-$config start=() stage1=1000
+  local run=runs/gpu-$kind-$config start=() stage1=1000 weights=(--pixel-l1 1)
+  [ -n "$loss_weights" ] && weights+=(--loss-weights "$loss_weights")
   if ls "$run"/checkpoint-*.pt > /dev/null 2>&1; then
     start=(--resume); stage1=$(cat "$run/stage1.txt")
   else
@@ -99,7 +105,7 @@ train_model() {
   fi
   log "train $kind ($config) for $minutes minutes ${start[*]} ${amp[*]}"
   "$trainer" --data "synth-$kind" --semantics $semantics --run "$run" --config "$config" --stage1 "$stage1" \
-    --stage2 100000000 --batch 8 --device $device "${amp[@]}" --pixel-l1 1 --workers "$workers" \
+    --stage2 100000000 --batch 8 --device $device "${amp[@]}" "${weights[@]}" --workers "$workers" \
     --checkpoint-every 1000 --sample-every 100000000 --time-limit "$minutes" "${start[@]}" \
     2> >(tr '\r' '\n' | tail -n 5 > "$OUT/train-progress-$kind.log") | tee -a "$OUT/session.log"
   cp "$run/losses.csv" "$OUT/losses-$kind-$config.csv"

@@ -16,10 +16,11 @@ torch::nn::Conv2d conv1x1(int64_t in, int64_t out) {
     return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, /*kernel_size=*/1));
 }
 
-ConvBlockImpl::ConvBlockImpl(int64_t in, int64_t out, int64_t stride, bool activation)
-    : conv(register_module("conv", conv3x3(in, out, stride))),
-      norm(register_module("norm", torch::nn::InstanceNorm2d(torch::nn::InstanceNorm2dOptions(out).affine(true)))),
-      m_activation(activation) {}
+ConvBlockImpl::ConvBlockImpl(int64_t in, int64_t out, int64_t stride, bool activation, Normalization normalization)
+    : conv(register_module("conv", conv3x3(in, out, stride))), m_activation(activation) {
+    if (normalization == Normalization::Instance)
+        norm = register_module("norm", torch::nn::InstanceNorm2d(torch::nn::InstanceNorm2dOptions(out).affine(true)));
+}
 
 torch::Tensor instanceNorm(const torch::Tensor& x, const torch::nn::InstanceNorm2d& norm) {
     const auto& options = norm->options;
@@ -60,13 +61,14 @@ torch::Tensor upsampleNearestConv3x3(const torch::Tensor& x, const FoldedUpsampl
 }
 
 torch::Tensor ConvBlockImpl::normalizeAndActivate(const torch::Tensor& convolved) {
-    auto y = instanceNorm(convolved, norm);
+    auto y = norm.is_empty() ? convolved : instanceNorm(convolved, norm);
     return m_activation ? F::leaky_relu(y, F::LeakyReLUFuncOptions().negative_slope(0.1)) : y;
 }
 
 torch::Tensor ConvBlockImpl::forward(const torch::Tensor& x) { return normalizeAndActivate(conv(x)); }
 
-UpBlockImpl::UpBlockImpl(int64_t in, int64_t out) : block(register_module("block", ConvBlock(in, out))) {}
+UpBlockImpl::UpBlockImpl(int64_t in, int64_t out, Normalization normalization)
+    : block(register_module("block", ConvBlock(in, out, 1, true, normalization))) {}
 
 const FoldedUpsampleKernels& UpBlockImpl::foldedKernels() {
     const auto& weight = block->conv->weight;
@@ -85,17 +87,17 @@ torch::Tensor UpBlockImpl::forward(const torch::Tensor& x) {
     return block->normalizeAndActivate(upsampleNearestConv3x3(x, foldedKernels()));
 }
 
-ResBlockImpl::ResBlockImpl(int64_t channels)
-    : first(register_module("first", ConvBlock(channels, channels))),
-      second(register_module("second", ConvBlock(channels, channels, 1, /*activation=*/false))) {}
+ResBlockImpl::ResBlockImpl(int64_t channels, Normalization normalization)
+    : first(register_module("first", ConvBlock(channels, channels, 1, true, normalization))),
+      second(register_module("second", ConvBlock(channels, channels, 1, /*activation=*/false, normalization))) {}
 
 torch::Tensor ResBlockImpl::forward(const torch::Tensor& x) { return x + second(first(x)); }
 
-FeatureEncoderImpl::FeatureEncoderImpl(int64_t in, int64_t width)
-    : stem(register_module("stem", ConvBlock(in, width))),
-      down1(register_module("down1", ConvBlock(width, 2 * width, 2))),
-      down2(register_module("down2", ConvBlock(2 * width, 4 * width, 2))),
-      down3(register_module("down3", ConvBlock(4 * width, 8 * width, 2))) {}
+FeatureEncoderImpl::FeatureEncoderImpl(int64_t in, int64_t width, Normalization normalization)
+    : stem(register_module("stem", ConvBlock(in, width, 1, true, normalization))),
+      down1(register_module("down1", ConvBlock(width, 2 * width, 2, true, normalization))),
+      down2(register_module("down2", ConvBlock(2 * width, 4 * width, 2, true, normalization))),
+      down3(register_module("down3", ConvBlock(4 * width, 8 * width, 2, true, normalization))) {}
 
 EncoderFeatures FeatureEncoderImpl::forward(const torch::Tensor& x) {
     EncoderFeatures f;

@@ -32,6 +32,7 @@ std::string ModelConfig::toJson() const {
                      {"H", height},
                      {"W", canvasWidth},
                      {"deformation", toString(deformation)},
+                     {"appearance_norm", toString(appearanceNorm)},
                      {"backbone", backbone}};
     return j.dump();
 }
@@ -52,6 +53,9 @@ ModelConfig ModelConfig::fromJson(const std::string& text) {
         c.height = j.at("H").get<int>();
         c.canvasWidth = j.at("W").get<int>();
         c.deformation = deformationFromString(j.at("deformation").get<std::string>());
+        // Absent in files written before the choice existed: those models used instance norm throughout.
+        c.appearanceNorm = j.contains("appearance_norm") ? normalizationFromString(j.at("appearance_norm").get<std::string>())
+                                                         : Normalization::Instance;
         if (j.contains("backbone")) c.backbone = j.at("backbone").get<std::string>();
         if (j.contains("P") && j.at("P").get<int>() != c.semanticChannels())
             throw Error("P is " + std::to_string(j.at("P").get<int>()) + " but " + toString(c.semantics) +
@@ -87,6 +91,14 @@ const char* toString(Deformation d) {
     case Deformation::None: return "none";
     }
     return "?";
+}
+
+const char* toString(Normalization n) { return n == Normalization::Instance ? "instance" : "none"; }
+
+Normalization normalizationFromString(const std::string& text) {
+    if (text == "instance") return Normalization::Instance;
+    if (text == "none") return Normalization::None;
+    throw Error("unknown normalisation \"" + text + "\" (expected instance or none)");
 }
 
 SemanticsKind semanticsFromString(const std::string& text) {

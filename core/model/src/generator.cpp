@@ -83,15 +83,15 @@ CombinationPairImpl::CombinationPairImpl(int64_t width)
 
 // ---- decoder ----------------------------------------------------------------------------------------
 
-DecoderImpl::DecoderImpl(int64_t width)
-    : res8a(register_module("res8a", ResBlock(8 * width))),
-      res8b(register_module("res8b", ResBlock(8 * width))),
-      res4a(register_module("res4a", ResBlock(4 * width))),
-      res4b(register_module("res4b", ResBlock(4 * width))),
-      res2(register_module("res2", ResBlock(2 * width))),
-      up4(register_module("up4", UpBlock(8 * width, 4 * width))),
-      up2(register_module("up2", UpBlock(4 * width, 2 * width))),
-      up1(register_module("up1", UpBlock(2 * width, width))),
+DecoderImpl::DecoderImpl(int64_t width, Normalization n)
+    : res8a(register_module("res8a", ResBlock(8 * width, n))),
+      res8b(register_module("res8b", ResBlock(8 * width, n))),
+      res4a(register_module("res4a", ResBlock(4 * width, n))),
+      res4b(register_module("res4b", ResBlock(4 * width, n))),
+      res2(register_module("res2", ResBlock(2 * width, n))),
+      up4(register_module("up4", UpBlock(8 * width, 4 * width, n))),
+      up2(register_module("up2", UpBlock(4 * width, 2 * width, n))),
+      up1(register_module("up1", UpBlock(2 * width, width, n))),
       out(register_module("out", conv3x3(width, 3))) {}
 
 torch::Tensor DecoderImpl::upFromS8(const torch::Tensor& h8) { return up4(res8b(res8a(h8))); }
@@ -111,10 +111,14 @@ GeneratorImpl::GeneratorImpl(const ModelConfig& config) : m_config(config) {
     }
     if (config.usesFlow()) flow = register_module("flow", FlowEstimator(p, c));
     if (config.usesCombination()) combination = register_module("comb", CombinationPair(c));
-    if (config.deformation != Deformation::None) referenceEncoder = register_module("ref_enc", FeatureEncoder(3, c));
+    // The modules that carry the reference's appearance to the image use config.appearanceNorm; the others
+    // (keys, queries, flow, combination, the target skeleton's encoder) keep instance norm.
+    const Normalization appearance = config.appearanceNorm;
+    if (config.deformation != Deformation::None) referenceEncoder = register_module("ref_enc", FeatureEncoder(3, c, appearance));
     // The baseline encodes the reference together with the target skeleton (an auto-encoder, no warping).
-    targetEncoder = register_module("tgt_enc", FeatureEncoder(config.deformation == Deformation::None ? p + 3 : p, c));
-    decoder = register_module("dec", Decoder(c));
+    targetEncoder = register_module("tgt_enc", config.deformation == Deformation::None ? FeatureEncoder(p + 3, c, appearance)
+                                                                                     : FeatureEncoder(p, c));
+    decoder = register_module("dec", Decoder(c, appearance));
 }
 
 ReferenceEncoding GeneratorImpl::encodeReference(const torch::Tensor& referenceImage, const torch::Tensor& referenceSemantics,

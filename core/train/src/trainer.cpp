@@ -89,6 +89,10 @@ void Trainer::initGeneratorFrom(const std::string& path) {
     const model::ModelConfig& trained = m_options.model;
     if (c.width != trained.width || c.keyChannels != trained.keyChannels || c.deformation != trained.deformation)
         throw Error(path + ": its configuration " + c.toJson() + " differs from the one being trained " + trained.toJson());
+    if (c.appearanceNorm != trained.appearanceNorm)
+        throw Error(path + ": its appearance blocks use " + model::toString(c.appearanceNorm) + " normalisation, the model being trained " +
+                    model::toString(trained.appearanceNorm) + " (train with --appearance-norm " + model::toString(c.appearanceNorm) +
+                    " to continue these weights)");
     if (c.semantics == trained.semantics) {
         model::loadModuleState(*m_generator, content, path);
         log::info("initialised the generator from ", path);
@@ -144,7 +148,15 @@ Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> datase
     std::error_code ec;
     fs::create_directories(m_options.runDirectory, ec);
     if (ec) throw Error(m_options.runDirectory + ": cannot create the run folder: " + ec.message());
-    if (m_options.resume && !loadLatestCheckpoint()) log::info("no checkpoint to resume from in ", m_options.runDirectory, "; starting at step 0");
+    if (m_options.resume && !loadLatestCheckpoint()) {
+        // Starting afresh over checkpoints that exist would overwrite a run the user meant to continue.
+        const auto found = checkpointsNewestFirst(m_options.runDirectory);
+        if (!found.empty())
+            throw Error("none of the " + std::to_string(found.size()) + " checkpoints in " + m_options.runDirectory +
+                        " can be resumed (the warnings above say why); resume with the options the run was started with, or "
+                        "use another --run folder to start afresh");
+        log::info("no checkpoint to resume from in ", m_options.runDirectory, "; starting at step 0");
+    }
 }
 
 Trainer::~Trainer() = default;

@@ -6,19 +6,23 @@
 #include <torch/nn/modules/instancenorm.h>
 #include <torch/nn/pimpl.h>
 
+#include "marionette/model/config.h"
+
 namespace marionette::model {
 
-// conv 3x3 -> InstanceNorm (affine) -> LeakyReLU(0.1); stride 2 makes it the "Down" block.
+// conv 3x3 -> InstanceNorm (affine) -> LeakyReLU(0.1); stride 2 makes it the "Down" block. With
+// Normalization::None: conv 3x3 -> LeakyReLU(0.1) (no `norm` parameters).
 class ConvBlockImpl : public torch::nn::Module {
 public:
-    ConvBlockImpl(int64_t in, int64_t out, int64_t stride = 1, bool activation = true);
+    ConvBlockImpl(int64_t in, int64_t out, int64_t stride = 1, bool activation = true,
+                  Normalization normalization = Normalization::Instance);
     torch::Tensor forward(const torch::Tensor& x);
     // Normalisation and activation of a convolution result computed elsewhere (the engine splits the
     // flow estimator's first convolution into a cached reference part and a per-edit target part).
     torch::Tensor normalizeAndActivate(const torch::Tensor& convolved);
 
     torch::nn::Conv2d conv{nullptr};
-    torch::nn::InstanceNorm2d norm{nullptr};
+    torch::nn::InstanceNorm2d norm{nullptr};  // null without normalisation
 
 private:
     bool m_activation;
@@ -34,7 +38,7 @@ struct FoldedUpsampleKernels {
 // nearest-neighbour x2 -> ConvBlock.
 class UpBlockImpl : public torch::nn::Module {
 public:
-    UpBlockImpl(int64_t in, int64_t out);
+    UpBlockImpl(int64_t in, int64_t out, Normalization normalization = Normalization::Instance);
     torch::Tensor forward(const torch::Tensor& x);
 
     ConvBlock block{nullptr};
@@ -52,7 +56,7 @@ TORCH_MODULE(UpBlock);
 // x + ConvBlock(ConvBlock(x)), the second without activation.
 class ResBlockImpl : public torch::nn::Module {
 public:
-    explicit ResBlockImpl(int64_t channels);
+    explicit ResBlockImpl(int64_t channels, Normalization normalization = Normalization::Instance);
     torch::Tensor forward(const torch::Tensor& x);
 
     ConvBlock first{nullptr};
@@ -68,7 +72,7 @@ struct EncoderFeatures {
 
 class FeatureEncoderImpl : public torch::nn::Module {
 public:
-    FeatureEncoderImpl(int64_t in, int64_t width);
+    FeatureEncoderImpl(int64_t in, int64_t width, Normalization normalization = Normalization::Instance);
     EncoderFeatures forward(const torch::Tensor& x);
 
     ConvBlock stem{nullptr}, down1{nullptr}, down2{nullptr}, down3{nullptr};

@@ -8,6 +8,10 @@ namespace marionette::model {
 enum class SemanticsKind { Body, Face };
 // The four variants of the paper's Table 2.
 enum class Deformation { Full, Attention, Flow, None };
+// Normalisation of the blocks that carry the reference's appearance (E_r, the baseline's encoder, the
+// decoder). Instance norm makes them blind to a photo's overall colour and contrast (model.md), so new models
+// use none; files written before this choice existed have no key and mean instance.
+enum class Normalization { Instance, None };
 
 struct ModelConfig {
     SemanticsKind semantics = SemanticsKind::Body;
@@ -16,6 +20,7 @@ struct ModelConfig {
     int height = 256;        // canvas H, divisible by 16
     int canvasWidth = 176;   // canvas W, divisible by 16
     Deformation deformation = Deformation::Full;
+    Normalization appearanceNorm = Normalization::None;
     std::string backbone = "none";  // the perceptual backbone the weights were trained with (metadata only)
 
     int semanticChannels() const;  // P: 18 for bodies, 9 for faces
@@ -37,6 +42,8 @@ struct ModelConfig {
 
 const char* toString(SemanticsKind kind);
 const char* toString(Deformation deformation);
+const char* toString(Normalization normalization);
+Normalization normalizationFromString(const std::string& text);
 SemanticsKind semanticsFromString(const std::string& text);
 Deformation deformationFromString(const std::string& text);
 

@@ -67,7 +67,7 @@ TORCH_MODULE(CombinationPair);
 // The decoder of G: 2 ResBlocks at s8, up to s4, 2 ResBlocks, up, ResBlock, up, conv -> tanh.
 class DecoderImpl : public torch::nn::Module {
 public:
-    explicit DecoderImpl(int64_t width);
+    DecoderImpl(int64_t width, Normalization normalization);
     torch::Tensor upFromS8(const torch::Tensor& h8);             // -> h4 [N, 4c, H/4, W/4]
     torch::Tensor toImage(const torch::Tensor& h4PlusFeatures);  // -> x_hat [N, 3, H, W]
 
