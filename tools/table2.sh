@@ -5,6 +5,7 @@
 #
 #   tools/table2.sh --trainer build/app/marionette-train --steps 60 --batch 4 [--device cpu] [--threads 1]
 #                   [--pairs 64] [--runs runs] [--out out/table2] [--workers 1] [--amp]
+#                   [--stage1 STEPS (default: a tenth)] [--loss-weights SPEC (marionette-train's; pixel L1 is 1 unless it says)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,8 @@ runs=runs
 out=out/table2
 workers=1
 amp=()
+stage1=""
+loss_weights=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --trainer) trainer=$2; shift 2 ;;
@@ -30,19 +33,21 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
     --amp) amp=(--amp); shift ;;
+    --stage1) stage1=$2; shift 2 ;;
+    --loss-weights) loss_weights=(--loss-weights "$2"); shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [ "$steps" -gt 0 ] || { echo "--steps must be positive" >&2; exit 2; }
 mkdir -p "$out"
-stage1=$(( steps / 10 ))
+[ -n "$stage1" ] || stage1=$(( steps / 10 ))
 for variant in full flow attention none; do
   run=$runs/table2-$variant-$steps
   resume=(); ls "$run"/checkpoint-*.pt > /dev/null 2>&1 && resume=(--resume)
   echo "[$(date +%H:%M:%S)] table 2: $variant, $steps steps of batch $batch" >&2
   start=$(date +%s)
   "$trainer" --data synth-body --run "$run" --config small --deformation "$variant" --stage1 "$stage1" \
-    --stage2 $(( steps - stage1 )) --batch "$batch" --device "$device" --threads "$threads" "${amp[@]}" --pixel-l1 1 \
+    --stage2 $(( steps - stage1 )) --batch "$batch" --device "$device" --threads "$threads" "${amp[@]}" --pixel-l1 1 "${loss_weights[@]}" \
     --workers "$workers" --checkpoint-every 25 --sample-every 100000000 "${resume[@]}" > "$out/train-$variant.log" 2>&1
   echo "$(( $(date +%s) - start ))" > "$out/seconds-$variant.txt"
   "$trainer" export --run "$run" --out "$run/weights.safetensors" > /dev/null
@@ -51,9 +56,9 @@ for variant in full flow attention none; do
 done
 
 # One table from the four reports (the copy baseline is the same in each: same pairs).
-python3 - "$out" "$steps" "$batch" "$pairs" > "$out/table2.md" <<'PY'
+python3 - "$out" "$steps" "$batch" "$pairs" "${loss_weights[1]:-model.md defaults with pixel L1 1}" > "$out/table2.md" <<'PY'
 import json, sys
-out, steps, batch, pairs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+out, steps, batch, pairs, weights = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 names = {"full": "full (attention + flow)", "flow": "flow only", "attention": "attention only", "none": "baseline (no deformation)"}
 rows, copy = [], None
 for v in ["full", "flow", "attention", "none"]:
@@ -61,7 +66,7 @@ for v in ["full", "flow", "attention", "none"]:
     copy = r["copy_reference"]
     m = r["model"]
     rows.append(f"| {names[v]} | {m['ssim']:.4f} | {m['psnr']:.2f} | {m['l1']:.4f} |")
-print(f"{steps} steps of batch {batch} ({steps * batch:,} images) per variant; {pairs} held-out report pairs.\n")
+print(f"{steps} steps of batch {batch} ({steps * batch:,} images) per variant; loss weights: {weights}; {pairs} held-out report pairs.\n")
 print("| model | SSIM | PSNR (dB) | L1 |\n|---|---|---|---|")
 print("\n".join(rows))
 print(f"| copy the reference image | {copy['ssim']:.4f} | {copy['psnr']:.2f} | {copy['l1']:.4f} |")

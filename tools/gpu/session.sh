@@ -123,6 +123,7 @@ if [ "$portrait_minutes" != 0 ]; then train_model portrait "$portrait_minutes" "
 if [ "$table2_steps" != 0 ]; then
   log "table 2: four variants, $table2_steps steps each"
   tools/table2.sh --trainer "$trainer" --steps "$table2_steps" --batch 8 --device "$device" "${amp[@]}" \
+    ${loss_weights:+--loss-weights "$loss_weights"} \
     --pairs "$eval_pairs" --workers "$workers" --out "$OUT/table2" | tee -a "$OUT/session.log"
 fi
 log "done"
