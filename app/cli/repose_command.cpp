@@ -6,11 +6,13 @@
 #include "marionette/edit/round_trip.h"
 #include "marionette/edit/synthesis_maps.h"
 #include "marionette/engine/engine.h"
+#include "marionette/image/colour_maps.h"
 #include "marionette/image/crop.h"
 #include "marionette/image/image_io.h"
 #include "marionette/image/tensor_image.h"
 #include "marionette/pose/heatmap.h"
 #include "marionette/pose/openpose_json.h"
+#include "marionette/pose/skeleton.h"
 #include "marionette/util/error.h"
 
 #include <torch/torch.h>
@@ -53,6 +55,7 @@ public:
             {"--person", "N", "which person of the JSON files", "0", false},
             {"--out", "FILE", "the edited photo", "", true},
             {"--maps", "DIR", "also write the crop, flow, attention, combination and warped images here", "", false},
+            {"--sheet", "FILE", "also write one image: reference crop | target pose | output | maps", "", false},
             {"--attention-point", "X,Y", "target point (photo pixels) whose attention map to draw", "right wrist", false},
             {"--device", "auto|cpu|cuda", "device", "auto", false},
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
@@ -84,20 +87,28 @@ public:
 
         engine.prepare(image::imageToTensor(crop), pose::renderHeatmaps(reference.mapped(toCanvas), canvas.height, canvas.width));
         engine::MapRequest maps;
-        if (a.has("--maps")) {
+        const bool wantMaps = a.has("--maps") || a.has("--sheet");
+        if (wantMaps) {
             maps.flow = maps.combination = maps.attentionWarped = maps.flowWarped = true;
             const Point2 point = a.has("--attention-point") ? parsePoint(a.value("--attention-point"))
                                  : target.has(pose::JointId::RightWrist) ? target.at(pose::JointId::RightWrist).position
                                                                           : *firstJoint(target);
             maps.attentionPoint = map.toCanvas(point);
         }
-        const auto result = engine.synthesize(pose::renderHeatmaps(target.mapped(toCanvas), canvas.height, canvas.width), maps);
+        const auto targetSemantics = pose::renderHeatmaps(target.mapped(toCanvas), canvas.height, canvas.width);
+        const auto result = engine.synthesize(targetSemantics, maps);
 
         const cv::Mat synthesised = image::tensorToImage(result.image);
         image::saveImage(a.value("--out"), edit::composite(photo, synthesised, box));
+        const edit::MapImages mapImages = wantMaps ? edit::mapImagesOf(result, crop) : edit::MapImages{};
         if (a.has("--maps")) {
-            edit::writeMapImages(a.value("--maps"), crop, synthesised, edit::mapImagesOf(result, crop));
+            edit::writeMapImages(a.value("--maps"), crop, synthesised, mapImages);
             out << "maps in " << a.value("--maps") << '\n';
+        }
+        if (a.has("--sheet")) {
+            const cv::Mat skeleton = image::semanticsToColour(targetSemantics, pose::jointColours());
+            image::saveImage(a.value("--sheet"), edit::editSheet(crop, skeleton, synthesised, mapImages));
+            out << "wrote " << a.value("--sheet") << '\n';
         }
 
         out << "wrote " << a.value("--out") << " (crop " << box.x << "," << box.y << " " << box.width << "x" << box.height

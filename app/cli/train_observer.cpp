@@ -15,16 +15,7 @@
 #include <map>
 
 namespace marionette::cli {
-namespace {
-
-// White text with a dark outline reads on light maps and dark photos alike.
-cv::Mat labelled(cv::Mat tile, const std::string& label) {
-    cv::putText(tile, label, {3, 12}, cv::FONT_HERSHEY_SIMPLEX, 0.35, cv::Scalar(0, 0, 0), 3, cv::LINE_AA);
-    cv::putText(tile, label, {3, 12}, cv::FONT_HERSHEY_SIMPLEX, 0.35, cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
-    return tile;
-}
-
-}  // namespace
+using image::labelled;
 
 // reference | target skeleton | output | ground truth | flow | combination, one row per sample.
 cv::Mat drawSampleGrid(const train::Batch& batch, const model::GeneratorOutput& out, int maxRows) {

@@ -100,9 +100,10 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
 
     const std::string out = test::tempPath("reposed.png");
     const std::string maps = test::tempPath("maps");
+    const std::string sheet = test::tempPath("sheet.png");
     const auto run = runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref",
                              sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", out, "--maps", maps,
-                             "--device", "cpu"});
+                             "--sheet", sheet, "--device", "cpu"});
     EXPECT_EQ(run.code, 0);
     if (run.code != 0) std::cerr << run.err;
     const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
@@ -116,6 +117,15 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
                              "attention_warped.png", "flow_warped.png"}) {
         EXPECT(std::filesystem::exists(std::filesystem::path(maps) / name));
     }
+    // The sheet: reference, target, output, flow, combination and the two warped references side by side,
+    // the output tile the same pixels as the output crop.
+    const cv::Mat sheetImage = image::loadImage(sheet);
+    const cv::Mat outputCrop = image::loadImage((std::filesystem::path(maps) / "output_crop.png").string());
+    EXPECT_EQ(sheetImage.rows, outputCrop.rows);
+    EXPECT_EQ(sheetImage.cols, 7 * outputCrop.cols);
+    const cv::Rect belowLabel(0, 20, outputCrop.cols, outputCrop.rows - 20);
+    EXPECT_EQ(cv::norm(sheetImage(cv::Rect(2 * outputCrop.cols, 0, outputCrop.cols, outputCrop.rows))(belowLabel), outputCrop(belowLabel),
+                       cv::NORM_INF), 0.0);
 
     // A portrait model refuses to repose a body, with a sentence that says what to do.
     model::ModelConfig face = config;

@@ -5,6 +5,7 @@
 #include "marionette/image/image_io.h"
 #include "marionette/util/error.h"
 
+#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -62,6 +63,27 @@ std::vector<std::string> writeMapImages(const std::string& folder, const cv::Mat
     write("attention_warped.png", maps.attentionWarped);
     write("flow_warped.png", maps.flowWarped);
     return written;
+}
+
+cv::Mat editSheet(const cv::Mat& referenceCrop, const cv::Mat& targetSemantics, const cv::Mat& outputCrop, const MapImages& maps) {
+    std::vector<cv::Mat> tiles;
+    const auto add = [&](const cv::Mat& tile, const char* label) {
+        if (tile.empty()) return;
+        cv::Mat sized;
+        if (tile.size() == referenceCrop.size()) sized = tile.clone();
+        else cv::resize(tile, sized, referenceCrop.size(), 0, 0, cv::INTER_NEAREST);
+        tiles.push_back(image::labelled(sized, label));
+    };
+    add(referenceCrop, "reference");
+    add(targetSemantics, "target");
+    add(outputCrop, "output");
+    add(maps.flow, "flow");
+    add(maps.combination, "combination");
+    add(maps.attentionWarped, "attention-warped");
+    add(maps.flowWarped, "flow-warped");
+    cv::Mat sheet;
+    cv::hconcat(tiles, sheet);
+    return sheet;
 }
 
 cv::Mat flowLegend(int size) {

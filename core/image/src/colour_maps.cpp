@@ -79,4 +79,10 @@ cv::Mat blendOver(const cv::Mat& base, const cv::Mat& overlay, float opacity, co
     return out;
 }
 
+cv::Mat labelled(cv::Mat tile, const std::string& label) {
+    cv::putText(tile, label, {3, 12}, cv::FONT_HERSHEY_SIMPLEX, 0.35, cv::Scalar(0, 0, 0), 3, cv::LINE_AA);
+    cv::putText(tile, label, {3, 12}, cv::FONT_HERSHEY_SIMPLEX, 0.35, cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
+    return tile;
+}
+
 }  // namespace marionette::image

@@ -41,6 +41,10 @@ struct MapImages {
 std::vector<std::string> writeMapImages(const std::string& folder, const cv::Mat& referenceCrop, const cv::Mat& outputCrop,
                                         const MapImages& maps);
 
+// One labelled row to look at an edit: reference crop | target semantics | output | each present map (flow,
+// combination, attention-warped, flow-warped), all at the crop's size (8-bit BGR).
+cv::Mat editSheet(const cv::Mat& referenceCrop, const cv::Mat& targetSemantics, const cv::Mat& outputCrop, const MapImages& maps);
+
 // A flow colour wheel legend, `size` pixels square: the colour of a flow pointing from the centre to each pixel.
 cv::Mat flowLegend(int size);
 

@@ -5,6 +5,7 @@
 #include <opencv2/core.hpp>
 #include <torch/types.h>
 
+#include <string>
 #include <vector>
 
 namespace marionette::image {
@@ -26,5 +27,9 @@ cv::Mat semanticsToColour(const torch::Tensor& semantics, const std::vector<Rgb>
 // base * (1 - opacity * alpha) + overlay * opacity * alpha; both 8-bit BGR of the same size. alpha is an
 // optional [H, W] float map in [0, 1] (for example the semantics' maximum), empty for a uniform blend.
 cv::Mat blendOver(const cv::Mat& base, const cv::Mat& overlay, float opacity, const cv::Mat& alpha = cv::Mat());
+
+// `tile` (8-bit BGR) with `label` written in its top-left corner, white with a dark outline so that it reads
+// on light maps and dark photos alike: the tiles of sample grids and edit sheets.
+cv::Mat labelled(cv::Mat tile, const std::string& label);
 
 }  // namespace marionette::image
