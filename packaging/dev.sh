@@ -34,7 +34,8 @@ run_main_job() {
     "$build_dir/app/marionette-cli" render --image "$sample" --pose "$sample.pose.json" --out "$out/messi5-semantics.png"
     if [ -f "$weights" ]; then
         "$build_dir/app/marionette-cli" repose --weights "$weights" --image "$sample" --pose-ref "$sample.pose.json" \
-            --pose-target "$sample.target.json" --out "$out/messi5-reposed.png" --maps "$out/maps"
+            --pose-target "$sample.target.json" --out "$out/messi5-reposed.png" --maps "$out/maps" \
+            --sheet "$out/messi5-sheet.png"
     else
         echo "models/body-early.safetensors is not there: skipping the re-posing step" >&2
     fi
