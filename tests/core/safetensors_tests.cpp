@@ -4,6 +4,7 @@
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 using namespace marionette;
@@ -75,7 +76,7 @@ TEST_CASE(safetensors_generator_weights_round_trip_bit_exactly) {
 TEST_CASE(safetensors_broken_files_are_refused_with_their_reason) {
     Generator g(tiny());
     const std::string good = serializeSafetensors(moduleState(*g, StoredPrecision::Float32),
-                                                  {{"marionette.format", "1"}, {"marionette.config", g->config().toJson()}});
+                                                  {{"marionette.format", std::to_string(kWeightsFormatVersion)}, {"marionette.config", g->config().toJson()}});
     EXPECT_THROWS(Error, parseSafetensors(good.substr(0, good.size() - 100), "cut.safetensors"), "cut.safetensors", "truncated");
     EXPECT_THROWS(Error, parseSafetensors(good.substr(0, 5), "tiny.safetensors"), "too short");
     EXPECT_THROWS(Error, parseSafetensors(le64(1ull << 40) + "{}", "big.safetensors"), "100 MB");
@@ -96,7 +97,7 @@ TEST_CASE(safetensors_broken_files_are_refused_with_their_reason) {
 
     // Model-level checks name the first offending tensor.
     auto state = moduleState(*g, StoredPrecision::Float32);
-    const std::map<std::string, std::string> meta{{"marionette.format", "1"}, {"marionette.config", g->config().toJson()}};
+    const std::map<std::string, std::string> meta{{"marionette.format", std::to_string(kWeightsFormatVersion)}, {"marionette.config", g->config().toJson()}};
     auto missing = state;
     missing.erase(missing.begin() + 3);
     EXPECT_THROWS(Error, loadGeneratorWeights(parseSafetensors(serializeSafetensors(missing, meta), "m.st"), "m.st"),
@@ -116,7 +117,24 @@ TEST_CASE(safetensors_broken_files_are_refused_with_their_reason) {
                   "not a Marionette weights file");
     ModelConfig other = g->config();
     other.width = 8;  // the config says c = 8 but the tensors are for c = 4
-    EXPECT_THROWS(Error, loadGeneratorWeights(parseSafetensors(serializeSafetensors(state, {{"marionette.format", "1"}, {"marionette.config", other.toJson()}}), "c.st"), "c.st"),
+    EXPECT_THROWS(Error, loadGeneratorWeights(parseSafetensors(serializeSafetensors(state, {{"marionette.format", std::to_string(kWeightsFormatVersion)}, {"marionette.config", other.toJson()}}), "c.st"), "c.st"),
                   "wrong shape");
     EXPECT_THROWS(Error, loadGeneratorWeights(test::tempPath("absent.safetensors")), "no such file");
+    EXPECT_THROWS(Error, loadGeneratorWeights(parseSafetensors(serializeSafetensors(state, {{"marionette.format", "3"}, {"marionette.config", g->config().toJson()}}), "new.st"), "new.st"),
+                  "new.st", "format 3 is not supported", "formats 1 to 2");
+}
+
+TEST_CASE(safetensors_format_1_files_load_as_the_instance_norm_layout) {
+    // What builds before format 2 wrote: format 1 and a config without "appearance_norm", with the norm
+    // parameters of the reference encoder and decoder among the tensors.
+    ModelConfig old = tiny();
+    old.appearanceNorm = Normalization::Instance;
+    Generator g(old);
+    auto configJson = nlohmann::json::parse(old.toJson());
+    configJson.erase("appearance_norm");
+    const std::string bytes = serializeSafetensors(moduleState(*g, StoredPrecision::Float16),
+                                                   {{"marionette.format", "1"}, {"marionette.config", configJson.dump()}});
+    const LoadedGenerator loaded = loadGeneratorWeights(parseSafetensors(bytes, "old.st"), "old.st");
+    EXPECT(loaded.generator->config().appearanceNorm == Normalization::Instance);
+    EXPECT(loaded.generator->named_parameters().contains("dec.up1.block.norm.weight"));
 }

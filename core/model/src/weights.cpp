@@ -83,9 +83,12 @@ ModelConfig configFromMetadata(const SafetensorsContent& content, const std::str
     const auto format = content.metadata.find("marionette.format");
     if (format == content.metadata.end())
         throwFileError(source, "not a Marionette weights file (no marionette.format in its metadata)");
-    if (format->second != std::to_string(kWeightsFormatVersion))
-        throwFileError(source, "weights format " + format->second + " is not supported (this build reads format " +
-                                   std::to_string(kWeightsFormatVersion) + ")");
+    bool readable = false;
+    for (int version = kOldestWeightsFormatVersion; version <= kWeightsFormatVersion; ++version)
+        readable = readable || format->second == std::to_string(version);
+    if (!readable)
+        throwFileError(source, "weights format " + format->second + " is not supported (this build reads formats " +
+                                   std::to_string(kOldestWeightsFormatVersion) + " to " + std::to_string(kWeightsFormatVersion) + ")");
     const auto config = content.metadata.find("marionette.config");
     if (config == content.metadata.end()) throwFileError(source, "the metadata has no marionette.config");
     try {

@@ -8,7 +8,11 @@
 
 namespace marionette::model {
 
-constexpr int kWeightsFormatVersion = 1;
+// Format 2 added "appearance_norm" to the config (its reference encoder and decoder may have no instance norm);
+// format 1 files have no such key and are read as the instance-norm layout they were written with. Builds that
+// read only format 1 refuse format 2 files by their version instead of failing on missing tensors.
+constexpr int kWeightsFormatVersion = 2;
+constexpr int kOldestWeightsFormatVersion = 1;
 
 enum class StoredPrecision { Float32, Float16 };
 
