@@ -12,12 +12,17 @@
 namespace marionette::train {
 namespace F = torch::nn::functional;
 
+const std::vector<std::pair<std::string, double LossWeights::*>>& namedLossWeights() {
+    static const std::vector<std::pair<std::string, double LossWeights::*>> names{
+        {"attn", &LossWeights::attention},      {"flow", &LossWeights::flow},   {"flow-stage1", &LossWeights::flowStage1},
+        {"regu", &LossWeights::regularization}, {"regu-stage1", &LossWeights::regularizationStage1},
+        {"perc", &LossWeights::perceptual},     {"face", &LossWeights::face},   {"style", &LossWeights::style},
+        {"adv", &LossWeights::adversarial},     {"l1", &LossWeights::pixel}};
+    return names;
+}
+
 LossWeights withLossWeights(LossWeights weights, const std::string& spec) {
-    const std::map<std::string, double*> byName{
-        {"attn", &weights.attention},       {"flow", &weights.flow},   {"flow-stage1", &weights.flowStage1},
-        {"regu", &weights.regularization},  {"regu-stage1", &weights.regularizationStage1},
-        {"perc", &weights.perceptual},      {"face", &weights.face},   {"style", &weights.style},
-        {"adv", &weights.adversarial},      {"l1", &weights.pixel}};
+    std::map<std::string, double LossWeights::*> byName(namedLossWeights().begin(), namedLossWeights().end());
     std::stringstream items(spec);
     std::string item;
     while (std::getline(items, item, ',')) {
@@ -40,7 +45,7 @@ LossWeights withLossWeights(LossWeights weights, const std::string& spec) {
         }
         if (used != text.size() || text.empty() || !(value >= 0.0) || !std::isfinite(value))
             throw Error("loss weights: the weight of " + name + " must be a number >= 0, not '" + text + "'");
-        *target->second = value;
+        weights.*(target->second) = value;
     }
     return weights;
 }

@@ -453,7 +453,8 @@ bool Trainer::loadLatestCheckpoint() {
 
 std::string Trainer::trainingMetadata() const {
     // The weights of the run's latest session (a resumed run may have changed them).
-    const LossWeights& w = m_options.weights;
+    nlohmann::json lossWeights;
+    for (const auto& [name, field] : namedLossWeights()) lossWeights[name] = m_options.weights.*field;
     nlohmann::json j{{"data", m_dataset->description()},
                      {"steps", m_step},
                      {"stage1_steps", std::min(m_step, m_options.stage1Steps)},
@@ -463,10 +464,7 @@ std::string Trainer::trainingMetadata() const {
                      {"device", m_device.is_cuda() ? "cuda" : "cpu"},
                      {"backbone", m_backbone->name()},
                      {"ema_decay", m_options.emaDecay},
-                     {"loss_weights", {{"attn", w.attention}, {"flow", w.flow}, {"flow-stage1", w.flowStage1},
-                                       {"regu", w.regularization}, {"regu-stage1", w.regularizationStage1},
-                                       {"perc", w.perceptual}, {"face", w.face}, {"style", w.style},
-                                       {"adv", w.adversarial}, {"l1", w.pixel}}},
+                     {"loss_weights", lossWeights},
                      {"libtorch", torch_compat::versionString()}};
     return j.dump();
 }

@@ -7,6 +7,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace marionette::train {
 
@@ -23,8 +25,12 @@ struct LossWeights {
     double pixel = 0.0;             // plain L1, not in the paper; off by default
 };
 
-// Overrides weights from "name=value,name=value" (names: attn, flow, flow-stage1, regu, regu-stage1, perc,
-// face, style, adv, l1; the names the training log uses). Unknown names, bad or negative numbers throw Error.
+// The weights by name: the names the training log, --loss-weights and the exported metadata use (attn, flow,
+// flow-stage1, regu, regu-stage1, perc, face, style, adv, l1).
+const std::vector<std::pair<std::string, double LossWeights::*>>& namedLossWeights();
+
+// Overrides weights from "name=value,name=value" (names of namedLossWeights()). Unknown names, bad or negative
+// numbers throw Error.
 LossWeights withLossWeights(LossWeights weights, const std::string& spec);
 
 // Eq. 10: L1 between the attention-warped downsampled reference and the downsampled target, summed over
