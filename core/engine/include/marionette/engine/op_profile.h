@@ -1,7 +1,10 @@
 #pragma once
 // Wall time per LibTorch operator on the calling thread, for finding where an edit's time goes (the bench's
 // --ops table). Counts outermost operators only (conv2d, not the _convolution it calls), so the rows add
-// up to the time spent inside operators. One OpProfile may be active at a time.
+// up to the time spent inside operators, and the arithmetic of the convolutions and matrix products, so
+// that each one's rate can be set against what the processor can do. One OpProfile may be active at a time.
+#include <ATen/core/ivalue.h>
+
 #include <string>
 #include <vector>
 
@@ -11,7 +14,13 @@ struct OpTime {
     std::string name;
     double milliseconds = 0.0;
     long calls = 0;
+    double flops = 0.0;  // floating-point operations (a multiply-add is two), 0 for operators not counted
 };
+
+// Floating-point operations of one call of `op` with these arguments: convolutions (aten::conv2d, with
+// any stride, padding, dilation and groups) and matrix products (aten::mm, bmm, addmm, baddbmm, matmul,
+// linear); 0 for anything else, whose cost is memory traffic rather than arithmetic.
+double operatorFlops(const std::string& op, const std::vector<c10::IValue>& inputs);
 
 class OpProfile {
 public:
@@ -29,7 +38,8 @@ private:
 };
 
 // The first `rows` of `totals` as a text table: milliseconds and calls per `unit` (an edit, a training step)
-// over `units` of them, and each operator's share of all operator time; then the total.
+// over `units` of them, each operator's share of all operator time and, where counted, its arithmetic
+// rate; then the totals.
 std::string operatorTable(const std::vector<OpTime>& totals, int units, const std::string& unit, int rows);
 
 }  // namespace marionette::engine
