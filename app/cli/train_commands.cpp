@@ -122,7 +122,7 @@ public:
             {"--lr", "RATE", "generator learning rate (Adam, betas 0.5/0.999)", "1e-4", false},
             {"--clip", "NORM", "gradient norm clipping (0: off)", "0", false},
             {"--pixel-l1", "WEIGHT", "weight of the plain L1 loss (not in the paper); same as --loss-weights l1=WEIGHT", "0", false},
-            {"--loss-weights", "NAME=W,...", "override loss weights (attn, flow, flow-stage1, regu, regu-stage1, perc, face, style, adv, l1; defaults in model.md)", "", false},
+            {"--loss-weights", "NAME=W,...", "override loss weights (attn, flow, flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp; defaults in model.md, warp and l1 are 0)", "", false},
             {"--loss-gradients", "STEPS", "every STEPS steps, log the gradient norm each loss term alone gives the generator (costs one backward pass per term)", "0", false},
             {"--amp", "", "bf16 mixed precision (CUDA only)", "", false},
             {"--vgg19", "FILE", "VGG-19 ImageNet weights in torchvision's layout (tools/convert_vgg19.py)", "", false},

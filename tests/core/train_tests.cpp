@@ -4,6 +4,7 @@
 #include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
 #include "marionette/train/evaluation.h"
+#include "marionette/train/loss_log.h"
 #include "marionette/train/losses.h"
 #include "marionette/train/lpips.h"
 #include "marionette/train/metrics.h"
@@ -15,7 +16,9 @@
 
 #include <array>
 #include <cmath>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 using namespace marionette;
 using namespace marionette::train;
@@ -53,15 +56,74 @@ TEST_CASE(loss_affine_flow_has_no_regularisation_cost) {
     EXPECT(affineRegularizationLoss(torch::randn({1, 2, h, w})).item<float>() > 0.01f);
 }
 
-TEST_CASE(loss_attention_is_zero_for_an_exact_warp) {
+TEST_CASE(loss_attention_and_flow_warp_are_zero_for_an_exact_warp) {
     torch::manual_seed(4);
     const auto target = torch::rand({2, 3, 32, 16});
     model::GeneratorOutput out;
+    EXPECT_NEAR(attentionLoss(out, target).item<float>(), 0.0, 0.0);  // a variant without attention
+    EXPECT_NEAR(flowWarpLoss(out, target).item<float>(), 0.0, 0.0);    // and without flow
     out.attentionWarped8 = model::downsampleArea(target, 4, 2);
     out.attentionWarped4 = model::downsampleArea(target, 8, 4);
+    out.flowWarped8 = out.attentionWarped8.clone();
+    out.flowWarped4 = out.attentionWarped4.clone();
     EXPECT_NEAR(attentionLoss(out, target).item<float>(), 0.0, 1e-7);
+    EXPECT_NEAR(flowWarpLoss(out, target).item<float>(), 0.0, 1e-7);
     out.attentionWarped4 = out.attentionWarped4 + 0.5;
+    out.flowWarped8 = out.flowWarped8 - 0.25;
     EXPECT_NEAR(attentionLoss(out, target).item<float>(), 0.5, 1e-5);
+    EXPECT_NEAR(flowWarpLoss(out, target).item<float>(), 0.25, 1e-5);  // each reads its own branch
+}
+
+TEST_CASE(loss_flow_warp_teaches_the_flow_to_follow_a_shift) {
+    // A target that is the reference moved right by one s4 pixel: the warp loss is lowest at that flow
+    // and its gradient points there from zero flow (what lets F learn without a backbone).
+    namespace F = torch::nn::functional;
+    torch::manual_seed(6);
+    const auto reference = F::avg_pool2d(torch::rand({1, 3, 64, 48}), F::AvgPool2dFuncOptions(9).stride(1).padding(4));
+    const auto target = torch::roll(reference, {4}, {3});
+    auto lossAt = [&](const at::Tensor& flow4) {
+        model::GeneratorOutput out;
+        const auto r4 = model::downsampleArea(reference, 16, 12);
+        const auto r8 = model::downsampleArea(reference, 8, 6);
+        out.flowWarped4 = model::warpFlow(r4, flow4);
+        out.flowWarped8 = model::warpFlow(r8, model::downsampleArea(flow4, 8, 6) * 0.5);  // half the pixels at s8
+        return flowWarpLoss(out, target);
+    };
+    auto flow = torch::zeros({1, 2, 16, 12}, torch::requires_grad());
+    const auto atZero = lossAt(flow);
+    atZero.backward();
+    // The sample for target x sits at reference x - 1: flow x component -1 (pixel offsets, x first).
+    const auto exact = torch::zeros({1, 2, 16, 12});
+    exact.select(1, 0).fill_(-1.0);
+    EXPECT(lossAt(exact).item<float>() < 0.5f * atZero.item<float>());
+    EXPECT(flow.grad().select(1, 0).mean().item<float>() > 0.0f);  // descending moves x towards -1
+}
+
+TEST_CASE(loss_log_rows_follow_the_header_and_older_logs_are_rewritten) {
+    const std::string header = lossLogHeader();
+    EXPECT(header.rfind("step,stage,images,seconds,attn,", 0) == 0);
+    EXPECT(header.find(",warp,total,discriminator") != std::string::npos);
+    const std::string row = lossLogRow(7, 2, 28, 1.5, {{"l1", 0.25}, {"warp", 0.5}}, 0.75, 0.0);
+    EXPECT_EQ(std::count(row.begin(), row.end(), ','), std::count(header.begin(), header.end(), ','));
+    EXPECT(row.find(",0.250000,0.500000,0.750000,0.000000") != std::string::npos);
+
+    const std::string dir = test::tempPath("loss-log");
+    std::filesystem::create_directories(dir);
+    const std::string path = dir + "/losses.csv";
+    EXPECT(!upgradeLossLog(path));  // nothing there yet
+    // A log as builds without the warp column wrote it.
+    files::writeAtomically(path, "step,stage,images,seconds,attn,flow,regu,perc,face,style,adv,l1,total,discriminator\n"
+                                 "10,2,40,12.50,1.5,0,0.001,0,0,0,0,0.09,1.591,0\n");
+    EXPECT(upgradeLossLog(path));
+    EXPECT(!upgradeLossLog(path));  // already in this build's layout
+    std::ifstream in(path);
+    std::string first, second;
+    std::getline(in, first);
+    std::getline(in, second);
+    EXPECT_EQ(first, header);
+    EXPECT_EQ(second, std::string("10,2,40,12.50,1.5,0,0.001,0,0,0,0,0.09,0,1.591,0"));
+    files::writeAtomically(path, "not,a,loss,log\n");
+    EXPECT_THROWS(Error, upgradeLossLog(path), "not a loss log");
 }
 
 TEST_CASE(loss_sampling_correctness_at_the_identity_warp) {
@@ -112,7 +174,9 @@ TEST_CASE(loss_metrics_on_known_images) {
 }
 
 TEST_CASE(loss_weights_are_overridden_by_name_and_bad_specs_refused) {
-    const LossWeights w = withLossWeights(LossWeights{}, "style=250,l1=1.5,flow-stage1=0");
+    EXPECT_NEAR(LossWeights{}.flowWarp, 0.0, 0.0);  // not in the paper: off unless asked for
+    const LossWeights w = withLossWeights(LossWeights{}, "style=250,l1=1.5,flow-stage1=0,warp=5");
+    EXPECT_NEAR(w.flowWarp, 5.0, 0.0);
     EXPECT_NEAR(w.style, 250.0, 0.0);
     EXPECT_NEAR(w.pixel, 1.5, 0.0);
     EXPECT_NEAR(w.flowStage1, 0.0, 0.0);
@@ -131,6 +195,7 @@ TEST_CASE(train_gradient_report_names_every_term_and_leaves_training_unchanged) 
         o.stage1Steps = 1;  // one step of each stage
         o.stage2Steps = 1;
         o.weights.pixel = 1.0;
+        o.weights.flowWarp = 1.0;
         o.lossGradientsEvery = reportEvery;
         torch::manual_seed(11);
         Trainer trainer(o, data);
@@ -148,7 +213,7 @@ TEST_CASE(train_gradient_report_names_every_term_and_leaves_training_unchanged) 
     // Stage 2 reports every term it trained with; each moves the generator, and finitely.
     const auto& norms = reported[1].gradientNorms;
     EXPECT_EQ(norms.size(), reported[1].terms.size());
-    for (const auto& name : {"attn", "flow", "perc", "style", "adv", "l1"}) {
+    for (const auto& name : {"attn", "flow", "perc", "style", "adv", "l1", "warp"}) {
         EXPECT(norms.count(name) == 1);
         EXPECT(std::isfinite(norms.at(name)) && norms.at(name) > 0.0);
     }

@@ -17,7 +17,7 @@ const std::vector<std::pair<std::string, double LossWeights::*>>& namedLossWeigh
         {"attn", &LossWeights::attention},      {"flow", &LossWeights::flow},   {"flow-stage1", &LossWeights::flowStage1},
         {"regu", &LossWeights::regularization}, {"regu-stage1", &LossWeights::regularizationStage1},
         {"perc", &LossWeights::perceptual},     {"face", &LossWeights::face},   {"style", &LossWeights::style},
-        {"adv", &LossWeights::adversarial},     {"l1", &LossWeights::pixel}};
+        {"adv", &LossWeights::adversarial},     {"l1", &LossWeights::pixel},    {"warp", &LossWeights::flowWarp}};
     return names;
 }
 
@@ -60,11 +60,24 @@ const std::vector<std::string>& styleLayers() {
     return layers;
 }
 
+namespace {
+
+// L1 between warped downsampled references and the target downsampled to their sizes, summed over scales.
+at::Tensor warpedImageLoss(const at::Tensor& warped8, const at::Tensor& warped4, const at::Tensor& targetImage) {
+    if (!warped4.defined()) return torch::zeros({}, targetImage.options());
+    const auto t8 = model::downsampleArea(targetImage, warped8.size(2), warped8.size(3));
+    const auto t4 = model::downsampleArea(targetImage, warped4.size(2), warped4.size(3));
+    return F::l1_loss(warped8, t8) + F::l1_loss(warped4, t4);
+}
+
+}  // namespace
+
 at::Tensor attentionLoss(const model::GeneratorOutput& out, const at::Tensor& targetImage) {
-    if (!out.attentionWarped4.defined()) return torch::zeros({}, targetImage.options());
-    const auto t8 = model::downsampleArea(targetImage, out.attentionWarped8.size(2), out.attentionWarped8.size(3));
-    const auto t4 = model::downsampleArea(targetImage, out.attentionWarped4.size(2), out.attentionWarped4.size(3));
-    return F::l1_loss(out.attentionWarped8, t8) + F::l1_loss(out.attentionWarped4, t4);
+    return warpedImageLoss(out.attentionWarped8, out.attentionWarped4, targetImage);
+}
+
+at::Tensor flowWarpLoss(const model::GeneratorOutput& out, const at::Tensor& targetImage) {
+    return warpedImageLoss(out.flowWarped8, out.flowWarped4, targetImage);
 }
 
 at::Tensor samplingCorrectnessLoss(const at::Tensor& flow, const at::Tensor& referenceFeatures,

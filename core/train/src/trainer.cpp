@@ -1,5 +1,7 @@
 #include "marionette/train/trainer.h"
 
+#include "marionette/train/loss_log.h"
+
 #include "marionette/engine/engine.h"
 #include "marionette/model/weights.h"
 #include "marionette/util/cpu_threads.h"
@@ -191,6 +193,7 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
     if (flowLoss)
         terms["flow"] = flowWeight * (samplingCorrectnessLoss(out.flow4, referenceFeatures.at(kFlowLayerS4), targetFeatures.at(kFlowLayerS4)) +
                                       samplingCorrectnessLoss(out.flow8, referenceFeatures.at(kFlowLayerS8), targetFeatures.at(kFlowLayerS8)));
+    if (out.flowWarped4.defined() && w.flowWarp > 0) terms["warp"] = w.flowWarp * flowWarpLoss(out, b.target);
     if (out.flow4.defined() && reguWeight > 0)
         terms["regu"] = reguWeight * (affineRegularizationLoss(out.flow4) + affineRegularizationLoss(out.flow8));
     if (imageLosses) {
@@ -332,12 +335,13 @@ void Trainer::run() {
     synchronizeRanks();
 
     const std::string csvPath = (fs::path(m_options.runDirectory) / "losses.csv").string();
-    const bool newCsv = !fs::exists(csvPath);
     std::ofstream csv;
     if (writer) {
+        if (upgradeLossLog(csvPath)) log::info(csvPath, ": rewritten with this build's columns (", lossLogHeader(), ")");
+        const bool newCsv = !fs::exists(csvPath);
         csv.open(csvPath, std::ios::app);
         if (!csv) throw Error(csvPath + ": cannot write the loss log");
-        if (newCsv) csv << "step,stage,images,seconds,attn,flow,regu,perc,face,style,adv,l1,total,discriminator\n";
+        if (newCsv) csv << lossLogHeader() << '\n';
     }
     log::info("training ", model::toString(m_options.model.semantics), " model (", model::toString(m_options.model.deformation),
               ", c = ", m_options.model.width, ", ", m_options.model.height, " x ", m_options.model.canvasWidth, ") on ",
@@ -358,13 +362,8 @@ void Trainer::run() {
         if (!writer) continue;
         if (m_observer) m_observer->onLosses(m_step, stageOfStep, losses);
         if (m_step % std::max(1, m_options.logEvery) == 0 || m_step == totalSteps()) {
-            csv << m_step << ',' << stageOfStep << ',' << m_imagesSeen << ',' << std::fixed << std::setprecision(2) << m_seconds
-                << std::setprecision(6);
-            for (const char* term : {"attn", "flow", "regu", "perc", "face", "style", "adv", "l1"}) {
-                const auto it = losses.terms.find(term);
-                csv << ',' << (it == losses.terms.end() ? 0.0 : it->second);
-            }
-            csv << ',' << losses.total << ',' << losses.discriminator << '\n' << std::flush;
+            csv << lossLogRow(m_step, stageOfStep, m_imagesSeen, m_seconds, losses.terms, losses.total, losses.discriminator) << '\n'
+                << std::flush;
         }
         if (m_observer && (m_step % std::max(1, m_options.sampleEvery) == 0 || m_step == totalSteps()))
             m_observer->onSamples(m_step, batch, m_lastOutput);

@@ -23,10 +23,11 @@ struct LossWeights {
     double style = 500.0;           // lambda_style
     double adversarial = 2.0;       // lambda_adv
     double pixel = 0.0;             // plain L1, not in the paper; off by default
+    double flowWarp = 0.0;          // L1 of the flow-warped image, not in the paper; off by default
 };
 
 // The weights by name: the names the training log, --loss-weights and the exported metadata use (attn, flow,
-// flow-stage1, regu, regu-stage1, perc, face, style, adv, l1).
+// flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp).
 const std::vector<std::pair<std::string, double LossWeights::*>>& namedLossWeights();
 
 // Overrides weights from "name=value,name=value" (names of namedLossWeights()). Unknown names, bad or negative
@@ -36,6 +37,13 @@ LossWeights withLossWeights(LossWeights weights, const std::string& spec);
 // Eq. 10: L1 between the attention-warped downsampled reference and the downsampled target, summed over
 // the s8 and s4 scales. Zero when the variant has no attention.
 at::Tensor attentionLoss(const model::GeneratorOutput& out, const at::Tensor& targetImage);
+
+// The same L1 for the flow-warped downsampled reference, W_f(x_r down, w), at s8 and s4: not in the paper,
+// whose flow is taught by the sampling correctness loss on VGG-19 features. Without ImageNet weights that
+// loss does not teach F (it stayed at its starting value for 600 steps with the random-feature backbone),
+// and this photometric term, with the affine regularisation as its smoothness prior, does without a
+// backbone. Zero when the variant has no flow.
+at::Tensor flowWarpLoss(const model::GeneratorOutput& out, const at::Tensor& targetImage);
 
 // Eq. 11-12, the sampling correctness loss: for each target position l,
 // exp(-cos(W_f(v_r, w)^l, v_t^l) / max_i cos(v_r^i, v_t^l)), averaged over positions and the batch.

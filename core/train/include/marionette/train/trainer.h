@@ -56,7 +56,7 @@ struct TrainOptions {
 };
 
 struct StepLosses {
-    std::map<std::string, double> terms;  // weighted terms: attn, flow, regu, perc, face, style, adv, l1
+    std::map<std::string, double> terms;  // weighted terms, by the names of lossLogTerms()
     double total = 0.0;
     double discriminator = 0.0;
     // Filled on the steps TrainOptions::lossGradientsEvery asks for: the L2 norm of the gradient each weighted
