@@ -9,7 +9,7 @@
 #   OUT=out/gpu tools/gpu/session.sh [--train-minutes 7] [--portrait-minutes 0] [--config default]
 #                                    [--init models/body-early.safetensors] [--portrait-init FILE]
 #                                    [--table2-steps 0] [--eval-pairs 256] [--skip-bench]
-#                                    [--loss-weights attn=5,flow=0,perc=0,face=0,style=0,adv=0,l1=1]
+#                                    [--loss-weights attn=5,flow=0,perc=0,face=0,style=0,adv=0,l1=1,warp=5]
 # --loss-weights (marionette-train's) applies to the body and portrait runs; pixel L1 is on (1) unless it says
 # otherwise.
 # Runs unchanged on a CPU-only machine (for checking the script itself, with tiny budgets).
