@@ -136,7 +136,7 @@ public:
         }
         const edit::RenderedFrame frame = session->render(request);
 
-        image::saveImage(a.value("--out"), edit::composite(photo, frame.output, frame.cropBox));
+        image::saveImage(a.value("--out"), edit::composite(photo, frame.output, frame.cropBox, frame.pasteRegion));
         if (a.has("--landmarks-out")) face::writePts(a.value("--landmarks-out"), target);
         if (a.has("--edit-out")) writeEdit(a.value("--edit-out"), imagePath, face, edited, target, frame.cropBox);
         if (a.has("--maps")) {

@@ -59,12 +59,15 @@ public:
             {"--attention-point", "X,Y", "target point (photo pixels) whose attention map to draw", "right wrist", false},
             {"--device", "auto|cpu|cuda", "device", "auto", false},
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
+            {"--paste", "person|crop", "replace the photo only around the person (both skeletons) or over the whole crop", "person", false},
         });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
             return kExitOk;
         }
+        const std::string paste = a.value("--paste");
+        if (paste != "person" && paste != "crop") throw UsageError("--paste expects person or crop, got \"" + paste + "\"");
         engine::Engine engine(a.value("--weights"),
                               {engine::devicePreferenceFromString(a.value("--device")), a.intValue("--threads")});
         const model::ModelConfig& config = engine.config();
@@ -99,7 +102,8 @@ public:
         const auto result = engine.synthesize(targetSemantics, maps);
 
         const cv::Mat synthesised = image::tensorToImage(result.image);
-        image::saveImage(a.value("--out"), edit::composite(photo, synthesised, box));
+        const cv::Mat region = paste == "person" ? edit::personRegion(reference, target, box, canvas) : cv::Mat();
+        image::saveImage(a.value("--out"), edit::composite(photo, synthesised, box, region));
         const edit::MapImages mapImages = wantMaps ? edit::mapImagesOf(result, crop) : edit::MapImages{};
         if (a.has("--maps")) {
             edit::writeMapImages(a.value("--maps"), crop, synthesised, mapImages);

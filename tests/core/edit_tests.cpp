@@ -327,6 +327,59 @@ TEST_CASE(edit_paste_back_alpha_matches_the_paste_back_blend) {
     EXPECT(edge.at<uchar>(32, 47) < 128);
 }
 
+TEST_CASE(edit_person_region_covers_both_skeletons_and_keeps_the_background) {
+    const pose::Pose reference = samplePose();
+    const pose::Pose target = moveJoint(moveJoint(reference, J::RightWrist, {60, 40}), J::RightElbow, {110, 90});
+    const ImageSize photoSize{548, 342}, canvas{176, 256};
+    const Box box = reposeCropBox(reference, target, photoSize, canvas);
+    const BoxToCanvas map{box, canvas.width, canvas.height};
+    const cv::Mat region = personRegion(reference, target, box, canvas);
+    EXPECT_EQ(region.type(), CV_32FC1);
+    EXPECT_EQ(region.cols, canvas.width);
+    EXPECT_EQ(region.rows, canvas.height);
+    double lowest = 0, highest = 0;
+    cv::minMaxLoc(region, &lowest, &highest);
+    EXPECT(lowest >= 0.0 && highest <= 1.0 + 1e-6);
+    const auto at = [&](Point2 photoPoint) {
+        const Point2 q = map.toCanvas(photoPoint);
+        return region.at<float>(static_cast<int>(std::lround(q.y)), static_cast<int>(std::lround(q.x)));
+    };
+    // Every joint of both skeletons, and the middle of the moved forearm, is the synthesis's.
+    for (const pose::Pose* p : {&reference, &target})
+        for (int j = 0; j < pose::kJointCount; ++j)
+            if (p->has(pose::jointAt(j))) EXPECT(at(p->at(pose::jointAt(j)).position) > 0.97f);
+    const Point2 wrist = target.at(J::RightWrist).position, elbow = target.at(J::RightElbow).position;
+    EXPECT(at({(wrist.x + elbow.x) / 2, (wrist.y + elbow.y) / 2}) > 0.97f);
+    // Somewhere in the crop stays the photo's: a corner away from both bodies.
+    EXPECT(cv::countNonZero(region < 0.01f) > static_cast<int>(region.total() / 10));
+
+    // Pasting with the region: outside it the photo is unchanged bit for bit, on the body it is the synthesis.
+    cv::Mat photo(photoSize.height, photoSize.width, CV_8UC3, cv::Scalar(10, 20, 30));
+    const cv::Mat white(canvas.height, canvas.width, CV_8UC3, cv::Scalar(255, 255, 255));
+    const cv::Mat pasted = composite(photo, white, box, region);
+    const cv::Point neck(static_cast<int>(reference.at(J::Neck).position.x), static_cast<int>(reference.at(J::Neck).position.y));
+    EXPECT(pasted.at<cv::Vec3b>(neck)[0] > 245);
+    cv::Mat regionOnPhoto;
+    cv::resize(region, regionOnPhoto, cv::Size(static_cast<int>(box.width), static_cast<int>(box.height)));
+    int untouched = 0, checked = 0;
+    for (int y = 0; y < photoSize.height; ++y)
+        for (int x = 0; x < photoSize.width; ++x) {
+            const int bx = x - static_cast<int>(box.x), by = y - static_cast<int>(box.y);
+            const bool insideBox = bx >= 0 && by >= 0 && bx < regionOnPhoto.cols && by < regionOnPhoto.rows;
+            if (insideBox && regionOnPhoto.at<float>(by, bx) > 1e-3f) continue;
+            ++checked;
+            untouched += pasted.at<cv::Vec3b>(y, x) == cv::Vec3b(10, 20, 30);
+        }
+    EXPECT(checked > 0);
+    EXPECT_EQ(untouched, checked);
+    // The editor's alpha is the same blend at the canvas size.
+    const cv::Mat alpha = pasteBackAlpha(box, photoSize, canvas, region);
+    const Point2 neckOnCanvas = map.toCanvas(reference.at(J::Neck).position);
+    EXPECT(alpha.at<uchar>(static_cast<int>(neckOnCanvas.y), static_cast<int>(neckOnCanvas.x)) > 240);
+    EXPECT(cv::countNonZero(alpha) < static_cast<int>(alpha.total()));
+    EXPECT_THROWS(Error, personRegion(reference, target, box, {0, 0}), "non-empty");
+}
+
 TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {
     ReposeSession session(tinyBody(), 7, {Device::Cpu, 2});
     EXPECT(session.hasPreview());

@@ -412,7 +412,7 @@ void InferenceWorker::doExport(quint64 job, const ExportJob& exportJob) {
         if (cancelled(job)) return;
         const std::string path = exportJob.path.toStdString();
         switch (exportJob.kind) {
-        case ExportKind::Photo: image::saveImage(path, edit::composite(m_photo, frame.output, frame.cropBox)); break;
+        case ExportKind::Photo: image::saveImage(path, edit::composite(m_photo, frame.output, frame.cropBox, frame.pasteRegion)); break;
         case ExportKind::Crop: image::saveImage(path, frame.output); break;
         case ExportKind::Maps:
             for (const auto& p : edit::writeMapImages(path, frame.referenceCrop, frame.output, frame.maps)) written << QString::fromStdString(p);

@@ -37,9 +37,10 @@ public:
     const cv::Mat& photo() const { return m_photo; }
 
     // Crops `box`, (re-)encodes the reference when the box changed since the last render, then synthesises
-    // (or previews) the target; maps come with full syntheses only.
+    // (or previews) the target; maps come with full syntheses only. `pasteRegion` (canvas-size float weights,
+    // or empty for the whole crop) limits where the output is to replace the photo.
     RenderedFrame render(const Box& box, const SemanticsOnCanvas& reference, const SemanticsOnCanvas& target, bool preview,
-                         const MapSelection& maps);
+                         const MapSelection& maps, const cv::Mat& pasteRegion = cv::Mat());
 
 private:
     std::unique_ptr<engine::Engine> m_engine;

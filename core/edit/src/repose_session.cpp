@@ -53,7 +53,7 @@ void CropSynthesis::setPhoto(const cv::Mat& photo) {
 }
 
 RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& reference, const SemanticsOnCanvas& target, bool preview,
-                                    const MapSelection& requested) {
+                                    const MapSelection& requested, const cv::Mat& pasteRegion) {
     if (m_photo.empty()) throw Error("no photo is open");
     const auto start = std::chrono::steady_clock::now();
     const ImageSize canvasSize = canvas();
@@ -86,7 +86,8 @@ RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& ref
     }
     frame.output = image::tensorToImage(result.image);
     frame.referenceCrop = m_referenceCrop;
-    frame.pasteAlpha = m_pasteAlpha;
+    frame.pasteAlpha = pasteRegion.empty() ? m_pasteAlpha : pasteBackAlpha(box, photoSize, canvasSize, pasteRegion);
+    frame.pasteRegion = pasteRegion;
     frame.synthesisMilliseconds = result.totalMilliseconds;
     frame.timings = result.timings;
     frame.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -156,7 +157,8 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
             return pose::renderHeatmaps(p.mapped([&](Point2 q) { return toCanvas.toCanvas(q); }), canvas.height, canvas.width);
         };
     };
-    return s.synthesis.render(box, heatmapsOf(s.reference), heatmapsOf(request.target), request.preview, request.maps);
+    return s.synthesis.render(box, heatmapsOf(s.reference), heatmapsOf(request.target), request.preview, request.maps,
+                              personRegion(s.reference, request.target, box, canvas));
 }
 
 }  // namespace marionette::edit

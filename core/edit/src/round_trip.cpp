@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 namespace marionette::edit {
@@ -30,14 +31,103 @@ Box reposeCropBox(const pose::Pose& reference, const pose::Pose& target, ImageSi
 
 int pasteBackFeather(const Box& box) { return std::max(2, static_cast<int>(box.width * 0.03)); }
 
-cv::Mat composite(const cv::Mat& photo, const cv::Mat& outputCrop, const Box& box) {
+namespace {
+
+// Body part sizes as fractions of the torso (neck to the middle of the hips), generous enough for loose
+// clothes and hair.
+constexpr double kLimbRadius = 0.25;
+constexpr double kHeadRadius = 0.5;
+constexpr double kFeather = 0.12;
+
+cv::Point pixel(Point2 p) { return {static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y))}; }
+
+// The torso's length in the pose's own pixels; a skeleton without neck or hips falls back on a third of the
+// larger side of its joints' bounds.
+double torsoLength(const pose::Pose& p) {
+    using pose::JointId;
+    if (p.has(JointId::Neck) && (p.has(JointId::RightHip) || p.has(JointId::LeftHip))) {
+        Point2 hips{0.f, 0.f};
+        int n = 0;
+        for (JointId hip : {JointId::RightHip, JointId::LeftHip}) {
+            if (!p.has(hip)) continue;
+            hips.x += p.at(hip).position.x;
+            hips.y += p.at(hip).position.y;
+            ++n;
+        }
+        const Point2 neck = p.at(JointId::Neck).position;
+        const double length = std::hypot(hips.x / n - neck.x, hips.y / n - neck.y);
+        if (length > 1.0) return length;
+    }
+    const auto b = p.bounds();
+    return b ? std::max(1.0, std::max(b->width, b->height) / 3.0) : 1.0;
+}
+
+// Draws one skeleton's body into `mask` (8-bit, 255 = body); returns its feather width in pixels.
+double drawBody(cv::Mat& mask, const pose::Pose& p) {
+    using pose::JointId;
+    const double torso = torsoLength(p);
+    const int limbRadius = std::max(2, static_cast<int>(std::lround(kLimbRadius * torso)));
+    for (const pose::Limb& limb : pose::limbs()) {
+        if (!p.has(limb.parent) || !p.has(limb.child)) continue;
+        const cv::Point a = pixel(p.at(limb.parent).position), b = pixel(p.at(limb.child).position);
+        cv::line(mask, a, b, cv::Scalar(255), 2 * limbRadius, cv::LINE_8);
+        cv::circle(mask, a, limbRadius, cv::Scalar(255), cv::FILLED);
+        cv::circle(mask, b, limbRadius, cv::Scalar(255), cv::FILLED);
+    }
+    std::vector<cv::Point> torsoCorners;
+    for (JointId j : {JointId::Neck, JointId::RightShoulder, JointId::RightHip, JointId::LeftHip, JointId::LeftShoulder})
+        if (p.has(j)) torsoCorners.push_back(pixel(p.at(j).position));
+    if (torsoCorners.size() >= 3) {
+        std::vector<cv::Point> hull;
+        cv::convexHull(torsoCorners, hull);
+        cv::fillConvexPoly(mask, hull, cv::Scalar(255));
+    }
+    // The head: around the face joints present, else above the neck.
+    Point2 centre{0.f, 0.f};
+    int n = 0;
+    for (JointId j : {JointId::Nose, JointId::RightEye, JointId::LeftEye, JointId::RightEar, JointId::LeftEar}) {
+        if (!p.has(j)) continue;
+        centre.x += p.at(j).position.x;
+        centre.y += p.at(j).position.y;
+        ++n;
+    }
+    if (n > 0) {
+        cv::circle(mask, pixel({centre.x / n, centre.y / n}), static_cast<int>(std::lround(kHeadRadius * torso)), cv::Scalar(255), cv::FILLED);
+    } else if (p.has(JointId::Neck)) {
+        const Point2 neck = p.at(JointId::Neck).position;
+        cv::circle(mask, pixel({neck.x, static_cast<float>(neck.y - 0.4 * torso)}), static_cast<int>(std::lround(kHeadRadius * torso)),
+                   cv::Scalar(255), cv::FILLED);
+    }
+    return kFeather * torso;
+}
+
+}  // namespace
+
+cv::Mat personRegion(const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas) {
+    if (canvas.width <= 0 || canvas.height <= 0 || box.width <= 0 || box.height <= 0)
+        throw Error("the person's region needs a non-empty crop and canvas");
+    const BoxToCanvas map{box, canvas.width, canvas.height};
+    const auto onCanvas = [&](Point2 q) { return map.toCanvas(q); };
+    cv::Mat mask = cv::Mat::zeros(canvas.height, canvas.width, CV_8UC1);
+    double feather = 1.0;
+    for (const pose::Pose* p : {&reference, &target}) feather = std::max(feather, drawBody(mask, p->mapped(onCanvas)));
+    // Grow by the feather width so that the body keeps full weight, then soften the edge over that width.
+    const int grow = static_cast<int>(std::ceil(feather));
+    cv::dilate(mask, mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * grow + 1, 2 * grow + 1)));
+    cv::Mat region;
+    mask.convertTo(region, CV_32FC1, 1.0 / 255.0);
+    cv::GaussianBlur(region, region, cv::Size(0, 0), feather / 2.0);
+    return region;
+}
+
+cv::Mat composite(const cv::Mat& photo, const cv::Mat& outputCrop, const Box& box, const cv::Mat& region) {
     cv::Mat edited = photo.clone();
-    image::pasteBack(edited, outputCrop, box, pasteBackFeather(box));
+    image::pasteBack(edited, outputCrop, box, pasteBackFeather(box), region);
     return edited;
 }
 
-cv::Mat pasteBackAlpha(const Box& box, ImageSize photo, ImageSize canvas) {
-    const cv::Mat weights = image::pasteBackWeights(box, photo, pasteBackFeather(box), cv::Size(canvas.width, canvas.height));
+cv::Mat pasteBackAlpha(const Box& box, ImageSize photo, ImageSize canvas, const cv::Mat& region) {
+    const cv::Mat weights = image::pasteBackWeights(box, photo, pasteBackFeather(box), cv::Size(canvas.width, canvas.height), region);
     cv::Mat alpha;
     weights.convertTo(alpha, CV_8UC1, 255.0);
     return alpha;

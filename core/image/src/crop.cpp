@@ -72,7 +72,7 @@ cv::Mat cropToCanvas(const cv::Mat& photo, const Box& box, ImageSize canvas) {
     return out;
 }
 
-cv::Mat pasteBackWeights(const Box& box, ImageSize photo, int featherPixels, cv::Size size) {
+cv::Mat pasteBackWeights(const Box& box, ImageSize photo, int featherPixels, cv::Size size, const cv::Mat& canvasMask) {
     const cv::Rect rect = toRect(box);
     if (rect.width <= 0 || rect.height <= 0 || size.width <= 0 || size.height <= 0)
         throw Error("paste-back weights need a non-empty box and size");
@@ -95,10 +95,16 @@ cv::Mat pasteBackWeights(const Box& box, ImageSize photo, int featherPixels, cv:
             row[c] = feather > 0.f ? std::clamp(d / feather, 0.f, 1.f) : 1.f;
         }
     }
+    if (!canvasMask.empty()) {
+        if (canvasMask.type() != CV_32FC1) throw Error("a paste-back mask must be one float channel");
+        cv::Mat mask;
+        cv::resize(canvasMask, mask, size, 0, 0, cv::INTER_LINEAR);
+        weight = weight.mul(mask);
+    }
     return weight;
 }
 
-void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int featherPixels) {
+void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int featherPixels, const cv::Mat& canvasMask) {
     if (photo.type() != CV_8UC3 || canvasImage.type() != CV_8UC3) throw Error("paste-back needs 8-bit colour images");
     const cv::Rect rect = toRect(box);
     const cv::Rect inside = rect & cv::Rect(0, 0, photo.cols, photo.rows);
@@ -107,7 +113,8 @@ void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int f
     cv::resize(canvasImage, patch, rect.size(), 0, 0, cv::INTER_LINEAR);
     patch = patch(inside - rect.tl());
 
-    const cv::Mat weight = pasteBackWeights(box, ImageSize{photo.cols, photo.rows}, featherPixels, rect.size())(inside - rect.tl());
+    const cv::Mat weight =
+        pasteBackWeights(box, ImageSize{photo.cols, photo.rows}, featherPixels, rect.size(), canvasMask)(inside - rect.tl());
     cv::Mat region = photo(inside);
     cv::Mat w3, p, s;
     cv::merge(std::vector<cv::Mat>{weight, weight, weight}, w3);

@@ -7,7 +7,7 @@
 //   edit::ReposeSession session("models/body.safetensors", {edit::Device::Auto});
 //   session.setPhoto(photo, referencePose);             // 8-bit BGR, photo pixels
 //   auto frame = session.render({targetPose});          // per edit; prepares the crop when it changes
-//   cv::Mat edited = edit::composite(photo, frame.output, frame.cropBox);
+//   cv::Mat edited = edit::composite(photo, frame.output, frame.cropBox, frame.pasteRegion);
 #include "marionette/edit/round_trip.h"
 #include "marionette/model/config.h"
 #include "marionette/pose/pose.h"
@@ -55,6 +55,7 @@ struct RenderedFrame {
     cv::Mat referenceCrop;    // 8-bit BGR, canvas size
     cv::Mat output;           // 8-bit BGR, canvas size: the synthesis or the preview
     cv::Mat pasteAlpha;       // 8-bit, canvas size: how the output blends into the photo (composite())
+    cv::Mat pasteRegion;      // float, canvas size: where the output replaces the photo (personRegion()); empty: the whole crop
     MapImages maps;
     bool preview = false;     // whether `output` is the preview
     bool prepared = false;    // whether the reference had to be (re)encoded for this frame

@@ -19,12 +19,20 @@ Box reposeCropBox(const pose::Pose& reference, const pose::Pose& target, ImageSi
 // The width of paste-back's feathered seam for a crop box: 3% of its width, at least 2 pixels.
 int pasteBackFeather(const Box& box);
 
-// The full photo with `outputCrop` (canvas-size 8-bit BGR) pasted back into `box`.
-cv::Mat composite(const cv::Mat& photo, const cv::Mat& outputCrop, const Box& box);
+// Where a re-posed person may be on the canvas of `box`: both skeletons' bodies (limbs as capsules, the
+// torso, the head with room for hair; sizes from each skeleton's torso length), feathered, as float weights
+// at the canvas size (1 = the synthesis, 0 = the photo). Pasting only there keeps the photo's own background
+// outside the person sharp, which the network can only redraw blurred; both skeletons count, so that where
+// the person was and is no more gets the synthesised background.
+cv::Mat personRegion(const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas);
+
+// The full photo with `outputCrop` (canvas-size 8-bit BGR) pasted back into `box`, only where `region`
+// (personRegion's weights; empty: the whole crop) says.
+cv::Mat composite(const cv::Mat& photo, const cv::Mat& outputCrop, const Box& box, const cv::Mat& region = cv::Mat());
 
 // paste-back's blend weights at the canvas size (8-bit, 255 = synthesis), for showing a crop over the photo
 // the way composite() blends it without pasting at full resolution on every edit.
-cv::Mat pasteBackAlpha(const Box& box, ImageSize photo, ImageSize canvas);
+cv::Mat pasteBackAlpha(const Box& box, ImageSize photo, ImageSize canvas, const cv::Mat& region = cv::Mat());
 
 // What the network computed, drawn (model.md, "What the editor shows"); each 8-bit BGR at the canvas size,
 // empty when not requested or not produced by the model's variant.

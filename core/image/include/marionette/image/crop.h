@@ -33,12 +33,13 @@ cv::Mat cropToCanvas(const cv::Mat& photo, const Box& box, ImageSize canvas);
 
 // Resizes `canvasImage` back to `box` and blends the part that lies inside `photo` into it, in place.
 // The blend weight is 1 inside, falling to 0 over `featherPixels` towards each box edge that lies inside
-// the photo (an edge on or beyond the photo's border needs no seam).
-void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int featherPixels);
+// the photo (an edge on or beyond the photo's border needs no seam), times `canvasMask` where one is given
+// (float in [0, 1] over the canvas, resized to the box: where the pasted image may differ from the photo).
+void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int featherPixels, const cv::Mat& canvasMask = cv::Mat());
 
 // pasteBack's blend weights over the whole box (float, 1 = pasted image), sampled at `size` pixels: at the
 // box's own size they are the weights pasteBack uses; at the canvas size they let a viewer draw the crop
 // over the photo the way pasteBack blends it.
-cv::Mat pasteBackWeights(const Box& box, ImageSize photo, int featherPixels, cv::Size size);
+cv::Mat pasteBackWeights(const Box& box, ImageSize photo, int featherPixels, cv::Size size, const cv::Mat& canvasMask = cv::Mat());
 
 }  // namespace marionette::image
