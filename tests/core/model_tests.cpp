@@ -157,6 +157,33 @@ TEST_CASE(model_split_matrix_products_equal_bmm) {
     at::set_num_threads(previous);
 }
 
+TEST_CASE(model_split_matrix_products_have_bmms_gradients) {
+    torch::manual_seed(13);
+    const int previous = at::get_num_threads();
+    at::set_num_threads(2);
+    for (const auto& [rows, inner, cols] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{37, 9, 11}, {5, 13, 41}}) {
+        for (int which = 0; which < 3; ++which) {  // both inputs need gradients, only a, only b
+            const auto a0 = torch::randn({3, rows, inner}), b0 = torch::randn({3, cols, inner}).transpose(1, 2);
+            const auto weights = torch::randn({3, rows, cols});
+            auto run = [&](bool split) {
+                auto a = a0.clone().requires_grad_(which != 2);
+                auto b = b0.clone().requires_grad_(which != 1);
+                const auto product = split ? batchedMatmul(a, b) : at::bmm(a, b);
+                (product * weights).sum().backward();
+                return std::make_tuple(product.detach(), a.grad(), b.grad());
+            };
+            const auto [splitProduct, splitA, splitB] = run(true);
+            const auto [plainProduct, plainA, plainB] = run(false);
+            EXPECT(torch::allclose(splitProduct, plainProduct, 1e-5, 1e-5));
+            EXPECT_EQ(splitA.defined(), plainA.defined());
+            EXPECT_EQ(splitB.defined(), plainB.defined());
+            if (plainA.defined()) EXPECT(torch::allclose(splitA, plainA, 1e-4, 1e-5));
+            if (plainB.defined()) EXPECT(torch::allclose(splitB, plainB, 1e-4, 1e-5));
+        }
+    }
+    at::set_num_threads(previous);
+}
+
 TEST_CASE(model_instance_norm_matches_libtorch_instance_norm) {
     torch::manual_seed(4);
     torch::nn::InstanceNorm2d norm(torch::nn::InstanceNorm2dOptions(6).affine(true));

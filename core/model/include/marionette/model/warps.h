@@ -16,9 +16,9 @@ at::Tensor flowToGrid(const at::Tensor& flow);
 // W_f(x, w): bilinear sampling of x [N, C, h, w] at p + w(p), border padding (eq. 5-6).
 at::Tensor warpFlow(const at::Tensor& x, const at::Tensor& flow);
 
-// at::bmm(a, b) for [N, r, k] x [N, k, c]. On the CPU without autograd each product is split into one block
-// per LibTorch thread, each a single-threaded BLAS call (the BLAS library's own threads are turned off, see
-// util/cpu_threads.h); elsewhere it is at::bmm.
+// at::bmm(a, b) for [N, r, k] x [N, k, c]. On the CPU each product (and, under autograd, each product of its
+// gradient) is split into one block per LibTorch thread, each a single-threaded BLAS call (the BLAS
+// library's own threads are turned off, see util/cpu_threads.h); elsewhere it is at::bmm.
 at::Tensor batchedMatmul(const at::Tensor& a, const at::Tensor& b);
 
 // Keys and queries normalised to unit length along channels, so that beta = k . q is a cosine.
