@@ -518,4 +518,17 @@ TEST_CASE(train_eval_reports_lpips_when_its_weights_are_given) {
     EXPECT_NEAR(report.model.ssim, plain.model.ssim, 1e-9);
     EXPECT(report.markdown().find("LPIPS") != std::string::npos);
     EXPECT(report.json().find("\"lpips\"") != std::string::npos);
+
+    // Each branch's warp is measured alone at 1/4 scale, beside the copied reference at that scale.
+    EXPECT(plain.deformation.hasAttention && plain.deformation.hasFlow);
+    const auto config = weightsConfig(weights);
+    std::vector<PairSample> samples;
+    for (std::size_t i = 0; i < 4; ++i) samples.push_back(data->pair(i, i));
+    const Batch b = makeBatch(samples, config);
+    const auto quarter = [&](const at::Tensor& x) { return model::downsampleArea(x, config.height / 4, config.canvasWidth / 4); };
+    EXPECT_NEAR(plain.deformation.copy.l1, l1Error(quarter(b.reference), quarter(b.target)), 1e-5);
+    EXPECT(!plain.deformation.hasSsim);  // 8 x 8 at 1/4 scale of this tiny canvas: no 11 x 11 window fits
+    for (const MetricRow* row : {&plain.deformation.attention, &plain.deformation.flow}) EXPECT(row->l1 > 0.0 && row->psnr > 0.0);
+    EXPECT(plain.markdown().find("| flow-warped reference |") != std::string::npos);
+    EXPECT(plain.json().find("\"deformation_quarter_scale\"") != std::string::npos);
 }

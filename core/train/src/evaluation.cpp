@@ -1,6 +1,7 @@
 #include "marionette/train/evaluation.h"
 
 #include "marionette/engine/engine.h"
+#include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
 #include "marionette/train/lpips.h"
 #include "marionette/train/metrics.h"
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iomanip>
 #include <optional>
@@ -34,6 +36,19 @@ std::string EvalReport::markdown() const {
       << (hasLpips ? std::string("; ") + Lpips::kName + " (lower is better)" : std::string()) << ". Training backbone: " << backbone
       << ".\n";
     if (!notComputed.empty()) s << "Not computed: " << notComputed << '\n';
+    if (!deformation.hasAttention && !deformation.hasFlow) return s.str();  // the baseline variant warps nothing
+    s << "\nDeformation alone, at 1/4 scale (the warped downsampled reference against the downsampled target):\n\n"
+      << "| warp | SSIM | PSNR (dB) | L1 |\n|---|---|---|---|\n";
+    std::vector<const MetricRow*> rows;
+    if (deformation.hasAttention) rows.push_back(&deformation.attention);
+    if (deformation.hasFlow) rows.push_back(&deformation.flow);
+    rows.push_back(&deformation.copy);
+    for (const MetricRow* r : rows) {
+        s << "| " << r->name << " | ";
+        if (deformation.hasSsim) s << std::setprecision(4) << r->ssim;
+        else s << "n/a";
+        s << " | " << std::setprecision(2) << r->psnr << " | " << std::setprecision(4) << r->l1 << " |\n";
+    }
     return s.str();
 }
 
@@ -43,10 +58,21 @@ std::string EvalReport::json() const {
         if (hasLpips) j["lpips"] = r.lpips;
         return j;
     };
-    return nlohmann::json{{"weights", weights}, {"data", data},           {"pairs", pairs},
+    auto warpRow = [this](const MetricRow& r) {
+        nlohmann::json j{{"psnr", r.psnr}, {"l1", r.l1}};
+        if (deformation.hasSsim) j["ssim"] = r.ssim;
+        return j;
+    };
+    nlohmann::json report{{"weights", weights}, {"data", data},           {"pairs", pairs},
                           {"variant", variant}, {"backbone", backbone},   {"model", row(model)},
-                          {"copy_reference", row(copyBaseline)},          {"not_computed", notComputed}}
-        .dump(2);
+                          {"copy_reference", row(copyBaseline)},          {"not_computed", notComputed}};
+    if (deformation.hasAttention || deformation.hasFlow) {
+        nlohmann::json warps{{"copy_reference", warpRow(deformation.copy)}};
+        if (deformation.hasAttention) warps["attention_warped"] = warpRow(deformation.attention);
+        if (deformation.hasFlow) warps["flow_warped"] = warpRow(deformation.flow);
+        report["deformation_quarter_scale"] = warps;
+    }
+    return report.dump(2);
 }
 
 model::ModelConfig weightsConfig(const std::string& weightsPath) {
@@ -69,6 +95,9 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
     report.backbone = config.backbone;
     report.model.name = "model";
     report.copyBaseline.name = "copy reference";
+    report.deformation.attention.name = "attention-warped reference";
+    report.deformation.flow.name = "flow-warped reference";
+    report.deformation.copy.name = "copy reference";
     std::optional<Lpips> lpips;
     if (!options.lpipsWeights.empty()) {
         lpips.emplace(options.lpipsWeights);
@@ -105,6 +134,25 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
         report.copyBaseline.ssim += ssim(b.reference, b.target) * n;
         report.copyBaseline.psnr += psnr(b.reference, b.target) * n;
         report.copyBaseline.l1 += l1Error(b.reference, b.target) * n;
+        const auto accumulate = [n](MetricRow& row, const at::Tensor& image, const at::Tensor& target) {
+            if (std::min(image.size(2), image.size(3)) >= 11) row.ssim += ssim(image, target) * n;
+            row.psnr += psnr(image, target) * n;
+            row.l1 += l1Error(image, target) * n;
+        };
+        const at::Tensor& quarter = generated.attentionWarped4.defined() ? generated.attentionWarped4 : generated.flowWarped4;
+        if (quarter.defined()) {
+            report.deformation.hasSsim = std::min(quarter.size(2), quarter.size(3)) >= 11;
+            const auto target4 = model::downsampleArea(b.target, quarter.size(2), quarter.size(3));
+            accumulate(report.deformation.copy, model::downsampleArea(b.reference, quarter.size(2), quarter.size(3)), target4);
+            if (generated.attentionWarped4.defined()) {
+                report.deformation.hasAttention = true;
+                accumulate(report.deformation.attention, generated.attentionWarped4.to(at::kCPU).to(at::kFloat), target4);
+            }
+            if (generated.flowWarped4.defined()) {
+                report.deformation.hasFlow = true;
+                accumulate(report.deformation.flow, generated.flowWarped4.to(at::kCPU).to(at::kFloat), target4);
+            }
+        }
         if (lpips) {
             const auto target = b.target.to(dev);
             report.model.lpips += lpips->distance(generated.image, target).sum().item<double>();
@@ -112,7 +160,7 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
         }
         done += static_cast<int>(chunk.size());
     }
-    for (MetricRow* r : {&report.model, &report.copyBaseline}) {
+    for (MetricRow* r : {&report.model, &report.copyBaseline, &report.deformation.attention, &report.deformation.flow, &report.deformation.copy}) {
         r->ssim /= done;
         r->psnr /= done;
         r->l1 /= done;

@@ -16,10 +16,20 @@ struct MetricRow {
     double lpips = 0;  // only when EvalReport::hasLpips
 };
 
+// How well each branch of the deformation module moves the reference on its own: the attention-warped and
+// flow-warped downsampled reference (W_a(x_r down, C) and W_f(x_r down, w) at s4, as the attention loss of
+// eq. 10 sees them) against the downsampled target, beside the downsampled reference copied.
+struct DeformationRows {
+    MetricRow attention, flow, copy;  // attention / flow rows only for variants that have that branch
+    bool hasAttention = false, hasFlow = false;
+    bool hasSsim = true;  // false where 1/4 scale is smaller than SSIM's 11 x 11 window (tiny test canvases)
+};
+
 struct EvalReport {
     std::string weights, data, backbone, variant;
     int pairs = 0;
     MetricRow model, copyBaseline;
+    DeformationRows deformation;
     bool hasLpips = false;
     std::string notComputed;  // metrics this build could not compute, and why
 
