@@ -446,6 +446,26 @@ void EditorTest::exportWritesAValidPngAndJson() {
     QVERIFY(outside > 1000);
     QVERIFY(meanDifference(exported.convertToFormat(QImage::Format_RGB32), photo.convertToFormat(QImage::Format_RGB32),
                            [&](int x, int y) { return box.contains(QPointF(x, y)); }) > 1.0);
+    // Only around the person by default; View > Paste Whole Crop replaces the whole crop.
+    const auto changedPixels = [&](const QImage& image) {
+        const QImage a = image.convertToFormat(QImage::Format_RGB32), b = photo.convertToFormat(QImage::Format_RGB32);
+        int changed = 0;
+        for (int y = 0; y < a.height(); ++y)
+            for (int x = 0; x < a.width(); ++x) changed += a.pixel(x, y) != b.pixel(x, y);
+        return changed;
+    };
+    QAction* wholeCrop = w.findChild<QAction*>(QStringLiteral("actionPasteWholeCrop"));
+    QVERIFY(wholeCrop && wholeCrop->isEnabled() && !wholeCrop->isChecked());
+    wholeCrop->trigger();
+    waitUpToDate(w);
+    const QString whole = m_dir.filePath(QStringLiteral("exported_whole.png"));
+    FileDialog::setNextFileName(whole);
+    w.findChild<QAction*>(QStringLiteral("actionExportImage"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeoutMs);
+    QVERIFY(changedPixels(QImage(whole)) > changedPixels(exported) + 1000);
+    QCOMPARE(Settings::instance().get(Settings::Key::PasteWholeCrop).toBool(), true);
+    wholeCrop->trigger();
+    waitUpToDate(w);
 
     const edit::EditDocument beside = edit::readEditDocument((png + QString::fromLatin1(edit::kEditDocumentSuffix)).toStdString());
     QVERIFY(beside.target == w.document().target());

@@ -407,7 +407,7 @@ void InferenceWorker::doExport(quint64 job, const ExportJob& exportJob) {
             frame = m_portraitSession->render({*exportJob.faceTarget, false, maps});
         } else {
             if (!m_session || !m_sessionHasPhoto) throw Error("nothing to export: no photo is open");
-            frame = m_session->render({exportJob.target, false, maps});
+            frame = m_session->render({exportJob.target, false, maps, exportJob.pasteWholeCrop});
         }
         if (cancelled(job)) return;
         const std::string path = exportJob.path.toStdString();

@@ -113,6 +113,7 @@ struct ExportJob {
     std::optional<face::FaceLandmarks> faceTarget;  // set: export the portrait edit instead of the body's
     std::optional<Point2> attentionPoint;  // photo pixels (Maps)
     QString editJson;  // written beside exported images as <image>.marionette.json
+    bool pasteWholeCrop = false;  // body photos: replace the whole crop, not only around the person
 };
 
 class InferenceWorker : public QObject {

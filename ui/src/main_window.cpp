@@ -352,6 +352,12 @@ void MainWindow::createActions() {
     });
     split->setCheckable(true);
     split->setToolTip(tr("Show the original photo left of the split line (Tab)"));
+    QAction* wholeCrop = add("actionPasteWholeCrop", tr("Paste &Whole Crop"), QKeySequence(), [this](bool on) {
+        Settings::instance().set(Settings::Key::PasteWholeCrop, on);
+        requestRender(false);
+    });
+    wholeCrop->setCheckable(true);
+    wholeCrop->setToolTip(tr("Replace the whole crop around the person with the synthesis, not only the person's region"));
 
     add("actionMirrorPose", tr("&Mirror Pose"), QKeySequence(Qt::Key_M), [this] { mirrorPose(); });
     add("actionResetPose", tr("&Reset to Reference"), QKeySequence(Qt::Key_R), [this] { resetPose(); });
@@ -441,6 +447,7 @@ void MainWindow::createMenus() {
     view->addAction(action("actionZoomIn"));
     view->addAction(action("actionZoomOut"));
     view->addAction(action("actionBeforeAfter"));
+    view->addAction(action("actionPasteWholeCrop"));
     view->addSeparator();
     for (QAction* a : m_mapsPanel->mapActions()) {
         view->addAction(a);
@@ -602,6 +609,7 @@ void MainWindow::restoreLayout() {
     m_mapsPanel->setOpacity(s.get(Settings::Key::MapOpacity).toDouble());
     action("actionSymmetryLock")->setChecked(s.get(Settings::Key::SymmetryLock).toBool());
     action("actionKeepBoneLengths")->setChecked(s.get(Settings::Key::KeepBoneLengths).toBool());
+    action("actionPasteWholeCrop")->setChecked(s.get(Settings::Key::PasteWholeCrop).toBool());
     m_resultCanvas->setLocks(action("actionSymmetryLock")->isChecked(), action("actionKeepBoneLengths")->isChecked());
     rebuildRecentMenu();
 }
@@ -922,6 +930,7 @@ void MainWindow::requestRender(bool preview) {
     request.target = m_document->target();
     request.preview = preview;
     if (!preview) request.maps = selectedMaps();
+    request.pasteWholeCrop = action("actionPasteWholeCrop")->isChecked();
     m_worker->render(ticket, request);
     updateModeLabel();
 }
@@ -1315,6 +1324,7 @@ void MainWindow::exportImage(bool cropOnly) {
     job.path = path;
     job.target = m_document->target();
     if (portraitMode()) job.faceTarget = m_document->portraitTarget();
+    job.pasteWholeCrop = action("actionPasteWholeCrop")->isChecked();
     job.editJson = editJsonFor(path + QString::fromLatin1(edit::kEditDocumentSuffix));
     m_exportJob = m_worker->exportResult(job);
     startLongJob(m_exportJob, tr("Exporting %1\u2026").arg(QFileInfo(path).fileName()));
@@ -1477,12 +1487,12 @@ void MainWindow::updateActionStates() {
     const bool canExport = photo && activeEngine() && m_exportJob == 0;
     for (const char* name : {"actionSaveEdit", "actionExportEdit", "actionImportPose", "actionExportPose", "actionMirrorPose",
                              "actionResetPose", "actionLoadPreset", "actionSavePreset", "actionFit", "actionActualSize",
-                             "actionZoomIn", "actionZoomOut", "actionBeforeAfter"})
+                             "actionZoomIn", "actionZoomOut", "actionBeforeAfter", "actionPasteWholeCrop"})
         action(name)->setEnabled(photo);
     for (const char* name : {"actionExportImage", "actionExportCrop", "actionExportMaps"}) action(name)->setEnabled(canExport);
     action("actionResetPose")->setEnabled(photo && !portrait && !(m_document->target() == m_document->reference()));
     for (const char* name : {"actionImportPose", "actionExportPose", "actionMirrorPose", "actionLoadPreset", "actionSavePreset",
-                             "actionSymmetryLock", "actionKeepBoneLengths"})
+                             "actionSymmetryLock", "actionKeepBoneLengths", "actionPasteWholeCrop"})
         action(name)->setEnabled(action(name)->isEnabled() && !portrait);
     m_presetMenu->setEnabled(photo && !portrait);
     const auto& face = m_document->face();

@@ -25,6 +25,7 @@ const KeyInfo* keyTable(std::size_t& count) {
         {Settings::Key::MapOpacity, "maps/opacity", 0.7},
         {Settings::Key::SymmetryLock, "pose/symmetry_lock", false},
         {Settings::Key::KeepBoneLengths, "pose/keep_bone_lengths", false},
+        {Settings::Key::PasteWholeCrop, "result/paste_whole_crop", false},
     };
     count = std::size(table);
     return table;

@@ -158,7 +158,7 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
         };
     };
     return s.synthesis.render(box, heatmapsOf(s.reference), heatmapsOf(request.target), request.preview, request.maps,
-                              personRegion(s.reference, request.target, box, canvas));
+                              request.pasteWholeCrop ? cv::Mat() : personRegion(s.reference, request.target, box, canvas));
 }
 
 }  // namespace marionette::edit

@@ -21,6 +21,7 @@ public:
         MapOpacity,
         SymmetryLock,
         KeepBoneLengths,
+        PasteWholeCrop,
     };
 
     static Settings& instance();

@@ -48,6 +48,7 @@ struct RenderRequest {
     pose::Pose target;     // photo pixels
     bool preview = false;  // the fast preview instead of the full synthesis (when the model has one)
     MapSelection maps;     // maps come with full syntheses only
+    bool pasteWholeCrop = false;  // replace the whole crop, not only around the person (personRegion())
 };
 
 struct RenderedFrame {
