@@ -528,7 +528,21 @@ TEST_CASE(edit_portrait_session_changes_the_face_and_pastes_back_only_there) {
     cv::Mat changed;
     cv::cvtColor(difference, changed, cv::COLOR_BGR2GRAY);
     EXPECT_EQ(cv::countNonZero(changed & outside), 0);
-    EXPECT(cv::countNonZero(changed) > crop.area() / 4);
+    EXPECT(cv::countNonZero(changed) > crop.area() / 8);
+    // Only around the face: the crop's corners keep the photo's pixels, the face's centre is replaced.
+    EXPECT(!edited.pasteRegion.empty());
+    const cv::Mat regionPasted = composite(photo, edited.output, edited.cropBox, edited.pasteRegion);
+    cv::absdiff(photo, regionPasted, difference);
+    cv::cvtColor(difference, changed, cv::COLOR_BGR2GRAY);
+    const cv::Rect inPhoto = crop & cv::Rect(0, 0, photo.cols, photo.rows);
+    EXPECT_EQ(cv::countNonZero(changed(cv::Rect(inPhoto.x, inPhoto.y, 3, 3))), 0);
+    EXPECT(cv::countNonZero(changed) > 0);
+    const cv::Mat region = faceRegion(face.observed, portraitLandmarks(face, turned), edited.cropBox, session.canvas());
+    const BoxToCanvas map{edited.cropBox, session.canvas().width, session.canvas().height};
+    const Point2 nose = map.toCanvas(face.observed.points[30]);
+    EXPECT(region.at<float>(static_cast<int>(nose.y), static_cast<int>(nose.x)) > 0.99f);
+    EXPECT(region.at<float>(0, 0) < 0.01f);
+    EXPECT(cv::norm(region, edited.pasteRegion, cv::NORM_INF) < 1e-6);
 
     EXPECT_THROWS(Error, PortraitSession(tinyBody(), 1, {Device::Cpu, 1}), "face");
 }

@@ -6,10 +6,14 @@
 #include "marionette/face/part_maps.h"
 #include "marionette/face_detect/face_detector.h"
 #include "marionette/image/crop.h"
+#include "marionette/edit/round_trip.h"
 #include "marionette/util/error.h"
+
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -205,6 +209,47 @@ void PortraitSession::setPhoto(const cv::Mat& photo, const face::FaceLandmarks& 
     m_state->box = portraitCropBox(reference, ImageSize{photo.cols, photo.rows}, canvas());
 }
 
+namespace {
+
+// One face's hull with a forehead, drawn into `mask` (canvas pixels); returns the face's width.
+double drawFace(cv::Mat& mask, const face::FaceLandmarks& face) {
+    const auto& p = face.points;
+    Point2 brows{0.f, 0.f};
+    for (int i = 17; i <= 26; ++i) {
+        brows.x += p[static_cast<std::size_t>(i)].x / 10.f;
+        brows.y += p[static_cast<std::size_t>(i)].y / 10.f;
+    }
+    const Point2 chin = p[8];
+    // Up is from the chin to the brows, so that a rolled head gets its forehead on the right side.
+    const float upX = brows.x - chin.x, upY = brows.y - chin.y;
+    std::vector<cv::Point> points;
+    for (const Point2& q : p) points.emplace_back(static_cast<int>(std::lround(q.x)), static_cast<int>(std::lround(q.y)));
+    for (int i = 17; i <= 26; ++i) {
+        const Point2& q = p[static_cast<std::size_t>(i)];
+        points.emplace_back(static_cast<int>(std::lround(q.x + 0.6f * upX)), static_cast<int>(std::lround(q.y + 0.6f * upY)));
+    }
+    std::vector<cv::Point> hull;
+    cv::convexHull(points, hull);
+    cv::fillConvexPoly(mask, hull, cv::Scalar(255));
+    return std::hypot(p[16].x - p[0].x, p[16].y - p[0].y);
+}
+
+}  // namespace
+
+cv::Mat faceRegion(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, const Box& box, ImageSize canvas) {
+    if (canvas.width <= 0 || canvas.height <= 0 || box.width <= 0 || box.height <= 0)
+        throw Error("the face's region needs a non-empty crop and canvas");
+    const BoxToCanvas map{box, canvas.width, canvas.height};
+    cv::Mat mask = cv::Mat::zeros(canvas.height, canvas.width, CV_8UC1);
+    double width = 1.0;
+    for (const face::FaceLandmarks* f : {&reference, &target}) {
+        face::FaceLandmarks onCanvas;
+        for (std::size_t i = 0; i < onCanvas.points.size(); ++i) onCanvas.points[i] = map.toCanvas(f->points[i]);
+        width = std::max(width, drawFace(mask, onCanvas));
+    }
+    return featherRegion(mask, 0.12 * width);
+}
+
 RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
     State& s = *m_state;
     if (!s.synthesis.hasPhoto()) throw Error("no photo is open");
@@ -215,7 +260,8 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
             return face::renderPartMaps(onCanvas, toCanvas.canvasHeight, toCanvas.canvasWidth);
         };
     };
-    return s.synthesis.render(s.box, partMapsOf(s.reference), partMapsOf(request.target), request.preview, request.maps);
+    return s.synthesis.render(s.box, partMapsOf(s.reference), partMapsOf(request.target), request.preview, request.maps,
+                              faceRegion(s.reference, request.target, s.box, canvas()));
 }
 
 }  // namespace marionette::edit

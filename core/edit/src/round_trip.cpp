@@ -111,11 +111,18 @@ cv::Mat personRegion(const pose::Pose& reference, const pose::Pose& target, cons
     cv::Mat mask = cv::Mat::zeros(canvas.height, canvas.width, CV_8UC1);
     double feather = 1.0;
     for (const pose::Pose* p : {&reference, &target}) feather = std::max(feather, drawBody(mask, p->mapped(onCanvas)));
-    // Grow by the feather width so that the body keeps full weight, then soften the edge over that width.
+    return featherRegion(mask, feather);
+}
+
+cv::Mat featherRegion(const cv::Mat& mask, double featherPixels) {
+    if (mask.empty() || mask.type() != CV_8UC1) throw Error("a region to feather must be an 8-bit mask");
+    const double feather = std::max(1.0, featherPixels);
+    // Grow by the feather width so that the shape keeps full weight, then soften the edge over that width.
     const int grow = static_cast<int>(std::ceil(feather));
-    cv::dilate(mask, mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * grow + 1, 2 * grow + 1)));
+    cv::Mat grown;
+    cv::dilate(mask, grown, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * grow + 1, 2 * grow + 1)));
     cv::Mat region;
-    mask.convertTo(region, CV_32FC1, 1.0 / 255.0);
+    grown.convertTo(region, CV_32FC1, 1.0 / 255.0);
     cv::GaussianBlur(region, region, cv::Size(0, 0), feather / 2.0);
     return region;
 }

@@ -66,6 +66,11 @@ bool looksLikePortrait(const Box& faceBox, ImageSize photo);
 // margin. It depends on the reference only, so the engine's reference cache holds for every edit of the face.
 Box portraitCropBox(const face::FaceLandmarks& reference, ImageSize photo, ImageSize canvas);
 
+// Where an edited face may be on the canvas of `box`: the hull of both sets of 68 landmarks with the brows
+// raised by 0.6 of the face's height for the forehead, grown by 0.12 of its width and feathered (float
+// weights, 1 = synthesis). Pasting only there keeps the photo's hair ends, collar and background sharp.
+cv::Mat faceRegion(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, const Box& box, ImageSize canvas);
+
 // Expressions that come in left/right pairs ("smile_left", "smile_right"), named by their common stem ("smile"):
 // the CLI accepts the stem for both sides, and the editor's link toggle moves both sliders together.
 struct ExpressionPair {

@@ -26,6 +26,10 @@ int pasteBackFeather(const Box& box);
 // the person was and is no more gets the synthesised background.
 cv::Mat personRegion(const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas);
 
+// A drawn region (8-bit, 255 inside) grown by `featherPixels` and softened over that width, as float weights in
+// [0, 1]: what personRegion and the portrait's face region do with their shapes.
+cv::Mat featherRegion(const cv::Mat& mask, double featherPixels);
+
 // The full photo with `outputCrop` (canvas-size 8-bit BGR) pasted back into `box`, only where `region`
 // (personRegion's weights; empty: the whole crop) says.
 cv::Mat composite(const cv::Mat& photo, const cv::Mat& outputCrop, const Box& box, const cv::Mat& region = cv::Mat());
