@@ -116,7 +116,8 @@ cv::Mat personRegion(const pose::Pose& reference, const pose::Pose& target, cons
 
 cv::Mat featherRegion(const cv::Mat& mask, double featherPixels) {
     if (mask.empty() || mask.type() != CV_8UC1) throw Error("a region to feather must be an 8-bit mask");
-    const double feather = std::max(1.0, featherPixels);
+    // At most the mask's size: a skeleton placed far outside its crop must not ask for a huge kernel.
+    const double feather = std::clamp(featherPixels, 1.0, static_cast<double>(std::max(mask.cols, mask.rows)));
     // Grow by the feather width so that the shape keeps full weight, then soften the edge over that width.
     const int grow = static_cast<int>(std::ceil(feather));
     cv::Mat grown;
