@@ -173,6 +173,37 @@ TEST_CASE(detect_conv2d_same_padding_puts_the_odd_pixel_after_like_tensorflow) {
     expectValues(out[3], {54, 63, 90, 99});  // 3x3 sums of the four VALID windows
 }
 
+TEST_CASE(detect_conv2d_backprop_input_is_the_gradient_of_a_strided_same_convolution) {
+    // The 2x2 result of a 3x3, stride-2 SAME convolution of a 4x4 image (rows 0-2 and 2-3 + padding) sent back:
+    // each input pixel collects the values of the windows that read it.
+    TinyGraph g;
+    g.placeholder("dy", "DT_FLOAT", {1, 2, 2, 1})
+        .placeholder("dz", "DT_FLOAT", {1, 1, 1, 3})
+        .int32s("sizes", {1, 4, 4, 1}, {4})
+        .int32s("pointSizes", {1, 1, 1, 2}, {4})
+        .floats("ones", std::vector<float>(9, 1.f), {3, 3, 1, 1})
+        .floats("w", {1, 2, 3, 4, 5, 6}, {1, 1, 2, 3})
+        .node("up", "Conv2DBackpropInput", {"sizes", "ones", "dy"}, {{"strides", ints({1, 2, 2, 1})}, {"padding", str("SAME")}})
+        .node("channels", "Conv2DBackpropInput", {"pointSizes", "w", "dz"}, {{"strides", ints({1, 1, 1, 1})}, {"padding", str("VALID")}});
+    const auto out = g.run("backprop-input", {{"dy", floats({1, 2, 3, 4}, {1, 2, 2, 1})}, {"dz", floats({1, 10, 100}, {1, 1, 1, 3})}},
+                           {"up", "channels"});
+    EXPECT_EQ(shapeOf(out[0]), "[1, 4, 4, 1]");
+    expectValues(out[0], {1, 1, 3, 2, 1, 1, 3, 2, 4, 4, 10, 6, 3, 3, 7, 4});
+    expectValues(out[1], {321, 654});  // input channel i collects sum_o w[i][o] * dz_o
+}
+
+TEST_CASE(detect_avg_pool_counts_only_pixels_inside_the_image) {
+    std::vector<float> image(9);
+    for (int k = 0; k < 9; ++k) image[static_cast<std::size_t>(k)] = float(k + 1);
+    TinyGraph g;
+    g.placeholder("img", "DT_FLOAT", {1, 3, 3, 1})
+        .node("same", "AvgPool", {"img"}, {{"ksize", ints({1, 3, 3, 1})}, {"strides", ints({1, 1, 1, 1})}, {"padding", str("SAME")}})
+        .node("valid", "AvgPool", {"img"}, {{"ksize", ints({1, 2, 2, 1})}, {"strides", ints({1, 1, 1, 1})}, {"padding", str("VALID")}});
+    const auto out = g.run("avg-pool", {{"img", floats(image, {1, 3, 3, 1})}}, {"same", "valid"});
+    expectValues(out[0], {3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7});  // the corner averages 1, 2, 4, 5 only
+    expectValues(out[1], {3, 4, 6, 7});
+}
+
 TEST_CASE(detect_conv2d_filter_layout_maps_input_and_output_channels) {
     // A 1x1 filter [h, w, in, out]: out_o = sum_i x_i * w[i][o].
     TinyGraph g;

@@ -249,6 +249,39 @@ Kernel makeConvolution(const NodeContext& c, bool fused) {
     };
 }
 
+// Conv2DBackpropInput(input_sizes, filter [h, w, in, out], out_backprop): the gradient of a Conv2D with respect
+// to its input, used as a learnt up-sampling. A transposed convolution with the same filter, cropped to
+// input_sizes where the forward convolution's padding put them.
+Kernel conv2dBackpropInput(const NodeContext& c) {
+    requireInputs(c, 3);
+    const WindowGeometry g = readGeometry(c.node);
+    if (g.dilation[0] != 1 || g.dilation[1] != 1) throw Error("has dilations; only 1 is supported");
+    c10::optional<Tensor> constantFilter;
+    if (const Tensor* f = c.constant(1)) constantFilter = conv2dFilter(*f);  // [out, in, h, w], as conv_transpose2d wants
+    return [=](const std::vector<Tensor>& in) {
+        const Tensor& dy = in[2];
+        requireFloat(dy);
+        if (dy.dim() != 4) throw Error("needs a 4-D NHWC out_backprop");
+        const Tensor filter = constantFilter ? *constantFilter : conv2dFilter(in[1]);
+        if (filter.size(0) != dy.size(3))
+            throw Error("gets " + std::to_string(dy.size(3)) + " channels, its filter expects " + std::to_string(filter.size(0)));
+        const Tensor sizes = in[0].to(torch::kInt64).contiguous().reshape({-1});
+        if (sizes.numel() != 4) throw Error("needs input_sizes of 4 values [n, h, w, c]");
+        const std::int64_t height = sizes[1].item<std::int64_t>(), width = sizes[2].item<std::int64_t>();
+        if (sizes[0].item<std::int64_t>() != dy.size(0) || sizes[3].item<std::int64_t>() != filter.size(1) || height < 1 || width < 1 ||
+            height > 65536 || width > 65536)
+            throw Error("has input_sizes that do not match its filter and out_backprop");
+        const Tensor full = at::conv_transpose2d(dy.permute({0, 3, 1, 2}), filter, {}, {g.stride[0], g.stride[1]});
+        const auto [top, bottom] = g.pads(0, height, filter.size(2));
+        const auto [left, right] = g.pads(1, width, filter.size(3));
+        // The forward convolution read the padded image from -top: keep [top, top + size) of the full result,
+        // with zeros where its last window stopped short of the image's end.
+        const Tensor y = at::constant_pad_nd(full, {0, std::max<std::int64_t>(0, left + width - full.size(3)), 0,
+                                                    std::max<std::int64_t>(0, top + height - full.size(2))});
+        return std::vector<Tensor>{y.narrow(2, top, height).narrow(3, left, width).permute({0, 2, 3, 1})};
+    };
+}
+
 Kernel conv2d(const NodeContext& c) { return makeConvolution<false>(c, false); }
 Kernel fusedConv2d(const NodeContext& c) { return makeConvolution<false>(c, true); }
 Kernel depthwiseConv2d(const NodeContext& c) { return makeConvolution<true>(c, false); }
@@ -544,12 +577,36 @@ Kernel stridedSlice(const NodeContext& c) {
     };
 }
 
+std::vector<std::int64_t> poolSize(const GraphNode& node) {
+    const auto ksize = node.intsAttr("ksize");
+    if (ksize.size() != 4 || ksize[0] != 1 || ksize[3] != 1 || ksize[1] < 1 || ksize[2] < 1)
+        throw Error("has a ksize that is not [1, h, w, 1]");
+    return ksize;
+}
+
+// TensorFlow averages over the part of each window that lies inside the image (padding is not counted).
+Kernel avgPool(const NodeContext& c) {
+    requireInputs(c, 1);
+    const WindowGeometry g = readGeometry(c.node);
+    const auto ksize = poolSize(c.node);
+    return [=](const std::vector<Tensor>& in) {
+        const Tensor& x = in[0];
+        requireFloat(x);
+        if (x.dim() != 4) throw Error("needs a 4-D NHWC input");
+        const auto [top, bottom] = g.pads(0, x.size(1), ksize[1]);
+        const auto [left, right] = g.pads(1, x.size(2), ksize[2]);
+        const std::vector<std::int64_t> pads{0, 0, left, right, top, bottom};
+        const Tensor sums = at::avg_pool2d(at::constant_pad_nd(x, pads).permute({0, 3, 1, 2}), {ksize[1], ksize[2]}, {g.stride[0], g.stride[1]});
+        const Tensor inside = at::avg_pool2d(at::constant_pad_nd(at::ones({1, x.size(1), x.size(2), 1}, x.options()), pads).permute({0, 3, 1, 2}),
+                                             {ksize[1], ksize[2]}, {g.stride[0], g.stride[1]});
+        return std::vector<Tensor>{(sums / inside).permute({0, 2, 3, 1})};
+    };
+}
+
 Kernel maxPool(const NodeContext& c) {
     requireInputs(c, 1);
     const WindowGeometry g = readGeometry(c.node);
-    const auto ksize = c.node.intsAttr("ksize");
-    if (ksize.size() != 4 || ksize[0] != 1 || ksize[3] != 1 || ksize[1] < 1 || ksize[2] < 1)
-        throw Error("has a ksize that is not [1, h, w, 1]");
+    const auto ksize = poolSize(c.node);
     return [=](const std::vector<Tensor>& in) {
         const Tensor& x = in[0];
         requireFloat(x);
@@ -690,10 +747,12 @@ const std::map<std::string, KernelFactory>& kernelFactories() {
         {"AddN", addN},
         {"AddV2", add},
         {"ArgMax", argMax},
+        {"AvgPool", avgPool},
         {"BiasAdd", biasAdd},
         {"Cast", cast},
         {"ConcatV2", concat},
         {"Conv2D", conv2d},
+        {"Conv2DBackpropInput", conv2dBackpropInput},
         {"DepthwiseConv2dNative", depthwiseConv2d},
         {"Equal", equal},
         {"Exp", expOp},
