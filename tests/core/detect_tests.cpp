@@ -7,6 +7,7 @@
 #include "marionette/detect/accuracy.h"
 #include "marionette/detect/graph_executor.h"
 #include "marionette/detect/movenet.h"
+#include "marionette/detect/person_segmenter.h"
 #include "marionette/image/image_io.h"
 #include "marionette/pose/openpose_json.h"
 #include "marionette/util/error.h"
@@ -815,3 +816,35 @@ TEST_CASE(detect_reports_no_person_on_a_blank_photo) {
     EXPECT(!found.found);
     EXPECT(found.score < kMinPersonScore);
 }
+
+// ---- person segmentation -------------------------------------------------------------------------------
+
+TEST_CASE(detect_segmenter_covers_the_sample_person_and_not_the_corners) {
+    const PersonSegmenter segmenter;
+    const cv::Mat photo = image::loadImage(source("resources/samples/messi5.jpg"));
+    const cv::Mat mask = segmenter.segment(photo);
+    EXPECT_EQ(mask.type(), CV_32FC1);
+    EXPECT_EQ(mask.rows, photo.rows);
+    EXPECT_EQ(mask.cols, photo.cols);
+    double lowest = 0, highest = 0;
+    cv::minMaxLoc(mask, &lowest, &highest);
+    EXPECT(lowest >= 0.0 && highest <= 1.0);
+    // The annotated skeleton's torso and head joints lie on the person; the crowd in the corners does not.
+    const pose::Pose person = pose::readOpenPoseJson(source("resources/samples/messi5.jpg.pose.json")).at(0);
+    int on = 0, present = 0;
+    for (const auto j : {pose::JointId::Nose, pose::JointId::Neck, pose::JointId::RightShoulder, pose::JointId::LeftShoulder,
+                         pose::JointId::RightHip, pose::JointId::LeftHip, pose::JointId::RightKnee, pose::JointId::LeftKnee}) {
+        if (!person.has(j)) continue;
+        const Point2 p = person.at(j).position;
+        ++present;
+        on += mask.at<float>(static_cast<int>(p.y), static_cast<int>(p.x)) > 0.5f;
+    }
+    EXPECT(present >= 6);
+    EXPECT(on >= present - 1);
+    EXPECT(cv::mean(mask(cv::Rect(0, 0, 60, 60)))[0] < 0.1);
+    EXPECT(cv::mean(mask(cv::Rect(photo.cols - 60, 0, 60, 60)))[0] < 0.1);
+    EXPECT_THROWS(Error, segmenter.segment(cv::Mat()), "8-bit colour");
+    // MoveNet is a graph model too, but not this kind.
+    EXPECT_THROWS(Error, PersonSegmenter(bundledModelPath(MoveNetVariant::Lightning)), "not a person segmentation model");
+}
+

@@ -45,9 +45,11 @@ std::optional<MoveNetVariant> variantFromName(const std::string& name) {
     return std::nullopt;
 }
 
-std::string bundledModelPath(MoveNetVariant variant) {
+std::string bundledModelPath(MoveNetVariant variant) { return bundledModelFile(std::string("movenet-") + variantName(variant)); }
+
+std::string bundledModelFile(const std::string& folder) {
     namespace fs = std::filesystem;
-    const fs::path relative = fs::path(std::string("movenet-") + variantName(variant)) / "model.json";
+    const fs::path relative = fs::path(folder) / "model.json";
     if (const char* dir = std::getenv("MARIONETTE_MODEL_DIR"); dir && *dir) return (fs::path(dir) / relative).string();
     std::error_code ec;
     const fs::path executable = fs::read_symlink("/proc/self/exe", ec);

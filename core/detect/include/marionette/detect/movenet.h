@@ -29,6 +29,8 @@ std::optional<MoveNetVariant> variantFromName(const std::string& name);
 // else in the installed share/marionette/models/ next to the executable's folder, else in the source tree's
 // models/ folder this program was built from.
 std::string bundledModelPath(MoveNetVariant variant);
+// The model.json of any bundled graph model folder (models/<folder>/), found the same way.
+std::string bundledModelFile(const std::string& folder);
 
 // Keypoints scoring below this are left out of the pose (MoveNet's demos use 0.2 to 0.3).
 constexpr float kDefaultMinJointScore = 0.2f;
