@@ -3,6 +3,7 @@
 #include "cli/arguments.h"
 #include "cli/command.h"
 
+#include "marionette/detect/person_segmenter.h"
 #include "marionette/edit/round_trip.h"
 #include "marionette/edit/synthesis_maps.h"
 #include "marionette/engine/engine.h"
@@ -102,7 +103,16 @@ public:
         const auto result = engine.synthesize(targetSemantics, maps);
 
         const cv::Mat synthesised = image::tensorToImage(result.image);
-        const cv::Mat region = paste == "person" ? edit::personRegion(reference, target, box, canvas) : cv::Mat();
+        cv::Mat region;
+        if (paste == "person") {
+            cv::Mat personMask;  // where the photo shows a person, to fit the region to the person's outline
+            try {
+                personMask = detect::PersonSegmenter().segment(photo);
+            } catch (const std::exception& e) {
+                err << "person segmentation unavailable (" << e.what() << "): pasting around the skeleton only\n";
+            }
+            region = edit::personRegion(reference, target, box, canvas, personMask);
+        }
         image::saveImage(a.value("--out"), edit::composite(photo, synthesised, box, region));
         const edit::MapImages mapImages = wantMaps ? edit::mapImagesOf(result, crop) : edit::MapImages{};
         if (a.has("--maps")) {

@@ -378,6 +378,25 @@ TEST_CASE(edit_person_region_covers_both_skeletons_and_keeps_the_background) {
     EXPECT(alpha.at<uchar>(static_cast<int>(neckOnCanvas.y), static_cast<int>(neckOnCanvas.x)) > 240);
     EXPECT(cv::countNonZero(alpha) < static_cast<int>(alpha.total()));
     EXPECT_THROWS(Error, personRegion(reference, target, box, {0, 0}), "non-empty");
+
+    // A person mask fits the reference's part of the region: wider where it sees the person just past the
+    // capsules; a mask that finds nobody near the skeleton (someone else, or nothing) changes nothing.
+    cv::Mat someoneElse = cv::Mat::zeros(photoSize.height, photoSize.width, CV_32FC1);
+    someoneElse(cv::Rect(photoSize.width - 40, 0, 40, 40)).setTo(1.f);
+    EXPECT(cv::norm(personRegion(reference, target, box, canvas, someoneElse), region, cv::NORM_INF) < 1e-6);
+    const cv::Mat nobody = cv::Mat::zeros(photoSize.height, photoSize.width, CV_32FC1);
+    EXPECT(cv::norm(personRegion(reference, target, box, canvas, nobody), region, cv::NORM_INF) < 1e-6);
+    const cv::Mat everyone(photoSize.height, photoSize.width, CV_32FC1, cv::Scalar(1.f));
+    const cv::Mat fitted = personRegion(reference, target, box, canvas, everyone);
+    EXPECT(cv::countNonZero(fitted > 0.5f) > cv::countNonZero(region > 0.5f));
+    EXPECT(cv::countNonZero((fitted > 0.5f) & (region > 0.5f)) == cv::countNonZero(region > 0.5f));  // it only widens here
+    for (const pose::Pose* p : {&reference, &target})
+        for (int j = 0; j < pose::kJointCount; ++j) {
+            if (!p->has(pose::jointAt(j))) continue;
+            const Point2 q = map.toCanvas(p->at(pose::jointAt(j)).position);
+            EXPECT(fitted.at<float>(static_cast<int>(std::lround(q.y)), static_cast<int>(std::lround(q.x))) > 0.97f);
+        }
+    EXPECT_THROWS(Error, personRegion(reference, target, box, canvas, cv::Mat(photoSize.height, photoSize.width, CV_8UC1)), "float");
 }
 
 TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {

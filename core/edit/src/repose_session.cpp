@@ -2,6 +2,7 @@
 
 #include "marionette/edit/synthesis_maps.h"
 #include "crop_synthesis.h"
+#include "marionette/detect/person_segmenter.h"
 #include "marionette/engine/engine.h"
 #include "marionette/image/colour_maps.h"
 #include "marionette/image/crop.h"
@@ -9,10 +10,12 @@
 #include "marionette/model/weights.h"
 #include "marionette/pose/heatmap.h"
 #include "marionette/util/error.h"
+#include "marionette/util/log.h"
 
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 
 namespace marionette::edit {
 namespace detail {
@@ -120,9 +123,18 @@ MapImages mapImagesOf(const engine::SynthesisResult& r, const cv::Mat& reference
 bool cudaAvailable() { return engine::cudaAvailable(); }
 
 struct ReposeSession::State {
-    explicit State(std::unique_ptr<engine::Engine> engine) : synthesis(std::move(engine)) {}
+    explicit State(std::unique_ptr<engine::Engine> engine) : synthesis(std::move(engine)) {
+        // Without the segmentation model the paste-back region falls back on the skeleton alone.
+        try {
+            segmenter.emplace();
+        } catch (const std::exception& e) {
+            log::warning("person segmentation unavailable, pasting around the skeleton only: ", e.what());
+        }
+    }
     detail::CropSynthesis synthesis;
     pose::Pose reference;
+    std::optional<detect::PersonSegmenter> segmenter;
+    cv::Mat personMask;  // the photo's, float; empty without a segmenter
 };
 
 ReposeSession::ReposeSession(const std::string& weightsPath, const SessionOptions& options)
@@ -145,6 +157,8 @@ void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference) 
     if (reference.presentCount() < 2) throw Error("the reference skeleton needs at least two joints");
     m_state->synthesis.setPhoto(photo);
     m_state->reference = reference;
+    m_state->personMask.release();
+    if (m_state->segmenter) m_state->personMask = m_state->segmenter->segment(photo);
 }
 
 RenderedFrame ReposeSession::render(const RenderRequest& request) {
@@ -158,7 +172,7 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
         };
     };
     return s.synthesis.render(box, heatmapsOf(s.reference), heatmapsOf(request.target), request.preview, request.maps,
-                              request.pasteWholeCrop ? cv::Mat() : personRegion(s.reference, request.target, box, canvas));
+                              request.pasteWholeCrop ? cv::Mat() : personRegion(s.reference, request.target, box, canvas, s.personMask));
 }
 
 }  // namespace marionette::edit

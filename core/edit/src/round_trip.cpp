@@ -62,11 +62,12 @@ double torsoLength(const pose::Pose& p) {
     return b ? std::max(1.0, std::max(b->width, b->height) / 3.0) : 1.0;
 }
 
-// Draws one skeleton's body into `mask` (8-bit, 255 = body); returns its feather width in pixels.
-double drawBody(cv::Mat& mask, const pose::Pose& p) {
+// Draws one skeleton's body into `mask` (8-bit, 255 = body), limbs `limbScale` times their usual width;
+// returns its feather width in pixels.
+double drawBody(cv::Mat& mask, const pose::Pose& p, double limbScale = 1.0) {
     using pose::JointId;
     const double torso = torsoLength(p);
-    const int limbRadius = std::max(2, static_cast<int>(std::lround(kLimbRadius * torso)));
+    const int limbRadius = std::max(2, static_cast<int>(std::lround(kLimbRadius * limbScale * torso)));
     for (const pose::Limb& limb : pose::limbs()) {
         if (!p.has(limb.parent) || !p.has(limb.child)) continue;
         const cv::Point a = pixel(p.at(limb.parent).position), b = pixel(p.at(limb.child).position);
@@ -77,7 +78,7 @@ double drawBody(cv::Mat& mask, const pose::Pose& p) {
     std::vector<cv::Point> torsoCorners;
     for (JointId j : {JointId::Neck, JointId::RightShoulder, JointId::RightHip, JointId::LeftHip, JointId::LeftShoulder})
         if (p.has(j)) torsoCorners.push_back(pixel(p.at(j).position));
-    if (torsoCorners.size() >= 3) {
+    if (torsoCorners.size() >= 3 && limbScale >= 1.0) {
         std::vector<cv::Point> hull;
         cv::convexHull(torsoCorners, hull);
         cv::fillConvexPoly(mask, hull, cv::Scalar(255));
@@ -91,26 +92,59 @@ double drawBody(cv::Mat& mask, const pose::Pose& p) {
         centre.y += p.at(j).position.y;
         ++n;
     }
+    const int headRadius = static_cast<int>(std::lround(kHeadRadius * std::min(1.0, limbScale * 2.0) * torso));
     if (n > 0) {
-        cv::circle(mask, pixel({centre.x / n, centre.y / n}), static_cast<int>(std::lround(kHeadRadius * torso)), cv::Scalar(255), cv::FILLED);
+        cv::circle(mask, pixel({centre.x / n, centre.y / n}), headRadius, cv::Scalar(255), cv::FILLED);
     } else if (p.has(JointId::Neck)) {
         const Point2 neck = p.at(JointId::Neck).position;
-        cv::circle(mask, pixel({neck.x, static_cast<float>(neck.y - 0.4 * torso)}), static_cast<int>(std::lround(kHeadRadius * torso)),
-                   cv::Scalar(255), cv::FILLED);
+        cv::circle(mask, pixel({neck.x, static_cast<float>(neck.y - 0.4 * torso)}), headRadius, cv::Scalar(255), cv::FILLED);
     }
     return kFeather * torso;
 }
 
 }  // namespace
 
-cv::Mat personRegion(const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas) {
+namespace {
+
+// The photo's person mask (float, photo size) seen through the crop, at the canvas size: where it reaches
+// past the photo there is no person.
+cv::Mat maskOnCanvas(const cv::Mat& photoMask, const BoxToCanvas& map) {
+    const double sx = map.scaleX(), sy = map.scaleY();
+    // canvas = (photo - box + 0.5) * scale - 0.5, as BoxToCanvas maps points.
+    const cv::Matx23d toCanvas(sx, 0, (0.5 - map.box.x) * sx - 0.5, 0, sy, (0.5 - map.box.y) * sy - 0.5);
+    cv::Mat onCanvas;
+    cv::warpAffine(photoMask, onCanvas, toCanvas, cv::Size(map.canvasWidth, map.canvasHeight), cv::INTER_AREA, cv::BORDER_CONSTANT, 0);
+    return onCanvas;
+}
+
+}  // namespace
+
+cv::Mat personRegion(const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas, const cv::Mat& photoPersonMask) {
     if (canvas.width <= 0 || canvas.height <= 0 || box.width <= 0 || box.height <= 0)
         throw Error("the person's region needs a non-empty crop and canvas");
     const BoxToCanvas map{box, canvas.width, canvas.height};
     const auto onCanvas = [&](Point2 q) { return map.toCanvas(q); };
+    const pose::Pose referenceOnCanvas = reference.mapped(onCanvas), targetOnCanvas = target.mapped(onCanvas);
     cv::Mat mask = cv::Mat::zeros(canvas.height, canvas.width, CV_8UC1);
-    double feather = 1.0;
-    for (const pose::Pose* p : {&reference, &target}) feather = std::max(feather, drawBody(mask, p->mapped(onCanvas)));
+    double feather = drawBody(mask, targetOnCanvas);
+    cv::Mat referenceBody = cv::Mat::zeros(canvas.height, canvas.width, CV_8UC1);
+    feather = std::max({1.0, feather, drawBody(referenceBody, referenceOnCanvas)});
+    if (!photoPersonMask.empty()) {
+        if (photoPersonMask.type() != CV_32FC1) throw Error("a person mask must be one float channel");
+        // The capsules trimmed to what the segmentation does not call background, widened where it sees the
+        // person just past them (hair, loose clothes; not a ball at the feet or other people), plus the bones in
+        // case it missed a limb. Where it found too little of the person, the capsules alone.
+        const cv::Mat seen = maskOnCanvas(photoPersonMask, map);
+        const cv::Mat person = seen > 0.5f;
+        const int reach = std::max(1, static_cast<int>(std::lround(0.15 * torsoLength(referenceOnCanvas))));
+        cv::Mat near;
+        cv::dilate(referenceBody, near, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * reach + 1, 2 * reach + 1)));
+        if (cv::countNonZero(person & referenceBody) >= cv::countNonZero(referenceBody) / 4) {
+            referenceBody = (referenceBody & (seen > 0.1f)) | (person & near);
+            drawBody(referenceBody, referenceOnCanvas, 0.4);
+        }
+    }
+    mask |= referenceBody;
     return featherRegion(mask, feather);
 }
 

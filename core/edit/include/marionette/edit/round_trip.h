@@ -23,8 +23,12 @@ int pasteBackFeather(const Box& box);
 // torso, the head with room for hair; sizes from each skeleton's torso length), feathered, as float weights
 // at the canvas size (1 = the synthesis, 0 = the photo). Pasting only there keeps the photo's own background
 // outside the person sharp, which the network can only redraw blurred; both skeletons count, so that where
-// the person was and is no more gets the synthesised background.
-cv::Mat personRegion(const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas);
+// the person was and is no more gets the synthesised background. With `photoPersonMask` (float, photo size,
+// detect::PersonSegmenter's), the person as it is in the photo replaces the reference skeleton's capsules
+// (its hair, loose clothes and what it holds are redrawn too, and less of the background), where the mask
+// found the person near that skeleton.
+cv::Mat personRegion(const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas,
+                     const cv::Mat& photoPersonMask = cv::Mat());
 
 // A drawn region (8-bit, 255 inside) grown by `featherPixels` and softened over that width, as float weights in
 // [0, 1]: what personRegion and the portrait's face region do with their shapes.
