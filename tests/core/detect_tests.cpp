@@ -848,3 +848,29 @@ TEST_CASE(detect_segmenter_covers_the_sample_person_and_not_the_corners) {
     EXPECT_THROWS(Error, PersonSegmenter(bundledModelPath(MoveNetVariant::Lightning)), "not a person segmentation model");
 }
 
+TEST_CASE(detect_segmenter_matches_tensorflow_js) {
+    // The network itself on the MoveNet fixture (messi5 in 256 x 256), fed as PersonSegmenter feeds it.
+    const json reference = json::parse(files::readAll(test::dataPath("detect/selfie-reference.json"), 1 << 20));
+    cv::Mat bgr = cv::imread(test::dataPath("detect/movenet-input-256.ppm"), cv::IMREAD_COLOR), rgb;
+    cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+    const GraphExecutor exec(readGraphModel(bundledSegmenterPath()));
+    std::vector<std::string> names;
+    for (const auto& [name, node] : reference["nodes"].items()) names.push_back(name);
+    const auto input = torch::from_blob(rgb.data, {1, 256, 256, 3}, torch::kUInt8).to(torch::kFloat32) / 255.0;
+    const auto out = exec.run({{"input_1", input}}, names);
+    for (std::size_t k = 0; k < names.size(); ++k) {
+        const json& node = reference["nodes"][names[k]];
+        const auto t = out[k].to(torch::kFloat64).contiguous().reshape({-1});
+        EXPECT_EQ(out[k].sizes().vec() == node["shape"].get<std::vector<std::int64_t>>(), true);
+        const double absSum = node["absSum"].get<double>();
+        EXPECT_NEAR(t.sum().item<double>(), node["sum"].get<double>(), 1e-4 * absSum);
+        EXPECT_NEAR(t.abs().sum().item<double>(), absSum, 1e-4 * absSum);
+        const double scale = absSum / double(t.numel());
+        for (const auto& sample : node["samples"]) {
+            const double got = t[sample[0].get<std::int64_t>()].item<double>();
+            const double want = sample[1].get<double>();
+            EXPECT_NEAR(got, want, 1e-3 * (scale + std::abs(want)));
+        }
+    }
+}
+

@@ -1,0 +1,85 @@
+// Records reference outputs of the selfie segmentation TensorFlow.js graph model (models/selfie/) with
+// TensorFlow.js itself (pure JavaScript CPU backend), for the whole-model test of detect::PersonSegmenter.
+//
+//   NODE_PATH=<folder with node_modules> node record_selfie_reference.cjs MODEL_JSON INPUT_PPM > out.json
+//
+// needs @tensorflow/tfjs-core, @tensorflow/tfjs-backend-cpu and @tensorflow/tfjs-converter (4.x). The input is
+// an 8-bit 256 x 256 PPM, fed as RGB in [0, 1] as PersonSegmenter does. Prints JSON: for the output mask and a
+// few intermediate nodes (the operations MoveNet does not have), their shape, sum, sum of absolute values and
+// 48 values sampled at evenly spaced flat indices.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const tf = require('@tensorflow/tfjs-core');
+require('@tensorflow/tfjs-backend-cpu');
+const converter = require('@tensorflow/tfjs-converter');
+
+const OUTPUT = 'activation_10';
+const PROBES = [
+  'average_pooling2d_avgpool/AvgPool',           // AvgPool, SAME padding not counted
+  'up_sampling2d_lambda/resize/ResizeBilinear',
+  'segment',                                      // Conv2DBackpropInput, the learnt up-sampling
+];
+const SAMPLES = 48;
+
+function readPpm(file) {
+  const bytes = fs.readFileSync(file);
+  const header = bytes.toString('latin1', 0, 64).match(/^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/);
+  if (!header || header[3] !== '255') throw new Error(file + ': not an 8-bit binary PPM');
+  const [width, height] = [Number(header[1]), Number(header[2])];
+  return { width, height, pixels: bytes.subarray(header[0].length, header[0].length + width * height * 3) };
+}
+
+function fileHandler(modelJson) {
+  const folder = path.dirname(modelJson);
+  const model = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
+  return {
+    load: async () => {
+      const weightSpecs = [];
+      const shards = [];
+      for (const group of model.weightsManifest) {
+        weightSpecs.push(...group.weights);
+        for (const p of group.paths) shards.push(fs.readFileSync(path.join(folder, p)));
+      }
+      const all = Buffer.concat(shards);
+      return {
+        modelTopology: model.modelTopology, format: model.format, generatedBy: model.generatedBy,
+        convertedBy: model.convertedBy, signature: model.signature, weightSpecs,
+        weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+      };
+    },
+  };
+}
+
+function summary(values, shape) {
+  let sum = 0, absSum = 0;
+  for (const v of values) { sum += v; absSum += Math.abs(v); }
+  const samples = [];
+  for (let k = 0; k < SAMPLES; ++k) {
+    const index = Math.floor(k * (values.length - 1) / (SAMPLES - 1));
+    samples.push([index, values[index]]);
+  }
+  return { shape, sum, absSum, samples };
+}
+
+async function main() {
+  const [modelJson, inputPpm] = process.argv.slice(2);
+  if (!modelJson || !inputPpm) throw new Error('usage: record_selfie_reference.cjs MODEL_JSON INPUT_PPM');
+  await tf.setBackend('cpu');
+  const model = await converter.loadGraphModel(fileHandler(modelJson));
+  const image = readPpm(inputPpm);
+  const rgb = Float32Array.from(image.pixels, (v) => v / 255);
+  const input = tf.tensor4d(rgb, [1, image.height, image.width, 3], 'float32');
+  const names = [OUTPUT, ...PROBES];
+  const outputs = model.execute({ input_1: input }, names);
+  const record = {
+    recordedWith: `TensorFlow.js ${tf.version_core} (tfjs-backend-cpu), Node ${process.version}`,
+    model: path.basename(path.dirname(modelJson)) + '/' + path.basename(modelJson),
+    input: path.basename(inputPpm),
+    nodes: {},
+  };
+  names.forEach((name, k) => { record.nodes[name] = summary(outputs[k].dataSync(), outputs[k].shape); });
+  process.stdout.write(JSON.stringify(record, null, 1) + '\n');
+}
+
+main().catch((e) => { console.error(e.message || e); process.exit(1); });
