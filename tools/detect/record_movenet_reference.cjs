@@ -27,6 +27,7 @@ const PROBES = [
   PREFIX + 'kpt_regress_0/conv2d_6/BiasAdd',
   PREFIX + 'kpt_offset_0/conv2d_7/BiasAdd',
 ];
+
 async function main() {
   const [modelJson, inputPpm] = process.argv.slice(2);
   if (!modelJson || !inputPpm) throw new Error('usage: record_movenet_reference.cjs MODEL_JSON INPUT_PPM');

@@ -8,7 +8,6 @@
 // few intermediate nodes (the operations MoveNet does not have), their shape, sum, sum of absolute values and
 // 48 values sampled at evenly spaced flat indices.
 'use strict';
-const fs = require('fs');
 const path = require('path');
 const tf = require('@tensorflow/tfjs-core');
 require('@tensorflow/tfjs-backend-cpu');
@@ -21,6 +20,7 @@ const PROBES = [
   'up_sampling2d_lambda/resize/ResizeBilinear',
   'segment',                                      // Conv2DBackpropInput, the learnt up-sampling
 ];
+
 async function main() {
   const [modelJson, inputPpm] = process.argv.slice(2);
   if (!modelJson || !inputPpm) throw new Error('usage: record_selfie_reference.cjs MODEL_JSON INPUT_PPM');
