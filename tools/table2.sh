@@ -70,5 +70,21 @@ print(f"{steps} steps of batch {batch} ({steps * batch:,} images) per variant; l
 print("| model | SSIM | PSNR (dB) | L1 |\n|---|---|---|---|")
 print("\n".join(rows))
 print(f"| copy the reference image | {copy['ssim']:.4f} | {copy['psnr']:.2f} | {copy['l1']:.4f} |")
+# The deformation alone (eval's 1/4-scale rows), for the variants that warp.
+warps = []
+for v in ["full", "flow", "attention"]:
+    d = json.load(open(f"{out}/{v}.json")).get("deformation_quarter_scale")
+    if not d:
+        continue
+    for key, label in (("attention_warped", "attention-warped"), ("flow_warped", "flow-warped")):
+        if key in d:
+            w = d[key]
+            warps.append(f"| {names[v]} | {label} | {w.get('ssim', float('nan')):.4f} | {w['psnr']:.2f} | {w['l1']:.4f} |")
+    quarter_copy = d["copy_reference"]
+if warps:
+    print("\nThe deformation alone at 1/4 scale (the warped downsampled reference against the downsampled target):\n")
+    print("| model | warp | SSIM | PSNR (dB) | L1 |\n|---|---|---|---|---|")
+    print("\n".join(warps))
+    print(f"| copy the reference image | | {quarter_copy.get('ssim', float('nan')):.4f} | {quarter_copy['psnr']:.2f} | {quarter_copy['l1']:.4f} |")
 PY
 cat "$out/table2.md"
