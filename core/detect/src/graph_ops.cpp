@@ -577,47 +577,44 @@ Kernel stridedSlice(const NodeContext& c) {
     };
 }
 
-std::vector<std::int64_t> poolSize(const GraphNode& node) {
-    const auto ksize = node.intsAttr("ksize");
+// A pooling node over NHWC data: checks its window and input, pads the TensorFlow way and runs `pool` on the
+// padded image (NHWC, pads in constant_pad_nd's order) with the window and strides; the result is NCHW.
+template <typename Pool>
+Kernel makePool(const NodeContext& c, Pool pool) {
+    requireInputs(c, 1);
+    const WindowGeometry g = readGeometry(c.node);
+    const auto ksize = c.node.intsAttr("ksize");
     if (ksize.size() != 4 || ksize[0] != 1 || ksize[3] != 1 || ksize[1] < 1 || ksize[2] < 1)
         throw Error("has a ksize that is not [1, h, w, 1]");
-    return ksize;
+    return [=](const std::vector<Tensor>& in) {
+        const Tensor& x = in[0];
+        requireFloat(x);
+        if (x.dim() != 4) throw Error("needs a 4-D NHWC input");
+        const auto [top, bottom] = g.pads(0, x.size(1), ksize[1]);
+        const auto [left, right] = g.pads(1, x.size(2), ksize[2]);
+        const std::vector<std::int64_t> pads{0, 0, left, right, top, bottom}, window{ksize[1], ksize[2]}, stride{g.stride[0], g.stride[1]};
+        return std::vector<Tensor>{pool(x, pads, window, stride).permute({0, 2, 3, 1})};
+    };
 }
+
+using PoolArgs = const std::vector<std::int64_t>&;
 
 // TensorFlow averages over the part of each window that lies inside the image (padding is not counted).
 Kernel avgPool(const NodeContext& c) {
-    requireInputs(c, 1);
-    const WindowGeometry g = readGeometry(c.node);
-    const auto ksize = poolSize(c.node);
-    return [=](const std::vector<Tensor>& in) {
-        const Tensor& x = in[0];
-        requireFloat(x);
-        if (x.dim() != 4) throw Error("needs a 4-D NHWC input");
-        const auto [top, bottom] = g.pads(0, x.size(1), ksize[1]);
-        const auto [left, right] = g.pads(1, x.size(2), ksize[2]);
-        const std::vector<std::int64_t> pads{0, 0, left, right, top, bottom};
-        const Tensor sums = at::avg_pool2d(at::constant_pad_nd(x, pads).permute({0, 3, 1, 2}), {ksize[1], ksize[2]}, {g.stride[0], g.stride[1]});
-        const Tensor inside = at::avg_pool2d(at::constant_pad_nd(at::ones({1, x.size(1), x.size(2), 1}, x.options()), pads).permute({0, 3, 1, 2}),
-                                             {ksize[1], ksize[2]}, {g.stride[0], g.stride[1]});
-        return std::vector<Tensor>{(sums / inside).permute({0, 2, 3, 1})};
-    };
+    return makePool(c, [](const Tensor& x, PoolArgs pads, PoolArgs window, PoolArgs stride) {
+        const Tensor sums = at::avg_pool2d(at::constant_pad_nd(x, pads).permute({0, 3, 1, 2}), window, stride);
+        const Tensor inside =
+            at::avg_pool2d(at::constant_pad_nd(at::ones({1, x.size(1), x.size(2), 1}, x.options()), pads).permute({0, 3, 1, 2}), window, stride);
+        return sums / inside;
+    });
 }
 
 Kernel maxPool(const NodeContext& c) {
-    requireInputs(c, 1);
-    const WindowGeometry g = readGeometry(c.node);
-    const auto ksize = poolSize(c.node);
-    return [=](const std::vector<Tensor>& in) {
-        const Tensor& x = in[0];
-        requireFloat(x);
-        if (x.dim() != 4) throw Error("needs a 4-D NHWC input");
-        const auto [top, bottom] = g.pads(0, x.size(1), ksize[1]);
-        const auto [left, right] = g.pads(1, x.size(2), ksize[2]);
+    return makePool(c, [](const Tensor& x, PoolArgs pads, PoolArgs window, PoolArgs stride) {
         // Padding never wins a maximum in TensorFlow: pad with -infinity.
-        const Tensor padded = at::constant_pad_nd(x, {0, 0, left, right, top, bottom}, -std::numeric_limits<double>::infinity());
-        const Tensor y = at::max_pool2d(padded.permute({0, 3, 1, 2}), {ksize[1], ksize[2]}, {g.stride[0], g.stride[1]});
-        return std::vector<Tensor>{y.permute({0, 2, 3, 1})};
-    };
+        const Tensor padded = at::constant_pad_nd(x, pads, -std::numeric_limits<double>::infinity());
+        return at::max_pool2d(padded.permute({0, 3, 1, 2}), window, stride);
+    });
 }
 
 Kernel rangeOp(const NodeContext& c) {
