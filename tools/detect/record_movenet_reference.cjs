@@ -8,11 +8,10 @@
 // and 48 values sampled at evenly spaced flat indices (the probes that the model has: MultiPose lacks some).
 'use strict';
 const fs = require('fs');
-const path = require('path');
 const tf = require('@tensorflow/tfjs-core');
 require('@tensorflow/tfjs-backend-cpu');
 const converter = require('@tensorflow/tfjs-converter');
-const { readPpm, fileHandler, summary } = require('./reference_common.cjs');
+const { summary, loadModelAndImage, recordHeader } = require('./reference_common.cjs');
 
 const PREFIX = 'StatefulPartitionedCall/';
 const FEATURES = PREFIX + 'center_net_mobile_net_v2fpn_feature_extractor/model_1/';
@@ -29,19 +28,13 @@ const PROBES = [
 ];
 
 async function main() {
-  const [modelJson, inputPpm] = process.argv.slice(2);
-  if (!modelJson || !inputPpm) throw new Error('usage: record_movenet_reference.cjs MODEL_JSON INPUT_PPM');
-  await tf.setBackend('cpu');
-  const model = await converter.loadGraphModel(fileHandler(modelJson));
-  const image = readPpm(inputPpm);
+  const { modelJson, inputPpm, model, image } = await loadModelAndImage(tf, converter, 'record_movenet_reference.cjs');
   const input = tf.tensor4d(Int32Array.from(image.pixels), [1, image.height, image.width, 3], 'int32');
   const present = new Set(JSON.parse(fs.readFileSync(modelJson, 'utf8')).modelTopology.node.map((n) => n.name));
   const probes = PROBES.filter((name) => present.has(name));
   const outputs = model.execute({ input }, ['Identity', ...probes]);
   const record = {
-    recordedWith: `TensorFlow.js ${tf.version_core} (tfjs-backend-cpu), Node ${process.version}`,
-    model: path.basename(path.dirname(modelJson)) + '/' + path.basename(modelJson),
-    input: path.basename(inputPpm),
+    ...recordHeader(tf, modelJson, inputPpm),
     output: { shape: outputs[0].shape, values: Array.from(outputs[0].dataSync()) },
     probes: {},
   };

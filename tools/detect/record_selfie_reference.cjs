@@ -8,11 +8,10 @@
 // few intermediate nodes (the operations MoveNet does not have), their shape, sum, sum of absolute values and
 // 48 values sampled at evenly spaced flat indices.
 'use strict';
-const path = require('path');
 const tf = require('@tensorflow/tfjs-core');
 require('@tensorflow/tfjs-backend-cpu');
 const converter = require('@tensorflow/tfjs-converter');
-const { readPpm, fileHandler, summary } = require('./reference_common.cjs');
+const { summary, loadModelAndImage, recordHeader } = require('./reference_common.cjs');
 
 const OUTPUT = 'activation_10';
 const PROBES = [
@@ -22,19 +21,13 @@ const PROBES = [
 ];
 
 async function main() {
-  const [modelJson, inputPpm] = process.argv.slice(2);
-  if (!modelJson || !inputPpm) throw new Error('usage: record_selfie_reference.cjs MODEL_JSON INPUT_PPM');
-  await tf.setBackend('cpu');
-  const model = await converter.loadGraphModel(fileHandler(modelJson));
-  const image = readPpm(inputPpm);
+  const { modelJson, inputPpm, model, image } = await loadModelAndImage(tf, converter, 'record_selfie_reference.cjs');
   const rgb = Float32Array.from(image.pixels, (v) => v / 255);
   const input = tf.tensor4d(rgb, [1, image.height, image.width, 3], 'float32');
   const names = [OUTPUT, ...PROBES];
   const outputs = model.execute({ input_1: input }, names);
   const record = {
-    recordedWith: `TensorFlow.js ${tf.version_core} (tfjs-backend-cpu), Node ${process.version}`,
-    model: path.basename(path.dirname(modelJson)) + '/' + path.basename(modelJson),
-    input: path.basename(inputPpm),
+    ...recordHeader(tf, modelJson, inputPpm),
     nodes: {},
   };
   names.forEach((name, k) => { record.nodes[name] = summary(outputs[k].dataSync(), outputs[k].shape); });

@@ -1,5 +1,6 @@
 // What the reference recorders of tools/detect/ share: reading an 8-bit PPM, loading a TensorFlow.js graph model
-// from local files, and summarising a tensor (shape, sum, sum of absolute values, evenly spaced samples).
+// from local files (with the command line MODEL_JSON INPUT_PPM), the record's header, and summarising a tensor
+// (shape, sum, sum of absolute values, evenly spaced samples).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -46,4 +47,22 @@ function summary(values, shape) {
   return { shape, sum, absSum, samples };
 }
 
-module.exports = { readPpm, fileHandler, summary };
+// The model and the image named on the command line, on TensorFlow.js's pure JavaScript CPU backend.
+async function loadModelAndImage(tf, converter, script) {
+  const [modelJson, inputPpm] = process.argv.slice(2);
+  if (!modelJson || !inputPpm) throw new Error(`usage: ${script} MODEL_JSON INPUT_PPM`);
+  await tf.setBackend('cpu');
+  const model = await converter.loadGraphModel(fileHandler(modelJson));
+  return { modelJson, inputPpm, model, image: readPpm(inputPpm) };
+}
+
+// What every record starts with: how, with which model and on which input it was made.
+function recordHeader(tf, modelJson, inputPpm) {
+  return {
+    recordedWith: `TensorFlow.js ${tf.version_core} (tfjs-backend-cpu), Node ${process.version}`,
+    model: path.basename(path.dirname(modelJson)) + '/' + path.basename(modelJson),
+    input: path.basename(inputPpm),
+  };
+}
+
+module.exports = { readPpm, fileHandler, summary, loadModelAndImage, recordHeader };
