@@ -68,8 +68,7 @@ public:
             const auto landmarks = face::readPts(a.value("--landmarks"));
             box = image::aspectCropBox(landmarks.bounds(), photoSize, canvas, image::kFaceCropPadding);
             const BoxToCanvas map{box, width, height};
-            face::FaceLandmarks onCanvas;
-            for (std::size_t i = 0; i < onCanvas.points.size(); ++i) onCanvas.points[i] = map.toCanvas(landmarks.points[i]);
+            const face::FaceLandmarks onCanvas = landmarks.mapped([&](Point2 q) { return map.toCanvas(q); });
             semantics = face::renderPartMaps(onCanvas, height, width);
             colours = face::partColours();
             described = "68 landmarks in 9 parts";

@@ -69,6 +69,11 @@ TEST_CASE(face_pts_round_trip) {
     const FaceLandmarks m = f.mirrored(100.f);
     EXPECT(m.mirrored(100.f) == f);
     EXPECT_NEAR(m.points[45].x, 200.f - f.points[36].x, 1e-4);
+    const FaceLandmarks moved = f.mapped([](Point2 p) { return Point2{2.f * p.x + 1.f, p.y - 3.f}; });
+    for (std::size_t i = 0; i < f.points.size(); ++i) {
+        EXPECT_NEAR(moved.points[i].x, 2.f * f.points[i].x + 1.f, 1e-4);
+        EXPECT_NEAR(moved.points[i].y, f.points[i].y - 3.f, 1e-4);
+    }
 }
 
 TEST_CASE(face_pts_bad_inputs) {

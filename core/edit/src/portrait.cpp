@@ -242,11 +242,8 @@ cv::Mat faceRegion(const face::FaceLandmarks& reference, const face::FaceLandmar
     const BoxToCanvas map{box, canvas.width, canvas.height};
     cv::Mat mask = cv::Mat::zeros(canvas.height, canvas.width, CV_8UC1);
     double width = 1.0;
-    for (const face::FaceLandmarks* f : {&reference, &target}) {
-        face::FaceLandmarks onCanvas;
-        for (std::size_t i = 0; i < onCanvas.points.size(); ++i) onCanvas.points[i] = map.toCanvas(f->points[i]);
-        width = std::max(width, drawFace(mask, onCanvas));
-    }
+    for (const face::FaceLandmarks* f : {&reference, &target})
+        width = std::max(width, drawFace(mask, f->mapped([&](Point2 q) { return map.toCanvas(q); })));
     return featherRegion(mask, 0.12 * width);
 }
 
@@ -255,8 +252,7 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
     if (!s.synthesis.hasPhoto()) throw Error("no photo is open");
     const auto partMapsOf = [](const face::FaceLandmarks& landmarks) {
         return [&landmarks](const BoxToCanvas& toCanvas) {
-            face::FaceLandmarks onCanvas;
-            for (std::size_t i = 0; i < onCanvas.points.size(); ++i) onCanvas.points[i] = toCanvas.toCanvas(landmarks.points[i]);
+            const face::FaceLandmarks onCanvas = landmarks.mapped([&](Point2 q) { return toCanvas.toCanvas(q); });
             return face::renderPartMaps(onCanvas, toCanvas.canvasHeight, toCanvas.canvasWidth);
         };
     };

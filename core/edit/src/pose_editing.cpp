@@ -32,12 +32,6 @@ std::optional<Point2> positionOf(const Pose& p, JointId j) {
     return std::nullopt;
 }
 
-std::optional<Point2> midHip(const Pose& p) {
-    const auto r = positionOf(p, JointId::RightHip), l = positionOf(p, JointId::LeftHip);
-    if (r && l) return (*r + *l) * 0.5f;
-    return r ? r : l;
-}
-
 // Rotates `root` and everything below it about `centre`.
 void rotateSubtree(Pose& p, JointId root, Point2 centre, float angle) {
     std::vector<JointId> joints = descendantsOf(root);
@@ -120,6 +114,12 @@ Point2 templateAt(JointId j) {
 float templateTorso(float boxHeight) { return (0.515f - 0.255f) * boxHeight; }
 
 }  // namespace
+
+std::optional<Point2> midHip(const Pose& p) {
+    const auto r = positionOf(p, JointId::RightHip), l = positionOf(p, JointId::LeftHip);
+    if (r && l) return (*r + *l) * 0.5f;
+    return r ? r : l;
+}
 
 std::vector<JointId> descendantsOf(JointId joint) {
     std::vector<JointId> out;

@@ -1,5 +1,6 @@
 #include "marionette/edit/round_trip.h"
 
+#include "marionette/edit/pose_editing.h"
 #include "marionette/image/colour_maps.h"
 #include "marionette/image/crop.h"
 #include "marionette/image/image_io.h"
@@ -44,18 +45,10 @@ cv::Point pixel(Point2 p) { return {static_cast<int>(std::lround(p.x)), static_c
 // The torso's length in the pose's own pixels; a skeleton without neck or hips falls back on a third of the
 // larger side of its joints' bounds.
 double torsoLength(const pose::Pose& p) {
-    using pose::JointId;
-    if (p.has(JointId::Neck) && (p.has(JointId::RightHip) || p.has(JointId::LeftHip))) {
-        Point2 hips{0.f, 0.f};
-        int n = 0;
-        for (JointId hip : {JointId::RightHip, JointId::LeftHip}) {
-            if (!p.has(hip)) continue;
-            hips.x += p.at(hip).position.x;
-            hips.y += p.at(hip).position.y;
-            ++n;
-        }
-        const Point2 neck = p.at(JointId::Neck).position;
-        const double length = std::hypot(hips.x / n - neck.x, hips.y / n - neck.y);
+    const auto hips = midHip(p);
+    if (p.has(pose::JointId::Neck) && hips) {
+        const Point2 neck = p.at(pose::JointId::Neck).position;
+        const double length = std::hypot(hips->x - neck.x, hips->y - neck.y);
         if (length > 1.0) return length;
     }
     const auto b = p.bounds();
@@ -101,10 +94,6 @@ double drawBody(cv::Mat& mask, const pose::Pose& p, double limbScale = 1.0) {
     }
     return kFeather * torso;
 }
-
-}  // namespace
-
-namespace {
 
 // The photo's person mask (float, photo size) seen through the crop, at the canvas size: where it reaches
 // past the photo there is no person.

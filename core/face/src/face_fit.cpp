@@ -275,8 +275,7 @@ FaceLandmarks editedLandmarks(const MorphableModel& model, const FaceFit& fit, c
 torch::Tensor renderEditedPartMaps(const MorphableModel& model, const FaceFit& fit, const FaceParameters& edited,
                                    const BoxToCanvas& toCanvas) {
     const FaceLandmarks landmarks = editedLandmarks(model, fit, edited);
-    FaceLandmarks onCanvas;
-    for (std::size_t i = 0; i < onCanvas.points.size(); ++i) onCanvas.points[i] = toCanvas.toCanvas(landmarks.points[i]);
+    const FaceLandmarks onCanvas = landmarks.mapped([&](Point2 q) { return toCanvas.toCanvas(q); });
     return renderPartMaps(onCanvas, toCanvas.canvasHeight, toCanvas.canvasWidth);
 }
 

@@ -43,6 +43,12 @@ FaceLandmarks FaceLandmarks::mirrored(float axisX) const {
     return out;
 }
 
+FaceLandmarks FaceLandmarks::mapped(const std::function<Point2(Point2)>& f) const {
+    FaceLandmarks out;
+    for (std::size_t i = 0; i < points.size(); ++i) out.points[i] = f(points[i]);
+    return out;
+}
+
 bool FaceLandmarks::operator==(const FaceLandmarks& other) const {
     for (std::size_t i = 0; i < points.size(); ++i) {
         if (points[i].x != other.points[i].x || points[i].y != other.points[i].y) return false;

@@ -19,9 +19,7 @@ Box unionOf(const Box& a, const Box& b) {
 }
 
 face::FaceLandmarks mapped(const face::FaceLandmarks& landmarks, const BoxToCanvas& toCanvas) {
-    face::FaceLandmarks out;
-    for (std::size_t i = 0; i < out.points.size(); ++i) out.points[i] = toCanvas.toCanvas(landmarks.points[i]);
-    return out;
+    return landmarks.mapped([&](Point2 q) { return toCanvas.toCanvas(q); });
 }
 
 }  // namespace

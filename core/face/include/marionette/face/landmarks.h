@@ -9,6 +9,7 @@
 #include "marionette/util/geometry.h"
 
 #include <array>
+#include <functional>
 #include <string>
 
 namespace marionette::face {
@@ -20,6 +21,7 @@ struct FaceLandmarks {
 
     Box bounds() const;
     FaceLandmarks mirrored(float axisX) const;  // about x = axisX, with left and right points swapped
+    FaceLandmarks mapped(const std::function<Point2(Point2)>& f) const;  // every point moved by `f`
     bool operator==(const FaceLandmarks& other) const;
 };
 
