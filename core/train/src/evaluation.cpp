@@ -128,29 +128,27 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
             onBatch(b, onCpu);
         }
         const double n = static_cast<double>(chunk.size());
-        report.model.ssim += ssim(out, b.target) * n;
-        report.model.psnr += psnr(out, b.target) * n;
-        report.model.l1 += l1Error(out, b.target) * n;
-        report.copyBaseline.ssim += ssim(b.reference, b.target) * n;
-        report.copyBaseline.psnr += psnr(b.reference, b.target) * n;
-        report.copyBaseline.l1 += l1Error(b.reference, b.target) * n;
-        const auto accumulate = [n](MetricRow& row, const at::Tensor& image, const at::Tensor& target) {
-            if (std::min(image.size(2), image.size(3)) >= 11) row.ssim += ssim(image, target) * n;
+        // Sums over the batch, divided by the pair count at the end.
+        const auto accumulate = [n](MetricRow& row, const at::Tensor& image, const at::Tensor& target, bool withSsim) {
+            if (withSsim) row.ssim += ssim(image, target) * n;
             row.psnr += psnr(image, target) * n;
             row.l1 += l1Error(image, target) * n;
         };
+        accumulate(report.model, out, b.target, true);
+        accumulate(report.copyBaseline, b.reference, b.target, true);
         const at::Tensor& quarter = generated.attentionWarped4.defined() ? generated.attentionWarped4 : generated.flowWarped4;
         if (quarter.defined()) {
             report.deformation.hasSsim = std::min(quarter.size(2), quarter.size(3)) >= 11;
+            const bool withSsim = report.deformation.hasSsim;
             const auto target4 = model::downsampleArea(b.target, quarter.size(2), quarter.size(3));
-            accumulate(report.deformation.copy, model::downsampleArea(b.reference, quarter.size(2), quarter.size(3)), target4);
+            accumulate(report.deformation.copy, model::downsampleArea(b.reference, quarter.size(2), quarter.size(3)), target4, withSsim);
             if (generated.attentionWarped4.defined()) {
                 report.deformation.hasAttention = true;
-                accumulate(report.deformation.attention, generated.attentionWarped4.to(at::kCPU).to(at::kFloat), target4);
+                accumulate(report.deformation.attention, generated.attentionWarped4.to(at::kCPU).to(at::kFloat), target4, withSsim);
             }
             if (generated.flowWarped4.defined()) {
                 report.deformation.hasFlow = true;
-                accumulate(report.deformation.flow, generated.flowWarped4.to(at::kCPU).to(at::kFloat), target4);
+                accumulate(report.deformation.flow, generated.flowWarped4.to(at::kCPU).to(at::kFloat), target4, withSsim);
             }
         }
         if (lpips) {
