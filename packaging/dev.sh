@@ -23,7 +23,6 @@ install_and_build() {
 run_main_job() {
     local out="$root/out"
     local sample="$root/resources/samples/messi5.jpg"
-    local weights="$root/models/body-early.safetensors"
     # With a display, the editor opens on the sample; without one, the CLI does the same edit in batch.
     if [ -x "$build_dir/app/marionette" ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
         exec "$build_dir/app/marionette" "$sample"
@@ -32,13 +31,10 @@ run_main_job() {
     echo "No display: running the sample edit through marionette-cli (results in $out)"
     "$build_dir/app/marionette-cli" detect --image "$sample" --out "$out/messi5.detected.json"
     "$build_dir/app/marionette-cli" render --image "$sample" --pose "$sample.pose.json" --out "$out/messi5-semantics.png"
-    if [ -f "$weights" ]; then
-        "$build_dir/app/marionette-cli" repose --weights "$weights" --image "$sample" --pose-ref "$sample.pose.json" \
-            --pose-target "$sample.target.json" --out "$out/messi5-reposed.png" --maps "$out/maps" \
-            --sheet "$out/messi5-sheet.png"
-    else
-        echo "models/body-early.safetensors is not there: skipping the re-posing step" >&2
-    fi
+    # Without --weights, repose opens the shipped body weights (models/, see BODY_MODEL_CARD.md).
+    "$build_dir/app/marionette-cli" repose --image "$sample" --pose-ref "$sample.pose.json" \
+        --pose-target "$sample.target.json" --out "$out/messi5-reposed.png" --maps "$out/maps" \
+        --sheet "$out/messi5-sheet.png"
 }
 
 case "${1:-}" in

@@ -4,6 +4,7 @@
 #include "cli/arguments.h"
 #include "cli/command.h"
 
+#include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/portrait.h"
 #include "marionette/edit/portrait_session.h"
@@ -77,8 +78,8 @@ public:
             {"--maps", "DIR", "also write the crops, flow, attention, combination and warped images here", "", false},
             {"--landmarks-out", "FILE", "also write the edited 68 landmarks (.pts, photo pixels)", "", false},
             {"--edit-out", "FILE", "also write the edit as the editor saves it (.marionette.json; the editor opens it)", "", false},
-            {"--weights", "FILE", "portrait model weights (.safetensors)", "models/portrait.safetensors if present, else untrained",
-             false},
+            {"--weights", "FILE", "portrait model weights (.safetensors)",
+             std::string("the shipped models/") + edit::kBundledPortraitWeights + " if present, else untrained", false},
             {"--device", "auto|cpu|cuda", "device", "auto", false},
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
             {"--seed", "N", "seed of the untrained weights used when there is no portrait model", "1", false},
@@ -116,11 +117,11 @@ public:
 
         const edit::SessionOptions options{device == "cpu" ? edit::Device::Cpu : device == "cuda" ? edit::Device::Cuda : edit::Device::Auto,
                                            threads};
-        const std::string weights = a.has("--weights") ? a.value("--weights") : edit::bundledPortraitWeights();
+        const std::string weights = a.has("--weights") ? a.value("--weights") : edit::bundledWeights(model::SemanticsKind::Face);
         std::unique_ptr<edit::PortraitSession> session;
         if (weights.empty()) {
             const auto config = model::ModelConfig::small(model::ModelConfig::face());
-            err << "warning: no portrait model is installed (models/portrait.safetensors): using untrained, randomly initialised "
+            err << "warning: no portrait model is installed (models/" << edit::kBundledPortraitWeights << "): using untrained, randomly initialised "
                    "weights (face, c = "
                 << config.width << ", seed " << seed
                 << "). The output shows the pipeline working, not a trained result; pass --weights for a trained model.\n";

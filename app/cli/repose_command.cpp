@@ -4,6 +4,7 @@
 #include "cli/command.h"
 
 #include "marionette/detect/person_segmenter.h"
+#include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/round_trip.h"
 #include "marionette/edit/synthesis_maps.h"
 #include "marionette/engine/engine.h"
@@ -21,6 +22,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iomanip>
+#include <optional>
 #include <ostream>
 
 namespace marionette::cli {
@@ -49,7 +51,7 @@ public:
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
         Arguments a("repose", {
-            {"--weights", "FILE", "body model weights (.safetensors)", "", true},
+            {"--weights", "FILE", "body model weights (.safetensors)", std::string("the shipped models/") + edit::kBundledBodyWeights, false},
             {"--image", "FILE", "the photo", "", true},
             {"--pose-ref", "FILE", "the person's skeleton in the photo (OpenPose JSON)", "", true},
             {"--pose-target", "FILE", "the new skeleton, in photo pixels (OpenPose JSON)", "", true},
@@ -60,20 +62,25 @@ public:
             {"--attention-point", "X,Y", "target point (photo pixels) whose attention map to draw", "right wrist", false},
             {"--device", "auto|cpu|cuda", "device", "auto", false},
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
-            {"--paste", "person|crop", "replace the photo only around the person (both skeletons) or over the whole crop", "person", false},
+            {"--paste", "moved|person|crop",
+             "replace the photo only where the body moved, around the whole person (both skeletons), or over the whole crop",
+             "moved", false},
         });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
             return kExitOk;
         }
-        const std::string paste = a.value("--paste");
-        if (paste != "person" && paste != "crop") throw UsageError("--paste expects person or crop, got \"" + paste + "\"");
-        engine::Engine engine(a.value("--weights"),
-                              {engine::devicePreferenceFromString(a.value("--device")), a.intValue("--threads")});
+        const std::optional<edit::PasteExtent> paste = edit::pasteExtentFromString(a.value("--paste"));
+        if (!paste) throw UsageError("--paste expects moved, person or crop, got \"" + a.value("--paste") + "\"");
+        const std::string weights = a.has("--weights") ? a.value("--weights") : edit::bundledWeights(model::SemanticsKind::Body);
+        if (weights.empty())
+            throw Error(std::string("the shipped body weights (models/") + edit::kBundledBodyWeights +
+                        ") are not installed: pass --weights FILE");
+        engine::Engine engine(weights, {engine::devicePreferenceFromString(a.value("--device")), a.intValue("--threads")});
         const model::ModelConfig& config = engine.config();
         if (config.semantics != model::SemanticsKind::Body)
-            throw Error(a.value("--weights") + ": this weights file is for portraits; open a body model to repose people");
+            throw Error(weights + ": this weights file is for portraits; open a body model to repose people");
 
         const cv::Mat photo = image::loadImage(a.value("--image"));
         const int person = a.intValue("--person");
@@ -103,16 +110,15 @@ public:
         const auto result = engine.synthesize(targetSemantics, maps);
 
         const cv::Mat synthesised = image::tensorToImage(result.image);
-        cv::Mat region;
-        if (paste == "person") {
-            cv::Mat personMask;  // where the photo shows a person, to fit the region to the person's outline
+        cv::Mat personMask;  // where the photo shows a person, to fit the region to the person's outline
+        if (*paste != edit::PasteExtent::WholeCrop) {
             try {
                 personMask = detect::PersonSegmenter().segment(photo);
             } catch (const std::exception& e) {
                 err << "person segmentation unavailable (" << e.what() << "): pasting around the skeleton only\n";
             }
-            region = edit::personRegion(reference, target, box, canvas, personMask);
         }
+        const cv::Mat region = edit::pasteRegion(*paste, reference, target, box, canvas, personMask);
         image::saveImage(a.value("--out"), edit::composite(photo, synthesised, box, region));
         const edit::MapImages mapImages = wantMaps ? edit::mapImagesOf(result, crop) : edit::MapImages{};
         if (a.has("--maps")) {

@@ -3,6 +3,7 @@
 #include "tiny_models.h"
 
 #include "cli/command.h"
+#include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/portrait.h"
 #include "marionette/face/landmarks.h"
@@ -14,6 +15,7 @@
 #include <opencv2/core.hpp>
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
 
@@ -24,6 +26,15 @@ namespace {
 using test::runCli;
 
 std::string sample(const std::string& name) { return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name; }
+
+// For its lifetime, the shipped models are looked for in an empty folder: the programs as installed without them.
+class WithoutShippedModels {
+public:
+    WithoutShippedModels() { ::setenv("MARIONETTE_MODEL_DIR", test::tempPath("no-shipped-models").c_str(), 1); }
+    ~WithoutShippedModels() { ::unsetenv("MARIONETTE_MODEL_DIR"); }
+    WithoutShippedModels(const WithoutShippedModels&) = delete;
+    WithoutShippedModels& operator=(const WithoutShippedModels&) = delete;
+};
 
 }  // namespace
 
@@ -137,6 +148,15 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
                                  sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", test::tempPath("no.png")});
     EXPECT_EQ(refused.code, cli::kExitFailure);
     EXPECT(refused.err.find("for portraits") != std::string::npos);
+
+    // Without --weights it opens the shipped body weights; where they are not installed, it says so.
+    {
+        const WithoutShippedModels none;
+        const auto missing = runCli({"repose", "--image", sample("messi5.jpg"), "--pose-ref", sample("messi5.jpg.pose.json"),
+                                     "--pose-target", targetPath, "--out", test::tempPath("no.png")});
+        EXPECT_EQ(missing.code, cli::kExitFailure);
+        EXPECT(missing.err.find("body-early.safetensors) are not installed") != std::string::npos);
+    }
     EXPECT(!std::filesystem::exists(test::tempPath("no.png")));
 }
 
@@ -219,7 +239,8 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     EXPECT(!std::filesystem::exists(no));
 
     // Without a portrait model: untrained weights, with a warning that says so.
-    if (edit::bundledPortraitWeights().empty()) {
+    {
+        const WithoutShippedModels none;
         const auto untrained = runCli({"portrait", "--image", sample("astronaut.jpg"), "--expr", "eye_close=1", "--out", no,
                                        "--device", "cpu", "--threads", "2"});
         EXPECT_EQ(untrained.code, 0);

@@ -2,6 +2,7 @@
 #include "tiny_models.h"
 
 #include "marionette/detect/movenet.h"
+#include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/portrait.h"
 #include "marionette/edit/portrait_session.h"
@@ -11,6 +12,8 @@
 #include "marionette/edit/round_trip.h"
 #include "marionette/image/crop.h"
 #include "marionette/image/image_io.h"
+#include "marionette/model/training_summary.h"
+#include "marionette/model/weights.h"
 #include "marionette/pose/openpose_json.h"
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
@@ -397,6 +400,74 @@ TEST_CASE(edit_person_region_covers_both_skeletons_and_keeps_the_background) {
             EXPECT(fitted.at<float>(static_cast<int>(std::lround(q.y)), static_cast<int>(std::lround(q.x))) > 0.97f);
         }
     EXPECT_THROWS(Error, personRegion(reference, target, box, canvas, cv::Mat(photoSize.height, photoSize.width, CV_8UC1)), "float");
+}
+
+TEST_CASE(edit_moved_parts_region_replaces_only_what_the_edit_moved) {
+    const pose::Pose reference = samplePose();
+    const ImageSize photoSize{548, 342}, canvas{176, 256};
+    // Nothing moved: nothing of the photo is replaced.
+    const Box same = reposeCropBox(reference, reference, photoSize, canvas);
+    const cv::Mat unmoved = movedPartsRegion(reference, reference, same, canvas);
+    EXPECT(unmoved.type() == CV_32FC1 && unmoved.cols == canvas.width && unmoved.rows == canvas.height);
+    EXPECT_EQ(cv::countNonZero(unmoved), 0);
+
+    // The right forearm raised: the arm where it was and where it goes, not the legs.
+    const pose::Pose target = moveJoint(moveJoint(reference, J::RightWrist, {60, 40}), J::RightElbow, {110, 90});
+    const Box box = reposeCropBox(reference, target, photoSize, canvas);
+    const BoxToCanvas map{box, canvas.width, canvas.height};
+    const cv::Mat moved = movedPartsRegion(reference, target, box, canvas);
+    const cv::Mat person = personRegion(reference, target, box, canvas);
+    const auto at = [&](const cv::Mat& region, Point2 photoPoint) {
+        const Point2 q = map.toCanvas(photoPoint);
+        return region.at<float>(static_cast<int>(std::lround(q.y)), static_cast<int>(std::lround(q.x)));
+    };
+    for (const pose::Pose* p : {&reference, &target})
+        for (const J j : {J::RightWrist, J::RightElbow}) EXPECT(at(moved, p->at(j).position) > 0.97f);
+    for (const J j : {J::LeftAnkle, J::RightAnkle, J::LeftKnee}) {
+        EXPECT(at(person, reference.at(j).position) > 0.97f);
+        EXPECT(at(moved, reference.at(j).position) < 0.01f);
+    }
+    EXPECT(cv::countNonZero(moved > 0.5f) < cv::countNonZero(person > 0.5f) / 2);
+    cv::Mat outside;
+    cv::subtract(moved, person, outside);
+    double most = 0;
+    cv::minMaxLoc(outside, nullptr, &most);
+    EXPECT(most < 1e-6);  // never more than the whole person
+
+    // A joint only one of the skeletons has counts as moved.
+    pose::Pose withoutWrist = reference;
+    withoutWrist.remove(J::RightWrist);
+    const Box fewer = reposeCropBox(reference, withoutWrist, photoSize, canvas);
+    const Point2 elbow = BoxToCanvas{fewer, canvas.width, canvas.height}.toCanvas(reference.at(J::RightElbow).position);
+    EXPECT(movedPartsRegion(reference, withoutWrist, fewer, canvas)
+               .at<float>(static_cast<int>(std::lround(elbow.y)), static_cast<int>(std::lround(elbow.x))) > 0.97f);
+
+    // The extents by name, and what each pastes.
+    for (const auto e : {PasteExtent::MovedParts, PasteExtent::Person, PasteExtent::WholeCrop})
+        EXPECT(pasteExtentFromString(toString(e)) == e);
+    EXPECT(!pasteExtentFromString("everything"));
+    EXPECT(pasteRegion(PasteExtent::WholeCrop, reference, target, box, canvas).empty());
+    EXPECT(cv::norm(pasteRegion(PasteExtent::MovedParts, reference, target, box, canvas), moved, cv::NORM_INF) == 0.0);
+    EXPECT(cv::norm(pasteRegion(PasteExtent::Person, reference, target, box, canvas), person, cv::NORM_INF) == 0.0);
+}
+
+TEST_CASE(edit_shipped_weights_are_found_and_say_how_they_were_trained) {
+    // What the editor and the CLI open when given no weights: a body and a portrait model that load, each of
+    // its own semantics, with a training record the editor's banner reads.
+    for (const auto kind : {model::SemanticsKind::Body, model::SemanticsKind::Face}) {
+        const std::string path = edit::bundledWeights(kind);
+        EXPECT(!path.empty());
+        if (path.empty()) continue;
+        const model::LoadedGenerator loaded = model::loadGeneratorWeights(path);
+        EXPECT(loaded.generator->config().semantics == kind);
+        const model::TrainingSummary training = model::summarizeTraining(loaded.trainingJson);
+        EXPECT(training.imagesSeen > 0 && training.steps > 0);
+        EXPECT(training.syntheticOnly());
+    }
+    const model::TrainingSummary broken = model::summarizeTraining("{not json");
+    EXPECT(broken.imagesSeen == 0 && broken.data.empty() && !broken.syntheticOnly());
+    const model::TrainingSummary photos = model::summarizeTraining(R"json({"data":"deepfashion (train split)","images_seen":12})json");
+    EXPECT(photos.imagesSeen == 12 && !photos.syntheticOnly());
 }
 
 TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {

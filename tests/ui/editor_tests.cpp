@@ -8,6 +8,7 @@
 #include "pose_canvas.h"
 #include "tiny_models.h"
 
+#include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/pose_editing.h"
 #include "marionette/ui/file_dialog.h"
@@ -28,6 +29,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -139,6 +141,8 @@ private Q_SLOTS:
     void corruptEditShowsAnErrorAndKeepsTheDocument();
     void unreadablePhotoShowsAnErrorAndKeepsTheDocument();
     void badWeightsShowAnErrorAndKeepTheModel();
+    void opensTheShippedWeightsWhenGivenNone();
+    void settingsOfVersion1KeepTheirPasteChoice();
     void actionStatesFollowTheDocument();
     void shortcutsReachTheView();
     void portraitModeSlidersEditTheFace();
@@ -224,7 +228,7 @@ void EditorTest::opensTheSampleWithItsSkeleton() {
     QCOMPARE(w.document().reference().at(pose::JointId::RightWrist).position.x, 92.f);
     QVERIFY(!w.document().reference().has(pose::JointId::LeftEar));
     QVERIFY(w.document().target() == w.document().reference());
-    QVERIFY(w.findChild<QLabel*>(QStringLiteral("untrainedBanner"))->isVisible());
+    QVERIFY(w.findChild<QLabel*>(QStringLiteral("modelBanner"))->isVisible());
     QVERIFY(w.findChild<QLabel*>(QStringLiteral("hintLabel"))->text().contains(QStringLiteral("messi5.jpg.pose.json")));
     QCOMPARE(w.findChild<QLabel*>(QStringLiteral("modeLabel"))->text(), QStringLiteral("Full synthesis"));
     QVERIFY(w.findChild<QLabel*>(QStringLiteral("latencyLabel"))->text().endsWith(QStringLiteral("ms/edit")));
@@ -232,6 +236,51 @@ void EditorTest::opensTheSampleWithItsSkeleton() {
     const Frame* frame = w.currentFrame();
     QCOMPARE(frame->output.size(), QSize(48, 64));
     QVERIFY(frame->cropBox.contains(QPointF(92, 97)) && frame->cropBox.contains(QPointF(410, 260)));
+}
+
+void EditorTest::opensTheShippedWeightsWhenGivenNone() {
+    // As a user starts it: no --weights, nothing remembered. The shipped body weights load, and the banner
+    // says how far they were trained instead of calling them untrained.
+    m_window.reset();
+    Settings::instance().set(Settings::Key::WeightsPath, QString());
+    EditorOptions options;
+    options.device = edit::Device::Cpu;
+    options.threads = 2;
+    options.openPath = m_photo;
+    options.openRecentOrSample = false;
+    options.previewWhileDragging = false;
+    options.autosaveSeconds = 0;
+    options.autosaveFolder = m_dir.filePath(QStringLiteral("autosave"));
+    MainWindow w(options);
+    w.show();
+    waitUpToDate(w);
+    QVERIFY(!w.engineInfo().untrained);
+    QVERIFY(w.engineInfo().weightsPath.endsWith(QString::fromLatin1(edit::kBundledBodyWeights)));
+    QVERIFY(w.findChild<QLabel*>(QStringLiteral("weightsLabel"))->text().contains(QStringLiteral("training images")));
+    const auto* banner = w.findChild<QLabel*>(QStringLiteral("modelBanner"));
+    QVERIFY(banner->isVisible());
+    QVERIFY(banner->text().contains(QStringLiteral("Early model")));
+    QVERIFY(!banner->text().contains(QStringLiteral("Untrained")));
+    QCOMPARE(w.currentFrame()->output.size(), QSize(176, 256));
+    w.document().undoStack()->setClean();
+    w.close();
+    Settings::instance().set(Settings::Key::WeightsPath, QString());
+}
+
+void EditorTest::settingsOfVersion1KeepTheirPasteChoice() {
+    // Version 1 had a Paste Whole Crop switch; a user who had it on keeps the whole crop.
+    const QString old = m_dir.filePath(QStringLiteral("settings-v1.ini"));
+    {
+        QSettings v1(old, QSettings::IniFormat);
+        v1.setValue(QStringLiteral("version"), 1);
+        v1.setValue(QStringLiteral("result/paste_whole_crop"), true);
+    }
+    Settings::useFile(old);
+    QCOMPARE(Settings::instance().get(Settings::Key::PasteBack).toString(), QStringLiteral("crop"));
+    Settings::instance().sync();
+    QVERIFY(!QSettings(old, QSettings::IniFormat).contains(QStringLiteral("result/paste_whole_crop")));
+    Settings::useFile(m_dir.filePath(QStringLiteral("settings.ini")));
+    QCOMPARE(Settings::instance().get(Settings::Key::PasteBack).toString(), QStringLiteral("moved"));
 }
 
 void EditorTest::draggingAJointChangesTheResultNearTheLimbOnly() {
@@ -446,7 +495,7 @@ void EditorTest::exportWritesAValidPngAndJson() {
     QVERIFY(outside > 1000);
     QVERIFY(meanDifference(exported.convertToFormat(QImage::Format_RGB32), photo.convertToFormat(QImage::Format_RGB32),
                            [&](int x, int y) { return box.contains(QPointF(x, y)); }) > 1.0);
-    // Only around the person by default; View > Paste Whole Crop replaces the whole crop.
+    // Only the moved arm by default; View > Paste Back > Whole Person replaces more, Whole Crop more again.
     const auto changedPixels = [&](const QImage& image) {
         const QImage a = image.convertToFormat(QImage::Format_RGB32), b = photo.convertToFormat(QImage::Format_RGB32);
         int changed = 0;
@@ -454,17 +503,26 @@ void EditorTest::exportWritesAValidPngAndJson() {
             for (int x = 0; x < a.width(); ++x) changed += a.pixel(x, y) != b.pixel(x, y);
         return changed;
     };
-    QAction* wholeCrop = w.findChild<QAction*>(QStringLiteral("actionPasteWholeCrop"));
-    QVERIFY(wholeCrop && wholeCrop->isEnabled() && !wholeCrop->isChecked());
-    wholeCrop->trigger();
-    waitUpToDate(w);
-    const QString whole = m_dir.filePath(QStringLiteral("exported_whole.png"));
-    FileDialog::setNextFileName(whole);
-    w.findChild<QAction*>(QStringLiteral("actionExportImage"))->trigger();
-    QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeoutMs);
-    QVERIFY(changedPixels(QImage(whole)) > changedPixels(exported) + 1000);
-    QCOMPARE(Settings::instance().get(Settings::Key::PasteWholeCrop).toBool(), true);
-    wholeCrop->trigger();
+    const auto exportWith = [&](const char* actionName, const QString& name) {
+        QAction* extent = w.findChild<QAction*>(QString::fromLatin1(actionName));
+        if (!extent || !extent->isEnabled()) return QImage();
+        extent->trigger();
+        waitUpToDate(w);
+        const QString path = m_dir.filePath(name);
+        FileDialog::setNextFileName(path);
+        w.findChild<QAction*>(QStringLiteral("actionExportImage"))->trigger();
+        if (!QTest::qWaitFor([&] { return !w.isBusy(); }, kTimeoutMs)) return QImage();
+        return QImage(path);
+    };
+    QVERIFY(w.findChild<QAction*>(QStringLiteral("actionPasteMoved"))->isChecked());
+    const QImage person = exportWith("actionPastePerson", QStringLiteral("exported_person.png"));
+    const QImage whole = exportWith("actionPasteWholeCrop", QStringLiteral("exported_whole.png"));
+    QVERIFY(!person.isNull() && !whole.isNull());
+    QVERIFY(changedPixels(person) > changedPixels(exported) + 500);
+    QVERIFY(changedPixels(whole) > changedPixels(person) + 500);
+    QCOMPARE(Settings::instance().get(Settings::Key::PasteBack).toString(), QStringLiteral("crop"));
+    w.findChild<QAction*>(QStringLiteral("actionPasteMoved"))->trigger();
+    QCOMPARE(Settings::instance().get(Settings::Key::PasteBack).toString(), QStringLiteral("moved"));
     waitUpToDate(w);
 
     const edit::EditDocument beside = edit::readEditDocument((png + QString::fromLatin1(edit::kEditDocumentSuffix)).toStdString());
@@ -727,7 +785,7 @@ void EditorTest::portraitModeSlidersEditTheFace() {
     QVERIFY(w.findChild<QDockWidget*>(QStringLiteral("portraitDock"))->isVisible());
     waitUpToDate(w);
     QCOMPARE(w.engineInfo().kind, model::SemanticsKind::Face);
-    QVERIFY(w.findChild<QLabel*>(QStringLiteral("untrainedBanner"))->text().contains(QStringLiteral("portrait")));
+    QVERIFY(w.findChild<QLabel*>(QStringLiteral("modelBanner"))->text().contains(QStringLiteral("portrait")));
     // By hand: the toggle switches to the body and back.
     QAction* toggle = w.findChild<QAction*>(QStringLiteral("actionPortraitMode"));
     toggle->trigger();

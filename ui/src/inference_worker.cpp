@@ -79,6 +79,9 @@ std::unique_ptr<Session> openSession(const EngineSpec& spec, EngineInfo& info) {
         session = std::make_unique<Session>(spec.weightsPath.toStdString(), sessionOptions(spec));
         info.weightsPath = spec.weightsPath;
         info.weightsId = QStringLiteral("sha256:%1 %2").arg(fileSha256(spec.weightsPath).left(16), QFileInfo(spec.weightsPath).fileName());
+        const model::TrainingSummary training = session->training();
+        info.imagesSeen = training.imagesSeen;
+        info.syntheticOnly = training.syntheticOnly();
     }
     info.description = describe(session->config());
     info.deviceName = QString::fromStdString(session->deviceName());
@@ -407,7 +410,7 @@ void InferenceWorker::doExport(quint64 job, const ExportJob& exportJob) {
             frame = m_portraitSession->render({*exportJob.faceTarget, false, maps});
         } else {
             if (!m_session || !m_sessionHasPhoto) throw Error("nothing to export: no photo is open");
-            frame = m_session->render({exportJob.target, false, maps, exportJob.pasteWholeCrop});
+            frame = m_session->render({exportJob.target, false, maps, exportJob.paste});
         }
         if (cancelled(job)) return;
         const std::string path = exportJob.path.toStdString();

@@ -52,6 +52,8 @@ struct EngineInfo {
     QString weightsPath;
     QString weightsId;    // stored in edit documents: "sha256:<16 hex> body.safetensors" or "untrained ..."
     QString description;  // "body, c = 16, 256 x 176"
+    std::uint64_t imagesSeen = 0;  // from the weights' training record (0: unknown or untrained)
+    bool syntheticOnly = false;    // trained on core/synth's generated images alone
     QString deviceName;
     bool onCuda = false;
     bool hasPreview = false;
@@ -113,7 +115,7 @@ struct ExportJob {
     std::optional<face::FaceLandmarks> faceTarget;  // set: export the portrait edit instead of the body's
     std::optional<Point2> attentionPoint;  // photo pixels (Maps)
     QString editJson;  // written beside exported images as <image>.marionette.json
-    bool pasteWholeCrop = false;  // body photos: replace the whole crop, not only around the person
+    edit::PasteExtent paste = edit::PasteExtent::MovedParts;  // body photos: how much of the photo the edit replaces
 };
 
 class InferenceWorker : public QObject {

@@ -7,6 +7,7 @@
 #include "portrait_panel.h"
 #include "pose_commands.h"
 
+#include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/portrait.h"
 #include "marionette/edit/pose_editing.h"
@@ -14,6 +15,7 @@
 #include "marionette/ui/file_dialog.h"
 #include "marionette/ui/message_box.h"
 #include "marionette/ui/settings.h"
+#include "marionette/util/bundled_files.h"
 #include "marionette/util/error.h"
 
 #include <QAction>
@@ -58,20 +60,34 @@ const char* const kPhotoFilter = QT_TRANSLATE_NOOP("MainWindow",
                                                    "Photos and edits (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.marionette.json);;"
                                                    "All files (*)");
 
-// Installed layout (share/marionette) first, then the source tree beside a build folder (build/app/...).
-QString findBundled(const QString& relativeInstalled, const QString& relativeSource) {
-    const QDir app(QCoreApplication::applicationDirPath());
-    for (const QString& candidate : {app.filePath(QStringLiteral("../share/marionette/") + relativeInstalled),
-                                     app.filePath(QStringLiteral("../../") + relativeSource),
-                                     app.filePath(QStringLiteral("../") + relativeSource)}) {
-        if (QFileInfo::exists(candidate)) return QFileInfo(candidate).canonicalFilePath();
+// View > Paste Back, in menu order: one action per edit::PasteExtent, in the enum's order.
+constexpr const char* kPasteActions[] = {"actionPasteMoved", "actionPastePerson", "actionPasteWholeCrop"};
+
+const char* pasteActionName(edit::PasteExtent extent) { return kPasteActions[static_cast<int>(extent)]; }
+
+QString bundledSample() { return QString::fromStdString(bundled::samplePath("messi5.jpg")); }
+
+// What the user must know about the model in use, or nothing: random weights make meaningless pictures, and
+// weights that have seen synthetic people only make blurred ones.
+QString bannerText(const EngineInfo& info) {
+    const bool face = info.kind == model::SemanticsKind::Face;
+    if (info.untrained) {
+        return face ? MainWindow::tr("<b>Untrained portrait model.</b> No portrait weights are installed, so the face is "
+                                     "synthesised by random weights: the landmarks and sliders work, the pixels are meaningless. "
+                                     "Open a portrait weights file with Model \u25b8 Open Weights\u2026")
+                    : MainWindow::tr("<b>Untrained model.</b> No trained weights are installed, so the results are meaningless "
+                                     "until trained weights are installed: open a weights file with Model \u25b8 Open Weights\u2026");
+    }
+    if (info.syntheticOnly) {
+        const QString images = QLocale().toString(static_cast<qulonglong>(info.imagesSeen));
+        return face ? MainWindow::tr("<b>Early portrait model.</b> These weights have seen %1 synthetic faces and no photographs: "
+                                     "the face takes the new expression and pose, blurred.")
+                          .arg(images)
+                    : MainWindow::tr("<b>Early model.</b> These weights have seen %1 synthetic people and no photographs: "
+                                     "the person takes the new pose, blurred.")
+                          .arg(images);
     }
     return {};
-}
-
-QString bundledWeights() { return findBundled(QStringLiteral("models/body.safetensors"), QStringLiteral("models/body.safetensors")); }
-QString bundledSample() {
-    return findBundled(QStringLiteral("samples/messi5.jpg"), QStringLiteral("resources/samples/messi5.jpg"));
 }
 
 // The face presets in the order their buttons show, then any others by name.
@@ -145,11 +161,8 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
     m_referenceCanvas->setGestureNamePrefix(tr("reference "));
     m_referenceCanvas->setLandmarksEditable(false);  // the face as photographed; the fit follows from it
 
-    m_banner->setObjectName(QStringLiteral("untrainedBanner"));
+    m_banner->setObjectName(QStringLiteral("modelBanner"));
     m_banner->setWordWrap(true);
-    m_banner->setText(tr("<b>Untrained model.</b> No trained weights are installed, so the results are meaningless "
-                         "until trained weights are installed: open a weights file with Model \u25b8 Open Weights\u2026"));
-    m_banner->setStyleSheet(QStringLiteral("background: #f6d365; color: #222; padding: 6px 10px;"));
     m_banner->setVisible(false);
     m_hint->setObjectName(QStringLiteral("hintLabel"));
     m_hint->setWordWrap(true);
@@ -291,6 +304,12 @@ MainWindow::~MainWindow() {
 
 QAction* MainWindow::action(const char* objectName) const { return m_actions.at(QString::fromLatin1(objectName)); }
 
+edit::PasteExtent MainWindow::pasteExtent() const {
+    for (const auto e : {edit::PasteExtent::MovedParts, edit::PasteExtent::Person, edit::PasteExtent::WholeCrop})
+        if (action(pasteActionName(e))->isChecked()) return e;
+    return edit::PasteExtent::MovedParts;
+}
+
 const Frame* MainWindow::currentFrame() const { return m_frame.get(); }
 bool MainWindow::portraitMode() const { return m_document->mode() == EditMode::Portrait; }
 const EngineInfo* MainWindow::activeEngine() const { return portraitMode() ? m_portraitEngine.get() : m_engine.get(); }
@@ -352,12 +371,22 @@ void MainWindow::createActions() {
     });
     split->setCheckable(true);
     split->setToolTip(tr("Show the original photo left of the split line (Tab)"));
-    QAction* wholeCrop = add("actionPasteWholeCrop", tr("Paste &Whole Crop"), QKeySequence(), [this](bool on) {
-        Settings::instance().set(Settings::Key::PasteWholeCrop, on);
-        requestRender(false);
-    });
-    wholeCrop->setCheckable(true);
-    wholeCrop->setToolTip(tr("Replace the whole crop around the person with the synthesis, not only the person's region"));
+    auto* pasteExtents = new QActionGroup(this);
+    for (const auto& [name, text, tip, extent] :
+         {std::tuple{"actionPasteMoved", tr("&Moved Parts"), tr("Replace only the parts of the body the edit moved; the rest keeps the photo's pixels"),
+                     edit::PasteExtent::MovedParts},
+          std::tuple{"actionPastePerson", tr("Whole &Person"), tr("Replace the whole person with the synthesis"), edit::PasteExtent::Person},
+          std::tuple{"actionPasteWholeCrop", tr("Whole &Crop"), tr("Replace the whole crop around the person, background included"),
+                     edit::PasteExtent::WholeCrop}}) {
+        const edit::PasteExtent e = extent;
+        QAction* a = add(name, text, QKeySequence(), [this, e] {
+            Settings::instance().set(Settings::Key::PasteBack, QString::fromLatin1(edit::toString(e)));
+            requestRender(false);
+        });
+        a->setCheckable(true);
+        a->setToolTip(tip);
+        pasteExtents->addAction(a);
+    }
 
     add("actionMirrorPose", tr("&Mirror Pose"), QKeySequence(Qt::Key_M), [this] { mirrorPose(); });
     add("actionResetPose", tr("&Reset to Reference"), QKeySequence(Qt::Key_R), [this] { resetPose(); });
@@ -447,7 +476,9 @@ void MainWindow::createMenus() {
     view->addAction(action("actionZoomIn"));
     view->addAction(action("actionZoomOut"));
     view->addAction(action("actionBeforeAfter"));
-    view->addAction(action("actionPasteWholeCrop"));
+    QMenu* pasteBack = view->addMenu(tr("&Paste Back"));
+    pasteBack->setObjectName(QStringLiteral("menuPasteBack"));
+    for (const char* name : kPasteActions) pasteBack->addAction(action(name));
     view->addSeparator();
     for (QAction* a : m_mapsPanel->mapActions()) {
         view->addAction(a);
@@ -609,7 +640,8 @@ void MainWindow::restoreLayout() {
     m_mapsPanel->setOpacity(s.get(Settings::Key::MapOpacity).toDouble());
     action("actionSymmetryLock")->setChecked(s.get(Settings::Key::SymmetryLock).toBool());
     action("actionKeepBoneLengths")->setChecked(s.get(Settings::Key::KeepBoneLengths).toBool());
-    action("actionPasteWholeCrop")->setChecked(s.get(Settings::Key::PasteWholeCrop).toBool());
+    const auto extent = edit::pasteExtentFromString(s.get(Settings::Key::PasteBack).toString().toStdString());
+    action(pasteActionName(extent.value_or(edit::PasteExtent::MovedParts)))->setChecked(true);
     m_resultCanvas->setLocks(action("actionSymmetryLock")->isChecked(), action("actionKeepBoneLengths")->isChecked());
     rebuildRecentMenu();
 }
@@ -633,7 +665,8 @@ void MainWindow::startUp() {
     QString weights = m_options.weightsPath;
     if (weights.isEmpty() && m_options.useInstalledWeights) {
         const QString remembered = s.get(Settings::Key::WeightsPath).toString();
-        weights = !remembered.isEmpty() && QFileInfo::exists(remembered) ? remembered : bundledWeights();
+        weights = !remembered.isEmpty() && QFileInfo::exists(remembered) ? remembered
+                                                                          : QString::fromStdString(edit::bundledWeights(model::SemanticsKind::Body));
     }
     openWeights(weights);
 
@@ -700,15 +733,16 @@ void MainWindow::updateEngineLabels() {
         m_weightsLabel->clear();
         return;
     }
-    m_banner->setText(info->kind == model::SemanticsKind::Face
-                          ? tr("<b>Untrained portrait model.</b> No portrait model has been trained yet, so the face is "
-                               "synthesised by random weights: the landmarks and sliders work, the pixels are meaningless. "
-                               "Open a portrait weights file with Model \u25b8 Open Weights\u2026")
-                          : tr("<b>Untrained model.</b> No trained weights are installed, so the results are meaningless "
-                               "until trained weights are installed: open a weights file with Model \u25b8 Open Weights\u2026"));
-    m_banner->setVisible(info->untrained);
+    m_banner->setText(bannerText(*info));
+    m_banner->setStyleSheet(info->untrained ? QStringLiteral("background: #f6d365; color: #222; padding: 6px 10px;")
+                                            : QStringLiteral("background: #dfe9f3; color: #222; padding: 6px 10px;"));
+    m_banner->setVisible(!m_banner->text().isEmpty());
     m_deviceLabel->setText(info->deviceName);
-    m_weightsLabel->setText(info->untrained ? tr("Untrained weights") : QFileInfo(info->weightsPath).fileName());
+    m_weightsLabel->setText(info->untrained            ? tr("Untrained weights")
+                            : info->imagesSeen == 0 ? QFileInfo(info->weightsPath).fileName()
+                                                    : tr("%1 (%2 training images)")
+                                                          .arg(QFileInfo(info->weightsPath).fileName(),
+                                                               QLocale().toString(static_cast<qulonglong>(info->imagesSeen))));
     m_weightsLabel->setToolTip(tr("%1\n%2").arg(info->weightsId, info->description));
 }
 
@@ -842,7 +876,7 @@ void MainWindow::setPortraitMode(bool on) {
     }
     if (on && !m_portraitEngine && !m_portraitEngineJob) {
         QString weights = m_options.portraitWeightsPath;
-        if (weights.isEmpty() && m_options.useInstalledWeights) weights = QString::fromStdString(edit::bundledPortraitWeights());
+        if (weights.isEmpty() && m_options.useInstalledWeights) weights = QString::fromStdString(edit::bundledWeights(model::SemanticsKind::Face));
         loadPortraitEngine(weights);
     }
     if (changed) {
@@ -930,7 +964,7 @@ void MainWindow::requestRender(bool preview) {
     request.target = m_document->target();
     request.preview = preview;
     if (!preview) request.maps = selectedMaps();
-    request.pasteWholeCrop = action("actionPasteWholeCrop")->isChecked();
+    request.paste = pasteExtent();
     m_worker->render(ticket, request);
     updateModeLabel();
 }
@@ -1324,7 +1358,7 @@ void MainWindow::exportImage(bool cropOnly) {
     job.path = path;
     job.target = m_document->target();
     if (portraitMode()) job.faceTarget = m_document->portraitTarget();
-    job.pasteWholeCrop = action("actionPasteWholeCrop")->isChecked();
+    job.paste = pasteExtent();
     job.editJson = editJsonFor(path + QString::fromLatin1(edit::kEditDocumentSuffix));
     m_exportJob = m_worker->exportResult(job);
     startLongJob(m_exportJob, tr("Exporting %1\u2026").arg(QFileInfo(path).fileName()));
@@ -1487,12 +1521,14 @@ void MainWindow::updateActionStates() {
     const bool canExport = photo && activeEngine() && m_exportJob == 0;
     for (const char* name : {"actionSaveEdit", "actionExportEdit", "actionImportPose", "actionExportPose", "actionMirrorPose",
                              "actionResetPose", "actionLoadPreset", "actionSavePreset", "actionFit", "actionActualSize",
-                             "actionZoomIn", "actionZoomOut", "actionBeforeAfter", "actionPasteWholeCrop"})
+                             "actionZoomIn", "actionZoomOut", "actionBeforeAfter", "actionPasteMoved", "actionPastePerson",
+                             "actionPasteWholeCrop"})
         action(name)->setEnabled(photo);
     for (const char* name : {"actionExportImage", "actionExportCrop", "actionExportMaps"}) action(name)->setEnabled(canExport);
     action("actionResetPose")->setEnabled(photo && !portrait && !(m_document->target() == m_document->reference()));
     for (const char* name : {"actionImportPose", "actionExportPose", "actionMirrorPose", "actionLoadPreset", "actionSavePreset",
-                             "actionSymmetryLock", "actionKeepBoneLengths", "actionPasteWholeCrop"})
+                             "actionSymmetryLock", "actionKeepBoneLengths", "actionPasteMoved", "actionPastePerson",
+                             "actionPasteWholeCrop"})
         action(name)->setEnabled(action(name)->isEnabled() && !portrait);
     m_presetMenu->setEnabled(photo && !portrait);
     const auto& face = m_document->face();

@@ -25,7 +25,7 @@ const KeyInfo* keyTable(std::size_t& count) {
         {Settings::Key::MapOpacity, "maps/opacity", 0.7},
         {Settings::Key::SymmetryLock, "pose/symmetry_lock", false},
         {Settings::Key::KeepBoneLengths, "pose/keep_bone_lengths", false},
-        {Settings::Key::PasteWholeCrop, "result/paste_whole_crop", false},
+        {Settings::Key::PasteBack, "result/paste_back", QStringLiteral("moved")},
     };
     count = std::size(table);
     return table;
@@ -90,6 +90,13 @@ void Settings::migrate() {
             if (!m_settings->contains(QString::fromLatin1(to))) m_settings->setValue(QString::fromLatin1(to), m_settings->value(oldName));
             m_settings->remove(oldName);
         }
+    }
+    // Version 2: the Paste Whole Crop switch became a choice of three (moved parts, the person, the crop).
+    const QString wholeCrop = QStringLiteral("result/paste_whole_crop");
+    if (version < 2 && m_settings->contains(wholeCrop)) {
+        const QString pasteBack = QString::fromLatin1(infoOf(Key::PasteBack).name);
+        if (m_settings->value(wholeCrop).toBool() && !m_settings->contains(pasteBack)) m_settings->setValue(pasteBack, QStringLiteral("crop"));
+        m_settings->remove(wholeCrop);
     }
     m_settings->setValue(QStringLiteral("version"), kVersion);
 }

@@ -1,5 +1,6 @@
 #include "marionette/detect/movenet.h"
 
+#include "marionette/util/bundled_files.h"
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
 
@@ -8,12 +9,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <filesystem>
-
-#ifndef MARIONETTE_BUNDLED_MODEL_DIR
-#define MARIONETTE_BUNDLED_MODEL_DIR "models"
-#endif
 
 namespace marionette::detect {
 namespace {
@@ -47,18 +42,7 @@ std::optional<MoveNetVariant> variantFromName(const std::string& name) {
 
 std::string bundledModelPath(MoveNetVariant variant) { return bundledModelFile(std::string("movenet-") + variantName(variant)); }
 
-std::string bundledModelFile(const std::string& folder) {
-    namespace fs = std::filesystem;
-    const fs::path relative = fs::path(folder) / "model.json";
-    if (const char* dir = std::getenv("MARIONETTE_MODEL_DIR"); dir && *dir) return (fs::path(dir) / relative).string();
-    std::error_code ec;
-    const fs::path executable = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        const fs::path installed = executable.parent_path().parent_path() / "share" / "marionette" / "models" / relative;
-        if (fs::exists(installed, ec)) return installed.string();
-    }
-    return (fs::path(MARIONETTE_BUNDLED_MODEL_DIR) / relative).string();
-}
+std::string bundledModelFile(const std::string& folder) { return bundled::modelPath(folder + "/model.json"); }
 
 Box initialRegion(ImageSize photo) {
     const double side = std::max(photo.width, photo.height);

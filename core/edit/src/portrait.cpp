@@ -15,7 +15,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <sstream>
 
 namespace marionette::edit {
@@ -162,21 +161,6 @@ face::FaceParameters applyFacePreset(const std::string& json, const std::string&
     return face::parametersFromJson(json, model, sourceName, base);
 }
 
-std::string bundledPortraitWeights() {
-    namespace fs = std::filesystem;
-    const fs::path name = "portrait.safetensors";
-    std::error_code ec;
-    std::vector<fs::path> candidates;
-    if (const char* dir = std::getenv("MARIONETTE_MODEL_DIR"); dir && *dir) candidates.push_back(fs::path(dir) / name);
-    const fs::path executable = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) candidates.push_back(executable.parent_path().parent_path() / "share" / "marionette" / "models" / name);
-    candidates.push_back(fs::path(MARIONETTE_BUNDLED_MODEL_DIR) / name);
-    for (const auto& c : candidates) {
-        if (fs::is_regular_file(c, ec)) return c.string();
-    }
-    return {};
-}
-
 // --- PortraitSession ------------------------------------------------------------------------------------
 
 struct PortraitSession::State {
@@ -196,6 +180,8 @@ PortraitSession::PortraitSession(const model::ModelConfig& config, std::uint64_t
 PortraitSession::~PortraitSession() = default;
 
 const model::ModelConfig& PortraitSession::config() const { return m_state->synthesis.engine().config(); }
+
+model::TrainingSummary PortraitSession::training() const { return model::summarizeTraining(m_state->synthesis.engine().trainingJson()); }
 ImageSize PortraitSession::canvas() const { return m_state->synthesis.canvas(); }
 std::string PortraitSession::deviceName() const { return m_state->synthesis.engine().deviceName(); }
 bool PortraitSession::onCuda() const { return m_state->synthesis.engine().onCuda(); }

@@ -147,6 +147,8 @@ ReposeSession::ReposeSession(const model::ModelConfig& config, std::uint64_t see
 ReposeSession::~ReposeSession() = default;
 
 const model::ModelConfig& ReposeSession::config() const { return m_state->synthesis.engine().config(); }
+
+model::TrainingSummary ReposeSession::training() const { return model::summarizeTraining(m_state->synthesis.engine().trainingJson()); }
 ImageSize ReposeSession::canvas() const { return m_state->synthesis.canvas(); }
 std::string ReposeSession::deviceName() const { return m_state->synthesis.engine().deviceName(); }
 bool ReposeSession::onCuda() const { return m_state->synthesis.engine().onCuda(); }
@@ -172,7 +174,7 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
         };
     };
     return s.synthesis.render(box, heatmapsOf(s.reference), heatmapsOf(request.target), request.preview, request.maps,
-                              request.pasteWholeCrop ? cv::Mat() : personRegion(s.reference, request.target, box, canvas, s.personMask));
+                              pasteRegion(request.paste, s.reference, request.target, box, canvas, s.personMask));
 }
 
 }  // namespace marionette::edit

@@ -11,14 +11,15 @@
 namespace marionette::ui {
 
 struct EditorOptions {
-    // A weights file to load at start. Empty: the bundled models/body.safetensors when present, otherwise
-    // randomly initialised weights of `untrainedConfig` (with a banner saying the results are meaningless).
+    // A weights file to load at start. Empty: the weights opened last time, else the shipped body weights
+    // (edit::bundledWeights), else randomly initialised weights of `untrainedConfig` (with a banner saying the
+    // results are meaningless).
     QString weightsPath;
     // Whether an empty weightsPath may take the weights opened last time or the bundled ones (tests say no).
     bool useInstalledWeights = true;
     model::ModelConfig untrainedConfig = model::ModelConfig::small(model::ModelConfig::body());
     // The portrait model, loaded when portrait mode is first used: this file, else (with useInstalledWeights)
-    // the bundled models/portrait.safetensors, else random weights of `untrainedPortraitConfig`.
+    // the shipped portrait weights, else random weights of `untrainedPortraitConfig`.
     QString portraitWeightsPath;
     model::ModelConfig untrainedPortraitConfig = model::ModelConfig::small(model::ModelConfig::face());
     std::uint64_t untrainedSeed = 1;

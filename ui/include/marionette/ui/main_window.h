@@ -2,7 +2,7 @@
 // The editor's main window (editor.md): the result view with the draggable target skeleton in the middle,
 // the reference view, the Maps and History docks, and a status bar with the device, the weights, whether a
 // preview or the full synthesis is shown, and the time per edit. Object names are the tests' contract:
-// resultCanvas, referenceCanvas, mapsDock, historyDock, historyView, untrainedBanner, hintLabel,
+// resultCanvas, referenceCanvas, mapsDock, historyDock, historyView, modelBanner, hintLabel,
 // deviceLabel, weightsLabel, modeLabel, latencyLabel, splitSlider, busyBar, cancelButton, portraitDock,
 // portraitPanel, action*.
 //
@@ -199,6 +199,7 @@ private:
 
     std::map<QString, QAction*> m_actions;  // by object name
     QAction* action(const char* objectName) const;
+    edit::PasteExtent pasteExtent() const;  // View > Paste Back
 
     std::unique_ptr<EngineInfo> m_engine;  // null until the first engine has loaded
     std::unique_ptr<EngineSpec> m_engineSpec;  // the spec of the last load requested

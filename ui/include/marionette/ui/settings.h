@@ -21,7 +21,7 @@ public:
         MapOpacity,
         SymmetryLock,
         KeepBoneLengths,
-        PasteWholeCrop,
+        PasteBack,  // "moved", "person" or "crop" (edit::toString(PasteExtent))
     };
 
     static Settings& instance();
@@ -32,7 +32,7 @@ public:
     void set(Key key, const QVariant& value);
     void sync();
 
-    static constexpr int kVersion = 1;
+    static constexpr int kVersion = 2;
 
 private:
     explicit Settings(std::unique_ptr<QSettings> backend);

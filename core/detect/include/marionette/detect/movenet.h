@@ -25,9 +25,7 @@ enum class MoveNetVariant { Lightning, Thunder, MultiPose };
 const char* variantName(MoveNetVariant variant);  // "lightning", "thunder", "multipose"
 std::optional<MoveNetVariant> variantFromName(const std::string& name);
 
-// The model.json of a bundled MoveNet: in $MARIONETTE_MODEL_DIR/movenet-<variant>/ when that variable is set,
-// else in the installed share/marionette/models/ next to the executable's folder, else in the source tree's
-// models/ folder this program was built from.
+// The model.json of a bundled MoveNet, models/movenet-<variant>/, found by bundled::modelPath.
 std::string bundledModelPath(MoveNetVariant variant);
 // The model.json of any bundled graph model folder (models/<folder>/), found the same way.
 std::string bundledModelFile(const std::string& folder);

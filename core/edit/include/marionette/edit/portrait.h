@@ -95,8 +95,4 @@ void applyExpressionList(face::FaceParameters& parameters, const face::Morphable
 face::FaceParameters applyFacePreset(const std::string& json, const std::string& sourceName, const face::FaceParameters& current,
                                      const face::MorphableModel& model);
 
-// models/portrait.safetensors beside an installed binary (share/marionette/models), in MARIONETTE_MODEL_DIR, or
-// in the source tree's models/; empty when there is none (no portrait model has been trained yet).
-std::string bundledPortraitWeights();
-
 }  // namespace marionette::edit

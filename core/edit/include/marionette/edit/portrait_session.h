@@ -32,6 +32,8 @@ public:
     PortraitSession& operator=(const PortraitSession&) = delete;
 
     const model::ModelConfig& config() const;
+    // How the loaded weights were made (empty for random weights).
+    model::TrainingSummary training() const;
     ImageSize canvas() const;
     std::string deviceName() const;
     bool onCuda() const;

@@ -10,6 +10,7 @@
 //   cv::Mat edited = edit::composite(photo, frame.output, frame.cropBox, frame.pasteRegion);
 #include "marionette/edit/round_trip.h"
 #include "marionette/model/config.h"
+#include "marionette/model/training_summary.h"
 #include "marionette/pose/pose.h"
 #include "marionette/util/stage_timer.h"
 
@@ -48,7 +49,7 @@ struct RenderRequest {
     pose::Pose target;     // photo pixels
     bool preview = false;  // the fast preview instead of the full synthesis (when the model has one)
     MapSelection maps;     // maps come with full syntheses only
-    bool pasteWholeCrop = false;  // replace the whole crop, not only around the person (personRegion())
+    PasteExtent paste = PasteExtent::MovedParts;  // how much of the photo the output replaces
 };
 
 struct RenderedFrame {
@@ -56,7 +57,7 @@ struct RenderedFrame {
     cv::Mat referenceCrop;    // 8-bit BGR, canvas size
     cv::Mat output;           // 8-bit BGR, canvas size: the synthesis or the preview
     cv::Mat pasteAlpha;       // 8-bit, canvas size: how the output blends into the photo (composite())
-    cv::Mat pasteRegion;      // float, canvas size: where the output replaces the photo (personRegion()); empty: the whole crop
+    cv::Mat pasteRegion;      // float, canvas size: where the output replaces the photo (pasteRegion()); empty: the whole crop
     MapImages maps;
     bool preview = false;     // whether `output` is the preview
     bool prepared = false;    // whether the reference had to be (re)encoded for this frame
@@ -76,6 +77,8 @@ public:
     ReposeSession& operator=(const ReposeSession&) = delete;
 
     const model::ModelConfig& config() const;
+    // How the loaded weights were made (empty for random weights).
+    model::TrainingSummary training() const;
     ImageSize canvas() const;
     std::string deviceName() const;
     bool onCuda() const;

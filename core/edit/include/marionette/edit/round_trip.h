@@ -6,6 +6,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,26 @@ int pasteBackFeather(const Box& box);
 // found the person near that skeleton.
 cv::Mat personRegion(const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas,
                      const cv::Mat& photoPersonMask = cv::Mat());
+
+// The same region for the parts of the body that move: a limb whose either end moved, the torso when one of
+// neck, shoulders or hips moved, the head when a face joint moved, each where it was and where it goes. What
+// did not move keeps the photo's own, sharp pixels; with no joint moved the region is empty (all zero) and
+// the photo comes back unchanged.
+cv::Mat movedPartsRegion(const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas,
+                         const cv::Mat& photoPersonMask = cv::Mat());
+
+// How much of the crop the synthesis replaces in the photo.
+enum class PasteExtent {
+    MovedParts,  // movedPartsRegion: only what the edit moved (the default)
+    Person,      // personRegion: the whole person, redrawn by the network
+    WholeCrop,   // the whole crop around the person, background included
+};
+const char* toString(PasteExtent extent);  // "moved", "person", "crop"
+std::optional<PasteExtent> pasteExtentFromString(const std::string& name);
+
+// The paste-back weights for `extent`: movedPartsRegion, personRegion, or empty (the whole crop).
+cv::Mat pasteRegion(PasteExtent extent, const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas,
+                    const cv::Mat& photoPersonMask = cv::Mat());
 
 // A drawn region (8-bit, 255 inside) grown by `featherPixels` and softened over that width, as float weights in
 // [0, 1]: what personRegion and the portrait's face region do with their shapes.

@@ -1,0 +1,20 @@
+#pragma once
+// A weights file's training record (marionette.training, model.md "Weights files"), read for people: the
+// editor's banner and the model's description. Free of LibTorch, so ui/ can hold one.
+#include <cstdint>
+#include <string>
+
+namespace marionette::model {
+
+// What a weights file's marionette.training says about how it was made; fields it lacks stay 0 or empty,
+// and text that is not a JSON object gives an empty summary (it only informs, it never decides a load).
+struct TrainingSummary {
+    std::uint64_t imagesSeen = 0;
+    std::uint64_t steps = 0;
+    std::string data;  // the dataset's description, e.g. "synth-body (procedural, training seeds)"
+    // Every training image came from core/synth's generators (no photographs).
+    bool syntheticOnly() const { return data.rfind("synth-", 0) == 0; }
+};
+TrainingSummary summarizeTraining(const std::string& trainingJson);
+
+}  // namespace marionette::model
