@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <memory>
+#include <optional>
 #include <ostream>
 
 namespace marionette::cli {
@@ -83,6 +84,8 @@ public:
             {"--device", "auto|cpu|cuda", "device", "auto", false},
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
             {"--seed", "N", "seed of the untrained weights used when there is no portrait model", "1", false},
+            {"--paste", "moved|face|crop",
+             "replace the photo only where the face's parts moved, over the whole face, or over the whole crop", "moved", false},
             {"--repeat", "N", "then time N more edits (yaw moving, the reference cached) and print the latency per edit", "0", false},
         });
         a.parse(args);
@@ -92,6 +95,12 @@ public:
         }
         const int faceIndex = a.intValue("--face");
         if (faceIndex < 0) throw UsageError("--face must be 0 or more");
+        // "face" is the portrait's name for the whole-person extent.
+        const std::string pasteName = a.value("--paste");
+        const std::optional<edit::PasteExtent> paste =
+            pasteName == "face" ? std::optional(edit::PasteExtent::Person)
+                                : pasteName == "person" ? std::nullopt : edit::pasteExtentFromString(pasteName);
+        if (!paste) throw UsageError("--paste expects moved, face or crop, got \"" + pasteName + "\"");
         const int threads = a.intValue("--threads");
         if (threads < 0) throw UsageError("--threads must be 0 or more");
         const int seed = a.intValue("--seed");
@@ -132,6 +141,7 @@ public:
         session->setPhoto(photo, face.observed);
         edit::PortraitRenderRequest request;
         request.target = target;
+        request.paste = *paste;
         if (a.has("--maps")) {
             request.maps = edit::MapSelection::all(target.points[30]);  // where the nose tip reads from
         }

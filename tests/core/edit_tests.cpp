@@ -583,6 +583,41 @@ TEST_CASE(edit_portrait_expression_names_pairs_and_presets) {
     EXPECT(presets >= 4);
 }
 
+TEST_CASE(edit_moved_face_region_replaces_only_the_moved_parts) {
+    const face::FaceLandmarks reference = face::readPts(sample("astronaut.jpg.landmarks.pts"));
+    const ImageSize canvas{256, 256};
+    const Box box = portraitCropBox(reference, {512, 512}, canvas);
+    const BoxToCanvas map{box, canvas.width, canvas.height};
+    const auto at = [&](const cv::Mat& region, Point2 photoPoint) {
+        const Point2 q = map.toCanvas(photoPoint);
+        return region.at<float>(static_cast<int>(std::lround(q.y)), static_cast<int>(std::lround(q.x)));
+    };
+    EXPECT_EQ(cv::countNonZero(movedFaceRegion(reference, reference, box, canvas)), 0);  // nothing moved, nothing replaced
+
+    // The mouth opened (lower lips down): the mouth is replaced, the eyes keep the photo's pixels.
+    face::FaceLandmarks mouth = reference;
+    for (const int i : {55, 56, 57, 58, 59, 64, 65, 66, 67}) mouth.points[static_cast<std::size_t>(i)].y += 6.f;
+    const cv::Mat moved = movedFaceRegion(reference, mouth, box, canvas);
+    const cv::Mat whole = faceRegion(reference, mouth, box, canvas);
+    EXPECT(at(moved, reference.points[57]) > 0.97f && at(moved, mouth.points[57]) > 0.97f);
+    for (const int eye : {36, 39, 42, 45}) {
+        EXPECT(at(moved, reference.points[static_cast<std::size_t>(eye)]) < 0.01f);
+        EXPECT(at(whole, reference.points[static_cast<std::size_t>(eye)]) > 0.97f);
+    }
+    EXPECT(cv::countNonZero(moved > 0.5f) < cv::countNonZero(whole > 0.5f) / 3);
+
+    // The jaw line moved (the head turned): the whole face.
+    face::FaceLandmarks jaw = mouth;
+    for (int i = 0; i <= 16; ++i) jaw.points[static_cast<std::size_t>(i)].x += 4.f;
+    EXPECT(cv::norm(movedFaceRegion(reference, jaw, box, canvas), faceRegion(reference, jaw, box, canvas), cv::NORM_INF) == 0.0);
+
+    // The extents: moved parts, the whole face, the whole crop.
+    EXPECT(cv::norm(portraitPasteRegion(PasteExtent::MovedParts, reference, mouth, box, canvas), moved, cv::NORM_INF) == 0.0);
+    EXPECT(cv::norm(portraitPasteRegion(PasteExtent::Person, reference, mouth, box, canvas), whole, cv::NORM_INF) == 0.0);
+    EXPECT(portraitPasteRegion(PasteExtent::WholeCrop, reference, mouth, box, canvas).empty());
+    EXPECT_THROWS(Error, movedFaceRegion(reference, mouth, box, {0, 0}), "non-empty");
+}
+
 TEST_CASE(edit_portrait_session_changes_the_face_and_pastes_back_only_there) {
     const PortraitFace& face = astronautFace();
     const cv::Mat photo = image::loadImage(sample("astronaut.jpg"));

@@ -407,7 +407,7 @@ void InferenceWorker::doExport(quint64 job, const ExportJob& exportJob) {
             exportJob.kind == ExportKind::Maps ? edit::MapSelection::all(exportJob.attentionPoint) : edit::MapSelection{};
         if (exportJob.faceTarget) {
             if (!m_portraitSession || !m_portraitHasPhoto) throw Error("nothing to export: no face is open");
-            frame = m_portraitSession->render({*exportJob.faceTarget, false, maps});
+            frame = m_portraitSession->render({*exportJob.faceTarget, false, maps, exportJob.paste});
         } else {
             if (!m_session || !m_sessionHasPhoto) throw Error("nothing to export: no photo is open");
             frame = m_session->render({exportJob.target, false, maps, exportJob.paste});

@@ -115,7 +115,7 @@ struct ExportJob {
     std::optional<face::FaceLandmarks> faceTarget;  // set: export the portrait edit instead of the body's
     std::optional<Point2> attentionPoint;  // photo pixels (Maps)
     QString editJson;  // written beside exported images as <image>.marionette.json
-    edit::PasteExtent paste = edit::PasteExtent::MovedParts;  // body photos: how much of the photo the edit replaces
+    edit::PasteExtent paste = edit::PasteExtent::MovedParts;  // how much of the photo the edit replaces
 };
 
 class InferenceWorker : public QObject {

@@ -373,9 +373,10 @@ void MainWindow::createActions() {
     split->setToolTip(tr("Show the original photo left of the split line (Tab)"));
     auto* pasteExtents = new QActionGroup(this);
     for (const auto& [name, text, tip, extent] :
-         {std::tuple{"actionPasteMoved", tr("&Moved Parts"), tr("Replace only the parts of the body the edit moved; the rest keeps the photo's pixels"),
+         {std::tuple{"actionPasteMoved", tr("&Moved Parts"), tr("Replace only the parts of the body or face the edit moved; the rest keeps the photo's pixels"),
                      edit::PasteExtent::MovedParts},
-          std::tuple{"actionPastePerson", tr("Whole &Person"), tr("Replace the whole person with the synthesis"), edit::PasteExtent::Person},
+          std::tuple{"actionPastePerson", tr("Whole &Person or Face"), tr("Replace the whole person (in portrait mode the whole face) with the synthesis"),
+                     edit::PasteExtent::Person},
           std::tuple{"actionPasteWholeCrop", tr("Whole &Crop"), tr("Replace the whole crop around the person, background included"),
                      edit::PasteExtent::WholeCrop}}) {
         const edit::PasteExtent e = extent;
@@ -955,6 +956,7 @@ void MainWindow::requestRender(bool preview) {
         request.target = m_document->portraitTarget();
         request.preview = preview;
         if (!preview) request.maps = selectedMaps();
+        request.paste = pasteExtent();
         m_worker->renderPortrait(ticket, request);
         updateModeLabel();
         return;
@@ -1527,8 +1529,7 @@ void MainWindow::updateActionStates() {
     for (const char* name : {"actionExportImage", "actionExportCrop", "actionExportMaps"}) action(name)->setEnabled(canExport);
     action("actionResetPose")->setEnabled(photo && !portrait && !(m_document->target() == m_document->reference()));
     for (const char* name : {"actionImportPose", "actionExportPose", "actionMirrorPose", "actionLoadPreset", "actionSavePreset",
-                             "actionSymmetryLock", "actionKeepBoneLengths", "actionPasteMoved", "actionPastePerson",
-                             "actionPasteWholeCrop"})
+                             "actionSymmetryLock", "actionKeepBoneLengths"})
         action(name)->setEnabled(action(name)->isEnabled() && !portrait);
     m_presetMenu->setEnabled(photo && !portrait);
     const auto& face = m_document->face();

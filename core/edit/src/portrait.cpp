@@ -197,6 +197,12 @@ void PortraitSession::setPhoto(const cv::Mat& photo, const face::FaceLandmarks& 
 
 namespace {
 
+// Moved-parts paste-back of a face, as fractions of its width: a landmark that moved less than the tolerance
+// is where it was; a moved part takes the margin of skin around it and a seam of the feather's width.
+constexpr double kMovedFaceTolerance = 0.01;
+constexpr double kMovedPartMargin = 0.08;
+constexpr double kMovedPartFeather = 0.08;
+
 // One face's hull with a forehead, drawn into `mask` (canvas pixels); returns the face's width.
 double drawFace(cv::Mat& mask, const face::FaceLandmarks& face) {
     const auto& p = face.points;
@@ -220,17 +226,74 @@ double drawFace(cv::Mat& mask, const face::FaceLandmarks& face) {
     return std::hypot(p[16].x - p[0].x, p[16].y - p[0].y);
 }
 
+// The face's width (jaw corner to jaw corner) in its own pixels, at least 1.
+double faceWidth(const face::FaceLandmarks& f) { return std::max(1.0, static_cast<double>(std::hypot(f.points[16].x - f.points[0].x, f.points[16].y - f.points[0].y))); }
+
+// Which of the 9 parts have a landmark that moved more than `tolerance` pixels.
+std::array<bool, face::kPartCount> movedFaceParts(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, double tolerance) {
+    std::array<bool, face::kPartCount> moved{};
+    for (int i = 0; i < face::kLandmarkCount; ++i) {
+        const Point2 a = reference.points[static_cast<std::size_t>(i)], b = target.points[static_cast<std::size_t>(i)];
+        if (std::hypot(a.x - b.x, a.y - b.y) > tolerance) moved[static_cast<std::size_t>(face::partOf(i))] = true;
+    }
+    return moved;
+}
+
+void checkRegionSizes(const Box& box, ImageSize canvas) {
+    if (canvas.width <= 0 || canvas.height <= 0 || box.width <= 0 || box.height <= 0)
+        throw Error("the face's region needs a non-empty crop and canvas");
+}
+
 }  // namespace
 
 cv::Mat faceRegion(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, const Box& box, ImageSize canvas) {
-    if (canvas.width <= 0 || canvas.height <= 0 || box.width <= 0 || box.height <= 0)
-        throw Error("the face's region needs a non-empty crop and canvas");
+    checkRegionSizes(box, canvas);
     const BoxToCanvas map{box, canvas.width, canvas.height};
     cv::Mat mask = cv::Mat::zeros(canvas.height, canvas.width, CV_8UC1);
     double width = 1.0;
     for (const face::FaceLandmarks* f : {&reference, &target})
         width = std::max(width, drawFace(mask, f->mapped([&](Point2 q) { return map.toCanvas(q); })));
     return featherRegion(mask, 0.12 * width);
+}
+
+cv::Mat movedFaceRegion(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, const Box& box, ImageSize canvas) {
+    checkRegionSizes(box, canvas);
+    const BoxToCanvas map{box, canvas.width, canvas.height};
+    const auto onCanvas = [&](Point2 q) { return map.toCanvas(q); };
+    const face::FaceLandmarks from = reference.mapped(onCanvas), to = target.mapped(onCanvas);
+    const double width = std::max(faceWidth(from), faceWidth(to));
+    const auto moved = movedFaceParts(from, to, kMovedFaceTolerance * width);
+    if (std::none_of(moved.begin(), moved.end(), [](bool m) { return m; })) return cv::Mat::zeros(canvas.height, canvas.width, CV_32FC1);
+    // The jaw line moving means the head turned or the face changed shape: the whole face.
+    if (moved[static_cast<std::size_t>(face::FacePart::Jaw)]) return faceRegion(reference, target, box, canvas);
+    // Each moved part: the hull of its landmarks where they were and where they go, with room around it for
+    // the skin it pulls (a smile's cheeks, a raised brow's forehead).
+    cv::Mat mask = cv::Mat::zeros(canvas.height, canvas.width, CV_8UC1);
+    for (const face::PartRange& part : face::faceParts()) {
+        if (!moved[static_cast<std::size_t>(part.part)]) continue;
+        std::vector<cv::Point> points;
+        for (const face::FaceLandmarks* f : {&from, &to})
+            for (int i = part.first; i <= part.last; ++i) {
+                const Point2 q = f->points[static_cast<std::size_t>(i)];
+                points.emplace_back(static_cast<int>(std::lround(q.x)), static_cast<int>(std::lround(q.y)));
+            }
+        std::vector<cv::Point> hull;
+        cv::convexHull(points, hull);
+        cv::fillConvexPoly(mask, hull, cv::Scalar(255));
+    }
+    const int margin = std::max(1, static_cast<int>(std::lround(kMovedPartMargin * width)));
+    cv::dilate(mask, mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * margin + 1, 2 * margin + 1)));
+    return featherRegion(mask, kMovedPartFeather * width);
+}
+
+cv::Mat portraitPasteRegion(PasteExtent extent, const face::FaceLandmarks& reference, const face::FaceLandmarks& target,
+                            const Box& box, ImageSize canvas) {
+    switch (extent) {
+        case PasteExtent::MovedParts: return movedFaceRegion(reference, target, box, canvas);
+        case PasteExtent::Person: return faceRegion(reference, target, box, canvas);
+        case PasteExtent::WholeCrop: break;
+    }
+    return cv::Mat();
 }
 
 RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
@@ -243,7 +306,7 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
         };
     };
     return s.synthesis.render(s.box, partMapsOf(s.reference), partMapsOf(request.target), request.preview, request.maps,
-                              faceRegion(s.reference, request.target, s.box, canvas()));
+                              portraitPasteRegion(request.paste, s.reference, request.target, s.box, canvas()));
 }
 
 }  // namespace marionette::edit

@@ -9,6 +9,7 @@
 //   edited.pose.yaw = 15;
 //   edit::setExpressionByName(edited, face::MorphableModel::standard(), "smile", 0.6);
 //   const face::FaceLandmarks target = edit::portraitLandmarks(face, edited);
+#include "marionette/edit/round_trip.h"
 #include "marionette/face/face_parameters.h"
 #include "marionette/face/landmarks.h"
 #include "marionette/face/morphable_model.h"
@@ -70,6 +71,17 @@ Box portraitCropBox(const face::FaceLandmarks& reference, ImageSize photo, Image
 // raised by 0.6 of the face's height for the forehead, grown by 0.12 of its width and feathered (float
 // weights, 1 = synthesis). Pasting only there keeps the photo's hair ends, collar and background sharp.
 cv::Mat faceRegion(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, const Box& box, ImageSize canvas);
+
+// Only the parts of the face whose landmarks moved (by more than 1% of the face's width): each part's hull
+// where it was and where it goes, grown by 8% of the face's width for the skin it pulls, and feathered; the
+// whole faceRegion when the jaw line moved (the head turned or the face changed shape); empty (all zero)
+// when nothing moved. An edit of the mouth keeps the photo's own eyes.
+cv::Mat movedFaceRegion(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, const Box& box, ImageSize canvas);
+
+// The paste-back weights of a portrait edit: movedFaceRegion, faceRegion (PasteExtent::Person: the whole face)
+// or empty (the whole crop).
+cv::Mat portraitPasteRegion(PasteExtent extent, const face::FaceLandmarks& reference, const face::FaceLandmarks& target,
+                            const Box& box, ImageSize canvas);
 
 // Expressions that come in left/right pairs ("smile_left", "smile_right"), named by their common stem ("smile"):
 // the CLI accepts the stem for both sides, and the editor's link toggle moves both sliders together.
