@@ -84,6 +84,7 @@ public:
             {"--device", "auto|cpu|cuda", "device", "auto", false},
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
             {"--seed", "N", "seed of the untrained weights used when there is no portrait model", "1", false},
+            {"--preview", "", "write the editor's drag preview instead of the synthesis: the photo moved with its landmarks, no network", "", false},
             {"--paste", "moved|face|crop",
              "replace the photo only where the face's parts moved, over the whole face, or over the whole crop", "moved", false},
             {"--repeat", "N", "then time N more edits (yaw moving, the reference cached) and print the latency per edit", "0", false},
@@ -142,6 +143,7 @@ public:
         edit::PortraitRenderRequest request;
         request.target = target;
         request.paste = *paste;
+        request.preview = a.has("--preview");
         if (a.has("--maps")) {
             request.maps = edit::MapSelection::all(target.points[30]);  // where the nose tip reads from
         }
@@ -163,7 +165,8 @@ public:
                 face::FaceParameters step = edited;
                 step.pose.yaw = std::clamp(edited.pose.yaw + (i % 2 ? 1.0 : -1.0), -face::kMaxYawDegrees, face::kMaxYawDegrees);
                 const auto start = std::chrono::steady_clock::now();
-                edit::PortraitRenderRequest stepRequest;
+                edit::PortraitRenderRequest stepRequest = request;
+                stepRequest.maps = {};
                 stepRequest.target = edit::portraitLandmarks(face, step);
                 const edit::RenderedFrame timed = session->render(stepRequest);
                 total += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

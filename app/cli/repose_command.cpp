@@ -3,24 +3,17 @@
 #include "cli/arguments.h"
 #include "cli/command.h"
 
-#include "marionette/detect/person_segmenter.h"
 #include "marionette/edit/bundled_weights.h"
+#include "marionette/edit/repose_session.h"
 #include "marionette/edit/round_trip.h"
-#include "marionette/edit/synthesis_maps.h"
 #include "marionette/engine/engine.h"
 #include "marionette/image/colour_maps.h"
-#include "marionette/image/crop.h"
 #include "marionette/image/image_io.h"
-#include "marionette/image/tensor_image.h"
 #include "marionette/pose/heatmap.h"
 #include "marionette/pose/openpose_json.h"
 #include "marionette/pose/skeleton.h"
 #include "marionette/util/error.h"
 
-#include <torch/torch.h>
-
-#include <algorithm>
-#include <filesystem>
 #include <iomanip>
 #include <optional>
 #include <ostream>
@@ -62,6 +55,7 @@ public:
             {"--attention-point", "X,Y", "target point (photo pixels) whose attention map to draw", "right wrist", false},
             {"--device", "auto|cpu|cuda", "device", "auto", false},
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
+            {"--preview", "", "write the editor's drag preview instead of the synthesis: the photo carried along the bones, no network", "", false},
             {"--paste", "moved|person|crop",
              "replace the photo only where the body moved, around the whole person (both skeletons), or over the whole crop",
              "moved", false},
@@ -77,10 +71,11 @@ public:
         if (weights.empty())
             throw Error(std::string("the shipped body weights (models/") + edit::kBundledBodyWeights +
                         ") are not installed: pass --weights FILE");
-        engine::Engine engine(weights, {engine::devicePreferenceFromString(a.value("--device")), a.intValue("--threads")});
-        const model::ModelConfig& config = engine.config();
-        if (config.semantics != model::SemanticsKind::Body)
-            throw Error(weights + ": this weights file is for portraits; open a body model to repose people");
+        const auto device = engine::devicePreferenceFromString(a.value("--device"));
+        edit::ReposeSession session(weights, {device == engine::DevicePreference::Cpu    ? edit::Device::Cpu
+                                              : device == engine::DevicePreference::Cuda ? edit::Device::Cuda
+                                                                                         : edit::Device::Auto,
+                                              a.intValue("--threads")});
 
         const cv::Mat photo = image::loadImage(a.value("--image"));
         const int person = a.intValue("--person");
@@ -88,53 +83,41 @@ public:
         const pose::Pose target = personOf(pose::readOpenPoseJson(a.value("--pose-target")), person, a.value("--pose-target"));
         if (reference.presentCount() < 2 || target.presentCount() < 2)
             throw Error("both skeletons need at least two joints");
+        session.setPhoto(photo, reference);
 
-        // One crop for both poses, so that the synthesised crop replaces the same region of the photo.
-        const ImageSize canvas{config.canvasWidth, config.height};
-        const Box box = edit::reposeCropBox(reference, target, ImageSize{photo.cols, photo.rows}, canvas);
-        const BoxToCanvas map{box, canvas.width, canvas.height};
-        auto toCanvas = [&](Point2 p) { return map.toCanvas(p); };
-        const cv::Mat crop = image::cropToCanvas(photo, box, canvas);
-
-        engine.prepare(image::imageToTensor(crop), pose::renderHeatmaps(reference.mapped(toCanvas), canvas.height, canvas.width));
-        engine::MapRequest maps;
-        const bool wantMaps = a.has("--maps") || a.has("--sheet");
+        // The same round trip as the editor's: one crop for both poses, synthesis (or the drag preview), maps,
+        // and the paste-back region.
+        edit::RenderRequest request;
+        request.target = target;
+        request.preview = a.has("--preview");
+        request.paste = *paste;
+        const bool wantMaps = (a.has("--maps") || a.has("--sheet")) && !request.preview;
         if (wantMaps) {
-            maps.flow = maps.combination = maps.attentionWarped = maps.flowWarped = true;
-            const Point2 point = a.has("--attention-point") ? parsePoint(a.value("--attention-point"))
-                                 : target.has(pose::JointId::RightWrist) ? target.at(pose::JointId::RightWrist).position
-                                                                          : *firstJoint(target);
-            maps.attentionPoint = map.toCanvas(point);
+            request.maps = edit::MapSelection::all(a.has("--attention-point") ? parsePoint(a.value("--attention-point"))
+                                                   : target.has(pose::JointId::RightWrist) ? target.at(pose::JointId::RightWrist).position
+                                                                                            : *firstJoint(target));
         }
-        const auto targetSemantics = pose::renderHeatmaps(target.mapped(toCanvas), canvas.height, canvas.width);
-        const auto result = engine.synthesize(targetSemantics, maps);
-
-        const cv::Mat synthesised = image::tensorToImage(result.image);
-        cv::Mat personMask;  // where the photo shows a person, to fit the region to the person's outline
-        if (*paste != edit::PasteExtent::WholeCrop) {
-            try {
-                personMask = detect::PersonSegmenter().segment(photo);
-            } catch (const std::exception& e) {
-                err << "person segmentation unavailable (" << e.what() << "): pasting around the skeleton only\n";
-            }
-        }
-        const cv::Mat region = edit::pasteRegion(*paste, reference, target, box, canvas, personMask);
-        image::saveImage(a.value("--out"), edit::composite(photo, synthesised, box, region));
-        const edit::MapImages mapImages = wantMaps ? edit::mapImagesOf(result, crop) : edit::MapImages{};
+        const edit::RenderedFrame frame = session.render(request);
+        image::saveImage(a.value("--out"), edit::composite(photo, frame.output, frame.cropBox, frame.pasteRegion));
         if (a.has("--maps")) {
-            edit::writeMapImages(a.value("--maps"), crop, synthesised, mapImages);
+            edit::writeMapImages(a.value("--maps"), frame.referenceCrop, frame.output, frame.maps);
             out << "maps in " << a.value("--maps") << '\n';
         }
+        const ImageSize canvas = session.canvas();
         if (a.has("--sheet")) {
+            const BoxToCanvas map{frame.cropBox, canvas.width, canvas.height};
+            const auto targetSemantics =
+                pose::renderHeatmaps(target.mapped([&](Point2 p) { return map.toCanvas(p); }), canvas.height, canvas.width);
             const cv::Mat skeleton = image::semanticsToColour(targetSemantics, pose::jointColours());
-            image::saveImage(a.value("--sheet"), edit::editSheet(crop, skeleton, synthesised, mapImages));
+            image::saveImage(a.value("--sheet"), edit::editSheet(frame.referenceCrop, skeleton, frame.output, frame.maps));
             out << "wrote " << a.value("--sheet") << '\n';
         }
 
+        const Box& box = frame.cropBox;
         out << "wrote " << a.value("--out") << " (crop " << box.x << "," << box.y << " " << box.width << "x" << box.height
-            << " -> " << canvas.height << "x" << canvas.width << " on " << engine.deviceName() << ")\n";
-        out << std::fixed << std::setprecision(1) << "synthesis " << result.totalMilliseconds << " ms:";
-        for (const auto& t : result.timings) out << ' ' << t.stage << ' ' << t.milliseconds;
+            << " -> " << canvas.height << "x" << canvas.width << " on " << session.deviceName() << ")\n";
+        out << std::fixed << std::setprecision(1) << (frame.preview ? "preview " : "synthesis ") << frame.synthesisMilliseconds << " ms:";
+        for (const auto& t : frame.timings) out << ' ' << t.stage << ' ' << t.milliseconds;
         out << '\n';
         return kExitOk;
     }

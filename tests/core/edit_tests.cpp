@@ -493,11 +493,24 @@ TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {
         EXPECT(m->cols == 48 && m->rows == 64);
     EXPECT(cv::norm(first.output, second.output, cv::NORM_L1) > 0);
 
-    // The preview: a different, cheaper image, without maps; the same request gives the same image.
+    // The preview: the reference crop carried along the bones, without maps; the same request gives the same
+    // image. The moved wrist takes the photo's wrist with it, and far from the arm nothing moves.
     const RenderedFrame preview = session.render({target, true, MapSelection::all(std::nullopt)});
     EXPECT(preview.preview && preview.maps.flow.empty());
     EXPECT(cv::norm(preview.output, second.output, cv::NORM_L1) > 0);
     EXPECT_EQ(cv::norm(session.render(full(target)).output, second.output, cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::norm(session.render({target, true, {}}).output, preview.output, cv::NORM_INF), 0.0);
+    const BoxToCanvas onCanvas{preview.cropBox, 48, 64};
+    const auto pixelAt = [&](const cv::Mat& image, Point2 photoPoint) {
+        const Point2 q = onCanvas.toCanvas(photoPoint);
+        return cv::Vec3d(image.at<cv::Vec3b>(static_cast<int>(std::lround(q.y)), static_cast<int>(std::lround(q.x))));
+    };
+    EXPECT(cv::norm(pixelAt(preview.output, target.at(J::RightWrist).position) -
+                    pixelAt(preview.referenceCrop, samplePose().at(J::RightWrist).position)) < 40.0);
+    EXPECT(cv::norm(pixelAt(preview.output, samplePose().at(J::LeftAnkle).position) -
+                    pixelAt(preview.referenceCrop, samplePose().at(J::LeftAnkle).position)) < 1.0);
+    // Unmoved, the preview is the photo's crop itself.
+    EXPECT(cv::norm(session.render({samplePose(), true, {}}).output, preview.referenceCrop, cv::NORM_INF) <= 1.0);
 
     // A target beyond the reference's box grows the crop and encodes the reference again.
     const RenderedFrame wider = session.render(full(moveJoint(samplePose(), J::RightWrist, {20, 20})));

@@ -22,6 +22,9 @@ std::unique_ptr<engine::Engine> randomEngine(const model::ModelConfig& config, s
 
 // Semantics [P, H, W] of a skeleton or landmarks mapped onto the canvas.
 using SemanticsOnCanvas = std::function<at::Tensor(const BoxToCanvas&)>;
+// The drag preview: the reference crop ([3, H, W] in [-1, 1]) moved to the target by the skeleton or the
+// landmarks alone, no network; an undefined tensor asks for the engine's own preview instead.
+using PreviewWarp = std::function<at::Tensor(const at::Tensor& referenceCrop, const BoxToCanvas&)>;
 
 class CropSynthesis {
 public:
@@ -37,16 +40,17 @@ public:
     const cv::Mat& photo() const { return m_photo; }
 
     // Crops `box`, (re-)encodes the reference when the box changed since the last render, then synthesises
-    // (or previews) the target; maps come with full syntheses only. `pasteRegion` (canvas-size float weights,
-    // or empty for the whole crop) limits where the output is to replace the photo.
+    // the target, or with `preview` runs `previewWarp`; maps come with full syntheses only. `pasteRegion`
+    // (canvas-size float weights, or empty for the whole crop) limits where the output is to replace the photo.
     RenderedFrame render(const Box& box, const SemanticsOnCanvas& reference, const SemanticsOnCanvas& target, bool preview,
-                         const MapSelection& maps, const cv::Mat& pasteRegion = cv::Mat());
+                         const PreviewWarp& previewWarp, const MapSelection& maps, const cv::Mat& pasteRegion = cv::Mat());
 
 private:
     std::unique_ptr<engine::Engine> m_engine;
     cv::Mat m_photo;
     std::optional<Box> m_preparedBox;  // the crop the engine's reference cache holds
     cv::Mat m_referenceCrop;
+    at::Tensor m_referenceTensor;  // the same crop as the network reads it
     cv::Mat m_pasteAlpha;
 };
 

@@ -6,10 +6,14 @@
 #include "marionette/face/part_maps.h"
 #include "marionette/face_detect/face_detector.h"
 #include "marionette/image/crop.h"
+#include "marionette/synth/limb_warp.h"
+#include "marionette/synth/thin_plate_spline.h"
+#include "marionette/util/log.h"
 #include "marionette/edit/round_trip.h"
 #include "marionette/util/error.h"
 
 #include <opencv2/imgproc.hpp>
+#include <torch/nn/functional/upsampling.h>
 
 #include <algorithm>
 #include <chrono>
@@ -185,7 +189,7 @@ model::TrainingSummary PortraitSession::training() const { return model::summari
 ImageSize PortraitSession::canvas() const { return m_state->synthesis.canvas(); }
 std::string PortraitSession::deviceName() const { return m_state->synthesis.engine().deviceName(); }
 bool PortraitSession::onCuda() const { return m_state->synthesis.engine().onCuda(); }
-bool PortraitSession::hasPreview() const { return m_state->synthesis.engine().hasPreview(); }
+bool PortraitSession::hasPreview() const { return true; }  // the landmarks' thin-plate spline
 bool PortraitSession::hasPhoto() const { return m_state->synthesis.hasPhoto(); }
 
 void PortraitSession::setPhoto(const cv::Mat& photo, const face::FaceLandmarks& reference) {
@@ -202,6 +206,8 @@ namespace {
 constexpr double kMovedFaceTolerance = 0.01;
 constexpr double kMovedPartMargin = 0.08;
 constexpr double kMovedPartFeather = 0.08;
+// The portrait preview's spline is evaluated on a grid of this step (canvas pixels) and interpolated.
+constexpr int64_t kPreviewGridStep = 4;
 
 // One face's hull with a forehead, drawn into `mask` (canvas pixels); returns the face's width.
 double drawFace(cv::Mat& mask, const face::FaceLandmarks& face) {
@@ -242,6 +248,43 @@ std::array<bool, face::kPartCount> movedFaceParts(const face::FaceLandmarks& ref
 void checkRegionSizes(const Box& box, ImageSize canvas) {
     if (canvas.width <= 0 || canvas.height <= 0 || box.width <= 0 || box.height <= 0)
         throw Error("the face's region needs a non-empty crop and canvas");
+}
+
+}  // namespace
+
+namespace {
+
+// The portrait's drag preview: the reference crop moved by the thin-plate spline that takes the target
+// landmarks to the reference ones, the crop's border held still. Undefined (the engine's preview is used)
+// when the landmarks give no spline (points that coincide).
+at::Tensor landmarkWarp(const at::Tensor& referenceCrop, const face::FaceLandmarks& reference, const face::FaceLandmarks& target,
+                        const BoxToCanvas& toCanvas) {
+    const auto onCanvas = [&](Point2 q) { return toCanvas.toCanvas(q); };
+    const face::FaceLandmarks from = reference.mapped(onCanvas), to = target.mapped(onCanvas);
+    std::vector<Point2> controls(to.points.begin(), to.points.end()), values(from.points.begin(), from.points.end());
+    const float w = static_cast<float>(toCanvas.canvasWidth - 1), h = static_cast<float>(toCanvas.canvasHeight - 1);
+    for (const Point2 corner : {Point2{0, 0}, Point2{w / 2, 0}, Point2{w, 0}, Point2{w, h / 2}, Point2{w, h}, Point2{w / 2, h},
+                                Point2{0, h}, Point2{0, h / 2}}) {
+        controls.push_back(corner);
+        values.push_back(corner);
+    }
+    try {
+        const synth::ThinPlateSpline spline(controls, values);
+        // The spline is smooth: evaluated every kPreviewGridStep pixels and interpolated, it is within a fraction
+        // of a pixel of the exact map and about 16 times cheaper (the full grid took ~0.3 s on 2 cores).
+        const int64_t height = toCanvas.canvasHeight, width = toCanvas.canvasWidth;
+        const auto f64 = torch::TensorOptions(torch::kFloat64);
+        const auto ys = torch::linspace(0, static_cast<double>(height - 1), height / kPreviewGridStep + 1, f64);
+        const auto xs = torch::linspace(0, static_cast<double>(width - 1), width / kPreviewGridStep + 1, f64);
+        const auto coarse = spline.evaluate(torch::stack(torch::meshgrid({ys, xs}, "ij"), -1).flip(-1));  // [h, w, (x, y)]
+        namespace F = torch::nn::functional;
+        const auto fine = F::interpolate(coarse.permute({2, 0, 1}).unsqueeze(0).to(torch::kFloat32),
+                                         F::InterpolateFuncOptions().size(std::vector<int64_t>{height, width}).mode(torch::kBilinear).align_corners(true));
+        return synth::sampleAtPixels(referenceCrop, fine.squeeze(0).permute({1, 2, 0}));
+    } catch (const Error& e) {
+        log::warning("portrait preview: ", e.what(), "; using the network's flow instead");
+        return {};
+    }
 }
 
 }  // namespace
@@ -305,8 +348,11 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
             return face::renderPartMaps(onCanvas, toCanvas.canvasHeight, toCanvas.canvasWidth);
         };
     };
-    return s.synthesis.render(s.box, partMapsOf(s.reference), partMapsOf(request.target), request.preview, request.maps,
-                              portraitPasteRegion(request.paste, s.reference, request.target, s.box, canvas()));
+    return s.synthesis.render(s.box, partMapsOf(s.reference), partMapsOf(request.target), request.preview,
+                              [&](const at::Tensor& referenceCrop, const BoxToCanvas& toCanvas) {
+                                  return landmarkWarp(referenceCrop, s.reference, request.target, toCanvas);
+                              },
+                              request.maps, portraitPasteRegion(request.paste, s.reference, request.target, s.box, canvas()));
 }
 
 }  // namespace marionette::edit

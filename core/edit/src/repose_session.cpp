@@ -9,6 +9,7 @@
 #include "marionette/image/tensor_image.h"
 #include "marionette/model/weights.h"
 #include "marionette/pose/heatmap.h"
+#include "marionette/synth/limb_warp.h"
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
 
@@ -56,7 +57,7 @@ void CropSynthesis::setPhoto(const cv::Mat& photo) {
 }
 
 RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& reference, const SemanticsOnCanvas& target, bool preview,
-                                    const MapSelection& requested, const cv::Mat& pasteRegion) {
+                                    const PreviewWarp& previewWarp, const MapSelection& requested, const cv::Mat& pasteRegion) {
     if (m_photo.empty()) throw Error("no photo is open");
     const auto start = std::chrono::steady_clock::now();
     const ImageSize canvasSize = canvas();
@@ -67,17 +68,27 @@ RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& ref
     if (!m_preparedBox || !sameBox(*m_preparedBox, box)) {
         m_preparedBox.reset();
         m_referenceCrop = image::cropToCanvas(m_photo, box, canvasSize);
-        m_engine->prepare(image::imageToTensor(m_referenceCrop), reference(toCanvas));
+        m_referenceTensor = image::imageToTensor(m_referenceCrop);
+        m_engine->prepare(m_referenceTensor, reference(toCanvas));
         m_pasteAlpha = pasteBackAlpha(box, photoSize, canvasSize);
         m_preparedBox = box;
         frame.prepared = true;
     }
-    const auto semantics = target(toCanvas);
     engine::SynthesisResult result;
-    frame.preview = preview && m_engine->hasPreview();
-    if (frame.preview) {
-        result = m_engine->preview(semantics);
+    frame.preview = preview;
+    if (preview) {
+        const auto warpStart = std::chrono::steady_clock::now();
+        const at::Tensor warped = previewWarp ? previewWarp(m_referenceTensor, toCanvas) : at::Tensor();
+        if (warped.defined()) {
+            result.image = warped;
+            result.totalMilliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - warpStart).count();
+            result.timings = {{"preview warp", result.totalMilliseconds}};
+        } else {
+            frame.preview = m_engine->hasPreview();
+            result = frame.preview ? m_engine->preview(target(toCanvas)) : m_engine->synthesize(target(toCanvas));
+        }
     } else {
+        const auto semantics = target(toCanvas);
         engine::MapRequest maps;
         maps.flow = requested.flow;
         maps.combination = requested.combination;
@@ -122,6 +133,13 @@ MapImages mapImagesOf(const engine::SynthesisResult& r, const cv::Mat& reference
 
 bool cudaAvailable() { return engine::cudaAvailable(); }
 
+namespace {
+// The limb warp's blend for the preview, in pixels at a canvas height of 256 (synth::LimbBlend): bones blend
+// over a few pixels at the joints, and the picture stops moving about a third of a body away from them.
+constexpr double kPreviewBlendSigma = 6.0;
+constexpr double kPreviewBackgroundRadius = 80.0;
+}  // namespace
+
 struct ReposeSession::State {
     explicit State(std::unique_ptr<engine::Engine> engine) : synthesis(std::move(engine)) {
         // Without the segmentation model the paste-back region falls back on the skeleton alone.
@@ -152,7 +170,7 @@ model::TrainingSummary ReposeSession::training() const { return model::summarize
 ImageSize ReposeSession::canvas() const { return m_state->synthesis.canvas(); }
 std::string ReposeSession::deviceName() const { return m_state->synthesis.engine().deviceName(); }
 bool ReposeSession::onCuda() const { return m_state->synthesis.engine().onCuda(); }
-bool ReposeSession::hasPreview() const { return m_state->synthesis.engine().hasPreview(); }
+bool ReposeSession::hasPreview() const { return true; }  // the skeleton's limb warp
 bool ReposeSession::hasPhoto() const { return m_state->synthesis.hasPhoto(); }
 
 void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference) {
@@ -173,7 +191,15 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
             return pose::renderHeatmaps(p.mapped([&](Point2 q) { return toCanvas.toCanvas(q); }), canvas.height, canvas.width);
         };
     };
-    return s.synthesis.render(box, heatmapsOf(s.reference), heatmapsOf(request.target), request.preview, request.maps,
+    // The drag preview: the reference crop carried along its bones to the target skeleton (synth's limb warp,
+    // the one that makes training pairs from photos), sharp and instant, though it knows nothing of clothes.
+    const detail::PreviewWarp limbWarp = [&](const at::Tensor& referenceCrop, const BoxToCanvas& toCanvas) {
+        const auto onCanvas = [&](Point2 q) { return toCanvas.toCanvas(q); };
+        const double scale = canvas.height / 256.0;
+        return synth::warpByLimbs(referenceCrop, s.reference.mapped(onCanvas), request.target.mapped(onCanvas),
+                                  synth::LimbBlend{kPreviewBlendSigma * scale, kPreviewBackgroundRadius * scale});
+    };
+    return s.synthesis.render(box, heatmapsOf(s.reference), heatmapsOf(request.target), request.preview, limbWarp, request.maps,
                               pasteRegion(request.paste, s.reference, request.target, box, canvas, s.personMask));
 }
 
