@@ -61,15 +61,18 @@ int main(int argc, char* argv[]) {
     marionette::ui::MainWindow window(options);
     window.show();
     if (parser.isSet(benchUi)) {
+        // With --screenshot too, the window is saved mid-drag (the preview) instead of at rest.
         const double seconds = parser.value(benchUi).toDouble();
-        QTimer::singleShot(0, &window, [&window, seconds] {
-            const auto result = marionette::ui::runUiBenchmark(window, seconds > 0 ? seconds : 10.0);
+        const QString midDrag = parser.value(screenshot);
+        QTimer::singleShot(0, &window, [&window, seconds, midDrag] {
+            const auto result = marionette::ui::runUiBenchmark(window, seconds > 0 ? seconds : 10.0, midDrag);
             std::printf("%s\n", qPrintable(result.report()));
+            if (!midDrag.isEmpty()) std::printf("%s %s\n", result.screenshotSaved ? "saved" : "could not save", qPrintable(midDrag));
             std::fflush(stdout);
-            QApplication::exit(result.ticks > 0 ? 0 : 1);
+            QApplication::exit(result.ticks > 0 && (midDrag.isEmpty() || result.screenshotSaved) ? 0 : 1);
         });
     }
-    if (parser.isSet(screenshot)) {
+    if (parser.isSet(screenshot) && !parser.isSet(benchUi)) {
         // Polls until the result is up to date and no long job runs, then grabs the window (docs/screenshots/).
         const QString path = parser.value(screenshot);
         auto* poll = new QTimer(&window);

@@ -58,7 +58,7 @@ QString UiBenchmarkResult::report() const {
         .arg(meanFrameMilliseconds, 0, 'f', 1);
 }
 
-UiBenchmarkResult runUiBenchmark(MainWindow& window, double seconds) {
+UiBenchmarkResult runUiBenchmark(MainWindow& window, double seconds, const QString& screenshotWhileDragging) {
     UiBenchmarkResult result;
     if (!spinUntil([&] { return window.hasEngine() && window.document().hasPhoto() && window.isUpToDate(); }, 600000)) {
         result.device = QStringLiteral("no result: the photo or the model did not load");
@@ -113,6 +113,11 @@ UiBenchmarkResult runUiBenchmark(MainWindow& window, double seconds) {
     ticker.start();
     mover.start();
     spinUntil([&] { return clock.elapsed() > seconds * 1000; }, static_cast<int>(seconds * 1000) + 60000);
+    if (!screenshotWhileDragging.isEmpty()) {
+        // Still dragging: as soon as a preview is on screen (a drag at rest turns into a full synthesis).
+        spinUntil([&] { return window.currentFrame() && window.currentFrame()->preview; }, 10000);
+        result.screenshotSaved = window.grab().save(screenshotWhileDragging, "PNG");
+    }
     mover.stop();
     sendMouse(viewport, QEvent::MouseButtonRelease, start, Qt::NoButton);
     spinUntil([&] { return window.isUpToDate(); }, 120000);

@@ -16,10 +16,13 @@ struct UiBenchmarkResult {
     int fullFrames = 0;
     double meanFrameMilliseconds = 0;
     QString device;
+    bool screenshotSaved = false;
     QString report() const;
 };
 
-// Runs inside the window's event loop for about `seconds` of dragging after the first result appears.
-UiBenchmarkResult runUiBenchmark(MainWindow& window, double seconds);
+// Runs inside the window's event loop for about `seconds` of dragging after the first result appears. With
+// `screenshotWhileDragging`, the window is saved there (PNG) just before the mouse is released: what a user
+// sees mid-drag.
+UiBenchmarkResult runUiBenchmark(MainWindow& window, double seconds, const QString& screenshotWhileDragging = QString());
 
 }  // namespace marionette::ui
