@@ -99,13 +99,55 @@ TEST_CASE(loss_flow_warp_teaches_the_flow_to_follow_a_shift) {
     EXPECT(flow.grad().select(1, 0).mean().item<float>() > 0.0f);  // descending moves x towards -1
 }
 
+TEST_CASE(loss_skeleton_flow_follows_the_bones) {
+    // A skeleton moved 8 canvas pixels to the right: near its bones every target pixel comes from 8 pixels to
+    // the left in the reference, -2 in s4 pixels and -1 in s8 pixels; far from them the prior is not trusted.
+    pose::Pose reference;
+    reference.set(pose::JointId::Neck, 40.f, 20.f);
+    reference.set(pose::JointId::RightShoulder, 28.f, 22.f);
+    reference.set(pose::JointId::RightElbow, 24.f, 40.f);
+    reference.set(pose::JointId::RightHip, 34.f, 60.f);
+    const pose::Pose moved = reference.mapped([](Point2 p) { return Point2{p.x + 8.f, p.y}; });
+    const auto [flow4, mask4] = skeletonFlowOf(reference, moved, 96, 64, 4);
+    EXPECT(flow4.sizes() == torch::IntArrayRef({2, 24, 16}) && mask4.sizes() == torch::IntArrayRef({1, 24, 16}));
+    const auto near = mask4[0] > 0.5f;
+    EXPECT(near.sum().item<int64_t>() >= 8);
+    EXPECT(near.sum().item<int64_t>() < 24 * 16 / 2);
+    EXPECT((flow4[0].masked_select(near) + 2.f).abs().max().item<float>() < 1e-2f);
+    EXPECT(flow4[1].masked_select(near).abs().max().item<float>() < 1e-2f);
+    const auto [flow8, mask8] = skeletonFlowOf(reference, moved, 96, 64, 8);
+    EXPECT((flow8[0].masked_select(mask8[0] > 0.5f) + 1.f).abs().max().item<float>() < 1e-2f);
+    const auto [still, stillMask] = skeletonFlowOf(reference, reference, 96, 64, 4);
+    EXPECT(still.abs().max().item<float>() < 1e-4f);
+    EXPECT_THROWS(Error, skeletonFlowOf(reference, moved, 96, 64, 5), "cells of 5");
+
+    // The loss: zero on the prior, the mean L1 over trusted cells and both components elsewhere, with a
+    // gradient towards the prior; nothing where no bone is near.
+    const auto prior = flow4.unsqueeze(0), mask = mask4.unsqueeze(0);
+    EXPECT_NEAR(skeletonFlowLoss(prior, prior, mask).item<float>(), 0.0, 1e-7);
+    auto flow = torch::zeros_like(prior).requires_grad_(true);
+    const auto loss = skeletonFlowLoss(flow, prior, mask);
+    const double expected = (mask * prior.abs()).sum().item<double>() / (2.0 * mask.sum().item<double>());
+    EXPECT_NEAR(loss.item<double>(), expected, 1e-5);
+    EXPECT_NEAR(loss.item<double>(), 1.0, 1e-2);  // |-2| and |0| averaged
+    loss.backward();
+    EXPECT((flow.grad()[0][0].masked_select(near) > 0).all().item<bool>());  // descending moves x towards -2
+    EXPECT_NEAR(skeletonFlowLoss(prior, torch::zeros_like(prior), torch::zeros_like(mask)).item<float>(), 0.0, 0.0);
+    EXPECT_THROWS(Error, skeletonFlowLoss(prior, prior, mask.squeeze(1)), "must agree");
+
+    // Body batches carry it at s4 and s8; portraits have no skeleton.
+    MovingSquares squares(32);
+    const Batch b = makeBatch({squares.pair(3, 1), squares.pair(9, 1)}, tinyOptions(test::tempPath("skeleton-batch")).model);
+    EXPECT(b.skeletonFlow4.sizes() == torch::IntArrayRef({2, 2, 8, 8}) && b.skeletonFlowMask8.sizes() == torch::IntArrayRef({2, 1, 4, 4}));
+}
+
 TEST_CASE(loss_log_rows_follow_the_header_and_older_logs_are_rewritten) {
     const std::string header = lossLogHeader();
     EXPECT(header.rfind("step,stage,images,seconds,attn,", 0) == 0);
-    EXPECT(header.find(",warp,total,discriminator") != std::string::npos);
+    EXPECT(header.find(",warp,skel,total,discriminator") != std::string::npos);
     const std::string row = lossLogRow(7, 2, 28, 1.5, {{"l1", 0.25}, {"warp", 0.5}}, 0.75, 0.0);
     EXPECT_EQ(std::count(row.begin(), row.end(), ','), std::count(header.begin(), header.end(), ','));
-    EXPECT(row.find(",0.250000,0.500000,0.750000,0.000000") != std::string::npos);
+    EXPECT(row.find(",0.250000,0.500000,0.000000,0.750000,0.000000") != std::string::npos);
 
     const std::string dir = test::tempPath("loss-log");
     std::filesystem::create_directories(dir);
@@ -121,7 +163,7 @@ TEST_CASE(loss_log_rows_follow_the_header_and_older_logs_are_rewritten) {
     std::getline(in, first);
     std::getline(in, second);
     EXPECT_EQ(first, header);
-    EXPECT_EQ(second, std::string("10,2,40,12.50,1.5,0,0.001,0,0,0,0,0.09,0,1.591,0"));
+    EXPECT_EQ(second, std::string("10,2,40,12.50,1.5,0,0.001,0,0,0,0,0.09,0,0,1.591,0"));
     files::writeAtomically(path, "not,a,loss,log\n");
     EXPECT_THROWS(Error, upgradeLossLog(path), "not a loss log");
 }
@@ -175,6 +217,8 @@ TEST_CASE(loss_metrics_on_known_images) {
 
 TEST_CASE(loss_weights_are_overridden_by_name_and_bad_specs_refused) {
     EXPECT_NEAR(LossWeights{}.flowWarp, 0.0, 0.0);  // not in the paper: off unless asked for
+    EXPECT_NEAR(LossWeights{}.skeletonFlow, 0.0, 0.0);
+    EXPECT_NEAR(withLossWeights({}, "skel=0.1").skeletonFlow, 0.1, 0.0);
     const LossWeights w = withLossWeights(LossWeights{}, "style=250,l1=1.5,flow-stage1=0,warp=5");
     EXPECT_NEAR(w.flowWarp, 5.0, 0.0);
     EXPECT_NEAR(w.style, 250.0, 0.0);
@@ -196,6 +240,7 @@ TEST_CASE(train_gradient_report_names_every_term_and_leaves_training_unchanged) 
         o.stage2Steps = 1;
         o.weights.pixel = 1.0;
         o.weights.flowWarp = 1.0;
+        o.weights.skeletonFlow = 1.0;
         o.lossGradientsEvery = reportEvery;
         torch::manual_seed(11);
         Trainer trainer(o, data);
@@ -213,7 +258,7 @@ TEST_CASE(train_gradient_report_names_every_term_and_leaves_training_unchanged) 
     // Stage 2 reports every term it trained with; each moves the generator, and finitely.
     const auto& norms = reported[1].gradientNorms;
     EXPECT_EQ(norms.size(), reported[1].terms.size());
-    for (const auto& name : {"attn", "flow", "perc", "style", "adv", "l1", "warp"}) {
+    for (const auto& name : {"attn", "flow", "perc", "style", "adv", "l1", "warp", "skel"}) {
         EXPECT(norms.count(name) == 1);
         EXPECT(std::isfinite(norms.at(name)) && norms.at(name) > 0.0);
     }

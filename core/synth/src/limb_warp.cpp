@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
 
 namespace marionette::synth {
 namespace {
@@ -202,6 +203,25 @@ torch::Tensor limbWarpSourceCoordinates(const pose::Pose& from, const pose::Pose
     const auto moveX = (weights * (m(0) * xs + m(1) * ys + m(2))).sum(0);
     const auto moveY = (weights * (m(3) * xs + m(4) * ys + m(5))).sum(0);
     return identity + torch::stack({moveX, moveY}, -1);
+}
+
+torch::Tensor nearBones(const pose::Pose& p, int height, int width, double radius, const torch::Device& device) {
+    if (height < 1 || width < 1) throw Error("bone proximity: image size must be positive");
+    const auto f32 = torch::TensorOptions(torch::kFloat32).device(device);
+    const auto xs = torch::arange(width, f32).view({1, width});
+    const auto ys = torch::arange(height, f32).view({height, 1});
+    auto nearest = torch::full({height, width}, std::numeric_limits<float>::infinity(), f32);
+    for (const pose::Limb& limb : pose::limbs()) {
+        const auto a = p.find(limb.parent), b = p.find(limb.child);
+        if (!a || !b) continue;
+        const double dx = b->position.x - a->position.x, dy = b->position.y - a->position.y;
+        const double length2 = std::max(dx * dx + dy * dy, 1e-12);
+        // Distance to the segment: project on it, clamp to its ends.
+        const auto t = (((xs - a->position.x) * dx + (ys - a->position.y) * dy) / length2).clamp(0.0, 1.0);
+        const auto distance2 = (xs - a->position.x - t * dx).square() + (ys - a->position.y - t * dy).square();
+        nearest = torch::minimum(nearest, distance2);
+    }
+    return (nearest <= static_cast<float>(radius * radius)).to(torch::kFloat32);
 }
 
 torch::Tensor sampleAtPixels(const torch::Tensor& image, const torch::Tensor& sourceXY) {

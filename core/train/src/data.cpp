@@ -2,6 +2,7 @@
 
 #include "marionette/face/part_maps.h"
 #include "marionette/pose/heatmap.h"
+#include "marionette/synth/limb_warp.h"
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
 
@@ -93,6 +94,12 @@ PairSample augment(const PairSample& pair, const AugmentOptions& options, std::u
     return out;
 }
 
+namespace {
+// How far from a target bone (fraction of the canvas height) the skeleton flow is trusted: about a limb's
+// half-width for a person filling the canvas.
+constexpr double kSkeletonFlowReach = 0.05;
+}  // namespace
+
 Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& config) {
     const int h = config.height, w = config.canvasWidth;
     std::vector<at::Tensor> xr, xt, faces, valid;
@@ -126,7 +133,39 @@ Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& 
     b.targetSemantics = body ? pose::renderHeatmaps(tgtPoses, h, w) : face::renderPartMaps(tgtFaces, h, w);
     b.faceCentres = torch::stack(faces);
     b.faceValid = torch::stack(valid);
+    if (body) {
+        for (const int scale : {4, 8}) {
+            std::vector<at::Tensor> flows, masks;
+            for (std::size_t i = 0; i < refPoses.size(); ++i) {
+                auto [flow, mask] = skeletonFlowOf(refPoses[i], tgtPoses[i], h, w, scale);
+                flows.push_back(flow);
+                masks.push_back(mask);
+            }
+            (scale == 4 ? b.skeletonFlow4 : b.skeletonFlow8) = torch::stack(flows);
+            (scale == 4 ? b.skeletonFlowMask4 : b.skeletonFlowMask8) = torch::stack(masks);
+        }
+    }
     return b;
+}
+
+std::pair<at::Tensor, at::Tensor> skeletonFlowOf(const pose::Pose& reference, const pose::Pose& target, int height, int width,
+                                                 int scale) {
+    if (scale < 1 || height % scale != 0 || width % scale != 0)
+        throw Error("skeleton flow: the canvas must divide into cells of " + std::to_string(scale));
+    // The limb warp of the synthetic photo pairs, with its blend at the canvas's size (synth::LimbWarpConfig).
+    const synth::LimbWarpConfig warp;
+    const double perPixel = height / 256.0;
+    const auto source = synth::limbWarpSourceCoordinates(reference, target, height, width,
+                                                         synth::LimbBlend{warp.blendSigma * perPixel, warp.backgroundRadius * perPixel});
+    const auto f32 = torch::TensorOptions(torch::kFloat32);
+    const auto identity = torch::stack({torch::arange(width, f32).view({1, width}).expand({height, width}),
+                                        torch::arange(height, f32).view({height, 1}).expand({height, width})},
+                                       0);
+    const auto displacement = source.permute({2, 0, 1}) - identity;  // [2, H, W] canvas pixels
+    const auto flow = torch::avg_pool2d(displacement.unsqueeze(0), scale).squeeze(0) / static_cast<double>(scale);
+    const auto near = synth::nearBones(target, height, width, kSkeletonFlowReach * height);
+    const auto mask = (torch::avg_pool2d(near.view({1, 1, height, width}), scale).squeeze(0) >= 0.5).to(torch::kFloat32);
+    return {flow, mask};
 }
 
 BatchLoader::BatchLoader(std::shared_ptr<const PairDataset> dataset, model::ModelConfig config, Options options)

@@ -17,7 +17,8 @@ const std::vector<std::pair<std::string, double LossWeights::*>>& namedLossWeigh
         {"attn", &LossWeights::attention},      {"flow", &LossWeights::flow},   {"flow-stage1", &LossWeights::flowStage1},
         {"regu", &LossWeights::regularization}, {"regu-stage1", &LossWeights::regularizationStage1},
         {"perc", &LossWeights::perceptual},     {"face", &LossWeights::face},   {"style", &LossWeights::style},
-        {"adv", &LossWeights::adversarial},     {"l1", &LossWeights::pixel},    {"warp", &LossWeights::flowWarp}};
+        {"adv", &LossWeights::adversarial},     {"l1", &LossWeights::pixel},    {"warp", &LossWeights::flowWarp},
+        {"skel", &LossWeights::skeletonFlow}};
     return names;
 }
 
@@ -78,6 +79,14 @@ at::Tensor attentionLoss(const model::GeneratorOutput& out, const at::Tensor& ta
 
 at::Tensor flowWarpLoss(const model::GeneratorOutput& out, const at::Tensor& targetImage) {
     return warpedImageLoss(out.flowWarped8, out.flowWarped4, targetImage);
+}
+
+at::Tensor skeletonFlowLoss(const at::Tensor& flow, const at::Tensor& skeletonFlow, const at::Tensor& mask) {
+    if (flow.dim() != 4 || flow.sizes() != skeletonFlow.sizes() || mask.dim() != 4 || mask.size(1) != 1 ||
+        mask.size(0) != flow.size(0) || mask.size(2) != flow.size(2) || mask.size(3) != flow.size(3))
+        throw Error("skeleton flow loss: the flow [N, 2, h, w], the skeletons' flow and the mask [N, 1, h, w] must agree");
+    const auto m = mask.to(at::kFloat);
+    return (m * (flow.to(at::kFloat) - skeletonFlow.to(at::kFloat)).abs()).sum() / (2.0 * m.sum()).clamp_min(1.0);
 }
 
 at::Tensor samplingCorrectnessLoss(const at::Tensor& flow, const at::Tensor& referenceFeatures,

@@ -54,8 +54,9 @@ std::vector<at::Tensor> gradientsOf(const std::vector<at::Tensor>& params) {
 }
 
 Batch toDevice(const Batch& b, const c10::Device& d) {
-    return {b.reference.to(d), b.referenceSemantics.to(d), b.target.to(d), b.targetSemantics.to(d), b.faceCentres.to(d),
-            b.faceValid.to(d)};
+    const auto to = [&](const at::Tensor& t) { return t.defined() ? t.to(d) : t; };
+    return {to(b.reference),     to(b.referenceSemantics), to(b.target),        to(b.targetSemantics),   to(b.faceCentres),
+            to(b.faceValid),     to(b.skeletonFlow4),      to(b.skeletonFlowMask4), to(b.skeletonFlow8), to(b.skeletonFlowMask8)};
 }
 
 // The backbone layers the perceptual and style terms read.
@@ -194,6 +195,9 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
         terms["flow"] = flowWeight * (samplingCorrectnessLoss(out.flow4, referenceFeatures.at(kFlowLayerS4), targetFeatures.at(kFlowLayerS4)) +
                                       samplingCorrectnessLoss(out.flow8, referenceFeatures.at(kFlowLayerS8), targetFeatures.at(kFlowLayerS8)));
     if (out.flowWarped4.defined() && w.flowWarp > 0) terms["warp"] = w.flowWarp * flowWarpLoss(out, b.target);
+    if (out.flow4.defined() && b.skeletonFlow4.defined() && w.skeletonFlow > 0)
+        terms["skel"] = w.skeletonFlow * (skeletonFlowLoss(out.flow4, b.skeletonFlow4, b.skeletonFlowMask4) +
+                                          skeletonFlowLoss(out.flow8, b.skeletonFlow8, b.skeletonFlowMask8));
     if (out.flow4.defined() && reguWeight > 0)
         terms["regu"] = reguWeight * (affineRegularizationLoss(out.flow4) + affineRegularizationLoss(out.flow8));
     if (imageLosses) {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace marionette::train {
@@ -42,6 +43,10 @@ struct Batch {
     at::Tensor reference, referenceSemantics, target, targetSemantics;  // [N, 3|P, H, W]
     at::Tensor faceCentres;  // [N, 2] canvas pixels
     at::Tensor faceValid;    // [N] 1 where the sample shows a face
+    // Body pairs only (undefined for portraits): the skeletons' own flow at s4 and s8 ([N, 2, h, w], in pixels
+    // of that scale, target -> reference like the model's w) and where it is trusted ([N, 1, h, w], 1 near
+    // a target bone). See skeletonFlowOf and skeletonFlowLoss.
+    at::Tensor skeletonFlow4, skeletonFlowMask4, skeletonFlow8, skeletonFlowMask8;
     std::size_t size() const { return reference.defined() ? static_cast<std::size_t>(reference.size(0)) : 0; }
 };
 
@@ -55,6 +60,13 @@ struct AugmentOptions {
 // The face centre used by the face loss: the mean of the present nose, eyes and ears; none without them.
 std::optional<Point2> faceCentre(const pose::Pose& pose);
 std::optional<Point2> faceCentre(const face::FaceLandmarks& landmarks);
+
+// The flow the two skeletons imply, at 1/`scale` of the canvas (scale 4 or 8): the reference carried along its
+// bones to the target skeleton by synth's limb warp (limbWarpSourceCoordinates), averaged over each cell and
+// in that scale's pixels, [2, H / scale, W / scale]; and [1, H / scale, W / scale] 1 where most of the cell
+// lies within 5% of the canvas height of a target bone (the warp follows the limb there, not the background).
+std::pair<at::Tensor, at::Tensor> skeletonFlowOf(const pose::Pose& reference, const pose::Pose& target, int height, int width,
+                                                 int scale);
 
 // Augments a pair (seeded), keeping images, poses and landmarks consistent.
 PairSample augment(const PairSample& pair, const AugmentOptions& options, std::uint64_t seed);

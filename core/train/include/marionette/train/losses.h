@@ -24,10 +24,11 @@ struct LossWeights {
     double adversarial = 2.0;       // lambda_adv
     double pixel = 0.0;             // plain L1, not in the paper; off by default
     double flowWarp = 0.0;          // L1 of the flow-warped image, not in the paper; off by default
+    double skeletonFlow = 0.0;      // L1 to the skeletons' own flow, not in the paper; off by default
 };
 
 // The weights by name: the names the training log, --loss-weights and the exported metadata use (attn, flow,
-// flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp).
+// flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp, skel).
 const std::vector<std::pair<std::string, double LossWeights::*>>& namedLossWeights();
 
 // Overrides weights from "name=value,name=value" (names of namedLossWeights()). Unknown names, bad or negative
@@ -44,6 +45,12 @@ at::Tensor attentionLoss(const model::GeneratorOutput& out, const at::Tensor& ta
 // and this photometric term, with the affine regularisation as its smoothness prior, does without a
 // backbone. Zero when the variant has no flow.
 at::Tensor flowWarpLoss(const model::GeneratorOutput& out, const at::Tensor& targetImage);
+
+// Not in the paper: L1 (in pixels of the flow's scale, averaged over the two components) between the flow w
+// ([N, 2, h, w]) and the flow the skeletons imply (Batch::skeletonFlow4/8: the reference carried along its
+// bones, as the photo pairs of core/synth are made), where `mask` ([N, 1, h, w]) says a target bone is near.
+// A prior for limbs that move far, which a photometric loss alone teaches slowly; zero where the mask is empty.
+at::Tensor skeletonFlowLoss(const at::Tensor& flow, const at::Tensor& skeletonFlow, const at::Tensor& mask);
 
 // Eq. 11-12, the sampling correctness loss: for each target position l,
 // exp(-cos(W_f(v_r, w)^l, v_t^l) / max_i cos(v_r^i, v_t^l)), averaged over positions and the batch.
