@@ -262,6 +262,7 @@ void EditorTest::opensTheShippedWeightsWhenGivenNone() {
     QVERIFY(banner->text().contains(QStringLiteral("Early model")));
     QVERIFY(!banner->text().contains(QStringLiteral("Untrained")));
     QCOMPARE(w.currentFrame()->output.size(), QSize(176, 256));
+    QCOMPARE(Settings::instance().get(Settings::Key::WeightsPath).toString(), QString());  // the default, not a choice
     w.document().undoStack()->setClean();
     w.close();
     Settings::instance().set(Settings::Key::WeightsPath, QString());

@@ -716,7 +716,12 @@ void MainWindow::onEngineLoaded(quint64 job, const EngineInfo& info) {
     } else if (job == m_engineJob) {
         endLongJob(job);
         m_engine = std::make_unique<EngineInfo>(info);
-        if (!info.untrained) Settings::instance().set(Settings::Key::WeightsPath, info.weightsPath);
+        // Remember weights the user opened; the shipped ones stay the default, so that a newer release's
+        // shipped weights replace them.
+        if (!info.untrained) {
+            const bool shipped = QFileInfo(info.weightsPath) == QFileInfo(QString::fromStdString(edit::bundledWeights(model::SemanticsKind::Body)));
+            Settings::instance().set(Settings::Key::WeightsPath, shipped ? QString() : info.weightsPath);
+        }
     } else {
         return;  // an older load; the newest one follows
     }
