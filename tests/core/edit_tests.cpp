@@ -655,6 +655,17 @@ TEST_CASE(edit_portrait_session_changes_the_face_and_pastes_back_only_there) {
     EXPECT(cv::norm(neutral.output, edited.output, cv::NORM_L1) > 0);
     EXPECT(!edited.maps.flow.empty() && !edited.maps.attention.empty());
 
+    // The drag preview moves the photo's crop with the landmarks: unedited it is the crop itself, turned it
+    // differs; two landmarks dragged onto one point give no spline, and the network's preview stands in.
+    const RenderedFrame still = session.render({face.observed, true, {}});
+    EXPECT(still.preview && cv::norm(still.output, still.referenceCrop, cv::NORM_INF) <= 2.0);
+    const RenderedFrame turnedPreview = session.render({portraitLandmarks(face, turned), true, {}});
+    EXPECT(turnedPreview.preview && cv::norm(turnedPreview.output, turnedPreview.referenceCrop, cv::NORM_L1) > 0);
+    face::FaceLandmarks pinched = face.observed;
+    pinched.points[31] = pinched.points[35];
+    const RenderedFrame fallback = session.render({pinched, true, {}});
+    EXPECT(fallback.preview && fallback.output.cols == 64 && fallback.output.rows == 64);
+
     // Paste-back: pixels far from the crop are the photo's, bit for bit; inside the crop they changed.
     const cv::Mat result = composite(photo, edited.output, edited.cropBox);
     const cv::Rect crop(static_cast<int>(edited.cropBox.x), static_cast<int>(edited.cropBox.y), static_cast<int>(edited.cropBox.width),
