@@ -516,6 +516,20 @@ void EditorTest::exportWritesAValidPngAndJson() {
         return QImage(path);
     };
     QVERIFY(w.findChild<QAction*>(QStringLiteral("actionPasteMoved"))->isChecked());
+    // Model > Warp Only: the result and the export are the geometric preview, no network.
+    QAction* warpOnly = w.findChild<QAction*>(QStringLiteral("actionWarpOnly"));
+    QVERIFY(warpOnly && !warpOnly->isChecked());
+    warpOnly->trigger();
+    waitUpToDate(w);
+    QVERIFY(w.currentFrame()->preview);
+    QCOMPARE(w.findChild<QLabel*>(QStringLiteral("modeLabel"))->text(), QStringLiteral("Warp only"));
+    const QImage warped = exportWith("actionPasteMoved", QStringLiteral("exported_warp.png"));
+    QVERIFY(!warped.isNull() && changedPixels(warped) > 0);
+    QVERIFY(changedPixels(warped.convertToFormat(QImage::Format_RGB32)) != changedPixels(exported) ||
+            warped.convertToFormat(QImage::Format_RGB32) != exported.convertToFormat(QImage::Format_RGB32));
+    warpOnly->trigger();
+    waitUpToDate(w);
+    QVERIFY(!w.currentFrame()->preview);
     const QImage person = exportWith("actionPastePerson", QStringLiteral("exported_person.png"));
     const QImage whole = exportWith("actionPasteWholeCrop", QStringLiteral("exported_whole.png"));
     QVERIFY(!person.isNull() && !whole.isNull());

@@ -402,15 +402,16 @@ void InferenceWorker::emitFrame(const RenderTicket& ticket, const edit::Rendered
 void InferenceWorker::doExport(quint64 job, const ExportJob& exportJob) {
     QStringList written;
     try {
-        edit::RenderedFrame frame;  // always the full synthesis
-        const edit::MapSelection maps =
-            exportJob.kind == ExportKind::Maps ? edit::MapSelection::all(exportJob.attentionPoint) : edit::MapSelection{};
+        edit::RenderedFrame frame;  // the full synthesis, unless the user asked for the warp alone
+        const bool mapsJob = exportJob.kind == ExportKind::Maps;
+        const edit::MapSelection maps = mapsJob ? edit::MapSelection::all(exportJob.attentionPoint) : edit::MapSelection{};
+        const bool warp = exportJob.warpOnly && !mapsJob;
         if (exportJob.faceTarget) {
             if (!m_portraitSession || !m_portraitHasPhoto) throw Error("nothing to export: no face is open");
-            frame = m_portraitSession->render({*exportJob.faceTarget, false, maps, exportJob.paste});
+            frame = m_portraitSession->render({*exportJob.faceTarget, warp, maps, exportJob.paste});
         } else {
             if (!m_session || !m_sessionHasPhoto) throw Error("nothing to export: no photo is open");
-            frame = m_session->render({exportJob.target, false, maps, exportJob.paste});
+            frame = m_session->render({exportJob.target, warp, maps, exportJob.paste});
         }
         if (cancelled(job)) return;
         const std::string path = exportJob.path.toStdString();

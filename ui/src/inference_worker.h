@@ -116,6 +116,7 @@ struct ExportJob {
     std::optional<Point2> attentionPoint;  // photo pixels (Maps)
     QString editJson;  // written beside exported images as <image>.marionette.json
     edit::PasteExtent paste = edit::PasteExtent::MovedParts;  // how much of the photo the edit replaces
+    bool warpOnly = false;  // Photo and Crop: the geometric preview instead of the network (Maps always synthesise)
 };
 
 class InferenceWorker : public QObject {

@@ -304,6 +304,8 @@ MainWindow::~MainWindow() {
 
 QAction* MainWindow::action(const char* objectName) const { return m_actions.at(QString::fromLatin1(objectName)); }
 
+bool MainWindow::warpOnly() const { return action("actionWarpOnly")->isChecked(); }
+
 edit::PasteExtent MainWindow::pasteExtent() const {
     for (const auto e : {edit::PasteExtent::MovedParts, edit::PasteExtent::Person, edit::PasteExtent::WholeCrop})
         if (action(pasteActionName(e))->isChecked()) return e;
@@ -320,7 +322,7 @@ const EngineInfo& MainWindow::engineInfo() const {
 }
 
 bool MainWindow::isUpToDate() const {
-    return m_frame && !m_frame->preview && m_frame->ticket.serial == m_serial && m_frame->ticket.photoId == m_document->photoId() &&
+    return m_frame && (!m_frame->preview || warpOnly()) && m_frame->ticket.serial == m_serial && m_frame->ticket.photoId == m_document->photoId() &&
            m_frame->ticket.generation == m_document->generation();
 }
 
@@ -426,6 +428,15 @@ void MainWindow::createActions() {
         if (portraitMode()) loadPortraitEngine(QString());
         else openWeights(QString());
     });
+    // The preview as the result: the photo carried along the bones (or moved with the landmarks), sharp, and
+    // no network at all. Not remembered, so that a new session starts with the network.
+    QAction* warpOnly = add("actionWarpOnly", tr("&Warp Only (No Network)"), QKeySequence(), [this] {
+        requestRender(false);
+        updateActionStates();
+    });
+    warpOnly->setCheckable(true);
+    warpOnly->setToolTip(tr("Show and export the photo moved along the skeleton (or the face's landmarks) instead of the network's "
+                            "synthesis: sharp, but it cannot draw what the photo does not show"));
     auto* devices = new QActionGroup(this);
     for (const auto& [name, text, device] : {std::tuple{"actionDeviceAuto", tr("&Automatic"), edit::Device::Auto},
                                              std::tuple{"actionDeviceCpu", tr("&CPU"), edit::Device::Cpu},
@@ -534,6 +545,7 @@ void MainWindow::createMenus() {
     QMenu* model = menuBar()->addMenu(tr("&Model"));
     model->addAction(action("actionOpenWeights"));
     model->addAction(action("actionUntrainedWeights"));
+    model->addAction(action("actionWarpOnly"));
     QMenu* device = model->addMenu(tr("&Device"));
     device->addAction(action("actionDeviceAuto"));
     device->addAction(action("actionDeviceCpu"));
@@ -907,6 +919,9 @@ void MainWindow::onFrameReady(const Frame& frame) {
         m_lastFullMilliseconds = frame.synthesisMilliseconds;
         showMapOverlays();
         m_mapsPanel->showFrame(frame, m_attentionPoint.has_value());
+    } else if (warpOnly()) {
+        showMapOverlays();  // no maps: clears the overlays
+        m_mapsPanel->showFrame(frame, m_attentionPoint.has_value(), /*warpOnly=*/true);
     }
     updateModeLabel();
     m_latencyLabel->setText(tr("%1 ms/edit").arg(frame.milliseconds, 0, 'f', 0));
@@ -954,6 +969,7 @@ edit::MapSelection MainWindow::selectedMaps() const {
 
 void MainWindow::requestRender(bool preview) {
     if (!m_document->hasPhoto() || !activeEngine()) return;
+    preview = preview || warpOnly();
     if (portraitMode()) {
         if (!m_document->face()) return;
         RenderTicket ticket{m_document->photoId(), ++m_serial, m_document->generation()};
@@ -981,7 +997,7 @@ void MainWindow::updateModeLabel() {
         m_modeLabel->setText(m_serial ? tr("Synthesising\u2026") : QString());
         return;
     }
-    const QString shown = m_frame->preview ? tr("Preview") : tr("Full synthesis");
+    const QString shown = !m_frame->preview ? tr("Full synthesis") : warpOnly() ? tr("Warp only") : tr("Preview");
     // Behind the newest request: say that a newer result is on its way.
     m_modeLabel->setText(m_frame->ticket.serial < m_serial ? tr("%1 \u2014 updating\u2026").arg(shown) : shown);
 }
@@ -1366,6 +1382,7 @@ void MainWindow::exportImage(bool cropOnly) {
     job.target = m_document->target();
     if (portraitMode()) job.faceTarget = m_document->portraitTarget();
     job.paste = pasteExtent();
+    job.warpOnly = warpOnly();
     job.editJson = editJsonFor(path + QString::fromLatin1(edit::kEditDocumentSuffix));
     m_exportJob = m_worker->exportResult(job);
     startLongJob(m_exportJob, tr("Exporting %1\u2026").arg(QFileInfo(path).fileName()));

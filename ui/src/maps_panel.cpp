@@ -132,10 +132,13 @@ QImage MapsPanel::mapOf(const Frame& frame, MapKind kind) {
     return {};
 }
 
-void MapsPanel::showFrame(const Frame& frame, bool hasAttentionPoint) {
+void MapsPanel::showFrame(const Frame& frame, bool hasAttentionPoint, bool warpOnly) {
     const QImage map = mapOf(frame, selected());
     if (!map.isNull()) {
         m_thumbnail->setPixmap(QPixmap::fromImage(map).scaled(m_thumbnail->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    } else if (warpOnly && selected() != MapKind::None) {
+        m_thumbnail->setPixmap(QPixmap());
+        m_thumbnail->setText(tr("Warp only: the network does not run, so there is no map (Model \u25b8 Warp Only)"));
     } else if (!frame.preview) {
         m_thumbnail->setPixmap(QPixmap());
         m_thumbnail->setText(selected() == MapKind::None ? tr("No map selected")

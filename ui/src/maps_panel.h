@@ -28,7 +28,9 @@ public:
 
     // The selected map of a frame (null when the frame does not hold it).
     static QImage mapOf(const Frame& frame, MapKind kind);
-    void showFrame(const Frame& frame, bool hasAttentionPoint);
+    // `warpOnly`: the frame is the result of Model > Warp Only, which computes no maps (say so instead of
+    // keeping the last synthesis's map, as a drag's previews do).
+    void showFrame(const Frame& frame, bool hasAttentionPoint, bool warpOnly = false);
     void setStages(const QString& stages);
 
 Q_SIGNALS:

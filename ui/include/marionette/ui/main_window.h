@@ -200,6 +200,7 @@ private:
     std::map<QString, QAction*> m_actions;  // by object name
     QAction* action(const char* objectName) const;
     edit::PasteExtent pasteExtent() const;  // View > Paste Back
+    bool warpOnly() const;                  // Model > Warp Only: the preview is the result
 
     std::unique_ptr<EngineInfo> m_engine;  // null until the first engine has loaded
     std::unique_ptr<EngineSpec> m_engineSpec;  // the spec of the last load requested
