@@ -80,10 +80,11 @@ public:
     void prepare(const at::Tensor& referenceImage, const at::Tensor& referenceSemantics);
     // Runs only the per-edit part. Throws marionette::Error before prepare().
     SynthesisResult synthesize(const at::Tensor& targetSemantics, const MapRequest& maps = {});
-    // A fast stand-in for synthesize() while the user drags (editor.md, "Feedback"): the full-resolution
-    // reference moved by the flow w4 alone (flow variants), or the reference at s4 moved by the attention C4
-    // alone, upsampled (attention variant). Skips the target encoder, G's warps and the decoder. Models with
-    // neither have no cheaper path: hasPreview() is false and preview() synthesises.
+    // The network's fast stand-in for synthesize(): the full-resolution reference moved by the flow w4 alone
+    // (flow variants), or the reference at s4 moved by the attention C4 alone, upsampled (attention variant).
+    // Skips the target encoder, G's warps and the decoder. Models with neither have no cheaper path:
+    // hasPreview() is false and preview() synthesises. The editor's drag preview is the skeleton's or the
+    // landmarks' geometric warp (core/edit); this is its fallback where the landmarks give no spline.
     SynthesisResult preview(const at::Tensor& targetSemantics);
     bool hasPreview() const { return config().usesFlow() || config().usesAttention(); }
 
