@@ -185,7 +185,6 @@ cv::Mat maskOnCanvas(const cv::Mat& photoMask, const BoxToCanvas& map) {
     return onCanvas;
 }
 
-
 // personRegion and movedPartsRegion: `movedOnly` keeps the parts whose joints moved.
 cv::Mat bodyRegion(const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas,
                    const cv::Mat& photoPersonMask, bool movedOnly) {
@@ -194,14 +193,14 @@ cv::Mat bodyRegion(const pose::Pose& reference, const pose::Pose& target, const 
     const BoxToCanvas map{box, canvas.width, canvas.height};
     const auto onCanvas = [&](Point2 q) { return map.toCanvas(q); };
     const pose::Pose referenceOnCanvas = reference.mapped(onCanvas), targetOnCanvas = target.mapped(onCanvas);
+    if (!photoPersonMask.empty() && photoPersonMask.type() != CV_32FC1) throw Error("a person mask must be one float channel");
     const BodyParts parts = movedOnly ? movedParts(referenceOnCanvas, targetOnCanvas, kMovedTolerance) : BodyParts::all();
-    cv::Mat mask = cv::Mat::zeros(canvas.height, canvas.width, CV_8UC1);
     if (!parts.any()) return cv::Mat::zeros(canvas.height, canvas.width, CV_32FC1);
+    cv::Mat mask = cv::Mat::zeros(canvas.height, canvas.width, CV_8UC1);
     double feather = drawBody(mask, targetOnCanvas, parts);
     cv::Mat referenceBody = cv::Mat::zeros(canvas.height, canvas.width, CV_8UC1);
     feather = std::max({1.0, feather, drawBody(referenceBody, referenceOnCanvas, parts)});
     if (!photoPersonMask.empty()) {
-        if (photoPersonMask.type() != CV_32FC1) throw Error("a person mask must be one float channel");
         // The capsules trimmed to what the segmentation does not call background, widened where it sees the
         // person just past them (hair, loose clothes; not a ball at the feet or other people), plus the bones in
         // case it missed a limb. Where it found too little of the person, the capsules alone.
