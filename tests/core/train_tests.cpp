@@ -135,10 +135,12 @@ TEST_CASE(loss_skeleton_flow_follows_the_bones) {
     EXPECT_NEAR(skeletonFlowLoss(prior, torch::zeros_like(prior), torch::zeros_like(mask)).item<float>(), 0.0, 0.0);
     EXPECT_THROWS(Error, skeletonFlowLoss(prior, prior, mask.squeeze(1)), "must agree");
 
-    // Body batches carry it at s4 and s8; portraits have no skeleton.
+    // Body batches carry it at s4 and s8 when the skel term asks for it; portraits have no skeleton.
     MovingSquares squares(32);
-    const Batch b = makeBatch({squares.pair(3, 1), squares.pair(9, 1)}, tinyOptions(test::tempPath("skeleton-batch")).model);
+    const model::ModelConfig squaresModel = tinyOptions(test::tempPath("skeleton-batch")).model;
+    const Batch b = makeBatch({squares.pair(3, 1), squares.pair(9, 1)}, squaresModel, /*skeletonFlow=*/true);
     EXPECT(b.skeletonFlow4.sizes() == torch::IntArrayRef({2, 2, 8, 8}) && b.skeletonFlowMask8.sizes() == torch::IntArrayRef({2, 1, 4, 4}));
+    EXPECT(!makeBatch({squares.pair(3, 1)}, squaresModel).skeletonFlow4.defined());  // only when asked for
 }
 
 TEST_CASE(loss_log_rows_follow_the_header_and_older_logs_are_rewritten) {
@@ -244,7 +246,9 @@ TEST_CASE(train_gradient_report_names_every_term_and_leaves_training_unchanged) 
         o.lossGradientsEvery = reportEvery;
         torch::manual_seed(11);
         Trainer trainer(o, data);
-        BatchLoader loader(data, o.model, {4, 1, 2, 7, 0, 1, 0, o.augment});
+        BatchLoader::Options lo{4, 1, 2, 7, 0, 1, 0, o.augment};
+        lo.skeletonFlow = true;  // as run() makes it for skel > 0
+        BatchLoader loader(data, o.model, lo);
         for (int i = 0; i < 2; ++i) losses.push_back(trainer.trainStep(loader.next()));
         std::vector<at::Tensor> params;
         for (const auto& p : trainer.generator()->parameters()) params.push_back(p.detach().clone());

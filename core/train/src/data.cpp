@@ -100,7 +100,7 @@ namespace {
 constexpr double kSkeletonFlowReach = 0.05;
 }  // namespace
 
-Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& config) {
+Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& config, bool skeletonFlow) {
     const int h = config.height, w = config.canvasWidth;
     std::vector<at::Tensor> xr, xt, faces, valid;
     std::vector<pose::Pose> refPoses, tgtPoses;
@@ -133,7 +133,7 @@ Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& 
     b.targetSemantics = body ? pose::renderHeatmaps(tgtPoses, h, w) : face::renderPartMaps(tgtFaces, h, w);
     b.faceCentres = torch::stack(faces);
     b.faceValid = torch::stack(valid);
-    if (body) {
+    if (body && skeletonFlow) {
         for (const int scale : {4, 8}) {
             std::vector<at::Tensor> flows, masks;
             for (std::size_t i = 0; i < refPoses.size(); ++i) {
@@ -153,10 +153,7 @@ std::pair<at::Tensor, at::Tensor> skeletonFlowOf(const pose::Pose& reference, co
     if (scale < 1 || height % scale != 0 || width % scale != 0)
         throw Error("skeleton flow: the canvas must divide into cells of " + std::to_string(scale));
     // The limb warp of the synthetic photo pairs, with its blend at the canvas's size (synth::LimbWarpConfig).
-    const synth::LimbWarpConfig warp;
-    const double perPixel = height / 256.0;
-    const auto source = synth::limbWarpSourceCoordinates(reference, target, height, width,
-                                                         synth::LimbBlend{warp.blendSigma * perPixel, warp.backgroundRadius * perPixel});
+    const auto source = synth::limbWarpSourceCoordinates(reference, target, height, width, synth::LimbWarpConfig{}.blendAt(height));
     const auto f32 = torch::TensorOptions(torch::kFloat32);
     const auto identity = torch::stack({torch::arange(width, f32).view({1, width}).expand({height, width}),
                                         torch::arange(height, f32).view({height, 1}).expand({height, width})},
@@ -211,7 +208,7 @@ Batch BatchLoader::build(std::uint64_t batchIndex) {
             }
         }
     }
-    return makeBatch(pairs, m_config);
+    return makeBatch(pairs, m_config, m_options.skeletonFlow);
 }
 
 void BatchLoader::work() {

@@ -334,6 +334,7 @@ void Trainer::run() {
     loaderOptions.worldSize = m_options.worldSize;
     loaderOptions.firstBatch = static_cast<std::uint64_t>(m_step);
     loaderOptions.augment = m_options.augment;
+    loaderOptions.skeletonFlow = m_options.weights.skeletonFlow > 0;
     BatchLoader loader(m_dataset, m_options.model, loaderOptions);
     const bool writer = m_options.rank == 0;
     synchronizeRanks();

@@ -43,7 +43,7 @@ struct Batch {
     at::Tensor reference, referenceSemantics, target, targetSemantics;  // [N, 3|P, H, W]
     at::Tensor faceCentres;  // [N, 2] canvas pixels
     at::Tensor faceValid;    // [N] 1 where the sample shows a face
-    // Body pairs only (undefined for portraits): the skeletons' own flow at s4 and s8 ([N, 2, h, w], in pixels
+    // Body pairs made for the skel term only (undefined otherwise): the skeletons' own flow at s4 and s8 ([N, 2, h, w], in pixels
     // of that scale, target -> reference like the model's w) and where it is trusted ([N, 1, h, w], 1 near
     // a target bone). See skeletonFlowOf and skeletonFlowLoss.
     at::Tensor skeletonFlow4, skeletonFlowMask4, skeletonFlow8, skeletonFlowMask8;
@@ -71,8 +71,9 @@ std::pair<at::Tensor, at::Tensor> skeletonFlowOf(const pose::Pose& reference, co
 // Augments a pair (seeded), keeping images, poses and landmarks consistent.
 PairSample augment(const PairSample& pair, const AugmentOptions& options, std::uint64_t seed);
 
-// Renders semantics for the model's config and stacks samples into a batch.
-Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& config);
+// Renders semantics for the model's config and stacks samples into a batch. With `skeletonFlow`, body batches
+// also carry the skeletons' flow (skeletonFlowOf, a limb warp per pair), which only the skel term reads.
+Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& config, bool skeletonFlow = false);
 
 // Background loading: `workers` threads fill a bounded queue of batches; a bad sample is skipped and
 // counted, never fatal. Every sample is drawn from its own seeded stream keyed by its position in the
@@ -88,6 +89,7 @@ public:
         int rank = 0, worldSize = 1;
         std::uint64_t firstBatch = 0;  // resume: skip the batches already seen
         AugmentOptions augment;
+        bool skeletonFlow = false;  // makeBatch's skeletonFlow: batches for the skel term
     };
 
     BatchLoader(std::shared_ptr<const PairDataset> dataset, model::ModelConfig config, Options options);
