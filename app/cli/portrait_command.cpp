@@ -125,8 +125,7 @@ public:
         face::checkParameters(edited, model, "the edited face");
         const face::FaceLandmarks target = edit::portraitLandmarks(face, edited);
 
-        const edit::SessionOptions options{device == "cpu" ? edit::Device::Cpu : device == "cuda" ? edit::Device::Cuda : edit::Device::Auto,
-                                           threads};
+        const edit::SessionOptions options{edit::deviceFromString(device), threads};
         const std::string weights = a.has("--weights") ? a.value("--weights") : edit::bundledWeights(model::SemanticsKind::Face);
         std::unique_ptr<edit::PortraitSession> session;
         if (weights.empty()) {

@@ -6,7 +6,6 @@
 #include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/repose_session.h"
 #include "marionette/edit/round_trip.h"
-#include "marionette/engine/engine.h"
 #include "marionette/image/colour_maps.h"
 #include "marionette/image/image_io.h"
 #include "marionette/pose/heatmap.h"
@@ -71,11 +70,7 @@ public:
         if (weights.empty())
             throw Error(std::string("the shipped body weights (models/") + edit::kBundledBodyWeights +
                         ") are not installed: pass --weights FILE");
-        const auto device = engine::devicePreferenceFromString(a.value("--device"));
-        edit::ReposeSession session(weights, {device == engine::DevicePreference::Cpu    ? edit::Device::Cpu
-                                              : device == engine::DevicePreference::Cuda ? edit::Device::Cuda
-                                                                                         : edit::Device::Auto,
-                                              a.intValue("--threads")});
+        edit::ReposeSession session(weights, {edit::deviceFromString(a.value("--device")), a.intValue("--threads")});
 
         const cv::Mat photo = image::loadImage(a.value("--image"));
         const int person = a.intValue("--person");

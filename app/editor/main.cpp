@@ -50,9 +50,7 @@ int main(int argc, char* argv[]) {
         std::fprintf(stderr, "marionette: --device must be auto, cpu or cuda, not \"%s\"\n", qPrintable(deviceName));
         return 2;
     }
-    options.device = deviceName == QLatin1String("cpu")    ? marionette::edit::Device::Cpu
-                     : deviceName == QLatin1String("cuda") ? marionette::edit::Device::Cuda
-                                                           : marionette::edit::Device::Auto;
+    options.device = marionette::edit::deviceFromString(deviceName.toStdString());
     options.threads = parser.value(threads).toInt();
     if (parser.value(preview) == QLatin1String("on")) options.previewWhileDragging = true;
     if (parser.value(preview) == QLatin1String("off")) options.previewWhileDragging = false;

@@ -19,6 +19,16 @@
 #include <optional>
 
 namespace marionette::edit {
+
+Device deviceFromString(const std::string& text) {
+    switch (engine::devicePreferenceFromString(text)) {
+        case engine::DevicePreference::Cpu: return Device::Cpu;
+        case engine::DevicePreference::Cuda: return Device::Cuda;
+        case engine::DevicePreference::Auto: break;
+    }
+    return Device::Auto;
+}
+
 namespace detail {
 
 engine::EngineOptions engineOptions(const SessionOptions& o) {
@@ -133,13 +143,6 @@ MapImages mapImagesOf(const engine::SynthesisResult& r, const cv::Mat& reference
 
 bool cudaAvailable() { return engine::cudaAvailable(); }
 
-namespace {
-// The limb warp's blend for the preview, in pixels at a canvas height of 256 (synth::LimbBlend): bones blend
-// over a few pixels at the joints, and the picture stops moving about a third of a body away from them.
-constexpr double kPreviewBlendSigma = 6.0;
-constexpr double kPreviewBackgroundRadius = 80.0;
-}  // namespace
-
 struct ReposeSession::State {
     explicit State(std::unique_ptr<engine::Engine> engine) : synthesis(std::move(engine)) {
         // Without the segmentation model the paste-back region falls back on the skeleton alone.
@@ -195,9 +198,8 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
     // the one that makes training pairs from photos), sharp and instant, though it knows nothing of clothes.
     const detail::PreviewWarp limbWarp = [&](const at::Tensor& referenceCrop, const BoxToCanvas& toCanvas) {
         const auto onCanvas = [&](Point2 q) { return toCanvas.toCanvas(q); };
-        const double scale = canvas.height / 256.0;
         return synth::warpByLimbs(referenceCrop, s.reference.mapped(onCanvas), request.target.mapped(onCanvas),
-                                  synth::LimbBlend{kPreviewBlendSigma * scale, kPreviewBackgroundRadius * scale});
+                                  synth::LimbWarpConfig{}.blendAt(canvas.height));
     };
     return s.synthesis.render(box, heatmapsOf(s.reference), heatmapsOf(request.target), request.preview, limbWarp, request.maps,
                               pasteRegion(request.paste, s.reference, request.target, box, canvas, s.personMask));

@@ -111,7 +111,7 @@ PairSample LimbWarpPairGenerator::generate(const torch::Tensor& photo, const pos
     pose::validate(photoPose, "limb warp: photo skeleton");
     const int height = static_cast<int>(photo.size(1)), width = static_cast<int>(photo.size(2));
     const pose::Pose moved = movedPose(photoPose, height, width, seed);
-    const LimbBlend blend{m_config.blendSigma * height / 256.0, m_config.backgroundRadius * height / 256.0};
+    const LimbBlend blend = m_config.blendAt(height);
     torch::NoGradGuard noGrad;
     const torch::Tensor warped = warpByLimbs(photo.to(torch::kFloat32), photoPose, moved, blend);
     PairSample pair;

@@ -25,6 +25,8 @@
 namespace marionette::edit {
 
 enum class Device { Auto, Cpu, Cuda };
+// "auto", "cpu" or "cuda"; anything else throws marionette::Error naming it.
+Device deviceFromString(const std::string& text);
 
 struct SessionOptions {
     Device device = Device::Auto;

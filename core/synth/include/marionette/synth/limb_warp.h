@@ -20,6 +20,13 @@
 
 namespace marionette::synth {
 
+// How the bones' motions are blended: bone k weighs (d_k^2 + sigma^2)^-3 at distance d_k from a pixel (in the
+// target pose), normalised over the bones and a motionless background term at distance backgroundRadius.
+struct LimbBlend {
+    double sigma = 6.0;              // pixels: how softly neighbouring bones blend near the joints
+    double backgroundRadius = 80.0;  // pixels: beyond about this distance from every bone nothing moves (0: off)
+};
+
 struct LimbWarpConfig {
     // Largest rotation of each limb about its parent joint, in degrees (uniform in [-limit, limit]).
     double upperArmDegrees = 55.0;
@@ -39,6 +46,9 @@ struct LimbWarpConfig {
     // True: the reference is the warped photo and the target the untouched photo, so the loss always
     // compares against a real image and the network learns to produce clean output. False: the reverse.
     bool warpedIsReference = true;
+
+    // The blend for an image `height` pixels tall (blendSigma and backgroundRadius are given at 256).
+    LimbBlend blendAt(int height) const { return {blendSigma * height / 256.0, backgroundRadius * height / 256.0}; }
 };
 
 class LimbWarpPairGenerator {
@@ -56,13 +66,6 @@ public:
 
 private:
     LimbWarpConfig m_config;
-};
-
-// How the bones' motions are blended: bone k weighs (d_k^2 + sigma^2)^-3 at distance d_k from a pixel (in the
-// target pose), normalised over the bones and a motionless background term at distance backgroundRadius.
-struct LimbBlend {
-    double sigma = 6.0;              // pixels: how softly neighbouring bones blend near the joints
-    double backgroundRadius = 80.0;  // pixels: beyond about this distance from every bone nothing moves (0: off)
 };
 
 // The image of `image` (showing pose `from`) reposed to `to`: each limb of the COCO-18 tree whose joints
