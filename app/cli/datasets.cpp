@@ -12,17 +12,6 @@
 namespace marionette::cli {
 namespace {
 
-train::PairSample fromSynth(synth::PairSample s) {
-    train::PairSample p;
-    p.reference = std::move(s.reference);
-    p.target = std::move(s.target);
-    p.referencePose = s.referencePose;
-    p.targetPose = s.targetPose;
-    p.referenceFace = s.referenceFace;
-    p.targetFace = s.targetFace;
-    return p;
-}
-
 const synth::SeedRange& seedRange(const std::string& split) {
     if (split.empty() || split == "training") return synth::kTrainingSeeds;
     if (split == "validation") return synth::kValidationSeeds;
@@ -42,7 +31,7 @@ public:
     std::string description() const override { return m_kind + " (procedural, " + m_split + " seeds)"; }
     std::size_t size() const override { return static_cast<std::size_t>(std::min<std::uint64_t>(m_range.count, 1ull << 40)); }
     train::PairSample pair(std::size_t index, std::uint64_t) const override {
-        return fromSynth(m_generator.generate(m_range.at(index)));
+        return train::fromSynth(m_generator.generate(m_range.at(index)));
     }
 
 private:

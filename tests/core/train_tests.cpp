@@ -3,6 +3,8 @@
 
 #include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
+#include "marionette/model/training_summary.h"
+#include "marionette/train/adaptation.h"
 #include "marionette/train/evaluation.h"
 #include "marionette/train/loss_log.h"
 #include "marionette/train/losses.h"
@@ -15,6 +17,7 @@
 #include <torch/torch.h>
 
 #include <array>
+#include <cstdlib>
 #include <cmath>
 #include <algorithm>
 #include <filesystem>
@@ -580,4 +583,116 @@ TEST_CASE(train_eval_reports_lpips_when_its_weights_are_given) {
     for (const MetricRow* row : {&plain.deformation.attention, &plain.deformation.flow}) EXPECT(row->l1 > 0.0 && row->psnr > 0.0);
     EXPECT(plain.markdown().find("| flow-warped reference |") != std::string::npos);
     EXPECT(plain.json().find("\"deformation_quarter_scale\"") != std::string::npos);
+}
+
+namespace {
+
+// A 32 x 32 "photo" with a textured arm: neck, right shoulder, elbow and wrist in canvas pixels.
+PersonPhoto armPhoto() {
+    torch::manual_seed(5);
+    PersonPhoto p;
+    p.image = torch::rand({3, 32, 32}) * 2 - 1;
+    p.pose.set(pose::JointId::Neck, 16, 6);
+    p.pose.set(pose::JointId::RightShoulder, 10, 8);
+    p.pose.set(pose::JointId::RightElbow, 8, 16);
+    p.pose.set(pose::JointId::RightWrist, 8, 24);
+    p.pose.set(pose::JointId::RightHip, 12, 26);
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE(train_limb_warped_photos_pair_a_warped_copy_with_the_photo) {
+    const PersonPhoto photo = armPhoto();
+    LimbWarpedPhotos data({photo}, "photo arm.png", 32, 32);
+    EXPECT_EQ(data.size(), LimbWarpedPhotos::kPairsPerPhoto);
+    EXPECT_EQ(data.description(), std::string("photo arm.png"));
+    const PairSample a = data.pair(3, 0), b = data.pair(3, 99), c = data.pair(4, 0);
+    EXPECT(torch::equal(a.target, photo.image));  // the target is the untouched photo
+    EXPECT(torch::equal(a.reference, b.reference));  // the warp depends on the index only
+    EXPECT(!torch::equal(a.reference, c.reference) || !(a.referencePose == c.referencePose));
+    EXPECT(a.targetPose == photo.pose);
+
+    PersonPhoto wrongSize = photo;
+    wrongSize.image = torch::zeros({3, 16, 32});
+    EXPECT_THROWS(Error, LimbWarpedPhotos({wrongSize}, "photo small.png", 32, 32), "[3, 32, 32]");
+    PersonPhoto fewJoints = photo;
+    fewJoints.pose = pose::Pose();
+    fewJoints.pose.set(pose::JointId::Neck, 16, 6);
+    fewJoints.pose.set(pose::JointId::RightHip, 12, 26);
+    EXPECT_THROWS(Error, LimbWarpedPhotos({fewJoints}, "photo two.png", 32, 32), "at least 3 joints");
+    EXPECT_THROWS(Error, LimbWarpedPhotos({}, "nothing", 32, 32), "no photo");
+}
+
+TEST_CASE(train_adaptation_fine_tunes_on_a_photo_records_its_origin_and_can_be_cancelled) {
+    const std::string dir = test::tempPath("adapt");
+    std::filesystem::create_directories(dir);
+    TrainOptions o = test::tinyTrainOptions(dir);
+    torch::manual_seed(8);
+    model::Generator start(o.model);
+    const std::string weights = dir + "/start.safetensors";
+    model::saveGeneratorWeights(weights, *start, R"j({"data":"synth-body (procedural, training seeds)","images_seen":1234,"steps":10})j",
+                                model::StoredPrecision::Float32);
+
+    AdaptationOptions options;
+    options.steps = 3;
+    options.batchSize = 2;
+    options.device = "cpu";
+    // Scratch run folders go to TMPDIR: a folder of this test's own, to see that none is left behind.
+    const std::string scratch = dir + "/tmp";
+    std::filesystem::create_directories(scratch);
+    const char* oldTmp = std::getenv("TMPDIR");
+    const std::string savedTmp = oldTmp ? oldTmp : "";
+    setenv("TMPDIR", scratch.c_str(), 1);
+    std::vector<AdaptationProgress> seen;
+    const std::string adapted = dir + "/adapted.safetensors";
+    const auto result = adaptWeights(weights, {armPhoto()}, "photo arm.png (limb-warped)", adapted, options,
+                                     [&](const AdaptationProgress& p) {
+                                         seen.push_back(p);
+                                         return true;
+                                     });
+    EXPECT(result == AdaptationResult::Finished);
+    EXPECT_EQ(seen.size(), std::size_t(3));
+    EXPECT_EQ(seen.back().step, 3);
+    EXPECT_EQ(seen.back().steps, 3);
+    EXPECT(seen.back().pixelL1 > 0.0);
+    // The adapted file is a generator of the same configuration whose record names the photo, and keeps
+    // what the starting weights had learnt.
+    const auto loaded = model::loadGeneratorWeights(adapted);
+    EXPECT_EQ(loaded.generator->config().width, o.model.width);
+    EXPECT_EQ(loaded.generator->config().height, o.model.height);
+    EXPECT(loaded.generator->config().semantics == model::SemanticsKind::Body);
+    const model::TrainingSummary summary = model::summarizeTraining(loaded.trainingJson);
+    EXPECT(summary.adaptedToPhotos());
+    EXPECT(!summary.syntheticOnly());
+    EXPECT_EQ(summary.steps, std::uint64_t(3));
+    EXPECT_EQ(summary.imagesSeen, std::uint64_t(6));
+    EXPECT_EQ(summary.initWeights, std::string("start.safetensors"));
+    EXPECT_EQ(summary.initImagesSeen, std::uint64_t(1234));
+    EXPECT(summary.initData.rfind("synth-body", 0) == 0);
+    // It learnt something: the weights moved (by about the learning rate, 1e-4, per step).
+    bool moved = false;
+    const auto before = start->named_parameters();
+    for (const auto& p : loaded.generator->named_parameters()) moved = moved || !torch::equal(p.value(), before[p.key()]);
+    EXPECT(moved);
+    // No scratch run folder is left behind.
+    EXPECT(std::filesystem::is_empty(scratch));
+
+    // Cancelled after the first step: nothing written, and the trainer's stop request does not linger.
+    const std::string cancelled = dir + "/cancelled.safetensors";
+    const auto stop = adaptWeights(weights, {armPhoto()}, "photo arm.png", cancelled, options, [](const AdaptationProgress&) { return false; });
+    EXPECT(stop == AdaptationResult::Cancelled);
+    EXPECT(!std::filesystem::exists(cancelled));
+    EXPECT(!Trainer::stopRequested());
+    EXPECT(std::filesystem::is_empty(scratch));
+    if (oldTmp) setenv("TMPDIR", savedTmp.c_str(), 1);
+    else unsetenv("TMPDIR");
+
+    // Face weights and a missing file are refused with their reasons.
+    TrainOptions faceOptions = test::tinyTrainOptions(dir);
+    faceOptions.model.semantics = model::SemanticsKind::Face;
+    model::Generator face(faceOptions.model);
+    model::saveGeneratorWeights(dir + "/face.safetensors", *face, "{}", model::StoredPrecision::Float32);
+    EXPECT_THROWS(Error, adaptWeights(dir + "/face.safetensors", {armPhoto()}, "photo", dir + "/x.safetensors", options), "needs body weights");
+    EXPECT_THROWS(Error, adaptWeights(dir + "/missing.safetensors", {armPhoto()}, "photo", dir + "/x.safetensors", options), "missing.safetensors");
 }

@@ -7,6 +7,7 @@
 #include "portrait_panel.h"
 #include "pose_canvas.h"
 #include "tiny_models.h"
+#include "tiny_weights.h"
 
 #include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/edit_document.h"
@@ -34,6 +35,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QToolButton>
 #include <QUndoView>
 #include <QWheelEvent>
 
@@ -142,6 +144,7 @@ private Q_SLOTS:
     void unreadablePhotoShowsAnErrorAndKeepsTheDocument();
     void badWeightsShowAnErrorAndKeepTheModel();
     void opensTheShippedWeightsWhenGivenNone();
+    void adaptingToThePhotoLoadsWeightsForItAlone();
     void settingsOfVersion1KeepTheirPasteChoice();
     void actionStatesFollowTheDocument();
     void shortcutsReachTheView();
@@ -152,6 +155,8 @@ private Q_SLOTS:
 
 private:
     std::unique_ptr<MainWindow> makeWindow(const QString& openPath, std::optional<bool> preview = false, int autosaveSeconds = 0);
+    // A window on the sample with the weights a user would get (no tiny model): CPU, no preview, no autosave.
+    EditorOptions sampleOptions() const;
     void waitUpToDate(MainWindow& window);
     void drag(PoseCanvas* canvas, QPoint from, QPoint to, int steps = 8);
     QImage output(MainWindow& window) const { return window.currentFrame()->output; }
@@ -192,6 +197,18 @@ std::unique_ptr<MainWindow> EditorTest::makeWindow(const QString& openPath, std:
     window->resize(1200, 800);
     window->show();
     return window;
+}
+
+EditorOptions EditorTest::sampleOptions() const {
+    EditorOptions options;
+    options.device = edit::Device::Cpu;
+    options.threads = 2;
+    options.openPath = m_photo;
+    options.openRecentOrSample = false;
+    options.previewWhileDragging = false;
+    options.autosaveSeconds = 0;
+    options.autosaveFolder = m_dir.filePath(QStringLiteral("autosave"));
+    return options;
 }
 
 void EditorTest::waitUpToDate(MainWindow& window) { QTRY_VERIFY_WITH_TIMEOUT(window.isUpToDate(), kTimeoutMs); }
@@ -243,15 +260,7 @@ void EditorTest::opensTheShippedWeightsWhenGivenNone() {
     // says how far they were trained instead of calling them untrained.
     m_window.reset();
     Settings::instance().set(Settings::Key::WeightsPath, QString());
-    EditorOptions options;
-    options.device = edit::Device::Cpu;
-    options.threads = 2;
-    options.openPath = m_photo;
-    options.openRecentOrSample = false;
-    options.previewWhileDragging = false;
-    options.autosaveSeconds = 0;
-    options.autosaveFolder = m_dir.filePath(QStringLiteral("autosave"));
-    MainWindow w(options);
+    MainWindow w(sampleOptions());
     w.show();
     waitUpToDate(w);
     QVERIFY(!w.engineInfo().untrained);
@@ -265,6 +274,63 @@ void EditorTest::opensTheShippedWeightsWhenGivenNone() {
     QCOMPARE(Settings::instance().get(Settings::Key::WeightsPath).toString(), QString());  // the default, not a choice
     w.document().undoStack()->setClean();
     w.close();
+    Settings::instance().set(Settings::Key::WeightsPath, QString());
+}
+
+void EditorTest::adaptingToThePhotoLoadsWeightsForItAlone() {
+    // Model > Adapt to This Photo fine-tunes the weights in use on the open photo's person in the background,
+    // then loads them; the banner says so, and they are not remembered as the weights for every photo.
+    m_window.reset();
+    const QString weights = m_dir.filePath(QStringLiteral("tiny-body.safetensors"));
+    test::writeRandomWeights(weights.toStdString(), tinyBody(), 3, R"j({"data":"synth-body (procedural, training seeds)","images_seen":400})j");
+    EditorOptions options = sampleOptions();
+    options.weightsPath = weights;
+    options.useInstalledWeights = false;
+    options.adaptedFolder = m_dir.filePath(QStringLiteral("adapted"));
+    options.adaptationSteps = 2;
+    MainWindow w(options);
+    w.show();
+    waitUpToDate(w);
+    auto* adapt = w.findChild<QAction*>(QStringLiteral("actionAdaptToPhoto"));
+    QVERIFY(adapt && adapt->isEnabled());
+    QVERIFY(!w.engineInfo().adaptedToPhotos);
+
+    adapt->trigger();
+    QVERIFY(!adapt->isEnabled());  // one at a time
+    QTRY_VERIFY_WITH_TIMEOUT(w.engineInfo().adaptedToPhotos, 120000);
+    waitUpToDate(w);
+    QVERIFY(adapt->isEnabled());
+    const QStringList files = QDir(options.adaptedFolder).entryList({QStringLiteral("*.safetensors")});
+    QCOMPARE(files.size(), 1);
+    QVERIFY(files.front().startsWith(QStringLiteral("messi5-")));
+    QCOMPARE(QFileInfo(w.engineInfo().weightsPath).fileName(), files.front());
+    const auto* banner = w.findChild<QLabel*>(QStringLiteral("modelBanner"));
+    QVERIFY(banner->isVisible());
+    QVERIFY(banner->text().contains(QStringLiteral("Adapted model")));
+    QVERIFY(banner->text().contains(QStringLiteral("messi5.jpg")));
+    QVERIFY(banner->text().contains(QStringLiteral("400")));  // what the starting weights had seen
+    QVERIFY(w.findChild<QLabel*>(QStringLiteral("weightsLabel"))->text().contains(QStringLiteral("(adapted)")));
+    QCOMPARE(Settings::instance().get(Settings::Key::WeightsPath).toString(), weights);  // still the user's choice
+
+    // A long adaptation stopped by the user: the adapted weights stay in use, nothing new is written.
+    options.adaptationSteps = 100000;
+    w.document().undoStack()->setClean();
+    w.close();
+    MainWindow again(options);
+    again.show();
+    waitUpToDate(again);
+    auto* adaptAgain = again.findChild<QAction*>(QStringLiteral("actionAdaptToPhoto"));
+    QVERIFY(adaptAgain->isEnabled());
+    adaptAgain->trigger();
+    auto* stop = again.findChild<QToolButton*>(QStringLiteral("adaptationCancelButton"));
+    QVERIFY(stop && !stop->isHidden());
+    QTest::mouseClick(stop, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(adaptAgain->isEnabled(), 60000);
+    QVERIFY(stop->isHidden());
+    QVERIFY(!again.engineInfo().adaptedToPhotos);
+    QCOMPARE(QDir(options.adaptedFolder).entryList({QStringLiteral("*.safetensors")}).size(), 1);
+    again.document().undoStack()->setClean();
+    again.close();
     Settings::instance().set(Settings::Key::WeightsPath, QString());
 }
 

@@ -82,6 +82,10 @@ std::unique_ptr<Session> openSession(const EngineSpec& spec, EngineInfo& info) {
         const model::TrainingSummary training = session->training();
         info.imagesSeen = training.imagesSeen;
         info.syntheticOnly = training.syntheticOnly();
+        info.adaptedToPhotos = training.adaptedToPhotos();
+        info.adaptedData = QString::fromStdString(training.data);
+        info.adaptationSteps = training.steps;
+        info.initImagesSeen = training.initImagesSeen;
     }
     info.description = describe(session->config());
     info.deviceName = QString::fromStdString(session->deviceName());

@@ -54,6 +54,12 @@ struct EngineInfo {
     QString description;  // "body, c = 16, 256 x 176"
     std::uint64_t imagesSeen = 0;  // from the weights' training record (0: unknown or untrained)
     bool syntheticOnly = false;    // trained on core/synth's generated images alone
+    // Fine-tuned on a photo's person (Model > Adapt to This Photo): what it was adapted to ("photo me.jpg
+    // (limb-warped)"), its steps, and the images the weights it started from had seen.
+    bool adaptedToPhotos = false;
+    QString adaptedData;
+    std::uint64_t adaptationSteps = 0;
+    std::uint64_t initImagesSeen = 0;
     QString deviceName;
     bool onCuda = false;
     bool hasPreview = false;

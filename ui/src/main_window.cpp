@@ -1,5 +1,6 @@
 #include "marionette/ui/main_window.h"
 
+#include "adaptation_runner.h"
 #include "document.h"
 #include "inference_worker.h"
 #include "maps_panel.h"
@@ -77,6 +78,15 @@ QString bannerText(const EngineInfo& info) {
                                      "Open a portrait weights file with Model \u25b8 Open Weights\u2026")
                     : MainWindow::tr("<b>Untrained model.</b> No trained weights are installed, so the results are meaningless "
                                      "until trained weights are installed: open a weights file with Model \u25b8 Open Weights\u2026");
+    }
+    if (info.adaptedToPhotos) {
+        const QString from = info.initImagesSeen > 0
+                                 ? MainWindow::tr(", starting from weights that had seen %1 training images")
+                                       .arg(QLocale().toString(static_cast<qulonglong>(info.initImagesSeen)))
+                                 : QString();
+        return MainWindow::tr("<b>Adapted model.</b> These weights were fine-tuned for %1 steps on reposed copies of %2%3. "
+                              "They suit that person best; open other weights for other photos.")
+            .arg(QLocale().toString(static_cast<qulonglong>(info.adaptationSteps)), info.adaptedData.toHtmlEscaped(), from);
     }
     if (info.syntheticOnly) {
         const QString images = QLocale().toString(static_cast<qulonglong>(info.imagesSeen));
@@ -176,6 +186,22 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
     layout->addWidget(m_hint);
     layout->addWidget(m_resultCanvas, 1);
     setCentralWidget(central);
+
+    m_adaptation = new AdaptationRunner(this);
+    connect(m_adaptation, &AdaptationRunner::progressed, this, &MainWindow::onAdaptationProgress);
+    connect(m_adaptation, &AdaptationRunner::finished, this, [this](const QString& path) {
+        onAdaptationEnded();
+        statusBar()->showMessage(tr("Adapted weights saved as %1").arg(QDir::toNativeSeparators(path)), 10000);
+        openWeights(path);
+    });
+    connect(m_adaptation, &AdaptationRunner::cancelled, this, [this] {
+        onAdaptationEnded();
+        statusBar()->showMessage(tr("Adaptation cancelled; the weights in use stay"), 5000);
+    });
+    connect(m_adaptation, &AdaptationRunner::failed, this, [this](const QString& message) {
+        onAdaptationEnded();
+        MessageBox::critical(this, tr("Cannot adapt the weights"), tr("%1\n\nThe weights in use stay loaded.").arg(message));
+    });
 
     createActions();
     createMenus();
@@ -437,6 +463,9 @@ void MainWindow::createActions() {
     warpOnly->setCheckable(true);
     warpOnly->setToolTip(tr("Show and export the photo moved along the skeleton (or the face's landmarks) instead of the network's "
                             "synthesis: sharp, but it cannot draw what the photo does not show"));
+    add("actionAdaptToPhoto", tr("&Adapt to This Photo"), QKeySequence(), [this] { adaptToPhoto(); })
+        ->setToolTip(tr("Fine-tune the body weights on reposed copies of this photo's person, then use them for this photo: "
+                        "the network learns this person's clothes and colours. Minutes on a CPU, seconds on a GPU"));
     auto* devices = new QActionGroup(this);
     for (const auto& [name, text, device] : {std::tuple{"actionDeviceAuto", tr("&Automatic"), edit::Device::Auto},
                                              std::tuple{"actionDeviceCpu", tr("&CPU"), edit::Device::Cpu},
@@ -546,6 +575,7 @@ void MainWindow::createMenus() {
     model->addAction(action("actionOpenWeights"));
     model->addAction(action("actionUntrainedWeights"));
     model->addAction(action("actionWarpOnly"));
+    model->addAction(action("actionAdaptToPhoto"));
     QMenu* device = model->addMenu(tr("&Device"));
     device->addAction(action("actionDeviceAuto"));
     device->addAction(action("actionDeviceCpu"));
@@ -638,6 +668,18 @@ void MainWindow::createStatusBar() {
     m_cancelButton->setVisible(false);
     connect(m_cancelButton, &QToolButton::clicked, this, &MainWindow::cancelLongJobs);
     statusBar()->addPermanentWidget(m_cancelButton);
+    m_adaptBar = new QProgressBar;
+    m_adaptBar->setObjectName(QStringLiteral("adaptationBar"));
+    m_adaptBar->setMaximumWidth(180);
+    m_adaptBar->setFormat(tr("Adapting %v/%m"));
+    m_adaptBar->setVisible(false);
+    statusBar()->addPermanentWidget(m_adaptBar);
+    m_adaptCancelButton = new QToolButton;
+    m_adaptCancelButton->setObjectName(QStringLiteral("adaptationCancelButton"));
+    m_adaptCancelButton->setText(tr("Stop Adapting"));
+    m_adaptCancelButton->setVisible(false);
+    connect(m_adaptCancelButton, &QToolButton::clicked, m_adaptation, &AdaptationRunner::cancel);
+    statusBar()->addPermanentWidget(m_adaptCancelButton);
     m_deviceLabel = label("deviceLabel", tr("Where the network runs"));
     m_weightsLabel = label("weightsLabel", tr("The weights in use"));
     m_modeLabel = label("modeLabel", tr("Preview: the reference moved by the flow alone, shown while dragging on a slow device. "
@@ -729,8 +771,8 @@ void MainWindow::onEngineLoaded(quint64 job, const EngineInfo& info) {
         endLongJob(job);
         m_engine = std::make_unique<EngineInfo>(info);
         // Remember weights the user opened; the shipped ones stay the default, so that a newer release's
-        // shipped weights replace them.
-        if (!info.untrained) {
+        // shipped weights replace them, and weights adapted to one photo are for that photo only.
+        if (!info.untrained && !info.adaptedToPhotos) {
             const bool shipped = QFileInfo(info.weightsPath) == QFileInfo(QString::fromStdString(edit::bundledWeights(model::SemanticsKind::Body)));
             Settings::instance().set(Settings::Key::WeightsPath, shipped ? QString() : info.weightsPath);
         }
@@ -756,7 +798,8 @@ void MainWindow::updateEngineLabels() {
                                             : QStringLiteral("background: #dfe9f3; color: #222; padding: 6px 10px;"));
     m_banner->setVisible(!m_banner->text().isEmpty());
     m_deviceLabel->setText(info->deviceName);
-    m_weightsLabel->setText(info->untrained            ? tr("Untrained weights")
+    m_weightsLabel->setText(info->untrained              ? tr("Untrained weights")
+                            : info->adaptedToPhotos ? tr("%1 (adapted)").arg(QFileInfo(info->weightsPath).fileName())
                             : info->imagesSeen == 0 ? QFileInfo(info->weightsPath).fileName()
                                                     : tr("%1 (%2 training images)")
                                                           .arg(QFileInfo(info->weightsPath).fileName(),
@@ -1564,6 +1607,54 @@ void MainWindow::updateActionStates() {
     m_portraitPanel->setEnabled(photo && face);
     m_splitSlider->setEnabled(photo && action("actionBeforeAfter")->isChecked());
     action("actionDeviceCuda")->setEnabled(edit::cudaAvailable());
+    action("actionAdaptToPhoto")->setEnabled(photo && !portrait && m_engine && !m_engine->untrained && !m_adaptation->running() &&
+                                             m_document->reference().presentCount() >= 3);
+}
+
+// --- adapting the weights to the photo ------------------------------------------------------------------
+
+void MainWindow::adaptToPhoto() {
+    if (!m_document->hasPhoto() || !m_engine || m_engine->untrained || m_adaptation->running()) return;
+    QString folder = m_options.adaptedFolder;
+    if (folder.isEmpty()) folder = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/adapted");
+    if (!QDir().mkpath(folder)) {
+        MessageBox::critical(this, tr("Cannot adapt the weights"), tr("Cannot make the folder %1.").arg(QDir::toNativeSeparators(folder)));
+        return;
+    }
+    const QFileInfo photo(m_document->photoPath());
+    edit::PhotoAdaptation request;
+    request.weightsPath = m_engine->weightsPath.toStdString();
+    request.photo = m_document->photo();
+    request.reference = m_document->reference();
+    request.photoName = photo.fileName().toStdString();
+    // One file per photo and starting weights, so that adapting again replaces it.
+    request.outPath = QDir(folder)
+                          .filePath(QStringLiteral("%1-%2-%3.safetensors")
+                                        .arg(photo.completeBaseName(), m_document->sha256().left(12),
+                                             QFileInfo(m_engine->weightsPath).completeBaseName()))
+                          .toStdString();
+    request.options.steps = std::max(1, m_options.adaptationSteps);
+    request.options.device = deviceKey(m_engineSpec->device).toStdString();
+    request.options.threads = m_engineSpec->threads;
+    if (!m_adaptation->start(std::move(request))) return;
+    m_adaptBar->setRange(0, std::max(1, m_options.adaptationSteps));
+    m_adaptBar->setValue(0);
+    m_adaptBar->setVisible(true);
+    m_adaptCancelButton->setVisible(true);
+    statusBar()->showMessage(tr("Adapting the weights to %1\u2026 (editing goes on meanwhile)").arg(photo.fileName()));
+    updateActionStates();
+}
+
+void MainWindow::onAdaptationProgress(int step, int steps, double pixelL1, double imagesPerSecond) {
+    m_adaptBar->setRange(0, steps);
+    m_adaptBar->setValue(step);
+    m_adaptBar->setToolTip(tr("Step %1 of %2: pixel error %3, %4 images/s").arg(step).arg(steps).arg(pixelL1, 0, 'f', 4).arg(imagesPerSecond, 0, 'f', 2));
+}
+
+void MainWindow::onAdaptationEnded() {
+    m_adaptBar->setVisible(false);
+    m_adaptCancelButton->setVisible(false);
+    updateActionStates();
 }
 
 // --- window events -------------------------------------------------------------------------------------

@@ -72,6 +72,16 @@ cv::Mat cropToCanvas(const cv::Mat& photo, const Box& box, ImageSize canvas) {
     return out;
 }
 
+PersonOnCanvas cropPersonToCanvas(const cv::Mat& photo, const pose::Pose& pose, const Box& box, ImageSize canvas) {
+    const BoxToCanvas toCanvas{box, canvas.width, canvas.height};
+    return {cropToCanvas(photo, box, canvas), pose.mapped([&](Point2 p) { return toCanvas.toCanvas(p); }), box};
+}
+
+PersonOnCanvas cropPersonToCanvas(const cv::Mat& photo, const pose::Pose& pose, ImageSize canvas) {
+    if (photo.empty()) throw Error("the photo is empty");
+    return cropPersonToCanvas(photo, pose, personCropBox(pose, ImageSize{photo.cols, photo.rows}, canvas), canvas);
+}
+
 cv::Mat pasteBackWeights(const Box& box, ImageSize photo, int featherPixels, cv::Size size, const cv::Mat& canvasMask) {
     const cv::Rect rect = toRect(box);
     if (rect.width <= 0 || rect.height <= 0 || size.width <= 0 || size.height <= 0)

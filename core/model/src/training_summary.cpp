@@ -4,10 +4,9 @@
 
 namespace marionette::model {
 
-TrainingSummary summarizeTraining(const std::string& trainingJson) {
-    TrainingSummary summary;
-    const auto json = nlohmann::json::parse(trainingJson, nullptr, /*allow_exceptions=*/false);
-    if (!json.is_object()) return summary;
+namespace {
+
+void readRecord(const nlohmann::json& json, TrainingSummary& summary) {
     const auto count = [&](const char* key) -> std::uint64_t {
         const auto it = json.find(key);
         return it != json.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
@@ -15,6 +14,24 @@ TrainingSummary summarizeTraining(const std::string& trainingJson) {
     summary.imagesSeen = count("images_seen");
     summary.steps = count("steps");
     if (const auto it = json.find("data"); it != json.end() && it->is_string()) summary.data = it->get<std::string>();
+}
+
+}  // namespace
+
+TrainingSummary summarizeTraining(const std::string& trainingJson) {
+    TrainingSummary summary;
+    const auto json = nlohmann::json::parse(trainingJson, nullptr, /*allow_exceptions=*/false);
+    if (!json.is_object()) return summary;
+    readRecord(json, summary);
+    const auto init = json.find("init");
+    if (init == json.end() || !init->is_object()) return summary;
+    if (const auto it = init->find("weights"); it != init->end() && it->is_string()) summary.initWeights = it->get<std::string>();
+    if (const auto it = init->find("training"); it != init->end() && it->is_object()) {
+        TrainingSummary parent;
+        readRecord(*it, parent);
+        summary.initImagesSeen = parent.imagesSeen;
+        summary.initData = parent.data;
+    }
     return summary;
 }
 

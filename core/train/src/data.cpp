@@ -57,6 +57,17 @@ std::optional<Point2> faceCentre(const face::FaceLandmarks& landmarks) {
     return Point2{static_cast<float>(b.x + b.width / 2), static_cast<float>(b.y + b.height / 2)};
 }
 
+PairSample fromSynth(synth::PairSample s) {
+    PairSample p;
+    p.reference = std::move(s.reference);
+    p.target = std::move(s.target);
+    p.referencePose = std::move(s.referencePose);
+    p.targetPose = std::move(s.targetPose);
+    p.referenceFace = std::move(s.referenceFace);
+    p.targetFace = std::move(s.targetFace);
+    return p;
+}
+
 PairSample augment(const PairSample& pair, const AugmentOptions& options, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> unit(-1.0, 1.0);

@@ -96,6 +96,12 @@ void Trainer::initGeneratorFrom(const std::string& path) {
         throw Error(path + ": its appearance blocks use " + model::toString(c.appearanceNorm) + " normalisation, the model being trained " +
                     model::toString(trained.appearanceNorm) + " (train with --appearance-norm " + model::toString(c.appearanceNorm) +
                     " to continue these weights)");
+    // Whatever the weights learnt before stays on record in the exported metadata ("init").
+    const auto training = content.metadata.find("marionette.training");
+    const auto parentTraining = nlohmann::json::parse(training == content.metadata.end() ? "{}" : training->second, nullptr, false);
+    m_initRecord = nlohmann::json{{"weights", fs::path(path).filename().string()},
+                                  {"training", parentTraining.is_object() ? parentTraining : nlohmann::json::object()}}
+                       .dump();
     if (c.semantics == trained.semantics) {
         model::loadModuleState(*m_generator, content, path);
         log::info("initialised the generator from ", path);
@@ -438,6 +444,11 @@ void Trainer::loadCheckpoint(const std::string& path) {
     m_step = static_cast<int>(step.item<int64_t>());
     m_imagesSeen = static_cast<std::uint64_t>(images.item<int64_t>());
     m_seconds = seconds.item<double>();
+    c10::IValue metadata;
+    if (archive.try_read("metadata", metadata) && metadata.isString()) {
+        const auto j = nlohmann::json::parse(metadata.toStringRef(), nullptr, false);
+        if (j.is_object() && j.contains("init") && j["init"].is_object()) m_initRecord = j["init"].dump();
+    }
 }
 
 bool Trainer::loadLatestCheckpoint() {
@@ -470,6 +481,7 @@ std::string Trainer::trainingMetadata() const {
                      {"ema_decay", m_options.emaDecay},
                      {"loss_weights", lossWeights},
                      {"libtorch", torch_compat::versionString()}};
+    if (!m_initRecord.empty()) j["init"] = nlohmann::json::parse(m_initRecord);
     return j.dump();
 }
 

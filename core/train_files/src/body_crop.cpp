@@ -16,9 +16,8 @@ BodyOnCanvas loadBodyOnCanvas(const std::string& path, const pose::Pose& pose, I
         const Box box = framing == BodyFraming::WholeImageWhenAspectMatches && sameAspect
                             ? Box{0.0, 0.0, double(size.width), double(size.height)}
                             : image::personCropBox(pose, size, canvas);
-        const BoxToCanvas toCanvas{box, canvas.width, canvas.height};
-        return {image::imageToTensor(image::cropToCanvas(photo, box, canvas)),
-                pose.mapped([&](Point2 p) { return toCanvas.toCanvas(p); })};
+        auto person = image::cropPersonToCanvas(photo, pose, box, canvas);
+        return {image::imageToTensor(person.image), std::move(person.pose)};
     } catch (const std::exception& e) {
         rethrowWithContext(path, e);
     }

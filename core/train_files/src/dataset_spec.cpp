@@ -4,6 +4,7 @@
 
 #include "marionette/train_files/deepfashion_dataset.h"
 #include "marionette/train_files/folder_dataset.h"
+#include "marionette/train_files/photo_warp_dataset.h"
 #include "marionette/train_files/portrait_frames_dataset.h"
 #include "marionette/util/error.h"
 
@@ -75,6 +76,11 @@ const std::vector<DatasetScheme>& datasetSchemes() {
         {"folder", "folder:DIR", "one sub-folder per person, each image with an OpenPose JSON beside it",
          [](const std::string& dir, const model::ModelConfig& config) -> std::shared_ptr<const train::PairDataset> {
              return std::make_shared<FolderDataset>(dir, config);
+         }},
+        {"photos", "photos:IMAGE|DIR",
+         "single photos, each with an OpenPose JSON beside it, reposed limb by limb (fine-tuning on your own people)",
+         [](const std::string& path, const model::ModelConfig& config) -> std::shared_ptr<const train::PairDataset> {
+             return openWarpedPhotos(path, config);
          }},
         {"portraits", "portraits:DIR", "one sub-folder per video, each frame with a .pts landmark file beside it",
          [](const std::string& dir, const model::ModelConfig& config) -> std::shared_ptr<const train::PairDataset> {

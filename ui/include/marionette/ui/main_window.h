@@ -40,6 +40,7 @@ struct PortraitFace;
 
 namespace marionette::ui {
 
+class AdaptationRunner;
 class Document;
 class PortraitPanel;
 struct PortraitState;
@@ -168,6 +169,12 @@ private:
     std::optional<edit::EditDocument> offerAutosave(const OpenedPhoto& photo);
     void updateTitle();
 
+    // Model > Adapt to This Photo: fine-tunes the body weights on the photo's person on a thread of its own,
+    // then loads the adapted weights.
+    void adaptToPhoto();
+    void onAdaptationProgress(int step, int steps, double pixelL1, double imagesPerSecond);
+    void onAdaptationEnded();
+
     // Long jobs: a progress bar and a Cancel button appear after half a second.
     void startLongJob(quint64 job, const QString& text);
     void endLongJob(quint64 job);
@@ -190,6 +197,9 @@ private:
     QLabel* m_latencyLabel = nullptr;
     QProgressBar* m_busyBar = nullptr;
     QToolButton* m_cancelButton = nullptr;
+    AdaptationRunner* m_adaptation = nullptr;
+    QProgressBar* m_adaptBar = nullptr;
+    QToolButton* m_adaptCancelButton = nullptr;
     QSlider* m_splitSlider = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_presetMenu = nullptr;

@@ -31,6 +31,16 @@ Box aspectCropBox(const Box& interest, std::optional<ImageSize> photo, ImageSize
 // canvas, averaging areas when shrinking. Points map with BoxToCanvas{box, canvas.width, canvas.height}.
 cv::Mat cropToCanvas(const cv::Mat& photo, const Box& box, ImageSize canvas);
 
+// A person on the canvas: the photo cut to personCropBox around `pose` and its skeleton in canvas pixels.
+struct PersonOnCanvas {
+    cv::Mat image;  // 8-bit BGR, canvas size
+    pose::Pose pose;
+    Box box;        // photo pixels
+};
+PersonOnCanvas cropPersonToCanvas(const cv::Mat& photo, const pose::Pose& pose, ImageSize canvas);
+// The same with a box of the caller's (which must have the canvas's aspect ratio).
+PersonOnCanvas cropPersonToCanvas(const cv::Mat& photo, const pose::Pose& pose, const Box& box, ImageSize canvas);
+
 // Resizes `canvasImage` back to `box` and blends the part that lies inside `photo` into it, in place.
 // The blend weight is 1 inside, falling to 0 over `featherPixels` towards each box edge that lies inside
 // the photo (an edge on or beyond the photo's border needs no seam), times `canvasMask` where one is given

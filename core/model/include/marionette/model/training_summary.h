@@ -12,8 +12,16 @@ struct TrainingSummary {
     std::uint64_t imagesSeen = 0;
     std::uint64_t steps = 0;
     std::string data;  // the dataset's description, e.g. "synth-body (procedural, training seeds)"
+    // Weights fine-tuned from others (marionette.training's "init"): the file they started from and what it
+    // had learnt (0 and empty when not recorded).
+    std::string initWeights;
+    std::uint64_t initImagesSeen = 0;
+    std::string initData;
+
     // Every training image came from core/synth's generators (no photographs).
     bool syntheticOnly() const { return data.rfind("synth-", 0) == 0; }
+    // Fine-tuned on limb-warped copies of a few photos (train::adaptWeights, or the trainer's photos: data).
+    bool adaptedToPhotos() const { return data.rfind("photo", 0) == 0; }
 };
 TrainingSummary summarizeTraining(const std::string& trainingJson);
 

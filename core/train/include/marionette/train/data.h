@@ -5,6 +5,7 @@
 #include "marionette/face/landmarks.h"
 #include "marionette/model/config.h"
 #include "marionette/pose/pose.h"
+#include "marionette/synth/pair_sample.h"
 
 #include <ATen/ATen.h>
 
@@ -29,6 +30,9 @@ struct PairSample {
     pose::Pose referencePose, targetPose;
     std::optional<face::FaceLandmarks> referenceFace, targetFace;
 };
+
+// A pair made by core/synth, as a training pair (its masks and seed are not used in training).
+PairSample fromSynth(synth::PairSample sample);
 
 class PairDataset {
 public:

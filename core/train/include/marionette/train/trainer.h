@@ -150,6 +150,7 @@ private:
     double m_seconds = 0.0;  // training wall time over all runs
     double m_imagesPerSecond = 0.0;
     model::GeneratorOutput m_lastOutput;
+    std::string m_initRecord;  // JSON {"weights", "training"} of the --init weights, kept across resumes
 };
 
 }  // namespace marionette::train

@@ -1,0 +1,86 @@
+// marionette-cli adapt: fine-tunes body weights on one photo's person (edit::adaptToPhoto), for the editor's
+// Model > Adapt to This Photo in batch. The adapted weights then serve `repose --weights` for that photo.
+#include "cli/arguments.h"
+#include "cli/command.h"
+
+#include "marionette/edit/bundled_weights.h"
+#include "marionette/edit/photo_adaptation.h"
+#include "marionette/image/image_io.h"
+#include "marionette/pose/openpose_json.h"
+#include "marionette/util/error.h"
+
+#include <filesystem>
+#include <iomanip>
+#include <ostream>
+
+namespace marionette::cli {
+namespace {
+
+class AdaptCommand : public Command {
+public:
+    std::string name() const override { return "adapt"; }
+    std::string summary() const override { return "fine-tune body weights on one photo's person (limb-warped copies of it)"; }
+
+    int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
+        const train::AdaptationOptions defaults;
+        Arguments a("adapt", {
+            {"--weights", "FILE", "body weights to start from", std::string("the shipped models/") + edit::kBundledBodyWeights, false},
+            {"--image", "FILE", "the photo", "", true},
+            {"--pose", "FILE", "the person's skeleton in the photo (OpenPose JSON)", "", true},
+            {"--person", "N", "which person of the JSON file", "0", false},
+            {"--out", "FILE", "the adapted weights (.safetensors)", "", true},
+            {"--steps", "N", "fine-tuning steps", std::to_string(defaults.steps), false},
+            {"--batch", "N", "pairs per step", std::to_string(defaults.batchSize), false},
+            {"--device", "auto|cpu|cuda", "device", "auto", false},
+            {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
+        });
+        a.parse(args);
+        if (a.has("--help")) {
+            out << a.help();
+            return kExitOk;
+        }
+        edit::PhotoAdaptation request;
+        request.weightsPath = a.has("--weights") ? a.value("--weights") : edit::bundledWeights(model::SemanticsKind::Body);
+        if (request.weightsPath.empty())
+            throw Error(std::string("the shipped body weights (models/") + edit::kBundledBodyWeights + ") are not installed: pass --weights FILE");
+        request.options.steps = a.intValue("--steps");
+        if (request.options.steps < 1 || request.options.steps > 1000000) throw UsageError("option --steps expects 1..1000000");
+        request.options.batchSize = a.intValue("--batch");
+        if (request.options.batchSize < 1 || request.options.batchSize > 256) throw UsageError("option --batch expects 1..256");
+        const std::string device = a.value("--device");
+        if (device != "auto" && device != "cpu" && device != "cuda") throw UsageError("option --device expects auto, cpu or cuda");
+        request.options.device = device;
+        request.options.threads = a.intValue("--threads");
+        if (request.options.threads < 0 || request.options.threads > 256) throw UsageError("option --threads expects 0..256");
+
+        request.photo = image::loadImage(a.value("--image"));
+        const pose::People people = pose::readOpenPoseJson(a.value("--pose"));
+        const int person = a.intValue("--person");
+        if (person < 0 || person >= static_cast<int>(people.size()))
+            throw Error(a.value("--pose") + ": has " + std::to_string(people.size()) + " people; there is no person " + std::to_string(person));
+        request.reference = people[static_cast<std::size_t>(person)];
+        request.photoName = std::filesystem::path(a.value("--image")).filename().string();
+        request.outPath = a.value("--out");
+
+        int lastShown = 0;
+        const auto result = edit::adaptToPhoto(request, [&](const train::AdaptationProgress& p) {
+            if (p.step == p.steps || p.step - lastShown >= std::max(1, p.steps / 20)) {
+                lastShown = p.step;
+                err << "step " << p.step << '/' << p.steps << "  pixel L1 " << std::fixed << std::setprecision(4) << p.pixelL1 << "  "
+                    << std::setprecision(2) << p.imagesPerSecond << " img/s\n";
+            }
+            return true;
+        });
+        if (result == train::AdaptationResult::Cancelled) {
+            err << "adapt: stopped before the last step; nothing written\n";
+            return kExitFailure;
+        }
+        out << "wrote " << request.outPath << " (" << request.options.steps << " steps on " << request.photoName << ")\n";
+        return kExitOk;
+    }
+};
+
+MARIONETTE_CLI_COMMAND(AdaptCommand);
+
+}  // namespace
+}  // namespace marionette::cli

@@ -1,0 +1,22 @@
+#include "marionette/edit/photo_adaptation.h"
+
+#include "marionette/image/crop.h"
+#include "marionette/image/tensor_image.h"
+#include "marionette/model/safetensors.h"
+#include "marionette/model/weights.h"
+#include "marionette/util/error.h"
+
+namespace marionette::edit {
+
+train::AdaptationResult adaptToPhoto(const PhotoAdaptation& request,
+                                     const std::function<bool(const train::AdaptationProgress&)>& progress) {
+    if (request.photo.empty()) throw Error("there is no photo to adapt to");
+    if (request.reference.presentCount() < 3) throw Error("adapting to a photo needs the person's skeleton (at least 3 joints)");
+    const model::ModelConfig config = model::configFromMetadata(model::readSafetensors(request.weightsPath), request.weightsPath);
+    const auto person = image::cropPersonToCanvas(request.photo, request.reference, ImageSize{config.canvasWidth, config.height});
+    std::vector<train::PersonPhoto> photos{{image::imageToTensor(person.image), person.pose}};
+    return train::adaptWeights(request.weightsPath, std::move(photos), "photo " + request.photoName + " (limb-warped)",
+                               request.outPath, request.options, progress);
+}
+
+}  // namespace marionette::edit

@@ -1,0 +1,82 @@
+#pragma once
+// Adapting weights to the photos being edited: a short fine-tuning on limb-warped copies of their own people.
+// synth's limb warp reposes each person at random; the warped crop is the reference and the untouched crop the
+// target (synth::LimbWarpConfig::warpedIsReference), so every loss compares against the photo's real pixels.
+// The network learns this person's clothes, skin and background, which no synthetic person shows it. Not in
+// the paper: it is the per-subject fine-tuning of few-shot reposing methods, with the trainer of model.md.
+//
+// Usage:
+//   train::PersonPhoto person{crop, canvasPose};  // crop [3, H, W] in [-1, 1] on the model's canvas
+//   train::adaptWeights("models/body-early.safetensors", {person}, "photo me.jpg", "me.safetensors", {}, onProgress);
+#include "marionette/pose/pose.h"
+#include "marionette/synth/limb_warp.h"
+#include "marionette/train/data.h"
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace marionette::train {
+
+struct LossWeights;  // losses.h
+
+// One photo's person on the model's canvas.
+struct PersonPhoto {
+    at::Tensor image;  // [3, H, W] float RGB in [-1, 1]
+    pose::Pose pose;   // canvas pixels; at least three joints
+};
+
+// Pairs from single photos: pair i reposes photo i % count by a warp drawn from i (kPairsPerPhoto draws each).
+class LimbWarpedPhotos : public PairDataset {
+public:
+    static constexpr std::size_t kPairsPerPhoto = std::size_t(1) << 20;
+
+    // Throws marionette::Error for no photos, an image that is not [3, H, W] of the canvas or a person with
+    // fewer than three joints (named by its index and `description`).
+    LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string description, int height, int width,
+                     synth::LimbWarpConfig warp = {});
+
+    std::string description() const override { return m_description; }
+    std::size_t size() const override { return m_photos.size() * kPairsPerPhoto; }
+    PairSample pair(std::size_t index, std::uint64_t seed) const override;
+    std::size_t photoCount() const { return m_photos.size(); }
+
+private:
+    std::vector<PersonPhoto> m_photos;
+    std::string m_description;
+    synth::LimbWarpPairGenerator m_generator;
+};
+
+// The losses of an adaptation: those of the shipped weights' recipe (docs/model-changes.md), which need no
+// VGG-19 and so run fast on a CPU: attention, pixel L1, flow-warped L1 and the skeletons' flow.
+LossWeights adaptationLossWeights();
+
+struct AdaptationOptions {
+    int steps = 150;      // about 7 minutes on two CPU threads at c = 16, seconds on a GPU
+    int batchSize = 4;
+    double learningRate = 1e-4;
+    std::string device = "auto";  // auto | cpu | cuda
+    int threads = 0;              // CPU threads; 0 keeps LibTorch's default
+    std::uint64_t seed = 1;
+};
+
+struct AdaptationProgress {
+    int step = 0, steps = 0;
+    double pixelL1 = 0.0;  // of the latest batch, on the [-1, 1] scale
+    double imagesPerSecond = 0.0;
+};
+
+enum class AdaptationResult { Finished, Cancelled };
+
+// Fine-tunes the body weights at `weightsPath` on `photos` and writes the result (EMA, fp16) to `outPath`
+// atomically. Their training record keeps the original's under "init" (model::TrainingSummary reads both).
+// `progress` is called after every step on the calling thread; returning false cancels: nothing is written.
+// Throws marionette::Error for unreadable or face weights and for photos that do not fit their canvas.
+AdaptationResult adaptWeights(const std::string& weightsPath, std::vector<PersonPhoto> photos, const std::string& description,
+                              const std::string& outPath, const AdaptationOptions& options = {},
+                              const std::function<bool(const AdaptationProgress&)>& progress = {});
+
+}  // namespace marionette::train

@@ -1,0 +1,134 @@
+#include "marionette/train/adaptation.h"
+
+#include "marionette/model/safetensors.h"
+#include "marionette/model/weights.h"
+#include "marionette/synth/random.h"
+#include "marionette/train/losses.h"
+#include "marionette/train/trainer.h"
+#include "marionette/util/error.h"
+
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+
+namespace marionette::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh folder for the trainer's run files, removed with everything in it when the adaptation ends.
+class ScratchFolder {
+public:
+    ScratchFolder() {
+        const auto stamp = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+        std::error_code ec;
+        for (int attempt = 0; attempt < 16; ++attempt) {
+            m_path = fs::temp_directory_path(ec) / ("marionette-adapt-" + std::to_string(synth::mix64(stamp + attempt)));
+            if (!ec && fs::create_directory(m_path, ec) && !ec) return;
+        }
+        throw Error("cannot make a scratch folder for the adaptation in " + fs::temp_directory_path(ec).string());
+    }
+    ~ScratchFolder() {
+        std::error_code ec;
+        fs::remove_all(m_path, ec);
+    }
+    ScratchFolder(const ScratchFolder&) = delete;
+    ScratchFolder& operator=(const ScratchFolder&) = delete;
+    std::string path() const { return m_path.string(); }
+
+private:
+    fs::path m_path;
+};
+
+// Reports each step and turns a "cancel" answer into the trainer's stop request.
+class ProgressRelay : public TrainingObserver {
+public:
+    ProgressRelay(const Trainer& trainer, const std::function<bool(const AdaptationProgress&)>& progress)
+        : m_trainer(trainer), m_progress(progress) {}
+    void onLosses(int step, int, const StepLosses& losses) override {
+        if (!m_progress) return;
+        AdaptationProgress p;
+        p.step = step;
+        p.steps = m_trainer.totalSteps();
+        if (const auto it = losses.terms.find("l1"); it != losses.terms.end()) p.pixelL1 = it->second;
+        p.imagesPerSecond = m_trainer.imagesPerSecond();
+        if (!m_progress(p)) {
+            m_cancelled = true;
+            Trainer::requestStop();
+        }
+    }
+    bool cancelled() const { return m_cancelled; }
+
+private:
+    const Trainer& m_trainer;
+    const std::function<bool(const AdaptationProgress&)>& m_progress;
+    bool m_cancelled = false;
+};
+
+}  // namespace
+
+LimbWarpedPhotos::LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string description, int height, int width,
+                                   synth::LimbWarpConfig warp)
+    : m_photos(std::move(photos)), m_description(std::move(description)), m_generator(warp) {
+    if (m_photos.empty()) throw Error(m_description + ": no photo to adapt to");
+    for (std::size_t i = 0; i < m_photos.size(); ++i) {
+        const PersonPhoto& p = m_photos[i];
+        const std::string which = m_description + ", photo " + std::to_string(i + 1);
+        if (!p.image.defined() || p.image.dim() != 3 || p.image.size(0) != 3 || p.image.size(1) != height || p.image.size(2) != width)
+            throw Error(which + ": the person's crop must be [3, " + std::to_string(height) + ", " + std::to_string(width) +
+                        "] (the model's canvas)");
+        pose::validate(p.pose, which);
+        // The warp moves limbs: it needs a bone, and a crop needs two joints besides.
+        if (p.pose.presentCount() < 3) throw Error(which + ": the skeleton needs at least 3 joints");
+    }
+}
+
+PairSample LimbWarpedPhotos::pair(std::size_t index, std::uint64_t /*seed: the loader's augmentation draws its own*/) const {
+    const PersonPhoto& photo = m_photos[index % m_photos.size()];
+    return fromSynth(m_generator.generate(photo.image, photo.pose, synth::mix64(0x5EEDF00Dull ^ index)));
+}
+
+LossWeights adaptationLossWeights() {
+    return withLossWeights(LossWeights{}, "attn=5,flow=0,perc=0,face=0,style=0,adv=0,l1=1,warp=5,skel=0.1");
+}
+
+AdaptationResult adaptWeights(const std::string& weightsPath, std::vector<PersonPhoto> photos, const std::string& description,
+                              const std::string& outPath, const AdaptationOptions& options,
+                              const std::function<bool(const AdaptationProgress&)>& progress) {
+    if (options.steps < 1) throw Error("an adaptation needs at least one step");
+    const model::ModelConfig config = model::configFromMetadata(model::readSafetensors(weightsPath), weightsPath);
+    if (config.semantics != model::SemanticsKind::Body)
+        throw Error(weightsPath + ": adapting to a photo's person needs body weights; these are for " + model::toString(config.semantics));
+    auto data = std::make_shared<const LimbWarpedPhotos>(std::move(photos), description, config.height, config.canvasWidth);
+
+    ScratchFolder scratch;
+    TrainOptions o;
+    o.model = config;
+    o.stage1Steps = 0;
+    o.stage2Steps = options.steps;
+    o.batchSize = options.batchSize;
+    o.learningRate = options.learningRate;
+    o.weights = adaptationLossWeights();
+    o.device = options.device;
+    o.threads = options.threads;
+    o.loaderWorkers = 1;
+    o.seed = options.seed;
+    o.runDirectory = scratch.path();
+    o.checkpointEvery = options.steps + 1;  // only the one at the end, which the scratch folder takes away
+    o.keepCheckpoints = 1;
+    o.logEvery = options.steps;
+    o.sampleEvery = options.steps + 1;
+    o.initWeights = weightsPath;
+
+    Trainer::clearStopRequest();
+    Trainer trainer(o, data);
+    ProgressRelay relay(trainer, progress);
+    trainer.setObserver(&relay);
+    trainer.run();
+    Trainer::clearStopRequest();
+    if (relay.cancelled() || trainer.step() < trainer.totalSteps()) return AdaptationResult::Cancelled;
+    trainer.exportWeights(outPath);
+    return AdaptationResult::Finished;
+}
+
+}  // namespace marionette::train

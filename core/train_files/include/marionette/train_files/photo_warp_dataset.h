@@ -1,0 +1,24 @@
+#pragma once
+// Training pairs from single photos, no second photo of the person needed (train::LimbWarpedPhotos): each
+// photo, with an OpenPose JSON beside it, is cut around its person onto the canvas and reposed limb by limb.
+// For fine-tuning on a few people of one's own; every photo is held in memory.
+//
+//   photos:me.jpg          one photo (me.jpg.pose.json or me_keypoints.json beside it)
+//   photos:holiday/        every image in the folder that has a pose file beside it
+#include "marionette/model/config.h"
+#include "marionette/train/adaptation.h"
+
+#include <memory>
+#include <string>
+
+namespace marionette::train_files {
+
+// At most this many photos (each is about 0.5 MB on a 256 x 176 canvas); larger sets belong in folder: data.
+constexpr std::size_t kMaxWarpedPhotos = 2000;
+
+// `path` is one image or a folder of images. Images without a usable pose file or that cannot be read are
+// dropped and logged; throws marionette::Error naming the path when none is left, when there are more than
+// kMaxWarpedPhotos, or for a face model.
+std::shared_ptr<const train::LimbWarpedPhotos> openWarpedPhotos(const std::string& path, const model::ModelConfig& config);
+
+}  // namespace marionette::train_files

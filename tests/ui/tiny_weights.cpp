@@ -1,0 +1,17 @@
+#include "tiny_weights.h"
+
+// LibTorch's full API first: its module headers do not compile when a single one comes in on its own.
+#include <torch/torch.h>
+
+#include "marionette/model/generator.h"
+#include "marionette/model/weights.h"
+
+namespace marionette::test {
+
+void writeRandomWeights(const std::string& path, const model::ModelConfig& config, std::uint64_t seed, const std::string& trainingJson) {
+    torch::manual_seed(seed);
+    model::Generator generator(config);
+    model::saveGeneratorWeights(path, *generator, trainingJson, model::StoredPrecision::Float32);
+}
+
+}  // namespace marionette::test
