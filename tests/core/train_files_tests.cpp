@@ -4,6 +4,7 @@
 #include "marionette/image/image_io.h"
 #include "marionette/pose/deepfashion_csv.h"
 #include "marionette/pose/openpose_json.h"
+#include "marionette/train/adaptation.h"
 #include "marionette/train/data.h"
 #include "marionette/train_files/dataset_spec.h"
 #include "marionette/train_files/deepfashion_dataset.h"
@@ -506,4 +507,38 @@ TEST_CASE(dataset_corrupt_image_fails_its_pairs_and_the_loader_skips_them) {
         EXPECT(batch.targetSemantics.sizes() == torch::IntArrayRef({4, 18, 256, 176}));
     }
     EXPECT(loader.skippedSamples() > 0);
+}
+
+TEST_CASE(dataset_photos_repose_each_photo_of_a_file_or_folder) {
+    const auto body = model::ModelConfig::body();
+    const fs::path root = freshFolder("photos");
+    const pose::Pose person = standingPerson(60.f, 12.f, 140.f);
+    image::saveImage((root / "a.png").string(), drawPerson(120, 170, person));
+    pose::writeOpenPoseJson((root / "a.png.pose.json").string(), {person});
+    image::saveImage((root / "b.png").string(), drawPerson(120, 170, person));
+    pose::writeOpenPoseJson((root / "b_keypoints.json").string(), {person});
+    image::saveImage((root / "no-pose.png").string(), drawPerson(120, 170, person));  // dropped
+    files::writeAtomically((root / "broken.png").string(), "not an image");
+    pose::writeOpenPoseJson((root / "broken.png.pose.json").string(), {person});  // dropped: unreadable
+
+    const auto folder = makeDataset("photos:" + root.string(), body);
+    const auto* photos = dynamic_cast<const train::LimbWarpedPhotos*>(folder.get());
+    EXPECT(photos != nullptr);
+    EXPECT_EQ(photos->photoCount(), std::size_t(2));
+    EXPECT(folder->description().find("2 photos") != std::string::npos);
+    // The target is the photo on the canvas, the reference a reposed copy of it.
+    const train::PairSample pair = folder->pair(0, 0);
+    EXPECT_EQ(pair.target.size(1), 256);
+    EXPECT_EQ(pair.target.size(2), 176);
+    EXPECT_EQ(pair.reference.sizes(), pair.target.sizes());
+    EXPECT(pair.referencePose.presentCount() == person.presentCount());
+
+    const auto single = makeDataset("photos:" + (root / "a.png").string(), body);
+    EXPECT_EQ(dynamic_cast<const train::LimbWarpedPhotos*>(single.get())->photoCount(), std::size_t(1));
+    EXPECT(torch::equal(single->pair(0, 0).target, pair.target));
+
+    EXPECT_THROWS(Error, makeDataset("photos:" + (root / "no-pose.png").string(), body), "no usable photo", "beside them");
+    EXPECT_THROWS(Error, makeDataset("photos:" + (root / "a.png.pose.json").string(), body), "is not an image");
+    EXPECT_THROWS(Error, makeDataset("photos:" + test::tempPath("no-such-photo.png"), body), "does not exist");
+    EXPECT_THROWS(Error, makeDataset("photos:" + root.string(), model::ModelConfig::face()), "body");
 }

@@ -312,12 +312,28 @@ void EditorTest::adaptingToThePhotoLoadsWeightsForItAlone() {
     QVERIFY(w.findChild<QLabel*>(QStringLiteral("weightsLabel"))->text().contains(QStringLiteral("(adapted)")));
     QCOMPARE(Settings::instance().get(Settings::Key::WeightsPath).toString(), weights);  // still the user's choice
 
-    // A long adaptation stopped by the user: the adapted weights stay in use, nothing new is written.
+    // Another photo goes back to the weights the adaptation started from; the adapted photo gets its own back.
+    const QString other = m_dir.filePath(QStringLiteral("messi-copy.png"));
+    QVERIFY(QImage(m_photo).save(other));
+    QFile::remove(other + QStringLiteral(".pose.json"));
+    QVERIFY(QFile::copy(m_photo + QStringLiteral(".pose.json"), other + QStringLiteral(".pose.json")));
+    const auto showing = [&w](const QString& path) { return QFileInfo(w.document().photoPath()) == QFileInfo(path); };
+    w.openFile(other);
+    QTRY_VERIFY_WITH_TIMEOUT(showing(other) && !w.engineInfo().adaptedToPhotos, kTimeoutMs);
+    QCOMPARE(QFileInfo(w.engineInfo().weightsPath), QFileInfo(weights));
+    waitUpToDate(w);
+    w.openFile(m_photo);
+    QTRY_VERIFY_WITH_TIMEOUT(showing(m_photo) && w.engineInfo().adaptedToPhotos, kTimeoutMs);
+    waitUpToDate(w);
+
+    // A new window finds them too. A long adaptation stopped by the user: the adapted weights stay in use,
+    // nothing new is written.
     options.adaptationSteps = 100000;
     w.document().undoStack()->setClean();
     w.close();
     MainWindow again(options);
     again.show();
+    QTRY_VERIFY_WITH_TIMEOUT(again.engineInfo().adaptedToPhotos, kTimeoutMs);
     waitUpToDate(again);
     auto* adaptAgain = again.findChild<QAction*>(QStringLiteral("actionAdaptToPhoto"));
     QVERIFY(adaptAgain->isEnabled());
@@ -327,7 +343,7 @@ void EditorTest::adaptingToThePhotoLoadsWeightsForItAlone() {
     QTest::mouseClick(stop, Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(adaptAgain->isEnabled(), 60000);
     QVERIFY(stop->isHidden());
-    QVERIFY(!again.engineInfo().adaptedToPhotos);
+    QVERIFY(again.engineInfo().adaptedToPhotos);
     QCOMPARE(QDir(options.adaptedFolder).entryList({QStringLiteral("*.safetensors")}).size(), 1);
     again.document().undoStack()->setClean();
     again.close();

@@ -772,6 +772,7 @@ void MainWindow::onEngineLoaded(quint64 job, const EngineInfo& info) {
         m_engine = std::make_unique<EngineInfo>(info);
         // Remember weights the user opened; the shipped ones stay the default, so that a newer release's
         // shipped weights replace them, and weights adapted to one photo are for that photo only.
+        if (!info.adaptedToPhotos) m_adaptationBase = info.untrained ? QString() : info.weightsPath;
         if (!info.untrained && !info.adaptedToPhotos) {
             const bool shipped = QFileInfo(info.weightsPath) == QFileInfo(QString::fromStdString(edit::bundledWeights(model::SemanticsKind::Body)));
             Settings::instance().set(Settings::Key::WeightsPath, shipped ? QString() : info.weightsPath);
@@ -887,6 +888,7 @@ void MainWindow::onPhotoOpened(quint64 job, const OpenedPhoto& photo) {
     addRecentFile(m_openedPath);
     m_photoNote = photo.note;
     setPortraitMode(photo.portraitMode && photo.face);
+    matchWeightsToPhoto();
     updateTitle();
     updateActionStates();
     if (!photo.warning.isEmpty()) MessageBox::warning(this, tr("Opened with a warning"), photo.warning);
@@ -1615,24 +1617,18 @@ void MainWindow::updateActionStates() {
 
 void MainWindow::adaptToPhoto() {
     if (!m_document->hasPhoto() || !m_engine || m_engine->untrained || m_adaptation->running()) return;
-    QString folder = m_options.adaptedFolder;
-    if (folder.isEmpty()) folder = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/adapted");
+    const QString folder = QFileInfo(adaptedWeightsPath(m_engine->weightsPath)).absolutePath();
     if (!QDir().mkpath(folder)) {
         MessageBox::critical(this, tr("Cannot adapt the weights"), tr("Cannot make the folder %1.").arg(QDir::toNativeSeparators(folder)));
         return;
     }
     const QFileInfo photo(m_document->photoPath());
     edit::PhotoAdaptation request;
-    request.weightsPath = m_engine->weightsPath.toStdString();
+    request.weightsPath = m_engine->weightsPath.toStdString();  // adapted ones go on learning
     request.photo = m_document->photo();
     request.reference = m_document->reference();
     request.photoName = photo.fileName().toStdString();
-    // One file per photo and starting weights, so that adapting again replaces it.
-    request.outPath = QDir(folder)
-                          .filePath(QStringLiteral("%1-%2-%3.safetensors")
-                                        .arg(photo.completeBaseName(), m_document->sha256().left(12),
-                                             QFileInfo(m_engine->weightsPath).completeBaseName()))
-                          .toStdString();
+    request.outPath = adaptedWeightsPath(m_adaptationBase.isEmpty() ? m_engine->weightsPath : m_adaptationBase).toStdString();
     request.options.steps = std::max(1, m_options.adaptationSteps);
     request.options.device = deviceKey(m_engineSpec->device).toStdString();
     request.options.threads = m_engineSpec->threads;
@@ -1643,6 +1639,30 @@ void MainWindow::adaptToPhoto() {
     m_adaptCancelButton->setVisible(true);
     statusBar()->showMessage(tr("Adapting the weights to %1\u2026 (editing goes on meanwhile)").arg(photo.fileName()));
     updateActionStates();
+}
+
+// One file per photo and starting weights, so that adapting again replaces it.
+QString MainWindow::adaptedWeightsPath(const QString& baseWeights) const {
+    QString folder = m_options.adaptedFolder;
+    if (folder.isEmpty()) folder = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/adapted");
+    return QDir(folder).filePath(QStringLiteral("%1-%2-%3.safetensors")
+                                     .arg(QFileInfo(m_document->photoPath()).completeBaseName(), m_document->sha256().left(12),
+                                          QFileInfo(baseWeights).completeBaseName()));
+}
+
+void MainWindow::matchWeightsToPhoto() {
+    if (!m_engine || m_engine->untrained || !m_document->hasPhoto()) return;
+    const QString base = m_engine->adaptedToPhotos ? m_adaptationBase : m_engine->weightsPath;
+    if (base.isEmpty()) return;  // adapted weights opened by hand: what they started from is unknown
+    const QString forPhoto = adaptedWeightsPath(base);
+    if (QFileInfo::exists(forPhoto)) {
+        if (QFileInfo(m_engine->weightsPath) == QFileInfo(forPhoto)) return;
+        openWeights(forPhoto);
+        statusBar()->showMessage(tr("Using the weights adapted to this photo before (%1)").arg(QFileInfo(forPhoto).fileName()), 8000);
+    } else if (m_engine->adaptedToPhotos) {
+        openWeights(base);
+        statusBar()->showMessage(tr("Back to %1: the adapted weights were for another photo").arg(QFileInfo(base).fileName()), 8000);
+    }
 }
 
 void MainWindow::onAdaptationProgress(int step, int steps, double pixelL1, double imagesPerSecond) {

@@ -174,6 +174,11 @@ private:
     void adaptToPhoto();
     void onAdaptationProgress(int step, int steps, double pixelL1, double imagesPerSecond);
     void onAdaptationEnded();
+    // Where the open photo's weights adapted from `baseWeights` are kept.
+    QString adaptedWeightsPath(const QString& baseWeights) const;
+    // Weights adapted to one photo serve that photo alone: opening another goes back to the weights they
+    // started from, and a photo adapted before gets its adapted weights back.
+    void matchWeightsToPhoto();
 
     // Long jobs: a progress bar and a Cancel button appear after half a second.
     void startLongJob(quint64 job, const QString& text);
@@ -200,6 +205,7 @@ private:
     AdaptationRunner* m_adaptation = nullptr;
     QProgressBar* m_adaptBar = nullptr;
     QToolButton* m_adaptCancelButton = nullptr;
+    QString m_adaptationBase;  // the body weights in use before any adapted ones (empty: unknown or untrained)
     QSlider* m_splitSlider = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_presetMenu = nullptr;
