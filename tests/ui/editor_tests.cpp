@@ -293,6 +293,14 @@ void EditorTest::adaptingToThePhotoLoadsWeightsForItAlone() {
     waitUpToDate(w);
     auto* adapt = w.findChild<QAction*>(QStringLiteral("actionAdaptToPhoto"));
     QVERIFY(adapt && adapt->isEnabled());
+    // Model > Adaptation Length is remembered (these tests' own step count overrides it).
+    auto* quick = w.findChild<QAction*>(QStringLiteral("actionAdaptationSteps150"));
+    auto* longer = w.findChild<QAction*>(QStringLiteral("actionAdaptationSteps300"));
+    QVERIFY(quick && longer && quick->isChecked() && !longer->isChecked());
+    longer->trigger();
+    QCOMPARE(Settings::instance().get(Settings::Key::AdaptationSteps).toInt(), 300);
+    quick->trigger();
+    QCOMPARE(Settings::instance().get(Settings::Key::AdaptationSteps).toInt(), 150);
     QVERIFY(!w.engineInfo().adaptedToPhotos);
 
     adapt->trigger();

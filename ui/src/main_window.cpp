@@ -466,6 +466,17 @@ void MainWindow::createActions() {
     add("actionAdaptToPhoto", tr("&Adapt to This Photo"), QKeySequence(), [this] { adaptToPhoto(); })
         ->setToolTip(tr("Fine-tune the body weights on reposed copies of this photo's person, then use them for this photo: "
                         "the network learns this person's clothes and colours. Minutes on a CPU, seconds on a GPU"));
+    // How long an adaptation trains: more steps, closer to the photo (README, "adapt"), minutes more on a CPU.
+    auto* lengths = new QActionGroup(this);
+    for (const auto& [name, text, steps] : {std::tuple{"actionAdaptationSteps150", tr("&Quick (150 Steps)"), 150},
+                                            std::tuple{"actionAdaptationSteps300", tr("&Longer (300 Steps)"), 300},
+                                            std::tuple{"actionAdaptationSteps600", tr("Lon&gest (600 Steps)"), 600}}) {
+        const int n = steps;
+        QAction* a = add(name, text, QKeySequence(), [n] { Settings::instance().set(Settings::Key::AdaptationSteps, n); });
+        a->setCheckable(true);
+        a->setChecked(Settings::instance().get(Settings::Key::AdaptationSteps).toInt() == n);
+        lengths->addAction(a);
+    }
     auto* devices = new QActionGroup(this);
     for (const auto& [name, text, device] : {std::tuple{"actionDeviceAuto", tr("&Automatic"), edit::Device::Auto},
                                              std::tuple{"actionDeviceCpu", tr("&CPU"), edit::Device::Cpu},
@@ -576,6 +587,9 @@ void MainWindow::createMenus() {
     model->addAction(action("actionUntrainedWeights"));
     model->addAction(action("actionWarpOnly"));
     model->addAction(action("actionAdaptToPhoto"));
+    QMenu* length = model->addMenu(tr("Adaptation &Length"));
+    length->setObjectName(QStringLiteral("menuAdaptationLength"));
+    for (const char* name : {"actionAdaptationSteps150", "actionAdaptationSteps300", "actionAdaptationSteps600"}) length->addAction(action(name));
     QMenu* device = model->addMenu(tr("&Device"));
     device->addAction(action("actionDeviceAuto"));
     device->addAction(action("actionDeviceCpu"));
@@ -1629,11 +1643,12 @@ void MainWindow::adaptToPhoto() {
     request.reference = m_document->reference();
     request.photoName = photo.fileName().toStdString();
     request.outPath = adaptedWeightsPath(m_adaptationBase.isEmpty() ? m_engine->weightsPath : m_adaptationBase).toStdString();
-    request.options.steps = std::max(1, m_options.adaptationSteps);
+    const int steps = std::max(1, m_options.adaptationSteps.value_or(Settings::instance().get(Settings::Key::AdaptationSteps).toInt()));
+    request.options.steps = steps;
     request.options.device = deviceKey(m_engineSpec->device).toStdString();
     request.options.threads = m_engineSpec->threads;
     if (!m_adaptation->start(std::move(request))) return;
-    m_adaptBar->setRange(0, std::max(1, m_options.adaptationSteps));
+    m_adaptBar->setRange(0, steps);
     m_adaptBar->setValue(0);
     m_adaptBar->setVisible(true);
     m_adaptCancelButton->setVisible(true);

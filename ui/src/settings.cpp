@@ -1,5 +1,7 @@
 #include "marionette/ui/settings.h"
 
+#include "marionette/train/adaptation.h"
+
 #include <QSettings>
 
 #include <utility>
@@ -26,6 +28,7 @@ const KeyInfo* keyTable(std::size_t& count) {
         {Settings::Key::SymmetryLock, "pose/symmetry_lock", false},
         {Settings::Key::KeepBoneLengths, "pose/keep_bone_lengths", false},
         {Settings::Key::PasteBack, "result/paste_back", QStringLiteral("moved")},
+        {Settings::Key::AdaptationSteps, "model/adaptation_steps", train::AdaptationOptions{}.steps},
     };
     count = std::size(table);
     return table;

@@ -2,7 +2,6 @@
 // How a MainWindow starts: which model, which device, what it opens. The app fills it from the command line;
 // tests fill it with a tiny random model and temporary folders.
 #include "marionette/edit/repose_session.h"
-#include "marionette/train/adaptation.h"
 #include "marionette/model/config.h"
 
 #include <QString>
@@ -38,9 +37,9 @@ struct EditorOptions {
     // Where autosaved edits go; empty: the application's data folder. Seconds between autosaves; 0 disables.
     QString autosaveFolder;
     int autosaveSeconds = 30;
-    // Model > Adapt to This Photo: fine-tuning steps, and where adapted weights go (empty: the application's
-    // data folder, "adapted" inside it).
-    int adaptationSteps = train::AdaptationOptions{}.steps;
+    // Model > Adapt to This Photo: fine-tuning steps (unset: Model > Adaptation Length, remembered), and where
+    // adapted weights go (empty: the application's data folder, "adapted" inside it).
+    std::optional<int> adaptationSteps;
     QString adaptedFolder;
 };
 

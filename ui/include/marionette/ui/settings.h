@@ -22,6 +22,7 @@ public:
         SymmetryLock,
         KeepBoneLengths,
         PasteBack,  // "moved", "person" or "crop" (edit::toString(PasteExtent))
+        AdaptationSteps,  // Model > Adaptation Length
     };
 
     static Settings& instance();
