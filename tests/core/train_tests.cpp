@@ -607,11 +607,20 @@ TEST_CASE(train_limb_warped_photos_pair_a_warped_copy_with_the_photo) {
     LimbWarpedPhotos data({photo}, "photo arm.png", 32, 32);
     EXPECT_EQ(data.size(), LimbWarpedPhotos::kPairsPerPhoto);
     EXPECT_EQ(data.description(), std::string("photo arm.png"));
-    const PairSample a = data.pair(3, 0), b = data.pair(3, 99), c = data.pair(4, 0);
-    EXPECT(torch::equal(a.target, photo.image));  // the target is the untouched photo
+    const PairSample a = data.pair(4, 0), b = data.pair(4, 99), c = data.pair(6, 0);
+    EXPECT(torch::equal(a.target, photo.image));  // even draws: from a warped copy to the untouched photo
+    EXPECT(a.targetPose == photo.pose);
     EXPECT(torch::equal(a.reference, b.reference));  // the warp depends on the index only
     EXPECT(!torch::equal(a.reference, c.reference) || !(a.referencePose == c.referencePose));
-    EXPECT(a.targetPose == photo.pose);
+    // Odd draws go the other way, as an edit does: from the photo to a warped copy in another pose.
+    int moved = 0;
+    for (std::size_t i = 1; i < 40; i += 2) {
+        const PairSample odd = data.pair(i, 0);
+        EXPECT(torch::equal(odd.reference, photo.image));
+        EXPECT(odd.referencePose == photo.pose);
+        moved += !(odd.targetPose == photo.pose);
+    }
+    EXPECT(moved > 10);
 
     PersonPhoto wrongSize = photo;
     wrongSize.image = torch::zeros({3, 16, 32});

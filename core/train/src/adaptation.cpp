@@ -85,7 +85,15 @@ LimbWarpedPhotos::LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string 
 
 PairSample LimbWarpedPhotos::pair(std::size_t index, std::uint64_t /*seed: the loader's augmentation draws its own*/) const {
     const PersonPhoto& photo = m_photos[index % m_photos.size()];
-    return fromSynth(m_generator.generate(photo.image, photo.pose, synth::mix64(0x5EEDF00Dull ^ index)));
+    PairSample pair = fromSynth(m_generator.generate(photo.image, photo.pose, synth::mix64(0x5EEDF00Dull ^ index)));
+    // Both directions, by the parity of the warp's draw: with the photo always the target, the target skeleton
+    // would always be the photo's, and the network learns to ignore it and redraw the photo (seen after 600
+    // steps on the sample: the raised arm of an edit disappeared).
+    if ((index / m_photos.size()) % 2 == 1) {
+        std::swap(pair.reference, pair.target);
+        std::swap(pair.referencePose, pair.targetPose);
+    }
+    return pair;
 }
 
 LossWeights adaptationLossWeights() {

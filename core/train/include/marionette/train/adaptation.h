@@ -1,9 +1,11 @@
 #pragma once
 // Adapting weights to the photos being edited: a short fine-tuning on limb-warped copies of their own people.
-// synth's limb warp reposes each person at random; the warped crop is the reference and the untouched crop the
-// target (synth::LimbWarpConfig::warpedIsReference), so every loss compares against the photo's real pixels.
-// The network learns this person's clothes, skin and background, which no synthetic person shows it. Not in
-// the paper: it is the per-subject fine-tuning of few-shot reposing methods, with the trainer of model.md.
+// synth's limb warp reposes each person at random. Half the pairs go from the warped crop to the untouched
+// one, so the loss compares against the photo's real pixels; the other half go from the photo to the warped
+// crop, as an edit does, so the target skeleton keeps mattering (with the photo always the target, the network
+// learns to redraw the photo whatever the skeleton says). The network learns this person's clothes, skin and
+// background, which no synthetic person shows it. Not in the paper: it is the per-subject fine-tuning of
+// few-shot reposing methods, with the trainer of model.md.
 //
 // Usage:
 //   train::PersonPhoto person{crop, canvasPose};  // crop [3, H, W] in [-1, 1] on the model's canvas
@@ -29,7 +31,8 @@ struct PersonPhoto {
     pose::Pose pose;   // canvas pixels; at least three joints
 };
 
-// Pairs from single photos: pair i reposes photo i % count by a warp drawn from i (kPairsPerPhoto draws each).
+// Pairs from single photos: pair i reposes photo i % count by a warp drawn from i (kPairsPerPhoto draws each);
+// the warped copy is the reference when (i / count) is even, the target when it is odd.
 class LimbWarpedPhotos : public PairDataset {
 public:
     static constexpr std::size_t kPairsPerPhoto = std::size_t(1) << 20;
