@@ -2,11 +2,11 @@
 // Model > Adapt to This Photo in batch. The adapted weights then serve `repose --weights` for that photo.
 #include "cli/arguments.h"
 #include "cli/command.h"
+#include "cli/person_file.h"
 
 #include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/photo_adaptation.h"
 #include "marionette/image/image_io.h"
-#include "marionette/pose/openpose_json.h"
 #include "marionette/util/error.h"
 
 #include <filesystem>
@@ -47,18 +47,12 @@ public:
         if (request.options.steps < 1 || request.options.steps > 1000000) throw UsageError("option --steps expects 1..1000000");
         request.options.batchSize = a.intValue("--batch");
         if (request.options.batchSize < 1 || request.options.batchSize > 256) throw UsageError("option --batch expects 1..256");
-        const std::string device = a.value("--device");
-        if (device != "auto" && device != "cpu" && device != "cuda") throw UsageError("option --device expects auto, cpu or cuda");
-        request.options.device = device;
+        request.options.device = a.deviceValue();
         request.options.threads = a.intValue("--threads");
         if (request.options.threads < 0 || request.options.threads > 256) throw UsageError("option --threads expects 0..256");
 
         request.photo = image::loadImage(a.value("--image"));
-        const pose::People people = pose::readOpenPoseJson(a.value("--pose"));
-        const int person = a.intValue("--person");
-        if (person < 0 || person >= static_cast<int>(people.size()))
-            throw Error(a.value("--pose") + ": has " + std::to_string(people.size()) + " people; there is no person " + std::to_string(person));
-        request.reference = people[static_cast<std::size_t>(person)];
+        request.reference = readPerson(a.value("--pose"), a.intValue("--person"));
         request.photoName = std::filesystem::path(a.value("--image")).filename().string();
         request.outPath = a.value("--out");
 

@@ -66,6 +66,15 @@ int Arguments::intValue(const std::string& name) const {
     return static_cast<int>(v);
 }
 
+std::string Arguments::choiceValue(const std::string& name, const std::vector<std::string>& choices) const {
+    const std::string text = value(name);
+    if (std::find(choices.begin(), choices.end(), text) != choices.end()) return text;
+    std::string listed;
+    for (std::size_t i = 0; i < choices.size(); ++i)
+        listed += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+    throw UsageError("option " + name + " expects " + listed + ", got \"" + text + "\"");
+}
+
 std::pair<int, int> Arguments::sizeValue(const std::string& name) const {
     const std::string text = value(name);
     const auto x = text.find('x');

@@ -29,6 +29,10 @@ public:
     bool has(const std::string& name) const;  // given on the command line (or a flag set)
     std::string value(const std::string& name) const;  // given value, else the default, else UsageError
     int intValue(const std::string& name) const;
+    // The value, which must be one of `choices` (else UsageError naming them).
+    std::string choiceValue(const std::string& name, const std::vector<std::string>& choices) const;
+    // --device: "auto", "cpu" or "cuda".
+    std::string deviceValue() const { return choiceValue("--device", {"auto", "cpu", "cuda"}); }
     // "256x176" -> {256, 176} (height x width, the order of model.md)
     std::pair<int, int> sizeValue(const std::string& name) const;
 

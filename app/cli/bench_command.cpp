@@ -104,7 +104,7 @@ public:
         const int repeat = a.intValue("--repeat"), warmup = a.intValue("--warmup"), opRows = a.intValue("--ops");
         if (repeat < 1 || warmup < 0 || opRows < 0)
             throw UsageError("--repeat must be at least 1, --warmup and --ops at least 0");
-        engine::EngineOptions options{engine::devicePreferenceFromString(a.value("--device")), a.intValue("--threads")};
+        engine::EngineOptions options{engine::devicePreferenceFromString(a.deviceValue()), a.intValue("--threads")};
 
         // The models to measure: the given file, or random initialisations of each width and variant.
         std::vector<std::pair<model::Generator, std::string>> models;

@@ -105,8 +105,7 @@ public:
         const int threads = a.intValue("--threads");
         if (threads < 0) throw UsageError("--threads must be 0 or more");
         const int seed = a.intValue("--seed");
-        const std::string device = a.value("--device");
-        if (device != "auto" && device != "cpu" && device != "cuda") throw UsageError("--device must be auto, cpu or cuda");
+        const std::string device = a.deviceValue();
 
         // Everything that can be wrong with the inputs is checked before the model loads or anything is written.
         const std::string imagePath = a.value("--image");

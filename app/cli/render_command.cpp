@@ -2,6 +2,7 @@
 // canvas size, over the photo's crop when a photo is given.
 #include "cli/arguments.h"
 #include "cli/command.h"
+#include "cli/person_file.h"
 
 #include "marionette/face/landmarks.h"
 #include "marionette/face/part_maps.h"
@@ -9,7 +10,6 @@
 #include "marionette/image/crop.h"
 #include "marionette/image/image_io.h"
 #include "marionette/pose/heatmap.h"
-#include "marionette/pose/openpose_json.h"
 #include "marionette/util/error.h"
 
 #include <torch/torch.h>
@@ -53,12 +53,7 @@ public:
         std::vector<Rgb> colours;
         std::string described;
         if (body) {
-            const auto people = pose::readOpenPoseJson(a.value("--pose"));
-            const int person = a.intValue("--person");
-            if (person < 0 || person >= static_cast<int>(people.size()))
-                throw Error(a.value("--pose") + ": has " + std::to_string(people.size()) + " people; there is no person " +
-                            std::to_string(person));
-            const pose::Pose& p = people[static_cast<std::size_t>(person)];
+            const pose::Pose p = readPerson(a.value("--pose"), a.intValue("--person"));
             box = image::personCropBox(p, photoSize, canvas);
             const BoxToCanvas map{box, width, height};
             semantics = pose::renderHeatmaps(p.mapped([&](Point2 q) { return map.toCanvas(q); }), height, width);

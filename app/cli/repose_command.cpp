@@ -2,6 +2,7 @@
 // synthesise the target pose, paste back into the photo; optionally write the maps.
 #include "cli/arguments.h"
 #include "cli/command.h"
+#include "cli/person_file.h"
 
 #include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/repose_session.h"
@@ -9,7 +10,6 @@
 #include "marionette/image/colour_maps.h"
 #include "marionette/image/image_io.h"
 #include "marionette/pose/heatmap.h"
-#include "marionette/pose/openpose_json.h"
 #include "marionette/pose/skeleton.h"
 #include "marionette/util/error.h"
 
@@ -19,12 +19,6 @@
 
 namespace marionette::cli {
 namespace {
-
-const pose::Pose& personOf(const pose::People& people, int index, const std::string& path) {
-    if (index < 0 || index >= static_cast<int>(people.size()))
-        throw Error(path + ": has " + std::to_string(people.size()) + " people; there is no person " + std::to_string(index));
-    return people[static_cast<std::size_t>(index)];
-}
 
 Point2 parsePoint(const std::string& text) {
     const auto comma = text.find(',');
@@ -70,12 +64,12 @@ public:
         if (weights.empty())
             throw Error(std::string("the shipped body weights (models/") + edit::kBundledBodyWeights +
                         ") are not installed: pass --weights FILE");
-        edit::ReposeSession session(weights, {edit::deviceFromString(a.value("--device")), a.intValue("--threads")});
+        edit::ReposeSession session(weights, {edit::deviceFromString(a.deviceValue()), a.intValue("--threads")});
 
         const cv::Mat photo = image::loadImage(a.value("--image"));
         const int person = a.intValue("--person");
-        const pose::Pose reference = personOf(pose::readOpenPoseJson(a.value("--pose-ref")), person, a.value("--pose-ref"));
-        const pose::Pose target = personOf(pose::readOpenPoseJson(a.value("--pose-target")), person, a.value("--pose-target"));
+        const pose::Pose reference = readPerson(a.value("--pose-ref"), person);
+        const pose::Pose target = readPerson(a.value("--pose-target"), person);
         if (reference.presentCount() < 2 || target.presentCount() < 2)
             throw Error("both skeletons need at least two joints");
         session.setPhoto(photo, reference);

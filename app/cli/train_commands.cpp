@@ -171,7 +171,7 @@ public:
         if (a.has("--vgg19")) o.vgg19Path = a.value("--vgg19");
         if (a.has("--init")) o.initWeights = a.value("--init");
         o.resume = a.has("--resume");
-        o.device = a.value("--device");
+        o.device = a.deviceValue();
         o.threads = a.intValue("--threads");
         o.loaderWorkers = a.intValue("--workers");
         o.seed = static_cast<std::uint64_t>(a.intValue("--seed"));
@@ -282,7 +282,7 @@ public:
         train::EvalOptions options;
         options.pairs = a.intValue("--pairs");
         options.batchSize = a.intValue("--batch");
-        options.device = a.value("--device");
+        options.device = a.deviceValue();
         if (a.has("--lpips")) options.lpipsWeights = a.value("--lpips");
 #ifdef MARIONETTE_WITH_IMAGE
         std::vector<cv::Mat> gridRows;

@@ -90,6 +90,20 @@ TEST_CASE(cli_usage_errors_and_bad_inputs) {
     EXPECT_EQ(run.code, cli::kExitFailure);
     EXPECT(run.err.find("no person 3") != std::string::npos);
 
+    // Every verb with --device refuses an unknown one as a usage error, before loading anything.
+    const std::vector<std::vector<std::string>> verbs = {
+        {"repose", "--weights", "w.safetensors", "--image", "i.jpg", "--pose-ref", "p.json", "--pose-target", "p.json", "--out", out},
+        {"adapt", "--weights", "w.safetensors", "--image", "i.jpg", "--pose", "p.json", "--out", out},
+        {"portrait", "--image", "i.jpg", "--out", out},
+        {"bench"},
+    };
+    for (std::vector<std::string> args : verbs) {
+        args.insert(args.end(), {"--device", "gpu"});
+        run = runCli(args);
+        EXPECT_EQ(run.code, cli::kExitUsage);
+        EXPECT(run.err.find("--device expects auto, cpu or cuda, got \"gpu\"") != std::string::npos);
+    }
+
     EXPECT_EQ(runCli({"render", "--help"}).code, 0);
     EXPECT(runCli({"render", "--help"}).out.find("--landmarks") != std::string::npos);
 }

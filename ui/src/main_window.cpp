@@ -85,7 +85,7 @@ QString bannerText(const EngineInfo& info) {
                                        .arg(QLocale().toString(static_cast<qulonglong>(info.initImagesSeen)))
                                  : QString();
         return MainWindow::tr("<b>Adapted model.</b> These weights were fine-tuned for %1 steps on reposed copies of %2%3. "
-                              "They suit that person best; open other weights for other photos.")
+                              "They serve that photo alone: another photo goes back to the weights they started from.")
             .arg(QLocale().toString(static_cast<qulonglong>(info.adaptationSteps)), info.adaptedData.toHtmlEscaped(), from);
     }
     if (info.syntheticOnly) {
@@ -589,7 +589,7 @@ void MainWindow::createMenus() {
     model->addAction(action("actionAdaptToPhoto"));
     QMenu* length = model->addMenu(tr("Adaptation &Length"));
     length->setObjectName(QStringLiteral("menuAdaptationLength"));
-    for (const char* name : {"actionAdaptationSteps150", "actionAdaptationSteps300", "actionAdaptationSteps600"}) length->addAction(action(name));
+    for (QAction* a : action("actionAdaptationSteps150")->actionGroup()->actions()) length->addAction(a);
     QMenu* device = model->addMenu(tr("&Device"));
     device->addAction(action("actionDeviceAuto"));
     device->addAction(action("actionDeviceCpu"));

@@ -11,11 +11,14 @@ namespace marionette::edit {
 train::AdaptationResult adaptToPhoto(const PhotoAdaptation& request,
                                      const std::function<bool(const train::AdaptationProgress&)>& progress) {
     if (request.photo.empty()) throw Error("there is no photo to adapt to");
-    if (request.reference.presentCount() < 3) throw Error("adapting to a photo needs the person's skeleton (at least 3 joints)");
-    const model::ModelConfig config = model::configFromMetadata(model::readSafetensors(request.weightsPath), request.weightsPath);
+    if (request.reference.presentCount() < train::kMinimumAdaptationJoints)
+        throw Error("adapting to a photo needs the person's skeleton (at least " + std::to_string(train::kMinimumAdaptationJoints) +
+                    " joints)");
+    auto weights = std::make_shared<const model::SafetensorsContent>(model::readSafetensors(request.weightsPath));
+    const model::ModelConfig config = model::configFromMetadata(*weights, request.weightsPath);
     const auto person = image::cropPersonToCanvas(request.photo, request.reference, ImageSize{config.canvasWidth, config.height});
     std::vector<train::PersonPhoto> photos{{image::imageToTensor(person.image), person.pose}};
-    return train::adaptWeights(request.weightsPath, std::move(photos), "photo " + request.photoName + " (limb-warped)",
+    return train::adaptWeights(std::move(weights), request.weightsPath, std::move(photos), "photo " + request.photoName + " (limb-warped)",
                                request.outPath, request.options, progress);
 }
 

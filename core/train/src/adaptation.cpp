@@ -78,8 +78,8 @@ LimbWarpedPhotos::LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string 
             throw Error(which + ": the person's crop must be [3, " + std::to_string(height) + ", " + std::to_string(width) +
                         "] (the model's canvas)");
         pose::validate(p.pose, which);
-        // The warp moves limbs: it needs a bone, and a crop needs two joints besides.
-        if (p.pose.presentCount() < 3) throw Error(which + ": the skeleton needs at least 3 joints");
+        if (p.pose.presentCount() < kMinimumAdaptationJoints)
+            throw Error(which + ": the skeleton needs at least " + std::to_string(kMinimumAdaptationJoints) + " joints");
     }
 }
 
@@ -103,8 +103,15 @@ LossWeights adaptationLossWeights() {
 AdaptationResult adaptWeights(const std::string& weightsPath, std::vector<PersonPhoto> photos, const std::string& description,
                               const std::string& outPath, const AdaptationOptions& options,
                               const std::function<bool(const AdaptationProgress&)>& progress) {
+    return adaptWeights(std::make_shared<const model::SafetensorsContent>(model::readSafetensors(weightsPath)), weightsPath,
+                        std::move(photos), description, outPath, options, progress);
+}
+
+AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> weights, const std::string& weightsPath,
+                              std::vector<PersonPhoto> photos, const std::string& description, const std::string& outPath,
+                              const AdaptationOptions& options, const std::function<bool(const AdaptationProgress&)>& progress) {
     if (options.steps < 1) throw Error("an adaptation needs at least one step");
-    const model::ModelConfig config = model::configFromMetadata(model::readSafetensors(weightsPath), weightsPath);
+    const model::ModelConfig config = model::configFromMetadata(*weights, weightsPath);
     if (config.semantics != model::SemanticsKind::Body)
         throw Error(weightsPath + ": adapting to a photo's person needs body weights; these are for " + model::toString(config.semantics));
     auto data = std::make_shared<const LimbWarpedPhotos>(std::move(photos), description, config.height, config.canvasWidth);
@@ -127,6 +134,7 @@ AdaptationResult adaptWeights(const std::string& weightsPath, std::vector<Person
     o.logEvery = options.steps;
     o.sampleEvery = options.steps + 1;
     o.initWeights = weightsPath;
+    o.initContent = std::move(weights);
 
     Trainer::clearStopRequest();
     Trainer trainer(o, data);

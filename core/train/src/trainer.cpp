@@ -87,7 +87,7 @@ void Trainer::clearStopRequest() { g_stopRequested = false; }
 bool Trainer::stopRequested() { return g_stopRequested; }
 
 void Trainer::initGeneratorFrom(const std::string& path) {
-    const model::SafetensorsContent content = model::readSafetensors(path);
+    const model::SafetensorsContent content = m_options.initContent ? *m_options.initContent : model::readSafetensors(path);
     const model::ModelConfig c = model::configFromMetadata(content, path);
     const model::ModelConfig& trained = m_options.model;
     if (c.width != trained.width || c.keyChannels != trained.keyChannels || c.deformation != trained.deformation)

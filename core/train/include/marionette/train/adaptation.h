@@ -10,6 +10,7 @@
 // Usage:
 //   train::PersonPhoto person{crop, canvasPose};  // crop [3, H, W] in [-1, 1] on the model's canvas
 //   train::adaptWeights("models/body-early.safetensors", {person}, "photo me.jpg", "me.safetensors", {}, onProgress);
+#include "marionette/model/safetensors.h"
 #include "marionette/pose/pose.h"
 #include "marionette/synth/limb_warp.h"
 #include "marionette/train/data.h"
@@ -18,12 +19,16 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace marionette::train {
 
 struct LossWeights;  // losses.h
+
+// The limb warp moves a bone, and the crop around it needs two joints besides.
+constexpr int kMinimumAdaptationJoints = 3;
 
 // One photo's person on the model's canvas.
 struct PersonPhoto {
@@ -80,6 +85,11 @@ enum class AdaptationResult { Finished, Cancelled };
 // Throws marionette::Error for unreadable or face weights and for photos that do not fit their canvas.
 AdaptationResult adaptWeights(const std::string& weightsPath, std::vector<PersonPhoto> photos, const std::string& description,
                               const std::string& outPath, const AdaptationOptions& options = {},
+                              const std::function<bool(const AdaptationProgress&)>& progress = {});
+// The same, from weights the caller has read already (`weights`, the contents of `weightsPath`).
+AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> weights, const std::string& weightsPath,
+                              std::vector<PersonPhoto> photos, const std::string& description, const std::string& outPath,
+                              const AdaptationOptions& options = {},
                               const std::function<bool(const AdaptationProgress&)>& progress = {});
 
 }  // namespace marionette::train

@@ -9,6 +9,7 @@
 //   trainer.exportWeights("body.safetensors");
 #include "marionette/model/discriminator.h"
 #include "marionette/model/generator.h"
+#include "marionette/model/safetensors.h"
 #include "marionette/train/backbone.h"
 #include "marionette/train/data.h"
 #include "marionette/train/losses.h"
@@ -49,6 +50,7 @@ struct TrainOptions {
     int lossGradientsEvery = 0;       // > 0: every N steps, the gradient norm of each loss term (StepLosses)
     std::optional<std::string> vgg19Path;
     std::optional<std::string> initWeights;  // start from released weights (fresh optimisers); a body model may start a portrait model
+    std::shared_ptr<const model::SafetensorsContent> initContent;  // initWeights' contents when the caller has read them
     bool resume = false;              // continue from the newest valid checkpoint in runDirectory
     AugmentOptions augment;
     int rank = 0, worldSize = 1;      // data-parallel position (set by the launcher)
