@@ -1,11 +1,14 @@
-// marionette-cli adapt: fine-tunes body weights on one photo's person (edit::adaptToPhoto), for the editor's
-// Model > Adapt to This Photo in batch. The adapted weights then serve `repose --weights` for that photo.
+// marionette-cli adapt: fine-tunes body weights on one photo's person, or portrait weights on one of its
+// faces (edit::adaptToPhoto), for the editor's Model > Adapt to This Photo in batch. The adapted weights then
+// serve `repose --weights` or `portrait --weights` for that photo.
 #include "cli/arguments.h"
 #include "cli/command.h"
 #include "cli/person_file.h"
 
 #include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/photo_adaptation.h"
+#include "marionette/edit/portrait.h"
+#include "marionette/face/landmarks.h"
 #include "marionette/image/image_io.h"
 #include "marionette/util/error.h"
 
@@ -19,15 +22,20 @@ namespace {
 class AdaptCommand : public Command {
 public:
     std::string name() const override { return "adapt"; }
-    std::string summary() const override { return "fine-tune body weights on one photo's person (limb-warped copies of it)"; }
+    std::string summary() const override {
+        return "fine-tune body weights on one photo's person, or portrait weights on a face (warped copies of it)";
+    }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
         const train::AdaptationOptions defaults;
         Arguments a("adapt", {
-            {"--weights", "FILE", "body weights to start from", std::string("the shipped models/") + edit::kBundledBodyWeights, false},
+            {"--weights", "FILE", "weights to start from: body weights with --pose, portrait weights with --landmarks or --face",
+             std::string("the shipped models/") + edit::kBundledBodyWeights + " or models/" + edit::kBundledPortraitWeights, false},
             {"--image", "FILE", "the photo", "", true},
-            {"--pose", "FILE", "the person's skeleton in the photo (OpenPose JSON)", "", true},
+            {"--pose", "FILE", "adapt to a person: the skeleton in the photo (OpenPose JSON)", "", false},
             {"--person", "N", "which person of the JSON file", "0", false},
+            {"--landmarks", "FILE", "adapt to a face: its 68 landmarks in the photo (.pts)", "", false},
+            {"--face", "N", "adapt to a face found in the photo: 0 is the largest, 1 the next, ...", "", false},
             {"--out", "FILE", "the adapted weights (.safetensors)", "", true},
             {"--steps", "N", "fine-tuning steps", std::to_string(defaults.steps), false},
             {"--batch", "N", "pairs per step", std::to_string(defaults.batchSize), false},
@@ -39,10 +47,15 @@ public:
             out << a.help();
             return kExitOk;
         }
+        const int subjects = int(a.has("--pose")) + int(a.has("--landmarks")) + int(a.has("--face"));
+        if (subjects != 1) throw UsageError("give one of --pose (a person), --landmarks or --face (a face)");
+        const bool portrait = !a.has("--pose");
+        const model::SemanticsKind kind = portrait ? model::SemanticsKind::Face : model::SemanticsKind::Body;
         edit::PhotoAdaptation request;
-        request.weightsPath = a.has("--weights") ? a.value("--weights") : edit::bundledWeights(model::SemanticsKind::Body);
+        request.weightsPath = a.has("--weights") ? a.value("--weights") : edit::bundledWeights(kind);
         if (request.weightsPath.empty())
-            throw Error(std::string("the shipped body weights (models/") + edit::kBundledBodyWeights + ") are not installed: pass --weights FILE");
+            throw Error(std::string("the shipped ") + (portrait ? "portrait" : "body") + " weights (models/" +
+                        (portrait ? edit::kBundledPortraitWeights : edit::kBundledBodyWeights) + ") are not installed: pass --weights FILE");
         request.options.steps = a.intValue("--steps");
         if (request.options.steps < 1 || request.options.steps > 1000000) throw UsageError("option --steps expects 1..1000000");
         request.options.batchSize = a.intValue("--batch");
@@ -52,7 +65,15 @@ public:
         if (request.options.threads < 0 || request.options.threads > 256) throw UsageError("option --threads expects 0..256");
 
         request.photo = image::loadImage(a.value("--image"));
-        request.reference = readPerson(a.value("--pose"), a.intValue("--person"));
+        if (a.has("--pose")) {
+            request.reference = readPerson(a.value("--pose"), a.intValue("--person"));
+        } else if (a.has("--landmarks")) {
+            request.face = face::readPts(a.value("--landmarks"));
+        } else {
+            const int faceIndex = a.intValue("--face");
+            if (faceIndex < 0) throw UsageError("option --face expects 0 or more");
+            request.face = edit::findPortraitFace(request.photo, a.value("--image"), faceIndex).observed;
+        }
         request.photoName = std::filesystem::path(a.value("--image")).filename().string();
         request.outPath = a.value("--out");
 

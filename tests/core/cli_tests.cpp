@@ -8,6 +8,7 @@
 #include "marionette/edit/portrait.h"
 #include "marionette/face/landmarks.h"
 #include "marionette/image/image_io.h"
+#include "marionette/model/training_summary.h"
 #include "marionette/model/weights.h"
 #include "marionette/pose/openpose_json.h"
 #include "marionette/util/files.h"
@@ -106,6 +107,52 @@ TEST_CASE(cli_usage_errors_and_bad_inputs) {
 
     EXPECT_EQ(runCli({"render", "--help"}).code, 0);
     EXPECT(runCli({"render", "--help"}).out.find("--landmarks") != std::string::npos);
+}
+
+TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_a_face) {
+    auto tinyWeights = [](model::SemanticsKind kind, const std::string& name) {
+        torch::manual_seed(3);
+        model::Generator generator(test::tinyModelConfig(kind));
+        const std::string path = test::tempPath(name);
+        model::saveGeneratorWeights(path, *generator, R"j({"data":"synth (procedural, training seeds)","images_seen":40,"steps":10})j",
+                                    model::StoredPrecision::Float16);
+        return path;
+    };
+    const std::string body = tinyWeights(model::SemanticsKind::Body, "adapt-body.safetensors");
+    const std::string portrait = tinyWeights(model::SemanticsKind::Face, "adapt-portrait.safetensors");
+
+    const std::string bodyOut = test::tempPath("adapted-body.safetensors");
+    auto run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"), "--out",
+                       bodyOut, "--steps", "2", "--batch", "1", "--device", "cpu"});
+    EXPECT_EQ(run.code, 0);
+    if (run.code != 0) std::cerr << run.err;
+    EXPECT(run.err.find("step 2/2") != std::string::npos);
+    EXPECT(model::summarizeTraining(model::loadGeneratorWeights(bodyOut).trainingJson).data.find("messi5.jpg") != std::string::npos);
+
+    const std::string faceOut = test::tempPath("adapted-face.safetensors");
+    run = runCli({"adapt", "--weights", portrait, "--image", sample("astronaut.jpg"), "--landmarks", sample("astronaut.jpg.landmarks.pts"),
+                  "--out", faceOut, "--steps", "2", "--batch", "1", "--device", "cpu"});
+    EXPECT_EQ(run.code, 0);
+    if (run.code != 0) std::cerr << run.err;
+    const auto adaptedFace = model::loadGeneratorWeights(faceOut);
+    EXPECT(adaptedFace.generator->config().semantics == model::SemanticsKind::Face);
+    const model::TrainingSummary summary = model::summarizeTraining(adaptedFace.trainingJson);
+    EXPECT(summary.adaptedToPhotos());
+    EXPECT(summary.data.find("astronaut.jpg (landmark-warped)") != std::string::npos);
+
+    // One subject, of the weights' kind; nothing is written otherwise.
+    const std::string never = test::tempPath("never-adapted.safetensors");
+    run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--out", never});
+    EXPECT_EQ(run.code, cli::kExitUsage);
+    EXPECT(run.err.find("--pose") != std::string::npos);
+    run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"), "--face", "0",
+                  "--out", never});
+    EXPECT_EQ(run.code, cli::kExitUsage);
+    run = runCli({"adapt", "--weights", body, "--image", sample("astronaut.jpg"), "--landmarks", sample("astronaut.jpg.landmarks.pts"),
+                  "--out", never, "--device", "cpu"});
+    EXPECT_EQ(run.code, cli::kExitFailure);
+    EXPECT(run.err.find("needs portrait weights") != std::string::npos);
+    EXPECT(!std::filesystem::exists(never));
 }
 
 TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {

@@ -540,5 +540,41 @@ TEST_CASE(dataset_photos_repose_each_photo_of_a_file_or_folder) {
     EXPECT_THROWS(Error, makeDataset("photos:" + (root / "no-pose.png").string(), body), "no usable photo", "beside them");
     EXPECT_THROWS(Error, makeDataset("photos:" + (root / "a.png.pose.json").string(), body), "is not an image");
     EXPECT_THROWS(Error, makeDataset("photos:" + test::tempPath("no-such-photo.png"), body), "does not exist");
-    EXPECT_THROWS(Error, makeDataset("photos:" + root.string(), model::ModelConfig::face()), "body");
+    // No photo here has landmarks beside it, which a face model needs.
+    EXPECT_THROWS(Error, makeDataset("photos:" + root.string(), model::ModelConfig::face()), "no usable photo", ".landmarks.pts");
+}
+
+TEST_CASE(dataset_photos_warp_each_face_for_a_face_model) {
+    const auto faceConfig = model::ModelConfig::face();
+    const fs::path root = freshFolder("face-photos");
+    const face::FaceLandmarks a = faceAt(100.f, 80.f), b = faceAt(120.f, 90.f);
+    image::saveImage((root / "a.png").string(), drawFace(a));
+    face::writePts((root / "a.png.landmarks.pts").string(), a);  // as the editor's samples have them
+    image::saveImage((root / "b.jpg").string(), drawFace(b));
+    face::writePts((root / "b.pts").string(), b);
+    image::saveImage((root / "bare.png").string(), drawFace(a));  // dropped: no landmarks
+
+    const auto folder = makeDataset("photos:" + root.string(), faceConfig);
+    const auto* faces = dynamic_cast<const train::LandmarkWarpedPhotos*>(folder.get());
+    EXPECT(faces != nullptr);
+    EXPECT_EQ(faces->photoCount(), std::size_t(2));
+    EXPECT(folder->description().find("2 faces") != std::string::npos);
+    // Pair 0 goes from a warped copy to the face cut out on the canvas (its nose drawn at the landmark).
+    const train::PairSample pair = folder->pair(0, 0);
+    EXPECT(pair.target.sizes() == torch::IntArrayRef({3, 256, 256}));
+    EXPECT_EQ(pair.reference.sizes(), pair.target.sizes());
+    EXPECT(pair.referenceFace.has_value() && pair.targetFace.has_value());
+    const auto nose = markerCentre(pair.target, 0);
+    EXPECT(nose.has_value());
+    if (nose) {
+        EXPECT_NEAR(nose->x, pair.targetFace->points[kNoseTip].x, 1.5);
+        EXPECT_NEAR(nose->y, pair.targetFace->points[kNoseTip].y, 1.5);
+    }
+    EXPECT(!(*pair.referenceFace == *pair.targetFace));
+    // Every other draw of a photo goes the other way, as an edit does: from the face to a warped copy.
+    const train::PairSample back = folder->pair(2, 0);
+    EXPECT(back.referenceFace.has_value());
+    EXPECT(torch::equal(back.reference, pair.target));
+
+    EXPECT_THROWS(Error, makeDataset("photos:" + (root / "bare.png").string(), faceConfig), "no usable photo", "beside them");
 }

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 using namespace marionette;
 using namespace marionette::train;
@@ -704,4 +705,75 @@ TEST_CASE(train_adaptation_fine_tunes_on_a_photo_records_its_origin_and_can_be_c
     model::saveGeneratorWeights(dir + "/face.safetensors", *face, "{}", model::StoredPrecision::Float32);
     EXPECT_THROWS(Error, adaptWeights(dir + "/face.safetensors", {armPhoto()}, "photo", dir + "/x.safetensors", options), "needs body weights");
     EXPECT_THROWS(Error, adaptWeights(dir + "/missing.safetensors", {armPhoto()}, "photo", dir + "/x.safetensors", options), "missing.safetensors");
+}
+
+namespace {
+
+// A 32 x 32 face: 68 distinct points on rings around the centre, drawn as a bright disc.
+FacePhoto ringFace() {
+    FacePhoto f;
+    for (int i = 0; i < face::kLandmarkCount; ++i) {
+        const double angle = 2.0 * 3.14159265358979 * i / face::kLandmarkCount, radius = 5.0 + 2.0 * (i % 3);
+        f.landmarks.points[static_cast<std::size_t>(i)] = {static_cast<float>(16.0 + radius * std::cos(angle)),
+                                                           static_cast<float>(16.0 + 1.2 * radius * std::sin(angle))};
+    }
+    const auto ys = torch::arange(32, torch::kFloat).view({32, 1}), xs = torch::arange(32, torch::kFloat).view({1, 32});
+    const auto disc = ((xs - 16).pow(2) + (ys - 16).pow(2) < 100).to(torch::kFloat);
+    f.image = torch::stack({disc * 1.6f - 0.8f, disc * 0.8f - 0.4f, -disc * 0.5f}, 0);
+    return f;
+}
+
+}  // namespace
+
+TEST_CASE(train_adaptation_of_portrait_weights_warps_the_face_both_ways) {
+    const FacePhoto photo = ringFace();
+    LandmarkWarpedPhotos data({photo}, "photo face.png", 32, 32);
+    EXPECT_EQ(data.size(), LandmarkWarpedPhotos::kPairsPerPhoto);
+    const PairSample even = data.pair(4, 0), odd = data.pair(5, 0);
+    EXPECT(torch::equal(even.target, photo.image));  // from a warped copy to the untouched face
+    EXPECT(even.targetFace.has_value() && *even.targetFace == photo.landmarks);
+    EXPECT(even.referenceFace.has_value() && !(*even.referenceFace == photo.landmarks));
+    EXPECT(!torch::equal(even.reference, photo.image));
+    EXPECT(torch::equal(odd.reference, photo.image));  // and from the face to a warped copy, as an edit does
+    EXPECT(odd.referenceFace.has_value() && *odd.referenceFace == photo.landmarks);
+    EXPECT(torch::equal(data.pair(4, 77).reference, even.reference));  // the warp depends on the index only
+    FacePhoto wrongSize = photo;
+    wrongSize.image = torch::zeros({3, 32, 16});
+    EXPECT_THROWS(Error, LandmarkWarpedPhotos({wrongSize}, "photo small.png", 32, 32), "[3, 32, 32]");
+    FacePhoto nan = photo;
+    nan.landmarks.points[30].x = std::numeric_limits<float>::quiet_NaN();
+    EXPECT_THROWS(Error, LandmarkWarpedPhotos({nan}, "photo nan.png", 32, 32), "photo nan.png");
+    EXPECT_THROWS(Error, LandmarkWarpedPhotos({}, "nothing", 32, 32), "no face");
+
+    const std::string dir = test::tempPath("adapt-face");
+    std::filesystem::create_directories(dir);
+    TrainOptions o = test::tinyTrainOptions(dir);
+    o.model.semantics = model::SemanticsKind::Face;
+    torch::manual_seed(9);
+    model::Generator start(o.model);
+    const std::string weights = dir + "/portrait.safetensors";
+    model::saveGeneratorWeights(weights, *start, R"j({"data":"synth-portrait (procedural, training seeds)","images_seen":4321,"steps":9})j",
+                                model::StoredPrecision::Float32);
+    const auto content = std::make_shared<const model::SafetensorsContent>(model::readSafetensors(weights));
+    AdaptationOptions options;
+    options.steps = 2;
+    options.batchSize = 2;
+    options.device = "cpu";
+    const std::string adapted = dir + "/adapted.safetensors";
+    EXPECT(adaptWeights(content, weights, {photo}, "photo face.png (landmark-warped)", adapted, options) == AdaptationResult::Finished);
+    const auto loaded = model::loadGeneratorWeights(adapted);
+    EXPECT(loaded.generator->config().semantics == model::SemanticsKind::Face);
+    const model::TrainingSummary summary = model::summarizeTraining(loaded.trainingJson);
+    EXPECT(summary.adaptedToPhotos());
+    EXPECT_EQ(summary.initImagesSeen, std::uint64_t(4321));
+    EXPECT(summary.data.find("face.png") != std::string::npos);
+
+    // Body weights do not adapt to a face, nor portrait weights to a person.
+    TrainOptions bodyOptions = test::tinyTrainOptions(dir);
+    model::Generator body(bodyOptions.model);
+    model::saveGeneratorWeights(dir + "/body.safetensors", *body, "{}", model::StoredPrecision::Float32);
+    const auto bodyContent = std::make_shared<const model::SafetensorsContent>(model::readSafetensors(dir + "/body.safetensors"));
+    EXPECT_THROWS(Error, adaptWeights(bodyContent, dir + "/body.safetensors", {photo}, "photo", dir + "/x.safetensors", options),
+                  "needs portrait weights");
+    EXPECT_THROWS(Error, adaptWeights(content, weights, {armPhoto()}, "photo", dir + "/x.safetensors", options), "needs body weights");
 }

@@ -11,15 +11,25 @@ namespace marionette::edit {
 train::AdaptationResult adaptToPhoto(const PhotoAdaptation& request,
                                      const std::function<bool(const train::AdaptationProgress&)>& progress) {
     if (request.photo.empty()) throw Error("there is no photo to adapt to");
+    auto weights = std::make_shared<const model::SafetensorsContent>(model::readSafetensors(request.weightsPath));
+    const model::ModelConfig config = model::configFromMetadata(*weights, request.weightsPath);
+    const ImageSize canvas{config.canvasWidth, config.height};
+    if (config.semantics == model::SemanticsKind::Face) {
+        if (!request.face) throw Error("adapting portrait weights to a photo needs the face's landmarks");
+        const auto face = image::cropFaceToCanvas(request.photo, *request.face, canvas);
+        std::vector<train::FacePhoto> faces{{image::imageToTensor(face.image), face.landmarks}};
+        return train::adaptWeights(std::move(weights), request.weightsPath, std::move(faces),
+                                   "photo " + request.photoName + " (landmark-warped)", request.outPath, request.options, progress);
+    }
+    if (request.face && request.reference.presentCount() == 0)
+        throw Error(request.weightsPath + ": adapting to a photo's face needs portrait weights; these are for body");
     if (request.reference.presentCount() < train::kMinimumAdaptationJoints)
         throw Error("adapting to a photo needs the person's skeleton (at least " + std::to_string(train::kMinimumAdaptationJoints) +
                     " joints)");
-    auto weights = std::make_shared<const model::SafetensorsContent>(model::readSafetensors(request.weightsPath));
-    const model::ModelConfig config = model::configFromMetadata(*weights, request.weightsPath);
-    const auto person = image::cropPersonToCanvas(request.photo, request.reference, ImageSize{config.canvasWidth, config.height});
+    const auto person = image::cropPersonToCanvas(request.photo, request.reference, canvas);
     std::vector<train::PersonPhoto> photos{{image::imageToTensor(person.image), person.pose}};
-    return train::adaptWeights(std::move(weights), request.weightsPath, std::move(photos), "photo " + request.photoName + " (limb-warped)",
-                               request.outPath, request.options, progress);
+    return train::adaptWeights(std::move(weights), request.weightsPath, std::move(photos),
+                               "photo " + request.photoName + " (limb-warped)", request.outPath, request.options, progress);
 }
 
 }  // namespace marionette::edit

@@ -91,7 +91,7 @@ double faceFillFraction(const Box& faceBox, ImageSize photo) {
 bool looksLikePortrait(const Box& faceBox, ImageSize photo) { return faceFillFraction(faceBox, photo) >= kPortraitModeFaceFraction; }
 
 Box portraitCropBox(const face::FaceLandmarks& reference, ImageSize photo, ImageSize canvas) {
-    return image::aspectCropBox(reference.bounds(), photo, canvas, image::kFaceCropPadding);
+    return image::faceCropBox(reference, photo, canvas);
 }
 
 std::vector<ExpressionPair> expressionPairs(const face::MorphableModel& model) {

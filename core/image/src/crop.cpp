@@ -82,6 +82,17 @@ PersonOnCanvas cropPersonToCanvas(const cv::Mat& photo, const pose::Pose& pose, 
     return cropPersonToCanvas(photo, pose, personCropBox(pose, ImageSize{photo.cols, photo.rows}, canvas), canvas);
 }
 
+Box faceCropBox(const face::FaceLandmarks& landmarks, std::optional<ImageSize> photo, ImageSize canvas) {
+    return aspectCropBox(landmarks.bounds(), photo, canvas, kFaceCropPadding);
+}
+
+FaceOnCanvas cropFaceToCanvas(const cv::Mat& photo, const face::FaceLandmarks& landmarks, ImageSize canvas) {
+    if (photo.empty()) throw Error("the photo is empty");
+    const Box box = faceCropBox(landmarks, ImageSize{photo.cols, photo.rows}, canvas);
+    const BoxToCanvas toCanvas{box, canvas.width, canvas.height};
+    return {cropToCanvas(photo, box, canvas), landmarks.mapped([&](Point2 p) { return toCanvas.toCanvas(p); }), box};
+}
+
 cv::Mat pasteBackWeights(const Box& box, ImageSize photo, int featherPixels, cv::Size size, const cv::Mat& canvasMask) {
     const cv::Rect rect = toRect(box);
     if (rect.width <= 0 || rect.height <= 0 || size.width <= 0 || size.height <= 0)

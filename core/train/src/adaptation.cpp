@@ -65,57 +65,38 @@ private:
     bool m_cancelled = false;
 };
 
-}  // namespace
-
-LimbWarpedPhotos::LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string description, int height, int width,
-                                   synth::LimbWarpConfig warp)
-    : m_photos(std::move(photos)), m_description(std::move(description)), m_generator(warp) {
-    if (m_photos.empty()) throw Error(m_description + ": no photo to adapt to");
-    for (std::size_t i = 0; i < m_photos.size(); ++i) {
-        const PersonPhoto& p = m_photos[i];
-        const std::string which = m_description + ", photo " + std::to_string(i + 1);
-        if (!p.image.defined() || p.image.dim() != 3 || p.image.size(0) != 3 || p.image.size(1) != height || p.image.size(2) != width)
-            throw Error(which + ": the person's crop must be [3, " + std::to_string(height) + ", " + std::to_string(width) +
-                        "] (the model's canvas)");
-        pose::validate(p.pose, which);
-        if (p.pose.presentCount() < kMinimumAdaptationJoints)
-            throw Error(which + ": the skeleton needs at least " + std::to_string(kMinimumAdaptationJoints) + " joints");
-    }
-}
-
-PairSample LimbWarpedPhotos::pair(std::size_t index, std::uint64_t /*seed: the loader's augmentation draws its own*/) const {
-    const PersonPhoto& photo = m_photos[index % m_photos.size()];
-    PairSample pair = fromSynth(m_generator.generate(photo.image, photo.pose, synth::mix64(0x5EEDF00Dull ^ index)));
-    // Both directions, by the parity of the warp's draw: with the photo always the target, the target skeleton
-    // would always be the photo's, and the network learns to ignore it and redraw the photo (seen after 600
-    // steps on the sample: the raised arm of an edit disappeared).
-    if ((index / m_photos.size()) % 2 == 1) {
+// Both directions, by the parity of the draw: with the photo always the target, the target semantics would
+// always be the photo's, and the network learns to ignore them and redraw the photo (seen after 600 steps on
+// the sample: the raised arm of an edit disappeared). `pair` comes from the photo to its warped copy or back
+// (`photoIsReference`); draw i of a photo goes from the warped copy to the photo when i / photoCount is even.
+PairSample inAlternateDirections(PairSample pair, bool photoIsReference, std::size_t index, std::size_t photoCount) {
+    const bool photoShouldBeReference = (index / photoCount) % 2 == 1;
+    if (photoIsReference != photoShouldBeReference) {
         std::swap(pair.reference, pair.target);
         std::swap(pair.referencePose, pair.targetPose);
+        std::swap(pair.referenceFace, pair.targetFace);
     }
     return pair;
 }
 
-LossWeights adaptationLossWeights() {
-    return withLossWeights(LossWeights{}, "attn=5,flow=0,perc=0,face=0,style=0,adv=0,l1=1,warp=5,skel=0.1");
+void checkCanvasImage(const at::Tensor& image, int height, int width, const std::string& which) {
+    if (!image.defined() || image.dim() != 3 || image.size(0) != 3 || image.size(1) != height || image.size(2) != width)
+        throw Error(which + ": the crop must be [3, " + std::to_string(height) + ", " + std::to_string(width) + "] (the model's canvas)");
 }
 
-AdaptationResult adaptWeights(const std::string& weightsPath, std::vector<PersonPhoto> photos, const std::string& description,
-                              const std::string& outPath, const AdaptationOptions& options,
-                              const std::function<bool(const AdaptationProgress&)>& progress) {
-    return adaptWeights(std::make_shared<const model::SafetensorsContent>(model::readSafetensors(weightsPath)), weightsPath,
-                        std::move(photos), description, outPath, options, progress);
+model::ModelConfig configOf(const model::SafetensorsContent& weights, const std::string& weightsPath, model::SemanticsKind needed,
+                            const std::string& adaptedTo) {
+    const model::ModelConfig config = model::configFromMetadata(weights, weightsPath);
+    if (config.semantics != needed)
+        throw Error(weightsPath + ": adapting to a photo's " + adaptedTo + " needs " +
+                    (needed == model::SemanticsKind::Body ? "body" : "portrait") + " weights; these are for " +
+                    model::toString(config.semantics));
+    return config;
 }
 
-AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> weights, const std::string& weightsPath,
-                              std::vector<PersonPhoto> photos, const std::string& description, const std::string& outPath,
-                              const AdaptationOptions& options, const std::function<bool(const AdaptationProgress&)>& progress) {
-    if (options.steps < 1) throw Error("an adaptation needs at least one step");
-    const model::ModelConfig config = model::configFromMetadata(*weights, weightsPath);
-    if (config.semantics != model::SemanticsKind::Body)
-        throw Error(weightsPath + ": adapting to a photo's person needs body weights; these are for " + model::toString(config.semantics));
-    auto data = std::make_shared<const LimbWarpedPhotos>(std::move(photos), description, config.height, config.canvasWidth);
-
+AdaptationResult runAdaptation(std::shared_ptr<const model::SafetensorsContent> weights, const std::string& weightsPath,
+                               const model::ModelConfig& config, std::shared_ptr<const PairDataset> data, const std::string& outPath,
+                               const AdaptationOptions& options, const std::function<bool(const AdaptationProgress&)>& progress) {
     ScratchFolder scratch;
     TrainOptions o;
     o.model = config;
@@ -123,7 +104,7 @@ AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> w
     o.stage2Steps = options.steps;
     o.batchSize = options.batchSize;
     o.learningRate = options.learningRate;
-    o.weights = adaptationLossWeights();
+    o.weights = adaptationLossWeights(config.semantics);
     o.device = options.device;
     o.threads = options.threads;
     o.loaderWorkers = 1;
@@ -137,7 +118,7 @@ AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> w
     o.initContent = std::move(weights);
 
     Trainer::clearStopRequest();
-    Trainer trainer(o, data);
+    Trainer trainer(o, std::move(data));
     ProgressRelay relay(trainer, progress);
     trainer.setObserver(&relay);
     trainer.run();
@@ -145,6 +126,84 @@ AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> w
     if (relay.cancelled() || trainer.step() < trainer.totalSteps()) return AdaptationResult::Cancelled;
     trainer.exportWeights(outPath);
     return AdaptationResult::Finished;
+}
+
+}  // namespace
+
+LimbWarpedPhotos::LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string description, int height, int width,
+                                   synth::LimbWarpConfig warp)
+    : m_photos(std::move(photos)), m_description(std::move(description)), m_generator(warp) {
+    if (m_photos.empty()) throw Error(m_description + ": no photo to adapt to");
+    for (std::size_t i = 0; i < m_photos.size(); ++i) {
+        const PersonPhoto& p = m_photos[i];
+        const std::string which = m_description + ", photo " + std::to_string(i + 1);
+        checkCanvasImage(p.image, height, width, which);
+        pose::validate(p.pose, which);
+        if (p.pose.presentCount() < kMinimumAdaptationJoints)
+            throw Error(which + ": the skeleton needs at least " + std::to_string(kMinimumAdaptationJoints) + " joints");
+    }
+}
+
+PairSample LimbWarpedPhotos::pair(std::size_t index, std::uint64_t /*seed: the loader's augmentation draws its own*/) const {
+    const PersonPhoto& photo = m_photos[index % m_photos.size()];
+    PairSample pair = fromSynth(m_generator.generate(photo.image, photo.pose, synth::mix64(0x5EEDF00Dull ^ index)));
+    return inAlternateDirections(std::move(pair), !m_generator.config().warpedIsReference, index, m_photos.size());
+}
+
+namespace {
+synth::PortraitGeneratorConfig portraitCanvas(int height, int width) {
+    synth::PortraitGeneratorConfig c;
+    c.height = height;
+    c.width = width;
+    return c;
+}
+}  // namespace
+
+LandmarkWarpedPhotos::LandmarkWarpedPhotos(std::vector<FacePhoto> faces, std::string description, int height, int width)
+    : m_faces(std::move(faces)), m_description(std::move(description)), m_generator(portraitCanvas(height, width)) {
+    if (m_faces.empty()) throw Error(m_description + ": no face to adapt to");
+    for (std::size_t i = 0; i < m_faces.size(); ++i) {
+        const std::string which = m_description + ", face " + std::to_string(i + 1);
+        checkCanvasImage(m_faces[i].image, height, width, which);
+        face::validate(m_faces[i].landmarks, which);
+    }
+}
+
+PairSample LandmarkWarpedPhotos::pair(std::size_t index, std::uint64_t /*seed: the loader's augmentation draws its own*/) const {
+    const FacePhoto& face = m_faces[index % m_faces.size()];
+    PairSample pair = fromSynth(m_generator.generate(face.image, face.landmarks, synth::mix64(0xFACEF00Dull ^ index)));
+    return inAlternateDirections(std::move(pair), /*photoIsReference=*/true, index, m_faces.size());
+}
+
+LossWeights adaptationLossWeights(model::SemanticsKind kind) {
+    return withLossWeights(LossWeights{}, kind == model::SemanticsKind::Body
+                                              ? "attn=5,flow=0,perc=0,face=0,style=0,adv=0,l1=1,warp=5,skel=0.1"
+                                              : "attn=5,flow=0,perc=0,face=0,style=0,adv=0,l1=1,warp=5,skel=0");
+}
+
+AdaptationResult adaptWeights(const std::string& weightsPath, std::vector<PersonPhoto> photos, const std::string& description,
+                              const std::string& outPath, const AdaptationOptions& options,
+                              const std::function<bool(const AdaptationProgress&)>& progress) {
+    return adaptWeights(std::make_shared<const model::SafetensorsContent>(model::readSafetensors(weightsPath)), weightsPath,
+                        std::move(photos), description, outPath, options, progress);
+}
+
+AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> weights, const std::string& weightsPath,
+                              std::vector<PersonPhoto> photos, const std::string& description, const std::string& outPath,
+                              const AdaptationOptions& options, const std::function<bool(const AdaptationProgress&)>& progress) {
+    if (options.steps < 1) throw Error("an adaptation needs at least one step");
+    const model::ModelConfig config = configOf(*weights, weightsPath, model::SemanticsKind::Body, "person");
+    auto data = std::make_shared<const LimbWarpedPhotos>(std::move(photos), description, config.height, config.canvasWidth);
+    return runAdaptation(std::move(weights), weightsPath, config, std::move(data), outPath, options, progress);
+}
+
+AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> weights, const std::string& weightsPath,
+                              std::vector<FacePhoto> faces, const std::string& description, const std::string& outPath,
+                              const AdaptationOptions& options, const std::function<bool(const AdaptationProgress&)>& progress) {
+    if (options.steps < 1) throw Error("an adaptation needs at least one step");
+    const model::ModelConfig config = configOf(*weights, weightsPath, model::SemanticsKind::Face, "face");
+    auto data = std::make_shared<const LandmarkWarpedPhotos>(std::move(faces), description, config.height, config.canvasWidth);
+    return runAdaptation(std::move(weights), weightsPath, config, std::move(data), outPath, options, progress);
 }
 
 }  // namespace marionette::train

@@ -78,7 +78,8 @@ const std::vector<DatasetScheme>& datasetSchemes() {
              return std::make_shared<FolderDataset>(dir, config);
          }},
         {"photos", "photos:IMAGE|DIR",
-         "single photos, each with an OpenPose JSON beside it, reposed limb by limb (fine-tuning on your own people)",
+         "single photos, each with an OpenPose JSON (body) or a .pts of 68 landmarks (face) beside it, reposed limb by limb or "
+         "warped to other head poses and expressions (fine-tuning on your own people)",
          [](const std::string& path, const model::ModelConfig& config) -> std::shared_ptr<const train::PairDataset> {
              return openWarpedPhotos(path, config);
          }},

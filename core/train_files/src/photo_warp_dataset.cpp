@@ -3,18 +3,22 @@
 #include "body_crop.h"
 #include "layout.h"
 
+#include "marionette/face/landmarks.h"
+#include "marionette/image/crop.h"
+#include "marionette/image/image_io.h"
+#include "marionette/image/tensor_image.h"
 #include "marionette/pose/openpose_json.h"
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
 
 #include <filesystem>
+#include <optional>
 
 namespace marionette::train_files {
 
-std::shared_ptr<const train::LimbWarpedPhotos> openWarpedPhotos(const std::string& path, const model::ModelConfig& config) {
-    config.validate();
-    if (config.semantics != model::SemanticsKind::Body)
-        throw Error("photos with OpenPose JSON train body models, but the model configuration is for faces");
+namespace {
+
+std::vector<std::filesystem::path> photosAt(const std::string& path) {
     namespace fs = std::filesystem;
     std::error_code ec;
     std::vector<fs::path> images;
@@ -27,32 +31,64 @@ std::shared_ptr<const train::LimbWarpedPhotos> openWarpedPhotos(const std::strin
     }
     if (images.size() > kMaxWarpedPhotos)
         throwFileError(path, "holds " + std::to_string(images.size()) + " images; photos: data keeps every photo in memory and takes at most " +
-                                 std::to_string(kMaxWarpedPhotos) + " (use folder: data for large sets)");
+                                 std::to_string(kMaxWarpedPhotos) + " (use folder: or portraits: data for large sets)");
+    return images;
+}
+
+// Keeps each image that `load` turns into a sample; the others are counted and logged by why.
+template <typename Sample, typename Load>
+std::vector<Sample> loadUsable(const std::string& path, const std::vector<std::filesystem::path>& images, Load load) {
     detail::DropCounts drops;
-    std::vector<train::PersonPhoto> people;
+    std::vector<Sample> kept;
     for (const auto& image : images) {
-        const auto poseFile = detail::findBeside(image, {".pose.json"}, {"_keypoints.json"});
-        if (!poseFile) {
-            drops.add("images without <image>.pose.json or <stem>_keypoints.json beside them", image.string());
-            continue;
-        }
         try {
-            const pose::People found = pose::readOpenPoseJson(poseFile->string());
-            // The warp moves bones: three joints at least.
-            if (found.empty() || found.front().presentCount() < 3) {
-                drops.add("images whose pose file has no person with at least 3 joints", poseFile->string());
-                continue;
-            }
-            auto onCanvas = detail::loadBodyOnCanvas(image.string(), found.front(), detail::canvasOf(config), detail::BodyFraming::PersonBox);
-            people.push_back({std::move(onCanvas.image), std::move(onCanvas.pose)});
+            if (auto sample = load(image, drops)) kept.push_back(std::move(*sample));
         } catch (const std::exception& e) {
             drops.add("images that cannot be used", e.what());
         }
     }
-    if (people.empty())
+    if (kept.empty())
         throwFileError(path, "no usable photo among " + std::to_string(images.size()) + " images" +
                                  (drops.empty() ? std::string() : ": " + drops.summary()));
-    if (!drops.empty()) log::warning("photos: dropped ", images.size() - people.size(), " of ", images.size(), ": ", drops.summary());
+    if (!drops.empty()) log::warning("photos: dropped ", images.size() - kept.size(), " of ", images.size(), ": ", drops.summary());
+    return kept;
+}
+
+}  // namespace
+
+std::shared_ptr<const train::PairDataset> openWarpedPhotos(const std::string& path, const model::ModelConfig& config) {
+    config.validate();
+    const auto images = photosAt(path);
+    const ImageSize canvas = detail::canvasOf(config);
+    if (config.semantics == model::SemanticsKind::Face) {
+        auto faces = loadUsable<train::FacePhoto>(path, images, [&](const std::filesystem::path& image, detail::DropCounts& drops) {
+            const auto ptsFile = detail::findBeside(image, {".landmarks.pts", ".pts"}, {".pts"});
+            if (!ptsFile) {
+                drops.add("images without <image>.landmarks.pts, <image>.pts or <stem>.pts beside them", image.string());
+                return std::optional<train::FacePhoto>();
+            }
+            const auto onCanvas = image::cropFaceToCanvas(image::loadImage(image.string()), face::readPts(ptsFile->string()), canvas);
+            return std::optional<train::FacePhoto>(train::FacePhoto{image::imageToTensor(onCanvas.image), onCanvas.landmarks});
+        });
+        log::info("photos: ", faces.size(), " faces under ", path, ", each warped to other head poses and expressions");
+        const std::string description = "photos:" + path + " (" + std::to_string(faces.size()) + " faces, landmark-warped)";
+        return std::make_shared<const train::LandmarkWarpedPhotos>(std::move(faces), description, config.height, config.canvasWidth);
+    }
+    auto people = loadUsable<train::PersonPhoto>(path, images, [&](const std::filesystem::path& image, detail::DropCounts& drops) {
+        const auto poseFile = detail::findBeside(image, {".pose.json"}, {"_keypoints.json"});
+        if (!poseFile) {
+            drops.add("images without <image>.pose.json or <stem>_keypoints.json beside them", image.string());
+            return std::optional<train::PersonPhoto>();
+        }
+        const pose::People found = pose::readOpenPoseJson(poseFile->string());
+        if (found.empty() || found.front().presentCount() < train::kMinimumAdaptationJoints) {
+            drops.add("images whose pose file has no person with at least " + std::to_string(train::kMinimumAdaptationJoints) + " joints",
+                      poseFile->string());
+            return std::optional<train::PersonPhoto>();
+        }
+        auto onCanvas = detail::loadBodyOnCanvas(image.string(), found.front(), canvas, detail::BodyFraming::PersonBox);
+        return std::optional<train::PersonPhoto>(train::PersonPhoto{std::move(onCanvas.image), std::move(onCanvas.pose)});
+    });
     log::info("photos: ", people.size(), " photos under ", path, ", each reposed limb by limb");
     const std::string description = "photos:" + path + " (" + std::to_string(people.size()) + " photos, limb-warped)";
     return std::make_shared<const train::LimbWarpedPhotos>(std::move(people), description, config.height, config.canvasWidth);

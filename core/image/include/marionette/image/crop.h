@@ -1,6 +1,7 @@
 #pragma once
 // The network sees a canvas of fixed size (256 x 176 for bodies). The person is cut out of the photo with a
 // box of the canvas's aspect ratio, synthesised, and pasted back with a feathered edge.
+#include "marionette/face/landmarks.h"
 #include "marionette/pose/pose.h"
 #include "marionette/util/geometry.h"
 
@@ -40,6 +41,18 @@ struct PersonOnCanvas {
 PersonOnCanvas cropPersonToCanvas(const cv::Mat& photo, const pose::Pose& pose, ImageSize canvas);
 // The same with a box of the caller's (which must have the canvas's aspect ratio).
 PersonOnCanvas cropPersonToCanvas(const cv::Mat& photo, const pose::Pose& pose, const Box& box, ImageSize canvas);
+
+// The box of a face's crop: its landmarks' bounds with kFaceCropPadding, of the canvas's aspect ratio
+// (aspectCropBox).
+Box faceCropBox(const face::FaceLandmarks& landmarks, std::optional<ImageSize> photo, ImageSize canvas);
+
+// A face on the canvas: the photo cut to faceCropBox and the landmarks in canvas pixels.
+struct FaceOnCanvas {
+    cv::Mat image;  // 8-bit BGR, canvas size
+    face::FaceLandmarks landmarks;
+    Box box;        // photo pixels
+};
+FaceOnCanvas cropFaceToCanvas(const cv::Mat& photo, const face::FaceLandmarks& landmarks, ImageSize canvas);
 
 // Resizes `canvasImage` back to `box` and blends the part that lies inside `photo` into it, in place.
 // The blend weight is 1 inside, falling to 0 over `featherPixels` towards each box edge that lies inside

@@ -1,6 +1,7 @@
 #pragma once
-// Adapting weights to the photos being edited: a short fine-tuning on limb-warped copies of their own people.
-// synth's limb warp reposes each person at random. Half the pairs go from the warped crop to the untouched
+// Adapting weights to the photos being edited: a short fine-tuning on warped copies of their own people or
+// faces. synth's limb warp reposes each person at random; its landmark warp (a thin-plate spline through
+// the 68 landmarks) turns each face's head and changes its expression. Half the pairs go from the warped crop to the untouched
 // one, so the loss compares against the photo's real pixels; the other half go from the photo to the warped
 // crop, as an edit does, so the target skeleton keeps mattering (with the photo always the target, the network
 // learns to redraw the photo whatever the skeleton says). The network learns this person's clothes, skin and
@@ -10,9 +11,14 @@
 // Usage:
 //   train::PersonPhoto person{crop, canvasPose};  // crop [3, H, W] in [-1, 1] on the model's canvas
 //   train::adaptWeights("models/body-early.safetensors", {person}, "photo me.jpg", "me.safetensors", {}, onProgress);
+//   train::FacePhoto face{faceCrop, canvasLandmarks};
+//   train::adaptWeights("models/portrait-early.safetensors", {face}, "photo me.jpg", "me-face.safetensors");
+#include "marionette/face/landmarks.h"
+#include "marionette/model/config.h"
 #include "marionette/model/safetensors.h"
 #include "marionette/pose/pose.h"
 #include "marionette/synth/limb_warp.h"
+#include "marionette/synth/portrait_pair_generator.h"
 #include "marionette/train/data.h"
 
 #include <ATen/ATen.h>
@@ -58,9 +64,38 @@ private:
     synth::LimbWarpPairGenerator m_generator;
 };
 
+// One photo's face on the model's canvas.
+struct FacePhoto {
+    at::Tensor image;              // [3, H, W] float RGB in [-1, 1]
+    face::FaceLandmarks landmarks;  // canvas pixels
+};
+
+// Pairs from single faces, as LimbWarpedPhotos: pair i warps face i % count to landmarks perturbed by a draw
+// from i (synth::PortraitPairGenerator: head turn, roll, expression); the warped copy is the reference when
+// (i / count) is even, the target when it is odd.
+class LandmarkWarpedPhotos : public PairDataset {
+public:
+    static constexpr std::size_t kPairsPerPhoto = std::size_t(1) << 20;
+
+    // Throws marionette::Error for no faces, an image that is not [3, H, W] of the canvas or landmarks that
+    // are not finite (named by its index and `description`).
+    LandmarkWarpedPhotos(std::vector<FacePhoto> faces, std::string description, int height, int width);
+
+    std::string description() const override { return m_description; }
+    std::size_t size() const override { return m_faces.size() * kPairsPerPhoto; }
+    PairSample pair(std::size_t index, std::uint64_t seed) const override;
+    std::size_t photoCount() const { return m_faces.size(); }
+
+private:
+    std::vector<FacePhoto> m_faces;
+    std::string m_description;
+    synth::PortraitPairGenerator m_generator;
+};
+
 // The losses of an adaptation: those of the shipped weights' recipe (docs/model-changes.md), which need no
 // VGG-19 and so run fast on a CPU: attention, pixel L1, flow-warped L1 and the skeletons' flow.
-LossWeights adaptationLossWeights();
+// The skeletons' flow term is for bodies only.
+LossWeights adaptationLossWeights(model::SemanticsKind kind = model::SemanticsKind::Body);
 
 struct AdaptationOptions {
     int steps = 150;      // about 7 minutes on two CPU threads at c = 16, seconds on a GPU
@@ -89,6 +124,11 @@ AdaptationResult adaptWeights(const std::string& weightsPath, std::vector<Person
 // The same, from weights the caller has read already (`weights`, the contents of `weightsPath`).
 AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> weights, const std::string& weightsPath,
                               std::vector<PersonPhoto> photos, const std::string& description, const std::string& outPath,
+                              const AdaptationOptions& options = {},
+                              const std::function<bool(const AdaptationProgress&)>& progress = {});
+// Portrait weights on faces; body weights are refused.
+AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> weights, const std::string& weightsPath,
+                              std::vector<FacePhoto> faces, const std::string& description, const std::string& outPath,
                               const AdaptationOptions& options = {},
                               const std::function<bool(const AdaptationProgress&)>& progress = {});
 

@@ -1,10 +1,13 @@
 #pragma once
-// Training pairs from single photos, no second photo of the person needed (train::LimbWarpedPhotos): each
-// photo, with an OpenPose JSON beside it, is cut around its person onto the canvas and reposed limb by limb.
-// For fine-tuning on a few people of one's own; every photo is held in memory.
+// Training pairs from single photos, no second photo of the person needed: for a body model each photo, with
+// an OpenPose JSON beside it, is cut around its person onto the canvas and reposed limb by limb
+// (train::LimbWarpedPhotos); for a face model each photo, with 68 landmarks beside it, is cut around its face
+// and warped to another head pose and expression (train::LandmarkWarpedPhotos). For fine-tuning on a few
+// people of one's own; every photo is held in memory.
 //
-//   photos:me.jpg          one photo (me.jpg.pose.json or me_keypoints.json beside it)
-//   photos:holiday/        every image in the folder that has a pose file beside it
+//   photos:me.jpg          one photo (body: me.jpg.pose.json or me_keypoints.json beside it;
+//                          face: me.jpg.landmarks.pts, me.jpg.pts or me.pts)
+//   photos:holiday/        every image in the folder that has such a file beside it
 #include "marionette/model/config.h"
 #include "marionette/train/adaptation.h"
 
@@ -16,9 +19,9 @@ namespace marionette::train_files {
 // At most this many photos (each is about 0.5 MB on a 256 x 176 canvas); larger sets belong in folder: data.
 constexpr std::size_t kMaxWarpedPhotos = 2000;
 
-// `path` is one image or a folder of images. Images without a usable pose file or that cannot be read are
-// dropped and logged; throws marionette::Error naming the path when none is left, when there are more than
-// kMaxWarpedPhotos, or for a face model.
-std::shared_ptr<const train::LimbWarpedPhotos> openWarpedPhotos(const std::string& path, const model::ModelConfig& config);
+// `path` is one image or a folder of images. Images without a usable pose or landmarks file or that cannot
+// be read are dropped and logged; throws marionette::Error naming the path when none is left or when there
+// are more than kMaxWarpedPhotos.
+std::shared_ptr<const train::PairDataset> openWarpedPhotos(const std::string& path, const model::ModelConfig& config);
 
 }  // namespace marionette::train_files
