@@ -145,6 +145,7 @@ private Q_SLOTS:
     void badWeightsShowAnErrorAndKeepTheModel();
     void opensTheShippedWeightsWhenGivenNone();
     void adaptingToThePhotoLoadsWeightsForItAlone();
+    void adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace();
     void settingsOfVersion1KeepTheirPasteChoice();
     void actionStatesFollowTheDocument();
     void shortcutsReachTheView();
@@ -355,6 +356,63 @@ void EditorTest::adaptingToThePhotoLoadsWeightsForItAlone() {
     QCOMPARE(QDir(options.adaptedFolder).entryList({QStringLiteral("*.safetensors")}).size(), 1);
     again.document().undoStack()->setClean();
     again.close();
+    Settings::instance().set(Settings::Key::WeightsPath, QString());
+}
+
+void EditorTest::adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace() {
+    // In portrait mode the action adapts the portrait weights to the face being edited; the body weights stay.
+    m_window.reset();
+    const QString body = m_dir.filePath(QStringLiteral("tiny-body-2.safetensors"));
+    const QString portrait = m_dir.filePath(QStringLiteral("tiny-face.safetensors"));
+    test::writeRandomWeights(body.toStdString(), tinyBody(), 4, R"j({"data":"synth-body (procedural, training seeds)","images_seen":400})j");
+    test::writeRandomWeights(portrait.toStdString(), tinyFace(), 5,
+                             R"j({"data":"synth-portrait (procedural, training seeds)","images_seen":900})j");
+    EditorOptions options = sampleOptions();
+    options.openPath = m_portrait;
+    options.weightsPath = body;
+    options.portraitWeightsPath = portrait;
+    options.useInstalledWeights = false;
+    options.adaptedFolder = m_dir.filePath(QStringLiteral("adapted-portrait"));
+    options.adaptationSteps = 2;
+    MainWindow w(options);
+    w.show();
+    QTRY_VERIFY_WITH_TIMEOUT(w.document().hasPhoto() && w.portraitMode(), kTimeoutMs);
+    waitUpToDate(w);
+    QCOMPARE(w.engineInfo().kind, model::SemanticsKind::Face);
+    auto* adapt = w.findChild<QAction*>(QStringLiteral("actionAdaptToPhoto"));
+    QTRY_VERIFY_WITH_TIMEOUT(adapt->isEnabled(), kTimeoutMs);
+    adapt->trigger();
+    QVERIFY(!adapt->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(w.engineInfo().adaptedToPhotos, 120000);
+    waitUpToDate(w);
+    QCOMPARE(w.engineInfo().kind, model::SemanticsKind::Face);
+    const QStringList files = QDir(options.adaptedFolder).entryList({QStringLiteral("*.safetensors")});
+    QCOMPARE(files.size(), 1);
+    QVERIFY(files.front().startsWith(QStringLiteral("astronaut-")));
+    QVERIFY(files.front().endsWith(QStringLiteral("-tiny-face.safetensors")));
+    const QString banner = w.findChild<QLabel*>(QStringLiteral("modelBanner"))->text();
+    QVERIFY(banner.contains(QStringLiteral("Adapted model")));
+    QVERIFY(banner.contains(QStringLiteral("astronaut.jpg")));
+    QVERIFY(banner.contains(QStringLiteral("900")));
+
+    // The body model is untouched.
+    w.findChild<QAction*>(QStringLiteral("actionPortraitMode"))->trigger();
+    QVERIFY(!w.portraitMode());
+    waitUpToDate(w);
+    QVERIFY(!w.engineInfo().adaptedToPhotos);
+    QCOMPARE(QFileInfo(w.engineInfo().weightsPath), QFileInfo(body));
+    w.document().undoStack()->setClean();
+    w.close();
+
+    // A new window on the photo starts with the portrait weights adapted to it.
+    MainWindow again(options);
+    again.show();
+    QTRY_VERIFY_WITH_TIMEOUT(again.document().hasPhoto() && again.portraitMode(), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(again.engineInfo().adaptedToPhotos, kTimeoutMs);
+    waitUpToDate(again);
+    again.document().undoStack()->setClean();
+    again.close();
+    QFile::remove(m_portrait + QString::fromLatin1(edit::kEditDocumentSuffix));
     Settings::instance().set(Settings::Key::WeightsPath, QString());
 }
 

@@ -84,7 +84,7 @@ QString bannerText(const EngineInfo& info) {
                                  ? MainWindow::tr(", starting from weights that had seen %1 training images")
                                        .arg(QLocale().toString(static_cast<qulonglong>(info.initImagesSeen)))
                                  : QString();
-        return MainWindow::tr("<b>Adapted model.</b> These weights were fine-tuned for %1 steps on reposed copies of %2%3. "
+        return MainWindow::tr("<b>Adapted model.</b> These weights were fine-tuned for %1 steps on warped copies of %2%3. "
                               "They serve that photo alone: another photo goes back to the weights they started from.")
             .arg(QLocale().toString(static_cast<qulonglong>(info.adaptationSteps)), info.adaptedData.toHtmlEscaped(), from);
     }
@@ -192,7 +192,7 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
     connect(m_adaptation, &AdaptationRunner::finished, this, [this](const QString& path) {
         onAdaptationEnded();
         statusBar()->showMessage(tr("Adapted weights saved as %1").arg(QDir::toNativeSeparators(path)), 10000);
-        openWeights(path);
+        loadWeightsFor(m_adaptingKind, path);
     });
     connect(m_adaptation, &AdaptationRunner::cancelled, this, [this] {
         onAdaptationEnded();
@@ -464,8 +464,9 @@ void MainWindow::createActions() {
     warpOnly->setToolTip(tr("Show and export the photo moved along the skeleton (or the face's landmarks) instead of the network's "
                             "synthesis: sharp, but it cannot draw what the photo does not show"));
     add("actionAdaptToPhoto", tr("&Adapt to This Photo"), QKeySequence(), [this] { adaptToPhoto(); })
-        ->setToolTip(tr("Fine-tune the body weights on reposed copies of this photo's person, then use them for this photo: "
-                        "the network learns this person's clothes and colours. Minutes on a CPU, seconds on a GPU"));
+        ->setToolTip(tr("Fine-tune the weights on warped copies of this photo's person (in portrait mode, of the face being "
+                        "edited), then use them for this photo: the network learns this person's own clothes, skin and colours. "
+                        "Minutes on a CPU, seconds on a GPU"));
     // How long an adaptation trains: more steps, closer to the photo (README, "adapt"), minutes more on a CPU.
     auto* lengths = new QActionGroup(this);
     for (const auto& [name, text, steps] : {std::tuple{"actionAdaptationSteps150", tr("&Quick (150 Steps)"), 150},
@@ -781,6 +782,8 @@ void MainWindow::onEngineLoaded(quint64 job, const EngineInfo& info) {
     if (job == m_portraitEngineJob) {
         endLongJob(job);
         m_portraitEngine = std::make_unique<EngineInfo>(info);
+        if (!info.adaptedToPhotos) m_portraitAdaptationBase = info.untrained ? QString() : info.weightsPath;
+        matchWeightsToPhoto(model::SemanticsKind::Face);  // the first load of a session may find adapted ones
     } else if (job == m_engineJob) {
         endLongJob(job);
         m_engine = std::make_unique<EngineInfo>(info);
@@ -1623,36 +1626,46 @@ void MainWindow::updateActionStates() {
     m_portraitPanel->setEnabled(photo && face);
     m_splitSlider->setEnabled(photo && action("actionBeforeAfter")->isChecked());
     action("actionDeviceCuda")->setEnabled(edit::cudaAvailable());
-    action("actionAdaptToPhoto")->setEnabled(photo && !portrait && m_engine && !m_engine->untrained && !m_adaptation->running() &&
-                                             m_document->reference().presentCount() >= 3);
+    const EngineInfo* engine = activeEngine();
+    action("actionAdaptToPhoto")->setEnabled(photo && engine && !engine->untrained && !m_adaptation->running() &&
+                                             (portrait ? face != nullptr
+                                                       : m_document->reference().presentCount() >= train::kMinimumAdaptationJoints));
 }
 
 // --- adapting the weights to the photo ------------------------------------------------------------------
 
 void MainWindow::adaptToPhoto() {
-    if (!m_document->hasPhoto() || !m_engine || m_engine->untrained || m_adaptation->running()) return;
-    const QString folder = QFileInfo(adaptedWeightsPath(m_engine->weightsPath)).absolutePath();
+    const model::SemanticsKind kind = portraitMode() ? model::SemanticsKind::Face : model::SemanticsKind::Body;
+    const EngineInfo* engine = engineFor(kind);
+    if (!m_document->hasPhoto() || !engine || engine->untrained || m_adaptation->running()) return;
+    if (kind == model::SemanticsKind::Face && !m_document->face()) return;
+    const QString base = adaptationBaseFor(kind).isEmpty() ? engine->weightsPath : adaptationBaseFor(kind);
+    const QString folder = QFileInfo(adaptedWeightsPath(base)).absolutePath();
     if (!QDir().mkpath(folder)) {
         MessageBox::critical(this, tr("Cannot adapt the weights"), tr("Cannot make the folder %1.").arg(QDir::toNativeSeparators(folder)));
         return;
     }
     const QFileInfo photo(m_document->photoPath());
     edit::PhotoAdaptation request;
-    request.weightsPath = m_engine->weightsPath.toStdString();  // adapted ones go on learning
+    request.weightsPath = engine->weightsPath.toStdString();  // adapted ones go on learning
     request.photo = m_document->photo();
-    request.reference = m_document->reference();
+    if (kind == model::SemanticsKind::Face) request.face = m_document->face()->observed;
+    else request.reference = m_document->reference();
     request.photoName = photo.fileName().toStdString();
-    request.outPath = adaptedWeightsPath(m_adaptationBase.isEmpty() ? m_engine->weightsPath : m_adaptationBase).toStdString();
+    request.outPath = adaptedWeightsPath(base).toStdString();
     const int steps = std::max(1, m_options.adaptationSteps.value_or(Settings::instance().get(Settings::Key::AdaptationSteps).toInt()));
     request.options.steps = steps;
     request.options.device = deviceKey(m_engineSpec->device).toStdString();
     request.options.threads = m_engineSpec->threads;
     if (!m_adaptation->start(std::move(request))) return;
+    m_adaptingKind = kind;
     m_adaptBar->setRange(0, steps);
     m_adaptBar->setValue(0);
     m_adaptBar->setVisible(true);
     m_adaptCancelButton->setVisible(true);
-    statusBar()->showMessage(tr("Adapting the weights to %1\u2026 (editing goes on meanwhile)").arg(photo.fileName()));
+    statusBar()->showMessage(kind == model::SemanticsKind::Face
+                                 ? tr("Adapting the portrait weights to the face in %1\u2026 (editing goes on meanwhile)").arg(photo.fileName())
+                                 : tr("Adapting the weights to %1\u2026 (editing goes on meanwhile)").arg(photo.fileName()));
     updateActionStates();
 }
 
@@ -1665,17 +1678,36 @@ QString MainWindow::adaptedWeightsPath(const QString& baseWeights) const {
                                           QFileInfo(baseWeights).completeBaseName()));
 }
 
+const EngineInfo* MainWindow::engineFor(model::SemanticsKind kind) const {
+    return kind == model::SemanticsKind::Face ? m_portraitEngine.get() : m_engine.get();
+}
+
+QString& MainWindow::adaptationBaseFor(model::SemanticsKind kind) {
+    return kind == model::SemanticsKind::Face ? m_portraitAdaptationBase : m_adaptationBase;
+}
+
+void MainWindow::loadWeightsFor(model::SemanticsKind kind, const QString& path) {
+    if (kind == model::SemanticsKind::Face) loadPortraitEngine(path);
+    else openWeights(path);
+}
+
 void MainWindow::matchWeightsToPhoto() {
-    if (!m_engine || m_engine->untrained || !m_document->hasPhoto()) return;
-    const QString base = m_engine->adaptedToPhotos ? m_adaptationBase : m_engine->weightsPath;
+    matchWeightsToPhoto(model::SemanticsKind::Body);
+    matchWeightsToPhoto(model::SemanticsKind::Face);
+}
+
+void MainWindow::matchWeightsToPhoto(model::SemanticsKind kind) {
+    const EngineInfo* engine = engineFor(kind);
+    if (!engine || engine->untrained || !m_document->hasPhoto()) return;
+    const QString base = engine->adaptedToPhotos ? adaptationBaseFor(kind) : engine->weightsPath;
     if (base.isEmpty()) return;  // adapted weights opened by hand: what they started from is unknown
     const QString forPhoto = adaptedWeightsPath(base);
     if (QFileInfo::exists(forPhoto)) {
-        if (QFileInfo(m_engine->weightsPath) == QFileInfo(forPhoto)) return;
-        openWeights(forPhoto);
+        if (QFileInfo(engine->weightsPath) == QFileInfo(forPhoto)) return;
+        loadWeightsFor(kind, forPhoto);
         statusBar()->showMessage(tr("Using the weights adapted to this photo before (%1)").arg(QFileInfo(forPhoto).fileName()), 8000);
-    } else if (m_engine->adaptedToPhotos) {
-        openWeights(base);
+    } else if (engine->adaptedToPhotos) {
+        loadWeightsFor(kind, base);
         statusBar()->showMessage(tr("Back to %1: the adapted weights were for another photo").arg(QFileInfo(base).fileName()), 8000);
     }
 }

@@ -169,8 +169,8 @@ private:
     std::optional<edit::EditDocument> offerAutosave(const OpenedPhoto& photo);
     void updateTitle();
 
-    // Model > Adapt to This Photo: fine-tunes the body weights on the photo's person on a thread of its own,
-    // then loads the adapted weights.
+    // Model > Adapt to This Photo: fine-tunes the weights of the mode in use on the photo's person (body) or
+    // face (portrait) on a thread of its own, then loads the adapted weights.
     void adaptToPhoto();
     void onAdaptationProgress(int step, int steps, double pixelL1, double imagesPerSecond);
     void onAdaptationEnded();
@@ -179,6 +179,11 @@ private:
     // Weights adapted to one photo serve that photo alone: opening another goes back to the weights they
     // started from, and a photo adapted before gets its adapted weights back.
     void matchWeightsToPhoto();
+    void matchWeightsToPhoto(model::SemanticsKind kind);
+    // The engine, the base of adaptations and the loading of weights of body or portrait mode.
+    const EngineInfo* engineFor(model::SemanticsKind kind) const;
+    QString& adaptationBaseFor(model::SemanticsKind kind);
+    void loadWeightsFor(model::SemanticsKind kind, const QString& path);
 
     // Long jobs: a progress bar and a Cancel button appear after half a second.
     void startLongJob(quint64 job, const QString& text);
@@ -205,7 +210,10 @@ private:
     AdaptationRunner* m_adaptation = nullptr;
     QProgressBar* m_adaptBar = nullptr;
     QToolButton* m_adaptCancelButton = nullptr;
-    QString m_adaptationBase;  // the body weights in use before any adapted ones (empty: unknown or untrained)
+    // The weights in use before any adapted ones, body and portrait (empty: unknown or untrained).
+    QString m_adaptationBase;
+    QString m_portraitAdaptationBase;
+    model::SemanticsKind m_adaptingKind = model::SemanticsKind::Body;  // of the adaptation running
     QSlider* m_splitSlider = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_presetMenu = nullptr;
