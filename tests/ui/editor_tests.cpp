@@ -1,6 +1,7 @@
 // The editor, driven through its real widgets (offscreen): open the sample, drag joints with the mouse, wait
 // for the worker's result, undo, export, and bad input. A tiny random model (c = 4, 64 x 48) keeps each
 // synthesis to milliseconds.
+#include "adapted_weights_folder.h"
 #include "document.h"
 #include "inference_worker.h"
 #include "maps_panel.h"
@@ -146,6 +147,7 @@ private Q_SLOTS:
     void opensTheShippedWeightsWhenGivenNone();
     void adaptingToThePhotoLoadsWeightsForItAlone();
     void adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace();
+    void adaptedWeightsFolderKeepsTheMostRecentlyUsed();
     void settingsOfVersion1KeepTheirPasteChoice();
     void actionStatesFollowTheDocument();
     void shortcutsReachTheView();
@@ -414,6 +416,35 @@ void EditorTest::adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace() {
     again.close();
     QFile::remove(m_portrait + QString::fromLatin1(edit::kEditDocumentSuffix));
     Settings::instance().set(Settings::Key::WeightsPath, QString());
+}
+
+void EditorTest::adaptedWeightsFolderKeepsTheMostRecentlyUsed() {
+    const QString folder = m_dir.filePath(QStringLiteral("prune"));
+    QVERIFY(QDir().mkpath(folder));
+    const QDateTime now = QDateTime::currentDateTime();
+    const QStringList names = {QStringLiteral("a.safetensors"), QStringLiteral("b.safetensors"), QStringLiteral("c.safetensors"),
+                               QStringLiteral("d.safetensors"), QStringLiteral("e.safetensors")};
+    for (int i = 0; i < names.size(); ++i) {  // a is the oldest, e the newest
+        QFile file(QDir(folder).filePath(names[i]));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("x");
+        QVERIFY(file.flush());  // else closing writes, and sets the time to now
+        QVERIFY(file.setFileTime(now.addSecs(-3600 * (names.size() - i)), QFileDevice::FileModificationTime));
+    }
+    QFile other(QDir(folder).filePath(QStringLiteral("notes.txt")));
+    QVERIFY(other.open(QIODevice::WriteOnly));
+    other.close();
+    // b was used again just now: it is the newest.
+    touchAdaptedWeights(QDir(folder).filePath(QStringLiteral("b.safetensors")));
+    // Keep 2: b and e; a is in use and stays too; c and d go. Other files are left alone.
+    QStringList removed = pruneAdaptedWeights(folder, 2, QDir(folder).filePath(QStringLiteral("a.safetensors")));
+    removed.sort();
+    QCOMPARE(removed, (QStringList{QStringLiteral("c.safetensors"), QStringLiteral("d.safetensors")}));
+    QStringList left = QDir(folder).entryList(QDir::Files);
+    left.sort();
+    QCOMPARE(left, (QStringList{QStringLiteral("a.safetensors"), QStringLiteral("b.safetensors"), QStringLiteral("e.safetensors"),
+                                QStringLiteral("notes.txt")}));
+    QVERIFY(pruneAdaptedWeights(m_dir.filePath(QStringLiteral("no-such-folder")), 2, QString()).isEmpty());
 }
 
 void EditorTest::settingsOfVersion1KeepTheirPasteChoice() {

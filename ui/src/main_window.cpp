@@ -1,6 +1,7 @@
 #include "marionette/ui/main_window.h"
 
 #include "adaptation_runner.h"
+#include "adapted_weights_folder.h"
 #include "document.h"
 #include "inference_worker.h"
 #include "maps_panel.h"
@@ -193,6 +194,7 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
         onAdaptationEnded();
         statusBar()->showMessage(tr("Adapted weights saved as %1").arg(QDir::toNativeSeparators(path)), 10000);
         loadWeightsFor(m_adaptingKind, path);
+        pruneAdaptedWeights(QFileInfo(path).absolutePath(), kAdaptedWeightsKept, path);
     });
     connect(m_adaptation, &AdaptationRunner::cancelled, this, [this] {
         onAdaptationEnded();
@@ -1704,6 +1706,7 @@ void MainWindow::matchWeightsToPhoto(model::SemanticsKind kind) {
     const QString forPhoto = adaptedWeightsPath(base);
     if (QFileInfo::exists(forPhoto)) {
         if (QFileInfo(engine->weightsPath) == QFileInfo(forPhoto)) return;
+        touchAdaptedWeights(forPhoto);  // recently used: kept longest
         loadWeightsFor(kind, forPhoto);
         statusBar()->showMessage(tr("Using the weights adapted to this photo before (%1)").arg(QFileInfo(forPhoto).fileName()), 8000);
     } else if (engine->adaptedToPhotos) {
