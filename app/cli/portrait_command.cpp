@@ -11,6 +11,9 @@
 #include "marionette/edit/round_trip.h"
 #include "marionette/face/face_parameters.h"
 #include "marionette/face/landmarks.h"
+#include "marionette/face/layout.h"
+#include "marionette/face/part_maps.h"
+#include "marionette/image/colour_maps.h"
 #include "marionette/image/image_io.h"
 #include "marionette/model/config.h"
 #include "marionette/util/error.h"
@@ -77,6 +80,7 @@ public:
             {"--roll", "DEGREES", "head roll, -90 to 90 (> 0 counter-clockwise in the image); absolute", "fitted", false},
             {"--expr", "LIST", expressionHelp(), "fitted", false},
             {"--maps", "DIR", "also write the crops, flow, attention, combination and warped images here", "", false},
+            {"--sheet", "FILE", "also write one image: reference crop | target face parts | output | maps", "", false},
             {"--landmarks-out", "FILE", "also write the edited 68 landmarks (.pts, photo pixels)", "", false},
             {"--edit-out", "FILE", "also write the edit as the editor saves it (.marionette.json; the editor opens it)", "", false},
             {"--weights", "FILE", "portrait model weights (.safetensors)",
@@ -142,9 +146,8 @@ public:
         request.target = target;
         request.paste = *paste;
         request.preview = a.has("--preview");
-        if (a.has("--maps")) {
-            request.maps = edit::MapSelection::all(target.points[30]);  // where the nose tip reads from
-        }
+        const bool wantMaps = (a.has("--maps") || a.has("--sheet")) && !request.preview;
+        if (wantMaps) request.maps = edit::MapSelection::all(target.points[30]);  // where the nose tip reads from
         const edit::RenderedFrame frame = session->render(request);
 
         image::saveImage(a.value("--out"), edit::composite(photo, frame.output, frame.cropBox, frame.pasteRegion));
@@ -153,6 +156,14 @@ public:
         if (a.has("--maps")) {
             edit::writeMapImages(a.value("--maps"), frame.referenceCrop, frame.output, frame.maps);
             out << "maps in " << a.value("--maps") << '\n';
+        }
+        if (a.has("--sheet")) {
+            const ImageSize canvas = session->canvas();
+            const BoxToCanvas map{frame.cropBox, canvas.width, canvas.height};
+            const auto parts = face::renderPartMaps(target.mapped([&](Point2 p) { return map.toCanvas(p); }), canvas.height, canvas.width);
+            image::saveImage(a.value("--sheet"), edit::editSheet(frame.referenceCrop, image::semanticsToColour(parts, face::partColours()),
+                                                                 frame.output, frame.maps));
+            out << "wrote " << a.value("--sheet") << '\n';
         }
 
         const int repeat = a.intValue("--repeat");

@@ -262,9 +262,10 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     const std::string pts = test::tempPath("portrait.pts");
     const std::string editPath = test::tempPath("portrait.marionette.json");
     const std::string maps = test::tempPath("portrait_maps");
+    const std::string sheet = test::tempPath("portrait_sheet.png");
     const auto run = runCli({"portrait", "--image", sample("astronaut.jpg"), "--yaw", "15", "--pitch", "-5", "--expr",
                              "smile=0.6,jaw_open=0.2", "--out", out, "--weights", weights, "--device", "cpu", "--threads", "2",
-                             "--landmarks-out", pts, "--edit-out", editPath, "--maps", maps});
+                             "--landmarks-out", pts, "--edit-out", editPath, "--maps", maps, "--sheet", sheet});
     EXPECT_EQ(run.code, 0);
     if (run.code != 0) std::cerr << run.err;
     EXPECT(run.out.find("edited: yaw 15.0, pitch -5.0") != std::string::npos);
@@ -280,6 +281,9 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     EXPECT_NEAR(document.portrait->parameters.pose.yaw, 15.0, 1e-9);
     EXPECT_EQ(edit::resolvePhotoPath(document, editPath), std::filesystem::absolute(sample("astronaut.jpg")).lexically_normal().string());
     EXPECT(std::filesystem::exists(std::filesystem::path(maps) / "flow.png"));
+    // The sheet: reference | face parts | output | four maps, side by side at the crop's height (and a label row).
+    const cv::Mat sheetImage = image::loadImage(sheet);
+    EXPECT(sheetImage.cols >= 7 * 64 && sheetImage.rows >= 64);
 
     // Bad values: a clear message, a failure code, nothing written.
     const std::string no = test::tempPath("no_portrait.png");

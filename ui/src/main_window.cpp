@@ -92,10 +92,12 @@ QString bannerText(const EngineInfo& info) {
     if (info.syntheticOnly) {
         const QString images = QLocale().toString(static_cast<qulonglong>(info.imagesSeen));
         return face ? MainWindow::tr("<b>Early portrait model.</b> These weights have seen %1 synthetic faces and no photographs: "
-                                     "the face takes the new expression and pose, blurred.")
+                                     "the face takes the new expression and pose, blurred. Model \u25b8 Adapt to This Photo "
+                                     "fine-tunes them on this face (minutes on a CPU).")
                           .arg(images)
                     : MainWindow::tr("<b>Early model.</b> These weights have seen %1 synthetic people and no photographs: "
-                                     "the person takes the new pose, blurred.")
+                                     "the person takes the new pose, blurred. Model \u25b8 Adapt to This Photo fine-tunes "
+                                     "them on this person (minutes on a CPU).")
                           .arg(images);
     }
     return {};
