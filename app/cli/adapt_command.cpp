@@ -15,9 +15,16 @@
 #include <filesystem>
 #include <iomanip>
 #include <ostream>
+#include <sstream>
 
 namespace marionette::cli {
 namespace {
+
+std::string numberText(double value) {
+    std::ostringstream text;
+    text << value;
+    return text.str();
+}
 
 class AdaptCommand : public Command {
 public:
@@ -39,6 +46,7 @@ public:
             {"--out", "FILE", "the adapted weights (.safetensors)", "", true},
             {"--steps", "N", "fine-tuning steps", std::to_string(defaults.steps), false},
             {"--batch", "N", "pairs per step", std::to_string(defaults.batchSize), false},
+            {"--lr", "RATE", "learning rate (Adam, betas 0.5/0.999)", numberText(defaults.learningRate), false},
             {"--device", "auto|cpu|cuda", "device", "auto", false},
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
         });
@@ -60,6 +68,8 @@ public:
         if (request.options.steps < 1 || request.options.steps > 1000000) throw UsageError("option --steps expects 1..1000000");
         request.options.batchSize = a.intValue("--batch");
         if (request.options.batchSize < 1 || request.options.batchSize > 256) throw UsageError("option --batch expects 1..256");
+        request.options.learningRate = a.doubleValue("--lr");
+        if (!(request.options.learningRate > 0.0 && request.options.learningRate <= 1.0)) throw UsageError("option --lr expects a rate in (0, 1]");
         request.options.device = a.deviceValue();
         request.options.threads = a.intValue("--threads");
         if (request.options.threads < 0 || request.options.threads > 256) throw UsageError("option --threads expects 0..256");

@@ -1,6 +1,7 @@
 #include "cli/arguments.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -64,6 +65,14 @@ int Arguments::intValue(const std::string& name) const {
     if (text.empty() || *end != '\0' || v < -1000000000L || v > 1000000000L)
         throw UsageError("option " + name + " expects a whole number, got \"" + text + "\"");
     return static_cast<int>(v);
+}
+
+double Arguments::doubleValue(const std::string& name) const {
+    const std::string text = value(name);
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(v)) throw UsageError("option " + name + " expects a number, got \"" + text + "\"");
+    return v;
 }
 
 std::string Arguments::choiceValue(const std::string& name, const std::vector<std::string>& choices) const {

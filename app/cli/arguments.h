@@ -29,6 +29,7 @@ public:
     bool has(const std::string& name) const;  // given on the command line (or a flag set)
     std::string value(const std::string& name) const;  // given value, else the default, else UsageError
     int intValue(const std::string& name) const;
+    double doubleValue(const std::string& name) const;  // a finite number
     // The value, which must be one of `choices` (else UsageError naming them).
     std::string choiceValue(const std::string& name, const std::vector<std::string>& choices) const;
     // --device: "auto", "cpu" or "cuda".

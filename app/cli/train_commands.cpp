@@ -161,9 +161,9 @@ public:
         o.stage1Steps = a.intValue("--stage1");
         o.stage2Steps = a.intValue("--stage2");
         o.batchSize = a.intValue("--batch");
-        o.learningRate = std::stod(a.value("--lr"));
-        o.clipGradNorm = std::stod(a.value("--clip"));
-        o.weights.pixel = std::stod(a.value("--pixel-l1"));
+        o.learningRate = a.doubleValue("--lr");
+        o.clipGradNorm = a.doubleValue("--clip");
+        o.weights.pixel = a.doubleValue("--pixel-l1");
         if (a.has("--loss-weights")) o.weights = train::withLossWeights(o.weights, a.value("--loss-weights"));
         o.lossGradientsEvery = a.intValue("--loss-gradients");
         if (o.lossGradientsEvery < 0) throw UsageError("--loss-gradients must be at least 0");
@@ -178,7 +178,7 @@ public:
         o.runDirectory = a.value("--run");
         o.checkpointEvery = a.intValue("--checkpoint-every");
         o.sampleEvery = a.intValue("--sample-every");
-        o.timeLimitSeconds = 60.0 * std::stod(a.value("--time-limit"));
+        o.timeLimitSeconds = 60.0 * a.doubleValue("--time-limit");
         if (!(o.timeLimitSeconds >= 0.0)) throw UsageError("--time-limit must be a number of minutes >= 0");
         if (o.stage1Steps < 0 || o.stage2Steps < 0 || o.batchSize < 1) throw UsageError("steps must be >= 0 and --batch >= 1");
 

@@ -148,6 +148,10 @@ TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_
     run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"), "--face", "0",
                   "--out", never});
     EXPECT_EQ(run.code, cli::kExitUsage);
+    run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"), "--lr", "fast",
+                  "--out", never});
+    EXPECT_EQ(run.code, cli::kExitUsage);
+    EXPECT(run.err.find("--lr expects a number, got \"fast\"") != std::string::npos);
     run = runCli({"adapt", "--weights", body, "--image", sample("astronaut.jpg"), "--landmarks", sample("astronaut.jpg.landmarks.pts"),
                   "--out", never, "--device", "cpu"});
     EXPECT_EQ(run.code, cli::kExitFailure);
