@@ -412,8 +412,20 @@ void EditorTest::adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace() {
     QTRY_VERIFY_WITH_TIMEOUT(again.document().hasPhoto() && again.portraitMode(), kTimeoutMs);
     QTRY_VERIFY_WITH_TIMEOUT(again.engineInfo().adaptedToPhotos, kTimeoutMs);
     waitUpToDate(again);
+    QVERIFY(again.findChild<QLabel*>(QStringLiteral("modelBanner"))->text().contains(QStringLiteral("another photo goes back")));
     again.document().undoStack()->setClean();
     again.close();
+
+    // Adapted weights opened by hand: the editor does not know what they started from, and says so.
+    options.portraitWeightsPath = QDir(options.adaptedFolder).filePath(files.front());
+    MainWindow byHand(options);
+    byHand.show();
+    QTRY_VERIFY_WITH_TIMEOUT(byHand.document().hasPhoto() && byHand.portraitMode(), kTimeoutMs);
+    waitUpToDate(byHand);
+    QVERIFY(byHand.engineInfo().adaptedToPhotos);
+    QVERIFY(byHand.findChild<QLabel*>(QStringLiteral("modelBanner"))->text().contains(QStringLiteral("open the weights they started from")));
+    byHand.document().undoStack()->setClean();
+    byHand.close();
     QFile::remove(m_portrait + QString::fromLatin1(edit::kEditDocumentSuffix));
     Settings::instance().set(Settings::Key::WeightsPath, QString());
 }

@@ -70,8 +70,9 @@ const char* pasteActionName(edit::PasteExtent extent) { return kPasteActions[sta
 QString bundledSample() { return QString::fromStdString(bundled::samplePath("messi5.jpg")); }
 
 // What the user must know about the model in use, or nothing: random weights make meaningless pictures, and
-// weights that have seen synthetic people only make blurred ones.
-QString bannerText(const EngineInfo& info) {
+// weights that have seen synthetic people only make blurred ones. `baseKnown`: for adapted weights, whether
+// the editor knows the weights they started from (not when they were opened by hand).
+QString bannerText(const EngineInfo& info, bool baseKnown) {
     const bool face = info.kind == model::SemanticsKind::Face;
     if (info.untrained) {
         return face ? MainWindow::tr("<b>Untrained portrait model.</b> No portrait weights are installed, so the face is "
@@ -85,9 +86,12 @@ QString bannerText(const EngineInfo& info) {
                                  ? MainWindow::tr(", starting from weights that had seen %1 training images")
                                        .arg(QLocale().toString(static_cast<qulonglong>(info.initImagesSeen)))
                                  : QString();
-        return MainWindow::tr("<b>Adapted model.</b> These weights were fine-tuned for %1 steps on warped copies of %2%3. "
-                              "They serve that photo alone: another photo goes back to the weights they started from.")
-            .arg(QLocale().toString(static_cast<qulonglong>(info.adaptationSteps)), info.adaptedData.toHtmlEscaped(), from);
+        const QString scope = baseKnown ? MainWindow::tr("They serve that photo alone: another photo goes back to the weights they "
+                                                         "started from.")
+                                        : MainWindow::tr("They suit that photo best: for other photos, open the weights they started "
+                                                         "from (Model \u25b8 Open Weights\u2026).");
+        return MainWindow::tr("<b>Adapted model.</b> These weights were fine-tuned for %1 steps on warped copies of %2%3. %4")
+            .arg(QLocale().toString(static_cast<qulonglong>(info.adaptationSteps)), info.adaptedData.toHtmlEscaped(), from, scope);
     }
     if (info.syntheticOnly) {
         const QString images = QLocale().toString(static_cast<qulonglong>(info.imagesSeen));
@@ -815,7 +819,7 @@ void MainWindow::updateEngineLabels() {
         m_weightsLabel->clear();
         return;
     }
-    m_banner->setText(bannerText(*info));
+    m_banner->setText(bannerText(*info, !adaptationBaseFor(info->kind).isEmpty()));
     m_banner->setStyleSheet(info->untrained ? QStringLiteral("background: #f6d365; color: #222; padding: 6px 10px;")
                                             : QStringLiteral("background: #dfe9f3; color: #222; padding: 6px 10px;"));
     m_banner->setVisible(!m_banner->text().isEmpty());
