@@ -148,6 +148,7 @@ private Q_SLOTS:
     void adaptingToThePhotoLoadsWeightsForItAlone();
     void adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace();
     void adaptedWeightsFolderKeepsTheMostRecentlyUsed();
+    void adaptationEndingAfterAnotherPhotoOpenedWaitsForItsPhoto();
     void settingsOfVersion1KeepTheirPasteChoice();
     void actionStatesFollowTheDocument();
     void shortcutsReachTheView();
@@ -427,6 +428,46 @@ void EditorTest::adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace() {
     byHand.document().undoStack()->setClean();
     byHand.close();
     QFile::remove(m_portrait + QString::fromLatin1(edit::kEditDocumentSuffix));
+    Settings::instance().set(Settings::Key::WeightsPath, QString());
+}
+
+void EditorTest::adaptationEndingAfterAnotherPhotoOpenedWaitsForItsPhoto() {
+    m_window.reset();
+    const QString weights = m_dir.filePath(QStringLiteral("tiny-body-3.safetensors"));
+    test::writeRandomWeights(weights.toStdString(), tinyBody(), 6, R"j({"data":"synth-body (procedural, training seeds)","images_seen":400})j");
+    EditorOptions options = sampleOptions();
+    options.weightsPath = weights;
+    options.useInstalledWeights = false;
+    options.adaptedFolder = m_dir.filePath(QStringLiteral("adapted-elsewhere"));
+    options.adaptationSteps = 60;  // seconds: long enough to open another photo meanwhile
+    MainWindow w(options);
+    w.show();
+    waitUpToDate(w);
+    auto* adapt = w.findChild<QAction*>(QStringLiteral("actionAdaptToPhoto"));
+    adapt->trigger();
+    QVERIFY(!adapt->isEnabled());
+    const QString other = m_dir.filePath(QStringLiteral("messi-elsewhere.png"));
+    QVERIFY(QImage(m_photo).save(other));
+    QFile::remove(other + QStringLiteral(".pose.json"));
+    QVERIFY(QFile::copy(m_photo + QStringLiteral(".pose.json"), other + QStringLiteral(".pose.json")));
+    w.openFile(other);
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(w.document().photoPath()) == QFileInfo(other), kTimeoutMs);
+    QVERIFY(!adapt->isEnabled());  // still adapting
+    QTRY_VERIFY_WITH_TIMEOUT(adapt->isEnabled(), 120000);
+    // Saved for messi5.jpg, not used for this photo.
+    const QStringList files = QDir(options.adaptedFolder).entryList({QStringLiteral("*.safetensors")});
+    QCOMPARE(files.size(), 1);
+    QVERIFY(files.front().startsWith(QStringLiteral("messi5-")));
+    QTest::qWait(200);
+    QVERIFY(!w.engineInfo().adaptedToPhotos);
+    QCOMPARE(QFileInfo(w.engineInfo().weightsPath), QFileInfo(weights));
+    waitUpToDate(w);
+    // Back on messi5.jpg, they load.
+    w.openFile(m_photo);
+    QTRY_VERIFY_WITH_TIMEOUT(w.engineInfo().adaptedToPhotos, kTimeoutMs);
+    waitUpToDate(w);
+    w.document().undoStack()->setClean();
+    w.close();
     Settings::instance().set(Settings::Key::WeightsPath, QString());
 }
 

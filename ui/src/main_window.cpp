@@ -198,9 +198,16 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
     connect(m_adaptation, &AdaptationRunner::progressed, this, &MainWindow::onAdaptationProgress);
     connect(m_adaptation, &AdaptationRunner::finished, this, [this](const QString& path) {
         onAdaptationEnded();
-        statusBar()->showMessage(tr("Adapted weights saved as %1").arg(QDir::toNativeSeparators(path)), 10000);
-        loadWeightsFor(m_adaptingKind, path);
         pruneAdaptedWeights(QFileInfo(path).absolutePath(), kAdaptedWeightsKept, path);
+        // The user may have opened another photo meanwhile: the weights are for the photo they were adapted to,
+        // and load when it is opened again.
+        if (m_document->hasPhoto() && QFileInfo(adaptedWeightsPath(m_adaptingBase)) == QFileInfo(path)) {
+            statusBar()->showMessage(tr("Adapted weights saved as %1").arg(QDir::toNativeSeparators(path)), 10000);
+            loadWeightsFor(m_adaptingKind, path);
+        } else {
+            statusBar()->showMessage(tr("The weights adapted to %1 are saved; they load when that photo is opened again")
+                                         .arg(m_adaptingPhoto), 10000);
+        }
     });
     connect(m_adaptation, &AdaptationRunner::cancelled, this, [this] {
         onAdaptationEnded();
@@ -1667,6 +1674,8 @@ void MainWindow::adaptToPhoto() {
     request.options.threads = m_engineSpec->threads;
     if (!m_adaptation->start(std::move(request))) return;
     m_adaptingKind = kind;
+    m_adaptingBase = base;
+    m_adaptingPhoto = photo.fileName();
     m_adaptBar->setRange(0, steps);
     m_adaptBar->setValue(0);
     m_adaptBar->setVisible(true);

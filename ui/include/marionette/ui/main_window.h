@@ -213,7 +213,10 @@ private:
     // The weights in use before any adapted ones, body and portrait (empty: unknown or untrained).
     QString m_adaptationBase;
     QString m_portraitAdaptationBase;
-    model::SemanticsKind m_adaptingKind = model::SemanticsKind::Body;  // of the adaptation running
+    // Of the adaptation running: the model it adapts, the weights it started from and the photo's name.
+    model::SemanticsKind m_adaptingKind = model::SemanticsKind::Body;
+    QString m_adaptingBase;
+    QString m_adaptingPhoto;
     QSlider* m_splitSlider = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_presetMenu = nullptr;
