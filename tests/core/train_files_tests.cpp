@@ -536,6 +536,9 @@ TEST_CASE(dataset_photos_repose_each_photo_of_a_file_or_folder) {
     const auto single = makeDataset("photos:" + (root / "a.png").string(), body);
     EXPECT_EQ(dynamic_cast<const train::LimbWarpedPhotos*>(single.get())->photoCount(), std::size_t(1));
     EXPECT(torch::equal(single->pair(0, 0).target, pair.target));
+    const auto edits = makeDataset("photo-edits:" + (root / "a.png").string(), body);
+    EXPECT(torch::equal(edits->pair(0, 0).reference, pair.target));  // from the photo, even on an even draw
+    EXPECT(edits->pair(0, 0).referencePose == pair.targetPose);
 
     EXPECT_THROWS(Error, makeDataset("photos:" + (root / "no-pose.png").string(), body), "no usable photo", "beside them");
     EXPECT_THROWS(Error, makeDataset("photos:" + (root / "a.png.pose.json").string(), body), "is not an image");
@@ -575,6 +578,14 @@ TEST_CASE(dataset_photos_warp_each_face_for_a_face_model) {
     const train::PairSample back = folder->pair(2, 0);
     EXPECT(back.referenceFace.has_value());
     EXPECT(torch::equal(back.reference, pair.target));
+    // photo-edits: every draw goes from the photo, as an edit does.
+    const auto edits = makeDataset("photo-edits:" + root.string(), faceConfig);
+    EXPECT(edits->description().find("from the photo only") != std::string::npos);
+    for (std::size_t i : {0, 2, 4}) {
+        const train::PairSample e = edits->pair(i, 0);
+        EXPECT(torch::equal(e.reference, pair.target));
+        EXPECT(!torch::equal(e.target, pair.target));
+    }
 
     EXPECT_THROWS(Error, makeDataset("photos:" + (root / "bare.png").string(), faceConfig), "no usable photo", "beside them");
 }

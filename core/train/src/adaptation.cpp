@@ -68,9 +68,10 @@ private:
 // Both directions, by the parity of the draw: with the photo always the target, the target semantics would
 // always be the photo's, and the network learns to ignore them and redraw the photo (seen after 600 steps on
 // the sample: the raised arm of an edit disappeared). `pair` comes from the photo to its warped copy or back
-// (`photoIsReference`); draw i of a photo goes from the warped copy to the photo when i / photoCount is even.
-PairSample inAlternateDirections(PairSample pair, bool photoIsReference, std::size_t index, std::size_t photoCount) {
-    const bool photoShouldBeReference = (index / photoCount) % 2 == 1;
+// (`photoIsReference`); draw i of a photo goes from the warped copy to the photo when i / photoCount is even,
+// unless all go from the photo.
+PairSample inDirection(PairSample pair, bool photoIsReference, std::size_t index, std::size_t photoCount, PhotoPairs directions) {
+    const bool photoShouldBeReference = directions == PhotoPairs::FromPhoto || (index / photoCount) % 2 == 1;
     if (photoIsReference != photoShouldBeReference) {
         std::swap(pair.reference, pair.target);
         std::swap(pair.referencePose, pair.targetPose);
@@ -131,8 +132,8 @@ AdaptationResult runAdaptation(std::shared_ptr<const model::SafetensorsContent> 
 }  // namespace
 
 LimbWarpedPhotos::LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string description, int height, int width,
-                                   synth::LimbWarpConfig warp)
-    : m_photos(std::move(photos)), m_description(std::move(description)), m_generator(warp) {
+                                   synth::LimbWarpConfig warp, PhotoPairs directions)
+    : m_photos(std::move(photos)), m_description(std::move(description)), m_generator(warp), m_directions(directions) {
     if (m_photos.empty()) throw Error(m_description + ": no photo to adapt to");
     for (std::size_t i = 0; i < m_photos.size(); ++i) {
         const PersonPhoto& p = m_photos[i];
@@ -147,7 +148,7 @@ LimbWarpedPhotos::LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string 
 PairSample LimbWarpedPhotos::pair(std::size_t index, std::uint64_t /*seed: the loader's augmentation draws its own*/) const {
     const PersonPhoto& photo = m_photos[index % m_photos.size()];
     PairSample pair = fromSynth(m_generator.generate(photo.image, photo.pose, synth::mix64(0x5EEDF00Dull ^ index)));
-    return inAlternateDirections(std::move(pair), !m_generator.config().warpedIsReference, index, m_photos.size());
+    return inDirection(std::move(pair), !m_generator.config().warpedIsReference, index, m_photos.size(), m_directions);
 }
 
 namespace {
@@ -159,8 +160,10 @@ synth::PortraitGeneratorConfig portraitCanvas(int height, int width) {
 }
 }  // namespace
 
-LandmarkWarpedPhotos::LandmarkWarpedPhotos(std::vector<FacePhoto> faces, std::string description, int height, int width)
-    : m_faces(std::move(faces)), m_description(std::move(description)), m_generator(portraitCanvas(height, width)) {
+LandmarkWarpedPhotos::LandmarkWarpedPhotos(std::vector<FacePhoto> faces, std::string description, int height, int width,
+                                           PhotoPairs directions)
+    : m_faces(std::move(faces)), m_description(std::move(description)), m_generator(portraitCanvas(height, width)),
+      m_directions(directions) {
     if (m_faces.empty()) throw Error(m_description + ": no face to adapt to");
     for (std::size_t i = 0; i < m_faces.size(); ++i) {
         const std::string which = m_description + ", face " + std::to_string(i + 1);
@@ -172,7 +175,7 @@ LandmarkWarpedPhotos::LandmarkWarpedPhotos(std::vector<FacePhoto> faces, std::st
 PairSample LandmarkWarpedPhotos::pair(std::size_t index, std::uint64_t /*seed: the loader's augmentation draws its own*/) const {
     const FacePhoto& face = m_faces[index % m_faces.size()];
     PairSample pair = fromSynth(m_generator.generate(face.image, face.landmarks, synth::mix64(0xFACEF00Dull ^ index)));
-    return inAlternateDirections(std::move(pair), /*photoIsReference=*/true, index, m_faces.size());
+    return inDirection(std::move(pair), /*photoIsReference=*/true, index, m_faces.size(), m_directions);
 }
 
 LossWeights adaptationLossWeights(model::SemanticsKind kind) {

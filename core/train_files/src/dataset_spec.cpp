@@ -83,6 +83,11 @@ const std::vector<DatasetScheme>& datasetSchemes() {
          [](const std::string& path, const model::ModelConfig& config) -> std::shared_ptr<const train::PairDataset> {
              return openWarpedPhotos(path, config);
          }},
+        {"photo-edits", "photo-edits:IMAGE|DIR",
+         "as photos:, only the pairs from each photo to a warped copy, the way an edit goes (to judge an adaptation with eval)",
+         [](const std::string& path, const model::ModelConfig& config) -> std::shared_ptr<const train::PairDataset> {
+             return openWarpedPhotos(path, config, train::PhotoPairs::FromPhoto);
+         }},
         {"portraits", "portraits:DIR", "one sub-folder per video, each frame with a .pts landmark file beside it",
          [](const std::string& dir, const model::ModelConfig& config) -> std::shared_ptr<const train::PairDataset> {
              return std::make_shared<PortraitFramesDataset>(dir, config);

@@ -56,7 +56,10 @@ std::vector<Sample> loadUsable(const std::string& path, const std::vector<std::f
 
 }  // namespace
 
-std::shared_ptr<const train::PairDataset> openWarpedPhotos(const std::string& path, const model::ModelConfig& config) {
+std::shared_ptr<const train::PairDataset> openWarpedPhotos(const std::string& path, const model::ModelConfig& config,
+                                                           train::PhotoPairs directions) {
+    const std::string scheme = directions == train::PhotoPairs::FromPhoto ? "photo-edits:" : "photos:";
+    const std::string ways = directions == train::PhotoPairs::FromPhoto ? ", from the photo only" : "";
     config.validate();
     const auto images = photosAt(path);
     const ImageSize canvas = detail::canvasOf(config);
@@ -71,8 +74,9 @@ std::shared_ptr<const train::PairDataset> openWarpedPhotos(const std::string& pa
             return std::optional<train::FacePhoto>(train::FacePhoto{image::imageToTensor(onCanvas.image), onCanvas.landmarks});
         });
         log::info("photos: ", faces.size(), " faces under ", path, ", each warped to other head poses and expressions");
-        const std::string description = "photos:" + path + " (" + std::to_string(faces.size()) + " faces, landmark-warped)";
-        return std::make_shared<const train::LandmarkWarpedPhotos>(std::move(faces), description, config.height, config.canvasWidth);
+        const std::string description = scheme + path + " (" + std::to_string(faces.size()) + " faces, landmark-warped" + ways + ")";
+        return std::make_shared<const train::LandmarkWarpedPhotos>(std::move(faces), description, config.height, config.canvasWidth,
+                                                                   directions);
     }
     auto people = loadUsable<train::PersonPhoto>(path, images, [&](const std::filesystem::path& image, detail::DropCounts& drops) {
         const auto poseFile = detail::findBeside(image, {".pose.json"}, {"_keypoints.json"});
@@ -90,8 +94,9 @@ std::shared_ptr<const train::PairDataset> openWarpedPhotos(const std::string& pa
         return std::optional<train::PersonPhoto>(train::PersonPhoto{std::move(onCanvas.image), std::move(onCanvas.pose)});
     });
     log::info("photos: ", people.size(), " photos under ", path, ", each reposed limb by limb");
-    const std::string description = "photos:" + path + " (" + std::to_string(people.size()) + " photos, limb-warped)";
-    return std::make_shared<const train::LimbWarpedPhotos>(std::move(people), description, config.height, config.canvasWidth);
+    const std::string description = scheme + path + " (" + std::to_string(people.size()) + " photos, limb-warped" + ways + ")";
+    return std::make_shared<const train::LimbWarpedPhotos>(std::move(people), description, config.height, config.canvasWidth,
+                                                           synth::LimbWarpConfig{}, directions);
 }
 
 }  // namespace marionette::train_files

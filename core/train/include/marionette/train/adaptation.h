@@ -42,6 +42,10 @@ struct PersonPhoto {
     pose::Pose pose;   // canvas pixels; at least three joints
 };
 
+// Which way the pairs from single photos go: half each way (training), or only from the photo to a warped
+// copy, as an edit goes (to judge an adaptation: the other half rewards redrawing the photo).
+enum class PhotoPairs { BothWays, FromPhoto };
+
 // Pairs from single photos: pair i reposes photo i % count by a warp drawn from i (kPairsPerPhoto draws each);
 // the warped copy is the reference when (i / count) is even, the target when it is odd.
 class LimbWarpedPhotos : public PairDataset {
@@ -51,7 +55,7 @@ public:
     // Throws marionette::Error for no photos, an image that is not [3, H, W] of the canvas or a person with
     // fewer than three joints (named by its index and `description`).
     LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string description, int height, int width,
-                     synth::LimbWarpConfig warp = {});
+                     synth::LimbWarpConfig warp = {}, PhotoPairs directions = PhotoPairs::BothWays);
 
     std::string description() const override { return m_description; }
     std::size_t size() const override { return m_photos.size() * kPairsPerPhoto; }
@@ -62,6 +66,7 @@ private:
     std::vector<PersonPhoto> m_photos;
     std::string m_description;
     synth::LimbWarpPairGenerator m_generator;
+    PhotoPairs m_directions;
 };
 
 // One photo's face on the model's canvas.
@@ -79,7 +84,8 @@ public:
 
     // Throws marionette::Error for no faces, an image that is not [3, H, W] of the canvas or landmarks that
     // are not finite (named by its index and `description`).
-    LandmarkWarpedPhotos(std::vector<FacePhoto> faces, std::string description, int height, int width);
+    LandmarkWarpedPhotos(std::vector<FacePhoto> faces, std::string description, int height, int width,
+                         PhotoPairs directions = PhotoPairs::BothWays);
 
     std::string description() const override { return m_description; }
     std::size_t size() const override { return m_faces.size() * kPairsPerPhoto; }
@@ -90,6 +96,7 @@ private:
     std::vector<FacePhoto> m_faces;
     std::string m_description;
     synth::PortraitPairGenerator m_generator;
+    PhotoPairs m_directions;
 };
 
 // The losses of an adaptation: those of the shipped weights' recipe (docs/model-changes.md), which need no

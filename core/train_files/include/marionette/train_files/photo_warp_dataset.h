@@ -8,6 +8,7 @@
 //   photos:me.jpg          one photo (body: me.jpg.pose.json or me_keypoints.json beside it;
 //                          face: me.jpg.landmarks.pts, me.jpg.pts or me.pts)
 //   photos:holiday/        every image in the folder that has such a file beside it
+//   photo-edits:me.jpg     the same, only the pairs from the photo to a warped copy (eval of an adaptation)
 #include "marionette/model/config.h"
 #include "marionette/train/adaptation.h"
 
@@ -22,6 +23,7 @@ constexpr std::size_t kMaxWarpedPhotos = 2000;
 // `path` is one image or a folder of images. Images without a usable pose or landmarks file or that cannot
 // be read are dropped and logged; throws marionette::Error naming the path when none is left or when there
 // are more than kMaxWarpedPhotos.
-std::shared_ptr<const train::PairDataset> openWarpedPhotos(const std::string& path, const model::ModelConfig& config);
+std::shared_ptr<const train::PairDataset> openWarpedPhotos(const std::string& path, const model::ModelConfig& config,
+                                                           train::PhotoPairs directions = train::PhotoPairs::BothWays);
 
 }  // namespace marionette::train_files
