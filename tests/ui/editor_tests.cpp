@@ -414,6 +414,8 @@ void EditorTest::adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace() {
     QTRY_VERIFY_WITH_TIMEOUT(again.engineInfo().adaptedToPhotos, kTimeoutMs);
     waitUpToDate(again);
     QVERIFY(again.findChild<QLabel*>(QStringLiteral("modelBanner"))->text().contains(QStringLiteral("another photo goes back")));
+    auto* forget = again.findChild<QAction*>(QStringLiteral("actionForgetAdaptation"));
+    QVERIFY(forget && forget->isEnabled());
     again.document().undoStack()->setClean();
     again.close();
 
@@ -425,8 +427,26 @@ void EditorTest::adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace() {
     waitUpToDate(byHand);
     QVERIFY(byHand.engineInfo().adaptedToPhotos);
     QVERIFY(byHand.findChild<QLabel*>(QStringLiteral("modelBanner"))->text().contains(QStringLiteral("open the weights they started from")));
+    QVERIFY(!byHand.findChild<QAction*>(QStringLiteral("actionForgetAdaptation"))->isEnabled());  // no base to go back to
     byHand.document().undoStack()->setClean();
     byHand.close();
+
+    // Forget Adapted Weights: the file goes, the base comes back, and a new window starts with the base.
+    options.portraitWeightsPath = portrait;
+    MainWindow forgetting(options);
+    forgetting.show();
+    QTRY_VERIFY_WITH_TIMEOUT(forgetting.document().hasPhoto() && forgetting.engineInfo().adaptedToPhotos, kTimeoutMs);
+    waitUpToDate(forgetting);
+    auto* forgetAction = forgetting.findChild<QAction*>(QStringLiteral("actionForgetAdaptation"));
+    QTRY_VERIFY_WITH_TIMEOUT(forgetAction->isEnabled(), kTimeoutMs);
+    forgetAction->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!forgetting.engineInfo().adaptedToPhotos, kTimeoutMs);
+    QCOMPARE(QFileInfo(forgetting.engineInfo().weightsPath), QFileInfo(portrait));
+    QVERIFY(QDir(options.adaptedFolder).entryList({QStringLiteral("*.safetensors")}).isEmpty());
+    QVERIFY(!forgetAction->isEnabled());
+    waitUpToDate(forgetting);
+    forgetting.document().undoStack()->setClean();
+    forgetting.close();
     QFile::remove(m_portrait + QString::fromLatin1(edit::kEditDocumentSuffix));
     Settings::instance().set(Settings::Key::WeightsPath, QString());
 }

@@ -482,6 +482,8 @@ void MainWindow::createActions() {
         ->setToolTip(tr("Fine-tune the weights on warped copies of this photo's person (in portrait mode, of the face being "
                         "edited), then use them for this photo: the network learns this person's own clothes, skin and colours. "
                         "Minutes on a CPU, seconds on a GPU"));
+    add("actionForgetAdaptation", tr("&Forget Adapted Weights"), QKeySequence(), [this] { forgetAdaptation(); })
+        ->setToolTip(tr("Delete the weights adapted to this photo and go back to the weights they started from"));
     // How long an adaptation trains: more steps, closer to the photo (README, "adapt"), minutes more on a CPU.
     auto* lengths = new QActionGroup(this);
     for (const auto& [name, text, steps] : {std::tuple{"actionAdaptationSteps150", tr("&Quick (150 Steps)"), 150},
@@ -603,6 +605,7 @@ void MainWindow::createMenus() {
     model->addAction(action("actionUntrainedWeights"));
     model->addAction(action("actionWarpOnly"));
     model->addAction(action("actionAdaptToPhoto"));
+    model->addAction(action("actionForgetAdaptation"));
     QMenu* length = model->addMenu(tr("Adaptation &Length"));
     length->setObjectName(QStringLiteral("menuAdaptationLength"));
     for (QAction* a : action("actionAdaptationSteps150")->actionGroup()->actions()) length->addAction(a);
@@ -1642,6 +1645,8 @@ void MainWindow::updateActionStates() {
     m_splitSlider->setEnabled(photo && action("actionBeforeAfter")->isChecked());
     action("actionDeviceCuda")->setEnabled(edit::cudaAvailable());
     const EngineInfo* engine = activeEngine();
+    action("actionForgetAdaptation")->setEnabled(photo && engine && engine->adaptedToPhotos && !m_adaptation->running() &&
+                                                 !adaptationBaseFor(engine->kind).isEmpty());
     action("actionAdaptToPhoto")->setEnabled(photo && engine && !engine->untrained && !m_adaptation->running() &&
                                              (portrait ? face != nullptr
                                                        : m_document->reference().presentCount() >= train::kMinimumAdaptationJoints));
@@ -1684,6 +1689,22 @@ void MainWindow::adaptToPhoto() {
                                  ? tr("Adapting the portrait weights to the face in %1\u2026 (editing goes on meanwhile)").arg(photo.fileName())
                                  : tr("Adapting the weights to %1\u2026 (editing goes on meanwhile)").arg(photo.fileName()));
     updateActionStates();
+}
+
+void MainWindow::forgetAdaptation() {
+    const EngineInfo* engine = activeEngine();
+    if (!engine || !engine->adaptedToPhotos || m_adaptation->running()) return;
+    const model::SemanticsKind kind = engine->kind;
+    const QString base = adaptationBaseFor(kind);
+    if (base.isEmpty()) return;  // opened by hand: nothing known to go back to
+    const QString adapted = engine->weightsPath;
+    if (!QFile::remove(adapted) && QFileInfo::exists(adapted)) {
+        MessageBox::critical(this, tr("Cannot forget the adapted weights"),
+                             tr("Cannot delete %1.").arg(QDir::toNativeSeparators(adapted)));
+        return;
+    }
+    loadWeightsFor(kind, base);
+    statusBar()->showMessage(tr("Deleted the adapted weights; back to %1").arg(QFileInfo(base).fileName()), 8000);
 }
 
 // One file per photo and starting weights, so that adapting again replaces it.

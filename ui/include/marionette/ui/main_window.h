@@ -172,6 +172,8 @@ private:
     // Model > Adapt to This Photo: fine-tunes the weights of the mode in use on the photo's person (body) or
     // face (portrait) on a thread of its own, then loads the adapted weights.
     void adaptToPhoto();
+    // Model > Forget Adapted Weights: deletes the photo's adapted weights in use and loads their base.
+    void forgetAdaptation();
     void onAdaptationProgress(int step, int steps, double pixelL1, double imagesPerSecond);
     void onAdaptationEnded();
     // Where the open photo's weights adapted from `baseWeights` are kept.
