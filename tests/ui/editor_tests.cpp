@@ -148,6 +148,7 @@ private Q_SLOTS:
     void adaptingToThePhotoLoadsWeightsForItAlone();
     void adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace();
     void adaptedWeightsFolderKeepsTheMostRecentlyUsed();
+    void adaptedPortraitWeightsServeTheirFaceOfAGroupPhoto();
     void adaptationEndingAfterAnotherPhotoOpenedWaitsForItsPhoto();
     void settingsOfVersion1KeepTheirPasteChoice();
     void actionStatesFollowTheDocument();
@@ -489,6 +490,46 @@ void EditorTest::adaptationEndingAfterAnotherPhotoOpenedWaitsForItsPhoto() {
     w.document().undoStack()->setClean();
     w.close();
     Settings::instance().set(Settings::Key::WeightsPath, QString());
+}
+
+void EditorTest::adaptedPortraitWeightsServeTheirFaceOfAGroupPhoto() {
+    m_window.reset();
+    const QString portrait = m_dir.filePath(QStringLiteral("tiny-face-2.safetensors"));
+    test::writeRandomWeights(portrait.toStdString(), tinyFace(), 7, R"j({"data":"synth-portrait (procedural, training seeds)","images_seen":900})j");
+    EditorOptions options = sampleOptions();
+    options.openPath = m_twoFaces;
+    options.portraitWeightsPath = portrait;
+    options.useInstalledWeights = false;
+    options.adaptedFolder = m_dir.filePath(QStringLiteral("adapted-group"));
+    options.adaptationSteps = 2;
+    MainWindow w(options);
+    w.show();
+    QTRY_VERIFY_WITH_TIMEOUT(w.document().hasPhoto() && w.document().face() != nullptr, kTimeoutMs);
+    if (!w.portraitMode()) w.findChild<QAction*>(QStringLiteral("actionPortraitMode"))->trigger();
+    waitUpToDate(w);
+    QCOMPARE(w.document().face()->faceIndex, 0);
+    auto* adapt = w.findChild<QAction*>(QStringLiteral("actionAdaptToPhoto"));
+    QTRY_VERIFY_WITH_TIMEOUT(adapt->isEnabled(), kTimeoutMs);
+    adapt->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(w.engineInfo().adaptedToPhotos, 120000);
+    const QStringList files = QDir(options.adaptedFolder).entryList({QStringLiteral("*.safetensors")});
+    QCOMPARE(files.size(), 1);
+    QVERIFY(files.front().contains(QStringLiteral("-face0-")));
+    waitUpToDate(w);
+    // The second face: the weights adapted to the first are not its own.
+    w.findChild<QAction*>(QStringLiteral("actionNextFace"))->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(w.document().face()->faceIndex, 1, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.engineInfo().adaptedToPhotos, kTimeoutMs);
+    QCOMPARE(QFileInfo(w.engineInfo().weightsPath), QFileInfo(portrait));
+    waitUpToDate(w);
+    // Undo goes back to the first face, and to its adapted weights.
+    w.document().undoStack()->undo();
+    QTRY_COMPARE_WITH_TIMEOUT(w.document().face()->faceIndex, 0, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(w.engineInfo().adaptedToPhotos, kTimeoutMs);
+    waitUpToDate(w);
+    w.document().undoStack()->setClean();
+    w.close();
+    QFile::remove(m_twoFaces + QString::fromLatin1(edit::kEditDocumentSuffix));
 }
 
 void EditorTest::adaptedWeightsFolderKeepsTheMostRecentlyUsed() {

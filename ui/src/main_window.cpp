@@ -201,7 +201,7 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
         pruneAdaptedWeights(QFileInfo(path).absolutePath(), kAdaptedWeightsKept, path);
         // The user may have opened another photo meanwhile: the weights are for the photo they were adapted to,
         // and load when it is opened again.
-        if (m_document->hasPhoto() && QFileInfo(adaptedWeightsPath(m_adaptingBase)) == QFileInfo(path)) {
+        if (m_document->hasPhoto() && QFileInfo(adaptedWeightsPath(m_adaptingBase, m_adaptingKind)) == QFileInfo(path)) {
             statusBar()->showMessage(tr("Adapted weights saved as %1").arg(QDir::toNativeSeparators(path)), 10000);
             loadWeightsFor(m_adaptingKind, path);
         } else {
@@ -259,6 +259,8 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
     });
     connect(m_document, &Document::targetChanged, this, &MainWindow::onPosesChanged);
     connect(m_document, &Document::portraitChanged, this, &MainWindow::onPortraitChanged);
+    // Portrait weights adapted to one face of a group photo serve that face: another face goes back.
+    connect(m_document, &Document::portraitChanged, this, [this] { matchWeightsToPhoto(model::SemanticsKind::Face); });
     connect(m_document, &Document::referenceChanged, this, &MainWindow::onPosesChanged);
     QUndoStack* stack = m_document->undoStack();
     connect(stack, &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
@@ -1660,7 +1662,7 @@ void MainWindow::adaptToPhoto() {
     if (!m_document->hasPhoto() || !engine || engine->untrained || m_adaptation->running()) return;
     if (kind == model::SemanticsKind::Face && !m_document->face()) return;
     const QString base = adaptationBaseFor(kind).isEmpty() ? engine->weightsPath : adaptationBaseFor(kind);
-    const QString folder = QFileInfo(adaptedWeightsPath(base)).absolutePath();
+    const QString folder = QFileInfo(adaptedWeightsPath(base, kind)).absolutePath();
     if (!QDir().mkpath(folder)) {
         MessageBox::critical(this, tr("Cannot adapt the weights"), tr("Cannot make the folder %1.").arg(QDir::toNativeSeparators(folder)));
         return;
@@ -1672,7 +1674,7 @@ void MainWindow::adaptToPhoto() {
     if (kind == model::SemanticsKind::Face) request.face = m_document->face()->observed;
     else request.reference = m_document->reference();
     request.photoName = photo.fileName().toStdString();
-    request.outPath = adaptedWeightsPath(base).toStdString();
+    request.outPath = adaptedWeightsPath(base, kind).toStdString();
     const int steps = std::max(1, m_options.adaptationSteps.value_or(Settings::instance().get(Settings::Key::AdaptationSteps).toInt()));
     request.options.steps = steps;
     request.options.device = deviceKey(m_engineSpec->device).toStdString();
@@ -1707,13 +1709,13 @@ void MainWindow::forgetAdaptation() {
     statusBar()->showMessage(tr("Deleted the adapted weights; back to %1").arg(QFileInfo(base).fileName()), 8000);
 }
 
-// One file per photo and starting weights, so that adapting again replaces it.
-QString MainWindow::adaptedWeightsPath(const QString& baseWeights) const {
+// One file per photo (and face of it) and starting weights, so that adapting again replaces it.
+QString MainWindow::adaptedWeightsPath(const QString& baseWeights, model::SemanticsKind kind) const {
     QString folder = m_options.adaptedFolder;
     if (folder.isEmpty()) folder = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/adapted");
-    return QDir(folder).filePath(QStringLiteral("%1-%2-%3.safetensors")
-                                     .arg(QFileInfo(m_document->photoPath()).completeBaseName(), m_document->sha256().left(12),
-                                          QFileInfo(baseWeights).completeBaseName()));
+    QString photo = QStringLiteral("%1-%2").arg(QFileInfo(m_document->photoPath()).completeBaseName(), m_document->sha256().left(12));
+    if (kind == model::SemanticsKind::Face && m_document->face()) photo += QStringLiteral("-face%1").arg(m_document->face()->faceIndex);
+    return QDir(folder).filePath(QStringLiteral("%1-%2.safetensors").arg(photo, QFileInfo(baseWeights).completeBaseName()));
 }
 
 const EngineInfo* MainWindow::engineFor(model::SemanticsKind kind) const {
@@ -1739,7 +1741,7 @@ void MainWindow::matchWeightsToPhoto(model::SemanticsKind kind) {
     if (!engine || engine->untrained || !m_document->hasPhoto()) return;
     const QString base = engine->adaptedToPhotos ? adaptationBaseFor(kind) : engine->weightsPath;
     if (base.isEmpty()) return;  // adapted weights opened by hand: what they started from is unknown
-    const QString forPhoto = adaptedWeightsPath(base);
+    const QString forPhoto = adaptedWeightsPath(base, kind);
     if (QFileInfo::exists(forPhoto)) {
         if (QFileInfo(engine->weightsPath) == QFileInfo(forPhoto)) return;
         touchAdaptedWeights(forPhoto);  // recently used: kept longest

@@ -176,8 +176,8 @@ private:
     void forgetAdaptation();
     void onAdaptationProgress(int step, int steps, double pixelL1, double imagesPerSecond);
     void onAdaptationEnded();
-    // Where the open photo's weights adapted from `baseWeights` are kept.
-    QString adaptedWeightsPath(const QString& baseWeights) const;
+    // Where the open photo's weights adapted from `baseWeights` are kept (portrait weights: per face of it).
+    QString adaptedWeightsPath(const QString& baseWeights, model::SemanticsKind kind) const;
     // Weights adapted to one photo serve that photo alone: opening another goes back to the weights they
     // started from, and a photo adapted before gets its adapted weights back.
     void matchWeightsToPhoto();
