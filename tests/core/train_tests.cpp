@@ -225,6 +225,12 @@ TEST_CASE(loss_weights_are_overridden_by_name_and_bad_specs_refused) {
     EXPECT_NEAR(LossWeights{}.flowWarp, 0.0, 0.0);  // not in the paper: off unless asked for
     EXPECT_NEAR(LossWeights{}.skeletonFlow, 0.0, 0.0);
     EXPECT_NEAR(withLossWeights({}, "skel=0.1").skeletonFlow, 0.1, 0.0);
+    // The paper's mix reads VGG-19; the CPU recipe of the shipped weights does not, unless a stage 1 has flow.
+    EXPECT(usesBackbone(LossWeights{}, true));
+    const LossWeights cpuRecipe = withLossWeights({}, "attn=5,flow=0,perc=0,face=0,style=0,adv=0,l1=1,warp=5,skel=0.1");
+    EXPECT(!usesBackbone(cpuRecipe, false));
+    EXPECT(usesBackbone(cpuRecipe, true));
+    EXPECT(!usesBackbone(adaptationLossWeights(model::SemanticsKind::Face), false));
     const LossWeights w = withLossWeights(LossWeights{}, "style=250,l1=1.5,flow-stage1=0,warp=5");
     EXPECT_NEAR(w.flowWarp, 5.0, 0.0);
     EXPECT_NEAR(w.style, 250.0, 0.0);

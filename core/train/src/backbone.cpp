@@ -38,7 +38,7 @@ const std::vector<std::string>& Backbone::layerNames() {
     return names;
 }
 
-Backbone::Backbone(const std::optional<std::string>& vgg19Path) {
+Backbone::Backbone(const std::optional<std::string>& vgg19Path, bool used) {
     torch::NoGradGuard noGrad;
     for (const auto& c : kConvs) {
         m_convs.push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(c.in, c.out, 3).padding(1)));
@@ -60,8 +60,9 @@ Backbone::Backbone(const std::optional<std::string>& vgg19Path) {
             conv->bias.zero_();
         }
         m_name = "random-vgg19-seed" + std::to_string(kRandomBackboneSeed);
-        log::warning("perceptual backbone: no vgg19.safetensors given, using the fixed random-feature VGG-19 (",
-                     m_name, "); perceptual, style and sampling-correctness losses are weaker than with ImageNet weights");
+        if (used)
+            log::warning("perceptual backbone: no vgg19.safetensors given, using the fixed random-feature VGG-19 (", m_name,
+                         "); perceptual, style and sampling-correctness losses are weaker than with ImageNet weights");
     }
     for (auto& conv : m_convs) {
         conv->weight.set_requires_grad(false);

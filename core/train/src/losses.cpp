@@ -81,6 +81,10 @@ at::Tensor flowWarpLoss(const model::GeneratorOutput& out, const at::Tensor& tar
     return warpedImageLoss(out.flowWarped8, out.flowWarped4, targetImage);
 }
 
+bool usesBackbone(const LossWeights& w, bool withStage1) {
+    return w.perceptual > 0 || w.face > 0 || w.style > 0 || w.flow > 0 || (withStage1 && w.flowStage1 > 0);
+}
+
 at::Tensor skeletonFlowLoss(const at::Tensor& flow, const at::Tensor& skeletonFlow, const at::Tensor& mask) {
     if (flow.dim() != 4 || flow.sizes() != skeletonFlow.sizes() || mask.dim() != 4 || mask.size(1) != 1 ||
         mask.size(0) != flow.size(0) || mask.size(2) != flow.size(2) || mask.size(3) != flow.size(3))

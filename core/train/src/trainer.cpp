@@ -132,7 +132,7 @@ Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> datase
         m_options.mixedPrecision = false;
     }
     torch::manual_seed(m_options.seed);
-    m_backbone = std::make_unique<Backbone>(m_options.vgg19Path);
+    m_backbone = std::make_unique<Backbone>(m_options.vgg19Path, usesBackbone(m_options.weights, m_options.stage1Steps > 0));
     m_options.model.backbone = m_backbone->name();
     m_generator = model::Generator(m_options.model);
     if (m_options.initWeights) initGeneratorFrom(*m_options.initWeights);

@@ -20,8 +20,9 @@ constexpr std::uint64_t kRandomBackboneSeed = 20211020;
 
 class Backbone {
 public:
-    // vgg19Path: a torchvision-layout safetensors file, or nullopt for the random-feature backbone.
-    explicit Backbone(const std::optional<std::string>& vgg19Path);
+    // vgg19Path: a torchvision-layout safetensors file, or nullopt for the random-feature backbone, which is
+    // announced with a warning unless `used` says no loss term will read it.
+    explicit Backbone(const std::optional<std::string>& vgg19Path, bool used = true);
 
     // "vgg19-imagenet" or "random-vgg19-seed20211020": recorded in weights metadata and reports.
     const std::string& name() const { return m_name; }

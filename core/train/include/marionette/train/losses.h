@@ -27,6 +27,10 @@ struct LossWeights {
     double skeletonFlow = 0.0;      // L1 to the skeletons' own flow, not in the paper; off by default
 };
 
+// Whether any term the weights switch on reads VGG-19 features (perceptual, face, style, sampling
+// correctness); the stage-1 flow weight counts only for a schedule with a stage 1.
+bool usesBackbone(const LossWeights& weights, bool withStage1);
+
 // The weights by name: the names the training log, --loss-weights and the exported metadata use (attn, flow,
 // flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp, skel).
 const std::vector<std::pair<std::string, double LossWeights::*>>& namedLossWeights();
