@@ -29,18 +29,18 @@ std::vector<std::unique_ptr<Command>> allCommands() {
 
 namespace {
 
-void printUsage(std::ostream& out, const std::vector<std::unique_ptr<Command>>& commands) {
-    out << "usage: marionette-cli <verb> [options]    (marionette-cli <verb> --help for its options)\n\nverbs:\n";
+void printUsage(std::ostream& out, const std::vector<std::unique_ptr<Command>>& commands, const std::string& program) {
+    out << "usage: " << program << " <verb> [options]    (" << program << " <verb> --help for its options)\n\nverbs:\n";
     for (const auto& c : commands) out << "  " << c->name() << std::string(12 - std::min<std::size_t>(11, c->name().size()), ' ') << c->summary() << '\n';
     out << "\nexit codes: 0 success, 1 the job failed, 2 usage error\n";
 }
 
 }  // namespace
 
-int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::string& program) {
     const auto commands = allCommands();
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-        printUsage(args.empty() ? err : out, commands);
+        printUsage(args.empty() ? err : out, commands, program);
         return args.empty() ? kExitUsage : kExitOk;
     }
     for (const auto& command : commands) {
@@ -49,18 +49,18 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
         try {
             return command->execute(rest, out, err);
         } catch (const UsageError& e) {
-            err << "marionette-cli " << args[0] << ": " << e.what() << "\n(see marionette-cli " << args[0] << " --help)\n";
+            err << program << ' ' << args[0] << ": " << e.what() << "\n(see " << program << ' ' << args[0] << " --help)\n";
             return kExitUsage;
         } catch (const Error& e) {
-            err << "marionette-cli " << args[0] << ": error: " << e.what() << '\n';
+            err << program << ' ' << args[0] << ": error: " << e.what() << '\n';
             return kExitFailure;
         } catch (const std::exception& e) {
-            err << "marionette-cli " << args[0] << ": unexpected error: " << e.what() << '\n';
+            err << program << ' ' << args[0] << ": unexpected error: " << e.what() << '\n';
             return kExitFailure;
         }
     }
-    err << "marionette-cli: unknown verb \"" << args[0] << "\"\n";
-    printUsage(err, commands);
+    err << program << ": unknown verb \"" << args[0] << "\"\n";
+    printUsage(err, commands, program);
     return kExitUsage;
 }
 

@@ -29,8 +29,8 @@ struct CommandRegistration {
 };
 
 // Dispatches `args` (without the program name) to a verb; catches every error and turns it into a
-// message on `err` and an exit code.
-int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// message on `err`, which names `program`, and an exit code.
+int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::string& program = "marionette-cli");
 
 }  // namespace marionette::cli
 

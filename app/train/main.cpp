@@ -17,5 +17,5 @@ int main(int argc, char** argv) {
                      "       marionette-train eval --weights WEIGHTS --data SPEC [--pairs N]\n";
         return 0;
     }
-    return marionette::cli::runCli(args, std::cout, std::cerr);
+    return marionette::cli::runCli(args, std::cout, std::cerr, "marionette-train");
 }
