@@ -1,5 +1,6 @@
 // marionette-cli bench: per-edit latency with the reference cached, without the cache, per-stage
 // breakdown and peak memory, at the model's canvas size. Warm-up, repeats, mean ± sd (whisper.cpp bench).
+#include "cli/adaptation_bench.h"
 #include "cli/arguments.h"
 #include "cli/command.h"
 
@@ -95,6 +96,8 @@ public:
             {"--no-half", "", "on CUDA, do not measure fp16", "", false},
             {"--ops", "N", "also list the N operators taking the most time per cached edit (0: none)", "0", false},
             {"--op-shapes", "", "with --ops: tell operators apart by their arguments' sizes", "", false},
+            {"--adapt", "N", "instead, time an N-step adaptation of --weights (Model > Adapt to This Photo) to a procedural person or face",
+             "0", false},
         });
         a.parse(args);
         if (a.has("--help")) {
@@ -105,6 +108,12 @@ public:
         if (repeat < 1 || warmup < 0 || opRows < 0)
             throw UsageError("--repeat must be at least 1, --warmup and --ops at least 0");
         engine::EngineOptions options{engine::devicePreferenceFromString(a.deviceValue()), a.intValue("--threads")};
+        if (const int adaptSteps = a.intValue("--adapt"); adaptSteps != 0) {
+            if (adaptSteps < 0) throw UsageError("--adapt must be 0 or more");
+            if (!a.has("--weights")) throw UsageError("--adapt times the adaptation of weights: give --weights");
+            benchAdaptation({a.value("--weights"), adaptSteps, a.deviceValue(), a.intValue("--threads")}, out);
+            return kExitOk;
+        }
 
         // The models to measure: the given file, or random initialisations of each width and variant.
         std::vector<std::pair<model::Generator, std::string>> models;

@@ -140,6 +140,12 @@ TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_
     EXPECT(summary.adaptedToPhotos());
     EXPECT(summary.data.find("astronaut.jpg (landmark-warped)") != std::string::npos);
 
+    // bench --adapt times the same adaptation on a procedural stand-in, for machines without image libraries.
+    run = runCli({"bench", "--weights", portrait, "--adapt", "2", "--device", "cpu", "--threads", "1"});
+    EXPECT_EQ(run.code, 0);
+    EXPECT(run.out.find("2 steps of batch 4 in") != std::string::npos);
+    EXPECT_EQ(runCli({"bench", "--adapt", "2"}).code, cli::kExitUsage);
+
     // One subject, of the weights' kind; nothing is written otherwise.
     const std::string never = test::tempPath("never-adapted.safetensors");
     run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--out", never});

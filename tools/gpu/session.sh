@@ -81,6 +81,12 @@ if [ "$bench" = 1 ]; then
   log "bench"
   "$cli" bench --device $device --widths 16,32 --repeat 50 --warmup 10 --json "$OUT/bench.json" 2>&1 | tee "$OUT/bench.txt" \
     || log "BENCH FAILED (see bench.txt): going on with training"
+  # Model > Adapt to This Photo on this device: the shipped weights, 150 steps (the default), on a procedural stand-in.
+  for shipped in models/body-early.safetensors models/portrait-early.safetensors; do
+    [ -f "$shipped" ] || continue
+    "$cli" bench --device $device --weights "$shipped" --adapt 150 2>&1 | tee -a "$OUT/bench.txt" \
+      || log "ADAPTATION BENCH FAILED for $shipped (see bench.txt)"
+  done
 fi
 
 # --- body and portrait models ------------------------------------------------------------------------------
