@@ -1742,12 +1742,14 @@ void MainWindow::matchWeightsToPhoto(model::SemanticsKind kind) {
     const QString base = engine->adaptedToPhotos ? adaptationBaseFor(kind) : engine->weightsPath;
     if (base.isEmpty()) return;  // adapted weights opened by hand: what they started from is unknown
     const QString forPhoto = adaptedWeightsPath(base, kind);
+    // The weights last asked for: a load of them may be under way (slider moves call this many times a second).
+    const QFileInfo requested((kind == model::SemanticsKind::Face ? m_portraitSpec : m_engineSpec)->weightsPath);
     if (QFileInfo::exists(forPhoto)) {
-        if (QFileInfo(engine->weightsPath) == QFileInfo(forPhoto)) return;
+        if (QFileInfo(engine->weightsPath) == QFileInfo(forPhoto) || requested == QFileInfo(forPhoto)) return;
         touchAdaptedWeights(forPhoto);  // recently used: kept longest
         loadWeightsFor(kind, forPhoto);
         statusBar()->showMessage(tr("Using the weights adapted to this photo before (%1)").arg(QFileInfo(forPhoto).fileName()), 8000);
-    } else if (engine->adaptedToPhotos) {
+    } else if (engine->adaptedToPhotos && requested != QFileInfo(base)) {
         loadWeightsFor(kind, base);
         statusBar()->showMessage(tr("Back to %1: the adapted weights were for another photo").arg(QFileInfo(base).fileName()), 8000);
     }
