@@ -18,8 +18,8 @@
 namespace marionette::cli {
 
 double benchAdaptation(const AdaptationBenchOptions& options, std::ostream& out) {
-    auto weights = std::make_shared<const model::SafetensorsContent>(model::readSafetensors(options.weightsPath));
-    const model::ModelConfig config = model::configFromMetadata(*weights, options.weightsPath);
+    const auto base = train::AdaptationBase::read(options.weightsPath);
+    const model::ModelConfig& config = base.config;
     train::AdaptationOptions adaptation;
     adaptation.steps = options.steps;
     adaptation.device = options.device;
@@ -39,14 +39,14 @@ double benchAdaptation(const AdaptationBenchOptions& options, std::ostream& out)
         c.height = config.height;
         c.width = config.canvasWidth;
         const synth::PairSample drawn = synth::PortraitPairGenerator(c).generate(seed);
-        train::adaptWeights(weights, options.weightsPath, {train::FacePhoto{drawn.reference, *drawn.referenceFace}},
+        train::adaptWeights(base, {train::FacePhoto{drawn.reference, *drawn.referenceFace}},
                             "a procedural face (bench)", scratch.string(), adaptation, progress);
     } else {
         synth::BodyGeneratorConfig c;
         c.height = config.height;
         c.width = config.canvasWidth;
         const synth::PairSample drawn = synth::BodyPairGenerator(c).generate(seed);
-        train::adaptWeights(weights, options.weightsPath, {train::PersonPhoto{drawn.reference, drawn.referencePose}},
+        train::adaptWeights(base, {train::PersonPhoto{drawn.reference, drawn.referencePose}},
                             "a procedural person (bench)", scratch.string(), adaptation, progress);
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -662,7 +662,7 @@ TEST_CASE(train_adaptation_fine_tunes_on_a_photo_records_its_origin_and_can_be_c
     setenv("TMPDIR", scratch.c_str(), 1);
     std::vector<AdaptationProgress> seen;
     const std::string adapted = dir + "/adapted.safetensors";
-    const auto result = adaptWeights(weights, {armPhoto()}, "photo arm.png (limb-warped)", adapted, options,
+    const auto result = adaptWeights(AdaptationBase::read(weights), {armPhoto()}, "photo arm.png (limb-warped)", adapted, options,
                                      [&](const AdaptationProgress& p) {
                                          seen.push_back(p);
                                          return true;
@@ -696,7 +696,7 @@ TEST_CASE(train_adaptation_fine_tunes_on_a_photo_records_its_origin_and_can_be_c
 
     // Cancelled after the first step: nothing written, and the trainer's stop request does not linger.
     const std::string cancelled = dir + "/cancelled.safetensors";
-    const auto stop = adaptWeights(weights, {armPhoto()}, "photo arm.png", cancelled, options, [](const AdaptationProgress&) { return false; });
+    const auto stop = adaptWeights(AdaptationBase::read(weights), {armPhoto()}, "photo arm.png", cancelled, options, [](const AdaptationProgress&) { return false; });
     EXPECT(stop == AdaptationResult::Cancelled);
     EXPECT(!std::filesystem::exists(cancelled));
     EXPECT(!Trainer::stopRequested());
@@ -709,8 +709,11 @@ TEST_CASE(train_adaptation_fine_tunes_on_a_photo_records_its_origin_and_can_be_c
     faceOptions.model.semantics = model::SemanticsKind::Face;
     model::Generator face(faceOptions.model);
     model::saveGeneratorWeights(dir + "/face.safetensors", *face, "{}", model::StoredPrecision::Float32);
-    EXPECT_THROWS(Error, adaptWeights(dir + "/face.safetensors", {armPhoto()}, "photo", dir + "/x.safetensors", options), "needs body weights");
-    EXPECT_THROWS(Error, adaptWeights(dir + "/missing.safetensors", {armPhoto()}, "photo", dir + "/x.safetensors", options), "missing.safetensors");
+    EXPECT_THROWS(Error, adaptWeights(AdaptationBase::read(dir + "/face.safetensors"), {armPhoto()}, "photo", dir + "/x.safetensors", options), "needs body weights");
+    EXPECT_THROWS(Error, adaptWeights(AdaptationBase::read(dir + "/missing.safetensors"), {armPhoto()}, "photo", dir + "/x.safetensors", options), "missing.safetensors");
+    AdaptationOptions none = options;
+    none.steps = 0;
+    EXPECT_THROWS(Error, adaptWeights(AdaptationBase::read(weights), {armPhoto()}, "photo", dir + "/x.safetensors", none), "at least one step");
 }
 
 namespace {
@@ -766,7 +769,7 @@ TEST_CASE(train_adaptation_of_portrait_weights_warps_the_face_both_ways) {
     options.batchSize = 2;
     options.device = "cpu";
     const std::string adapted = dir + "/adapted.safetensors";
-    EXPECT(adaptWeights(content, weights, {photo}, "photo face.png (landmark-warped)", adapted, options) == AdaptationResult::Finished);
+    EXPECT(adaptWeights(AdaptationBase::of(content, weights), {photo}, "photo face.png (landmark-warped)", adapted, options) == AdaptationResult::Finished);
     const auto loaded = model::loadGeneratorWeights(adapted);
     EXPECT(loaded.generator->config().semantics == model::SemanticsKind::Face);
     const model::TrainingSummary summary = model::summarizeTraining(loaded.trainingJson);
@@ -779,7 +782,7 @@ TEST_CASE(train_adaptation_of_portrait_weights_warps_the_face_both_ways) {
     model::Generator body(bodyOptions.model);
     model::saveGeneratorWeights(dir + "/body.safetensors", *body, "{}", model::StoredPrecision::Float32);
     const auto bodyContent = std::make_shared<const model::SafetensorsContent>(model::readSafetensors(dir + "/body.safetensors"));
-    EXPECT_THROWS(Error, adaptWeights(bodyContent, dir + "/body.safetensors", {photo}, "photo", dir + "/x.safetensors", options),
+    EXPECT_THROWS(Error, adaptWeights(AdaptationBase::of(bodyContent, dir + "/body.safetensors"), {photo}, "photo", dir + "/x.safetensors", options),
                   "needs portrait weights");
-    EXPECT_THROWS(Error, adaptWeights(content, weights, {armPhoto()}, "photo", dir + "/x.safetensors", options), "needs body weights");
+    EXPECT_THROWS(Error, adaptWeights(AdaptationBase::of(content, weights), {armPhoto()}, "photo", dir + "/x.safetensors", options), "needs body weights");
 }

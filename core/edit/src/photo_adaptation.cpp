@@ -2,8 +2,6 @@
 
 #include "marionette/image/crop.h"
 #include "marionette/image/tensor_image.h"
-#include "marionette/model/safetensors.h"
-#include "marionette/model/weights.h"
 #include "marionette/util/error.h"
 
 namespace marionette::edit {
@@ -11,14 +9,13 @@ namespace marionette::edit {
 train::AdaptationResult adaptToPhoto(const PhotoAdaptation& request,
                                      const std::function<bool(const train::AdaptationProgress&)>& progress) {
     if (request.photo.empty()) throw Error("there is no photo to adapt to");
-    auto weights = std::make_shared<const model::SafetensorsContent>(model::readSafetensors(request.weightsPath));
-    const model::ModelConfig config = model::configFromMetadata(*weights, request.weightsPath);
-    const ImageSize canvas{config.canvasWidth, config.height};
-    if (config.semantics == model::SemanticsKind::Face) {
+    const auto base = train::AdaptationBase::read(request.weightsPath);
+    const ImageSize canvas{base.config.canvasWidth, base.config.height};
+    if (base.config.semantics == model::SemanticsKind::Face) {
         if (!request.face) throw Error("adapting portrait weights to a photo needs the face's landmarks");
         const auto face = image::cropFaceToCanvas(request.photo, *request.face, canvas);
         std::vector<train::FacePhoto> faces{{image::imageToTensor(face.image), face.landmarks}};
-        return train::adaptWeights(std::move(weights), request.weightsPath, std::move(faces),
+        return train::adaptWeights(base, std::move(faces),
                                    "photo " + request.photoName + " (landmark-warped)", request.outPath, request.options, progress);
     }
     if (request.face && request.reference.presentCount() == 0)
@@ -28,7 +25,7 @@ train::AdaptationResult adaptToPhoto(const PhotoAdaptation& request,
                     " joints)");
     const auto person = image::cropPersonToCanvas(request.photo, request.reference, canvas);
     std::vector<train::PersonPhoto> photos{{image::imageToTensor(person.image), person.pose}};
-    return train::adaptWeights(std::move(weights), request.weightsPath, std::move(photos),
+    return train::adaptWeights(base, std::move(photos),
                                "photo " + request.photoName + " (limb-warped)", request.outPath, request.options, progress);
 }
 

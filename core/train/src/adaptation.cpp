@@ -68,47 +68,29 @@ private:
     bool m_cancelled = false;
 };
 
-// Both directions, by the parity of the draw: with the photo always the target, the target semantics would
-// always be the photo's, and the network learns to ignore them and redraw the photo (seen after 600 steps on
-// the sample: the raised arm of an edit disappeared). `pair` comes from the photo to its warped copy or back
-// (`photoIsReference`); draw i of a photo goes from the warped copy to the photo when i / photoCount is even,
-// unless all go from the photo.
-PairSample inDirection(PairSample pair, bool photoIsReference, std::size_t index, std::size_t photoCount, PhotoPairs directions) {
-    const bool photoShouldBeReference = directions == PhotoPairs::FromPhoto || (index / photoCount) % 2 == 1;
-    if (photoIsReference != photoShouldBeReference) {
-        std::swap(pair.reference, pair.target);
-        std::swap(pair.referencePose, pair.targetPose);
-        std::swap(pair.referenceFace, pair.targetFace);
-    }
-    return pair;
-}
-
 void checkCanvasImage(const at::Tensor& image, int height, int width, const std::string& which) {
     if (!image.defined() || image.dim() != 3 || image.size(0) != 3 || image.size(1) != height || image.size(2) != width)
         throw Error(which + ": the crop must be [3, " + std::to_string(height) + ", " + std::to_string(width) + "] (the model's canvas)");
 }
 
-model::ModelConfig configOf(const model::SafetensorsContent& weights, const std::string& weightsPath, model::SemanticsKind needed,
-                            const std::string& adaptedTo) {
-    const model::ModelConfig config = model::configFromMetadata(weights, weightsPath);
-    if (config.semantics != needed)
-        throw Error(weightsPath + ": adapting to a photo's " + adaptedTo + " needs " +
+void checkKind(const AdaptationBase& base, model::SemanticsKind needed, const std::string& adaptedTo) {
+    if (base.config.semantics != needed)
+        throw Error(base.path + ": adapting to a photo's " + adaptedTo + " needs " +
                     (needed == model::SemanticsKind::Body ? "body" : "portrait") + " weights; these are for " +
-                    model::toString(config.semantics));
-    return config;
+                    model::toString(base.config.semantics));
 }
 
-AdaptationResult runAdaptation(std::shared_ptr<const model::SafetensorsContent> weights, const std::string& weightsPath,
-                               const model::ModelConfig& config, std::shared_ptr<const PairDataset> data, const std::string& outPath,
+AdaptationResult runAdaptation(const AdaptationBase& base, std::shared_ptr<const PairDataset> data, const std::string& outPath,
                                const AdaptationOptions& options, const std::function<bool(const AdaptationProgress&)>& progress) {
+    if (options.steps < 1) throw Error("an adaptation needs at least one step");
     ScratchFolder scratch;
     TrainOptions o;
-    o.model = config;
+    o.model = base.config;
     o.stage1Steps = 0;
     o.stage2Steps = options.steps;
     o.batchSize = options.batchSize;
     o.learningRate = options.learningRate;
-    o.weights = adaptationLossWeights(config.semantics);
+    o.weights = adaptationLossWeights(base.config.semantics);
     o.device = options.device;
     o.threads = options.threads;
     // Drawing a pair's warp takes the loader about 0.1 s of CPU: on a CPU that is little beside a step of
@@ -121,8 +103,8 @@ AdaptationResult runAdaptation(std::shared_ptr<const model::SafetensorsContent> 
     o.keepCheckpoints = 1;
     o.logEvery = options.steps;
     o.sampleEvery = options.steps + 1;
-    o.initWeights = weightsPath;
-    o.initContent = std::move(weights);
+    o.initWeights = base.path;
+    o.initContent = base.content;
 
     Trainer::clearStopRequest();
     Trainer trainer(o, std::move(data));
@@ -137,13 +119,34 @@ AdaptationResult runAdaptation(std::shared_ptr<const model::SafetensorsContent> 
 
 }  // namespace
 
+WarpedPhotoPairs::WarpedPhotoPairs(std::string description, std::size_t photoCount, PhotoPairs directions, const std::string& nothing)
+    : m_description(std::move(description)), m_photoCount(photoCount), m_directions(directions) {
+    if (m_photoCount == 0) throw Error(m_description + ": " + nothing);
+}
+
+// Both directions, by the parity of the draw: with the photo always the target, the target semantics would
+// always be the photo's, and the network learns to ignore them and redraw the photo (seen after 600 steps on
+// the sample: the raised arm of an edit disappeared). Draw i of a photo goes from the warped copy to the
+// photo when i / photoCount is even, unless all go from the photo.
+PairSample WarpedPhotoPairs::pair(std::size_t index, std::uint64_t /*seed: the loader's augmentation draws its own*/) const {
+    Warped warped = warp(index);
+    const bool photoShouldBeReference = m_directions == PhotoPairs::FromPhoto || (index / m_photoCount) % 2 == 1;
+    PairSample& p = warped.pair;
+    if (warped.photoIsReference != photoShouldBeReference) {
+        std::swap(p.reference, p.target);
+        std::swap(p.referencePose, p.targetPose);
+        std::swap(p.referenceFace, p.targetFace);
+    }
+    return std::move(p);
+}
+
 LimbWarpedPhotos::LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string description, int height, int width,
                                    synth::LimbWarpConfig warp, PhotoPairs directions)
-    : m_photos(std::move(photos)), m_description(std::move(description)), m_generator(warp), m_directions(directions) {
-    if (m_photos.empty()) throw Error(m_description + ": no photo to adapt to");
+    : WarpedPhotoPairs(std::move(description), photos.size(), directions, "no photo to adapt to"), m_photos(std::move(photos)),
+      m_generator(warp) {
     for (std::size_t i = 0; i < m_photos.size(); ++i) {
         const PersonPhoto& p = m_photos[i];
-        const std::string which = m_description + ", photo " + std::to_string(i + 1);
+        const std::string which = this->description() + ", photo " + std::to_string(i + 1);
         checkCanvasImage(p.image, height, width, which);
         pose::validate(p.pose, which);
         if (p.pose.presentCount() < kMinimumAdaptationJoints)
@@ -151,10 +154,10 @@ LimbWarpedPhotos::LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string 
     }
 }
 
-PairSample LimbWarpedPhotos::pair(std::size_t index, std::uint64_t /*seed: the loader's augmentation draws its own*/) const {
+WarpedPhotoPairs::Warped LimbWarpedPhotos::warp(std::size_t index) const {
     const PersonPhoto& photo = m_photos[index % m_photos.size()];
-    PairSample pair = fromSynth(m_generator.generate(photo.image, photo.pose, synth::mix64(0x5EEDF00Dull ^ index)));
-    return inDirection(std::move(pair), !m_generator.config().warpedIsReference, index, m_photos.size(), m_directions);
+    return {fromSynth(m_generator.generate(photo.image, photo.pose, synth::mix64(0x5EEDF00Dull ^ index))),
+            !m_generator.config().warpedIsReference};
 }
 
 namespace {
@@ -168,20 +171,18 @@ synth::PortraitGeneratorConfig portraitCanvas(int height, int width) {
 
 LandmarkWarpedPhotos::LandmarkWarpedPhotos(std::vector<FacePhoto> faces, std::string description, int height, int width,
                                            PhotoPairs directions)
-    : m_faces(std::move(faces)), m_description(std::move(description)), m_generator(portraitCanvas(height, width)),
-      m_directions(directions) {
-    if (m_faces.empty()) throw Error(m_description + ": no face to adapt to");
+    : WarpedPhotoPairs(std::move(description), faces.size(), directions, "no face to adapt to"), m_faces(std::move(faces)),
+      m_generator(portraitCanvas(height, width)) {
     for (std::size_t i = 0; i < m_faces.size(); ++i) {
-        const std::string which = m_description + ", face " + std::to_string(i + 1);
+        const std::string which = this->description() + ", face " + std::to_string(i + 1);
         checkCanvasImage(m_faces[i].image, height, width, which);
         face::validate(m_faces[i].landmarks, which);
     }
 }
 
-PairSample LandmarkWarpedPhotos::pair(std::size_t index, std::uint64_t /*seed: the loader's augmentation draws its own*/) const {
+WarpedPhotoPairs::Warped LandmarkWarpedPhotos::warp(std::size_t index) const {
     const FacePhoto& face = m_faces[index % m_faces.size()];
-    PairSample pair = fromSynth(m_generator.generate(face.image, face.landmarks, synth::mix64(0xFACEF00Dull ^ index)));
-    return inDirection(std::move(pair), /*photoIsReference=*/true, index, m_faces.size(), m_directions);
+    return {fromSynth(m_generator.generate(face.image, face.landmarks, synth::mix64(0xFACEF00Dull ^ index))), /*photoIsReference=*/true};
 }
 
 LossWeights adaptationLossWeights(model::SemanticsKind kind) {
@@ -190,29 +191,29 @@ LossWeights adaptationLossWeights(model::SemanticsKind kind) {
                                               : "attn=5,flow=0,perc=0,face=0,style=0,adv=0,l1=1,warp=5,skel=0");
 }
 
-AdaptationResult adaptWeights(const std::string& weightsPath, std::vector<PersonPhoto> photos, const std::string& description,
+AdaptationBase AdaptationBase::read(const std::string& path) {
+    return of(std::make_shared<const model::SafetensorsContent>(model::readSafetensors(path)), path);
+}
+
+AdaptationBase AdaptationBase::of(std::shared_ptr<const model::SafetensorsContent> content, std::string path) {
+    const model::ModelConfig config = model::configFromMetadata(*content, path);
+    return {std::move(content), std::move(path), config};
+}
+
+AdaptationResult adaptWeights(const AdaptationBase& base, std::vector<PersonPhoto> photos, const std::string& description,
                               const std::string& outPath, const AdaptationOptions& options,
                               const std::function<bool(const AdaptationProgress&)>& progress) {
-    return adaptWeights(std::make_shared<const model::SafetensorsContent>(model::readSafetensors(weightsPath)), weightsPath,
-                        std::move(photos), description, outPath, options, progress);
+    checkKind(base, model::SemanticsKind::Body, "person");
+    auto data = std::make_shared<const LimbWarpedPhotos>(std::move(photos), description, base.config.height, base.config.canvasWidth);
+    return runAdaptation(base, std::move(data), outPath, options, progress);
 }
 
-AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> weights, const std::string& weightsPath,
-                              std::vector<PersonPhoto> photos, const std::string& description, const std::string& outPath,
-                              const AdaptationOptions& options, const std::function<bool(const AdaptationProgress&)>& progress) {
-    if (options.steps < 1) throw Error("an adaptation needs at least one step");
-    const model::ModelConfig config = configOf(*weights, weightsPath, model::SemanticsKind::Body, "person");
-    auto data = std::make_shared<const LimbWarpedPhotos>(std::move(photos), description, config.height, config.canvasWidth);
-    return runAdaptation(std::move(weights), weightsPath, config, std::move(data), outPath, options, progress);
-}
-
-AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> weights, const std::string& weightsPath,
-                              std::vector<FacePhoto> faces, const std::string& description, const std::string& outPath,
-                              const AdaptationOptions& options, const std::function<bool(const AdaptationProgress&)>& progress) {
-    if (options.steps < 1) throw Error("an adaptation needs at least one step");
-    const model::ModelConfig config = configOf(*weights, weightsPath, model::SemanticsKind::Face, "face");
-    auto data = std::make_shared<const LandmarkWarpedPhotos>(std::move(faces), description, config.height, config.canvasWidth);
-    return runAdaptation(std::move(weights), weightsPath, config, std::move(data), outPath, options, progress);
+AdaptationResult adaptWeights(const AdaptationBase& base, std::vector<FacePhoto> faces, const std::string& description,
+                              const std::string& outPath, const AdaptationOptions& options,
+                              const std::function<bool(const AdaptationProgress&)>& progress) {
+    checkKind(base, model::SemanticsKind::Face, "face");
+    auto data = std::make_shared<const LandmarkWarpedPhotos>(std::move(faces), description, base.config.height, base.config.canvasWidth);
+    return runAdaptation(base, std::move(data), outPath, options, progress);
 }
 
 }  // namespace marionette::train

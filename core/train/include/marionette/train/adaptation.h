@@ -10,9 +10,10 @@
 //
 // Usage:
 //   train::PersonPhoto person{crop, canvasPose};  // crop [3, H, W] in [-1, 1] on the model's canvas
-//   train::adaptWeights("models/body-early.safetensors", {person}, "photo me.jpg", "me.safetensors", {}, onProgress);
+//   const auto body = train::AdaptationBase::read("models/body-early.safetensors");
+//   train::adaptWeights(body, {person}, "photo me.jpg", "me.safetensors", {}, onProgress);
 //   train::FacePhoto face{faceCrop, canvasLandmarks};
-//   train::adaptWeights("models/portrait-early.safetensors", {face}, "photo me.jpg", "me-face.safetensors");
+//   train::adaptWeights(train::AdaptationBase::read("models/portrait-early.safetensors"), {face}, "photo me.jpg", "me-face.safetensors");
 #include "marionette/face/landmarks.h"
 #include "marionette/model/config.h"
 #include "marionette/model/safetensors.h"
@@ -46,27 +47,48 @@ struct PersonPhoto {
 // copy, as an edit goes (to judge an adaptation: the other half rewards redrawing the photo).
 enum class PhotoPairs { BothWays, FromPhoto };
 
-// Pairs from single photos: pair i reposes photo i % count by a warp drawn from i (kPairsPerPhoto draws each);
-// the warped copy is the reference when (i / count) is even, the target when it is odd.
-class LimbWarpedPhotos : public PairDataset {
+// Pairs from single photos: pair i warps photo i % count by a draw from i (kPairsPerPhoto draws each); the
+// warped copy is the reference when (i / count) is even, the target when it is odd. The two kinds below
+// differ in the warp only.
+class WarpedPhotoPairs : public PairDataset {
 public:
     static constexpr std::size_t kPairsPerPhoto = std::size_t(1) << 20;
 
+    std::string description() const override { return m_description; }
+    std::size_t size() const override { return m_photoCount * kPairsPerPhoto; }
+    PairSample pair(std::size_t index, std::uint64_t seed) const final;
+    std::size_t photoCount() const { return m_photoCount; }
+
+protected:
+    // Throws marionette::Error when there is no photo (`nothing` says what is missing).
+    WarpedPhotoPairs(std::string description, std::size_t photoCount, PhotoPairs directions, const std::string& nothing);
+
+    struct Warped {
+        PairSample pair;
+        bool photoIsReference = false;  // which way the warp's generator made it
+    };
+    // The draw `index` of photo index % photoCount(), in the generator's own direction.
+    virtual Warped warp(std::size_t index) const = 0;
+
+private:
+    std::string m_description;
+    std::size_t m_photoCount;
+    PhotoPairs m_directions;
+};
+
+// People reposed limb by limb (synth::LimbWarpPairGenerator).
+class LimbWarpedPhotos : public WarpedPhotoPairs {
+public:
     // Throws marionette::Error for no photos, an image that is not [3, H, W] of the canvas or a person with
     // fewer than three joints (named by its index and `description`).
     LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string description, int height, int width,
                      synth::LimbWarpConfig warp = {}, PhotoPairs directions = PhotoPairs::BothWays);
 
-    std::string description() const override { return m_description; }
-    std::size_t size() const override { return m_photos.size() * kPairsPerPhoto; }
-    PairSample pair(std::size_t index, std::uint64_t seed) const override;
-    std::size_t photoCount() const { return m_photos.size(); }
-
 private:
+    Warped warp(std::size_t index) const override;
+
     std::vector<PersonPhoto> m_photos;
-    std::string m_description;
     synth::LimbWarpPairGenerator m_generator;
-    PhotoPairs m_directions;
 };
 
 // One photo's face on the model's canvas.
@@ -75,28 +97,19 @@ struct FacePhoto {
     face::FaceLandmarks landmarks;  // canvas pixels
 };
 
-// Pairs from single faces, as LimbWarpedPhotos: pair i warps face i % count to landmarks perturbed by a draw
-// from i (synth::PortraitPairGenerator: head turn, roll, expression); the warped copy is the reference when
-// (i / count) is even, the target when it is odd.
-class LandmarkWarpedPhotos : public PairDataset {
+// Faces warped to landmarks perturbed by the draw (synth::PortraitPairGenerator: head turn, roll, expression).
+class LandmarkWarpedPhotos : public WarpedPhotoPairs {
 public:
-    static constexpr std::size_t kPairsPerPhoto = std::size_t(1) << 20;
-
     // Throws marionette::Error for no faces, an image that is not [3, H, W] of the canvas or landmarks that
     // are not finite (named by its index and `description`).
     LandmarkWarpedPhotos(std::vector<FacePhoto> faces, std::string description, int height, int width,
                          PhotoPairs directions = PhotoPairs::BothWays);
 
-    std::string description() const override { return m_description; }
-    std::size_t size() const override { return m_faces.size() * kPairsPerPhoto; }
-    PairSample pair(std::size_t index, std::uint64_t seed) const override;
-    std::size_t photoCount() const { return m_faces.size(); }
-
 private:
+    Warped warp(std::size_t index) const override;
+
     std::vector<FacePhoto> m_faces;
-    std::string m_description;
     synth::PortraitPairGenerator m_generator;
-    PhotoPairs m_directions;
 };
 
 // The losses of an adaptation: those of the shipped weights' recipe (docs/model-changes.md), which need no
@@ -123,22 +136,28 @@ struct AdaptationProgress {
 
 enum class AdaptationResult { Finished, Cancelled };
 
-// Fine-tunes the body weights at `weightsPath` on `photos` and writes the result (EMA, fp16) to `outPath`
-// atomically. Their training record keeps the original's under "init" (model::TrainingSummary reads both).
-// `progress` is called after every step on the calling thread; returning false cancels: nothing is written.
-// Throws marionette::Error for unreadable or face weights and for photos that do not fit their canvas.
-AdaptationResult adaptWeights(const std::string& weightsPath, std::vector<PersonPhoto> photos, const std::string& description,
+// The weights an adaptation starts from: the file's contents, read once, and the model they describe.
+struct AdaptationBase {
+    std::shared_ptr<const model::SafetensorsContent> content;
+    std::string path;
+    model::ModelConfig config;
+
+    // Throws marionette::Error for an unreadable file or one whose metadata describes no model.
+    static AdaptationBase read(const std::string& path);
+    // From contents the caller has read already (those of `path`).
+    static AdaptationBase of(std::shared_ptr<const model::SafetensorsContent> content, std::string path);
+};
+
+// Fine-tunes body weights on `photos` and writes the result (EMA, fp16) to `outPath` atomically. Its
+// training record keeps the original's under "init" (model::TrainingSummary reads both). `progress` is called
+// after every step on the calling thread; returning false cancels: nothing is written.
+// Throws marionette::Error for portrait weights, fewer than one step and photos that do not fit the canvas.
+AdaptationResult adaptWeights(const AdaptationBase& base, std::vector<PersonPhoto> photos, const std::string& description,
                               const std::string& outPath, const AdaptationOptions& options = {},
                               const std::function<bool(const AdaptationProgress&)>& progress = {});
-// The same, from weights the caller has read already (`weights`, the contents of `weightsPath`).
-AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> weights, const std::string& weightsPath,
-                              std::vector<PersonPhoto> photos, const std::string& description, const std::string& outPath,
-                              const AdaptationOptions& options = {},
-                              const std::function<bool(const AdaptationProgress&)>& progress = {});
-// Portrait weights on faces; body weights are refused.
-AdaptationResult adaptWeights(std::shared_ptr<const model::SafetensorsContent> weights, const std::string& weightsPath,
-                              std::vector<FacePhoto> faces, const std::string& description, const std::string& outPath,
-                              const AdaptationOptions& options = {},
+// The same for portrait weights on faces; body weights are refused.
+AdaptationResult adaptWeights(const AdaptationBase& base, std::vector<FacePhoto> faces, const std::string& description,
+                              const std::string& outPath, const AdaptationOptions& options = {},
                               const std::function<bool(const AdaptationProgress&)>& progress = {});
 
 }  // namespace marionette::train
