@@ -59,6 +59,15 @@ model::ModelConfig tinyBody() {
 }
 model::ModelConfig tinyFace() { return test::tinyModelConfig(model::SemanticsKind::Face); }
 
+// Tiny random weights at `path` whose record says they saw synthetic data only, as the shipped ones.
+QString writeSyntheticWeights(const QString& path, const model::ModelConfig& config, int seed) {
+    const char* record = config.semantics == model::SemanticsKind::Face
+                             ? R"j({"data":"synth-portrait (procedural, training seeds)","images_seen":900})j"
+                             : R"j({"data":"synth-body (procedural, training seeds)","images_seen":400})j";
+    test::writeRandomWeights(path.toStdString(), config, seed, record);
+    return path;
+}
+
 // The photo with the frame's crop drawn over it as the result view shows it (alpha = paste-back weights).
 QImage shownImage(const QImage& photo, const Frame& frame) {
     QImage out = photo.convertToFormat(QImage::Format_RGB32);
@@ -162,6 +171,8 @@ private:
     std::unique_ptr<MainWindow> makeWindow(const QString& openPath, std::optional<bool> preview = false, int autosaveSeconds = 0);
     // A window on the sample with the weights a user would get (no tiny model): CPU, no preview, no autosave.
     EditorOptions sampleOptions() const;
+    // sampleOptions() for adaptations of `steps` steps into the test's folder `folder`, without the installed weights.
+    EditorOptions adaptationOptions(const QString& folder, int steps) const;
     void waitUpToDate(MainWindow& window);
     void drag(PoseCanvas* canvas, QPoint from, QPoint to, int steps = 8);
     QImage output(MainWindow& window) const { return window.currentFrame()->output; }
@@ -213,6 +224,14 @@ EditorOptions EditorTest::sampleOptions() const {
     options.previewWhileDragging = false;
     options.autosaveSeconds = 0;
     options.autosaveFolder = m_dir.filePath(QStringLiteral("autosave"));
+    return options;
+}
+
+EditorOptions EditorTest::adaptationOptions(const QString& folder, int steps) const {
+    EditorOptions options = sampleOptions();
+    options.useInstalledWeights = false;
+    options.adaptedFolder = m_dir.filePath(folder);
+    options.adaptationSteps = steps;
     return options;
 }
 
@@ -286,13 +305,9 @@ void EditorTest::adaptingToThePhotoLoadsWeightsForItAlone() {
     // Model > Adapt to This Photo fine-tunes the weights in use on the open photo's person in the background,
     // then loads them; the banner says so, and they are not remembered as the weights for every photo.
     m_window.reset();
-    const QString weights = m_dir.filePath(QStringLiteral("tiny-body.safetensors"));
-    test::writeRandomWeights(weights.toStdString(), tinyBody(), 3, R"j({"data":"synth-body (procedural, training seeds)","images_seen":400})j");
-    EditorOptions options = sampleOptions();
+    const QString weights = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-body.safetensors")), tinyBody(), 3);
+    EditorOptions options = adaptationOptions(QStringLiteral("adapted"), 2);
     options.weightsPath = weights;
-    options.useInstalledWeights = false;
-    options.adaptedFolder = m_dir.filePath(QStringLiteral("adapted"));
-    options.adaptationSteps = 2;
     MainWindow w(options);
     w.show();
     waitUpToDate(w);
@@ -366,18 +381,12 @@ void EditorTest::adaptingToThePhotoLoadsWeightsForItAlone() {
 void EditorTest::adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace() {
     // In portrait mode the action adapts the portrait weights to the face being edited; the body weights stay.
     m_window.reset();
-    const QString body = m_dir.filePath(QStringLiteral("tiny-body-2.safetensors"));
-    const QString portrait = m_dir.filePath(QStringLiteral("tiny-face.safetensors"));
-    test::writeRandomWeights(body.toStdString(), tinyBody(), 4, R"j({"data":"synth-body (procedural, training seeds)","images_seen":400})j");
-    test::writeRandomWeights(portrait.toStdString(), tinyFace(), 5,
-                             R"j({"data":"synth-portrait (procedural, training seeds)","images_seen":900})j");
-    EditorOptions options = sampleOptions();
+    const QString body = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-body-2.safetensors")), tinyBody(), 4);
+    const QString portrait = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-face.safetensors")), tinyFace(), 5);
+    EditorOptions options = adaptationOptions(QStringLiteral("adapted-portrait"), 2);
     options.openPath = m_portrait;
     options.weightsPath = body;
     options.portraitWeightsPath = portrait;
-    options.useInstalledWeights = false;
-    options.adaptedFolder = m_dir.filePath(QStringLiteral("adapted-portrait"));
-    options.adaptationSteps = 2;
     MainWindow w(options);
     w.show();
     QTRY_VERIFY_WITH_TIMEOUT(w.document().hasPhoto() && w.portraitMode(), kTimeoutMs);
@@ -454,13 +463,10 @@ void EditorTest::adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace() {
 
 void EditorTest::adaptationEndingAfterAnotherPhotoOpenedWaitsForItsPhoto() {
     m_window.reset();
-    const QString weights = m_dir.filePath(QStringLiteral("tiny-body-3.safetensors"));
-    test::writeRandomWeights(weights.toStdString(), tinyBody(), 6, R"j({"data":"synth-body (procedural, training seeds)","images_seen":400})j");
-    EditorOptions options = sampleOptions();
+    const QString weights = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-body-3.safetensors")), tinyBody(), 6);
+    // 60 steps: seconds, long enough to open another photo meanwhile
+    EditorOptions options = adaptationOptions(QStringLiteral("adapted-elsewhere"), 60);
     options.weightsPath = weights;
-    options.useInstalledWeights = false;
-    options.adaptedFolder = m_dir.filePath(QStringLiteral("adapted-elsewhere"));
-    options.adaptationSteps = 60;  // seconds: long enough to open another photo meanwhile
     MainWindow w(options);
     w.show();
     waitUpToDate(w);
@@ -494,14 +500,10 @@ void EditorTest::adaptationEndingAfterAnotherPhotoOpenedWaitsForItsPhoto() {
 
 void EditorTest::adaptedPortraitWeightsServeTheirFaceOfAGroupPhoto() {
     m_window.reset();
-    const QString portrait = m_dir.filePath(QStringLiteral("tiny-face-2.safetensors"));
-    test::writeRandomWeights(portrait.toStdString(), tinyFace(), 7, R"j({"data":"synth-portrait (procedural, training seeds)","images_seen":900})j");
-    EditorOptions options = sampleOptions();
+    const QString portrait = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-face-2.safetensors")), tinyFace(), 7);
+    EditorOptions options = adaptationOptions(QStringLiteral("adapted-group"), 2);
     options.openPath = m_twoFaces;
     options.portraitWeightsPath = portrait;
-    options.useInstalledWeights = false;
-    options.adaptedFolder = m_dir.filePath(QStringLiteral("adapted-group"));
-    options.adaptationSteps = 2;
     MainWindow w(options);
     w.show();
     QTRY_VERIFY_WITH_TIMEOUT(w.document().hasPhoto() && w.document().face() != nullptr, kTimeoutMs);

@@ -260,7 +260,12 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
     connect(m_document, &Document::targetChanged, this, &MainWindow::onPosesChanged);
     connect(m_document, &Document::portraitChanged, this, &MainWindow::onPortraitChanged);
     // Portrait weights adapted to one face of a group photo serve that face: another face goes back.
-    connect(m_document, &Document::portraitChanged, this, [this] { matchWeightsToPhoto(model::SemanticsKind::Face); });
+    connect(m_document, &Document::portraitChanged, this, [this] {
+        const std::pair<quint64, int> face{m_document->photoId(), m_document->face() ? m_document->face()->faceIndex : -1};
+        if (face == m_matchedFace) return;
+        m_matchedFace = face;
+        matchWeightsToPhoto(model::SemanticsKind::Face);
+    });
     connect(m_document, &Document::referenceChanged, this, &MainWindow::onPosesChanged);
     QUndoStack* stack = m_document->undoStack();
     connect(stack, &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
@@ -1742,7 +1747,7 @@ void MainWindow::matchWeightsToPhoto(model::SemanticsKind kind) {
     const QString base = engine->adaptedToPhotos ? adaptationBaseFor(kind) : engine->weightsPath;
     if (base.isEmpty()) return;  // adapted weights opened by hand: what they started from is unknown
     const QString forPhoto = adaptedWeightsPath(base, kind);
-    // The weights last asked for: a load of them may be under way (slider moves call this many times a second).
+    // The weights last asked for: a load of them may be under way.
     const QFileInfo requested((kind == model::SemanticsKind::Face ? m_portraitSpec : m_engineSpec)->weightsPath);
     if (QFileInfo::exists(forPhoto)) {
         if (QFileInfo(engine->weightsPath) == QFileInfo(forPhoto) || requested == QFileInfo(forPhoto)) return;

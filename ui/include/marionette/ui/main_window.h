@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 
 class QAction;
 class QDockWidget;
@@ -215,6 +216,9 @@ private:
     // The weights in use before any adapted ones, body and portrait (empty: unknown or untrained).
     QString m_adaptationBase;
     QString m_portraitAdaptationBase;
+    // The face whose portrait weights were last matched (photo id, face index): slider moves change the
+    // portrait many times a second, and only another face can need other weights.
+    std::pair<quint64, int> m_matchedFace{0, -1};
     // Of the adaptation running: the model it adapts, the weights it started from and the photo's name.
     model::SemanticsKind m_adaptingKind = model::SemanticsKind::Body;
     QString m_adaptingBase;
