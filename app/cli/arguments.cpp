@@ -101,7 +101,7 @@ std::pair<int, int> Arguments::sizeValue(const std::string& name) const {
 
 std::string Arguments::help() const {
     std::ostringstream out;
-    out << "usage: marionette-cli " << m_verb << " [options]\n";
+    out << "usage: " << programName() << ' ' << m_verb << " [options]\n";
     for (const auto& o : m_options) {
         std::string left = "  " + o.name + (o.valueName.empty() ? "" : " " + o.valueName);
         out << left << std::string(left.size() < 28 ? 28 - left.size() : 1, ' ') << o.help;
@@ -111,5 +111,15 @@ std::string Arguments::help() const {
     }
     return out.str();
 }
+
+namespace {
+std::string& program() {
+    static std::string name = "marionette-cli";
+    return name;
+}
+}  // namespace
+
+void setProgramName(std::string name) { program() = std::move(name); }
+const std::string& programName() { return program(); }
 
 }  // namespace marionette::cli

@@ -47,4 +47,8 @@ private:
     std::vector<std::pair<std::string, std::string>> m_given;
 };
 
+// The program whose verbs run (marionette-cli or marionette-train), for help texts; runCli sets it.
+void setProgramName(std::string program);
+const std::string& programName();
+
 }  // namespace marionette::cli

@@ -3,6 +3,7 @@
 #include "cli/adaptation_bench.h"
 #include "cli/arguments.h"
 #include "cli/command.h"
+#include "cli/data_bench.h"
 
 #include "marionette/engine/engine.h"
 #include "marionette/engine/op_profile.h"
@@ -98,6 +99,9 @@ public:
             {"--op-shapes", "", "with --ops: tell operators apart by their arguments' sizes", "", false},
             {"--adapt", "N", "instead, time an N-step adaptation of --weights (Model > Adapt to This Photo) to a procedural person or face",
              "0", false},
+            {"--data", "SPEC", "instead, time one loader thread drawing training batches of SPEC for --weights' model (body without it)", "",
+             false},
+            {"--batches", "N", "with --data: batches of 4 to draw", "8", false},
         });
         a.parse(args);
         if (a.has("--help")) {
@@ -108,6 +112,16 @@ public:
         if (repeat < 1 || warmup < 0 || opRows < 0)
             throw UsageError("--repeat must be at least 1, --warmup and --ops at least 0");
         engine::EngineOptions options{engine::devicePreferenceFromString(a.deviceValue()), a.intValue("--threads")};
+        if (a.has("--data")) {
+            const int batches = a.intValue("--batches");
+            if (batches < 1) throw UsageError("--batches must be at least 1");
+            if (a.intValue("--threads") > 0) at::set_num_threads(a.intValue("--threads"));
+            const model::ModelConfig config = a.has("--weights") ? model::configFromMetadata(model::readSafetensors(a.value("--weights")),
+                                                                                             a.value("--weights"))
+                                                                 : model::ModelConfig::body();
+            benchData({a.value("--data"), config, batches}, out);
+            return kExitOk;
+        }
         if (const int adaptSteps = a.intValue("--adapt"); adaptSteps != 0) {
             if (adaptSteps < 0) throw UsageError("--adapt must be 0 or more");
             if (!a.has("--weights")) throw UsageError("--adapt times the adaptation of weights: give --weights");

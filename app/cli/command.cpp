@@ -38,6 +38,7 @@ void printUsage(std::ostream& out, const std::vector<std::unique_ptr<Command>>& 
 }  // namespace
 
 int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::string& program) {
+    setProgramName(program);
     const auto commands = allCommands();
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         printUsage(args.empty() ? err : out, commands, program);

@@ -9,6 +9,8 @@
 #include "marionette/train_files/dataset_spec.h"
 #endif
 
+#include <algorithm>
+
 namespace marionette::cli {
 namespace {
 
@@ -70,10 +72,11 @@ std::shared_ptr<const train::PairDataset> openDataset(const std::string& spec, c
         return std::make_shared<SyntheticDataset<synth::PortraitPairGenerator, synth::PortraitGeneratorConfig>>("synth-portrait", rest, config);
     }
 #ifdef MARIONETTE_WITH_IMAGE
-    return train_files::makeDataset(spec, config);  // its errors list every scheme it knows
-#else
-    throw Error("unknown training data \"" + spec + "\"; this build reads: " + datasetSpecs());
+    const auto& files = train_files::datasetSchemes();
+    if (std::any_of(files.begin(), files.end(), [&](const train_files::DatasetScheme& s) { return s.name == scheme; }))
+        return train_files::makeDataset(spec, config);
 #endif
+    throw Error("unknown training data \"" + spec + "\"; this build reads: " + datasetSpecs());
 }
 
 }  // namespace marionette::cli

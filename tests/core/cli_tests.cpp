@@ -107,6 +107,11 @@ TEST_CASE(cli_usage_errors_and_bad_inputs) {
 
     EXPECT_EQ(runCli({"render", "--help"}).code, 0);
     EXPECT(runCli({"render", "--help"}).out.find("--landmarks") != std::string::npos);
+    EXPECT(runCli({"render", "--help"}).out.find("usage: marionette-cli render") != std::string::npos);
+    // The verbs' help names the program they run in.
+    std::ostringstream helpOut, helpErr;
+    EXPECT_EQ(cli::runCli({"train", "--help"}, helpOut, helpErr, "marionette-train"), 0);
+    EXPECT(helpOut.str().find("usage: marionette-train train [options]") != std::string::npos);
 }
 
 TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_a_face) {
@@ -145,6 +150,15 @@ TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_
     EXPECT_EQ(run.code, 0);
     EXPECT(run.out.find("2 steps of batch 4 in") != std::string::npos);
     EXPECT_EQ(runCli({"bench", "--adapt", "2"}).code, cli::kExitUsage);
+
+    // bench --data times one loader thread drawing batches for the weights' model (here a face model).
+    run = runCli({"bench", "--weights", portrait, "--data", "synth-portrait", "--batches", "1", "--threads", "1"});
+    EXPECT_EQ(run.code, 0);
+    EXPECT(run.out.find("for face at ") != std::string::npos && run.out.find("4 pairs in batches of 4") != std::string::npos);
+    EXPECT(run.out.find("pairs/s per loader thread") != std::string::npos);
+    EXPECT_EQ(runCli({"bench", "--data", "synth-body", "--batches", "0"}).code, cli::kExitUsage);
+    run = runCli({"bench", "--data", "nonsense"});
+    EXPECT(run.code != 0 && run.err.find("synth-body") != std::string::npos);  // every form this build reads
 
     // One subject, of the weights' kind; nothing is written otherwise.
     const std::string never = test::tempPath("never-adapted.safetensors");

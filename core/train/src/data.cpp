@@ -145,35 +145,40 @@ Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& 
     b.faceCentres = torch::stack(faces);
     b.faceValid = torch::stack(valid);
     if (body && skeletonFlow) {
-        for (const int scale : {4, 8}) {
-            std::vector<at::Tensor> flows, masks;
-            for (std::size_t i = 0; i < refPoses.size(); ++i) {
-                auto [flow, mask] = skeletonFlowOf(refPoses[i], tgtPoses[i], h, w, scale);
-                flows.push_back(flow);
-                masks.push_back(mask);
-            }
-            (scale == 4 ? b.skeletonFlow4 : b.skeletonFlow8) = torch::stack(flows);
-            (scale == 4 ? b.skeletonFlowMask4 : b.skeletonFlowMask8) = torch::stack(masks);
+        std::vector<at::Tensor> flows4, masks4, flows8, masks8;
+        for (std::size_t i = 0; i < refPoses.size(); ++i) {
+            const auto flows = skeletonFlowOf(refPoses[i], tgtPoses[i], h, w, {4, 8});
+            flows4.push_back(flows[0].flow);
+            masks4.push_back(flows[0].mask);
+            flows8.push_back(flows[1].flow);
+            masks8.push_back(flows[1].mask);
         }
+        b.skeletonFlow4 = torch::stack(flows4);
+        b.skeletonFlowMask4 = torch::stack(masks4);
+        b.skeletonFlow8 = torch::stack(flows8);
+        b.skeletonFlowMask8 = torch::stack(masks8);
     }
     return b;
 }
 
-std::pair<at::Tensor, at::Tensor> skeletonFlowOf(const pose::Pose& reference, const pose::Pose& target, int height, int width,
-                                                 int scale) {
-    if (scale < 1 || height % scale != 0 || width % scale != 0)
-        throw Error("skeleton flow: the canvas must divide into cells of " + std::to_string(scale));
+std::vector<SkeletonFlow> skeletonFlowOf(const pose::Pose& reference, const pose::Pose& target, int height, int width,
+                                         const std::vector<int>& scales) {
+    for (const int scale : scales)
+        if (scale < 1 || height % scale != 0 || width % scale != 0)
+            throw Error("skeleton flow: the canvas must divide into cells of " + std::to_string(scale));
     // The limb warp of the synthetic photo pairs, with its blend at the canvas's size (synth::LimbWarpConfig).
     const auto source = synth::limbWarpSourceCoordinates(reference, target, height, width, synth::LimbWarpConfig{}.blendAt(height));
     const auto f32 = torch::TensorOptions(torch::kFloat32);
     const auto identity = torch::stack({torch::arange(width, f32).view({1, width}).expand({height, width}),
                                         torch::arange(height, f32).view({height, 1}).expand({height, width})},
                                        0);
-    const auto displacement = source.permute({2, 0, 1}) - identity;  // [2, H, W] canvas pixels
-    const auto flow = torch::avg_pool2d(displacement.unsqueeze(0), scale).squeeze(0) / static_cast<double>(scale);
-    const auto near = synth::nearBones(target, height, width, kSkeletonFlowReach * height);
-    const auto mask = (torch::avg_pool2d(near.view({1, 1, height, width}), scale).squeeze(0) >= 0.5).to(torch::kFloat32);
-    return {flow, mask};
+    const auto displacement = (source.permute({2, 0, 1}) - identity).unsqueeze(0);  // [1, 2, H, W] canvas pixels
+    const auto near = synth::nearBones(target, height, width, kSkeletonFlowReach * height).view({1, 1, height, width});
+    std::vector<SkeletonFlow> flows;
+    for (const int scale : scales)
+        flows.push_back({torch::avg_pool2d(displacement, scale).squeeze(0) / static_cast<double>(scale),
+                         (torch::avg_pool2d(near, scale).squeeze(0) >= 0.5).to(torch::kFloat32)});
+    return flows;
 }
 
 BatchLoader::BatchLoader(std::shared_ptr<const PairDataset> dataset, model::ModelConfig config, Options options)

@@ -65,12 +65,16 @@ struct AugmentOptions {
 std::optional<Point2> faceCentre(const pose::Pose& pose);
 std::optional<Point2> faceCentre(const face::FaceLandmarks& landmarks);
 
-// The flow the two skeletons imply, at 1/`scale` of the canvas (scale 4 or 8): the reference carried along its
-// bones to the target skeleton by synth's limb warp (limbWarpSourceCoordinates), averaged over each cell and
-// in that scale's pixels, [2, H / scale, W / scale]; and [1, H / scale, W / scale] 1 where most of the cell
-// lies within 5% of the canvas height of a target bone (the warp follows the limb there, not the background).
-std::pair<at::Tensor, at::Tensor> skeletonFlowOf(const pose::Pose& reference, const pose::Pose& target, int height, int width,
-                                                 int scale);
+// The flow the two skeletons imply, at 1/scale of the canvas for each of `scales` (4 or 8): the reference carried
+// along its bones to the target skeleton by synth's limb warp (limbWarpSourceCoordinates, drawn once for all
+// scales), averaged over each cell and in that scale's pixels, [2, H / scale, W / scale]; and a mask
+// [1, H / scale, W / scale], 1 where most of the cell lies within 5% of the canvas height of a target bone (the
+// warp follows the limb there, not the background).
+struct SkeletonFlow {
+    at::Tensor flow, mask;
+};
+std::vector<SkeletonFlow> skeletonFlowOf(const pose::Pose& reference, const pose::Pose& target, int height, int width,
+                                         const std::vector<int>& scales);
 
 // Augments a pair (seeded), keeping images, poses and landmarks consistent.
 PairSample augment(const PairSample& pair, const AugmentOptions& options, std::uint64_t seed);
