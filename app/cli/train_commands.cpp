@@ -268,6 +268,7 @@ public:
             {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
             {"--json", "FILE", "also write the report as JSON", "", false},
             {"--lpips", "FILE", "also compute LPIPS with these weights (tools/convert_lpips.py)", "", false},
+            {"--fid", "FILE", "also compute FID with these Inception-v3 weights (tools/convert_fid_inception.py)", "", false},
 #ifdef MARIONETTE_WITH_IMAGE
             {"--grid", "FILE", "also draw the first --grid-rows pairs (reference | target pose | output | ground truth | maps)", "", false},
             {"--grid-rows", "N", "rows of the grid", "6", false},
@@ -284,6 +285,7 @@ public:
         options.batchSize = a.intValue("--batch");
         options.device = a.deviceValue();
         if (a.has("--lpips")) options.lpipsWeights = a.value("--lpips");
+        if (a.has("--fid")) options.fidWeights = a.value("--fid");
 #ifdef MARIONETTE_WITH_IMAGE
         std::vector<cv::Mat> gridRows;
         int rowsLeft = a.has("--grid") ? a.intValue("--grid-rows") : 0;

@@ -8,6 +8,7 @@
 #include "marionette/train/evaluation.h"
 #include "marionette/train/loss_log.h"
 #include "marionette/train/losses.h"
+#include "marionette/train/fid.h"
 #include "marionette/train/lpips.h"
 #include "marionette/train/metrics.h"
 #include "marionette/train/trainer.h"
@@ -21,6 +22,8 @@
 #include <cmath>
 #include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <numeric>
 #include <fstream>
 #include <limits>
 
@@ -546,6 +549,92 @@ TEST_CASE(loss_lpips_reads_its_layout_and_measures_distances) {
     EXPECT_THROWS(Error, Lpips{path}, "features.0.weight", "wrong shape");
 }
 
+TEST_CASE(loss_frechet_distance_matches_closed_forms) {
+    const auto vec = [](std::vector<double> v) { return torch::tensor(v, torch::kDouble); };
+    const auto mat = [](std::vector<double> v, int64_t n) { return torch::tensor(v, torch::kDouble).view({n, n}); };
+    // One dimension: (mu_1 - mu_2)^2 + (sigma_1 - sigma_2)^2.
+    EXPECT_NEAR(frechetDistance(vec({1}), mat({4}, 1), vec({3}), mat({9}, 1)), 4.0 + 1.0, 1e-9);
+    // Commuting (diagonal) covariances: the sum over dimensions.
+    EXPECT_NEAR(frechetDistance(vec({0, 1}), mat({1, 0, 0, 4}, 2), vec({0, 0}), mat({9, 0, 0, 1}, 2)), 1.0 + 4.0 + 1.0, 1e-9);
+    // Covariances that do not commute: for 2 x 2, Tr (S_1 S_2)^(1/2) = sqrt(tr(S_1 S_2) + 2 sqrt(det(S_1 S_2))); here
+    // S_1 S_2 = [[2, 3], [1, 6]], trace 8, determinant 9, so d^2 = 4 + 4 - 2 sqrt(14).
+    const auto s1 = mat({2, 1, 1, 2}, 2), s2 = mat({1, 0, 0, 3}, 2);
+    EXPECT_NEAR(frechetDistance(vec({0, 0}), s1, vec({0, 0}), s2), 8.0 - 2.0 * std::sqrt(14.0), 1e-9);
+    EXPECT_NEAR(frechetDistance(vec({0, 0}), s2, vec({0, 0}), s1), 8.0 - 2.0 * std::sqrt(14.0), 1e-9);
+    EXPECT_NEAR(frechetDistance(vec({5, 1}), s1, vec({5, 1}), s1), 0.0, 1e-9);
+    EXPECT_THROWS(Error, frechetDistance(vec({0}), mat({1}, 1), vec({0, 0}), s1), "one dimension");
+
+    // Statistics gathered batch by batch are those of all the vectors at once (unbiased covariance).
+    torch::manual_seed(3);
+    const auto x = torch::randn({10, 3}, torch::kDouble) * 2 + 1;
+    FeatureStatistics stats;
+    stats.add(x.narrow(0, 0, 4));
+    stats.add(x.narrow(0, 4, 6));
+    const auto centred = x - x.mean(0);
+    EXPECT_EQ(stats.count(), int64_t(10));
+    EXPECT(torch::allclose(stats.mean(), x.mean(0), 1e-9, 1e-9));
+    EXPECT(torch::allclose(stats.covariance(), centred.t().mm(centred) / 9.0, 1e-9, 1e-9));
+    EXPECT_THROWS(Error, stats.add(torch::zeros({2, 4})), "one D");
+    FeatureStatistics one;
+    one.add(torch::zeros({1, 3}));
+    EXPECT_THROWS(Error, one.covariance(), "two feature vectors");
+}
+
+namespace {
+
+// FID Inception weights of the right layout with random values: He-initialised convolutions and batch norms
+// that keep activations in range, stored as fp16 (as a converted file may be) to keep the file small.
+std::vector<model::NamedTensor> fidInceptionTensors() {
+    std::vector<model::NamedTensor> tensors;
+    torch::manual_seed(11);
+    for (const auto& [name, shape] : FidInception::layout()) {
+        at::Tensor t;
+        if (shape.size() == 4) t = torch::randn(shape) * std::sqrt(2.0 / static_cast<double>(shape[1] * shape[2] * shape[3]));
+        else if (name.find("running_var") != std::string::npos) t = torch::rand(shape) + 0.5;
+        else if (name.find("bn.weight") != std::string::npos) t = torch::rand(shape) * 0.5 + 0.75;
+        else t = torch::randn(shape) * 0.1;
+        tensors.push_back({name, t.to(torch::kHalf)});
+    }
+    return tensors;
+}
+
+}  // namespace
+
+TEST_CASE(loss_fid_inception_reads_its_layout_and_gives_pool_features) {
+    // torchvision's Inception-v3 without its auxiliary head has 23,834,568 parameters; its 1000-class
+    // fully connected layer (which FID does not use) 2,049,000 of them; batch norms' running statistics are
+    // not parameters.
+    int64_t parameters = 0;
+    for (const auto& [name, shape] : FidInception::layout())
+        if (name.find("running_") == std::string::npos) parameters += std::accumulate(shape.begin(), shape.end(), int64_t(1), std::multiplies<>());
+    EXPECT_EQ(parameters, int64_t(23834568 - 2049000));
+
+    auto tensors = fidInceptionTensors();
+    const std::string path = test::tempPath("fid_inception.safetensors");
+    model::writeSafetensors(path, tensors, {});
+    const FidInception inception(path);
+    torch::manual_seed(12);
+    const auto images = torch::rand({3, 3, 40, 32}) * 2 - 1;
+    const auto features = inception.features(images);
+    EXPECT(features.sizes() == torch::IntArrayRef({3, FidInception::kFeatures}));
+    EXPECT(torch::isfinite(features).all().item<bool>());
+    EXPECT(features.min().item<float>() >= 0.0f);  // averages of ReLU outputs
+    EXPECT(features.max().item<float>() > 0.0f);
+    // Each image's features are its own, whatever else is in the batch; values outside [-1, 1] are clamped.
+    EXPECT(torch::allclose(inception.features(images.narrow(0, 1, 1)), features.narrow(0, 1, 1), 1e-4, 1e-5));
+    EXPECT(torch::allclose(inception.features(images.sign() * 2), inception.features(images.sign()), 1e-4, 1e-5));
+    EXPECT(!torch::allclose(features[0], features[2], 1e-3, 1e-3));
+
+    // A missing or misshapen tensor is named.
+    tensors.pop_back();  // Mixed_7c.branch_pool.bn.running_var
+    model::writeSafetensors(path, tensors, {});
+    EXPECT_THROWS(Error, FidInception{path}, "Mixed_7c.branch_pool.bn.running_var", "missing");
+    tensors = fidInceptionTensors();
+    tensors[0].tensor = torch::zeros({32, 3, 5, 5});
+    model::writeSafetensors(path, tensors, {});
+    EXPECT_THROWS(Error, FidInception{path}, "Conv2d_1a_3x3.conv.weight", "wrong shape");
+}
+
 TEST_CASE(train_eval_reports_lpips_when_its_weights_are_given) {
     const std::string dir = test::tempPath("eval_lpips");
     TrainOptions o = tinyOptions(dir);
@@ -577,6 +666,20 @@ TEST_CASE(train_eval_reports_lpips_when_its_weights_are_given) {
     EXPECT_NEAR(report.model.ssim, plain.model.ssim, 1e-9);
     EXPECT(report.markdown().find("LPIPS") != std::string::npos);
     EXPECT(report.json().find("\"lpips\"") != std::string::npos);
+
+    // FID over the evaluated pairs, as sets; the copy baseline gets its own.
+    const std::string fidPath = test::tempPath("eval_fid_inception.safetensors");
+    model::writeSafetensors(fidPath, fidInceptionTensors(), {});
+    options.lpipsWeights.clear();
+    options.fidWeights = fidPath;
+    const EvalReport withFid = evaluate(weights, *data, options);
+    EXPECT(withFid.hasFid && !withFid.hasLpips);
+    EXPECT(withFid.notComputed.find("FID") == std::string::npos && withFid.notComputed.find("LPIPS") != std::string::npos);
+    EXPECT(std::isfinite(withFid.model.fid) && withFid.model.fid > 0.0 && withFid.copyBaseline.fid > 0.0);
+    EXPECT(withFid.markdown().find("| FID |") != std::string::npos);
+    EXPECT(withFid.json().find("\"fid\"") != std::string::npos);
+    options.pairs = 1;
+    EXPECT_THROWS(Error, evaluate(weights, *data, options), "at least two pairs");
 
     // Each branch's warp is measured alone at 1/4 scale, beside the copied reference at that scale.
     EXPECT(plain.deformation.hasAttention && plain.deformation.hasFlow);

@@ -3,6 +3,7 @@
 #include "marionette/engine/engine.h"
 #include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
+#include "marionette/train/fid.h"
 #include "marionette/train/lpips.h"
 #include "marionette/train/metrics.h"
 #include "marionette/train/trainer.h"
@@ -24,17 +25,22 @@ namespace fs = std::filesystem;
 std::string EvalReport::markdown() const {
     std::ostringstream s;
     s << "weights: " << weights << " (" << variant << ")\ndata: " << data << ", " << pairs << " pairs\n\n"
-      << "| output | SSIM | PSNR (dB) | L1 |" << (hasLpips ? " LPIPS |" : "") << "\n|---|---|---|---|"
-      << (hasLpips ? "---|" : "") << "\n" << std::fixed;
+      << "| output | SSIM | PSNR (dB) | L1 |" << (hasLpips ? " LPIPS |" : "") << (hasFid ? " FID |" : "") << "\n|---|---|---|---|"
+      << (hasLpips ? "---|" : "") << (hasFid ? "---|" : "") << "\n" << std::fixed;
     for (const MetricRow* r : {&model, &copyBaseline}) {
         s << "| " << r->name << " | " << std::setprecision(4) << r->ssim << " | " << std::setprecision(2) << r->psnr << " | "
           << std::setprecision(4) << r->l1 << " |";
         if (hasLpips) s << ' ' << r->lpips << " |";
+        if (hasFid) s << ' ' << std::setprecision(2) << r->fid << " |";
         s << '\n';
     }
     s << "\nSSIM: 11x11 Gaussian window (sigma 1.5); PSNR and L1 on the [0, 1] scale"
-      << (hasLpips ? std::string("; ") + Lpips::kName + " (lower is better)" : std::string()) << ". Training backbone: " << backbone
-      << ".\n";
+      << (hasLpips ? std::string("; ") + Lpips::kName + " (lower is better)" : std::string())
+      << (hasFid ? std::string("; ") + FidInception::kName + " of the " + std::to_string(pairs) +
+                       " images against the " + std::to_string(pairs) +
+                       " targets (lower is better; biased upwards below a few thousand images: compare at the same count)"
+                 : std::string())
+      << ". Training backbone: " << backbone << ".\n";
     if (!notComputed.empty()) s << "Not computed: " << notComputed << '\n';
     if (!deformation.hasAttention && !deformation.hasFlow) return s.str();  // the baseline variant warps nothing
     s << "\nDeformation alone, at 1/4 scale (the warped downsampled reference against the downsampled target):\n\n"
@@ -56,6 +62,7 @@ std::string EvalReport::json() const {
     auto row = [this](const MetricRow& r) {
         nlohmann::json j{{"ssim", r.ssim}, {"psnr", r.psnr}, {"l1", r.l1}};
         if (hasLpips) j["lpips"] = r.lpips;
+        if (hasFid) j["fid"] = r.fid;
         return j;
     };
     auto warpRow = [this](const MetricRow& r) {
@@ -99,15 +106,25 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
     report.deformation.flow.name = "flow-warped reference";
     report.deformation.copy.name = "copy reference";
     std::optional<Lpips> lpips;
+    std::vector<std::string> missing;
     if (!options.lpipsWeights.empty()) {
         lpips.emplace(options.lpipsWeights);
         lpips->to(dev);
         report.hasLpips = true;
-        report.notComputed = "FID (it needs an Inception-v3 network, which this build does not implement)";
     } else {
-        report.notComputed = "LPIPS (pass --lpips with its weights, see tools/convert_lpips.py) and FID (it needs an Inception-v3 "
-                             "network, which this build does not implement)";
+        missing.push_back("LPIPS (pass --lpips with its weights, see tools/convert_lpips.py)");
     }
+    std::optional<FidInception> inception;
+    FeatureStatistics targetFeatures, modelFeatures, copyFeatures;
+    if (!options.fidWeights.empty()) {
+        if (pairs < 2) throw Error("FID compares sets of images: evaluate at least two pairs");
+        inception.emplace(options.fidWeights);
+        inception->to(dev);
+        report.hasFid = true;
+    } else {
+        missing.push_back("FID (pass --fid with the Inception-v3 weights, see tools/convert_fid_inception.py)");
+    }
+    for (const auto& m : missing) report.notComputed += (report.notComputed.empty() ? "" : " and ") + m;
     torch::NoGradGuard noGrad;
     int done = 0;
     const std::size_t available = data.size();
@@ -156,6 +173,11 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
             report.model.lpips += lpips->distance(generated.image, target).sum().item<double>();
             report.copyBaseline.lpips += lpips->distance(b.reference.to(dev), target).sum().item<double>();
         }
+        if (inception) {
+            targetFeatures.add(inception->features(b.target));
+            modelFeatures.add(inception->features(generated.image));
+            copyFeatures.add(inception->features(b.reference));
+        }
         done += static_cast<int>(chunk.size());
     }
     for (MetricRow* r : {&report.model, &report.copyBaseline, &report.deformation.attention, &report.deformation.flow, &report.deformation.copy}) {
@@ -163,6 +185,10 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
         r->psnr /= done;
         r->l1 /= done;
         r->lpips /= done;
+    }
+    if (inception) {
+        report.model.fid = frechetDistance(modelFeatures, targetFeatures);
+        report.copyBaseline.fid = frechetDistance(copyFeatures, targetFeatures);
     }
     report.pairs = done;
     return report;

@@ -14,6 +14,7 @@ struct MetricRow {
     std::string name;  // "model" or "copy reference"
     double ssim = 0, psnr = 0, l1 = 0;
     double lpips = 0;  // only when EvalReport::hasLpips
+    double fid = 0;    // only when EvalReport::hasFid: of the row's images against the targets, as sets
 };
 
 // How well each branch of the deformation module moves the reference on its own: the attention-warped and
@@ -31,6 +32,7 @@ struct EvalReport {
     MetricRow model, copyBaseline;
     DeformationRows deformation;
     bool hasLpips = false;
+    bool hasFid = false;
     std::string notComputed;  // metrics this build could not compute, and why
 
     std::string markdown() const;
@@ -48,6 +50,7 @@ struct EvalOptions {
     int batchSize = 8;
     std::string device = "auto";
     std::string lpipsWeights;  // LPIPS v0.1 VGG-16 weights (lpips.h); empty: LPIPS is not computed
+    std::string fidWeights;    // FID Inception-v3 weights (fid.h); empty: FID is not computed
     EvalBatchCallback onBatch;
 };
 
