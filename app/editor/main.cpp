@@ -1,6 +1,7 @@
 // marionette: the editor. Open a photo of a person, drag the skeleton's joints and watch the person take the
 // new pose (editor.md). Everything is in ui/ and core/; this only reads the command line.
 #include "marionette/util/allocator.h"
+#include "marionette/util/cpu_threads.h"
 #include "marionette/model/config.h"
 #include "marionette/ui/editor_options.h"
 #include "marionette/ui/main_window.h"
@@ -13,6 +14,7 @@
 #include <cstdio>
 
 int main(int argc, char* argv[]) {
+    marionette::cpu_threads::prepareProcess(argv);
     marionette::allocator::keepFreedBlocksForReuse();
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("marionette"));

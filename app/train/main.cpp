@@ -1,11 +1,13 @@
 // marionette-train: the trainer's front door. "marionette-train [train] ...", "marionette-train export ...",
 // "marionette-train eval ..." run the same verbs as marionette-cli.
 #include "marionette/util/allocator.h"
+#include "marionette/util/cpu_threads.h"
 #include "cli/command.h"
 
 #include <iostream>
 
 int main(int argc, char** argv) {
+    marionette::cpu_threads::prepareProcess(argv);
     marionette::allocator::keepFreedBlocksForReuse();
     std::vector<std::string> args(argv + 1, argv + argc);
     const bool verbGiven = !args.empty() && (args[0] == "train" || args[0] == "export" || args[0] == "eval");

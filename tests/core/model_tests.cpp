@@ -143,6 +143,30 @@ TEST_CASE(model_cpu_threads_leave_the_blas_library_single_threaded) {
     cpu_threads::configure(previous);
 }
 
+TEST_CASE(model_cpu_threads_flush_denormals_on_every_thread) {
+    const int previous = at::get_num_threads();
+    cpu_threads::configure(2);
+    // 1e-39 is below float's normal range: treated as zero in inputs, on the element-wise kernels' threads too
+    // (the tensor is large enough to be split over both).
+    torch::NoGradGuard noGrad;
+    const auto tiny = torch::full({1 << 18}, 1e-39f);
+    EXPECT_EQ((tiny * 4.0f).abs().max().item<float>(), 0.0f);
+    EXPECT_EQ(torch::exp(torch::full({1 << 18}, -95.0f)).max().item<float>(), 0.0f);  // e^-95 is denormal: flushed
+    EXPECT(torch::exp(torch::full({4}, -80.0f)).min().item<float>() > 0.0f);        // e^-80 is normal: kept
+    cpu_threads::configure(previous);
+}
+
+TEST_CASE(model_cpu_threads_ask_openblas_for_kernels_the_processor_can_run) {
+    // A processor newer than the library gets its SSE3 fallback; the AVX-512 or AVX2 kernels are asked for instead.
+    EXPECT_EQ(std::string(cpu_threads::blasKernelFor("Prescott", true, true)), std::string("SkylakeX"));
+    EXPECT_EQ(std::string(cpu_threads::blasKernelFor("Prescott", false, true)), std::string("Haswell"));
+    EXPECT_EQ(std::string(cpu_threads::blasKernelFor("Core2", false, true)), std::string("Haswell"));
+    EXPECT(cpu_threads::blasKernelFor("Prescott", false, false) == nullptr);  // an old processor keeps it
+    EXPECT(cpu_threads::blasKernelFor("Haswell", true, true) == nullptr);     // a kernel with AVX2 is left alone
+    EXPECT(cpu_threads::blasKernelFor("Zen", true, true) == nullptr);
+    EXPECT(cpu_threads::blasKernelFor("SkylakeX", true, true) == nullptr);
+}
+
 TEST_CASE(model_split_matrix_products_equal_bmm) {
     torch::manual_seed(12);
     const int previous = at::get_num_threads();

@@ -1,8 +1,17 @@
 #include "marionette/util/cpu_threads.h"
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
 #include <dlfcn.h>
+#include <unistd.h>
 
 namespace marionette::cpu_threads {
 namespace {
@@ -14,10 +23,63 @@ Function* blasFunction(const char* name) {
     return reinterpret_cast<Function*>(dlsym(RTLD_DEFAULT, name));
 }
 
+struct ProcessorFeatures {
+    bool avx512 = false, avx2 = false;
+};
+
+ProcessorFeatures processorFeatures() {
+    ProcessorFeatures f;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    f.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512dq");
+    f.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    return f;
+}
+
+// OpenBLAS asks for its kernels by this variable before it loads; the program starts again with it set.
+void useBlasKernelsForThisProcessor(char** argv) {
+    if (std::getenv("OPENBLAS_CORETYPE")) return;  // the user's choice, or set by the start before this one
+    auto* coreName = blasFunction<char*()>("openblas_get_corename");
+    if (!coreName || !argv || !argv[0]) return;
+    const ProcessorFeatures features = processorFeatures();
+    const char* kernel = blasKernelFor(coreName(), features.avx512, features.avx2);
+    if (!kernel) return;
+    setenv("OPENBLAS_CORETYPE", kernel, 1);
+    execv("/proc/self/exe", argv);
+    std::fprintf(stderr, "[warning] OpenBLAS chose its %s kernels for this processor and the program could not restart with %s ones: "
+                 "matrix products will be slow (set OPENBLAS_CORETYPE=%s)\n", coreName(), kernel, kernel);
+}
+
 }  // namespace
+
+const char* blasKernelFor(std::string_view detected, bool hasAvx512, bool hasAvx2) {
+    std::string core(detected);
+    std::transform(core.begin(), core.end(), core.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // OpenBLAS's x86-64 kernel sets that use AVX2 and FMA (0.3.21 and later).
+    static const std::array<const char*, 6> withAvx2{"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids", "excavator"};
+    if (std::find(withAvx2.begin(), withAvx2.end(), core) != withAvx2.end()) return nullptr;
+    if (hasAvx512) return "SkylakeX";
+    if (hasAvx2) return "Haswell";
+    return nullptr;
+}
+
+void prepareProcess(char** argv) {
+    useBlasKernelsForThisProcessor(argv);
+    flushDenormals();
+}
+
+void flushDenormals() {
+    at::globalContext().setFlushDenormal(true);
+    // One chunk per LibTorch thread: each of them runs this once.
+    const int64_t threads = at::get_num_threads();
+    at::parallel_for(0, threads, 1, [](int64_t, int64_t) { at::globalContext().setFlushDenormal(true); });
+}
 
 void configure(int n) {
     if (n > 0) at::set_num_threads(n);
+    flushDenormals();
     if (auto* openblas = blasFunction<void(int)>("openblas_set_num_threads")) openblas(1);
     if (auto* blis = blasFunction<void(long)>("bli_thread_set_num_threads")) blis(1);
 }
