@@ -89,14 +89,17 @@ torch::Tensor renderPartMaps(const std::vector<FaceLandmarks>& faces, int height
             }
         }
     }
-    auto maps = coverage.to(device);
-    maps = maps.view({n * kPartCount, 1, height, width});
+    const int64_t mapCount = n * kPartCount;
+    auto maps = coverage.to(device).view({1, mapCount, height, width});
 
-    // Separable Gaussian blur, then each map scaled to a peak of 1.
+    // Separable Gaussian blur, then each map scaled to a peak of 1. Every plane is a group of its own (a
+    // depthwise convolution): as a batch of one-channel images the same convolutions took ten times longer.
     const auto kernel = gaussianKernel1d(partBlurSigma(height), f32);
     const int64_t radius = (kernel.size(0) - 1) / 2;
-    maps = torch::conv2d(maps, kernel.view({1, 1, 1, -1}), torch::Tensor(), 1, std::vector<int64_t>{0, radius});
-    maps = torch::conv2d(maps, kernel.view({1, 1, -1, 1}), torch::Tensor(), 1, std::vector<int64_t>{radius, 0});
+    const auto horizontal = kernel.view({1, 1, 1, -1}).expand({mapCount, 1, 1, kernel.size(0)}).contiguous();
+    const auto vertical = kernel.view({1, 1, -1, 1}).expand({mapCount, 1, kernel.size(0), 1}).contiguous();
+    maps = torch::conv2d(maps, horizontal, torch::Tensor(), 1, std::vector<int64_t>{0, radius}, 1, mapCount);
+    maps = torch::conv2d(maps, vertical, torch::Tensor(), 1, std::vector<int64_t>{radius, 0}, 1, mapCount);
     maps = maps.view({n, kPartCount, height, width});
     const auto peak = maps.amax({2, 3}, /*keepdim=*/true);
     maps = torch::where(peak > 0, maps / peak.clamp_min(1e-12), maps);

@@ -118,7 +118,7 @@ private:
 LossWeights adaptationLossWeights(model::SemanticsKind kind = model::SemanticsKind::Body);
 
 struct AdaptationOptions {
-    int steps = 150;  // at c = 16 on two CPU threads: 3-6 minutes for a body, 8-12 for a face; seconds on a GPU
+    int steps = 150;  // at c = 16 on two CPU threads: 3-6 minutes for a body, 6.5-12 for a face; seconds on a GPU
     int batchSize = 4;
     // Three times the training recipe's: at 150 steps it scored higher on both samples' held-out pairs than
     // 1e-4 (README, "adapt"), and the edits still follow the target.
