@@ -43,7 +43,8 @@ struct EditorOptions {
     QString adaptedFolder;
 };
 
-// A full synthesis slower than this on the CPU makes drags show the preview.
-constexpr double kPreviewThresholdMilliseconds = 60.0;
+// A full synthesis slower than this on the CPU makes drags show the preview: ten results a second of the
+// network's own output are worth more than the preview's thirty.
+constexpr double kPreviewThresholdMilliseconds = 100.0;
 
 }  // namespace marionette::ui

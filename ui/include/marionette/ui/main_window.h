@@ -253,7 +253,8 @@ private:
     std::map<quint64, QString> m_longJobs;
     quint64 m_serial = 0;  // render requests so far; the newest wins
     bool m_dragging = false;
-    double m_lastFullMilliseconds = 1e9;  // unknown: assume slow until measured
+    static constexpr double kUnmeasuredMilliseconds = 1e9;
+    double m_lastFullMilliseconds = kUnmeasuredMilliseconds;  // unknown: assume slow until measured
     std::optional<QPointF> m_attentionPoint;
     std::unique_ptr<PosePair> m_referenceDragStart;
     QString m_openedPath;  // the path the user opened (photo or edit), for recent files
