@@ -87,6 +87,10 @@ if [ "$bench" = 1 ]; then
     "$cli" bench --device $device --weights "$shipped" --adapt 150 2>&1 | tee -a "$OUT/bench.txt" \
       || log "ADAPTATION BENCH FAILED for $shipped (see bench.txt)"
   done
+  # One loader thread's rate: the trainer below feeds the GPU with nproc - 2 of them.
+  "$cli" bench --data synth-body --batches 16 --threads 1 2>&1 | tee -a "$OUT/bench.txt" || log "DATA BENCH FAILED"
+  [ -f models/portrait-early.safetensors ] && { "$cli" bench --data synth-portrait --weights models/portrait-early.safetensors \
+    --batches 16 --threads 1 2>&1 | tee -a "$OUT/bench.txt" || log "DATA BENCH FAILED"; }
 fi
 
 # --- body and portrait models ------------------------------------------------------------------------------
