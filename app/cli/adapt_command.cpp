@@ -48,7 +48,7 @@ public:
             {"--batch", "N", "pairs per step", std::to_string(defaults.batchSize), false},
             {"--lr", "RATE", "learning rate (Adam, betas 0.5/0.999)", numberText(defaults.learningRate), false},
             {"--device", "auto|cpu|cuda", "device", "auto", false},
-            {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
+            {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
         });
         a.parse(args);
         if (a.has("--help")) {

@@ -87,7 +87,7 @@ public:
         Arguments a("bench", {
             {"--weights", "FILE", "weights to measure; without it, randomly initialised models of the default shapes", "", false},
             {"--device", "auto|cpu|cuda", "device", "auto", false},
-            {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
+            {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
             {"--widths", "LIST", "widths c to measure without --weights", "16,32", false},
             {"--variants", "LIST", "variants to measure without --weights", "full", false},
             {"--repeat", "N", "timed repetitions", "10", false},

@@ -32,7 +32,7 @@ public:
             {"--out", "FILE", "OpenPose JSON to write (COCO-18)", "", true},
             {"--model", "NAME", "thunder (one person, most accurate), lightning (one person, fast) or multipose (up to six people)", "thunder", false},
             {"--model-file", "FILE", "a MoveNet model.json to use instead of the bundled one", "", false},
-            {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
+            {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
             {"--min-score", "S", "leave out keypoints scoring below S (0 to 1)", "0.2", false},
             {"--refine", "N", "look again at a crop around the person N times", "1", false},
             {"--preview", "FILE", "also draw the skeleton over the photo to this image", "", false},

@@ -86,7 +86,7 @@ public:
             {"--weights", "FILE", "portrait model weights (.safetensors)",
              std::string("the shipped models/") + edit::kBundledPortraitWeights + " if present, else untrained", false},
             {"--device", "auto|cpu|cuda", "device", "auto", false},
-            {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
+            {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
             {"--seed", "N", "seed of the untrained weights used when there is no portrait model", "1", false},
             {"--preview", "", "write the editor's drag preview instead of the synthesis: the photo moved with its landmarks, no network", "", false},
             {"--paste", "moved|face|crop",

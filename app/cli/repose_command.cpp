@@ -47,7 +47,7 @@ public:
             {"--sheet", "FILE", "also write one image: reference crop | target pose | output | maps", "", false},
             {"--attention-point", "X,Y", "target point (photo pixels) whose attention map to draw", "right wrist", false},
             {"--device", "auto|cpu|cuda", "device", "auto", false},
-            {"--threads", "N", "CPU threads (0: LibTorch's default)", "0", false},
+            {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
             {"--preview", "", "write the editor's drag preview instead of the synthesis: the photo carried along the bones, no network", "", false},
             {"--paste", "moved|person|crop",
              "replace the photo only where the body moved, around the whole person (both skeletons), or over the whole crop",

@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <thread>
 
 #include <dlfcn.h>
 
@@ -140,6 +141,11 @@ TEST_CASE(model_cpu_threads_leave_the_blas_library_single_threaded) {
         EXPECT_EQ(std::string(cpu_threads::blasName()), std::string("OpenBLAS"));
         EXPECT_EQ(threads(), 1);
     }
+    // 0: one thread per core this process may use, at least one and at most one per logical processor.
+    cpu_threads::configure(0);
+    EXPECT_EQ(at::get_num_threads(), cpu_threads::defaultThreadCount());
+    EXPECT(cpu_threads::defaultThreadCount() >= 1);
+    EXPECT(cpu_threads::defaultThreadCount() <= static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     cpu_threads::configure(previous);
 }
 

@@ -10,7 +10,12 @@
 #include <cstdlib>
 #include <string>
 
+#include <fstream>
+#include <sstream>
+#include <thread>
+
 #include <dlfcn.h>
+#include <sched.h>
 #include <unistd.h>
 
 namespace marionette::cpu_threads {
@@ -52,7 +57,29 @@ void useBlasKernelsForThisProcessor(char** argv) {
                  "matrix products will be slow (set OPENBLAS_CORETYPE=%s)\n", coreName(), kernel, kernel);
 }
 
+// Logical processors per core ("0,4" or "0-1" lists two), from the kernel's topology of processor 0.
+int threadsPerCore() {
+    std::ifstream file("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list");
+    std::string list;
+    if (!(file >> list)) return 1;
+    int count = 0;
+    std::istringstream parts(list);
+    for (std::string part; std::getline(parts, part, ',');) {
+        const auto dash = part.find('-');
+        count += dash == std::string::npos ? 1 : std::max(1, std::atoi(part.c_str() + dash + 1) - std::atoi(part.c_str()) + 1);
+    }
+    return std::max(1, count);
+}
+
 }  // namespace
+
+int defaultThreadCount() {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    const int processors = sched_getaffinity(0, sizeof(allowed), &allowed) == 0 ? CPU_COUNT(&allowed)
+                                                                               : static_cast<int>(std::thread::hardware_concurrency());
+    return std::max(1, processors / threadsPerCore());
+}
 
 const char* blasKernelFor(std::string_view detected, bool hasAvx512, bool hasAvx2) {
     std::string core(detected);
@@ -78,7 +105,7 @@ void flushDenormals() {
 }
 
 void configure(int n) {
-    if (n > 0) at::set_num_threads(n);
+    at::set_num_threads(n > 0 ? n : defaultThreadCount());
     flushDenormals();
     if (auto* openblas = blasFunction<void(int)>("openblas_set_num_threads")) openblas(1);
     if (auto* blis = blasFunction<void(long)>("bli_thread_set_num_threads")) blis(1);

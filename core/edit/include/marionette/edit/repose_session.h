@@ -30,7 +30,7 @@ Device deviceFromString(const std::string& text);
 
 struct SessionOptions {
     Device device = Device::Auto;
-    int threads = 0;  // CPU threads for LibTorch; 0 leaves LibTorch's default
+    int threads = 0;  // CPU threads for LibTorch; 0: one per processor core (cpu_threads::defaultThreadCount)
 };
 
 // Whether CUDA can be chosen (this LibTorch has CUDA and a device is present).

@@ -26,7 +26,7 @@ DevicePreference devicePreferenceFromString(const std::string& text);  // "auto"
 
 struct EngineOptions {
     DevicePreference device = DevicePreference::Auto;
-    int threads = 0;  // CPU threads for LibTorch; 0 leaves LibTorch's default
+    int threads = 0;  // CPU threads for LibTorch; 0: one per processor core (cpu_threads::defaultThreadCount)
     // On CUDA, record the per-edit path as a CUDA graph after prepare() and replay it for edits that ask for
     // no maps (falls back to running eagerly, with a warning, where recording fails).
     bool cudaGraph = true;

@@ -124,7 +124,7 @@ struct AdaptationOptions {
     // 1e-4 (README, "adapt"), and the edits still follow the target.
     double learningRate = 3e-4;
     std::string device = "auto";  // auto | cpu | cuda
-    int threads = 0;              // CPU threads; 0 keeps LibTorch's default
+    int threads = 0;              // CPU threads; 0: one per processor core
     std::uint64_t seed = 1;
 };
 

@@ -38,7 +38,7 @@ struct TrainOptions {
     bool mixedPrecision = false;      // bf16 autocast, CUDA only
     LossWeights weights;
     std::string device = "auto";      // auto | cpu | cuda
-    int threads = 0;                  // CPU threads; 0 keeps LibTorch's default
+    int threads = 0;                  // CPU threads; 0: one per processor core
     int loaderWorkers = 2;
     std::uint64_t seed = 1;
     std::string runDirectory = "runs/train";

@@ -14,8 +14,13 @@ void prepareProcess(char** argv);
 // threads spin for a long while after each call, competing with LibTorch's threads for the same cores: on
 // two cores that made the convolutions that follow an attention product several times slower. Products
 // that are worth splitting are split over LibTorch's threads instead (model::batchedMatmul).
-// Also flushes denormals on the calling thread and LibTorch's.
+// n <= 0 asks for defaultThreadCount(). Also flushes denormals on the calling thread and LibTorch's.
 void configure(int n);
+
+// One thread per processor core this process may run on (hyperthreads do not count). LibTorch's own default
+// means the same, but it counts cores with cpuinfo, which on some virtual machines finds one core of two (it
+// computed on one thread of a two-core machine, at half its speed).
+int defaultThreadCount();
 
 // Treats denormal floats (magnitudes below 1.2e-38) as zero, in inputs and results (the SSE FTZ and DAZ
 // modes), on the calling thread and LibTorch's threads; threads started later inherit it. Intel processors
