@@ -29,7 +29,7 @@ int main(int argc, char* argv[]) {
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("a photo or an edit (.marionette.json) to open"));
     const QCommandLineOption weights(QStringLiteral("weights"), QStringLiteral("body model weights (.safetensors)"), QStringLiteral("FILE"));
     const QCommandLineOption device(QStringLiteral("device"), QStringLiteral("auto, cpu or cuda"), QStringLiteral("DEVICE"), QStringLiteral("auto"));
-    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("CPU threads for the network (0: default)"),
+    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("CPU threads for the network (0: one per processor core)"),
                                      QStringLiteral("N"), QStringLiteral("0"));
     const QCommandLineOption benchUi(QStringLiteral("bench-ui"),
                                      QStringLiteral("drag a joint for SECONDS, print the longest event-loop stall, and quit"),
