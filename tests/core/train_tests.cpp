@@ -657,6 +657,11 @@ TEST_CASE(train_eval_reports_lpips_when_its_weights_are_given) {
     options.device = "cpu";
     const EvalReport plain = evaluate(weights, *data, options);
     EXPECT(!plain.hasLpips);
+    // How far the flow is from the skeletons' flow, beside no flow at all (body models with a flow).
+    EXPECT(plain.deformation.hasSkeletonFlow);
+    EXPECT(std::isfinite(plain.deformation.skeletonFlowModel) && plain.deformation.skeletonFlowZero >= 0.0);
+    EXPECT(plain.markdown().find("flow the skeletons imply") != std::string::npos);
+    EXPECT(plain.json().find("\"skeleton_flow_l1\"") != std::string::npos);
     EXPECT(plain.notComputed.find("LPIPS") != std::string::npos);
     options.lpipsWeights = lpipsPath;
     const EvalReport report = evaluate(weights, *data, options);

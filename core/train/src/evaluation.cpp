@@ -4,6 +4,7 @@
 #include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
 #include "marionette/train/fid.h"
+#include "marionette/train/losses.h"
 #include "marionette/train/lpips.h"
 #include "marionette/train/metrics.h"
 #include "marionette/train/trainer.h"
@@ -55,6 +56,10 @@ std::string EvalReport::markdown() const {
         else s << "n/a";
         s << " | " << std::setprecision(2) << r->psnr << " | " << std::setprecision(4) << r->l1 << " |\n";
     }
+    if (deformation.hasSkeletonFlow)
+        s << "\nThe flow against the flow the skeletons imply, near the target's bones (mean L1 in 1/4-scale pixels; "
+             "lower follows the limbs better): model "
+          << std::setprecision(3) << deformation.skeletonFlowModel << ", no flow " << deformation.skeletonFlowZero << ".\n";
     return s.str();
 }
 
@@ -77,6 +82,8 @@ std::string EvalReport::json() const {
         nlohmann::json warps{{"copy_reference", warpRow(deformation.copy)}};
         if (deformation.hasAttention) warps["attention_warped"] = warpRow(deformation.attention);
         if (deformation.hasFlow) warps["flow_warped"] = warpRow(deformation.flow);
+        if (deformation.hasSkeletonFlow)
+            warps["skeleton_flow_l1"] = {{"model", deformation.skeletonFlowModel}, {"zero_flow", deformation.skeletonFlowZero}};
         report["deformation_quarter_scale"] = warps;
     }
     return report.dump(2);
@@ -134,7 +141,8 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
             const std::size_t index = static_cast<std::size_t>(done + k) % available;
             chunk.push_back(data.pair(index, /*seed=*/index));
         }
-        const Batch b = makeBatch(chunk, config);
+        const bool skeletonFlow = config.semantics == model::SemanticsKind::Body && config.usesFlow();
+        const Batch b = makeBatch(chunk, config, skeletonFlow);
         const model::GeneratorOutput generated =
             loaded.generator->forward(b.reference.to(dev), b.referenceSemantics.to(dev), b.targetSemantics.to(dev));
         const auto out = generated.image.to(at::kCPU);
@@ -168,6 +176,14 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
                 accumulate(report.deformation.flow, generated.flowWarped4.to(at::kCPU).to(at::kFloat), target4, withSsim);
             }
         }
+        if (skeletonFlow && generated.flow4.defined()) {
+            // Sums over the batch, as the rows: the loss is a mean over the batch's masked cells.
+            const auto flow4 = generated.flow4.to(at::kCPU).to(at::kFloat);
+            report.deformation.hasSkeletonFlow = true;
+            report.deformation.skeletonFlowModel += skeletonFlowLoss(flow4, b.skeletonFlow4, b.skeletonFlowMask4).item<double>() * n;
+            report.deformation.skeletonFlowZero +=
+                skeletonFlowLoss(torch::zeros_like(flow4), b.skeletonFlow4, b.skeletonFlowMask4).item<double>() * n;
+        }
         if (lpips) {
             const auto target = b.target.to(dev);
             report.model.lpips += lpips->distance(generated.image, target).sum().item<double>();
@@ -186,6 +202,8 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
         r->l1 /= done;
         r->lpips /= done;
     }
+    report.deformation.skeletonFlowModel /= done;
+    report.deformation.skeletonFlowZero /= done;
     if (inception) {
         report.model.fid = frechetDistance(modelFeatures, targetFeatures);
         report.copyBaseline.fid = frechetDistance(copyFeatures, targetFeatures);

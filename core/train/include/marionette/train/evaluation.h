@@ -24,6 +24,11 @@ struct DeformationRows {
     MetricRow attention, flow, copy;  // attention / flow rows only for variants that have that branch
     bool hasAttention = false, hasFlow = false;
     bool hasSsim = true;  // false where 1/4 scale is smaller than SSIM's 11 x 11 window (tiny test canvases)
+    // Body models with a flow: how far the flow at 1/4 scale is from the flow the two skeletons imply, near
+    // the target's bones (skeletonFlowLoss: mean L1 in 1/4-scale pixels), and the same for no flow at all.
+    // Lower follows the limbs better; a flow that ignores the limbs scores about as no flow does.
+    bool hasSkeletonFlow = false;
+    double skeletonFlowModel = 0, skeletonFlowZero = 0;
 };
 
 struct EvalReport {
