@@ -8,10 +8,9 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
-
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <thread>
 
 #include <dlfcn.h>
