@@ -146,6 +146,10 @@ TEST_CASE(model_cpu_threads_leave_the_blas_library_single_threaded) {
     EXPECT_EQ(at::get_num_threads(), cpu_threads::defaultThreadCount());
     EXPECT(cpu_threads::defaultThreadCount() >= 1);
     EXPECT(cpu_threads::defaultThreadCount() <= static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    EXPECT_EQ(cpu_threads::listedProcessorCount("0-1"), 2);
+    EXPECT_EQ(cpu_threads::listedProcessorCount("0,4"), 2);
+    EXPECT_EQ(cpu_threads::listedProcessorCount("3"), 1);
+    EXPECT_EQ(cpu_threads::listedProcessorCount("0-3,8-11"), 8);
     cpu_threads::configure(previous);
 }
 

@@ -56,21 +56,25 @@ void useBlasKernelsForThisProcessor(char** argv) {
                  "matrix products will be slow (set OPENBLAS_CORETYPE=%s)\n", coreName(), kernel, kernel);
 }
 
-// Logical processors per core ("0,4" or "0-1" lists two), from the kernel's topology of processor 0.
+// Logical processors per core, from the kernel's topology of processor 0.
 int threadsPerCore() {
     std::ifstream file("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list");
     std::string list;
-    if (!(file >> list)) return 1;
-    int count = 0;
-    std::istringstream parts(list);
-    for (std::string part; std::getline(parts, part, ',');) {
-        const auto dash = part.find('-');
-        count += dash == std::string::npos ? 1 : std::max(1, std::atoi(part.c_str() + dash + 1) - std::atoi(part.c_str()) + 1);
-    }
-    return std::max(1, count);
+    return file >> list ? std::max(1, listedProcessorCount(list)) : 1;
 }
 
 }  // namespace
+
+int listedProcessorCount(const std::string& list) {
+    int count = 0;
+    std::istringstream parts(list);
+    for (std::string part; std::getline(parts, part, ',');) {
+        if (part.empty()) continue;
+        const auto dash = part.find('-');
+        count += dash == std::string::npos ? 1 : std::max(1, std::atoi(part.c_str() + dash + 1) - std::atoi(part.c_str()) + 1);
+    }
+    return count;
+}
 
 int defaultThreadCount() {
     cpu_set_t allowed;

@@ -1,6 +1,7 @@
 #pragma once
 // How many CPU threads LibTorch computes with, the BLAS library kept out of their way, and the processor's
 // floating-point settings that keep them fast.
+#include <string>
 #include <string_view>
 
 namespace marionette::cpu_threads {
@@ -21,6 +22,10 @@ void configure(int n);
 // means the same, but it counts cores with cpuinfo, which on some virtual machines finds one core of two (it
 // computed on one thread of a two-core machine, at half its speed).
 int defaultThreadCount();
+
+// How many processors a kernel CPU list names ("0-1" and "0,4" two, "3" one), as in
+// /sys/devices/system/cpu/cpu0/topology/thread_siblings_list.
+int listedProcessorCount(const std::string& list);
 
 // Treats denormal floats (magnitudes below 1.2e-38) as zero, in inputs and results (the SSE FTZ and DAZ
 // modes), on the calling thread and LibTorch's threads; threads started later inherit it. Intel processors
