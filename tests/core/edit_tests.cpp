@@ -468,6 +468,24 @@ TEST_CASE(edit_shipped_weights_are_found_and_say_how_they_were_trained) {
     EXPECT(broken.imagesSeen == 0 && broken.data.empty() && !broken.syntheticOnly());
     const model::TrainingSummary photos = model::summarizeTraining(R"json({"data":"deepfashion (train split)","images_seen":12})json");
     EXPECT(photos.imagesSeen == 12 && !photos.syntheticOnly());
+
+    // Training that went on from released weights with the same data counts theirs in, down the chain; an
+    // adaptation to a photo or a portrait model started from body weights does not.
+    const model::TrainingSummary continued = model::summarizeTraining(R"json({"data":"synth-body (procedural, training seeds)",
+        "images_seen":400,"steps":100,"init":{"weights":"b.safetensors","training":{"data":"synth-body (procedural, training seeds)",
+        "images_seen":1000,"steps":250,"init":{"weights":"a.safetensors","training":{"data":"synth-body (procedural, training seeds)",
+        "images_seen":80,"steps":20}}}}})json");
+    EXPECT_EQ(continued.imagesSeen, std::uint64_t(1480));
+    EXPECT_EQ(continued.steps, std::uint64_t(370));
+    EXPECT_EQ(continued.initImagesSeen, std::uint64_t(1080));
+    EXPECT(continued.syntheticOnly() && !continued.adaptedToPhotos());
+    const model::TrainingSummary adapted = model::summarizeTraining(R"json({"data":"photo me.jpg (limb-warped)","images_seen":600,
+        "steps":150,"init":{"weights":"b.safetensors","training":{"data":"synth-body (procedural, training seeds)","images_seen":1000}}})json");
+    EXPECT_EQ(adapted.imagesSeen, std::uint64_t(600));
+    EXPECT_EQ(adapted.initImagesSeen, std::uint64_t(1000));
+    const model::TrainingSummary faces = model::summarizeTraining(R"json({"data":"synth-portrait (procedural, training seeds)",
+        "images_seen":900,"init":{"training":{"data":"synth-body (procedural, training seeds)","images_seen":2000}}})json");
+    EXPECT_EQ(faces.imagesSeen, std::uint64_t(900));
 }
 
 TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {

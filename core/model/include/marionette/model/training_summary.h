@@ -9,6 +9,7 @@ namespace marionette::model {
 // What a weights file's marionette.training says about how it was made; fields it lacks stay 0 or empty,
 // and text that is not a JSON object gives an empty summary (it only informs, it never decides a load).
 struct TrainingSummary {
+    // Of this file's training, with the weights it continued (--init with the same data) counted in.
     std::uint64_t imagesSeen = 0;
     std::uint64_t steps = 0;
     std::string data;  // the dataset's description, e.g. "synth-body (procedural, training seeds)"
