@@ -366,10 +366,12 @@ void EditorTest::adaptingToThePhotoLoadsWeightsForItAlone() {
     auto* adaptAgain = again.findChild<QAction*>(QStringLiteral("actionAdaptToPhoto"));
     QVERIFY(adaptAgain->isEnabled());
     adaptAgain->trigger();
+    QCOMPARE(again.inferenceThreadCap(), 1);  // edits meanwhile leave the cores to the adaptation
     auto* stop = again.findChild<QToolButton*>(QStringLiteral("adaptationCancelButton"));
     QVERIFY(stop && !stop->isHidden());
     QTest::mouseClick(stop, Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(adaptAgain->isEnabled(), 60000);
+    QCOMPARE(again.inferenceThreadCap(), 0);
     QVERIFY(stop->isHidden());
     QVERIFY(again.engineInfo().adaptedToPhotos);
     QCOMPARE(QDir(options.adaptedFolder).entryList({QStringLiteral("*.safetensors")}).size(), 1);

@@ -8,6 +8,7 @@
 #include "marionette/edit/reference_pose.h"
 #include "marionette/edit/round_trip.h"
 #include "marionette/image/image_io.h"
+#include "marionette/util/cpu_threads.h"
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 #include "marionette/util/log.h"
@@ -145,6 +146,18 @@ quint64 InferenceWorker::loadEngine(const EngineSpec& spec) {
     return enqueue([this, spec](quint64 job) { doLoadEngine(job, spec); });
 }
 
+void InferenceWorker::capCpuThreads(int threads) {
+    enqueue([this, threads](quint64) {
+        m_threadCap = std::max(0, threads);
+        applyThreads();
+    });
+}
+
+void InferenceWorker::applyThreads() {
+    const int wanted = m_specThreads > 0 ? m_specThreads : cpu_threads::defaultThreadCount();
+    cpu_threads::configure(m_threadCap > 0 ? std::min(wanted, m_threadCap) : wanted);  // this thread's OpenMP team
+}
+
 quint64 InferenceWorker::openPhoto(const QString& path) {
     return enqueue([this, path](quint64 job) { doOpenPhoto(job, path); });
 }
@@ -245,6 +258,8 @@ void InferenceWorker::doLoadEngine(quint64 job, const EngineSpec& spec) {
     try {
         EngineInfo info;
         auto session = openSession<edit::ReposeSession>(spec, info);
+        m_specThreads = spec.threads;
+        if (m_threadCap > 0) applyThreads();  // the engine set the spec's count
         const bool hasPhoto = !m_photo.empty() && m_reference.presentCount() >= 2;
         if (hasPhoto) session->setPhoto(m_photo, m_reference);
         if (cancelled(job)) return;  // the previous engine stays; past this point the answer is sent
@@ -261,6 +276,8 @@ void InferenceWorker::doLoadPortraitEngine(quint64 job, const EngineSpec& spec) 
         EngineInfo info;
         info.kind = model::SemanticsKind::Face;
         auto session = openSession<edit::PortraitSession>(spec, info);
+        m_specThreads = spec.threads;
+        if (m_threadCap > 0) applyThreads();
         const bool hasPhoto = !m_photo.empty() && m_faceReference && m_facePhotoId == m_photoId;
         if (hasPhoto) session->setPhoto(m_photo, *m_faceReference);
         if (cancelled(job)) return;

@@ -146,6 +146,10 @@ public:
     void renderPortrait(const RenderTicket& ticket, const edit::PortraitRenderRequest& request);
     // A cancelled job that has not finished gives no answer; its partial work is dropped.
     void cancel(quint64 jobId);
+    // At most `threads` CPU threads for the networks from now on (engines loaded later too), or none (0): what
+    // their EngineSpec says. While an adaptation trains on the same cores, two full teams of OpenMP threads
+    // spinning against each other made an edit five times slower than one thread did.
+    void capCpuThreads(int threads);
 
 Q_SIGNALS:
     void engineLoaded(quint64 job, const marionette::ui::EngineInfo& info);
@@ -164,6 +168,7 @@ private:
     bool cancelled(quint64 job);
 
     // Run on the worker thread only.
+    void applyThreads();  // the spec's count under the cap, on the worker's thread
     void doLoadEngine(quint64 job, const EngineSpec& spec);
     void doLoadPortraitEngine(quint64 job, const EngineSpec& spec);
     void findFace(OpenedPhoto& out);
@@ -194,6 +199,8 @@ private:
     pose::Pose m_reference;
     quint64 m_photoId = 0;
     bool m_sessionHasPhoto = false;  // whether m_session holds m_photo and m_reference
+    int m_threadCap = 0;             // capCpuThreads; read and written on the worker's thread only
+    int m_specThreads = 0;           // what the latest engine's EngineSpec asked for
     std::unique_ptr<detect::MoveNet> m_detector;
     bool m_detectorTried = false;
     std::unique_ptr<edit::PortraitSession> m_portraitSession;

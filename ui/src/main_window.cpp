@@ -1690,6 +1690,9 @@ void MainWindow::adaptToPhoto() {
     request.options.device = deviceKey(m_engineSpec->device).toStdString();
     request.options.threads = m_engineSpec->threads;
     if (!m_adaptation->start(std::move(request))) return;
+    // Edits go on during the adaptation; on the CPU they get one thread, so that the two do not fight over
+    // every core (five times slower edits with a full team each, on two cores).
+    if (!engine->onCuda) m_worker->capCpuThreads(m_inferenceThreadCap = 1);
     m_adaptingKind = kind;
     m_adaptingBase = base;
     m_adaptingPhoto = photo.fileName();
@@ -1772,6 +1775,7 @@ void MainWindow::onAdaptationProgress(int step, int steps, double pixelL1, doubl
 }
 
 void MainWindow::onAdaptationEnded() {
+    if (m_inferenceThreadCap != 0) m_worker->capCpuThreads(m_inferenceThreadCap = 0);
     m_adaptBar->setVisible(false);
     m_adaptCancelButton->setVisible(false);
     updateActionStates();

@@ -87,6 +87,8 @@ public:
     const EngineInfo& engineInfo() const;
     // The newest result is shown, is the full synthesis and matches the document's skeletons.
     bool isUpToDate() const;
+    // The CPU threads the networks of edits may use at most (0: no cap): 1 while an adaptation trains.
+    int inferenceThreadCap() const { return m_inferenceThreadCap; }
     // A long job (opening, loading weights, exporting) is running.
     bool isBusy() const { return !m_longJobs.empty(); }
     // Enables and disables the actions for the current state (one place; tests walk its states).
@@ -219,6 +221,7 @@ private:
     // The face whose portrait weights were last matched (photo id, face index): slider moves change the
     // portrait many times a second, and only another face can need other weights.
     std::pair<quint64, int> m_matchedFace{0, -1};
+    int m_inferenceThreadCap = 0;  // as last asked of the worker (InferenceWorker::capCpuThreads)
     // Of the adaptation running: the model it adapts, the weights it started from and the photo's name.
     model::SemanticsKind m_adaptingKind = model::SemanticsKind::Body;
     QString m_adaptingBase;
