@@ -9,6 +9,8 @@
 #include "marionette/engine/op_profile.h"
 #include "marionette/model/weights.h"
 #include "marionette/pose/heatmap.h"
+#include "marionette/train/evaluation.h"
+#include "marionette/util/cpu_threads.h"
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 #include "marionette/util/torch_compat.h"
@@ -115,10 +117,8 @@ public:
         if (a.has("--data")) {
             const int batches = a.intValue("--batches");
             if (batches < 1) throw UsageError("--batches must be at least 1");
-            if (a.intValue("--threads") > 0) at::set_num_threads(a.intValue("--threads"));
-            const model::ModelConfig config = a.has("--weights") ? model::configFromMetadata(model::readSafetensors(a.value("--weights")),
-                                                                                             a.value("--weights"))
-                                                                 : model::ModelConfig::body();
+            if (a.intValue("--threads") > 0) cpu_threads::configure(a.intValue("--threads"));
+            const model::ModelConfig config = a.has("--weights") ? train::weightsConfig(a.value("--weights")) : model::ModelConfig::body();
             benchData({a.value("--data"), config, batches}, out);
             return kExitOk;
         }
