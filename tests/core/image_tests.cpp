@@ -233,6 +233,14 @@ TEST_CASE(image_person_crop_box_has_the_canvas_aspect_and_stays_in_the_photo) {
     EXPECT_THROWS(Error, personCropBox(single, ImageSize{100, 100}, canvas), "two joints");
 }
 
+TEST_CASE(image_distance_to_a_segment) {
+    const Point2 a{0.f, 0.f}, b{10.f, 0.f};
+    EXPECT_NEAR(distanceToSegment({5.f, 3.f}, a, b), 3.0, 1e-6);   // beside the segment: the perpendicular
+    EXPECT_NEAR(distanceToSegment({-3.f, 4.f}, a, b), 5.0, 1e-6);  // before a: the distance to a
+    EXPECT_NEAR(distanceToSegment({13.f, 4.f}, a, b), 5.0, 1e-6);  // past b: the distance to b
+    EXPECT_NEAR(distanceToSegment({3.f, 4.f}, a, a), 5.0, 1e-6);   // a point-like segment
+}
+
 TEST_CASE(image_crop_and_paste_back_geometry) {
     const cv::Mat photo = gradientImage(200, 160);
     const Box box{40, 20, 88, 128};

@@ -2,6 +2,7 @@
 // for the worker's result, undo, export, and bad input. A tiny random model (c = 4, 64 x 48) keeps each
 // synthesis to milliseconds.
 #include "adapted_weights_folder.h"
+#include "marionette/ui/photo_point.h"
 #include "document.h"
 #include "inference_worker.h"
 #include "maps_panel.h"
@@ -118,11 +119,7 @@ int maxDifference(const QImage& a, const QImage& b) {
 }
 
 double distanceToSegment(QPointF p, QPointF a, QPointF b) {
-    const QPointF ab = b - a;
-    const double len2 = QPointF::dotProduct(ab, ab);
-    const double t = len2 > 0 ? std::clamp(QPointF::dotProduct(p - a, ab) / len2, 0.0, 1.0) : 0.0;
-    const QPointF q = a + t * ab;
-    return std::hypot(p.x() - q.x(), p.y() - q.y());
+    return marionette::distanceToSegment(toPoint2(p), toPoint2(a), toPoint2(b));
 }
 
 QPointF photoPoint(const pose::Pose& p, pose::JointId j) { return {p.at(j).position.x, p.at(j).position.y}; }
@@ -608,7 +605,7 @@ void EditorTest::draggingAJointChangesTheResultNearTheLimbOnly() {
     const auto toCanvas = [&](QPointF p) { return (p + QPointF(0.5, 0.5) - after.cropBox.topLeft()) * scale - QPointF(0.5, 0.5); };
     const QPointF elbow = toCanvas(photoPoint(start, pose::JointId::RightElbow));
     const QPointF oldWrist = toCanvas(photoPoint(start, pose::JointId::RightWrist));
-    const QPointF newWrist = toCanvas(QPointF(moved.x, moved.y));
+    const QPointF newWrist = toCanvas(toQPointF(moved));
     const auto limbDistance = [&](int x, int y) {
         return std::min(distanceToSegment(QPointF(x, y), elbow, oldWrist), distanceToSegment(QPointF(x, y), elbow, newWrist));
     };

@@ -1,4 +1,5 @@
 #include "marionette/ui/main_window.h"
+#include "marionette/ui/photo_point.h"
 
 #include "adaptation_runner.h"
 #include "adapted_weights_folder.h"
@@ -352,6 +353,18 @@ MainWindow::~MainWindow() {
 
 QAction* MainWindow::action(const char* objectName) const { return m_actions.at(QString::fromLatin1(objectName)); }
 
+void MainWindow::addNamedActions(QWidget* target, std::initializer_list<const char*> objectNames) {
+    for (const char* name : objectNames) {
+        if (name) {
+            target->addAction(action(name));
+            continue;
+        }
+        auto* separator = new QAction(target);  // QMenu and QToolBar both draw a separator action as a line
+        separator->setSeparator(true);
+        target->addAction(separator);
+    }
+}
+
 bool MainWindow::warpOnly() const { return action("actionWarpOnly")->isChecked(); }
 
 edit::PasteExtent MainWindow::pasteExtent() const {
@@ -530,29 +543,14 @@ void MainWindow::createMenus() {
     file->addAction(action("actionOpen"));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recentMenu->setObjectName(QStringLiteral("menuRecentFiles"));
-    file->addAction(action("actionSaveEdit"));
-    file->addSeparator();
-    file->addAction(action("actionExportImage"));
-    file->addAction(action("actionExportCrop"));
-    file->addAction(action("actionExportEdit"));
-    file->addAction(action("actionExportMaps"));
-    file->addSeparator();
-    file->addAction(action("actionImportPose"));
-    file->addAction(action("actionExportPose"));
-    file->addSeparator();
-    file->addAction(action("actionQuit"));
+    addNamedActions(file, {"actionSaveEdit", nullptr, "actionExportImage", "actionExportCrop", "actionExportEdit", "actionExportMaps", nullptr, "actionImportPose", "actionExportPose", nullptr, "actionQuit"});
 
     QMenu* editMenu = menuBar()->addMenu(tr("&Edit"));
-    editMenu->addAction(action("actionUndo"));
-    editMenu->addAction(action("actionRedo"));
+    addNamedActions(editMenu, {"actionUndo", "actionRedo"});
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(QStringLiteral("menuView"));
-    view->addAction(action("actionFit"));
-    view->addAction(action("actionActualSize"));
-    view->addAction(action("actionZoomIn"));
-    view->addAction(action("actionZoomOut"));
-    view->addAction(action("actionBeforeAfter"));
+    addNamedActions(view, {"actionFit", "actionActualSize", "actionZoomIn", "actionZoomOut", "actionBeforeAfter"});
     QMenu* pasteBack = view->addMenu(tr("&Paste Back"));
     pasteBack->setObjectName(QStringLiteral("menuPasteBack"));
     for (const char* name : kPasteActions) pasteBack->addAction(action(name));
@@ -564,11 +562,7 @@ void MainWindow::createMenus() {
     view->addSeparator();
 
     QMenu* poseMenu = menuBar()->addMenu(tr("&Pose"));
-    poseMenu->addAction(action("actionMirrorPose"));
-    poseMenu->addAction(action("actionResetPose"));
-    poseMenu->addSeparator();
-    poseMenu->addAction(action("actionSymmetryLock"));
-    poseMenu->addAction(action("actionKeepBoneLengths"));
+    addNamedActions(poseMenu, {"actionMirrorPose", "actionResetPose", nullptr, "actionSymmetryLock", "actionKeepBoneLengths"});
     poseMenu->addSeparator();
     m_presetMenu = poseMenu->addMenu(tr("&Presets"));
     m_presetMenu->setObjectName(QStringLiteral("menuPresets"));
@@ -586,15 +580,11 @@ void MainWindow::createMenus() {
         });
     }
     m_presetMenu->addSeparator();
-    m_presetMenu->addAction(action("actionLoadPreset"));
-    m_presetMenu->addAction(action("actionSavePreset"));
+    addNamedActions(m_presetMenu, {"actionLoadPreset", "actionSavePreset"});
 
     QMenu* portraitMenu = menuBar()->addMenu(tr("P&ortrait"));
     portraitMenu->setObjectName(QStringLiteral("menuPortrait"));
-    portraitMenu->addAction(action("actionPortraitMode"));
-    portraitMenu->addAction(action("actionResetFace"));
-    portraitMenu->addAction(action("actionNextFace"));
-    portraitMenu->addAction(action("actionLinkSides"));
+    addNamedActions(portraitMenu, {"actionPortraitMode", "actionResetFace", "actionNextFace", "actionLinkSides"});
     QMenu* facePresetMenu = portraitMenu->addMenu(tr("&Presets"));
     facePresetMenu->setObjectName(QStringLiteral("menuFacePresets"));
     for (const auto& [title, resource] : facePresets()) {
@@ -608,18 +598,12 @@ void MainWindow::createMenus() {
             &QAction::setChecked);
 
     QMenu* model = menuBar()->addMenu(tr("&Model"));
-    model->addAction(action("actionOpenWeights"));
-    model->addAction(action("actionUntrainedWeights"));
-    model->addAction(action("actionWarpOnly"));
-    model->addAction(action("actionAdaptToPhoto"));
-    model->addAction(action("actionForgetAdaptation"));
+    addNamedActions(model, {"actionOpenWeights", "actionUntrainedWeights", "actionWarpOnly", "actionAdaptToPhoto", "actionForgetAdaptation"});
     QMenu* length = model->addMenu(tr("Adaptation &Length"));
     length->setObjectName(QStringLiteral("menuAdaptationLength"));
     for (QAction* a : action("actionAdaptationSteps150")->actionGroup()->actions()) length->addAction(a);
     QMenu* device = model->addMenu(tr("&Device"));
-    device->addAction(action("actionDeviceAuto"));
-    device->addAction(action("actionDeviceCpu"));
-    device->addAction(action("actionDeviceCuda"));
+    addNamedActions(device, {"actionDeviceAuto", "actionDeviceCpu", "actionDeviceCuda"});
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(action("actionAbout"));
@@ -627,22 +611,7 @@ void MainWindow::createMenus() {
     QToolBar* tools = addToolBar(tr("Main"));
     tools->setObjectName(QStringLiteral("mainToolBar"));
     tools->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    tools->addAction(action("actionOpen"));
-    tools->addAction(action("actionSaveEdit"));
-    tools->addAction(action("actionExportImage"));
-    tools->addSeparator();
-    tools->addAction(action("actionUndo"));
-    tools->addAction(action("actionRedo"));
-    tools->addSeparator();
-    tools->addAction(action("actionMirrorPose"));
-    tools->addAction(action("actionResetPose"));
-    tools->addAction(action("actionSymmetryLock"));
-    tools->addAction(action("actionKeepBoneLengths"));
-    tools->addSeparator();
-    tools->addAction(action("actionPortraitMode"));
-    tools->addSeparator();
-    tools->addAction(action("actionFit"));
-    tools->addAction(action("actionBeforeAfter"));
+    addNamedActions(tools, {"actionOpen", "actionSaveEdit", "actionExportImage", nullptr, "actionUndo", "actionRedo", nullptr, "actionMirrorPose", "actionResetPose", "actionSymmetryLock", "actionKeepBoneLengths", nullptr, "actionPortraitMode", nullptr, "actionFit", "actionBeforeAfter"});
     m_splitSlider = new QSlider(Qt::Horizontal);
     m_splitSlider->setObjectName(QStringLiteral("splitSlider"));
     m_splitSlider->setRange(0, 100);
@@ -1053,7 +1022,7 @@ edit::MapSelection MainWindow::selectedMaps() const {
     case MapKind::AttentionWarped: maps.attentionWarped = true; break;
     case MapKind::FlowWarped: maps.flowWarped = true; break;
     case MapKind::Attention:
-        if (m_attentionPoint) maps.attentionPoint = Point2{static_cast<float>(m_attentionPoint->x()), static_cast<float>(m_attentionPoint->y())};
+        if (m_attentionPoint) maps.attentionPoint = toPoint2(*m_attentionPoint);
         break;
     }
     return maps;
@@ -1143,14 +1112,14 @@ void MainWindow::onMapSelectionChanged(MapKind kind) {
     m_resultCanvas->setPointPicking(attention);
     if (attention && !m_attentionPoint && m_document->hasPhoto() && portraitMode()) {
         const Point2 nose = m_document->portraitTarget().points[30];  // the nose tip
-        m_attentionPoint = QPointF(nose.x, nose.y);
+        m_attentionPoint = toQPointF(nose);
     }
     if (attention && !m_attentionPoint && m_document->hasPhoto()) {
         // Start somewhere telling: the right wrist, else the first joint.
         const pose::Pose& t = m_document->target();
         for (pose::JointId j : {pose::JointId::RightWrist, pose::JointId::LeftWrist, pose::JointId::Nose, pose::JointId::Neck}) {
             if (t.has(j)) {
-                m_attentionPoint = QPointF(t.at(j).position.x, t.at(j).position.y);
+                m_attentionPoint = toQPointF(t.at(j).position);
                 break;
             }
         }
@@ -1313,7 +1282,7 @@ void MainWindow::hideJoint(bool onReference, pose::JointId joint) {
 void MainWindow::restoreJoint(bool onReference, pose::JointId joint, std::optional<QPointF> at) {
     PosePair after = m_document->poses();
     pose::Pose& p = onReference ? after.reference : after.target;
-    const Point2 position = at ? Point2{static_cast<float>(at->x()), static_cast<float>(at->y())}
+    const Point2 position = at ? toPoint2(*at)
                                : edit::restorePosition(joint, p, onReference ? m_document->target() : m_document->reference());
     p.set(joint, position.x, position.y);
     p = edit::clampedTo(p, ImageSize{m_document->photoSize().width(), m_document->photoSize().height()});
@@ -1494,7 +1463,7 @@ void MainWindow::exportMaps() {
         job.faceTarget = m_document->portraitTarget();
         if (!m_attentionPoint) job.attentionPoint = job.faceTarget->points[30];
     }
-    if (m_attentionPoint) job.attentionPoint = Point2{static_cast<float>(m_attentionPoint->x()), static_cast<float>(m_attentionPoint->y())};
+    if (m_attentionPoint) job.attentionPoint = toPoint2(*m_attentionPoint);
     else if (job.target.has(pose::JointId::RightWrist)) job.attentionPoint = job.target.at(pose::JointId::RightWrist).position;
     job.editJson = editJsonFor(QDir(folder).filePath(QStringLiteral("edit.marionette.json")));
     m_exportJob = m_worker->exportResult(job);

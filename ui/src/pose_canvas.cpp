@@ -1,4 +1,5 @@
 #include "pose_canvas.h"
+#include "marionette/ui/photo_point.h"
 
 #include "skeleton_items.h"
 
@@ -24,11 +25,7 @@ constexpr double kBonePickDistance = 6.0;
 constexpr double kMinZoom = 0.02, kMaxZoom = 40.0;
 
 double distanceToSegment(QPointF p, QPointF a, QPointF b) {
-    const QPointF ab = b - a;
-    const double len2 = QPointF::dotProduct(ab, ab);
-    const double t = len2 > 0 ? std::clamp(QPointF::dotProduct(p - a, ab) / len2, 0.0, 1.0) : 0.0;
-    const QPointF q = a + t * ab;
-    return std::hypot(p.x() - q.x(), p.y() - q.y());
+    return marionette::distanceToSegment(toPoint2(p), toPoint2(a), toPoint2(b));
 }
 
 QString lowerLabel(pose::JointId joint) { return QString::fromUtf8(pose::jointLabel(joint)).toLower(); }
@@ -193,7 +190,7 @@ void PoseCanvas::updateSplitItems() {
 
 void PoseCanvas::setMarker(std::optional<QPointF> photoPoint) {
     m_marker->setVisible(photoPoint.has_value());
-    if (photoPoint) m_marker->setPos(toScene(Point2{static_cast<float>(photoPoint->x()), static_cast<float>(photoPoint->y())}));
+    if (photoPoint) m_marker->setPos(toScene(toPoint2(*photoPoint)));
 }
 
 void PoseCanvas::fitToWindow() {
@@ -223,7 +220,7 @@ QPoint PoseCanvas::viewportPositionOf(pose::JointId joint) const {
 }
 
 QPoint PoseCanvas::viewportPositionOfPhotoPoint(QPointF p) const {
-    return mapFromScene(toScene(Point2{static_cast<float>(p.x()), static_cast<float>(p.y())}));
+    return mapFromScene(toScene(toPoint2(p)));
 }
 
 QPoint PoseCanvas::viewportPositionOfLandmark(int landmark) const {
@@ -355,7 +352,7 @@ void PoseCanvas::mousePressEvent(QMouseEvent* event) {
     } else if (m_pointPicking) {
         drag.kind = Drag::Kind::Pick;
         const Point2 p = fromScene(drag.pressScene);
-        Q_EMIT pointPicked(QPointF(p.x, p.y));
+        Q_EMIT pointPicked(toQPointF(p));
     } else {
         m_selectedJoint.reset();
         event->accept();
@@ -373,7 +370,7 @@ void PoseCanvas::mouseMoveEvent(QMouseEvent* event) {
     const QPoint position = event->position().toPoint();
     const QPointF scene = mapToScene(position);
     const Point2 photoPoint = fromScene(scene);
-    Q_EMIT cursorMoved(QPointF(photoPoint.x, photoPoint.y));
+    Q_EMIT cursorMoved(toQPointF(photoPoint));
     if (!m_drag) {
         updateHover(position);
         QGraphicsView::mouseMoveEvent(event);
@@ -388,7 +385,7 @@ void PoseCanvas::mouseMoveEvent(QMouseEvent* event) {
         m_autoFit = false;
         break;
     }
-    case Drag::Kind::Pick: Q_EMIT pointPicked(QPointF(photoPoint.x, photoPoint.y)); break;
+    case Drag::Kind::Pick: Q_EMIT pointPicked(toQPointF(photoPoint)); break;
     case Drag::Kind::Landmark: {
         const QPointF delta = scene - drag.pressScene;
         const double x = std::clamp(drag.jointStart.x + delta.x(), 0.0, std::max(0, m_photoSize.width() - 1) * 1.0);
@@ -514,7 +511,7 @@ void PoseCanvas::contextMenuEvent(QContextMenuEvent* event) {
         Q_EMIT jointMenuRequested(*joint, event->globalPos());
     } else {
         const Point2 p = fromScene(mapToScene(event->pos()));
-        Q_EMIT backgroundMenuRequested(QPointF(p.x, p.y), event->globalPos());
+        Q_EMIT backgroundMenuRequested(toQPointF(p), event->globalPos());
     }
     event->accept();
 }

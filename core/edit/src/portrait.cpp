@@ -168,33 +168,23 @@ face::FaceParameters applyFacePreset(const std::string& json, const std::string&
 // --- PortraitSession ------------------------------------------------------------------------------------
 
 struct PortraitSession::State {
-    explicit State(std::unique_ptr<engine::Engine> engine) : synthesis(std::move(engine)) {}
-    detail::CropSynthesis synthesis;
     face::FaceLandmarks reference;
     Box box;
 };
 
 PortraitSession::PortraitSession(const std::string& weightsPath, const SessionOptions& options)
-    : m_state(std::make_unique<State>(detail::loadEngine(weightsPath, options, model::SemanticsKind::Face,
-                                                         "this weights file is for bodies; open a portrait model to edit faces"))) {}
+    : CropSession(detail::loadEngine(weightsPath, options, model::SemanticsKind::Face,
+                                     "this weights file is for bodies; open a portrait model to edit faces")),
+      m_state(std::make_unique<State>()) {}
 
 PortraitSession::PortraitSession(const model::ModelConfig& config, std::uint64_t seed, const SessionOptions& options)
-    : m_state(std::make_unique<State>(detail::randomEngine(config, seed, options, model::SemanticsKind::Face))) {}
+    : CropSession(detail::randomEngine(config, seed, options, model::SemanticsKind::Face)), m_state(std::make_unique<State>()) {}
 
 PortraitSession::~PortraitSession() = default;
 
-const model::ModelConfig& PortraitSession::config() const { return m_state->synthesis.engine().config(); }
-
-model::TrainingSummary PortraitSession::training() const { return model::summarizeTraining(m_state->synthesis.engine().trainingJson()); }
-ImageSize PortraitSession::canvas() const { return m_state->synthesis.canvas(); }
-std::string PortraitSession::deviceName() const { return m_state->synthesis.engine().deviceName(); }
-bool PortraitSession::onCuda() const { return m_state->synthesis.engine().onCuda(); }
-bool PortraitSession::hasPreview() const { return true; }  // the landmarks' thin-plate spline
-bool PortraitSession::hasPhoto() const { return m_state->synthesis.hasPhoto(); }
-
 void PortraitSession::setPhoto(const cv::Mat& photo, const face::FaceLandmarks& reference) {
     face::validate(reference, "the face's reference landmarks");
-    m_state->synthesis.setPhoto(photo);
+    synthesis().setPhoto(photo);
     m_state->reference = reference;
     m_state->box = portraitCropBox(reference, ImageSize{photo.cols, photo.rows}, canvas());
 }
@@ -337,14 +327,14 @@ cv::Mat portraitPasteRegion(PasteExtent extent, const face::FaceLandmarks& refer
 
 RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
     State& s = *m_state;
-    if (!s.synthesis.hasPhoto()) throw Error("no photo is open");
+    if (!hasPhoto()) throw Error("no photo is open");
     const auto partMapsOf = [](const face::FaceLandmarks& landmarks) {
         return [&landmarks](const BoxToCanvas& toCanvas) {
             const face::FaceLandmarks onCanvas = landmarks.mapped([&](Point2 q) { return toCanvas.toCanvas(q); });
             return face::renderPartMaps(onCanvas, toCanvas.canvasHeight, toCanvas.canvasWidth);
         };
     };
-    return s.synthesis.render(s.box, partMapsOf(s.reference), partMapsOf(request.target), request.preview,
+    return synthesis().render(s.box, partMapsOf(s.reference), partMapsOf(request.target), request.preview,
                               [&](const at::Tensor& referenceCrop, const BoxToCanvas& toCanvas) {
                                   return landmarkWarp(referenceCrop, s.reference, request.target, toCanvas);
                               },

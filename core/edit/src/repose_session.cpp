@@ -143,8 +143,19 @@ MapImages mapImagesOf(const engine::SynthesisResult& r, const cv::Mat& reference
 
 bool cudaAvailable() { return engine::cudaAvailable(); }
 
+CropSession::CropSession(std::unique_ptr<engine::Engine> engine)
+    : m_synthesis(std::make_unique<detail::CropSynthesis>(std::move(engine))) {}
+CropSession::~CropSession() = default;
+
+const model::ModelConfig& CropSession::config() const { return m_synthesis->engine().config(); }
+model::TrainingSummary CropSession::training() const { return model::summarizeTraining(m_synthesis->engine().trainingJson()); }
+ImageSize CropSession::canvas() const { return m_synthesis->canvas(); }
+std::string CropSession::deviceName() const { return m_synthesis->engine().deviceName(); }
+bool CropSession::onCuda() const { return m_synthesis->engine().onCuda(); }
+bool CropSession::hasPhoto() const { return m_synthesis->hasPhoto(); }
+
 struct ReposeSession::State {
-    explicit State(std::unique_ptr<engine::Engine> engine) : synthesis(std::move(engine)) {
+    State() {
         // Without the segmentation model the paste-back region falls back on the skeleton alone.
         try {
             segmenter.emplace();
@@ -152,33 +163,24 @@ struct ReposeSession::State {
             log::warning("person segmentation unavailable, pasting around the skeleton only: ", e.what());
         }
     }
-    detail::CropSynthesis synthesis;
     pose::Pose reference;
     std::optional<detect::PersonSegmenter> segmenter;
     cv::Mat personMask;  // the photo's, float; empty without a segmenter
 };
 
 ReposeSession::ReposeSession(const std::string& weightsPath, const SessionOptions& options)
-    : m_state(std::make_unique<State>(detail::loadEngine(weightsPath, options, model::SemanticsKind::Body,
-                                                         "this weights file is for portraits; open a body model to repose people"))) {}
+    : CropSession(detail::loadEngine(weightsPath, options, model::SemanticsKind::Body,
+                                     "this weights file is for portraits; open a body model to repose people")),
+      m_state(std::make_unique<State>()) {}
 
 ReposeSession::ReposeSession(const model::ModelConfig& config, std::uint64_t seed, const SessionOptions& options)
-    : m_state(std::make_unique<State>(detail::randomEngine(config, seed, options, model::SemanticsKind::Body))) {}
+    : CropSession(detail::randomEngine(config, seed, options, model::SemanticsKind::Body)), m_state(std::make_unique<State>()) {}
 
 ReposeSession::~ReposeSession() = default;
 
-const model::ModelConfig& ReposeSession::config() const { return m_state->synthesis.engine().config(); }
-
-model::TrainingSummary ReposeSession::training() const { return model::summarizeTraining(m_state->synthesis.engine().trainingJson()); }
-ImageSize ReposeSession::canvas() const { return m_state->synthesis.canvas(); }
-std::string ReposeSession::deviceName() const { return m_state->synthesis.engine().deviceName(); }
-bool ReposeSession::onCuda() const { return m_state->synthesis.engine().onCuda(); }
-bool ReposeSession::hasPreview() const { return true; }  // the skeleton's limb warp
-bool ReposeSession::hasPhoto() const { return m_state->synthesis.hasPhoto(); }
-
 void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference) {
     if (reference.presentCount() < 2) throw Error("the reference skeleton needs at least two joints");
-    m_state->synthesis.setPhoto(photo);
+    synthesis().setPhoto(photo);
     m_state->reference = reference;
     m_state->personMask.release();
     if (m_state->segmenter) m_state->personMask = m_state->segmenter->segment(photo);
@@ -186,9 +188,10 @@ void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference) 
 
 RenderedFrame ReposeSession::render(const RenderRequest& request) {
     State& s = *m_state;
-    if (!s.synthesis.hasPhoto()) throw Error("no photo is open");
-    const ImageSize canvas = s.synthesis.canvas();
-    const Box box = reposeCropBox(s.reference, request.target, ImageSize{s.synthesis.photo().cols, s.synthesis.photo().rows}, canvas);
+    if (!hasPhoto()) throw Error("no photo is open");
+    const ImageSize canvas = this->canvas();
+    const cv::Mat& photo = synthesis().photo();
+    const Box box = reposeCropBox(s.reference, request.target, ImageSize{photo.cols, photo.rows}, canvas);
     const auto heatmapsOf = [canvas](const pose::Pose& p) {
         return [&p, canvas](const BoxToCanvas& toCanvas) {
             return pose::renderHeatmaps(p.mapped([&](Point2 q) { return toCanvas.toCanvas(q); }), canvas.height, canvas.width);
@@ -201,7 +204,7 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
         return synth::warpByLimbs(referenceCrop, s.reference.mapped(onCanvas), request.target.mapped(onCanvas),
                                   synth::LimbWarpConfig{}.blendAt(canvas.height));
     };
-    return s.synthesis.render(box, heatmapsOf(s.reference), heatmapsOf(request.target), request.preview, limbWarp, request.maps,
+    return synthesis().render(box, heatmapsOf(s.reference), heatmapsOf(request.target), request.preview, limbWarp, request.maps,
                               pasteRegion(request.paste, s.reference, request.target, box, canvas, s.personMask));
 }
 

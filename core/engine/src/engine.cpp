@@ -79,7 +79,10 @@ Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 
 std::string Engine::deviceName() const {
-    if (!m_device.is_cuda()) return "CPU (" + std::to_string(torch::get_num_threads()) + " threads)";
+    if (!m_device.is_cuda()) {
+        const int threads = torch::get_num_threads();
+        return "CPU (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");
+    }
     return "CUDA:" + std::to_string(m_device.index()) + (m_dtype == at::kHalf ? ", fp16" : "");
 }
 

@@ -20,6 +20,7 @@
 #include <QMainWindow>
 #include <QString>
 
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -235,6 +236,8 @@ private:
 
     std::map<QString, QAction*> m_actions;  // by object name
     QAction* action(const char* objectName) const;
+    // Adds the named actions to a menu or tool bar in order; a null name adds a separator.
+    void addNamedActions(QWidget* target, std::initializer_list<const char*> objectNames);
     edit::PasteExtent pasteExtent() const;  // View > Paste Back
     bool warpOnly() const;                  // Model > Warp Only: the preview is the result
 

@@ -22,27 +22,16 @@ struct PortraitRenderRequest {
     PasteExtent paste = PasteExtent::MovedParts;  // how much of the photo the output replaces (portraitPasteRegion)
 };
 
-class PortraitSession {
+class PortraitSession : public CropSession {
 public:
     // Loads a face weights file; refuses a body model with a sentence saying so.
     PortraitSession(const std::string& weightsPath, const SessionOptions& options);
     // Randomly initialised weights (seeded) of a face config: what runs before a portrait model is trained.
     PortraitSession(const model::ModelConfig& config, std::uint64_t seed, const SessionOptions& options);
     ~PortraitSession();
-    PortraitSession(const PortraitSession&) = delete;
-    PortraitSession& operator=(const PortraitSession&) = delete;
-
-    const model::ModelConfig& config() const;
-    // How the loaded weights were made (empty for random weights).
-    model::TrainingSummary training() const;
-    ImageSize canvas() const;
-    std::string deviceName() const;
-    bool onCuda() const;
-    bool hasPreview() const;
 
     // A new photo (8-bit BGR) and the face's landmarks in it; the crop follows from them (portraitCropBox).
     void setPhoto(const cv::Mat& photo, const face::FaceLandmarks& reference);
-    bool hasPhoto() const;
     RenderedFrame render(const PortraitRenderRequest& request);
 
 private:

@@ -22,6 +22,10 @@
 #include <string>
 #include <vector>
 
+namespace marionette::engine {
+class Engine;
+}
+
 namespace marionette::edit {
 
 enum class Device { Auto, Cpu, Cuda };
@@ -68,15 +72,15 @@ struct RenderedFrame {
     std::vector<StageTiming> timings;
 };
 
-class ReposeSession {
+namespace detail {
+class CropSynthesis;
+}
+
+// What a body and a portrait session answer alike: the weights they run, the canvas, the device, the photo.
+class CropSession {
 public:
-    // Loads a body weights file; refuses a portrait model with a sentence saying so.
-    ReposeSession(const std::string& weightsPath, const SessionOptions& options);
-    // Randomly initialised weights (seeded): what the editor runs before trained weights are installed.
-    ReposeSession(const model::ModelConfig& config, std::uint64_t seed, const SessionOptions& options);
-    ~ReposeSession();
-    ReposeSession(const ReposeSession&) = delete;
-    ReposeSession& operator=(const ReposeSession&) = delete;
+    CropSession(const CropSession&) = delete;
+    CropSession& operator=(const CropSession&) = delete;
 
     const model::ModelConfig& config() const;
     // How the loaded weights were made (empty for random weights).
@@ -84,11 +88,29 @@ public:
     ImageSize canvas() const;
     std::string deviceName() const;
     bool onCuda() const;
-    bool hasPreview() const;
+    // Both kinds drag with a preview that needs no network: the skeleton's limb warp, the landmarks' spline.
+    bool hasPreview() const { return true; }
+    bool hasPhoto() const;
+
+protected:
+    explicit CropSession(std::unique_ptr<engine::Engine> engine);
+    ~CropSession();
+    detail::CropSynthesis& synthesis() { return *m_synthesis; }
+
+private:
+    std::unique_ptr<detail::CropSynthesis> m_synthesis;
+};
+
+class ReposeSession : public CropSession {
+public:
+    // Loads a body weights file; refuses a portrait model with a sentence saying so.
+    ReposeSession(const std::string& weightsPath, const SessionOptions& options);
+    // Randomly initialised weights (seeded): what the editor runs before trained weights are installed.
+    ReposeSession(const model::ModelConfig& config, std::uint64_t seed, const SessionOptions& options);
+    ~ReposeSession();
 
     // A new photo and the person's skeleton in it; encoding waits for the first render (it needs the crop).
     void setPhoto(const cv::Mat& photo, const pose::Pose& reference);
-    bool hasPhoto() const;
     // Crops (re-encoding the reference when the crop box changed), synthesises or previews, draws the maps.
     RenderedFrame render(const RenderRequest& request);
 

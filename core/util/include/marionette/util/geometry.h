@@ -1,6 +1,7 @@
 #pragma once
 // Plain 2D types shared by pose, face and image code. Coordinates are pixels of the image they belong to,
 // x to the right, y down, integer values at pixel centres (the OpenPose and iBUG convention).
+#include <algorithm>
 #include <cmath>
 
 namespace marionette {
@@ -11,6 +12,14 @@ struct Point2 {
 };
 
 inline bool isFinite(const Point2& p) { return std::isfinite(p.x) && std::isfinite(p.y); }
+
+// Euclidean distance from p to the segment ab (to a itself when a == b).
+inline double distanceToSegment(const Point2& p, const Point2& a, const Point2& b) {
+    const double abx = b.x - a.x, aby = b.y - a.y, apx = p.x - a.x, apy = p.y - a.y;
+    const double length2 = abx * abx + aby * aby;
+    const double t = length2 > 0 ? std::clamp((apx * abx + apy * aby) / length2, 0.0, 1.0) : 0.0;
+    return std::hypot(apx - t * abx, apy - t * aby);
+}
 
 // A size in whole pixels.
 struct ImageSize {
