@@ -59,13 +59,13 @@ using CollectiveGroup = c10d::ProcessGroup;
 // Which backends this build can make. LibTorch tells its users through public compile definitions
 // (USE_C10D_GLOO from torch_cpu, USE_C10D_NCCL from torch_cuda); their headers also need gloo's headers
 // (Debian: libgloo-dev) and <nccl.h> (a pip install keeps it in site-packages/nvidia/nccl/include, which
-// core/train/CMakeLists.txt adds when it finds it).
+// core/train/CMakeLists.txt adds when it finds it); -DMARIONETTE_NCCL=OFF leaves NCCL out.
 #if defined(USE_C10D_GLOO) && defined(__has_include)
 #if __has_include(<gloo/algorithm.h>)
 #define MARIONETTE_HAS_GLOO 1
 #endif
 #endif
-#if defined(USE_C10D_NCCL) && defined(__has_include)
+#if defined(USE_C10D_NCCL) && !defined(MARIONETTE_NO_NCCL) && defined(__has_include)
 #if __has_include(<nccl.h>)
 #define MARIONETTE_HAS_NCCL 1
 #endif
