@@ -1,8 +1,10 @@
 #pragma once
 // Opens a training data set from its spec string, for the train and eval verbs:
-//   synth-body[:FIRST_SEED]      procedural people (core/synth)
-//   synth-portrait[:FIRST_SEED]  procedural and warped portraits (core/synth)
-//   deepfashion:ROOT[,KEYPOINTS_CSV,PAIRS_CSV] | folder:DIR | portraits:DIR   (full build only)
+//   synth-body[:SPLIT]        procedural people (core/synth), SPLIT training (default), validation or report
+//   synth-body-edits[:SPLIT]  the same people edited as in the editor: a part or two turned, the camera kept
+//   synth-portrait[:SPLIT]    procedural and warped portraits (core/synth)
+//   deepfashion:ROOT[,KEYPOINTS_CSV,PAIRS_CSV] | folder:DIR | photos:... | portraits:DIR   (full build only)
+//   SPEC+SPEC+...             the sets taken in turn (train::InterleavedDatasets)
 #include "marionette/model/config.h"
 #include "marionette/train/data.h"
 

@@ -3,6 +3,7 @@
 #include "tiny_models.h"
 
 #include "cli/command.h"
+#include "cli/datasets.h"
 #include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/portrait.h"
@@ -11,6 +12,7 @@
 #include "marionette/model/training_summary.h"
 #include "marionette/model/weights.h"
 #include "marionette/pose/openpose_json.h"
+#include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
 #include <opencv2/core.hpp>
@@ -159,6 +161,14 @@ TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_
     EXPECT_EQ(runCli({"bench", "--data", "synth-body", "--batches", "0"}).code, cli::kExitUsage);
     run = runCli({"bench", "--data", "nonsense"});
     EXPECT(run.code != 0 && run.err.find("synth-body") != std::string::npos);  // every form this build reads
+
+    // Data specs: the editor-like edits, and sets taken in turn ('+' in a file name stays part of the name).
+    const auto bodyConfig = model::ModelConfig::body();
+    const auto mixed = cli::openDataset("synth-body+synth-body-edits:validation", bodyConfig);
+    EXPECT_EQ(mixed->description(), std::string("synth-body (procedural, training seeds) + synth-body-edits (procedural, validation seeds)"));
+    EXPECT(!mixed->pair(0, 0).sameFraming);
+    EXPECT_THROWS(marionette::Error, cli::openDataset("synth-body+synth-portrait", bodyConfig), "synth-portrait data trains face models");
+    EXPECT_THROWS(marionette::Error, cli::openDataset("photos:a+b.jpg", bodyConfig), "a+b.jpg");
 
     // One subject, of the weights' kind; nothing is written otherwise.
     const std::string never = test::tempPath("never-adapted.safetensors");

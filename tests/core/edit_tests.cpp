@@ -486,6 +486,17 @@ TEST_CASE(edit_shipped_weights_are_found_and_say_how_they_were_trained) {
     const model::TrainingSummary faces = model::summarizeTraining(R"json({"data":"synth-portrait (procedural, training seeds)",
         "images_seen":900,"init":{"training":{"data":"synth-body (procedural, training seeds)","images_seen":2000}}})json");
     EXPECT_EQ(faces.imagesSeen, std::uint64_t(900));
+    // A mix that includes the parent's data continues it; a mix is synthetic only when every set is.
+    const model::TrainingSummary mixed = model::summarizeTraining(R"json({"data":"synth-body (procedural, training seeds) + synth-body-edits (procedural, training seeds)",
+        "images_seen":300,"steps":75,"init":{"training":{"data":"synth-body (procedural, training seeds)","images_seen":1000,"steps":250}}})json");
+    EXPECT_EQ(mixed.imagesSeen, std::uint64_t(1300));
+    EXPECT(mixed.syntheticOnly());
+    const model::TrainingSummary partly = model::summarizeTraining(R"json({"data":"synth-body (procedural, training seeds) + folder people",
+        "images_seen":300})json");
+    EXPECT(!partly.syntheticOnly());
+    const model::TrainingSummary narrower = model::summarizeTraining(R"json({"data":"synth-body (procedural, training seeds)","images_seen":300,
+        "init":{"training":{"data":"synth-body (procedural, training seeds) + folder people","images_seen":1000}}})json");
+    EXPECT_EQ(narrower.imagesSeen, std::uint64_t(300));
 }
 
 TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {

@@ -162,6 +162,40 @@ TEST_CASE(synth_body_pairs_are_deterministic_with_the_canvas_shape) {
     }
 }
 
+TEST_CASE(synth_body_edits_keep_the_camera_and_turn_one_or_two_parts) {
+    synth::BodyGeneratorConfig editing;
+    editing.editProbability = 1.0;
+    const synth::BodyPairGenerator plain, edits(editing);
+    int edited = 0;
+    for (std::uint64_t seed = 0; seed < 12; ++seed) {
+        const auto before = plain.generate(seed);
+        const auto pair = edits.generate(seed);
+        EXPECT(!before.sameFraming);
+        // The reference is the plain generator's: an edit draws from a stream of its own.
+        EXPECT(torch::equal(pair.reference, before.reference));
+        EXPECT(pair.referencePose == before.referencePose);
+        if (!pair.sameFraming) {  // no edit of this pose stayed on the canvas: the plain pair
+            EXPECT(torch::equal(pair.target, before.target));
+            continue;
+        }
+        ++edited;
+        // The torso is where it was; something else moved; the whole skeleton is on the canvas.
+        for (const JointId j : {JointId::Neck, JointId::RightShoulder, JointId::LeftShoulder, JointId::RightHip, JointId::LeftHip}) {
+            EXPECT_NEAR(pair.targetPose.at(j).position.x, pair.referencePose.at(j).position.x, 1e-3);
+            EXPECT_NEAR(pair.targetPose.at(j).position.y, pair.referencePose.at(j).position.y, 1e-3);
+        }
+        double moved = 0;
+        for (int j = 0; j < pose::kJointCount; ++j) {
+            const auto a = pair.referencePose.find(pose::jointAt(j)), b = pair.targetPose.find(pose::jointAt(j));
+            if (a && b) moved = std::max<double>(moved, std::hypot(a->position.x - b->position.x, a->position.y - b->position.y));
+        }
+        EXPECT(moved > 1.0);
+        const auto box = pair.targetPose.bounds();
+        EXPECT(box && box->x >= 0 && box->y >= 0 && box->right() <= 175 && box->bottom() <= 255);
+    }
+    EXPECT(edited >= 9);
+}
+
 TEST_CASE(synth_body_figure_is_drawn_where_its_skeleton_says) {
     synth::BodyGeneratorConfig config;
     const synth::BodyPairGenerator generator(config);

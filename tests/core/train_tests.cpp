@@ -247,6 +247,58 @@ TEST_CASE(loss_weights_are_overridden_by_name_and_bad_specs_refused) {
     EXPECT_THROWS(Error, withLossWeights(w, "adv=nan"), ">= 0");
 }
 
+TEST_CASE(train_augmentation_moves_a_same_framing_pair_as_one) {
+    // The same picture twice: jittered independently the two copies part; framed alike they stay one.
+    const MovingSquares squares(32);
+    PairSample pair = squares.pair(3, 11);
+    pair.target = pair.reference.clone();
+    pair.targetPose = pair.referencePose;
+    AugmentOptions options;
+    options.flip = false;
+    int parted = 0;
+    for (std::uint64_t seed = 0; seed < 8; ++seed) {
+        const PairSample apart = augment(pair, options, seed);
+        parted += torch::equal(apart.reference, apart.target) ? 0 : 1;
+        pair.sameFraming = true;
+        const PairSample together = augment(pair, options, seed);
+        pair.sameFraming = false;
+        EXPECT(torch::allclose(together.reference, together.target));
+        EXPECT(together.referencePose == together.targetPose);
+        EXPECT(!torch::equal(together.reference, pair.reference));  // it was jittered all the same
+        // The colour change does not depend on the framing.
+        EXPECT(torch::equal(together.reference, apart.reference));
+    }
+    EXPECT_EQ(parted, 8);
+}
+
+TEST_CASE(train_interleaved_datasets_take_turns) {
+    struct Named : PairDataset {
+        Named(std::string name, std::size_t count) : name(std::move(name)), count(count) {}
+        std::string description() const override { return name; }
+        std::size_t size() const override { return count; }
+        PairSample pair(std::size_t index, std::uint64_t) const override {
+            PairSample p;
+            p.reference = torch::full({1}, static_cast<float>(index));
+            p.target = torch::full({1}, name == "a" ? 0.f : 1.f);
+            return p;
+        }
+        std::string name;
+        std::size_t count;
+    };
+    const InterleavedDatasets mix({std::make_shared<Named>("a", 3), std::make_shared<Named>("b", 5)});
+    EXPECT_EQ(mix.description(), std::string("a + b"));
+    EXPECT_EQ(mix.size(), std::size_t(10));
+    const float expectedSet[] = {0, 1, 0, 1, 0, 1, 0, 1};
+    const float expectedIndex[] = {0, 0, 1, 1, 2, 2, 0, 3};  // each set's own index, wrapped at its size
+    for (std::size_t i = 0; i < 8; ++i) {
+        const PairSample p = mix.pair(i, 0);
+        EXPECT_EQ(p.target.item<float>(), expectedSet[i]);
+        EXPECT_EQ(p.reference.item<float>(), expectedIndex[i]);
+    }
+    EXPECT_THROWS(Error, InterleavedDatasets({}), "at least one");
+    EXPECT_THROWS(Error, InterleavedDatasets({std::make_shared<Named>("a", 3), std::make_shared<Named>("empty", 0)}), "empty");
+}
+
 TEST_CASE(train_gradient_report_names_every_term_and_leaves_training_unchanged) {
     auto data = std::make_shared<MovingSquares>(32);
     auto runTwoSteps = [&](const std::string& name, int reportEvery, std::vector<StepLosses>& losses) {

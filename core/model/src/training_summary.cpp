@@ -2,9 +2,34 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace marionette::model {
 
 namespace {
+
+// A mix of data sets is described as their descriptions joined by " + " (train::InterleavedDatasets).
+std::vector<std::string> dataParts(const std::string& data) {
+    std::vector<std::string> parts;
+    const std::string separator = " + ";
+    std::size_t start = 0;
+    for (std::size_t end; (end = data.find(separator, start)) != std::string::npos; start = end + separator.size())
+        parts.push_back(data.substr(start, end - start));
+    parts.push_back(data.substr(start));
+    return parts;
+}
+
+// Whether training on `data` went on with the data `parent` was trained on (the same set, or a mix that has
+// every set of the parent's).
+bool continuesData(const std::string& data, const std::string& parent) {
+    if (data.empty() || parent.empty()) return false;
+    const auto mine = dataParts(data);
+    for (const auto& part : dataParts(parent))
+        if (std::find(mine.begin(), mine.end(), part) == mine.end()) return false;
+    return true;
+}
 
 void readRecord(const nlohmann::json& json, TrainingSummary& summary) {
     const auto count = [&](const char* key) -> std::uint64_t {
@@ -26,9 +51,10 @@ TrainingSummary summarizeRecord(const nlohmann::json& json) {
         const TrainingSummary parent = summarizeRecord(*it);  // its own continuations counted
         summary.initImagesSeen = parent.imagesSeen;
         summary.initData = parent.data;
-        // A run that went on from released weights with the same data (--init) continues their training:
-        // their images and steps are this file's too. Other data (a photo, faces after bodies) starts anew.
-        if (!summary.data.empty() && summary.data == parent.data) {
+        // A run that went on from released weights with the same data (--init), or with a mix that includes it,
+        // continues their training: their images and steps are this file's too. Other data (a photo, faces
+        // after bodies) starts anew.
+        if (continuesData(summary.data, parent.data)) {
             summary.imagesSeen += parent.imagesSeen;
             summary.steps += parent.steps;
         }
@@ -37,6 +63,13 @@ TrainingSummary summarizeRecord(const nlohmann::json& json) {
 }
 
 }  // namespace
+
+bool TrainingSummary::syntheticOnly() const {
+    if (data.empty()) return false;
+    for (const auto& part : dataParts(data))
+        if (part.rfind("synth-", 0) != 0) return false;
+    return true;
+}
 
 TrainingSummary summarizeTraining(const std::string& trainingJson) {
     const auto json = nlohmann::json::parse(trainingJson, nullptr, /*allow_exceptions=*/false);

@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include <optional>
+
 namespace marionette::synth {
 
 using namespace detail;
@@ -16,7 +18,7 @@ void validate(const BodyGeneratorConfig& c) {
         throw Error("body generator: canvas " + std::to_string(c.height) + "x" + std::to_string(c.width) +
                     " is outside 32..4096 pixels per side");
     for (double p : {c.sameViewProbability, c.samePoseFamilyProbability, c.skirtProbability, c.longHairProbability,
-                     c.logoProbability, c.plainBackgroundProbability})
+                     c.logoProbability, c.plainBackgroundProbability, c.editProbability})
         if (!(p >= 0.0 && p <= 1.0)) throw Error("body generator: probabilities must lie in [0, 1]");
     if (c.threads < 0) throw Error("body generator: threads must be >= 0");
 }
@@ -27,14 +29,61 @@ struct PosedView {
 };
 
 PosedView posedView(Rng& rng, const Identity& id, double yaw, PoseFamily family, const BodyGeneratorConfig& c,
-                    double shift, double bottomMargin) {
+                    double shift, double bottomMargin, BodyAngles* anglesOut = nullptr) {
     const BodyAngles angles = samplePose(rng, family, yaw);
+    if (anglesOut) *anglesOut = angles;
     PosedView v;
     v.figure = poseFigure(id.shape, angles);
     const double zoom = rng.uniform(0.96, 1.04);
     v.camera =
         fitCamera(v.figure, id.shape, c.width, c.height, id.heightFraction * c.height * zoom, shift, bottomMargin);
     return v;
+}
+
+// Every joint of the projected pose lies on the canvas (an edit that turns a limb out of the picture is drawn
+// again: the editor's skeletons stay on the photo).
+bool onCanvas(const pose::Pose& p, int width, int height) {
+    const std::optional<Box> box = p.bounds();
+    return box && box->x >= 0 && box->y >= 0 && box->right() <= width - 1 && box->bottom() <= height - 1;
+}
+
+// The editor's edit of a pose: one or two parts turned, the rest as they were. A part is either nudged (a
+// short drag) or given the angles of a fresh pose (a long one). Nothing moves the pelvis, so the camera of the
+// reference frames the target too.
+BodyAngles editedPose(Rng& rng, const BodyAngles& reference) {
+    BodyAngles edited = reference;
+    const BodyAngles fresh = samplePose(rng, samplePoseFamily(rng), reference.yaw);
+    auto nudge = [&](double& angle, double sdDeg) { angle += degrees(rng.normal(0.0, sdDeg)); };
+    const int parts = rng.chance(0.7) ? 1 : 2;
+    for (int k = 0; k < parts; ++k) {
+        const std::size_t part = rng.weighted({0.32, 0.32, 0.12, 0.12, 0.12});  // right arm, left arm, legs, head
+        const bool resample = rng.chance(0.5);
+        if (part == 4) {
+            if (resample) {
+                edited.headYaw = fresh.headYaw;
+                edited.headPitch = fresh.headPitch;
+                edited.headRoll = fresh.headRoll;
+            } else {
+                nudge(edited.headYaw, 15.0);
+                nudge(edited.headPitch, 8.0);
+                nudge(edited.headRoll, 8.0);
+            }
+            continue;
+        }
+        LimbAngles* limbs[] = {&edited.rightArm, &edited.leftArm, &edited.rightLeg, &edited.leftLeg};
+        const LimbAngles* freshLimbs[] = {&fresh.rightArm, &fresh.leftArm, &fresh.rightLeg, &fresh.leftLeg};
+        LimbAngles& limb = *limbs[part];
+        if (resample) {
+            limb = *freshLimbs[part];
+        } else {
+            const double sd = part < 2 ? 25.0 : 12.0;
+            nudge(limb.abduction, sd);
+            nudge(limb.flexion, sd);
+            nudge(limb.bend, sd);
+            nudge(limb.twist, sd / 2);
+        }
+    }
+    return clampToLimits(edited);
 }
 
 }  // namespace
@@ -55,14 +104,24 @@ PairSample BodyPairGenerator::generate(std::uint64_t seed) const {
 
     const double referenceYaw = sampleViewYaw(referenceRng);
     const PoseFamily referenceFamily = samplePoseFamily(referenceRng);
-    const PosedView reference = posedView(referenceRng, id, referenceYaw, referenceFamily, c, shift, bottomMargin);
+    BodyAngles referenceAngles;
+    const PosedView reference = posedView(referenceRng, id, referenceYaw, referenceFamily, c, shift, bottomMargin, &referenceAngles);
 
+    // An edit draws from its own stream, so that pairs which are not edits stay what they were.
+    Rng editRng = root.fork(5);
+    std::optional<PosedView> edit;
+    if (c.editProbability > 0 && editRng.chance(c.editProbability)) {
+        for (int attempt = 0; attempt < 4 && !edit; ++attempt) {
+            PosedView v{poseFigure(id.shape, editedPose(editRng, referenceAngles)), reference.camera};
+            if (onCanvas(projectPose(v.figure, v.camera), c.width, c.height)) edit = v;
+        }
+    }
     const double targetYaw = targetRng.chance(c.sameViewProbability)
                                  ? referenceYaw + degrees(targetRng.normal(0.0, 12.0))
                                  : sampleViewYaw(targetRng);
     const PoseFamily targetFamily =
         targetRng.chance(c.samePoseFamilyProbability) ? referenceFamily : samplePoseFamily(targetRng);
-    const PosedView target = posedView(targetRng, id, targetYaw, targetFamily, c, shift, bottomMargin);
+    const PosedView target = edit ? *edit : posedView(targetRng, id, targetYaw, targetFamily, c, shift, bottomMargin);
 
     torch::NoGradGuard noGrad;
     const IntraOpThreads threads(c.threads);
@@ -70,6 +129,7 @@ PairSample BodyPairGenerator::generate(std::uint64_t seed) const {
         renderBackground(background, light, c.height, c.width, id.heightFraction * c.height, c.device);
     PairSample pair;
     pair.seed = seed;
+    pair.sameFraming = edit.has_value();
     pair.referencePose = projectPose(reference.figure, reference.camera);
     pair.targetPose = projectPose(target.figure, target.camera);
     if (!c.drawPerson) {

@@ -116,6 +116,7 @@ PairSample LimbWarpPairGenerator::generate(const torch::Tensor& photo, const pos
     const torch::Tensor warped = warpByLimbs(photo.to(torch::kFloat32), photoPose, moved, blend);
     PairSample pair;
     pair.seed = seed;
+    pair.sameFraming = true;  // one photo, its limbs turned
     if (m_config.warpedIsReference) {
         pair.reference = warped;
         pair.referencePose = moved;

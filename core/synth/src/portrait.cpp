@@ -648,6 +648,7 @@ PairSample PortraitPairGenerator::generate(std::uint64_t seed) const {
     const face::FaceLandmarks moved = perturbLandmarks(reference.landmarks, seed);
     PairSample pair;
     pair.seed = seed;
+    pair.sameFraming = true;  // the face drawn again in place, or warped
     pair.reference = reference.image;
     pair.referenceMask = reference.mask;
     pair.referenceFace = reference.landmarks;
@@ -674,6 +675,7 @@ PairSample PortraitPairGenerator::generate(const torch::Tensor& photo, const fac
     torch::NoGradGuard noGrad;
     PairSample pair;
     pair.seed = seed;
+    pair.sameFraming = true;  // the photo warped in place
     pair.reference = photo.to(torch::kFloat32).clone();
     pair.referenceFace = landmarks;
     pair.target =

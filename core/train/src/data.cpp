@@ -8,6 +8,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <limits>
 #include <random>
 
 namespace marionette::train {
@@ -65,7 +67,32 @@ PairSample fromSynth(synth::PairSample s) {
     p.targetPose = std::move(s.targetPose);
     p.referenceFace = std::move(s.referenceFace);
     p.targetFace = std::move(s.targetFace);
+    p.sameFraming = s.sameFraming;
     return p;
+}
+
+InterleavedDatasets::InterleavedDatasets(std::vector<std::shared_ptr<const PairDataset>> parts) : m_parts(std::move(parts)) {
+    if (m_parts.empty()) throw Error("a mix of data sets needs at least one");
+    for (const auto& part : m_parts)
+        if (!part || part->size() == 0) throw Error("a mix of data sets has an empty one" + (part ? ": " + part->description() : std::string()));
+}
+
+std::string InterleavedDatasets::description() const {
+    std::string text;
+    for (const auto& part : m_parts) text += (text.empty() ? "" : " + ") + part->description();
+    return text;
+}
+
+std::size_t InterleavedDatasets::size() const {
+    std::size_t largest = 0;
+    for (const auto& part : m_parts) largest = std::max(largest, part->size());
+    const std::size_t k = m_parts.size();
+    return largest > std::numeric_limits<std::size_t>::max() / k ? std::numeric_limits<std::size_t>::max() : largest * k;
+}
+
+PairSample InterleavedDatasets::pair(std::size_t index, std::uint64_t seed) const {
+    const PairDataset& part = *m_parts[index % m_parts.size()];
+    return part.pair((index / m_parts.size()) % part.size(), seed);
 }
 
 PairSample augment(const PairSample& pair, const AugmentOptions& options, std::uint64_t seed) {
@@ -82,18 +109,22 @@ PairSample augment(const PairSample& pair, const AugmentOptions& options, std::u
         if (out.referenceFace) out.referenceFace = out.referenceFace->mirrored(axis);
         if (out.targetFace) out.targetFace = out.targetFace->mirrored(axis);
     }
-    auto jitterGeometry = [&](at::Tensor& image, pose::Pose& pose, std::optional<face::FaceLandmarks>& face) {
-        const double scale = 1.0 + options.maxScale * unit(rng);
-        const double sx = options.maxShift * w * unit(rng), sy = options.maxShift * h * unit(rng);
-        image = similarityWarp(image, scale, sx, sy);
-        auto move = [&](Point2 p) { return similarityPoint(p, scale, sx, sy, w, h); };
+    struct Similarity {
+        double scale, sx, sy;
+    };
+    auto draw = [&] { return Similarity{1.0 + options.maxScale * unit(rng), options.maxShift * w * unit(rng), options.maxShift * h * unit(rng)}; };
+    auto jitterGeometry = [&](const Similarity& t, at::Tensor& image, pose::Pose& pose, std::optional<face::FaceLandmarks>& face) {
+        image = similarityWarp(image, t.scale, t.sx, t.sy);
+        auto move = [&](Point2 p) { return similarityPoint(p, t.scale, t.sx, t.sy, w, h); };
         pose = pose.mapped(move);
         if (face) {
             for (auto& p : face->points) p = move(p);
         }
     };
-    jitterGeometry(out.reference, out.referencePose, out.referenceFace);
-    jitterGeometry(out.target, out.targetPose, out.targetFace);
+    const Similarity referenceChange = draw();
+    const Similarity targetChange = draw();  // drawn either way: a pair's colour change does not depend on its framing
+    jitterGeometry(referenceChange, out.reference, out.referencePose, out.referenceFace);
+    jitterGeometry(pair.sameFraming ? referenceChange : targetChange, out.target, out.targetPose, out.targetFace);
     // The same colour change for both images: the person's appearance stays consistent within a pair.
     const double brightness = options.colourJitter * unit(rng);
     const double contrast = 1.0 + options.colourJitter * unit(rng);

@@ -19,8 +19,9 @@ struct TrainingSummary {
     std::uint64_t initImagesSeen = 0;
     std::string initData;
 
-    // Every training image came from core/synth's generators (no photographs).
-    bool syntheticOnly() const { return data.rfind("synth-", 0) == 0; }
+    // Every training image came from core/synth's generators (no photographs); a mix of sets ("A + B") only
+    // when each of them did.
+    bool syntheticOnly() const;
     // Fine-tuned on limb-warped copies of a few photos (train::adaptWeights, or the trainer's photos: data).
     bool adaptedToPhotos() const { return data.rfind("photo", 0) == 0; }
 };

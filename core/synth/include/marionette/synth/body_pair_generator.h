@@ -36,6 +36,11 @@ struct BodyGeneratorConfig {
     double skirtProbability = 0.25;
     double longHairProbability = 0.4;
     double logoProbability = 0.5;
+    // Chance that the pair is an edit, as the editor makes them: the target is the reference's pose with one or
+    // two parts (an arm, a leg, the head) turned, seen through the reference's camera, so the rest of the
+    // person stays where it was (PairSample::sameFraming). Other pairs frame each pose afresh. 0 keeps every
+    // seed's pair as it was before edits existed.
+    double editProbability = 0.0;
     // Plain studio backgrounds like DeepFashion's; the rest are rooms, wallpaper and outdoor scenes.
     double plainBackgroundProbability = 0.4;
     // False draws the scene without the person (tests compare against it).

@@ -23,6 +23,9 @@ struct PairSample {
     torch::Tensor referenceMask;
     torch::Tensor targetMask;
     std::uint64_t seed = 0;  // the seed the pair was generated from
+    // Both images seen through the same camera, as in an edit of one photo: whatever did not move is where it
+    // was (training augments such a pair with one geometric change for both images, see train::augment).
+    bool sameFraming = false;
 };
 
 }  // namespace marionette::synth

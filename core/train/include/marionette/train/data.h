@@ -29,6 +29,8 @@ struct PairSample {
     at::Tensor target;
     pose::Pose referencePose, targetPose;
     std::optional<face::FaceLandmarks> referenceFace, targetFace;
+    // Both images framed alike, as an edit of one photo (synth::PairSample::sameFraming): augmented together.
+    bool sameFraming = false;
 };
 
 // A pair made by core/synth, as a training pair (its masks and seed are not used in training).
@@ -41,6 +43,19 @@ public:
     virtual std::size_t size() const = 0;
     // Deterministic for (index, seed); throws marionette::Error for a bad sample (the loader skips it).
     virtual PairSample pair(std::size_t index, std::uint64_t seed) const = 0;
+};
+
+// Several data sets taken in turn: pair i comes from set i mod k (its pair (i / k) mod its size), so each
+// contributes the same share of every batch. Described as the sets' descriptions joined by " + ".
+class InterleavedDatasets : public PairDataset {
+public:
+    explicit InterleavedDatasets(std::vector<std::shared_ptr<const PairDataset>> parts);
+    std::string description() const override;
+    std::size_t size() const override;
+    PairSample pair(std::size_t index, std::uint64_t seed) const override;
+
+private:
+    std::vector<std::shared_ptr<const PairDataset>> m_parts;
 };
 
 struct Batch {
@@ -56,8 +71,10 @@ struct Batch {
 
 struct AugmentOptions {
     bool flip = true;            // horizontal flip of the whole pair, mirror joints swapped
-    double maxScale = 0.05;      // each image scaled about its centre by up to +-5 %
-    double maxShift = 0.04;      // and shifted by up to 4 % of the canvas
+    // Each image scaled about its centre by up to +-5 % and shifted by up to 4 % of the canvas; both images of a
+    // sameFraming pair by the same amounts (an edit never moves what it did not touch).
+    double maxScale = 0.05;
+    double maxShift = 0.04;
     double colourJitter = 0.08;  // brightness / contrast / per-channel gain, the same for both images
 };
 
