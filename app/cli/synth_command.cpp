@@ -98,7 +98,8 @@ public:
         Arguments a("synth",
                     {
                         {"--kind", "KIND",
-                         "body (procedural people), portrait (procedural faces), photo (a photo reposed limb by limb: "
+                         "body (procedural people), body-edits (the same people edited: a part or two turned, the camera "
+                         "kept), portrait (procedural faces), photo (a photo reposed limb by limb: "
                          "needs --image and --pose) or face-photo (needs --image and --landmarks)",
                          "body", false},
                         {"--seed", "S", "first seed", "0", false},
@@ -122,8 +123,8 @@ public:
             return kExitOk;
         }
         const std::string kind = a.value("--kind");
-        if (kind != "body" && kind != "portrait" && kind != "photo" && kind != "face-photo")
-            throw UsageError("option --kind expects body, portrait, photo or face-photo, got \"" + kind + "\"");
+        if (kind != "body" && kind != "body-edits" && kind != "portrait" && kind != "photo" && kind != "face-photo")
+            throw UsageError("option --kind expects body, body-edits, portrait, photo or face-photo, got \"" + kind + "\"");
         const int count = a.intValue("--count");
         if (count < 1 || count > 10000) throw UsageError("option --count expects 1..10000");
         std::uint64_t first = parseSeed(a.value("--seed"));
@@ -142,11 +143,12 @@ public:
         const auto [height, width] = a.has("--size") ? a.sizeValue("--size") : std::pair{256, portraitKind ? 256 : 176};
 
         std::function<synth::PairSample(std::uint64_t)> generate;
-        if (kind == "body") {
+        if (kind == "body" || kind == "body-edits") {
             synth::BodyGeneratorConfig config;
             config.height = height;
             config.width = width;
             config.threads = threads;
+            if (kind == "body-edits") config.editProbability = 1.0;
             generate = [g = synth::BodyPairGenerator(config)](std::uint64_t s) { return g.generate(s); };
         } else if (kind == "portrait") {
             synth::PortraitGeneratorConfig config;
