@@ -113,7 +113,9 @@ workers=$(( $(nproc) > 4 ? $(nproc) - 2 : 2 ))
 train_model() {
   local kind=$1 minutes=$2 from=${3:-}
   local semantics=body; [ "$kind" = portrait ] && semantics=face
-  local run=runs/gpu-$kind-$config start=() stage1=1000 weights=(--pixel-l1 1)
+  local run=runs/gpu-$kind-$config start=() stage1=1000 weights=(--pixel-l1 1) data=synth-$kind
+  # Bodies train on re-framed pairs and the editor's kind of edits, half each (models/BODY_MODEL_CARD.md).
+  [ "$kind" = body ] && data=synth-body+synth-body-edits
   [ -n "$loss_weights" ] && weights+=(--loss-weights "$loss_weights")
   if ls "$run"/checkpoint-*.pt > /dev/null 2>&1; then
     start=(--resume); stage1=$(cat "$run/stage1.txt")
@@ -122,7 +124,7 @@ train_model() {
     mkdir -p "$run" && echo "$stage1" > "$run/stage1.txt"
   fi
   log "train $kind ($config) for $minutes minutes ${start[*]} ${amp[*]}"
-  "$trainer" --data "synth-$kind" --semantics $semantics --run "$run" --config "$config" --stage1 "$stage1" \
+  "$trainer" --data "$data" --semantics $semantics --run "$run" --config "$config" --stage1 "$stage1" \
     --stage2 100000000 --batch 8 --device $device "${amp[@]}" "${weights[@]}" --workers "$workers" \
     --checkpoint-every 1000 --sample-every 100000000 --time-limit "$minutes" "${start[@]}" \
     2> >(tr '\r' '\n' | tail -n 5 > "$OUT/train-progress-$kind.log") | tee -a "$OUT/session.log"
@@ -131,6 +133,10 @@ train_model() {
   log "evaluate $kind"
   "$trainer" eval --weights "$OUT/$kind-$config.safetensors" --data "synth-$kind:report" --pairs "$eval_pairs" \
     --device $device --json "$OUT/eval-$kind-$config.json" | tee "$OUT/eval-$kind-$config.txt"
+  if [ "$kind" = body ]; then
+    "$trainer" eval --weights "$OUT/$kind-$config.safetensors" --data "synth-body-edits:report" --pairs "$eval_pairs" \
+      --device $device --json "$OUT/eval-$kind-edits-$config.json" | tee "$OUT/eval-$kind-edits-$config.txt"
+  fi
 }
 if [ "$train_minutes" != 0 ]; then train_model body "$train_minutes" "$init"; fi
 # A portrait run starts from portrait weights, or from body weights of the same width (all but the first
