@@ -114,7 +114,7 @@ train_model() {
   local kind=$1 minutes=$2 from=${3:-}
   local semantics=body; [ "$kind" = portrait ] && semantics=face
   local run=runs/gpu-$kind-$config start=() stage1=1000 weights=(--pixel-l1 1) data=synth-$kind
-  # Bodies train on re-framed pairs and the editor's kind of edits, half each (models/BODY_MODEL_CARD.md).
+  # Bodies train on re-framed pairs and the editor's kind of edits, half each on average (models/BODY_MODEL_CARD.md).
   [ "$kind" = body ] && data=synth-body+synth-body-edits
   [ -n "$loss_weights" ] && weights+=(--loss-weights "$loss_weights")
   if ls "$run"/checkpoint-*.pt > /dev/null 2>&1; then
