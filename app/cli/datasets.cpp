@@ -4,6 +4,7 @@
 #include "marionette/synth/portrait_pair_generator.h"
 #include "marionette/synth/seeds.h"
 #include "marionette/util/error.h"
+#include "marionette/util/text.h"
 
 #ifdef MARIONETTE_WITH_IMAGE
 #include "marionette/train_files/dataset_spec.h"
@@ -48,14 +49,6 @@ GeneratorConfig canvasConfig(const model::ModelConfig& model) {
     c.height = model.height;
     c.width = model.canvasWidth;
     return c;
-}
-
-std::vector<std::string> splitOn(const std::string& text, char separator) {
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    for (std::size_t end; (end = text.find(separator, start)) != std::string::npos; start = end + 1) parts.push_back(text.substr(start, end - start));
-    parts.push_back(text.substr(start));
-    return parts;
 }
 
 std::string schemeOf(const std::string& spec) { return spec.substr(0, spec.find(':')); }
@@ -108,7 +101,7 @@ std::string datasetSpecs() {
 
 std::shared_ptr<const train::PairDataset> openDataset(const std::string& spec, const model::ModelConfig& config) {
     // "A+B": each part a spec of its own, unless a part is no spec (then '+' belongs to a file name).
-    const std::vector<std::string> parts = splitOn(spec, '+');
+    const std::vector<std::string> parts = splitText(spec, "+");
     if (parts.size() > 1 && std::all_of(parts.begin(), parts.end(), [](const std::string& p) { return isKnownScheme(schemeOf(p)); })) {
         std::vector<std::shared_ptr<const train::PairDataset>> sets;
         for (const auto& part : parts) sets.push_back(openOne(part, config));

@@ -153,6 +153,11 @@ void InferenceWorker::capCpuThreads(int threads) {
     });
 }
 
+void InferenceWorker::followThreadsOf(const EngineSpec& spec) {
+    m_specThreads = spec.threads;
+    if (m_threadCap > 0) applyThreads();  // loading the engine set the spec's count
+}
+
 void InferenceWorker::applyThreads() {
     const int wanted = m_specThreads > 0 ? m_specThreads : cpu_threads::defaultThreadCount();
     cpu_threads::configure(m_threadCap > 0 ? std::min(wanted, m_threadCap) : wanted);  // this thread's OpenMP team
@@ -258,8 +263,7 @@ void InferenceWorker::doLoadEngine(quint64 job, const EngineSpec& spec) {
     try {
         EngineInfo info;
         auto session = openSession<edit::ReposeSession>(spec, info);
-        m_specThreads = spec.threads;
-        if (m_threadCap > 0) applyThreads();  // the engine set the spec's count
+        followThreadsOf(spec);
         const bool hasPhoto = !m_photo.empty() && m_reference.presentCount() >= 2;
         if (hasPhoto) session->setPhoto(m_photo, m_reference);
         if (cancelled(job)) return;  // the previous engine stays; past this point the answer is sent
@@ -276,8 +280,7 @@ void InferenceWorker::doLoadPortraitEngine(quint64 job, const EngineSpec& spec) 
         EngineInfo info;
         info.kind = model::SemanticsKind::Face;
         auto session = openSession<edit::PortraitSession>(spec, info);
-        m_specThreads = spec.threads;
-        if (m_threadCap > 0) applyThreads();
+        followThreadsOf(spec);
         const bool hasPhoto = !m_photo.empty() && m_faceReference && m_facePhotoId == m_photoId;
         if (hasPhoto) session->setPhoto(m_photo, *m_faceReference);
         if (cancelled(job)) return;

@@ -169,6 +169,7 @@ private:
 
     // Run on the worker thread only.
     void applyThreads();  // the spec's count under the cap, on the worker's thread
+    void followThreadsOf(const EngineSpec& spec);  // after an engine of `spec` loaded: its count, still under the cap
     void doLoadEngine(quint64 job, const EngineSpec& spec);
     void doLoadPortraitEngine(quint64 job, const EngineSpec& spec);
     void findFace(OpenedPhoto& out);

@@ -1,5 +1,7 @@
 #include "marionette/model/training_summary.h"
 
+#include "marionette/util/text.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -10,16 +12,7 @@ namespace marionette::model {
 
 namespace {
 
-// A mix of data sets is described as their descriptions joined by " + " (train::InterleavedDatasets).
-std::vector<std::string> dataParts(const std::string& data) {
-    std::vector<std::string> parts;
-    const std::string separator = " + ";
-    std::size_t start = 0;
-    for (std::size_t end; (end = data.find(separator, start)) != std::string::npos; start = end + separator.size())
-        parts.push_back(data.substr(start, end - start));
-    parts.push_back(data.substr(start));
-    return parts;
-}
+std::vector<std::string> dataParts(const std::string& data) { return splitText(data, kDataMixSeparator); }
 
 // Whether training on `data` went on with the data `parent` was trained on (the same set, or a mix that has
 // every set of the parent's).

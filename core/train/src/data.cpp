@@ -1,6 +1,7 @@
 #include "marionette/train/data.h"
 
 #include "marionette/face/part_maps.h"
+#include "marionette/model/training_summary.h"
 #include "marionette/pose/heatmap.h"
 #include "marionette/synth/limb_warp.h"
 #include "marionette/util/error.h"
@@ -79,7 +80,7 @@ InterleavedDatasets::InterleavedDatasets(std::vector<std::shared_ptr<const PairD
 
 std::string InterleavedDatasets::description() const {
     std::string text;
-    for (const auto& part : m_parts) text += (text.empty() ? "" : " + ") + part->description();
+    for (const auto& part : m_parts) text += (text.empty() ? "" : model::kDataMixSeparator) + part->description();
     return text;
 }
 

@@ -6,10 +6,14 @@
 
 namespace marionette::model {
 
+// A training record's data of several sets (train::InterleavedDatasets) names them joined by this.
+constexpr const char* kDataMixSeparator = " + ";
+
 // What a weights file's marionette.training says about how it was made; fields it lacks stay 0 or empty,
 // and text that is not a JSON object gives an empty summary (it only informs, it never decides a load).
 struct TrainingSummary {
-    // Of this file's training, with the weights it continued (--init with the same data) counted in.
+    // Of this file's training, with the weights it continued (--init with the same data, or a mix that has it)
+    // counted in.
     std::uint64_t imagesSeen = 0;
     std::uint64_t steps = 0;
     std::string data;  // the dataset's description, e.g. "synth-body (procedural, training seeds)"

@@ -46,7 +46,8 @@ public:
 };
 
 // Several data sets taken in turn: pair i comes from set i mod k (its pair (i / k) mod its size), so each
-// gives the same share of a loader's random draws on average. Described as the sets' descriptions joined by " + ".
+// gives the same share of a loader's random draws on average. Described as the sets' descriptions joined by
+// model::kDataMixSeparator.
 class InterleavedDatasets : public PairDataset {
 public:
     explicit InterleavedDatasets(std::vector<std::shared_ptr<const PairDataset>> parts);
