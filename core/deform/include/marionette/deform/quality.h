@@ -1,0 +1,27 @@
+#pragma once
+// Figures for an edited photo that need no ground truth (what `marionette-cli evaluate-repose` reports).
+#include "marionette/pose/pose.h"
+
+#include <opencv2/core.hpp>
+
+#include <optional>
+
+namespace marionette::deform {
+
+// Variance of the Laplacian of `image`'s grey levels inside a capsule of `radius` around segment ab: how
+// much fine detail is there (a blurred ghost scores far below the photo).
+double laplacianVariance(const cv::Mat& image, cv::Point2f a, cv::Point2f b, double radius);
+
+// For each limb moved between `reference` and `target` (either end moved more than 2 px): the Laplacian
+// variance of `edited` around the target bone over that of `photo` around the reference bone, averaged;
+// nullopt when no limb moved.
+std::optional<double> detailKept(const cv::Mat& photo, const cv::Mat& edited, const pose::Pose& reference, const pose::Pose& target);
+
+// Mean gradient magnitude on the boundary of `alpha` (float, > 0.5 inside; a 3-pixel band) over the mean
+// inside it, measured on `image`: near 1 when the layer sits in the photo without a visible seam.
+double seamRatio(const cv::Mat& image, const cv::Mat& alpha);
+
+// PSNR in dB of two 8-bit images of one size, over `mask` (non-zero) when given; +inf when identical.
+double psnr(const cv::Mat& a, const cv::Mat& b, const cv::Mat& mask = cv::Mat());
+
+}  // namespace marionette::deform

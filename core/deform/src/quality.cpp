@@ -1,0 +1,82 @@
+#include "marionette/deform/quality.h"
+
+#include "marionette/util/error.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <limits>
+
+namespace marionette::deform {
+namespace {
+
+cv::Point2f at(const pose::Pose& p, pose::JointId j) { return {p.at(j).position.x, p.at(j).position.y}; }
+
+}  // namespace
+
+double laplacianVariance(const cv::Mat& image, cv::Point2f a, cv::Point2f b, double radius) {
+    cv::Mat capsule = cv::Mat::zeros(image.size(), CV_8U);
+    cv::line(capsule, a, b, cv::Scalar(255), std::max(1, static_cast<int>(std::lround(2 * radius))), cv::LINE_8);
+    const cv::Rect area = cv::boundingRect(capsule);
+    if (area.empty()) return 0.0;
+    cv::Mat grey, laplacian;
+    cv::cvtColor(image(area), grey, cv::COLOR_BGR2GRAY);
+    cv::Laplacian(grey, laplacian, CV_32F, 3);
+    cv::Scalar mean, deviation;
+    cv::meanStdDev(laplacian, mean, deviation, capsule(area));
+    return deviation[0] * deviation[0];
+}
+
+std::optional<double> detailKept(const cv::Mat& photo, const cv::Mat& edited, const pose::Pose& reference, const pose::Pose& target) {
+    double sum = 0;
+    int count = 0;
+    const auto bounds = reference.bounds();
+    const double radius = bounds ? std::max(3.0, std::max(bounds->width, bounds->height) * 0.035) : 3.0;
+    for (const pose::Limb& limb : pose::limbs()) {
+        if (!reference.has(limb.parent) || !reference.has(limb.child) || !target.has(limb.parent) || !target.has(limb.child)) continue;
+        const bool moved = cv::norm(at(reference, limb.parent) - at(target, limb.parent)) > 2 ||
+                           cv::norm(at(reference, limb.child) - at(target, limb.child)) > 2;
+        if (!moved) continue;
+        const double before = laplacianVariance(photo, at(reference, limb.parent), at(reference, limb.child), radius);
+        if (before <= 1e-9) continue;
+        sum += laplacianVariance(edited, at(target, limb.parent), at(target, limb.child), radius) / before;
+        ++count;
+    }
+    if (count == 0) return std::nullopt;
+    return sum / count;
+}
+
+double seamRatio(const cv::Mat& image, const cv::Mat& alpha) {
+    if (alpha.size() != image.size()) throw Error("seamRatio: the alpha must have the image's size");
+    const cv::Mat inside = alpha > 0.5f;
+    cv::Mat grown, shrunk;
+    cv::dilate(inside, grown, cv::Mat(), {-1, -1}, 2);
+    cv::erode(inside, shrunk, cv::Mat(), {-1, -1}, 2);
+    const cv::Mat band = grown & ~shrunk;
+    cv::Mat interior;
+    cv::erode(shrunk, interior, cv::Mat(), {-1, -1}, 3);
+    if (cv::countNonZero(band) == 0 || cv::countNonZero(interior) == 0) return 1.0;
+    cv::Mat grey, gx, gy, magnitude;
+    cv::cvtColor(image, grey, cv::COLOR_BGR2GRAY);
+    cv::Sobel(grey, gx, CV_32F, 1, 0);
+    cv::Sobel(grey, gy, CV_32F, 0, 1);
+    cv::magnitude(gx, gy, magnitude);
+    const double inner = cv::mean(magnitude, interior)[0];
+    return cv::mean(magnitude, band)[0] / std::max(inner, 1e-6);
+}
+
+double psnr(const cv::Mat& a, const cv::Mat& b, const cv::Mat& mask) {
+    if (a.size() != b.size() || a.type() != b.type()) throw Error("psnr: the images differ in size or type");
+    cv::Mat difference;
+    cv::absdiff(a, b, difference);
+    difference.convertTo(difference, CV_64F);
+    difference = difference.mul(difference);
+    const cv::Scalar meanSquares = mask.empty() ? cv::mean(difference) : cv::mean(difference, mask);
+    double mse = 0;
+    for (int c = 0; c < a.channels(); ++c) mse += meanSquares[c];
+    mse /= a.channels();
+    if (mse <= 0) return std::numeric_limits<double>::infinity();
+    return 10.0 * std::log10(255.0 * 255.0 / mse);
+}
+
+}  // namespace marionette::deform
