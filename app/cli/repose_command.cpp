@@ -1,9 +1,11 @@
-// marionette-cli repose: the full-resolution round trip of the editor, in batch: crop around the person,
-// synthesise the target pose, paste back into the photo; optionally write the maps.
+// marionette-cli repose: the editor's round trip, in batch. Hybrid (the default): the person's own pixels
+// moved by a mesh at the photo's resolution, the network only for what the photo never showed. Network: crop
+// around the person, synthesise the target pose, paste back into the photo. Optionally writes the maps.
 #include "cli/arguments.h"
 #include "cli/command.h"
 #include "cli/person_file.h"
 
+#include "marionette/deform/body_parts.h"
 #include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/repose_session.h"
 #include "marionette/edit/round_trip.h"
@@ -12,6 +14,8 @@
 #include "marionette/pose/heatmap.h"
 #include "marionette/pose/skeleton.h"
 #include "marionette/util/error.h"
+
+#include <opencv2/core.hpp>
 
 #include <iomanip>
 #include <optional>
@@ -49,8 +53,13 @@ public:
             {"--device", "auto|cpu|cuda", "device", "auto", false},
             {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
             {"--preview", "", "write the editor's drag preview instead of the synthesis: the photo carried along the bones, no network", "", false},
+            {"--method", "hybrid|network",
+             "hybrid: move the photo's pixels with a mesh, the network only for what the photo never showed; network: the paper's synthesis pasted back",
+             "hybrid", false},
+            {"--depth", "PART=front|behind,...", "hybrid: limbs drawn in front of or behind the trunk (right_arm, left_arm, right_leg, left_leg)",
+             "automatic", false},
             {"--paste", "moved|person|crop",
-             "replace the photo only where the body moved, around the whole person (both skeletons), or over the whole crop",
+             "network: replace the photo only where the body moved, around the whole person (both skeletons), or over the whole crop",
              "moved", false},
         });
         a.parse(args);
@@ -60,6 +69,16 @@ public:
         }
         const std::optional<edit::PasteExtent> paste = edit::pasteExtentFromString(a.value("--paste"));
         if (!paste) throw UsageError("--paste expects moved, person or crop, got \"" + a.value("--paste") + "\"");
+        const std::optional<edit::ReposeMethod> method = edit::reposeMethodFromString(a.value("--method"));
+        if (!method) throw UsageError("--method expects hybrid or network, got \"" + a.value("--method") + "\"");
+        deform::DepthOrder depth;
+        if (a.has("--depth")) {
+            try {
+                depth = deform::parseDepthOrder(a.value("--depth"));
+            } catch (const Error& e) {
+                throw UsageError(std::string("--depth: ") + e.what());
+            }
+        }
         const std::string weights = a.has("--weights") ? a.value("--weights") : edit::bundledWeights(model::SemanticsKind::Body);
         if (weights.empty())
             throw Error(std::string("the shipped body weights (models/") + edit::kBundledBodyWeights +
@@ -80,6 +99,8 @@ public:
         request.target = target;
         request.preview = a.has("--preview");
         request.paste = *paste;
+        request.method = *method;
+        request.depth = depth;
         const bool wantMaps = (a.has("--maps") || a.has("--sheet")) && !request.preview;
         if (wantMaps) {
             request.maps = edit::MapSelection::all(a.has("--attention-point") ? parsePoint(a.value("--attention-point"))
@@ -87,7 +108,9 @@ public:
                                                                                             : *firstJoint(target));
         }
         const edit::RenderedFrame frame = session.render(request);
-        image::saveImage(a.value("--out"), edit::composite(photo, frame.output, frame.cropBox, frame.pasteRegion));
+        for (const std::string& warning : frame.warnings) err << "warning: " << warning << '\n';
+        const bool hybrid = frame.method == edit::ReposeMethod::Hybrid;
+        image::saveImage(a.value("--out"), hybrid ? frame.photoResult : edit::composite(photo, frame.output, frame.cropBox, frame.pasteRegion));
         if (a.has("--maps")) {
             edit::writeMapImages(a.value("--maps"), frame.referenceCrop, frame.output, frame.maps);
             out << "maps in " << a.value("--maps") << '\n';
@@ -105,7 +128,15 @@ public:
         const Box& box = frame.cropBox;
         out << "wrote " << a.value("--out") << " (crop " << box.x << "," << box.y << " " << box.width << "x" << box.height
             << " -> " << canvas.height << "x" << canvas.width << " on " << session.deviceName() << ")\n";
-        out << std::fixed << std::setprecision(1) << (frame.preview ? "preview " : "synthesis ") << frame.synthesisMilliseconds << " ms:";
+        out << std::fixed << std::setprecision(1);
+        if (hybrid) {
+            const int holes = frame.holeMask.empty() ? 0 : cv::countNonZero(frame.holeMask);
+            const int network = frame.networkMask.empty() ? 0 : cv::countNonZero(frame.networkMask);
+            out << "hybrid: mesh warp " << frame.deformMilliseconds << " ms, " << holes << " px uncovered, " << network
+                << " px from the network" << (frame.flippedTriangles ? ", " + std::to_string(frame.flippedTriangles) + " folded triangles" : "")
+                << '\n';
+        }
+        out << (frame.preview ? "preview " : "synthesis ") << frame.synthesisMilliseconds << " ms:";
         for (const auto& t : frame.timings) out << ' ' << t.stage << ' ' << t.milliseconds;
         out << '\n';
         return kExitOk;

@@ -220,18 +220,39 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
     EXPECT_EQ(cv::norm(edited.colRange(520, 548), photo.colRange(520, 548), cv::NORM_INF), 0.0);
     EXPECT(cv::norm(edited, photo, cv::NORM_L1) > 0.0);
     for (const char* name : {"reference_crop.png", "output_crop.png", "flow.png", "combination.png", "attention.png",
-                             "attention_warped.png", "flow_warped.png"}) {
+                             "attention_warped.png", "flow_warped.png", "mesh.png", "holes.png"}) {
         EXPECT(std::filesystem::exists(std::filesystem::path(maps) / name));
     }
-    // The sheet: reference, target, output, flow, combination and the two warped references side by side,
-    // the output tile the same pixels as the output crop.
+    EXPECT(run.out.find("hybrid: mesh warp") != std::string::npos);
+    // The sheet: reference, target, output, flow, combination, the two warped references, the mesh and the
+    // holes side by side, the output tile the same pixels as the output crop.
     const cv::Mat sheetImage = image::loadImage(sheet);
     const cv::Mat outputCrop = image::loadImage((std::filesystem::path(maps) / "output_crop.png").string());
     EXPECT_EQ(sheetImage.rows, outputCrop.rows);
-    EXPECT_EQ(sheetImage.cols, 7 * outputCrop.cols);
+    EXPECT_EQ(sheetImage.cols, 9 * outputCrop.cols);
     const cv::Rect belowLabel(0, 20, outputCrop.cols, outputCrop.rows - 20);
     EXPECT_EQ(cv::norm(sheetImage(cv::Rect(2 * outputCrop.cols, 0, outputCrop.cols, outputCrop.rows))(belowLabel), outputCrop(belowLabel),
                        cv::NORM_INF), 0.0);
+
+    // The paper's synthesis alone, and the choices refused with the option's name.
+    const std::string networkOut = test::tempPath("reposed-network.png");
+    const auto network = runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref", sample("messi5.jpg.pose.json"),
+                                 "--pose-target", targetPath, "--out", networkOut, "--method", "network", "--device", "cpu"});
+    EXPECT_EQ(network.code, 0);
+    EXPECT(network.out.find("hybrid") == std::string::npos);
+    EXPECT(cv::norm(image::loadImage(networkOut), edited, cv::NORM_L1) > 0.0);
+    const auto badMethod = runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref", sample("messi5.jpg.pose.json"),
+                                   "--pose-target", targetPath, "--out", networkOut, "--method", "paint"});
+    EXPECT_EQ(badMethod.code, cli::kExitUsage);
+    EXPECT(badMethod.err.find("--method expects hybrid or network") != std::string::npos);
+    const auto badDepth = runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref", sample("messi5.jpg.pose.json"),
+                                  "--pose-target", targetPath, "--out", networkOut, "--depth", "tail=front"});
+    EXPECT_EQ(badDepth.code, cli::kExitUsage);
+    EXPECT(badDepth.err.find("not a limb") != std::string::npos);
+    // The deformation's benchmark runs end to end on the sample (figures printed, never asserted).
+    const auto bench = runCli({"bench-deform", "--weights", weights, "--repeat", "2", "--threads", "2"});
+    EXPECT_EQ(bench.code, 0);
+    EXPECT(bench.out.find("drag update (warp + render)") != std::string::npos);
 
     // A portrait model refuses to repose a body, with a sentence that says what to do.
     model::ModelConfig face = config;

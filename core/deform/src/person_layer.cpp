@@ -23,7 +23,7 @@ cv::Mat refineAlpha(const cv::Mat& photo, const cv::Mat& probability, const cv::
     cv::Mat guide;
     photo(area).convertTo(guide, CV_32F, 1.0 / 255.0);
     cv::Mat refined;
-    cv::ximgproc::guidedFilter(guide, probability(area), refined, radius, /*eps=*/1e-3);
+    cv::ximgproc::guidedFilter(guide, probability(area), refined, radius, /*eps=*/1e-4);
     cv::Mat alpha = cv::Mat::zeros(probability.size(), CV_32F);
     cv::min(cv::max(refined, 0.0), 1.0, alpha(area));
     return alpha;
@@ -123,8 +123,10 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
     PersonLayer layer;
     layer.alpha = refineAlpha(photo, probability, around, torso);
 
-    // Keep the person the skeleton lies on: the mask's connected pieces that a bone crosses.
-    cv::Mat binary = layer.alpha > options.personThreshold;
+    // Keep the person the skeleton lies on: the mask's connected pieces that a bone crosses. The pieces come
+    // from the segmenter's own mask or the refined one, whichever says person: thin hands and feet are faint
+    // in both.
+    cv::Mat binary = (layer.alpha > options.personThreshold) | (probability > options.personThreshold);
     cv::Mat pieces;
     const int pieceCount = cv::connectedComponents(binary, pieces, 8, CV_32S);
     std::vector<bool> keep(static_cast<std::size_t>(pieceCount), false);

@@ -1,5 +1,6 @@
 #include "marionette/deform/quality.h"
 
+#include "marionette/deform/person_layer.h"
 #include "marionette/util/error.h"
 
 #include <opencv2/imgproc.hpp>
@@ -14,9 +15,15 @@ cv::Point2f at(const pose::Pose& p, pose::JointId j) { return {p.at(j).position.
 
 }  // namespace
 
-double laplacianVariance(const cv::Mat& image, cv::Point2f a, cv::Point2f b, double radius) {
+double laplacianVariance(const cv::Mat& image, cv::Point2f a, cv::Point2f b, double radius, const cv::Mat& within) {
     cv::Mat capsule = cv::Mat::zeros(image.size(), CV_8U);
     cv::line(capsule, a, b, cv::Scalar(255), std::max(1, static_cast<int>(std::lround(2 * radius))), cv::LINE_8);
+    if (!within.empty()) {
+        // Inside the person only, two pixels in from its outline: the outline's contrast is the background's.
+        cv::Mat inner;
+        cv::erode(within > 0.5, inner, cv::Mat(), {-1, -1}, 2);
+        if (cv::countNonZero(capsule & inner) >= 16) capsule &= inner;
+    }
     const cv::Rect area = cv::boundingRect(capsule);
     if (area.empty()) return 0.0;
     cv::Mat grey, laplacian;
@@ -27,19 +34,21 @@ double laplacianVariance(const cv::Mat& image, cv::Point2f a, cv::Point2f b, dou
     return deviation[0] * deviation[0];
 }
 
-std::optional<double> detailKept(const cv::Mat& photo, const cv::Mat& edited, const pose::Pose& reference, const pose::Pose& target) {
+std::optional<double> detailKept(const cv::Mat& photo, const cv::Mat& edited, const pose::Pose& reference, const pose::Pose& target,
+                                 const cv::Mat& photoPerson, const cv::Mat& editedPerson) {
     double sum = 0;
     int count = 0;
-    const auto bounds = reference.bounds();
-    const double radius = bounds ? std::max(3.0, std::max(bounds->width, bounds->height) * 0.035) : 3.0;
+    // A thin capsule (a tenth of the torso wide, thinner than any limb) so that it holds the limb's own pixels,
+    // not the backgrounds around it, which differ between where the limb was and where it went.
+    const double radius = std::max(2.0, 0.05 * torsoLength(reference));
     for (const pose::Limb& limb : pose::limbs()) {
         if (!reference.has(limb.parent) || !reference.has(limb.child) || !target.has(limb.parent) || !target.has(limb.child)) continue;
         const bool moved = cv::norm(at(reference, limb.parent) - at(target, limb.parent)) > 2 ||
                            cv::norm(at(reference, limb.child) - at(target, limb.child)) > 2;
         if (!moved) continue;
-        const double before = laplacianVariance(photo, at(reference, limb.parent), at(reference, limb.child), radius);
+        const double before = laplacianVariance(photo, at(reference, limb.parent), at(reference, limb.child), radius, photoPerson);
         if (before <= 1e-9) continue;
-        sum += laplacianVariance(edited, at(target, limb.parent), at(target, limb.child), radius) / before;
+        sum += laplacianVariance(edited, at(target, limb.parent), at(target, limb.child), radius, editedPerson) / before;
         ++count;
     }
     if (count == 0) return std::nullopt;

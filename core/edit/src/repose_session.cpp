@@ -2,6 +2,7 @@
 
 #include "marionette/edit/synthesis_maps.h"
 #include "crop_synthesis.h"
+#include "marionette/deform/puppet.h"
 #include "marionette/detect/person_segmenter.h"
 #include "marionette/engine/engine.h"
 #include "marionette/image/colour_maps.h"
@@ -15,10 +16,20 @@
 
 #include <torch/torch.h>
 
+#include <opencv2/imgproc.hpp>
+
 #include <chrono>
 #include <optional>
 
 namespace marionette::edit {
+
+const char* toString(ReposeMethod method) { return method == ReposeMethod::Network ? "network" : "hybrid"; }
+
+std::optional<ReposeMethod> reposeMethodFromString(const std::string& text) {
+    if (text == "hybrid") return ReposeMethod::Hybrid;
+    if (text == "network") return ReposeMethod::Network;
+    return std::nullopt;
+}
 
 Device deviceFromString(const std::string& text) {
     switch (engine::devicePreferenceFromString(text)) {
@@ -166,7 +177,69 @@ struct ReposeSession::State {
     pose::Pose reference;
     std::optional<detect::PersonSegmenter> segmenter;
     cv::Mat personMask;  // the photo's, float; empty without a segmenter
+    // The photo's person as a mesh layer (Hybrid); empty, with the reason, when none could be made.
+    std::optional<deform::Puppet> puppet;
+    std::string puppetError;
 };
+
+namespace {
+
+// The network's crop (canvas size) at the photo's resolution over `area` (photo pixels).
+cv::Mat canvasOverArea(const cv::Mat& canvasImage, const Box& box, const cv::Rect& area) {
+    const double sx = canvasImage.cols / box.width, sy = canvasImage.rows / box.height;
+    // Photo pixel p shows canvas pixel (p - box.origin + 0.5) * scale - 0.5 (BoxToCanvas).
+    cv::Mat toCanvas = (cv::Mat_<double>(2, 3) << sx, 0, (area.x - box.x + 0.5) * sx - 0.5, 0, sy, (area.y - box.y + 0.5) * sy - 0.5);
+    cv::Mat out;
+    cv::warpAffine(canvasImage, out, toCanvas, area.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    return out;
+}
+
+// What the photo never showed, from the network: its synthesis over `holes`, its colours matched to the
+// warped person in a ring around them (mean and spread per channel), feathered in. Returns the weights used.
+cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, const cv::Mat& holes, const cv::Mat& personAlpha, double torso) {
+    const int ringWidth = std::max(3, static_cast<int>(std::lround(torso * 0.06)));
+    cv::Mat grown;
+    cv::dilate(holes, grown, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * ringWidth + 1, 2 * ringWidth + 1}));
+    cv::Mat ring = grown & ~holes & (personAlpha > 0.5f);
+    cv::Mat matched;
+    network.convertTo(matched, CV_32FC3);
+    if (cv::countNonZero(ring) > 16) {
+        cv::Scalar netMean, netSd, warpMean, warpSd;
+        cv::meanStdDev(network, netMean, netSd, ring);
+        cv::meanStdDev(changedPixels, warpMean, warpSd, ring);
+        std::vector<cv::Mat> channels;
+        cv::split(matched, channels);
+        for (int c = 0; c < 3; ++c) {
+            const double gain = std::clamp(warpSd[c] / std::max(netSd[c], 1.0), 0.5, 2.0);
+            channels[static_cast<std::size_t>(c)] = (channels[static_cast<std::size_t>(c)] - netMean[c]) * gain + warpMean[c];
+        }
+        cv::merge(channels, matched);
+    }
+    const int feather = std::max(2, ringWidth / 2);
+    cv::Mat weight;
+    cv::dilate(holes, weight, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * feather + 1, 2 * feather + 1}));
+    weight.convertTo(weight, CV_32F, 1.0 / 255.0);
+    cv::GaussianBlur(weight, weight, {0, 0}, feather / 2.0 + 0.5);
+    cv::Mat weight3, base;
+    cv::merge(std::vector<cv::Mat>{weight, weight, weight}, weight3);
+    changedPixels.convertTo(base, CV_32FC3);
+    cv::Mat blended = matched.mul(weight3) + base.mul(cv::Scalar::all(1.0) - weight3);
+    blended.convertTo(changedPixels, CV_8UC3);
+    return weight;
+}
+
+// The result cut to the crop at the canvas's size, with the holes in red and the network's part in green.
+cv::Mat holesMap(const cv::Mat& result, const cv::Rect& changed, const cv::Mat& holes, const cv::Mat& network, const Box& box, ImageSize canvas) {
+    cv::Mat overlay = result.clone();
+    cv::Mat region = overlay(changed);
+    region.setTo(cv::Scalar(40, 40, 230), holes);
+    if (!network.empty()) region.setTo(cv::Scalar(60, 200, 60), network);
+    cv::Mat mixed;
+    cv::addWeighted(result, 0.5, overlay, 0.5, 0, mixed);
+    return image::cropToCanvas(mixed, box, canvas);
+}
+
+}  // namespace
 
 ReposeSession::ReposeSession(const std::string& weightsPath, const SessionOptions& options)
     : CropSession(detail::loadEngine(weightsPath, options, model::SemanticsKind::Body,
@@ -183,7 +256,26 @@ void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference) 
     synthesis().setPhoto(photo);
     m_state->reference = reference;
     m_state->personMask.release();
+    m_state->puppet.reset();
+    m_state->puppetError.clear();
     if (m_state->segmenter) m_state->personMask = m_state->segmenter->segment(photo);
+    if (m_state->personMask.empty()) {
+        m_state->puppetError = "the person segmentation model is not available";
+        return;
+    }
+    try {
+        m_state->puppet.emplace(photo, m_state->personMask, reference);
+    } catch (const Error& e) {
+        m_state->puppetError = e.what();
+        log::warning("the photo's pixels cannot follow the skeleton, the network redraws the person instead: ", e.what());
+    }
+}
+
+bool ReposeSession::canDeform() const { return m_state->puppet.has_value(); }
+std::string ReposeSession::deformUnavailableReason() const { return m_state->puppetError; }
+
+cv::Mat ReposeSession::drawMesh(const cv::Mat& image, const pose::Pose& target) const {
+    return m_state->puppet ? m_state->puppet->drawMesh(image, target) : image.clone();
 }
 
 RenderedFrame ReposeSession::render(const RenderRequest& request) {
@@ -204,8 +296,53 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
         return synth::warpByLimbs(referenceCrop, s.reference.mapped(onCanvas), request.target.mapped(onCanvas),
                                   synth::LimbWarpConfig{}.blendAt(canvas.height));
     };
-    return synthesis().render(box, heatmapsOf(s.reference), heatmapsOf(request.target), request.preview, limbWarp, request.maps,
-                              pasteRegion(request.paste, s.reference, request.target, box, canvas, s.personMask));
+    const auto network = [&](bool preview) {
+        return synthesis().render(box, heatmapsOf(s.reference), heatmapsOf(request.target), preview, limbWarp, request.maps,
+                                  pasteRegion(request.paste, s.reference, request.target, box, canvas, s.personMask));
+    };
+    if (request.method == ReposeMethod::Network || !s.puppet) {
+        RenderedFrame frame = network(request.preview);
+        if (request.method == ReposeMethod::Hybrid)
+            frame.warnings.push_back("the photo's pixels cannot follow the skeleton (" + s.puppetError + "): the network redrew the person");
+        return frame;
+    }
+
+    // Hybrid: the warp at the photo's resolution; the network for what the photo never showed and for maps.
+    const auto start = std::chrono::steady_clock::now();
+    const deform::PuppetFrame warped =
+        s.puppet->pose(request.target, request.depth, request.preview ? deform::FillQuality::Fast : deform::FillQuality::Best);
+    const bool personHoles = !warped.personHoles.empty() && cv::countNonZero(warped.personHoles) > 0;
+    const bool runNetwork = !request.preview && (personHoles || request.maps.any());
+    RenderedFrame frame;
+    if (runNetwork) frame = network(false);
+    frame.method = ReposeMethod::Hybrid;
+    frame.cropBox = box;
+    frame.preview = request.preview;
+    frame.photoResult = warped.image;
+    frame.changed = warped.changed;
+    frame.holeMask = warped.holes;
+    frame.personAlpha = warped.personAlpha;
+    frame.flippedTriangles = warped.flippedTriangles;
+    frame.deformMilliseconds = warped.milliseconds;
+    frame.warnings = s.puppet->layer().warnings;
+    if (runNetwork && personHoles) {
+        cv::Mat changedPixels = frame.photoResult(frame.changed);
+        const cv::Mat weights = blendNetworkIntoHoles(changedPixels, canvasOverArea(frame.output, box, frame.changed), warped.personHoles,
+                                                      warped.personAlpha, deform::torsoLength(s.reference));
+        frame.networkMask = weights > 0.5f;
+    }
+    if (!request.preview && request.maps.any()) {
+        frame.maps.mesh = image::cropToCanvas(s.puppet->drawMesh(frame.photoResult, request.target), box, canvas);
+        if (!frame.changed.empty())
+            frame.maps.holes = holesMap(frame.photoResult, frame.changed, frame.holeMask, frame.networkMask, box, canvas);
+    }
+    if (frame.referenceCrop.empty()) frame.referenceCrop = image::cropToCanvas(photo, box, canvas);
+    // What this frame shows, cut to the crop like the network's output (the sharp result is photoResult).
+    frame.output = image::cropToCanvas(frame.photoResult, box, canvas);
+    frame.pasteAlpha = pasteBackAlpha(box, ImageSize{photo.cols, photo.rows}, canvas);
+    frame.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    frame.timings.insert(frame.timings.begin(), {"deform", warped.milliseconds});
+    return frame;
 }
 
 }  // namespace marionette::edit

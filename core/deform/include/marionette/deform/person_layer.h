@@ -15,7 +15,7 @@ struct PersonLayerOptions {
     // Labels are computed on the person's box scaled so that its larger side is at most this (pixels).
     int workingSize = 320;
     // Alpha below this is background when deciding which pixels belong to the person.
-    float personThreshold = 0.5f;
+    float personThreshold = 0.35f;
 };
 
 struct PersonLayer {

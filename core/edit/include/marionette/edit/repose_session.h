@@ -8,6 +8,7 @@
 //   session.setPhoto(photo, referencePose);             // 8-bit BGR, photo pixels
 //   auto frame = session.render({targetPose});          // per edit; prepares the crop when it changes
 //   cv::Mat edited = edit::composite(photo, frame.output, frame.cropBox, frame.pasteRegion);
+#include "marionette/deform/body_parts.h"
 #include "marionette/edit/round_trip.h"
 #include "marionette/model/config.h"
 #include "marionette/model/training_summary.h"
@@ -40,6 +41,14 @@ struct SessionOptions {
 // Whether CUDA can be chosen (this LibTorch has CUDA and a device is present).
 bool cudaAvailable();
 
+// How a body edit is drawn. Hybrid (the default): the photo's own pixels move with a mesh pinned to the
+// skeleton, at the photo's resolution, the uncovered background is filled from the photo, and the network
+// supplies only what the photo never showed (the trunk behind a raised arm). Network: the paper's synthesis
+// of the whole crop, pasted back (blurred: it draws at the canvas's size).
+enum class ReposeMethod { Hybrid, Network };
+const char* toString(ReposeMethod method);  // "hybrid", "network"
+std::optional<ReposeMethod> reposeMethodFromString(const std::string& text);
+
 struct MapSelection {
     bool flow = false;
     bool combination = false;
@@ -55,7 +64,9 @@ struct RenderRequest {
     pose::Pose target;     // photo pixels
     bool preview = false;  // the fast preview instead of the full synthesis (when the model has one)
     MapSelection maps;     // maps come with full syntheses only
-    PasteExtent paste = PasteExtent::MovedParts;  // how much of the photo the output replaces
+    PasteExtent paste = PasteExtent::MovedParts;  // how much of the photo the output replaces (Network)
+    ReposeMethod method = ReposeMethod::Hybrid;
+    deform::DepthOrder depth;  // Hybrid: which limbs are drawn in front of or behind the trunk
 };
 
 struct RenderedFrame {
@@ -70,6 +81,17 @@ struct RenderedFrame {
     double milliseconds = 0;  // wall time of this render (crop, prepare, synthesis, conversion)
     double synthesisMilliseconds = 0;
     std::vector<StageTiming> timings;
+
+    // Hybrid only (Network leaves them empty: composite() of `output` makes its photo).
+    ReposeMethod method = ReposeMethod::Network;  // what drew this frame (Hybrid falls back to Network when it cannot mesh)
+    cv::Mat photoResult;  // 8-bit BGR, photo size: the edited photo at its own resolution
+    cv::Rect changed;     // the photo pixels that may differ from the photo (empty: none)
+    cv::Mat personAlpha;  // float, `changed` size: the re-posed person's alpha
+    cv::Mat holeMask;     // 8-bit, `changed` size: where the person was and no longer is
+    cv::Mat networkMask;  // 8-bit, `changed` size: where the network's synthesis was used (what the photo never showed)
+    int flippedTriangles = 0;
+    double deformMilliseconds = 0;
+    std::vector<std::string> warnings;  // sentences for the user (a limb the mask misses, why Hybrid fell back)
 };
 
 namespace detail {
@@ -112,7 +134,14 @@ public:
     // A new photo and the person's skeleton in it; encoding waits for the first render (it needs the crop).
     void setPhoto(const cv::Mat& photo, const pose::Pose& reference);
     // Crops (re-encoding the reference when the crop box changed), synthesises or previews, draws the maps.
+    // Hybrid: warps the person at the photo's resolution and calls the network only for what the photo never
+    // showed, or for maps; a preview is the warp alone with the fast background fill.
     RenderedFrame render(const RenderRequest& request);
+    // Whether Hybrid can run on the open photo (a person mask and a mesh were made), and if not, why.
+    bool canDeform() const;
+    std::string deformUnavailableReason() const;
+    // The person's meshes drawn over `image` (photo size) in `target`'s pose; `image` itself when no mesh.
+    cv::Mat drawMesh(const cv::Mat& image, const pose::Pose& target) const;
 
 private:
     struct State;

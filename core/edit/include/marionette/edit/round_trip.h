@@ -71,6 +71,10 @@ struct MapImages {
     cv::Mat attention;        // where the chosen target point reads from, heat over the reference crop
     cv::Mat attentionWarped;  // the reference moved by attention alone
     cv::Mat flowWarped;       // the reference moved by flow alone
+    // Hybrid: the person's meshes in the target pose, and where holes opened (red) and the network drew (green),
+    // over the result, cut to the crop.
+    cv::Mat mesh;
+    cv::Mat holes;
 };
 
 // Writes reference_crop.png, output_crop.png and each present map (flow.png, combination.png,

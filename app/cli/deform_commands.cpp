@@ -1,0 +1,241 @@
+// marionette-cli bench-deform and evaluate-repose: the speed of re-posing by the mesh warp, and figures that
+// judge an edited photo with no ground truth, for the hybrid method and the network side by side.
+#include "cli/arguments.h"
+#include "cli/command.h"
+#include "cli/person_file.h"
+
+#include "marionette/deform/puppet.h"
+#include "marionette/deform/quality.h"
+#include "marionette/detect/movenet.h"
+#include "marionette/detect/person_segmenter.h"
+#include "marionette/edit/bundled_weights.h"
+#include "marionette/edit/repose_session.h"
+#include "marionette/image/image_io.h"
+#include "marionette/util/bundled_files.h"
+#include "marionette/util/cpu_threads.h"
+#include "marionette/util/error.h"
+
+#include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+namespace marionette::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+struct Edit {
+    cv::Mat photo;
+    pose::Pose reference, target;
+};
+
+std::vector<Option> editOptions() {
+    return {
+        {"--image", "FILE", "the photo", "the bundled sample messi5.jpg", false},
+        {"--pose-ref", "FILE", "the person's skeleton in the photo (OpenPose JSON)", "the sample's", false},
+        {"--pose-target", "FILE", "the new skeleton (OpenPose JSON)", "the sample's", false},
+        {"--upscale", "F", "enlarge the photo and skeletons F times first (a larger person)", "1", false},
+        {"--weights", "FILE", "body model weights", std::string("the shipped models/") + edit::kBundledBodyWeights, false},
+        {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
+    };
+}
+
+Edit readEdit(const Arguments& a) {
+    Edit e;
+    const std::string image = a.has("--image") ? a.value("--image") : bundled::samplePath("messi5.jpg");
+    e.photo = image::loadImage(image);
+    e.reference = readPerson(a.has("--pose-ref") ? a.value("--pose-ref") : image + ".pose.json", 0);
+    e.target = readPerson(a.has("--pose-target") ? a.value("--pose-target") : image + ".target.json", 0);
+    const double scale = a.has("--upscale") ? std::stod(a.value("--upscale")) : 1.0;
+    if (!(scale > 0 && scale <= 8)) throw UsageError("--upscale expects a factor in (0, 8]");
+    if (scale != 1.0) {
+        cv::resize(e.photo, e.photo, cv::Size(), scale, scale, cv::INTER_CUBIC);
+        const auto grow = [scale](Point2 p) {
+            return Point2{static_cast<float>((p.x + 0.5) * scale - 0.5), static_cast<float>((p.y + 0.5) * scale - 0.5)};
+        };
+        e.reference = e.reference.mapped(grow);
+        e.target = e.target.mapped(grow);
+    }
+    return e;
+}
+
+std::string weightsOf(const Arguments& a) {
+    const std::string weights = a.has("--weights") ? a.value("--weights") : edit::bundledWeights(model::SemanticsKind::Body);
+    if (weights.empty()) throw Error("the shipped body weights are not installed: pass --weights FILE");
+    return weights;
+}
+
+// The same pose halfway to the target: a drag's intermediate update.
+pose::Pose halfway(const pose::Pose& a, const pose::Pose& b) {
+    pose::Pose out = b;
+    for (int j = 0; j < pose::kJointCount; ++j) {
+        const auto joint = pose::jointAt(j);
+        if (!a.has(joint) || !b.has(joint)) continue;
+        const Point2 p = a.at(joint).position, q = b.at(joint).position;
+        out.set(joint, (p.x + q.x) / 2, (p.y + q.y) / 2);
+    }
+    return out;
+}
+
+class BenchDeformCommand : public Command {
+public:
+    std::string name() const override { return "bench-deform"; }
+    std::string summary() const override { return "time re-posing by the mesh warp: mesh build, drag updates, fills, the hybrid result"; }
+
+    int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
+        auto options = editOptions();
+        options.push_back({"--repeat", "N", "drag updates to time", "30", false});
+        Arguments a("bench-deform", options);
+        a.parse(args);
+        if (a.has("--help")) {
+            out << a.help();
+            return kExitOk;
+        }
+        const Edit e = readEdit(a);
+        const int repeat = std::max(1, a.intValue("--repeat"));
+        cpu_threads::configure(a.intValue("--threads"));
+        out << std::fixed << std::setprecision(1) << "photo " << e.photo.cols << " x " << e.photo.rows << ", " << at::get_num_threads() << " threads\n";
+        const detect::PersonSegmenter segmenter;
+        auto t = Clock::now();
+        const cv::Mat mask = segmenter.segment(e.photo);
+        out << "person segmentation          " << since(t) << " ms\n";
+        t = Clock::now();
+        deform::Puppet puppet(e.photo, mask, e.reference);
+        const double build = since(t);
+        int vertices = 0;
+        for (int i = 0; i < deform::kBodyPartCount; ++i) vertices += static_cast<int>(puppet.mesh(deform::bodyPartAt(i)).rest.size());
+        const cv::Rect box = puppet.layer().box;
+        out << "layer + meshes + factorising " << build << " ms (" << vertices << " vertices, person " << box.width << " x " << box.height
+            << " = " << std::setprecision(2) << box.area() / 1e6 << " Mpx)\n"
+            << std::setprecision(1);
+        const pose::Pose middle = halfway(e.reference, e.target);
+        std::vector<double> times;
+        for (int i = 0; i < repeat; ++i) {
+            t = Clock::now();
+            const auto frame = puppet.pose(i % 2 ? middle : e.target);
+            times.push_back(since(t));
+        }
+        double mean = 0, sd = 0;
+        for (double x : times) mean += x;
+        mean /= times.size();
+        for (double x : times) sd += (x - mean) * (x - mean);
+        sd = times.size() > 1 ? std::sqrt(sd / (times.size() - 1)) : 0;
+        out << "drag update (warp + render)  " << mean << " ± " << sd << " ms over " << repeat << '\n';
+        t = Clock::now();
+        const auto best = puppet.pose(e.target, {}, deform::FillQuality::Best);
+        out << "best background fill (once)  " << best.fillMilliseconds << " ms\n";
+
+        edit::ReposeSession session(weightsOf(a), {edit::Device::Cpu, a.intValue("--threads")});
+        session.setPhoto(e.photo, e.reference);
+        edit::RenderRequest request;
+        request.target = e.target;
+        (void)session.render(request);  // warm: the reference encoded, the plate filled
+        request.target = middle;
+        (void)session.render(request);
+        request.target = e.target;
+        t = Clock::now();
+        const auto frame = session.render(request);
+        out << "hybrid result, network incl. " << since(t) << " ms (" << (frame.networkMask.empty() ? 0 : cv::countNonZero(frame.networkMask))
+            << " px from the network)\n";
+        (void)err;
+        return kExitOk;
+    }
+};
+
+// Where MoveNet finds the edited person's joints against where they were dragged.
+struct JointCheck {
+    int dragged = 0, draggedFound = 0, kept = 0, keptFound = 0;
+};
+
+JointCheck checkJoints(const detect::MoveNet& movenet, const cv::Mat& edited, const pose::Pose& reference, const pose::Pose& target) {
+    const pose::Pose found = movenet.detect(edited).pose;
+    const double torso = deform::torsoLength(reference);
+    JointCheck c;
+    for (int j = 0; j < pose::kJointCount; ++j) {
+        const auto joint = pose::jointAt(j);
+        if (!reference.has(joint) || !target.has(joint)) continue;
+        const Point2 r = reference.at(joint).position, t = target.at(joint).position;
+        const bool moved = std::hypot(r.x - t.x, r.y - t.y) > 0.25 * torso;
+        const auto f = found.find(joint);
+        const double toTarget = f ? std::hypot(f->position.x - t.x, f->position.y - t.y) : 1e30;
+        const double toReference = f ? std::hypot(f->position.x - r.x, f->position.y - r.y) : 1e30;
+        if (moved) {
+            ++c.dragged;
+            c.draggedFound += toTarget <= 0.25 * torso && toTarget < toReference;
+        } else if (std::hypot(r.x - t.x, r.y - t.y) < 1.0) {
+            ++c.kept;
+            c.keptFound += toTarget <= 0.25 * torso;
+        }
+    }
+    return c;
+}
+
+class EvaluateReposeCommand : public Command {
+public:
+    std::string name() const override { return "evaluate-repose"; }
+    std::string summary() const override { return "judge an edit on a real photo, hybrid and network side by side (no ground truth needed)"; }
+
+    int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
+        auto options = editOptions();
+        options.push_back({"--out-dir", "DIR", "also write hybrid.png and network.png here", "", false});
+        Arguments a("evaluate-repose", options);
+        a.parse(args);
+        if (a.has("--help")) {
+            out << a.help();
+            return kExitOk;
+        }
+        const Edit e = readEdit(a);
+        edit::ReposeSession session(weightsOf(a), {edit::Device::Cpu, a.intValue("--threads")});
+        session.setPhoto(e.photo, e.reference);
+        const detect::MoveNet movenet(detect::bundledModelPath(detect::MoveNetVariant::Thunder));
+        const detect::PersonSegmenter segmenter;
+        const cv::Mat photoPerson = segmenter.segment(e.photo);
+        if (a.has("--out-dir")) std::filesystem::create_directories(a.value("--out-dir"));
+        out << std::fixed << std::setprecision(3)
+            << "method   dragged joints found  untouched joints kept  detail kept  seam ratio  round trip dB  ms\n";
+        for (const auto method : {edit::ReposeMethod::Hybrid, edit::ReposeMethod::Network}) {
+            edit::RenderRequest request;
+            request.target = e.target;
+            request.method = method;
+            const auto t = Clock::now();
+            const edit::RenderedFrame frame = session.render(request);
+            const double ms = since(t);
+            const bool hybrid = frame.method == edit::ReposeMethod::Hybrid;
+            const cv::Mat edited = hybrid ? frame.photoResult : edit::composite(e.photo, frame.output, frame.cropBox, frame.pasteRegion);
+            for (const auto& w : frame.warnings) err << "warning: " << w << '\n';
+            const JointCheck joints = checkJoints(movenet, edited, e.reference, e.target);
+            const auto detail = deform::detailKept(e.photo, edited, e.reference, e.target, photoPerson, segmenter.segment(edited));
+            std::string seam = "-";
+            if (hybrid && !frame.changed.empty()) {
+                std::ostringstream s;
+                s << std::setprecision(3) << std::fixed << deform::seamRatio(edited(frame.changed), frame.personAlpha);
+                seam = s.str();
+            }
+            request.target = e.reference;
+            const edit::RenderedFrame back = session.render(request);
+            const cv::Mat returned = back.method == edit::ReposeMethod::Hybrid ? back.photoResult
+                                                                              : edit::composite(e.photo, back.output, back.cropBox, back.pasteRegion);
+            const double roundTrip = deform::psnr(returned, e.photo);
+            out << std::left << std::setw(9) << edit::toString(frame.method) << std::right << std::setw(8) << joints.draggedFound << " / "
+                << std::left << std::setw(11) << joints.dragged << std::right << std::setw(6) << joints.keptFound << " / " << std::left
+                << std::setw(14) << joints.kept << std::right << std::setw(11) << (detail ? *detail : 0.0) << std::setw(12) << seam
+                << std::setw(15) << std::setprecision(1) << roundTrip << std::setw(8) << ms << std::setprecision(3) << '\n';
+            if (a.has("--out-dir"))
+                image::saveImage((std::filesystem::path(a.value("--out-dir")) / (std::string(edit::toString(frame.method)) + ".png")).string(), edited);
+        }
+        return kExitOk;
+    }
+};
+
+MARIONETTE_CLI_COMMAND(BenchDeformCommand);
+MARIONETTE_CLI_COMMAND(EvaluateReposeCommand);
+
+}  // namespace
+}  // namespace marionette::cli
