@@ -36,12 +36,16 @@ int main(int argc, char* argv[]) {
                                      QStringLiteral("SECONDS"));
     const QCommandLineOption preview(QStringLiteral("preview"), QStringLiteral("while dragging: auto, on or off"), QStringLiteral("MODE"),
                                      QStringLiteral("auto"));
+    const QCommandLineOption method(QStringLiteral("method"),
+                                    QStringLiteral("how body edits are drawn: hybrid (the photo's pixels move, sharp) or network "
+                                                   "(the network redraws the person); default: the Model menu's last choice"),
+                                    QStringLiteral("METHOD"));
     const QCommandLineOption portraitWeights(QStringLiteral("portrait-weights"), QStringLiteral("portrait model weights (.safetensors)"),
                                              QStringLiteral("FILE"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                         QStringLiteral("once the opened file's result is shown, save the window as FILE (PNG) and quit"),
                                         QStringLiteral("FILE"));
-    parser.addOptions({weights, portraitWeights, device, threads, benchUi, preview, screenshot});
+    parser.addOptions({weights, portraitWeights, device, threads, method, benchUi, preview, screenshot});
     parser.process(app);
 
     marionette::ui::EditorOptions options;
@@ -54,6 +58,13 @@ int main(int argc, char* argv[]) {
     }
     options.device = marionette::edit::deviceFromString(deviceName.toStdString());
     options.threads = parser.value(threads).toInt();
+    if (parser.isSet(method)) {
+        options.reposeMethod = marionette::edit::reposeMethodFromString(parser.value(method).toStdString());
+        if (!options.reposeMethod) {
+            std::fprintf(stderr, "marionette: --method must be hybrid or network, not \"%s\"\n", qPrintable(parser.value(method)));
+            return 2;
+        }
+    }
     if (parser.value(preview) == QLatin1String("on")) options.previewWhileDragging = true;
     if (parser.value(preview) == QLatin1String("off")) options.previewWhileDragging = false;
     if (!parser.positionalArguments().isEmpty()) options.openPath = parser.positionalArguments().front();

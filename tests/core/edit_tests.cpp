@@ -1,7 +1,9 @@
 #include "check.h"
 #include "tiny_models.h"
 
+#include "marionette/deform/quality.h"
 #include "marionette/detect/movenet.h"
+#include "marionette/detect/person_segmenter.h"
 #include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/portrait.h"
@@ -40,7 +42,16 @@ pose::Pose standing() { return defaultSkeleton(Box{50, 0, 100, 200}); }
 float distance(Point2 a, Point2 b) { return std::hypot(a.x - b.x, a.y - b.y); }
 Point2 pos(const pose::Pose& p, J j) { return p.at(j).position; }
 
-RenderRequest full(const pose::Pose& target) { return {target, false, {}}; }
+// The paper's synthesis alone (the session's default is the hybrid warp).
+RenderRequest networkRequest(const pose::Pose& target, bool preview, const MapSelection& maps) {
+    RenderRequest request;
+    request.target = target;
+    request.preview = preview;
+    request.maps = maps;
+    request.method = ReposeMethod::Network;
+    return request;
+}
+RenderRequest full(const pose::Pose& target) { return networkRequest(target, false, {}); }
 
 model::ModelConfig tinyBody() { return test::tinyModelConfig(model::SemanticsKind::Body); }
 model::ModelConfig tinyFace() { return test::tinyModelConfig(model::SemanticsKind::Face); }
@@ -213,6 +224,35 @@ TEST_CASE(edit_document_round_trips_and_refuses_broken_files) {
     const EditDocument ok = parseEditDocument(base + R"("target": {"nose": [1, 2, 0.5]}})", "e.json");
     EXPECT_NEAR(ok.target.at(J::Nose).confidence, 0.5, 1e-6);
     EXPECT(!ok.cropBox.has_value());
+}
+
+TEST_CASE(edit_document_keeps_the_repose_method_and_depth_order) {
+    EditDocument d;
+    d.photoPath = "messi5.jpg";
+    d.reference = samplePose();
+    d.target = moveJoint(d.reference, J::RightWrist, {120, 140});
+    d.method = "network";
+    d.depth = "right_arm=behind,left_leg=front";
+    const std::string path = test::tempPath("method.jpg" + std::string(kEditDocumentSuffix));
+    writeEditDocument(path, d);
+    const EditDocument back = readEditDocument(path);
+    EXPECT(back == d);
+    EXPECT_EQ(back.method, std::string("network"));
+    EXPECT_EQ(back.depth, std::string("right_arm=behind,left_leg=front"));
+
+    // Documents written before the methods existed have neither: both stay empty (not said, every limb automatic).
+    const std::string base = R"({"marionette_edit": 1, "photo": {"path": "a.jpg"}, "reference": {"nose": [1, 2]}, "target": {"nose": [1, 2]})";
+    const EditDocument old = parseEditDocument(base + "}", "old.json");
+    EXPECT(old.method.empty() && old.depth.empty());
+    EXPECT(toJson(old).find("\"method\"") == std::string::npos);
+    EXPECT_EQ(parseEditDocument(base + R"(, "method": "hybrid"})", "e.json").method, std::string("hybrid"));
+
+    EXPECT_THROWS(Error, parseEditDocument(base + R"(, "method": "magic"})", "e.json"), "e.json", "method", "magic", "hybrid or network");
+    EXPECT_THROWS(Error, parseEditDocument(base + R"(, "method": 3})", "e.json"), "e.json", "method must be a string");
+    EXPECT_THROWS(Error, parseEditDocument(base + R"(, "depth": "torso=front"})", "e.json"), "e.json", "depth", "torso", "not a limb");
+    EXPECT_THROWS(Error, parseEditDocument(base + R"(, "depth": "right_arm=over"})", "e.json"), "e.json", "over",
+                  "front, behind or auto");
+    EXPECT_THROWS(Error, parseEditDocument(base + R"(, "depth": ["right_arm"]})", "e.json"), "e.json", "depth must be a string");
 }
 
 TEST_CASE(edit_reference_pose_comes_from_the_pose_file_then_the_photo) {
@@ -514,7 +554,7 @@ TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {
 
     // Same crop: the reference is not encoded again; the maps come on request.
     const pose::Pose target = moveJoint(samplePose(), J::RightWrist, {150, 160});
-    const RenderedFrame second = session.render({target, false, MapSelection::all(Point2{150, 160})});
+    const RenderedFrame second = session.render(networkRequest(target, false, MapSelection::all(Point2{150, 160})));
     EXPECT(!second.prepared);
     EXPECT(second.cropBox.x == first.cropBox.x && second.cropBox.width == first.cropBox.width);
     for (const cv::Mat* m : {&second.maps.flow, &second.maps.combination, &second.maps.attention, &second.maps.attentionWarped,
@@ -524,11 +564,11 @@ TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {
 
     // The preview: the reference crop carried along the bones, without maps; the same request gives the same
     // image. The moved wrist takes the photo's wrist with it, and far from the arm nothing moves.
-    const RenderedFrame preview = session.render({target, true, MapSelection::all(std::nullopt)});
+    const RenderedFrame preview = session.render(networkRequest(target, true, MapSelection::all(std::nullopt)));
     EXPECT(preview.preview && preview.maps.flow.empty());
     EXPECT(cv::norm(preview.output, second.output, cv::NORM_L1) > 0);
     EXPECT_EQ(cv::norm(session.render(full(target)).output, second.output, cv::NORM_INF), 0.0);
-    EXPECT_EQ(cv::norm(session.render({target, true, {}}).output, preview.output, cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::norm(session.render(networkRequest(target, true, {})).output, preview.output, cv::NORM_INF), 0.0);
     const BoxToCanvas onCanvas{preview.cropBox, 48, 64};
     const auto pixelAt = [&](const cv::Mat& image, Point2 photoPoint) {
         const Point2 q = onCanvas.toCanvas(photoPoint);
@@ -539,13 +579,53 @@ TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {
     EXPECT(cv::norm(pixelAt(preview.output, samplePose().at(J::LeftAnkle).position) -
                     pixelAt(preview.referenceCrop, samplePose().at(J::LeftAnkle).position)) < 1.0);
     // Unmoved, the preview is the photo's crop itself.
-    EXPECT(cv::norm(session.render({samplePose(), true, {}}).output, preview.referenceCrop, cv::NORM_INF) <= 1.0);
+    EXPECT(cv::norm(session.render(networkRequest(samplePose(), true, {})).output, preview.referenceCrop, cv::NORM_INF) <= 1.0);
 
     // A target beyond the reference's box grows the crop and encodes the reference again.
     const RenderedFrame wider = session.render(full(moveJoint(samplePose(), J::RightWrist, {20, 20})));
     EXPECT(wider.prepared && wider.cropBox.width > first.cropBox.width);
 
     EXPECT_THROWS(Error, ReposeSession("/nonexistent/weights.safetensors", {Device::Cpu, 1}), "weights");
+}
+
+TEST_CASE(edit_session_hybrid_moves_the_photos_pixels_sharply_at_full_resolution) {
+    ReposeSession session(tinyBody(), 7, {Device::Cpu, 2});
+    const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
+    session.setPhoto(photo, samplePose());
+    EXPECT(session.canDeform());
+    // No joint moved: the photo itself, bit for bit.
+    RenderRequest request;
+    request.target = samplePose();
+    const RenderedFrame still = session.render(request);
+    EXPECT(still.method == ReposeMethod::Hybrid);
+    EXPECT(still.changed.empty());
+    EXPECT_EQ(cv::norm(still.photoResult, photo, cv::NORM_INF), 0.0);
+    // The sample's edit (right arm raised): the arm keeps the photo's detail where it went, outside the changed
+    // box nothing differs, and the maps include the mesh and the holes.
+    const pose::Pose target = pose::readOpenPoseJson(sample("messi5.jpg.target.json")).at(0);
+    request.target = target;
+    request.maps = MapSelection::all(std::nullopt);
+    const RenderedFrame edited = session.render(request);
+    EXPECT(edited.method == ReposeMethod::Hybrid);
+    EXPECT_EQ(edited.photoResult.size(), photo.size());
+    EXPECT(!edited.changed.empty());
+    const detect::PersonSegmenter segmenter;
+    const double detail =
+        *deform::detailKept(photo, edited.photoResult, samplePose(), target, segmenter.segment(photo), segmenter.segment(edited.photoResult));
+    EXPECT(detail >= 0.8);
+    if (detail < 0.8) std::cerr << "detail kept " << detail << '\n';
+    cv::Mat outside = cv::Mat::ones(photo.size(), CV_8U);
+    outside(edited.changed).setTo(0);
+    cv::Mat difference;
+    cv::absdiff(edited.photoResult, photo, difference);
+    EXPECT_EQ(cv::norm(difference, cv::NORM_INF, outside), 0.0);
+    EXPECT(cv::countNonZero(edited.holeMask) > 0);
+    EXPECT(!edited.maps.mesh.empty() && !edited.maps.holes.empty());
+    // A drag update (preview) is the warp alone; dragged back, the photo again.
+    request.preview = true;
+    EXPECT(session.render(request).maps.flow.empty());
+    request.target = samplePose();
+    EXPECT_EQ(cv::norm(session.render(request).photoResult, photo, cv::NORM_INF), 0.0);
 }
 
 // --- portraits ------------------------------------------------------------------------------------------

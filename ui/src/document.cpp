@@ -28,6 +28,20 @@ void Document::setMode(EditMode mode) {
     Q_EMIT modeChanged();
 }
 
+void Document::setMethod(edit::ReposeMethod method) {
+    if (method == m_method) return;
+    m_method = method;
+    ++m_generation;
+    Q_EMIT methodChanged();
+}
+
+void Document::setDepth(const deform::DepthOrder& depth) {
+    if (depth == m_depth) return;
+    m_depth = depth;
+    ++m_generation;
+    Q_EMIT depthChanged();
+}
+
 void Document::setFace(std::shared_ptr<const edit::PortraitFace> face, const PortraitState& state) {
     m_face = std::move(face);
     m_portrait = state;
@@ -65,6 +79,7 @@ void Document::reset(const QString& photoPath, const cv::Mat& photo, const QImag
     m_photoImage = photoImage;
     m_sha256 = sha256;
     m_poses = poses;
+    m_depth = {};
     m_face.reset();
     m_portrait = {};
     m_portraitTarget = {};
@@ -105,6 +120,8 @@ edit::EditDocument Document::toEditDocument(const QString& documentPath, const Q
     }
     d.weightsId = weightsId.toStdString();
     d.mode = m_mode == EditMode::Portrait ? "portrait" : "body";
+    d.method = edit::toString(m_method);
+    d.depth = deform::toString(m_depth);
     if (m_face) {
         edit::PortraitEdit portrait;
         portrait.faceIndex = m_face->faceIndex;

@@ -1,9 +1,12 @@
 #pragma once
 // The open edit: the photo, the reference and target skeletons (photo pixels) and the undo stack. Owned by
-// the GUI thread. Commands change it; canvases redraw from it. Every change of a skeleton bumps the
-// generation, which requests carry so that the window can tell an up-to-date result from a stale one.
+// the GUI thread. Commands change it; canvases redraw from it. Every change of a skeleton (or of how the body
+// is drawn: the method, the limbs' depth order) bumps the generation, which requests carry so that the window
+// can tell an up-to-date result from a stale one.
+#include "marionette/deform/body_parts.h"
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/portrait.h"
+#include "marionette/edit/repose_session.h"
 #include "marionette/pose/pose.h"
 
 #include <QImage>
@@ -44,7 +47,8 @@ public:
     explicit Document(QObject* parent = nullptr);
 
     bool hasPhoto() const { return !m_photo.empty(); }
-    // Replaces everything (a newly opened photo); clears the undo history.
+    // Replaces everything (a newly opened photo; the depth order goes back to automatic, the method stays);
+    // clears the undo history.
     void reset(const QString& photoPath, const cv::Mat& photo, const QImage& photoImage, const QString& sha256,
                const PosePair& poses);
 
@@ -81,6 +85,13 @@ public:
     void setPoses(const PosePair& poses);
     void setTarget(const pose::Pose& target) { setPoses({m_poses.reference, target}); }
 
+    // How body edits are drawn: not an undo step (a choice of the Model menu), but saved with the edit.
+    edit::ReposeMethod method() const { return m_method; }
+    void setMethod(edit::ReposeMethod method);
+    // Which limbs are drawn in front of or behind the trunk (Hybrid); DepthCommand's redo/undo go through here.
+    const deform::DepthOrder& depth() const { return m_depth; }
+    void setDepth(const deform::DepthOrder& depth);
+
     QUndoStack* undoStack() { return &m_undoStack; }
     bool isModified() const { return !m_undoStack.isClean(); }
 
@@ -94,6 +105,8 @@ Q_SIGNALS:
     void targetChanged();
     void portraitChanged();
     void modeChanged();
+    void methodChanged();
+    void depthChanged();
 
 private:
     QString m_photoPath;
@@ -102,6 +115,8 @@ private:
     QString m_sha256;
     PosePair m_poses;
     EditMode m_mode = EditMode::Body;
+    edit::ReposeMethod m_method = edit::ReposeMethod::Hybrid;
+    deform::DepthOrder m_depth;
     std::shared_ptr<const edit::PortraitFace> m_face;
     PortraitState m_portrait;
     face::FaceLandmarks m_portraitTarget;

@@ -63,6 +63,12 @@ QString stagesOf(const std::vector<StageTiming>& timings) {
     return parts.join(QStringLiteral(", "));
 }
 
+// The whole photo as edited: Hybrid made it at the photo's resolution; the network's crop is pasted back.
+cv::Mat editedPhoto(const cv::Mat& photo, const edit::RenderedFrame& frame) {
+    if (frame.method == edit::ReposeMethod::Hybrid && !frame.photoResult.empty()) return frame.photoResult;
+    return edit::composite(photo, frame.output, frame.cropBox, frame.pasteRegion);
+}
+
 // LibTorch's CPU threads are per calling thread: without a number the worker would run on one core.
 edit::SessionOptions sessionOptions(const EngineSpec& spec) {
     return {spec.device, spec.threads > 0 ? spec.threads : std::max(1, QThread::idealThreadCount())};
@@ -331,6 +337,8 @@ void InferenceWorker::doOpenPhoto(quint64 job, const QString& path) {
             out.note = QObject::tr("Edit read from %1.").arg(QFileInfo(out.documentPath).fileName());
             out.portraitEdit = document->portrait;
             out.portraitMode = document->mode == "portrait";
+            out.method = edit::reposeMethodFromString(document->method);
+            out.depth = deform::parseDepthOrder(document->depth);  // checked when read
             if (!document->photoSha256.empty() && QString::fromStdString(document->photoSha256) != out.sha256)
                 out.warning = QObject::tr("%1 changed since this edit was saved; its skeletons were kept and may need adjusting.")
                                   .arg(QFileInfo(out.photoPath).fileName());
@@ -403,24 +411,43 @@ void InferenceWorker::doRender(const PendingRender& render) {
 }
 
 void InferenceWorker::emitFrame(const RenderTicket& ticket, const edit::RenderedFrame& rendered) {
-    {
-        Frame frame;
-        frame.ticket = ticket;
-        frame.preview = rendered.preview;
-        frame.prepared = rendered.prepared;
-        frame.cropBox = QRectF(rendered.cropBox.x, rendered.cropBox.y, rendered.cropBox.width, rendered.cropBox.height);
+    Frame frame;
+    frame.ticket = ticket;
+    frame.preview = rendered.preview;
+    frame.prepared = rendered.prepared;
+    frame.mapBox = QRectF(rendered.cropBox.x, rendered.cropBox.y, rendered.cropBox.width, rendered.cropBox.height);
+    frame.method = rendered.method;
+    if (rendered.method == edit::ReposeMethod::Hybrid && !rendered.photoResult.empty()) {
+        setHybridResult(frame, rendered);
+    } else {
+        frame.cropBox = frame.mapBox;
         frame.output = toQImage(rendered.output, rendered.pasteAlpha);
-        frame.referenceCrop = toQImage(rendered.referenceCrop);
-        frame.flow = toQImage(rendered.maps.flow);
-        frame.combination = toQImage(rendered.maps.combination);
-        frame.attention = toQImage(rendered.maps.attention);
-        frame.attentionWarped = toQImage(rendered.maps.attentionWarped);
-        frame.flowWarped = toQImage(rendered.maps.flowWarped);
-        frame.milliseconds = rendered.milliseconds;
-        frame.synthesisMilliseconds = rendered.synthesisMilliseconds;
-        frame.stages = stagesOf(rendered.timings);
-        Q_EMIT frameReady(frame);
     }
+    frame.referenceCrop = toQImage(rendered.referenceCrop);
+    frame.flow = toQImage(rendered.maps.flow);
+    frame.combination = toQImage(rendered.maps.combination);
+    frame.attention = toQImage(rendered.maps.attention);
+    frame.attentionWarped = toQImage(rendered.maps.attentionWarped);
+    frame.flowWarped = toQImage(rendered.maps.flowWarped);
+    frame.mesh = toQImage(rendered.maps.mesh);
+    frame.holes = toQImage(rendered.maps.holes);
+    for (const std::string& warning : rendered.warnings) frame.warnings << QString::fromStdString(warning);
+    frame.milliseconds = rendered.milliseconds;
+    frame.synthesisMilliseconds = rendered.synthesisMilliseconds;
+    frame.deformMilliseconds = rendered.deformMilliseconds;
+    frame.stages = stagesOf(rendered.timings);
+    Q_EMIT frameReady(frame);
+}
+
+// Hybrid: only the changed pixels travel, at the photo's resolution (a sharp result, not the canvas's 256 x 176
+// stretched over the crop), opaque; nothing when nothing moved.
+void InferenceWorker::setHybridResult(Frame& frame, const edit::RenderedFrame& rendered) {
+    frame.networkFilled = !rendered.networkMask.empty() && cv::countNonZero(rendered.networkMask) > 0;
+    frame.flippedTriangles = rendered.flippedTriangles;
+    const cv::Rect changed = rendered.changed & cv::Rect(0, 0, rendered.photoResult.cols, rendered.photoResult.rows);
+    if (changed.empty()) return;
+    frame.cropBox = QRectF(changed.x, changed.y, changed.width, changed.height);
+    frame.output = toQImage(rendered.photoResult(changed)).convertToFormat(QImage::Format_ARGB32);
 }
 
 void InferenceWorker::doExport(quint64 job, const ExportJob& exportJob) {
@@ -435,12 +462,12 @@ void InferenceWorker::doExport(quint64 job, const ExportJob& exportJob) {
             frame = m_portraitSession->render({*exportJob.faceTarget, warp, maps, exportJob.paste});
         } else {
             if (!m_session || !m_sessionHasPhoto) throw Error("nothing to export: no photo is open");
-            frame = m_session->render({exportJob.target, warp, maps, exportJob.paste});
+            frame = m_session->render({exportJob.target, warp, maps, exportJob.paste, exportJob.method, exportJob.depth});
         }
         if (cancelled(job)) return;
         const std::string path = exportJob.path.toStdString();
         switch (exportJob.kind) {
-        case ExportKind::Photo: image::saveImage(path, edit::composite(m_photo, frame.output, frame.cropBox, frame.pasteRegion)); break;
+        case ExportKind::Photo: image::saveImage(path, editedPhoto(m_photo, frame)); break;
         case ExportKind::Crop: image::saveImage(path, frame.output); break;
         case ExportKind::Maps:
             for (const auto& p : edit::writeMapImages(path, frame.referenceCrop, frame.output, frame.maps)) written << QString::fromStdString(p);

@@ -74,6 +74,9 @@ struct OpenedPhoto {
     QString sha256;
     pose::Pose reference;
     pose::Pose target;
+    // How the saved edit drew the body (unset: it did not say, or there is no saved edit) and its limbs' depth.
+    std::optional<edit::ReposeMethod> method;
+    deform::DepthOrder depth;
     QString note;     // where the skeleton came from, for the hint line
     QString warning;  // something the user must know (a saved edit that could not be read)
     // The face, fitted (null when there is none) and why there is none; a saved portrait edit; whether the
@@ -103,12 +106,22 @@ struct Frame {
     RenderTicket ticket;
     bool preview = false;
     bool prepared = false;
-    QRectF cropBox;        // photo pixels (pixel edges)
-    QImage output;         // ARGB32, canvas size; alpha = paste-back weights
+    // What is drawn over the photo: `output` stretched over `cropBox` (photo pixels, pixel edges), ARGB32 with
+    // alpha = paste-back weights. Network: the synthesis at the canvas's size over the crop. Hybrid: the pixels
+    // the edit changed at the photo's own resolution, opaque; null when nothing moved (the photo itself).
+    QRectF cropBox;
+    QImage output;
+    QRectF mapBox;         // photo pixels: the network's crop, which the reference crop and the maps cover
     QImage referenceCrop;  // RGB888, canvas size
     QImage flow, combination, attention, attentionWarped, flowWarped;  // as requested
+    QImage mesh, holes;  // Hybrid, when maps were requested: the meshes, and the holes (red) the network filled (green)
+    edit::ReposeMethod method = edit::ReposeMethod::Network;  // what drew it (Hybrid falls back to Network)
+    bool networkFilled = false;  // Hybrid: the network drew what the photo never showed
+    int flippedTriangles = 0;
+    QStringList warnings;  // sentences for the user
     double milliseconds = 0;
     double synthesisMilliseconds = 0;
+    double deformMilliseconds = 0;
     QString stages;  // "queries 2.1, attention 4.0, ..." (ms)
 };
 
@@ -121,7 +134,9 @@ struct ExportJob {
     std::optional<face::FaceLandmarks> faceTarget;  // set: export the portrait edit instead of the body's
     std::optional<Point2> attentionPoint;  // photo pixels (Maps)
     QString editJson;  // written beside exported images as <image>.marionette.json
-    edit::PasteExtent paste = edit::PasteExtent::MovedParts;  // how much of the photo the edit replaces
+    edit::PasteExtent paste = edit::PasteExtent::MovedParts;  // how much of the photo the edit replaces (Network)
+    edit::ReposeMethod method = edit::ReposeMethod::Hybrid;
+    deform::DepthOrder depth;
     bool warpOnly = false;  // Photo and Crop: the geometric preview instead of the network (Maps always synthesise)
 };
 
@@ -181,6 +196,7 @@ private:
     };
     void doRender(const PendingRender& render);
     void emitFrame(const RenderTicket& ticket, const edit::RenderedFrame& rendered);
+    static void setHybridResult(Frame& frame, const edit::RenderedFrame& rendered);
     void doExport(quint64 job, const ExportJob& exportJob);
     // The bundled body keypoint detector, loaded on first use; null when its files cannot be loaded (the
     // skeleton then comes from the other sources of edit::findReferencePose).

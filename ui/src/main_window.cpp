@@ -72,9 +72,15 @@ QString bundledSample() { return QString::fromStdString(bundled::samplePath("mes
 
 // What the user must know about the model in use, or nothing: random weights make meaningless pictures, and
 // weights that have seen synthetic people only make blurred ones. `baseKnown`: for adapted weights, whether
-// the editor knows the weights they started from (not when they were opened by hand).
-QString bannerText(const EngineInfo& info, bool baseKnown) {
+// the editor knows the weights they started from (not when they were opened by hand). `hybrid`: body edits move
+// the photo's own pixels, and the network draws only what the photo never showed.
+QString bannerText(const EngineInfo& info, bool baseKnown, bool hybrid) {
     const bool face = info.kind == model::SemanticsKind::Face;
+    if (info.untrained && hybrid && !face) {
+        return MainWindow::tr("<b>Untrained model.</b> No trained weights are installed: the photo's own pixels follow the skeleton, "
+                              "but what the network draws where the photo never showed anything is meaningless until trained "
+                              "weights are installed (Model \u25b8 Open Weights\u2026)");
+    }
     if (info.untrained) {
         return face ? MainWindow::tr("<b>Untrained portrait model.</b> No portrait weights are installed, so the face is "
                                      "synthesised by random weights: the landmarks and sliders work, the pixels are meaningless. "
@@ -96,6 +102,12 @@ QString bannerText(const EngineInfo& info, bool baseKnown) {
     }
     if (info.syntheticOnly) {
         const QString images = QLocale().toString(static_cast<qulonglong>(info.imagesSeen));
+        if (hybrid && !face) {
+            return MainWindow::tr("<b>Early model.</b> These weights have seen %1 synthetic people and no photographs: the photo's own "
+                                  "pixels follow the skeleton sharply, but what the network draws where the photo never showed anything "
+                                  "(the body behind a raised arm) comes out blurred.")
+                .arg(images);
+        }
         return face ? MainWindow::tr("<b>Early portrait model.</b> These weights have seen %1 synthetic faces and no photographs: "
                                      "the face takes the new expression and pose, blurred. Model \u25b8 Adapt to This Photo "
                                      "fine-tunes them on this face (minutes on a CPU).")
@@ -268,6 +280,10 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
         matchWeightsToPhoto(model::SemanticsKind::Face);
     });
     connect(m_document, &Document::referenceChanged, this, &MainWindow::onPosesChanged);
+    connect(m_document, &Document::methodChanged, this, &MainWindow::onReposeMethodChanged);
+    connect(m_document, &Document::depthChanged, this, [this] {
+        if (m_document->hasPhoto() && !portraitMode()) requestRender(false);
+    });
     QUndoStack* stack = m_document->undoStack();
     connect(stack, &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
     connect(stack, &QUndoStack::indexChanged, this, [this] {
@@ -305,6 +321,8 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
             [this](pose::JointId j, const QPoint& at) { showJointMenu(false, j, at); });
     connect(m_resultCanvas, &PoseCanvas::backgroundMenuRequested, this,
             [this](const QPointF& p, const QPoint& at) { showBackgroundMenu(false, p, at); });
+    connect(m_resultCanvas, &PoseCanvas::limbMenuRequested, this,
+            [this](int limb, const QPointF& p, const QPoint& at) { showBackgroundMenu(false, p, at, limb); });
     connect(m_resultCanvas, &PoseCanvas::pointPicked, this, [this](const QPointF& p) {
         m_attentionPoint = p;
         m_resultCanvas->setMarker(p);
@@ -328,6 +346,8 @@ MainWindow::MainWindow(const EditorOptions& options, QWidget* parent)
             [this](pose::JointId j, const QPoint& at) { showJointMenu(true, j, at); });
     connect(m_referenceCanvas, &PoseCanvas::backgroundMenuRequested, this,
             [this](const QPointF& p, const QPoint& at) { showBackgroundMenu(true, p, at); });
+    connect(m_referenceCanvas, &PoseCanvas::limbMenuRequested, this,
+            [this](int, const QPointF& p, const QPoint& at) { showBackgroundMenu(true, p, at); });
 
     connect(m_mapsPanel, &MapsPanel::selectionChanged, this, &MainWindow::onMapSelectionChanged);
     connect(m_mapsPanel, &MapsPanel::opacityChanged, this, [this](double opacity) {
@@ -530,12 +550,35 @@ void MainWindow::createActions() {
         a->setCheckable(true);
         devices->addAction(a);
     }
+    createReposeActions();
     add("actionAbout", tr("&About Marionette"), QKeySequence(), [this] {
         MessageBox::information(this, tr("About Marionette"),
                                 tr("Marionette %1\nRe-pose people in photos with attention + flow synthesis\n"
                                    "(Ren et al., \"Combining Attention with Flow for Person Image Synthesis\", ACM MM 2021).")
                                     .arg(QCoreApplication::applicationVersion()));
     });
+}
+
+// Model > Sharp Re-posing / Network Only: how body edits are drawn.
+void MainWindow::createReposeActions() {
+    auto* methods = new QActionGroup(this);
+    for (const auto& [name, text, tip, method] :
+         {std::tuple{"actionMethodHybrid", tr("&Sharp Re-posing (Move the Photo's Pixels)"),
+                     tr("The photo's own pixels move with the skeleton, at the photo's resolution; the network draws only "
+                        "what the photo never showed (the body behind a raised arm)"),
+                     edit::ReposeMethod::Hybrid},
+          std::tuple{"actionMethodNetwork", tr("&Network Only (the Paper's Synthesis)"),
+                     tr("The network redraws the person at its own small size, pasted back into the photo (blurred)"),
+                     edit::ReposeMethod::Network}}) {
+        const edit::ReposeMethod m = method;
+        auto* a = new QAction(text, this);
+        a->setObjectName(QString::fromLatin1(name));
+        a->setCheckable(true);
+        a->setToolTip(tip);
+        connect(a, &QAction::triggered, this, [this, m] { chooseReposeMethod(m); });
+        m_actions[a->objectName()] = a;
+        methods->addAction(a);
+    }
 }
 
 void MainWindow::createMenus() {
@@ -598,7 +641,8 @@ void MainWindow::createMenus() {
             &QAction::setChecked);
 
     QMenu* model = menuBar()->addMenu(tr("&Model"));
-    addNamedActions(model, {"actionOpenWeights", "actionUntrainedWeights", "actionWarpOnly", "actionAdaptToPhoto", "actionForgetAdaptation"});
+    model->setObjectName(QStringLiteral("menuModel"));
+    addNamedActions(model, {"actionMethodHybrid", "actionMethodNetwork", nullptr, "actionOpenWeights", "actionUntrainedWeights", "actionWarpOnly", "actionAdaptToPhoto", "actionForgetAdaptation"});
     QMenu* length = model->addMenu(tr("Adaptation &Length"));
     length->setObjectName(QStringLiteral("menuAdaptationLength"));
     for (QAction* a : action("actionAdaptationSteps150")->actionGroup()->actions()) length->addAction(a);
@@ -725,6 +769,9 @@ void MainWindow::startUp() {
                                : m_engineSpec->device == edit::Device::Cuda ? "actionDeviceCuda"
                                                                             : "actionDeviceAuto";
     action(deviceAction)->setChecked(true);
+    const auto remembered = edit::reposeMethodFromString(s.get(Settings::Key::ReposeMethod).toString().toStdString());
+    m_preferredMethod = m_options.reposeMethod.value_or(remembered.value_or(edit::ReposeMethod::Hybrid));
+    showReposeMethod(m_preferredMethod);
 
     QString weights = m_options.weightsPath;
     if (weights.isEmpty() && m_options.useInstalledWeights) {
@@ -805,7 +852,7 @@ void MainWindow::updateEngineLabels() {
         m_weightsLabel->clear();
         return;
     }
-    m_banner->setText(bannerText(*info, !adaptationBaseFor(info->kind).isEmpty()));
+    m_banner->setText(bannerText(*info, !adaptationBaseFor(info->kind).isEmpty(), m_document->method() == edit::ReposeMethod::Hybrid));
     m_banner->setStyleSheet(info->untrained ? QStringLiteral("background: #f6d365; color: #222; padding: 6px 10px;")
                                             : QStringLiteral("background: #dfe9f3; color: #222; padding: 6px 10px;"));
     m_banner->setVisible(!m_banner->text().isEmpty());
@@ -865,6 +912,9 @@ void MainWindow::onPhotoOpened(quint64 job, const OpenedPhoto& photo) {
     m_referenceCanvas->setPhoto(photo.image);
     m_referenceCanvas->setMapOverlay(QImage(), QRectF(), 0);
     m_document->reset(photo.photoPath, photo.photo, photo.image, photo.sha256, {photo.reference, photo.target});
+    m_frameWarnings.clear();
+    showReposeMethod(photo.method.value_or(m_preferredMethod));  // the saved edit's own, else the user's choice
+    m_document->setDepth(photo.depth);
     m_faceNote = photo.faceNote;
     if (photo.face) {
         PortraitState state{photo.face->fitted, {}};
@@ -886,6 +936,7 @@ void MainWindow::onPhotoOpened(quint64 job, const OpenedPhoto& photo) {
     if (restored) {
         const PosePair poses{restored->reference, restored->target};
         if (poses != m_document->poses()) applyEdit(tr("Restore autosaved edit"), poses);
+        restoreReposeChoices(*restored);
         // The autosaved face edit, when it is of the face that was found again.
         if (restored->portrait && photo.face && restored->portrait->faceIndex == photo.face->faceIndex) {
             try {
@@ -903,6 +954,13 @@ void MainWindow::onPhotoOpened(quint64 job, const OpenedPhoto& photo) {
     updateTitle();
     updateActionStates();
     if (!photo.warning.isEmpty()) MessageBox::warning(this, tr("Opened with a warning"), photo.warning);
+}
+
+void MainWindow::restoreReposeChoices(const edit::EditDocument& restored) {
+    if (const auto method = edit::reposeMethodFromString(restored.method)) showReposeMethod(*method);
+    const deform::DepthOrder depth = deform::parseDepthOrder(restored.depth);  // checked when read
+    if (!(depth == m_document->depth()))
+        m_document->undoStack()->push(new DepthCommand(m_document, tr("Restore autosaved depth order"), m_document->depth(), depth));
 }
 
 void MainWindow::onPhotoFailed(quint64 job, const QString& message) {
@@ -923,6 +981,7 @@ void MainWindow::updateHint() {
     QString text = tr("Drag a joint to re-pose the person; drag a bone to turn a limb; right-click for more.");
     if (!m_photoNote.isEmpty()) text += QStringLiteral("  ") + m_photoNote;
     if (m_document->face()) text += QStringLiteral("  ") + tr("A face was found: P edits it in portrait mode.");
+    for (const QString& warning : m_frameWarnings) text += QStringLiteral("  ") + warning;
     m_hint->setText(text);
 }
 
@@ -976,7 +1035,8 @@ void MainWindow::onFrameReady(const Frame& frame) {
         // kernels on first use: 400 ms and more for a 65 ms edit). It is run again once, unseen, so that the
         // first drag chooses between the preview and the full synthesis by a warm figure.
         const bool firstMeasure = m_lastFullMilliseconds >= kUnmeasuredMilliseconds;
-        m_lastFullMilliseconds = frame.synthesisMilliseconds;
+        // Hybrid's full render is the warp's best fill plus the network only where holes opened: all of it counts.
+        m_lastFullMilliseconds = frame.method == edit::ReposeMethod::Hybrid ? frame.milliseconds : frame.synthesisMilliseconds;
         if (firstMeasure && !m_dragging) QTimer::singleShot(0, this, [this] { requestRender(false); });
         showMapOverlays();
         m_mapsPanel->showFrame(frame, m_attentionPoint.has_value());
@@ -985,8 +1045,12 @@ void MainWindow::onFrameReady(const Frame& frame) {
         m_mapsPanel->showFrame(frame, m_attentionPoint.has_value(), /*warpOnly=*/true);
     }
     updateModeLabel();
+    onFrameWarnings(frame.warnings);
     m_latencyLabel->setText(tr("%1 ms/edit").arg(frame.milliseconds, 0, 'f', 0));
-    m_latencyLabel->setToolTip(tr("%1 ms in the network; stages: %2").arg(frame.synthesisMilliseconds, 0, 'f', 1).arg(frame.stages));
+    m_latencyLabel->setToolTip(tr("%1 ms moving the photo's pixels, %2 ms in the network; stages: %3")
+                                   .arg(frame.deformMilliseconds, 0, 'f', 1)
+                                   .arg(frame.synthesisMilliseconds, 0, 'f', 1)
+                                   .arg(frame.stages));
     Q_EMIT frameShown();
 }
 
@@ -1024,6 +1088,9 @@ edit::MapSelection MainWindow::selectedMaps() const {
     case MapKind::Attention:
         if (m_attentionPoint) maps.attentionPoint = toPoint2(*m_attentionPoint);
         break;
+    // MapSelection has no entry of their own: Hybrid draws its mesh and holes whenever any map is asked for.
+    case MapKind::Mesh:
+    case MapKind::Holes: maps.flow = true; break;
     }
     return maps;
 }
@@ -1049,6 +1116,8 @@ void MainWindow::requestRender(bool preview) {
     request.preview = preview;
     if (!preview) request.maps = selectedMaps();
     request.paste = pasteExtent();
+    request.method = m_document->method();
+    request.depth = m_document->depth();
     m_worker->render(ticket, request);
     updateModeLabel();
 }
@@ -1058,7 +1127,11 @@ void MainWindow::updateModeLabel() {
         m_modeLabel->setText(m_serial ? tr("Synthesising\u2026") : QString());
         return;
     }
-    const QString shown = !m_frame->preview ? tr("Full synthesis") : warpOnly() ? tr("Warp only") : tr("Preview");
+    const bool hybrid = m_frame->method == edit::ReposeMethod::Hybrid;
+    const QString full = !hybrid                ? tr("Full synthesis")
+                         : m_frame->networkFilled ? tr("Sharp re-posing + network")
+                                                  : tr("Sharp re-posing");
+    const QString shown = !m_frame->preview ? full : warpOnly() ? tr("Warp only") : tr("Preview");
     // Behind the newest request: say that a newer result is on its way.
     m_modeLabel->setText(m_frame->ticket.serial < m_serial ? tr("%1 \u2014 updating\u2026").arg(shown) : shown);
 }
@@ -1086,7 +1159,9 @@ void MainWindow::onPosesChanged() {
     if (!m_document->hasPhoto() || portraitMode()) return;
     const bool preview = m_dragging && usePreview();
     requestRender(preview);
-    if (preview) {
+    // Hybrid's preview is already the photo's own pixels, and its full render (the best background fill) can
+    // hold the worker for seconds on a CPU: it waits for the release.
+    if (preview && m_document->method() == edit::ReposeMethod::Network) {
         // A rest this long gets the full synthesis; a slow synthesis needs a longer rest, or a short
         // hesitation would hold the previews back until it finished.
         m_pauseTimer->start(static_cast<int>(std::clamp(0.5 * m_lastFullMilliseconds, double(kDragPauseMilliseconds), 1500.0)));
@@ -1100,9 +1175,9 @@ void MainWindow::showMapOverlays() {
     const double opacity = m_mapsPanel->opacity();
     if (kind == MapKind::Attention) {
         m_resultCanvas->setMapOverlay(QImage(), QRectF(), 0);
-        m_referenceCanvas->setMapOverlay(m_frame->attention, m_frame->cropBox, opacity);
+        m_referenceCanvas->setMapOverlay(m_frame->attention, m_frame->mapBox, opacity);
     } else {
-        m_resultCanvas->setMapOverlay(MapsPanel::mapOf(*m_frame, kind), m_frame->cropBox, opacity);
+        m_resultCanvas->setMapOverlay(MapsPanel::mapOf(*m_frame, kind), m_frame->mapBox, opacity);
         m_referenceCanvas->setMapOverlay(QImage(), QRectF(), 0);
     }
 }
@@ -1127,6 +1202,40 @@ void MainWindow::onMapSelectionChanged(MapKind kind) {
     m_resultCanvas->setMarker(attention ? m_attentionPoint : std::nullopt);
     showMapOverlays();
     requestRender(false);
+}
+
+void MainWindow::chooseReposeMethod(edit::ReposeMethod method) {
+    m_preferredMethod = method;
+    Settings::instance().set(Settings::Key::ReposeMethod, QString::fromLatin1(edit::toString(method)));
+    showReposeMethod(method);
+}
+
+void MainWindow::showReposeMethod(edit::ReposeMethod method) {
+    action(method == edit::ReposeMethod::Hybrid ? "actionMethodHybrid" : "actionMethodNetwork")->setChecked(true);
+    m_document->setMethod(method);
+}
+
+void MainWindow::onReposeMethodChanged() {
+    m_lastFullMilliseconds = kUnmeasuredMilliseconds;  // the other method takes another time
+    m_frameWarnings.clear();
+    updateEngineLabels();  // the banner says what the weights spoil, which depends on the method
+    updateHint();
+    updateActionStates();
+    if (m_document->hasPhoto() && !portraitMode()) requestRender(false);
+}
+
+// Sentences from core start in lower case, for joining; the hint line shows each as a sentence.
+void MainWindow::onFrameWarnings(const QStringList& warnings) {
+    QStringList sentences;
+    for (QString w : warnings) {
+        if (w.isEmpty()) continue;
+        w[0] = w[0].toUpper();
+        if (!w.endsWith(QLatin1Char('.'))) w += QLatin1Char('.');
+        sentences << w;
+    }
+    if (sentences == m_frameWarnings) return;
+    m_frameWarnings = sentences;
+    updateHint();
 }
 
 // --- edits ---------------------------------------------------------------------------------------------
@@ -1296,6 +1405,7 @@ void MainWindow::showJointMenu(bool onReference, pose::JointId joint, const QPoi
     menu.addAction(tr("Hide %1").arg(label), this, [this, onReference, joint] { hideJoint(onReference, joint); });
     if (!onReference && m_document->reference().has(joint))
         menu.addAction(tr("Back to Its Reference Position"), this, [this, joint] { restoreJoint(false, joint, std::nullopt); });
+    if (!onReference && deform::partOfJoint(joint) != deform::BodyPart::Trunk) addDepthActions(menu, deform::partOfJoint(joint));
     if (!onReference) {
         menu.addSeparator();
         menu.addAction(action("actionMirrorPose"));
@@ -1304,9 +1414,45 @@ void MainWindow::showJointMenu(bool onReference, pose::JointId joint, const QPoi
     menu.exec(globalPosition);
 }
 
-void MainWindow::showBackgroundMenu(bool onReference, const QPointF& photoPoint, const QPoint& globalPosition) {
+void MainWindow::addDepthActions(QMenu& menu, deform::BodyPart part) {
+    menu.addSeparator();
+    menu.setToolTipsVisible(true);
+    const bool hybrid = m_document->method() == edit::ReposeMethod::Hybrid;
+    const deform::Depth current = m_document->depth().of(part);
+    for (const auto& [depth, text] : {std::pair{deform::Depth::Front, tr("Draw In Front of the Body")},
+                                      std::pair{deform::Depth::Behind, tr("Draw Behind the Body")},
+                                      std::pair{deform::Depth::Auto, tr("Automatic Depth")}}) {
+        const deform::Depth d = depth;
+        QAction* a = menu.addAction(text, this, [this, part, d] { setLimbDepth(part, d); });
+        a->setCheckable(true);
+        a->setChecked(current == d);
+        a->setEnabled(hybrid);  // the network draws the person whole: it has no layers to order
+        a->setToolTip(hybrid ? tr("Where the %1 is drawn when it crosses the body").arg(QString::fromUtf8(deform::bodyPartLabel(part)).toLower())
+                             : tr("Only sharp re-posing draws limbs in front of or behind the body (Model menu)"));
+    }
+}
+
+void MainWindow::setLimbDepth(deform::BodyPart part, deform::Depth depth) {
+    deform::DepthOrder after = m_document->depth();
+    if (after.of(part) == depth) return;
+    after.set(part, depth);
+    const QString limb = QString::fromUtf8(deform::bodyPartLabel(part)).toLower();
+    const QString name = depth == deform::Depth::Front    ? tr("Draw %1 in front of the body").arg(limb)
+                         : depth == deform::Depth::Behind ? tr("Draw %1 behind the body").arg(limb)
+                                                          : tr("Automatic depth for %1").arg(limb);
+    m_document->undoStack()->push(new DepthCommand(m_document, name, m_document->depth(), after));
+}
+
+void MainWindow::showBackgroundMenu(bool onReference, const QPointF& photoPoint, const QPoint& globalPosition, std::optional<int> limb) {
     QMenu menu(this);
     menu.setObjectName(QStringLiteral("backgroundMenu"));
+    if (limb) {
+        const deform::BodyPart part = deform::partOfJoint(pose::limbs()[static_cast<std::size_t>(*limb)].child);
+        if (part != deform::BodyPart::Trunk) {
+            addDepthActions(menu, part);
+            menu.addSeparator();
+        }
+    }
     const pose::Pose& p = onReference ? m_document->reference() : m_document->target();
     QMenu* restore = menu.addMenu(tr("Restore Joint"));
     QMenu* place = menu.addMenu(tr("Place Joint Here"));
@@ -1443,6 +1589,8 @@ void MainWindow::exportImage(bool cropOnly) {
     job.target = m_document->target();
     if (portraitMode()) job.faceTarget = m_document->portraitTarget();
     job.paste = pasteExtent();
+    job.method = m_document->method();
+    job.depth = m_document->depth();
     job.warpOnly = warpOnly();
     job.editJson = editJsonFor(path + QString::fromLatin1(edit::kEditDocumentSuffix));
     m_exportJob = m_worker->exportResult(job);
@@ -1459,6 +1607,8 @@ void MainWindow::exportMaps() {
     job.kind = ExportKind::Maps;
     job.path = folder;
     job.target = m_document->target();
+    job.method = m_document->method();
+    job.depth = m_document->depth();
     if (portraitMode()) {
         job.faceTarget = m_document->portraitTarget();
         if (!m_attentionPoint) job.attentionPoint = job.faceTarget->points[30];
@@ -1625,6 +1775,7 @@ void MainWindow::updateActionStates() {
     m_portraitPanel->setEnabled(photo && face);
     m_splitSlider->setEnabled(photo && action("actionBeforeAfter")->isChecked());
     action("actionDeviceCuda")->setEnabled(edit::cudaAvailable());
+    for (const char* name : {"actionMethodHybrid", "actionMethodNetwork"}) action(name)->setEnabled(!portrait);  // body edits only
     const EngineInfo* engine = activeEngine();
     action("actionForgetAdaptation")->setEnabled(photo && engine && engine->adaptedToPhotos && !m_adaptation->running() &&
                                                  !adaptationBaseFor(engine->kind).isEmpty());

@@ -35,7 +35,15 @@ const MapInfo kMaps[] = {
      QT_TRANSLATE_NOOP("MapsPanel", "The reference moved by attention alone (quarter resolution).")},
     {MapKind::FlowWarped, "actionMapFlowWarped", QT_TRANSLATE_NOOP("MapsPanel", "Flow-warped"),
      QT_TRANSLATE_NOOP("MapsPanel", "The reference moved by the flow alone (quarter resolution).")},
+    {MapKind::Mesh, "actionMapMesh", QT_TRANSLATE_NOOP("MapsPanel", "Mesh"),
+     QT_TRANSLATE_NOOP("MapsPanel", "Sharp re-posing: the meshes that carry the photo's pixels, one colour per body part, "
+                                    "in the new pose.")},
+    {MapKind::Holes, "actionMapHoles", QT_TRANSLATE_NOOP("MapsPanel", "Holes / network"),
+     QT_TRANSLATE_NOOP("MapsPanel", "Sharp re-posing: red where the person was and is no more (filled from the background), "
+                                    "green where the network drew what the photo never showed.")},
 };
+
+bool isDeformMap(MapKind kind) { return kind == MapKind::Mesh || kind == MapKind::Holes; }
 
 }  // namespace
 
@@ -128,6 +136,8 @@ QImage MapsPanel::mapOf(const Frame& frame, MapKind kind) {
     case MapKind::Combination: return frame.combination;
     case MapKind::AttentionWarped: return frame.attentionWarped;
     case MapKind::FlowWarped: return frame.flowWarped;
+    case MapKind::Mesh: return frame.mesh;
+    case MapKind::Holes: return frame.holes;
     }
     return {};
 }
@@ -141,12 +151,19 @@ void MapsPanel::showFrame(const Frame& frame, bool hasAttentionPoint, bool warpO
         m_thumbnail->setText(tr("Warp only: the network does not run, so there is no map (Model \u25b8 Warp Only)"));
     } else if (!frame.preview) {
         m_thumbnail->setPixmap(QPixmap());
-        m_thumbnail->setText(selected() == MapKind::None ? tr("No map selected")
-                             : selected() == MapKind::Attention && !hasAttentionPoint
-                                 ? tr("Click a point on the result")
-                                 : tr("This model does not compute this map"));
+        m_thumbnail->setText(missingText(frame, hasAttentionPoint));
     }
     setStages(frame.stages);
+}
+
+QString MapsPanel::missingText(const Frame& frame, bool hasAttentionPoint) const {
+    const MapKind kind = selected();
+    if (kind == MapKind::None) return tr("No map selected");
+    if (kind == MapKind::Attention && !hasAttentionPoint) return tr("Click a point on the result");
+    if (isDeformMap(kind) && frame.method != edit::ReposeMethod::Hybrid)
+        return tr("Only sharp re-posing draws this map (Model \u25b8 Sharp Re-posing)");
+    if (kind == MapKind::Holes) return tr("Nothing moved, so no hole opened");
+    return tr("This model does not compute this map");
 }
 
 void MapsPanel::setStages(const QString& stages) {

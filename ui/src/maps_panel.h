@@ -1,6 +1,7 @@
 #pragma once
 // The Maps dock: which map of the network to show (flow, attention of a point, combination, the attention-
-// and flow-warped references), its opacity over the image, a thumbnail, a legend and the stage timings.
+// and flow-warped references) or of the sharp re-posing (its meshes, its holes and where the network filled
+// them), its opacity over the image, a thumbnail, a legend and the stage timings.
 #include "inference_worker.h"
 
 #include <QWidget>
@@ -12,14 +13,14 @@ class QSlider;
 
 namespace marionette::ui {
 
-enum class MapKind { None, Flow, Attention, Combination, AttentionWarped, FlowWarped };
+enum class MapKind { None, Flow, Attention, Combination, AttentionWarped, FlowWarped, Mesh, Holes };
 
 class MapsPanel : public QWidget {
     Q_OBJECT
 public:
     explicit MapsPanel(QWidget* parent = nullptr);
 
-    // Ctrl+1..5: one checkable action per map (ExclusiveOptional: none checked shows no map).
+    // Ctrl+1..7: one checkable action per map (ExclusiveOptional: none checked shows no map).
     const QList<QAction*>& mapActions() const { return m_actions; }
     MapKind selected() const;
     void select(MapKind kind);
@@ -39,6 +40,8 @@ Q_SIGNALS:
 
 private:
     void updateTexts();
+    // Why the selected map is not in a full frame.
+    QString missingText(const Frame& frame, bool hasAttentionPoint) const;
 
     QActionGroup* m_group;
     QList<QAction*> m_actions;

@@ -144,6 +144,11 @@ void PoseCanvas::setLandmarks(const face::FaceLandmarks& landmarks) {
 }
 
 void PoseCanvas::setResult(const QImage& image, const QRectF& cropBox) {
+    if (image.isNull() || cropBox.isEmpty()) {
+        m_resultItem->setPixmap(QPixmap());
+        m_resultItem->setVisible(false);
+        return;
+    }
     m_resultItem->setPixmap(QPixmap::fromImage(image));
     m_resultItem->setPos(cropBox.topLeft());
     m_resultItem->setTransform(QTransform::fromScale(cropBox.width() / image.width(), cropBox.height() / image.height()));
@@ -507,12 +512,10 @@ void PoseCanvas::resizeEvent(QResizeEvent* event) {
 void PoseCanvas::contextMenuEvent(QContextMenuEvent* event) {
     if (m_drag || m_photoSize.isEmpty()) return;
     if (m_faceMode) return;
-    if (const auto joint = jointAt(event->pos())) {
-        Q_EMIT jointMenuRequested(*joint, event->globalPos());
-    } else {
-        const Point2 p = fromScene(mapToScene(event->pos()));
-        Q_EMIT backgroundMenuRequested(toQPointF(p), event->globalPos());
-    }
+    const QPointF photoPoint = toQPointF(fromScene(mapToScene(event->pos())));
+    if (const auto joint = jointAt(event->pos())) Q_EMIT jointMenuRequested(*joint, event->globalPos());
+    else if (const auto limb = limbAt(event->pos())) Q_EMIT limbMenuRequested(*limb, photoPoint, event->globalPos());
+    else Q_EMIT backgroundMenuRequested(photoPoint, event->globalPos());
     event->accept();
 }
 

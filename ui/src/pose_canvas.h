@@ -44,7 +44,9 @@ public:
     const face::FaceLandmarks& landmarks() const { return m_landmarks; }
     void setLandmarksEditable(bool on) { m_landmarksEditable = on; }
 
-    // The synthesised crop (ARGB, alpha = paste-back weights) drawn over `cropBox` (photo pixels).
+    // The result (ARGB, alpha = paste-back weights) stretched over `cropBox` (photo pixels, pixel edges), at
+    // whatever size it has: the network's canvas-size crop, or Hybrid's changed pixels at the photo's own size.
+    // A null image shows the photo alone (the map overlay stays).
     void setResult(const QImage& image, const QRectF& cropBox);
     void clearResult();
     // A map drawn over `box` at `opacity`; a null image hides it.
@@ -74,6 +76,8 @@ Q_SIGNALS:
     void gestureFinished(const pose::Pose& before, const pose::Pose& after, const QString& name);
     void poseNudged(const pose::Pose& before, const pose::Pose& after, pose::JointId joint, const QString& name);
     void jointMenuRequested(pose::JointId joint, const QPoint& globalPosition);
+    // A bone (pose::limbs()[limb]) right-clicked at `photoPoint`.
+    void limbMenuRequested(int limb, const QPointF& photoPoint, const QPoint& globalPosition);
     void backgroundMenuRequested(const QPointF& photoPoint, const QPoint& globalPosition);
     void pointPicked(const QPointF& photoPoint);
     // A landmark drag (portrait mode): gestureStarted, then where the landmark is now, then its end.

@@ -47,4 +47,11 @@ void FaceCommand::redo() { m_document->setFace(m_after.face, m_after.state); }
 
 void FaceCommand::undo() { m_document->setFace(m_before.face, m_before.state); }
 
+DepthCommand::DepthCommand(Document* document, const QString& text, deform::DepthOrder before, deform::DepthOrder after)
+    : QUndoCommand(text), m_document(document), m_before(before), m_after(after) {}
+
+void DepthCommand::redo() { m_document->setDepth(m_after); }
+
+void DepthCommand::undo() { m_document->setDepth(m_before); }
+
 }  // namespace marionette::ui

@@ -72,4 +72,18 @@ private:
     Choice m_after;
 };
 
+// Drawing a limb in front of or behind the trunk, or back to automatic (the canvas's menu on a limb).
+class DepthCommand : public QUndoCommand {
+public:
+    DepthCommand(Document* document, const QString& text, deform::DepthOrder before, deform::DepthOrder after);
+
+    void redo() override;
+    void undo() override;
+
+private:
+    Document* m_document;
+    deform::DepthOrder m_before;
+    deform::DepthOrder m_after;
+};
+
 }  // namespace marionette::ui

@@ -29,6 +29,7 @@ const KeyInfo* keyTable(std::size_t& count) {
         {Settings::Key::KeepBoneLengths, "pose/keep_bone_lengths", false},
         {Settings::Key::PasteBack, "result/paste_back", QStringLiteral("moved")},
         {Settings::Key::AdaptationSteps, "model/adaptation_steps", train::AdaptationOptions{}.steps},
+        {Settings::Key::ReposeMethod, "model/repose_method", QStringLiteral("hybrid")},
     };
     count = std::size(table);
     return table;

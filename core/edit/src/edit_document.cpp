@@ -1,5 +1,7 @@
 #include "marionette/edit/edit_document.h"
 
+#include "marionette/deform/body_parts.h"
+#include "marionette/edit/repose_session.h"
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
@@ -71,6 +73,25 @@ const json& member(const json& doc, const char* key, const std::string& source) 
     return doc.at(key);
 }
 
+// "method" and "depth": optional, checked against what the editor and the command line accept.
+void readReposeChoices(const json& doc, const std::string& source, EditDocument& d) {
+    if (doc.contains("method")) {
+        if (!doc.at("method").is_string()) throwFileError(source, "the edit's method must be a string (hybrid or network)");
+        d.method = doc.at("method").get<std::string>();
+        if (!reposeMethodFromString(d.method))
+            throwFileError(source, "the edit's method \"" + d.method + "\" is not known (expected hybrid or network)");
+    }
+    if (doc.contains("depth")) {
+        if (!doc.at("depth").is_string()) throwFileError(source, "the edit's depth must be a string like \"right_arm=behind\"");
+        d.depth = doc.at("depth").get<std::string>();
+        try {
+            deform::parseDepthOrder(d.depth);
+        } catch (const Error& e) {
+            throwFileError(source, std::string("the edit's ") + e.what());
+        }
+    }
+}
+
 }  // namespace
 
 bool PortraitEdit::operator==(const PortraitEdit& o) const {
@@ -83,7 +104,8 @@ bool EditDocument::operator==(const EditDocument& o) const {
         return !a || (a->x == b->x && a->y == b->y && a->width == b->width && a->height == b->height);
     };
     return photoPath == o.photoPath && photoSha256 == o.photoSha256 && mode == o.mode && reference == o.reference &&
-           target == o.target && portrait == o.portrait && sameBox(cropBox, o.cropBox) && weightsId == o.weightsId;
+           target == o.target && portrait == o.portrait && sameBox(cropBox, o.cropBox) && weightsId == o.weightsId &&
+           method == o.method && depth == o.depth;
 }
 
 std::string documentPathFor(const std::string& photoPath) { return photoPath + kEditDocumentSuffix; }
@@ -115,6 +137,8 @@ std::string toJson(const EditDocument& d) {
     }
     if (d.cropBox) doc["crop_box"] = {d.cropBox->x, d.cropBox->y, d.cropBox->width, d.cropBox->height};
     doc["weights"] = d.weightsId;
+    if (!d.method.empty()) doc["method"] = d.method;
+    if (!d.depth.empty()) doc["depth"] = d.depth;
     return doc.dump(1) + "\n";
 }
 
@@ -167,6 +191,7 @@ EditDocument parseEditDocument(const std::string& text, const std::string& sourc
             d.cropBox = box;
         }
         if (doc.contains("weights")) d.weightsId = doc.at("weights").get<std::string>();
+        readReposeChoices(doc, source, d);
     } catch (const json::exception& e) {
         throwFileError(source, std::string("the edit is incomplete or mistyped (") + e.what() + ")");
     } catch (const Error& e) {

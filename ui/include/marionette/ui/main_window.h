@@ -6,6 +6,10 @@
 // deviceLabel, weightsLabel, modeLabel, latencyLabel, splitSlider, busyBar, cancelButton, portraitDock,
 // portraitPanel, action*.
 //
+// Body edits are drawn by sharp re-posing (edit::ReposeMethod::Hybrid: the photo's own pixels move with a mesh,
+// the network draws only what the photo never showed) or by the network alone (Model menu, remembered, saved
+// with the edit). A limb's right-click menu draws it in front of or behind the body (an undo step).
+//
 // Portrait mode (actionPortraitMode) edits the face instead of the body: sliders for the head pose and every
 // expression of the morphable model, face presets, and draggable landmarks, synthesised by a portrait model held
 // beside the body model. A photo opens in portrait mode when its largest face covers at least
@@ -19,6 +23,7 @@
 
 #include <QMainWindow>
 #include <QString>
+#include <QStringList>
 
 #include <initializer_list>
 #include <map>
@@ -105,6 +110,7 @@ protected:
 
 private:
     void createActions();
+    void createReposeActions();
     void createMenus();
     void createDocks();
     void createStatusBar();
@@ -133,6 +139,12 @@ private:
     void updateHint();
     void showMapOverlays();
     void onMapSelectionChanged(MapKind kind);
+    // Model > Sharp Re-posing / Network Only: the user's choice, remembered for the photos to come.
+    void chooseReposeMethod(edit::ReposeMethod method);
+    // The method the window shows and the document records, without remembering it (an opened edit's own).
+    void showReposeMethod(edit::ReposeMethod method);
+    void onReposeMethodChanged();
+    void onFrameWarnings(const QStringList& warnings);
 
     // Edits.
     void applyEdit(const QString& name, const PosePair& after);
@@ -148,7 +160,12 @@ private:
     void onReferenceDragged(const pose::Pose& reference);
     void onReferenceGestureFinished(const pose::Pose& before, const pose::Pose& after, const QString& name);
     void showJointMenu(bool onReference, pose::JointId joint, const QPoint& globalPosition);
-    void showBackgroundMenu(bool onReference, const QPointF& photoPoint, const QPoint& globalPosition);
+    // `limb`: the menu of a bone of the result view (pose::limbs()[limb]), which adds its limb's depth choices.
+    void showBackgroundMenu(bool onReference, const QPointF& photoPoint, const QPoint& globalPosition,
+                            std::optional<int> limb = std::nullopt);
+    // "Draw In Front of the Body", "Draw Behind the Body", "Automatic Depth" for the limb `part` (not the trunk).
+    void addDepthActions(QMenu& menu, deform::BodyPart part);
+    void setLimbDepth(deform::BodyPart part, deform::Depth depth);
     void hideJoint(bool onReference, pose::JointId joint);
     void restoreJoint(bool onReference, pose::JointId joint, std::optional<QPointF> at);
     void mirrorPose();
@@ -171,6 +188,7 @@ private:
     void autosave();
     void removeAutosave();
     std::optional<edit::EditDocument> offerAutosave(const OpenedPhoto& photo);
+    void restoreReposeChoices(const edit::EditDocument& restored);  // an autosave's method and depth order
     void updateTitle();
 
     // Model > Adapt to This Photo: fine-tunes the weights of the mode in use on the photo's person (body) or
@@ -263,6 +281,10 @@ private:
     double m_lastFullMilliseconds = kUnmeasuredMilliseconds;  // unknown: assume slow until measured
     std::optional<QPointF> m_attentionPoint;
     std::unique_ptr<PosePair> m_referenceDragStart;
+    // The method the user chose last (Model menu; else EditorOptions or the settings): photos without a saved
+    // method of their own open with it.
+    edit::ReposeMethod m_preferredMethod = edit::ReposeMethod::Hybrid;
+    QStringList m_frameWarnings;  // the shown frame's sentences for the user, on the hint line
     QString m_openedPath;  // the path the user opened (photo or edit), for recent files
 };
 

@@ -23,6 +23,7 @@ public:
         KeepBoneLengths,
         PasteBack,  // "moved", "person" or "crop" (edit::toString(PasteExtent))
         AdaptationSteps,  // Model > Adaptation Length
+        ReposeMethod,     // "hybrid" or "network" (edit::toString(ReposeMethod)): Model > Sharp Re-posing / Network Only
     };
 
     static Settings& instance();

@@ -1,10 +1,12 @@
 #pragma once
 // The edit document (architecture.md, "Documents"): a small JSON file saved beside the photo as
-// `photo.jpg.marionette.json` with the photo's path and SHA-256, the mode, both skeletons, the crop box and
-// the weights used. Example:
+// `photo.jpg.marionette.json` with the photo's path and SHA-256, the mode, both skeletons, the crop box,
+// the weights used, and how the body is re-posed (edit::ReposeMethod's name, and the limbs drawn in front of
+// or behind the trunk as deform::parseDepthOrder reads them). Example:
 //   {"marionette_edit": 1, "photo": {"path": "messi5.jpg", "sha256": "9f2c..."}, "mode": "body",
 //    "reference": {"nose": [241, 114, 1], ...}, "target": {...}, "crop_box": [28, 0, 446, 649],
-//    "weights": "random-init small body"}
+//    "weights": "random-init small body", "method": "hybrid", "depth": "right_arm=behind"}
+// "method" and "depth" are optional (documents written before them have neither).
 // Joints are keyed by core/pose's joint keys as [x, y, confidence] in photo pixels; a missing joint is left out.
 // A portrait edit (mode "portrait") adds the face, its 68 landmarks in photo pixels and the target's face
 // parameters as core/face writes them (face_parameters.h); its skeletons are optional:
@@ -43,6 +45,8 @@ struct EditDocument {
     std::optional<PortraitEdit> portrait;  // required in a portrait edit
     std::optional<Box> cropBox;
     std::string weightsId;
+    std::string method;  // "hybrid" or "network"; empty: not said (an older document)
+    std::string depth;   // "right_arm=behind,left_leg=front"; empty: every limb automatic
 
     bool operator==(const EditDocument& other) const;
 };
@@ -55,7 +59,8 @@ std::string resolvePhotoPath(const EditDocument& document, const std::string& do
 
 std::string toJson(const EditDocument& document);
 // Throws marionette::Error naming `sourceName` and what is wrong (not JSON, not an edit, a newer version,
-// an unknown joint, a coordinate that is not a finite non-negative number, a face parameter out of range, ...).
+// an unknown joint, a coordinate that is not a finite non-negative number, a face parameter out of range, an
+// unknown method, a depth order deform::parseDepthOrder refuses, ...).
 EditDocument parseEditDocument(const std::string& text, const std::string& sourceName);
 EditDocument readEditDocument(const std::string& path);
 void writeEditDocument(const std::string& path, const EditDocument& document);  // atomic
