@@ -156,7 +156,7 @@ struct JointCheck {
 
 JointCheck checkJoints(const detect::MoveNet& movenet, const cv::Mat& edited, const pose::Pose& reference, const pose::Pose& target) {
     const pose::Pose found = movenet.detect(edited).pose;
-    const double torso = deform::torsoLength(reference);
+    const double torso = pose::torsoLength(reference);
     JointCheck c;
     for (int j = 0; j < pose::kJointCount; ++j) {
         const auto joint = pose::jointAt(j);

@@ -10,7 +10,6 @@
 namespace marionette::deform {
 namespace {
 
-cv::Point2f at(const pose::Pose& p, pose::JointId j) { return {p.at(j).position.x, p.at(j).position.y}; }
 
 bool inside(const cv::Mat& region, cv::Point2f p) {
     const cv::Point q(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
@@ -69,7 +68,7 @@ double signedArea2(cv::Point2f a, cv::Point2f b, cv::Point2f c) {
 
 cv::Point2f pinPosition(const Pin& pin, const pose::Pose& pose) {
     const Bone& bone = bones().at(static_cast<std::size_t>(pin.bone));
-    const cv::Point2f a = at(pose, bone.from), d = at(pose, bone.to) - a;
+    const cv::Point2f a = jointPoint(pose, bone.from), d = jointPoint(pose, bone.to) - a;
     const float length = std::hypot(d.x, d.y);
     const cv::Point2f left = length > 1e-6f ? cv::Point2f(d.y / length, -d.x / length) : cv::Point2f(0, 0);
     return a + d * pin.along + left * pin.across;
@@ -77,7 +76,7 @@ cv::Point2f pinPosition(const Pin& pin, const pose::Pose& pose) {
 
 Pin pinAt(int vertex, int bone, cv::Point2f p, const pose::Pose& pose) {
     const Bone& b = bones().at(static_cast<std::size_t>(bone));
-    const cv::Point2f a = at(pose, b.from), d = at(pose, b.to) - a, r = p - a;
+    const cv::Point2f a = jointPoint(pose, b.from), d = jointPoint(pose, b.to) - a, r = p - a;
     const float length2 = d.dot(d);
     Pin pin;
     pin.vertex = vertex;
@@ -111,7 +110,7 @@ PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin,
         const Bone& bone = bones()[i];
         if (bone.part != part || !reference.has(bone.from) || !reference.has(bone.to)) continue;
         partBones.push_back(static_cast<int>(i));
-        const cv::Point2f a = toWorking(at(reference, bone.from)), b = toWorking(at(reference, bone.to));
+        const cv::Point2f a = toWorking(jointPoint(reference, bone.from)), b = toWorking(jointPoint(reference, bone.to));
         const int pieces = std::max(1, static_cast<int>(std::ceil(cv::norm(b - a) / (spacing / 2))));
         for (int k = 0; k <= pieces; ++k) {
             const cv::Point2f p = a + (b - a) * (static_cast<float>(k) / pieces);

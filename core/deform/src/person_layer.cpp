@@ -1,5 +1,6 @@
 #include "marionette/deform/person_layer.h"
 
+#include "marionette/deform/part_mesh.h"
 #include "marionette/util/error.h"
 
 #include <opencv2/imgproc.hpp>
@@ -11,8 +12,6 @@
 
 namespace marionette::deform {
 namespace {
-
-cv::Point2f at(const pose::Pose& p, pose::JointId j) { return {p.at(j).position.x, p.at(j).position.y}; }
 
 bool hasBone(const pose::Pose& p, const Bone& b) { return p.has(b.from) && p.has(b.to); }
 
@@ -86,22 +85,6 @@ cv::Mat labelByGeodesicDistance(const cv::Mat& domain, const cv::Mat& seeds) {
 
 }  // namespace
 
-double torsoLength(const pose::Pose& p) {
-    using J = pose::JointId;
-    if (p.has(J::Neck) && (p.has(J::RightHip) || p.has(J::LeftHip))) {
-        cv::Point2f hip{0, 0};
-        int n = 0;
-        for (J j : {J::RightHip, J::LeftHip}) {
-            if (p.has(j)) hip += at(p, j), ++n;
-        }
-        hip *= 1.f / static_cast<float>(n);
-        const double length = cv::norm(hip - at(p, J::Neck));
-        if (length >= 1.0) return length;
-    }
-    const auto box = p.bounds();
-    return box ? std::max({1.0, box->width, box->height}) : 1.0;
-}
-
 PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, const pose::Pose& reference,
                             const PersonLayerOptions& options) {
     if (photo.empty() || photo.type() != CV_8UC3) throw Error("the photo must be an 8-bit colour image");
@@ -110,7 +93,7 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
     bool anyBone = false;
     for (const Bone& b : bones()) anyBone = anyBone || hasBone(reference, b);
     if (!anyBone) throw Error("the skeleton has no bone (two joints of one limb) to move the person's pixels with");
-    const double torso = torsoLength(reference);
+    const double torso = pose::torsoLength(reference);
     const cv::Rect photoRect({0, 0}, photo.size());
 
     // The person's neighbourhood: the skeleton's box grown by a torso length on every side and the mask's.
@@ -132,7 +115,7 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
     std::vector<bool> keep(static_cast<std::size_t>(pieceCount), false);
     for (const Bone& b : bones()) {
         if (!hasBone(reference, b)) continue;
-        const cv::Point2f a = at(reference, b.from), c = at(reference, b.to);
+        const cv::Point2f a = jointPoint(reference, b.from), c = jointPoint(reference, b.to);
         for (int i = 0; i <= 40; ++i) {
             const cv::Point2f p = a + (c - a) * (i / 40.f);
             const cv::Point q(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
@@ -153,7 +136,7 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
     const int band = std::max(2, static_cast<int>(std::lround(torso * 0.07)));
     for (const Bone& b : bones()) {
         if (!hasBone(reference, b) || b.part == BodyPart::Trunk) continue;
-        const cv::Point2f a = at(reference, b.from), c = at(reference, b.to);
+        const cv::Point2f a = jointPoint(reference, b.from), c = jointPoint(reference, b.to);
         if (fractionInside(kept, a, c) >= 0.5) continue;
         cv::line(kept, a, c, cv::Scalar(255), 2 * band + 1, cv::LINE_8);
         layer.warnings.push_back(std::string("the person mask misses most of the ") + pose::jointLabel(b.from) + " - " +
@@ -189,7 +172,7 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
     for (int pass = 0; pass < 2; ++pass) {
         for (const Bone& b : bones()) {
             if (!hasBone(reference, b) || (b.part == BodyPart::Trunk) != (pass == 0)) continue;
-            cv::line(seeds, toWorking(at(reference, b.from)), toWorking(at(reference, b.to)), cv::Scalar(1 + index(b.part)), 1, cv::LINE_8);
+            cv::line(seeds, toWorking(jointPoint(reference, b.from)), toWorking(jointPoint(reference, b.to)), cv::Scalar(1 + index(b.part)), 1, cv::LINE_8);
         }
     }
     const cv::Mat workingLabels = labelByGeodesicDistance(domain, seeds);

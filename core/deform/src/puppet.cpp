@@ -16,7 +16,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double millisecondsSince(Clock::time_point start) { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); }
 
-cv::Point2f at(const pose::Pose& p, pose::JointId j) { return {p.at(j).position.x, p.at(j).position.y}; }
 
 // The target with every joint it lacks taken from the reference: a hidden joint stays where it was.
 pose::Pose completed(const pose::Pose& target, const pose::Pose& reference) {
@@ -36,7 +35,7 @@ cv::Mat trunkEnvelope(const pose::Pose& p, cv::Size size, cv::Point origin, doub
     std::vector<cv::Point> corners;
     for (J j : {J::RightShoulder, J::LeftShoulder, J::LeftHip, J::RightHip}) {
         if (!p.has(j)) return mask;
-        const cv::Point2f q = at(p, j) - cv::Point2f(origin);
+        const cv::Point2f q = jointPoint(p, j) - cv::Point2f(origin);
         corners.emplace_back(static_cast<int>(std::lround(q.x)), static_cast<int>(std::lround(q.y)));
     }
     cv::fillConvexPoly(mask, corners, cv::Scalar(255));
@@ -97,7 +96,7 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
     s.photo = photo;
     s.reference = reference;
     s.layer = makePersonLayer(photo, personProbability, reference, options.layer);
-    s.torso = torsoLength(reference);
+    s.torso = pose::torsoLength(reference);
     const cv::Rect box = s.layer.box;
 
     // Each part owns its pixels fully and fades out over `feather` pixels past them, so that where parts meet

@@ -1,6 +1,6 @@
 #include "marionette/deform/quality.h"
 
-#include "marionette/deform/person_layer.h"
+#include "marionette/deform/part_mesh.h"
 #include "marionette/util/error.h"
 
 #include <opencv2/imgproc.hpp>
@@ -9,11 +9,6 @@
 #include <limits>
 
 namespace marionette::deform {
-namespace {
-
-cv::Point2f at(const pose::Pose& p, pose::JointId j) { return {p.at(j).position.x, p.at(j).position.y}; }
-
-}  // namespace
 
 double laplacianVariance(const cv::Mat& image, cv::Point2f a, cv::Point2f b, double radius, const cv::Mat& within) {
     cv::Mat capsule = cv::Mat::zeros(image.size(), CV_8U);
@@ -40,15 +35,15 @@ std::optional<double> detailKept(const cv::Mat& photo, const cv::Mat& edited, co
     int count = 0;
     // A thin capsule (a tenth of the torso wide, thinner than any limb) so that it holds the limb's own pixels,
     // not the backgrounds around it, which differ between where the limb was and where it went.
-    const double radius = std::max(2.0, 0.05 * torsoLength(reference));
+    const double radius = std::max(2.0, 0.05 * pose::torsoLength(reference));
     for (const pose::Limb& limb : pose::limbs()) {
         if (!reference.has(limb.parent) || !reference.has(limb.child) || !target.has(limb.parent) || !target.has(limb.child)) continue;
-        const bool moved = cv::norm(at(reference, limb.parent) - at(target, limb.parent)) > 2 ||
-                           cv::norm(at(reference, limb.child) - at(target, limb.child)) > 2;
+        const bool moved = cv::norm(jointPoint(reference, limb.parent) - jointPoint(target, limb.parent)) > 2 ||
+                           cv::norm(jointPoint(reference, limb.child) - jointPoint(target, limb.child)) > 2;
         if (!moved) continue;
-        const double before = laplacianVariance(photo, at(reference, limb.parent), at(reference, limb.child), radius, photoPerson);
+        const double before = laplacianVariance(photo, jointPoint(reference, limb.parent), jointPoint(reference, limb.child), radius, photoPerson);
         if (before <= 1e-9) continue;
-        sum += laplacianVariance(edited, at(target, limb.parent), at(target, limb.child), radius, editedPerson) / before;
+        sum += laplacianVariance(edited, jointPoint(target, limb.parent), jointPoint(target, limb.child), radius, editedPerson) / before;
         ++count;
     }
     if (count == 0) return std::nullopt;

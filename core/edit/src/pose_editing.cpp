@@ -115,12 +115,6 @@ float templateTorso(float boxHeight) { return (0.515f - 0.255f) * boxHeight; }
 
 }  // namespace
 
-std::optional<Point2> midHip(const Pose& p) {
-    const auto r = positionOf(p, JointId::RightHip), l = positionOf(p, JointId::LeftHip);
-    if (r && l) return (*r + *l) * 0.5f;
-    return r ? r : l;
-}
-
 std::vector<JointId> descendantsOf(JointId joint) {
     std::vector<JointId> out;
     std::vector<JointId> frontier{joint};

@@ -328,7 +328,7 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
     if (runNetwork && personHoles) {
         cv::Mat changedPixels = frame.photoResult(frame.changed);
         const cv::Mat weights = blendNetworkIntoHoles(changedPixels, canvasOverArea(frame.output, box, frame.changed), warped.personHoles,
-                                                      warped.personAlpha, deform::torsoLength(s.reference));
+                                                      warped.personAlpha, pose::torsoLength(s.reference));
         frame.networkMask = weights > 0.5f;
     }
     if (!request.preview && request.maps.any()) {

@@ -47,19 +47,6 @@ constexpr double kMovedTolerance = 0.5;
 
 cv::Point pixel(Point2 p) { return {static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y))}; }
 
-// The torso's length in the pose's own pixels; a skeleton without neck or hips falls back on a third of the
-// larger side of its joints' bounds.
-double torsoLength(const pose::Pose& p) {
-    const auto hips = midHip(p);
-    if (p.has(pose::JointId::Neck) && hips) {
-        const Point2 neck = p.at(pose::JointId::Neck).position;
-        const double length = std::hypot(hips->x - neck.x, hips->y - neck.y);
-        if (length > 1.0) return length;
-    }
-    const auto b = p.bounds();
-    return b ? std::max(1.0, std::max(b->width, b->height) / 3.0) : 1.0;
-}
-
 // Which parts of a body to draw: limbs by their index in pose::limbs(), the torso and the head.
 struct BodyParts {
     std::array<bool, pose::kLimbCount> limbs{};

@@ -68,6 +68,25 @@ bool Pose::operator==(const Pose& other) const {
     return true;
 }
 
+std::optional<Point2> midHip(const Pose& p) {
+    const auto r = p.find(JointId::RightHip), l = p.find(JointId::LeftHip);
+    if (r && l) return Point2{(r->position.x + l->position.x) * 0.5f, (r->position.y + l->position.y) * 0.5f};
+    if (r) return r->position;
+    if (l) return l->position;
+    return std::nullopt;
+}
+
+double torsoLength(const Pose& p) {
+    const auto hips = midHip(p);
+    if (p.has(JointId::Neck) && hips) {
+        const Point2 neck = p.at(JointId::Neck).position;
+        const double length = std::hypot(hips->x - neck.x, hips->y - neck.y);
+        if (length > 1.0) return length;
+    }
+    const auto b = p.bounds();
+    return b ? std::max(1.0, std::max(b->width, b->height) / 3.0) : 1.0;
+}
+
 void validate(const Pose& pose, const std::string& what) {
     for (int i = 0; i < kJointCount; ++i) {
         const auto k = pose.find(jointAt(i));

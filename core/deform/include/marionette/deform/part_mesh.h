@@ -42,6 +42,12 @@ struct MeshOptions {
 PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin, double scale, const pose::Pose& reference,
                        double torsoLength, const MeshOptions& options = {});
 
+// A joint's position as OpenCV's point (the joint must be present).
+inline cv::Point2f jointPoint(const pose::Pose& pose, pose::JointId joint) {
+    const Point2 p = pose.at(joint).position;
+    return {p.x, p.y};
+}
+
 // Twice the signed area of a triangle (positive: counter-clockwise with y down as drawn on screen).
 double signedArea2(cv::Point2f a, cv::Point2f b, cv::Point2f c);
 

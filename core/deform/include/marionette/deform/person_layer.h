@@ -32,8 +32,4 @@ struct PersonLayer {
 PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, const pose::Pose& reference,
                             const PersonLayerOptions& options = {});
 
-// The length used to size everything around a skeleton: neck to mid-hip, or failing that the larger side of
-// its joints' box (at least 1).
-double torsoLength(const pose::Pose& pose);
-
 }  // namespace marionette::deform

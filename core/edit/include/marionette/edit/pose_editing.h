@@ -12,9 +12,6 @@ namespace marionette::edit {
 // The joints below `joint` in core/pose's limb tree (children, grandchildren, ...), without `joint`.
 std::vector<pose::JointId> descendantsOf(pose::JointId joint);
 
-// The middle of the hips, or the one hip present; nullopt without hips.
-std::optional<Point2> midHip(const pose::Pose& pose);
-
 // The line the body is mirrored about: through the neck along neck -> middle of the hips, vertical when
 // the hips are missing; through the middle of the joints' box when the neck is missing too.
 struct BodyAxis {

@@ -50,6 +50,13 @@ private:
 // Several people of one image, in file order.
 using People = std::vector<Pose>;
 
+// The middle of the hips, or the one hip present; nullopt without hips.
+std::optional<Point2> midHip(const Pose& pose);
+// The torso's length (neck to the middle of the hips) in the pose's own pixels: what sizes body parts, meshes
+// and seams. A skeleton without neck or hips falls back on a third of the larger side of its joints' bounds
+// (at least 1).
+double torsoLength(const Pose& pose);
+
 // Refuses NaN/inf, negative or huge coordinates and confidences outside [0, inf): "<what>: right wrist has ...".
 void validate(const Pose& pose, const std::string& what);
 
