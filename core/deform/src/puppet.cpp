@@ -286,15 +286,17 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
     const cv::Rect shared = changed & s.plateBox;
     plate(cv::Rect(shared.tl() - s.plateBox.tl(), shared.size())).copyTo(base(inChanged(shared)), fillMask(inChanged(shared)));
     // The parts left in place lose their soft edge to the plate there: drawn again from the photo.
-    cv::Mat keptEdge = fillMask & (kept > 0.f);
-    if (cv::countNonZero(keptEdge) > 0) {
+    // Only the box of those edge pixels is blended: on a drag this runs for every update.
+    const cv::Rect keptEdge = cv::boundingRect(fillMask & (kept > 0.f));
+    if (!keptEdge.empty()) {
         cv::Mat photoF, baseF, kept3;
-        s.photo(changed).convertTo(photoF, CV_32FC3);
-        base.convertTo(baseF, CV_32FC3);
-        cv::merge(std::vector<cv::Mat>{kept, kept, kept}, kept3);
+        s.photo(changed)(keptEdge).convertTo(photoF, CV_32FC3);
+        base(keptEdge).convertTo(baseF, CV_32FC3);
+        cv::merge(std::vector<cv::Mat>{kept(keptEdge), kept(keptEdge), kept(keptEdge)}, kept3);
         cv::Mat over = photoF.mul(kept3) + baseF.mul(cv::Scalar::all(1.0) - kept3);
-        over.convertTo(base, CV_8UC3);
-        s.photo(changed).copyTo(base, ~fillMask);
+        cv::Mat blended;
+        over.convertTo(blended, CV_8UC3);
+        blended.copyTo(base(keptEdge), fillMask(keptEdge));
     }
 
     cv::Mat out;
