@@ -4,6 +4,7 @@
 #include "cli/arguments.h"
 #include "cli/command.h"
 #include "cli/person_file.h"
+#include "cli/weights_argument.h"
 
 #include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/photo_adaptation.h"
@@ -60,10 +61,7 @@ public:
         const bool portrait = !a.has("--pose");
         const model::SemanticsKind kind = portrait ? model::SemanticsKind::Face : model::SemanticsKind::Body;
         edit::PhotoAdaptation request;
-        request.weightsPath = a.has("--weights") ? a.value("--weights") : edit::bundledWeights(kind);
-        if (request.weightsPath.empty())
-            throw Error(std::string("the shipped ") + (portrait ? "portrait" : "body") + " weights (models/" +
-                        (portrait ? edit::kBundledPortraitWeights : edit::kBundledBodyWeights) + ") are not installed: pass --weights FILE");
+        request.weightsPath = weightsArgument(a, kind);
         request.options.steps = a.intValue("--steps");
         if (request.options.steps < 1 || request.options.steps > 1000000) throw UsageError("option --steps expects 1..1000000");
         request.options.batchSize = a.intValue("--batch");

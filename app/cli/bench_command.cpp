@@ -2,6 +2,7 @@
 // breakdown and peak memory, at the model's canvas size. Warm-up, repeats, mean ± sd (whisper.cpp bench).
 #include "cli/adaptation_bench.h"
 #include "cli/arguments.h"
+#include "cli/bench_stats.h"
 #include "cli/command.h"
 #include "cli/data_bench.h"
 
@@ -32,21 +33,6 @@
 
 namespace marionette::cli {
 namespace {
-
-struct Stats {
-    double mean = 0, sd = 0, median = 0;
-};
-
-Stats statsOf(std::vector<double> xs) {
-    Stats s;
-    std::nth_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(xs.size() / 2), xs.end());
-    s.median = xs[xs.size() / 2];
-    for (double x : xs) s.mean += x;
-    s.mean /= static_cast<double>(xs.size());
-    for (double x : xs) s.sd += (x - s.mean) * (x - s.mean);
-    s.sd = xs.size() > 1 ? std::sqrt(s.sd / static_cast<double>(xs.size() - 1)) : 0.0;
-    return s;
-}
 
 // CPU time of the whole process (all threads): unlike wall time, it barely changes when other programs
 // compete for the cores, so it compares builds fairly on a busy machine.

@@ -1,8 +1,10 @@
 // marionette-cli bench-deform and evaluate-repose: the speed of re-posing by the mesh warp, and figures that
 // judge an edited photo with no ground truth, for the hybrid method and the network side by side.
 #include "cli/arguments.h"
+#include "cli/bench_stats.h"
 #include "cli/command.h"
 #include "cli/person_file.h"
+#include "cli/weights_argument.h"
 
 #include "marionette/deform/puppet.h"
 #include "marionette/deform/quality.h"
@@ -66,12 +68,6 @@ Edit readEdit(const Arguments& a) {
     return e;
 }
 
-std::string weightsOf(const Arguments& a) {
-    const std::string weights = a.has("--weights") ? a.value("--weights") : edit::bundledWeights(model::SemanticsKind::Body);
-    if (weights.empty()) throw Error("the shipped body weights are not installed: pass --weights FILE");
-    return weights;
-}
-
 // The same pose halfway to the target: a drag's intermediate update.
 pose::Pose halfway(const pose::Pose& a, const pose::Pose& b) {
     pose::Pose out = b;
@@ -89,7 +85,7 @@ public:
     std::string name() const override { return "bench-deform"; }
     std::string summary() const override { return "time re-posing by the mesh warp: mesh build, drag updates, fills, the hybrid result"; }
 
-    int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
+    int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& /*err*/) override {
         auto options = editOptions();
         options.push_back({"--repeat", "N", "drag updates to time", "30", false});
         Arguments a("bench-deform", options);
@@ -122,17 +118,12 @@ public:
             const auto frame = puppet.pose(i % 2 ? middle : e.target);
             times.push_back(since(t));
         }
-        double mean = 0, sd = 0;
-        for (double x : times) mean += x;
-        mean /= times.size();
-        for (double x : times) sd += (x - mean) * (x - mean);
-        sd = times.size() > 1 ? std::sqrt(sd / (times.size() - 1)) : 0;
-        out << "drag update (warp + render)  " << mean << " ± " << sd << " ms over " << repeat << '\n';
-        t = Clock::now();
+        const Stats drag = statsOf(times);
+        out << "drag update (warp + render)  " << drag.mean << " ± " << drag.sd << " ms over " << repeat << '\n';
         const auto best = puppet.pose(e.target, {}, deform::FillQuality::Best);
         out << "best background fill (once)  " << best.fillMilliseconds << " ms\n";
 
-        edit::ReposeSession session(weightsOf(a), {edit::Device::Cpu, a.intValue("--threads")});
+        edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {edit::Device::Cpu, a.intValue("--threads")});
         session.setPhoto(e.photo, e.reference);
         edit::RenderRequest request;
         request.target = e.target;
@@ -144,7 +135,6 @@ public:
         const auto frame = session.render(request);
         out << "hybrid result, network incl. " << since(t) << " ms (" << (frame.networkMask.empty() ? 0 : cv::countNonZero(frame.networkMask))
             << " px from the network)\n";
-        (void)err;
         return kExitOk;
     }
 };
@@ -192,7 +182,7 @@ public:
             return kExitOk;
         }
         const Edit e = readEdit(a);
-        edit::ReposeSession session(weightsOf(a), {edit::Device::Cpu, a.intValue("--threads")});
+        edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {edit::Device::Cpu, a.intValue("--threads")});
         session.setPhoto(e.photo, e.reference);
         const detect::MoveNet movenet(detect::bundledModelPath(detect::MoveNetVariant::Thunder));
         const detect::PersonSegmenter segmenter;

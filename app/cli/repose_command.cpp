@@ -4,6 +4,7 @@
 #include "cli/arguments.h"
 #include "cli/command.h"
 #include "cli/person_file.h"
+#include "cli/weights_argument.h"
 
 #include "marionette/deform/body_parts.h"
 #include "marionette/edit/bundled_weights.h"
@@ -79,11 +80,7 @@ public:
                 throw UsageError(std::string("--depth: ") + e.what());
             }
         }
-        const std::string weights = a.has("--weights") ? a.value("--weights") : edit::bundledWeights(model::SemanticsKind::Body);
-        if (weights.empty())
-            throw Error(std::string("the shipped body weights (models/") + edit::kBundledBodyWeights +
-                        ") are not installed: pass --weights FILE");
-        edit::ReposeSession session(weights, {edit::deviceFromString(a.deviceValue()), a.intValue("--threads")});
+        edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {edit::deviceFromString(a.deviceValue()), a.intValue("--threads")});
 
         const cv::Mat photo = image::loadImage(a.value("--image"));
         const int person = a.intValue("--person");
