@@ -198,7 +198,7 @@ public:
             const edit::RenderedFrame frame = session.render(request);
             const double ms = since(t);
             const bool hybrid = frame.method == edit::ReposeMethod::Hybrid;
-            const cv::Mat edited = hybrid ? frame.photoResult : edit::composite(e.photo, frame.output, frame.cropBox, frame.pasteRegion);
+            const cv::Mat edited = edit::editedPhoto(e.photo, frame);
             for (const auto& w : frame.warnings) err << "warning: " << w << '\n';
             const JointCheck joints = checkJoints(movenet, edited, e.reference, e.target);
             const auto detail = deform::detailKept(e.photo, edited, e.reference, e.target, photoPerson, segmenter.segment(edited));
@@ -210,9 +210,7 @@ public:
             }
             request.target = e.reference;
             const edit::RenderedFrame back = session.render(request);
-            const cv::Mat returned = back.method == edit::ReposeMethod::Hybrid ? back.photoResult
-                                                                              : edit::composite(e.photo, back.output, back.cropBox, back.pasteRegion);
-            const double roundTrip = deform::psnr(returned, e.photo);
+            const double roundTrip = deform::psnr(edit::editedPhoto(e.photo, back), e.photo);
             out << std::left << std::setw(9) << edit::toString(frame.method) << std::right << std::setw(8) << joints.draggedFound << " / "
                 << std::left << std::setw(11) << joints.dragged << std::right << std::setw(6) << joints.keptFound << " / " << std::left
                 << std::setw(14) << joints.kept << std::right << std::setw(11) << (detail ? *detail : 0.0) << std::setw(12) << seam

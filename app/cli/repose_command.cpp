@@ -107,7 +107,7 @@ public:
         const edit::RenderedFrame frame = session.render(request);
         for (const std::string& warning : frame.warnings) err << "warning: " << warning << '\n';
         const bool hybrid = frame.method == edit::ReposeMethod::Hybrid;
-        image::saveImage(a.value("--out"), hybrid ? frame.photoResult : edit::composite(photo, frame.output, frame.cropBox, frame.pasteRegion));
+        image::saveImage(a.value("--out"), edit::editedPhoto(photo, frame));
         if (a.has("--maps")) {
             edit::writeMapImages(a.value("--maps"), frame.referenceCrop, frame.output, frame.maps);
             out << "maps in " << a.value("--maps") << '\n';

@@ -63,12 +63,6 @@ QString stagesOf(const std::vector<StageTiming>& timings) {
     return parts.join(QStringLiteral(", "));
 }
 
-// The whole photo as edited: Hybrid made it at the photo's resolution; the network's crop is pasted back.
-cv::Mat editedPhoto(const cv::Mat& photo, const edit::RenderedFrame& frame) {
-    if (frame.method == edit::ReposeMethod::Hybrid && !frame.photoResult.empty()) return frame.photoResult;
-    return edit::composite(photo, frame.output, frame.cropBox, frame.pasteRegion);
-}
-
 // LibTorch's CPU threads are per calling thread: without a number the worker would run on one core.
 edit::SessionOptions sessionOptions(const EngineSpec& spec) {
     return {spec.device, spec.threads > 0 ? spec.threads : std::max(1, QThread::idealThreadCount())};
@@ -467,7 +461,7 @@ void InferenceWorker::doExport(quint64 job, const ExportJob& exportJob) {
         if (cancelled(job)) return;
         const std::string path = exportJob.path.toStdString();
         switch (exportJob.kind) {
-        case ExportKind::Photo: image::saveImage(path, editedPhoto(m_photo, frame)); break;
+        case ExportKind::Photo: image::saveImage(path, edit::editedPhoto(m_photo, frame)); break;
         case ExportKind::Crop: image::saveImage(path, frame.output); break;
         case ExportKind::Maps:
             for (const auto& p : edit::writeMapImages(path, frame.referenceCrop, frame.output, frame.maps)) written << QString::fromStdString(p);

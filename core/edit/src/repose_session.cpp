@@ -152,6 +152,11 @@ MapImages mapImagesOf(const engine::SynthesisResult& r, const cv::Mat& reference
     return maps;
 }
 
+cv::Mat editedPhoto(const cv::Mat& photo, const RenderedFrame& frame) {
+    if (frame.method == ReposeMethod::Hybrid && !frame.photoResult.empty()) return frame.photoResult;
+    return composite(photo, frame.output, frame.cropBox, frame.pasteRegion);
+}
+
 bool cudaAvailable() { return engine::cudaAvailable(); }
 
 CropSession::CropSession(std::unique_ptr<engine::Engine> engine)

@@ -94,6 +94,9 @@ struct RenderedFrame {
     std::vector<std::string> warnings;  // sentences for the user (a limb the mask misses, why Hybrid fell back)
 };
 
+// The whole photo as `frame` edits it: Hybrid's photoResult, or the network's crop pasted back (composite()).
+cv::Mat editedPhoto(const cv::Mat& photo, const RenderedFrame& frame);
+
 namespace detail {
 class CropSynthesis;
 }
