@@ -2,6 +2,8 @@
 # The project's two entry points (see README):
 #   packaging/dev.sh run    install what is missing, build, and run the main job on the bundled sample
 #   packaging/dev.sh test   install what is missing, build, and run the whole test suite
+#   packaging/dev.sh package  install what is missing, build, and make marionette_<version>_<arch>.deb and a
+#                             .tar.gz in PACKAGE_DIR (default: dist), then run lintian on the .deb
 # Environment: BUILD_DIR (default build), BUILD_TYPE (default Release), JOBS (default: all cores).
 set -euo pipefail
 
@@ -47,8 +49,19 @@ test)
     cd "$build_dir"
     QT_QPA_PLATFORM=offscreen ctest --output-on-failure --parallel "$jobs"
     ;;
+package)
+    install_and_build
+    dist=${PACKAGE_DIR:-$root/dist}
+    mkdir -p "$dist"
+    (cd "$dist" && cpack --config "$build_dir/CPackConfig.cmake" -B "$dist")
+    rm -rf "$dist/_CPack_Packages"
+    deb=$(ls "$dist"/marionette_*_*.deb)
+    echo "package: $deb"
+    # Errors fail the step; the warnings left are explained in packaging/README.md.
+    lintian --fail-on error "$deb"
+    ;;
 *)
-    echo "usage: packaging/dev.sh run|test" >&2
+    echo "usage: packaging/dev.sh run|test|package" >&2
     exit 2
     ;;
 esac

@@ -16,6 +16,10 @@ packages=(
   libopencv-dev opencv-data libdlib-dev libdlib-data libeigen3-dev nlohmann-json3-dev
   # headless display for the editor and screenshots
   xvfb xauth x11-apps
+  # the .deb (dev.sh package, the package test): dpkg-shlibdeps, manual pages, and the checks of what it installs
+  dpkg-dev help2man gzip man-db lintian desktop-file-utils appstream
+  # renders packaging/icons/marionette.svg to PNG (packaging/render-icons.sh)
+  librsvg2-bin
 )
 
 missing=()

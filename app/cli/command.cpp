@@ -1,8 +1,12 @@
 #include "cli/command.h"
 
 #include "cli/arguments.h"
+#include "marionette/util/build_info.h"
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
+#ifdef MARIONETTE_WITH_IMAGE
+#include "marionette/edit/version_report.h"
+#endif
 
 #include <algorithm>
 #include <ostream>
@@ -31,8 +35,18 @@ namespace {
 
 void printUsage(std::ostream& out, const std::vector<std::unique_ptr<Command>>& commands, const std::string& program) {
     out << "usage: " << program << " <verb> [options]    (" << program << " <verb> --help for its options)\n\nverbs:\n";
-    for (const auto& c : commands) out << "  " << c->name() << std::string(12 - std::min<std::size_t>(11, c->name().size()), ' ') << c->summary() << '\n';
+    for (const auto& c : commands) out << "  " << c->name() << std::string(c->name().size() < 16 ? 18 - c->name().size() : 2, ' ') << c->summary() << '\n';
+    out << "\n  help --all        every verb's options\n  --version         the version, revision, LibTorch, CUDA support and the shipped weights\n";
     out << "\nexit codes: 0 success, 1 the job failed, 2 usage error\n";
+}
+
+// The LibTorch-only build has no edit library, hence no shipped weights to name.
+std::string versionText(const std::string& program) {
+#ifdef MARIONETTE_WITH_IMAGE
+    return edit::versionReport(program);
+#else
+    return build_info::versionLines(program);
+#endif
 }
 
 }  // namespace
@@ -42,7 +56,18 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     const auto commands = allCommands();
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         printUsage(args.empty() ? err : out, commands, program);
+        // "help --all": every verb's options after the list (the manual page is made from it).
+        if (args.size() == 2 && args[0] == "help" && args[1] == "--all") {
+            for (const auto& command : commands) {
+                out << '\n' << command->name() << ": " << command->summary() << '\n';
+                command->execute({"--help"}, out, err);
+            }
+        }
         return args.empty() ? kExitUsage : kExitOk;
+    }
+    if (args[0] == "--version") {
+        out << versionText(program);
+        return kExitOk;
     }
     for (const auto& command : commands) {
         if (command->name() != args[0]) continue;

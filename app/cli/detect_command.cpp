@@ -1,7 +1,9 @@
 // marionette-cli detect: finds a person's body keypoints in a photo with MoveNet and writes them as OpenPose
 // JSON (COCO-18), the skeleton every other verb reads.
 #include "cli/arguments.h"
+#include "cli/batch_report.h"
 #include "cli/command.h"
+#include "cli/photo_folder.h"
 
 #include "marionette/detect/movenet.h"
 #include "marionette/detect/preview.h"
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <iomanip>
 #include <ostream>
 
@@ -28,8 +31,8 @@ public:
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
         Arguments a("detect", {
-            {"--image", "FILE", "the photo", "", true},
-            {"--out", "FILE", "OpenPose JSON to write (COCO-18)", "", true},
+            {"--image", "FILE|DIR", "the photo, or a folder of photos", "", true},
+            {"--out", "FILE|DIR", "OpenPose JSON to write (COCO-18); for a folder of photos, the folder for <photo>.pose.json", "", true},
             {"--model", "NAME", "thunder (one person, most accurate), lightning (one person, fast) or multipose (up to six people)", "thunder", false},
             {"--model-file", "FILE", "a MoveNet model.json to use instead of the bundled one", "", false},
             {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
@@ -57,8 +60,13 @@ public:
         options.minJointScore = minScore(a.value("--min-score"));
         cpu_threads::configure(threads);
 
-        const cv::Mat photo = image::loadImage(a.value("--image"));
         const std::string modelPath = a.has("--model-file") ? a.value("--model-file") : detect::bundledModelPath(*variant);
+        std::error_code ec;
+        if (std::filesystem::is_directory(a.value("--image"), ec)) {
+            if (a.has("--preview") || repeat > 1) throw UsageError("--preview and --repeat take one photo, not a folder");
+            return detectFolder(detect::MoveNet(modelPath), options, a.value("--image"), a.value("--out"), out, err);
+        }
+        const cv::Mat photo = image::loadImage(a.value("--image"));
         const detect::MoveNet net(modelPath);
         std::vector<detect::BodyDetection> found;
         std::vector<double> times;
@@ -94,6 +102,33 @@ public:
     }
 
 private:
+    // Every photo of `folder` to <outFolder>/<photo file name>.pose.json, the network loaded once; a photo
+    // that fails is reported and the others go on (exit code 1).
+    static int detectFolder(const detect::MoveNet& net, const detect::DetectOptions& options, const std::string& folder,
+                            const std::string& outFolder, std::ostream& out, std::ostream& err) {
+        const auto photos = photosIn(folder);
+        if (photos.empty()) throwFileError(folder, "has no photos (.jpg, .png, .webp, .tiff, .bmp)");
+        makeOutputFolder(outFolder);
+        BatchReport report(photos.size(), err, isTerminal(err));
+        for (const auto& photoPath : photos) {
+            const auto start = std::chrono::steady_clock::now();
+            const std::string name = std::filesystem::path(photoPath).filename().string();
+            const std::string target = (std::filesystem::path(outFolder) / (name + ".pose.json")).string();
+            const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+            try {
+                const auto found = net.detectPeople(image::loadImage(photoPath), options);
+                pose::People people;
+                for (const auto& person : found) people.push_back(person.pose);
+                pose::writeOpenPoseJson(target, people);
+                report.succeeded(name, target + (found.empty() ? " (no person found)" : ""), seconds());
+            } catch (const std::exception& e) {
+                report.failed(name, e.what(), seconds());
+            }
+        }
+        report.printSummary(out);
+        return report.exitCode();
+    }
+
     static float minScore(const std::string& text) {
         char* end = nullptr;
         const float v = std::strtof(text.c_str(), &end);

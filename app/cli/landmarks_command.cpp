@@ -1,13 +1,18 @@
 // marionette-cli landmarks: finds the faces in a photo with dlib and writes the 68 iBUG landmarks of one of
 // them (the largest by default) as a .pts file.
 #include "cli/arguments.h"
+#include "cli/batch_report.h"
 #include "cli/command.h"
+#include "cli/photo_folder.h"
 
 #include "marionette/face/landmarks.h"
 #include "marionette/face_detect/face_detector.h"
 #include "marionette/image/image_io.h"
+#include "marionette/util/error.h"
 
+#include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <ostream>
 
 namespace marionette::cli {
@@ -20,8 +25,8 @@ public:
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
         Arguments a("landmarks", {
-            {"--image", "FILE", "the photo", "", true},
-            {"--out", "FILE", "68-point landmarks to write (.pts, iBUG format)", "", true},
+            {"--image", "FILE|DIR", "the photo, or a folder of photos", "", true},
+            {"--out", "FILE|DIR", "68-point landmarks to write (.pts, iBUG format); for a folder, the folder for <photo>.landmarks.pts", "", true},
             {"--face", "N", "which face: 0 is the largest, 1 the next, ...", "0", false},
             {"--predictor", "FILE", "dlib's shape_predictor_68_face_landmarks.dat", face_detect::defaultPredictorPath(), false},
         });
@@ -34,8 +39,10 @@ public:
         const int index = a.intValue("--face");
         if (index < 0) throw UsageError("--face must be 0 or more");
 
-        const cv::Mat photo = image::loadImage(imagePath);
         auto detector = face_detect::FaceDetector::shared(a.value("--predictor"));
+        std::error_code ec;
+        if (std::filesystem::is_directory(imagePath, ec)) return landmarksFolder(*detector, index, imagePath, a.value("--out"), out, err);
+        const cv::Mat photo = image::loadImage(imagePath);
         const auto faces = detector->detectAll(photo, imagePath);
         const auto chosen = face_detect::pickFace(faces, index, {photo.cols, photo.rows}, imagePath);
         face::writePts(a.value("--out"), chosen.landmarks);
@@ -49,6 +56,33 @@ public:
         out << "wrote " << a.value("--out") << ": 68 landmarks of face " << index << '\n';
         (void)err;
         return kExitOk;
+    }
+
+private:
+    // Every photo of `folder` to <outFolder>/<photo file name>.landmarks.pts, dlib's model loaded once; a photo
+    // without that face is reported and the others go on (exit code 1).
+    static int landmarksFolder(face_detect::FaceDetector& detector, int index, const std::string& folder,
+                               const std::string& outFolder, std::ostream& out, std::ostream& err) {
+        const auto photos = photosIn(folder);
+        if (photos.empty()) throwFileError(folder, "has no photos (.jpg, .png, .webp, .tiff, .bmp)");
+        makeOutputFolder(outFolder);
+        BatchReport report(photos.size(), err, isTerminal(err));
+        for (const auto& photoPath : photos) {
+            const auto start = std::chrono::steady_clock::now();
+            const std::string name = std::filesystem::path(photoPath).filename().string();
+            const std::string target = (std::filesystem::path(outFolder) / (name + ".landmarks.pts")).string();
+            const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+            try {
+                const cv::Mat photo = image::loadImage(photoPath);
+                const auto faces = detector.detectAll(photo, photoPath);
+                face::writePts(target, face_detect::pickFace(faces, index, {photo.cols, photo.rows}, photoPath).landmarks);
+                report.succeeded(name, target, seconds());
+            } catch (const std::exception& e) {
+                report.failed(name, e.what(), seconds());
+            }
+        }
+        report.printSummary(out);
+        return report.exitCode();
     }
 };
 

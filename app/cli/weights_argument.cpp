@@ -11,7 +11,8 @@ std::string weightsArgument(const Arguments& a, model::SemanticsKind kind) {
     if (shipped.empty()) {
         const bool portrait = kind == model::SemanticsKind::Face;
         throw Error(std::string("the shipped ") + (portrait ? "portrait" : "body") + " weights (models/" +
-                    (portrait ? edit::kBundledPortraitWeights : edit::kBundledBodyWeights) + ") are not installed: pass --weights FILE");
+                    (portrait ? edit::kBundledPortraitWeights : edit::kBundledBodyWeights) + ") are not installed: pass --weights FILE (" +
+                    edit::missingBundledWeightsMessage(kind) + ")");
     }
     return shipped;
 }

@@ -2,6 +2,7 @@
 // new pose (editor.md). Everything is in ui/ and core/; this only reads the command line.
 #include "marionette/util/allocator.h"
 #include "marionette/util/cpu_threads.h"
+#include "marionette/edit/version_report.h"
 #include "marionette/model/config.h"
 #include "marionette/ui/editor_options.h"
 #include "marionette/ui/main_window.h"
@@ -12,11 +13,33 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
+#include <memory>
+
+namespace {
+
+// --help and --version answer before a QApplication exists: they need no display (help2man and a packager's
+// check run them without one).
+bool hasFlag(int argc, char* argv[], const char* longName, const char* shortName) {
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], longName) == 0 || (shortName && std::strcmp(argv[i], shortName) == 0)) return true;
+    return false;
+}
+
+}  // namespace
 
 int main(int argc, char* argv[]) {
     marionette::cpu_threads::prepareProcess(argv);
     marionette::allocator::keepFreedBlocksForReuse();
-    QApplication app(argc, argv);
+    if (hasFlag(argc, argv, "--version", "-v")) {
+        std::fputs(marionette::edit::versionReport("marionette").c_str(), stdout);
+        return 0;
+    }
+    std::unique_ptr<QCoreApplication> app;
+    if (hasFlag(argc, argv, "--help", "-h"))
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    else
+        app = std::make_unique<QApplication>(argc, argv);
     QApplication::setApplicationName(QStringLiteral("marionette"));
     QApplication::setOrganizationName(QStringLiteral("marionette"));
     QApplication::setApplicationDisplayName(QStringLiteral("Marionette"));
@@ -25,7 +48,9 @@ int main(int argc, char* argv[]) {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Re-pose people in photos: drag the skeleton, watch the person follow."));
     parser.addHelpOption();
-    parser.addVersionOption();
+    const QCommandLineOption versionOption({QStringLiteral("v"), QStringLiteral("version")},
+                                           QStringLiteral("Print the version, revision, LibTorch, CUDA support and the shipped weights"));
+    parser.addOption(versionOption);
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("a photo or an edit (.marionette.json) to open"));
     const QCommandLineOption weights(QStringLiteral("weights"), QStringLiteral("body model weights (.safetensors)"), QStringLiteral("FILE"));
     const QCommandLineOption device(QStringLiteral("device"), QStringLiteral("auto, cpu or cuda"), QStringLiteral("DEVICE"), QStringLiteral("auto"));
@@ -46,7 +71,7 @@ int main(int argc, char* argv[]) {
                                         QStringLiteral("once the opened file's result is shown, save the window as FILE (PNG) and quit"),
                                         QStringLiteral("FILE"));
     parser.addOptions({weights, portraitWeights, device, threads, method, benchUi, preview, screenshot});
-    parser.process(app);
+    parser.process(*app);  // --help prints and quits here
 
     marionette::ui::EditorOptions options;
     options.weightsPath = parser.value(weights);

@@ -33,8 +33,8 @@ std::string sample(const std::string& name) { return std::string(MARIONETTE_SOUR
 // For its lifetime, the shipped models are looked for in an empty folder: the programs as installed without them.
 class WithoutShippedModels {
 public:
-    WithoutShippedModels() { ::setenv("MARIONETTE_MODEL_DIR", test::tempPath("no-shipped-models").c_str(), 1); }
-    ~WithoutShippedModels() { ::unsetenv("MARIONETTE_MODEL_DIR"); }
+    WithoutShippedModels() { ::setenv("MARIONETTE_DATA_DIR", test::tempPath("no-shipped-models").c_str(), 1); }
+    ~WithoutShippedModels() { ::unsetenv("MARIONETTE_DATA_DIR"); }
     WithoutShippedModels(const WithoutShippedModels&) = delete;
     WithoutShippedModels& operator=(const WithoutShippedModels&) = delete;
 };
@@ -369,4 +369,66 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     }
     const auto help = runCli({"portrait", "--help"});
     EXPECT(help.code == 0 && help.out.find("smile=0.6 is smile_left=0.6,smile_right=0.6") != std::string::npos);
+}
+
+TEST_CASE(cli_version_names_the_build_and_the_shipped_weights) {
+    const auto run = runCli({"--version"});
+    EXPECT_EQ(run.code, 0);
+    EXPECT(run.out.rfind("marionette-cli ", 0) == 0);
+    EXPECT(run.out.find("revision: ") != std::string::npos);
+    EXPECT(run.out.find("LibTorch: ") != std::string::npos);
+    EXPECT(run.out.find("CUDA: ") != std::string::npos);
+    EXPECT(run.out.find("body weights: body-early.safetensors (") != std::string::npos);
+    EXPECT(run.out.find("training images") != std::string::npos);  // read from the file's training record
+    const WithoutShippedModels none;
+    EXPECT(runCli({"--version"}).out.find("models/body-early.safetensors is not installed: looked in") != std::string::npos);
+}
+
+// Two good inputs (a photo + target pair, an edit document) and a corrupt photo: two outputs, the failure
+// reported, exit code 1.
+TEST_CASE(cli_batch_runs_the_good_inputs_and_reports_the_bad_one) {
+    namespace fs = std::filesystem;
+    const fs::path edits = test::tempPath("batch-edits");
+    fs::create_directories(edits);
+    for (const char* name : {"a.jpg", "b.jpg"}) fs::copy_file(sample("messi5.jpg"), edits / name);
+    fs::copy_file(sample("messi5.jpg.pose.json"), edits / "a.jpg.pose.json");
+    fs::copy_file(sample("messi5.jpg.target.json"), edits / "a.jpg.target.json");
+    edit::EditDocument document;
+    document.photoPath = "b.jpg";
+    document.reference = pose::readOpenPoseJson(sample("messi5.jpg.pose.json")).at(0);
+    document.target = pose::readOpenPoseJson(sample("messi5.jpg.target.json")).at(0);
+    edit::writeEditDocument((edits / "b.jpg.marionette.json").string(), document);
+    files::writeAtomically((edits / "c.jpg").string(), "not a JPEG");
+    fs::copy_file(sample("messi5.jpg.pose.json"), edits / "c.jpg.pose.json");
+    fs::copy_file(sample("messi5.jpg.target.json"), edits / "c.jpg.target.json");
+
+    const fs::path out = test::tempPath("batch-out");
+    const auto run = runCli({"batch", "--edits", edits.string(), "--out", out.string(), "--method", "network", "--threads", "2"});
+    EXPECT_EQ(run.code, cli::kExitFailure);
+    EXPECT_EQ(image::loadImage((out / "a-edited.png").string()).size(), image::loadImage(sample("messi5.jpg")).size());
+    EXPECT(fs::exists(out / "b-edited.png"));
+    EXPECT(!fs::exists(out / "c-edited.png"));
+    EXPECT(run.out.find("2 done, 1 failed") != std::string::npos);
+    EXPECT(run.out.find("input") != std::string::npos && run.out.find("FAILED") != std::string::npos);
+    EXPECT(run.err.find("c.jpg: FAILED") != std::string::npos);
+    // Every output went through a temporary file that was renamed: none is left behind.
+    int files = 0;
+    for (const auto& entry : fs::directory_iterator(out)) files += entry.is_regular_file() ? 1 : 0;
+    EXPECT_EQ(files, 2);
+
+    // A list whose first output would land on its second input: that edit is refused, the input kept.
+    fs::copy_file(edits / "a.jpg", edits / "a-edited.png");
+    fs::copy_file(edits / "a.jpg.pose.json", edits / "a-edited.png.pose.json");
+    files::writeAtomically((edits / "list.txt").string(), "# photo, target\na.jpg a.jpg.target.json\n\na-edited.png a.jpg.target.json\n");
+    const auto clash = runCli({"batch", "--edits", (edits / "list.txt").string(), "--out", edits.string(), "--method", "network",
+                               "--threads", "2"});
+    EXPECT_EQ(clash.code, cli::kExitFailure);
+    EXPECT(clash.out.find("1 done, 1 failed") != std::string::npos);
+    EXPECT(clash.out.find("is an input of this batch") != std::string::npos);
+    EXPECT(files::readAll((edits / "a-edited.png").string(), 1u << 20) == files::readAll(sample("messi5.jpg"), 1u << 20));
+    EXPECT(fs::exists(edits / "a-edited-edited.png"));
+
+    EXPECT_EQ(runCli({"batch", "--edits", edits.string(), "--out", out.string(), "--jobs", "0"}).code, cli::kExitUsage);
+    const auto none = runCli({"batch", "--edits", test::tempPath("no-such-folder"), "--out", out.string()});
+    EXPECT(none.code == cli::kExitFailure && none.err.find("no such folder or list file") != std::string::npos);
 }

@@ -810,6 +810,29 @@ TEST_CASE(detect_cli_writes_openpose_json) {
     EXPECT(!std::filesystem::exists(never));
 }
 
+TEST_CASE(detect_cli_on_a_folder_writes_one_file_per_photo) {
+    namespace fs = std::filesystem;
+    const fs::path photos = test::tempPath("detect-folder");
+    fs::create_directories(photos);
+    fs::copy_file(source("resources/samples/messi5.jpg"), photos / "messi5.jpg");
+    files::writeAtomically((photos / "broken.png").string(), "not a PNG");
+    files::writeAtomically((photos / "notes.txt").string(), "not a photo: left alone");
+    const fs::path outFolder = test::tempPath("detect-folder-out");
+    std::ostringstream out, err;
+    const int code = cli::runCli({"detect", "--image", photos.string(), "--out", outFolder.string(), "--model", "lightning",
+                                  "--threads", "2", "--refine", "0"},
+                                 out, err);
+    EXPECT_EQ(code, cli::kExitFailure);  // one photo failed; the other was still done
+    EXPECT(pose::readOpenPoseJson((outFolder / "messi5.jpg.pose.json").string()).at(0).presentCount() >= 15);
+    EXPECT(!fs::exists(outFolder / "broken.png.pose.json"));
+    EXPECT(!fs::exists(outFolder / "notes.txt.pose.json"));
+    EXPECT(out.str().find("1 done, 1 failed") != std::string::npos);
+    EXPECT(err.str().find("broken.png: FAILED") != std::string::npos);
+    std::ostringstream o2, e2;
+    EXPECT_EQ(cli::runCli({"detect", "--image", photos.string(), "--out", outFolder.string(), "--preview", "x.png"}, o2, e2),
+              cli::kExitUsage);
+}
+
 TEST_CASE(detect_reports_no_person_on_a_blank_photo) {
     const MoveNet net(bundledModelPath(MoveNetVariant::Lightning));
     const BodyDetection found = net.detect(cv::Mat(120, 160, CV_8UC3, cv::Scalar(128, 128, 128)));

@@ -11,8 +11,12 @@ namespace marionette::edit {
 inline constexpr const char* kBundledBodyWeights = "body-early.safetensors";
 inline constexpr const char* kBundledPortraitWeights = "portrait-early.safetensors";
 
+// The file name of the shipped weights for body or face semantics.
+std::string bundledWeightsName(model::SemanticsKind kind);
 // The shipped weights for body or face semantics, found as bundled::modelPath finds every shipped model;
 // empty when they are not there (a build without the models folder).
 std::string bundledWeights(model::SemanticsKind kind);
+// Where they were looked for, as a sentence for an error.
+std::string missingBundledWeightsMessage(model::SemanticsKind kind);
 
 }  // namespace marionette::edit
