@@ -744,9 +744,15 @@ TEST_CASE(edit_portrait_session_changes_the_face_and_pastes_back_only_there) {
     const PortraitFace& face = astronautFace();
     const cv::Mat photo = image::loadImage(sample("astronaut.jpg"));
     PortraitSession session(tinyFace(), 3, {Device::Cpu, 2});
-    EXPECT_THROWS(Error, session.render({face.observed, false, {}}), "no photo");
+    // The network's synthesis pasted back (the hybrid method has its own case below).
+    const auto network = [](const face::FaceLandmarks& target, bool preview, const MapSelection& maps) {
+        PortraitRenderRequest request{target, preview, maps};
+        request.method = ReposeMethod::Network;
+        return request;
+    };
+    EXPECT_THROWS(Error, session.render(network(face.observed, false, {})), "no photo");
     session.setPhoto(photo, face.observed);
-    const RenderedFrame neutral = session.render({face.observed, false, {}});
+    const RenderedFrame neutral = session.render(network(face.observed, false, {}));
     EXPECT(neutral.prepared);
     EXPECT_EQ(neutral.output.cols, 64);
     EXPECT_EQ(neutral.output.rows, 64);
@@ -759,20 +765,20 @@ TEST_CASE(edit_portrait_session_changes_the_face_and_pastes_back_only_there) {
     face::FaceParameters turned = face.fitted;
     turned.pose.yaw += 25;
     setExpressionByName(turned, face::MorphableModel::standard(), "jaw_open", 0.8);
-    const RenderedFrame edited = session.render({portraitLandmarks(face, turned), false, MapSelection::all(face.observed.points[30])});
+    const RenderedFrame edited = session.render(network(portraitLandmarks(face, turned), false, MapSelection::all(face.observed.points[30])));
     EXPECT(!edited.prepared);  // the crop depends on the reference only
     EXPECT(cv::norm(neutral.output, edited.output, cv::NORM_L1) > 0);
     EXPECT(!edited.maps.flow.empty() && !edited.maps.attention.empty());
 
     // The drag preview moves the photo's crop with the landmarks: unedited it is the crop itself, turned it
     // differs; two landmarks dragged onto one point give no spline, and the network's preview stands in.
-    const RenderedFrame still = session.render({face.observed, true, {}});
+    const RenderedFrame still = session.render(network(face.observed, true, {}));
     EXPECT(still.preview && cv::norm(still.output, still.referenceCrop, cv::NORM_INF) <= 2.0);
-    const RenderedFrame turnedPreview = session.render({portraitLandmarks(face, turned), true, {}});
+    const RenderedFrame turnedPreview = session.render(network(portraitLandmarks(face, turned), true, {}));
     EXPECT(turnedPreview.preview && cv::norm(turnedPreview.output, turnedPreview.referenceCrop, cv::NORM_L1) > 0);
     face::FaceLandmarks pinched = face.observed;
     pinched.points[31] = pinched.points[35];
-    const RenderedFrame fallback = session.render({pinched, true, {}});
+    const RenderedFrame fallback = session.render(network(pinched, true, {}));
     EXPECT(fallback.preview && fallback.output.cols == 64 && fallback.output.rows == 64);
 
     // Paste-back: pixels far from the crop are the photo's, bit for bit; inside the crop they changed.
@@ -803,6 +809,83 @@ TEST_CASE(edit_portrait_session_changes_the_face_and_pastes_back_only_there) {
     EXPECT(cv::norm(region, edited.pasteRegion, cv::NORM_INF) < 1e-6);
 
     EXPECT_THROWS(Error, PortraitSession(tinyBody(), 1, {Device::Cpu, 1}), "face");
+}
+
+TEST_CASE(edit_portrait_session_hybrid_moves_the_photos_pixels_and_the_network_fills_only_the_opened_mouth) {
+    const PortraitFace& face = astronautFace();
+    const cv::Mat photo = image::loadImage(sample("astronaut.jpg"));
+    PortraitSession session(tinyFace(), 5, {Device::Cpu, 2});
+    session.setPhoto(photo, face.observed);
+    EXPECT(session.canDeform());
+    // No landmark moved: the photo itself, bit for bit.
+    PortraitRenderRequest request;
+    request.target = face.observed;
+    const RenderedFrame still = session.render(request);
+    EXPECT(still.method == ReposeMethod::Hybrid);
+    EXPECT(still.changed.empty());
+    EXPECT_EQ(cv::norm(editedPhoto(photo, still), photo, cv::NORM_INF), 0.0);
+
+    // Turned and the mouth opened: the face keeps the photo's detail at its resolution, nothing outside the
+    // changed box differs, and the network draws only inside the opened mouth.
+    face::FaceParameters edited = face.fitted;
+    edited.pose.yaw += 15;
+    setExpressionByName(edited, face::MorphableModel::standard(), "jaw_open", 0.8);
+    request.target = portraitLandmarks(face, edited);
+    request.maps = MapSelection::all(std::nullopt);
+    const RenderedFrame opened = session.render(request);
+    EXPECT(opened.method == ReposeMethod::Hybrid);
+    EXPECT(opened.warnings.empty());
+    EXPECT_EQ(opened.photoResult.size(), photo.size());
+    EXPECT(cv::norm(editedPhoto(photo, opened), opened.photoResult, cv::NORM_INF) == 0.0);
+    cv::Mat outside = cv::Mat::ones(photo.size(), CV_8U);
+    outside(opened.changed).setTo(0);
+    cv::Mat difference;
+    cv::absdiff(opened.photoResult, photo, difference);
+    EXPECT_EQ(cv::norm(difference, cv::NORM_INF, outside), 0.0);
+    const auto eyeLine = [](const face::FaceLandmarks& f) {
+        return std::pair{cv::Point2f(f.points[36].x, f.points[36].y), cv::Point2f(f.points[45].x, f.points[45].y)};
+    };
+    const auto [eyeA, eyeB] = eyeLine(face.observed);
+    const auto [eyeA2, eyeB2] = eyeLine(request.target);
+    EXPECT(deform::laplacianVariance(opened.photoResult, eyeA2, eyeB2, 6) > 0.8 * deform::laplacianVariance(photo, eyeA, eyeB, 6));
+    EXPECT(cv::countNonZero(opened.holeMask) > 0);
+    EXPECT(!opened.networkMask.empty() && cv::countNonZero(opened.networkMask) > 0);
+    cv::Mat mouth = cv::Mat::zeros(photo.size(), CV_8U);
+    std::vector<cv::Point> inner;
+    for (int i = 60; i < 68; ++i)
+        inner.emplace_back(static_cast<int>(std::lround(request.target.points[static_cast<std::size_t>(i)].x)),
+                           static_cast<int>(std::lround(request.target.points[static_cast<std::size_t>(i)].y)));
+    cv::fillPoly(mouth, std::vector<std::vector<cv::Point>>{inner}, cv::Scalar(255));
+    cv::dilate(mouth, mouth, cv::getStructuringElement(cv::MORPH_ELLIPSE, {9, 9}));
+    EXPECT_EQ(cv::countNonZero(opened.networkMask & ~mouth(opened.changed)), 0);
+    EXPECT(!opened.maps.mesh.empty() && !opened.maps.holes.empty());
+    // The network's edit of the same face is blurred by comparison: it draws at the canvas's size.
+    request.method = ReposeMethod::Network;
+    const RenderedFrame redrawn = session.render(request);
+    EXPECT(redrawn.method == ReposeMethod::Network && redrawn.photoResult.empty());
+    EXPECT(deform::laplacianVariance(editedPhoto(photo, redrawn), eyeA2, eyeB2, 6) < deform::laplacianVariance(opened.photoResult, eyeA2, eyeB2, 6));
+
+    // A slider drag's preview is the warp alone: no network.
+    request.method = ReposeMethod::Hybrid;
+    request.maps = {};
+    request.preview = true;
+    const RenderedFrame preview = session.render(request);
+    EXPECT(preview.preview && preview.networkMask.empty() && cv::countNonZero(preview.holeMask) > 0);
+    EXPECT_EQ(preview.synthesisMilliseconds, 0.0);
+
+    // A face too small to mesh falls back on the network, with a sentence saying so.
+    face::FaceLandmarks tiny = face.observed.mapped([&](Point2 p) {
+        return Point2{face.observed.points[30].x + (p.x - face.observed.points[30].x) * 0.15f,
+                      face.observed.points[30].y + (p.y - face.observed.points[30].y) * 0.15f};
+    });
+    session.setPhoto(photo, tiny);
+    EXPECT(!session.canDeform());
+    EXPECT(session.deformUnavailableReason().find("too small") != std::string::npos);
+    request = {};
+    request.target = tiny;
+    const RenderedFrame fallback = session.render(request);
+    EXPECT(fallback.method == ReposeMethod::Network);
+    EXPECT(!fallback.warnings.empty() && fallback.warnings.front().find("network redrew the face") != std::string::npos);
 }
 
 TEST_CASE(edit_portrait_bad_inputs_give_clear_errors) {

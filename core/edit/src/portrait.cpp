@@ -2,6 +2,8 @@
 #include "marionette/edit/portrait_session.h"
 
 #include "crop_synthesis.h"
+#include "hybrid_compositing.h"
+#include "marionette/deform/face_warp.h"
 #include "marionette/face/face_fit.h"
 #include "marionette/face/part_maps.h"
 #include "marionette/face_detect/face_detector.h"
@@ -19,6 +21,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 
 namespace marionette::edit {
@@ -170,7 +173,20 @@ face::FaceParameters applyFacePreset(const std::string& json, const std::string&
 struct PortraitSession::State {
     face::FaceLandmarks reference;
     Box box;
+    // The face as a mesh over its landmarks (Hybrid); empty, with the reason, when none could be built.
+    std::optional<deform::FaceWarp> warp;
+    std::string warpError;
 };
+
+namespace {
+
+std::vector<cv::Point2f> plainPoints(const face::FaceLandmarks& landmarks) {
+    std::vector<cv::Point2f> out;
+    for (const Point2& p : landmarks.points) out.emplace_back(p.x, p.y);
+    return out;
+}
+
+}  // namespace
 
 PortraitSession::PortraitSession(const std::string& weightsPath, const SessionOptions& options)
     : CropSession(detail::loadEngine(weightsPath, options, model::SemanticsKind::Face,
@@ -187,6 +203,21 @@ void PortraitSession::setPhoto(const cv::Mat& photo, const face::FaceLandmarks& 
     synthesis().setPhoto(photo);
     m_state->reference = reference;
     m_state->box = portraitCropBox(reference, ImageSize{photo.cols, photo.rows}, canvas());
+    m_state->warp.reset();
+    m_state->warpError.clear();
+    try {
+        m_state->warp.emplace(photo, plainPoints(reference));
+    } catch (const Error& e) {
+        m_state->warpError = e.what();
+        log::warning("the photo's pixels cannot follow the face's landmarks, the network redraws the face instead: ", e.what());
+    }
+}
+
+bool PortraitSession::canDeform() const { return m_state->warp.has_value(); }
+std::string PortraitSession::deformUnavailableReason() const { return m_state->warpError; }
+
+cv::Mat PortraitSession::drawMesh(const cv::Mat& image, const face::FaceLandmarks& target) const {
+    return m_state->warp ? m_state->warp->drawMesh(image, plainPoints(target)) : image.clone();
 }
 
 namespace {
@@ -328,17 +359,63 @@ cv::Mat portraitPasteRegion(PasteExtent extent, const face::FaceLandmarks& refer
 RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
     State& s = *m_state;
     if (!hasPhoto()) throw Error("no photo is open");
+    face::validate(request.target, "the face's target landmarks");
+    const ImageSize canvas = this->canvas();
     const auto partMapsOf = [](const face::FaceLandmarks& landmarks) {
         return [&landmarks](const BoxToCanvas& toCanvas) {
             const face::FaceLandmarks onCanvas = landmarks.mapped([&](Point2 q) { return toCanvas.toCanvas(q); });
             return face::renderPartMaps(onCanvas, toCanvas.canvasHeight, toCanvas.canvasWidth);
         };
     };
-    return synthesis().render(s.box, partMapsOf(s.reference), partMapsOf(request.target), request.preview,
-                              [&](const at::Tensor& referenceCrop, const BoxToCanvas& toCanvas) {
-                                  return landmarkWarp(referenceCrop, s.reference, request.target, toCanvas);
-                              },
-                              request.maps, portraitPasteRegion(request.paste, s.reference, request.target, s.box, canvas()));
+    const auto network = [&](bool preview) {
+        return synthesis().render(s.box, partMapsOf(s.reference), partMapsOf(request.target), preview,
+                                  [&](const at::Tensor& referenceCrop, const BoxToCanvas& toCanvas) {
+                                      return landmarkWarp(referenceCrop, s.reference, request.target, toCanvas);
+                                  },
+                                  request.maps, portraitPasteRegion(request.paste, s.reference, request.target, s.box, canvas));
+    };
+    if (request.method == ReposeMethod::Network || !s.warp) {
+        RenderedFrame frame = network(request.preview);
+        if (request.method == ReposeMethod::Hybrid)
+            frame.warnings.push_back("the photo's pixels cannot follow the face's landmarks (" + s.warpError + "): the network redrew the face");
+        return frame;
+    }
+
+    // Hybrid: the warp at the photo's resolution; the network for what the photo never showed and for maps.
+    const auto start = std::chrono::steady_clock::now();
+    const cv::Mat& photo = synthesis().photo();
+    const deform::FaceWarpFrame warped = s.warp->warp(plainPoints(request.target));
+    const bool unseen = !warped.unseen.empty() && cv::countNonZero(warped.unseen) > 0;
+    const bool runNetwork = !request.preview && (unseen || request.maps.any());
+    RenderedFrame frame;
+    if (runNetwork) frame = network(false);
+    frame.method = ReposeMethod::Hybrid;
+    frame.cropBox = s.box;
+    frame.preview = request.preview;
+    frame.photoResult = deform::pasteInto(photo, warped);
+    frame.changed = warped.changed;
+    frame.holeMask = warped.unseen;
+    frame.personAlpha = warped.alpha;
+    frame.flippedTriangles = warped.flippedTriangles;
+    frame.deformMilliseconds = warped.milliseconds;
+    if (runNetwork && unseen) {
+        cv::Mat changedPixels = frame.photoResult(frame.changed);
+        const cv::Mat weights = detail::blendNetworkIntoHoles(changedPixels, detail::canvasOverArea(frame.output, s.box, frame.changed),
+                                                              warped.unseen, warped.alpha, s.warp->faceWidth());
+        frame.networkMask = weights > 0.5f;
+    }
+    if (!request.preview && request.maps.any()) {
+        frame.maps.mesh = image::cropToCanvas(s.warp->drawMesh(frame.photoResult, plainPoints(request.target)), s.box, canvas);
+        if (!frame.changed.empty())
+            frame.maps.holes = detail::holesMap(frame.photoResult, frame.changed, frame.holeMask, frame.networkMask, s.box, canvas);
+    }
+    if (frame.referenceCrop.empty()) frame.referenceCrop = image::cropToCanvas(photo, s.box, canvas);
+    // What this frame shows, cut to the crop like the network's output (the sharp result is photoResult).
+    frame.output = image::cropToCanvas(frame.photoResult, s.box, canvas);
+    frame.pasteAlpha = pasteBackAlpha(s.box, ImageSize{photo.cols, photo.rows}, canvas);
+    frame.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    frame.timings.insert(frame.timings.begin(), {"deform", warped.milliseconds});
+    return frame;
 }
 
 }  // namespace marionette::edit

@@ -2,6 +2,7 @@
 
 #include "marionette/edit/synthesis_maps.h"
 #include "crop_synthesis.h"
+#include "hybrid_compositing.h"
 #include "marionette/deform/puppet.h"
 #include "marionette/detect/person_segmenter.h"
 #include "marionette/engine/engine.h"
@@ -187,65 +188,6 @@ struct ReposeSession::State {
     std::string puppetError;
 };
 
-namespace {
-
-// The network's crop (canvas size) at the photo's resolution over `area` (photo pixels).
-cv::Mat canvasOverArea(const cv::Mat& canvasImage, const Box& box, const cv::Rect& area) {
-    const double sx = canvasImage.cols / box.width, sy = canvasImage.rows / box.height;
-    // Photo pixel p shows canvas pixel (p - box.origin + 0.5) * scale - 0.5 (BoxToCanvas).
-    cv::Mat toCanvas = (cv::Mat_<double>(2, 3) << sx, 0, (area.x - box.x + 0.5) * sx - 0.5, 0, sy, (area.y - box.y + 0.5) * sy - 0.5);
-    cv::Mat out;
-    cv::warpAffine(canvasImage, out, toCanvas, area.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
-    return out;
-}
-
-// What the photo never showed, from the network: its synthesis over `holes`, its colours matched to the
-// warped person in a ring around them (mean and spread per channel), feathered in. Returns the weights used.
-cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, const cv::Mat& holes, const cv::Mat& personAlpha, double torso) {
-    const int ringWidth = std::max(3, static_cast<int>(std::lround(torso * 0.06)));
-    cv::Mat grown;
-    cv::dilate(holes, grown, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * ringWidth + 1, 2 * ringWidth + 1}));
-    cv::Mat ring = grown & ~holes & (personAlpha > 0.5f);
-    cv::Mat matched;
-    network.convertTo(matched, CV_32FC3);
-    if (cv::countNonZero(ring) > 16) {
-        cv::Scalar netMean, netSd, warpMean, warpSd;
-        cv::meanStdDev(network, netMean, netSd, ring);
-        cv::meanStdDev(changedPixels, warpMean, warpSd, ring);
-        std::vector<cv::Mat> channels;
-        cv::split(matched, channels);
-        for (int c = 0; c < 3; ++c) {
-            const double gain = std::clamp(warpSd[c] / std::max(netSd[c], 1.0), 0.5, 2.0);
-            channels[static_cast<std::size_t>(c)] = (channels[static_cast<std::size_t>(c)] - netMean[c]) * gain + warpMean[c];
-        }
-        cv::merge(channels, matched);
-    }
-    const int feather = std::max(2, ringWidth / 2);
-    cv::Mat weight;
-    cv::dilate(holes, weight, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * feather + 1, 2 * feather + 1}));
-    weight.convertTo(weight, CV_32F, 1.0 / 255.0);
-    cv::GaussianBlur(weight, weight, {0, 0}, feather / 2.0 + 0.5);
-    cv::Mat weight3, base;
-    cv::merge(std::vector<cv::Mat>{weight, weight, weight}, weight3);
-    changedPixels.convertTo(base, CV_32FC3);
-    cv::Mat blended = matched.mul(weight3) + base.mul(cv::Scalar::all(1.0) - weight3);
-    blended.convertTo(changedPixels, CV_8UC3);
-    return weight;
-}
-
-// The result cut to the crop at the canvas's size, with the holes in red and the network's part in green.
-cv::Mat holesMap(const cv::Mat& result, const cv::Rect& changed, const cv::Mat& holes, const cv::Mat& network, const Box& box, ImageSize canvas) {
-    cv::Mat overlay = result.clone();
-    cv::Mat region = overlay(changed);
-    region.setTo(cv::Scalar(40, 40, 230), holes);
-    if (!network.empty()) region.setTo(cv::Scalar(60, 200, 60), network);
-    cv::Mat mixed;
-    cv::addWeighted(result, 0.5, overlay, 0.5, 0, mixed);
-    return image::cropToCanvas(mixed, box, canvas);
-}
-
-}  // namespace
-
 ReposeSession::ReposeSession(const std::string& weightsPath, const SessionOptions& options)
     : CropSession(detail::loadEngine(weightsPath, options, model::SemanticsKind::Body,
                                      "this weights file is for portraits; open a body model to repose people")),
@@ -332,14 +274,14 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
     frame.warnings = s.puppet->layer().warnings;
     if (runNetwork && personHoles) {
         cv::Mat changedPixels = frame.photoResult(frame.changed);
-        const cv::Mat weights = blendNetworkIntoHoles(changedPixels, canvasOverArea(frame.output, box, frame.changed), warped.personHoles,
-                                                      warped.personAlpha, pose::torsoLength(s.reference));
+        const cv::Mat weights = detail::blendNetworkIntoHoles(changedPixels, detail::canvasOverArea(frame.output, box, frame.changed), warped.personHoles,
+                                                              warped.personAlpha, pose::torsoLength(s.reference));
         frame.networkMask = weights > 0.5f;
     }
     if (!request.preview && request.maps.any()) {
         frame.maps.mesh = image::cropToCanvas(s.puppet->drawMesh(frame.photoResult, request.target), box, canvas);
         if (!frame.changed.empty())
-            frame.maps.holes = holesMap(frame.photoResult, frame.changed, frame.holeMask, frame.networkMask, box, canvas);
+            frame.maps.holes = detail::holesMap(frame.photoResult, frame.changed, frame.holeMask, frame.networkMask, box, canvas);
     }
     if (frame.referenceCrop.empty()) frame.referenceCrop = image::cropToCanvas(photo, box, canvas);
     // What this frame shows, cut to the crop like the network's output (the sharp result is photoResult).
