@@ -10,7 +10,11 @@
 #include "marionette/deform/quality.h"
 #include "marionette/detect/movenet.h"
 #include "marionette/detect/person_segmenter.h"
+#include "marionette/deform/face_warp.h"
 #include "marionette/edit/bundled_weights.h"
+#include "marionette/edit/portrait.h"
+#include "marionette/edit/portrait_session.h"
+#include "marionette/face/landmarks.h"
 #include "marionette/edit/repose_session.h"
 #include "marionette/image/image_io.h"
 #include "marionette/util/bundled_files.h"
@@ -80,6 +84,68 @@ pose::Pose halfway(const pose::Pose& a, const pose::Pose& b) {
     return out;
 }
 
+// --portrait: the face warp on a portrait (the bundled astronaut.jpg unless --image names one; its landmarks from
+// FILE.landmarks.pts beside it, else from the face detector), the head turned by 15 degrees and the mouth opened:
+// the mesh and its factorisation once, slider updates at the photo's full resolution, then the hybrid result with
+// the network where the mouth opened past the photo.
+int benchPortrait(const Arguments& a, int repeat, std::ostream& out) {
+    const std::string image = a.has("--image") ? a.value("--image") : bundled::samplePath("astronaut.jpg");
+    cv::Mat photo = image::loadImage(image);
+    const std::string pts = image + ".landmarks.pts";
+    face::FaceLandmarks observed = std::filesystem::exists(pts) ? face::readPts(pts) : edit::findPortraitFace(photo, image).observed;
+    const double scale = a.has("--upscale") ? std::stod(a.value("--upscale")) : 1.0;
+    if (!(scale > 0 && scale <= 8)) throw UsageError("--upscale expects a factor in (0, 8]");
+    if (scale != 1.0) {
+        cv::resize(photo, photo, cv::Size(), scale, scale, cv::INTER_CUBIC);
+        observed = observed.mapped([scale](Point2 p) {
+            return Point2{static_cast<float>((p.x + 0.5) * scale - 0.5), static_cast<float>((p.y + 0.5) * scale - 0.5)};
+        });
+    }
+    const edit::PortraitFace face = edit::fitPortraitFace(observed, ImageSize{photo.cols, photo.rows});
+    face::FaceParameters edited = face.fitted;
+    edited.pose.yaw = std::clamp(edited.pose.yaw + 15, -face::kMaxYawDegrees, face::kMaxYawDegrees);
+    edit::setExpressionByName(edited, face::MorphableModel::standard(), "jaw_open", 0.6);
+    const face::FaceLandmarks target = edit::portraitLandmarks(face, edited);
+    const auto points = [](const face::FaceLandmarks& f) {
+        std::vector<cv::Point2f> out;
+        for (const Point2& p : f.points) out.emplace_back(p.x, p.y);
+        return out;
+    };
+    std::vector<cv::Point2f> middle = points(observed);
+    for (std::size_t i = 0; i < middle.size(); ++i) middle[i] = (middle[i] + points(target)[i]) * 0.5f;
+
+    out << std::fixed << std::setprecision(1) << "portrait " << photo.cols << " x " << photo.rows << ", " << at::get_num_threads() << " threads\n";
+    auto t = Clock::now();
+    const deform::FaceWarp warp(photo, points(observed));
+    const double build = since(t);
+    out << "face mesh + factorising      " << build << " ms (" << warp.mesh().rest.size() << " vertices, " << warp.mesh().triangles.size()
+        << " triangles, face " << warp.faceWidth() << " px wide)\n";
+    std::vector<double> warpTimes, pasteTimes;
+    deform::FaceWarpFrame frame;
+    for (int i = 0; i < repeat; ++i) {
+        t = Clock::now();
+        frame = warp.warp(i % 2 ? middle : points(target));
+        warpTimes.push_back(since(t));
+        t = Clock::now();
+        (void)deform::pasteInto(photo, frame);
+        pasteTimes.push_back(since(t));
+    }
+    const Stats update = statsOf(warpTimes), paste = statsOf(pasteTimes);
+    out << "slider update (warp + render) " << update.mean << " ± " << update.sd << " ms over " << repeat << " (changed "
+        << frame.changed.width << " x " << frame.changed.height << "), + " << paste.mean << " ms into a copy of the photo\n";
+
+    edit::PortraitSession session(weightsArgument(a, model::SemanticsKind::Face), {edit::Device::Cpu, a.intValue("--threads")});
+    session.setPhoto(photo, observed);
+    edit::PortraitRenderRequest request;
+    request.target = target;
+    (void)session.render(request);  // warm: the reference encoded
+    t = Clock::now();
+    const auto result = session.render(request);
+    out << "hybrid result, network incl. " << since(t) << " ms (" << (result.holeMask.empty() ? 0 : cv::countNonZero(result.holeMask))
+        << " px the photo never showed, " << (result.networkMask.empty() ? 0 : cv::countNonZero(result.networkMask)) << " px from the network)\n";
+    return kExitOk;
+}
+
 class BenchDeformCommand : public Command {
 public:
     std::string name() const override { return "bench-deform"; }
@@ -88,11 +154,16 @@ public:
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& /*err*/) override {
         auto options = editOptions();
         options.push_back({"--repeat", "N", "drag updates to time", "30", false});
+        options.push_back({"--portrait", "", "time the face warp on a portrait instead (--image: a portrait, --weights: portrait weights)", "", false});
         Arguments a("bench-deform", options);
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
             return kExitOk;
+        }
+        if (a.has("--portrait")) {
+            cpu_threads::configure(a.intValue("--threads"));
+            return benchPortrait(a, std::max(1, a.intValue("--repeat")), out);
         }
         const Edit e = readEdit(a);
         const int repeat = std::max(1, a.intValue("--repeat"));

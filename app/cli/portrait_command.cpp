@@ -1,6 +1,7 @@
 // marionette-cli portrait: the editor's portrait round trip in batch: find the face (dlib), fit the morphable
-// model, edit head pose and expressions, synthesise the face's crop from the edited landmarks' part maps and
-// paste it back into the photo.
+// model, edit head pose and expressions, then either move the photo's own pixels with a mesh over the landmarks
+// (hybrid, the default: the network draws only what an opened mouth shows that the photo never did) or
+// synthesise the face's crop from the edited landmarks' part maps and paste it back (network).
 #include "cli/arguments.h"
 #include "cli/command.h"
 
@@ -89,8 +90,12 @@ public:
             {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
             {"--seed", "N", "seed of the untrained weights used when there is no portrait model", "1", false},
             {"--preview", "", "write the editor's drag preview instead of the synthesis: the photo moved with its landmarks, no network", "", false},
+            {"--method", "hybrid|network",
+             "hybrid: move the photo's pixels with a mesh over the landmarks, the network only for what the photo never showed; "
+             "network: the synthesised crop pasted back",
+             "hybrid", false},
             {"--paste", "moved|face|crop",
-             "replace the photo only where the face's parts moved, over the whole face, or over the whole crop", "moved", false},
+             "network: replace the photo only where the face's parts moved, over the whole face, or over the whole crop", "moved", false},
             {"--repeat", "N", "then time N more edits (yaw moving, the reference cached) and print the latency per edit", "0", false},
         });
         a.parse(args);
@@ -106,6 +111,8 @@ public:
             pasteName == "face" ? std::optional(edit::PasteExtent::Person)
                                 : pasteName == "person" ? std::nullopt : edit::pasteExtentFromString(pasteName);
         if (!paste) throw UsageError("--paste expects moved, face or crop, got \"" + pasteName + "\"");
+        const std::optional<edit::ReposeMethod> method = edit::reposeMethodFromString(a.value("--method"));
+        if (!method) throw UsageError("--method expects hybrid or network, got \"" + a.value("--method") + "\"");
         const int threads = a.intValue("--threads");
         if (threads < 0) throw UsageError("--threads must be 0 or more");
         const int seed = a.intValue("--seed");
@@ -145,12 +152,14 @@ public:
         edit::PortraitRenderRequest request;
         request.target = target;
         request.paste = *paste;
+        request.method = *method;
         request.preview = a.has("--preview");
         const bool wantMaps = (a.has("--maps") || a.has("--sheet")) && !request.preview;
         if (wantMaps) request.maps = edit::MapSelection::all(target.points[30]);  // where the nose tip reads from
         const edit::RenderedFrame frame = session->render(request);
+        for (const std::string& warning : frame.warnings) err << "warning: " << warning << '\n';
 
-        image::saveImage(a.value("--out"), edit::composite(photo, frame.output, frame.cropBox, frame.pasteRegion));
+        image::saveImage(a.value("--out"), edit::editedPhoto(photo, frame));
         if (a.has("--landmarks-out")) face::writePts(a.value("--landmarks-out"), target);
         if (a.has("--edit-out")) writeEdit(a.value("--edit-out"), imagePath, face, edited, target, frame.cropBox);
         if (a.has("--maps")) {
@@ -168,8 +177,9 @@ public:
 
         const int repeat = a.intValue("--repeat");
         if (repeat > 0) {
-            // What one slider step costs in the editor: new landmarks, part maps, synthesis, conversion.
-            double total = 0.0, synthesis = 0.0;
+            // What one slider step costs in the editor: new landmarks, then the warp (and the network where the
+            // mouth opened past the photo), or part maps, synthesis and conversion.
+            double total = 0.0, synthesis = 0.0, deform = 0.0;
             for (int i = 0; i < repeat; ++i) {
                 face::FaceParameters step = edited;
                 step.pose.yaw = std::clamp(edited.pose.yaw + (i % 2 ? 1.0 : -1.0), -face::kMaxYawDegrees, face::kMaxYawDegrees);
@@ -180,9 +190,10 @@ public:
                 const edit::RenderedFrame timed = session->render(stepRequest);
                 total += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
                 synthesis += timed.synthesisMilliseconds;
+                deform += timed.deformMilliseconds;
             }
             out << std::fixed << std::setprecision(1) << "per edit: " << total / repeat << " ms (synthesis " << synthesis / repeat
-                << " ms), mean of " << repeat << '\n';
+                << " ms, mesh warp " << deform / repeat << " ms), mean of " << repeat << '\n';
         }
 
         const face::HeadPose& fitted = face.fitted.pose;
@@ -197,6 +208,13 @@ public:
         out << "wrote " << a.value("--out") << " (crop " << frame.cropBox.x << "," << frame.cropBox.y << " " << frame.cropBox.width
             << "x" << frame.cropBox.height << " -> " << session->canvas().height << "x" << session->canvas().width << " on "
             << session->deviceName() << "; synthesis " << frame.synthesisMilliseconds << " ms)\n";
+        if (frame.method == edit::ReposeMethod::Hybrid) {
+            const int unseen = frame.holeMask.empty() ? 0 : cv::countNonZero(frame.holeMask);
+            const int network = frame.networkMask.empty() ? 0 : cv::countNonZero(frame.networkMask);
+            out << "hybrid: mesh warp " << frame.deformMilliseconds << " ms over " << frame.changed.width << "x" << frame.changed.height
+                << " px, " << unseen << " px the photo never showed, " << network << " px from the network"
+                << (frame.flippedTriangles ? ", " + std::to_string(frame.flippedTriangles) + " folded triangles" : "") << '\n';
+        }
         return kExitOk;
     }
 };

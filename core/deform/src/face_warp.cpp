@@ -31,6 +31,10 @@ constexpr int kSkullFirst = 17, kSkullLast = 47;
 // The forehead: points above these brow landmarks, a fraction of the chin-to-brows height up.
 constexpr std::array<int, 6> kForeheadBrows{17, 19, 21, 22, 24, 26};
 constexpr double kForeheadRise = 0.3;
+// Where the reference's mouth interior splits between the lips, from the upper lip (0) to the lower (1): the upper
+// teeth sit on the skull and fill most of a smile's opening, so most of it stays with the upper lip when the jaw
+// drops, and the gap opens above the lower lip.
+constexpr float kUpperLipShare = 0.7f;
 
 std::size_t at(int i) { return static_cast<std::size_t>(i); }
 
@@ -304,7 +308,7 @@ FaceMesh buildFaceMesh(const std::vector<cv::Point2f>& p, cv::Size photo, const 
 
     // Interior grid, clear of the ring, the landmarks and the lips so that no triangle is a sliver.
     std::vector<cv::Point2f> outerLips(p.begin() + 48, p.begin() + 60);
-    const double clearance = spacing / 2.5;
+    const double clearance = options.clearance * spacing;
     const std::size_t placed = points.rest.size();
     const cv::Rect ringBox = cv::boundingRect(polygonOf(points.rest, mesh.ringVertices));
     for (double y = ringBox.y + spacing / 2; y < ringBox.br().y; y += spacing) {
@@ -349,12 +353,12 @@ struct FaceWarp::State {
     double width = 1;
     double buildMilliseconds = 0;
     // The reference's mouth interior as two strips, each carried by its lip: samples along the upper and the
-    // lower lip and the mid-line between them, and the strips' triangles (the ones with pixels to show).
+    // lower lip and the line where they split (kUpperLipShare), and the strips' triangles (those with pixels).
     std::vector<double> upperFractions, lowerFractions;
     // Where both lips are sampled: every vertex of either lip, by its fraction of the lip's length, so that each
     // lip's samples trace it exactly (a coarser sampling would cut its curve and leave slivers uncovered).
     std::vector<double> lipFractions;
-    std::vector<cv::Point2f> mouthRest;  // upper lip, its mid-line, lower lip, its mid-line: one per lip fraction each
+    std::vector<cv::Point2f> mouthRest;  // upper lip, its split line, lower lip, its split line: one per lip fraction each
     std::vector<cv::Vec3i> mouthTriangles;
     cv::Scalar mouthShadow;  // what an opened mouth shows until the caller fills it
     std::vector<bool> alongLips;  // per triangle: whether it has a vertex on an inner lip
@@ -472,7 +476,7 @@ FaceWarp::FaceWarp(const cv::Mat& photo, const std::vector<cv::Point2f>& referen
         const cv::Point2f up = alongChain(s.mesh.rest, s.mesh.upperLip, s.upperFractions, t);
         const cv::Point2f down = alongChain(s.mesh.rest, s.mesh.lowerLip, s.lowerFractions, t);
         s.mouthRest[at(k)] = up;
-        s.mouthRest[at(n + k)] = s.mouthRest[at(3 * n + k)] = (up + down) * 0.5f;
+        s.mouthRest[at(n + k)] = s.mouthRest[at(3 * n + k)] = up + (down - up) * kUpperLipShare;
         s.mouthRest[at(2 * n + k)] = down;
     }
     for (int strip : {0, 2 * n}) {
@@ -558,11 +562,11 @@ FaceWarpFrame FaceWarp::warp(const std::vector<cv::Point2f>& target) const {
     cv::fillPoly(frame.unseen, std::vector<std::vector<cv::Point>>{rounded(hole, cv::Point2f(changed.tl()))}, cv::Scalar(255));
     frame.unseen &= ~(coveredIn(changed, face) | coveredIn(changed, mouth));
 
-    const int feather = std::max(1, static_cast<int>(std::lround(0.02 * s.width)));
-    cv::Mat weight;
-    cv::dilate(frame.unseen, weight, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * feather + 1, 2 * feather + 1}));
-    weight.convertTo(weight, CV_32F, 1.0 / 255.0);
-    cv::GaussianBlur(weight, weight, {0, 0}, feather / 2.0 + 0.5);
+    // The feather lies outside the unseen pixels and is narrow: the mouth's interior beside them is the photo's.
+    cv::Mat unseenF, weight;
+    frame.unseen.convertTo(unseenF, CV_32F, 1.0 / 255.0);
+    cv::GaussianBlur(unseenF, weight, {0, 0}, std::max(0.8, 0.01 * s.width));
+    cv::max(weight, unseenF, weight);
     frame.alpha = 1.0 - weight;
     if (cv::countNonZero(frame.unseen) > 0) {
         const cv::Rect box = cv::boundingRect(weight > 0.f);

@@ -400,8 +400,10 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
     frame.deformMilliseconds = warped.milliseconds;
     if (runNetwork && unseen) {
         cv::Mat changedPixels = frame.photoResult(frame.changed);
+        // An opened mouth's hole is a few pixels high: its ring and feather at half a body's proportions of the
+        // face's width, so that the network does not cover the teeth the warp carried beside it.
         const cv::Mat weights = detail::blendNetworkIntoHoles(changedPixels, detail::canvasOverArea(frame.output, s.box, frame.changed),
-                                                              warped.unseen, warped.alpha, s.warp->faceWidth());
+                                                              warped.unseen, warped.alpha, 0.5 * s.warp->faceWidth());
         frame.networkMask = weights > 0.5f;
     }
     if (!request.preview && request.maps.any()) {

@@ -23,8 +23,11 @@ namespace marionette::deform {
 constexpr int kFaceLandmarks = 68;
 
 struct FaceMeshOptions {
-    double spacing = 0.1;     // interior grid spacing, as a fraction of the face's width
-    double ringScale = 1.5;   // the ring of fixed pins: this many times the face box's half extents
+    double spacing = 0.06;    // interior grid spacing, as a fraction of the face's width
+    // No grid point nearer a landmark than this fraction of the spacing: a free vertex close to a landmark that
+    // moves differently from its neighbours (a jaw point of a turned head) would fold its triangles over.
+    double clearance = 1.0;
+    double ringScale = 1.6;   // the ring of fixed pins: this many times the face box's half extents
     double neck = 0.12;       // the ring's centre moved towards the chin by this fraction of the face's height
     double minimumWidth = 24; // pixels across the face below which no mesh is built
 };
