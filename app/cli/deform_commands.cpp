@@ -6,6 +6,8 @@
 #include "cli/person_file.h"
 #include "cli/weights_argument.h"
 
+#include "marionette/deform/hole_fill.h"
+#include "marionette/deform/person_layer.h"
 #include "marionette/deform/puppet.h"
 #include "marionette/deform/quality.h"
 #include "marionette/detect/movenet.h"
@@ -20,6 +22,8 @@
 #include "marionette/util/bundled_files.h"
 #include "marionette/util/cpu_threads.h"
 #include "marionette/util/error.h"
+#include "marionette/util/text.h"
+#include "marionette/pose/openpose_json.h"
 
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
@@ -28,6 +32,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
+#include <map>
 #include <ostream>
 #include <sstream>
 
@@ -40,6 +45,7 @@ double since(Clock::time_point t) { return std::chrono::duration<double, std::mi
 struct Edit {
     cv::Mat photo;
     pose::Pose reference, target;
+    std::vector<pose::Pose> others;  // the other people in the photo, who stay
 };
 
 std::vector<Option> editOptions() {
@@ -57,7 +63,9 @@ Edit readEdit(const Arguments& a) {
     Edit e;
     const std::string image = a.has("--image") ? a.value("--image") : bundled::samplePath("messi5.jpg");
     e.photo = image::loadImage(image);
-    e.reference = readPerson(a.has("--pose-ref") ? a.value("--pose-ref") : image + ".pose.json", 0);
+    const std::string referenceFile = a.has("--pose-ref") ? a.value("--pose-ref") : image + ".pose.json";
+    e.reference = readPerson(referenceFile, 0);
+    e.others = readOthers(referenceFile, 0);
     e.target = readPerson(a.has("--pose-target") ? a.value("--pose-target") : image + ".target.json", 0);
     const double scale = a.has("--upscale") ? std::stod(a.value("--upscale")) : 1.0;
     if (!(scale > 0 && scale <= 8)) throw UsageError("--upscale expects a factor in (0, 8]");
@@ -67,6 +75,7 @@ Edit readEdit(const Arguments& a) {
             return Point2{static_cast<float>((p.x + 0.5) * scale - 0.5), static_cast<float>((p.y + 0.5) * scale - 0.5)};
         };
         e.reference = e.reference.mapped(grow);
+        for (auto& other : e.others) other = other.mapped(grow);
         e.target = e.target.mapped(grow);
     }
     return e;
@@ -174,7 +183,9 @@ public:
         const cv::Mat mask = segmenter.segment(e.photo);
         out << "person segmentation          " << since(t) << " ms\n";
         t = Clock::now();
-        deform::Puppet puppet(e.photo, mask, e.reference);
+        deform::PuppetOptions puppetOptions;
+        puppetOptions.layer.others = e.others;
+        deform::Puppet puppet(e.photo, mask, e.reference, puppetOptions);
         const double build = since(t);
         int vertices = 0;
         for (int i = 0; i < deform::kBodyPartCount; ++i) vertices += static_cast<int>(puppet.mesh(deform::bodyPartAt(i)).rest.size());
@@ -195,7 +206,7 @@ public:
         out << "best background fill (once)  " << best.fillMilliseconds << " ms\n";
 
         edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {edit::Device::Cpu, a.intValue("--threads")});
-        session.setPhoto(e.photo, e.reference);
+        session.setPhoto(e.photo, e.reference, e.others);
         edit::RenderRequest request;
         request.target = e.target;
         (void)session.render(request);  // warm: the reference encoded, the plate filled
@@ -254,7 +265,7 @@ public:
         }
         const Edit e = readEdit(a);
         edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {edit::Device::Cpu, a.intValue("--threads")});
-        session.setPhoto(e.photo, e.reference);
+        session.setPhoto(e.photo, e.reference, e.others);
         const detect::MoveNet movenet(detect::bundledModelPath(detect::MoveNetVariant::Thunder));
         const detect::PersonSegmenter segmenter;
         const cv::Mat photoPerson = segmenter.segment(e.photo);
@@ -293,7 +304,102 @@ public:
     }
 };
 
+// The background fill measured where the truth is known: limb- and head-shaped holes cut into the photos'
+// backgrounds, filled the way the person's plate is (the person unknown too, one fill of it all), PSNR over
+// each hole's pixels.
+class EvaluateFillCommand : public Command {
+public:
+    std::string name() const override { return "evaluate-fill"; }
+    std::string summary() const override { return "measure the background fills on limb-shaped holes whose true pixels are known"; }
+
+    int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& /*err*/) override {
+        Arguments a("evaluate-fill",
+                    {{"--images", "FILES", "photos, comma-separated, each with FILE.pose.json beside it",
+                      "the bundled samples messi5.jpg and dlib-2009_004587.jpg", false},
+                     {"--holes", "N", "holes per photo", "8", false},
+                     {"--methods", "LIST", "fill methods, comma-separated: telea, shift-map, fsr", "telea,shift-map,fsr", false},
+                     {"--sizes", "LIST", "working sizes to try, comma-separated side lengths (0: each method's own)", "0", false},
+                     {"--seed", "S", "where the holes go", "1", false},
+                     {"--out-dir", "DIR", "also write each photo's holes and fills here", "", false}});
+        a.parse(args);
+        if (a.has("--help")) {
+            out << a.help();
+            return kExitOk;
+        }
+        std::vector<std::string> images;
+        if (a.has("--images")) images = splitText(a.value("--images"), ",");
+        else images = {bundled::samplePath("messi5.jpg"), bundled::samplePath("dlib-2009_004587.jpg")};
+        std::vector<deform::FillMethod> methods;
+        for (const auto& m : splitText(a.value("--methods"), ",")) {
+            const auto method = deform::fillMethodFromString(m);
+            if (!method) throw UsageError("--methods: \"" + m + "\" is not telea, shift-map or fsr");
+            methods.push_back(*method);
+        }
+        std::vector<int> sizes;
+        for (const auto& n : splitText(a.value("--sizes"), ",")) sizes.push_back(std::stoi(n));
+        const int holesPerPhoto = std::max(1, a.intValue("--holes"));
+        const detect::PersonSegmenter segmenter;
+
+        struct Row {
+            std::vector<double> psnr, ms;
+        };
+        std::map<std::pair<int, int>, Row> rows;  // (method, size) -> figures
+        int holeCount = 0;
+        for (const std::string& image : images) {
+            const cv::Mat photo = image::loadImage(image);
+            const pose::People people = pose::readOpenPoseJson(image + ".pose.json");
+            if (people.empty()) throw Error(image + ".pose.json: has nobody in it");
+            const cv::Mat probability = segmenter.segment(photo);
+            // The plate's unknown pixels, as Puppet makes them: the first person, grown a little.
+            deform::PersonLayerOptions layerOptions;
+            layerOptions.others.assign(people.begin() + 1, people.end());
+            const deform::PersonLayer layer = deform::makePersonLayer(photo, probability, people.front(), layerOptions);
+            cv::Mat person;
+            cv::dilate(layer.alpha > 0.02f, person, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
+            const auto holes = deform::limbShapedHoles(photo.size(), people.front(), (probability > 0.1f) | person, holesPerPhoto,
+                                                       static_cast<unsigned>(a.intValue("--seed")));
+            holeCount += static_cast<int>(holes.size());
+            for (std::size_t h = 0; h < holes.size(); ++h) {
+                for (std::size_t m = 0; m < methods.size(); ++m) {
+                    for (int side : sizes) {
+                        cv::Mat filled = photo.clone();
+                        const auto t = Clock::now();
+                        deform::fillHoles(filled, person | holes[h], methods[m], static_cast<double>(side) * side);
+                        Row& row = rows[{static_cast<int>(methods[m]), side}];
+                        row.ms.push_back(since(t));
+                        row.psnr.push_back(deform::psnr(filled, photo, holes[h]));
+                        if (a.has("--out-dir") && h == 0) {
+                            std::filesystem::create_directories(a.value("--out-dir"));
+                            cv::Mat shown = filled.clone();
+                            std::vector<std::vector<cv::Point>> outline;
+                            cv::findContours(holes[h].clone(), outline, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+                            cv::drawContours(shown, outline, -1, cv::Scalar(0, 0, 255), 1, cv::LINE_AA);
+                            image::saveImage((std::filesystem::path(a.value("--out-dir")) /
+                                              (std::filesystem::path(image).stem().string() + "-" + deform::toString(methods[m]) + "-" +
+                                               std::to_string(side) + ".png"))
+                                                 .string(),
+                                             shown);
+                        }
+                    }
+                }
+            }
+        }
+        out << holeCount << " holes in " << images.size() << " photos (the person unknown too, as in re-posing)\n"
+            << "method      working size  PSNR dB (mean)  PSNR dB (worst)  ms (mean)\n"
+            << std::fixed;
+        for (const auto& [key, row] : rows) {
+            const Stats p = statsOf(row.psnr), ms = statsOf(row.ms);
+            const std::string size = key.second > 0 ? std::to_string(key.second) + "^2" : "own";
+            out << std::left << std::setw(12) << deform::toString(static_cast<deform::FillMethod>(key.first)) << std::setw(14) << size
+                << std::right << std::setprecision(2) << std::setw(14) << p.mean << std::setw(17)
+                << *std::min_element(row.psnr.begin(), row.psnr.end()) << std::setprecision(1) << std::setw(11) << ms.mean << '\n';
+        }
+        return kExitOk;
+    }
+};
+
 MARIONETTE_CLI_COMMAND(BenchDeformCommand);
+MARIONETTE_CLI_COMMAND(EvaluateFillCommand);
 MARIONETTE_CLI_COMMAND(EvaluateReposeCommand);
 
 }  // namespace

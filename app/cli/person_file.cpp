@@ -12,4 +12,13 @@ pose::Pose readPerson(const std::string& path, int index) {
     return std::move(people[static_cast<std::size_t>(index)]);
 }
 
+std::vector<pose::Pose> readOthers(const std::string& path, int index) {
+    pose::People people = pose::readOpenPoseJson(path);
+    std::vector<pose::Pose> others;
+    for (std::size_t i = 0; i < people.size(); ++i) {
+        if (static_cast<int>(i) != index) others.push_back(std::move(people[i]));
+    }
+    return others;
+}
+
 }  // namespace marionette::cli

@@ -60,6 +60,12 @@ const DrawnPerson& drawnPerson() {
     return person;
 }
 
+// A copy to change: cv::Mat copies share their pixels, and the fixture must stay as drawn for other cases.
+DrawnPerson drawnPersonCopy() {
+    const DrawnPerson& d = drawnPerson();
+    return {d.photo.clone(), d.probability.clone(), d.mask.clone(), d.pose};
+}
+
 const Puppet& drawnPuppet() {
     static const Puppet puppet(drawnPerson().photo, drawnPerson().probability, drawnPerson().pose);
     return puppet;
@@ -225,6 +231,7 @@ TEST_CASE(deform_depth_order_text_round_trips_and_refuses_what_it_does_not_know)
     EXPECT(parseDepthOrder("").isAuto());
     EXPECT_THROWS(Error, parseDepthOrder("tail=front"), "tail", "not a limb");
     EXPECT_THROWS(Error, parseDepthOrder("trunk=front"), "not a limb");
+    EXPECT_THROWS(Error, parseDepthOrder("head=behind"), "not a limb");
     EXPECT_THROWS(Error, parseDepthOrder("right_arm=sideways"), "sideways");
     EXPECT_THROWS(Error, parseDepthOrder("right_arm"), "PART=");
 }
@@ -248,7 +255,7 @@ TEST_CASE(deform_bad_inputs_are_refused_with_a_sentence) {
 }
 
 TEST_CASE(deform_a_limb_the_mask_misses_moves_with_a_band_and_a_warning) {
-    DrawnPerson d = drawnPerson();
+    DrawnPerson d = drawnPersonCopy();
     // The segmenter lost the left forearm.
     cv::line(d.probability, position(d.pose, J::LeftElbow), position(d.pose, J::LeftWrist), cv::Scalar(0), 40);
     const Puppet puppet(d.photo, d.probability, d.pose);
@@ -277,13 +284,16 @@ TEST_CASE(deform_hole_fill_restores_a_smooth_background) {
     }
     cv::Mat holes = cv::Mat::zeros(truth.size(), CV_8U);
     cv::line(holes, {100, 60}, {180, 140}, cv::Scalar(255), 18);  // a limb-shaped hole
-    for (FillQuality quality : {FillQuality::Fast, FillQuality::Best}) {
+    for (FillMethod method : {FillMethod::Telea, FillMethod::ShiftMap, FillMethod::Fsr}) {
         cv::Mat image = truth.clone();
         image.setTo(cv::Scalar(0, 0, 255), holes);
-        fillHoles(image, holes, quality);
+        fillHoles(image, holes, method);
         EXPECT(psnr(image, truth, holes) > 28);
         EXPECT(std::isinf(psnr(image, truth, ~holes)));
+        EXPECT(fillMethodFromString(toString(method)) == method);
     }
+    EXPECT(!fillMethodFromString("blur").has_value());
+    EXPECT(methodFor(FillQuality::Best) != methodFor(FillQuality::Fast));
     cv::Mat image = truth.clone();
     EXPECT_THROWS(Error, fillHoles(image, cv::Mat::zeros(5, 5, CV_8U), FillQuality::Fast), "of its size");
 }
@@ -302,3 +312,108 @@ TEST_CASE(deform_quality_figures) {
     cv::circle(alpha, {50, 50}, 30, cv::Scalar(1), cv::FILLED);
     EXPECT(seamRatio(flat, alpha) > 10);  // a hard-edged disc on flat grey: all the gradient is on the seam
 }
+
+// The head turned about the neck by `degrees` (counter-clockwise on screen).
+pose::Pose headTurned(const pose::Pose& p, double degrees) {
+    const cv::Point2f centre = position(p, J::Neck);
+    const double a = -degrees * CV_PI / 180;
+    pose::Pose out = p;
+    for (J j : {J::Nose, J::RightEye, J::LeftEye, J::RightEar, J::LeftEar}) {
+        const cv::Point2f q = position(p, j) - centre;
+        out.set(j, static_cast<float>(centre.x + q.x * std::cos(a) - q.y * std::sin(a)),
+                static_cast<float>(centre.y + q.x * std::sin(a) + q.y * std::cos(a)));
+    }
+    return out;
+}
+
+TEST_CASE(deform_the_head_turns_about_the_neck_and_the_trunk_stays) {
+    const Puppet& puppet = drawnPuppet();
+    EXPECT(partOfJoint(J::LeftEar) == BodyPart::Head && !isLimb(BodyPart::Head) && isLimb(BodyPart::LeftLeg));
+    // The neck is sewn to the trunk: some of the head's pins ride on trunk bones.
+    const PartMesh& head = puppet.mesh(BodyPart::Head);
+    EXPECT(std::any_of(head.pins.begin(), head.pins.end(), [](const Pin& pin) { return bones()[pin.bone].part == BodyPart::Trunk; }));
+    const pose::Pose target = headTurned(drawnPerson().pose, 30);
+    const PuppetFrame frame = puppet.pose(target);
+    EXPECT(frame.moved[static_cast<std::size_t>(index(BodyPart::Head))]);
+    EXPECT(!frame.moved[static_cast<std::size_t>(index(BodyPart::Trunk))]);
+    // The chest and the arms are the photo's; the face's checks went with the nose.
+    for (const cv::Point p : {cv::Point(400, 300), cv::Point(300, 270), cv::Point(400, 200)})
+        EXPECT_EQ(frame.image.at<cv::Vec3b>(p), drawnPerson().photo.at<cv::Vec3b>(p));
+    EXPECT(frame.personAlpha.at<float>(cv::Point(position(target, J::Nose)) - frame.changed.tl()) > 0.9f);
+    // The face turned as a whole: its checks as sharp as the photo turned exactly (the neck bends, the face not).
+    cv::Mat expected;
+    cv::warpAffine(drawnPerson().photo, expected, cv::getRotationMatrix2D(position(drawnPerson().pose, J::Neck), 30, 1.0), drawnPerson().photo.size(),
+                   cv::INTER_CUBIC);
+    const cv::Point2f face = (position(target, J::Neck) + position(target, J::Nose) * 3) * 0.25f;
+    EXPECT(laplacianVariance(frame.image, face, position(target, J::Nose), 12) > 0.85 * laplacianVariance(expected, face, position(target, J::Nose), 12));
+}
+
+TEST_CASE(deform_someone_touching_the_person_stays_where_they_are) {
+    DrawnPerson d = drawnPersonCopy();
+    // A second person in plain blue stands against the left arm; the segmenter sees one shape.
+    const cv::Rect body(525, 150, 140, 500);
+    cv::rectangle(d.photo, body, cv::Scalar(200, 80, 40), cv::FILLED);
+    cv::rectangle(d.probability, body, cv::Scalar(1), cv::FILLED);
+    pose::Pose other;
+    other.set(J::Neck, 605, 170), other.set(J::RightShoulder, 560, 180), other.set(J::LeftShoulder, 650, 180);
+    other.set(J::RightHip, 580, 400), other.set(J::LeftHip, 630, 400), other.set(J::RightKnee, 580, 520), other.set(J::LeftKnee, 630, 520);
+    const cv::Point theirChest(620, 300);
+    EXPECT(Puppet(d.photo, d.probability, d.pose).layer().alpha.at<float>(theirChest) > 0.5f);  // taken along without them
+    PuppetOptions options;
+    options.layer.others = {other};
+    const Puppet puppet(d.photo, d.probability, d.pose, options);
+    EXPECT(puppet.layer().alpha.at<float>(theirChest) < 0.01f);
+    EXPECT(puppet.layer().alpha.at<float>(cv::Point(position(d.pose, J::LeftElbow))) > 0.9f);  // the arm against them is still the person's
+}
+
+TEST_CASE(deform_the_layer_edge_snaps_to_the_photo_where_the_segmenter_runs_wide) {
+    DrawnPerson d = drawnPersonCopy();
+    // A segmenter whose edge runs 8 pixels onto the background all round.
+    cv::Mat wide;
+    cv::dilate(d.mask, wide, cv::getStructuringElement(cv::MORPH_ELLIPSE, {17, 17}));
+    wide.convertTo(d.probability, CV_32F, 1.0 / 255.0);
+    cv::GaussianBlur(d.probability, d.probability, {9, 9}, 3);
+    const cv::Point besideTheHip(339, 440);  // background, 6 pixels left of the right thigh's edge
+    EXPECT_EQ(static_cast<int>(d.mask.at<uchar>(besideTheHip)), 0);
+    PuppetOptions unsnapped;
+    unsnapped.layer.snapToPhotoEdges = false;
+    EXPECT(Puppet(d.photo, d.probability, d.pose, unsnapped).layer().alpha.at<float>(besideTheHip) > 0.5f);
+    const Puppet snapped(d.photo, d.probability, d.pose);
+    EXPECT(snapped.layer().alpha.at<float>(besideTheHip) < 0.1f);
+    EXPECT(snapped.layer().alpha.at<float>(cv::Point(356, 440)) > 0.9f);  // inside the thigh, 10 pixels from its edge
+}
+
+TEST_CASE(deform_unmixing_takes_the_old_background_out_of_the_edge) {
+    // I = a F + (1 - a) B with a known: F comes back where a >= 0.2; outside the box, the photo.
+    const cv::Vec3f person(20, 60, 230), wall(200, 200, 190);
+    cv::Mat alpha(40, 60, CV_32F), photo(40, 60, CV_8UC3);
+    for (int y = 0; y < 40; ++y) {
+        for (int x = 0; x < 60; ++x) {
+            const float a = std::clamp((x - 10) / 30.f, 0.f, 1.f);
+            alpha.at<float>(y, x) = a;
+            const cv::Vec3f mixed = person * a + wall * (1 - a);
+            photo.at<cv::Vec3b>(y, x) = cv::Vec3b(cv::saturate_cast<uchar>(mixed[0]), cv::saturate_cast<uchar>(mixed[1]), cv::saturate_cast<uchar>(mixed[2]));
+        }
+    }
+    const cv::Rect box(5, 0, 55, 40);
+    const cv::Mat unmixed = unmixedForeground(photo, alpha, box, cv::Mat(box.size(), CV_8UC3, cv::Scalar(200, 200, 190)));
+    for (int x = 17; x < 60; ++x) {  // a >= 0.23: within rounding of the person's own colour
+        const cv::Vec3b f = unmixed.at<cv::Vec3b>(20, x);
+        EXPECT(std::abs(f[0] - 20) <= 3 && std::abs(f[1] - 60) <= 3 && std::abs(f[2] - 230) <= 3);
+    }
+    EXPECT_EQ(unmixed.at<cv::Vec3b>(20, 2), photo.at<cv::Vec3b>(20, 2));
+    EXPECT_EQ(cv::norm(unmixed(cv::Rect(40, 0, 20, 40)), photo(cv::Rect(40, 0, 20, 40)), cv::NORM_INF), 0.0);  // a = 1: the photo
+    EXPECT_THROWS(Error, unmixedForeground(photo, alpha, box, cv::Mat(3, 3, CV_8UC3)), "box's size");
+}
+
+TEST_CASE(deform_limb_shaped_holes_lie_on_the_background) {
+    const DrawnPerson& d = drawnPerson();
+    const auto holes = limbShapedHoles(d.photo.size(), d.pose, d.mask, 6, 3);
+    EXPECT(!holes.empty() && holes.size() <= 6);
+    for (const cv::Mat& hole : holes) {
+        EXPECT(cv::countNonZero(hole) > 200);
+        EXPECT_EQ(cv::countNonZero(hole & d.mask), 0);
+    }
+    EXPECT(limbShapedHoles(d.photo.size(), d.pose, cv::Mat(d.photo.size(), CV_8U, cv::Scalar(255)), 4, 3).empty());  // no room
+}
+

@@ -16,6 +16,7 @@ constexpr std::array<PartInfo, kBodyPartCount> kParts{{
     {"left_arm", "Left arm"},
     {"right_leg", "Right leg"},
     {"left_leg", "Left leg"},
+    {"head", "Head"},
 }};
 
 BodyPart partOfLimbChild(pose::JointId child) {
@@ -29,6 +30,11 @@ BodyPart partOfLimbChild(pose::JointId child) {
         case J::RightAnkle: return BodyPart::RightLeg;
         case J::LeftKnee:
         case J::LeftAnkle: return BodyPart::LeftLeg;
+        case J::Nose:
+        case J::RightEye:
+        case J::LeftEye:
+        case J::RightEar:
+        case J::LeftEar: return BodyPart::Head;
         default: return BodyPart::Trunk;
     }
 }
@@ -57,6 +63,8 @@ const std::vector<Bone>& bones() {
 }
 
 BodyPart partOfJoint(pose::JointId joint) { return partOfLimbChild(joint); }
+
+bool isLimb(BodyPart part) { return part != BodyPart::Trunk && part != BodyPart::Head; }
 
 const char* toString(Depth depth) {
     switch (depth) {
@@ -90,7 +98,7 @@ DepthOrder parseDepthOrder(const std::string& text) {
             throw Error("depth order: \"" + item + "\" is not PART=front|behind|auto (e.g. right_arm=behind)");
         const std::string key = item.substr(0, equals);
         const auto part = bodyPartFromKey(key);
-        if (!part || *part == BodyPart::Trunk)
+        if (!part || !isLimb(*part))
             throw Error("depth order: \"" + key + "\" is not a limb (right_arm, left_arm, right_leg, left_leg)");
         const auto depth = depthFromString(item.substr(equals + 1));
         if (!depth) throw Error("depth order: \"" + item.substr(equals + 1) + "\" is not front, behind or auto");
@@ -101,9 +109,9 @@ DepthOrder parseDepthOrder(const std::string& text) {
 
 std::string toString(const DepthOrder& order) {
     std::string out;
-    for (int i = 1; i < kBodyPartCount; ++i) {
+    for (int i = 0; i < kBodyPartCount; ++i) {
         const Depth d = order.of(bodyPartAt(i));
-        if (d == Depth::Auto) continue;
+        if (d == Depth::Auto || !isLimb(bodyPartAt(i))) continue;
         if (!out.empty()) out += ',';
         out += std::string(bodyPartKey(bodyPartAt(i))) + '=' + toString(d);
     }

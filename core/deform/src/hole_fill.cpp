@@ -12,15 +12,57 @@
 namespace marionette::deform {
 namespace {
 
-// Work on at most this many pixels: fills are smooth or copied texture, and both cost with the area.
-constexpr double kFastPixels = 160.0 * 160.0;
-constexpr double kBestPixels = 256.0 * 256.0;
+double defaultWorkingPixels(FillMethod method) {
+    switch (method) {
+        case FillMethod::Telea: return 160.0 * 160.0;
+        case FillMethod::ShiftMap: return 256.0 * 256.0;
+        case FillMethod::Fsr: return 256.0 * 256.0;
+    }
+    return 160.0 * 160.0;
+}
+
+cv::Mat filledBy(FillMethod method, const cv::Mat& image, const cv::Mat& unknown) {
+    cv::Mat filled;
+    switch (method) {
+        case FillMethod::ShiftMap: {
+            // Shift-map compares patches in a perceptual colour space; its mask marks the known pixels.
+            cv::Mat lab, labFilled;
+            cv::cvtColor(image, lab, cv::COLOR_BGR2Lab);
+            cv::xphoto::inpaint(lab, unknown == 0, labFilled, cv::xphoto::INPAINT_SHIFTMAP);
+            cv::cvtColor(labFilled, filled, cv::COLOR_Lab2BGR);
+            break;
+        }
+        case FillMethod::Fsr: cv::xphoto::inpaint(image, unknown == 0, filled, cv::xphoto::INPAINT_FSR_FAST); break;
+        case FillMethod::Telea: cv::inpaint(image, unknown, filled, /*inpaintRadius=*/3, cv::INPAINT_TELEA); break;
+    }
+    return filled;
+}
 
 }  // namespace
 
+const char* toString(FillMethod method) {
+    switch (method) {
+        case FillMethod::ShiftMap: return "shift-map";
+        case FillMethod::Fsr: return "fsr";
+        case FillMethod::Telea: break;
+    }
+    return "telea";
+}
+
+std::optional<FillMethod> fillMethodFromString(const std::string& text) {
+    for (FillMethod m : {FillMethod::Telea, FillMethod::ShiftMap, FillMethod::Fsr}) {
+        if (text == toString(m)) return m;
+    }
+    return std::nullopt;
+}
+
 const char* toString(FillQuality quality) { return quality == FillQuality::Best ? "best" : "fast"; }
 
-void fillHoles(cv::Mat& image, const cv::Mat& holes, FillQuality quality) {
+// Measured with evaluate-fill on 27 limb-shaped holes in 9 photos: FSR 22.8 dB, Telea 21.0 dB, shift-map 18.8 dB
+// (shift-map also copies other people's faces into the person's old place).
+FillMethod methodFor(FillQuality quality) { return quality == FillQuality::Best ? FillMethod::Fsr : FillMethod::Telea; }
+
+void fillHoles(cv::Mat& image, const cv::Mat& holes, FillMethod method, double workingPixels) {
     if (image.type() != CV_8UC3 || holes.type() != CV_8UC1 || holes.size() != image.size())
         throw Error("fillHoles: an 8-bit colour image and an 8-bit mask of its size are needed");
     const cv::Rect holeBox = cv::boundingRect(holes);
@@ -29,7 +71,7 @@ void fillHoles(cv::Mat& image, const cv::Mat& holes, FillQuality quality) {
     const int margin = std::max(16, std::max(holeBox.width, holeBox.height) / 2);
     const cv::Rect area = cv::Rect(holeBox.x - margin, holeBox.y - margin, holeBox.width + 2 * margin, holeBox.height + 2 * margin) &
                           cv::Rect({0, 0}, image.size());
-    const double budget = quality == FillQuality::Best ? kBestPixels : kFastPixels;
+    const double budget = workingPixels > 0 ? workingPixels : defaultWorkingPixels(method);
     const double scale = std::min(1.0, std::sqrt(budget / area.area()));
     cv::Mat crop = image(area), mask = holes(area);
     cv::Mat small, smallMask;
@@ -41,18 +83,11 @@ void fillHoles(cv::Mat& image, const cv::Mat& holes, FillQuality quality) {
         small = crop.clone();
         smallMask = mask > 0;
     }
-    cv::Mat filled;
-    if (quality == FillQuality::Best) {
-        // Shift-map works in a perceptual colour space; its mask marks the known pixels.
-        cv::Mat lab, labFilled;
-        cv::cvtColor(small, lab, cv::COLOR_BGR2Lab);
-        cv::xphoto::inpaint(lab, smallMask == 0, labFilled, cv::xphoto::INPAINT_SHIFTMAP);
-        cv::cvtColor(labFilled, filled, cv::COLOR_Lab2BGR);
-    } else {
-        cv::inpaint(small, smallMask, filled, /*inpaintRadius=*/3, cv::INPAINT_TELEA);
-    }
+    cv::Mat filled = filledBy(method, small, smallMask);
     if (scale < 1.0) cv::resize(filled, filled, crop.size(), 0, 0, cv::INTER_LINEAR);
     filled.copyTo(crop, mask);
 }
+
+void fillHoles(cv::Mat& image, const cv::Mat& holes, FillQuality quality) { fillHoles(image, holes, methodFor(quality)); }
 
 }  // namespace marionette::deform

@@ -90,7 +90,7 @@ Pin pinAt(int vertex, int bone, cv::Point2f p, const pose::Pose& pose) {
 }
 
 PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin, double scale, const pose::Pose& reference,
-                       double torsoLength, const MeshOptions& options) {
+                       double torsoLength, const MeshOptions& options, const MeshAnchor& anchor) {
     PartMesh mesh;
     mesh.part = part;
     if (region.empty() || cv::countNonZero(region) == 0) return mesh;
@@ -104,6 +104,24 @@ PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin,
 
     MeshPoints points;
     addOutline(points, region, spacing);
+    if (!anchor.region.empty()) {
+        std::vector<int> anchorBones;
+        for (std::size_t i = 0; i < bones().size(); ++i) {
+            const Bone& bone = bones()[i];
+            if (bone.part == anchor.part && reference.has(bone.from) && reference.has(bone.to)) anchorBones.push_back(static_cast<int>(i));
+        }
+        for (std::size_t i = 0; i < points.points.size() && !anchorBones.empty(); ++i) {
+            const cv::Point2f p = points.points[i];
+            if (!inside(anchor.region, p)) continue;
+            double best = 1e30;
+            for (int b : anchorBones) {
+                const Bone& bone = bones()[static_cast<std::size_t>(b)];
+                const cv::Point2f q = toPhoto(p);
+                const double d = distanceToSegment(Point2{q.x, q.y}, reference.at(bone.from).position, reference.at(bone.to).position);
+                if (d < best) best = d, points.pinBone[i] = b;
+            }
+        }
+    }
     // Pins: points along every bone of the part, denser than the grid so that elbows and knees bend smoothly.
     std::vector<int> partBones;
     for (std::size_t i = 0; i < bones().size(); ++i) {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <queue>
 
 namespace marionette::deform {
@@ -15,17 +16,92 @@ namespace {
 
 bool hasBone(const pose::Pose& p, const Bone& b) { return p.has(b.from) && p.has(b.to); }
 
-// The segmenter's mask follows the photo's edges only as finely as its 256 x 256 input: a guided filter with
-// the photo as guide moves its soft edge onto the photo's own (hair, sleeves), at full resolution.
-cv::Mat refineAlpha(const cv::Mat& photo, const cv::Mat& probability, const cv::Rect& area, double torso) {
-    const int radius = std::clamp(static_cast<int>(std::lround(torso / 40.0)), 2, 16);
+// The segmenter sees the photo at 256 x 256: its edge may lie pixels off the person's, on smooth background
+// where no filter guided by the photo can move it (a halo of wall would travel with a turned head). GrabCut
+// (colour models of person and background, a cut along the photo's edges) settles the edge within a band
+// around the segmenter's, at a working size of at most 400 px. The skeleton's bones are surely person, so a
+// limb thinner than the band is never cut away. Returns the snapped mask (float 0/1, photo size, zero
+// outside `area`), or nothing where GrabCut cannot run or takes away most of the person (a photo without
+// contrast): the segmenter's edge is then used as it is.
+std::optional<cv::Mat> snapToPhotoEdges(const cv::Mat& photo, const cv::Mat& probability, const cv::Rect& area, const pose::Pose& reference,
+                                        double torso) {
+    const double scale = std::min(1.0, 400.0 / std::max(area.width, area.height));
+    const cv::Size working(std::max(1, static_cast<int>(std::lround(area.width * scale))), std::max(1, static_cast<int>(std::lround(area.height * scale))));
+    cv::Mat smallPhoto, smallProbability;
+    cv::resize(photo(area), smallPhoto, working, 0, 0, cv::INTER_AREA);
+    cv::resize(probability(area), smallProbability, working, 0, 0, cv::INTER_AREA);
+    // How far the segmenter's edge may be off, in working pixels: five of its input's pixels (its edge runs
+    // that far onto a smooth wall beside a head).
+    const double segmenterPixel = std::max(photo.cols, photo.rows) / 256.0 * scale;
+    const int band = std::clamp(static_cast<int>(std::lround(5 * segmenterPixel)), 4, 24);
+    const cv::Mat person = smallProbability > 0.5f;
+    cv::Mat sure, maybe;
+    const cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * band + 1, 2 * band + 1});
+    cv::erode(person, sure, disc);
+    cv::dilate(person, maybe, disc);
+    // The bones, and a hand's or foot's length past the wrists and ankles, where the segmenter agrees.
+    cv::Mat skeleton = cv::Mat::zeros(working, CV_8U);
+    const int thickness = std::max(2, static_cast<int>(std::lround(0.04 * torso * scale)));
+    const auto toWorking = [&](cv::Point2f p) {
+        return cv::Point2f(static_cast<float>((p.x - area.x + 0.5) * scale - 0.5), static_cast<float>((p.y - area.y + 0.5) * scale - 0.5));
+    };
+    for (const Bone& b : bones()) {
+        if (!hasBone(reference, b)) continue;
+        const cv::Point2f from = toWorking(jointPoint(reference, b.from)), to = toWorking(jointPoint(reference, b.to));
+        const bool extremity = isLimb(b.part) && (b.to == pose::JointId::RightWrist || b.to == pose::JointId::LeftWrist ||
+                                                  b.to == pose::JointId::RightAnkle || b.to == pose::JointId::LeftAnkle);
+        cv::line(skeleton, from, extremity ? to + (to - from) * 0.25f : to, cv::Scalar(255), thickness, cv::LINE_8);
+    }
+    sure |= skeleton & person;
+    constexpr int kMinimumSamples = 64;  // each colour model is a mixture of five Gaussians
+    if (cv::countNonZero(sure) < kMinimumSamples || working.area() - cv::countNonZero(maybe) < kMinimumSamples) return std::nullopt;
+    cv::Mat trimap(working, CV_8U, cv::Scalar(cv::GC_BGD));
+    trimap.setTo(cv::GC_PR_BGD, maybe);
+    trimap.setTo(cv::GC_PR_FGD, person);
+    trimap.setTo(cv::GC_FGD, sure);
+    // GrabCut seeds its colour models with k-means from OpenCV's global generator: a fixed seed makes the
+    // layer the same every time, and the caller's generator is left as it was.
+    cv::RNG& generator = cv::theRNG();
+    const cv::RNG saved = generator;
+    generator.state = 0x4d6172696f6e65ULL;
+    try {
+        cv::Mat backgroundModel, personModel;
+        cv::grabCut(smallPhoto, trimap, cv::Rect(), backgroundModel, personModel, /*iterations=*/3, cv::GC_INIT_WITH_MASK);
+    } catch (const cv::Exception&) {
+        generator = saved;
+        return std::nullopt;
+    }
+    generator = saved;
+    const cv::Mat snapped = (trimap == cv::GC_FGD) | (trimap == cv::GC_PR_FGD);
+    if (cv::countNonZero(snapped & person) < 0.5 * cv::countNonZero(person)) return std::nullopt;
+    cv::Mat snappedF, full = cv::Mat::zeros(photo.size(), CV_32F);
+    snapped.convertTo(snappedF, CV_32F, 1.0 / 255.0);
+    cv::resize(snappedF, full(area), area.size(), 0, 0, cv::INTER_LINEAR);
+    return full;
+}
+
+// A soft edge on `mask` (float, photo size) that follows the photo's own: a guided filter with the photo as
+// guide, `radius` pixels wide (hair and anti-aliased outlines come out partly transparent).
+cv::Mat softEdge(const cv::Mat& photo, const cv::Mat& mask, const cv::Rect& area, int radius) {
     cv::Mat guide;
     photo(area).convertTo(guide, CV_32F, 1.0 / 255.0);
     cv::Mat refined;
-    cv::ximgproc::guidedFilter(guide, probability(area), refined, radius, /*eps=*/1e-4);
-    cv::Mat alpha = cv::Mat::zeros(probability.size(), CV_32F);
+    cv::ximgproc::guidedFilter(guide, mask(area), refined, radius, /*eps=*/1e-4);
+    cv::Mat alpha = cv::Mat::zeros(mask.size(), CV_32F);
     cv::min(cv::max(refined, 0.0), 1.0, alpha(area));
     return alpha;
+}
+
+// The segmenter's mask as the layer's alpha: snapped to the photo's edges where that can be trusted, then
+// softened over a few pixels; otherwise only softened, over a wider radius (its edge is coarser).
+cv::Mat personAlpha(const cv::Mat& photo, const cv::Mat& probability, const cv::Rect& area, const pose::Pose& reference, double torso, bool snap) {
+    if (snap) {
+        if (const auto snapped = snapToPhotoEdges(photo, probability, area, reference, torso)) {
+            const double upscale = std::max(area.width, area.height) / 400.0;
+            return softEdge(photo, *snapped, area, std::clamp(static_cast<int>(std::ceil(upscale)), 2, 8));
+        }
+    }
+    return softEdge(photo, probability, area, std::clamp(static_cast<int>(std::lround(torso / 40.0)), 2, 16));
 }
 
 // Whether a bone lies on the person: the fraction of points along it where the mask says person.
@@ -83,6 +159,33 @@ cv::Mat labelByGeodesicDistance(const cv::Mat& domain, const cv::Mat& seeds) {
     return label;
 }
 
+// Where the segmenter joins this person to others (touching shoulders, an arm round someone): each pixel of
+// `kept` goes to the nearest skeleton, distance measured inside the mask as for part labels. Returns the
+// pixels nearer another person's bones (8-bit, photo size), at a working size of at most `workingSize`.
+cv::Mat claimedByOthers(const cv::Mat& kept, const pose::Pose& reference, const std::vector<pose::Pose>& others, const cv::Rect& area,
+                        int workingSize) {
+    const double scale = std::min(1.0, workingSize / static_cast<double>(std::max(area.width, area.height)));
+    const cv::Size working(std::max(1, static_cast<int>(std::lround(area.width * scale))), std::max(1, static_cast<int>(std::lround(area.height * scale))));
+    cv::Mat domain;
+    cv::resize(kept(area), domain, working, 0, 0, cv::INTER_NEAREST);
+    cv::Mat seeds = cv::Mat::zeros(working, CV_8U);
+    const auto drawBones = [&](const pose::Pose& p, uchar label) {
+        const auto toWorking = [&](cv::Point2f q) {
+            return cv::Point2f(static_cast<float>((q.x - area.x + 0.5) * scale - 0.5), static_cast<float>((q.y - area.y + 0.5) * scale - 0.5));
+        };
+        for (const Bone& b : bones()) {
+            if (hasBone(p, b)) cv::line(seeds, toWorking(jointPoint(p, b.from)), toWorking(jointPoint(p, b.to)), cv::Scalar(label), 1, cv::LINE_8);
+        }
+    };
+    constexpr uchar kMine = 1, kTheirs = 2;
+    for (const pose::Pose& other : others) drawBones(other, kTheirs);
+    drawBones(reference, kMine);  // where skeletons cross, this person's own bones win
+    const cv::Mat theirs = labelByGeodesicDistance(domain, seeds) == kTheirs;
+    cv::Mat out = cv::Mat::zeros(kept.size(), CV_8U);
+    cv::resize(theirs, out(area), area.size(), 0, 0, cv::INTER_NEAREST);
+    return out;
+}
+
 }  // namespace
 
 PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, const pose::Pose& reference,
@@ -104,7 +207,7 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
                             photoRect;
     if (around.empty()) throw Error("the skeleton lies outside the photo");
     PersonLayer layer;
-    layer.alpha = refineAlpha(photo, probability, around, torso);
+    layer.alpha = personAlpha(photo, probability, around, reference, torso, options.snapToPhotoEdges);
 
     // Keep the person the skeleton lies on: the mask's connected pieces that a bone crosses. The pieces come
     // from the segmenter's own mask or the refined one, whichever says person: thin hands and feet are faint
@@ -128,6 +231,11 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
             if (keep[static_cast<std::size_t>(pieces.at<int>(y, x))]) kept.at<uchar>(y, x) = 255;
         }
     }
+    cv::Mat theirs;
+    if (!options.others.empty()) {
+        theirs = claimedByOthers(kept, reference, options.others, around, options.workingSize);
+        kept.setTo(0, theirs);
+    }
     if (cv::countNonZero(kept) == 0)
         throw Error("no person was found along the skeleton: the segmentation sees nobody there");
 
@@ -135,7 +243,7 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
     // around its bone, so that dragging it moves something rather than leaving the photo's limb behind.
     const int band = std::max(2, static_cast<int>(std::lround(torso * 0.07)));
     for (const Bone& b : bones()) {
-        if (!hasBone(reference, b) || b.part == BodyPart::Trunk) continue;
+        if (!hasBone(reference, b) || !isLimb(b.part)) continue;
         const cv::Point2f a = jointPoint(reference, b.from), c = jointPoint(reference, b.to);
         if (fractionInside(kept, a, c) >= 0.5) continue;
         cv::line(kept, a, c, cv::Scalar(255), 2 * band + 1, cv::LINE_8);
@@ -146,6 +254,7 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
     cv::Mat soft;
     const int edge = std::max(3, static_cast<int>(std::lround(torso / 30.0)));
     cv::dilate(kept, soft, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * edge + 1, 2 * edge + 1}));
+    if (!theirs.empty()) soft.setTo(0, theirs);  // no edge between two people: the cut is the edge
     cv::Mat softF;
     soft.convertTo(softF, CV_32F, 1.0 / 255.0);
     layer.alpha = layer.alpha.mul(softF);
@@ -168,7 +277,7 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
     const auto toWorking = [&](cv::Point2f p) {
         return cv::Point2f(static_cast<float>((p.x - layer.box.x + 0.5) * scale - 0.5), static_cast<float>((p.y - layer.box.y + 0.5) * scale - 0.5));
     };
-    // The trunk first: where bones meet, the limb's seed wins (a shoulder's pixels move with the arm).
+    // The trunk first: where bones meet, the limb's (or head's) seed wins (a shoulder's pixels move with the arm).
     for (int pass = 0; pass < 2; ++pass) {
         for (const Bone& b : bones()) {
             if (!hasBone(reference, b) || (b.part == BodyPart::Trunk) != (pass == 0)) continue;
@@ -181,6 +290,20 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
     layer.parts = cv::Mat::zeros(photo.size(), CV_8U);
     labels.copyTo(layer.parts(layer.box), layer.alpha(layer.box) > 0.004f);
     return layer;
+}
+
+cv::Mat unmixedForeground(const cv::Mat& photo, const cv::Mat& alpha, const cv::Rect& box, const cv::Mat& background) {
+    if (background.size() != box.size() || background.type() != CV_8UC3 || (box & cv::Rect({0, 0}, photo.size())) != box)
+        throw Error("unmixedForeground: the background must be an 8-bit colour image of the box's size, inside the photo");
+    cv::Mat out = photo.clone();
+    cv::Mat image, behind, a, a3;
+    photo(box).convertTo(image, CV_32FC3);
+    background.convertTo(behind, CV_32FC3);
+    cv::max(alpha(box), 0.2f, a);
+    cv::merge(std::vector<cv::Mat>{a, a, a}, a3);
+    const cv::Mat unmixed = behind + (image - behind) / a3;
+    unmixed.convertTo(out(box), CV_8UC3);  // saturating
+    return out;
 }
 
 }  // namespace marionette::deform

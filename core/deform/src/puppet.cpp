@@ -45,7 +45,7 @@ cv::Mat trunkEnvelope(const pose::Pose& p, cv::Size size, cv::Point origin, doub
 }
 
 cv::Scalar partColour(BodyPart part) {
-    static const cv::Scalar colours[kBodyPartCount] = {{60, 200, 255}, {40, 40, 255}, {255, 120, 40}, {40, 220, 40}, {220, 60, 220}};
+    static const cv::Scalar colours[kBodyPartCount] = {{60, 200, 255}, {40, 40, 255}, {255, 120, 40}, {40, 220, 40}, {220, 60, 220}, {200, 200, 60}};
     return colours[index(part)];
 }
 
@@ -70,6 +70,9 @@ struct Puppet::State {
     cv::Mat plateHoles;
     cv::Mat fastPlate;
     mutable cv::Mat bestPlate;
+    // The photo with the person's soft edge un-mixed from the background behind it: what moved parts are
+    // sampled from, so that a turned head does not carry a halo of the wall it stood against.
+    cv::Mat foreground;
 
     const cv::Mat& plate(FillQuality quality, double& milliseconds) const {
         if (quality == FillQuality::Best && bestPlate.empty()) {
@@ -122,7 +125,15 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
                    0, 0, cv::INTER_AREA);
         region = region > 0;
         cv::dilate(region, region, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
-        s.meshes[static_cast<std::size_t>(i)] = buildPartMesh(part, region, cv::Point2f(box.tl()), scale, reference, s.torso, options.mesh);
+        // The neck bends: the head's outline where it meets the trunk stays sewn to the trunk.
+        MeshAnchor anchor;
+        if (part == BodyPart::Head) {
+            cv::Mat trunkPixels;
+            cv::resize(s.layer.parts(box) == (1 + index(BodyPart::Trunk)), trunkPixels, region.size(), 0, 0, cv::INTER_NEAREST);
+            cv::dilate(trunkPixels, trunkPixels, cv::getStructuringElement(cv::MORPH_RECT, {5, 5}));
+            anchor.region = region & trunkPixels;
+        }
+        s.meshes[static_cast<std::size_t>(i)] = buildPartMesh(part, region, cv::Point2f(box.tl()), scale, reference, s.torso, options.mesh, anchor);
         const PartMesh& mesh = s.meshes[static_cast<std::size_t>(i)];
         if (!mesh.empty()) {
             std::vector<int> pinned;
@@ -134,7 +145,7 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
                 s.meshes[static_cast<std::size_t>(i)] = PartMesh{};
             }
         }
-        if (part != BodyPart::Trunk && !trunk.empty()) {
+        if (isLimb(part) && !trunk.empty()) {
             const int ownCount = cv::countNonZero(own);
             s.inFrontInPhoto[static_cast<std::size_t>(i)] = ownCount > 0 && cv::countNonZero(own & trunk) > ownCount / 10;
         }
@@ -145,6 +156,7 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
     cv::dilate(s.layer.alpha(s.plateBox) > 0.02f, s.plateHoles, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
     s.fastPlate = photo(s.plateBox).clone();
     fillHoles(s.fastPlate, s.plateHoles, FillQuality::Fast);
+    s.foreground = unmixedForeground(photo, s.layer.alpha, box, s.fastPlate(cv::Rect(box.tl() - s.plateBox.tl(), box.size())));
 
     bool anyMesh = false;
     for (const auto& solver : s.solvers) anyMesh = anyMesh || solver.has_value();
@@ -174,6 +186,7 @@ std::vector<BodyPart> Puppet::drawOrder(const std::array<bool, kBodyPartCount>& 
     }
     std::vector<BodyPart> order = behind;
     order.push_back(BodyPart::Trunk);
+    order.push_back(BodyPart::Head);  // the head lies on the trunk; limbs in front pass over it too
     order.insert(order.end(), front.begin(), front.end());
     order.insert(order.end(), movedFront.begin(), movedFront.end());
     return order;
@@ -268,7 +281,7 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
         cv::subtract(map.mapY, cv::Scalar(box.y), inBox.mapY);
         alphas.push_back(sampleThrough(inBox, s.partAlpha[static_cast<std::size_t>(index(drawn[n]))], cv::INTER_LINEAR));
         // Cubic: keeps more of the photo's fine detail than bilinear where the part turns.
-        colours.push_back(sampleThrough(map, s.photo, cv::INTER_CUBIC));
+        colours.push_back(sampleThrough(map, s.foreground, cv::INTER_CUBIC));
         cv::Mat region = newDrawn(inChanged(map.area));
         cv::Mat over = alphas.back() + region.mul(1.0 - alphas.back());
         over.copyTo(region);
@@ -289,11 +302,11 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
     // Only the box of those edge pixels is blended: on a drag this runs for every update.
     const cv::Rect keptEdge = cv::boundingRect(fillMask & (kept > 0.f));
     if (!keptEdge.empty()) {
-        cv::Mat photoF, baseF, kept3;
-        s.photo(changed)(keptEdge).convertTo(photoF, CV_32FC3);
+        cv::Mat foregroundF, baseF, kept3;
+        s.foreground(changed)(keptEdge).convertTo(foregroundF, CV_32FC3);
         base(keptEdge).convertTo(baseF, CV_32FC3);
         cv::merge(std::vector<cv::Mat>{kept(keptEdge), kept(keptEdge), kept(keptEdge)}, kept3);
-        cv::Mat over = photoF.mul(kept3) + baseF.mul(cv::Scalar::all(1.0) - kept3);
+        cv::Mat over = foregroundF.mul(kept3) + baseF.mul(cv::Scalar::all(1.0) - kept3);
         cv::Mat blended;
         over.convertTo(blended, CV_8UC3);
         blended.copyTo(base(keptEdge), fillMask(keptEdge));

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 
 namespace marionette::deform {
 
@@ -67,6 +68,42 @@ double seamRatio(const cv::Mat& image, const cv::Mat& alpha) {
     cv::magnitude(gx, gy, magnitude);
     const double inner = cv::mean(magnitude, interior)[0];
     return cv::mean(magnitude, band)[0] / std::max(inner, 1e-6);
+}
+
+std::vector<cv::Mat> limbShapedHoles(cv::Size photo, const pose::Pose& pose, const cv::Mat& avoid, int count, unsigned seed) {
+    struct Shape {
+        cv::Point2f a, b;
+        int thickness;
+    };
+    const double torso = pose::torsoLength(pose);
+    std::vector<Shape> shapes;
+    for (const Bone& bone : bones()) {
+        if (bone.part == BodyPart::Trunk || !pose.has(bone.from) || !pose.has(bone.to)) continue;
+        // A limb about a fifth of the torso across; the head (its bones are short) about half.
+        const double across = bone.part == BodyPart::Head ? 0.45 * torso : 0.18 * torso;
+        shapes.push_back({jointPoint(pose, bone.from), jointPoint(pose, bone.to), std::max(3, static_cast<int>(std::lround(across)))});
+    }
+    std::vector<cv::Mat> holes;
+    if (shapes.empty() || count <= 0) return holes;
+    // Keep a margin from the people: the fill must not see them, and the hole must lie on background.
+    cv::Mat keepOut;
+    const int margin = std::max(2, static_cast<int>(std::lround(0.05 * torso)));
+    cv::dilate(avoid, keepOut, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * margin + 1, 2 * margin + 1}));
+    cv::Mat used = cv::Mat::zeros(photo, CV_8U);
+    std::mt19937 random(seed);
+    std::uniform_real_distribution<float> x(0.f, static_cast<float>(photo.width)), y(0.f, static_cast<float>(photo.height));
+    const cv::Rect inside(margin, margin, photo.width - 2 * margin, photo.height - 2 * margin);
+    for (int attempt = 0; attempt < 400 * count && static_cast<int>(holes.size()) < count; ++attempt) {
+        const Shape& s = shapes[holes.size() % shapes.size()];
+        const cv::Point2f centre = (s.a + s.b) * 0.5f, at(x(random), y(random));
+        cv::Mat hole = cv::Mat::zeros(photo, CV_8U);
+        cv::line(hole, s.a - centre + at, s.b - centre + at, cv::Scalar(255), s.thickness, cv::LINE_8);
+        const cv::Rect box = cv::boundingRect(hole);
+        if (box.empty() || (box & inside) != box || cv::countNonZero(hole & (keepOut | used)) > 0) continue;
+        used |= hole;
+        holes.push_back(hole);
+    }
+    return holes;
 }
 
 double psnr(const cv::Mat& a, const cv::Mat& b, const cv::Mat& mask) {

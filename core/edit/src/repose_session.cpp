@@ -198,7 +198,7 @@ ReposeSession::ReposeSession(const model::ModelConfig& config, std::uint64_t see
 
 ReposeSession::~ReposeSession() = default;
 
-void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference) {
+void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference, const std::vector<pose::Pose>& others) {
     if (reference.presentCount() < 2) throw Error("the reference skeleton needs at least two joints");
     synthesis().setPhoto(photo);
     m_state->reference = reference;
@@ -211,7 +211,9 @@ void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference) 
         return;
     }
     try {
-        m_state->puppet.emplace(photo, m_state->personMask, reference);
+        deform::PuppetOptions options;
+        options.layer.others = others;
+        m_state->puppet.emplace(photo, m_state->personMask, reference, options);
     } catch (const Error& e) {
         m_state->puppetError = e.what();
         log::warning("the photo's pixels cannot follow the skeleton, the network redraws the person instead: ", e.what());

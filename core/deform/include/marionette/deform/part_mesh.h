@@ -35,12 +35,20 @@ struct MeshOptions {
     double spacing = 0.09;
 };
 
+// Where a part is sewn to another (the head's neck to the trunk): the part's outline points inside `region`
+// (8-bit, the same working pixels as the part's region) are pinned to the nearest bone of `part`, so that they
+// follow that part and the seam bends instead of opening when only this part moves.
+struct MeshAnchor {
+    cv::Mat region;
+    BodyPart part = BodyPart::Trunk;
+};
+
 // `region`: 8-bit mask (non-zero = the part's pixels, already grown over its soft edge) of `scale` times the
 // photo's size, offset by `origin` (photo pixel of the region's (0, 0) is origin + (x, y) / scale).
 // `reference`: the skeleton; only bones of `part` whose joints are both present pin the mesh.
 // An empty mesh when the region is empty or has no bone.
 PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin, double scale, const pose::Pose& reference,
-                       double torsoLength, const MeshOptions& options = {});
+                       double torsoLength, const MeshOptions& options = {}, const MeshAnchor& anchor = {});
 
 // A joint's position as OpenCV's point (the joint must be present).
 inline cv::Point2f jointPoint(const pose::Pose& pose, pose::JointId joint) {

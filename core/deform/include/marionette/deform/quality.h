@@ -5,6 +5,7 @@
 #include <opencv2/core.hpp>
 
 #include <optional>
+#include <vector>
 
 namespace marionette::deform {
 
@@ -24,6 +25,12 @@ std::optional<double> detailKept(const cv::Mat& photo, const cv::Mat& edited, co
 // Mean gradient magnitude on the boundary of `alpha` (float, > 0.5 inside; a 3-pixel band) over the mean
 // inside it, measured on `image`: near 1 when the layer sits in the photo without a visible seam.
 double seamRatio(const cv::Mat& image, const cv::Mat& alpha);
+
+// Holes for measuring a background fill where the true pixels are known: capsules shaped like `pose`'s limbs
+// and head (sizes from its torso length), moved to places of the photo that `avoid` (8-bit, non-zero: the
+// people) does not come near. Up to `count` masks (8-bit, `photo` size, 255 = hole), drawn with `seed`;
+// fewer where the background has no room.
+std::vector<cv::Mat> limbShapedHoles(cv::Size photo, const pose::Pose& pose, const cv::Mat& avoid, int count, unsigned seed);
 
 // PSNR in dB of two 8-bit images of one size, over `mask` (non-zero) when given; +inf when identical.
 double psnr(const cv::Mat& a, const cv::Mat& b, const cv::Mat& mask = cv::Mat());
