@@ -336,6 +336,9 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     EXPECT_NEAR(document.portrait->parameters.pose.yaw, 15.0, 1e-9);
     EXPECT_EQ(edit::resolvePhotoPath(document, editPath), std::filesystem::absolute(sample("astronaut.jpg")).lexically_normal().string());
     EXPECT(std::filesystem::exists(std::filesystem::path(maps) / "flow.png"));
+    // Hybrid by default: the photo's own pixels moved, with the warp's figures; the mesh among the maps.
+    EXPECT(run.out.find("hybrid: mesh warp") != std::string::npos);
+    EXPECT(std::filesystem::exists(std::filesystem::path(maps) / "mesh.png"));
     // The sheet: reference | face parts | output | four maps, side by side at the crop's height (and a label row).
     const cv::Mat sheetImage = image::loadImage(sheet);
     EXPECT(sheetImage.cols >= 7 * 64 && sheetImage.rows >= 64);
@@ -345,6 +348,9 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     const auto range = runCli({"portrait", "--image", sample("astronaut.jpg"), "--yaw", "120", "--out", no, "--weights", weights});
     EXPECT_EQ(range.code, cli::kExitFailure);
     EXPECT(range.err.find("yaw") != std::string::npos && range.err.find("120") != std::string::npos);
+    const auto method = runCli({"portrait", "--image", sample("astronaut.jpg"), "--method", "sideways", "--out", no, "--weights", weights});
+    EXPECT_EQ(method.code, cli::kExitUsage);
+    EXPECT(method.err.find("--method expects hybrid or network") != std::string::npos);
     const auto unknown = runCli({"portrait", "--image", sample("astronaut.jpg"), "--expr", "grin=1", "--out", no, "--weights", weights});
     EXPECT_EQ(unknown.code, cli::kExitFailure);
     EXPECT(unknown.err.find("unknown expression \"grin\"") != std::string::npos);
@@ -362,7 +368,7 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     {
         const WithoutShippedModels none;
         const auto untrained = runCli({"portrait", "--image", sample("astronaut.jpg"), "--expr", "eye_close=1", "--out", no,
-                                       "--device", "cpu", "--threads", "2"});
+                                       "--device", "cpu", "--threads", "2", "--method", "network"});
         EXPECT_EQ(untrained.code, 0);
         EXPECT(untrained.err.find("not a trained result") != std::string::npos);
         EXPECT(std::filesystem::exists(no));

@@ -200,6 +200,7 @@ private Q_SLOTS:
     void autosavedFaceEditIsOfferedOnReopen();
     void sharpReposingIsTheDefaultAndKeepsTheMovedLimbSharp();
     void reposeMethodIsRememberedAndSavedWithTheEdit();
+    void portraitSharpReposingShowsTheFaceAtThePhotosResolution();
     void limbDepthIsAnUndoStepSavedWithTheEdit();
 
 private:
@@ -1444,6 +1445,49 @@ void EditorTest::reposeMethodIsRememberedAndSavedWithTheEdit() {
     other->document().undoStack()->setClean();
     other->close();
     QFile::remove(saved);
+}
+
+void EditorTest::portraitSharpReposingShowsTheFaceAtThePhotosResolution() {
+    const QVariant remembered = Settings::instance().get(Settings::Key::ReposeMethod);
+    cleanup();
+    m_window = makeWindow(m_portrait, false, 0, edit::ReposeMethod::Hybrid);
+    MainWindow& w = *m_window;
+    QTRY_VERIFY_WITH_TIMEOUT(w.document().hasPhoto(), kTimeoutMs);
+    QVERIFY(w.portraitMode());
+    waitUpToDate(w);
+    // The Model menu's choice serves portraits too.
+    QVERIFY(w.findChild<QAction*>(QStringLiteral("actionMethodHybrid"))->isEnabled());
+    QVERIFY(w.findChild<QAction*>(QStringLiteral("actionMethodHybrid"))->isChecked());
+    // Nothing moved: the photo itself, no overlay.
+    QVERIFY(w.currentFrame()->method == edit::ReposeMethod::Hybrid);
+    QVERIFY(w.currentFrame()->output.isNull());
+
+    QSlider* yaw = w.portraitPanel()->slider(QStringLiteral("yaw"));
+    QVERIFY(yaw);
+    const QPoint from = handleCentre(yaw);
+    const QPoint to = from + QPoint(std::min(40, yaw->width() - from.x() - 4), 0);
+    QTest::mousePress(yaw, Qt::LeftButton, Qt::NoModifier, from);
+    for (int i = 1; i <= 4; ++i) QTest::mouseMove(yaw, from + (to - from) * i / 4);
+    QTest::mouseRelease(yaw, Qt::LeftButton, Qt::NoModifier, to);
+    QVERIFY(!(w.document().portraitTarget() == w.document().portraitReference()));
+    waitUpToDate(w);
+    const Frame frame = *w.currentFrame();
+    QVERIFY(frame.method == edit::ReposeMethod::Hybrid && !frame.preview);
+    // At the photo's own resolution over the pixels that changed, opaque: not the 64 x 64 canvas stretched.
+    QVERIFY(!frame.output.isNull());
+    QCOMPARE(QSizeF(frame.output.size()), frame.cropBox.size());
+    QVERIFY(QRectF(QPointF(0, 0), QSizeF(w.document().photoSize())).contains(frame.cropBox));
+    const Point2 nose = w.document().portraitTarget().points[30];
+    QVERIFY(frame.cropBox.contains(QPointF(nose.x, nose.y)));
+    QCOMPARE(qAlpha(frame.output.pixel(frame.output.width() / 2, frame.output.height() / 2)), 255);
+    const QString mode = w.findChild<QLabel*>(QStringLiteral("modeLabel"))->text();
+    QVERIFY2(mode.startsWith(QStringLiteral("Sharp re-posing")), qPrintable(mode));
+
+    // Network Only: the same edit drawn by the network on its canvas.
+    w.findChild<QAction*>(QStringLiteral("actionMethodNetwork"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(w.isUpToDate() && w.currentFrame()->method == edit::ReposeMethod::Network, kTimeoutMs);
+    QCOMPARE(w.currentFrame()->output.size(), QSize(64, 64));
+    Settings::instance().set(Settings::Key::ReposeMethod, remembered);  // as the other tests found it
 }
 
 void EditorTest::limbDepthIsAnUndoStepSavedWithTheEdit() {

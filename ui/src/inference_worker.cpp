@@ -453,7 +453,7 @@ void InferenceWorker::doExport(quint64 job, const ExportJob& exportJob) {
         const bool warp = exportJob.warpOnly && !mapsJob;
         if (exportJob.faceTarget) {
             if (!m_portraitSession || !m_portraitHasPhoto) throw Error("nothing to export: no face is open");
-            frame = m_portraitSession->render({*exportJob.faceTarget, warp, maps, exportJob.paste});
+            frame = m_portraitSession->render({*exportJob.faceTarget, warp, maps, exportJob.paste, exportJob.method});
         } else {
             if (!m_session || !m_sessionHasPhoto) throw Error("nothing to export: no photo is open");
             frame = m_session->render({exportJob.target, warp, maps, exportJob.paste, exportJob.method, exportJob.depth});

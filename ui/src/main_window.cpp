@@ -72,10 +72,15 @@ QString bundledSample() { return QString::fromStdString(bundled::samplePath("mes
 
 // What the user must know about the model in use, or nothing: random weights make meaningless pictures, and
 // weights that have seen synthetic people only make blurred ones. `baseKnown`: for adapted weights, whether
-// the editor knows the weights they started from (not when they were opened by hand). `hybrid`: body edits move
-// the photo's own pixels, and the network draws only what the photo never showed.
+// the editor knows the weights they started from (not when they were opened by hand). `hybrid`: edits move the
+// photo's own pixels, and the network draws only what the photo never showed.
 QString bannerText(const EngineInfo& info, bool baseKnown, bool hybrid) {
     const bool face = info.kind == model::SemanticsKind::Face;
+    if (info.untrained && hybrid && face) {
+        return MainWindow::tr("<b>Untrained portrait model.</b> No portrait weights are installed: the photo's own pixels follow the "
+                              "sliders, but what the network draws inside an opened mouth is meaningless until a portrait weights "
+                              "file is opened (Model \u25b8 Open Weights\u2026)");
+    }
     if (info.untrained && hybrid && !face) {
         return MainWindow::tr("<b>Untrained model.</b> No trained weights are installed: the photo's own pixels follow the skeleton, "
                               "but what the network draws where the photo never showed anything is meaningless until trained "
@@ -102,6 +107,12 @@ QString bannerText(const EngineInfo& info, bool baseKnown, bool hybrid) {
     }
     if (info.syntheticOnly) {
         const QString images = QLocale().toString(static_cast<qulonglong>(info.imagesSeen));
+        if (hybrid && face) {
+            return MainWindow::tr("<b>Early portrait model.</b> These weights have seen %1 synthetic faces and no photographs: the "
+                                  "photo's own pixels follow the sliders sharply, but what the network draws inside an opened mouth "
+                                  "comes out blurred.")
+                .arg(images);
+        }
         if (hybrid && !face) {
             return MainWindow::tr("<b>Early model.</b> These weights have seen %1 synthetic people and no photographs: the photo's own "
                                   "pixels follow the skeleton sharply, but what the network draws where the photo never showed anything "
@@ -1106,6 +1117,7 @@ void MainWindow::requestRender(bool preview) {
         request.preview = preview;
         if (!preview) request.maps = selectedMaps();
         request.paste = pasteExtent();
+        request.method = m_document->method();
         m_worker->renderPortrait(ticket, request);
         updateModeLabel();
         return;
@@ -1221,7 +1233,7 @@ void MainWindow::onReposeMethodChanged() {
     updateEngineLabels();  // the banner says what the weights spoil, which depends on the method
     updateHint();
     updateActionStates();
-    if (m_document->hasPhoto() && !portraitMode()) requestRender(false);
+    if (m_document->hasPhoto()) requestRender(false);
 }
 
 // Sentences from core start in lower case, for joining; the hint line shows each as a sentence.
@@ -1775,7 +1787,6 @@ void MainWindow::updateActionStates() {
     m_portraitPanel->setEnabled(photo && face);
     m_splitSlider->setEnabled(photo && action("actionBeforeAfter")->isChecked());
     action("actionDeviceCuda")->setEnabled(edit::cudaAvailable());
-    for (const char* name : {"actionMethodHybrid", "actionMethodNetwork"}) action(name)->setEnabled(!portrait);  // body edits only
     const EngineInfo* engine = activeEngine();
     action("actionForgetAdaptation")->setEnabled(photo && engine && engine->adaptedToPhotos && !m_adaptation->running() &&
                                                  !adaptationBaseFor(engine->kind).isEmpty());

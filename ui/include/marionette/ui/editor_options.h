@@ -25,7 +25,8 @@ struct EditorOptions {
     std::uint64_t untrainedSeed = 1;
     edit::Device device = edit::Device::Auto;
     int threads = 0;  // CPU threads for LibTorch; 0 leaves its default
-    // How body edits are drawn at start: unset takes the choice remembered from the Model menu (Hybrid at first).
+    // How body and portrait edits are drawn at start: unset takes the choice remembered from the Model menu
+    // (Hybrid at first).
     std::optional<edit::ReposeMethod> reposeMethod;
 
     // A photo or edit to open at start. Empty: with openRecentOrSample, the most recent file that still

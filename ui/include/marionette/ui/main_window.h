@@ -6,9 +6,9 @@
 // deviceLabel, weightsLabel, modeLabel, latencyLabel, splitSlider, busyBar, cancelButton, portraitDock,
 // portraitPanel, action*.
 //
-// Body edits are drawn by sharp re-posing (edit::ReposeMethod::Hybrid: the photo's own pixels move with a mesh,
-// the network draws only what the photo never showed) or by the network alone (Model menu, remembered, saved
-// with the edit). A limb's right-click menu draws it in front of or behind the body (an undo step).
+// Body and portrait edits are drawn by sharp re-posing (edit::ReposeMethod::Hybrid: the photo's own pixels move
+// with a mesh over the skeleton or the face's landmarks, the network draws only what the photo never showed) or by
+// the network alone (Model menu, remembered, saved with the edit). A limb's right-click menu draws it in front of or behind the body (an undo step).
 //
 // Portrait mode (actionPortraitMode) edits the face instead of the body: sliders for the head pose and every
 // expression of the morphable model, face presets, and draggable landmarks, synthesised by a portrait model held
