@@ -191,19 +191,32 @@ public:
         for (int i = 0; i < deform::kBodyPartCount; ++i) vertices += static_cast<int>(puppet.mesh(deform::bodyPartAt(i)).rest.size());
         const cv::Rect box = puppet.layer().box;
         out << "layer + meshes + factorising " << build << " ms (" << vertices << " vertices, person " << box.width << " x " << box.height
-            << " = " << std::setprecision(2) << box.area() / 1e6 << " Mpx)\n"
+            << " = " << std::setprecision(2) << box.area() / 1e6 << " Mpx; " << std::setprecision(1);
+        for (std::size_t i = 0; i < puppet.buildStages().size(); ++i)
+            out << (i ? ", " : "") << puppet.buildStages()[i].stage << ' ' << puppet.buildStages()[i].milliseconds;
+        out << ")\n"
             << std::setprecision(1);
         const pose::Pose middle = halfway(e.reference, e.target);
         std::vector<double> times;
+        std::map<std::string, double> stageTotals;
+        std::vector<std::string> stageOrder;
         for (int i = 0; i < repeat; ++i) {
             t = Clock::now();
             const auto frame = puppet.pose(i % 2 ? middle : e.target);
             times.push_back(since(t));
+            for (const auto& stage : frame.stages) {
+                if (!stageTotals.count(stage.stage)) stageOrder.push_back(stage.stage);
+                stageTotals[stage.stage] += stage.milliseconds;
+            }
         }
         const Stats drag = statsOf(times);
-        out << "drag update (warp + render)  " << drag.mean << " ± " << drag.sd << " ms over " << repeat << '\n';
+        out << "drag update (warp + render)  " << drag.mean << " ± " << drag.sd << " ms over " << repeat << " (";
+        for (std::size_t i = 0; i < stageOrder.size(); ++i)
+            out << (i ? ", " : "") << stageOrder[i] << ' ' << stageTotals[stageOrder[i]] / repeat;
+        out << ")\n";
         const auto best = puppet.pose(e.target, {}, deform::FillQuality::Best);
-        out << "best background fill (once)  " << best.fillMilliseconds << " ms\n";
+        out << "best background fill (once)  " << best.fillMilliseconds << " ms (" << deform::toString(deform::methodFor(deform::FillQuality::Best))
+            << ")\n";
 
         edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {edit::Device::Cpu, a.intValue("--threads")});
         session.setPhoto(e.photo, e.reference, e.others);

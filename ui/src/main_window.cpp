@@ -1417,7 +1417,7 @@ void MainWindow::showJointMenu(bool onReference, pose::JointId joint, const QPoi
     menu.addAction(tr("Hide %1").arg(label), this, [this, onReference, joint] { hideJoint(onReference, joint); });
     if (!onReference && m_document->reference().has(joint))
         menu.addAction(tr("Back to Its Reference Position"), this, [this, joint] { restoreJoint(false, joint, std::nullopt); });
-    if (!onReference && deform::partOfJoint(joint) != deform::BodyPart::Trunk) addDepthActions(menu, deform::partOfJoint(joint));
+    if (!onReference && deform::isLimb(deform::partOfJoint(joint))) addDepthActions(menu, deform::partOfJoint(joint));
     if (!onReference) {
         menu.addSeparator();
         menu.addAction(action("actionMirrorPose"));
@@ -1460,7 +1460,7 @@ void MainWindow::showBackgroundMenu(bool onReference, const QPointF& photoPoint,
     menu.setObjectName(QStringLiteral("backgroundMenu"));
     if (limb) {
         const deform::BodyPart part = deform::partOfJoint(pose::limbs()[static_cast<std::size_t>(*limb)].child);
-        if (part != deform::BodyPart::Trunk) {
+        if (deform::isLimb(part)) {
             addDepthActions(menu, part);
             menu.addSeparator();
         }

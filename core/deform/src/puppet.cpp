@@ -3,12 +3,14 @@
 #include "marionette/deform/mesh_render.h"
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
+#include "marionette/util/stage_timer.h"
 
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 namespace marionette::deform {
 namespace {
@@ -59,10 +61,12 @@ struct Puppet::State {
     // Per part: its share of the person's alpha within layer.box, its mesh and solver, and whether it lay in
     // front of the trunk in the photo.
     std::array<cv::Mat, kBodyPartCount> partAlpha;
+    std::array<cv::Rect, kBodyPartCount> partBox;  // photo pixels: where each part's alpha is not zero
     std::array<PartMesh, kBodyPartCount> meshes;
     std::array<std::optional<ArapSolver>, kBodyPartCount> solvers;
     std::array<bool, kBodyPartCount> inFrontInPhoto{};
     double buildMilliseconds = 0;
+    std::vector<StageTiming> buildStages;
     // The background with the whole person taken out (Puppet Warp and Photo Wake-Up fill the background
     // first): holes are filled from it, so they never take the person's own colours. The fast plate is made
     // with the puppet, the best one on the first pose() that asks for it, then used by every later pose().
@@ -98,7 +102,10 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
     if (reference.presentCount() < 2) throw Error("the skeleton needs at least two joints to move the person's pixels");
     s.photo = photo;
     s.reference = reference;
+    StageTimer timer;
+    std::optional<StageTimer::Stage> stage(std::in_place, &timer, "layer");
     s.layer = makePersonLayer(photo, personProbability, reference, options.layer);
+    stage.emplace(&timer, "meshes");
     s.torso = pose::torsoLength(reference);
     const cv::Rect box = s.layer.box;
 
@@ -118,6 +125,8 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
         own.convertTo(ownF, CV_32F, 1.0 / 255.0);
         cv::max(membership, ownF, membership);  // exactly 1 on its own pixels
         s.partAlpha[static_cast<std::size_t>(i)] = s.layer.alpha(box).mul(membership);
+        const cv::Rect partInBox = cv::boundingRect(s.partAlpha[static_cast<std::size_t>(i)] > 0.f);
+        s.partBox[static_cast<std::size_t>(i)] = cv::Rect(partInBox.tl() + box.tl(), partInBox.size());
 
         cv::Mat region;
         cv::resize(s.partAlpha[static_cast<std::size_t>(i)] > 0.004f, region,
@@ -155,6 +164,7 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
     s.plateBox = cv::Rect(box.x - margin, box.y - margin, box.width + 2 * margin, box.height + 2 * margin) & cv::Rect({0, 0}, photo.size());
     cv::dilate(s.layer.alpha(s.plateBox) > 0.02f, s.plateHoles, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
     s.fastPlate = photo(s.plateBox).clone();
+    stage.emplace(&timer, "plate");
     fillHoles(s.fastPlate, s.plateHoles, FillQuality::Fast);
     s.foreground = unmixedForeground(photo, s.layer.alpha, box, s.fastPlate(cv::Rect(box.tl() - s.plateBox.tl(), box.size())));
 
@@ -162,6 +172,8 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
     for (const auto& solver : s.solvers) anyMesh = anyMesh || solver.has_value();
     if (!anyMesh) throw Error("no body part could be meshed: the person is too small or the skeleton lies off it");
     for (const auto& w : s.layer.warnings) log::warning(w);
+    stage.reset();
+    s.buildStages = timer.timings();
     s.buildMilliseconds = millisecondsSince(start);
 }
 
@@ -173,6 +185,7 @@ const PersonLayer& Puppet::layer() const { return m_state->layer; }
 const PartMesh& Puppet::mesh(BodyPart part) const { return m_state->meshes[static_cast<std::size_t>(index(part))]; }
 const pose::Pose& Puppet::reference() const { return m_state->reference; }
 double Puppet::buildMilliseconds() const { return m_state->buildMilliseconds; }
+const std::vector<StageTiming>& Puppet::buildStages() const { return m_state->buildStages; }
 
 std::vector<BodyPart> Puppet::drawOrder(const std::array<bool, kBodyPartCount>& moved, const DepthOrder& depth) const {
     std::vector<BodyPart> behind, front, movedFront;
@@ -218,7 +231,12 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
     const auto start = Clock::now();
     const State& s = *m_state;
     PuppetFrame frame;
-    const auto vertices = deformedVertices(target);
+    StageTimer timer;
+    std::array<std::vector<cv::Point2f>, kBodyPartCount> vertices;
+    {
+        StageTimer::Stage stage(&timer, "solve");
+        vertices = deformedVertices(target);
+    }
     bool anyMoved = false;
     for (int i = 0; i < kBodyPartCount; ++i) {
         const auto k = static_cast<std::size_t>(i);
@@ -241,12 +259,15 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
     const cv::Rect box = s.layer.box;
     std::vector<BackwardMap> maps;
     cv::Rect changed;
-    for (BodyPart p : drawn) {
-        const auto k = static_cast<std::size_t>(index(p));
-        maps.push_back(rasteriseBackwardMap(s.meshes[k].rest, vertices[k], s.meshes[k].triangles, s.photo.size()));
-        frame.flippedTriangles += maps.back().flippedTriangles;
-        changed |= maps.back().area;
-        if (!s.meshes[k].empty()) changed |= box;  // where the part was
+    {
+        StageTimer::Stage stage(&timer, "rasterise");
+        for (BodyPart p : drawn) {
+            const auto k = static_cast<std::size_t>(index(p));
+            maps.push_back(rasteriseBackwardMap(s.meshes[k].rest, vertices[k], s.meshes[k].triangles, s.photo.size()));
+            frame.flippedTriangles += maps.back().flippedTriangles;
+            changed |= maps.back().area;
+            if (!s.meshes[k].empty()) changed |= s.partBox[k];  // where the part was
+        }
     }
     const int pad = 2;
     changed = cv::Rect(changed.x - pad, changed.y - pad, changed.width + 2 * pad, changed.height + 2 * pad) & photoRect;
@@ -254,6 +275,7 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
     const cv::Size size = changed.size();
     const auto inChanged = [&](const cv::Rect& r) { return cv::Rect(r.tl() - changed.tl(), r.size()); };
 
+    std::optional<StageTimer::Stage> stage(std::in_place, &timer, "sample");
     // Where the drawn parts were, and the alpha of the parts left in place.
     cv::Mat oldDrawn = cv::Mat::zeros(size, CV_32F), kept = cv::Mat::zeros(size, CV_32F);
     const cv::Rect boxInChanged = inChanged(box & changed);
@@ -287,6 +309,7 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
         over.copyTo(region);
     }
 
+    stage.emplace(&timer, "holes");
     // Holes: old person minus new person. The background under every drawn part's old place is filled (its
     // soft edge too, or a halo of the person's old outline would stay), except where the new person covers it.
     cv::Mat oldPerson = oldDrawn > 0.5f, newPerson = (newDrawn > 0.5f) | (kept > 0.5f);
@@ -312,6 +335,7 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
         blended.copyTo(base(keptEdge), fillMask(keptEdge));
     }
 
+    stage.emplace(&timer, "composite");
     cv::Mat out;
     base.convertTo(out, CV_32FC3);
     for (std::size_t n = 0; n < drawn.size(); ++n) {
@@ -328,6 +352,8 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
     out.convertTo(frame.image(changed), CV_8UC3);
     cv::max(newDrawn, kept, frame.personAlpha);
     frame.personHoles = frame.holes & trunkEnvelope(completed(target, s.reference), size, changed.tl(), s.torso * 0.08);
+    stage.reset();
+    frame.stages = timer.timings();
     frame.milliseconds = millisecondsSince(start);
     return frame;
 }

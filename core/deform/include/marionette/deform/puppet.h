@@ -13,6 +13,7 @@
 #include "marionette/deform/part_mesh.h"
 #include "marionette/deform/person_layer.h"
 #include "marionette/pose/pose.h"
+#include "marionette/util/stage_timer.h"
 
 #include <opencv2/core.hpp>
 
@@ -40,6 +41,7 @@ struct PuppetFrame {
     int flippedTriangles = 0;
     double milliseconds = 0;      // the whole pose() call
     double fillMilliseconds = 0;  // of which the background fill
+    std::vector<StageTiming> stages;  // where the time went: solve, rasterise, sample, holes, composite
 };
 
 class Puppet {
@@ -68,6 +70,7 @@ public:
     const PartMesh& mesh(BodyPart part) const;
     const pose::Pose& reference() const;
     double buildMilliseconds() const;
+    const std::vector<StageTiming>& buildStages() const;  // layer, meshes (with the factorisations), plate
 
 private:
     struct State;
