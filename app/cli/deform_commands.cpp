@@ -219,7 +219,7 @@ public:
             << ")\n";
 
         edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {edit::Device::Cpu, a.intValue("--threads")});
-        session.setPhoto(e.photo, e.reference, e.others);
+        session.setPhoto(e.photo, e.reference, e.others.empty() ? std::nullopt : std::optional(e.others));
         edit::RenderRequest request;
         request.target = e.target;
         (void)session.render(request);  // warm: the reference encoded, the plate filled
@@ -278,7 +278,7 @@ public:
         }
         const Edit e = readEdit(a);
         edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {edit::Device::Cpu, a.intValue("--threads")});
-        session.setPhoto(e.photo, e.reference, e.others);
+        session.setPhoto(e.photo, e.reference, e.others.empty() ? std::nullopt : std::optional(e.others));
         const detect::MoveNet movenet(detect::bundledModelPath(detect::MoveNetVariant::Thunder));
         const detect::PersonSegmenter segmenter;
         const cv::Mat photoPerson = segmenter.segment(e.photo);

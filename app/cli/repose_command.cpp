@@ -88,7 +88,9 @@ public:
         const pose::Pose target = readPerson(a.value("--pose-target"), person);
         if (reference.presentCount() < 2 || target.presentCount() < 2)
             throw Error("both skeletons need at least two joints");
-        session.setPhoto(photo, reference, readOthers(a.value("--pose-ref"), person));
+        // The other people: the file's, else the bundled detector finds them.
+        const std::vector<pose::Pose> others = readOthers(a.value("--pose-ref"), person);
+        session.setPhoto(photo, reference, others.empty() ? std::nullopt : std::optional(others));
 
         // The same round trip as the editor's: one crop for both poses, synthesis (or the drag preview), maps,
         // and the paste-back region.

@@ -932,3 +932,19 @@ TEST_CASE(edit_portrait_document_round_trips) {
     EXPECT_THROWS(Error, parseEditDocument(R"({"marionette_edit": 1, "photo": {"path": "a.jpg"}, "mode": "portrait"})", "p.json"),
                   "p.json", "portrait");
 }
+
+TEST_CASE(edit_other_people_are_the_detections_that_are_not_the_reference) {
+    pose::Pose reference = defaultSkeleton(Box{100, 100, 100, 300});
+    const double torso = pose::torsoLength(reference);
+    // The detector's view of the same person, a few pixels off; someone beside them; someone with no joint in common.
+    const pose::Pose same = reference.mapped([](Point2 p) { return Point2{p.x + 4, p.y - 3}; });
+    const pose::Pose beside = reference.mapped([torso](Point2 p) { return Point2{p.x + static_cast<float>(torso), p.y}; });
+    pose::Pose stranger;
+    for (int j = 0; j < pose::kJointCount; ++j) {
+        if (!reference.has(pose::jointAt(j))) stranger.set(pose::jointAt(j), 10, 10);
+    }
+    const auto others = otherPeople({same, beside, stranger}, reference);
+    EXPECT_EQ(static_cast<int>(others.size()), 1);
+    EXPECT(others.front().at(pose::JointId::Neck).position.x == beside.at(pose::JointId::Neck).position.x);
+    EXPECT(otherPeople({}, reference).empty());
+}

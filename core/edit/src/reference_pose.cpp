@@ -10,6 +10,7 @@
 #include <opencv2/objdetect.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 namespace marionette::edit {
@@ -112,6 +113,24 @@ ReferencePose findReferencePose(const std::string& photoPath, const cv::Mat& pho
     const Box centred{(photo.cols - height / 2) / 2, 0.05 * photo.rows, height / 2, height};
     return {clampedTo(defaultSkeleton(centred), size), ReferenceSource::Centred,
             skipped + "No person was found: a default skeleton was placed in the middle; drag its joints onto the person."};
+}
+
+std::vector<pose::Pose> otherPeople(const std::vector<pose::Pose>& found, const pose::Pose& reference) {
+    const double torso = pose::torsoLength(reference);
+    std::vector<pose::Pose> others;
+    for (const pose::Pose& person : found) {
+        std::vector<double> distances;
+        for (int j = 0; j < pose::kJointCount; ++j) {
+            const auto joint = pose::jointAt(j);
+            if (!person.has(joint) || !reference.has(joint)) continue;
+            const Point2 a = person.at(joint).position, b = reference.at(joint).position;
+            distances.push_back(std::hypot(a.x - b.x, a.y - b.y));
+        }
+        if (distances.empty()) continue;  // nothing in common: cannot tell, and a stranger's bones would claim pixels
+        std::nth_element(distances.begin(), distances.begin() + distances.size() / 2, distances.end());
+        if (distances[distances.size() / 2] >= 0.25 * torso) others.push_back(person);
+    }
+    return others;
 }
 
 }  // namespace marionette::edit

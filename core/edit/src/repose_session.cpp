@@ -1,9 +1,11 @@
 #include "marionette/edit/repose_session.h"
 
+#include "marionette/edit/reference_pose.h"
 #include "marionette/edit/synthesis_maps.h"
 #include "crop_synthesis.h"
 #include "hybrid_compositing.h"
 #include "marionette/deform/puppet.h"
+#include "marionette/detect/movenet.h"
 #include "marionette/detect/person_segmenter.h"
 #include "marionette/engine/engine.h"
 #include "marionette/image/colour_maps.h"
@@ -183,6 +185,26 @@ struct ReposeSession::State {
     pose::Pose reference;
     std::optional<detect::PersonSegmenter> segmenter;
     cv::Mat personMask;  // the photo's, float; empty without a segmenter
+    // Finds the other people in a photo (loaded on first use; without it, nobody else is known).
+    std::optional<detect::MoveNet> peopleDetector;
+    bool peopleDetectorTried = false;
+
+    std::vector<pose::Pose> otherPeopleIn(const cv::Mat& photo) {
+        if (!peopleDetectorTried) {
+            peopleDetectorTried = true;
+            try {
+                peopleDetector.emplace(detect::bundledModelPath(detect::MoveNetVariant::MultiPose));
+            } catch (const std::exception& e) {
+                log::warning("the multi-person detector is unavailable; people touching the person may move with them: ", e.what());
+            }
+        }
+        if (!peopleDetector) return {};
+        std::vector<pose::Pose> found;
+        for (const auto& detection : peopleDetector->detectPeople(photo)) {
+            if (detection.found) found.push_back(detection.pose);
+        }
+        return otherPeople(found, reference);
+    }
     // The photo's person as a mesh layer (Hybrid); empty, with the reason, when none could be made.
     std::optional<deform::Puppet> puppet;
     std::string puppetError;
@@ -198,7 +220,7 @@ ReposeSession::ReposeSession(const model::ModelConfig& config, std::uint64_t see
 
 ReposeSession::~ReposeSession() = default;
 
-void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference, const std::vector<pose::Pose>& others) {
+void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference, const std::optional<std::vector<pose::Pose>>& others) {
     if (reference.presentCount() < 2) throw Error("the reference skeleton needs at least two joints");
     synthesis().setPhoto(photo);
     m_state->reference = reference;
@@ -212,7 +234,7 @@ void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference, 
     }
     try {
         deform::PuppetOptions options;
-        options.layer.others = others;
+        options.layer.others = others ? *others : m_state->otherPeopleIn(photo);
         m_state->puppet.emplace(photo, m_state->personMask, reference, options);
     } catch (const Error& e) {
         m_state->puppetError = e.what();

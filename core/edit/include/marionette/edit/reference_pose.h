@@ -44,4 +44,9 @@ std::optional<Box> detectPersonBox(const cv::Mat& photo);
 ReferencePose findReferencePose(const std::string& photoPath, const cv::Mat& photo,
                                 const detect::MoveNet* detector = nullptr);
 
+// The people of `found` other than the one `reference` is: re-posing one person leaves the others where they
+// are. A found person is the reference when the median distance between the joints both have is under a
+// quarter of the reference's torso length.
+std::vector<pose::Pose> otherPeople(const std::vector<pose::Pose>& found, const pose::Pose& reference);
+
 }  // namespace marionette::edit

@@ -135,8 +135,9 @@ public:
     ~ReposeSession();
 
     // A new photo and the person's skeleton in it; encoding waits for the first render (it needs the crop).
-    // `others`: the other people's skeletons, so that someone touching the person stays where they are.
-    void setPhoto(const cv::Mat& photo, const pose::Pose& reference, const std::vector<pose::Pose>& others = {});
+    // `others`: the other people's skeletons, so that someone touching the person stays where they are; when
+    // not given, the bundled multi-person detector finds them.
+    void setPhoto(const cv::Mat& photo, const pose::Pose& reference, const std::optional<std::vector<pose::Pose>>& others = std::nullopt);
     // Crops (re-encoding the reference when the crop box changed), synthesises or previews, draws the maps.
     // Hybrid: warps the person at the photo's resolution and calls the network only for what the photo never
     // showed, or for maps; a preview is the warp alone with the fast background fill.
