@@ -253,6 +253,14 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
     const auto bench = runCli({"bench-deform", "--weights", weights, "--repeat", "2", "--threads", "2"});
     EXPECT_EQ(bench.code, 0);
     EXPECT(bench.out.find("drag update (warp + render)") != std::string::npos);
+    // The fill's measure on holes whose truth is known: a table row per method, and a method it does not know refused.
+    const auto fills = runCli({"evaluate-fill", "--images", sample("messi5.jpg"), "--holes", "1", "--methods", "telea"});
+    EXPECT_EQ(fills.code, 0);
+    EXPECT(fills.out.find("1 holes in 1 photos") != std::string::npos);
+    EXPECT(fills.out.find("telea") != std::string::npos);
+    const auto badFill = runCli({"evaluate-fill", "--images", sample("messi5.jpg"), "--methods", "smudge"});
+    EXPECT_EQ(badFill.code, cli::kExitUsage);
+    EXPECT(badFill.err.find("smudge") != std::string::npos);
 
     // A portrait model refuses to repose a body, with a sentence that says what to do.
     model::ModelConfig face = config;
