@@ -34,7 +34,7 @@ public:
     std::string choiceValue(const std::string& name, const std::vector<std::string>& choices) const;
     // --device: "auto", "cpu" or "cuda".
     std::string deviceValue() const { return choiceValue("--device", {"auto", "cpu", "cuda"}); }
-    // "256x176" -> {256, 176} (height x width, the order of model.md)
+    // "256x176" -> {256, 176} (height x width, the order of docs/model.md)
     std::pair<int, int> sizeValue(const std::string& name) const;
 
     std::string help() const;

@@ -1,5 +1,5 @@
 // marionette: the editor. Open a photo of a person, drag the skeleton's joints and watch the person take the
-// new pose (editor.md). Everything is in ui/ and core/; this only reads the command line.
+// new pose (docs/editor.md). Everything is in ui/ and core/; this only reads the command line.
 #include "marionette/util/allocator.h"
 #include "marionette/util/cpu_threads.h"
 #include "marionette/edit/version_report.h"

@@ -239,7 +239,7 @@ TEST_CASE(loss_weights_are_overridden_by_name_and_bad_specs_refused) {
     EXPECT_NEAR(w.style, 250.0, 0.0);
     EXPECT_NEAR(w.pixel, 1.5, 0.0);
     EXPECT_NEAR(w.flowStage1, 0.0, 0.0);
-    EXPECT_NEAR(w.attention, LossWeights{}.attention, 0.0);  // the rest keep model.md's values
+    EXPECT_NEAR(w.attention, LossWeights{}.attention, 0.0);  // the rest keep docs/model.md's values
     EXPECT_THROWS(Error, withLossWeights(w, "styel=1"), "styel=1");
     EXPECT_THROWS(Error, withLossWeights(w, "perc"), "name=value");
     EXPECT_THROWS(Error, withLossWeights(w, "perc=-1"), ">= 0");

@@ -1,5 +1,5 @@
 #pragma once
-// The editor's one inference worker (architecture.md, "Threads in the editor"): a thread that owns the
+// The editor's one inference worker (docs/architecture.md, "The editor's threads"): a thread that owns the
 // ReposeSession (and so the engine) and also does the other slow jobs: loading weights, opening a photo
 // (decoding, finding the skeleton) and exporting. Jobs run in order; renders are special: while the worker
 // is busy only the newest render request is kept (latest wins). Results come back as queued signals; the

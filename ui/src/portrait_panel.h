@@ -1,5 +1,5 @@
 #pragma once
-// The Portrait dock (editor.md, "Gestures": portrait mode): a slider for yaw, pitch and roll and one for every
+// The Portrait dock (docs/editor.md, "Portrait mode"): a slider for yaw, pitch and roll and one for every
 // expression of the morphable model, a toggle that ties left and right expressions, Reset, and the presets as
 // buttons. The panel only shows parameters and reports what the user did; the window turns that into edits
 // and undo steps. Double-clicking a slider returns it to the photo's fitted value. Object names (tests):

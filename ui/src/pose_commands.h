@@ -1,5 +1,5 @@
 #pragma once
-// One undo step per gesture (style.md): the skeletons before and after, and a name people read in the
+// One undo step per gesture (docs/architecture.md): the skeletons before and after, and a name people read in the
 // History dock ("Move right wrist"). A drag changes the document live and is pushed once, on release,
 // only if something changed; keyboard nudges of the same joint merge into one step.
 #include "document.h"

@@ -159,7 +159,7 @@ SynthesisResult Engine::preview(const at::Tensor& targetSemantics) {
         const auto target = targetSemantics.to(m_device, m_dtype).unsqueeze(0);
         if (config().usesFlow()) {
             const auto flows = m_generator->flow(m_reference.flowReferenceTerm + m_generator->flow->targetTerm(target));
-            // w4 is in s4 pixels; at the canvas it is four times longer (model.md).
+            // w4 is in s4 pixels; at the canvas it is four times longer (docs/model.md).
             image = model::warpFlow(m_reference.image, upsampleTo(flows.second, h, w) * 4.0);
         } else {
             const auto queries = m_generator->queryEncoder(target);

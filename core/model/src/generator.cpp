@@ -36,7 +36,7 @@ FlowEstimatorImpl::FlowEstimatorImpl(int64_t semanticChannels, int64_t width)
       head8(register_module("head8", conv3x3(8 * width, 2))),
       head4(register_module("head4", conv3x3(4 * width, 2))),
       m_semanticChannels(semanticChannels) {
-    // Zero heads: training starts from the identity warp (model.md, "Flow head").
+    // Zero heads: training starts from the identity warp (docs/model.md, "Flow head").
     torch::NoGradGuard noGrad;
     for (auto* head : {&head8, &head4}) {
         (*head)->weight.zero_();

@@ -1,5 +1,5 @@
 #pragma once
-// The editor's main window (editor.md): the result view with the draggable target skeleton in the middle,
+// The editor's main window (docs/editor.md): the result view with the draggable target skeleton in the middle,
 // the reference view, the Maps and History docks, and a status bar with the device, the weights, whether a
 // preview or the full synthesis is shown, and the time per edit. Object names are the tests' contract:
 // resultCanvas, referenceCanvas, mapsDock, historyDock, historyView, modelBanner, hintLabel,

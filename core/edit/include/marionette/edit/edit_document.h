@@ -1,5 +1,5 @@
 #pragma once
-// The edit document (architecture.md, "Documents"): a small JSON file saved beside the photo as
+// The edit document (docs/architecture.md, "Documents and undo"): a small JSON file saved beside the photo as
 // `photo.jpg.marionette.json` with the photo's path and SHA-256, the mode, both skeletons, the crop box,
 // the weights used, and how the body is re-posed (edit::ReposeMethod's name, and the limbs drawn in front of
 // or behind the trunk as deform::parseDepthOrder reads them). Example:

@@ -1,7 +1,7 @@
 #pragma once
 // The portrait round trip's synthesis, behind a header without tensors (for the editor's worker and the CLI):
 // the face's crop at the model's canvas (256 x 256 for portraits), the reference encoded once per photo, and per
-// edit the target landmarks drawn as the P = 9 part maps (model.md), synthesised, with the maps as images.
+// edit the target landmarks drawn as the P = 9 part maps (docs/model.md), synthesised, with the maps as images.
 // Hybrid (the default, as for bodies): the photo's own pixels move with a mesh over the landmarks at the photo's
 // resolution (deform::FaceWarp), and the network draws only what the photo never showed (an opened mouth).
 //

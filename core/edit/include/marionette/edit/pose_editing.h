@@ -1,5 +1,5 @@
 #pragma once
-// The geometry of the editor's pose gestures (editor.md, "Gestures"), on skeletons in photo pixels. Every
+// The geometry of the editor's pose gestures (docs/editor.md, "Gestures"), on skeletons in photo pixels. Every
 // gesture is computed from the pose at the gesture's start, so that a long drag never accumulates error.
 #include "marionette/pose/pose.h"
 #include "marionette/util/geometry.h"

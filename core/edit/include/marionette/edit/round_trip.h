@@ -63,7 +63,7 @@ cv::Mat composite(const cv::Mat& photo, const cv::Mat& outputCrop, const Box& bo
 // the way composite() blends it without pasting at full resolution on every edit.
 cv::Mat pasteBackAlpha(const Box& box, ImageSize photo, ImageSize canvas, const cv::Mat& region = cv::Mat());
 
-// What the network computed, drawn (model.md, "What the editor shows"); each 8-bit BGR at the canvas size,
+// What the network computed, drawn (docs/model.md, "What the editor shows"); each 8-bit BGR at the canvas size,
 // empty when not requested or not produced by the model's variant.
 struct MapImages {
     cv::Mat flow;             // colour wheel: hue = direction, saturation = length

@@ -1,5 +1,5 @@
 #pragma once
-// A loaded network on a device, with the reference cache and on-request maps (architecture.md).
+// A loaded network on a device, with the reference cache and on-request maps (docs/model.md, "The engine").
 //
 // Usage:
 //   engine::Engine engine("models/body.safetensors", {engine::DevicePreference::Auto, /*threads=*/2});

@@ -40,7 +40,7 @@ FaceFit fitFace(const MorphableModel& model, const FaceLandmarks& observed, cons
 // Projection of `edited` (checked against the model's ranges) plus the fit's residuals, photo pixels.
 FaceLandmarks editedLandmarks(const MorphableModel& model, const FaceFit& fit, const FaceParameters& edited);
 
-// The network's face semantics for an edit (model.md: P = 9 part maps), [9, canvas height, canvas width]:
+// The network's face semantics for an edit (docs/model.md: P = 9 part maps), [9, canvas height, canvas width]:
 // the edited landmarks mapped onto the canvas by `toCanvas`. Keep `toCanvas` fixed while editing (choose it from
 // the observed landmarks) so that the canvas does not follow the edit.
 torch::Tensor renderEditedPartMaps(const MorphableModel& model, const FaceFit& fit, const FaceParameters& edited,

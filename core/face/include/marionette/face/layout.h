@@ -1,5 +1,5 @@
 #pragma once
-// The 68-point iBUG 300-W landmark layout and its 9 parts, defined once (model.md, "Semantics": face, P = 9).
+// The 68-point iBUG 300-W landmark layout and its 9 parts, defined once (docs/model.md, "Semantics": face, P = 9).
 #include "marionette/util/rgb.h"
 
 #include <array>

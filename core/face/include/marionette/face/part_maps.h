@@ -1,5 +1,5 @@
 #pragma once
-// Face semantics for the network (model.md, "Semantics": face, P = 9): per part of the iBUG layout one
+// Face semantics for the network (docs/model.md, "Semantics": face, P = 9): per part of the iBUG layout one
 // anti-aliased polyline 2 px wide at height 256, blurred with sigma 1.5 px at height 256 (both scaled with
 // the height), normalised to a peak of 1.
 #include "marionette/face/landmarks.h"

@@ -1,5 +1,5 @@
 #pragma once
-// How the editor and the CLI draw what the network computes (model.md, "What the editor shows").
+// How the editor and the CLI draw what the network computes (docs/model.md, "What the editor shows").
 #include "marionette/util/rgb.h"
 
 #include <opencv2/core.hpp>

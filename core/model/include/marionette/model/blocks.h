@@ -1,5 +1,5 @@
 #pragma once
-// Building blocks of model.md ("Building blocks"). Registration names are the safetensors keys.
+// Building blocks of docs/model.md ("Building blocks"). Registration names are the safetensors keys.
 #include <torch/nn/module.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/normalization.h>

@@ -1,5 +1,5 @@
 #pragma once
-// The configuration of a network (model.md): which semantics it reads, its width, key size, canvas and
+// The configuration of a network (docs/model.md): which semantics it reads, its width, key size, canvas and
 // deformation variant. Stored as JSON in a weights file's `marionette.config` metadata.
 #include <string>
 
@@ -9,7 +9,7 @@ enum class SemanticsKind { Body, Face };
 // The four variants of the paper's Table 2.
 enum class Deformation { Full, Attention, Flow, None };
 // Normalisation of the blocks that carry the reference's appearance (E_r, the baseline's encoder, the
-// decoder). Instance norm makes them blind to a photo's overall colour and contrast (model.md), so new models
+// decoder). Instance norm makes them blind to a photo's overall colour and contrast (docs/model.md), so new models
 // use none; files written before this choice existed have no key and mean instance.
 enum class Normalization { Instance, None };
 

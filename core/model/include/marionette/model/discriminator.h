@@ -1,5 +1,5 @@
 #pragma once
-// Residual patch discriminator on the image alone, no normalisation (model.md, "Discriminator"):
+// Residual patch discriminator on the image alone, no normalisation (docs/model.md, "Discriminator"):
 // conv 3x3 c + LeakyReLU(0.2), 4 residual down blocks (2c, 4c, 8c, 8c), 1x1 conv to a logit map at 1/16.
 #include "marionette/model/config.h"
 

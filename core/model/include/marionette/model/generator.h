@@ -1,5 +1,5 @@
 #pragma once
-// The generator of model.md: the deformation estimation module (E_x, E_s, F, M) and the image synthesis
+// The generator of docs/model.md: the deformation estimation module (E_x, E_s, F, M) and the image synthesis
 // module G (E_r, E_t, warps at s8 and s4, decoder), for the four deformation variants.
 //
 // Usage:

@@ -1,5 +1,5 @@
 #pragma once
-// A weights file's training record (marionette.training, model.md "Weights files"), read for people: the
+// A weights file's training record (marionette.training, docs/model.md "Weights files"), read for people: the
 // editor's banner and the model's description. Free of LibTorch, so ui/ can hold one.
 #include <cstdint>
 #include <string>

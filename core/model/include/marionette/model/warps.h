@@ -1,5 +1,5 @@
 #pragma once
-// The two ways of moving reference content to target positions (paper section 3.1; model.md), used by the
+// The two ways of moving reference content to target positions (paper section 3.1; docs/model.md), used by the
 // network and by the losses alike.
 #include <ATen/ATen.h>
 
@@ -33,7 +33,7 @@ at::Tensor attentionMatrix(const at::Tensor& normalizedKeys, const at::Tensor& n
 // W_a(x, C) = x C (eq. 3): x [N, ch, h_r, w_r] -> [N, ch, targetHeight, targetWidth].
 at::Tensor warpAttention(const at::Tensor& x, const at::Tensor& attention, int64_t targetHeight, int64_t targetWidth);
 
-// x resized to h x w by area averaging: the "x_r down" of model.md.
+// x resized to h x w by area averaging: the "x_r down" of docs/model.md.
 at::Tensor downsampleArea(const at::Tensor& x, int64_t height, int64_t width);
 
 }  // namespace marionette::model

@@ -1,5 +1,5 @@
 #pragma once
-// Weights files (model.md, "Weights files"): safetensors whose tensor names mirror the module tree and
+// Weights files (docs/model.md, "Weights files"): safetensors whose tensor names mirror the module tree and
 // whose metadata holds marionette.format, marionette.config (JSON) and marionette.training (JSON).
 #include "marionette/model/generator.h"
 #include "marionette/model/safetensors.h"

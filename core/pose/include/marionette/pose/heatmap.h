@@ -1,5 +1,5 @@
 #pragma once
-// Body semantics for the network (model.md, "Semantics"): one Gaussian heatmap per COCO-18 joint, P = 18
+// Body semantics for the network (docs/model.md, "Semantics"): one Gaussian heatmap per COCO-18 joint, P = 18
 // channels at the canvas size, sigma = 6 px at height 256 and scaled with the height, value 1 at the
 // joint's position, and an all-zero channel for a missing joint.
 #include "marionette/pose/pose.h"

@@ -11,7 +11,7 @@
 
 namespace marionette::pose {
 
-// OpenPose COCO-18 order; the channel order of the body semantics tensor (model.md).
+// OpenPose COCO-18 order; the channel order of the body semantics tensor (docs/model.md).
 enum class JointId : int {
     Nose = 0,
     Neck,

@@ -21,7 +21,7 @@
 namespace marionette::synth {
 
 struct BodyGeneratorConfig {
-    int height = 256;  // canvas (model.md: body default 256 x 176)
+    int height = 256;  // canvas (docs/model.md: body default 256 x 176)
     int width = 176;
     torch::Device device = torch::kCPU;  // where the images are drawn and returned
     // Intra-op threads while drawing (restored afterwards). Drawing is many operations on small tensors,

@@ -1,6 +1,6 @@
 #pragma once
 // One training pair made by core/synth: the same person (or face) twice, in two poses or expressions, with
-// the semantics of both. Images follow model.md: float32 RGB in [-1, 1], CHW, canvas H x W.
+// the semantics of both. Images follow docs/model.md: float32 RGB in [-1, 1], CHW, canvas H x W.
 #include "marionette/face/landmarks.h"
 #include "marionette/pose/pose.h"
 

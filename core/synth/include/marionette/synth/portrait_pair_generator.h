@@ -26,7 +26,7 @@
 namespace marionette::synth {
 
 struct PortraitGeneratorConfig {
-    int height = 256;  // canvas of procedural faces (model.md: portrait default 256 x 256)
+    int height = 256;  // canvas of procedural faces (docs/model.md: portrait default 256 x 256)
     int width = 256;
     torch::Device device = torch::kCPU;
     // Intra-op threads while drawing (restored afterwards). Drawing is many operations on small tensors,

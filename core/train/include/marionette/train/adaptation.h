@@ -6,7 +6,7 @@
 // crop, as an edit does, so the target skeleton keeps mattering (with the photo always the target, the network
 // learns to redraw the photo whatever the skeleton says). The network learns this person's clothes, skin and
 // background, which no synthetic person shows it. Not in the paper: it is the per-subject fine-tuning of
-// few-shot reposing methods, with the trainer of model.md.
+// few-shot reposing methods, with the trainer of docs/model.md.
 //
 // Usage:
 //   train::PersonPhoto person{crop, canvasPose};  // crop [3, H, W] in [-1, 1] on the model's canvas
@@ -112,7 +112,7 @@ private:
     synth::PortraitPairGenerator m_generator;
 };
 
-// The losses of an adaptation: those of the shipped weights' recipe (docs/model-changes.md), which need no
+// The losses of an adaptation: those of the shipped weights' recipe (docs/model.md, departure 2), which need no
 // VGG-19 and so run fast on a CPU: attention, pixel L1, flow-warped L1 and the skeletons' flow.
 // The skeletons' flow term is for bodies only.
 LossWeights adaptationLossWeights(model::SemanticsKind kind = model::SemanticsKind::Body);

@@ -1,5 +1,5 @@
 #pragma once
-// The perceptual backbone of the losses (model.md, "Backbone"): VGG-19's convolutional layers up to
+// The perceptual backbone of the losses (docs/model.md, "Backbone"): VGG-19's convolutional layers up to
 // relu5_2, frozen. Weights come from a user-supplied `vgg19.safetensors` in torchvision's layout
 // (`features.<i>.weight`, converted once with tools/convert_vgg19.py). Without it, the same architecture
 // with fixed random weights: Kaiming-normal (fan-in, ReLU gain) from seed 20211020, zero biases. Random

@@ -1,7 +1,7 @@
 #pragma once
 // Training data behind one interface: every dataset yields pairs (the same person in two poses or
 // expressions, with their skeletons or landmarks on the canvas); the loader augments them, renders the
-// semantics (model.md) and batches them on background threads.
+// semantics (docs/model.md) and batches them on background threads.
 #include "marionette/face/landmarks.h"
 #include "marionette/model/config.h"
 #include "marionette/pose/pose.h"

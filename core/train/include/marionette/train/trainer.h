@@ -1,5 +1,5 @@
 #pragma once
-// The training loop of model.md ("Training schedule"): stage 1 trains the deformation estimation module
+// The training loop of docs/model.md ("Training schedule"): stage 1 trains the deformation estimation module
 // with attn + flow + regu; stage 2 trains everything with all losses and a discriminator. Adam, EMA of
 // the generator, checkpoints that resume at the same step, a CSV of losses.
 //
@@ -118,7 +118,7 @@ public:
     std::string saveCheckpoint();
     bool loadLatestCheckpoint();
 
-    // Release weights: the EMA generator, fp16, with the training metadata of model.md.
+    // Release weights: the EMA generator, fp16, with the training metadata of docs/model.md.
     void exportWeights(const std::string& path) const;
     std::string trainingMetadata() const;
 
