@@ -32,7 +32,25 @@ cv::Mat filledBy(FillMethod method, const cv::Mat& image, const cv::Mat& unknown
             cv::cvtColor(labFilled, filled, cv::COLOR_Lab2BGR);
             break;
         }
-        case FillMethod::Fsr: cv::xphoto::inpaint(image, unknown == 0, filled, cv::xphoto::INPAINT_FSR_FAST); break;
+        case FillMethod::Fsr: {
+            // FSR continues the texture around a hole well, but deep inside a large one (a whole person,
+            // against the photo's border) it can invent colours the photo never had: there it gives way to
+            // Telea's smooth fill, over a depth of a few texture blocks.
+            cv::Mat fsr, telea;
+            cv::xphoto::inpaint(image, unknown == 0, fsr, cv::xphoto::INPAINT_FSR_FAST);
+            cv::inpaint(image, unknown, telea, /*inpaintRadius=*/3, cv::INPAINT_TELEA);
+            cv::Mat depth, weight, weight3;
+            cv::distanceTransform(unknown, depth, cv::DIST_L2, 3);
+            constexpr float kTextureDepth = 24.f;  // working pixels
+            weight = cv::max(1.f - depth / kTextureDepth, 0.f);
+            cv::merge(std::vector<cv::Mat>{weight, weight, weight}, weight3);
+            cv::Mat fsrF, teleaF;
+            fsr.convertTo(fsrF, CV_32FC3);
+            telea.convertTo(teleaF, CV_32FC3);
+            cv::Mat blended = fsrF.mul(weight3) + teleaF.mul(cv::Scalar::all(1.0) - weight3);
+            blended.convertTo(filled, CV_8UC3);
+            break;
+        }
         case FillMethod::Telea: cv::inpaint(image, unknown, filled, /*inpaintRadius=*/3, cv::INPAINT_TELEA); break;
     }
     return filled;
