@@ -239,8 +239,40 @@ struct JointCheck {
     int dragged = 0, draggedFound = 0, kept = 0, keptFound = 0;
 };
 
-JointCheck checkJoints(const detect::MoveNet& movenet, const cv::Mat& edited, const pose::Pose& reference, const pose::Pose& target) {
-    const pose::Pose found = movenet.detect(edited).pose;
+// The person MoveNet finds in the edited photo who is the edited person: of the single-pose model's pick and
+// every MultiPose detection, the one whose joints the edit did not move lie nearest where they were (in a group
+// photo the single-pose model may pick someone else).
+pose::Pose editedPersonFound(const std::vector<const detect::MoveNet*>& detectors, const cv::Mat& edited, const pose::Pose& reference,
+                             const pose::Pose& target) {
+    std::vector<pose::Pose> candidates;
+    for (const detect::MoveNet* detector : detectors) {
+        for (const auto& detection : detector->detectPeople(edited)) {
+            if (detection.found) candidates.push_back(detection.pose);
+        }
+    }
+    pose::Pose best;
+    double bestDistance = 1e30;
+    for (const pose::Pose& candidate : candidates) {
+        std::vector<double> still, all;
+        for (int j = 0; j < pose::kJointCount; ++j) {
+            const auto joint = pose::jointAt(j);
+            if (!candidate.has(joint) || !target.has(joint) || !reference.has(joint)) continue;
+            const Point2 c = candidate.at(joint).position, t = target.at(joint).position, r = reference.at(joint).position;
+            const double d = std::hypot(c.x - t.x, c.y - t.y);
+            all.push_back(d);
+            if (std::hypot(r.x - t.x, r.y - t.y) < 1.0) still.push_back(d);
+        }
+        std::vector<double>& used = still.empty() ? all : still;
+        if (used.empty()) continue;
+        std::nth_element(used.begin(), used.begin() + used.size() / 2, used.end());
+        if (used[used.size() / 2] < bestDistance) bestDistance = used[used.size() / 2], best = candidate;
+    }
+    return best;
+}
+
+JointCheck checkJoints(const std::vector<const detect::MoveNet*>& detectors, const cv::Mat& edited, const pose::Pose& reference,
+                       const pose::Pose& target) {
+    const pose::Pose found = editedPersonFound(detectors, edited, reference, target);
     const double torso = pose::torsoLength(reference);
     JointCheck c;
     for (int j = 0; j < pose::kJointCount; ++j) {
@@ -279,7 +311,8 @@ public:
         const Edit e = readEdit(a);
         edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {edit::Device::Cpu, a.intValue("--threads")});
         session.setPhoto(e.photo, e.reference, e.others.empty() ? std::nullopt : std::optional(e.others));
-        const detect::MoveNet movenet(detect::bundledModelPath(detect::MoveNetVariant::Thunder));
+        const detect::MoveNet thunder(detect::bundledModelPath(detect::MoveNetVariant::Thunder));
+        const detect::MoveNet multiPose(detect::bundledModelPath(detect::MoveNetVariant::MultiPose));
         const detect::PersonSegmenter segmenter;
         const cv::Mat photoPerson = segmenter.segment(e.photo);
         if (a.has("--out-dir")) std::filesystem::create_directories(a.value("--out-dir"));
@@ -295,7 +328,7 @@ public:
             const bool hybrid = frame.method == edit::ReposeMethod::Hybrid;
             const cv::Mat edited = edit::editedPhoto(e.photo, frame);
             for (const auto& w : frame.warnings) err << "warning: " << w << '\n';
-            const JointCheck joints = checkJoints(movenet, edited, e.reference, e.target);
+            const JointCheck joints = checkJoints({&thunder, &multiPose}, edited, e.reference, e.target);
             const auto detail = deform::detailKept(e.photo, edited, e.reference, e.target, photoPerson, segmenter.segment(edited));
             std::string seam = "-";
             if (hybrid && !frame.changed.empty()) {
