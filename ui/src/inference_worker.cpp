@@ -210,17 +210,17 @@ void InferenceWorker::setPortraitPhoto(quint64 photoId, const cv::Mat& photo, co
 }
 
 void InferenceWorker::render(const RenderTicket& ticket, const edit::RenderRequest& request) {
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_render = PendingRender{ticket, request, std::nullopt};  // an older request not started yet is dropped here
-    }
-    m_wake.notify_one();
+    queueRender(PendingRender{ticket, request, std::nullopt});
 }
 
-void InferenceWorker::renderPortrait(const RenderTicket& ticket, const edit::PortraitRenderRequest& request) {
+void InferenceWorker::render(const RenderTicket& ticket, const edit::PortraitRenderRequest& request) {
+    queueRender(PendingRender{ticket, {}, request});
+}
+
+void InferenceWorker::queueRender(PendingRender render) {
     {
         std::lock_guard<std::mutex> lock(m_mutex);
-        m_render = PendingRender{ticket, {}, request};
+        m_render = std::move(render);  // an older request not started yet is dropped here
     }
     m_wake.notify_one();
 }
@@ -256,40 +256,37 @@ void InferenceWorker::run() {
 }
 
 void InferenceWorker::doLoadEngine(quint64 job, const EngineSpec& spec) {
-    if (spec.kind == model::SemanticsKind::Face) {
-        doLoadPortraitEngine(job, spec);
-        return;
-    }
     try {
         EngineInfo info;
-        auto session = openSession<edit::ReposeSession>(spec, info);
-        followThreadsOf(spec);
-        const bool hasPhoto = !m_photo.empty() && m_reference.presentCount() >= 2;
-        if (hasPhoto) session->setPhoto(m_photo, m_reference);
-        if (cancelled(job)) return;  // the previous engine stays; past this point the answer is sent
-        m_session = std::move(session);
-        m_sessionHasPhoto = hasPhoto;  // the previous engine stays until a new one has loaded
-        Q_EMIT engineLoaded(job, info);
+        info.kind = spec.kind;
+        const bool installed = spec.kind == model::SemanticsKind::Face
+                                   ? install(job, spec, openSession<edit::PortraitSession>(spec, info), m_portraitSession, m_portraitHasPhoto,
+                                             faceReference())
+                                   : install(job, spec, openSession<edit::ReposeSession>(spec, info), m_session, m_sessionHasPhoto,
+                                             bodyReference());
+        if (installed) Q_EMIT engineLoaded(job, info);
     } catch (const std::exception& e) {
         if (!cancelled(job)) Q_EMIT engineFailed(job, QString::fromUtf8(e.what()));
     }
 }
 
-void InferenceWorker::doLoadPortraitEngine(quint64 job, const EngineSpec& spec) {
-    try {
-        EngineInfo info;
-        info.kind = model::SemanticsKind::Face;
-        auto session = openSession<edit::PortraitSession>(spec, info);
-        followThreadsOf(spec);
-        const bool hasPhoto = !m_photo.empty() && m_faceReference && m_facePhotoId == m_photoId;
-        if (hasPhoto) session->setPhoto(m_photo, *m_faceReference);
-        if (cancelled(job)) return;
-        m_portraitSession = std::move(session);
-        m_portraitHasPhoto = hasPhoto;
-        Q_EMIT engineLoaded(job, info);
-    } catch (const std::exception& e) {
-        if (!cancelled(job)) Q_EMIT engineFailed(job, QString::fromUtf8(e.what()));
-    }
+template <class Session, class Reference>
+bool InferenceWorker::install(quint64 job, const EngineSpec& spec, std::unique_ptr<Session> session, std::unique_ptr<Session>& held,
+                              bool& heldHasPhoto, const Reference* reference) {
+    followThreadsOf(spec);
+    if (reference) session->setPhoto(m_photo, *reference);
+    if (cancelled(job)) return false;  // the previous engine stays; past this point the answer is sent
+    held = std::move(session);         // the previous engine stays until a new one has loaded
+    heldHasPhoto = reference != nullptr;
+    return true;
+}
+
+const pose::Pose* InferenceWorker::bodyReference() const {
+    return !m_photo.empty() && m_reference.presentCount() >= 2 ? &m_reference : nullptr;
+}
+
+const face::FaceLandmarks* InferenceWorker::faceReference() const {
+    return !m_photo.empty() && m_faceReference && m_facePhotoId == m_photoId ? &*m_faceReference : nullptr;
 }
 
 void InferenceWorker::doOpenPhoto(quint64 job, const QString& path) {

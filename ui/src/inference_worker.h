@@ -158,7 +158,7 @@ public:
     void setPortraitPhoto(quint64 photoId, const cv::Mat& photo, const face::FaceLandmarks& reference);
     // Latest wins: replaces a render request (body or portrait) that has not started yet.
     void render(const RenderTicket& ticket, const edit::RenderRequest& request);
-    void renderPortrait(const RenderTicket& ticket, const edit::PortraitRenderRequest& request);
+    void render(const RenderTicket& ticket, const edit::PortraitRenderRequest& request);
     // A cancelled job that has not finished gives no answer; its partial work is dropped.
     void cancel(quint64 jobId);
     // At most `threads` CPU threads for the networks from now on (engines loaded later too), or none (0): what
@@ -185,8 +185,15 @@ private:
     // Run on the worker thread only.
     void applyThreads();  // the spec's count under the cap, on the worker's thread
     void followThreadsOf(const EngineSpec& spec);  // after an engine of `spec` loaded: its count, still under the cap
+    // Loads a body or portrait session (by spec.kind), handing it the photo the worker holds.
     void doLoadEngine(quint64 job, const EngineSpec& spec);
-    void doLoadPortraitEngine(quint64 job, const EngineSpec& spec);
+    // Puts a loaded session in place of `held` unless the job was cancelled (then the previous one stays).
+    template <class Session, class Reference>
+    bool install(quint64 job, const EngineSpec& spec, std::unique_ptr<Session> session, std::unique_ptr<Session>& held,
+                 bool& heldHasPhoto, const Reference* reference);
+    // What a new session can take now: the photo's skeleton (at least two joints) or its face's landmarks.
+    const pose::Pose* bodyReference() const;
+    const face::FaceLandmarks* faceReference() const;
     void findFace(OpenedPhoto& out);
     void doOpenPhoto(quint64 job, const QString& path);
     struct PendingRender {
@@ -194,6 +201,7 @@ private:
         edit::RenderRequest body;
         std::optional<edit::PortraitRenderRequest> portrait;
     };
+    void queueRender(PendingRender render);
     void doRender(const PendingRender& render);
     void emitFrame(const RenderTicket& ticket, const edit::RenderedFrame& rendered);
     static void setHybridResult(Frame& frame, const edit::RenderedFrame& rendered);

@@ -25,8 +25,6 @@
 #include <QString>
 #include <QStringList>
 
-#include <initializer_list>
-#include <map>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -34,12 +32,7 @@
 class QAction;
 class QDockWidget;
 class QLabel;
-class QMenu;
-class QProgressBar;
 class QSlider;
-class QTimer;
-class QToolButton;
-class QUndoView;
 
 namespace marionette::edit {
 struct PortraitFace;
@@ -47,10 +40,19 @@ struct PortraitFace;
 
 namespace marionette::ui {
 
-class AdaptationRunner;
+class AdaptationController;
+class Autosave;
 class Document;
+class Engines;
+class Exporter;
+class LongJobs;
+class PoseEditor;
+class PortraitEditor;
+class RecentFiles;
+class RenderController;
+struct EditorActions;
+struct EngineSlot;
 class PortraitPanel;
-struct PortraitState;
 class InferenceWorker;
 class MapsPanel;
 class PoseCanvas;
@@ -94,9 +96,9 @@ public:
     // The newest result is shown, is the full synthesis and matches the document's skeletons.
     bool isUpToDate() const;
     // The CPU threads the networks of edits may use at most (0: no cap): 1 while an adaptation trains.
-    int inferenceThreadCap() const { return m_inferenceThreadCap; }
+    int inferenceThreadCap() const;
     // A long job (opening, loading weights, exporting) is running.
-    bool isBusy() const { return !m_longJobs.empty(); }
+    bool isBusy() const;
     // Enables and disables the actions for the current state (one place; tests walk its states).
     void updateActionStates();
 
@@ -109,36 +111,31 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
-    void createActions();
-    void createReposeActions();
+    // Construction: the views, the parts below, the actions' connections and the wiring between them.
+    void createCentralWidget();
+    void createParts();
+    void connectActions();
+    void connectModelActions();
     void createMenus();
-    void createDocks();
-    void createStatusBar();
+    void connectDocument();
     void restoreLayout();
     void startUp();
 
-    // Worker answers.
-    void onEngineLoaded(quint64 job, const EngineInfo& info);
-    void updateEngineLabels();
-    void loadPortraitEngine(const QString& path);
+    // Engines: one slot per model kind, the active one of the mode in use.
+    EngineSlot& activeSlot() const;
     const EngineInfo* activeEngine() const;
-    void onEngineFailed(quint64 job, const QString& message);
-    void onPhotoOpened(quint64 job, const OpenedPhoto& photo);
-    void onPhotoFailed(quint64 job, const QString& message);
-    void onFaceFound(quint64 job, const FoundFace& found);
-    void onFrameReady(const Frame& frame);
-    void onExportFinished(quint64 job, const QStringList& written, const QString& error);
+    void loadWeights(model::SemanticsKind kind, const QString& path);
+    void chooseDevice(edit::Device device);
+    void onEngineLoaded(model::SemanticsKind kind);
+    void updateEngineLabels();
 
-    // Rendering.
-    void requestRender(bool preview);
-    edit::MapSelection selectedMaps() const;
-    bool usePreview() const;
-    void updateModeLabel();
+    // Photos.
+    void onPhotoOpened(quint64 job, const OpenedPhoto& photo);
+    void restoreAutosaved(const edit::EditDocument& restored, const OpenedPhoto& photo);
+    void onPhotoFailed(quint64 job, const QString& message);
+    void updateHint();
     void onPosesChanged();
     void onPortraitChanged();
-    void updateHint();
-    void showMapOverlays();
-    void onMapSelectionChanged(MapKind kind);
     // Model > Sharp Re-posing / Network Only: the user's choice, remembered for the photos to come.
     void chooseReposeMethod(edit::ReposeMethod method);
     // The method the window shows and the document records, without remembering it (an opened edit's own).
@@ -146,72 +143,12 @@ private:
     void onReposeMethodChanged();
     void onFrameWarnings(const QStringList& warnings);
 
-    // Edits.
-    void applyEdit(const QString& name, const PosePair& after);
-    void applyPortraitEdit(const QString& name, const PortraitState& after, std::optional<int> mergeKey = std::nullopt);
-    void onSliderEdited(const face::FaceParameters& parameters, const QString& name, int key);
-    void onSliderDragFinished(const QString& name);
-    void onLandmarkDragged(int landmark, const QPointF& photoPoint);
-    void onLandmarkGestureFinished(const QString& name);
-    void applyFacePreset(const QString& title, const QString& resource);
-    void resetFace();
-    void nextFace();
-    void onTargetGestureFinished(const pose::Pose& before, const pose::Pose& after, const QString& name);
-    void onReferenceDragged(const pose::Pose& reference);
-    void onReferenceGestureFinished(const pose::Pose& before, const pose::Pose& after, const QString& name);
-    void showJointMenu(bool onReference, pose::JointId joint, const QPoint& globalPosition);
-    // `limb`: the menu of a bone of the result view (pose::limbs()[limb]), which adds its limb's depth choices.
-    void showBackgroundMenu(bool onReference, const QPointF& photoPoint, const QPoint& globalPosition,
-                            std::optional<int> limb = std::nullopt);
-    // "Draw In Front of the Body", "Draw Behind the Body", "Automatic Depth" for the limb `part` (not the trunk).
-    void addDepthActions(QMenu& menu, deform::BodyPart part);
-    void setLimbDepth(deform::BodyPart part, deform::Depth depth);
-    void hideJoint(bool onReference, pose::JointId joint);
-    void restoreJoint(bool onReference, pose::JointId joint, std::optional<QPointF> at);
-    void mirrorPose();
-    void resetPose();
-    void applyPreset(const QString& title, const QString& jsonText, const QString& sourceName);
-    void loadPresetFile();
-    void importPose();
-    void exportPose();
-
     // Files.
     void openDialog();
     bool confirmDiscardChanges();
-    void exportImage(bool cropOnly);
-    void exportEditJson();
-    void exportMaps();
+    edit::EditDocument editDocumentFor(const QString& documentPath) const;
     QString editJsonFor(const QString& documentPath) const;
-    void addRecentFile(const QString& path);
-    void rebuildRecentMenu();
-    QString autosavePath() const;
-    void autosave();
-    void removeAutosave();
-    std::optional<edit::EditDocument> offerAutosave(const OpenedPhoto& photo);
-    void restoreReposeChoices(const edit::EditDocument& restored);  // an autosave's method and depth order
     void updateTitle();
-
-    // Model > Adapt to This Photo: fine-tunes the weights of the mode in use on the photo's person (body) or
-    // face (portrait) on a thread of its own, then loads the adapted weights.
-    void adaptToPhoto();
-    // Model > Forget Adapted Weights: deletes the photo's adapted weights in use and loads their base.
-    void forgetAdaptation();
-    void onAdaptationProgress(int step, int steps, double pixelL1, double imagesPerSecond);
-    void onAdaptationEnded();
-    // Where the open photo's weights adapted from `baseWeights` are kept (portrait weights: per face of it).
-    QString adaptedWeightsPath(const QString& baseWeights, model::SemanticsKind kind) const;
-    // Weights adapted to one photo serve that photo alone: opening another goes back to the weights they
-    // started from, and a photo adapted before gets its adapted weights back.
-    void matchWeightsToPhoto();
-    void matchWeightsToPhoto(model::SemanticsKind kind);
-    // The engine, the base of adaptations and the loading of weights of body or portrait mode.
-    const EngineInfo* engineFor(model::SemanticsKind kind) const;
-    QString& adaptationBaseFor(model::SemanticsKind kind);
-    void loadWeightsFor(model::SemanticsKind kind, const QString& path);
-
-    // Long jobs: a progress bar and a Cancel button appear after half a second.
-    void startLongJob(quint64 job, const QString& text);
-    void endLongJob(quint64 job);
     void cancelLongJobs();
 
     EditorOptions m_options;
@@ -220,67 +157,33 @@ private:
     PoseCanvas* m_resultCanvas;
     PoseCanvas* m_referenceCanvas;
     MapsPanel* m_mapsPanel;
-    PortraitPanel* m_portraitPanel = nullptr;
+    PortraitPanel* m_portraitPanel;
     QDockWidget* m_portraitDock = nullptr;
-    QUndoView* m_historyView = nullptr;
     QLabel* m_banner;
     QLabel* m_hint;
-    QLabel* m_deviceLabel = nullptr;
-    QLabel* m_weightsLabel = nullptr;
-    QLabel* m_modeLabel = nullptr;
-    QLabel* m_latencyLabel = nullptr;
-    QProgressBar* m_busyBar = nullptr;
-    QToolButton* m_cancelButton = nullptr;
-    AdaptationRunner* m_adaptation = nullptr;
-    QProgressBar* m_adaptBar = nullptr;
-    QToolButton* m_adaptCancelButton = nullptr;
-    // The weights in use before any adapted ones, body and portrait (empty: unknown or untrained).
-    QString m_adaptationBase;
-    QString m_portraitAdaptationBase;
+    QLabel* m_deviceLabel = nullptr;   // where the network runs
+    QLabel* m_weightsLabel = nullptr;  // the weights in use
+    QSlider* m_splitSlider = nullptr;
+    std::unique_ptr<EditorActions> m_actions;
+    // The parts, each with one job (children of this window).
+    LongJobs* m_longJobs = nullptr;
+    Engines* m_engines = nullptr;
+    RenderController* m_render = nullptr;
+    AdaptationController* m_adaptation = nullptr;
+    Autosave* m_autosave = nullptr;
+    Exporter* m_exporter = nullptr;
+    RecentFiles* m_recentFiles = nullptr;
+    PoseEditor* m_poseEditor = nullptr;
+    PortraitEditor* m_portraitEditor = nullptr;
+
     // The face whose portrait weights were last matched (photo id, face index): slider moves change the
     // portrait many times a second, and only another face can need other weights.
     std::pair<quint64, int> m_matchedFace{0, -1};
-    int m_inferenceThreadCap = 0;  // as last asked of the worker (InferenceWorker::capCpuThreads)
-    // Of the adaptation running: the model it adapts, the weights it started from and the photo's name.
-    model::SemanticsKind m_adaptingKind = model::SemanticsKind::Body;
-    QString m_adaptingBase;
-    QString m_adaptingPhoto;
-    QSlider* m_splitSlider = nullptr;
-    QMenu* m_recentMenu = nullptr;
-    QMenu* m_presetMenu = nullptr;
-    QTimer* m_pauseTimer;
-    QTimer* m_autosaveTimer;
-    QTimer* m_busyTimer;
-
-    std::map<QString, QAction*> m_actions;  // by object name
-    QAction* action(const char* objectName) const;
-    // Adds the named actions to a menu or tool bar in order; a null name adds a separator.
-    void addNamedActions(QWidget* target, std::initializer_list<const char*> objectNames);
-    edit::PasteExtent pasteExtent() const;  // View > Paste Back
-    bool warpOnly() const;                  // Model > Warp Only: the preview is the result
-
-    std::unique_ptr<EngineInfo> m_engine;  // null until the first engine has loaded
-    std::unique_ptr<EngineSpec> m_engineSpec;  // the spec of the last load requested
-    std::unique_ptr<EngineInfo> m_portraitEngine;  // null until portrait mode first needs it
-    std::unique_ptr<EngineSpec> m_portraitSpec;
-    quint64 m_portraitEngineJob = 0;
-    std::unique_ptr<PortraitState> m_portraitDragStart;  // a slider or landmark gesture in progress
     QString m_faceNote;   // why the photo has no face
     QString m_photoNote;  // where the skeleton came from
-    std::unique_ptr<Frame> m_frame;        // the frame shown
-    quint64 m_engineJob = 0;
     quint64 m_openJob = 0;
-    quint64 m_faceJob = 0;  // Portrait > Next Face
     // The face whose landmarks the worker's portrait session holds as its reference.
     std::shared_ptr<const edit::PortraitFace> m_workerFace;
-    quint64 m_exportJob = 0;
-    std::map<quint64, QString> m_longJobs;
-    quint64 m_serial = 0;  // render requests so far; the newest wins
-    bool m_dragging = false;
-    static constexpr double kUnmeasuredMilliseconds = 1e9;
-    double m_lastFullMilliseconds = kUnmeasuredMilliseconds;  // unknown: assume slow until measured
-    std::optional<QPointF> m_attentionPoint;
-    std::unique_ptr<PosePair> m_referenceDragStart;
     // The method the user chose last (Model menu; else EditorOptions or the settings): photos without a saved
     // method of their own open with it.
     edit::ReposeMethod m_preferredMethod = edit::ReposeMethod::Hybrid;

@@ -1,0 +1,29 @@
+#pragma once
+// File > Open Recent: the files opened last, newest first, kept in the settings.
+#include <QObject>
+#include <QString>
+
+class QMenu;
+
+namespace marionette::ui {
+
+class RecentFiles : public QObject {
+    Q_OBJECT
+public:
+    // Fills `menu` (and keeps it filled); choosing an entry asks for it with openRequested.
+    RecentFiles(QMenu* menu, QObject* parent);
+
+    void add(const QString& path);
+    // The newest that still exists, or empty.
+    QString newestExisting() const;
+
+Q_SIGNALS:
+    void openRequested(const QString& path);
+
+private:
+    void rebuild();
+
+    QMenu* m_menu;
+};
+
+}  // namespace marionette::ui
