@@ -97,6 +97,7 @@ model::ModelConfig configFromArguments(const Arguments& a) {
     if (a.has("--size")) std::tie(c.height, c.canvasWidth) = a.sizeValue("--size");
     c.deformation = model::deformationFromString(a.value("--deformation"));
     if (a.has("--appearance-norm")) c.appearanceNorm = model::normalizationFromString(a.value("--appearance-norm"));
+    if (a.has("--flow-prior")) c.flowPrior = true;
     c.validate();
     return c;
 }
@@ -116,13 +117,14 @@ public:
             {"--size", "HxW", "canvas", "256x176 (body), 256x256 (face)", false},
             {"--deformation", "V", "full, attention, flow or none", "full", false},
             {"--appearance-norm", "instance|none", "normalisation of the reference encoder and decoder (instance: weights made before it was none)", "none", false},
+            {"--flow-prior", "", "F refines the skeletons' flow by a residual and a visibility map mixes the warped reference with the decoder's image (body, full or flow variant; --init from weights without it starts as the prior warp)", "", false},
             {"--stage1", "STEPS", "deformation pretraining steps", "1000", false},
             {"--stage2", "STEPS", "end-to-end steps", "10000", false},
             {"--batch", "N", "batch size per process", "4", false},
             {"--lr", "RATE", "generator learning rate (Adam, betas 0.5/0.999)", "1e-4", false},
             {"--clip", "NORM", "gradient norm clipping (0: off)", "0", false},
             {"--pixel-l1", "WEIGHT", "weight of the plain L1 loss (not in the paper); same as --loss-weights l1=WEIGHT", "0", false},
-            {"--loss-weights", "NAME=W,...", "override loss weights (attn, flow, flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp; defaults in model.md, warp and l1 are 0)", "", false},
+            {"--loss-weights", "NAME=W,...", "override loss weights (attn, flow, flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp, skel, sflow; defaults in model.md, warp, l1, skel and sflow are 0)", "", false},
             {"--loss-gradients", "STEPS", "every STEPS steps, log the gradient norm each loss term alone gives the generator (costs one backward pass per term)", "0", false},
             {"--amp", "", "bf16 mixed precision (CUDA only)", "", false},
             {"--vgg19", "FILE", "VGG-19 ImageNet weights in torchvision's layout (tools/convert_vgg19.py)", "", false},

@@ -6,6 +6,7 @@
 #include "marionette/detect/person_segmenter.h"
 #include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/edit_document.h"
+#include "marionette/edit/flow_prior.h"
 #include "marionette/edit/portrait.h"
 #include "marionette/edit/portrait_session.h"
 #include "marionette/edit/pose_editing.h"
@@ -626,6 +627,38 @@ TEST_CASE(edit_session_hybrid_moves_the_photos_pixels_sharply_at_full_resolution
     EXPECT(session.render(request).maps.flow.empty());
     request.target = samplePose();
     EXPECT_EQ(cv::norm(session.render(request).photoResult, photo, cv::NORM_INF), 0.0);
+}
+
+TEST_CASE(edit_session_gives_a_flow_prior_model_the_warp_the_pixels_follow) {
+    // Untrained, a model with a flow prior draws the reference crop warped by its prior (model.md, "Flow prior").
+    model::ModelConfig config = tinyBody();
+    config.flowPrior = true;
+    ReposeSession session(config, 7, {Device::Cpu, 2});
+    const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
+    session.setPhoto(photo, samplePose());
+    const pose::Pose target = moveJoint(samplePose(), J::RightWrist, {150, 160});
+    // Network mode: the prior is the skeletons' limb warp, so the output is the drag preview's limb warp.
+    const RenderedFrame drawn = session.render(networkRequest(target, false, MapSelection::all(std::nullopt)));
+    const RenderedFrame preview = session.render(networkRequest(target, true, {}));
+    EXPECT(!drawn.preview && preview.preview && !drawn.maps.flow.empty());
+    EXPECT(cv::norm(drawn.output, preview.output, cv::NORM_INF) <= 1.0);
+    // Hybrid: the mesh's backward flow. Unmoved it is the identity; moved, the target's wrist reads the photo's.
+    const detect::PersonSegmenter segmenter;
+    const deform::Puppet puppet(photo, segmenter.segment(photo), samplePose());
+    const BoxToCanvas toCanvas{drawn.cropBox, 48, 64};
+    EXPECT(meshFlowOnCanvas(puppet, samplePose(), {}, toCanvas).abs().max().item<float>() < 1e-3f);
+    const at::Tensor flow = meshFlowOnCanvas(puppet, target, {}, toCanvas);
+    EXPECT(flow.sizes() == torch::IntArrayRef({2, 64, 48}));
+    const Point2 q = toCanvas.toCanvas(target.at(J::RightWrist).position), wrist = toCanvas.toCanvas(samplePose().at(J::RightWrist).position);
+    const int x = static_cast<int>(std::lround(q.x)), y = static_cast<int>(std::lround(q.y));
+    EXPECT(std::hypot(x + flow[0][y][x].item<float>() - wrist.x, y + flow[1][y][x].item<float>() - wrist.y) < 2.0);
+    const at::Tensor limbs = limbWarpFlowOnCanvas(samplePose(), target, toCanvas);
+    EXPECT(std::hypot(x + limbs[0][y][x].item<float>() - wrist.x, y + limbs[1][y][x].item<float>() - wrist.y) < 2.0);
+    RenderRequest request;
+    request.target = target;
+    request.maps = MapSelection::all(std::nullopt);
+    const RenderedFrame hybrid = session.render(request);
+    EXPECT(hybrid.method == ReposeMethod::Hybrid && !hybrid.maps.flow.empty());
 }
 
 // --- portraits ------------------------------------------------------------------------------------------

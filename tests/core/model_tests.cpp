@@ -370,3 +370,139 @@ TEST_CASE(model_instance_norm_hides_the_reference_colour_and_the_unnormalised_en
     EXPECT(none > 0.05);
     EXPECT(instance < 0.1 * none);
 }
+
+// ---- the flow prior (model.md, "Flow prior") --------------------------------------------------------------
+
+namespace {
+
+ModelConfig priorConfig(Deformation d) {
+    ModelConfig c = tinyConfig(d);
+    c.flowPrior = true;
+    return c;
+}
+
+// A smooth prior of a few pixels: random at s8, brought to the canvas.
+torch::Tensor smoothCanvasFlow(const ModelConfig& c, int64_t n, double pixels) {
+    torch::manual_seed(17);
+    return upsampleFlow(torch::randn({n, 2, c.height / 8, c.canvasWidth / 8}) * (pixels / 8.0), c.height, c.canvasWidth);
+}
+
+// Every weight of a generator drawn afresh (the zero-initialised heads too), so that copies are told apart.
+void randomizeEverything(GeneratorImpl& g) {
+    torch::NoGradGuard noGrad;
+    for (auto& p : g.parameters()) p.normal_(0.0, 0.1);
+}
+
+SafetensorsContent inMemory(GeneratorImpl& g) {
+    const std::map<std::string, std::string> meta{
+        {"marionette.format", std::to_string(g.config().usesFlowPrior() ? kFlowPriorWeightsFormatVersion : kPlainWeightsFormatVersion)},
+        {"marionette.config", g.config().toJson()}};
+    return parseSafetensors(serializeSafetensors(moduleState(g, StoredPrecision::Float32), meta), "memory.safetensors");
+}
+
+}  // namespace
+
+TEST_CASE(model_flow_prior_untrained_residual_and_visibility_one_reproduce_the_prior_warp) {
+    for (auto d : {Deformation::Full, Deformation::Flow}) {
+        Generator g(priorConfig(d));
+        g->eval();
+        const Inputs in = randomInputs(g->config());
+        const auto canvasFlow = smoothCanvasFlow(g->config(), 2, 6.0);
+        const FlowPrior prior = flowPriorFromCanvas(canvasFlow);
+        torch::NoGradGuard noGrad;
+        const GeneratorOutput out = g->forward(in.xr, in.sr, in.st, canvasFlow);
+        // Zero residual: F returns the prior at both scales and at the canvas, bit for bit.
+        EXPECT(torch::equal(out.flow8, prior.s8));
+        EXPECT(torch::equal(out.flow4, prior.s4));
+        EXPECT(torch::equal(out.flowCanvas, canvasFlow));
+        // V = 1: the output is the reference warped by the prior at the canvas, exactly.
+        EXPECT(torch::equal(out.visibility, torch::ones({2, 1, g->config().height, g->config().canvasWidth})));
+        EXPECT(torch::equal(out.image, warpFlow(in.xr, canvasFlow)));
+        EXPECT(out.decoded.sizes() == out.image.sizes());
+        EXPECT_EQ(out.mask4.defined(), d == Deformation::Full);  // m between attention and flow stays (eq. 7)
+    }
+    // The prior is required by such a model and refused by others, with a sentence.
+    Generator g(priorConfig(Deformation::Full));
+    const Inputs in = randomInputs(g->config(), 1);
+    EXPECT_THROWS(Error, g->forward(in.xr, in.sr, in.st), "refines a flow prior");
+    EXPECT_THROWS(Error, g->forward(in.xr, in.sr, in.st, torch::zeros({1, 2, 8, 8})), "flow prior must be");
+    Generator plain(tinyConfig(Deformation::Full));
+    EXPECT_THROWS(Error, plain->forward(in.xr, in.sr, in.st, torch::zeros({1, 2, 64, 48})), "takes no flow prior");
+}
+
+TEST_CASE(model_flow_prior_scales_are_cell_averages_in_each_grids_pixels) {
+    // A uniform shift of 8 canvas pixels is 2 pixels at s4 and 1 at s8; upsampling gives the canvas back.
+    auto flow = torch::zeros({1, 2, 64, 48});
+    flow.select(1, 0).fill_(8.f);
+    const FlowPrior p = flowPriorFromCanvas(flow);
+    EXPECT(torch::allclose(p.s4, torch::full({1, 2, 16, 12}, 2.f) * torch::tensor({1.f, 0.f}).view({1, 2, 1, 1})));
+    EXPECT(torch::allclose(p.s8.select(1, 0), torch::ones({1, 8, 6})));
+    EXPECT(torch::allclose(upsampleFlow(p.s4, 64, 48), flow));
+    EXPECT_THROWS(Error, flowAtScale(torch::zeros({1, 2, 60, 48}), 8), "cells of 8");
+}
+
+TEST_CASE(model_flow_prior_loads_weights_without_one_and_keeps_their_output) {
+    // What is checked: a model without the prior (random weights, its flow heads too) saved and loaded into the
+    // flow-prior variant. Given the old model's own flows as the prior (s8 and s4 exactly, the canvas as w4
+    // upsampled), the new model's flows equal the old flows and its decoder's image G equals the old model's
+    // output, because the new input convolutions and heads are zero; its output is then the canvas warp (V = 1).
+    Generator old(tinyConfig(Deformation::Full));
+    randomizeEverything(*old);
+    old->eval();
+    const SafetensorsContent file = inMemory(*old);
+    Generator upgraded(priorConfig(Deformation::Full));
+    const auto fresh = loadGeneratorState(*upgraded, file, "memory.safetensors");
+    EXPECT_EQ(fresh.size(), std::size_t(10));  // prior_in8, prior_in4, residual8, residual4, visibility: weight and bias
+    for (const auto& name : fresh) {
+        const at::Tensor t = upgraded->named_parameters()[name];
+        EXPECT_EQ(t.abs().sum().item<float>(), 0.f);
+    }
+    upgraded->eval();
+    const Inputs in = randomInputs(old->config());
+    torch::NoGradGuard noGrad;
+    const GeneratorOutput before = old->forward(in.xr, in.sr, in.st);
+    const ReferenceEncoding ref = upgraded->encodeReference(in.xr, in.sr);
+    const FlowPrior own{upsampleFlow(before.flow4, 64, 48), before.flow4, before.flow8};
+    const GeneratorOutput after = upgraded->synthesize(ref, in.st, own);
+    EXPECT(torch::allclose(after.flow8, before.flow8, 0.0, 1e-6));
+    EXPECT(torch::allclose(after.flow4, before.flow4, 0.0, 1e-6));
+    EXPECT(torch::allclose(after.mask4, before.mask4, 0.0, 1e-5));
+    EXPECT(torch::allclose(after.decoded, before.image, 0.0, 1e-5));
+    EXPECT(torch::allclose(after.image, warpFlow(in.xr, own.canvas), 0.0, 1e-6));
+    // The other way is refused with a sentence; a file of the variant records it (format 3, "flow_prior").
+    Generator plain(tinyConfig(Deformation::Full));
+    const SafetensorsContent priorFile = inMemory(*upgraded);
+    EXPECT_THROWS(Error, loadGeneratorState(*plain, priorFile, "prior.safetensors"), "prior.safetensors", "refine a flow prior");
+    EXPECT(configFromMetadata(priorFile, "prior.safetensors").usesFlowPrior());
+    EXPECT(loadGeneratorWeights(priorFile, "prior.safetensors").generator->config().usesFlowPrior());
+    const std::string priorPath = test::tempPath("flow_prior.safetensors"), plainPath = test::tempPath("plain.safetensors");
+    saveGeneratorWeights(priorPath, *upgraded, "{}", StoredPrecision::Float32);
+    EXPECT_EQ(readSafetensors(priorPath).metadata.at("marionette.format"), std::string("3"));
+    saveGeneratorWeights(plainPath, *plain, "{}", StoredPrecision::Float32);
+    EXPECT_EQ(readSafetensors(plainPath).metadata.at("marionette.format"), std::string("2"));
+}
+
+TEST_CASE(model_flow_prior_config_round_trip_and_errors) {
+    ModelConfig c = priorConfig(Deformation::Flow);
+    EXPECT(ModelConfig::fromJson(c.toJson()).usesFlowPrior());
+    EXPECT(c.toJson().find("flow_prior") != std::string::npos);
+    // Configurations without it keep their text (checkpoints compare it).
+    EXPECT(tinyConfig(Deformation::Full).toJson().find("flow_prior") == std::string::npos);
+    EXPECT(!ModelConfig::fromJson(tinyConfig(Deformation::Full).toJson()).usesFlowPrior());
+    ModelConfig attention = priorConfig(Deformation::Attention);
+    EXPECT_THROWS(Error, attention.validate(), "flow prior needs a variant with flow");
+    ModelConfig face = tinyConfig(Deformation::Full, SemanticsKind::Face);
+    face.flowPrior = true;
+    EXPECT_THROWS(Error, face.validate(), "body models only");
+}
+
+TEST_CASE(model_flow_prior_gradients_reach_the_residual_and_the_visibility_head) {
+    Generator g(priorConfig(Deformation::Full));
+    const Inputs in = randomInputs(g->config());
+    const auto out = g->forward(in.xr, in.sr, in.st, smoothCanvasFlow(g->config(), 2, 4.0));
+    (out.image - in.st.narrow(1, 0, 3)).abs().mean().backward();
+    for (const char* name : {"flow.residual4.weight", "dec.visibility.weight", "dec.visibility.bias"}) {
+        const auto grad = g->named_parameters()[name].grad();
+        if (!grad.defined() || grad.abs().sum().item<float>() == 0.f) test::recordFailure(__FILE__, __LINE__, std::string("no gradient reaches ") + name);
+    }
+}

@@ -153,10 +153,10 @@ TEST_CASE(loss_skeleton_flow_follows_the_bones) {
 TEST_CASE(loss_log_rows_follow_the_header_and_older_logs_are_rewritten) {
     const std::string header = lossLogHeader();
     EXPECT(header.rfind("step,stage,images,seconds,attn,", 0) == 0);
-    EXPECT(header.find(",warp,skel,total,discriminator") != std::string::npos);
+    EXPECT(header.find(",warp,skel,sflow,total,discriminator") != std::string::npos);
     const std::string row = lossLogRow(7, 2, 28, 1.5, {{"l1", 0.25}, {"warp", 0.5}}, 0.75, 0.0);
     EXPECT_EQ(std::count(row.begin(), row.end(), ','), std::count(header.begin(), header.end(), ','));
-    EXPECT(row.find(",0.250000,0.500000,0.000000,0.750000,0.000000") != std::string::npos);
+    EXPECT(row.find(",0.250000,0.500000,0.000000,0.000000,0.750000,0.000000") != std::string::npos);
 
     const std::string dir = test::tempPath("loss-log");
     std::filesystem::create_directories(dir);
@@ -172,7 +172,7 @@ TEST_CASE(loss_log_rows_follow_the_header_and_older_logs_are_rewritten) {
     std::getline(in, first);
     std::getline(in, second);
     EXPECT_EQ(first, header);
-    EXPECT_EQ(second, std::string("10,2,40,12.50,1.5,0,0.001,0,0,0,0,0.09,0,0,1.591,0"));
+    EXPECT_EQ(second, std::string("10,2,40,12.50,1.5,0,0.001,0,0,0,0,0.09,0,0,0,1.591,0"));
     files::writeAtomically(path, "not,a,loss,log\n");
     EXPECT_THROWS(Error, upgradeLossLog(path), "not a loss log");
 }
@@ -945,4 +945,136 @@ TEST_CASE(train_adaptation_of_portrait_weights_warps_the_face_both_ways) {
     EXPECT_THROWS(Error, adaptWeights(AdaptationBase::of(bodyContent, dir + "/body.safetensors"), {photo}, "photo", dir + "/x.safetensors", options),
                   "needs portrait weights");
     EXPECT_THROWS(Error, adaptWeights(AdaptationBase::of(content, weights), {armPhoto()}, "photo", dir + "/x.safetensors", options), "needs body weights");
+}
+
+// ---- the flow prior and the supervised flow (model.md, "Flow prior") --------------------------------------
+
+TEST_CASE(loss_supervised_flow_is_zero_for_the_true_flow_and_its_gradient_points_towards_it) {
+    torch::manual_seed(8);
+    const auto truth = torch::randn({2, 2, 8, 6}) * 3.0;
+    auto known = (torch::rand({2, 1, 8, 6}) > 0.3).to(torch::kFloat32);
+    EXPECT_NEAR(supervisedFlowLoss(truth, truth, known).item<float>(), 0.0, 0.0);
+    auto flow = (truth + torch::randn({2, 2, 8, 6})).requires_grad_(true);
+    const auto loss = supervisedFlowLoss(flow, truth, known);
+    EXPECT(loss.item<float>() > 0.1f);
+    loss.backward();
+    // A small step against the gradient brings every known component closer to the truth; unknown ones get none.
+    const auto stepped = flow.detach() - 0.01 * flow.grad() * known.sum().item<float>();
+    const auto before = (flow.detach() - truth).abs(), after = (stepped - truth).abs();
+    EXPECT((after.masked_select(known.expand_as(after) > 0.5f) < before.masked_select(known.expand_as(before) > 0.5f)).all().item<bool>());
+    EXPECT_EQ(flow.grad().masked_select(known.expand_as(after) < 0.5f).abs().sum().item<float>(), 0.f);
+    EXPECT_NEAR(supervisedFlowLoss(flow, truth, torch::zeros_like(known)).item<float>(), 0.0, 0.0);
+    EXPECT_THROWS(Error, supervisedFlowLoss(truth, truth, known.squeeze(1)), "supervised flow loss", "must agree");
+    EXPECT_NEAR(withLossWeights({}, "sflow=2").supervisedFlow, 2.0, 0.0);
+    EXPECT_NEAR(LossWeights{}.supervisedFlow, 0.0, 0.0);  // off by default
+}
+
+TEST_CASE(train_pairs_carry_a_flow_prior_consistent_with_their_skeletons) {
+    MovingSquares squares(32);
+    model::ModelConfig config = tinyOptions(test::tempPath("prior-batch")).model;
+    config.flowPrior = true;
+    const PairSample a = squares.pair(3, 1), b = squares.pair(9, 1);
+    const Batch batch = makeBatch({a, b}, config, /*skeletonFlow=*/true);
+    EXPECT(batch.flowPrior.sizes() == torch::IntArrayRef({2, 2, 32, 32}));
+    for (int i = 0; i < 2; ++i) {
+        const PairSample& p = i == 0 ? a : b;
+        // The prior is the skeletons' limb warp at the canvas, and F's scales see the skel term's flows.
+        const auto own = skeletonFlowOf(p.referencePose, p.targetPose, 32, 32, {1, 4, 8});
+        EXPECT(torch::allclose(batch.flowPrior[i], own[0].flow, 0.0, 1e-5));
+        EXPECT(torch::allclose(model::flowAtScale(batch.flowPrior.narrow(0, i, 1), 4)[0], batch.skeletonFlow4[i], 0.0, 1e-4));
+        EXPECT(torch::allclose(model::flowAtScale(batch.flowPrior.narrow(0, i, 1), 8)[0], batch.skeletonFlow8[i], 0.0, 1e-4));
+        // At each target joint the prior points at the same joint in the reference (the warp follows the bones).
+        for (int j = 0; j < pose::kJointCount; ++j) {
+            const auto t = p.targetPose.find(pose::jointAt(j)), r = p.referencePose.find(pose::jointAt(j));
+            if (!t || !r) continue;
+            const pose::Keypoint joint = *t;
+            const int x = static_cast<int>(std::lround(joint.position.x)), y = static_cast<int>(std::lround(joint.position.y));
+            if (x < 0 || y < 0 || x >= 32 || y >= 32) continue;
+            const float sx = static_cast<float>(x) + batch.flowPrior[i][0][y][x].item<float>();
+            const float sy = static_cast<float>(y) + batch.flowPrior[i][1][y][x].item<float>();
+            const float fx = r->position.x + (static_cast<float>(x) - joint.position.x), fy = r->position.y + (static_cast<float>(y) - joint.position.y);
+            EXPECT(std::hypot(sx - fx, sy - fy) < 1.5f);
+        }
+    }
+    EXPECT(!makeBatch({a}, tinyOptions(test::tempPath("no-prior")).model).flowPrior.defined());  // models without it
+}
+
+TEST_CASE(train_limb_warped_photos_know_their_true_flow_both_ways) {
+    const PersonPhoto photo = armPhoto();
+    LimbWarpedPhotos data({photo}, "photo arm.png", 32, 32);
+    int checked = 0;
+    for (std::size_t i = 0; i < 12; ++i) {
+        const PairSample p = data.pair(i, 0);
+        EXPECT(p.targetSource.defined() && p.targetSource.sizes() == torch::IntArrayRef({2, 32, 32}));
+        const auto known = p.targetSourceKnown[0] > 0.5f;
+        EXPECT(known.to(torch::kFloat32).mean().item<float>() > 0.8f);
+        if (torch::equal(p.reference, photo.image)) {
+            // The target is the warped photo: sampling the reference where the correspondence says gives it exactly.
+            const auto resampled = synth::sampleAtPixels(p.reference, p.targetSource.permute({1, 2, 0}));
+            EXPECT(torch::allclose(resampled, p.target, 0.0, 1e-5));
+        } else {
+            // The target is the photo: the correspondence inverts the warp that made the reference.
+            const auto s = synth::limbWarpSourceCoordinates(p.targetPose, p.referencePose, 32, 32,
+                                                            synth::LimbWarpConfig{}.blendAt(32)).permute({2, 0, 1});
+            const auto back = synth::sampleAtPixels(s, p.targetSource.permute({1, 2, 0}));
+            const auto f32 = torch::TensorOptions(torch::kFloat32);
+            const auto q = torch::stack({torch::arange(32, f32).view({1, 32}).expand({32, 32}), torch::arange(32, f32).view({32, 1}).expand({32, 32})});
+            EXPECT((std::get<0>((back - q).abs().max(0)).masked_select(known) < 0.26f).all().item<bool>());
+        }
+        ++checked;
+    }
+    EXPECT_EQ(checked, 12);
+    // Batches turn it into the true flow at s4 and s8; a flipped, jittered same-framing pair keeps it consistent.
+    AugmentOptions jitter;
+    jitter.flip = true;
+    jitter.colourJitter = 0.0;
+    const PairSample base = data.pair(1, 0);
+    for (std::uint64_t seed = 0; seed < 4; ++seed) {
+        const PairSample moved = augment(base, jitter, seed);
+        const auto known = moved.targetSourceKnown[0] > 0.5f;
+        const auto resampled = synth::sampleAtPixels(moved.reference, moved.targetSource.permute({1, 2, 0}));
+        // Interior pixels: bilinear resampling of noise differs a little, a wrong correspondence by far more.
+        const auto interior = known.narrow(0, 3, 26).narrow(1, 3, 26);
+        const auto difference = (resampled - moved.target).abs().mean(0).narrow(0, 3, 26).narrow(1, 3, 26);
+        EXPECT(difference.masked_select(interior).mean().item<float>() < 0.25f);
+    }
+    const Batch batch = makeBatch({base, data.pair(2, 0)}, tinyOptions(test::tempPath("true-flow")).model);
+    EXPECT(batch.trueFlow4.sizes() == torch::IntArrayRef({2, 2, 8, 8}) && batch.trueFlowKnown8.sizes() == torch::IntArrayRef({2, 1, 4, 4}));
+    EXPECT(batch.trueFlowKnown4.sum().item<float>() > 0.f);
+}
+
+TEST_CASE(train_flow_prior_model_starts_from_weights_without_one_and_learns_the_supervised_flow) {
+    const std::string dir = test::tempPath("prior_init");
+    std::filesystem::create_directories(dir);
+    TrainOptions plain = tinyOptions(dir + "/plain");
+    torch::manual_seed(23);
+    model::Generator plainModel(plain.model);
+    const std::string weights = dir + "/plain.safetensors";
+    model::saveGeneratorWeights(weights, *plainModel, "{}", model::StoredPrecision::Float32);
+
+    TrainOptions o = tinyOptions(dir + "/prior");
+    o.model.flowPrior = true;
+    o.initWeights = weights;
+    o.stage1Steps = 0;
+    o.weights = withLossWeights(LossWeights{}, "perc=0,style=0,face=0,adv=0,flow=0,l1=1,sflow=1");
+    auto photos = std::make_shared<LimbWarpedPhotos>(std::vector<PersonPhoto>{armPhoto()}, "photo arm.png", 32, 32);
+    Trainer trainer(o, photos);
+    // Everything the plain model had is copied; the prior's parts start at zero.
+    const auto source = plainModel->named_parameters();
+    for (const auto& p : trainer.generator()->named_parameters()) {
+        if (const auto* s = source.find(p.key())) EXPECT(torch::equal(*s, p.value()));
+        else EXPECT_EQ(p.value().abs().sum().item<float>(), 0.f);
+    }
+    const Batch batch = makeBatch({photos->pair(1, 0), photos->pair(2, 0)}, o.model);
+    const StepLosses first = trainer.trainStep(batch);
+    EXPECT(first.terms.count("sflow") == 1 && first.terms.count("l1") == 1);
+    for (int i = 0; i < 4; ++i) trainer.trainStep(batch);
+    EXPECT(std::isfinite(trainer.trainStep(batch).total));
+
+    // Weights of the variant refuse to start a model without it.
+    const std::string priorWeights = dir + "/prior.safetensors";
+    trainer.exportWeights(priorWeights);
+    TrainOptions back = tinyOptions(dir + "/back");
+    back.initWeights = priorWeights;
+    EXPECT_THROWS(Error, Trainer(back, std::make_shared<MovingSquares>(32)), "refine a flow prior");
 }

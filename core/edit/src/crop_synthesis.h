@@ -25,6 +25,9 @@ using SemanticsOnCanvas = std::function<at::Tensor(const BoxToCanvas&)>;
 // The drag preview: the reference crop ([3, H, W] in [-1, 1]) moved to the target by the skeleton or the
 // landmarks alone, no network; an undefined tensor asks for the engine's own preview instead.
 using PreviewWarp = std::function<at::Tensor(const at::Tensor& referenceCrop, const BoxToCanvas&)>;
+// The flow prior of a model with one (model.md, "Flow prior"): the geometric warp's backward flow on the
+// canvas, [2, H, W] in canvas pixels. Empty for models without it.
+using FlowPriorOnCanvas = std::function<at::Tensor(const BoxToCanvas&)>;
 
 class CropSynthesis {
 public:
@@ -42,8 +45,10 @@ public:
     // Crops `box`, (re-)encodes the reference when the box changed since the last render, then synthesises
     // the target, or with `preview` runs `previewWarp`; maps come with full syntheses only. `pasteRegion`
     // (canvas-size float weights, or empty for the whole crop) limits where the output is to replace the photo.
+    // `flowPrior` is called for a model with a flow prior only (such a model needs it).
     RenderedFrame render(const Box& box, const SemanticsOnCanvas& reference, const SemanticsOnCanvas& target, bool preview,
-                         const PreviewWarp& previewWarp, const MapSelection& maps, const cv::Mat& pasteRegion = cv::Mat());
+                         const PreviewWarp& previewWarp, const MapSelection& maps, const cv::Mat& pasteRegion = cv::Mat(),
+                         const FlowPriorOnCanvas& flowPrior = {});
 
 private:
     std::unique_ptr<engine::Engine> m_engine;

@@ -1,5 +1,6 @@
 #include "marionette/edit/repose_session.h"
 
+#include "marionette/edit/flow_prior.h"
 #include "marionette/edit/reference_pose.h"
 #include "marionette/edit/synthesis_maps.h"
 #include "crop_synthesis.h"
@@ -81,7 +82,8 @@ void CropSynthesis::setPhoto(const cv::Mat& photo) {
 }
 
 RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& reference, const SemanticsOnCanvas& target, bool preview,
-                                    const PreviewWarp& previewWarp, const MapSelection& requested, const cv::Mat& pasteRegion) {
+                                    const PreviewWarp& previewWarp, const MapSelection& requested, const cv::Mat& pasteRegion,
+                                    const FlowPriorOnCanvas& flowPrior) {
     if (m_photo.empty()) throw Error("no photo is open");
     const auto start = std::chrono::steady_clock::now();
     const ImageSize canvasSize = canvas();
@@ -99,6 +101,12 @@ RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& ref
         frame.prepared = true;
     }
     engine::SynthesisResult result;
+    // A model with a flow prior reads the geometric warp's flow with every synthesis (model.md, "Flow prior").
+    const bool withPrior = m_engine->config().usesFlowPrior();
+    if (withPrior && !flowPrior) throw Error("this model refines a flow prior, and this session gives it none");
+    const auto synthesize = [&](const at::Tensor& semantics, const engine::MapRequest& maps) {
+        return withPrior ? m_engine->synthesize(semantics, flowPrior(toCanvas), maps) : m_engine->synthesize(semantics, maps);
+    };
     frame.preview = preview;
     if (preview) {
         const auto warpStart = std::chrono::steady_clock::now();
@@ -109,7 +117,7 @@ RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& ref
             result.timings = {{"preview warp", result.totalMilliseconds}};
         } else {
             frame.preview = m_engine->hasPreview();
-            result = frame.preview ? m_engine->preview(target(toCanvas)) : m_engine->synthesize(target(toCanvas));
+            result = frame.preview ? m_engine->preview(target(toCanvas)) : synthesize(target(toCanvas), {});
         }
     } else {
         const auto semantics = target(toCanvas);
@@ -119,7 +127,7 @@ RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& ref
         maps.attentionWarped = requested.attentionWarped;
         maps.flowWarped = requested.flowWarped;
         if (requested.attentionPoint) maps.attentionPoint = toCanvas.toCanvas(*requested.attentionPoint);
-        result = m_engine->synthesize(semantics, maps);
+        result = synthesize(semantics, maps);
         frame.maps = mapImagesOf(result, m_referenceCrop);
     }
     frame.output = image::tensorToImage(result.image);
@@ -267,9 +275,15 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
         return synth::warpByLimbs(referenceCrop, s.reference.mapped(onCanvas), request.target.mapped(onCanvas),
                                   synth::LimbWarpConfig{}.blendAt(canvas.height));
     };
+    // A model with a flow prior refines the warp the photo's pixels follow: the mesh's in hybrid mode, else the
+    // skeletons' limb warp, as its training pairs had (model.md, "Flow prior").
+    const detail::FlowPriorOnCanvas flowPrior = [&](const BoxToCanvas& toCanvas) {
+        if (request.method == ReposeMethod::Hybrid && s.puppet) return meshFlowOnCanvas(*s.puppet, request.target, request.depth, toCanvas);
+        return limbWarpFlowOnCanvas(s.reference, request.target, toCanvas);
+    };
     const auto network = [&](bool preview) {
         return synthesis().render(box, heatmapsOf(s.reference), heatmapsOf(request.target), preview, limbWarp, request.maps,
-                                  pasteRegion(request.paste, s.reference, request.target, box, canvas, s.personMask));
+                                  pasteRegion(request.paste, s.reference, request.target, box, canvas, s.personMask), flowPrior);
     };
     if (request.method == ReposeMethod::Network || !s.puppet) {
         RenderedFrame frame = network(request.preview);

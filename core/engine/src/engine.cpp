@@ -105,8 +105,15 @@ void Engine::prepare(const at::Tensor& referenceImage, const at::Tensor& referen
 }
 
 SynthesisResult Engine::synthesize(const at::Tensor& targetSemantics, const MapRequest& maps) {
+    return synthesize(targetSemantics, at::Tensor(), maps);
+}
+
+SynthesisResult Engine::synthesize(const at::Tensor& targetSemantics, const at::Tensor& flowPrior, const MapRequest& maps) {
     if (!m_prepared) throw Error("no reference photo is prepared: call prepare() first");
     checkImage(targetSemantics, config().semanticChannels(), "the target semantics");
+    if (flowPrior.defined()) checkImage(flowPrior, 2, "the flow prior");
+    if (config().usesFlowPrior() && !flowPrior.defined())
+        throw Error("this model refines a flow prior: give the synthesis the geometric warp's flow at the canvas");
     torch_compat::InferenceGuard inference;
     StageTimer timer(m_device.is_cuda() ? std::function<void()>([] { torch::cuda::synchronize(); }) : std::function<void()>());
     SynthesisResult result;
@@ -116,7 +123,10 @@ SynthesisResult Engine::synthesize(const at::Tensor& targetSemantics, const MapR
         target = targetSemantics.to(m_device, m_dtype).unsqueeze(0);
     }
     model::GeneratorOutput out;
-    if (replayable(target, maps)) {
+    if (flowPrior.defined()) {  // not recorded as a CUDA graph: the graph's only input is the target
+        const auto prior = model::flowPriorFromCanvas(flowPrior.to(m_device, m_dtype).unsqueeze(0));
+        out = m_generator->synthesize(m_reference, target, prior, &timer);
+    } else if (replayable(target, maps)) {
         StageTimer::Stage replay(&timer, "graph replay");
         out.image = m_graph->run(target);
     } else {
@@ -180,7 +190,8 @@ void Engine::collectMaps(const model::GeneratorOutput& out, const MapRequest& ma
     if (!maps.any()) return;
     const int64_t h = config().height, w = config().canvasWidth;
     auto toCpu = [](const at::Tensor& t) { return t.squeeze(0).to(at::kCPU, at::kFloat).contiguous(); };
-    if (maps.flow && out.flow4.defined()) result.flow = toCpu(upsampleTo(out.flow4, h, w) * 4.0);  // s4 pixels -> canvas pixels
+    if (maps.flow && out.flowCanvas.defined()) result.flow = toCpu(out.flowCanvas);  // flow prior: already canvas pixels
+    else if (maps.flow && out.flow4.defined()) result.flow = toCpu(upsampleTo(out.flow4, h, w) * 4.0);  // s4 pixels -> canvas pixels
     if (maps.combination && out.mask4.defined()) result.combination = toCpu(upsampleTo(out.mask4, h, w)).squeeze(0);
     if (maps.attentionWarped && out.attentionWarped4.defined()) result.attentionWarped = toCpu(upsampleTo(out.attentionWarped4, h, w));
     if (maps.flowWarped && out.flowWarped4.defined()) result.flowWarped = toCpu(upsampleTo(out.flowWarped4, h, w));

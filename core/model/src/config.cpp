@@ -22,6 +22,8 @@ void ModelConfig::validate() const {
             "height must be a multiple of 16 between 32 and 2048, got " + std::to_string(height));
     require(canvasWidth >= 32 && canvasWidth <= 2048 && canvasWidth % 16 == 0,
             "width must be a multiple of 16 between 32 and 2048, got " + std::to_string(canvasWidth));
+    require(!flowPrior || usesFlow(), std::string("a flow prior needs a variant with flow (full or flow), not ") + toString(deformation));
+    require(!flowPrior || semantics == SemanticsKind::Body, "a flow prior is made for body models only");
 }
 
 std::string ModelConfig::toJson() const {
@@ -34,6 +36,8 @@ std::string ModelConfig::toJson() const {
                      {"deformation", toString(deformation)},
                      {"appearance_norm", toString(appearanceNorm)},
                      {"backbone", backbone}};
+    // Written only when set: configurations without it keep the text they always had (checkpoints compare it).
+    if (flowPrior) j["flow_prior"] = true;
     return j.dump();
 }
 
@@ -57,6 +61,7 @@ ModelConfig ModelConfig::fromJson(const std::string& text) {
         c.appearanceNorm = j.contains("appearance_norm") ? normalizationFromString(j.at("appearance_norm").get<std::string>())
                                                          : Normalization::Instance;
         if (j.contains("backbone")) c.backbone = j.at("backbone").get<std::string>();
+        if (j.contains("flow_prior")) c.flowPrior = j.at("flow_prior").get<bool>();
         if (j.contains("P") && j.at("P").get<int>() != c.semanticChannels())
             throw Error("P is " + std::to_string(j.at("P").get<int>()) + " but " + toString(c.semantics) +
                         " semantics have " + std::to_string(c.semanticChannels()) + " channels");

@@ -7,6 +7,7 @@
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/nn/functional/vision.h>
 #include <torch/nn/functional/pooling.h>
+#include <torch/nn/functional/upsampling.h>
 
 namespace marionette::model {
 namespace F = torch::nn::functional;
@@ -117,6 +118,31 @@ at::Tensor warpAttention(const at::Tensor& x, const at::Tensor& attention, int64
 
 at::Tensor downsampleArea(const at::Tensor& x, int64_t height, int64_t width) {
     return F::adaptive_avg_pool2d(x, F::AdaptiveAvgPool2dFuncOptions({height, width}));
+}
+
+at::Tensor flowAtScale(const at::Tensor& canvasFlow, int64_t scale) {
+    if (canvasFlow.dim() != 4 || canvasFlow.size(1) != 2) throw Error("a flow field must have shape [N, 2, h, w]");
+    if (scale < 1 || canvasFlow.size(2) % scale != 0 || canvasFlow.size(3) % scale != 0)
+        throw Error("a flow of " + std::to_string(canvasFlow.size(2)) + " x " + std::to_string(canvasFlow.size(3)) +
+                    " does not divide into cells of " + std::to_string(scale));
+    if (scale == 1) return canvasFlow;
+    return at::avg_pool2d(canvasFlow, {scale, scale}) / static_cast<double>(scale);
+}
+
+FlowPrior flowPriorFromCanvas(const at::Tensor& canvasFlow) {
+    return {canvasFlow, flowAtScale(canvasFlow, 4), flowAtScale(canvasFlow, 8)};
+}
+
+at::Tensor upsampleFlow(const at::Tensor& flow, int64_t height, int64_t width) {
+    if (flow.dim() != 4 || flow.size(1) != 2) throw Error("a flow field must have shape [N, 2, h, w]");
+    const auto upsampled = F::interpolate(flow, F::InterpolateFuncOptions()
+                                                    .size(std::vector<int64_t>{height, width})
+                                                    .mode(torch::kBilinear)
+                                                    .align_corners(false));
+    const double sy = static_cast<double>(height) / static_cast<double>(flow.size(2));
+    const double sx = static_cast<double>(width) / static_cast<double>(flow.size(3));
+    if (sx == sy) return upsampled * sx;
+    return upsampled * at::tensor({sx, sy}, upsampled.options()).view({1, 2, 1, 1});
 }
 
 }  // namespace marionette::model

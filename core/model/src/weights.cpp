@@ -72,7 +72,8 @@ std::vector<std::string> copyMatchingTensors(torch::nn::Module& module, const Sa
 void saveGeneratorWeights(const std::string& path, GeneratorImpl& generator, const std::string& trainingJson,
                           StoredPrecision precision) {
     const std::map<std::string, std::string> metadata{
-        {"marionette.format", std::to_string(kWeightsFormatVersion)},
+        {"marionette.format",
+         std::to_string(generator.config().usesFlowPrior() ? kFlowPriorWeightsFormatVersion : kPlainWeightsFormatVersion)},
         {"marionette.config", generator.config().toJson()},
         {"marionette.training", trainingJson.empty() ? "{}" : trainingJson},
     };
@@ -96,6 +97,55 @@ ModelConfig configFromMetadata(const SafetensorsContent& content, const std::str
     } catch (const Error& e) {
         throwFileError(source, e.what());
     }
+}
+
+namespace {
+
+// The tensors a flow-prior model has and a model without one lacks (all zero-initialised).
+bool onlyWithFlowPrior(const std::string& name) {
+    for (const char* prefix : {"flow.prior_in8.", "flow.prior_in4.", "flow.residual8.", "flow.residual4.", "dec.visibility."})
+        if (name.rfind(prefix, 0) == 0) return true;
+    return false;
+}
+
+// The absolute flow heads of a model without a prior, which a flow-prior model replaces by residual heads.
+bool onlyWithoutFlowPrior(const std::string& name) { return name.rfind("flow.head8.", 0) == 0 || name.rfind("flow.head4.", 0) == 0; }
+
+}  // namespace
+
+std::vector<std::string> loadGeneratorState(GeneratorImpl& generator, const SafetensorsContent& content, const std::string& source) {
+    const ModelConfig stored = configFromMetadata(content, source);
+    const ModelConfig& built = generator.config();
+    if (stored.usesFlowPrior() && !built.usesFlowPrior())
+        throwFileError(source, "these weights refine a flow prior (\"flow_prior\": true in their configuration) and cannot load into "
+                               "a model without one; build the model with the flow prior (marionette-train --flow-prior)");
+    if (stored.usesFlowPrior() == built.usesFlowPrior()) {
+        loadModuleState(generator, content, source);
+        return {};
+    }
+    // Weights without a prior into a model with one: copy what both have, keep the new parts at zero.
+    torch::NoGradGuard noGrad;
+    std::vector<std::string> fresh;
+    std::set<std::string> used;
+    auto load = [&](const std::string& name, at::Tensor& target) {
+        if (onlyWithFlowPrior(name) && !content.find(name)) {
+            fresh.push_back(name);
+            return;
+        }
+        const at::Tensor* t = content.find(name);
+        if (!t) throwFileError(source, "tensor \"" + name + "\" is missing");
+        if (!at::isFloatingType(t->scalar_type()) || t->sizes() != target.sizes())
+            throwFileError(source, "tensor \"" + name + "\" has the wrong type or shape: got " + shapeText(t->sizes()) + ", expected " +
+                                       shapeText(target.sizes()));
+        target.copy_(t->to(target.scalar_type()));
+        used.insert(name);
+    };
+    for (auto& p : generator.named_parameters()) load(p.key(), p.value());
+    for (auto& b : generator.named_buffers()) load(b.key(), b.value());
+    for (const auto& t : content.tensors)
+        if (!used.count(t.name) && !onlyWithoutFlowPrior(t.name))
+            throwFileError(source, "tensor \"" + t.name + "\" is not part of the model being built");
+    return fresh;
 }
 
 LoadedGenerator loadGeneratorWeights(const SafetensorsContent& content, const std::string& source) {

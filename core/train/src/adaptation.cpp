@@ -137,7 +137,45 @@ PairSample WarpedPhotoPairs::pair(std::size_t index, std::uint64_t /*seed: the l
         std::swap(p.referencePose, p.targetPose);
         std::swap(p.referenceFace, p.targetFace);
     }
+    addCorrespondence(p, photoShouldBeReference);
     return std::move(p);
+}
+
+void LimbWarpedPhotos::addCorrespondence(PairSample& pair, bool photoIsReference) const {
+    const int height = static_cast<int>(pair.reference.size(1)), width = static_cast<int>(pair.reference.size(2));
+    Correspondence c = limbWarpCorrespondence(pair.referencePose, pair.targetPose, photoIsReference, height, width,
+                                              m_generator.config().blendAt(height));
+    pair.targetSource = std::move(c.source);
+    pair.targetSourceKnown = std::move(c.known);
+}
+
+Correspondence limbWarpCorrespondence(const pose::Pose& referencePose, const pose::Pose& targetPose, bool photoIsReference, int height,
+                                      int width, const synth::LimbBlend& blend) {
+    torch::NoGradGuard noGrad;
+    const auto inside = [&](const at::Tensor& xy) {  // [2, H, W] -> [1, H, W]
+        return ((xy.select(0, 0) >= 0) & (xy.select(0, 0) <= width - 1) & (xy.select(0, 1) >= 0) & (xy.select(0, 1) <= height - 1))
+            .unsqueeze(0);
+    };
+    if (photoIsReference) {
+        // The target is the warped photo: target pixel q shows the reference (the photo) at S(q).
+        const auto source = synth::limbWarpSourceCoordinates(referencePose, targetPose, height, width, blend).permute({2, 0, 1}).contiguous();
+        return {source, inside(source).to(torch::kFloat32)};
+    }
+    // The reference is the warped photo: reference pixel p shows the target (the photo) at S(p); target pixel q
+    // is shown by the p with S(p) = q. S is a smooth blend of near-rigid maps, so p <- p + (q - S(p)) converges.
+    const auto s = synth::limbWarpSourceCoordinates(targetPose, referencePose, height, width, blend).permute({2, 0, 1}).contiguous();
+    const auto f32 = torch::TensorOptions(torch::kFloat32);
+    const auto q = torch::stack({torch::arange(width, f32).view({1, width}).expand({height, width}),
+                                 torch::arange(height, f32).view({height, 1}).expand({height, width})});
+    auto p = q.clone();
+    at::Tensor residual;
+    for (int iteration = 0; iteration < 30; ++iteration) {
+        residual = q - synth::sampleAtPixels(s, p.permute({1, 2, 0}));
+        p = p + residual;
+    }
+    residual = q - synth::sampleAtPixels(s, p.permute({1, 2, 0}));
+    const auto converged = std::get<0>(residual.abs().max(0, /*keepdim=*/true)) < 0.25;
+    return {p, (converged & inside(p)).to(torch::kFloat32)};
 }
 
 LimbWarpedPhotos::LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string description, int height, int width,

@@ -2,6 +2,7 @@
 
 #include "marionette/face/part_maps.h"
 #include "marionette/model/training_summary.h"
+#include "marionette/model/warps.h"
 #include "marionette/pose/heatmap.h"
 #include "marionette/synth/limb_warp.h"
 #include "marionette/util/error.h"
@@ -109,6 +110,12 @@ PairSample augment(const PairSample& pair, const AugmentOptions& options, std::u
         out.targetPose = out.targetPose.mirrored(axis);
         if (out.referenceFace) out.referenceFace = out.referenceFace->mirrored(axis);
         if (out.targetFace) out.targetFace = out.targetFace->mirrored(axis);
+        if (out.targetSource.defined()) {
+            // Mirrored target positions read mirrored reference positions: x -> (w - 1) - x on both sides.
+            const auto source = out.targetSource.flip({2});
+            out.targetSource = torch::stack({static_cast<double>(w - 1) - source.select(0, 0), source.select(0, 1)});
+            out.targetSourceKnown = out.targetSourceKnown.flip({2});
+        }
     }
     struct Similarity {
         double scale, sx, sy;
@@ -125,7 +132,21 @@ PairSample augment(const PairSample& pair, const AugmentOptions& options, std::u
     const Similarity referenceChange = draw();
     const Similarity targetChange = draw();  // drawn either way: a pair's colour change does not depend on its framing
     jitterGeometry(referenceChange, out.reference, out.referencePose, out.referenceFace);
-    jitterGeometry(pair.sameFraming ? referenceChange : targetChange, out.target, out.targetPose, out.targetFace);
+    const Similarity& targetMove = pair.sameFraming ? referenceChange : targetChange;
+    jitterGeometry(targetMove, out.target, out.targetPose, out.targetFace);
+    if (out.targetSource.defined()) {
+        // A moved target pixel shows what the unmoved one did (sampled like the image), and the reference pixel it
+        // read has moved with the reference's change.
+        const auto source = similarityWarp(out.targetSource, targetMove.scale, targetMove.sx, targetMove.sy);
+        const double cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
+        const auto x = (source.select(0, 0) - cx) * referenceChange.scale + cx + referenceChange.sx;
+        const auto y = (source.select(0, 1) - cy) * referenceChange.scale + cy + referenceChange.sy;
+        out.targetSource = torch::stack({x, y});
+        const auto inside = (x >= 0) & (x <= static_cast<double>(w - 1)) & (y >= 0) & (y <= static_cast<double>(h - 1));
+        out.targetSourceKnown = (similarityWarp(out.targetSourceKnown, targetMove.scale, targetMove.sx, targetMove.sy) >= 0.999)
+                                    .logical_and(inside.unsqueeze(0))
+                                    .to(torch::kFloat32);
+    }
     // The same colour change for both images: the person's appearance stays consistent within a pair.
     const double brightness = options.colourJitter * unit(rng);
     const double contrast = 1.0 + options.colourJitter * unit(rng);
@@ -176,21 +197,67 @@ Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& 
     b.targetSemantics = body ? pose::renderHeatmaps(tgtPoses, h, w) : face::renderPartMaps(tgtFaces, h, w);
     b.faceCentres = torch::stack(faces);
     b.faceValid = torch::stack(valid);
-    if (body && skeletonFlow) {
-        std::vector<at::Tensor> flows4, masks4, flows8, masks8;
+    const bool prior = config.usesFlowPrior();
+    if (prior && !body) throw Error("a model with a flow prior needs body pairs (their skeletons give the prior)");
+    if (body && (skeletonFlow || prior)) {
+        // One limb warp per pair for both uses: scales 4 and 8 for the skel term, 1 (the canvas) for the prior.
+        std::vector<int> scales;
+        if (skeletonFlow) scales = {4, 8};
+        if (prior) scales.push_back(1);
+        std::vector<at::Tensor> flows4, masks4, flows8, masks8, priors;
         for (std::size_t i = 0; i < refPoses.size(); ++i) {
-            const auto flows = skeletonFlowOf(refPoses[i], tgtPoses[i], h, w, {4, 8});
-            flows4.push_back(flows[0].flow);
-            masks4.push_back(flows[0].mask);
-            flows8.push_back(flows[1].flow);
-            masks8.push_back(flows[1].mask);
+            const auto flows = skeletonFlowOf(refPoses[i], tgtPoses[i], h, w, scales);
+            if (skeletonFlow) {
+                flows4.push_back(flows[0].flow);
+                masks4.push_back(flows[0].mask);
+                flows8.push_back(flows[1].flow);
+                masks8.push_back(flows[1].mask);
+            }
+            if (prior) priors.push_back(flows.back().flow);
         }
-        b.skeletonFlow4 = torch::stack(flows4);
-        b.skeletonFlowMask4 = torch::stack(masks4);
-        b.skeletonFlow8 = torch::stack(flows8);
-        b.skeletonFlowMask8 = torch::stack(masks8);
+        if (skeletonFlow) {
+            b.skeletonFlow4 = torch::stack(flows4);
+            b.skeletonFlowMask4 = torch::stack(masks4);
+            b.skeletonFlow8 = torch::stack(flows8);
+            b.skeletonFlowMask8 = torch::stack(masks8);
+        }
+        if (prior) b.flowPrior = torch::stack(priors);
+    }
+    const bool anyCorrespondence =
+        std::any_of(pairs.begin(), pairs.end(), [](const PairSample& p) { return p.targetSource.defined(); });
+    if (anyCorrespondence) {
+        std::vector<at::Tensor> flows4, known4, flows8, known8;
+        for (const auto& p : pairs) {
+            // Pairs that do not know it count as known nowhere.
+            const at::Tensor source = p.targetSource.defined() ? p.targetSource : torch::zeros({2, h, w});
+            const at::Tensor known = p.targetSource.defined() ? p.targetSourceKnown : torch::zeros({1, h, w});
+            const SkeletonFlow at4 = trueFlowOf(source, known, 4), at8 = trueFlowOf(source, known, 8);
+            flows4.push_back(at4.flow);
+            known4.push_back(at4.mask);
+            flows8.push_back(at8.flow);
+            known8.push_back(at8.mask);
+        }
+        b.trueFlow4 = torch::stack(flows4);
+        b.trueFlowKnown4 = torch::stack(known4);
+        b.trueFlow8 = torch::stack(flows8);
+        b.trueFlowKnown8 = torch::stack(known8);
     }
     return b;
+}
+
+SkeletonFlow trueFlowOf(const at::Tensor& targetSource, const at::Tensor& known, int scale) {
+    if (targetSource.dim() != 3 || targetSource.size(0) != 2 || known.dim() != 3 || known.size(0) != 1 ||
+        known.size(1) != targetSource.size(1) || known.size(2) != targetSource.size(2))
+        throw Error("a pair's correspondence must be [2, H, W] reference pixels with a [1, H, W] map of where it is known");
+    const int64_t h = targetSource.size(1), w = targetSource.size(2);
+    if (scale < 1 || h % scale != 0 || w % scale != 0) throw Error("true flow: the canvas must divide into cells of " + std::to_string(scale));
+    const auto f32 = torch::TensorOptions(torch::kFloat32);
+    const auto identity = torch::stack({torch::arange(w, f32).view({1, w}).expand({h, w}), torch::arange(h, f32).view({h, 1}).expand({h, w})});
+    const auto knownF = known.to(torch::kFloat32);
+    // Unknown pixels carry no displacement, and a cell counts only when all of it is known.
+    const auto displacement = ((targetSource.to(torch::kFloat32) - identity) * knownF).unsqueeze(0);
+    return {model::flowAtScale(displacement, scale).squeeze(0),
+            (torch::avg_pool2d(knownF.unsqueeze(0), scale).squeeze(0) >= 0.999).to(torch::kFloat32)};
 }
 
 std::vector<SkeletonFlow> skeletonFlowOf(const pose::Pose& reference, const pose::Pose& target, int height, int width,
@@ -208,7 +275,7 @@ std::vector<SkeletonFlow> skeletonFlowOf(const pose::Pose& reference, const pose
     const auto near = synth::nearBones(target, height, width, kSkeletonFlowReach * height).view({1, 1, height, width});
     std::vector<SkeletonFlow> flows;
     for (const int scale : scales)
-        flows.push_back({torch::avg_pool2d(displacement, scale).squeeze(0) / static_cast<double>(scale),
+        flows.push_back({model::flowAtScale(displacement, scale).squeeze(0),
                          (torch::avg_pool2d(near, scale).squeeze(0) >= 0.5).to(torch::kFloat32)});
     return flows;
 }

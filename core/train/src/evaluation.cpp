@@ -144,7 +144,8 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
         const bool skeletonFlow = config.semantics == model::SemanticsKind::Body && config.usesFlow();
         const Batch b = makeBatch(chunk, config, skeletonFlow);
         const model::GeneratorOutput generated =
-            loaded.generator->forward(b.reference.to(dev), b.referenceSemantics.to(dev), b.targetSemantics.to(dev));
+            loaded.generator->forward(b.reference.to(dev), b.referenceSemantics.to(dev), b.targetSemantics.to(dev),
+                                      b.flowPrior.defined() ? b.flowPrior.to(dev) : b.flowPrior);
         const auto out = generated.image.to(at::kCPU);
         if (onBatch) {
             model::GeneratorOutput onCpu = generated;

@@ -22,7 +22,7 @@ std::vector<std::string> splitFields(const std::string& line) {
 }  // namespace
 
 const std::vector<std::string>& lossLogTerms() {
-    static const std::vector<std::string> terms{"attn", "flow", "regu", "perc", "face", "style", "adv", "l1", "warp", "skel"};
+    static const std::vector<std::string> terms{"attn", "flow", "regu", "perc", "face", "style", "adv", "l1", "warp", "skel", "sflow"};
     return terms;
 }
 

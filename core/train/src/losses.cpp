@@ -18,7 +18,7 @@ const std::vector<std::pair<std::string, double LossWeights::*>>& namedLossWeigh
         {"regu", &LossWeights::regularization}, {"regu-stage1", &LossWeights::regularizationStage1},
         {"perc", &LossWeights::perceptual},     {"face", &LossWeights::face},   {"style", &LossWeights::style},
         {"adv", &LossWeights::adversarial},     {"l1", &LossWeights::pixel},    {"warp", &LossWeights::flowWarp},
-        {"skel", &LossWeights::skeletonFlow}};
+        {"skel", &LossWeights::skeletonFlow},   {"sflow", &LossWeights::supervisedFlow}};
     return names;
 }
 
@@ -85,12 +85,25 @@ bool usesBackbone(const LossWeights& w, bool withStage1) {
     return w.perceptual > 0 || w.face > 0 || w.style > 0 || w.flow > 0 || (withStage1 && w.flowStage1 > 0);
 }
 
-at::Tensor skeletonFlowLoss(const at::Tensor& flow, const at::Tensor& skeletonFlow, const at::Tensor& mask) {
-    if (flow.dim() != 4 || flow.sizes() != skeletonFlow.sizes() || mask.dim() != 4 || mask.size(1) != 1 ||
+namespace {
+
+// Mean absolute difference of two flows [N, 2, h, w] over a mask [N, 1, h, w], per component.
+at::Tensor maskedFlowL1(const at::Tensor& flow, const at::Tensor& reference, const at::Tensor& mask, const char* what) {
+    if (flow.dim() != 4 || flow.size(1) != 2 || flow.sizes() != reference.sizes() || mask.dim() != 4 || mask.size(1) != 1 ||
         mask.size(0) != flow.size(0) || mask.size(2) != flow.size(2) || mask.size(3) != flow.size(3))
-        throw Error("skeleton flow loss: the flow [N, 2, h, w], the skeletons' flow and the mask [N, 1, h, w] must agree");
+        throw Error(std::string(what) + ": the flow [N, 2, h, w], the flow it is compared with and the mask [N, 1, h, w] must agree");
     const auto m = mask.to(at::kFloat);
-    return (m * (flow.to(at::kFloat) - skeletonFlow.to(at::kFloat)).abs()).sum() / (2.0 * m.sum()).clamp_min(1.0);
+    return (m * (flow.to(at::kFloat) - reference.to(at::kFloat)).abs()).sum() / (2.0 * m.sum()).clamp_min(1.0);
+}
+
+}  // namespace
+
+at::Tensor skeletonFlowLoss(const at::Tensor& flow, const at::Tensor& skeletonFlow, const at::Tensor& mask) {
+    return maskedFlowL1(flow, skeletonFlow, mask, "skeleton flow loss");
+}
+
+at::Tensor supervisedFlowLoss(const at::Tensor& flow, const at::Tensor& trueFlow, const at::Tensor& known) {
+    return maskedFlowL1(flow, trueFlow, known, "supervised flow loss");
 }
 
 at::Tensor samplingCorrectnessLoss(const at::Tensor& flow, const at::Tensor& referenceFeatures,

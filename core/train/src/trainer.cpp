@@ -55,8 +55,17 @@ std::vector<at::Tensor> gradientsOf(const std::vector<at::Tensor>& params) {
 
 Batch toDevice(const Batch& b, const c10::Device& d) {
     const auto to = [&](const at::Tensor& t) { return t.defined() ? t.to(d) : t; };
-    return {to(b.reference),     to(b.referenceSemantics), to(b.target),        to(b.targetSemantics),   to(b.faceCentres),
-            to(b.faceValid),     to(b.skeletonFlow4),      to(b.skeletonFlowMask4), to(b.skeletonFlow8), to(b.skeletonFlowMask8)};
+    Batch out;
+    using Field = std::pair<const at::Tensor*, at::Tensor*>;
+    const Field fields[] = {{&b.reference, &out.reference}, {&b.referenceSemantics, &out.referenceSemantics},
+                              {&b.target, &out.target}, {&b.targetSemantics, &out.targetSemantics}, {&b.faceCentres, &out.faceCentres},
+                              {&b.faceValid, &out.faceValid}, {&b.skeletonFlow4, &out.skeletonFlow4},
+                              {&b.skeletonFlowMask4, &out.skeletonFlowMask4}, {&b.skeletonFlow8, &out.skeletonFlow8},
+                              {&b.skeletonFlowMask8, &out.skeletonFlowMask8}, {&b.flowPrior, &out.flowPrior},
+                              {&b.trueFlow4, &out.trueFlow4}, {&b.trueFlowKnown4, &out.trueFlowKnown4}, {&b.trueFlow8, &out.trueFlow8},
+                              {&b.trueFlowKnown8, &out.trueFlowKnown8}};
+    for (const auto& [from, into] : fields) *into = to(*from);
+    return out;
 }
 
 // The backbone layers the perceptual and style terms read.
@@ -90,6 +99,8 @@ void Trainer::initGeneratorFrom(const std::string& path) {
     const model::SafetensorsContent content = m_options.initContent ? *m_options.initContent : model::readSafetensors(path);
     const model::ModelConfig c = model::configFromMetadata(content, path);
     const model::ModelConfig& trained = m_options.model;
+    if (c.usesFlowPrior() && !trained.usesFlowPrior())
+        throw Error(path + ": these weights refine a flow prior and cannot start a model without one (train with --flow-prior)");
     if (c.width != trained.width || c.keyChannels != trained.keyChannels || c.deformation != trained.deformation)
         throw Error(path + ": its configuration " + c.toJson() + " differs from the one being trained " + trained.toJson());
     if (c.appearanceNorm != trained.appearanceNorm)
@@ -103,8 +114,9 @@ void Trainer::initGeneratorFrom(const std::string& path) {
                                   {"training", parentTraining.is_object() ? parentTraining : nlohmann::json::object()}}
                        .dump();
     if (c.semantics == trained.semantics) {
-        model::loadModuleState(*m_generator, content, path);
-        log::info("initialised the generator from ", path);
+        // Weights without a flow prior start a model with one: the prior's new parts start at zero (the prior warp).
+        const auto fresh = model::loadGeneratorState(*m_generator, content, path);
+        log::info("initialised the generator from ", path, fresh.empty() ? "" : "; the flow prior's input, residual and visibility heads start at zero");
         return;
     }
     // Another kind of model (body weights starting a portrait model): everything but the first convolutions
@@ -178,7 +190,7 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
     m_generator->train();
     if (m_options.mixedPrecision) torch_compat::setCudaAutocast(true);
 
-    model::GeneratorOutput out = m_generator->forward(b.reference, b.referenceSemantics, b.targetSemantics);
+    model::GeneratorOutput out = m_generator->forward(b.reference, b.referenceSemantics, b.targetSemantics, b.flowPrior);
     const bool imageLosses = stage2 || m_options.model.deformation == model::Deformation::None;
     // A term whose weight is 0 is not computed at all: without perceptual, style and flow terms the step
     // skips the backbone, which is most of a step's cost on the CPU.
@@ -204,6 +216,9 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
     if (out.flow4.defined() && b.skeletonFlow4.defined() && w.skeletonFlow > 0)
         terms["skel"] = w.skeletonFlow * (skeletonFlowLoss(out.flow4, b.skeletonFlow4, b.skeletonFlowMask4) +
                                           skeletonFlowLoss(out.flow8, b.skeletonFlow8, b.skeletonFlowMask8));
+    if (out.flow4.defined() && b.trueFlow4.defined() && w.supervisedFlow > 0)
+        terms["sflow"] = w.supervisedFlow * (supervisedFlowLoss(out.flow4, b.trueFlow4, b.trueFlowKnown4) +
+                                             supervisedFlowLoss(out.flow8, b.trueFlow8, b.trueFlowKnown8));
     if (out.flow4.defined() && reguWeight > 0)
         terms["regu"] = reguWeight * (affineRegularizationLoss(out.flow4) + affineRegularizationLoss(out.flow8));
     if (imageLosses) {

@@ -39,7 +39,7 @@ class CapturedSynthesis;
 
 // Which maps to return with a synthesis (all at the canvas size, on the CPU).
 struct MapRequest {
-    bool flow = false;              // w4 in canvas pixels, [2, H, W]
+    bool flow = false;              // w4 in canvas pixels, [2, H, W] (with a flow prior: prior + residual at the canvas)
     bool combination = false;       // m4, [H, W]; 1 = attention chosen
     bool attentionWarped = false;   // W_a(x_r down, C4) upsampled, [3, H, W]
     bool flowWarped = false;        // W_f(x_r down, w4) upsampled, [3, H, W]
@@ -80,13 +80,18 @@ public:
     void prepare(const at::Tensor& referenceImage, const at::Tensor& referenceSemantics);
     // Runs only the per-edit part. Throws marionette::Error before prepare().
     SynthesisResult synthesize(const at::Tensor& targetSemantics, const MapRequest& maps = {});
+    // The same for a model with a flow prior (config().usesFlowPrior(), model.md "Flow prior"): `flowPrior` is
+    // the geometric warp's backward flow at the canvas, [2, H, W] in canvas pixels (target -> reference, as
+    // model::FlowPrior). Such a model refuses a synthesis without it, other models refuse one with it.
+    SynthesisResult synthesize(const at::Tensor& targetSemantics, const at::Tensor& flowPrior, const MapRequest& maps);
     // The network's fast stand-in for synthesize(): the full-resolution reference moved by the flow w4 alone
     // (flow variants), or the reference at s4 moved by the attention C4 alone, upsampled (attention variant).
     // Skips the target encoder, G's warps and the decoder. Models with neither have no cheaper path:
     // hasPreview() is false and preview() synthesises. The editor's drag preview is the skeleton's or the
     // landmarks' geometric warp (core/edit); this is its fallback where the landmarks give no spline.
     SynthesisResult preview(const at::Tensor& targetSemantics);
-    bool hasPreview() const { return config().usesFlow() || config().usesAttention(); }
+    // A model with a flow prior has none: its flow needs the prior (the editor's own warp is its preview).
+    bool hasPreview() const { return (config().usesFlow() || config().usesAttention()) && !config().usesFlowPrior(); }
 
 private:
     Engine(model::LoadedGenerator loaded, const EngineOptions& options);

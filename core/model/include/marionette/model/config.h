@@ -22,11 +22,16 @@ struct ModelConfig {
     Deformation deformation = Deformation::Full;
     Normalization appearanceNorm = Normalization::None;
     std::string backbone = "none";  // the perceptual backbone the weights were trained with (metadata only)
+    // Not in the paper (docs/model.md, "Flow prior"): F refines a given prior flow (the geometric warp's) by a
+    // residual, and a visibility map V from the decoder chooses between the reference warped at the canvas and
+    // the decoder's image. Flow variants of body models only. Stored as "flow_prior": true; absent means false.
+    bool flowPrior = false;
 
     int semanticChannels() const;  // P: 18 for bodies, 9 for faces
     bool usesAttention() const { return deformation == Deformation::Full || deformation == Deformation::Attention; }
     bool usesFlow() const { return deformation == Deformation::Full || deformation == Deformation::Flow; }
     bool usesCombination() const { return deformation == Deformation::Full; }
+    bool usesFlowPrior() const { return flowPrior; }
 
     // Throws marionette::Error naming the first invalid field.
     void validate() const;

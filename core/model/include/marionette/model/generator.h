@@ -10,6 +10,7 @@
 // Images are [N, 3, H, W] in [-1, 1]; semantics [N, P, H, W].
 #include "marionette/model/blocks.h"
 #include "marionette/model/config.h"
+#include "marionette/model/warps.h"
 #include "marionette/util/stage_timer.h"
 
 namespace marionette::model {
@@ -28,20 +29,27 @@ TORCH_MODULE(KeyEncoder);
 
 // F: flow from concat(s_t, s_r, x_r) at s8 and s4. Its first convolution is linear in its input, so it is
 // split into a reference part (cached per reference) and a target part (per edit).
+// With a flow prior (ModelConfig::flowPrior, docs/model.md "Flow prior"), the prior at s8 and s4 enters the
+// upsampling path through 1x1 convolutions (prior_in8, prior_in4) and the heads (residual8, residual4) predict
+// a residual added to it; all four start at zero, so an untrained F returns the prior exactly. The paper's
+// heads (head8, head4) exist only without the prior.
 class FlowEstimatorImpl : public torch::nn::Module {
 public:
-    FlowEstimatorImpl(int64_t semanticChannels, int64_t width);
+    FlowEstimatorImpl(int64_t semanticChannels, int64_t width, bool prior = false);
     torch::Tensor referenceTerm(const torch::Tensor& referenceSemantics, const torch::Tensor& referenceImage);
     torch::Tensor targetTerm(const torch::Tensor& targetSemantics);
-    // w8, w4 from the sum of both terms.
-    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& stemConvolved);
+    // w8, w4 from the sum of both terms (and, with a prior, prior + residual at each scale).
+    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& stemConvolved, const FlowPrior& prior = {});
+    bool refinesPrior() const { return m_prior; }
 
     ConvBlock stem{nullptr}, down1{nullptr}, down2{nullptr}, down3{nullptr}, down4{nullptr};
     UpBlock up8{nullptr}, up4{nullptr};
     torch::nn::Conv2d skip8{nullptr}, skip4{nullptr}, head8{nullptr}, head4{nullptr};
+    torch::nn::Conv2d priorIn8{nullptr}, priorIn4{nullptr}, residual8{nullptr}, residual4{nullptr};
 
 private:
     int64_t m_semanticChannels;
+    bool m_prior;
 };
 TORCH_MODULE(FlowEstimator);
 
@@ -64,16 +72,22 @@ public:
 };
 TORCH_MODULE(CombinationPair);
 
-// The decoder of G: 2 ResBlocks at s8, up to s4, 2 ResBlocks, up, ResBlock, up, conv -> tanh.
+// The decoder of G: 2 ResBlocks at s8, up to s4, 2 ResBlocks, up, ResBlock, up, conv -> tanh. With a flow
+// prior it also has the visibility head V (docs/model.md, "Flow prior").
 class DecoderImpl : public torch::nn::Module {
 public:
-    DecoderImpl(int64_t width, Normalization normalization);
+    DecoderImpl(int64_t width, Normalization normalization, bool visibilityHead = false);
     torch::Tensor upFromS8(const torch::Tensor& h8);             // -> h4 [N, 4c, H/4, W/4]
-    torch::Tensor toImage(const torch::Tensor& h4PlusFeatures);  // -> x_hat [N, 3, H, W]
+    torch::Tensor features(const torch::Tensor& h4PlusFeatures); // -> the last features [N, c, H, W]
+    torch::Tensor image(const torch::Tensor& lastFeatures);      // -> x_hat [N, 3, H, W]
+    torch::Tensor toImage(const torch::Tensor& h4PlusFeatures);  // image(features(h4))
+    // V [N, 1, H, W] in [0, 1] = clamp(1 - conv(features), 0, 1): 1 (trust the warp) while the head is zero.
+    torch::Tensor visibilityOf(const torch::Tensor& lastFeatures);
 
     ResBlock res8a{nullptr}, res8b{nullptr}, res4a{nullptr}, res4b{nullptr}, res2{nullptr};
     UpBlock up4{nullptr}, up2{nullptr}, up1{nullptr};
     torch::nn::Conv2d out{nullptr};
+    torch::nn::Conv2d visibility{nullptr};  // null without a flow prior
 };
 TORCH_MODULE(Decoder);
 
@@ -93,6 +107,11 @@ struct GeneratorOutput {
     torch::Tensor mask8, mask4;                          // m (full variant)
     torch::Tensor attentionWarped8, attentionWarped4;    // W_a(x_r down, C)
     torch::Tensor flowWarped8, flowWarped4;              // W_f(x_r down, w)
+    // Flow prior variant only (docs/model.md, "Flow prior"):
+    torch::Tensor flowCanvas;    // prior + residual at the canvas [N, 2, H, W], canvas pixels
+    torch::Tensor canvasWarped;  // W_f(x_r, flowCanvas) [N, 3, H, W]
+    torch::Tensor decoded;       // G, the decoder's image
+    torch::Tensor visibility;    // V [N, 1, H, W]; image = V * canvasWarped + (1 - V) * decoded
 };
 
 class GeneratorImpl : public torch::nn::Module {
@@ -102,11 +121,14 @@ public:
     ReferenceEncoding encodeReference(const torch::Tensor& referenceImage, const torch::Tensor& referenceSemantics,
                                       StageTimer* timer = nullptr);
     // `timer`, when given, receives the time of each stage (queries, attention, flow, target encoder, warp
-    // and combination, decoder).
+    // and combination, decoder). A model with a flow prior needs `prior` (flowPriorFromCanvas), others refuse one.
     GeneratorOutput synthesize(const ReferenceEncoding& reference, const torch::Tensor& targetSemantics,
                                StageTimer* timer = nullptr);
+    GeneratorOutput synthesize(const ReferenceEncoding& reference, const torch::Tensor& targetSemantics, const FlowPrior& prior,
+                               StageTimer* timer = nullptr);
+    // `flowPrior`: the prior at the canvas [N, 2, H, W] (canvas pixels), for models with a flow prior.
     GeneratorOutput forward(const torch::Tensor& referenceImage, const torch::Tensor& referenceSemantics,
-                            const torch::Tensor& targetSemantics);
+                            const torch::Tensor& targetSemantics, const torch::Tensor& flowPrior = {});
 
     const ModelConfig& config() const { return m_config; }
 

@@ -36,4 +36,22 @@ at::Tensor warpAttention(const at::Tensor& x, const at::Tensor& attention, int64
 // x resized to h x w by area averaging: the "x_r down" of docs/model.md.
 at::Tensor downsampleArea(const at::Tensor& x, int64_t height, int64_t width);
 
+// A flow prior (docs/model.md, "Flow prior"): the geometric warp's backward flow, as the model's flows are stored
+// (target -> reference, pixels of each grid), at the canvas and at F's two scales.
+struct FlowPrior {
+    at::Tensor canvas;  // [N, 2, H, W], canvas pixels
+    at::Tensor s4;      // [N, 2, H/4, W/4], s4 pixels
+    at::Tensor s8;      // [N, 2, H/8, W/8], s8 pixels
+    bool defined() const { return canvas.defined(); }
+};
+
+// A canvas-pixel flow [N, 2, H, W] averaged over cells of `scale` x `scale` and given in that grid's pixels
+// (divided by `scale`): how F's scales see a flow drawn at the canvas (and how train::skeletonFlowOf makes its).
+at::Tensor flowAtScale(const at::Tensor& canvasFlow, int64_t scale);
+// The prior at all three grids from its canvas flow (flowAtScale for s4 and s8).
+FlowPrior flowPriorFromCanvas(const at::Tensor& canvasFlow);
+// A flow of a coarser grid brought to height x width (bilinear) in that grid's pixels (multiplied by the ratio
+// of the sizes): w4 at the canvas is w4 upsampled times 4.
+at::Tensor upsampleFlow(const at::Tensor& flow, int64_t height, int64_t width);
+
 }  // namespace marionette::model

@@ -69,6 +69,8 @@ protected:
     };
     // The draw `index` of photo index % photoCount(), in the generator's own direction.
     virtual Warped warp(std::size_t index) const = 0;
+    // Fills PairSample::targetSource where the warp knows it (the pair already in its final direction).
+    virtual void addCorrespondence(PairSample& /*pair*/, bool /*photoIsReference*/) const {}
 
 private:
     std::string m_description;
@@ -86,10 +88,22 @@ public:
 
 private:
     Warped warp(std::size_t index) const override;
+    void addCorrespondence(PairSample& pair, bool photoIsReference) const override;
 
     std::vector<PersonPhoto> m_photos;
     synth::LimbWarpPairGenerator m_generator;
 };
+
+// The true correspondence of a limb-warped pair (PairSample::targetSource and its Known map): the warped image W
+// shows the photo P at S(q) = synth::limbWarpSourceCoordinates(photo pose, warped pose). With the photo as the
+// reference that is S itself; with the photo as the target it is S's inverse, found by fixed-point iteration
+// (known where it converges to a quarter pixel inside the canvas).
+struct Correspondence {
+    at::Tensor source;  // [2, H, W] reference pixels (x, y)
+    at::Tensor known;   // [1, H, W]
+};
+Correspondence limbWarpCorrespondence(const pose::Pose& referencePose, const pose::Pose& targetPose, bool photoIsReference, int height,
+                                      int width, const synth::LimbBlend& blend);
 
 // One photo's face on the model's canvas.
 struct FacePhoto {

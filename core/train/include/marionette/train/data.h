@@ -31,6 +31,9 @@ struct PairSample {
     std::optional<face::FaceLandmarks> referenceFace, targetFace;
     // Both images framed alike, as an edit of one photo (synth::PairSample::sameFraming): augmented together.
     bool sameFraming = false;
+    // Where the pair knows its true correspondence (limb-warped photos): for each target pixel the reference
+    // pixel (x, y) it shows, [2, H, W] canvas pixels, and [1, H, W] 1 where that is known. Undefined otherwise.
+    at::Tensor targetSource, targetSourceKnown;
 };
 
 // A pair made by core/synth, as a training pair (its masks and seed are not used in training).
@@ -67,6 +70,13 @@ struct Batch {
     // of that scale, target -> reference like the model's w) and where it is trusted ([N, 1, h, w], 1 near
     // a target bone). See skeletonFlowOf and skeletonFlowLoss.
     at::Tensor skeletonFlow4, skeletonFlowMask4, skeletonFlow8, skeletonFlowMask8;
+    // Models with a flow prior (model::ModelConfig::flowPrior): the skeletons' flow at the canvas, [N, 2, H, W] in
+    // canvas pixels (skeletonFlowOf at scale 1), as the model's prior input. Undefined for other models.
+    at::Tensor flowPrior;
+    // Batches with a pair that knows its true correspondence (PairSample::targetSource): the true flow at s4 and
+    // s8 ([N, 2, h, w], that scale's pixels, target -> reference like w) and where it is known ([N, 1, h, w], 1
+    // where every canvas pixel of the cell is known). Undefined when no pair knows it. See supervisedFlowLoss.
+    at::Tensor trueFlow4, trueFlowKnown4, trueFlow8, trueFlowKnown8;
     std::size_t size() const { return reference.defined() ? static_cast<std::size_t>(reference.size(0)) : 0; }
 };
 
@@ -94,11 +104,18 @@ struct SkeletonFlow {
 std::vector<SkeletonFlow> skeletonFlowOf(const pose::Pose& reference, const pose::Pose& target, int height, int width,
                                          const std::vector<int>& scales);
 
-// Augments a pair (seeded), keeping images, poses and landmarks consistent.
+// The true flow at 1/scale of the canvas from a pair's correspondence (PairSample::targetSource, Known): the
+// displacement averaged over each cell in that scale's pixels, [2, H / scale, W / scale], and [1, H / scale, W / scale]
+// 1 where the whole cell is known.
+SkeletonFlow trueFlowOf(const at::Tensor& targetSource, const at::Tensor& known, int scale);
+
+// Augments a pair (seeded), keeping images, poses, landmarks and the correspondence consistent.
 PairSample augment(const PairSample& pair, const AugmentOptions& options, std::uint64_t seed);
 
 // Renders semantics for the model's config and stacks samples into a batch. With `skeletonFlow`, body batches
-// also carry the skeletons' flow (skeletonFlowOf, a limb warp per pair), which only the skel term reads.
+// also carry the skeletons' flow (skeletonFlowOf, a limb warp per pair), which only the skel term reads; for a
+// model with a flow prior they carry it at the canvas as Batch::flowPrior; pairs that know their correspondence
+// give Batch::trueFlow4/8.
 Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& config, bool skeletonFlow = false);
 
 // Background loading: `workers` threads fill a bounded queue of batches; a bad sample is skipped and

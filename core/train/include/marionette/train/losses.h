@@ -25,6 +25,7 @@ struct LossWeights {
     double pixel = 0.0;             // plain L1, not in the paper; off by default
     double flowWarp = 0.0;          // L1 of the flow-warped image, not in the paper; off by default
     double skeletonFlow = 0.0;      // L1 to the skeletons' own flow, not in the paper; off by default
+    double supervisedFlow = 0.0;    // L1 to the true flow where pairs know it, not in the paper; off by default
 };
 
 // Whether any term the weights switch on reads VGG-19 features (perceptual, face, style, sampling
@@ -32,7 +33,7 @@ struct LossWeights {
 bool usesBackbone(const LossWeights& weights, bool withStage1);
 
 // The weights by name: the names the training log, --loss-weights and the exported metadata use (attn, flow,
-// flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp, skel).
+// flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp, skel, sflow).
 const std::vector<std::pair<std::string, double LossWeights::*>>& namedLossWeights();
 
 // Overrides weights from "name=value,name=value" (names of namedLossWeights()). Unknown names, bad or negative
@@ -55,6 +56,12 @@ at::Tensor flowWarpLoss(const model::GeneratorOutput& out, const at::Tensor& tar
 // bones, as the photo pairs of core/synth are made), where `mask` ([N, 1, h, w]) says a target bone is near.
 // A prior for limbs that move far, which a photometric loss alone teaches slowly; zero where the mask is empty.
 at::Tensor skeletonFlowLoss(const at::Tensor& flow, const at::Tensor& skeletonFlow, const at::Tensor& mask);
+
+// Not in the paper (model.md, "Flow prior"): L1 (in pixels of the flow's scale, averaged over the two components)
+// between the flow w ([N, 2, h, w]; with a flow prior, prior + residual) and the true flow (Batch::trueFlow4/8:
+// where the pair knows which reference pixel each target pixel shows), over `known` ([N, 1, h, w]). Zero where
+// nothing is known.
+at::Tensor supervisedFlowLoss(const at::Tensor& flow, const at::Tensor& trueFlow, const at::Tensor& known);
 
 // Eq. 11-12, the sampling correctness loss: for each target position l,
 // exp(-cos(W_f(v_r, w)^l, v_t^l) / max_i cos(v_r^i, v_t^l)), averaged over positions and the batch.

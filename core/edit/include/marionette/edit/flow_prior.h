@@ -1,0 +1,22 @@
+#pragma once
+// The flow prior a model with one reads (model.md, "Flow prior"): the geometric warp's backward flow on the
+// network's canvas, [2, H, W] in canvas pixels, target -> reference like the model's flows (model/warps.h).
+#include "marionette/deform/puppet.h"
+#include "marionette/pose/pose.h"
+#include "marionette/util/geometry.h"
+
+#include <ATen/ATen.h>
+
+namespace marionette::edit {
+
+// The skeletons' limb warp (synth's, as training pairs compute it: train::skeletonFlowOf at scale 1), the poses in
+// photo pixels, drawn on the canvas of `toCanvas`.
+at::Tensor limbWarpFlowOnCanvas(const pose::Pose& reference, const pose::Pose& target, const BoxToCanvas& toCanvas);
+
+// The mesh warp of the hybrid method: each part's backward map (deform::rasteriseBackwardMap of its rest and
+// deformed vertices) drawn back to front in the order Puppet::pose draws them, the identity where no part
+// lands; read at the canvas pixels' photo positions and given in canvas pixels.
+at::Tensor meshFlowOnCanvas(const deform::Puppet& puppet, const pose::Pose& target, const deform::DepthOrder& depth,
+                            const BoxToCanvas& toCanvas);
+
+}  // namespace marionette::edit
