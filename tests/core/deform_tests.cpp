@@ -417,3 +417,27 @@ TEST_CASE(deform_limb_shaped_holes_lie_on_the_background) {
     EXPECT(limbShapedHoles(d.photo.size(), d.pose, cv::Mat(d.photo.size(), CV_8U, cv::Scalar(255)), 4, 3).empty());  // no room
 }
 
+
+TEST_CASE(deform_a_hidden_limb_claims_no_pixels_and_is_left_for_the_network_where_it_goes) {
+    const DrawnPerson& d = drawnPerson();
+    // The detector guessed the right arm across the chest and could hardly see it (behind the body).
+    pose::Pose guessed = d.pose;
+    guessed.set(J::RightElbow, 380, 260, 0.25f);
+    guessed.set(J::RightWrist, 410, 330, 0.2f);
+    const Puppet puppet(d.photo, d.probability, guessed);
+    EXPECT(!puppet.visibleReference().has(J::RightElbow) && !puppet.visibleReference().has(J::RightWrist));
+    EXPECT(puppet.visibleReference().has(J::RightShoulder) && puppet.visibleReference().has(J::LeftWrist));
+    // Raised: the chest it lay over stays as it was; where it went is what the photo never showed.
+    pose::Pose raised = guessed;
+    raised.set(J::RightElbow, 330, 110);
+    raised.set(J::RightWrist, 330, 40);
+    const PuppetFrame frame = puppet.pose(raised);
+    EXPECT_EQ(frame.image.at<cv::Vec3b>(300, 400), d.photo.at<cv::Vec3b>(300, 400));
+    EXPECT(!frame.changed.empty());
+    EXPECT(frame.personHoles.at<uchar>(cv::Point(330, 75) - frame.changed.tl()) != 0);
+    // Seen clearly, the same arm is the photo's to move.
+    pose::Pose seen = guessed;
+    seen.set(J::RightElbow, 380, 260, 0.9f);
+    seen.set(J::RightWrist, 410, 330, 0.9f);
+    EXPECT(Puppet(d.photo, d.probability, seen).visibleReference().has(J::RightWrist));
+}

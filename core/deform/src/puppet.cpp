@@ -46,6 +46,34 @@ cv::Mat trunkEnvelope(const pose::Pose& p, cv::Size size, cv::Point origin, doub
     return mask;
 }
 
+// Whether the bone from `parent` to `joint` lies mostly over the trunk's outline (shoulders and hips).
+bool liesOverTrunk(const pose::Pose& p, pose::JointId parent, pose::JointId joint) {
+    using J = pose::JointId;
+    std::vector<cv::Point2f> trunk;
+    for (J j : {J::RightShoulder, J::LeftShoulder, J::LeftHip, J::RightHip}) {
+        if (!p.has(j)) return false;
+        trunk.push_back(jointPoint(p, j));
+    }
+    const cv::Point2f a = jointPoint(p, parent), b = jointPoint(p, joint);
+    int inside = 0;
+    for (int i = 0; i <= 10; ++i) inside += cv::pointPolygonTest(trunk, a + (b - a) * (i / 10.f), false) >= 0;
+    return inside >= 6;
+}
+
+// The reference without the limb joints the detector could hardly see and whose bones lie over the trunk
+// (hidden behind the body, or out of the frame with the detector guessing them there), nor the joints below.
+pose::Pose visibleJoints(const pose::Pose& reference, float hiddenBelow) {
+    pose::Pose out = reference;
+    for (const pose::Limb& limb : pose::limbs()) {  // parents before children
+        if (!isLimb(partOfJoint(limb.child)) || !out.has(limb.child)) continue;
+        const bool parentHidden = reference.has(limb.parent) && !out.has(limb.parent);
+        const bool unsure = reference.at(limb.child).confidence < hiddenBelow && reference.has(limb.parent) &&
+                            liesOverTrunk(reference, limb.parent, limb.child);
+        if (parentHidden || unsure) out.remove(limb.child);
+    }
+    return out;
+}
+
 cv::Scalar partColour(BodyPart part) {
     static const cv::Scalar colours[kBodyPartCount] = {{60, 200, 255}, {40, 40, 255}, {255, 120, 40}, {40, 220, 40}, {220, 60, 220}, {200, 200, 60}};
     return colours[index(part)];
@@ -56,6 +84,7 @@ cv::Scalar partColour(BodyPart part) {
 struct Puppet::State {
     cv::Mat photo;
     pose::Pose reference;
+    pose::Pose visible;  // the reference without its hidden limb joints
     PersonLayer layer;
     double torso = 1;
     // Per part: its share of the person's alpha within layer.box, its mesh and solver, and whether it lay in
@@ -102,9 +131,10 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
     if (reference.presentCount() < 2) throw Error("the skeleton needs at least two joints to move the person's pixels");
     s.photo = photo;
     s.reference = reference;
+    s.visible = visibleJoints(reference, options.hiddenBelow);
     StageTimer timer;
     std::optional<StageTimer::Stage> stage(std::in_place, &timer, "layer");
-    s.layer = makePersonLayer(photo, personProbability, reference, options.layer);
+    s.layer = makePersonLayer(photo, personProbability, s.visible, options.layer);
     stage.emplace(&timer, "meshes");
     s.torso = pose::torsoLength(reference);
     const cv::Rect box = s.layer.box;
@@ -142,7 +172,7 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
             cv::dilate(trunkPixels, trunkPixels, cv::getStructuringElement(cv::MORPH_RECT, {5, 5}));
             anchor.region = region & trunkPixels;
         }
-        s.meshes[static_cast<std::size_t>(i)] = buildPartMesh(part, region, cv::Point2f(box.tl()), scale, reference, s.torso, options.mesh, anchor);
+        s.meshes[static_cast<std::size_t>(i)] = buildPartMesh(part, region, cv::Point2f(box.tl()), scale, s.visible, s.torso, options.mesh, anchor);
         const PartMesh& mesh = s.meshes[static_cast<std::size_t>(i)];
         if (!mesh.empty()) {
             std::vector<int> pinned;
@@ -184,6 +214,7 @@ Puppet& Puppet::operator=(Puppet&&) noexcept = default;
 const PersonLayer& Puppet::layer() const { return m_state->layer; }
 const PartMesh& Puppet::mesh(BodyPart part) const { return m_state->meshes[static_cast<std::size_t>(index(part))]; }
 const pose::Pose& Puppet::reference() const { return m_state->reference; }
+const pose::Pose& Puppet::visibleReference() const { return m_state->visible; }
 double Puppet::buildMilliseconds() const { return m_state->buildMilliseconds; }
 const std::vector<StageTiming>& Puppet::buildStages() const { return m_state->buildStages; }
 
@@ -244,6 +275,17 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
         anyMoved = anyMoved || frame.moved[k];
     }
     frame.drawOrder = drawOrder(frame.moved, depth);
+    // Hidden limbs the edit moved: the photo never showed them, so where they went is for the caller to draw.
+    const pose::Pose full = completed(target, s.reference);
+    std::vector<std::pair<cv::Point2f, cv::Point2f>> hiddenMoved;
+    for (const Bone& b : bones()) {
+        if (!isLimb(b.part) || !s.reference.has(b.from) || !s.reference.has(b.to) || (s.visible.has(b.from) && s.visible.has(b.to))) continue;
+        const cv::Point2f from = jointPoint(full, b.from), to = jointPoint(full, b.to);
+        if (cv::norm(from - jointPoint(s.reference, b.from)) > 0.5 || cv::norm(to - jointPoint(s.reference, b.to)) > 0.5)
+            hiddenMoved.emplace_back(from, to);
+    }
+    const int limbWidth = std::max(3, static_cast<int>(std::lround(0.18 * s.torso)));
+    anyMoved = anyMoved || !hiddenMoved.empty();
     if (!anyMoved) {
         frame.image = s.photo.clone();
         frame.milliseconds = millisecondsSince(start);
@@ -268,6 +310,11 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
             changed |= maps.back().area;
             if (!s.meshes[k].empty()) changed |= s.partBox[k];  // where the part was
         }
+    }
+    for (const auto& [from, to] : hiddenMoved) {
+        const cv::Rect2f ends = cv::Rect2f(from, to) | cv::Rect2f(to, from);
+        changed |= cv::Rect(static_cast<int>(std::floor(ends.x)) - limbWidth, static_cast<int>(std::floor(ends.y)) - limbWidth,
+                            static_cast<int>(std::ceil(ends.width)) + 2 * limbWidth + 1, static_cast<int>(std::ceil(ends.height)) + 2 * limbWidth + 1);
     }
     const int pad = 2;
     changed = cv::Rect(changed.x - pad, changed.y - pad, changed.width + 2 * pad, changed.height + 2 * pad) & photoRect;
@@ -351,7 +398,9 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
     frame.image = s.photo.clone();
     out.convertTo(frame.image(changed), CV_8UC3);
     cv::max(newDrawn, kept, frame.personAlpha);
-    frame.personHoles = frame.holes & trunkEnvelope(completed(target, s.reference), size, changed.tl(), s.torso * 0.08);
+    frame.personHoles = frame.holes & trunkEnvelope(full, size, changed.tl(), s.torso * 0.08);
+    for (const auto& [from, to] : hiddenMoved)
+        cv::line(frame.personHoles, from - cv::Point2f(changed.tl()), to - cv::Point2f(changed.tl()), cv::Scalar(255), limbWidth, cv::LINE_8);
     stage.reset();
     frame.stages = timer.timings();
     frame.milliseconds = millisecondsSince(start);

@@ -27,6 +27,10 @@ namespace marionette::deform {
 struct PuppetOptions {
     PersonLayerOptions layer;
     MeshOptions mesh;
+    // A limb joint the detector scored below this, whose bone lies over the trunk, is hidden (an arm behind
+    // the body or out of the frame): its bone claims no pixels, and where an edit moves it the frame asks for
+    // it to be drawn (`personHoles`) instead of lifting the shirt it lay over.
+    float hiddenBelow = 0.35f;
 };
 
 struct PuppetFrame {
@@ -35,7 +39,8 @@ struct PuppetFrame {
     cv::Rect changed;     // the only pixels that may differ from the photo (empty: none moved)
     cv::Mat personAlpha;  // float, `changed` size: the re-posed person's alpha
     cv::Mat holes;        // 8-bit, `changed` size, 255: where the person was and no longer is (old minus new)
-    cv::Mat personHoles;  // 8-bit, `changed` size, 255: the holes that lie inside the new body's trunk
+    cv::Mat personHoles;  // 8-bit, `changed` size, 255: what the photo cannot show: the holes inside the new
+                          // body's trunk, and where a hidden limb was moved to
     std::array<bool, kBodyPartCount> moved{};
     std::vector<BodyPart> drawOrder;  // back to front
     int flippedTriangles = 0;
@@ -67,6 +72,8 @@ public:
     std::vector<BodyPart> drawOrder(const std::array<bool, kBodyPartCount>& moved, const DepthOrder& depth) const;
 
     const PersonLayer& layer() const;
+    // The joints the photo shows (the reference without its hidden limb joints): what the meshes are pinned to.
+    const pose::Pose& visibleReference() const;
     const PartMesh& mesh(BodyPart part) const;
     const pose::Pose& reference() const;
     double buildMilliseconds() const;
