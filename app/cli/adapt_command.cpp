@@ -35,7 +35,7 @@ public:
     }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
-        const train::AdaptationOptions defaults;
+        const edit::AdaptationOptions defaults;
         Arguments a("adapt", {
             {"--weights", "FILE", "weights to start from: body weights with --pose, portrait weights with --landmarks or --face",
              std::string("the shipped models/") + edit::kBundledBodyWeights + " or models/" + edit::kBundledPortraitWeights, false},
@@ -86,7 +86,7 @@ public:
         request.outPath = a.value("--out");
 
         int lastShown = 0;
-        const auto result = edit::adaptToPhoto(request, [&](const train::AdaptationProgress& p) {
+        const auto result = edit::adaptToPhoto(request, [&](const edit::AdaptationProgress& p) {
             if (p.step == p.steps || p.step - lastShown >= std::max(1, p.steps / 20)) {
                 lastShown = p.step;
                 err << "step " << p.step << '/' << p.steps << "  pixel L1 " << std::fixed << std::setprecision(4) << p.pixelL1 << "  "
@@ -94,7 +94,7 @@ public:
             }
             return true;
         });
-        if (result == train::AdaptationResult::Cancelled) {
+        if (result == edit::AdaptationResult::Cancelled) {
             err << "adapt: stopped before the last step; nothing written\n";
             return kExitFailure;
         }

@@ -2,6 +2,8 @@
 // bench --adapt N: the time of Model > Adapt to This Photo (train::adaptWeights), run on a procedural person
 // or face that stands in for the photo, so that it runs where no image library is built (a GPU machine with
 // LibTorch alone).
+#include "marionette/engine/device.h"
+
 #include <ostream>
 #include <string>
 
@@ -10,7 +12,7 @@ namespace marionette::cli {
 struct AdaptationBenchOptions {
     std::string weightsPath;  // body or portrait weights
     int steps = 150;
-    std::string device = "auto";
+    engine::Device device = engine::Device::Auto;
     int threads = 0;
 };
 

@@ -1,6 +1,9 @@
 #pragma once
 // Command-line options, declared once per verb with their help and default; parsing refuses unknown,
 // repeated and missing options with a message that names them.
+#include "marionette/engine/device.h"
+#include "marionette/model/config.h"
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,7 +36,7 @@ public:
     // The value, which must be one of `choices` (else UsageError naming them).
     std::string choiceValue(const std::string& name, const std::vector<std::string>& choices) const;
     // --device: "auto", "cpu" or "cuda".
-    std::string deviceValue() const { return choiceValue("--device", {"auto", "cpu", "cuda"}); }
+    engine::Device deviceValue() const { return engine::parseDevice(choiceValue("--device", {"auto", "cpu", "cuda"})); }
     // "256x176" -> {256, 176} (height x width, the order of docs/model.md)
     std::pair<int, int> sizeValue(const std::string& name) const;
 

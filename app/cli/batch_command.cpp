@@ -195,7 +195,7 @@ public:
         makeOutputFolder(outFolder);
 
         const std::string weights = weightsArgument(a, model::SemanticsKind::Body);
-        const edit::SessionOptions options{edit::deviceFromString(a.deviceValue()), threads};
+        const edit::SessionOptions options{a.deviceValue(), threads};
         return run(inputs, outFolder, weights, options, method, static_cast<std::size_t>(jobs), out, err);
     }
 

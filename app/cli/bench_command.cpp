@@ -99,7 +99,7 @@ public:
         const int repeat = a.intValue("--repeat"), warmup = a.intValue("--warmup"), opRows = a.intValue("--ops");
         if (repeat < 1 || warmup < 0 || opRows < 0)
             throw UsageError("--repeat must be at least 1, --warmup and --ops at least 0");
-        engine::EngineOptions options{engine::devicePreferenceFromString(a.deviceValue()), a.intValue("--threads")};
+        engine::EngineOptions options{a.deviceValue(), a.intValue("--threads")};
         if (a.has("--data")) {
             const int batches = a.intValue("--batches");
             if (batches < 1) throw UsageError("--batches must be at least 1");

@@ -116,7 +116,7 @@ public:
         const int threads = a.intValue("--threads");
         if (threads < 0) throw UsageError("--threads must be 0 or more");
         const int seed = a.intValue("--seed");
-        const std::string device = a.deviceValue();
+        const edit::Device device = a.deviceValue();
 
         // Everything that can be wrong with the inputs is checked before the model loads or anything is written.
         const std::string imagePath = a.value("--image");
@@ -135,7 +135,7 @@ public:
         face::checkParameters(edited, model, "the edited face");
         const face::FaceLandmarks target = edit::portraitLandmarks(face, edited);
 
-        const edit::SessionOptions options{edit::deviceFromString(device), threads};
+        const edit::SessionOptions options{device, threads};
         const std::string weights = a.has("--weights") ? a.value("--weights") : edit::bundledWeights(model::SemanticsKind::Face);
         std::unique_ptr<edit::PortraitSession> session;
         if (weights.empty()) {

@@ -80,7 +80,7 @@ public:
                 throw UsageError(std::string("--depth: ") + e.what());
             }
         }
-        edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {edit::deviceFromString(a.deviceValue()), a.intValue("--threads")});
+        edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {a.deviceValue(), a.intValue("--threads")});
 
         const cv::Mat photo = image::loadImage(a.value("--image"));
         const int person = a.intValue("--person");

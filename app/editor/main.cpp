@@ -2,6 +2,7 @@
 // new pose (docs/editor.md). Everything is in ui/ and core/; this only reads the command line.
 #include "marionette/util/allocator.h"
 #include "marionette/util/cpu_threads.h"
+#include "marionette/edit/repose_session.h"
 #include "marionette/edit/version_report.h"
 #include "marionette/model/config.h"
 #include "marionette/ui/editor_options.h"
@@ -76,12 +77,12 @@ int main(int argc, char* argv[]) {
     marionette::ui::EditorOptions options;
     options.weightsPath = parser.value(weights);
     options.portraitWeightsPath = parser.value(portraitWeights);
-    const QString deviceName = parser.value(device);
-    if (deviceName != QLatin1String("auto") && deviceName != QLatin1String("cpu") && deviceName != QLatin1String("cuda")) {
-        std::fprintf(stderr, "marionette: --device must be auto, cpu or cuda, not \"%s\"\n", qPrintable(deviceName));
+    try {
+        options.device = marionette::edit::parseDevice(parser.value(device).toStdString());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "marionette: --device: %s\n", e.what());
         return 2;
     }
-    options.device = marionette::edit::deviceFromString(deviceName.toStdString());
     options.threads = parser.value(threads).toInt();
     if (parser.isSet(method)) {
         options.reposeMethod = marionette::edit::reposeMethodFromString(parser.value(method).toStdString());

@@ -40,7 +40,7 @@ TEST_CASE(engine_cached_synthesis_matches_the_generator) {
     auto g = tinyGenerator();
     const std::string path = test::tempPath("engine.safetensors");
     model::saveGeneratorWeights(path, *g, "{}", model::StoredPrecision::Float32);
-    Engine engine(path, {DevicePreference::Cpu, 0});
+    Engine engine(path, {Device::Cpu, 0});
     EXPECT(!engine.isPrepared());
     EXPECT_THROWS(Error, engine.synthesize(torch::zeros({18, 64, 48})), "prepare");
 
@@ -65,7 +65,7 @@ TEST_CASE(engine_cached_synthesis_matches_the_generator) {
 TEST_CASE(engine_cuda_graph_replays_match_eager_edits) {
     if (!cudaAvailable()) {
         std::printf("engine_cuda_graph_replays_match_eager_edits: no CUDA device, the CPU path is checked instead\n");
-        Engine engine(tinyGenerator(), {DevicePreference::Cpu, 0, /*cudaGraph=*/true, /*half=*/true});
+        Engine engine(tinyGenerator(), {Device::Cpu, 0, /*cudaGraph=*/true, /*half=*/true});
         engine.prepare(torch::zeros({3, 64, 48}), torch::zeros({18, 64, 48}));
         engine.synthesize(torch::zeros({18, 64, 48}));
         EXPECT(!engine.replaysCudaGraph());
@@ -73,9 +73,9 @@ TEST_CASE(engine_cuda_graph_replays_match_eager_edits) {
         return;
     }
     auto g = tinyGenerator();
-    Engine eager(g, {DevicePreference::Cuda, 0, /*cudaGraph=*/false});
-    Engine graph(g, {DevicePreference::Cuda, 0, /*cudaGraph=*/true});
-    Engine half(tinyGenerator(), {DevicePreference::Cuda, 0, /*cudaGraph=*/true, /*half=*/true});
+    Engine eager(g, {Device::Cuda, 0, /*cudaGraph=*/false});
+    Engine graph(g, {Device::Cuda, 0, /*cudaGraph=*/true});
+    Engine half(tinyGenerator(), {Device::Cuda, 0, /*cudaGraph=*/true, /*half=*/true});
     EXPECT(half.halfPrecision());
     torch::manual_seed(5);
     const auto xr = torch::rand({3, 64, 48}) * 2 - 1;
@@ -100,7 +100,7 @@ TEST_CASE(engine_cuda_graph_replays_match_eager_edits) {
 }
 
 TEST_CASE(engine_operator_profile_counts_outermost_operators_of_an_edit) {
-    Engine engine(tinyGenerator(), {DevicePreference::Cpu, 0});
+    Engine engine(tinyGenerator(), {Device::Cpu, 0});
     engine.prepare(torch::zeros({3, 64, 48}), torch::zeros({18, 64, 48}));
     std::vector<OpTime> totals;
     {
@@ -156,7 +156,7 @@ TEST_CASE(engine_operator_flops_counted_by_hand) {
 }
 
 TEST_CASE(engine_maps_on_request) {
-    Engine engine(tinyGenerator(), {DevicePreference::Cpu, 0});
+    Engine engine(tinyGenerator(), {Device::Cpu, 0});
     torch::manual_seed(5);
     engine.prepare(torch::rand({3, 64, 48}) * 2 - 1, torch::rand({18, 64, 48}));
     const auto plain = engine.synthesize(torch::rand({18, 64, 48}));
@@ -178,16 +178,17 @@ TEST_CASE(engine_maps_on_request) {
 
 TEST_CASE(engine_device_and_weights_errors) {
     if (!cudaAvailable()) {
-        EXPECT_THROWS(Error, Engine(tinyGenerator(), {DevicePreference::Cuda, 0}), "CUDA was requested but is not available");
+        EXPECT_THROWS(Error, Engine(tinyGenerator(), {Device::Cuda, 0}), "CUDA was requested but is not available");
     }
-    EXPECT_THROWS(Error, devicePreferenceFromString("tpu"), "tpu");
+    EXPECT_THROWS(Error, parseDevice("tpu"), "tpu");
+    for (const Device d : {Device::Auto, Device::Cpu, Device::Cuda}) EXPECT(parseDevice(toString(d)) == d);
     const std::string junk = test::tempPath("junk.safetensors");
     files::writeAtomically(junk, "this is not a weights file at all");
     EXPECT_THROWS(Error, Engine(junk, {}), "cannot load the weights", "junk.safetensors");
 }
 
 TEST_CASE(engine_preview_is_the_reference_moved_by_the_flow) {
-    Engine engine(tinyGenerator(), {DevicePreference::Cpu, 0});
+    Engine engine(tinyGenerator(), {Device::Cpu, 0});
     EXPECT(engine.hasPreview());
     EXPECT_THROWS(Error, engine.preview(torch::rand({18, 64, 48})), "prepare");
     torch::manual_seed(6);

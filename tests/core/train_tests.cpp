@@ -706,7 +706,7 @@ TEST_CASE(train_eval_reports_lpips_when_its_weights_are_given) {
     EvalOptions options;
     options.pairs = 4;
     options.batchSize = 2;
-    options.device = "cpu";
+    options.device = engine::Device::Cpu;
     const EvalReport plain = evaluate(weights, *data, options);
     EXPECT(!plain.hasLpips);
     // How far the flow is from the skeletons' flow, beside no flow at all (body models with a flow).
@@ -813,7 +813,7 @@ TEST_CASE(train_adaptation_fine_tunes_on_a_photo_records_its_origin_and_can_be_c
     AdaptationOptions options;
     options.steps = 3;
     options.batchSize = 2;
-    options.device = "cpu";
+    options.device = engine::Device::Cpu;
     // Scratch run folders go to TMPDIR: a folder of this test's own, to see that none is left behind.
     const std::string scratch = dir + "/tmp";
     std::filesystem::create_directories(scratch);
@@ -927,7 +927,7 @@ TEST_CASE(train_adaptation_of_portrait_weights_warps_the_face_both_ways) {
     AdaptationOptions options;
     options.steps = 2;
     options.batchSize = 2;
-    options.device = "cpu";
+    options.device = engine::Device::Cpu;
     const std::string adapted = dir + "/adapted.safetensors";
     EXPECT(adaptWeights(AdaptationBase::of(content, weights), {photo}, "photo face.png (landmark-warped)", adapted, options) == AdaptationResult::Finished);
     const auto loaded = model::loadGeneratorWeights(adapted);

@@ -54,7 +54,7 @@ inline train::TrainOptions tinyTrainOptions(const std::string& runDirectory) {
     o.logEvery = 1;
     o.augment.flip = false;
     o.augment.maxScale = o.augment.maxShift = o.augment.colourJitter = 0.0;
-    o.device = "cpu";
+    o.device = engine::Device::Cpu;
     return o;
 }
 

@@ -24,8 +24,6 @@ namespace {
 
 constexpr int kMessageMilliseconds = 8000;
 
-std::string deviceName(edit::Device d) { return d == edit::Device::Cpu ? "cpu" : d == edit::Device::Cuda ? "cuda" : "auto"; }
-
 }  // namespace
 
 AdaptationController::AdaptationController(const EditorOptions& options, Document* document, InferenceWorker* worker,
@@ -86,7 +84,7 @@ bool AdaptationController::running() const { return m_runner->running(); }
 bool AdaptationController::canAdapt(const EngineSlot& slot) const {
     if (!m_document->hasPhoto() || !slot.info || slot.info->untrained || running()) return false;
     return slot.isPortrait() ? m_document->face() != nullptr
-                             : m_document->reference().presentCount() >= train::kMinimumAdaptationJoints;
+                             : m_document->reference().presentCount() >= edit::kMinimumAdaptationJoints;
 }
 
 bool AdaptationController::canForget(const EngineSlot& slot) const {
@@ -114,7 +112,7 @@ void AdaptationController::adapt(const EngineSlot& slot) {
     request.outPath = outPath.toStdString();
     const int steps = std::max(1, m_options.adaptationSteps.value_or(Settings::instance().get(Settings::Key::AdaptationSteps).toInt()));
     request.options.steps = steps;
-    request.options.device = deviceName(slot.spec.device);
+    request.options.device = slot.spec.device;
     request.options.threads = slot.spec.threads;
     if (!m_runner->start(std::move(request))) return;
     // Edits go on during the adaptation; on the CPU they get one thread, so that the two do not fight over

@@ -20,12 +20,12 @@ bool AdaptationRunner::start(edit::PhotoAdaptation request) {
     m_outPath = QString::fromStdString(request.outPath);
     m_thread = QThread::create([this, request = std::move(request)] {
         try {
-            const auto result = edit::adaptToPhoto(request, [this](const train::AdaptationProgress& p) {
+            const auto result = edit::adaptToPhoto(request, [this](const edit::AdaptationProgress& p) {
                 QMetaObject::invokeMethod(this, [this, p] { Q_EMIT progressed(p.step, p.steps, p.pixelL1, p.imagesPerSecond); },
                                           Qt::QueuedConnection);
                 return !m_cancel.load();
             });
-            m_outcome = result == train::AdaptationResult::Finished ? Outcome::Finished : Outcome::Cancelled;
+            m_outcome = result == edit::AdaptationResult::Finished ? Outcome::Finished : Outcome::Cancelled;
         } catch (const std::exception& e) {
             m_outcome = Outcome::Failed;
             m_message = QString::fromStdString(e.what());

@@ -57,7 +57,16 @@ void Engines::load(model::SemanticsKind kind, const QString& path) {
     m_longJobs->start(s.job, path.isEmpty() ? untrained : tr("Loading %1\u2026").arg(QFileInfo(path).fileName()));
 }
 
+edit::Device Engines::rememberedDevice() {
+    try {
+        return edit::parseDevice(Settings::instance().get(Settings::Key::Device).toString().toStdString());
+    } catch (const std::exception&) {
+        return edit::Device::Auto;  // a hand-edited setting: the choice is the user's again
+    }
+}
+
 void Engines::setDevice(edit::Device device) {
+    Settings::instance().set(Settings::Key::Device, QString::fromLatin1(edit::toString(device)));
     for (EngineSlot* s : {&m_body, &m_portrait}) {
         s->spec.device = device;
         if (s->isPortrait() && !s->info && !s->job) continue;  // not wanted yet

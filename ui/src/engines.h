@@ -32,7 +32,9 @@ public:
     EngineSlot& portrait() { return m_portrait; }
     // `path` empty: randomly initialised weights of the slot's untrainedConfig.
     void load(model::SemanticsKind kind, const QString& path);
-    // Model > Device: the models wanted so far load again on it.
+    // The device chosen in Model > Device last time (Automatic when the setting cannot be read).
+    static edit::Device rememberedDevice();
+    // Model > Device: remembered, and the models wanted so far load again on it.
     void setDevice(edit::Device device);
     // After Cancel: the body model loads untrained when none has loaded yet, so that the window never stays
     // without a model.

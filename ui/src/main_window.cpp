@@ -24,7 +24,6 @@
 #include "marionette/ui/file_dialog.h"
 #include "marionette/ui/message_box.h"
 #include "marionette/ui/settings.h"
-#include "marionette/util/bundled_files.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -49,18 +48,6 @@ namespace {
 const char* const kPhotoFilter = QT_TRANSLATE_NOOP("MainWindow",
                                                    "Photos and edits (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.marionette.json);;"
                                                    "All files (*)");
-
-QString bundledSample() { return QString::fromStdString(bundled::samplePath("messi5.jpg")); }
-
-QString deviceKey(edit::Device d) {
-    return d == edit::Device::Cpu ? QStringLiteral("cpu") : d == edit::Device::Cuda ? QStringLiteral("cuda") : QStringLiteral("auto");
-}
-
-edit::Device deviceFromKey(const QString& key) {
-    if (key == QLatin1String("cpu")) return edit::Device::Cpu;
-    if (key == QLatin1String("cuda")) return edit::Device::Cuda;
-    return edit::Device::Auto;
-}
 
 }  // namespace
 
@@ -219,7 +206,7 @@ void MainWindow::connectModelActions() {
     });
     m_adaptation->connectActions(a, [this]() -> const EngineSlot& { return activeSlot(); });
     for (const auto d : {edit::Device::Auto, edit::Device::Cpu, edit::Device::Cuda})
-        connect(a.deviceAction(d), &QAction::triggered, this, [this, d] { chooseDevice(d); });
+        connect(a.deviceAction(d), &QAction::triggered, m_engines, [this, d] { m_engines->setDevice(d); });
     connect(a.about, &QAction::triggered, this, [this] {
         MessageBox::information(this, tr("About Marionette"),
                                 tr("Marionette %1\nRe-pose people in photos with attention + flow synthesis\n"
@@ -278,7 +265,7 @@ void MainWindow::restoreLayout() {
 
 void MainWindow::startUp() {
     Settings& s = Settings::instance();
-    const edit::Device device = m_options.device != edit::Device::Auto ? m_options.device : deviceFromKey(s.get(Settings::Key::Device).toString());
+    const edit::Device device = m_options.device != edit::Device::Auto ? m_options.device : Engines::rememberedDevice();
     m_engines->configure(m_options, device);
     m_actions->deviceAction(device)->setChecked(true);
     const auto remembered = edit::reposeMethodFromString(s.get(Settings::Key::ReposeMethod).toString().toStdString());
@@ -286,11 +273,7 @@ void MainWindow::startUp() {
     showReposeMethod(m_preferredMethod);
     loadWeights(model::SemanticsKind::Body, Engines::startWeights(m_options));
 
-    QString open = m_options.openPath;
-    if (open.isEmpty() && m_options.openRecentOrSample) {
-        open = m_recentFiles->newestExisting();
-        if (open.isEmpty()) open = bundledSample();
-    }
+    const QString open = !m_options.openPath.isEmpty() || !m_options.openRecentOrSample ? m_options.openPath : m_recentFiles->startFile();
     if (!open.isEmpty()) openFile(open);
     else m_hint->setText(tr("Open a photo of a person (File \u25b8 Open or drop it here)."));
 }
@@ -300,11 +283,6 @@ void MainWindow::startUp() {
 void MainWindow::openWeights(const QString& path) { loadWeights(model::SemanticsKind::Body, path); }
 
 void MainWindow::loadWeights(model::SemanticsKind kind, const QString& path) { m_engines->load(kind, path); }
-
-void MainWindow::chooseDevice(edit::Device device) {
-    Settings::instance().set(Settings::Key::Device, deviceKey(device));
-    m_engines->setDevice(device);
-}
 
 void MainWindow::onEngineLoaded(model::SemanticsKind kind) {
     // The first portrait load of a session may find weights adapted to this face before.

@@ -1,6 +1,7 @@
 #include "recent_files.h"
 
 #include "marionette/ui/settings.h"
+#include "marionette/util/bundled_files.h"
 
 #include <QAction>
 #include <QFileInfo>
@@ -27,10 +28,10 @@ void RecentFiles::add(const QString& path) {
     rebuild();
 }
 
-QString RecentFiles::newestExisting() const {
+QString RecentFiles::startFile() const {
     for (const QString& path : recentFiles())
         if (QFileInfo::exists(path)) return path;
-    return {};
+    return QString::fromStdString(bundled::samplePath("messi5.jpg"));
 }
 
 void RecentFiles::rebuild() {

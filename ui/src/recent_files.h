@@ -14,8 +14,8 @@ public:
     RecentFiles(QMenu* menu, QObject* parent);
 
     void add(const QString& path);
-    // The newest that still exists, or empty.
-    QString newestExisting() const;
+    // What the editor opens at start: the newest that still exists, else the bundled sample (a first start).
+    QString startFile() const;
 
 Q_SIGNALS:
     void openRequested(const QString& path);

@@ -1,6 +1,7 @@
 #include "marionette/ui/settings.h"
 
-#include "marionette/train/adaptation.h"
+#include "marionette/edit/photo_adaptation.h"
+#include "marionette/edit/repose_session.h"
 
 #include <QSettings>
 
@@ -23,12 +24,12 @@ const KeyInfo* keyTable(std::size_t& count) {
         {Settings::Key::WindowState, "window/state", QVariant()},
         {Settings::Key::RecentFiles, "files/recent", QStringList()},
         {Settings::Key::WeightsPath, "model/weights", QString()},
-        {Settings::Key::Device, "model/device", QStringLiteral("auto")},
+        {Settings::Key::Device, "model/device", QString::fromLatin1(edit::toString(edit::Device::Auto))},
         {Settings::Key::MapOpacity, "maps/opacity", 0.7},
         {Settings::Key::SymmetryLock, "pose/symmetry_lock", false},
         {Settings::Key::KeepBoneLengths, "pose/keep_bone_lengths", false},
         {Settings::Key::PasteBack, "result/paste_back", QStringLiteral("moved")},
-        {Settings::Key::AdaptationSteps, "model/adaptation_steps", train::AdaptationOptions{}.steps},
+        {Settings::Key::AdaptationSteps, "model/adaptation_steps", edit::AdaptationOptions{}.steps},
         {Settings::Key::ReposeMethod, "model/repose_method", QStringLiteral("hybrid")},
     };
     count = std::size(table);

@@ -35,23 +35,9 @@ std::optional<ReposeMethod> reposeMethodFromString(const std::string& text) {
     return std::nullopt;
 }
 
-Device deviceFromString(const std::string& text) {
-    switch (engine::devicePreferenceFromString(text)) {
-        case engine::DevicePreference::Cpu: return Device::Cpu;
-        case engine::DevicePreference::Cuda: return Device::Cuda;
-        case engine::DevicePreference::Auto: break;
-    }
-    return Device::Auto;
-}
-
 namespace detail {
 
-engine::EngineOptions engineOptions(const SessionOptions& o) {
-    const auto device = o.device == Device::Cpu    ? engine::DevicePreference::Cpu
-                        : o.device == Device::Cuda ? engine::DevicePreference::Cuda
-                                                   : engine::DevicePreference::Auto;
-    return {device, o.threads};
-}
+engine::EngineOptions engineOptions(const SessionOptions& o) { return {o.device, o.threads}; }
 
 std::unique_ptr<engine::Engine> loadEngine(const std::string& path, const SessionOptions& options, model::SemanticsKind expected,
                                            const std::string& wrongKindMessage) {

@@ -36,24 +36,17 @@ model::LoadedGenerator loadWithContext(const std::string& weightsPath) {
 
 bool cudaAvailable() { return torch::cuda::is_available(); }
 
-c10::Device resolveDevice(DevicePreference preference) {
-    switch (preference) {
-    case DevicePreference::Cpu: return c10::kCPU;
-    case DevicePreference::Cuda:
+c10::Device resolveDevice(Device device) {
+    switch (device) {
+    case Device::Cpu: return c10::kCPU;
+    case Device::Cuda:
         if (!cudaAvailable())
             throw Error("CUDA was requested but is not available: this build of LibTorch has no CUDA support or no "
                         "CUDA device is present; choose the CPU instead");
         return c10::Device(c10::kCUDA, 0);
-    case DevicePreference::Auto: return cudaAvailable() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+    case Device::Auto: return cudaAvailable() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
     }
     return c10::kCPU;
-}
-
-DevicePreference devicePreferenceFromString(const std::string& text) {
-    if (text == "auto") return DevicePreference::Auto;
-    if (text == "cpu") return DevicePreference::Cpu;
-    if (text == "cuda") return DevicePreference::Cuda;
-    throw Error("unknown device \"" + text + "\" (expected auto, cpu or cuda)");
 }
 
 Engine::Engine(const std::string& weightsPath, const EngineOptions& options) : Engine(loadWithContext(weightsPath), options) {}

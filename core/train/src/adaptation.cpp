@@ -95,7 +95,7 @@ AdaptationResult runAdaptation(const AdaptationBase& base, std::shared_ptr<const
     o.threads = options.threads;
     // Drawing a pair's warp takes the loader about 0.1 s of CPU: on a CPU that is little beside a step of
     // seconds, on a GPU it would bound the step, so more loader threads feed it there.
-    const bool onCuda = engine::resolveDevice(engine::devicePreferenceFromString(options.device)).is_cuda();
+    const bool onCuda = engine::resolveDevice(options.device).is_cuda();
     o.loaderWorkers = onCuda ? static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u)) : 1;
     o.seed = options.seed;
     o.runDirectory = scratch.path();

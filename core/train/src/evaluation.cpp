@@ -99,7 +99,7 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
     if (pairs < 1 || batchSize < 1) throw Error("evaluation needs at least one pair and a batch of at least one");
     auto loaded = model::loadGeneratorWeights(weightsPath);
     const auto config = loaded.generator->config();
-    const c10::Device dev = engine::resolveDevice(engine::devicePreferenceFromString(options.device));
+    const c10::Device dev = engine::resolveDevice(options.device);
     loaded.generator->eval();
     loaded.generator->to(dev);
     EvalReport report;

@@ -134,7 +134,7 @@ Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> datase
     m_options.model.validate();
     if (m_options.batchSize < 1) throw Error("the batch size must be at least 1");
     cpu_threads::configure(m_options.threads);
-    m_device = engine::resolveDevice(engine::devicePreferenceFromString(m_options.device));
+    m_device = engine::resolveDevice(m_options.device);
     if (m_device.is_cuda()) {  // one GPU per process of a data-parallel run on one machine
         const int64_t gpus = std::max<int64_t>(1, torch::cuda::device_count());
         m_device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(m_options.localRank % gpus));

@@ -57,12 +57,8 @@ class InferenceWorker;
 class MapsPanel;
 class PoseCanvas;
 struct EngineInfo;
-struct EngineSpec;
 struct Frame;
 struct OpenedPhoto;
-struct FoundFace;
-struct PosePair;
-enum class MapKind;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -125,7 +121,6 @@ private:
     EngineSlot& activeSlot() const;
     const EngineInfo* activeEngine() const;
     void loadWeights(model::SemanticsKind kind, const QString& path);
-    void chooseDevice(edit::Device device);
     void onEngineLoaded(model::SemanticsKind kind);
     void updateEngineLabels();
 

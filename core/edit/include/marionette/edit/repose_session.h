@@ -10,6 +10,7 @@
 //   cv::Mat edited = edit::composite(photo, frame.output, frame.cropBox, frame.pasteRegion);
 #include "marionette/deform/body_parts.h"
 #include "marionette/edit/round_trip.h"
+#include "marionette/engine/device.h"
 #include "marionette/model/config.h"
 #include "marionette/model/training_summary.h"
 #include "marionette/pose/pose.h"
@@ -29,9 +30,10 @@ class Engine;
 
 namespace marionette::edit {
 
-enum class Device { Auto, Cpu, Cuda };
-// "auto", "cpu" or "cuda"; anything else throws marionette::Error naming it.
-Device deviceFromString(const std::string& text);
+// Where the networks run: the engine's one device choice, named here for the editor and the command line.
+using Device = engine::Device;
+using engine::parseDevice;
+using engine::toString;
 
 struct SessionOptions {
     Device device = Device::Auto;

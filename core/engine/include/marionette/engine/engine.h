@@ -2,12 +2,13 @@
 // A loaded network on a device, with the reference cache and on-request maps (docs/model.md, "The engine").
 //
 // Usage:
-//   engine::Engine engine("models/body.safetensors", {engine::DevicePreference::Auto, /*threads=*/2});
+//   engine::Engine engine("models/body.safetensors", {engine::Device::Auto, /*threads=*/2});
 //   engine.prepare(referenceImage, referenceSemantics);   // once per photo: [3,H,W] in [-1,1], [P,H,W]
 //   auto result = engine.synthesize(targetSemantics, maps); // per edit
 //
 // Threading: an Engine is used by one thread at a time (the editor's inference worker owns it). Weights
 // loaded once (the Engine) are kept apart from the per-reference state (its ReferenceCache).
+#include "marionette/engine/device.h"
 #include "marionette/model/generator.h"
 #include "marionette/model/weights.h"
 #include "marionette/util/geometry.h"
@@ -20,12 +21,8 @@
 
 namespace marionette::engine {
 
-enum class DevicePreference { Auto, Cpu, Cuda };
-
-DevicePreference devicePreferenceFromString(const std::string& text);  // "auto", "cpu", "cuda"
-
 struct EngineOptions {
-    DevicePreference device = DevicePreference::Auto;
+    Device device = Device::Auto;
     int threads = 0;  // CPU threads for LibTorch; 0: one per processor core (cpu_threads::defaultThreadCount)
     // On CUDA, record the per-edit path as a CUDA graph after prepare() and replay it for edits that ask for
     // no maps (falls back to running eagerly, with a warning, where recording fails).
@@ -112,7 +109,7 @@ private:
 
 // Whether this LibTorch build can use CUDA and a device is present.
 bool cudaAvailable();
-// The device a preference resolves to; a CUDA request without CUDA is a clear error.
-c10::Device resolveDevice(DevicePreference preference);
+// The LibTorch device a choice resolves to; a CUDA request without CUDA is a clear error.
+c10::Device resolveDevice(Device device);
 
 }  // namespace marionette::engine

@@ -14,6 +14,7 @@
 //   train::adaptWeights(body, {person}, "photo me.jpg", "me.safetensors", {}, onProgress);
 //   train::FacePhoto face{faceCrop, canvasLandmarks};
 //   train::adaptWeights(train::AdaptationBase::read("models/portrait-early.safetensors"), {face}, "photo me.jpg", "me-face.safetensors");
+#include "marionette/engine/device.h"
 #include "marionette/face/landmarks.h"
 #include "marionette/model/config.h"
 #include "marionette/model/safetensors.h"
@@ -137,7 +138,7 @@ struct AdaptationOptions {
     // Three times the training recipe's: at 150 steps it scored higher on both samples' held-out pairs than
     // 1e-4 (README, "adapt"), and the edits still follow the target.
     double learningRate = 3e-4;
-    std::string device = "auto";  // auto | cpu | cuda
+    engine::Device device = engine::Device::Auto;
     int threads = 0;              // CPU threads; 0: one per processor core
     std::uint64_t seed = 1;
 };

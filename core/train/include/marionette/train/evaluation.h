@@ -1,6 +1,7 @@
 #pragma once
 // `marionette-train eval` and `export`: metrics of weights on held-out pairs (with the trivial
 // copy-the-reference baseline on the same pairs), and release weights from a run's checkpoint.
+#include "marionette/engine/device.h"
 #include "marionette/model/config.h"
 #include "marionette/model/generator.h"
 #include "marionette/train/data.h"
@@ -53,7 +54,7 @@ using EvalBatchCallback = std::function<void(const Batch& batch, const model::Ge
 struct EvalOptions {
     int pairs = 64;
     int batchSize = 8;
-    std::string device = "auto";
+    engine::Device device = engine::Device::Auto;
     std::string lpipsWeights;  // LPIPS v0.1 VGG-16 weights (lpips.h); empty: LPIPS is not computed
     std::string fidWeights;    // FID Inception-v3 weights (fid.h); empty: FID is not computed
     EvalBatchCallback onBatch;

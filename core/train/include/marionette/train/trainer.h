@@ -7,6 +7,7 @@
 //   Trainer trainer(options, dataset);
 //   trainer.run();                       // returns at the last step or when stop is requested
 //   trainer.exportWeights("body.safetensors");
+#include "marionette/engine/device.h"
 #include "marionette/model/discriminator.h"
 #include "marionette/model/generator.h"
 #include "marionette/model/safetensors.h"
@@ -37,7 +38,7 @@ struct TrainOptions {
     double clipGradNorm = 0.0;        // 0: no clipping
     bool mixedPrecision = false;      // bf16 autocast, CUDA only
     LossWeights weights;
-    std::string device = "auto";      // auto | cpu | cuda
+    engine::Device device = engine::Device::Auto;
     int threads = 0;                  // CPU threads; 0: one per processor core
     int loaderWorkers = 2;
     std::uint64_t seed = 1;
