@@ -7,7 +7,6 @@
 #include "marionette/model/config.h"
 #include "marionette/ui/editor_options.h"
 #include "marionette/ui/main_window.h"
-#include "marionette/ui/ui_benchmark.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -25,6 +24,23 @@ bool hasFlag(int argc, char* argv[], const char* longName, const char* shortName
     for (int i = 1; i < argc; ++i)
         if (std::strcmp(argv[i], longName) == 0 || (shortName && std::strcmp(argv[i], shortName) == 0)) return true;
     return false;
+}
+
+// --screenshot: saves the window once the opened file's result is shown and no long job runs, then quits.
+// A poll, not a signal: the last of the loads, the photo and the first frames may come in any order.
+void saveWhenShown(marionette::ui::MainWindow& window, const QString& path) {
+    auto* poll = new QTimer(&window);
+    QObject::connect(poll, &QTimer::timeout, &window, [&window, poll, path] {
+        if (!window.isUpToDate() || window.isBusy()) return;
+        poll->stop();
+        QTimer::singleShot(300, &window, [&window, path] {  // let the last paint land
+            const bool saved = window.grab().save(path, "PNG");
+            std::printf("%s %s\n", saved ? "saved" : "could not save", qPrintable(path));
+            std::fflush(stdout);
+            QApplication::exit(saved ? 0 : 1);
+        });
+    });
+    poll->start(100);
 }
 
 }  // namespace
@@ -57,9 +73,6 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption device(QStringLiteral("device"), QStringLiteral("auto, cpu or cuda"), QStringLiteral("DEVICE"), QStringLiteral("auto"));
     const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("CPU threads for the network (0: one per processor core)"),
                                      QStringLiteral("N"), QStringLiteral("0"));
-    const QCommandLineOption benchUi(QStringLiteral("bench-ui"),
-                                     QStringLiteral("drag a joint for SECONDS, print the longest event-loop stall, and quit"),
-                                     QStringLiteral("SECONDS"));
     const QCommandLineOption preview(QStringLiteral("preview"), QStringLiteral("while dragging: auto, on or off"), QStringLiteral("MODE"),
                                      QStringLiteral("auto"));
     const QCommandLineOption method(QStringLiteral("method"),
@@ -71,7 +84,7 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                         QStringLiteral("once the opened file's result is shown, save the window as FILE (PNG) and quit"),
                                         QStringLiteral("FILE"));
-    parser.addOptions({weights, portraitWeights, device, threads, method, benchUi, preview, screenshot});
+    parser.addOptions({weights, portraitWeights, device, threads, method, preview, screenshot});
     parser.process(*app);  // --help prints and quits here
 
     marionette::ui::EditorOptions options;
@@ -97,33 +110,8 @@ int main(int argc, char* argv[]) {
 
     marionette::ui::MainWindow window(options);
     window.show();
-    if (parser.isSet(benchUi)) {
-        // With --screenshot too, the window is saved mid-drag (the preview) instead of at rest.
-        const double seconds = parser.value(benchUi).toDouble();
-        const QString midDrag = parser.value(screenshot);
-        QTimer::singleShot(0, &window, [&window, seconds, midDrag] {
-            const auto result = marionette::ui::runUiBenchmark(window, seconds > 0 ? seconds : 10.0, midDrag);
-            std::printf("%s\n", qPrintable(result.report()));
-            if (!midDrag.isEmpty()) std::printf("%s %s\n", result.screenshotSaved ? "saved" : "could not save", qPrintable(midDrag));
-            std::fflush(stdout);
-            QApplication::exit(result.ticks > 0 && (midDrag.isEmpty() || result.screenshotSaved) ? 0 : 1);
-        });
-    }
-    if (parser.isSet(screenshot) && !parser.isSet(benchUi)) {
-        // Polls until the result is up to date and no long job runs, then grabs the window (docs/screenshots/).
-        const QString path = parser.value(screenshot);
-        auto* poll = new QTimer(&window);
-        QObject::connect(poll, &QTimer::timeout, &window, [&window, poll, path] {
-            if (!window.isUpToDate() || window.isBusy()) return;
-            poll->stop();
-            QTimer::singleShot(300, &window, [&window, path] {
-                const bool saved = window.grab().save(path, "PNG");
-                std::printf("%s %s\n", saved ? "saved" : "could not save", qPrintable(path));
-                std::fflush(stdout);
-                QApplication::exit(saved ? 0 : 1);
-            });
-        });
-        poll->start(100);
-    }
+    // --screenshot stays in the product: the docs' pictures are of the real editor, its weights and the
+    // user's photo, taken once the result is shown (the GUI benchmark lives with the tests).
+    if (parser.isSet(screenshot)) saveWhenShown(window, parser.value(screenshot));
     return QApplication::exec();
 }

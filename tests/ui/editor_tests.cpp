@@ -25,6 +25,9 @@
 #include <QApplication>
 #include <QContextMenuEvent>
 #include <QDockWidget>
+#include <QDropEvent>
+#include <QMimeData>
+#include <QUrl>
 #include <QPainter>
 #include <QSlider>
 #include <QStyle>
@@ -185,6 +188,7 @@ private Q_SLOTS:
     void corruptEditShowsAnErrorAndKeepsTheDocument();
     void unreadablePhotoShowsAnErrorAndKeepsTheDocument();
     void badWeightsShowAnErrorAndKeepTheModel();
+    void droppedWeightsGoToTheModelTheyAreFor();
     void opensTheShippedWeightsWhenGivenNone();
     void adaptingToThePhotoLoadsWeightsForItAlone();
     void adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace();
@@ -1052,6 +1056,45 @@ void EditorTest::badWeightsShowAnErrorAndKeepTheModel() {
     drag(w.resultCanvas(), w.resultCanvas()->viewportPositionOf(pose::JointId::RightWrist),
          w.resultCanvas()->viewportPositionOfPhotoPoint(QPointF(120, 130)));
     waitUpToDate(w);
+}
+
+void EditorTest::droppedWeightsGoToTheModelTheyAreFor() {
+    // A weights file says which model it is: portrait weights dropped on the window load into the portrait
+    // model, body weights opened with openFile into the body model, whichever mode is in use.
+    m_window.reset();
+    const QString portrait = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-face-dropped.safetensors")), tinyFace(), 8);
+    const QString body = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-body-opened.safetensors")), tinyBody(), 9);
+    m_window = makeWindow(m_portrait);
+    MainWindow& w = *m_window;
+    QTRY_VERIFY_WITH_TIMEOUT(w.document().hasPhoto() && w.portraitMode(), kTimeoutMs);
+    waitUpToDate(w);
+    QVERIFY(w.engineInfo().untrained);
+    const int boxes = MessageBox::count();
+
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(portrait)});
+    QDragEnterEvent enter(QPoint(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&w, &enter);
+    QDropEvent drop(QPointF(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&w, &drop);
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(w.engineInfo().weightsPath) == QFileInfo(portrait), kTimeoutMs);
+    QCOMPARE(w.engineInfo().kind, model::SemanticsKind::Face);
+    QVERIFY(!w.engineInfo().untrained);
+    waitUpToDate(w);
+    QCOMPARE(MessageBox::count(), boxes);  // no "Cannot load the weights"
+
+    // The body model is untouched, and body weights opened in portrait mode go to it.
+    w.openFile(body);
+    w.findChild<QAction*>(QStringLiteral("actionPortraitMode"))->trigger();
+    QVERIFY(!w.portraitMode());
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(w.engineInfo().weightsPath) == QFileInfo(body), kTimeoutMs);
+    QCOMPARE(w.engineInfo().kind, model::SemanticsKind::Body);
+    waitUpToDate(w);
+    w.findChild<QAction*>(QStringLiteral("actionPortraitMode"))->trigger();
+    QVERIFY(w.portraitMode());
+    QCOMPARE(QFileInfo(w.engineInfo().weightsPath), QFileInfo(portrait));
+    QCOMPARE(MessageBox::count(), boxes);
+    Settings::instance().set(Settings::Key::WeightsPath, QString());
 }
 
 void EditorTest::actionStatesFollowTheDocument() {

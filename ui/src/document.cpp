@@ -25,7 +25,6 @@ void Document::setMode(EditMode mode) {
     if (mode == m_mode) return;
     m_mode = mode;
     ++m_generation;
-    Q_EMIT modeChanged();
 }
 
 void Document::setMethod(edit::ReposeMethod method) {

@@ -104,7 +104,6 @@ Q_SIGNALS:
     void referenceChanged();
     void targetChanged();
     void portraitChanged();
-    void modeChanged();
     void methodChanged();
     void depthChanged();
 

@@ -21,6 +21,7 @@
 #include "window_layout.h"
 
 #include "marionette/edit/edit_document.h"
+#include "marionette/edit/version_report.h"
 #include "marionette/ui/file_dialog.h"
 #include "marionette/ui/message_box.h"
 #include "marionette/ui/settings.h"
@@ -280,7 +281,11 @@ void MainWindow::startUp() {
 
 // --- engines -------------------------------------------------------------------------------------------
 
-void MainWindow::openWeights(const QString& path) { loadWeights(model::SemanticsKind::Body, path); }
+void MainWindow::openWeights(const QString& path) {
+    // The file says which model it is; one that cannot be read goes to the body model, whose load says why.
+    const auto kind = path.isEmpty() ? std::nullopt : edit::weightsKind(path.toStdString());
+    loadWeights(kind.value_or(model::SemanticsKind::Body), path);
+}
 
 void MainWindow::loadWeights(model::SemanticsKind kind, const QString& path) { m_engines->load(kind, path); }
 

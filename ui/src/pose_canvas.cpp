@@ -124,15 +124,10 @@ void PoseCanvas::setLocks(bool symmetric, bool keepBoneLengths) {
     m_keepLengthsLock = keepBoneLengths;
 }
 
-void PoseCanvas::setSkeletonVisible(bool visible) {
-    m_skeletonVisible = visible;
-    m_skeleton->setVisible(visible && !m_faceMode);
-}
-
 void PoseCanvas::setFaceMode(bool on) {
     if (m_drag) m_drag.reset();
     m_faceMode = on;
-    m_skeleton->setVisible(m_skeletonVisible && !on);
+    m_skeleton->setVisible(!on);
     m_face->setVisible(on);
     m_face->highlight(std::nullopt);
     m_skeleton->highlight(std::nullopt, std::nullopt);
@@ -375,7 +370,6 @@ void PoseCanvas::mouseMoveEvent(QMouseEvent* event) {
     const QPoint position = event->position().toPoint();
     const QPointF scene = mapToScene(position);
     const Point2 photoPoint = fromScene(scene);
-    Q_EMIT cursorMoved(toQPointF(photoPoint));
     if (!m_drag) {
         updateHover(position);
         QGraphicsView::mouseMoveEvent(event);

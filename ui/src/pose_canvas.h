@@ -36,10 +36,8 @@ public:
     // "Move right wrist" becomes "Move <prefix>right wrist" (the reference view says "reference ").
     void setGestureNamePrefix(const QString& prefix) { m_namePrefix = prefix; }
     void setLocks(bool symmetric, bool keepBoneLengths);
-    void setSkeletonVisible(bool visible);
     // Portrait mode: face landmarks instead of the skeleton; dragging a landmark moves it alone.
     void setFaceMode(bool on);
-    bool faceMode() const { return m_faceMode; }
     void setLandmarks(const face::FaceLandmarks& landmarks);
     const face::FaceLandmarks& landmarks() const { return m_landmarks; }
     void setLandmarksEditable(bool on) { m_landmarksEditable = on; }
@@ -83,7 +81,6 @@ Q_SIGNALS:
     // A landmark drag (portrait mode): gestureStarted, then where the landmark is now, then its end.
     void landmarkDragged(int landmark, const QPointF& photoPoint);
     void landmarkGestureFinished(int landmark, const QString& name);
-    void cursorMoved(const QPointF& photoPoint);
 
 protected:
     void mousePressEvent(QMouseEvent* event) override;
@@ -134,7 +131,6 @@ private:
     face::FaceLandmarks m_landmarks;
     bool m_faceMode = false;
     bool m_landmarksEditable = true;
-    bool m_skeletonVisible = true;
 
     pose::Pose m_pose;
     QSize m_photoSize;

@@ -60,8 +60,6 @@ std::unique_ptr<QSettings>& nextBackend() {
 
 }  // namespace
 
-QString settingsKeyName(Settings::Key key) { return QString::fromLatin1(infoOf(key).name); }
-
 Settings::Settings(std::unique_ptr<QSettings> backend) : m_settings(std::move(backend)) { migrate(); }
 
 Settings& Settings::instance() {

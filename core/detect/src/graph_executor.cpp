@@ -34,13 +34,6 @@ std::string firstLine(const std::string& message) { return message.substr(0, mes
 
 }  // namespace
 
-std::vector<std::string> supportedOperations() {
-    std::vector<std::string> names{"Const", "Placeholder"};
-    for (const auto& [name, factory] : ops::kernelFactories()) names.push_back(name);
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
 GraphExecutor::GraphExecutor(GraphModel model) : m_model(std::move(model)) {
     const auto& nodes = m_model.nodes;
     for (std::size_t k = 0; k < nodes.size(); ++k) m_index[nodes[k].name] = static_cast<int>(k);

@@ -18,8 +18,8 @@ namespace {
 // The largest header read for --version; real weights' headers are a few hundred kilobytes.
 constexpr std::uint64_t kMaxHeaderBytes = 16u << 20;
 
-// The safetensors header's "__metadata__"["marionette.training"], or "" (format: model/safetensors.h).
-std::string trainingRecord(const std::string& path) {
+// The safetensors header's "__metadata__"[key], or "" (format: model/safetensors.h).
+std::string headerMetadata(const std::string& path, const std::string& key) {
     std::ifstream in(path, std::ios::binary);
     unsigned char size[8] = {};
     if (!in.read(reinterpret_cast<char*>(size), 8)) return {};
@@ -31,9 +31,8 @@ std::string trainingRecord(const std::string& path) {
     const auto json = nlohmann::json::parse(header, nullptr, false);
     if (!json.is_object() || !json.contains("__metadata__")) return {};
     const auto& metadata = json.at("__metadata__");
-    if (!metadata.is_object() || !metadata.contains("marionette.training") || !metadata.at("marionette.training").is_string())
-        return {};
-    return metadata.at("marionette.training").get<std::string>();
+    if (!metadata.is_object() || !metadata.contains(key) || !metadata.at(key).is_string()) return {};
+    return metadata.at(key).get<std::string>();
 }
 
 }  // namespace
@@ -45,13 +44,23 @@ std::string weightsIdentity(const std::string& path) {
     std::ostringstream text;
     text << std::filesystem::path(path).filename().string() << " (" << std::fixed << std::setprecision(1)
          << static_cast<double>(bytes) / 1e6 << " MB";
-    const model::TrainingSummary training = model::summarizeTraining(trainingRecord(path));
+    const model::TrainingSummary training = model::summarizeTraining(headerMetadata(path, "marionette.training"));
     if (training.steps > 0)
         text << ", " << training.imagesSeen << " training images, " << training.steps << " steps";
     else
         text << ", no training record";
     text << ") in " << std::filesystem::path(path).parent_path().string();
     return text.str();
+}
+
+std::optional<model::SemanticsKind> weightsKind(const std::string& path) {
+    const std::string config = headerMetadata(path, "marionette.config");
+    if (config.empty()) return std::nullopt;
+    try {
+        return model::ModelConfig::fromJson(config).semantics;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
 }
 
 std::string versionReport(const std::string& program) {

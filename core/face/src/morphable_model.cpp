@@ -143,7 +143,6 @@ MorphableModel MorphableModel::fromJson(const std::string& text, const std::stri
 
 MorphableModel MorphableModel::load(const std::string& path) { return fromJson(files::readAll(path, kMaxModelBytes), path); }
 
-int MorphableModel::identityIndex(const std::string& name) const { return indexOf(m_identity, name, "identity component"); }
 
 int MorphableModel::expressionIndex(const std::string& name) const { return indexOf(m_expressions, name, "expression"); }
 

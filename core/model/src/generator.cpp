@@ -301,17 +301,6 @@ GeneratorOutput GeneratorImpl::forward(const torch::Tensor& referenceImage, cons
                       flowPrior.defined() ? flowPriorFromCanvas(flowPrior) : FlowPrior{});
 }
 
-std::vector<torch::Tensor> GeneratorImpl::deformationParameters() {
-    std::vector<torch::Tensor> params;
-    auto add = [&](torch::nn::Module& m) {
-        for (const auto& p : m.parameters()) params.push_back(p);
-    };
-    if (!keyEncoder.is_empty()) add(*keyEncoder);
-    if (!queryEncoder.is_empty()) add(*queryEncoder);
-    if (!flow.is_empty()) add(*flow);
-    return params;
-}
-
 int64_t parameterCount(torch::nn::Module& module) {
     int64_t n = 0;
     for (const auto& p : module.parameters()) n += p.numel();

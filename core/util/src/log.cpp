@@ -1,15 +1,13 @@
 #include "marionette/util/log.h"
 
-#include <atomic>
 #include <iostream>
 #include <mutex>
 
 namespace marionette::log {
 namespace {
 
-std::mutex sinkMutex;
-Sink currentSink;
-std::atomic<int> minimumLevel{static_cast<int>(Level::Info)};
+constexpr Level kMinimumLevel = Level::Info;  // debug messages are for a debugger's eyes
+std::mutex writeMutex;                        // whole lines, from any thread
 
 }  // namespace
 
@@ -23,21 +21,10 @@ const char* levelName(Level level) {
     return "?";
 }
 
-void setSink(Sink sink) {
-    std::lock_guard<std::mutex> lock(sinkMutex);
-    currentSink = std::move(sink);
-}
-
-void setMinimumLevel(Level level) { minimumLevel = static_cast<int>(level); }
-
 void write(Level level, const std::string& message) {
-    if (static_cast<int>(level) < minimumLevel) return;
-    std::lock_guard<std::mutex> lock(sinkMutex);
-    if (currentSink) {
-        currentSink(level, message);
-    } else {
-        std::cerr << "[" << levelName(level) << "] " << message << '\n';
-    }
+    if (static_cast<int>(level) < static_cast<int>(kMinimumLevel)) return;
+    std::lock_guard<std::mutex> lock(writeMutex);
+    std::cerr << "[" << levelName(level) << "] " << message << '\n';
 }
 
 }  // namespace marionette::log

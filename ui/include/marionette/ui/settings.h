@@ -43,6 +43,4 @@ private:
     std::unique_ptr<QSettings> m_settings;
 };
 
-QString settingsKeyName(Settings::Key key);
-
 }  // namespace marionette::ui

@@ -51,7 +51,4 @@ private:
     std::vector<int> m_order;  // a topological order of all nodes
 };
 
-// The TensorFlow operations this executor runs, in name order.
-std::vector<std::string> supportedOperations();
-
 }  // namespace marionette::detect

@@ -55,7 +55,6 @@ public:
     int expressionCount() const { return static_cast<int>(m_expressions.size()); }
 
     // Index of a named component; throws marionette::Error listing the valid names when there is none.
-    int identityIndex(const std::string& name) const;
     int expressionIndex(const std::string& name) const;
 
     // The 3D landmarks for the given coefficients (one per component; shorter vectors mean zeros beyond), the

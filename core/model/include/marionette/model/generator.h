@@ -132,9 +132,6 @@ public:
 
     const ModelConfig& config() const { return m_config; }
 
-    // Parameters of the deformation estimation module (E_x, E_s, F): what stage 1 trains.
-    std::vector<torch::Tensor> deformationParameters();
-
     KeyEncoder keyEncoder{nullptr}, queryEncoder{nullptr};
     FlowEstimator flow{nullptr};
     CombinationPair combination{nullptr};

@@ -1,7 +1,6 @@
 #pragma once
-// One logger for all library code: no printf in core/. The app redirects the sink (the editor to its log
-// panel, the CLI to stderr, tests to a buffer).
-#include <functional>
+// One logger for all library code: no printf in core/. Messages of level Info and above go to stderr as
+// "[level] message".
 #include <sstream>
 #include <string>
 
@@ -9,11 +8,6 @@ namespace marionette::log {
 
 enum class Level { Debug = 0, Info = 1, Warning = 2, Error = 3 };
 
-using Sink = std::function<void(Level, const std::string&)>;
-
-// Replaces the sink; an empty function restores the default (stderr, "[level] message").
-void setSink(Sink sink);
-void setMinimumLevel(Level level);
 void write(Level level, const std::string& message);
 
 const char* levelName(Level level);

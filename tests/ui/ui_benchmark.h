@@ -1,7 +1,8 @@
 #pragma once
-// The GUI responsiveness benchmark (not a test): drags a joint of the opened photo in circles with real
-// mouse events while synthesis runs, and measures the event loop with a 5 ms timer. Prints the longest
-// stall (the largest gap between ticks beyond 5 ms), its 99th percentile, and how many frames were shown.
+// The GUI responsiveness benchmark (not a test; run by marionette-bench-ui, built with the tests): drags a
+// joint of the opened photo in circles with real mouse events while synthesis runs, and measures the event
+// loop with a 5 ms timer. Reports the longest stall (the largest gap between ticks beyond 5 ms), its 99th
+// percentile, and how many frames were shown.
 #include <QString>
 
 namespace marionette::ui {

@@ -1,4 +1,4 @@
-#include "marionette/ui/ui_benchmark.h"
+#include "ui_benchmark.h"
 
 #include "document.h"
 #include "inference_worker.h"
