@@ -84,6 +84,15 @@ std::string Arguments::choiceValue(const std::string& name, const std::vector<st
     throw UsageError("option " + name + " expects " + listed + ", got \"" + text + "\"");
 }
 
+std::string defaultCanvasSizes(const std::string& bodyName, const std::string& faceName) {
+    const auto canvas = [](const model::ModelConfig& c) { return std::to_string(c.height) + "x" + std::to_string(c.canvasWidth); };
+    return canvas(model::ModelConfig::body()) + " (" + bodyName + "), " + canvas(model::ModelConfig::face()) + " (" + faceName + ")";
+}
+
+std::pair<int, int> Arguments::sizeValue(const std::string& name, const model::ModelConfig& config) const {
+    return has(name) ? sizeValue(name) : std::pair{config.height, config.canvasWidth};
+}
+
 std::pair<int, int> Arguments::sizeValue(const std::string& name) const {
     const std::string text = value(name);
     const auto x = text.find('x');

@@ -23,6 +23,9 @@ struct Option {
     bool required = false;
 };
 
+// "256x176 (body), 256x256 (face)": the canvases of the body and face model configs, for --size's help.
+std::string defaultCanvasSizes(const std::string& bodyName = "body", const std::string& faceName = "face");
+
 class Arguments {
 public:
     Arguments(std::string verb, std::vector<Option> options);
@@ -39,6 +42,8 @@ public:
     engine::Device deviceValue() const { return engine::parseDevice(choiceValue("--device", {"auto", "cpu", "cuda"})); }
     // "256x176" -> {256, 176} (height x width, the order of docs/model.md)
     std::pair<int, int> sizeValue(const std::string& name) const;
+    // --size when given, else the canvas of `config` (height, width).
+    std::pair<int, int> sizeValue(const std::string& name, const model::ModelConfig& config) const;
 
     std::string help() const;
 

@@ -13,6 +13,7 @@
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/repose_session.h"
 #include "marionette/image/image_io.h"
+#include "marionette/pose/openpose_json.h"
 #include "marionette/util/cpu_threads.h"
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
@@ -34,7 +35,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The skeleton files beside a photo that make it a batch input: the person as photographed and the edit.
-constexpr const char* kReferenceSuffix = ".pose.json";
+constexpr const char* kReferenceSuffix = pose::kPoseFileSuffix;
 constexpr const char* kTargetSuffix = ".target.json";
 constexpr std::size_t kMaxListBytes = 16u << 20;
 

@@ -51,7 +51,8 @@ double peakResidentMegabytes() {
 // A standing person and the same person waving, on the canvas: realistic semantics for timing.
 std::pair<pose::Pose, pose::Pose> benchPoses(int height, int width) {
     using J = pose::JointId;
-    const float sx = width / 176.f, sy = height / 256.f;
+    const model::ModelConfig drawnOn = model::ModelConfig::body();  // the joints below are placed on its canvas
+    const float sx = width / float(drawnOn.canvasWidth), sy = height / float(drawnOn.height);
     pose::Pose p;
     const std::vector<std::pair<J, Point2>> joints{
         {J::Nose, {88, 40}},          {J::Neck, {88, 62}},       {J::RightShoulder, {66, 64}}, {J::RightElbow, {60, 98}},

@@ -113,7 +113,7 @@ private:
         for (const auto& photoPath : photos) {
             const auto start = std::chrono::steady_clock::now();
             const std::string name = std::filesystem::path(photoPath).filename().string();
-            const std::string target = (std::filesystem::path(outFolder) / (name + ".pose.json")).string();
+            const std::string target = (std::filesystem::path(outFolder) / (name + pose::kPoseFileSuffix)).string();
             const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
             try {
                 const auto found = net.detectPeople(image::loadImage(photoPath), options);

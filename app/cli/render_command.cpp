@@ -30,7 +30,7 @@ public:
             {"--landmarks", "FILE", "68-point face landmarks (.pts)", "", false},
             {"--image", "FILE", "the photo the semantics belong to: crop it and draw over it", "", false},
             {"--person", "N", "which person of the JSON file", "0", false},
-            {"--size", "HxW", "canvas size", "256x176 (body), 256x256 (face)", false},
+            {"--size", "HxW", "canvas size", defaultCanvasSizes(), false},
             {"--out", "FILE", "output image (.png, .jpg, ...)", "", true},
         });
         a.parse(args);
@@ -40,7 +40,7 @@ public:
         }
         if (a.has("--pose") == a.has("--landmarks")) throw UsageError("give exactly one of --pose and --landmarks");
         const bool body = a.has("--pose");
-        const auto [height, width] = a.has("--size") ? a.sizeValue("--size") : std::pair{256, body ? 176 : 256};
+        const auto [height, width] = a.sizeValue("--size", body ? model::ModelConfig::body() : model::ModelConfig::face());
 
         cv::Mat photo;
         if (a.has("--image")) photo = image::loadImage(a.value("--image"));

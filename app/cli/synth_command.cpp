@@ -107,7 +107,7 @@ public:
                          "read --seed as an index into the training, validation or report seeds (see synth/seeds.h)",
                          "", false},
                         {"--count", "N", "number of pairs", "4", false},
-                        {"--size", "HxW", "canvas size", "256x176 (body, photo), 256x256 (portrait)", false},
+                        {"--size", "HxW", "canvas size", defaultCanvasSizes("body, photo", "portrait"), false},
                         {"--image", "FILE", "photo for --kind photo / face-photo", "", false},
                         {"--pose", "FILE", "OpenPose JSON of the photo (canvas = the photo)", "", false},
                         {"--landmarks", "FILE", "68-point landmarks (.pts) of the photo", "", false},
@@ -140,7 +140,7 @@ public:
         const bool portraitKind = kind == "portrait" || kind == "face-photo";
         const int threads = a.intValue("--threads");
         if (threads < 1 || threads > 256) throw UsageError("option --threads expects 1..256");
-        const auto [height, width] = a.has("--size") ? a.sizeValue("--size") : std::pair{256, portraitKind ? 256 : 176};
+        const auto [height, width] = a.sizeValue("--size", portraitKind ? model::ModelConfig::face() : model::ModelConfig::body());
 
         std::function<synth::PairSample(std::uint64_t)> generate;
         if (kind == "body" || kind == "body-edits") {

@@ -114,7 +114,7 @@ public:
             {"--semantics", "body|face", "what the model reads", "body", false},
             {"--config", "default|small", "model width preset (c = 32 or 16)", "default", false},
             {"--width", "C", "override the width c", "", false},
-            {"--size", "HxW", "canvas", "256x176 (body), 256x256 (face)", false},
+            {"--size", "HxW", "canvas", defaultCanvasSizes(), false},
             {"--deformation", "V", "full, attention, flow or none", "full", false},
             {"--appearance-norm", "instance|none", "normalisation of the reference encoder and decoder (instance: weights made before it was none)", "none", false},
             {"--flow-prior", "", "F refines the skeletons' flow by a residual and a visibility map mixes the warped reference with the decoder's image (body, full or flow variant; --init from weights without it starts as the prior warp)", "", false},

@@ -41,11 +41,6 @@ const char* toString(ReferenceSource source) {
     return "?";
 }
 
-std::vector<std::string> poseFileCandidates(const std::string& photoPath) {
-    const std::filesystem::path photo(photoPath);
-    return {photoPath + ".pose.json", (photo.parent_path() / (photo.stem().string() + "_keypoints.json")).string()};
-}
-
 std::optional<Box> detectPersonBox(const cv::Mat& photo) {
     if (photo.empty()) return std::nullopt;
     const double scale = std::min(1.0, double(kDetectionLongSide) / std::max(photo.cols, photo.rows));
@@ -71,7 +66,7 @@ ReferencePose findReferencePose(const std::string& photoPath, const cv::Mat& pho
     std::string skipped;
 
     // 1. A skeleton saved beside the photo by OpenPose or another tool.
-    for (const std::string& candidate : poseFileCandidates(photoPath)) {
+    for (const std::string& candidate : pose::poseFileCandidates(photoPath)) {
         std::error_code ec;
         if (!std::filesystem::is_regular_file(candidate, ec)) continue;
         try {

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cmath>
+#include <filesystem>
 
 namespace marionette::pose {
 namespace {
@@ -46,6 +47,11 @@ Pose personFromValues(const nlohmann::json& values, const std::string& where) {
 }
 
 }  // namespace
+
+std::vector<std::string> poseFileCandidates(const std::string& photoPath) {
+    const std::filesystem::path photo(photoPath);
+    return {photoPath + kPoseFileSuffix, (photo.parent_path() / (photo.stem().string() + "_keypoints.json")).string()};
+}
 
 int body25IndexOf(JointId joint) { return kBody25Index.at(static_cast<std::size_t>(index(joint))); }
 

@@ -27,7 +27,7 @@ FolderDataset::FolderDataset(FolderOptions options, const model::ModelConfig& co
         Identity identity{folder.string(), {}};
         for (const auto& path : detail::sortedImages(folder)) {
             ++seen;
-            const auto poseFile = detail::findBeside(path, {".pose.json"}, {"_keypoints.json"});
+            const auto poseFile = detail::firstExisting(pose::poseFileCandidates(path.string()));
             if (!poseFile) {
                 drops.add("images without <image>.pose.json or <stem>_keypoints.json beside them", path.string());
                 continue;

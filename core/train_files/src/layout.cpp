@@ -63,6 +63,14 @@ std::vector<fs::path> sortedImages(const fs::path& folder) {
     });
 }
 
+std::optional<fs::path> firstExisting(const std::vector<std::string>& candidates) {
+    for (const auto& candidate : candidates) {
+        std::error_code ec;
+        if (fs::is_regular_file(candidate, ec)) return fs::path(candidate);
+    }
+    return std::nullopt;
+}
+
 std::optional<fs::path> findBeside(const fs::path& image, const std::vector<std::string>& fullNameSuffixes,
                                    const std::vector<std::string>& stemSuffixes) {
     std::vector<fs::path> candidates;

@@ -27,6 +27,9 @@ void requireFile(const std::string& path, const std::string& what);
 std::vector<fs::path> sortedSubfolders(const fs::path& folder);
 std::vector<fs::path> sortedImages(const fs::path& folder);
 
+// The first of `candidates` that is a file.
+std::optional<fs::path> firstExisting(const std::vector<std::string>& candidates);
+
 // The first of `image` + suffix (e.g. "a.jpg" + ".pose.json") and stem + suffix (e.g. "a" + "_keypoints.json")
 // that exists, trying every candidate name in order.
 std::optional<fs::path> findBeside(const fs::path& image, const std::vector<std::string>& fullNameSuffixes,

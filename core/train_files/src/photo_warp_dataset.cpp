@@ -79,7 +79,7 @@ std::shared_ptr<const train::PairDataset> openWarpedPhotos(const std::string& pa
                                                                    directions);
     }
     auto people = loadUsable<train::PersonPhoto>(path, images, [&](const std::filesystem::path& image, detail::DropCounts& drops) {
-        const auto poseFile = detail::findBeside(image, {".pose.json"}, {"_keypoints.json"});
+        const auto poseFile = detail::firstExisting(pose::poseFileCandidates(image.string()));
         if (!poseFile) {
             drops.add("images without <image>.pose.json or <stem>_keypoints.json beside them", image.string());
             return std::optional<train::PersonPhoto>();

@@ -31,9 +31,6 @@ struct ReferencePose {
     std::string note;  // a sentence for the user: where the skeleton came from and what to do
 };
 
-// The OpenPose JSON files looked for beside a photo, in order: `<photo>.pose.json`, `<photo stem>_keypoints.json`.
-std::vector<std::string> poseFileCandidates(const std::string& photoPath);
-
 // The largest person OpenCV's HOG people detector finds (photo pixels); nullopt when it finds none.
 std::optional<Box> detectPersonBox(const cv::Mat& photo);
 

@@ -5,6 +5,7 @@
 #include "marionette/pose/pose.h"
 
 #include <string>
+#include <vector>
 
 namespace marionette::pose {
 
@@ -16,6 +17,12 @@ People readOpenPoseJson(const std::string& path);
 
 std::string toOpenPoseJson(const People& people);
 void writeOpenPoseJson(const std::string& path, const People& people);  // atomic
+
+// A photo's skeleton file beside it: <photo>.pose.json (what the detector writes), read before OpenPose's own
+// <stem>_keypoints.json.
+inline constexpr const char* kPoseFileSuffix = ".pose.json";
+// The skeleton files a photo may have beside it, in the order they are read.
+std::vector<std::string> poseFileCandidates(const std::string& photoPath);
 
 // BODY_25 index of each COCO-18 joint (BODY_25 adds mid-hip and six foot points, dropped here).
 int body25IndexOf(JointId joint);
