@@ -1,6 +1,6 @@
-// marionette-cli batch: many body edits in one process, the weights loaded once per worker. Inputs are the
-// editor's edit documents (photo.jpg.marionette.json) or photo + target skeleton pairs, from a folder or a
-// list file; each edited photo is written atomically to the output folder, never over an input.
+// marionette-cli batch: many edits in one process, the weights loaded once per worker. Inputs are the editor's
+// edit documents (photo.jpg.marionette.json, body or portrait) or photo + target skeleton pairs, from a folder
+// or a list file; each edited photo is written atomically to the output folder, never over an input.
 #include "cli/arguments.h"
 #include "cli/batch_report.h"
 #include "cli/command.h"
@@ -11,6 +11,7 @@
 #include "marionette/deform/body_parts.h"
 #include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/edit_document.h"
+#include "marionette/edit/portrait_session.h"
 #include "marionette/edit/repose_session.h"
 #include "marionette/image/image_io.h"
 #include "marionette/pose/openpose_json.h"
@@ -46,11 +47,12 @@ struct BatchInput {
     std::string target;    // a pair's target skeleton
 };
 
-// One edit, read: what ReposeSession needs.
+// One edit, read: what ReposeSession (or, for a portrait, PortraitSession) needs.
 struct Edit {
     std::string photoPath;
     pose::Pose reference;
     pose::Pose target;
+    std::optional<edit::PortraitEdit> portrait;  // a portrait edit: the face as photographed and as edited
     std::optional<edit::ReposeMethod> method;
     deform::DepthOrder depth;
     std::vector<std::string> inputs;  // every file read, which the output must not replace
@@ -110,14 +112,17 @@ Edit readEdit(const BatchInput& input) {
     Edit e;
     if (!input.document.empty()) {
         const edit::EditDocument document = edit::readEditDocument(input.document);
-        if (document.mode != "body")
-            throwFileError(input.document, "is a " + document.mode + " edit; batch runs body edits only (marionette-cli portrait runs one)");
         e.photoPath = edit::resolvePhotoPath(document, input.document);
         e.reference = document.reference;
         e.target = document.target;
         if (!document.method.empty()) e.method = edit::reposeMethodFromString(document.method);
         if (!document.depth.empty()) e.depth = deform::parseDepthOrder(document.depth);
         e.inputs = {input.document, e.photoPath};
+        if (document.mode == "portrait") {
+            if (!document.portrait) throwFileError(input.document, "is a portrait edit without its face");
+            e.portrait = document.portrait;
+            return e;
+        }
     } else {
         e.photoPath = input.photo;
         const std::string reference = input.photo + kReferenceSuffix;
@@ -156,7 +161,7 @@ std::string canonical(const std::string& path) {
 class BatchCommand : public Command {
 public:
     std::string name() const override { return "batch"; }
-    std::string summary() const override { return "run many body edits (edit documents or photo + target pairs) to a folder"; }
+    std::string summary() const override { return "run many edits (body or portrait edit documents, or photo + target pairs) to a folder"; }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
         Arguments a("batch", {
@@ -167,6 +172,8 @@ public:
             {"--out", "DIR", "where the edited photos go: <photo name>-edited.png (never over an input)", "", true},
             {"--method", "hybrid|network", "how to re-pose; default: each document's own, else hybrid", "", false},
             {"--weights", "FILE", "body model weights (.safetensors)", std::string("the shipped models/") + edit::kBundledBodyWeights, false},
+            {"--portrait-weights", "FILE", "portrait model weights, for portrait edit documents",
+             std::string("the shipped models/") + edit::kBundledPortraitWeights, false},
             {"--jobs", "N", "edits at once, each worker with its own copy of the network", "1", false},
             {"--device", "auto|cpu|cuda", "device", "auto", false},
             {"--threads", "N", "CPU threads per worker (0: the processor cores shared among the workers)", "0", false},
@@ -196,25 +203,38 @@ public:
         makeOutputFolder(outFolder);
 
         const std::string weights = weightsArgument(a, model::SemanticsKind::Body);
+        // Portrait weights are needed only if a portrait document comes; without them those inputs fail, saying why.
+        Portraits portraits;
+        try {
+            portraits.weights = weightsArgument(a, model::SemanticsKind::Face, "--portrait-weights");
+        } catch (const Error& e) {
+            portraits.unavailable = e.what();
+        }
         const edit::SessionOptions options{a.deviceValue(), threads};
-        return run(inputs, outFolder, weights, options, method, static_cast<std::size_t>(jobs), out, err);
+        return run(inputs, outFolder, weights, portraits, options, method, static_cast<std::size_t>(jobs), out, err);
     }
 
 private:
+    struct Portraits {
+        std::string weights;
+        std::string unavailable;  // why there are none
+    };
+
     struct Shared {
         const std::vector<BatchInput>& inputs;
         std::vector<std::string> outputs;  // per input, chosen before the run so that names do not race
         std::set<std::string> inputFiles;  // canonical paths of every file the run reads
         std::optional<edit::ReposeMethod> method;
+        Portraits portraits;
         std::atomic<std::size_t> next{0};
         std::mutex reportMutex;
         BatchReport* report = nullptr;
     };
 
-    static int run(const std::vector<BatchInput>& inputs, const std::string& outFolder, const std::string& weights,
+    static int run(const std::vector<BatchInput>& inputs, const std::string& outFolder, const std::string& weights, const Portraits& portraits,
                    const edit::SessionOptions& options, std::optional<edit::ReposeMethod> method, std::size_t jobs,
                    std::ostream& out, std::ostream& err) {
-        Shared shared{inputs, {}, {}, method};
+        Shared shared{inputs, {}, {}, method, portraits};
         OutputNames names(outFolder);
         for (const auto& input : inputs) {
             const std::string photo = input.document.empty() ? input.photo : fs::path(input.document).stem().stem().string();
@@ -251,11 +271,12 @@ private:
             if (!setupFailure) setupFailure = std::current_exception();
             return;
         }
+        Sessions sessions{*session, nullptr, options};
         for (std::size_t i; (i = shared.next++) < shared.inputs.size();) {
             const auto start = std::chrono::steady_clock::now();
             std::string failure;
             try {
-                runOne(*session, shared.inputs[i], shared.outputs[i], shared);
+                runOne(sessions, shared.inputs[i], shared.outputs[i], shared);
             } catch (const std::exception& e) {
                 failure = e.what();
             }
@@ -266,19 +287,45 @@ private:
         }
     }
 
-    static void runOne(edit::ReposeSession& session, const BatchInput& input, const std::string& output, const Shared& shared) {
+    // A worker's sessions: the body one made up front, the portrait one on the first portrait edit.
+    struct Sessions {
+        edit::ReposeSession& body;
+        std::unique_ptr<edit::PortraitSession> portrait;
+        edit::SessionOptions options;
+
+        edit::PortraitSession& portraitFor(const Portraits& portraits) {
+            if (!portrait) {
+                if (!portraits.unavailable.empty()) throw Error(portraits.unavailable);
+                portrait = std::make_unique<edit::PortraitSession>(portraits.weights, options);
+            }
+            return *portrait;
+        }
+    };
+
+    static void runOne(Sessions& sessions, const BatchInput& input, const std::string& output, const Shared& shared) {
         const Edit e = readEdit(input);
         // The documents' photos are known only once read, hence the second test.
         const std::string destination = canonical(output);
         if (shared.inputFiles.count(destination) > 0 || destination == canonical(e.photoPath))
             throwFileError(output, "is an input of this batch; not overwritten");
         const cv::Mat photo = image::loadImage(e.photoPath);
-        session.setPhoto(photo, e.reference);
-        edit::RenderRequest request;
-        request.target = e.target;
-        request.method = shared.method.value_or(e.method.value_or(edit::ReposeMethod::Hybrid));
-        request.depth = e.depth;
-        const edit::RenderedFrame frame = session.render(request);
+        const edit::ReposeMethod method = shared.method.value_or(e.method.value_or(edit::ReposeMethod::Hybrid));
+        edit::RenderedFrame frame;
+        if (e.portrait) {
+            edit::PortraitSession& session = sessions.portraitFor(shared.portraits);
+            session.setPhoto(photo, e.portrait->reference);
+            edit::PortraitRenderRequest request;
+            request.target = e.portrait->target;
+            request.method = method;
+            frame = session.render(request);
+        } else {
+            sessions.body.setPhoto(photo, e.reference);
+            edit::RenderRequest request;
+            request.target = e.target;
+            request.method = method;
+            request.depth = e.depth;
+            frame = sessions.body.render(request);
+        }
         image::saveImage(output, edit::editedPhoto(photo, frame));  // a temporary file, then renamed
     }
 };

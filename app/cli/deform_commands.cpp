@@ -63,7 +63,7 @@ Edit readEdit(const Arguments& a) {
     Edit e;
     const std::string image = a.has("--image") ? a.value("--image") : bundled::samplePath("messi5.jpg");
     e.photo = image::loadImage(image);
-    const std::string referenceFile = a.has("--pose-ref") ? a.value("--pose-ref") : image + ".pose.json";
+    const std::string referenceFile = a.has("--pose-ref") ? a.value("--pose-ref") : image + pose::kPoseFileSuffix;
     e.reference = readPerson(referenceFile, 0);
     e.others = readOthers(referenceFile, 0);
     e.target = readPerson(a.has("--pose-target") ? a.value("--pose-target") : image + ".target.json", 0);
@@ -393,7 +393,7 @@ public:
         int holeCount = 0;
         for (const std::string& image : images) {
             const cv::Mat photo = image::loadImage(image);
-            const pose::People people = pose::readOpenPoseJson(image + ".pose.json");
+            const pose::People people = pose::readOpenPoseJson(image + pose::kPoseFileSuffix);
             if (people.empty()) throw Error(image + ".pose.json: has nobody in it");
             const cv::Mat probability = segmenter.segment(photo);
             // The plate's unknown pixels, as Puppet makes them: the first person, grown a little.

@@ -5,13 +5,13 @@
 
 namespace marionette::cli {
 
-std::string weightsArgument(const Arguments& a, model::SemanticsKind kind) {
-    if (a.has("--weights")) return a.value("--weights");
+std::string weightsArgument(const Arguments& a, model::SemanticsKind kind, const std::string& option) {
+    if (a.has(option)) return a.value(option);
     const std::string shipped = edit::bundledWeights(kind);
     if (shipped.empty()) {
         const bool portrait = kind == model::SemanticsKind::Face;
         throw Error(std::string("the shipped ") + (portrait ? "portrait" : "body") + " weights (models/" +
-                    (portrait ? edit::kBundledPortraitWeights : edit::kBundledBodyWeights) + ") are not installed: pass --weights FILE (" +
+                    (portrait ? edit::kBundledPortraitWeights : edit::kBundledBodyWeights) + ") are not installed: pass " + option + " FILE (" +
                     edit::missingBundledWeightsMessage(kind) + ")");
     }
     return shipped;

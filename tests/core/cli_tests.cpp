@@ -8,6 +8,7 @@
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/portrait.h"
 #include "marionette/face/landmarks.h"
+#include "marionette/face/morphable_model.h"
 #include "marionette/image/image_io.h"
 #include "marionette/model/training_summary.h"
 #include "marionette/model/weights.h"
@@ -415,6 +416,17 @@ TEST_CASE(cli_batch_runs_the_good_inputs_and_reports_the_bad_one) {
     files::writeAtomically((edits / "c.jpg").string(), "not a JPEG");
     fs::copy_file(sample("messi5.jpg.pose.json"), edits / "c.jpg.pose.json");
     fs::copy_file(sample("messi5.jpg.target.json"), edits / "c.jpg.target.json");
+    // A portrait edit: the face moved two pixels to the right, run by the portrait model.
+    fs::copy_file(sample("astronaut.jpg"), edits / "p.jpg");
+    edit::EditDocument portrait;
+    portrait.photoPath = "p.jpg";
+    portrait.mode = "portrait";
+    edit::PortraitEdit face;
+    face.reference = face::readPts(sample("astronaut.jpg.landmarks.pts"));
+    face.target = face.reference.mapped([](Point2 p) { return Point2{p.x + 2, p.y}; });
+    face.parameters = face::FaceParameters::neutral(face::MorphableModel::standard());
+    portrait.portrait = face;
+    edit::writeEditDocument((edits / "p.jpg.marionette.json").string(), portrait);
 
     const fs::path out = test::tempPath("batch-out");
     const auto run = runCli({"batch", "--edits", edits.string(), "--out", out.string(), "--method", "network", "--threads", "2"});
@@ -422,13 +434,14 @@ TEST_CASE(cli_batch_runs_the_good_inputs_and_reports_the_bad_one) {
     EXPECT_EQ(image::loadImage((out / "a-edited.png").string()).size(), image::loadImage(sample("messi5.jpg")).size());
     EXPECT(fs::exists(out / "b-edited.png"));
     EXPECT(!fs::exists(out / "c-edited.png"));
-    EXPECT(run.out.find("2 done, 1 failed") != std::string::npos);
+    EXPECT_EQ(image::loadImage((out / "p-edited.png").string()).size(), image::loadImage(sample("astronaut.jpg")).size());
+    EXPECT(run.out.find("3 done, 1 failed") != std::string::npos);
     EXPECT(run.out.find("input") != std::string::npos && run.out.find("FAILED") != std::string::npos);
     EXPECT(run.err.find("c.jpg: FAILED") != std::string::npos);
     // Every output went through a temporary file that was renamed: none is left behind.
     int files = 0;
     for (const auto& entry : fs::directory_iterator(out)) files += entry.is_regular_file() ? 1 : 0;
-    EXPECT_EQ(files, 2);
+    EXPECT_EQ(files, 3);
 
     // A list whose first output would land on its second input: that edit is refused, the input kept.
     fs::copy_file(edits / "a.jpg", edits / "a-edited.png");
