@@ -58,10 +58,6 @@ struct Edit {
     std::vector<std::string> inputs;  // every file read, which the output must not replace
 };
 
-bool endsWith(const std::string& text, const std::string& suffix) {
-    return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 BatchInput pairInput(const std::string& photo, const std::string& target) {
     return {fs::path(photo).filename().string(), "", photo, target};
 }
@@ -227,7 +223,7 @@ private:
         std::optional<edit::ReposeMethod> method;
         Portraits portraits;
         std::atomic<std::size_t> next{0};
-        std::mutex reportMutex;
+        std::mutex reportMutex{};
         BatchReport* report = nullptr;
     };
 
