@@ -94,36 +94,6 @@ std::vector<cv::Point2f> polygonOf(const std::vector<cv::Point2f>& positions, co
     return out;
 }
 
-// Delaunay triangles over `points` (cv::Subdiv2D), counter-clockwise on screen, indices into `points`. The
-// points must be distinct.
-std::vector<cv::Vec3i> delaunay(const std::vector<cv::Point2f>& points) {
-    const cv::Rect bounds = cv::boundingRect(points);
-    cv::Subdiv2D subdivision(cv::Rect(bounds.x - 4, bounds.y - 4, bounds.width + 10, bounds.height + 10));
-    std::map<std::pair<float, float>, int> indexOf;
-    for (std::size_t i = 0; i < points.size(); ++i) {
-        indexOf[{points[i].x, points[i].y}] = static_cast<int>(i);
-        subdivision.insert(points[i]);
-    }
-    std::vector<cv::Vec6f> list;
-    subdivision.getTriangleList(list);
-    std::vector<cv::Vec3i> triangles;
-    for (const cv::Vec6f& t : list) {
-        cv::Vec3i tri;
-        bool ours = true;
-        for (int k = 0; k < 3 && ours; ++k) {
-            const auto it = indexOf.find({t[2 * k], t[2 * k + 1]});
-            ours = it != indexOf.end();
-            if (ours) tri[k] = it->second;
-        }
-        if (!ours) continue;
-        const double area = signedArea2(points[at(tri[0])], points[at(tri[1])], points[at(tri[2])]);
-        if (std::abs(area) < 1e-6) continue;
-        if (area < 0) std::swap(tri[1], tri[2]);
-        triangles.push_back(tri);
-    }
-    return triangles;
-}
-
 // The mesh's points in two positions: `rest` (the photo's) and `layout` (for triangulation only: the inner lips
 // held a little apart, so that a closed mouth is still a hole with an upper and a lower edge).
 struct MeshPoints {
@@ -167,7 +137,9 @@ void separateCoincidentPoints(std::vector<cv::Point2f>& layout) {
 // the triangulation misses is split at its midpoint, and the points triangulated again). Updates `mouth`.
 std::vector<cv::Vec3i> triangulateAroundMouth(MeshPoints& points, std::vector<int>& mouth) {
     for (int round = 0; round < 8; ++round) {
-        std::vector<cv::Vec3i> triangles = delaunay(points.layout);
+        const cv::Rect bounds = cv::boundingRect(points.layout);
+        std::vector<cv::Vec3i> triangles =
+            delaunayTriangles(points.layout, cv::Rect(bounds.x - 4, bounds.y - 4, bounds.width + 10, bounds.height + 10), 1e-6);
         std::set<std::pair<int, int>> edges;
         for (const auto& t : triangles) {
             for (int k = 0; k < 3; ++k) edges.insert({std::min(t[k], t[(k + 1) % 3]), std::max(t[k], t[(k + 1) % 3])});

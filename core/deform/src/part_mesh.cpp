@@ -74,6 +74,34 @@ cv::Point2f pinPosition(const Pin& pin, const pose::Pose& pose) {
     return a + d * pin.along + left * pin.across;
 }
 
+std::vector<cv::Vec3i> delaunayTriangles(const std::vector<cv::Point2f>& points, const cv::Rect& bounds, double minArea2) {
+    cv::Subdiv2D subdivision(bounds);
+    std::map<std::pair<float, float>, int> indexOf;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        indexOf[{points[i].x, points[i].y}] = static_cast<int>(i);
+        subdivision.insert(points[i]);
+    }
+    std::vector<cv::Vec6f> list;
+    subdivision.getTriangleList(list);
+    std::vector<cv::Vec3i> triangles;
+    for (const cv::Vec6f& t : list) {
+        cv::Vec3i tri;
+        bool ours = true;  // not a corner of Subdiv2D's outer triangle
+        for (int k = 0; k < 3 && ours; ++k) {
+            const auto it = indexOf.find({t[2 * k], t[2 * k + 1]});
+            ours = it != indexOf.end();
+            if (ours) tri[k] = it->second;
+        }
+        if (!ours) continue;
+        const double area = signedArea2(points[static_cast<std::size_t>(tri[0])], points[static_cast<std::size_t>(tri[1])],
+                                        points[static_cast<std::size_t>(tri[2])]);
+        if (std::abs(area) < minArea2) continue;
+        if (area < 0) std::swap(tri[1], tri[2]);
+        triangles.push_back(tri);
+    }
+    return triangles;
+}
+
 Pin pinAt(int vertex, int bone, cv::Point2f p, const pose::Pose& pose) {
     const Bone& b = bones().at(static_cast<std::size_t>(bone));
     const cv::Point2f a = jointPoint(pose, b.from), d = jointPoint(pose, b.to) - a, r = p - a;
@@ -147,7 +175,6 @@ PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin,
         }
     }
 
-    cv::Subdiv2D subdivision(cv::Rect(-2, -2, region.cols + 4, region.rows + 4));
     std::map<std::pair<float, float>, int> indexOf;
     std::vector<cv::Point2f> vertices;
     std::vector<int> vertexBone;
@@ -161,26 +188,13 @@ PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin,
         indexOf[key] = static_cast<int>(vertices.size());
         vertices.push_back(p);
         vertexBone.push_back(points.pinBone[i]);
-        subdivision.insert(p);
     }
-    std::vector<cv::Vec6f> list;
-    subdivision.getTriangleList(list);
     std::vector<cv::Vec3i> triangles;
-    for (const cv::Vec6f& t : list) {
-        cv::Vec3i tri;
-        bool ours = true;
-        for (int k = 0; k < 3 && ours; ++k) {
-            const auto it = indexOf.find({t[2 * k], t[2 * k + 1]});
-            ours = it != indexOf.end();
-            if (ours) tri[k] = it->second;
-        }
-        if (!ours) continue;
-        const cv::Point2f a = vertices[static_cast<std::size_t>(tri[0])], b = vertices[static_cast<std::size_t>(tri[1])],
-                          c = vertices[static_cast<std::size_t>(tri[2])];
-        const double area = signedArea2(a, b, c);
-        if (std::abs(area) < 1e-3 || !inside(region, (a + b + c) * (1.f / 3.f))) continue;
-        if (area < 0) std::swap(tri[1], tri[2]);
-        triangles.push_back(tri);
+    for (const cv::Vec3i& tri : delaunayTriangles(vertices, cv::Rect(-2, -2, region.cols + 4, region.rows + 4), 1e-3)) {
+        const cv::Point2f centre = (vertices[static_cast<std::size_t>(tri[0])] + vertices[static_cast<std::size_t>(tri[1])] +
+                                    vertices[static_cast<std::size_t>(tri[2])]) *
+                                   (1.f / 3.f);
+        if (inside(region, centre)) triangles.push_back(tri);
     }
 
     // Only referenced vertices, in photo pixels.

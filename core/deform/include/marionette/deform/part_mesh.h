@@ -59,6 +59,11 @@ inline cv::Point2f jointPoint(const pose::Pose& pose, pose::JointId joint) {
 // Twice the signed area of a triangle (positive: counter-clockwise with y down as drawn on screen).
 double signedArea2(cv::Point2f a, cv::Point2f b, cv::Point2f c);
 
+// Delaunay triangles over `points` (cv::Subdiv2D over `bounds`, which must hold them), counter-clockwise on
+// screen, as indices into `points`; triangles with twice their area under `minArea2` are left out. The points
+// must be distinct.
+std::vector<cv::Vec3i> delaunayTriangles(const std::vector<cv::Point2f>& points, const cv::Rect& bounds, double minArea2);
+
 // Where a pin goes when the skeleton is `pose`; the bone's joints must be present.
 cv::Point2f pinPosition(const Pin& pin, const pose::Pose& pose);
 // The inverse: a pin for point `p` on bone `bone` of `pose`.
