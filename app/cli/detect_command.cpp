@@ -1,7 +1,6 @@
 // marionette-cli detect: finds a person's body keypoints in a photo with MoveNet and writes them as OpenPose
 // JSON (COCO-18), the skeleton every other verb reads.
 #include "cli/arguments.h"
-#include "cli/batch_report.h"
 #include "cli/command.h"
 #include "cli/photo_folder.h"
 
@@ -106,27 +105,16 @@ private:
     // that fails is reported and the others go on (exit code 1).
     static int detectFolder(const detect::MoveNet& net, const detect::DetectOptions& options, const std::string& folder,
                             const std::string& outFolder, std::ostream& out, std::ostream& err) {
-        const auto photos = photosIn(folder);
-        if (photos.empty()) throwFileError(folder, "has no photos (.jpg, .png, .webp, .tiff, .bmp)");
-        makeOutputFolder(outFolder);
-        BatchReport report(photos.size(), err, isTerminal(err));
-        for (const auto& photoPath : photos) {
-            const auto start = std::chrono::steady_clock::now();
-            const std::string name = std::filesystem::path(photoPath).filename().string();
-            const std::string target = (std::filesystem::path(outFolder) / (name + pose::kPoseFileSuffix)).string();
-            const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-            try {
-                const auto found = net.detectPeople(image::loadImage(photoPath), options);
+        return forEachPhotoIn(
+            folder, outFolder, pose::kPoseFileSuffix,
+            [&](const std::string& photo, const std::string& output) {
+                const auto found = net.detectPeople(image::loadImage(photo), options);
                 pose::People people;
                 for (const auto& person : found) people.push_back(person.pose);
-                pose::writeOpenPoseJson(target, people);
-                report.succeeded(name, target + (found.empty() ? " (no person found)" : ""), seconds());
-            } catch (const std::exception& e) {
-                report.failed(name, e.what(), seconds());
-            }
-        }
-        report.printSummary(out);
-        return report.exitCode();
+                pose::writeOpenPoseJson(output, people);
+                return output + (found.empty() ? " (no person found)" : "");
+            },
+            out, err);
     }
 
     static float minScore(const std::string& text) {

@@ -1,7 +1,6 @@
 // marionette-cli landmarks: finds the faces in a photo with dlib and writes the 68 iBUG landmarks of one of
 // them (the largest by default) as a .pts file.
 #include "cli/arguments.h"
-#include "cli/batch_report.h"
 #include "cli/command.h"
 #include "cli/photo_folder.h"
 
@@ -10,7 +9,6 @@
 #include "marionette/image/image_io.h"
 #include "marionette/util/error.h"
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <ostream>
@@ -63,26 +61,15 @@ private:
     // without that face is reported and the others go on (exit code 1).
     static int landmarksFolder(face_detect::FaceDetector& detector, int index, const std::string& folder,
                                const std::string& outFolder, std::ostream& out, std::ostream& err) {
-        const auto photos = photosIn(folder);
-        if (photos.empty()) throwFileError(folder, "has no photos (.jpg, .png, .webp, .tiff, .bmp)");
-        makeOutputFolder(outFolder);
-        BatchReport report(photos.size(), err, isTerminal(err));
-        for (const auto& photoPath : photos) {
-            const auto start = std::chrono::steady_clock::now();
-            const std::string name = std::filesystem::path(photoPath).filename().string();
-            const std::string target = (std::filesystem::path(outFolder) / (name + ".landmarks.pts")).string();
-            const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-            try {
-                const cv::Mat photo = image::loadImage(photoPath);
-                const auto faces = detector.detectAll(photo, photoPath);
-                face::writePts(target, face_detect::pickFace(faces, index, {photo.cols, photo.rows}, photoPath).landmarks);
-                report.succeeded(name, target, seconds());
-            } catch (const std::exception& e) {
-                report.failed(name, e.what(), seconds());
-            }
-        }
-        report.printSummary(out);
-        return report.exitCode();
+        return forEachPhotoIn(
+            folder, outFolder, ".landmarks.pts",
+            [&](const std::string& photo, const std::string& output) {
+                const cv::Mat picture = image::loadImage(photo);
+                const auto faces = detector.detectAll(picture, photo);
+                face::writePts(output, face_detect::pickFace(faces, index, {picture.cols, picture.rows}, photo).landmarks);
+                return output;
+            },
+            out, err);
     }
 };
 

@@ -1,9 +1,12 @@
 #include "cli/photo_folder.h"
 
+#include "cli/batch_report.h"
+
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 namespace marionette::cli {
@@ -29,6 +32,29 @@ void makeOutputFolder(const std::string& folder) {
     std::error_code ec;
     fs::create_directories(folder, ec);
     if (ec || !fs::is_directory(folder, ec)) throwFileError(folder, "cannot make the output folder" + (ec ? ": " + ec.message() : std::string()));
+}
+
+int forEachPhotoIn(const std::string& folder, const std::string& outFolder, const std::string& suffix,
+                   const std::function<std::string(const std::string& photo, const std::string& output)>& onePhoto, std::ostream& out,
+                   std::ostream& err) {
+    const auto photos = photosIn(folder);
+    if (photos.empty()) throwFileError(folder, "has no photos (.jpg, .png, .webp, .tiff, .bmp)");
+    makeOutputFolder(outFolder);
+    BatchReport report(photos.size(), err, isTerminal(err));
+    for (const auto& photo : photos) {
+        const auto start = std::chrono::steady_clock::now();
+        const std::string name = fs::path(photo).filename().string();
+        const std::string output = (fs::path(outFolder) / (name + suffix)).string();
+        const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+        try {
+            const std::string written = onePhoto(photo, output);
+            report.succeeded(name, written, seconds());
+        } catch (const std::exception& e) {
+            report.failed(name, e.what(), seconds());
+        }
+    }
+    report.printSummary(out);
+    return report.exitCode();
 }
 
 }  // namespace marionette::cli
