@@ -183,21 +183,43 @@ struct ReposeSession::State {
     std::optional<detect::MoveNet> peopleDetector;
     bool peopleDetectorTried = false;
 
+    // What setPhoto learns from the pixels alone, kept while the same photo comes back with another reference
+    // (a corrected joint): the person mask and everyone the detector found.
+    cv::Mat analysedPhoto;
+    std::optional<std::vector<pose::Pose>> peopleFound;
+
+    bool isAnalysed(const cv::Mat& photo) const {
+        return !analysedPhoto.empty() && analysedPhoto.size() == photo.size() && analysedPhoto.type() == photo.type() &&
+               cv::norm(analysedPhoto, photo, cv::NORM_INF) == 0;
+    }
+
+    void analyse(const cv::Mat& photo) {
+        if (isAnalysed(photo)) return;
+        analysedPhoto.release();
+        peopleFound.reset();
+        personMask.release();
+        if (segmenter) personMask = segmenter->segment(photo);
+        analysedPhoto = photo.clone();
+    }
+
     std::vector<pose::Pose> otherPeopleIn(const cv::Mat& photo) {
-        if (!peopleDetectorTried) {
-            peopleDetectorTried = true;
-            try {
-                peopleDetector.emplace(detect::bundledModelPath(detect::MoveNetVariant::MultiPose));
-            } catch (const std::exception& e) {
-                log::warning("the multi-person detector is unavailable; people touching the person may move with them: ", e.what());
+        if (!peopleFound) {
+            if (!peopleDetectorTried) {
+                peopleDetectorTried = true;
+                try {
+                    peopleDetector.emplace(detect::bundledModelPath(detect::MoveNetVariant::MultiPose));
+                } catch (const std::exception& e) {
+                    log::warning("the multi-person detector is unavailable; people touching the person may move with them: ", e.what());
+                }
+            }
+            peopleFound.emplace();
+            if (peopleDetector) {
+                for (const auto& detection : peopleDetector->detectPeople(photo)) {
+                    if (detection.found) peopleFound->push_back(detection.pose);
+                }
             }
         }
-        if (!peopleDetector) return {};
-        std::vector<pose::Pose> found;
-        for (const auto& detection : peopleDetector->detectPeople(photo)) {
-            if (detection.found) found.push_back(detection.pose);
-        }
-        return otherPeople(found, reference);
+        return otherPeople(*peopleFound, reference);
     }
     // The photo's person as a mesh layer (Hybrid); empty, with the reason, when none could be made.
     std::optional<deform::Puppet> puppet;
@@ -218,10 +240,9 @@ void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference, 
     if (reference.presentCount() < 2) throw Error("the reference skeleton needs at least two joints");
     synthesis().setPhoto(photo);
     m_state->reference = reference;
-    m_state->personMask.release();
     m_state->puppet.reset();
     m_state->puppetError.clear();
-    if (m_state->segmenter) m_state->personMask = m_state->segmenter->segment(photo);
+    m_state->analyse(photo);
     if (m_state->personMask.empty()) {
         m_state->puppetError = "the person segmentation model is not available";
         return;
