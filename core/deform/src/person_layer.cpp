@@ -16,6 +16,23 @@ namespace {
 
 bool hasBone(const pose::Pose& p, const Bone& b) { return p.has(b.from) && p.has(b.to); }
 
+// A reduced copy of `area` whose larger side is at most `maxSide` pixels, and where a photo pixel lands on it
+// (pixel centres kept aligned): GrabCut, the others' claims and the part labels each work on one.
+struct WorkingCopy {
+    WorkingCopy(const cv::Rect& photoArea, double maxSide)
+        : area(photoArea),
+          scale(std::min(1.0, maxSide / std::max(photoArea.width, photoArea.height))),
+          size(std::max(1, static_cast<int>(std::lround(photoArea.width * scale))), std::max(1, static_cast<int>(std::lround(photoArea.height * scale)))) {}
+
+    cv::Point2f operator()(cv::Point2f p) const {
+        return {static_cast<float>((p.x - area.x + 0.5) * scale - 0.5), static_cast<float>((p.y - area.y + 0.5) * scale - 0.5)};
+    }
+
+    cv::Rect area;
+    double scale;
+    cv::Size size;
+};
+
 // The segmenter sees the photo at 256 x 256: its edge may lie pixels off the person's, on smooth background
 // where no filter guided by the photo can move it (a halo of wall would travel with a turned head). GrabCut
 // (colour models of person and background, a cut along the photo's edges) settles the edge within a band
@@ -25,8 +42,9 @@ bool hasBone(const pose::Pose& p, const Bone& b) { return p.has(b.from) && p.has
 // contrast): the segmenter's edge is then used as it is.
 std::optional<cv::Mat> snapToPhotoEdges(const cv::Mat& photo, const cv::Mat& probability, const cv::Rect& area, const pose::Pose& reference,
                                         double torso) {
-    const double scale = std::min(1.0, 400.0 / std::max(area.width, area.height));
-    const cv::Size working(std::max(1, static_cast<int>(std::lround(area.width * scale))), std::max(1, static_cast<int>(std::lround(area.height * scale))));
+    const WorkingCopy toWorking(area, 400.0);
+    const double scale = toWorking.scale;
+    const cv::Size working = toWorking.size;
     cv::Mat smallPhoto, smallProbability;
     cv::resize(photo(area), smallPhoto, working, 0, 0, cv::INTER_AREA);
     cv::resize(probability(area), smallProbability, working, 0, 0, cv::INTER_AREA);
@@ -42,9 +60,6 @@ std::optional<cv::Mat> snapToPhotoEdges(const cv::Mat& photo, const cv::Mat& pro
     // The bones, and a hand's or foot's length past the wrists and ankles, where the segmenter agrees.
     cv::Mat skeleton = cv::Mat::zeros(working, CV_8U);
     const int thickness = std::max(2, static_cast<int>(std::lround(0.04 * torso * scale)));
-    const auto toWorking = [&](cv::Point2f p) {
-        return cv::Point2f(static_cast<float>((p.x - area.x + 0.5) * scale - 0.5), static_cast<float>((p.y - area.y + 0.5) * scale - 0.5));
-    };
     for (const Bone& b : bones()) {
         if (!hasBone(reference, b)) continue;
         const cv::Point2f from = toWorking(jointPoint(reference, b.from)), to = toWorking(jointPoint(reference, b.to));
@@ -164,15 +179,11 @@ cv::Mat labelByGeodesicDistance(const cv::Mat& domain, const cv::Mat& seeds) {
 // pixels nearer another person's bones (8-bit, photo size), at a working size of at most `workingSize`.
 cv::Mat claimedByOthers(const cv::Mat& kept, const pose::Pose& reference, const std::vector<pose::Pose>& others, const cv::Rect& area,
                         int workingSize) {
-    const double scale = std::min(1.0, workingSize / static_cast<double>(std::max(area.width, area.height)));
-    const cv::Size working(std::max(1, static_cast<int>(std::lround(area.width * scale))), std::max(1, static_cast<int>(std::lround(area.height * scale))));
+    const WorkingCopy toWorking(area, workingSize);
     cv::Mat domain;
-    cv::resize(kept(area), domain, working, 0, 0, cv::INTER_NEAREST);
-    cv::Mat seeds = cv::Mat::zeros(working, CV_8U);
+    cv::resize(kept(area), domain, toWorking.size, 0, 0, cv::INTER_NEAREST);
+    cv::Mat seeds = cv::Mat::zeros(toWorking.size, CV_8U);
     const auto drawBones = [&](const pose::Pose& p, uchar label) {
-        const auto toWorking = [&](cv::Point2f q) {
-            return cv::Point2f(static_cast<float>((q.x - area.x + 0.5) * scale - 0.5), static_cast<float>((q.y - area.y + 0.5) * scale - 0.5));
-        };
         for (const Bone& b : bones()) {
             if (hasBone(p, b)) cv::line(seeds, toWorking(jointPoint(p, b.from)), toWorking(jointPoint(p, b.to)), cv::Scalar(label), 1, cv::LINE_8);
         }
@@ -268,15 +279,10 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
     if (layer.box.empty()) throw Error("no person was found along the skeleton");
 
     // Part labels on a reduced copy of the person's box, then back at full resolution.
-    const double scale = std::min(1.0, options.workingSize / static_cast<double>(std::max(layer.box.width, layer.box.height)));
-    const cv::Size working(std::max(1, static_cast<int>(std::lround(layer.box.width * scale))),
-                           std::max(1, static_cast<int>(std::lround(layer.box.height * scale))));
+    const WorkingCopy toWorking(layer.box, options.workingSize);
     cv::Mat domain;
-    cv::resize(layer.alpha(layer.box) > 0.02f, domain, working, 0, 0, cv::INTER_NEAREST);
-    cv::Mat seeds = cv::Mat::zeros(working, CV_8U);
-    const auto toWorking = [&](cv::Point2f p) {
-        return cv::Point2f(static_cast<float>((p.x - layer.box.x + 0.5) * scale - 0.5), static_cast<float>((p.y - layer.box.y + 0.5) * scale - 0.5));
-    };
+    cv::resize(layer.alpha(layer.box) > 0.02f, domain, toWorking.size, 0, 0, cv::INTER_NEAREST);
+    cv::Mat seeds = cv::Mat::zeros(toWorking.size, CV_8U);
     // The trunk first: where bones meet, the limb's (or head's) seed wins (a shoulder's pixels move with the arm).
     for (int pass = 0; pass < 2; ++pass) {
         for (const Bone& b : bones()) {
