@@ -250,22 +250,17 @@ pose::Pose editedPersonFound(const std::vector<const detect::MoveNet*>& detector
             if (detection.found) candidates.push_back(detection.pose);
         }
     }
+    const auto still = [&](pose::JointId joint) {
+        if (!reference.has(joint)) return false;
+        const Point2 r = reference.at(joint).position, t = target.at(joint).position;
+        return std::hypot(r.x - t.x, r.y - t.y) < 1.0;
+    };
     pose::Pose best;
     double bestDistance = 1e30;
     for (const pose::Pose& candidate : candidates) {
-        std::vector<double> still, all;
-        for (int j = 0; j < pose::kJointCount; ++j) {
-            const auto joint = pose::jointAt(j);
-            if (!candidate.has(joint) || !target.has(joint) || !reference.has(joint)) continue;
-            const Point2 c = candidate.at(joint).position, t = target.at(joint).position, r = reference.at(joint).position;
-            const double d = std::hypot(c.x - t.x, c.y - t.y);
-            all.push_back(d);
-            if (std::hypot(r.x - t.x, r.y - t.y) < 1.0) still.push_back(d);
-        }
-        std::vector<double>& used = still.empty() ? all : still;
-        if (used.empty()) continue;
-        std::nth_element(used.begin(), used.begin() + used.size() / 2, used.end());
-        if (used[used.size() / 2] < bestDistance) bestDistance = used[used.size() / 2], best = candidate;
+        auto apart = pose::medianJointDistance(candidate, target, still);
+        if (!apart) apart = pose::medianJointDistance(candidate, target, [&](pose::JointId joint) { return reference.has(joint); });
+        if (apart && *apart < bestDistance) bestDistance = *apart, best = candidate;
     }
     return best;
 }

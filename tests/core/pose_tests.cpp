@@ -248,3 +248,14 @@ TEST_CASE(pose_heatmap_batch_equals_single) {
     EXPECT_EQ(batch.dim(), 4);
     for (int i = 0; i < 3; ++i) EXPECT(torch::allclose(batch[i], renderHeatmaps(poses[static_cast<std::size_t>(i)], 64, 48)));
 }
+
+TEST_CASE(pose_median_joint_distance_ignores_a_stray_joint) {
+    pose::Pose a, b;
+    a.set(pose::JointId::Neck, 0, 0), b.set(pose::JointId::Neck, 3, 4);            // 5 apart
+    a.set(pose::JointId::Nose, 0, 10), b.set(pose::JointId::Nose, 0, 16);           // 6 apart
+    a.set(pose::JointId::RightWrist, 0, 0), b.set(pose::JointId::RightWrist, 90, 0);  // a stray joint
+    a.set(pose::JointId::LeftWrist, 1, 1);                                          // only in one
+    EXPECT(*pose::medianJointDistance(a, b) == 6.0);
+    EXPECT(*pose::medianJointDistance(a, b, [](pose::JointId j) { return j == pose::JointId::Neck; }) == 5.0);
+    EXPECT(!pose::medianJointDistance(a, pose::Pose{}).has_value());
+}

@@ -114,16 +114,9 @@ std::vector<pose::Pose> otherPeople(const std::vector<pose::Pose>& found, const 
     const double torso = pose::torsoLength(reference);
     std::vector<pose::Pose> others;
     for (const pose::Pose& person : found) {
-        std::vector<double> distances;
-        for (int j = 0; j < pose::kJointCount; ++j) {
-            const auto joint = pose::jointAt(j);
-            if (!person.has(joint) || !reference.has(joint)) continue;
-            const Point2 a = person.at(joint).position, b = reference.at(joint).position;
-            distances.push_back(std::hypot(a.x - b.x, a.y - b.y));
-        }
-        if (distances.empty()) continue;  // nothing in common: cannot tell, and a stranger's bones would claim pixels
-        std::nth_element(distances.begin(), distances.begin() + distances.size() / 2, distances.end());
-        if (distances[distances.size() / 2] >= 0.25 * torso) others.push_back(person);
+        // Nothing in common: cannot tell, and a stranger's bones would claim pixels.
+        const auto apart = pose::medianJointDistance(person, reference);
+        if (apart && *apart >= 0.25 * torso) others.push_back(person);
     }
     return others;
 }

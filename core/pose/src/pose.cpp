@@ -103,4 +103,17 @@ void validate(const Pose& pose, const std::string& what) {
     }
 }
 
+std::optional<double> medianJointDistance(const Pose& a, const Pose& b, const std::function<bool(JointId)>& counts) {
+    std::vector<double> distances;
+    for (int j = 0; j < kJointCount; ++j) {
+        const JointId joint = jointAt(j);
+        if (!a.has(joint) || !b.has(joint) || (counts && !counts(joint))) continue;
+        const Point2 p = a.at(joint).position, q = b.at(joint).position;
+        distances.push_back(std::hypot(p.x - q.x, p.y - q.y));
+    }
+    if (distances.empty()) return std::nullopt;
+    std::nth_element(distances.begin(), distances.begin() + static_cast<std::ptrdiff_t>(distances.size() / 2), distances.end());
+    return distances[distances.size() / 2];
+}
+
 }  // namespace marionette::pose
