@@ -36,21 +36,26 @@ public:
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
         const edit::AdaptationOptions defaults;
-        Arguments a("adapt", {
-            {"--weights", "FILE", "weights to start from: body weights with --pose, portrait weights with --landmarks or --face",
-             std::string("the shipped models/") + edit::kBundledBodyWeights + " or models/" + edit::kBundledPortraitWeights, false},
-            {"--image", "FILE", "the photo", "", true},
-            {"--pose", "FILE", "adapt to a person: the skeleton in the photo (OpenPose JSON)", "", false},
-            {"--person", "N", "which person of the JSON file", "0", false},
-            {"--landmarks", "FILE", "adapt to a face: its 68 landmarks in the photo (.pts)", "", false},
-            {"--face", "N", "adapt to a face found in the photo: 0 is the largest, 1 the next, ...", "", false},
-            {"--out", "FILE", "the adapted weights (.safetensors)", "", true},
-            {"--steps", "N", "fine-tuning steps", std::to_string(defaults.steps), false},
-            {"--batch", "N", "pairs per step", std::to_string(defaults.batchSize), false},
-            {"--lr", "RATE", "learning rate (Adam, betas 0.5/0.999)", numberText(defaults.learningRate), false},
-            {"--device", "auto|cpu|cuda", "device", "auto", false},
-            {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
-        });
+        Arguments a(
+            "adapt",
+            {
+                {"--weights", "FILE",
+                 "weights to start from: body weights with --pose, portrait weights with --landmarks or --face",
+                 std::string("the shipped models/") + edit::kBundledBodyWeights + " or models/" +
+                     edit::kBundledPortraitWeights,
+                 false},
+                {"--image", "FILE", "the photo", "", true},
+                {"--pose", "FILE", "adapt to a person: the skeleton in the photo (OpenPose JSON)", "", false},
+                {"--person", "N", "which person of the JSON file", "0", false},
+                {"--landmarks", "FILE", "adapt to a face: its 68 landmarks in the photo (.pts)", "", false},
+                {"--face", "N", "adapt to a face found in the photo: 0 is the largest, 1 the next, ...", "", false},
+                {"--out", "FILE", "the adapted weights (.safetensors)", "", true},
+                {"--steps", "N", "fine-tuning steps", std::to_string(defaults.steps), false},
+                {"--batch", "N", "pairs per step", std::to_string(defaults.batchSize), false},
+                {"--lr", "RATE", "learning rate (Adam, betas 0.5/0.999)", numberText(defaults.learningRate), false},
+                {"--device", "auto|cpu|cuda", "device", "auto", false},
+                {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
+            });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
@@ -63,14 +68,18 @@ public:
         edit::PhotoAdaptation request;
         request.weightsPath = weightsArgument(a, kind);
         request.options.steps = a.intValue("--steps");
-        if (request.options.steps < 1 || request.options.steps > 1000000) throw UsageError("option --steps expects 1..1000000");
+        if (request.options.steps < 1 || request.options.steps > 1000000)
+            throw UsageError("option --steps expects 1..1000000");
         request.options.batchSize = a.intValue("--batch");
-        if (request.options.batchSize < 1 || request.options.batchSize > 256) throw UsageError("option --batch expects 1..256");
+        if (request.options.batchSize < 1 || request.options.batchSize > 256)
+            throw UsageError("option --batch expects 1..256");
         request.options.learningRate = a.doubleValue("--lr");
-        if (!(request.options.learningRate > 0.0 && request.options.learningRate <= 1.0)) throw UsageError("option --lr expects a rate in (0, 1]");
+        if (!(request.options.learningRate > 0.0 && request.options.learningRate <= 1.0))
+            throw UsageError("option --lr expects a rate in (0, 1]");
         request.options.device = a.deviceValue();
         request.options.threads = a.intValue("--threads");
-        if (request.options.threads < 0 || request.options.threads > 256) throw UsageError("option --threads expects 0..256");
+        if (request.options.threads < 0 || request.options.threads > 256)
+            throw UsageError("option --threads expects 0..256");
 
         request.photo = image::loadImage(a.value("--image"));
         if (a.has("--pose")) {
@@ -89,8 +98,8 @@ public:
         const auto result = edit::adaptToPhoto(request, [&](const edit::AdaptationProgress& p) {
             if (p.step == p.steps || p.step - lastShown >= std::max(1, p.steps / 20)) {
                 lastShown = p.step;
-                err << "step " << p.step << '/' << p.steps << "  pixel L1 " << std::fixed << std::setprecision(4) << p.pixelL1 << "  "
-                    << std::setprecision(2) << p.imagesPerSecond << " img/s\n";
+                err << "step " << p.step << '/' << p.steps << "  pixel L1 " << std::fixed << std::setprecision(4)
+                    << p.pixelL1 << "  " << std::setprecision(2) << p.imagesPerSecond << " img/s\n";
             }
             return true;
         });
@@ -98,7 +107,8 @@ public:
             err << "adapt: stopped before the last step; nothing written\n";
             return kExitFailure;
         }
-        out << "wrote " << request.outPath << " (" << request.options.steps << " steps on " << request.photoName << ")\n";
+        out << "wrote " << request.outPath << " (" << request.options.steps << " steps on " << request.photoName
+            << ")\n";
         return kExitOk;
     }
 };

@@ -7,10 +7,10 @@
 #include "marionette/train/adaptation.h"
 #include "marionette/util/error.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iomanip>
-#include <algorithm>
 #include <memory>
 
 #include <unistd.h>
@@ -27,7 +27,8 @@ double benchAdaptation(const AdaptationBenchOptions& options, std::ostream& out)
     // The photo's stand-in: the reference of a held-out procedural pair, on the model's canvas.
     const std::uint64_t seed = synth::kReportSeeds.at(0);
     namespace fs = std::filesystem;
-    const fs::path scratch = fs::temp_directory_path() / ("marionette-bench-adapt-" + std::to_string(::getpid()) + ".safetensors");
+    const fs::path scratch =
+        fs::temp_directory_path() / ("marionette-bench-adapt-" + std::to_string(::getpid()) + ".safetensors");
     int lastStep = 0;
     const auto progress = [&](const train::AdaptationProgress& p) {
         lastStep = p.step;
@@ -52,9 +53,10 @@ double benchAdaptation(const AdaptationBenchOptions& options, std::ostream& out)
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::error_code ec;
     fs::remove(scratch, ec);
-    out << "adaptation of " << options.weightsPath << " (" << model::toString(config.semantics) << ", c = " << config.width << ", "
-        << config.height << " x " << config.canvasWidth << ") to a procedural stand-in: " << lastStep << " steps of batch "
-        << adaptation.batchSize << " in " << std::fixed << std::setprecision(1) << seconds << " s (" << std::setprecision(3)
+    out << "adaptation of " << options.weightsPath << " (" << model::toString(config.semantics)
+        << ", c = " << config.width << ", " << config.height << " x " << config.canvasWidth
+        << ") to a procedural stand-in: " << lastStep << " steps of batch " << adaptation.batchSize << " in "
+        << std::fixed << std::setprecision(1) << seconds << " s (" << std::setprecision(3)
         << seconds / std::max(1, lastStep) << " s per step, loading and writing included)\n";
     return seconds;
 }

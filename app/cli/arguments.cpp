@@ -29,7 +29,8 @@ void Arguments::parse(const std::vector<std::string>& args) {
     m_given.clear();
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
-        const auto found = std::find_if(m_options.begin(), m_options.end(), [&](const Option& o) { return o.name == arg; });
+        const auto found =
+            std::find_if(m_options.begin(), m_options.end(), [&](const Option& o) { return o.name == arg; });
         if (found == m_options.end()) throw UsageError("unknown option \"" + arg + "\" for " + m_verb);
         if (has(arg)) throw UsageError("option " + arg + " given twice");
         if (found->valueName.empty()) {
@@ -71,7 +72,8 @@ double Arguments::doubleValue(const std::string& name) const {
     const std::string text = value(name);
     char* end = nullptr;
     const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || !std::isfinite(v)) throw UsageError("option " + name + " expects a number, got \"" + text + "\"");
+    if (text.empty() || *end != '\0' || !std::isfinite(v))
+        throw UsageError("option " + name + " expects a number, got \"" + text + "\"");
     return v;
 }
 
@@ -85,8 +87,11 @@ std::string Arguments::choiceValue(const std::string& name, const std::vector<st
 }
 
 std::string defaultCanvasSizes(const std::string& bodyName, const std::string& faceName) {
-    const auto canvas = [](const model::ModelConfig& c) { return std::to_string(c.height) + "x" + std::to_string(c.canvasWidth); };
-    return canvas(model::ModelConfig::body()) + " (" + bodyName + "), " + canvas(model::ModelConfig::face()) + " (" + faceName + ")";
+    const auto canvas = [](const model::ModelConfig& c) {
+        return std::to_string(c.height) + "x" + std::to_string(c.canvasWidth);
+    };
+    return canvas(model::ModelConfig::body()) + " (" + bodyName + "), " + canvas(model::ModelConfig::face()) + " (" +
+           faceName + ")";
 }
 
 std::pair<int, int> Arguments::sizeValue(const std::string& name, const model::ModelConfig& config) const {

@@ -16,8 +16,8 @@ public:
 };
 
 struct Option {
-    std::string name;          // "--out"
-    std::string valueName;     // "FILE"; empty for a flag without value
+    std::string name;       // "--out"
+    std::string valueName;  // "FILE"; empty for a flag without value
     std::string help;
     std::string defaultValue;  // shown in help; empty when none
     bool required = false;
@@ -32,7 +32,7 @@ public:
 
     void parse(const std::vector<std::string>& args);
 
-    bool has(const std::string& name) const;  // given on the command line (or a flag set)
+    bool has(const std::string& name) const;           // given on the command line (or a flag set)
     std::string value(const std::string& name) const;  // given value, else the default, else UsageError
     int intValue(const std::string& name) const;
     double doubleValue(const std::string& name) const;  // a finite number

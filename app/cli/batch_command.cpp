@@ -123,13 +123,15 @@ Edit readEdit(const BatchInput& input) {
         e.photoPath = input.photo;
         const std::string reference = input.photo + kReferenceSuffix;
         if (!fs::exists(reference))
-            throwFileError(input.photo, std::string("has no reference skeleton ") + fs::path(reference).filename().string() +
+            throwFileError(input.photo, std::string("has no reference skeleton ") +
+                                            fs::path(reference).filename().string() +
                                             " beside it (marionette-cli detect writes one)");
         e.reference = readPerson(reference, 0);
         e.target = readPerson(input.target, 0);
         e.inputs = {input.photo, reference, input.target};
     }
-    if (e.reference.presentCount() < 2 || e.target.presentCount() < 2) throw Error("both skeletons need at least two joints");
+    if (e.reference.presentCount() < 2 || e.target.presentCount() < 2)
+        throw Error("both skeletons need at least two joints");
     return e;
 }
 
@@ -157,23 +159,30 @@ std::string canonical(const std::string& path) {
 class BatchCommand : public Command {
 public:
     std::string name() const override { return "batch"; }
-    std::string summary() const override { return "run many edits (body or portrait edit documents, or photo + target pairs) to a folder"; }
+    std::string summary() const override {
+        return "run many edits (body or portrait edit documents, or photo + target pairs) to a folder";
+    }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
-        Arguments a("batch", {
-            {"--edits", "DIR|LIST",
-             "a folder of edit documents (*.marionette.json) and photos with PHOTO.target.json and PHOTO.pose.json beside "
-             "them, or a list file: one DOCUMENT or 'PHOTO TARGET.json' a line",
-             "", true},
-            {"--out", "DIR", "where the edited photos go: <photo name>-edited.png (never over an input)", "", true},
-            {"--method", "hybrid|network", "how to re-pose; default: each document's own, else hybrid", "", false},
-            {"--weights", "FILE", "body model weights (.safetensors)", std::string("the shipped models/") + edit::kBundledBodyWeights, false},
-            {"--portrait-weights", "FILE", "portrait model weights, for portrait edit documents",
-             std::string("the shipped models/") + edit::kBundledPortraitWeights, false},
-            {"--jobs", "N", "edits at once, each worker with its own copy of the network", "1", false},
-            {"--device", "auto|cpu|cuda", "device", "auto", false},
-            {"--threads", "N", "CPU threads per worker (0: the processor cores shared among the workers)", "0", false},
-        });
+        Arguments a(
+            "batch",
+            {
+                {"--edits", "DIR|LIST",
+                 "a folder of edit documents (*.marionette.json) and photos with PHOTO.target.json and PHOTO.pose.json "
+                 "beside "
+                 "them, or a list file: one DOCUMENT or 'PHOTO TARGET.json' a line",
+                 "", true},
+                {"--out", "DIR", "where the edited photos go: <photo name>-edited.png (never over an input)", "", true},
+                {"--method", "hybrid|network", "how to re-pose; default: each document's own, else hybrid", "", false},
+                {"--weights", "FILE", "body model weights (.safetensors)",
+                 std::string("the shipped models/") + edit::kBundledBodyWeights, false},
+                {"--portrait-weights", "FILE", "portrait model weights, for portrait edit documents",
+                 std::string("the shipped models/") + edit::kBundledPortraitWeights, false},
+                {"--jobs", "N", "edits at once, each worker with its own copy of the network", "1", false},
+                {"--device", "auto|cpu|cuda", "device", "auto", false},
+                {"--threads", "N", "CPU threads per worker (0: the processor cores shared among the workers)", "0",
+                 false},
+            });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
@@ -193,8 +202,10 @@ public:
         const std::string edits = a.value("--edits");
         std::error_code ec;
         if (!fs::exists(edits, ec)) throwFileError(edits, "no such folder or list file");
-        const std::vector<BatchInput> inputs = fs::is_directory(edits, ec) ? inputsInFolder(edits) : inputsInList(edits);
-        if (inputs.empty()) throwFileError(edits, "has no edit documents and no photo with a target skeleton beside it");
+        const std::vector<BatchInput> inputs =
+            fs::is_directory(edits, ec) ? inputsInFolder(edits) : inputsInList(edits);
+        if (inputs.empty())
+            throwFileError(edits, "has no edit documents and no photo with a target skeleton beside it");
         const std::string outFolder = a.value("--out");
         makeOutputFolder(outFolder);
 
@@ -227,20 +238,23 @@ private:
         BatchReport* report = nullptr;
     };
 
-    static int run(const std::vector<BatchInput>& inputs, const std::string& outFolder, const std::string& weights, const Portraits& portraits,
-                   const edit::SessionOptions& options, std::optional<edit::ReposeMethod> method, std::size_t jobs,
-                   std::ostream& out, std::ostream& err) {
+    static int run(const std::vector<BatchInput>& inputs, const std::string& outFolder, const std::string& weights,
+                   const Portraits& portraits, const edit::SessionOptions& options,
+                   std::optional<edit::ReposeMethod> method, std::size_t jobs, std::ostream& out, std::ostream& err) {
         Shared shared{inputs, {}, {}, method, portraits};
         OutputNames names(outFolder);
         for (const auto& input : inputs) {
-            const std::string photo = input.document.empty() ? input.photo : fs::path(input.document).stem().stem().string();
+            const std::string photo =
+                input.document.empty() ? input.photo : fs::path(input.document).stem().stem().string();
             shared.outputs.push_back(names.next(photo));
-            for (const auto& file : {input.document, input.photo, input.target, input.photo.empty() ? "" : input.photo + kReferenceSuffix})
+            for (const auto& file :
+                 {input.document, input.photo, input.target, input.photo.empty() ? "" : input.photo + kReferenceSuffix})
                 if (!file.empty()) shared.inputFiles.insert(canonical(file));
         }
         BatchReport report(inputs.size(), err, isTerminal(err));
         shared.report = &report;
-        out << "batch: " << inputs.size() << " inputs, " << jobs << (jobs == 1 ? " worker" : " workers") << ", weights " << weights << '\n';
+        out << "batch: " << inputs.size() << " inputs, " << jobs << (jobs == 1 ? " worker" : " workers") << ", weights "
+            << weights << '\n';
 
         jobs = std::min(jobs, inputs.size());
         std::vector<std::thread> workers;
@@ -278,8 +292,10 @@ private:
             }
             const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             const std::lock_guard<std::mutex> lock(shared.reportMutex);
-            if (failure.empty()) shared.report->succeeded(shared.inputs[i].name, shared.outputs[i], seconds);
-            else shared.report->failed(shared.inputs[i].name, failure, seconds);
+            if (failure.empty())
+                shared.report->succeeded(shared.inputs[i].name, shared.outputs[i], seconds);
+            else
+                shared.report->failed(shared.inputs[i].name, failure, seconds);
         }
     }
 

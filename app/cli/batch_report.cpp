@@ -16,8 +16,10 @@ namespace {
 
 std::string durationText(double seconds) {
     std::ostringstream text;
-    if (seconds < 90) text << std::lround(seconds) << " s";
-    else text << std::lround(seconds / 60) << " min";
+    if (seconds < 90)
+        text << std::lround(seconds) << " s";
+    else
+        text << std::lround(seconds / 60) << " min";
     return text.str();
 }
 
@@ -63,14 +65,17 @@ void BatchReport::printSummary(std::ostream& out) const {
     std::size_t width = 5;
     for (const auto& row : m_rows) width = std::max(width, row.input.size());
     width = std::min<std::size_t>(width, 60);
-    out << std::left << std::setw(static_cast<int>(width)) << "input" << "  result  seconds  output or error\n";
+    out << std::left << std::setw(static_cast<int>(width)) << "input"
+        << "  result  seconds  output or error\n";
     for (const auto& row : m_rows) {
-        out << std::left << std::setw(static_cast<int>(width)) << row.input << "  " << std::setw(6) << (row.ok ? "ok" : "FAILED")
-            << "  " << std::right << std::setw(7) << std::fixed << std::setprecision(1) << row.seconds << "  " << row.detail << '\n';
+        out << std::left << std::setw(static_cast<int>(width)) << row.input << "  " << std::setw(6)
+            << (row.ok ? "ok" : "FAILED") << "  " << std::right << std::setw(7) << std::fixed << std::setprecision(1)
+            << row.seconds << "  " << row.detail << '\n';
     }
     const double elapsed = elapsedSeconds();
-    out << (m_rows.size() - m_failures) << " done, " << m_failures << " failed, in " << std::fixed << std::setprecision(1)
-        << elapsed << " s (" << std::setprecision(2) << (elapsed > 0 ? m_rows.size() / elapsed : 0.0) << " inputs/s)\n";
+    out << (m_rows.size() - m_failures) << " done, " << m_failures << " failed, in " << std::fixed
+        << std::setprecision(1) << elapsed << " s (" << std::setprecision(2)
+        << (elapsed > 0 ? m_rows.size() / elapsed : 0.0) << " inputs/s)\n";
 }
 
 int BatchReport::exitCode() const { return m_failures > 0 ? kExitFailure : kExitOk; }

@@ -16,8 +16,8 @@
 #include "marionette/util/files.h"
 #include "marionette/util/torch_compat.h"
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/resource.h>
 
@@ -55,11 +55,12 @@ std::pair<pose::Pose, pose::Pose> benchPoses(int height, int width) {
     const float sx = width / float(drawnOn.canvasWidth), sy = height / float(drawnOn.height);
     pose::Pose p;
     const std::vector<std::pair<J, Point2>> joints{
-        {J::Nose, {88, 40}},          {J::Neck, {88, 62}},       {J::RightShoulder, {66, 64}}, {J::RightElbow, {60, 98}},
-        {J::RightWrist, {58, 128}},   {J::LeftShoulder, {110, 64}}, {J::LeftElbow, {116, 98}}, {J::LeftWrist, {118, 128}},
-        {J::RightHip, {74, 132}},     {J::RightKnee, {72, 178}},  {J::RightAnkle, {72, 224}}, {J::LeftHip, {102, 132}},
-        {J::LeftKnee, {104, 178}},    {J::LeftAnkle, {104, 224}}, {J::RightEye, {83, 35}},    {J::LeftEye, {93, 35}},
-        {J::RightEar, {78, 38}},      {J::LeftEar, {98, 38}}};
+        {J::Nose, {88, 40}},       {J::Neck, {88, 62}},        {J::RightShoulder, {66, 64}},
+        {J::RightElbow, {60, 98}}, {J::RightWrist, {58, 128}}, {J::LeftShoulder, {110, 64}},
+        {J::LeftElbow, {116, 98}}, {J::LeftWrist, {118, 128}}, {J::RightHip, {74, 132}},
+        {J::RightKnee, {72, 178}}, {J::RightAnkle, {72, 224}}, {J::LeftHip, {102, 132}},
+        {J::LeftKnee, {104, 178}}, {J::LeftAnkle, {104, 224}}, {J::RightEye, {83, 35}},
+        {J::LeftEye, {93, 35}},    {J::RightEar, {78, 38}},    {J::LeftEar, {98, 38}}};
     for (const auto& [j, q] : joints) p.set(j, q.x * sx, q.y * sy);
     pose::Pose waving = p;
     waving.set(J::RightElbow, 44 * sx, 50 * sy);
@@ -73,25 +74,32 @@ public:
     std::string summary() const override { return "measure per-edit latency, stage times and memory"; }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
-        Arguments a("bench", {
-            {"--weights", "FILE", "weights to measure; without it, randomly initialised models of the default shapes", "", false},
-            {"--device", "auto|cpu|cuda", "device", "auto", false},
-            {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
-            {"--widths", "LIST", "widths c to measure without --weights", "16,32", false},
-            {"--variants", "LIST", "variants to measure without --weights", "full", false},
-            {"--repeat", "N", "timed repetitions", "10", false},
-            {"--warmup", "N", "untimed repetitions first", "2", false},
-            {"--json", "FILE", "also write the rows as JSON", "", false},
-            {"--no-cuda-graph", "", "on CUDA, do not measure replays of a recorded CUDA graph", "", false},
-            {"--no-half", "", "on CUDA, do not measure fp16", "", false},
-            {"--ops", "N", "also list the N operators taking the most time per cached edit (0: none)", "0", false},
-            {"--op-shapes", "", "with --ops: tell operators apart by their arguments' sizes", "", false},
-            {"--adapt", "N", "instead, time an N-step adaptation of --weights (Model > Adapt to This Photo) to a procedural person or face",
-             "0", false},
-            {"--data", "SPEC", "instead, time one loader thread drawing training batches of SPEC for --weights' model (body without it)", "",
-             false},
-            {"--batches", "N", "with --data: batches of 4 to draw", "8", false},
-        });
+        Arguments a(
+            "bench",
+            {
+                {"--weights", "FILE",
+                 "weights to measure; without it, randomly initialised models of the default shapes", "", false},
+                {"--device", "auto|cpu|cuda", "device", "auto", false},
+                {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
+                {"--widths", "LIST", "widths c to measure without --weights", "16,32", false},
+                {"--variants", "LIST", "variants to measure without --weights", "full", false},
+                {"--repeat", "N", "timed repetitions", "10", false},
+                {"--warmup", "N", "untimed repetitions first", "2", false},
+                {"--json", "FILE", "also write the rows as JSON", "", false},
+                {"--no-cuda-graph", "", "on CUDA, do not measure replays of a recorded CUDA graph", "", false},
+                {"--no-half", "", "on CUDA, do not measure fp16", "", false},
+                {"--ops", "N", "also list the N operators taking the most time per cached edit (0: none)", "0", false},
+                {"--op-shapes", "", "with --ops: tell operators apart by their arguments' sizes", "", false},
+                {"--adapt", "N",
+                 "instead, time an N-step adaptation of --weights (Model > Adapt to This Photo) to a procedural person "
+                 "or face",
+                 "0", false},
+                {"--data", "SPEC",
+                 "instead, time one loader thread drawing training batches of SPEC for --weights' model (body without "
+                 "it)",
+                 "", false},
+                {"--batches", "N", "with --data: batches of 4 to draw", "8", false},
+            });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
@@ -105,7 +113,8 @@ public:
             const int batches = a.intValue("--batches");
             if (batches < 1) throw UsageError("--batches must be at least 1");
             if (a.intValue("--threads") > 0) cpu_threads::configure(a.intValue("--threads"));
-            const model::ModelConfig config = a.has("--weights") ? train::weightsConfig(a.value("--weights")) : model::ModelConfig::body();
+            const model::ModelConfig config =
+                a.has("--weights") ? train::weightsConfig(a.value("--weights")) : model::ModelConfig::body();
             benchData({a.value("--data"), config, batches}, out);
             return kExitOk;
         }
@@ -132,11 +141,13 @@ public:
                     models.emplace_back(model::Generator(c), "random-init");
                 }
             }
-            out << "note: no --weights given; measuring randomly initialised weights of the same shapes (timing only)\n";
+            out << "note: no --weights given; measuring randomly initialised weights of the same shapes (timing "
+                   "only)\n";
         }
 
         nlohmann::json rows = nlohmann::json::array();
-        out << "\n| model | variant | c | size | device | params | edit, cached (ms) | median | CPU time / edit (ms) | edit, uncached (ms) | peak RSS (MB) |\n"
+        out << "\n| model | variant | c | size | device | params | edit, cached (ms) | median | CPU time / edit (ms) | "
+               "edit, uncached (ms) | peak RSS (MB) |\n"
             << "|---|---|---|---|---|---|---|---|---|---|---|\n";
         std::ostringstream stageTables;
         // On CUDA each model is measured running eagerly, replaying a recorded CUDA graph, and replaying it in
@@ -182,26 +193,31 @@ public:
                 }
             }
             const double cpuPerEdit = (processCpuMilliseconds() - cpuStart) / repeat;
-            if (opRows > 0) stageTables << profiledOperatorTable(engine, sr, st, repeat, opRows, a.has("--op-shapes"), config);
+            if (opRows > 0)
+                stageTables << profiledOperatorTable(engine, sr, st, repeat, opRows, a.has("--op-shapes"), config);
             for (int i = 0; i < warmup + repeat; ++i) {
                 const auto start = std::chrono::steady_clock::now();
                 engine.prepare(image, sr);
                 engine.synthesize(st);
-                const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+                const double ms =
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
                 if (i >= warmup) uncached.push_back(ms);
             }
             const Stats c = statsOf(cached), u = statsOf(uncached);
             const std::string size = std::to_string(config.height) + "x" + std::to_string(config.canvasWidth);
-            out << std::fixed << std::setprecision(1) << "| " << label << " | " << model::toString(config.deformation) << " | "
-                << config.width << " | " << size << " | " << engine.deviceName() << (graph ? ", CUDA graph" : "") << " | " << params << " | " << c.mean << " ± "
-                << c.sd << " | " << c.median << " | " << cpuPerEdit << " | " << u.mean << " ± " << u.sd << " | " << peakResidentMegabytes() << " |\n";
+            out << std::fixed << std::setprecision(1) << "| " << label << " | " << model::toString(config.deformation)
+                << " | " << config.width << " | " << size << " | " << engine.deviceName()
+                << (graph ? ", CUDA graph" : "") << " | " << params << " | " << c.mean << " ± " << c.sd << " | "
+                << c.median << " | " << cpuPerEdit << " | " << u.mean << " ± " << u.sd << " | "
+                << peakResidentMegabytes() << " |\n";
             nlohmann::json stageJson = nlohmann::json::object();
-            stageTables << "\nstages, " << model::toString(config.deformation) << " c = " << config.width << (graph ? ", CUDA graph" : "") << (half ? ", fp16" : "") << " (ms, mean of "
-                        << repeat << "):\n";
+            stageTables << "\nstages, " << model::toString(config.deformation) << " c = " << config.width
+                        << (graph ? ", CUDA graph" : "") << (half ? ", fp16" : "") << " (ms, mean of " << repeat
+                        << "):\n";
             for (const auto& s : stageOrder) {
                 const Stats st = statsOf(stages[s]);
-                stageTables << "  " << std::left << std::setw(20) << s << std::right << std::fixed << std::setprecision(2)
-                            << st.mean << '\n';
+                stageTables << "  " << std::left << std::setw(20) << s << std::right << std::fixed
+                            << std::setprecision(2) << st.mean << '\n';
                 stageJson[s] = st.mean;
             }
             rows.push_back({{"model", label},
@@ -221,15 +237,16 @@ public:
                             {"repeat", repeat}});
         }
         out << stageTables.str();
-        out << "\nLibTorch " << torch_compat::versionString() << ", " << repeat << " repetitions after " << warmup << " warm-up\n";
+        out << "\nLibTorch " << torch_compat::versionString() << ", " << repeat << " repetitions after " << warmup
+            << " warm-up\n";
         if (a.has("--json")) files::writeAtomically(a.value("--json"), rows.dump(2) + "\n");
         return kExitOk;
     }
 
 private:
     // Separate passes so that the callbacks' own cost stays out of the latency figures.
-    static std::string profiledOperatorTable(engine::Engine& engine, const at::Tensor& sr, const at::Tensor& st, int repeat, int rows, bool withShapes,
-                                     const model::ModelConfig& config) {
+    static std::string profiledOperatorTable(engine::Engine& engine, const at::Tensor& sr, const at::Tensor& st,
+                                             int repeat, int rows, bool withShapes, const model::ModelConfig& config) {
         std::vector<engine::OpTime> totals;
         double total = 0.0;
         {
@@ -239,7 +256,8 @@ private:
         }
         std::ostringstream table;
         table << "\noperators, " << model::toString(config.deformation) << " c = " << config.width
-              << " (outermost operators; edit " << std::fixed << std::setprecision(1) << total / repeat << " ms while profiled):\n"
+              << " (outermost operators; edit " << std::fixed << std::setprecision(1) << total / repeat
+              << " ms while profiled):\n"
               << engine::operatorTable(totals, repeat, "edit", rows);
         return table.str();
     }

@@ -35,8 +35,11 @@ namespace {
 
 void printUsage(std::ostream& out, const std::vector<std::unique_ptr<Command>>& commands, const std::string& program) {
     out << "usage: " << program << " <verb> [options]    (" << program << " <verb> --help for its options)\n\nverbs:\n";
-    for (const auto& c : commands) out << "  " << c->name() << std::string(c->name().size() < 16 ? 18 - c->name().size() : 2, ' ') << c->summary() << '\n';
-    out << "\n  help --all        every verb's options\n  --version         the version, revision, LibTorch, CUDA support and the shipped weights\n";
+    for (const auto& c : commands)
+        out << "  " << c->name() << std::string(c->name().size() < 16 ? 18 - c->name().size() : 2, ' ') << c->summary()
+            << '\n';
+    out << "\n  help --all        every verb's options\n  --version         the version, revision, LibTorch, CUDA "
+           "support and the shipped weights\n";
     out << "\nexit codes: 0 success, 1 the job failed, 2 usage error\n";
 }
 
@@ -75,7 +78,8 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
         try {
             return command->execute(rest, out, err);
         } catch (const UsageError& e) {
-            err << program << ' ' << args[0] << ": " << e.what() << "\n(see " << program << ' ' << args[0] << " --help)\n";
+            err << program << ' ' << args[0] << ": " << e.what() << "\n(see " << program << ' ' << args[0]
+                << " --help)\n";
             return kExitUsage;
         } catch (const Error& e) {
             err << program << ' ' << args[0] << ": error: " << e.what() << '\n';

@@ -30,10 +30,11 @@ struct CommandRegistration {
 
 // Dispatches `args` (without the program name) to a verb; catches every error and turns it into a
 // message on `err`, which names `program`, and an exit code.
-int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::string& program = "marionette-cli");
+int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+           const std::string& program = "marionette-cli");
 
 }  // namespace marionette::cli
 
-#define MARIONETTE_CLI_COMMAND(Class)                                                                   \
-    static const ::marionette::cli::CommandRegistration registration_##Class(                           \
+#define MARIONETTE_CLI_COMMAND(Class)                                         \
+    static const ::marionette::cli::CommandRegistration registration_##Class( \
         []() -> std::unique_ptr<::marionette::cli::Command> { return std::make_unique<Class>(); })

@@ -29,10 +29,15 @@ template <typename Generator, typename GeneratorConfig>
 class SyntheticDataset : public train::PairDataset {
 public:
     SyntheticDataset(std::string kind, const std::string& split, const GeneratorConfig& generator)
-        : m_kind(std::move(kind)), m_split(split.empty() ? "training" : split), m_range(seedRange(split)), m_generator(generator) {}
+        : m_kind(std::move(kind)),
+          m_split(split.empty() ? "training" : split),
+          m_range(seedRange(split)),
+          m_generator(generator) {}
 
     std::string description() const override { return m_kind + " (procedural, " + m_split + " seeds)"; }
-    std::size_t size() const override { return static_cast<std::size_t>(std::min<std::uint64_t>(m_range.count, 1ull << 40)); }
+    std::size_t size() const override {
+        return static_cast<std::size_t>(std::min<std::uint64_t>(m_range.count, 1ull << 40));
+    }
     train::PairSample pair(std::size_t index, std::uint64_t) const override {
         return train::fromSynth(m_generator.generate(m_range.at(index)));
     }
@@ -61,7 +66,8 @@ bool isKnownScheme(const std::string& scheme) {
     if (isSyntheticScheme(scheme)) return true;
 #ifdef MARIONETTE_WITH_IMAGE
     const auto& files = train_files::datasetSchemes();
-    return std::any_of(files.begin(), files.end(), [&](const train_files::DatasetScheme& s) { return s.name == scheme; });
+    return std::any_of(files.begin(), files.end(),
+                       [&](const train_files::DatasetScheme& s) { return s.name == scheme; });
 #else
     return false;
 #endif
@@ -72,13 +78,16 @@ std::shared_ptr<const train::PairDataset> openOne(const std::string& spec, const
     const std::string scheme = schemeOf(spec);
     const std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
     if (scheme == "synth-body" || scheme == "synth-body-edits") {
-        if (config.semantics != model::SemanticsKind::Body) throw Error(scheme + " data trains body models; use synth-portrait for faces");
+        if (config.semantics != model::SemanticsKind::Body)
+            throw Error(scheme + " data trains body models; use synth-portrait for faces");
         auto generator = canvasConfig<synth::BodyGeneratorConfig>(config);
         if (scheme == "synth-body-edits") generator.editProbability = 1.0;
-        return std::make_shared<SyntheticDataset<synth::BodyPairGenerator, synth::BodyGeneratorConfig>>(scheme, rest, generator);
+        return std::make_shared<SyntheticDataset<synth::BodyPairGenerator, synth::BodyGeneratorConfig>>(scheme, rest,
+                                                                                                        generator);
     }
     if (scheme == "synth-portrait") {
-        if (config.semantics != model::SemanticsKind::Face) throw Error("synth-portrait data trains face models; use synth-body for bodies");
+        if (config.semantics != model::SemanticsKind::Face)
+            throw Error("synth-portrait data trains face models; use synth-body for bodies");
         return std::make_shared<SyntheticDataset<synth::PortraitPairGenerator, synth::PortraitGeneratorConfig>>(
             "synth-portrait", rest, canvasConfig<synth::PortraitGeneratorConfig>(config));
     }
@@ -91,8 +100,9 @@ std::shared_ptr<const train::PairDataset> openOne(const std::string& spec, const
 }  // namespace
 
 std::string datasetSpecs() {
-    std::string specs = "synth-body[:training|validation|report], synth-body-edits[:training|validation|report], "
-                        "synth-portrait[:training|validation|report]";
+    std::string specs =
+        "synth-body[:training|validation|report], synth-body-edits[:training|validation|report], "
+        "synth-portrait[:training|validation|report]";
 #ifdef MARIONETTE_WITH_IMAGE
     for (const auto& scheme : train_files::datasetSchemes()) specs += ", " + scheme.usage;
 #endif
@@ -102,7 +112,8 @@ std::string datasetSpecs() {
 std::shared_ptr<const train::PairDataset> openDataset(const std::string& spec, const model::ModelConfig& config) {
     // "A+B": each part a spec of its own, unless a part is no spec (then '+' belongs to a file name).
     const std::vector<std::string> parts = splitText(spec, "+");
-    if (parts.size() > 1 && std::all_of(parts.begin(), parts.end(), [](const std::string& p) { return isKnownScheme(schemeOf(p)); })) {
+    if (parts.size() > 1 &&
+        std::all_of(parts.begin(), parts.end(), [](const std::string& p) { return isKnownScheme(schemeOf(p)); })) {
         std::vector<std::shared_ptr<const train::PairDataset>> sets;
         for (const auto& part : parts) sets.push_back(openOne(part, config));
         return std::make_shared<train::InterleavedDatasets>(std::move(sets));

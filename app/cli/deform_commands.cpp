@@ -6,27 +6,27 @@
 #include "cli/person_file.h"
 #include "cli/weights_argument.h"
 
+#include "marionette/deform/face_warp.h"
 #include "marionette/deform/hole_fill.h"
 #include "marionette/deform/person_layer.h"
 #include "marionette/deform/puppet.h"
 #include "marionette/deform/quality.h"
 #include "marionette/detect/movenet.h"
 #include "marionette/detect/person_segmenter.h"
-#include "marionette/deform/face_warp.h"
 #include "marionette/edit/bundled_weights.h"
 #include "marionette/edit/portrait.h"
 #include "marionette/edit/portrait_session.h"
-#include "marionette/face/landmarks.h"
 #include "marionette/edit/repose_session.h"
+#include "marionette/face/landmarks.h"
 #include "marionette/image/image_io.h"
+#include "marionette/pose/openpose_json.h"
 #include "marionette/util/bundled_files.h"
 #include "marionette/util/cpu_threads.h"
 #include "marionette/util/error.h"
 #include "marionette/util/text.h"
-#include "marionette/pose/openpose_json.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -54,7 +54,8 @@ std::vector<Option> editOptions() {
         {"--pose-ref", "FILE", "the person's skeleton in the photo (OpenPose JSON)", "the sample's", false},
         {"--pose-target", "FILE", "the new skeleton (OpenPose JSON)", "the sample's", false},
         {"--upscale", "F", "enlarge the photo and skeletons F times first (a larger person)", "1", false},
-        {"--weights", "FILE", "body model weights", std::string("the shipped models/") + edit::kBundledBodyWeights, false},
+        {"--weights", "FILE", "body model weights", std::string("the shipped models/") + edit::kBundledBodyWeights,
+         false},
         {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
     };
 }
@@ -101,7 +102,8 @@ int benchPortrait(const Arguments& a, int repeat, std::ostream& out) {
     const std::string image = a.has("--image") ? a.value("--image") : bundled::samplePath("astronaut.jpg");
     cv::Mat photo = image::loadImage(image);
     const std::string pts = image + ".landmarks.pts";
-    face::FaceLandmarks observed = std::filesystem::exists(pts) ? face::readPts(pts) : edit::findPortraitFace(photo, image).observed;
+    face::FaceLandmarks observed =
+        std::filesystem::exists(pts) ? face::readPts(pts) : edit::findPortraitFace(photo, image).observed;
     const double scale = a.has("--upscale") ? std::stod(a.value("--upscale")) : 1.0;
     if (!(scale > 0 && scale <= 8)) throw UsageError("--upscale expects a factor in (0, 8]");
     if (scale != 1.0) {
@@ -123,12 +125,13 @@ int benchPortrait(const Arguments& a, int repeat, std::ostream& out) {
     std::vector<cv::Point2f> middle = points(observed);
     for (std::size_t i = 0; i < middle.size(); ++i) middle[i] = (middle[i] + points(target)[i]) * 0.5f;
 
-    out << std::fixed << std::setprecision(1) << "portrait " << photo.cols << " x " << photo.rows << ", " << at::get_num_threads() << " threads\n";
+    out << std::fixed << std::setprecision(1) << "portrait " << photo.cols << " x " << photo.rows << ", "
+        << at::get_num_threads() << " threads\n";
     auto t = Clock::now();
     const deform::FaceWarp warp(photo, points(observed));
     const double build = since(t);
-    out << "face mesh + factorising      " << build << " ms (" << warp.mesh().rest.size() << " vertices, " << warp.mesh().triangles.size()
-        << " triangles, face " << warp.faceWidth() << " px wide)\n";
+    out << "face mesh + factorising      " << build << " ms (" << warp.mesh().rest.size() << " vertices, "
+        << warp.mesh().triangles.size() << " triangles, face " << warp.faceWidth() << " px wide)\n";
     std::vector<double> warpTimes, pasteTimes;
     deform::FaceWarpFrame frame;
     for (int i = 0; i < repeat; ++i) {
@@ -140,30 +143,37 @@ int benchPortrait(const Arguments& a, int repeat, std::ostream& out) {
         pasteTimes.push_back(since(t));
     }
     const Stats update = statsOf(warpTimes), paste = statsOf(pasteTimes);
-    out << "slider update (warp + render) " << update.mean << " ± " << update.sd << " ms over " << repeat << " (changed "
-        << frame.changed.width << " x " << frame.changed.height << "), + " << paste.mean << " ms into a copy of the photo\n";
+    out << "slider update (warp + render) " << update.mean << " ± " << update.sd << " ms over " << repeat
+        << " (changed " << frame.changed.width << " x " << frame.changed.height << "), + " << paste.mean
+        << " ms into a copy of the photo\n";
 
-    edit::PortraitSession session(weightsArgument(a, model::SemanticsKind::Face), {edit::Device::Cpu, a.intValue("--threads")});
+    edit::PortraitSession session(weightsArgument(a, model::SemanticsKind::Face),
+                                  {edit::Device::Cpu, a.intValue("--threads")});
     session.setPhoto(photo, observed);
     edit::PortraitRenderRequest request;
     request.target = target;
     (void)session.render(request);  // warm: the reference encoded
     t = Clock::now();
     const auto result = session.render(request);
-    out << "hybrid result, network incl. " << since(t) << " ms (" << (result.holeMask.empty() ? 0 : cv::countNonZero(result.holeMask))
-        << " px the photo never showed, " << (result.networkMask.empty() ? 0 : cv::countNonZero(result.networkMask)) << " px from the network)\n";
+    out << "hybrid result, network incl. " << since(t) << " ms ("
+        << (result.holeMask.empty() ? 0 : cv::countNonZero(result.holeMask)) << " px the photo never showed, "
+        << (result.networkMask.empty() ? 0 : cv::countNonZero(result.networkMask)) << " px from the network)\n";
     return kExitOk;
 }
 
 class BenchDeformCommand : public Command {
 public:
     std::string name() const override { return "bench-deform"; }
-    std::string summary() const override { return "time re-posing by the mesh warp: mesh build, drag updates, fills, the hybrid result"; }
+    std::string summary() const override {
+        return "time re-posing by the mesh warp: mesh build, drag updates, fills, the hybrid result";
+    }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& /*err*/) override {
         auto options = editOptions();
         options.push_back({"--repeat", "N", "drag updates to time", "30", false});
-        options.push_back({"--portrait", "", "time the face warp on a portrait instead (--image: a portrait, --weights: portrait weights)", "", false});
+        options.push_back(
+            {"--portrait", "",
+             "time the face warp on a portrait instead (--image: a portrait, --weights: portrait weights)", "", false});
         Arguments a("bench-deform", options);
         a.parse(args);
         if (a.has("--help")) {
@@ -177,7 +187,8 @@ public:
         const Edit e = readEdit(a);
         const int repeat = std::max(1, a.intValue("--repeat"));
         cpu_threads::configure(a.intValue("--threads"));
-        out << std::fixed << std::setprecision(1) << "photo " << e.photo.cols << " x " << e.photo.rows << ", " << at::get_num_threads() << " threads\n";
+        out << std::fixed << std::setprecision(1) << "photo " << e.photo.cols << " x " << e.photo.rows << ", "
+            << at::get_num_threads() << " threads\n";
         const detect::PersonSegmenter segmenter;
         auto t = Clock::now();
         const cv::Mat mask = segmenter.segment(e.photo);
@@ -188,14 +199,15 @@ public:
         deform::Puppet puppet(e.photo, mask, e.reference, puppetOptions);
         const double build = since(t);
         int vertices = 0;
-        for (int i = 0; i < deform::kBodyPartCount; ++i) vertices += static_cast<int>(puppet.mesh(deform::bodyPartAt(i)).rest.size());
+        for (int i = 0; i < deform::kBodyPartCount; ++i)
+            vertices += static_cast<int>(puppet.mesh(deform::bodyPartAt(i)).rest.size());
         const cv::Rect box = puppet.layer().box;
-        out << "layer + meshes + factorising " << build << " ms (" << vertices << " vertices, person " << box.width << " x " << box.height
-            << " = " << std::setprecision(2) << box.area() / 1e6 << " Mpx; " << std::setprecision(1);
+        out << "layer + meshes + factorising " << build << " ms (" << vertices << " vertices, person " << box.width
+            << " x " << box.height << " = " << std::setprecision(2) << box.area() / 1e6 << " Mpx; "
+            << std::setprecision(1);
         for (std::size_t i = 0; i < puppet.buildStages().size(); ++i)
             out << (i ? ", " : "") << puppet.buildStages()[i].stage << ' ' << puppet.buildStages()[i].milliseconds;
-        out << ")\n"
-            << std::setprecision(1);
+        out << ")\n" << std::setprecision(1);
         const pose::Pose middle = halfway(e.reference, e.target);
         std::vector<double> times;
         std::map<std::string, double> stageTotals;
@@ -215,10 +227,11 @@ public:
             out << (i ? ", " : "") << stageOrder[i] << ' ' << stageTotals[stageOrder[i]] / repeat;
         out << ")\n";
         const auto best = puppet.pose(e.target, {}, deform::FillQuality::Best);
-        out << "best background fill (once)  " << best.fillMilliseconds << " ms (" << deform::toString(deform::methodFor(deform::FillQuality::Best))
-            << ")\n";
+        out << "best background fill (once)  " << best.fillMilliseconds << " ms ("
+            << deform::toString(deform::methodFor(deform::FillQuality::Best)) << ")\n";
 
-        edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {edit::Device::Cpu, a.intValue("--threads")});
+        edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body),
+                                    {edit::Device::Cpu, a.intValue("--threads")});
         session.setPhoto(e.photo, e.reference, e.others.empty() ? std::nullopt : std::optional(e.others));
         edit::RenderRequest request;
         request.target = e.target;
@@ -228,8 +241,8 @@ public:
         request.target = e.target;
         t = Clock::now();
         const auto frame = session.render(request);
-        out << "hybrid result, network incl. " << since(t) << " ms (" << (frame.networkMask.empty() ? 0 : cv::countNonZero(frame.networkMask))
-            << " px from the network)\n";
+        out << "hybrid result, network incl. " << since(t) << " ms ("
+            << (frame.networkMask.empty() ? 0 : cv::countNonZero(frame.networkMask)) << " px from the network)\n";
         return kExitOk;
     }
 };
@@ -242,8 +255,8 @@ struct JointCheck {
 // The person MoveNet finds in the edited photo who is the edited person: of the single-pose model's pick and
 // every MultiPose detection, the one whose joints the edit did not move lie nearest where they were (in a group
 // photo the single-pose model may pick someone else).
-pose::Pose editedPersonFound(const std::vector<const detect::MoveNet*>& detectors, const cv::Mat& edited, const pose::Pose& reference,
-                             const pose::Pose& target) {
+pose::Pose editedPersonFound(const std::vector<const detect::MoveNet*>& detectors, const cv::Mat& edited,
+                             const pose::Pose& reference, const pose::Pose& target) {
     std::vector<pose::Pose> candidates;
     for (const detect::MoveNet* detector : detectors) {
         for (const auto& detection : detector->detectPeople(edited)) {
@@ -259,14 +272,16 @@ pose::Pose editedPersonFound(const std::vector<const detect::MoveNet*>& detector
     double bestDistance = 1e30;
     for (const pose::Pose& candidate : candidates) {
         auto apart = pose::medianJointDistance(candidate, target, still);
-        if (!apart) apart = pose::medianJointDistance(candidate, target, [&](pose::JointId joint) { return reference.has(joint); });
+        if (!apart)
+            apart =
+                pose::medianJointDistance(candidate, target, [&](pose::JointId joint) { return reference.has(joint); });
         if (apart && *apart < bestDistance) bestDistance = *apart, best = candidate;
     }
     return best;
 }
 
-JointCheck checkJoints(const std::vector<const detect::MoveNet*>& detectors, const cv::Mat& edited, const pose::Pose& reference,
-                       const pose::Pose& target) {
+JointCheck checkJoints(const std::vector<const detect::MoveNet*>& detectors, const cv::Mat& edited,
+                       const pose::Pose& reference, const pose::Pose& target) {
     const pose::Pose found = editedPersonFound(detectors, edited, reference, target);
     const double torso = pose::torsoLength(reference);
     JointCheck c;
@@ -292,7 +307,9 @@ JointCheck checkJoints(const std::vector<const detect::MoveNet*>& detectors, con
 class EvaluateReposeCommand : public Command {
 public:
     std::string name() const override { return "evaluate-repose"; }
-    std::string summary() const override { return "judge an edit on a real photo, hybrid and network side by side (no ground truth needed)"; }
+    std::string summary() const override {
+        return "judge an edit on a real photo, hybrid and network side by side (no ground truth needed)";
+    }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
         auto options = editOptions();
@@ -304,7 +321,8 @@ public:
             return kExitOk;
         }
         const Edit e = readEdit(a);
-        edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {edit::Device::Cpu, a.intValue("--threads")});
+        edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body),
+                                    {edit::Device::Cpu, a.intValue("--threads")});
         session.setPhoto(e.photo, e.reference, e.others.empty() ? std::nullopt : std::optional(e.others));
         const detect::MoveNet thunder(detect::bundledModelPath(detect::MoveNetVariant::Thunder));
         const detect::MoveNet multiPose(detect::bundledModelPath(detect::MoveNetVariant::MultiPose));
@@ -324,7 +342,8 @@ public:
             const cv::Mat edited = edit::editedPhoto(e.photo, frame);
             for (const auto& w : frame.warnings) err << "warning: " << w << '\n';
             const JointCheck joints = checkJoints({&thunder, &multiPose}, edited, e.reference, e.target);
-            const auto detail = deform::detailKept(e.photo, edited, e.reference, e.target, photoPerson, segmenter.segment(edited));
+            const auto detail =
+                deform::detailKept(e.photo, edited, e.reference, e.target, photoPerson, segmenter.segment(edited));
             std::string seam = "-";
             if (hybrid && !frame.changed.empty()) {
                 std::ostringstream s;
@@ -334,12 +353,16 @@ public:
             request.target = e.reference;
             const edit::RenderedFrame back = session.render(request);
             const double roundTrip = deform::psnr(edit::editedPhoto(e.photo, back), e.photo);
-            out << std::left << std::setw(9) << edit::toString(frame.method) << std::right << std::setw(8) << joints.draggedFound << " / "
-                << std::left << std::setw(11) << joints.dragged << std::right << std::setw(6) << joints.keptFound << " / " << std::left
-                << std::setw(14) << joints.kept << std::right << std::setw(11) << (detail ? *detail : 0.0) << std::setw(12) << seam
-                << std::setw(15) << std::setprecision(1) << roundTrip << std::setw(8) << ms << std::setprecision(3) << '\n';
+            out << std::left << std::setw(9) << edit::toString(frame.method) << std::right << std::setw(8)
+                << joints.draggedFound << " / " << std::left << std::setw(11) << joints.dragged << std::right
+                << std::setw(6) << joints.keptFound << " / " << std::left << std::setw(14) << joints.kept << std::right
+                << std::setw(11) << (detail ? *detail : 0.0) << std::setw(12) << seam << std::setw(15)
+                << std::setprecision(1) << roundTrip << std::setw(8) << ms << std::setprecision(3) << '\n';
             if (a.has("--out-dir"))
-                image::saveImage((std::filesystem::path(a.value("--out-dir")) / (std::string(edit::toString(frame.method)) + ".png")).string(), edited);
+                image::saveImage(
+                    (std::filesystem::path(a.value("--out-dir")) / (std::string(edit::toString(frame.method)) + ".png"))
+                        .string(),
+                    edited);
         }
         return kExitOk;
     }
@@ -351,15 +374,19 @@ public:
 class EvaluateFillCommand : public Command {
 public:
     std::string name() const override { return "evaluate-fill"; }
-    std::string summary() const override { return "measure the background fills on limb-shaped holes whose true pixels are known"; }
+    std::string summary() const override {
+        return "measure the background fills on limb-shaped holes whose true pixels are known";
+    }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& /*err*/) override {
         Arguments a("evaluate-fill",
                     {{"--images", "FILES", "photos, comma-separated, each with FILE.pose.json beside it",
                       "the bundled samples messi5.jpg and dlib-2009_004587.jpg", false},
                      {"--holes", "N", "holes per photo", "8", false},
-                     {"--methods", "LIST", "fill methods, comma-separated: telea, shift-map, fsr", "telea,shift-map,fsr", false},
-                     {"--sizes", "LIST", "working sizes to try, comma-separated side lengths (0: each method's own)", "0", false},
+                     {"--methods", "LIST", "fill methods, comma-separated: telea, shift-map, fsr",
+                      "telea,shift-map,fsr", false},
+                     {"--sizes", "LIST", "working sizes to try, comma-separated side lengths (0: each method's own)",
+                      "0", false},
                      {"--seed", "S", "where the holes go", "1", false},
                      {"--out-dir", "DIR", "also write each photo's holes and fills here", "", false}});
         a.parse(args);
@@ -368,8 +395,10 @@ public:
             return kExitOk;
         }
         std::vector<std::string> images;
-        if (a.has("--images")) images = splitText(a.value("--images"), ",");
-        else images = {bundled::samplePath("messi5.jpg"), bundled::samplePath("dlib-2009_004587.jpg")};
+        if (a.has("--images"))
+            images = splitText(a.value("--images"), ",");
+        else
+            images = {bundled::samplePath("messi5.jpg"), bundled::samplePath("dlib-2009_004587.jpg")};
         std::vector<deform::FillMethod> methods;
         for (const auto& m : splitText(a.value("--methods"), ",")) {
             const auto method = deform::fillMethodFromString(m);
@@ -397,8 +426,8 @@ public:
             const deform::PersonLayer layer = deform::makePersonLayer(photo, probability, people.front(), layerOptions);
             cv::Mat person;
             cv::dilate(layer.alpha > 0.02f, person, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
-            const auto holes = deform::limbShapedHoles(photo.size(), people.front(), (probability > 0.1f) | person, holesPerPhoto,
-                                                       static_cast<unsigned>(a.intValue("--seed")));
+            const auto holes = deform::limbShapedHoles(photo.size(), people.front(), (probability > 0.1f) | person,
+                                                       holesPerPhoto, static_cast<unsigned>(a.intValue("--seed")));
             holeCount += static_cast<int>(holes.size());
             for (std::size_t h = 0; h < holes.size(); ++h) {
                 for (std::size_t m = 0; m < methods.size(); ++m) {
@@ -416,8 +445,8 @@ public:
                             cv::findContours(holes[h].clone(), outline, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
                             cv::drawContours(shown, outline, -1, cv::Scalar(0, 0, 255), 1, cv::LINE_AA);
                             image::saveImage((std::filesystem::path(a.value("--out-dir")) /
-                                              (std::filesystem::path(image).stem().string() + "-" + deform::toString(methods[m]) + "-" +
-                                               std::to_string(side) + ".png"))
+                                              (std::filesystem::path(image).stem().string() + "-" +
+                                               deform::toString(methods[m]) + "-" + std::to_string(side) + ".png"))
                                                  .string(),
                                              shown);
                         }
@@ -431,9 +460,10 @@ public:
         for (const auto& [key, row] : rows) {
             const Stats p = statsOf(row.psnr), ms = statsOf(row.ms);
             const std::string size = key.second > 0 ? std::to_string(key.second) + "^2" : "own";
-            out << std::left << std::setw(12) << deform::toString(static_cast<deform::FillMethod>(key.first)) << std::setw(14) << size
-                << std::right << std::setprecision(2) << std::setw(14) << p.mean << std::setw(17)
-                << *std::min_element(row.psnr.begin(), row.psnr.end()) << std::setprecision(1) << std::setw(11) << ms.mean << '\n';
+            out << std::left << std::setw(12) << deform::toString(static_cast<deform::FillMethod>(key.first))
+                << std::setw(14) << size << std::right << std::setprecision(2) << std::setw(14) << p.mean
+                << std::setw(17) << *std::min_element(row.psnr.begin(), row.psnr.end()) << std::setprecision(1)
+                << std::setw(11) << ms.mean << '\n';
         }
         return kExitOk;
     }

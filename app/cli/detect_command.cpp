@@ -26,20 +26,28 @@ namespace {
 class DetectCommand : public Command {
 public:
     std::string name() const override { return "detect"; }
-    std::string summary() const override { return "find a person's body keypoints in a photo (MoveNet) and write OpenPose JSON"; }
+    std::string summary() const override {
+        return "find a person's body keypoints in a photo (MoveNet) and write OpenPose JSON";
+    }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
-        Arguments a("detect", {
-            {"--image", "FILE|DIR", "the photo, or a folder of photos", "", true},
-            {"--out", "FILE|DIR", "OpenPose JSON to write (COCO-18); for a folder of photos, the folder for <photo>.pose.json", "", true},
-            {"--model", "NAME", "thunder (one person, most accurate), lightning (one person, fast) or multipose (up to six people)", "thunder", false},
-            {"--model-file", "FILE", "a MoveNet model.json to use instead of the bundled one", "", false},
-            {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
-            {"--min-score", "S", "leave out keypoints scoring below S (0 to 1)", "0.2", false},
-            {"--refine", "N", "look again at a crop around the person N times", "1", false},
-            {"--preview", "FILE", "also draw the skeleton over the photo to this image", "", false},
-            {"--repeat", "N", "run the detection N times and report the median time (benchmark)", "1", false},
-        });
+        Arguments a(
+            "detect",
+            {
+                {"--image", "FILE|DIR", "the photo, or a folder of photos", "", true},
+                {"--out", "FILE|DIR",
+                 "OpenPose JSON to write (COCO-18); for a folder of photos, the folder for <photo>.pose.json", "",
+                 true},
+                {"--model", "NAME",
+                 "thunder (one person, most accurate), lightning (one person, fast) or multipose (up to six people)",
+                 "thunder", false},
+                {"--model-file", "FILE", "a MoveNet model.json to use instead of the bundled one", "", false},
+                {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
+                {"--min-score", "S", "leave out keypoints scoring below S (0 to 1)", "0.2", false},
+                {"--refine", "N", "look again at a crop around the person N times", "1", false},
+                {"--preview", "FILE", "also draw the skeleton over the photo to this image", "", false},
+                {"--repeat", "N", "run the detection N times and report the median time (benchmark)", "1", false},
+            });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
@@ -59,10 +67,12 @@ public:
         options.minJointScore = minScore(a.value("--min-score"));
         cpu_threads::configure(threads);
 
-        const std::string modelPath = a.has("--model-file") ? a.value("--model-file") : detect::bundledModelPath(*variant);
+        const std::string modelPath =
+            a.has("--model-file") ? a.value("--model-file") : detect::bundledModelPath(*variant);
         std::error_code ec;
         if (std::filesystem::is_directory(a.value("--image"), ec)) {
-            if (a.has("--preview") || repeat > 1) throw UsageError("--preview and --repeat take one photo, not a folder");
+            if (a.has("--preview") || repeat > 1)
+                throw UsageError("--preview and --repeat take one photo, not a folder");
             return detectFolder(detect::MoveNet(modelPath), options, a.value("--image"), a.value("--out"), out, err);
         }
         const cv::Mat photo = image::loadImage(a.value("--image"));
@@ -72,7 +82,8 @@ public:
         for (int run = 0; run < repeat; ++run) {
             const auto start = std::chrono::steady_clock::now();
             found = net.detectPeople(photo, options);
-            times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+            times.push_back(
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
         }
         // The first run also prepares LibTorch's kernels; with repeats, report the median of the others.
         if (times.size() > 1) times.erase(times.begin());
@@ -88,12 +99,15 @@ public:
             image::saveImage(a.value("--preview"), drawing);
         }
         out << "wrote " << a.value("--out") << ": ";
-        if (found.empty()) out << "no person found";
-        else if (found.size() == 1) out << "1 person, " << found[0].pose.presentCount() << " of 18 joints";
-        else out << found.size() << " people";
-        out << std::fixed << std::setprecision(2) << " (score " << (found.empty() ? 0.f : found[0].score) << "; MoveNet "
-            << detect::variantName(*variant) << ", " << (found.empty() ? std::size_t{0} : found[0].regions.size()) << " passes, "
-            << std::setprecision(1) << ms
+        if (found.empty())
+            out << "no person found";
+        else if (found.size() == 1)
+            out << "1 person, " << found[0].pose.presentCount() << " of 18 joints";
+        else
+            out << found.size() << " people";
+        out << std::fixed << std::setprecision(2) << " (score " << (found.empty() ? 0.f : found[0].score)
+            << "; MoveNet " << detect::variantName(*variant) << ", "
+            << (found.empty() ? std::size_t{0} : found[0].regions.size()) << " passes, " << std::setprecision(1) << ms
             << " ms" << (repeat > 1 ? " median of " + std::to_string(times.size()) + " runs" : "") << ", "
             << at::get_num_threads() << " threads)\n";
         if (found.empty()) err << "no person was found in " << a.value("--image") << "\n";

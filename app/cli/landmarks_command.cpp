@@ -22,12 +22,17 @@ public:
     std::string summary() const override { return "find the faces in a photo and write 68 landmarks of one (.pts)"; }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
-        Arguments a("landmarks", {
-            {"--image", "FILE|DIR", "the photo, or a folder of photos", "", true},
-            {"--out", "FILE|DIR", "68-point landmarks to write (.pts, iBUG format); for a folder, the folder for <photo>.landmarks.pts", "", true},
-            {"--face", "N", "which face: 0 is the largest, 1 the next, ...", "0", false},
-            {"--predictor", "FILE", "dlib's shape_predictor_68_face_landmarks.dat", face_detect::defaultPredictorPath(), false},
-        });
+        Arguments a(
+            "landmarks",
+            {
+                {"--image", "FILE|DIR", "the photo, or a folder of photos", "", true},
+                {"--out", "FILE|DIR",
+                 "68-point landmarks to write (.pts, iBUG format); for a folder, the folder for <photo>.landmarks.pts",
+                 "", true},
+                {"--face", "N", "which face: 0 is the largest, 1 the next, ...", "0", false},
+                {"--predictor", "FILE", "dlib's shape_predictor_68_face_landmarks.dat",
+                 face_detect::defaultPredictorPath(), false},
+            });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
@@ -39,7 +44,8 @@ public:
 
         auto detector = face_detect::FaceDetector::shared(a.value("--predictor"));
         std::error_code ec;
-        if (std::filesystem::is_directory(imagePath, ec)) return landmarksFolder(*detector, index, imagePath, a.value("--out"), out, err);
+        if (std::filesystem::is_directory(imagePath, ec))
+            return landmarksFolder(*detector, index, imagePath, a.value("--out"), out, err);
         const cv::Mat photo = image::loadImage(imagePath);
         const auto faces = detector->detectAll(photo, imagePath);
         const auto chosen = face_detect::pickFace(faces, index, {photo.cols, photo.rows}, imagePath);
@@ -66,7 +72,8 @@ private:
             [&](const std::string& photo, const std::string& output) {
                 const cv::Mat picture = image::loadImage(photo);
                 const auto faces = detector.detectAll(picture, photo);
-                face::writePts(output, face_detect::pickFace(faces, index, {picture.cols, picture.rows}, photo).landmarks);
+                face::writePts(output,
+                               face_detect::pickFace(faces, index, {picture.cols, picture.rows}, photo).landmarks);
                 return output;
             },
             out, err);

@@ -1,6 +1,6 @@
+#include "cli/command.h"
 #include "marionette/util/allocator.h"
 #include "marionette/util/cpu_threads.h"
-#include "cli/command.h"
 
 #include <iostream>
 

@@ -8,7 +8,8 @@ namespace marionette::cli {
 pose::Pose readPerson(const std::string& path, int index) {
     pose::People people = pose::readOpenPoseJson(path);
     if (index < 0 || index >= static_cast<int>(people.size()))
-        throw Error(path + ": has " + std::to_string(people.size()) + " people; there is no person " + std::to_string(index));
+        throw Error(path + ": has " + std::to_string(people.size()) + " people; there is no person " +
+                    std::to_string(index));
     return std::move(people[static_cast<std::size_t>(index)]);
 }
 

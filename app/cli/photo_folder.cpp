@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 
 bool isPhotoPath(const std::string& path) {
     const std::string ext = files::lowerExtension(path);
-    return ext == "jpg" || ext == "jpeg" || ext == "png" || ext == "webp" || ext == "tif" || ext == "tiff" || ext == "bmp";
+    return ext == "jpg" || ext == "jpeg" || ext == "png" || ext == "webp" || ext == "tif" || ext == "tiff" ||
+           ext == "bmp";
 }
 
 std::vector<std::string> photosIn(const std::string& folder) {
@@ -31,12 +32,13 @@ std::vector<std::string> photosIn(const std::string& folder) {
 void makeOutputFolder(const std::string& folder) {
     std::error_code ec;
     fs::create_directories(folder, ec);
-    if (ec || !fs::is_directory(folder, ec)) throwFileError(folder, "cannot make the output folder" + (ec ? ": " + ec.message() : std::string()));
+    if (ec || !fs::is_directory(folder, ec))
+        throwFileError(folder, "cannot make the output folder" + (ec ? ": " + ec.message() : std::string()));
 }
 
 int forEachPhotoIn(const std::string& folder, const std::string& outFolder, const std::string& suffix,
-                   const std::function<std::string(const std::string& photo, const std::string& output)>& onePhoto, std::ostream& out,
-                   std::ostream& err) {
+                   const std::function<std::string(const std::string& photo, const std::string& output)>& onePhoto,
+                   std::ostream& out, std::ostream& err) {
     const auto photos = photosIn(folder);
     if (photos.empty()) throwFileError(folder, "has no photos (.jpg, .png, .webp, .tiff, .bmp)");
     makeOutputFolder(outFolder);
@@ -45,7 +47,9 @@ int forEachPhotoIn(const std::string& folder, const std::string& outFolder, cons
         const auto start = std::chrono::steady_clock::now();
         const std::string name = fs::path(photo).filename().string();
         const std::string output = (fs::path(outFolder) / (name + suffix)).string();
-        const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+        const auto seconds = [&] {
+            return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        };
         try {
             const std::string written = onePhoto(photo, output);
             report.succeeded(name, written, seconds());

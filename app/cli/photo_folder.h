@@ -18,7 +18,7 @@ void makeOutputFolder(const std::string& folder);
 // progress and a summary as batch prints them; a photo that throws is reported and the others go on. `onePhoto`
 // returns what the report says was written. Returns the exit code (1 when any photo failed).
 int forEachPhotoIn(const std::string& folder, const std::string& outFolder, const std::string& suffix,
-                   const std::function<std::string(const std::string& photo, const std::string& output)>& onePhoto, std::ostream& out,
-                   std::ostream& err);
+                   const std::function<std::string(const std::string& photo, const std::string& output)>& onePhoto,
+                   std::ostream& out, std::ostream& err);
 
 }  // namespace marionette::cli

@@ -25,14 +25,15 @@ public:
     std::string summary() const override { return "draw the network's view of a skeleton or face landmarks to a PNG"; }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
-        Arguments a("render", {
-            {"--pose", "FILE", "OpenPose JSON skeleton (COCO-18 or BODY_25)", "", false},
-            {"--landmarks", "FILE", "68-point face landmarks (.pts)", "", false},
-            {"--image", "FILE", "the photo the semantics belong to: crop it and draw over it", "", false},
-            {"--person", "N", "which person of the JSON file", "0", false},
-            {"--size", "HxW", "canvas size", defaultCanvasSizes(), false},
-            {"--out", "FILE", "output image (.png, .jpg, ...)", "", true},
-        });
+        Arguments a("render",
+                    {
+                        {"--pose", "FILE", "OpenPose JSON skeleton (COCO-18 or BODY_25)", "", false},
+                        {"--landmarks", "FILE", "68-point face landmarks (.pts)", "", false},
+                        {"--image", "FILE", "the photo the semantics belong to: crop it and draw over it", "", false},
+                        {"--person", "N", "which person of the JSON file", "0", false},
+                        {"--size", "HxW", "canvas size", defaultCanvasSizes(), false},
+                        {"--out", "FILE", "output image (.png, .jpg, ...)", "", true},
+                    });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
@@ -40,12 +41,14 @@ public:
         }
         if (a.has("--pose") == a.has("--landmarks")) throw UsageError("give exactly one of --pose and --landmarks");
         const bool body = a.has("--pose");
-        const auto [height, width] = a.sizeValue("--size", body ? model::ModelConfig::body() : model::ModelConfig::face());
+        const auto [height, width] =
+            a.sizeValue("--size", body ? model::ModelConfig::body() : model::ModelConfig::face());
 
         cv::Mat photo;
         if (a.has("--image")) photo = image::loadImage(a.value("--image"));
         // Without a photo the crop is centred on the semantics alone.
-        const auto photoSize = photo.empty() ? std::nullopt : std::optional<ImageSize>(ImageSize{photo.cols, photo.rows});
+        const auto photoSize =
+            photo.empty() ? std::nullopt : std::optional<ImageSize>(ImageSize{photo.cols, photo.rows});
         const ImageSize canvas{width, height};
 
         Box box;

@@ -41,28 +41,39 @@ public:
     std::string summary() const override { return "re-synthesise a person of a photo in a new pose"; }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
-        Arguments a("repose", {
-            {"--weights", "FILE", "body model weights (.safetensors)", std::string("the shipped models/") + edit::kBundledBodyWeights, false},
-            {"--image", "FILE", "the photo", "", true},
-            {"--pose-ref", "FILE", "the person's skeleton in the photo (OpenPose JSON)", "", true},
-            {"--pose-target", "FILE", "the new skeleton, in photo pixels (OpenPose JSON)", "", true},
-            {"--person", "N", "which person of the JSON files", "0", false},
-            {"--out", "FILE", "the edited photo", "", true},
-            {"--maps", "DIR", "also write the crop, flow, attention, combination and warped images here", "", false},
-            {"--sheet", "FILE", "also write one image: reference crop | target pose | output | maps", "", false},
-            {"--attention-point", "X,Y", "target point (photo pixels) whose attention map to draw", "right wrist", false},
-            {"--device", "auto|cpu|cuda", "device", "auto", false},
-            {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
-            {"--preview", "", "write the editor's drag preview instead of the synthesis: the photo carried along the bones, no network", "", false},
-            {"--method", "hybrid|network",
-             "hybrid: move the photo's pixels with a mesh, the network only for what the photo never showed; network: the paper's synthesis pasted back",
-             "hybrid", false},
-            {"--depth", "PART=front|behind,...", "hybrid: limbs drawn in front of or behind the trunk (right_arm, left_arm, right_leg, left_leg)",
-             "automatic", false},
-            {"--paste", "moved|person|crop",
-             "network: replace the photo only where the body moved, around the whole person (both skeletons), or over the whole crop",
-             "moved", false},
-        });
+        Arguments a(
+            "repose",
+            {
+                {"--weights", "FILE", "body model weights (.safetensors)",
+                 std::string("the shipped models/") + edit::kBundledBodyWeights, false},
+                {"--image", "FILE", "the photo", "", true},
+                {"--pose-ref", "FILE", "the person's skeleton in the photo (OpenPose JSON)", "", true},
+                {"--pose-target", "FILE", "the new skeleton, in photo pixels (OpenPose JSON)", "", true},
+                {"--person", "N", "which person of the JSON files", "0", false},
+                {"--out", "FILE", "the edited photo", "", true},
+                {"--maps", "DIR", "also write the crop, flow, attention, combination and warped images here", "",
+                 false},
+                {"--sheet", "FILE", "also write one image: reference crop | target pose | output | maps", "", false},
+                {"--attention-point", "X,Y", "target point (photo pixels) whose attention map to draw", "right wrist",
+                 false},
+                {"--device", "auto|cpu|cuda", "device", "auto", false},
+                {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
+                {"--preview", "",
+                 "write the editor's drag preview instead of the synthesis: the photo carried along the bones, no "
+                 "network",
+                 "", false},
+                {"--method", "hybrid|network",
+                 "hybrid: move the photo's pixels with a mesh, the network only for what the photo never showed; "
+                 "network: the paper's synthesis pasted back",
+                 "hybrid", false},
+                {"--depth", "PART=front|behind,...",
+                 "hybrid: limbs drawn in front of or behind the trunk (right_arm, left_arm, right_leg, left_leg)",
+                 "automatic", false},
+                {"--paste", "moved|person|crop",
+                 "network: replace the photo only where the body moved, around the whole person (both skeletons), or "
+                 "over the whole crop",
+                 "moved", false},
+            });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
@@ -80,7 +91,8 @@ public:
                 throw UsageError(std::string("--depth: ") + e.what());
             }
         }
-        edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body), {a.deviceValue(), a.intValue("--threads")});
+        edit::ReposeSession session(weightsArgument(a, model::SemanticsKind::Body),
+                                    {a.deviceValue(), a.intValue("--threads")});
 
         const cv::Mat photo = image::loadImage(a.value("--image"));
         const int person = a.intValue("--person");
@@ -103,8 +115,9 @@ public:
         const bool wantMaps = (a.has("--maps") || a.has("--sheet")) && !request.preview;
         if (wantMaps) {
             request.maps = edit::MapSelection::all(a.has("--attention-point") ? parsePoint(a.value("--attention-point"))
-                                                   : target.has(pose::JointId::RightWrist) ? target.at(pose::JointId::RightWrist).position
-                                                                                            : *firstJoint(target));
+                                                   : target.has(pose::JointId::RightWrist)
+                                                       ? target.at(pose::JointId::RightWrist).position
+                                                       : *firstJoint(target));
         }
         const edit::RenderedFrame frame = session.render(request);
         for (const std::string& warning : frame.warnings) err << "warning: " << warning << '\n';
@@ -117,22 +130,24 @@ public:
         const ImageSize canvas = session.canvas();
         if (a.has("--sheet")) {
             const BoxToCanvas map{frame.cropBox, canvas.width, canvas.height};
-            const auto targetSemantics =
-                pose::renderHeatmaps(target.mapped([&](Point2 p) { return map.toCanvas(p); }), canvas.height, canvas.width);
+            const auto targetSemantics = pose::renderHeatmaps(target.mapped([&](Point2 p) { return map.toCanvas(p); }),
+                                                              canvas.height, canvas.width);
             const cv::Mat skeleton = image::semanticsToColour(targetSemantics, pose::jointColours());
-            image::saveImage(a.value("--sheet"), edit::editSheet(frame.referenceCrop, skeleton, frame.output, frame.maps));
+            image::saveImage(a.value("--sheet"),
+                             edit::editSheet(frame.referenceCrop, skeleton, frame.output, frame.maps));
             out << "wrote " << a.value("--sheet") << '\n';
         }
 
         const Box& box = frame.cropBox;
-        out << "wrote " << a.value("--out") << " (crop " << box.x << "," << box.y << " " << box.width << "x" << box.height
-            << " -> " << canvas.height << "x" << canvas.width << " on " << session.deviceName() << ")\n";
+        out << "wrote " << a.value("--out") << " (crop " << box.x << "," << box.y << " " << box.width << "x"
+            << box.height << " -> " << canvas.height << "x" << canvas.width << " on " << session.deviceName() << ")\n";
         out << std::fixed << std::setprecision(1);
         if (hybrid) {
             const int holes = frame.holeMask.empty() ? 0 : cv::countNonZero(frame.holeMask);
             const int network = frame.networkMask.empty() ? 0 : cv::countNonZero(frame.networkMask);
             out << "hybrid: mesh warp " << frame.deformMilliseconds << " ms, " << holes << " px uncovered, " << network
-                << " px from the network" << (frame.flippedTriangles ? ", " + std::to_string(frame.flippedTriangles) + " folded triangles" : "")
+                << " px from the network"
+                << (frame.flippedTriangles ? ", " + std::to_string(frame.flippedTriangles) + " folded triangles" : "")
                 << '\n';
         }
         out << (frame.preview ? "preview " : "synthesis ") << frame.synthesisMilliseconds << " ms:";

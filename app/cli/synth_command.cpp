@@ -13,15 +13,15 @@
 #include "marionette/synth/seeds.h"
 #include "marionette/util/error.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
 
 #include <chrono>
 #include <exception>
-#include <mutex>
-#include <thread>
 #include <filesystem>
+#include <mutex>
 #include <ostream>
+#include <thread>
 
 namespace marionette::cli {
 namespace {
@@ -95,28 +95,29 @@ public:
     std::string summary() const override { return "write generated training pairs to PNGs to look at"; }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
-        Arguments a("synth",
-                    {
-                        {"--kind", "KIND",
-                         "body (procedural people), body-edits (the same people edited: a part or two turned, the camera "
-                         "kept), portrait (procedural faces), photo (a photo reposed limb by limb: "
-                         "needs --image and --pose) or face-photo (needs --image and --landmarks)",
-                         "body", false},
-                        {"--seed", "S", "first seed", "0", false},
-                        {"--split", "NAME",
-                         "read --seed as an index into the training, validation or report seeds (see synth/seeds.h)",
-                         "", false},
-                        {"--count", "N", "number of pairs", "4", false},
-                        {"--size", "HxW", "canvas size", defaultCanvasSizes("body, photo", "portrait"), false},
-                        {"--image", "FILE", "photo for --kind photo / face-photo", "", false},
-                        {"--pose", "FILE", "OpenPose JSON of the photo (canvas = the photo)", "", false},
-                        {"--landmarks", "FILE", "68-point landmarks (.pts) of the photo", "", false},
-                        {"--grid", "FILE", "also write all pairs stacked into one image", "", false},
-                        {"--jobs", "N", "generate on N threads in parallel (one generator each)", "1", false},
-                        {"--threads", "N", "intra-op threads of each generator (body, portrait)", "1", false},
-                        {"--bench", "", "only measure: generate the pairs, write nothing, print pairs/s", "", false},
-                        {"--out", "DIR", "output folder (created if missing; not needed with --bench)", "", false},
-                    });
+        Arguments a(
+            "synth",
+            {
+                {"--kind", "KIND",
+                 "body (procedural people), body-edits (the same people edited: a part or two turned, the camera "
+                 "kept), portrait (procedural faces), photo (a photo reposed limb by limb: "
+                 "needs --image and --pose) or face-photo (needs --image and --landmarks)",
+                 "body", false},
+                {"--seed", "S", "first seed", "0", false},
+                {"--split", "NAME",
+                 "read --seed as an index into the training, validation or report seeds (see synth/seeds.h)", "",
+                 false},
+                {"--count", "N", "number of pairs", "4", false},
+                {"--size", "HxW", "canvas size", defaultCanvasSizes("body, photo", "portrait"), false},
+                {"--image", "FILE", "photo for --kind photo / face-photo", "", false},
+                {"--pose", "FILE", "OpenPose JSON of the photo (canvas = the photo)", "", false},
+                {"--landmarks", "FILE", "68-point landmarks (.pts) of the photo", "", false},
+                {"--grid", "FILE", "also write all pairs stacked into one image", "", false},
+                {"--jobs", "N", "generate on N threads in parallel (one generator each)", "1", false},
+                {"--threads", "N", "intra-op threads of each generator (body, portrait)", "1", false},
+                {"--bench", "", "only measure: generate the pairs, write nothing, print pairs/s", "", false},
+                {"--out", "DIR", "output folder (created if missing; not needed with --bench)", "", false},
+            });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
@@ -124,7 +125,8 @@ public:
         }
         const std::string kind = a.value("--kind");
         if (kind != "body" && kind != "body-edits" && kind != "portrait" && kind != "photo" && kind != "face-photo")
-            throw UsageError("option --kind expects body, body-edits, portrait, photo or face-photo, got \"" + kind + "\"");
+            throw UsageError("option --kind expects body, body-edits, portrait, photo or face-photo, got \"" + kind +
+                             "\"");
         const int count = a.intValue("--count");
         if (count < 1 || count > 10000) throw UsageError("option --count expects 1..10000");
         std::uint64_t first = parseSeed(a.value("--seed"));
@@ -140,7 +142,8 @@ public:
         const bool portraitKind = kind == "portrait" || kind == "face-photo";
         const int threads = a.intValue("--threads");
         if (threads < 1 || threads > 256) throw UsageError("option --threads expects 1..256");
-        const auto [height, width] = a.sizeValue("--size", portraitKind ? model::ModelConfig::face() : model::ModelConfig::body());
+        const auto [height, width] =
+            a.sizeValue("--size", portraitKind ? model::ModelConfig::face() : model::ModelConfig::body());
 
         std::function<synth::PairSample(std::uint64_t)> generate;
         if (kind == "body" || kind == "body-edits") {

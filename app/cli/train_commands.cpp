@@ -16,8 +16,8 @@
 #include "marionette/util/files.h"
 #include "marionette/util/log.h"
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 #ifdef MARIONETTE_WITH_IMAGE
 #include "marionette/image/image_io.h"
 
@@ -65,8 +65,9 @@ public:
         const int left = m_trainer.totalSteps() - step;
         const double eta = rate > 0 ? left * m_trainer.options().batchSize / rate : 0.0;
         std::ostringstream line;
-        line << std::fixed << std::setprecision(2) << "\rstage " << stage << " step " << step << "/" << m_trainer.totalSteps()
-             << "  " << rate << " img/s  ETA " << formatDuration(eta) << "  loss " << std::setprecision(3) << losses.total;
+        line << std::fixed << std::setprecision(2) << "\rstage " << stage << " step " << step << "/"
+             << m_trainer.totalSteps() << "  " << rate << " img/s  ETA " << formatDuration(eta) << "  loss "
+             << std::setprecision(3) << losses.total;
         for (const auto& [name, value] : losses.terms) line << ' ' << name << ' ' << value;
         if (losses.discriminator > 0) line << " D " << losses.discriminator;
         m_err << line.str() << "   " << std::flush;
@@ -90,9 +91,12 @@ private:
 
 model::ModelConfig configFromArguments(const Arguments& a) {
     model::ModelConfig c = a.value("--semantics") == "face" ? model::ModelConfig::face() : model::ModelConfig::body();
-    if (a.value("--semantics") != "face" && a.value("--semantics") != "body") throw UsageError("--semantics is body or face");
-    if (a.value("--config") == "small") c = model::ModelConfig::small(c);
-    else if (a.value("--config") != "default") throw UsageError("--config is default or small");
+    if (a.value("--semantics") != "face" && a.value("--semantics") != "body")
+        throw UsageError("--semantics is body or face");
+    if (a.value("--config") == "small")
+        c = model::ModelConfig::small(c);
+    else if (a.value("--config") != "default")
+        throw UsageError("--config is default or small");
     if (a.has("--width")) c.width = a.intValue("--width");
     if (a.has("--size")) std::tie(c.height, c.canvasWidth) = a.sizeValue("--size");
     c.deformation = model::deformationFromString(a.value("--deformation"));
@@ -108,40 +112,60 @@ public:
     std::string summary() const override { return "train a model (stage 1 deformation, stage 2 end-to-end)"; }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
-        Arguments a("train", {
-            {"--data", "SPEC", "training data: " + datasetSpecs(), "", true},
-            {"--run", "DIR", "run folder: checkpoints, losses.csv, samples", "runs/train", false},
-            {"--semantics", "body|face", "what the model reads", "body", false},
-            {"--config", "default|small", "model width preset (c = 32 or 16)", "default", false},
-            {"--width", "C", "override the width c", "", false},
-            {"--size", "HxW", "canvas", defaultCanvasSizes(), false},
-            {"--deformation", "V", "full, attention, flow or none", "full", false},
-            {"--appearance-norm", "instance|none", "normalisation of the reference encoder and decoder (instance: weights made before it was none)", "none", false},
-            {"--flow-prior", "", "F refines the skeletons' flow by a residual and a visibility map mixes the warped reference with the decoder's image (body, full or flow variant; --init from weights without it starts as the prior warp)", "", false},
-            {"--stage1", "STEPS", "deformation pretraining steps", "1000", false},
-            {"--stage2", "STEPS", "end-to-end steps", "10000", false},
-            {"--batch", "N", "batch size per process", "4", false},
-            {"--lr", "RATE", "generator learning rate (Adam, betas 0.5/0.999)", "1e-4", false},
-            {"--clip", "NORM", "gradient norm clipping (0: off)", "0", false},
-            {"--pixel-l1", "WEIGHT", "weight of the plain L1 loss (not in the paper); same as --loss-weights l1=WEIGHT", "0", false},
-            {"--loss-weights", "NAME=W,...", "override loss weights (attn, flow, flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp, skel, sflow; defaults in model.md, warp, l1, skel and sflow are 0)", "", false},
-            {"--loss-gradients", "STEPS", "every STEPS steps, log the gradient norm each loss term alone gives the generator (costs one backward pass per term)", "0", false},
-            {"--amp", "", "bf16 mixed precision (CUDA only)", "", false},
-            {"--vgg19", "FILE", "VGG-19 ImageNet weights in torchvision's layout (tools/convert_vgg19.py)", "", false},
-            {"--init", "FILE", "start from these released weights (fresh optimisers); body weights can start a portrait model", "", false},
-            {"--resume", "", "continue from the newest valid checkpoint in --run", "", false},
-            {"--device", "auto|cpu|cuda", "device", "auto", false},
-            {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
-            {"--workers", "N", "data loading threads", "2", false},
-            {"--seed", "N", "random seed", "1", false},
-            {"--checkpoint-every", "STEPS", "checkpoint interval", "200", false},
-            {"--sample-every", "STEPS", "sample grid and loss plot interval", "200", false},
-            {"--time-limit", "MINUTES", "stop after this much training time, with a checkpoint (0: no limit)", "0", false},
-            {"--export", "FILE", "write release weights (EMA, fp16) when training ends", "", false},
-            {"--nproc", "N", "data-parallel worker processes on this machine (c10d; see README)", "1", false},
-            {"--backend", "auto|gloo|nccl", "c10d backend of a data-parallel run", "auto", false},
-            {"--ops", "N", "at the end, list the N operators that took the most time per step (where the time goes)", "0", false},
-        });
+        Arguments a(
+            "train",
+            {
+                {"--data", "SPEC", "training data: " + datasetSpecs(), "", true},
+                {"--run", "DIR", "run folder: checkpoints, losses.csv, samples", "runs/train", false},
+                {"--semantics", "body|face", "what the model reads", "body", false},
+                {"--config", "default|small", "model width preset (c = 32 or 16)", "default", false},
+                {"--width", "C", "override the width c", "", false},
+                {"--size", "HxW", "canvas", defaultCanvasSizes(), false},
+                {"--deformation", "V", "full, attention, flow or none", "full", false},
+                {"--appearance-norm", "instance|none",
+                 "normalisation of the reference encoder and decoder (instance: weights made before it was none)",
+                 "none", false},
+                {"--flow-prior", "",
+                 "F refines the skeletons' flow by a residual and a visibility map mixes the warped reference with the "
+                 "decoder's image (body, full or flow variant; --init from weights without it starts as the prior "
+                 "warp)",
+                 "", false},
+                {"--stage1", "STEPS", "deformation pretraining steps", "1000", false},
+                {"--stage2", "STEPS", "end-to-end steps", "10000", false},
+                {"--batch", "N", "batch size per process", "4", false},
+                {"--lr", "RATE", "generator learning rate (Adam, betas 0.5/0.999)", "1e-4", false},
+                {"--clip", "NORM", "gradient norm clipping (0: off)", "0", false},
+                {"--pixel-l1", "WEIGHT",
+                 "weight of the plain L1 loss (not in the paper); same as --loss-weights l1=WEIGHT", "0", false},
+                {"--loss-weights", "NAME=W,...",
+                 "override loss weights (attn, flow, flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp, "
+                 "skel, sflow; defaults in model.md, warp, l1, skel and sflow are 0)",
+                 "", false},
+                {"--loss-gradients", "STEPS",
+                 "every STEPS steps, log the gradient norm each loss term alone gives the generator (costs one "
+                 "backward pass per term)",
+                 "0", false},
+                {"--amp", "", "bf16 mixed precision (CUDA only)", "", false},
+                {"--vgg19", "FILE", "VGG-19 ImageNet weights in torchvision's layout (tools/convert_vgg19.py)", "",
+                 false},
+                {"--init", "FILE",
+                 "start from these released weights (fresh optimisers); body weights can start a portrait model", "",
+                 false},
+                {"--resume", "", "continue from the newest valid checkpoint in --run", "", false},
+                {"--device", "auto|cpu|cuda", "device", "auto", false},
+                {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
+                {"--workers", "N", "data loading threads", "2", false},
+                {"--seed", "N", "random seed", "1", false},
+                {"--checkpoint-every", "STEPS", "checkpoint interval", "200", false},
+                {"--sample-every", "STEPS", "sample grid and loss plot interval", "200", false},
+                {"--time-limit", "MINUTES", "stop after this much training time, with a checkpoint (0: no limit)", "0",
+                 false},
+                {"--export", "FILE", "write release weights (EMA, fp16) when training ends", "", false},
+                {"--nproc", "N", "data-parallel worker processes on this machine (c10d; see README)", "1", false},
+                {"--backend", "auto|gloo|nccl", "c10d backend of a data-parallel run", "auto", false},
+                {"--ops", "N",
+                 "at the end, list the N operators that took the most time per step (where the time goes)", "0", false},
+            });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
@@ -153,8 +177,10 @@ public:
             // This process becomes the launcher: the workers run the same command without --nproc.
             std::vector<std::string> workerArguments{"marionette-train", "train"};
             for (std::size_t i = 0; i < args.size(); ++i) {
-                if (args[i] == "--nproc") ++i;
-                else workerArguments.push_back(args[i]);
+                if (args[i] == "--nproc")
+                    ++i;
+                else
+                    workerArguments.push_back(args[i]);
             }
             return train::launchLocalWorkers(processes, workerArguments);
         }
@@ -182,7 +208,8 @@ public:
         o.sampleEvery = a.intValue("--sample-every");
         o.timeLimitSeconds = 60.0 * a.doubleValue("--time-limit");
         if (!(o.timeLimitSeconds >= 0.0)) throw UsageError("--time-limit must be a number of minutes >= 0");
-        if (o.stage1Steps < 0 || o.stage2Steps < 0 || o.batchSize < 1) throw UsageError("steps must be >= 0 and --batch >= 1");
+        if (o.stage1Steps < 0 || o.stage2Steps < 0 || o.batchSize < 1)
+            throw UsageError("steps must be >= 0 and --batch >= 1");
 
         std::optional<train::DistributedEnvironment> job;
         if (train::DistributedEnvironment::present()) {
@@ -219,14 +246,16 @@ public:
             out << "operators (outermost operators, forward and backward):\n"
                 << engine::operatorTable(profile->totals(), trainer.step() - firstStep, "step", opRows);
         }
-        if (train::Trainer::stopRequested()) out << "stopped at step " << trainer.step() << "; resume with --resume\n";
+        if (train::Trainer::stopRequested())
+            out << "stopped at step " << trainer.step() << "; resume with --resume\n";
         else if (trainer.step() < trainer.totalSteps())
             out << "time limit reached at step " << trainer.step() << "; resume with --resume\n";
         if (a.has("--export")) {
             trainer.exportWeights(a.value("--export"));
             out << "wrote " << a.value("--export") << '\n';
         }
-        out << "trained to step " << trainer.step() << " of " << trainer.totalSteps() << " in " << o.runDirectory << '\n';
+        out << "trained to step " << trainer.step() << " of " << trainer.totalSteps() << " in " << o.runDirectory
+            << '\n';
         return kExitOk;
     }
 };
@@ -234,14 +263,17 @@ public:
 class ExportCommand : public Command {
 public:
     std::string name() const override { return "export"; }
-    std::string summary() const override { return "write release weights (EMA, fp16) from a training run's newest checkpoint"; }
+    std::string summary() const override {
+        return "write release weights (EMA, fp16) from a training run's newest checkpoint";
+    }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
-        Arguments a("export", {
-            {"--run", "DIR", "the run folder", "", true},
-            {"--out", "FILE", "release weights (.safetensors)", "", true},
-            {"--metrics", "FILE", "a JSON evaluation report to record in the metadata", "", false},
-        });
+        Arguments a("export",
+                    {
+                        {"--run", "DIR", "the run folder", "", true},
+                        {"--out", "FILE", "release weights (.safetensors)", "", true},
+                        {"--metrics", "FILE", "a JSON evaluation report to record in the metadata", "", false},
+                    });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
@@ -258,24 +290,31 @@ public:
 class EvalCommand : public Command {
 public:
     std::string name() const override { return "eval"; }
-    std::string summary() const override { return "SSIM, PSNR and L1 of weights on held-out pairs, with the copy baseline"; }
+    std::string summary() const override {
+        return "SSIM, PSNR and L1 of weights on held-out pairs, with the copy baseline";
+    }
 
     int execute(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) override {
-        Arguments a("eval", {
-            {"--weights", "FILE", "weights to evaluate", "", true},
-            {"--data", "SPEC", "evaluation pairs: " + datasetSpecs(), "", true},
-            {"--pairs", "N", "number of pairs", "64", false},
-            {"--batch", "N", "pairs per forward pass", "8", false},
-            {"--device", "auto|cpu|cuda", "device", "auto", false},
-            {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
-            {"--json", "FILE", "also write the report as JSON", "", false},
-            {"--lpips", "FILE", "also compute LPIPS with these weights (tools/convert_lpips.py)", "", false},
-            {"--fid", "FILE", "also compute FID with these Inception-v3 weights (tools/convert_fid_inception.py)", "", false},
+        Arguments a(
+            "eval",
+            {
+                {"--weights", "FILE", "weights to evaluate", "", true},
+                {"--data", "SPEC", "evaluation pairs: " + datasetSpecs(), "", true},
+                {"--pairs", "N", "number of pairs", "64", false},
+                {"--batch", "N", "pairs per forward pass", "8", false},
+                {"--device", "auto|cpu|cuda", "device", "auto", false},
+                {"--threads", "N", "CPU threads (0: one per processor core)", "0", false},
+                {"--json", "FILE", "also write the report as JSON", "", false},
+                {"--lpips", "FILE", "also compute LPIPS with these weights (tools/convert_lpips.py)", "", false},
+                {"--fid", "FILE", "also compute FID with these Inception-v3 weights (tools/convert_fid_inception.py)",
+                 "", false},
 #ifdef MARIONETTE_WITH_IMAGE
-            {"--grid", "FILE", "also draw the first --grid-rows pairs (reference | target pose | output | ground truth | maps)", "", false},
-            {"--grid-rows", "N", "rows of the grid", "6", false},
+                {"--grid", "FILE",
+                 "also draw the first --grid-rows pairs (reference | target pose | output | ground truth | maps)", "",
+                 false},
+                {"--grid-rows", "N", "rows of the grid", "6", false},
 #endif
-        });
+            });
         a.parse(args);
         if (a.has("--help")) {
             out << a.help();
@@ -300,8 +339,8 @@ public:
             };
         }
 #endif
-        const auto report = train::evaluate(a.value("--weights"), *openDataset(a.value("--data"), train::weightsConfig(a.value("--weights"))),
-                                            options);
+        const auto report = train::evaluate(
+            a.value("--weights"), *openDataset(a.value("--data"), train::weightsConfig(a.value("--weights"))), options);
         out << report.markdown();
 #ifdef MARIONETTE_WITH_IMAGE
         if (!gridRows.empty()) {

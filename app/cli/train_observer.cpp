@@ -7,8 +7,8 @@
 #include "marionette/train/trainer.h"
 #include "marionette/util/log.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -95,13 +95,17 @@ private:
         for (int e = static_cast<int>(std::ceil(minLog)); e <= static_cast<int>(std::floor(maxLog)); ++e) {
             const cv::Point p = toPixel(minStep, std::pow(10.0, e));
             cv::line(plot, {left, p.y}, {width - right, p.y}, cv::Scalar(230, 230, 230));
-            cv::putText(plot, "1e" + std::to_string(e), {5, p.y + 4}, cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(80, 80, 80));
+            cv::putText(plot, "1e" + std::to_string(e), {5, p.y + 4}, cv::FONT_HERSHEY_SIMPLEX, 0.4,
+                        cv::Scalar(80, 80, 80));
         }
-        cv::putText(plot, "step " + std::to_string(static_cast<long>(minStep)) + " .. " + std::to_string(static_cast<long>(maxStep)),
-                    {left, height - 12}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(80, 80, 80));
+        cv::putText(
+            plot,
+            "step " + std::to_string(static_cast<long>(minStep)) + " .. " + std::to_string(static_cast<long>(maxStep)),
+            {left, height - 12}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(80, 80, 80));
         int legend = 0;
         for (const auto& [name, points] : m_history) {
-            const cv::Scalar colour = cv::Scalar((legend * 97) % 200, (legend * 53 + 80) % 200, (legend * 151 + 40) % 220);
+            const cv::Scalar colour =
+                cv::Scalar((legend * 97) % 200, (legend * 53 + 80) % 200, (legend * 151 + 40) % 220);
             // A running mean over 10 points keeps the lines readable.
             double sum = 0;
             std::vector<cv::Point> line;
@@ -112,7 +116,8 @@ private:
                 if (mean > 0) line.push_back(toPixel(points[i].first, mean));
             }
             if (line.size() > 1) cv::polylines(plot, line, false, colour, 1, cv::LINE_AA);
-            cv::putText(plot, name, {width - right + 10, top + 15 + 18 * legend}, cv::FONT_HERSHEY_SIMPLEX, 0.45, colour, 1, cv::LINE_AA);
+            cv::putText(plot, name, {width - right + 10, top + 15 + 18 * legend}, cv::FONT_HERSHEY_SIMPLEX, 0.45,
+                        colour, 1, cv::LINE_AA);
             ++legend;
         }
         return plot;

@@ -11,8 +11,8 @@ std::string weightsArgument(const Arguments& a, model::SemanticsKind kind, const
     if (shipped.empty()) {
         const bool portrait = kind == model::SemanticsKind::Face;
         throw Error(std::string("the shipped ") + (portrait ? "portrait" : "body") + " weights (models/" +
-                    (portrait ? edit::kBundledPortraitWeights : edit::kBundledBodyWeights) + ") are not installed: pass " + option + " FILE (" +
-                    edit::missingBundledWeightsMessage(kind) + ")");
+                    (portrait ? edit::kBundledPortraitWeights : edit::kBundledBodyWeights) +
+                    ") are not installed: pass " + option + " FILE (" + edit::missingBundledWeightsMessage(kind) + ")");
     }
     return shipped;
 }

@@ -10,6 +10,7 @@ namespace marionette::cli {
 
 // Throws marionette::Error saying which shipped file is missing when the option (--weights unless named) is
 // not given and the shipped weights are not installed.
-std::string weightsArgument(const Arguments& arguments, model::SemanticsKind kind, const std::string& option = "--weights");
+std::string weightsArgument(const Arguments& arguments, model::SemanticsKind kind,
+                            const std::string& option = "--weights");
 
 }  // namespace marionette::cli

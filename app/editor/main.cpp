@@ -1,12 +1,12 @@
 // marionette: the editor. Open a photo of a person, drag the skeleton's joints and watch the person take the
 // new pose (docs/editor.md). Everything is in ui/ and core/; this only reads the command line.
-#include "marionette/util/allocator.h"
-#include "marionette/util/cpu_threads.h"
 #include "marionette/edit/repose_session.h"
 #include "marionette/edit/version_report.h"
 #include "marionette/model/config.h"
 #include "marionette/ui/editor_options.h"
 #include "marionette/ui/main_window.h"
+#include "marionette/util/allocator.h"
+#include "marionette/util/cpu_threads.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -63,27 +63,36 @@ int main(int argc, char* argv[]) {
     QApplication::setApplicationVersion(QStringLiteral(MARIONETTE_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Re-pose people in photos: drag the skeleton, watch the person follow."));
+    parser.setApplicationDescription(
+        QStringLiteral("Re-pose people in photos: drag the skeleton, watch the person follow."));
     parser.addHelpOption();
-    const QCommandLineOption versionOption({QStringLiteral("v"), QStringLiteral("version")},
-                                           QStringLiteral("Print the version, revision, LibTorch, CUDA support and the shipped weights"));
+    const QCommandLineOption versionOption(
+        {QStringLiteral("v"), QStringLiteral("version")},
+        QStringLiteral("Print the version, revision, LibTorch, CUDA support and the shipped weights"));
     parser.addOption(versionOption);
-    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("a photo or an edit (.marionette.json) to open"));
-    const QCommandLineOption weights(QStringLiteral("weights"), QStringLiteral("body model weights (.safetensors)"), QStringLiteral("FILE"));
-    const QCommandLineOption device(QStringLiteral("device"), QStringLiteral("auto, cpu or cuda"), QStringLiteral("DEVICE"), QStringLiteral("auto"));
-    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("CPU threads for the network (0: one per processor core)"),
+    parser.addPositionalArgument(QStringLiteral("file"),
+                                 QStringLiteral("a photo or an edit (.marionette.json) to open"));
+    const QCommandLineOption weights(QStringLiteral("weights"), QStringLiteral("body model weights (.safetensors)"),
+                                     QStringLiteral("FILE"));
+    const QCommandLineOption device(QStringLiteral("device"), QStringLiteral("auto, cpu or cuda"),
+                                    QStringLiteral("DEVICE"), QStringLiteral("auto"));
+    const QCommandLineOption threads(QStringLiteral("threads"),
+                                     QStringLiteral("CPU threads for the network (0: one per processor core)"),
                                      QStringLiteral("N"), QStringLiteral("0"));
-    const QCommandLineOption preview(QStringLiteral("preview"), QStringLiteral("while dragging: auto, on or off"), QStringLiteral("MODE"),
-                                     QStringLiteral("auto"));
-    const QCommandLineOption method(QStringLiteral("method"),
-                                    QStringLiteral("how body edits are drawn: hybrid (the photo's pixels move, sharp) or network "
-                                                   "(the network redraws the person); default: the Model menu's last choice"),
-                                    QStringLiteral("METHOD"));
-    const QCommandLineOption portraitWeights(QStringLiteral("portrait-weights"), QStringLiteral("portrait model weights (.safetensors)"),
+    const QCommandLineOption preview(QStringLiteral("preview"), QStringLiteral("while dragging: auto, on or off"),
+                                     QStringLiteral("MODE"), QStringLiteral("auto"));
+    const QCommandLineOption method(
+        QStringLiteral("method"),
+        QStringLiteral("how body edits are drawn: hybrid (the photo's pixels move, sharp) or network "
+                       "(the network redraws the person); default: the Model menu's last choice"),
+        QStringLiteral("METHOD"));
+    const QCommandLineOption portraitWeights(QStringLiteral("portrait-weights"),
+                                             QStringLiteral("portrait model weights (.safetensors)"),
                                              QStringLiteral("FILE"));
-    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                        QStringLiteral("once the opened file's result is shown, save the window as FILE (PNG) and quit"),
-                                        QStringLiteral("FILE"));
+    const QCommandLineOption screenshot(
+        QStringLiteral("screenshot"),
+        QStringLiteral("once the opened file's result is shown, save the window as FILE (PNG) and quit"),
+        QStringLiteral("FILE"));
     parser.addOptions({weights, portraitWeights, device, threads, method, preview, screenshot});
     parser.process(*app);  // --help prints and quits here
 
@@ -100,7 +109,8 @@ int main(int argc, char* argv[]) {
     if (parser.isSet(method)) {
         options.reposeMethod = marionette::edit::reposeMethodFromString(parser.value(method).toStdString());
         if (!options.reposeMethod) {
-            std::fprintf(stderr, "marionette: --method must be hybrid or network, not \"%s\"\n", qPrintable(parser.value(method)));
+            std::fprintf(stderr, "marionette: --method must be hybrid or network, not \"%s\"\n",
+                         qPrintable(parser.value(method)));
             return 2;
         }
     }

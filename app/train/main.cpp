@@ -1,9 +1,9 @@
 // marionette-train: the trainer's front door. "marionette-train [train] ...", "marionette-train export ...",
 // "marionette-train eval ..." run the same verbs as marionette-cli.
+#include "cli/command.h"
 #include "marionette/util/allocator.h"
 #include "marionette/util/build_info.h"
 #include "marionette/util/cpu_threads.h"
-#include "cli/command.h"
 
 #include <iostream>
 

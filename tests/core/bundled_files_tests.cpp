@@ -35,7 +35,8 @@ TEST_CASE(bundled_variable_overrides_every_other_place) {
     touch(data / "models" / "movenet-thunder" / "model.json");
     EXPECT(bundled::dataDirsFor("/opt/x/bin/marionette-cli", data.string()) == std::vector<std::string>{data.string()});
     const DataDirOverride variable(data.string());
-    EXPECT_EQ(bundled::modelPath("movenet-thunder/model.json"), (data / "models" / "movenet-thunder" / "model.json").string());
+    EXPECT_EQ(bundled::modelPath("movenet-thunder/model.json"),
+              (data / "models" / "movenet-thunder" / "model.json").string());
     // The build tree's samples are there, but the variable hides them.
     EXPECT(bundled::samplePath("messi5.jpg").empty());
 }
@@ -56,7 +57,8 @@ TEST_CASE(bundled_build_tree_is_found_by_its_cmake_cache) {
     touch(build / "share" / "marionette" / "samples" / "photo.jpg");
     const auto dirs = bundled::dataDirsFor((build / "tests" / "core" / "core_tests").string(), "");
     EXPECT_EQ(dirs.size(), 2u);  // <exe>/../share/marionette first (build/tests/share), then the tree's
-    EXPECT_EQ(bundled::findIn(dirs, "samples/photo.jpg"), (build / "share" / "marionette" / "samples" / "photo.jpg").string());
+    EXPECT_EQ(bundled::findIn(dirs, "samples/photo.jpg"),
+              (build / "share" / "marionette" / "samples" / "photo.jpg").string());
 }
 
 TEST_CASE(bundled_missing_file_names_every_place_looked) {

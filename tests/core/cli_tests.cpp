@@ -16,8 +16,8 @@
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
-#include <opencv2/core.hpp>
 #include <torch/torch.h>
+#include <opencv2/core.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -29,7 +29,9 @@ namespace {
 
 using test::runCli;
 
-std::string sample(const std::string& name) { return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name; }
+std::string sample(const std::string& name) {
+    return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name;
+}
 
 // For its lifetime, the shipped models are looked for in an empty folder: the programs as installed without them.
 class WithoutShippedModels {
@@ -44,7 +46,8 @@ public:
 
 TEST_CASE(cli_render_draws_the_sample_skeleton_over_its_crop) {
     const std::string out = test::tempPath("semantics.png");
-    const auto run = runCli({"render", "--pose", sample("messi5.jpg.pose.json"), "--image", sample("messi5.jpg"), "--out", out});
+    const auto run =
+        runCli({"render", "--pose", sample("messi5.jpg.pose.json"), "--image", sample("messi5.jpg"), "--out", out});
     EXPECT_EQ(run.code, 0);
     EXPECT(run.out.find("17 of 18 joints") != std::string::npos);
     const cv::Mat img = image::loadImage(out);
@@ -96,7 +99,8 @@ TEST_CASE(cli_usage_errors_and_bad_inputs) {
 
     // Every verb with --device refuses an unknown one as a usage error, before loading anything.
     const std::vector<std::vector<std::string>> verbs = {
-        {"repose", "--weights", "w.safetensors", "--image", "i.jpg", "--pose-ref", "p.json", "--pose-target", "p.json", "--out", out},
+        {"repose", "--weights", "w.safetensors", "--image", "i.jpg", "--pose-ref", "p.json", "--pose-target", "p.json",
+         "--out", out},
         {"adapt", "--weights", "w.safetensors", "--image", "i.jpg", "--pose", "p.json", "--out", out},
         {"portrait", "--image", "i.jpg", "--out", out},
         {"bench"},
@@ -122,7 +126,8 @@ TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_
         torch::manual_seed(3);
         model::Generator generator(test::tinyModelConfig(kind));
         const std::string path = test::tempPath(name);
-        model::saveGeneratorWeights(path, *generator, R"j({"data":"synth (procedural, training seeds)","images_seen":40,"steps":10})j",
+        model::saveGeneratorWeights(path, *generator,
+                                    R"j({"data":"synth (procedural, training seeds)","images_seen":40,"steps":10})j",
                                     model::StoredPrecision::Float16);
         return path;
     };
@@ -130,16 +135,19 @@ TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_
     const std::string portrait = tinyWeights(model::SemanticsKind::Face, "adapt-portrait.safetensors");
 
     const std::string bodyOut = test::tempPath("adapted-body.safetensors");
-    auto run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"), "--out",
-                       bodyOut, "--steps", "2", "--batch", "1", "--device", "cpu"});
+    auto run =
+        runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"),
+                "--out", bodyOut, "--steps", "2", "--batch", "1", "--device", "cpu"});
     EXPECT_EQ(run.code, 0);
     if (run.code != 0) std::cerr << run.err;
     EXPECT(run.err.find("step 2/2") != std::string::npos);
-    EXPECT(model::summarizeTraining(model::loadGeneratorWeights(bodyOut).trainingJson).data.find("messi5.jpg") != std::string::npos);
+    EXPECT(model::summarizeTraining(model::loadGeneratorWeights(bodyOut).trainingJson).data.find("messi5.jpg") !=
+           std::string::npos);
 
     const std::string faceOut = test::tempPath("adapted-face.safetensors");
-    run = runCli({"adapt", "--weights", portrait, "--image", sample("astronaut.jpg"), "--landmarks", sample("astronaut.jpg.landmarks.pts"),
-                  "--out", faceOut, "--steps", "2", "--batch", "1", "--device", "cpu"});
+    run = runCli({"adapt", "--weights", portrait, "--image", sample("astronaut.jpg"), "--landmarks",
+                  sample("astronaut.jpg.landmarks.pts"), "--out", faceOut, "--steps", "2", "--batch", "1", "--device",
+                  "cpu"});
     EXPECT_EQ(run.code, 0);
     if (run.code != 0) std::cerr << run.err;
     const auto adaptedFace = model::loadGeneratorWeights(faceOut);
@@ -157,7 +165,8 @@ TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_
     // bench --data times one loader thread drawing batches for the weights' model (here a face model).
     run = runCli({"bench", "--weights", portrait, "--data", "synth-portrait", "--batches", "1", "--threads", "1"});
     EXPECT_EQ(run.code, 0);
-    EXPECT(run.out.find("for face at ") != std::string::npos && run.out.find("4 pairs in batches of 4") != std::string::npos);
+    EXPECT(run.out.find("for face at ") != std::string::npos &&
+           run.out.find("4 pairs in batches of 4") != std::string::npos);
     EXPECT(run.out.find("pairs/s per loader thread") != std::string::npos);
     EXPECT_EQ(runCli({"bench", "--data", "synth-body", "--batches", "0"}).code, cli::kExitUsage);
     run = runCli({"bench", "--data", "nonsense"});
@@ -166,9 +175,11 @@ TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_
     // Data specs: the editor-like edits, and sets taken in turn ('+' in a file name stays part of the name).
     const auto bodyConfig = model::ModelConfig::body();
     const auto mixed = cli::openDataset("synth-body+synth-body-edits:validation", bodyConfig);
-    EXPECT_EQ(mixed->description(), std::string("synth-body (procedural, training seeds) + synth-body-edits (procedural, validation seeds)"));
+    EXPECT_EQ(mixed->description(),
+              std::string("synth-body (procedural, training seeds) + synth-body-edits (procedural, validation seeds)"));
     EXPECT(!mixed->pair(0, 0).sameFraming);
-    EXPECT_THROWS(marionette::Error, cli::openDataset("synth-body+synth-portrait", bodyConfig), "synth-portrait data trains face models");
+    EXPECT_THROWS(marionette::Error, cli::openDataset("synth-body+synth-portrait", bodyConfig),
+                  "synth-portrait data trains face models");
     EXPECT_THROWS(marionette::Error, cli::openDataset("photos:a+b.jpg", bodyConfig), "a+b.jpg");
 
     // One subject, of the weights' kind; nothing is written otherwise.
@@ -176,15 +187,15 @@ TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_
     run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--out", never});
     EXPECT_EQ(run.code, cli::kExitUsage);
     EXPECT(run.err.find("--pose") != std::string::npos);
-    run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"), "--face", "0",
-                  "--out", never});
+    run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"),
+                  "--face", "0", "--out", never});
     EXPECT_EQ(run.code, cli::kExitUsage);
-    run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"), "--lr", "fast",
-                  "--out", never});
+    run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"),
+                  "--lr", "fast", "--out", never});
     EXPECT_EQ(run.code, cli::kExitUsage);
     EXPECT(run.err.find("--lr expects a number, got \"fast\"") != std::string::npos);
-    run = runCli({"adapt", "--weights", body, "--image", sample("astronaut.jpg"), "--landmarks", sample("astronaut.jpg.landmarks.pts"),
-                  "--out", never, "--device", "cpu"});
+    run = runCli({"adapt", "--weights", body, "--image", sample("astronaut.jpg"), "--landmarks",
+                  sample("astronaut.jpg.landmarks.pts"), "--out", never, "--device", "cpu"});
     EXPECT_EQ(run.code, cli::kExitFailure);
     EXPECT(run.err.find("needs portrait weights") != std::string::npos);
     EXPECT(!std::filesystem::exists(never));
@@ -232,22 +243,26 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
     EXPECT_EQ(sheetImage.rows, outputCrop.rows);
     EXPECT_EQ(sheetImage.cols, 9 * outputCrop.cols);
     const cv::Rect belowLabel(0, 20, outputCrop.cols, outputCrop.rows - 20);
-    EXPECT_EQ(cv::norm(sheetImage(cv::Rect(2 * outputCrop.cols, 0, outputCrop.cols, outputCrop.rows))(belowLabel), outputCrop(belowLabel),
-                       cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::norm(sheetImage(cv::Rect(2 * outputCrop.cols, 0, outputCrop.cols, outputCrop.rows))(belowLabel),
+                       outputCrop(belowLabel), cv::NORM_INF),
+              0.0);
 
     // The paper's synthesis alone, and the choices refused with the option's name.
     const std::string networkOut = test::tempPath("reposed-network.png");
-    const auto network = runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref", sample("messi5.jpg.pose.json"),
-                                 "--pose-target", targetPath, "--out", networkOut, "--method", "network", "--device", "cpu"});
+    const auto network = runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref",
+                                 sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", networkOut,
+                                 "--method", "network", "--device", "cpu"});
     EXPECT_EQ(network.code, 0);
     EXPECT(network.out.find("hybrid") == std::string::npos);
     EXPECT(cv::norm(image::loadImage(networkOut), edited, cv::NORM_L1) > 0.0);
-    const auto badMethod = runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref", sample("messi5.jpg.pose.json"),
-                                   "--pose-target", targetPath, "--out", networkOut, "--method", "paint"});
+    const auto badMethod =
+        runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref",
+                sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", networkOut, "--method", "paint"});
     EXPECT_EQ(badMethod.code, cli::kExitUsage);
     EXPECT(badMethod.err.find("--method expects hybrid or network") != std::string::npos);
-    const auto badDepth = runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref", sample("messi5.jpg.pose.json"),
-                                  "--pose-target", targetPath, "--out", networkOut, "--depth", "tail=front"});
+    const auto badDepth = runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref",
+                                  sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", networkOut,
+                                  "--depth", "tail=front"});
     EXPECT_EQ(badDepth.code, cli::kExitUsage);
     EXPECT(badDepth.err.find("not a limb") != std::string::npos);
     // The deformation's benchmark runs end to end on the sample (figures printed, never asserted).
@@ -255,7 +270,8 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
     EXPECT_EQ(bench.code, 0);
     EXPECT(bench.out.find("drag update (warp + render)") != std::string::npos);
     // The fill's measure on holes whose truth is known: a table row per method, and a method it does not know refused.
-    const auto fills = runCli({"evaluate-fill", "--images", sample("messi5.jpg"), "--holes", "1", "--methods", "telea"});
+    const auto fills =
+        runCli({"evaluate-fill", "--images", sample("messi5.jpg"), "--holes", "1", "--methods", "telea"});
     EXPECT_EQ(fills.code, 0);
     EXPECT(fills.out.find("1 holes in 1 photos") != std::string::npos);
     EXPECT(fills.out.find("telea") != std::string::npos);
@@ -269,16 +285,18 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
     model::Generator faceGenerator(face);
     const std::string faceWeights = test::tempPath("face.safetensors");
     model::saveGeneratorWeights(faceWeights, *faceGenerator, "{}", model::StoredPrecision::Float16);
-    const auto refused = runCli({"repose", "--weights", faceWeights, "--image", sample("messi5.jpg"), "--pose-ref",
-                                 sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", test::tempPath("no.png")});
+    const auto refused =
+        runCli({"repose", "--weights", faceWeights, "--image", sample("messi5.jpg"), "--pose-ref",
+                sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", test::tempPath("no.png")});
     EXPECT_EQ(refused.code, cli::kExitFailure);
     EXPECT(refused.err.find("for portraits") != std::string::npos);
 
     // Without --weights it opens the shipped body weights; where they are not installed, it says so.
     {
         const WithoutShippedModels none;
-        const auto missing = runCli({"repose", "--image", sample("messi5.jpg"), "--pose-ref", sample("messi5.jpg.pose.json"),
-                                     "--pose-target", targetPath, "--out", test::tempPath("no.png")});
+        const auto missing =
+            runCli({"repose", "--image", sample("messi5.jpg"), "--pose-ref", sample("messi5.jpg.pose.json"),
+                    "--pose-target", targetPath, "--out", test::tempPath("no.png")});
         EXPECT_EQ(missing.code, cli::kExitFailure);
         EXPECT(missing.err.find("body-early.safetensors) are not installed") != std::string::npos);
     }
@@ -287,8 +305,8 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
 
 TEST_CASE(cli_synth_writes_pairs_to_look_at) {
     const std::string folder = test::tempPath("synth");
-    auto run = runCli({"synth", "--kind", "body", "--split", "validation", "--seed", "3", "--count", "2", "--out", folder,
-                       "--grid", folder + "/grid.png"});
+    auto run = runCli({"synth", "--kind", "body", "--split", "validation", "--seed", "3", "--count", "2", "--out",
+                       folder, "--grid", folder + "/grid.png"});
     EXPECT_EQ(run.code, 0);
     EXPECT(run.out.find("validation") != std::string::npos);
     // reference | target | both with skeletons, 4-pixel gaps; the grid stacks the pairs.
@@ -327,9 +345,15 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     const std::string editPath = test::tempPath("portrait.marionette.json");
     const std::string maps = test::tempPath("portrait_maps");
     const std::string sheet = test::tempPath("portrait_sheet.png");
-    const auto run = runCli({"portrait", "--image", sample("astronaut.jpg"), "--yaw", "15", "--pitch", "-5", "--expr",
-                             "smile=0.6,jaw_open=0.2", "--out", out, "--weights", weights, "--device", "cpu", "--threads", "2",
-                             "--landmarks-out", pts, "--edit-out", editPath, "--maps", maps, "--sheet", sheet});
+    const auto run = runCli({"portrait",  "--image",    sample("astronaut.jpg"),
+                             "--yaw",     "15",         "--pitch",
+                             "-5",        "--expr",     "smile=0.6,jaw_open=0.2",
+                             "--out",     out,          "--weights",
+                             weights,     "--device",   "cpu",
+                             "--threads", "2",          "--landmarks-out",
+                             pts,         "--edit-out", editPath,
+                             "--maps",    maps,         "--sheet",
+                             sheet});
     EXPECT_EQ(run.code, 0);
     if (run.code != 0) std::cerr << run.err;
     EXPECT(run.out.find("edited: yaw 15.0, pitch -5.0") != std::string::npos);
@@ -343,7 +367,8 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     const edit::EditDocument document = edit::readEditDocument(editPath);
     EXPECT(document.mode == "portrait" && document.portrait && document.portrait->target == landmarks);
     EXPECT_NEAR(document.portrait->parameters.pose.yaw, 15.0, 1e-9);
-    EXPECT_EQ(edit::resolvePhotoPath(document, editPath), std::filesystem::absolute(sample("astronaut.jpg")).lexically_normal().string());
+    EXPECT_EQ(edit::resolvePhotoPath(document, editPath),
+              std::filesystem::absolute(sample("astronaut.jpg")).lexically_normal().string());
     EXPECT(std::filesystem::exists(std::filesystem::path(maps) / "flow.png"));
     // Hybrid by default: the photo's own pixels moved, with the warp's figures; the mesh among the maps.
     EXPECT(run.out.find("hybrid: mesh warp") != std::string::npos);
@@ -354,13 +379,16 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
 
     // Bad values: a clear message, a failure code, nothing written.
     const std::string no = test::tempPath("no_portrait.png");
-    const auto range = runCli({"portrait", "--image", sample("astronaut.jpg"), "--yaw", "120", "--out", no, "--weights", weights});
+    const auto range =
+        runCli({"portrait", "--image", sample("astronaut.jpg"), "--yaw", "120", "--out", no, "--weights", weights});
     EXPECT_EQ(range.code, cli::kExitFailure);
     EXPECT(range.err.find("yaw") != std::string::npos && range.err.find("120") != std::string::npos);
-    const auto method = runCli({"portrait", "--image", sample("astronaut.jpg"), "--method", "sideways", "--out", no, "--weights", weights});
+    const auto method = runCli(
+        {"portrait", "--image", sample("astronaut.jpg"), "--method", "sideways", "--out", no, "--weights", weights});
     EXPECT_EQ(method.code, cli::kExitUsage);
     EXPECT(method.err.find("--method expects hybrid or network") != std::string::npos);
-    const auto unknown = runCli({"portrait", "--image", sample("astronaut.jpg"), "--expr", "grin=1", "--out", no, "--weights", weights});
+    const auto unknown =
+        runCli({"portrait", "--image", sample("astronaut.jpg"), "--expr", "grin=1", "--out", no, "--weights", weights});
     EXPECT_EQ(unknown.code, cli::kExitFailure);
     EXPECT(unknown.err.find("unknown expression \"grin\"") != std::string::npos);
     const std::string wall = test::tempPath("wall.png");
@@ -368,7 +396,8 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     const auto noFace = runCli({"portrait", "--image", wall, "--out", no, "--weights", weights});
     EXPECT_EQ(noFace.code, cli::kExitFailure);
     EXPECT(noFace.err.find("wall.png") != std::string::npos && noFace.err.find("no face") != std::string::npos);
-    const auto body = runCli({"portrait", "--image", sample("astronaut.jpg"), "--out", no, "--weights", weights, "--face", "7"});
+    const auto body =
+        runCli({"portrait", "--image", sample("astronaut.jpg"), "--out", no, "--weights", weights, "--face", "7"});
     EXPECT_EQ(body.code, cli::kExitFailure);
     EXPECT(body.err.find("astronaut.jpg") != std::string::npos);
     EXPECT(!std::filesystem::exists(no));
@@ -376,8 +405,8 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     // Without a portrait model: untrained weights, with a warning that says so.
     {
         const WithoutShippedModels none;
-        const auto untrained = runCli({"portrait", "--image", sample("astronaut.jpg"), "--expr", "eye_close=1", "--out", no,
-                                       "--device", "cpu", "--threads", "2", "--method", "network"});
+        const auto untrained = runCli({"portrait", "--image", sample("astronaut.jpg"), "--expr", "eye_close=1", "--out",
+                                       no, "--device", "cpu", "--threads", "2", "--method", "network"});
         EXPECT_EQ(untrained.code, 0);
         EXPECT(untrained.err.find("not a trained result") != std::string::npos);
         EXPECT(std::filesystem::exists(no));
@@ -396,7 +425,8 @@ TEST_CASE(cli_version_names_the_build_and_the_shipped_weights) {
     EXPECT(run.out.find("body weights: body-early.safetensors (") != std::string::npos);
     EXPECT(run.out.find("training images") != std::string::npos);  // read from the file's training record
     const WithoutShippedModels none;
-    EXPECT(runCli({"--version"}).out.find("models/body-early.safetensors is not installed: looked in") != std::string::npos);
+    EXPECT(runCli({"--version"}).out.find("models/body-early.safetensors is not installed: looked in") !=
+           std::string::npos);
 }
 
 // Two good inputs (a photo + target pair, an edit document) and a corrupt photo: two outputs, the failure
@@ -429,12 +459,14 @@ TEST_CASE(cli_batch_runs_the_good_inputs_and_reports_the_bad_one) {
     edit::writeEditDocument((edits / "p.jpg.marionette.json").string(), portrait);
 
     const fs::path out = test::tempPath("batch-out");
-    const auto run = runCli({"batch", "--edits", edits.string(), "--out", out.string(), "--method", "network", "--threads", "2"});
+    const auto run =
+        runCli({"batch", "--edits", edits.string(), "--out", out.string(), "--method", "network", "--threads", "2"});
     EXPECT_EQ(run.code, cli::kExitFailure);
     EXPECT_EQ(image::loadImage((out / "a-edited.png").string()).size(), image::loadImage(sample("messi5.jpg")).size());
     EXPECT(fs::exists(out / "b-edited.png"));
     EXPECT(!fs::exists(out / "c-edited.png"));
-    EXPECT_EQ(image::loadImage((out / "p-edited.png").string()).size(), image::loadImage(sample("astronaut.jpg")).size());
+    EXPECT_EQ(image::loadImage((out / "p-edited.png").string()).size(),
+              image::loadImage(sample("astronaut.jpg")).size());
     EXPECT(run.out.find("3 done, 1 failed") != std::string::npos);
     EXPECT(run.out.find("input") != std::string::npos && run.out.find("FAILED") != std::string::npos);
     EXPECT(run.err.find("c.jpg: FAILED") != std::string::npos);
@@ -446,13 +478,15 @@ TEST_CASE(cli_batch_runs_the_good_inputs_and_reports_the_bad_one) {
     // A list whose first output would land on its second input: that edit is refused, the input kept.
     fs::copy_file(edits / "a.jpg", edits / "a-edited.png");
     fs::copy_file(edits / "a.jpg.pose.json", edits / "a-edited.png.pose.json");
-    files::writeAtomically((edits / "list.txt").string(), "# photo, target\na.jpg a.jpg.target.json\n\na-edited.png a.jpg.target.json\n");
-    const auto clash = runCli({"batch", "--edits", (edits / "list.txt").string(), "--out", edits.string(), "--method", "network",
-                               "--threads", "2"});
+    files::writeAtomically((edits / "list.txt").string(),
+                           "# photo, target\na.jpg a.jpg.target.json\n\na-edited.png a.jpg.target.json\n");
+    const auto clash = runCli({"batch", "--edits", (edits / "list.txt").string(), "--out", edits.string(), "--method",
+                               "network", "--threads", "2"});
     EXPECT_EQ(clash.code, cli::kExitFailure);
     EXPECT(clash.out.find("1 done, 1 failed") != std::string::npos);
     EXPECT(clash.out.find("is an input of this batch") != std::string::npos);
-    EXPECT(files::readAll((edits / "a-edited.png").string(), 1u << 20) == files::readAll(sample("messi5.jpg"), 1u << 20));
+    EXPECT(files::readAll((edits / "a-edited.png").string(), 1u << 20) ==
+           files::readAll(sample("messi5.jpg"), 1u << 20));
     EXPECT(fs::exists(edits / "a-edited-edited.png"));
 
     EXPECT_EQ(runCli({"batch", "--edits", edits.string(), "--out", out.string(), "--jobs", "0"}).code, cli::kExitUsage);

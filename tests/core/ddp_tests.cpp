@@ -11,13 +11,13 @@
 
 #include <torch/torch.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <thread>
-#include <unistd.h>
 
 using namespace marionette;
 using namespace marionette::train;
@@ -27,7 +27,8 @@ namespace {
 
 constexpr int kBatchPerRank = 2;
 constexpr int kSteps = 4;  // 2 in stage 1 (deformation), 2 in stage 2 (everything, with the discriminator)
-constexpr int kReductions = 2 * 1 + 2 * 2;  // gradient all-reduces: generator in stage 1, generator + discriminator in stage 2
+constexpr int kReductions =
+    2 * 1 + 2 * 2;  // gradient all-reduces: generator in stage 1, generator + discriminator in stage 2
 const char* kOutputVariable = "MARIONETTE_DDP_TEST_OUT";
 
 using test::MovingSquares;
@@ -64,7 +65,8 @@ std::vector<at::Tensor> weightsOf(const Trainer& trainer) {
 double maxDifference(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
     EXPECT_EQ(a.size(), b.size());
     double worst = 0.0;
-    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) worst = std::max(worst, (a[i] - b[i]).abs().max().item<double>());
+    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+        worst = std::max(worst, (a[i] - b[i]).abs().max().item<double>());
     return worst;
 }
 
@@ -89,8 +91,10 @@ public:
 
 private:
     void set(const std::optional<std::string>& value) {
-        if (value) setenv(m_name, value->c_str(), 1);
-        else unsetenv(m_name);
+        if (value)
+            setenv(m_name, value->c_str(), 1);
+        else
+            unsetenv(m_name);
     }
     const char* m_name;
     std::optional<std::string> m_previous;
@@ -101,7 +105,8 @@ private:
 // ranks must then stop after the same step.
 class RecordingReducer : public GradientReducer {
 public:
-    RecordingReducer(GradientReducer* inner, int stopAfterReductions) : m_inner(inner), m_stopAfter(stopAfterReductions) {}
+    RecordingReducer(GradientReducer* inner, int stopAfterReductions)
+        : m_inner(inner), m_stopAfter(stopAfterReductions) {}
     void allReduceAverage(std::vector<at::Tensor>& gradients) override {
         if (m_inner) m_inner->allReduceAverage(gradients);
         std::vector<at::Tensor> flat;
@@ -127,7 +132,8 @@ private:
 TEST_CASE(ddpworker_train_one_rank) {
     const char* out = std::getenv(kOutputVariable);
     if (out == nullptr) {
-        std::cerr << "    (a worker of ddp_two_ranks_match_one_process_with_the_double_batch; nothing to do on its own)\n";
+        std::cerr
+            << "    (a worker of ddp_two_ranks_match_one_process_with_the_double_batch; nothing to do on its own)\n";
         return;
     }
     const auto job = DistributedEnvironment::fromVariables();
@@ -192,7 +198,8 @@ TEST_CASE(ddp_two_ranks_match_one_process_with_the_double_batch) {
     EXPECT_EQ(maxDifference(gradients0, gradients1), 0.0);
     EXPECT_EQ(gradients0.size(), static_cast<std::size_t>(kReductions));
     EXPECT_EQ(recording.reduced().size(), static_cast<std::size_t>(kReductions));
-    if (gradients0.size() != static_cast<std::size_t>(kReductions) || recording.reduced().size() != gradients0.size()) return;
+    if (gradients0.size() != static_cast<std::size_t>(kReductions) || recording.reduced().size() != gradients0.size())
+        return;
 
     // From the same weights, the averaged gradient of the two halves is the gradient of the whole batch, up to
     // float rounding: the generator's at step 1 and the discriminator's at its first step (step 3, its
@@ -205,7 +212,8 @@ TEST_CASE(ddp_two_ranks_match_one_process_with_the_double_batch) {
     const double firstMax = (gradients0[0] - firstWhole).abs().max().item<double>();
     std::cerr << "    step 1, generator gradient, 2 x " << kBatchPerRank << " averaged vs 1 x " << 2 * kBatchPerRank
               << ": max |difference| = " << firstMax << " (max |gradient| " << firstWhole.abs().max().item<double>()
-              << "), relative L2 " << relativeError(0) << "; discriminator at step 3: relative L2 " << relativeError(3) << '\n';
+              << "), relative L2 " << relativeError(0) << "; discriminator at step 3: relative L2 " << relativeError(3)
+              << '\n';
     EXPECT(relativeError(0) < 1e-5);
     EXPECT(firstMax < 1e-5 * firstWhole.abs().max().item<double>() + 1e-6);
     EXPECT(relativeError(3) < 1e-5);
@@ -224,9 +232,10 @@ TEST_CASE(ddp_two_ranks_match_one_process_with_the_double_batch) {
     }
     const double difference = maxDifference(rank0, reference), moved = maxDifference(reference, initial);
     const double relative = std::sqrt(differenceSquared / movedSquared);
-    std::cerr << "    after " << kSteps << " steps (lr " << o.learningRate << "): max |parameter difference| = " << difference
-              << ", without the biases ahead of InstanceNorm " << differenceOfWeights << "; |difference| / |change| = " << relative
-              << " (parameters moved by up to " << moved << ")\n";
+    std::cerr << "    after " << kSteps << " steps (lr " << o.learningRate
+              << "): max |parameter difference| = " << difference << ", without the biases ahead of InstanceNorm "
+              << differenceOfWeights << "; |difference| / |change| = " << relative << " (parameters moved by up to "
+              << moved << ")\n";
     EXPECT(moved > 2 * o.learningRate);
     EXPECT(relative < 0.2);
     // Only rank 0 writes checkpoints and the loss log; the stop request of rank 1 led to a checkpoint.
@@ -269,8 +278,9 @@ TEST_CASE(ddp_shards_of_the_ranks_make_up_the_single_process_batch) {
 }
 
 TEST_CASE(ddp_environment_variables_are_checked) {
-    ScopedVariable rank("RANK", std::string("1")), world("WORLD_SIZE", std::string("2")), address("MASTER_ADDR", std::string("10.0.0.5")),
-        port("MASTER_PORT", std::string("29555")), localRank("LOCAL_RANK", std::nullopt), localWorld("LOCAL_WORLD_SIZE", std::nullopt);
+    ScopedVariable rank("RANK", std::string("1")), world("WORLD_SIZE", std::string("2")),
+        address("MASTER_ADDR", std::string("10.0.0.5")), port("MASTER_PORT", std::string("29555")),
+        localRank("LOCAL_RANK", std::nullopt), localWorld("LOCAL_WORLD_SIZE", std::nullopt);
     EXPECT(DistributedEnvironment::present());
     const auto job = DistributedEnvironment::fromVariables();
     EXPECT_EQ(job.rank, 1);
@@ -311,9 +321,11 @@ TEST_CASE(ddp_missing_peer_and_missing_backend_give_clear_errors) {
     quick.timeout = std::chrono::milliseconds(1500);
     if (glooAvailable()) {
         job.rank = 0;  // serves the rendezvous; rank 1 never comes
-        EXPECT_THROWS(Error, ProcessGroupReducer(job, c10::kCPU, quick), "rank 0", "only 1 of the 2 processes joined", "1.5 s", "WORLD_SIZE");
+        EXPECT_THROWS(Error, ProcessGroupReducer(job, c10::kCPU, quick), "rank 0", "only 1 of the 2 processes joined",
+                      "1.5 s", "WORLD_SIZE");
         job.rank = 1;  // nobody serves the rendezvous
-        EXPECT_THROWS(Error, ProcessGroupReducer(job, c10::kCPU, quick), "rank 1 could not join rank 0 at 127.0.0.1:", "Start rank 0");
+        EXPECT_THROWS(Error, ProcessGroupReducer(job, c10::kCPU, quick),
+                      "rank 1 could not join rank 0 at 127.0.0.1:", "Start rank 0");
     }
     ProcessGroupReducer::Options nccl = quick;
     nccl.backend = CommunicationBackend::Nccl;
@@ -327,11 +339,12 @@ TEST_CASE(ddp_launcher_sets_the_variables_and_reports_failures) {
     ScopedVariable where("LAUNCHER_TEST_DIR", dir);
     const LaunchOptions shell = shellWorkers();
     // Every worker sees its rank and the rendezvous.
-    EXPECT_EQ(launchLocalWorkers(3,
-                                 {"sh", "-c",
-                                  "[ \"$WORLD_SIZE\" = 3 ] && [ \"$LOCAL_RANK\" = \"$RANK\" ] && [ \"$MASTER_ADDR\" = 127.0.0.1 ] && "
-                                  "[ \"$MASTER_PORT\" -gt 0 ] && touch \"$LAUNCHER_TEST_DIR/rank$RANK\""},
-                                 shell),
+    EXPECT_EQ(launchLocalWorkers(
+                  3,
+                  {"sh", "-c",
+                   "[ \"$WORLD_SIZE\" = 3 ] && [ \"$LOCAL_RANK\" = \"$RANK\" ] && [ \"$MASTER_ADDR\" = 127.0.0.1 ] && "
+                   "[ \"$MASTER_PORT\" -gt 0 ] && touch \"$LAUNCHER_TEST_DIR/rank$RANK\""},
+                  shell),
               0);
     for (int r = 0; r < 3; ++r) EXPECT(fs::exists(fs::path(dir) / ("rank" + std::to_string(r))));
     // A failing worker: its status comes back and the others are stopped rather than awaited.
@@ -367,7 +380,8 @@ TEST_CASE(ddp_launcher_forwards_termination_to_the_workers) {
         }
     });
     const int status = launchLocalWorkers(
-        2, {"sh", "-c", "trap 'exit 7' TERM; touch \"$LAUNCHER_TEST_DIR/ready$RANK\"; while :; do sleep 0.05; done"}, shell);
+        2, {"sh", "-c", "trap 'exit 7' TERM; touch \"$LAUNCHER_TEST_DIR/ready$RANK\"; while :; do sleep 0.05; done"},
+        shell);
     terminator.join();
     EXPECT(sent.load());
     EXPECT_EQ(status, 7);

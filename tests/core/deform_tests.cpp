@@ -40,11 +40,15 @@ const DrawnPerson& drawnPerson() {
         p.set(J::LeftShoulder, 460, 180), p.set(J::LeftElbow, 500, 270), p.set(J::LeftWrist, 530, 350);
         p.set(J::RightHip, 365, 380), p.set(J::RightKnee, 360, 500), p.set(J::RightAnkle, 360, 620);
         p.set(J::LeftHip, 435, 380), p.set(J::LeftKnee, 440, 500), p.set(J::LeftAnkle, 440, 620);
-        p.set(J::RightEye, 390, 100), p.set(J::LeftEye, 410, 100), p.set(J::RightEar, 380, 110), p.set(J::LeftEar, 420, 110);
-        const auto pt = [&](J j) { return cv::Point(static_cast<int>(p.at(j).position.x), static_cast<int>(p.at(j).position.y)); };
+        p.set(J::RightEye, 390, 100), p.set(J::LeftEye, 410, 100), p.set(J::RightEar, 380, 110),
+            p.set(J::LeftEar, 420, 110);
+        const auto pt = [&](J j) {
+            return cv::Point(static_cast<int>(p.at(j).position.x), static_cast<int>(p.at(j).position.y));
+        };
         d.mask = cv::Mat::zeros(d.photo.size(), CV_8U);
-        cv::fillConvexPoly(d.mask, std::vector<cv::Point>{pt(J::RightShoulder), pt(J::LeftShoulder), pt(J::LeftHip), pt(J::RightHip)},
-                           cv::Scalar(255));
+        cv::fillConvexPoly(
+            d.mask, std::vector<cv::Point>{pt(J::RightShoulder), pt(J::LeftShoulder), pt(J::LeftHip), pt(J::RightHip)},
+            cv::Scalar(255));
         for (const auto& limb : pose::limbs()) cv::line(d.mask, pt(limb.parent), pt(limb.child), cv::Scalar(255), 34);
         cv::circle(d.mask, pt(J::Nose), 40, cv::Scalar(255), cv::FILLED);
         cv::Mat clothes(d.photo.size(), CV_8UC3);
@@ -104,7 +108,8 @@ TEST_CASE(deform_meshes_cover_each_part_and_no_triangle_is_turned_at_rest) {
         EXPECT(cv::countNonZero(own & covered) >= ownCount * 0.995);
     }
     // The whole person is labelled, and an arm's pixels belong to the arm.
-    EXPECT(cv::countNonZero((puppet.layer().parts == 0) & (drawnPerson().mask > 0) & (puppet.layer().alpha > 0.5f)) == 0);
+    EXPECT(cv::countNonZero((puppet.layer().parts == 0) & (drawnPerson().mask > 0) & (puppet.layer().alpha > 0.5f)) ==
+           0);
     EXPECT_EQ(static_cast<int>(puppet.layer().parts.at<uchar>(310, 285)), 1 + index(BodyPart::RightArm));
     EXPECT_EQ(static_cast<int>(puppet.layer().parts.at<uchar>(300, 400)), 1 + index(BodyPart::Trunk));
 }
@@ -124,7 +129,8 @@ TEST_CASE(deform_an_arm_turned_rigidly_matches_warp_affine_inside_the_arm) {
     const pose::Pose target = armTurned(drawnPerson().pose, 100);
     const PuppetFrame frame = drawnPuppet().pose(target);
     cv::Mat expected;
-    cv::warpAffine(drawnPerson().photo, expected, cv::getRotationMatrix2D(position(drawnPerson().pose, J::RightShoulder), 100, 1.0),
+    cv::warpAffine(drawnPerson().photo, expected,
+                   cv::getRotationMatrix2D(position(drawnPerson().pose, J::RightShoulder), 100, 1.0),
                    drawnPerson().photo.size(), cv::INTER_CUBIC);
     // Inside the forearm (away from its edges and the shoulder, where parts blend), the pixels are the
     // turned photo's; a shift of a pixel on 6-pixel checks would show as a mean error of tens of grey levels.
@@ -148,7 +154,8 @@ TEST_CASE(deform_pins_are_met_and_the_factorisation_is_reused_across_drags) {
         const auto vertices = puppet.deformedVertices(target);
         const PartMesh& arm = puppet.mesh(BodyPart::RightArm);
         for (const Pin& pin : arm.pins)
-            EXPECT(cv::norm(vertices[static_cast<std::size_t>(index(BodyPart::RightArm))][static_cast<std::size_t>(pin.vertex)] -
+            EXPECT(cv::norm(vertices[static_cast<std::size_t>(index(BodyPart::RightArm))]
+                                    [static_cast<std::size_t>(pin.vertex)] -
                             pinPosition(pin, target)) < 0.5);
         (void)puppet.pose(target);
     }
@@ -171,7 +178,8 @@ TEST_CASE(deform_arap_reproduces_a_rotation_and_refuses_too_few_pins) {
     }
     const double a = 30 * CV_PI / 180;
     const auto turned = [&](cv::Point2f p) {
-        return cv::Point2f(static_cast<float>(p.x * std::cos(a) - p.y * std::sin(a) + 5), static_cast<float>(p.x * std::sin(a) + p.y * std::cos(a)));
+        return cv::Point2f(static_cast<float>(p.x * std::cos(a) - p.y * std::sin(a) + 5),
+                           static_cast<float>(p.x * std::sin(a) + p.y * std::cos(a)));
     };
     const ArapSolver solver(rest, triangles, {0, 24});
     const auto solved = solver.solve({turned(rest[0]), turned(rest[24])});
@@ -187,7 +195,8 @@ TEST_CASE(deform_hole_mask_is_the_old_person_minus_the_new) {
     EXPECT(!c.empty());
     const auto holeAt = [&](cv::Point2f p) { return frame.holes.at<uchar>(cv::Point(p) - c.tl()) != 0; };
     // Where the forearm was is uncovered; where it went is person.
-    const cv::Point2f oldForearm = (position(drawnPerson().pose, J::RightElbow) + position(drawnPerson().pose, J::RightWrist)) * 0.5f;
+    const cv::Point2f oldForearm =
+        (position(drawnPerson().pose, J::RightElbow) + position(drawnPerson().pose, J::RightWrist)) * 0.5f;
     const cv::Point2f newForearm = (position(target, J::RightElbow) + position(target, J::RightWrist)) * 0.5f;
     EXPECT(holeAt(oldForearm));
     EXPECT(!holeAt(newForearm));
@@ -207,7 +216,9 @@ TEST_CASE(deform_depth_order_puts_the_chosen_limb_in_front_or_behind) {
     const Puppet& puppet = drawnPuppet();
     std::array<bool, kBodyPartCount> moved{};
     moved[static_cast<std::size_t>(index(BodyPart::RightArm))] = true;
-    const auto positionIn = [](const std::vector<BodyPart>& order, BodyPart p) { return std::find(order.begin(), order.end(), p) - order.begin(); };
+    const auto positionIn = [](const std::vector<BodyPart>& order, BodyPart p) {
+        return std::find(order.begin(), order.end(), p) - order.begin();
+    };
     const auto automatic = puppet.drawOrder(moved, {});
     EXPECT(positionIn(automatic, BodyPart::RightArm) > positionIn(automatic, BodyPart::Trunk));
     const auto behind = puppet.drawOrder(moved, parseDepthOrder("right_arm=behind"));
@@ -280,7 +291,8 @@ TEST_CASE(deform_a_drag_that_folds_the_mesh_draws_it_whole) {
 TEST_CASE(deform_hole_fill_restores_a_smooth_background) {
     cv::Mat truth(200, 300, CV_8UC3);
     for (int y = 0; y < truth.rows; ++y) {
-        for (int x = 0; x < truth.cols; ++x) truth.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>(x / 2), static_cast<uchar>(100 + y / 4), 90);
+        for (int x = 0; x < truth.cols; ++x)
+            truth.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>(x / 2), static_cast<uchar>(100 + y / 4), 90);
     }
     cv::Mat holes = cv::Mat::zeros(truth.size(), CV_8U);
     cv::line(holes, {100, 60}, {180, 140}, cv::Scalar(255), 18);  // a limb-shaped hole
@@ -331,7 +343,8 @@ TEST_CASE(deform_the_head_turns_about_the_neck_and_the_trunk_stays) {
     EXPECT(partOfJoint(J::LeftEar) == BodyPart::Head && !isLimb(BodyPart::Head) && isLimb(BodyPart::LeftLeg));
     // The neck is sewn to the trunk: some of the head's pins ride on trunk bones.
     const PartMesh& head = puppet.mesh(BodyPart::Head);
-    EXPECT(std::any_of(head.pins.begin(), head.pins.end(), [](const Pin& pin) { return bones()[pin.bone].part == BodyPart::Trunk; }));
+    EXPECT(std::any_of(head.pins.begin(), head.pins.end(),
+                       [](const Pin& pin) { return bones()[pin.bone].part == BodyPart::Trunk; }));
     const pose::Pose target = headTurned(drawnPerson().pose, 30);
     const PuppetFrame frame = puppet.pose(target);
     EXPECT(frame.moved[static_cast<std::size_t>(index(BodyPart::Head))]);
@@ -342,10 +355,12 @@ TEST_CASE(deform_the_head_turns_about_the_neck_and_the_trunk_stays) {
     EXPECT(frame.personAlpha.at<float>(cv::Point(position(target, J::Nose)) - frame.changed.tl()) > 0.9f);
     // The face turned as a whole: its checks as sharp as the photo turned exactly (the neck bends, the face not).
     cv::Mat expected;
-    cv::warpAffine(drawnPerson().photo, expected, cv::getRotationMatrix2D(position(drawnPerson().pose, J::Neck), 30, 1.0), drawnPerson().photo.size(),
+    cv::warpAffine(drawnPerson().photo, expected,
+                   cv::getRotationMatrix2D(position(drawnPerson().pose, J::Neck), 30, 1.0), drawnPerson().photo.size(),
                    cv::INTER_CUBIC);
     const cv::Point2f face = (position(target, J::Neck) + position(target, J::Nose) * 3) * 0.25f;
-    EXPECT(laplacianVariance(frame.image, face, position(target, J::Nose), 12) > 0.85 * laplacianVariance(expected, face, position(target, J::Nose), 12));
+    EXPECT(laplacianVariance(frame.image, face, position(target, J::Nose), 12) >
+           0.85 * laplacianVariance(expected, face, position(target, J::Nose), 12));
 }
 
 TEST_CASE(deform_someone_touching_the_person_stays_where_they_are) {
@@ -356,14 +371,17 @@ TEST_CASE(deform_someone_touching_the_person_stays_where_they_are) {
     cv::rectangle(d.probability, body, cv::Scalar(1), cv::FILLED);
     pose::Pose other;
     other.set(J::Neck, 605, 170), other.set(J::RightShoulder, 560, 180), other.set(J::LeftShoulder, 650, 180);
-    other.set(J::RightHip, 580, 400), other.set(J::LeftHip, 630, 400), other.set(J::RightKnee, 580, 520), other.set(J::LeftKnee, 630, 520);
+    other.set(J::RightHip, 580, 400), other.set(J::LeftHip, 630, 400), other.set(J::RightKnee, 580, 520),
+        other.set(J::LeftKnee, 630, 520);
     const cv::Point theirChest(620, 300);
-    EXPECT(Puppet(d.photo, d.probability, d.pose).layer().alpha.at<float>(theirChest) > 0.5f);  // taken along without them
+    EXPECT(Puppet(d.photo, d.probability, d.pose).layer().alpha.at<float>(theirChest) >
+           0.5f);  // taken along without them
     PuppetOptions options;
     options.layer.others = {other};
     const Puppet puppet(d.photo, d.probability, d.pose, options);
     EXPECT(puppet.layer().alpha.at<float>(theirChest) < 0.01f);
-    EXPECT(puppet.layer().alpha.at<float>(cv::Point(position(d.pose, J::LeftElbow))) > 0.9f);  // the arm against them is still the person's
+    EXPECT(puppet.layer().alpha.at<float>(cv::Point(position(d.pose, J::LeftElbow))) >
+           0.9f);  // the arm against them is still the person's
 }
 
 TEST_CASE(deform_the_layer_edge_snaps_to_the_photo_where_the_segmenter_runs_wide) {
@@ -392,17 +410,21 @@ TEST_CASE(deform_unmixing_takes_the_old_background_out_of_the_edge) {
             const float a = std::clamp((x - 10) / 30.f, 0.f, 1.f);
             alpha.at<float>(y, x) = a;
             const cv::Vec3f mixed = person * a + wall * (1 - a);
-            photo.at<cv::Vec3b>(y, x) = cv::Vec3b(cv::saturate_cast<uchar>(mixed[0]), cv::saturate_cast<uchar>(mixed[1]), cv::saturate_cast<uchar>(mixed[2]));
+            photo.at<cv::Vec3b>(y, x) =
+                cv::Vec3b(cv::saturate_cast<uchar>(mixed[0]), cv::saturate_cast<uchar>(mixed[1]),
+                          cv::saturate_cast<uchar>(mixed[2]));
         }
     }
     const cv::Rect box(5, 0, 55, 40);
-    const cv::Mat unmixed = unmixedForeground(photo, alpha, box, cv::Mat(box.size(), CV_8UC3, cv::Scalar(200, 200, 190)));
+    const cv::Mat unmixed =
+        unmixedForeground(photo, alpha, box, cv::Mat(box.size(), CV_8UC3, cv::Scalar(200, 200, 190)));
     for (int x = 17; x < 60; ++x) {  // a >= 0.23: within rounding of the person's own colour
         const cv::Vec3b f = unmixed.at<cv::Vec3b>(20, x);
         EXPECT(std::abs(f[0] - 20) <= 3 && std::abs(f[1] - 60) <= 3 && std::abs(f[2] - 230) <= 3);
     }
     EXPECT_EQ(unmixed.at<cv::Vec3b>(20, 2), photo.at<cv::Vec3b>(20, 2));
-    EXPECT_EQ(cv::norm(unmixed(cv::Rect(40, 0, 20, 40)), photo(cv::Rect(40, 0, 20, 40)), cv::NORM_INF), 0.0);  // a = 1: the photo
+    EXPECT_EQ(cv::norm(unmixed(cv::Rect(40, 0, 20, 40)), photo(cv::Rect(40, 0, 20, 40)), cv::NORM_INF),
+              0.0);  // a = 1: the photo
     EXPECT_THROWS(Error, unmixedForeground(photo, alpha, box, cv::Mat(3, 3, CV_8UC3)), "box's size");
 }
 
@@ -414,9 +436,9 @@ TEST_CASE(deform_limb_shaped_holes_lie_on_the_background) {
         EXPECT(cv::countNonZero(hole) > 200);
         EXPECT_EQ(cv::countNonZero(hole & d.mask), 0);
     }
-    EXPECT(limbShapedHoles(d.photo.size(), d.pose, cv::Mat(d.photo.size(), CV_8U, cv::Scalar(255)), 4, 3).empty());  // no room
+    EXPECT(limbShapedHoles(d.photo.size(), d.pose, cv::Mat(d.photo.size(), CV_8U, cv::Scalar(255)), 4, 3)
+               .empty());  // no room
 }
-
 
 TEST_CASE(deform_a_hidden_limb_claims_no_pixels_and_is_left_for_the_network_where_it_goes) {
     const DrawnPerson& d = drawnPerson();

@@ -13,10 +13,10 @@
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
+#include <torch/torch.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <torch/torch.h>
 
 #include <cstring>
 #include <filesystem>
@@ -36,11 +36,13 @@ std::string base64(const std::string& bytes) {
     std::string out;
     std::size_t k = 0;
     for (; k + 2 < bytes.size(); k += 3) {
-        const unsigned v = (unsigned char)bytes[k] << 16 | (unsigned char)bytes[k + 1] << 8 | (unsigned char)bytes[k + 2];
+        const unsigned v =
+            (unsigned char)bytes[k] << 16 | (unsigned char)bytes[k + 1] << 8 | (unsigned char)bytes[k + 2];
         for (int s = 18; s >= 0; s -= 6) out += alphabet[(v >> s) & 63];
     }
     if (k < bytes.size()) {
-        const unsigned v = (unsigned char)bytes[k] << 16 | (k + 1 < bytes.size() ? (unsigned char)bytes[k + 1] << 8 : 0);
+        const unsigned v =
+            (unsigned char)bytes[k] << 16 | (k + 1 < bytes.size() ? (unsigned char)bytes[k + 1] << 8 : 0);
         out += alphabet[(v >> 18) & 63];
         out += alphabet[(v >> 12) & 63];
         out += k + 1 < bytes.size() ? alphabet[(v >> 6) & 63] : '=';
@@ -69,23 +71,29 @@ public:
     TinyGraph& placeholder(const std::string& name, const std::string& dtype, std::vector<int> shape) {
         json dims = json::array();
         for (int d : shape) dims.push_back({{"size", std::to_string(d)}});
-        m_nodes.push_back({{"name", name}, {"op", "Placeholder"}, {"attr", {{"dtype", type(dtype)}, {"shape", {{"shape", {{"dim", dims}}}}}}}});
+        m_nodes.push_back({{"name", name},
+                           {"op", "Placeholder"},
+                           {"attr", {{"dtype", type(dtype)}, {"shape", {{"shape", {{"dim", dims}}}}}}}});
         return *this;
     }
     TinyGraph& floats(const std::string& name, const std::vector<float>& v, std::vector<int> shape) {
-        addConst(name, "DT_FLOAT", shape, {{"dtype", "float32"}}, std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4));
+        addConst(name, "DT_FLOAT", shape, {{"dtype", "float32"}},
+                 std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4));
         return *this;
     }
     TinyGraph& int32s(const std::string& name, const std::vector<std::int32_t>& v, std::vector<int> shape) {
-        addConst(name, "DT_INT32", shape, {{"dtype", "int32"}}, std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4));
+        addConst(name, "DT_INT32", shape, {{"dtype", "int32"}},
+                 std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4));
         return *this;
     }
     // A float constant stored quantised: `stored` are the raw bytes, `quantization` the manifest entry.
-    TinyGraph& quantised(const std::string& name, const std::string& stored, std::vector<int> shape, json quantization) {
+    TinyGraph& quantised(const std::string& name, const std::string& stored, std::vector<int> shape,
+                         json quantization) {
         addConst(name, "DT_FLOAT", shape, {{"dtype", "float32"}, {"quantization", quantization}}, stored);
         return *this;
     }
-    TinyGraph& node(const std::string& name, const std::string& op, std::vector<std::string> inputs, json attr = json::object()) {
+    TinyGraph& node(const std::string& name, const std::string& op, std::vector<std::string> inputs,
+                    json attr = json::object()) {
         m_nodes.push_back({{"name", name}, {"op", op}, {"input", inputs}, {"attr", attr}});
         return *this;
     }
@@ -102,7 +110,8 @@ public:
         if (!m_bytes.empty()) files::writeAtomically(dir + "/weights.bin", m_bytes);
         return dir + "/model.json";
     }
-    std::vector<torch::Tensor> run(const std::string& folder, const std::vector<std::pair<std::string, torch::Tensor>>& feeds,
+    std::vector<torch::Tensor> run(const std::string& folder,
+                                   const std::vector<std::pair<std::string, torch::Tensor>>& feeds,
                                    const std::vector<std::string>& outputs) const {
         return GraphExecutor(readGraphModel(save(folder))).run(feeds, outputs);
     }
@@ -129,7 +138,8 @@ void expectValues(const torch::Tensor& t, const std::vector<float>& expected, do
     const auto flat = t.to(torch::kFloat32).contiguous().reshape({-1});
     EXPECT_EQ(flat.numel(), static_cast<std::int64_t>(expected.size()));
     if (flat.numel() != static_cast<std::int64_t>(expected.size())) return;
-    for (std::size_t k = 0; k < expected.size(); ++k) EXPECT_NEAR(flat[static_cast<std::int64_t>(k)].item<float>(), expected[k], tolerance);
+    for (std::size_t k = 0; k < expected.size(); ++k)
+        EXPECT_NEAR(flat[static_cast<std::int64_t>(k)].item<float>(), expected[k], tolerance);
 }
 
 std::string shapeOf(const torch::Tensor& t) {
@@ -144,7 +154,8 @@ std::string source(const std::string& relative) { return std::string(MARIONETTE_
 std::string copyModel(const std::string& variant, const std::string& folder) {
     const std::string dir = test::tempPath(folder);
     std::filesystem::create_directories(dir);
-    std::filesystem::copy(source("models/movenet-" + variant), dir, std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy(source("models/movenet-" + variant), dir,
+                          std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
     return dir;
 }
 
@@ -162,9 +173,15 @@ TEST_CASE(detect_conv2d_same_padding_puts_the_odd_pixel_after_like_tensorflow) {
         .floats("b", {-50.f}, {1})
         .node("plain", "Conv2D", {"x", "w"}, {{"strides", ints({1, 2, 2, 1})}, {"padding", str("SAME")}})
         .node("relu", "_FusedConv2D", {"x", "w", "b"},
-              {{"strides", ints({1, 2, 2, 1})}, {"padding", str("SAME")}, {"fused_ops", strs({"BiasAdd", "Relu"})}, {"num_args", integer(1)}})
+              {{"strides", ints({1, 2, 2, 1})},
+               {"padding", str("SAME")},
+               {"fused_ops", strs({"BiasAdd", "Relu"})},
+               {"num_args", integer(1)}})
         .node("relu6", "_FusedConv2D", {"x", "w", "b"},
-              {{"strides", ints({1, 2, 2, 1})}, {"padding", str("SAME")}, {"fused_ops", strs({"BiasAdd", "Relu6"})}, {"num_args", integer(1)}})
+              {{"strides", ints({1, 2, 2, 1})},
+               {"padding", str("SAME")},
+               {"fused_ops", strs({"BiasAdd", "Relu6"})},
+               {"num_args", integer(1)}})
         .node("valid", "Conv2D", {"x", "w"}, {{"strides", ints({1, 1, 1, 1})}, {"padding", str("VALID")}});
     const auto out = g.run("conv", {{"x", floats(input, {1, 4, 4, 1})}}, {"plain", "relu", "relu6", "valid"});
     EXPECT_EQ(shapeOf(out[0]), "[1, 2, 2, 1]");
@@ -184,9 +201,12 @@ TEST_CASE(detect_conv2d_backprop_input_is_the_gradient_of_a_strided_same_convolu
         .int32s("pointSizes", {1, 1, 1, 2}, {4})
         .floats("ones", std::vector<float>(9, 1.f), {3, 3, 1, 1})
         .floats("w", {1, 2, 3, 4, 5, 6}, {1, 1, 2, 3})
-        .node("up", "Conv2DBackpropInput", {"sizes", "ones", "dy"}, {{"strides", ints({1, 2, 2, 1})}, {"padding", str("SAME")}})
-        .node("channels", "Conv2DBackpropInput", {"pointSizes", "w", "dz"}, {{"strides", ints({1, 1, 1, 1})}, {"padding", str("VALID")}});
-    const auto out = g.run("backprop-input", {{"dy", floats({1, 2, 3, 4}, {1, 2, 2, 1})}, {"dz", floats({1, 10, 100}, {1, 1, 1, 3})}},
+        .node("up", "Conv2DBackpropInput", {"sizes", "ones", "dy"},
+              {{"strides", ints({1, 2, 2, 1})}, {"padding", str("SAME")}})
+        .node("channels", "Conv2DBackpropInput", {"pointSizes", "w", "dz"},
+              {{"strides", ints({1, 1, 1, 1})}, {"padding", str("VALID")}});
+    const auto out = g.run("backprop-input",
+                           {{"dy", floats({1, 2, 3, 4}, {1, 2, 2, 1})}, {"dz", floats({1, 10, 100}, {1, 1, 1, 3})}},
                            {"up", "channels"});
     EXPECT_EQ(shapeOf(out[0]), "[1, 4, 4, 1]");
     expectValues(out[0], {1, 1, 3, 2, 1, 1, 3, 2, 4, 4, 10, 6, 3, 3, 7, 4});
@@ -198,8 +218,10 @@ TEST_CASE(detect_avg_pool_counts_only_pixels_inside_the_image) {
     for (int k = 0; k < 9; ++k) image[static_cast<std::size_t>(k)] = float(k + 1);
     TinyGraph g;
     g.placeholder("img", "DT_FLOAT", {1, 3, 3, 1})
-        .node("same", "AvgPool", {"img"}, {{"ksize", ints({1, 3, 3, 1})}, {"strides", ints({1, 1, 1, 1})}, {"padding", str("SAME")}})
-        .node("valid", "AvgPool", {"img"}, {{"ksize", ints({1, 2, 2, 1})}, {"strides", ints({1, 1, 1, 1})}, {"padding", str("VALID")}});
+        .node("same", "AvgPool", {"img"},
+              {{"ksize", ints({1, 3, 3, 1})}, {"strides", ints({1, 1, 1, 1})}, {"padding", str("SAME")}})
+        .node("valid", "AvgPool", {"img"},
+              {{"ksize", ints({1, 2, 2, 1})}, {"strides", ints({1, 1, 1, 1})}, {"padding", str("VALID")}});
     const auto out = g.run("avg-pool", {{"img", floats(image, {1, 3, 3, 1})}}, {"same", "valid"});
     expectValues(out[0], {3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7});  // the corner averages 1, 2, 4, 5 only
     expectValues(out[1], {3, 4, 6, 7});
@@ -225,8 +247,12 @@ TEST_CASE(detect_depthwise_convolution_with_multiplier_and_fused_bias) {
         .floats("b", {-10.f}, {1})
         .node("dw", "DepthwiseConv2dNative", {"x", "w"}, {{"strides", ints({1, 1, 1, 1})}, {"padding", str("SAME")}})
         .node("fused", "FusedDepthwiseConv2dNative", {"img", "ones", "b"},
-              {{"strides", ints({1, 1, 1, 1})}, {"padding", str("SAME")}, {"fused_ops", strs({"BiasAdd", "Relu6"})}, {"num_args", integer(1)}});
-    const auto out = g.run("depthwise", {{"x", floats({1, 10}, {1, 1, 1, 2})}, {"img", floats(image, {1, 3, 3, 1})}}, {"dw", "fused"});
+              {{"strides", ints({1, 1, 1, 1})},
+               {"padding", str("SAME")},
+               {"fused_ops", strs({"BiasAdd", "Relu6"})},
+               {"num_args", integer(1)}});
+    const auto out = g.run("depthwise", {{"x", floats({1, 10}, {1, 1, 1, 2})}, {"img", floats(image, {1, 3, 3, 1})}},
+                           {"dw", "fused"});
     expectValues(out[0], {1, 2, 30, 40});  // channel c, multiplier m -> output c * 2 + m
     // 3x3 box sums minus 10, clamped to [0, 6]: corners 12, edges 21 or 27, centre 45.
     expectValues(out[1], {2, 6, 6, 6, 6, 6, 6, 6, 6});
@@ -239,8 +265,10 @@ TEST_CASE(detect_resize_bilinear_follows_tensorflow_coordinates) {
         .int32s("size", {4, 4}, {2})
         .int32s("size14", {1, 4}, {2})
         .int32s("size13", {1, 3}, {2})
-        .node("half", "ResizeBilinear", {"x", "size"}, {{"half_pixel_centers", flag(true)}, {"align_corners", flag(false)}})
-        .node("legacy", "ResizeBilinear", {"row", "size14"}, {{"half_pixel_centers", flag(false)}, {"align_corners", flag(false)}})
+        .node("half", "ResizeBilinear", {"x", "size"},
+              {{"half_pixel_centers", flag(true)}, {"align_corners", flag(false)}})
+        .node("legacy", "ResizeBilinear", {"row", "size14"},
+              {{"half_pixel_centers", flag(false)}, {"align_corners", flag(false)}})
         .node("corners", "ResizeBilinear", {"row", "size13"}, {{"align_corners", flag(true)}});
     const auto out = g.run("resize", {{"x", floats({0, 1, 2, 3}, {1, 2, 2, 1})}, {"row", floats({0, 1}, {1, 1, 2, 1})}},
                            {"half", "legacy", "corners"});
@@ -251,7 +279,7 @@ TEST_CASE(detect_resize_bilinear_follows_tensorflow_coordinates) {
         for (float c : f) expected.push_back(2 * r + c);
     expectValues(out[0], expected);
     expectValues(out[1], {0, 0.5f, 1, 1});  // legacy: source = out * in / size, clamped at the last pixel
-    expectValues(out[2], {0, 0.5f, 1});      // align_corners: the corners' pixel centres meet
+    expectValues(out[2], {0, 0.5f, 1});     // align_corners: the corners' pixel centres meet
 }
 
 TEST_CASE(detect_elementwise_arithmetic_broadcasts) {
@@ -265,7 +293,8 @@ TEST_CASE(detect_elementwise_arithmetic_broadcasts) {
         .node("sqdiff", "SquaredDifference", {"x", "two"})
         .node("sqrt", "Sqrt", {"x"})
         .node("sigmoid", "Sigmoid", {"sub"});
-    const auto out = g.run("arith", {{"x", floats({1, 4, 9}, {3})}}, {"sub", "mul", "add", "div", "sqdiff", "sqrt", "sigmoid"});
+    const auto out =
+        g.run("arith", {{"x", floats({1, 4, 9}, {3})}}, {"sub", "mul", "add", "div", "sqdiff", "sqrt", "sigmoid"});
     expectValues(out[0], {-1, 2, 7});
     expectValues(out[1], {2, 8, 18});
     expectValues(out[2], {3, 6, 11});
@@ -286,8 +315,10 @@ TEST_CASE(detect_integer_ops_cast_floordiv_argmax) {
         .node("toFloat", "Cast", {"i"}, {{"DstT", type("DT_FLOAT")}, {"SrcT", type("DT_INT32")}})
         .node("floordiv", "FloorDiv", {"i", "two"})
         .node("argmax", "ArgMax", {"m", "axis"}, {{"output_type", type("DT_INT32")}});
-    const auto out = g.run("ints", {{"f", floats({1.7f, -1.7f}, {2})}, {"i", torch::tensor({7, -7}, torch::kInt32)},
-                                    {"m", floats({1, 5, 3, 7, 2, 7}, {2, 3})}},
+    const auto out = g.run("ints",
+                           {{"f", floats({1.7f, -1.7f}, {2})},
+                            {"i", torch::tensor({7, -7}, torch::kInt32)},
+                            {"m", floats({1, 5, 3, 7, 2, 7}, {2, 3})}},
                            {"toInt", "toFloat", "floordiv", "argmax"});
     EXPECT(out[0].scalar_type() == torch::kInt32);
     expectValues(out[0], {1, -1});  // truncation towards zero
@@ -322,8 +353,8 @@ TEST_CASE(detect_gather_nd_and_shape_ops) {
     EXPECT_EQ(shapeOf(out[0]), "[2, 2]");
     expectValues(out[1], {7});
     EXPECT_EQ(shapeOf(out[2]), "[3, 4]");
-    expectValues(out[3], {2, 6, 10});                    // column 2 of the 3x4 reshape
-    expectValues(out[4], {0, 3, 4, 7, 8, 11});           // columns 0 and 3 side by side
+    expectValues(out[3], {2, 6, 10});           // column 2 of the 3x4 reshape
+    expectValues(out[4], {0, 3, 4, 7, 8, 11});  // columns 0 and 3 side by side
     EXPECT_EQ(shapeOf(out[5]), "[3, 2, 1]");
     EXPECT_EQ(shapeOf(out[6]), "[3, 2]");
     EXPECT_EQ(shapeOf(out[7]), "[6, 2]");
@@ -335,16 +366,25 @@ TEST_CASE(detect_strided_slice_follows_tensorflow_masks) {
     for (int k = 0; k < 24; ++k) values[static_cast<std::size_t>(k)] = float(k);
     TinyGraph g;
     g.placeholder("x", "DT_FLOAT", {2, 3, 4})
-        .int32s("b01", {0, 1}, {2}).int32s("e23", {2, 3}, {2}).int32s("s11", {1, 1}, {2})
-        .int32s("b00", {0, 0}, {2}).int32s("e00", {0, 0}, {2}).int32s("s12", {1, 2}, {2}).int32s("e01", {0, 1}, {2})
-        .int32s("bm1", {-1}, {1}).int32s("e0", {0}, {1}).int32s("sm1", {-1}, {1})
+        .int32s("b01", {0, 1}, {2})
+        .int32s("e23", {2, 3}, {2})
+        .int32s("s11", {1, 1}, {2})
+        .int32s("b00", {0, 0}, {2})
+        .int32s("e00", {0, 0}, {2})
+        .int32s("s12", {1, 2}, {2})
+        .int32s("e01", {0, 1}, {2})
+        .int32s("bm1", {-1}, {1})
+        .int32s("e0", {0}, {1})
+        .int32s("sm1", {-1}, {1})
         .node("shrink", "StridedSlice", {"x", "b01", "e23", "s11"}, {{"shrink_axis_mask", integer(1)}})  // x[0, 1:3]
-        .node("every2", "StridedSlice", {"x", "b00", "e00", "s12"}, {{"begin_mask", integer(3)}, {"end_mask", integer(3)}})  // x[:, ::2]
+        .node("every2", "StridedSlice", {"x", "b00", "e00", "s12"},
+              {{"begin_mask", integer(3)}, {"end_mask", integer(3)}})                                   // x[:, ::2]
         .node("ellipsis", "StridedSlice", {"x", "b00", "e01", "s11"}, {{"ellipsis_mask", integer(1)}})  // x[..., 0:1]
         .node("newaxis", "StridedSlice", {"x", "b00", "e00", "s11"},
               {{"new_axis_mask", integer(1)}, {"begin_mask", integer(2)}, {"end_mask", integer(2)}})  // x[None, :]
-        .node("reversed", "StridedSlice", {"x", "bm1", "e0", "sm1"}, {{"end_mask", integer(1)}});  // x[::-1]
-    const auto out = g.run("strided", {{"x", floats(values, {2, 3, 4})}}, {"shrink", "every2", "ellipsis", "newaxis", "reversed"});
+        .node("reversed", "StridedSlice", {"x", "bm1", "e0", "sm1"}, {{"end_mask", integer(1)}});     // x[::-1]
+    const auto out =
+        g.run("strided", {{"x", floats(values, {2, 3, 4})}}, {"shrink", "every2", "ellipsis", "newaxis", "reversed"});
     EXPECT_EQ(shapeOf(out[0]), "[2, 4]");
     expectValues(out[0], {4, 5, 6, 7, 8, 9, 10, 11});
     EXPECT_EQ(shapeOf(out[1]), "[2, 2, 4]");
@@ -368,10 +408,13 @@ TEST_CASE(detect_pooling_top_k_select_and_reductions) {
         .int32s("axis1", {1}, {1})
         .int32s("dims", {2, 2}, {2})
         .int32s("multiples", {2, 1}, {2})
-        .int32s("start", {0}, {}).int32s("limit", {5}, {}).int32s("delta", {2}, {})
+        .int32s("start", {0}, {})
+        .int32s("limit", {5}, {})
+        .int32s("delta", {2}, {})
         .floats("seven", {7.f}, {})
         .floats("three", {3.f}, {})
-        .node("pool", "MaxPool", {"img"}, {{"ksize", ints({1, 3, 3, 1})}, {"strides", ints({1, 1, 1, 1})}, {"padding", str("SAME")}})
+        .node("pool", "MaxPool", {"img"},
+              {{"ksize", ints({1, 3, 3, 1})}, {"strides", ints({1, 1, 1, 1})}, {"padding", str("SAME")}})
         .node("top", "TopKV2", {"v", "k"}, {{"sorted", flag(true)}})
         .node("big", "Greater", {"v", "three"})
         .node("small", "Less", {"v", "three"})
@@ -391,10 +434,13 @@ TEST_CASE(detect_pooling_top_k_select_and_reductions) {
         .node("addn", "AddN", {"m", "m", "fill"}, {{"N", integer(3)}})
         .node("negate", "Sub", {"v", "v"})
         .node("choose", "Select", {"big", "negate", "v"});
-    const auto out = g.run("misc", {{"img", floats(negatives, {1, 3, 3, 1})}, {"v", floats({3, 1, 4, 1, 5}, {5})},
-                                    {"m", floats({1, 2, 3, 4}, {2, 2})}, {"c", torch::tensor({true, false})}},
-                           {"pool", "top", "top:1", "big", "small", "same", "both", "choose", "sum", "max", "fill", "tile", "range",
-                            "shape", "size", "halves:1", "addn", "rows"});
+    const auto out = g.run("misc",
+                           {{"img", floats(negatives, {1, 3, 3, 1})},
+                            {"v", floats({3, 1, 4, 1, 5}, {5})},
+                            {"m", floats({1, 2, 3, 4}, {2, 2})},
+                            {"c", torch::tensor({true, false})}},
+                           {"pool", "top", "top:1", "big", "small", "same", "both", "choose", "sum", "max", "fill",
+                            "tile", "range", "shape", "size", "halves:1", "addn", "rows"});
     expectValues(out[0], {-1, -1, -2, -1, -1, -2, -4, -4, -5});  // padding never wins: it is -infinity
     expectValues(out[1], {5, 4, 3});
     EXPECT(out[2].scalar_type() == torch::kInt32);
@@ -422,7 +468,8 @@ TEST_CASE(detect_gather_nd_refuses_an_index_out_of_range) {
     g.placeholder("p", "DT_FLOAT", {2, 2}).int32s("bad", {0, 2}, {1, 2}).node("gather", "GatherNd", {"p", "bad"});
     const std::string path = g.save("gather-bad");
     const GraphExecutor exec(readGraphModel(path));
-    EXPECT_THROWS(Error, exec.run({{"p", torch::zeros({2, 2})}}, {"gather"}), "node 'gather' (GatherNd)", "out of range");
+    EXPECT_THROWS(Error, exec.run({{"p", torch::zeros({2, 2})}}, {"gather"}), "node 'gather' (GatherNd)",
+                  "out of range");
 }
 
 TEST_CASE(detect_reader_dequantises_float16_uint8_and_uint16_weights) {
@@ -432,7 +479,8 @@ TEST_CASE(detect_reader_dequantises_float16_uint8_and_uint16_weights) {
     TinyGraph g;
     g.quantised("h", halves, {3}, {{"dtype", "float16"}, {"original_dtype", "float32"}})
         .quantised("u8", bytes8, {3}, {{"dtype", "uint8"}, {"min", -1.0}, {"scale", 0.5}})
-        .quantised("u16", std::string(reinterpret_cast<const char*>(raw16), 4), {2}, {{"dtype", "uint16"}, {"min", 0.0}, {"scale", 0.001}})
+        .quantised("u16", std::string(reinterpret_cast<const char*>(raw16), 4), {2},
+                   {{"dtype", "uint16"}, {"min", 0.0}, {"scale", 0.001}})
         .int32s("i", {-5, 123456}, {2})
         .node("hOut", "Identity", {"h"});
     const GraphModel model = readGraphModel(g.save("quantised"));
@@ -463,7 +511,8 @@ TEST_CASE(detect_unknown_operations_are_refused_by_name_when_the_model_loads) {
         } catch (const Error& e) {
             threw = true;
             for (const auto& f : fragments) {
-                if (std::string(e.what()).find(f) == std::string::npos) test::recordFailure(__FILE__, __LINE__, std::string(e.what()) + " lacks " + f);
+                if (std::string(e.what()).find(f) == std::string::npos)
+                    test::recordFailure(__FILE__, __LINE__, std::string(e.what()) + " lacks " + f);
             }
         }
         EXPECT(threw);
@@ -495,7 +544,8 @@ TEST_CASE(detect_corrupt_or_truncated_model_files_are_refused_with_clear_message
 
     files::writeAtomically(modelJson, text);
     files::writeAtomically(shard, weights.substr(0, weights.size() - 1000));
-    EXPECT_THROWS(Error, readGraphModel(modelJson), modelJson, "movenet-lightning.bin", "truncated", "4649216", "4650216");
+    EXPECT_THROWS(Error, readGraphModel(modelJson), modelJson, "movenet-lightning.bin", "truncated", "4649216",
+                  "4650216");
 
     files::writeAtomically(shard, weights + "extra");
     EXPECT_THROWS(Error, readGraphModel(modelJson), "movenet-lightning.bin", "4650221", "not the shard");
@@ -518,7 +568,8 @@ TEST_CASE(detect_corrupt_or_truncated_model_files_are_refused_with_clear_message
         } catch (const Error& e) {
             threw = true;
             for (const auto& f : fragments)
-                if (std::string(e.what()).find(f) == std::string::npos) test::recordFailure(__FILE__, __LINE__, std::string(e.what()) + " lacks " + f);
+                if (std::string(e.what()).find(f) == std::string::npos)
+                    test::recordFailure(__FILE__, __LINE__, std::string(e.what()) + " lacks " + f);
         }
         EXPECT(threw);
     };
@@ -556,9 +607,11 @@ TEST_CASE(detect_corrupt_or_truncated_model_files_are_refused_with_clear_message
 namespace {
 
 void expectMatchesReference(const std::string& variant, int size) {
-    const json reference = json::parse(files::readAll(test::dataPath("detect/movenet-" + variant + "-reference.json"), 1 << 20));
+    const json reference =
+        json::parse(files::readAll(test::dataPath("detect/movenet-" + variant + "-reference.json"), 1 << 20));
     const cv::Mat rgb = [&] {
-        cv::Mat bgr = cv::imread(test::dataPath("detect/movenet-input-" + std::to_string(size) + ".ppm"), cv::IMREAD_COLOR);
+        cv::Mat bgr =
+            cv::imread(test::dataPath("detect/movenet-input-" + std::to_string(size) + ".ppm"), cv::IMREAD_COLOR);
         cv::Mat out;
         cv::cvtColor(bgr, out, cv::COLOR_BGR2RGB);
         return out;
@@ -602,7 +655,8 @@ void expectMatchesReference(const std::string& variant, int size) {
             EXPECT_NEAR(got, want, 1e-3 * (scale + std::abs(want)));
         }
     }
-    std::cerr << "    " << variant << ": largest relative difference to TensorFlow.js in the probes " << worstRelative << '\n';
+    std::cerr << "    " << variant << ": largest relative difference to TensorFlow.js in the probes " << worstRelative
+              << '\n';
 }
 
 }  // namespace
@@ -637,8 +691,10 @@ TEST_CASE(detect_coco_order_and_neck_from_the_shoulders) {
         EXPECT_EQ(std::count(order.begin(), order.end(), pose::jointAt(k)), pose::jointAt(k) == JointId::Neck ? 0 : 1);
 
     const ImageSize photo{100, 100};
-    auto k = keypointsAt({{JointId::LeftShoulder, {{60, 40}, 0.9f}}, {JointId::RightShoulder, {{40, 44}, 0.5f}},
-                          {JointId::Nose, {{50, 20}, 0.1f}}, {JointId::LeftAnkle, {{50, 101}, 0.9f}},
+    auto k = keypointsAt({{JointId::LeftShoulder, {{60, 40}, 0.9f}},
+                          {JointId::RightShoulder, {{40, 44}, 0.5f}},
+                          {JointId::Nose, {{50, 20}, 0.1f}},
+                          {JointId::LeftAnkle, {{50, 101}, 0.9f}},
                           {JointId::RightAnkle, {{-0.3f, 99.4f}, 0.9f}}});
     pose::Pose p = cocoToPose(k, 0.2f, photo);
     EXPECT(p.has(JointId::Neck));
@@ -664,9 +720,12 @@ TEST_CASE(detect_crop_regions_follow_movenet) {
 
     // Hips centred at edge-based (200, 300); shoulders 100 above; a wrist 150 to the right.
     const ImageSize photo{1000, 1000};
-    auto k = keypointsAt({{JointId::LeftHip, {{209.5f, 299.5f}, 0.9f}}, {JointId::RightHip, {{189.5f, 299.5f}, 0.9f}},
-                          {JointId::LeftShoulder, {{219.5f, 199.5f}, 0.9f}}, {JointId::RightShoulder, {{179.5f, 199.5f}, 0.9f}},
-                          {JointId::LeftWrist, {{349.5f, 249.5f}, 0.8f}}, {JointId::RightWrist, {{900, 900}, 0.1f}}});
+    auto k = keypointsAt({{JointId::LeftHip, {{209.5f, 299.5f}, 0.9f}},
+                          {JointId::RightHip, {{189.5f, 299.5f}, 0.9f}},
+                          {JointId::LeftShoulder, {{219.5f, 199.5f}, 0.9f}},
+                          {JointId::RightShoulder, {{179.5f, 199.5f}, 0.9f}},
+                          {JointId::LeftWrist, {{349.5f, 249.5f}, 0.8f}},
+                          {JointId::RightWrist, {{900, 900}, 0.1f}}});
     Box next = nextRegion(k, photo);
     // Torso reach 100 * 1.9 = 190 beats body reach 150 * 1.2 = 180 (the unconfident wrist does not count).
     EXPECT_NEAR(next.x, 200 - 190, 1e-4);
@@ -722,8 +781,8 @@ TEST_CASE(detect_finds_the_sample_skeleton_within_pck_bounds) {
             ++matched;
         }
         meanError /= std::max(matched, 1);
-        std::cerr << "    " << variantName(variant) << ": PCK@0.2 " << result.correct << "/" << result.compared << " (threshold "
-                  << result.threshold << " px), mean joint error " << meanError << " px\n";
+        std::cerr << "    " << variantName(variant) << ": PCK@0.2 " << result.correct << "/" << result.compared
+                  << " (threshold " << result.threshold << " px), mean joint error " << meanError << " px\n";
         EXPECT_EQ(result.compared, 17);
         EXPECT(result.fraction() >= 15.0 / 17.0);
         EXPECT(meanError < 15.0);
@@ -801,11 +860,13 @@ TEST_CASE(detect_cli_writes_openpose_json) {
     EXPECT(cv::norm(drawn, photo, cv::NORM_L1) > 0.0);  // the skeleton was drawn
 
     std::ostringstream o2, e2;
-    EXPECT_EQ(cli::runCli({"detect", "--image", "x.jpg", "--out", path, "--model", "blazing"}, o2, e2), cli::kExitUsage);
+    EXPECT_EQ(cli::runCli({"detect", "--image", "x.jpg", "--out", path, "--model", "blazing"}, o2, e2),
+              cli::kExitUsage);
     EXPECT(e2.str().find("thunder, lightning or multipose") != std::string::npos);
     std::ostringstream o3, e3;
     const std::string never = test::tempPath("never.json");
-    EXPECT_EQ(cli::runCli({"detect", "--image", source("resources/samples/missing.jpg"), "--out", never}, o3, e3), cli::kExitFailure);
+    EXPECT_EQ(cli::runCli({"detect", "--image", source("resources/samples/missing.jpg"), "--out", never}, o3, e3),
+              cli::kExitFailure);
     EXPECT(e3.str().find("missing.jpg") != std::string::npos);
     EXPECT(!std::filesystem::exists(never));
 }
@@ -819,8 +880,8 @@ TEST_CASE(detect_cli_on_a_folder_writes_one_file_per_photo) {
     files::writeAtomically((photos / "notes.txt").string(), "not a photo: left alone");
     const fs::path outFolder = test::tempPath("detect-folder-out");
     std::ostringstream out, err;
-    const int code = cli::runCli({"detect", "--image", photos.string(), "--out", outFolder.string(), "--model", "lightning",
-                                  "--threads", "2", "--refine", "0"},
+    const int code = cli::runCli({"detect", "--image", photos.string(), "--out", outFolder.string(), "--model",
+                                  "lightning", "--threads", "2", "--refine", "0"},
                                  out, err);
     EXPECT_EQ(code, cli::kExitFailure);  // one photo failed; the other was still done
     EXPECT(pose::readOpenPoseJson((outFolder / "messi5.jpg.pose.json").string()).at(0).presentCount() >= 15);
@@ -829,8 +890,9 @@ TEST_CASE(detect_cli_on_a_folder_writes_one_file_per_photo) {
     EXPECT(out.str().find("1 done, 1 failed") != std::string::npos);
     EXPECT(err.str().find("broken.png: FAILED") != std::string::npos);
     std::ostringstream o2, e2;
-    EXPECT_EQ(cli::runCli({"detect", "--image", photos.string(), "--out", outFolder.string(), "--preview", "x.png"}, o2, e2),
-              cli::kExitUsage);
+    EXPECT_EQ(
+        cli::runCli({"detect", "--image", photos.string(), "--out", outFolder.string(), "--preview", "x.png"}, o2, e2),
+        cli::kExitUsage);
 }
 
 TEST_CASE(detect_reports_no_person_on_a_blank_photo) {
@@ -855,8 +917,9 @@ TEST_CASE(detect_segmenter_covers_the_sample_person_and_not_the_corners) {
     // The annotated skeleton's torso and head joints lie on the person; the crowd in the corners does not.
     const pose::Pose person = pose::readOpenPoseJson(source("resources/samples/messi5.jpg.pose.json")).at(0);
     int on = 0, present = 0;
-    for (const auto j : {pose::JointId::Nose, pose::JointId::Neck, pose::JointId::RightShoulder, pose::JointId::LeftShoulder,
-                         pose::JointId::RightHip, pose::JointId::LeftHip, pose::JointId::RightKnee, pose::JointId::LeftKnee}) {
+    for (const auto j :
+         {pose::JointId::Nose, pose::JointId::Neck, pose::JointId::RightShoulder, pose::JointId::LeftShoulder,
+          pose::JointId::RightHip, pose::JointId::LeftHip, pose::JointId::RightKnee, pose::JointId::LeftKnee}) {
         if (!person.has(j)) continue;
         const Point2 p = person.at(j).position;
         ++present;
@@ -868,7 +931,8 @@ TEST_CASE(detect_segmenter_covers_the_sample_person_and_not_the_corners) {
     EXPECT(cv::mean(mask(cv::Rect(photo.cols - 60, 0, 60, 60)))[0] < 0.1);
     EXPECT_THROWS(Error, segmenter.segment(cv::Mat()), "8-bit colour");
     // MoveNet is a graph model too, but not this kind.
-    EXPECT_THROWS(Error, PersonSegmenter(bundledModelPath(MoveNetVariant::Lightning)), "not a person segmentation model");
+    EXPECT_THROWS(Error, PersonSegmenter(bundledModelPath(MoveNetVariant::Lightning)),
+                  "not a person segmentation model");
 }
 
 TEST_CASE(detect_segmenter_matches_tensorflow_js) {
@@ -896,4 +960,3 @@ TEST_CASE(detect_segmenter_matches_tensorflow_js) {
         }
     }
 }
-

@@ -33,7 +33,9 @@ using J = pose::JointId;
 
 namespace {
 
-std::string sample(const std::string& name) { return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name; }
+std::string sample(const std::string& name) {
+    return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name;
+}
 
 pose::Pose samplePose() { return pose::readOpenPoseJson(sample("messi5.jpg.pose.json")).at(0); }
 
@@ -87,7 +89,8 @@ TEST_CASE(edit_default_skeleton_stands_inside_its_box) {
     EXPECT_EQ(p.presentCount(), pose::kJointCount);
     const Box b = *p.bounds();
     EXPECT(b.x >= 50 && b.right() <= 150 && b.y >= 0 && b.bottom() <= 200);
-    EXPECT(pos(p, J::Nose).y < pos(p, J::Neck).y && pos(p, J::Neck).y < pos(p, J::RightHip).y && pos(p, J::RightHip).y < pos(p, J::RightAnkle).y);
+    EXPECT(pos(p, J::Nose).y < pos(p, J::Neck).y && pos(p, J::Neck).y < pos(p, J::RightHip).y &&
+           pos(p, J::RightHip).y < pos(p, J::RightAnkle).y);
     EXPECT(pos(p, J::RightShoulder).x < pos(p, J::LeftShoulder).x);  // facing the camera
     EXPECT_NEAR(bodyAxis(p).origin.x, 100.0, 1e-4);
 }
@@ -112,11 +115,12 @@ TEST_CASE(edit_keep_bone_lengths_turns_the_limb_below) {
                 distance(pos(start, J::RightElbow), pos(start, J::RightShoulder)), 1e-3);
     EXPECT_NEAR(distance(pos(moved, J::RightShoulder), pos(start, J::RightShoulder)), 0, 1e-5);
     // The forearm followed rigidly.
-    EXPECT_NEAR(distance(pos(moved, J::RightWrist), pos(moved, J::RightElbow)), distance(pos(start, J::RightWrist), pos(start, J::RightElbow)),
-                1e-3);
+    EXPECT_NEAR(distance(pos(moved, J::RightWrist), pos(moved, J::RightElbow)),
+                distance(pos(start, J::RightWrist), pos(start, J::RightElbow)), 1e-3);
     EXPECT(distance(pos(moved, J::RightWrist), pos(start, J::RightWrist)) > 5);
     // The root moves everything.
-    const pose::Pose shifted = moveJoint(start, J::Neck, {pos(start, J::Neck).x + 10, pos(start, J::Neck).y}, {false, true});
+    const pose::Pose shifted =
+        moveJoint(start, J::Neck, {pos(start, J::Neck).x + 10, pos(start, J::Neck).y}, {false, true});
     EXPECT_NEAR(pos(shifted, J::LeftAnkle).x - pos(start, J::LeftAnkle).x, 10, 1e-4);
 }
 
@@ -162,17 +166,20 @@ TEST_CASE(edit_mirror_pose_swaps_sides_about_the_neck) {
     const float axis = pos(p, J::Neck).x;
     EXPECT_NEAR(pos(m, J::RightWrist).x, 2 * axis - pos(p, J::LeftWrist).x, 1e-4);
     EXPECT_NEAR(pos(m, J::RightWrist).y, pos(p, J::LeftWrist).y, 1e-4);
-    EXPECT(m.has(J::RightEar) != p.has(J::RightEar) || m.has(J::LeftEar) != p.has(J::LeftEar));  // the sample lacks one ear
+    EXPECT(m.has(J::RightEar) != p.has(J::RightEar) ||
+           m.has(J::LeftEar) != p.has(J::LeftEar));  // the sample lacks one ear
     EXPECT(mirrorPose(m) == p);
 }
 
 TEST_CASE(edit_fit_pose_matches_neck_and_torso) {
     const pose::Pose person = samplePose();
-    const pose::Pose preset = pose::readOpenPoseJson(std::string(MARIONETTE_SOURCE_DIR) + "/resources/presets/t_pose.json").at(0);
+    const pose::Pose preset =
+        pose::readOpenPoseJson(std::string(MARIONETTE_SOURCE_DIR) + "/resources/presets/t_pose.json").at(0);
     const pose::Pose fitted = fitPoseTo(preset, person);
     EXPECT_NEAR(distance(pos(fitted, J::Neck), pos(person, J::Neck)), 0, 1e-3);
     const auto torso = [](const pose::Pose& p) {
-        const Point2 hips{(pos(p, J::RightHip).x + pos(p, J::LeftHip).x) / 2, (pos(p, J::RightHip).y + pos(p, J::LeftHip).y) / 2};
+        const Point2 hips{(pos(p, J::RightHip).x + pos(p, J::LeftHip).x) / 2,
+                          (pos(p, J::RightHip).y + pos(p, J::LeftHip).y) / 2};
         return distance(pos(p, J::Neck), hips);
     };
     EXPECT_NEAR(torso(fitted), torso(person), 1e-2);
@@ -213,14 +220,17 @@ TEST_CASE(edit_document_round_trips_and_refuses_broken_files) {
 
     EXPECT_THROWS(Error, parseEditDocument("{\"marionette_edit\": 1,", "e.json"), "e.json", "not valid JSON");
     EXPECT_THROWS(Error, parseEditDocument("{\"people\": []}", "e.json"), "not a Marionette edit");
-    EXPECT_THROWS(Error, parseEditDocument("{\"marionette_edit\": 9, \"photo\": {\"path\": \"a.jpg\"}}", "e.json"), "version 9",
-                  "newer");
+    EXPECT_THROWS(Error, parseEditDocument("{\"marionette_edit\": 9, \"photo\": {\"path\": \"a.jpg\"}}", "e.json"),
+                  "version 9", "newer");
     const std::string base = R"({"marionette_edit": 1, "photo": {"path": "a.jpg"}, "reference": {"nose": [1, 2]}, )";
-    EXPECT_THROWS(Error, parseEditDocument(base + R"("target": {"elbow": [1, 2]}})", "e.json"), "unknown joint \"elbow\"");
+    EXPECT_THROWS(Error, parseEditDocument(base + R"("target": {"elbow": [1, 2]}})", "e.json"),
+                  "unknown joint \"elbow\"");
     EXPECT_THROWS(Error, parseEditDocument(base + R"("target": {"nose": [-1, 2]}})", "e.json"), "Nose", "negative");
     EXPECT_THROWS(Error, parseEditDocument(base + R"("target": {"nose": ["a", 2]}})", "e.json"), "nose must be");
-    EXPECT_THROWS(Error, parseEditDocument(base + R"("target": {"nose": [1, 2]}, "crop_box": [0, 0, 0, 5]})", "e.json"), "crop_box");
-    EXPECT_THROWS(Error, parseEditDocument(R"({"marionette_edit": 1, "photo": {"path": "a.jpg"}, "reference": {}})", "e.json"),
+    EXPECT_THROWS(Error, parseEditDocument(base + R"("target": {"nose": [1, 2]}, "crop_box": [0, 0, 0, 5]})", "e.json"),
+                  "crop_box");
+    EXPECT_THROWS(Error,
+                  parseEditDocument(R"({"marionette_edit": 1, "photo": {"path": "a.jpg"}, "reference": {}})", "e.json"),
                   "no \"target\"");
     const EditDocument ok = parseEditDocument(base + R"("target": {"nose": [1, 2, 0.5]}})", "e.json");
     EXPECT_NEAR(ok.target.at(J::Nose).confidence, 0.5, 1e-6);
@@ -242,18 +252,22 @@ TEST_CASE(edit_document_keeps_the_repose_method_and_depth_order) {
     EXPECT_EQ(back.depth, std::string("right_arm=behind,left_leg=front"));
 
     // Documents written before the methods existed have neither: both stay empty (not said, every limb automatic).
-    const std::string base = R"({"marionette_edit": 1, "photo": {"path": "a.jpg"}, "reference": {"nose": [1, 2]}, "target": {"nose": [1, 2]})";
+    const std::string base =
+        R"({"marionette_edit": 1, "photo": {"path": "a.jpg"}, "reference": {"nose": [1, 2]}, "target": {"nose": [1, 2]})";
     const EditDocument old = parseEditDocument(base + "}", "old.json");
     EXPECT(old.method.empty() && old.depth.empty());
     EXPECT(toJson(old).find("\"method\"") == std::string::npos);
     EXPECT_EQ(parseEditDocument(base + R"(, "method": "hybrid"})", "e.json").method, std::string("hybrid"));
 
-    EXPECT_THROWS(Error, parseEditDocument(base + R"(, "method": "magic"})", "e.json"), "e.json", "method", "magic", "hybrid or network");
+    EXPECT_THROWS(Error, parseEditDocument(base + R"(, "method": "magic"})", "e.json"), "e.json", "method", "magic",
+                  "hybrid or network");
     EXPECT_THROWS(Error, parseEditDocument(base + R"(, "method": 3})", "e.json"), "e.json", "method must be a string");
-    EXPECT_THROWS(Error, parseEditDocument(base + R"(, "depth": "torso=front"})", "e.json"), "e.json", "depth", "torso", "not a limb");
+    EXPECT_THROWS(Error, parseEditDocument(base + R"(, "depth": "torso=front"})", "e.json"), "e.json", "depth", "torso",
+                  "not a limb");
     EXPECT_THROWS(Error, parseEditDocument(base + R"(, "depth": "right_arm=over"})", "e.json"), "e.json", "over",
                   "front, behind or auto");
-    EXPECT_THROWS(Error, parseEditDocument(base + R"(, "depth": ["right_arm"]})", "e.json"), "e.json", "depth must be a string");
+    EXPECT_THROWS(Error, parseEditDocument(base + R"(, "depth": ["right_arm"]})", "e.json"), "e.json",
+                  "depth must be a string");
 }
 
 TEST_CASE(edit_reference_pose_comes_from_the_pose_file_then_the_photo) {
@@ -401,7 +415,8 @@ TEST_CASE(edit_person_region_covers_both_skeletons_and_keeps_the_background) {
     cv::Mat photo(photoSize.height, photoSize.width, CV_8UC3, cv::Scalar(10, 20, 30));
     const cv::Mat white(canvas.height, canvas.width, CV_8UC3, cv::Scalar(255, 255, 255));
     const cv::Mat pasted = composite(photo, white, box, region);
-    const cv::Point neck(static_cast<int>(reference.at(J::Neck).position.x), static_cast<int>(reference.at(J::Neck).position.y));
+    const cv::Point neck(static_cast<int>(reference.at(J::Neck).position.x),
+                         static_cast<int>(reference.at(J::Neck).position.y));
     EXPECT(pasted.at<cv::Vec3b>(neck)[0] > 245);
     cv::Mat regionOnPhoto;
     cv::resize(region, regionOnPhoto, cv::Size(static_cast<int>(box.width), static_cast<int>(box.height)));
@@ -433,14 +448,17 @@ TEST_CASE(edit_person_region_covers_both_skeletons_and_keeps_the_background) {
     const cv::Mat everyone(photoSize.height, photoSize.width, CV_32FC1, cv::Scalar(1.f));
     const cv::Mat fitted = personRegion(reference, target, box, canvas, everyone);
     EXPECT(cv::countNonZero(fitted > 0.5f) > cv::countNonZero(region > 0.5f));
-    EXPECT(cv::countNonZero((fitted > 0.5f) & (region > 0.5f)) == cv::countNonZero(region > 0.5f));  // it only widens here
+    EXPECT(cv::countNonZero((fitted > 0.5f) & (region > 0.5f)) ==
+           cv::countNonZero(region > 0.5f));  // it only widens here
     for (const pose::Pose* p : {&reference, &target})
         for (int j = 0; j < pose::kJointCount; ++j) {
             if (!p->has(pose::jointAt(j))) continue;
             const Point2 q = map.toCanvas(p->at(pose::jointAt(j)).position);
             EXPECT(fitted.at<float>(static_cast<int>(std::lround(q.y)), static_cast<int>(std::lround(q.x))) > 0.97f);
         }
-    EXPECT_THROWS(Error, personRegion(reference, target, box, canvas, cv::Mat(photoSize.height, photoSize.width, CV_8UC1)), "float");
+    EXPECT_THROWS(Error,
+                  personRegion(reference, target, box, canvas, cv::Mat(photoSize.height, photoSize.width, CV_8UC1)),
+                  "float");
 }
 
 TEST_CASE(edit_moved_parts_region_replaces_only_what_the_edit_moved) {
@@ -507,12 +525,14 @@ TEST_CASE(edit_shipped_weights_are_found_and_say_how_they_were_trained) {
     }
     const model::TrainingSummary broken = model::summarizeTraining("{not json");
     EXPECT(broken.imagesSeen == 0 && broken.data.empty() && !broken.syntheticOnly());
-    const model::TrainingSummary photos = model::summarizeTraining(R"json({"data":"deepfashion (train split)","images_seen":12})json");
+    const model::TrainingSummary photos =
+        model::summarizeTraining(R"json({"data":"deepfashion (train split)","images_seen":12})json");
     EXPECT(photos.imagesSeen == 12 && !photos.syntheticOnly());
 
     // Training that went on from released weights with the same data counts theirs in, down the chain; an
     // adaptation to a photo or a portrait model started from body weights does not.
-    const model::TrainingSummary continued = model::summarizeTraining(R"json({"data":"synth-body (procedural, training seeds)",
+    const model::TrainingSummary continued =
+        model::summarizeTraining(R"json({"data":"synth-body (procedural, training seeds)",
         "images_seen":400,"steps":100,"init":{"weights":"b.safetensors","training":{"data":"synth-body (procedural, training seeds)",
         "images_seen":1000,"steps":250,"init":{"weights":"a.safetensors","training":{"data":"synth-body (procedural, training seeds)",
         "images_seen":80,"steps":20}}}}})json");
@@ -520,22 +540,27 @@ TEST_CASE(edit_shipped_weights_are_found_and_say_how_they_were_trained) {
     EXPECT_EQ(continued.steps, std::uint64_t(370));
     EXPECT_EQ(continued.initImagesSeen, std::uint64_t(1080));
     EXPECT(continued.syntheticOnly() && !continued.adaptedToPhotos());
-    const model::TrainingSummary adapted = model::summarizeTraining(R"json({"data":"photo me.jpg (limb-warped)","images_seen":600,
+    const model::TrainingSummary adapted =
+        model::summarizeTraining(R"json({"data":"photo me.jpg (limb-warped)","images_seen":600,
         "steps":150,"init":{"weights":"b.safetensors","training":{"data":"synth-body (procedural, training seeds)","images_seen":1000}}})json");
     EXPECT_EQ(adapted.imagesSeen, std::uint64_t(600));
     EXPECT_EQ(adapted.initImagesSeen, std::uint64_t(1000));
-    const model::TrainingSummary faces = model::summarizeTraining(R"json({"data":"synth-portrait (procedural, training seeds)",
+    const model::TrainingSummary faces =
+        model::summarizeTraining(R"json({"data":"synth-portrait (procedural, training seeds)",
         "images_seen":900,"init":{"training":{"data":"synth-body (procedural, training seeds)","images_seen":2000}}})json");
     EXPECT_EQ(faces.imagesSeen, std::uint64_t(900));
     // A mix that includes the parent's data continues it; a mix is synthetic only when every set is.
-    const model::TrainingSummary mixed = model::summarizeTraining(R"json({"data":"synth-body (procedural, training seeds) + synth-body-edits (procedural, training seeds)",
+    const model::TrainingSummary mixed = model::summarizeTraining(
+        R"json({"data":"synth-body (procedural, training seeds) + synth-body-edits (procedural, training seeds)",
         "images_seen":300,"steps":75,"init":{"training":{"data":"synth-body (procedural, training seeds)","images_seen":1000,"steps":250}}})json");
     EXPECT_EQ(mixed.imagesSeen, std::uint64_t(1300));
     EXPECT(mixed.syntheticOnly());
-    const model::TrainingSummary partly = model::summarizeTraining(R"json({"data":"synth-body (procedural, training seeds) + folder people",
+    const model::TrainingSummary partly =
+        model::summarizeTraining(R"json({"data":"synth-body (procedural, training seeds) + folder people",
         "images_seen":300})json");
     EXPECT(!partly.syntheticOnly());
-    const model::TrainingSummary narrower = model::summarizeTraining(R"json({"data":"synth-body (procedural, training seeds)","images_seen":300,
+    const model::TrainingSummary narrower =
+        model::summarizeTraining(R"json({"data":"synth-body (procedural, training seeds)","images_seen":300,
         "init":{"training":{"data":"synth-body (procedural, training seeds) + folder people","images_seen":1000}}})json");
     EXPECT_EQ(narrower.imagesSeen, std::uint64_t(300));
 }
@@ -558,8 +583,8 @@ TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {
     const RenderedFrame second = session.render(networkRequest(target, false, MapSelection::all(Point2{150, 160})));
     EXPECT(!second.prepared);
     EXPECT(second.cropBox.x == first.cropBox.x && second.cropBox.width == first.cropBox.width);
-    for (const cv::Mat* m : {&second.maps.flow, &second.maps.combination, &second.maps.attention, &second.maps.attentionWarped,
-                             &second.maps.flowWarped})
+    for (const cv::Mat* m : {&second.maps.flow, &second.maps.combination, &second.maps.attention,
+                             &second.maps.attentionWarped, &second.maps.flowWarped})
         EXPECT(m->cols == 48 && m->rows == 64);
     EXPECT(cv::norm(first.output, second.output, cv::NORM_L1) > 0);
 
@@ -580,7 +605,8 @@ TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {
     EXPECT(cv::norm(pixelAt(preview.output, samplePose().at(J::LeftAnkle).position) -
                     pixelAt(preview.referenceCrop, samplePose().at(J::LeftAnkle).position)) < 1.0);
     // Unmoved, the preview is the photo's crop itself.
-    EXPECT(cv::norm(session.render(networkRequest(samplePose(), true, {})).output, preview.referenceCrop, cv::NORM_INF) <= 1.0);
+    EXPECT(cv::norm(session.render(networkRequest(samplePose(), true, {})).output, preview.referenceCrop,
+                    cv::NORM_INF) <= 1.0);
 
     // A target beyond the reference's box grows the crop and encodes the reference again.
     const RenderedFrame wider = session.render(full(moveJoint(samplePose(), J::RightWrist, {20, 20})));
@@ -611,8 +637,8 @@ TEST_CASE(edit_session_hybrid_moves_the_photos_pixels_sharply_at_full_resolution
     EXPECT_EQ(edited.photoResult.size(), photo.size());
     EXPECT(!edited.changed.empty());
     const detect::PersonSegmenter segmenter;
-    const double detail =
-        *deform::detailKept(photo, edited.photoResult, samplePose(), target, segmenter.segment(photo), segmenter.segment(edited.photoResult));
+    const double detail = *deform::detailKept(photo, edited.photoResult, samplePose(), target, segmenter.segment(photo),
+                                              segmenter.segment(edited.photoResult));
     EXPECT(detail >= 0.8);
     if (detail < 0.8) std::cerr << "detail kept " << detail << '\n';
     cv::Mat outside = cv::Mat::ones(photo.size(), CV_8U);
@@ -649,7 +675,8 @@ TEST_CASE(edit_session_gives_a_flow_prior_model_the_warp_the_pixels_follow) {
     EXPECT(meshFlowOnCanvas(puppet, samplePose(), {}, toCanvas).abs().max().item<float>() < 1e-3f);
     const at::Tensor flow = meshFlowOnCanvas(puppet, target, {}, toCanvas);
     EXPECT(flow.sizes() == torch::IntArrayRef({2, 64, 48}));
-    const Point2 q = toCanvas.toCanvas(target.at(J::RightWrist).position), wrist = toCanvas.toCanvas(samplePose().at(J::RightWrist).position);
+    const Point2 q = toCanvas.toCanvas(target.at(J::RightWrist).position),
+                 wrist = toCanvas.toCanvas(samplePose().at(J::RightWrist).position);
     const int x = static_cast<int>(std::lround(q.x)), y = static_cast<int>(std::lround(q.y));
     EXPECT(std::hypot(x + flow[0][y][x].item<float>() - wrist.x, y + flow[1][y][x].item<float>() - wrist.y) < 2.0);
     const at::Tensor limbs = limbWarpFlowOnCanvas(samplePose(), target, toCanvas);
@@ -676,7 +703,8 @@ TEST_CASE(edit_portrait_fit_of_the_sample_and_a_yaw_edit_turns_the_face) {
 
     // Unedited parameters give back the observed landmarks (projection + residuals).
     const face::FaceLandmarks same = portraitLandmarks(face, face.fitted);
-    for (std::size_t i = 0; i < same.points.size(); ++i) EXPECT(distance(same.points[i], face.observed.points[i]) < 1e-3f);
+    for (std::size_t i = 0; i < same.points.size(); ++i)
+        EXPECT(distance(same.points[i], face.observed.points[i]) < 1e-3f);
 
     // Yaw > 0 turns the face towards the image's right: the nose tip moves right of the eyes' middle.
     face::FaceParameters turned = face.fitted;
@@ -706,7 +734,8 @@ TEST_CASE(edit_portrait_expression_names_pairs_and_presets) {
     const face::MorphableModel& model = face::MorphableModel::standard();
     std::vector<std::string> stems;
     for (const auto& p : expressionPairs(model)) stems.push_back(p.stem);
-    for (const char* stem : {"smile", "brow_raise", "eye_close"}) EXPECT(std::find(stems.begin(), stems.end(), stem) != stems.end());
+    for (const char* stem : {"smile", "brow_raise", "eye_close"})
+        EXPECT(std::find(stems.begin(), stems.end(), stem) != stems.end());
     const int left = model.expressionIndex("eye_close_left");
     EXPECT_EQ(pairedExpression(model, left), model.expressionIndex("eye_close_right"));
     EXPECT_EQ(pairedExpression(model, model.expressionIndex("jaw_open")), -1);
@@ -716,7 +745,8 @@ TEST_CASE(edit_portrait_expression_names_pairs_and_presets) {
     EXPECT_NEAR(p.expressionValue(model, "smile_left"), 0.6, 1e-12);
     EXPECT_NEAR(p.expressionValue(model, "smile_right"), 0.6, 1e-12);
     EXPECT_NEAR(p.expressionValue(model, "jaw_open"), 0.2, 1e-12);
-    EXPECT_THROWS(Error, applyExpressionList(p, model, "grin=0.5", "--expr"), "--expr", "unknown expression \"grin\"", "smile_left");
+    EXPECT_THROWS(Error, applyExpressionList(p, model, "grin=0.5", "--expr"), "--expr", "unknown expression \"grin\"",
+                  "smile_left");
     EXPECT_THROWS(Error, applyExpressionList(p, model, "smile=1.5", "--expr"), "1.5", "range");
     EXPECT_THROWS(Error, applyExpressionList(p, model, "smile=lots", "--expr"), "must be a number");
     EXPECT_THROWS(Error, applyExpressionList(p, model, "smile", "--expr"), "NAME=VALUE");
@@ -728,9 +758,11 @@ TEST_CASE(edit_portrait_expression_names_pairs_and_presets) {
     EXPECT_NEAR(wink.expressionValue(model, "eye_close_left"), 1.0, 1e-12);
     EXPECT_EQ(wink.expressionValue(model, "smile_left"), 0.0);
     EXPECT_EQ(wink.pose.yaw, 12.0);
-    EXPECT_THROWS(Error, applyFacePreset(R"({"expression": {"smile_left": 2}})", "bad.json", p, model), "bad.json", "smile_left");
+    EXPECT_THROWS(Error, applyFacePreset(R"({"expression": {"smile_left": 2}})", "bad.json", p, model), "bad.json",
+                  "smile_left");
     int presets = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(std::string(MARIONETTE_SOURCE_DIR) + "/resources/presets/face")) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(std::string(MARIONETTE_SOURCE_DIR) + "/resources/presets/face")) {
         if (entry.path().extension() != ".json") continue;
         applyFacePreset(files::readAll(entry.path().string(), 1u << 20), entry.path().string(), p, model);
         ++presets;
@@ -747,7 +779,8 @@ TEST_CASE(edit_moved_face_region_replaces_only_the_moved_parts) {
         const Point2 q = map.toCanvas(photoPoint);
         return region.at<float>(static_cast<int>(std::lround(q.y)), static_cast<int>(std::lround(q.x)));
     };
-    EXPECT_EQ(cv::countNonZero(movedFaceRegion(reference, reference, box, canvas)), 0);  // nothing moved, nothing replaced
+    EXPECT_EQ(cv::countNonZero(movedFaceRegion(reference, reference, box, canvas)),
+              0);  // nothing moved, nothing replaced
 
     // The mouth opened (lower lips down): the mouth is replaced, the eyes keep the photo's pixels.
     face::FaceLandmarks mouth = reference;
@@ -764,11 +797,14 @@ TEST_CASE(edit_moved_face_region_replaces_only_the_moved_parts) {
     // The jaw line moved (the head turned): the whole face.
     face::FaceLandmarks jaw = mouth;
     for (int i = 0; i <= 16; ++i) jaw.points[static_cast<std::size_t>(i)].x += 4.f;
-    EXPECT(cv::norm(movedFaceRegion(reference, jaw, box, canvas), faceRegion(reference, jaw, box, canvas), cv::NORM_INF) == 0.0);
+    EXPECT(cv::norm(movedFaceRegion(reference, jaw, box, canvas), faceRegion(reference, jaw, box, canvas),
+                    cv::NORM_INF) == 0.0);
 
     // The extents: moved parts, the whole face, the whole crop.
-    EXPECT(cv::norm(portraitPasteRegion(PasteExtent::MovedParts, reference, mouth, box, canvas), moved, cv::NORM_INF) == 0.0);
-    EXPECT(cv::norm(portraitPasteRegion(PasteExtent::Person, reference, mouth, box, canvas), whole, cv::NORM_INF) == 0.0);
+    EXPECT(cv::norm(portraitPasteRegion(PasteExtent::MovedParts, reference, mouth, box, canvas), moved, cv::NORM_INF) ==
+           0.0);
+    EXPECT(cv::norm(portraitPasteRegion(PasteExtent::Person, reference, mouth, box, canvas), whole, cv::NORM_INF) ==
+           0.0);
     EXPECT(portraitPasteRegion(PasteExtent::WholeCrop, reference, mouth, box, canvas).empty());
     EXPECT_THROWS(Error, movedFaceRegion(reference, mouth, box, {0, 0}), "non-empty");
 }
@@ -798,7 +834,8 @@ TEST_CASE(edit_portrait_session_changes_the_face_and_pastes_back_only_there) {
     face::FaceParameters turned = face.fitted;
     turned.pose.yaw += 25;
     setExpressionByName(turned, face::MorphableModel::standard(), "jaw_open", 0.8);
-    const RenderedFrame edited = session.render(network(portraitLandmarks(face, turned), false, MapSelection::all(face.observed.points[30])));
+    const RenderedFrame edited =
+        session.render(network(portraitLandmarks(face, turned), false, MapSelection::all(face.observed.points[30])));
     EXPECT(!edited.prepared);  // the crop depends on the reference only
     EXPECT(cv::norm(neutral.output, edited.output, cv::NORM_L1) > 0);
     EXPECT(!edited.maps.flow.empty() && !edited.maps.attention.empty());
@@ -816,8 +853,8 @@ TEST_CASE(edit_portrait_session_changes_the_face_and_pastes_back_only_there) {
 
     // Paste-back: pixels far from the crop are the photo's, bit for bit; inside the crop they changed.
     const cv::Mat result = composite(photo, edited.output, edited.cropBox);
-    const cv::Rect crop(static_cast<int>(edited.cropBox.x), static_cast<int>(edited.cropBox.y), static_cast<int>(edited.cropBox.width),
-                        static_cast<int>(edited.cropBox.height));
+    const cv::Rect crop(static_cast<int>(edited.cropBox.x), static_cast<int>(edited.cropBox.y),
+                        static_cast<int>(edited.cropBox.width), static_cast<int>(edited.cropBox.height));
     cv::Mat outside(photo.size(), CV_8UC1, cv::Scalar(255));
     outside(crop & cv::Rect(0, 0, photo.cols, photo.rows)).setTo(0);
     cv::Mat difference;
@@ -880,7 +917,8 @@ TEST_CASE(edit_portrait_session_hybrid_moves_the_photos_pixels_and_the_network_f
     };
     const auto [eyeA, eyeB] = eyeLine(face.observed);
     const auto [eyeA2, eyeB2] = eyeLine(request.target);
-    EXPECT(deform::laplacianVariance(opened.photoResult, eyeA2, eyeB2, 6) > 0.8 * deform::laplacianVariance(photo, eyeA, eyeB, 6));
+    EXPECT(deform::laplacianVariance(opened.photoResult, eyeA2, eyeB2, 6) >
+           0.8 * deform::laplacianVariance(photo, eyeA, eyeB, 6));
     EXPECT(cv::countNonZero(opened.holeMask) > 0);
     EXPECT(!opened.networkMask.empty() && cv::countNonZero(opened.networkMask) > 0);
     cv::Mat mouth = cv::Mat::zeros(photo.size(), CV_8U);
@@ -896,7 +934,8 @@ TEST_CASE(edit_portrait_session_hybrid_moves_the_photos_pixels_and_the_network_f
     request.method = ReposeMethod::Network;
     const RenderedFrame redrawn = session.render(request);
     EXPECT(redrawn.method == ReposeMethod::Network && redrawn.photoResult.empty());
-    EXPECT(deform::laplacianVariance(editedPhoto(photo, redrawn), eyeA2, eyeB2, 6) < deform::laplacianVariance(opened.photoResult, eyeA2, eyeB2, 6));
+    EXPECT(deform::laplacianVariance(editedPhoto(photo, redrawn), eyeA2, eyeB2, 6) <
+           deform::laplacianVariance(opened.photoResult, eyeA2, eyeB2, 6));
 
     // A slider drag's preview is the warp alone: no network.
     request.method = ReposeMethod::Hybrid;
@@ -918,19 +957,23 @@ TEST_CASE(edit_portrait_session_hybrid_moves_the_photos_pixels_and_the_network_f
     request.target = tiny;
     const RenderedFrame fallback = session.render(request);
     EXPECT(fallback.method == ReposeMethod::Network);
-    EXPECT(!fallback.warnings.empty() && fallback.warnings.front().find("network redrew the face") != std::string::npos);
+    EXPECT(!fallback.warnings.empty() &&
+           fallback.warnings.front().find("network redrew the face") != std::string::npos);
 }
 
 TEST_CASE(edit_portrait_bad_inputs_give_clear_errors) {
     EXPECT_THROWS(Error, findPortraitFace(cv::Mat(1, 1, CV_8UC3, cv::Scalar(0, 0, 0)), "tiny.png"), "tiny.png");
-    EXPECT_THROWS(Error, findPortraitFace(cv::Mat(240, 320, CV_8UC3, cv::Scalar(90, 120, 150)), "wall.png"), "wall.png", "no face");
-    EXPECT_THROWS(Error, findPortraitFace(image::loadImage(sample("astronaut.jpg")), "astronaut.jpg", 5), "astronaut.jpg");
+    EXPECT_THROWS(Error, findPortraitFace(cv::Mat(240, 320, CV_8UC3, cv::Scalar(90, 120, 150)), "wall.png"), "wall.png",
+                  "no face");
+    EXPECT_THROWS(Error, findPortraitFace(image::loadImage(sample("astronaut.jpg")), "astronaut.jpg", 5),
+                  "astronaut.jpg");
     const PortraitFace& face = astronautFace();
     face::FaceParameters tooFar = face.fitted;
     tooFar.pose.yaw = 120;
     EXPECT_THROWS(Error, portraitLandmarks(face, tooFar), "yaw", "120");
     const face::MorphableModel& model = face::MorphableModel::standard();
-    EXPECT_THROWS(Error, face::parametersFromJson(R"({"expression": {"jaw_open": 3}})", model, "slider.json", face.fitted),
+    EXPECT_THROWS(Error,
+                  face::parametersFromJson(R"({"expression": {"jaw_open": 3}})", model, "slider.json", face.fitted),
                   "slider.json", "jaw_open");
 }
 
@@ -962,8 +1005,9 @@ TEST_CASE(edit_portrait_document_round_trips) {
     EXPECT(at != std::string::npos);
     text.replace(at, text.find_first_of(",}\n", at) - at, "\"smile_left\": 1.7");
     EXPECT_THROWS(Error, parseEditDocument(text, "p.json"), "p.json", "smile_left", "1.7");
-    EXPECT_THROWS(Error, parseEditDocument(R"({"marionette_edit": 1, "photo": {"path": "a.jpg"}, "mode": "portrait"})", "p.json"),
-                  "p.json", "portrait");
+    EXPECT_THROWS(
+        Error, parseEditDocument(R"({"marionette_edit": 1, "photo": {"path": "a.jpg"}, "mode": "portrait"})", "p.json"),
+        "p.json", "portrait");
 }
 
 TEST_CASE(edit_other_people_are_the_detections_that_are_not_the_reference) {
@@ -971,7 +1015,9 @@ TEST_CASE(edit_other_people_are_the_detections_that_are_not_the_reference) {
     const double torso = pose::torsoLength(reference);
     // The detector's view of the same person, a few pixels off; someone beside them; someone with no joint in common.
     const pose::Pose same = reference.mapped([](Point2 p) { return Point2{p.x + 4, p.y - 3}; });
-    const pose::Pose beside = reference.mapped([torso](Point2 p) { return Point2{p.x + static_cast<float>(torso), p.y}; });
+    const pose::Pose beside = reference.mapped([torso](Point2 p) {
+        return Point2{p.x + static_cast<float>(torso), p.y};
+    });
     pose::Pose stranger;
     for (int j = 0; j < pose::kJointCount; ++j) {
         if (!reference.has(pose::jointAt(j))) stranger.set(pose::jointAt(j), 10, 10);

@@ -131,26 +131,36 @@ TEST_CASE(engine_operator_profile_counts_outermost_operators_of_an_edit) {
 
 TEST_CASE(engine_operator_flops_counted_by_hand) {
     using c10::IValue;
-    const auto conv = [](at::Tensor x, at::Tensor w, std::vector<int64_t> stride, IValue padding, std::vector<int64_t> dilation, int64_t groups) {
-        return operatorFlops("aten::conv2d", {x, w, IValue(), IValue(stride), padding, IValue(dilation), IValue(groups)});
+    const auto conv = [](at::Tensor x, at::Tensor w, std::vector<int64_t> stride, IValue padding,
+                         std::vector<int64_t> dilation, int64_t groups) {
+        return operatorFlops("aten::conv2d",
+                             {x, w, IValue(), IValue(stride), padding, IValue(dilation), IValue(groups)});
     };
     // 3 x 3, 8 -> 16 channels, 10 x 12, padding 1: 2 * 16 * 8 * 9 per output pixel, 120 pixels.
-    EXPECT_NEAR(conv(torch::zeros({1, 8, 10, 12}), torch::zeros({16, 8, 3, 3}), {1, 1}, IValue(std::vector<int64_t>{1, 1}), {1, 1}, 1),
+    EXPECT_NEAR(conv(torch::zeros({1, 8, 10, 12}), torch::zeros({16, 8, 3, 3}), {1, 1},
+                     IValue(std::vector<int64_t>{1, 1}), {1, 1}, 1),
                 2.0 * 16 * 8 * 9 * 120, 0.5);
     // Stride 2 without padding: (10 - 3) / 2 + 1 = 4 rows, (12 - 3) / 2 + 1 = 5 columns; batch 2.
-    EXPECT_NEAR(conv(torch::zeros({2, 8, 10, 12}), torch::zeros({16, 8, 3, 3}), {2, 2}, IValue(std::vector<int64_t>{0, 0}), {1, 1}, 1),
+    EXPECT_NEAR(conv(torch::zeros({2, 8, 10, 12}), torch::zeros({16, 8, 3, 3}), {2, 2},
+                     IValue(std::vector<int64_t>{0, 0}), {1, 1}, 1),
                 2.0 * 2 * 16 * 8 * 9 * 20, 0.5);
     // Groups: the weight holds 8 / 4 input channels per output channel; "same" keeps the size.
-    EXPECT_NEAR(conv(torch::zeros({1, 8, 10, 12}), torch::zeros({16, 2, 3, 3}), {1, 1}, IValue(std::string("same")), {1, 1}, 4),
-                2.0 * 16 * 2 * 9 * 120, 0.5);
+    EXPECT_NEAR(
+        conv(torch::zeros({1, 8, 10, 12}), torch::zeros({16, 2, 3, 3}), {1, 1}, IValue(std::string("same")), {1, 1}, 4),
+        2.0 * 16 * 2 * 9 * 120, 0.5);
     // Dilation 2: a 3 x 3 kernel spans 5, so (10 - 5) + 1 = 6 rows, 8 columns.
-    EXPECT_NEAR(conv(torch::zeros({1, 8, 10, 12}), torch::zeros({16, 8, 3, 3}), {1, 1}, IValue(std::vector<int64_t>{0, 0}), {2, 2}, 1),
+    EXPECT_NEAR(conv(torch::zeros({1, 8, 10, 12}), torch::zeros({16, 8, 3, 3}), {1, 1},
+                     IValue(std::vector<int64_t>{0, 0}), {2, 2}, 1),
                 2.0 * 16 * 8 * 9 * 48, 0.5);
     EXPECT_NEAR(operatorFlops("aten::mm", {torch::zeros({3, 4}), torch::zeros({4, 5})}), 2.0 * 3 * 4 * 5, 1e-9);
-    EXPECT_NEAR(operatorFlops("aten::bmm", {torch::zeros({2, 3, 4}), torch::zeros({2, 4, 5})}), 2.0 * 2 * 3 * 4 * 5, 1e-9);
-    EXPECT_NEAR(operatorFlops("aten::addmm", {torch::zeros({5}), torch::zeros({3, 4}), torch::zeros({4, 5})}), 2.0 * 3 * 4 * 5, 1e-9);
-    EXPECT_NEAR(operatorFlops("aten::matmul", {torch::zeros({7, 3, 4}), torch::zeros({4, 5})}), 2.0 * 7 * 3 * 4 * 5, 1e-9);
-    EXPECT_NEAR(operatorFlops("aten::linear", {torch::zeros({6, 4}), torch::zeros({5, 4}), IValue()}), 2.0 * 6 * 4 * 5, 1e-9);
+    EXPECT_NEAR(operatorFlops("aten::bmm", {torch::zeros({2, 3, 4}), torch::zeros({2, 4, 5})}), 2.0 * 2 * 3 * 4 * 5,
+                1e-9);
+    EXPECT_NEAR(operatorFlops("aten::addmm", {torch::zeros({5}), torch::zeros({3, 4}), torch::zeros({4, 5})}),
+                2.0 * 3 * 4 * 5, 1e-9);
+    EXPECT_NEAR(operatorFlops("aten::matmul", {torch::zeros({7, 3, 4}), torch::zeros({4, 5})}), 2.0 * 7 * 3 * 4 * 5,
+                1e-9);
+    EXPECT_NEAR(operatorFlops("aten::linear", {torch::zeros({6, 4}), torch::zeros({5, 4}), IValue()}), 2.0 * 6 * 4 * 5,
+                1e-9);
     EXPECT_NEAR(operatorFlops("aten::softmax", {torch::zeros({3, 4})}), 0.0, 0.0);
     EXPECT_NEAR(operatorFlops("aten::conv2d", {torch::zeros({1, 8, 10, 12})}), 0.0, 0.0);  // malformed: not counted
 }

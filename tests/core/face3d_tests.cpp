@@ -14,8 +14,8 @@
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -28,7 +28,9 @@ using namespace marionette::face;
 
 namespace {
 
-std::string sample(const std::string& name) { return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name; }
+std::string sample(const std::string& name) {
+    return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name;
+}
 
 const MorphableModel& model() { return MorphableModel::standard(); }
 
@@ -39,14 +41,16 @@ FaceParameters randomParameters(std::mt19937& rng) {
     std::normal_distribution<double> normal(0.0, 1.0);
     auto between = [&](double a, double b) { return a + (b - a) * uniform(rng); };
     FaceParameters p = FaceParameters::neutral(model());
-    p.pose = {between(-30, 30), between(-20, 20), between(-20, 20), between(250, 390), between(190, 290), between(9, 27)};
+    p.pose = {between(-30, 30),  between(-20, 20),  between(-20, 20),
+              between(250, 390), between(190, 290), between(9, 27)};
     for (auto& c : p.identity) c = std::clamp(0.8 * normal(rng), -2.5, 2.5);
     for (auto& e : p.expression) e = uniform(rng) < 0.5 ? between(0.1, 0.8) : 0.0;
     // Antagonists are never on together (no mouth puckers and stretches at once, nor presses its lips while
     // open): their sum would be ambiguous for any model of 68 points.
     const std::pair<const char*, const char*> antagonists[] = {
-        {"pucker", "mouth_stretch"}, {"pucker", "smile_left"}, {"pucker", "smile_right"}, {"pucker", "lips_press"},
-        {"lips_press", "jaw_open"}, {"lips_press", "mouth_stretch"}, {"cheek_puff", "jaw_open"}};
+        {"pucker", "mouth_stretch"}, {"pucker", "smile_left"},   {"pucker", "smile_right"},
+        {"pucker", "lips_press"},    {"lips_press", "jaw_open"}, {"lips_press", "mouth_stretch"},
+        {"cheek_puff", "jaw_open"}};
     for (const auto& [a, b] : antagonists) {
         if (p.expressionValue(model(), a) > 0.0 && p.expressionValue(model(), b) > 0.0)
             p.setExpression(model(), uniform(rng) < 0.5 ? a : b, 0.0);
@@ -92,9 +96,9 @@ using test::runCli;
 TEST_CASE(face3d_bundled_model_has_the_named_expressions_and_agrees_with_the_layout) {
     const MorphableModel& m = model();
     EXPECT(m.identityCount() >= 5);
-    for (const char* name : {"jaw_open", "smile_left", "smile_right", "mouth_stretch", "pucker", "lips_press",
-                             "brow_raise_left", "brow_raise_right", "brow_furrow", "eye_close_left", "eye_close_right",
-                             "cheek_puff"}) {
+    for (const char* name :
+         {"jaw_open", "smile_left", "smile_right", "mouth_stretch", "pucker", "lips_press", "brow_raise_left",
+          "brow_raise_right", "brow_furrow", "eye_close_left", "eye_close_right", "cheek_puff"}) {
         const auto& e = m.expressions()[static_cast<std::size_t>(m.expressionIndex(name))];
         EXPECT_EQ(e.min, 0.0);
         EXPECT_EQ(e.max, 1.0);
@@ -117,8 +121,9 @@ TEST_CASE(face3d_bundled_model_has_the_named_expressions_and_agrees_with_the_lay
     EXPECT(m.mean()[36].x < 0.0 && m.mean()[45].x > 0.0);
     for (int i = 0; i < kLandmarkCount; ++i) EXPECT(m.mean()[static_cast<std::size_t>(i)].z <= m.mean()[30].z + 1e-9);
     // Left and right expressions mirror each other.
-    for (const auto& [left, right] : {std::pair{"smile_left", "smile_right"}, std::pair{"brow_raise_left", "brow_raise_right"},
-                                      std::pair{"eye_close_left", "eye_close_right"}}) {
+    for (const auto& [left, right] :
+         {std::pair{"smile_left", "smile_right"}, std::pair{"brow_raise_left", "brow_raise_right"},
+          std::pair{"eye_close_left", "eye_close_right"}}) {
         const Shape3& l = m.expressions()[static_cast<std::size_t>(m.expressionIndex(left))].displacement;
         const Shape3& r = m.expressions()[static_cast<std::size_t>(m.expressionIndex(right))].displacement;
         for (int i = 0; i < kLandmarkCount; ++i) {
@@ -138,19 +143,23 @@ TEST_CASE(face3d_bundled_model_has_the_named_expressions_and_agrees_with_the_lay
 TEST_CASE(face3d_model_files_are_checked) {
     EXPECT_THROWS(Error, MorphableModel::fromJson("{", "m.json"), "m.json", "not valid JSON");
     EXPECT_THROWS(Error, MorphableModel::fromJson("{\"format\": \"other\"}", "m.json"), "m.json", "not a face model");
-    EXPECT_THROWS(Error, MorphableModel::fromJson("{\"format\": \"marionette.face_model\", \"version\": 7}", "m.json"), "version");
+    EXPECT_THROWS(Error, MorphableModel::fromJson("{\"format\": \"marionette.face_model\", \"version\": 7}", "m.json"),
+                  "version");
     EXPECT_THROWS(Error,
-                  MorphableModel::fromJson("{\"format\": \"marionette.face_model\", \"version\": 1, \"mean\": [[0, 0, 0]]}", "m.json"),
+                  MorphableModel::fromJson(
+                      "{\"format\": \"marionette.face_model\", \"version\": 1, \"mean\": [[0, 0, 0]]}", "m.json"),
                   "m.json", "mean", "68 points");
     EXPECT_THROWS(Error, MorphableModel::load(test::tempPath("missing-model.json")), "missing-model.json");
     // A contour line on a point that is not on the jaw is refused.
-    std::string text = files::readAll(std::string(MARIONETTE_SOURCE_DIR) + "/resources/face_model/face_model.json", 1u << 20);
+    std::string text =
+        files::readAll(std::string(MARIONETTE_SOURCE_DIR) + "/resources/face_model/face_model.json", 1u << 20);
     const std::string firstLine = "\"landmark\": 0,";
     EXPECT(text.find(firstLine) != std::string::npos);
     text.replace(text.find(firstLine), firstLine.size(), "\"landmark\": 30,");
     EXPECT_THROWS(Error, MorphableModel::fromJson(text, "m.json"), "m.json", "contour", "not a jaw point");
     // The bundled file itself reads back as the built-in model.
-    const auto fromFile = MorphableModel::load(std::string(MARIONETTE_SOURCE_DIR) + "/resources/face_model/face_model.json");
+    const auto fromFile =
+        MorphableModel::load(std::string(MARIONETTE_SOURCE_DIR) + "/resources/face_model/face_model.json");
     EXPECT_EQ(fromFile.expressionCount(), model().expressionCount());
     EXPECT_EQ(fromFile.mean()[8].y, model().mean()[8].y);
 }
@@ -263,7 +272,7 @@ TEST_CASE(face3d_edits_move_the_landmarks_and_keep_the_person) {
     FaceParameters smiling = fit.parameters;
     smiling.setExpression(model(), "smile_left", 0.8);
     const FaceLandmarks smile = editedLandmarks(model(), fit, smiling);
-    EXPECT(point(smile, 54).y < point(observed, 54).y - 4);   // the left corner rises
+    EXPECT(point(smile, 54).y < point(observed, 54).y - 4);       // the left corner rises
     EXPECT_NEAR(point(smile, 48).y, point(observed, 48).y, 1.0);  // the right one stays
     EXPECT_NEAR(point(smile, 8).x, point(observed, 8).x, 0.5);    // and so does the chin
 
@@ -289,7 +298,7 @@ TEST_CASE(face3d_edits_move_the_landmarks_and_keep_the_person) {
     EXPECT_NEAR(maps.amax({1, 2}).min().item<float>(), 1.f, 1e-4);  // every part drawn
     const torch::Tensor unedited = renderEditedPartMaps(model(), fit, fit.parameters, toCanvas);
     const auto lips = static_cast<int64_t>(FacePart::OuterLips), nose = static_cast<int64_t>(FacePart::NoseBridge);
-    EXPECT((maps[lips] - unedited[lips]).abs().max().item<float>() > 0.5f);  // the mouth map changed
+    EXPECT((maps[lips] - unedited[lips]).abs().max().item<float>() > 0.5f);   // the mouth map changed
     EXPECT((maps[nose] - unedited[nose]).abs().max().item<float>() < 1e-5f);  // the nose's did not
 
     FaceParameters bad = fit.parameters;
@@ -312,8 +321,8 @@ TEST_CASE(face3d_parameters_round_trip_through_json_and_refuse_bad_values) {
     EXPECT_EQ(back.identity[1], -1.25);
 
     // A preset names a few values; the rest come from the base.
-    const FaceParameters preset =
-        parametersFromJson("{\"expression\": {\"jaw_open\": 0.3}, \"pose\": {\"yaw\": -10}}", model(), "preset.json", p);
+    const FaceParameters preset = parametersFromJson("{\"expression\": {\"jaw_open\": 0.3}, \"pose\": {\"yaw\": -10}}",
+                                                     model(), "preset.json", p);
     EXPECT_EQ(preset.expressionValue(model(), "jaw_open"), 0.3);
     EXPECT_EQ(preset.expressionValue(model(), "smile_right"), 0.6);
     EXPECT_EQ(preset.pose.yaw, -10.0);
@@ -353,8 +362,8 @@ TEST_CASE(face3d_detects_the_sample_portrait_like_dlib_itself) {
     const FaceFit fit = fitFace(model(), face.landmarks, defaultCamera({photo.cols, photo.rows}));
     std::cerr << "    fit: yaw " << fit.parameters.pose.yaw << ", pitch " << fit.parameters.pose.pitch << ", roll "
               << fit.parameters.pose.roll << ", rms residual " << fit.rmsResidual << " px, smile "
-              << fit.parameters.expressionValue(model(), "smile_left") << "/" << fit.parameters.expressionValue(model(), "smile_right")
-              << ", " << fit.iterations << " iterations\n";
+              << fit.parameters.expressionValue(model(), "smile_left") << "/"
+              << fit.parameters.expressionValue(model(), "smile_right") << ", " << fit.iterations << " iterations\n";
     EXPECT(fit.rmsResidual < 0.04 * face.box.width);
     EXPECT(std::abs(fit.parameters.pose.yaw) < 20 && std::abs(fit.parameters.pose.roll) < 15);
 }
@@ -369,19 +378,22 @@ TEST_CASE(face3d_detects_several_faces_largest_first) {
     for (int i = 0; i < 2; ++i) {
         const auto reference = readPts(sample("dlib-2009_004587.jpg.face" + std::to_string(i) + ".landmarks.pts"));
         const double error = normalisedError(faces[static_cast<std::size_t>(i)].landmarks, reference);
-        std::cerr << "    face " << i << ": " << faces[static_cast<std::size_t>(i)].box.width << " px, error " << error << '\n';
+        std::cerr << "    face " << i << ": " << faces[static_cast<std::size_t>(i)].box.width << " px, error " << error
+                  << '\n';
         EXPECT(error < 0.06);
     }
     const auto second = detector().detect(photo, "dlib-2009_004587.jpg", 1);
     EXPECT_EQ(second.box.x, faces[1].box.x);
-    EXPECT_THROWS(Error, detector().detect(photo, "dlib-2009_004587.jpg", 2), "dlib-2009_004587.jpg", "2 faces", "no face 2");
+    EXPECT_THROWS(Error, detector().detect(photo, "dlib-2009_004587.jpg", 2), "dlib-2009_004587.jpg", "2 faces",
+                  "no face 2");
 }
 
 TEST_CASE(face3d_detection_refuses_bad_photos_clearly) {
-    EXPECT_THROWS(Error, detector().detectAll(cv::Mat(1, 1, CV_8UC3, cv::Scalar(0, 0, 0)), "dot.png"), "dot.png", "1 x 1");
+    EXPECT_THROWS(Error, detector().detectAll(cv::Mat(1, 1, CV_8UC3, cv::Scalar(0, 0, 0)), "dot.png"), "dot.png",
+                  "1 x 1");
     EXPECT_THROWS(Error, detector().detectAll(cv::Mat(), "empty.png"), "empty.png", "empty");
-    EXPECT_THROWS(Error, detector().detect(cv::Mat(120, 160, CV_8UC3, cv::Scalar(90, 120, 150)), "wall.png"), "wall.png",
-                  "no face found");
+    EXPECT_THROWS(Error, detector().detect(cv::Mat(120, 160, CV_8UC3, cv::Scalar(90, 120, 150)), "wall.png"),
+                  "wall.png", "no face found");
     // The portrait shrunk until the face is about 35 pixels wide: found, but too small for landmarks.
     const cv::Mat photo = image::loadImage(sample("astronaut.jpg"));
     cv::Mat small;
@@ -391,7 +403,8 @@ TEST_CASE(face3d_detection_refuses_bad_photos_clearly) {
     cv::Mat grey;
     cv::cvtColor(photo, grey, cv::COLOR_BGR2GRAY);
     EXPECT_EQ(detector().detectAll(grey, "grey.png").size(), 1u);
-    EXPECT_THROWS(Error, face_detect::FaceDetector(test::tempPath("nowhere.dat")), "nowhere.dat", "MARIONETTE_DLIB_LANDMARKS");
+    EXPECT_THROWS(Error, face_detect::FaceDetector(test::tempPath("nowhere.dat")), "nowhere.dat",
+                  "MARIONETTE_DLIB_LANDMARKS");
     const std::string notAModel = test::tempPath("not-a-model.dat");
     files::writeAtomically(notAModel, "hello");
     EXPECT_THROWS(Error, face_detect::FaceDetector(notAModel), "not-a-model.dat", "not a dlib shape predictor");
@@ -430,5 +443,6 @@ TEST_CASE(face3d_cli_landmarks_writes_the_largest_face) {
     EXPECT(run.err.find("no face found") != std::string::npos);
 
     EXPECT_EQ(runCli({"landmarks", "--image", sample("astronaut.jpg")}).code, cli::kExitUsage);
-    EXPECT_EQ(runCli({"landmarks", "--image", sample("astronaut.jpg"), "--out", never, "--face", "-1"}).code, cli::kExitUsage);
+    EXPECT_EQ(runCli({"landmarks", "--image", sample("astronaut.jpg"), "--out", never, "--face", "-1"}).code,
+              cli::kExitUsage);
 }

@@ -18,7 +18,9 @@ namespace {
 FaceLandmarks syntheticFace(float cx, float cy, float scale) {
     // A plausible frontal face: jaw arc, brows, nose, eyes and lips on a unit layout.
     FaceLandmarks f;
-    auto set = [&](int i, float x, float y) { f.points[static_cast<std::size_t>(i)] = {cx + x * scale, cy + y * scale}; };
+    auto set = [&](int i, float x, float y) {
+        f.points[static_cast<std::size_t>(i)] = {cx + x * scale, cy + y * scale};
+    };
     for (int i = 0; i <= 16; ++i) {  // jaw: a U from temple to temple through the chin
         const float x = -1.f + 2.f * i / 16.f;
         set(i, x, -0.3f + 1.1f * std::sqrt(std::max(0.f, 1.f - x * x)));
@@ -27,7 +29,8 @@ FaceLandmarks syntheticFace(float cx, float cy, float scale) {
     for (int i = 0; i < 5; ++i) set(22 + i, 0.22f + 0.12f * i, -0.45f);
     for (int i = 0; i < 4; ++i) set(27 + i, 0.f, -0.3f + 0.12f * i);
     for (int i = 0; i < 5; ++i) set(31 + i, -0.16f + 0.08f * i, 0.22f);
-    const float eye[6][2] = {{-0.5f, -0.2f}, {-0.42f, -0.26f}, {-0.3f, -0.26f}, {-0.22f, -0.2f}, {-0.3f, -0.15f}, {-0.42f, -0.15f}};
+    const float eye[6][2] = {{-0.5f, -0.2f},  {-0.42f, -0.26f}, {-0.3f, -0.26f},
+                             {-0.22f, -0.2f}, {-0.3f, -0.15f},  {-0.42f, -0.15f}};
     for (int i = 0; i < 6; ++i) set(36 + i, eye[i][0], eye[i][1]);
     for (int i = 42; i < 48; ++i) {  // the left eye mirrors the right one
         const auto& m = eye[mirrorLandmark(i) - 36];
@@ -100,15 +103,19 @@ TEST_CASE(face_part_maps_peak_on_the_lines_and_stay_off_elsewhere) {
     for (int p = 0; p < kPartCount; ++p) EXPECT_NEAR(maps[p].max().item<float>(), 1.0, 1e-5);
     // On a landmark of the nose bridge the bridge map is near its peak; far away it is zero.
     const Point2 bridge = f.points[28];
-    const float on = maps[static_cast<int>(FacePart::NoseBridge)][std::lround(bridge.y)][std::lround(bridge.x)].item<float>();
+    const float on =
+        maps[static_cast<int>(FacePart::NoseBridge)][std::lround(bridge.y)][std::lround(bridge.x)].item<float>();
     EXPECT(on > 0.8f);
     EXPECT_NEAR(maps[static_cast<int>(FacePart::NoseBridge)][10][10].item<float>(), 0.0, 1e-6);
     // The line is thin: 5 px beside a vertical bridge segment (2 px wide, blur 1.5 px) almost nothing is left.
-    const float beside = maps[static_cast<int>(FacePart::NoseBridge)][std::lround(bridge.y)][std::lround(bridge.x) + 5].item<float>();
+    const float beside =
+        maps[static_cast<int>(FacePart::NoseBridge)][std::lround(bridge.y)][std::lround(bridge.x) + 5].item<float>();
     EXPECT(beside < 0.05f);
     // Closed parts are closed: the segment from the last right-eye point back to the first is drawn.
     const Point2 a = f.points[41], b = f.points[36];
-    const float closing = maps[static_cast<int>(FacePart::RightEye)][std::lround((a.y + b.y) / 2)][std::lround((a.x + b.x) / 2)].item<float>();
+    const float closing =
+        maps[static_cast<int>(FacePart::RightEye)][std::lround((a.y + b.y) / 2)][std::lround((a.x + b.x) / 2)]
+            .item<float>();
     EXPECT(closing > 0.5f);
 }
 

@@ -21,7 +21,9 @@ using namespace marionette::deform;
 
 namespace {
 
-std::string sample(const std::string& name) { return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name; }
+std::string sample(const std::string& name) {
+    return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name;
+}
 
 // The iBUG .pts file's 68 points (the face library reads it for the app; deform takes plain points).
 std::vector<cv::Point2f> readPts(const std::string& path) {
@@ -44,7 +46,8 @@ struct Portrait {
 };
 
 const Portrait& astronaut() {
-    static const Portrait p{cv::imread(sample("astronaut.jpg"), cv::IMREAD_COLOR), readPts(sample("astronaut.jpg.landmarks.pts"))};
+    static const Portrait p{cv::imread(sample("astronaut.jpg"), cv::IMREAD_COLOR),
+                            readPts(sample("astronaut.jpg.landmarks.pts"))};
     return p;
 }
 
@@ -67,7 +70,8 @@ std::vector<cv::Point2f> mouthOpened(std::vector<cv::Point2f> p, float drop) {
 
 cv::Mat filledPolygon(cv::Size size, const std::vector<cv::Point2f>& points) {
     std::vector<cv::Point> rounded;
-    for (const auto& p : points) rounded.emplace_back(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
+    for (const auto& p : points)
+        rounded.emplace_back(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
     cv::Mat mask = cv::Mat::zeros(size, CV_8U);
     cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{rounded}, cv::Scalar(255));
     return mask;
@@ -82,7 +86,8 @@ TEST_CASE(deform_face_mesh_covers_the_face_and_no_triangle_is_turned_at_rest) {
     EXPECT_EQ(astronaut().landmarks.size(), std::size_t{68});
     const FaceMesh& mesh = astronautWarp().mesh();
     for (const auto& t : mesh.triangles) EXPECT(signedArea2(mesh.rest[t[0]], mesh.rest[t[1]], mesh.rest[t[2]]) > 0);
-    for (int i = 0; i < kFaceLandmarks; ++i) EXPECT(cv::norm(mesh.rest[mesh.landmarkVertex[i]] - astronaut().landmarks[i]) < 1e-4);
+    for (int i = 0; i < kFaceLandmarks; ++i)
+        EXPECT(cv::norm(mesh.rest[mesh.landmarkVertex[i]] - astronaut().landmarks[i]) < 1e-4);
 
     // Every pixel of the face's hull but the inner mouth is covered by a triangle at rest.
     const cv::Size size = astronaut().photo.size();
@@ -105,7 +110,8 @@ TEST_CASE(deform_face_mesh_covers_the_face_and_no_triangle_is_turned_at_rest) {
     EXPECT(mesh.upperLip.size() >= 5 && mesh.lowerLip.size() >= 5);
     for (const auto& t : mesh.triangles) {
         bool upper = false, lower = false;
-        for (int k = 0; k < 3; ++k) upper = upper || onLip(mesh.upperLip, t[k]), lower = lower || onLip(mesh.lowerLip, t[k]);
+        for (int k = 0; k < 3; ++k)
+            upper = upper || onLip(mesh.upperLip, t[k]), lower = lower || onLip(mesh.lowerLip, t[k]);
         EXPECT(!(upper && lower));
     }
 }
@@ -130,7 +136,9 @@ TEST_CASE(deform_face_no_landmark_moved_gives_the_photo_back_bit_for_bit) {
     EXPECT_EQ(cv::norm(pasteInto(astronaut().photo, still), astronaut().photo, cv::NORM_INF), 0.0);
     // Moved away and back: the photo again.
     (void)astronautWarp().warp(mouthOpened(astronaut().landmarks, 8));
-    EXPECT_EQ(cv::norm(pasteInto(astronaut().photo, astronautWarp().warp(astronaut().landmarks)), astronaut().photo, cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::norm(pasteInto(astronaut().photo, astronautWarp().warp(astronaut().landmarks)), astronaut().photo,
+                       cv::NORM_INF),
+              0.0);
 }
 
 TEST_CASE(deform_face_a_moved_face_shows_the_photo_moved_at_full_resolution) {
@@ -146,7 +154,8 @@ TEST_CASE(deform_face_a_moved_face_shows_the_photo_moved_at_full_resolution) {
     const cv::Scalar mean = cv::mean(difference);
     EXPECT(mean[0] < 4 && mean[1] < 4 && mean[2] < 4);
     // Far outside the face, nothing changed.
-    EXPECT_EQ(cv::norm(result(cv::Rect(0, 400, 100, 100)), astronaut().photo(cv::Rect(0, 400, 100, 100)), cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::norm(result(cv::Rect(0, 400, 100, 100)), astronaut().photo(cv::Rect(0, 400, 100, 100)), cv::NORM_INF),
+              0.0);
 }
 
 TEST_CASE(deform_face_an_opened_mouth_shows_what_the_photo_never_did_inside_the_mouth_only) {
@@ -167,7 +176,8 @@ TEST_CASE(deform_face_an_opened_mouth_shows_what_the_photo_never_did_inside_the_
     EXPECT_EQ(cv::countNonZero(unseen & ~targetMouth), 0);
     // The alpha falls to 0 over the unseen pixels and is 1 away from them.
     const cv::Point hole = cv::boundingRect(frame.unseen).tl() + cv::Point(cv::boundingRect(frame.unseen).width / 2, 0);
-    EXPECT(frame.alpha.at<float>(cv::boundingRect(frame.unseen).y + cv::boundingRect(frame.unseen).height / 2, hole.x) < 0.5f);
+    EXPECT(frame.alpha.at<float>(cv::boundingRect(frame.unseen).y + cv::boundingRect(frame.unseen).height / 2, hole.x) <
+           0.5f);
     EXPECT_NEAR(frame.alpha.at<float>(0, 0), 1.0, 1e-6);
 
     // Outside the ring of fixed pins, the photo is untouched.

@@ -8,8 +8,8 @@
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
 
 #include <filesystem>
 
@@ -21,18 +21,19 @@ namespace {
 cv::Mat gradientImage(int width, int height) {
     cv::Mat m(height, width, CV_8UC3);
     for (int r = 0; r < height; ++r)
-        for (int c = 0; c < width; ++c) m.at<cv::Vec3b>(r, c) = cv::Vec3b(uchar(c * 3), uchar(r * 5), uchar((r + c) % 256));
+        for (int c = 0; c < width; ++c)
+            m.at<cv::Vec3b>(r, c) = cv::Vec3b(uchar(c * 3), uchar(r * 5), uchar((r + c) % 256));
     return m;
 }
 
 // A JPEG whose EXIF block says "rotate 90 degrees clockwise to display" (orientation 6).
 std::string jpegWithOrientation(const cv::Mat& image, int orientation) {
     const std::string jpeg = encodeImage(image, "jpg", 95);
-    std::string tiff("MM\0*\0\0\0\x08", 8);               // big-endian TIFF header, IFD at 8
-    tiff += std::string("\0\x01", 2);                      // one entry
-    tiff += std::string("\x01\x12\0\x03\0\0\0\x01", 8);   // tag 0x0112 orientation, SHORT, count 1
+    std::string tiff("MM\0*\0\0\0\x08", 8);              // big-endian TIFF header, IFD at 8
+    tiff += std::string("\0\x01", 2);                    // one entry
+    tiff += std::string("\x01\x12\0\x03\0\0\0\x01", 8);  // tag 0x0112 orientation, SHORT, count 1
     tiff += std::string("\0", 1) + char(orientation) + std::string("\0\0", 2);
-    tiff += std::string("\0\0\0\0", 4);                    // no next IFD
+    tiff += std::string("\0\0\0\0", 4);  // no next IFD
     const std::string payload = std::string("Exif\0\0", 6) + tiff;
     const std::size_t length = payload.size() + 2;
     std::string app1 = std::string("\xFF\xE1", 2) + char(length >> 8) + char(length & 0xFF) + payload;
@@ -65,8 +66,10 @@ TEST_CASE(image_every_format_round_trips_with_its_header_read) {
         EXPECT_EQ(back.cols, 40);
         EXPECT_EQ(back.rows, 30);
         const bool lossless = ext == "png" || ext == "bmp" || ext == "tiff";
-        if (lossless) EXPECT_EQ(cv::norm(back, img, cv::NORM_INF), 0.0);
-        else EXPECT(cv::norm(back, img, cv::NORM_L1) / (40 * 30 * 3) < 6.0);
+        if (lossless)
+            EXPECT_EQ(cv::norm(back, img, cv::NORM_INF), 0.0);
+        else
+            EXPECT(cv::norm(back, img, cv::NORM_L1) / (40 * 30 * 3) < 6.0);
     }
 }
 
@@ -110,9 +113,9 @@ TEST_CASE(image_bad_files_are_refused_with_the_reason) {
     EXPECT_THROWS(Error, decodeImage(png.substr(0, png.size() - 20), "cut.png"), "cut.png", "truncated");
 
     EXPECT_THROWS(Error, decodeImage(encodeImage(cv::Mat(1, 1, CV_8UC3, cv::Scalar(1, 2, 3)), "png"), "dot.png"),
-                 "dot.png", "1 x 1", "at least");
+                  "dot.png", "1 x 1", "at least");
     EXPECT_THROWS(Error, decodeImage(pngHeaderClaiming(50000, 50000), "huge.png"), "huge.png", "50000 x 50000",
-                 "megapixels");
+                  "megapixels");
     EXPECT_THROWS(Error, decodeImage(pngHeaderClaiming(0, 10), "zero.png"), "zero.png", "empty size");
     EXPECT_THROWS(Error, loadImage(test::tempPath("missing.png")), "missing.png", "no such file");
 }
@@ -160,16 +163,16 @@ TEST_CASE(image_flow_colours_follow_the_wheel) {
         f[0][0][1] = 2.f;  // the reference magnitude in the second pixel
         return flowToColour(f);
     };
-    EXPECT(pixel(flowOf(2.f, 0.f), 0, 0) == cv::Vec3b(0, 0, 255));       // right: red
-    EXPECT(pixel(flowOf(-2.f, 0.f), 0, 0) == cv::Vec3b(255, 255, 0));    // left: cyan
-    const cv::Vec3b down = pixel(flowOf(0.f, 2.f), 0, 0);               // down: hue 90, chartreuse
+    EXPECT(pixel(flowOf(2.f, 0.f), 0, 0) == cv::Vec3b(0, 0, 255));     // right: red
+    EXPECT(pixel(flowOf(-2.f, 0.f), 0, 0) == cv::Vec3b(255, 255, 0));  // left: cyan
+    const cv::Vec3b down = pixel(flowOf(0.f, 2.f), 0, 0);              // down: hue 90, chartreuse
     EXPECT_EQ(int(down[1]), 255);
     EXPECT_EQ(int(down[0]), 0);
     EXPECT(std::abs(int(down[2]) - 128) <= 1);
-    const cv::Vec3b up = pixel(flowOf(0.f, -2.f), 0, 0);                // up: hue 270, violet
+    const cv::Vec3b up = pixel(flowOf(0.f, -2.f), 0, 0);  // up: hue 270, violet
     EXPECT_EQ(int(up[0]), 255);
     EXPECT_EQ(int(up[1]), 0);
-    EXPECT(pixel(flowOf(0.f, 0.f), 0, 0) == cv::Vec3b(255, 255, 255));   // still: white
+    EXPECT(pixel(flowOf(0.f, 0.f), 0, 0) == cv::Vec3b(255, 255, 255));  // still: white
     const cv::Vec3b half = pixel(flowOf(1.f, 0.f), 0, 0);               // half the magnitude: half saturation
     EXPECT_EQ(int(half[2]), 255);
     EXPECT(std::abs(int(half[0]) - 128) <= 1);
@@ -263,8 +266,8 @@ TEST_CASE(image_crop_and_paste_back_geometry) {
     EXPECT(pixel(target, 84, 84) == cv::Vec3b(255, 255, 255));
     EXPECT(pixel(target, 10, 10) == pixel(photo, 10, 10));
     EXPECT(pixel(target, 84, 150) == pixel(photo, 84, 150));
-    const cv::Vec3b edge = pixel(target, 84, 40);    // first column of the box: weight 0.5/8
-    const cv::Vec3b inner = pixel(target, 84, 44);   // 4.5 px in: weight 4.5/8
+    const cv::Vec3b edge = pixel(target, 84, 40);   // first column of the box: weight 0.5/8
+    const cv::Vec3b inner = pixel(target, 84, 44);  // 4.5 px in: weight 4.5/8
     EXPECT(edge[0] < inner[0] || inner[0] == 255);
     EXPECT(std::abs(int(edge[1]) - int(pixel(photo, 84, 40)[1])) < 20);
 

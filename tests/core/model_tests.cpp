@@ -34,7 +34,8 @@ struct Inputs {
 
 Inputs randomInputs(const ModelConfig& c, int64_t n = 2) {
     torch::manual_seed(5);
-    return {torch::rand({n, 3, c.height, c.canvasWidth}) * 2 - 1, torch::rand({n, c.semanticChannels(), c.height, c.canvasWidth}),
+    return {torch::rand({n, 3, c.height, c.canvasWidth}) * 2 - 1,
+            torch::rand({n, c.semanticChannels(), c.height, c.canvasWidth}),
             torch::rand({n, c.semanticChannels(), c.height, c.canvasWidth})};
 }
 
@@ -68,14 +69,17 @@ TEST_CASE(model_shapes_for_every_variant_and_semantics) {
                 EXPECT_NEAR(out.attention4.sum(1).mean().item<float>(), 1.0, 1e-5);  // softmax over reference positions
             }
             if (c.usesFlow()) EXPECT(out.flow4.sizes() == torch::IntArrayRef({2, 2, c.height / 4, c.canvasWidth / 4}));
-            if (c.usesCombination()) EXPECT(out.mask8.sizes() == torch::IntArrayRef({2, 1, c.height / 8, c.canvasWidth / 8}));
+            if (c.usesCombination())
+                EXPECT(out.mask8.sizes() == torch::IntArrayRef({2, 1, c.height / 8, c.canvasWidth / 8}));
             Discriminator disc(c);
             EXPECT(disc(out.image).sizes() == torch::IntArrayRef({2, 1, c.height / 16, c.canvasWidth / 16}));
         }
     }
-    EXPECT_THROWS(Error, Generator(tinyConfig(Deformation::Full))->forward(torch::zeros({1, 3, 32, 32}), torch::zeros({1, 18, 32, 32}),
-                                                                       torch::zeros({1, 18, 32, 32})),
-                  "reference image");
+    EXPECT_THROWS(
+        Error,
+        Generator(tinyConfig(Deformation::Full))
+            ->forward(torch::zeros({1, 3, 32, 32}), torch::zeros({1, 18, 32, 32}), torch::zeros({1, 18, 32, 32})),
+        "reference image");
 }
 
 TEST_CASE(model_zero_flow_is_the_identity_warp) {
@@ -96,7 +100,8 @@ TEST_CASE(model_upsampling_convolution_equals_upsample_then_convolve) {
     const auto x = torch::randn({2, 5, 7, 6});
     const auto weight = torch::randn({4, 5, 3, 3});
     const auto bias = torch::randn({4});
-    const auto upsampled = F::interpolate(x, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest));
+    const auto upsampled = F::interpolate(
+        x, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest));
     const auto expected = F::conv2d(upsampled, weight, F::Conv2dFuncOptions().bias(bias).padding(1));
     const auto got = upsampleNearestConv3x3(x, weight, bias);
     EXPECT(got.sizes() == expected.sizes());
@@ -106,9 +111,12 @@ TEST_CASE(model_upsampling_convolution_equals_upsample_then_convolve) {
     auto xg = x.clone().requires_grad_(true), wg = weight.clone().requires_grad_(true);
     auto xe = x.clone().requires_grad_(true), we = weight.clone().requires_grad_(true);
     upsampleNearestConv3x3(xg, wg, bias).square().sum().backward();
-    F::conv2d(F::interpolate(xe, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest)), we,
-              F::Conv2dFuncOptions().bias(bias).padding(1))
-        .square().sum().backward();
+    F::conv2d(F::interpolate(
+                  xe, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest)),
+              we, F::Conv2dFuncOptions().bias(bias).padding(1))
+        .square()
+        .sum()
+        .backward();
     EXPECT(torch::allclose(xg.grad(), xe.grad(), 1e-3, 1e-3));
     EXPECT(torch::allclose(wg.grad(), we.grad(), 1e-3, 1e-3));
 }
@@ -162,7 +170,7 @@ TEST_CASE(model_cpu_threads_flush_denormals_on_every_thread) {
     const auto tiny = torch::full({1 << 18}, 1e-39f);
     EXPECT_EQ((tiny * 4.0f).abs().max().item<float>(), 0.0f);
     EXPECT_EQ(torch::exp(torch::full({1 << 18}, -95.0f)).max().item<float>(), 0.0f);  // e^-95 is denormal: flushed
-    EXPECT(torch::exp(torch::full({4}, -80.0f)).min().item<float>() > 0.0f);        // e^-80 is normal: kept
+    EXPECT(torch::exp(torch::full({4}, -80.0f)).min().item<float>() > 0.0f);          // e^-80 is normal: kept
     cpu_threads::configure(previous);
 }
 
@@ -182,7 +190,8 @@ TEST_CASE(model_split_matrix_products_equal_bmm) {
     const int previous = at::get_num_threads();
     at::set_num_threads(2);
     torch::NoGradGuard noGrad;
-    for (const auto& [rows, inner, cols] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{37, 9, 11}, {5, 13, 41}, {1, 3, 1}}) {
+    for (const auto& [rows, inner, cols] :
+         std::vector<std::tuple<int64_t, int64_t, int64_t>>{{37, 9, 11}, {5, 13, 41}, {1, 3, 1}}) {
         const auto a = torch::randn({2, rows, inner}), b = torch::randn({2, inner, cols});
         EXPECT(torch::allclose(batchedMatmul(a, b), at::bmm(a, b), 1e-5, 1e-5));
         const auto bt = torch::randn({2, cols, inner}).transpose(1, 2);  // a transposed view, as the attention is
@@ -195,7 +204,8 @@ TEST_CASE(model_split_matrix_products_have_bmms_gradients) {
     torch::manual_seed(13);
     const int previous = at::get_num_threads();
     at::set_num_threads(2);
-    for (const auto& [rows, inner, cols] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{37, 9, 11}, {5, 13, 41}}) {
+    for (const auto& [rows, inner, cols] :
+         std::vector<std::tuple<int64_t, int64_t, int64_t>>{{37, 9, 11}, {5, 13, 41}}) {
         for (int which = 0; which < 3; ++which) {  // both inputs need gradients, only a, only b
             const auto a0 = torch::randn({3, rows, inner}), b0 = torch::randn({3, cols, inner}).transpose(1, 2);
             const auto weights = torch::randn({3, rows, cols});
@@ -233,12 +243,13 @@ TEST_CASE(model_instance_norm_matches_libtorch_instance_norm) {
 TEST_CASE(model_one_hot_attention_copies_the_chosen_positions) {
     torch::manual_seed(2);
     const auto x = torch::randn({1, 4, 3, 5});  // 15 reference positions
-    auto c = torch::zeros({1, 15, 6});           // 6 target positions (2 x 3)
+    auto c = torch::zeros({1, 15, 6});          // 6 target positions (2 x 3)
     const std::vector<int64_t> source{14, 0, 7, 7, 3, 9};
     for (int64_t t = 0; t < 6; ++t) c[0][source[static_cast<std::size_t>(t)]][t] = 1.f;
     const auto out = warpAttention(x, c, 2, 3).flatten(2);
     const auto flat = x.flatten(2);
-    for (int64_t t = 0; t < 6; ++t) EXPECT(torch::allclose(out.select(2, t), flat.select(2, source[static_cast<std::size_t>(t)])));
+    for (int64_t t = 0; t < 6; ++t)
+        EXPECT(torch::allclose(out.select(2, t), flat.select(2, source[static_cast<std::size_t>(t)])));
 
     // With alpha = 100, a query equal to one key attends to it almost exclusively.
     auto keys = l2NormalizeChannels(torch::randn({1, 8, 3, 5}));
@@ -320,7 +331,8 @@ TEST_CASE(model_parameter_names_and_shapes_match_the_golden_list) {
             }
             const std::string golden = std::string("golden_keys_") + toString(d) + "_body_c32" +
                                        (n == Normalization::None ? "_appearance_norm_none" : "") + ".txt";
-            if (std::getenv("MARIONETTE_UPDATE_GOLDEN")) files::writeAtomically(test::dataPath("model/" + golden), listing.str());
+            if (std::getenv("MARIONETTE_UPDATE_GOLDEN"))
+                files::writeAtomically(test::dataPath("model/" + golden), listing.str());
             EXPECT(listing.str() == readFixture(golden));
         }
     }
@@ -337,18 +349,24 @@ TEST_CASE(model_config_json_round_trip_and_errors) {
     EXPECT_EQ(back.toJson(), c.toJson());
     EXPECT_EQ(back.width, 16);
     EXPECT_THROWS(Error, ModelConfig::fromJson("{\"semantics\":\"body\"}"), "incomplete");
-    EXPECT_THROWS(Error, ModelConfig::fromJson(R"({"semantics":"cat","c":8,"K":8,"H":64,"W":64,"deformation":"full"})"), "cat");
-    EXPECT_THROWS(Error, ModelConfig::fromJson(R"({"semantics":"body","c":8,"K":8,"H":65,"W":64,"deformation":"full"})"),
+    EXPECT_THROWS(Error, ModelConfig::fromJson(R"({"semantics":"cat","c":8,"K":8,"H":64,"W":64,"deformation":"full"})"),
+                  "cat");
+    EXPECT_THROWS(Error,
+                  ModelConfig::fromJson(R"({"semantics":"body","c":8,"K":8,"H":65,"W":64,"deformation":"full"})"),
                   "multiple of 16");
-    EXPECT_THROWS(Error, ModelConfig::fromJson(R"({"semantics":"body","P":9,"c":8,"K":8,"H":64,"W":64,"deformation":"full"})"),
+    EXPECT_THROWS(Error,
+                  ModelConfig::fromJson(R"({"semantics":"body","P":9,"c":8,"K":8,"H":64,"W":64,"deformation":"full"})"),
                   "P is 9");
     // New models leave the appearance blocks unnormalised; files without the key are the older layout.
     EXPECT(ModelConfig::body().appearanceNorm == Normalization::None);
     EXPECT(back.appearanceNorm == Normalization::None);
     const std::string older = R"({"semantics":"body","c":8,"K":8,"H":64,"W":64,"deformation":"full"})";
     EXPECT(ModelConfig::fromJson(older).appearanceNorm == Normalization::Instance);
-    EXPECT_THROWS(Error, ModelConfig::fromJson(R"({"semantics":"body","c":8,"K":8,"H":64,"W":64,"deformation":"full","appearance_norm":"batch"})"),
-                  "batch", "instance or none");
+    EXPECT_THROWS(
+        Error,
+        ModelConfig::fromJson(
+            R"({"semantics":"body","c":8,"K":8,"H":64,"W":64,"deformation":"full","appearance_norm":"batch"})"),
+        "batch", "instance or none");
 }
 
 TEST_CASE(model_instance_norm_hides_the_reference_colour_and_the_unnormalised_encoder_keeps_it) {
@@ -362,11 +380,14 @@ TEST_CASE(model_instance_norm_hides_the_reference_colour_and_the_unnormalised_en
         FeatureEncoder encoder(3, 8, n);
         torch::NoGradGuard noGrad;
         const auto a = encoder(image).s4, b = encoder(shifted).s4;
-        const auto interior = [](const at::Tensor& t) { return t.narrow(2, 2, t.size(2) - 4).narrow(3, 2, t.size(3) - 4); };
+        const auto interior = [](const at::Tensor& t) {
+            return t.narrow(2, 2, t.size(2) - 4).narrow(3, 2, t.size(3) - 4);
+        };
         return ((interior(a) - interior(b)).abs().mean() / interior(a).abs().mean()).item<double>();
     };
     const double instance = change(Normalization::Instance), none = change(Normalization::None);
-    std::cerr << "    relative change of s4 features for a colour shift: instance norm " << instance << ", none " << none << '\n';
+    std::cerr << "    relative change of s4 features for a colour shift: instance norm " << instance << ", none "
+              << none << '\n';
     EXPECT(none > 0.05);
     EXPECT(instance < 0.1 * none);
 }
@@ -384,7 +405,8 @@ ModelConfig priorConfig(Deformation d) {
 // A smooth prior of a few pixels: random at s8, brought to the canvas.
 torch::Tensor smoothCanvasFlow(const ModelConfig& c, int64_t n, double pixels) {
     torch::manual_seed(17);
-    return upsampleFlow(torch::randn({n, 2, c.height / 8, c.canvasWidth / 8}) * (pixels / 8.0), c.height, c.canvasWidth);
+    return upsampleFlow(torch::randn({n, 2, c.height / 8, c.canvasWidth / 8}) * (pixels / 8.0), c.height,
+                        c.canvasWidth);
 }
 
 // Every weight of a generator drawn afresh (the zero-initialised heads too), so that copies are told apart.
@@ -395,7 +417,8 @@ void randomizeEverything(GeneratorImpl& g) {
 
 SafetensorsContent inMemory(GeneratorImpl& g) {
     const std::map<std::string, std::string> meta{
-        {"marionette.format", std::to_string(g.config().usesFlowPrior() ? kFlowPriorWeightsFormatVersion : kPlainWeightsFormatVersion)},
+        {"marionette.format",
+         std::to_string(g.config().usesFlowPrior() ? kFlowPriorWeightsFormatVersion : kPlainWeightsFormatVersion)},
         {"marionette.config", g.config().toJson()}};
     return parseSafetensors(serializeSafetensors(moduleState(g, StoredPrecision::Float32), meta), "memory.safetensors");
 }
@@ -452,7 +475,8 @@ TEST_CASE(model_flow_prior_loads_weights_without_one_and_keeps_their_output) {
     const SafetensorsContent file = inMemory(*old);
     Generator upgraded(priorConfig(Deformation::Full));
     const auto fresh = loadGeneratorState(*upgraded, file, "memory.safetensors");
-    EXPECT_EQ(fresh.size(), std::size_t(10));  // prior_in8, prior_in4, residual8, residual4, visibility: weight and bias
+    EXPECT_EQ(fresh.size(),
+              std::size_t(10));  // prior_in8, prior_in4, residual8, residual4, visibility: weight and bias
     for (const auto& name : fresh) {
         const at::Tensor t = upgraded->named_parameters()[name];
         EXPECT_EQ(t.abs().sum().item<float>(), 0.f);
@@ -472,10 +496,12 @@ TEST_CASE(model_flow_prior_loads_weights_without_one_and_keeps_their_output) {
     // The other way is refused with a sentence; a file of the variant records it (format 3, "flow_prior").
     Generator plain(tinyConfig(Deformation::Full));
     const SafetensorsContent priorFile = inMemory(*upgraded);
-    EXPECT_THROWS(Error, loadGeneratorState(*plain, priorFile, "prior.safetensors"), "prior.safetensors", "refine a flow prior");
+    EXPECT_THROWS(Error, loadGeneratorState(*plain, priorFile, "prior.safetensors"), "prior.safetensors",
+                  "refine a flow prior");
     EXPECT(configFromMetadata(priorFile, "prior.safetensors").usesFlowPrior());
     EXPECT(loadGeneratorWeights(priorFile, "prior.safetensors").generator->config().usesFlowPrior());
-    const std::string priorPath = test::tempPath("flow_prior.safetensors"), plainPath = test::tempPath("plain.safetensors");
+    const std::string priorPath = test::tempPath("flow_prior.safetensors"),
+                      plainPath = test::tempPath("plain.safetensors");
     saveGeneratorWeights(priorPath, *upgraded, "{}", StoredPrecision::Float32);
     EXPECT_EQ(readSafetensors(priorPath).metadata.at("marionette.format"), std::string("3"));
     saveGeneratorWeights(plainPath, *plain, "{}", StoredPrecision::Float32);
@@ -503,6 +529,7 @@ TEST_CASE(model_flow_prior_gradients_reach_the_residual_and_the_visibility_head)
     (out.image - in.st.narrow(1, 0, 3)).abs().mean().backward();
     for (const char* name : {"flow.residual4.weight", "dec.visibility.weight", "dec.visibility.bias"}) {
         const auto grad = g->named_parameters()[name].grad();
-        if (!grad.defined() || grad.abs().sum().item<float>() == 0.f) test::recordFailure(__FILE__, __LINE__, std::string("no gradient reaches ") + name);
+        if (!grad.defined() || grad.abs().sum().item<float>() == 0.f)
+            test::recordFailure(__FILE__, __LINE__, std::string("no gradient reaches ") + name);
     }
 }

@@ -104,7 +104,7 @@ TEST_CASE(pose_body25_is_mapped_to_coco18) {
     EXPECT_EQ(p.presentCount(), 18);
     EXPECT_NEAR(p.at(JointId::Neck).position.x, 1, 0);
     EXPECT_NEAR(p.at(JointId::LeftWrist).position.x, 7, 0);
-    EXPECT_NEAR(p.at(JointId::RightHip).position.x, 9, 0);   // BODY_25 8 is mid-hip, dropped
+    EXPECT_NEAR(p.at(JointId::RightHip).position.x, 9, 0);  // BODY_25 8 is mid-hip, dropped
     EXPECT_NEAR(p.at(JointId::LeftAnkle).position.x, 14, 0);
     EXPECT_NEAR(p.at(JointId::LeftEar).position.x, 18, 0);
     EXPECT_NEAR(p.at(JointId::LeftEar).position.y, 118, 0);
@@ -113,8 +113,7 @@ TEST_CASE(pose_body25_is_mapped_to_coco18) {
 
 TEST_CASE(pose_openpose_zero_confidence_means_missing) {
     // Set the nose to 0,0,0 and the neck's confidence to 0 with a nonzero position.
-    const People p = parseOpenPoseJson(
-        openPoseText("0,0,0,3,4,0," + joinValues(48, 5.0)), "zeros.json");
+    const People p = parseOpenPoseJson(openPoseText("0,0,0,3,4,0," + joinValues(48, 5.0)), "zeros.json");
     EXPECT(!p.at(0).has(JointId::Nose));
     EXPECT(!p.at(0).has(JointId::Neck));
     EXPECT(p.at(0).has(JointId::RightShoulder));
@@ -124,11 +123,11 @@ TEST_CASE(pose_openpose_bad_inputs_are_refused_with_the_file_name) {
     EXPECT_THROWS(Error, parseOpenPoseJson("{\"people\": [", "trunc.json"), "trunc.json", "not valid JSON");
     EXPECT_THROWS(Error, parseOpenPoseJson("[1,2]", "arr.json"), "arr.json", "people");
     EXPECT_THROWS(Error, parseOpenPoseJson(openPoseText(joinValues(53, 1.0)), "short.json"), "short.json", "53 values",
-                 "54");
+                  "54");
     EXPECT_THROWS(Error, parseOpenPoseJson(openPoseText(joinValues(60, 1.0)), "odd.json"), "60 values");
     EXPECT_THROWS(Error, parseOpenPoseJson(openPoseText("\"a\"," + joinValues(53, 1.0)), "str.json"), "not a number");
-    EXPECT_THROWS(Error, parseOpenPoseJson(openPoseText("-5,3,1," + joinValues(51, 1.0)), "neg.json"), "neg.json", "Nose",
-                 "negative");
+    EXPECT_THROWS(Error, parseOpenPoseJson(openPoseText("-5,3,1," + joinValues(51, 1.0)), "neg.json"), "neg.json",
+                  "Nose", "negative");
     EXPECT_THROWS(Error, parseOpenPoseJson(openPoseText("1e9,3,1," + joinValues(51, 1.0)), "huge.json"), "beyond");
     EXPECT_THROWS(Error, parseOpenPoseJson(openPoseText("1,3,-1," + joinValues(51, 1.0)), "conf.json"), "confidence");
     // JSON has no NaN literal; 1e999 overflows to inf in the parser.
@@ -142,7 +141,8 @@ TEST_CASE(pose_openpose_bad_inputs_are_refused_with_the_file_name) {
 TEST_CASE(pose_deepfashion_keypoints_round_trip_and_missing_joints) {
     const std::string text =
         "name:keypoints_y:keypoints_x\n"
-        "fashionWOMENBlouses_Shirtsid0000635004_1front.jpg: [21, 49, 47, 85, 119, 51, 87, 119, 123, 175, 225, 124, 177, "
+        "fashionWOMENBlouses_Shirtsid0000635004_1front.jpg: [21, 49, 47, 85, 119, 51, 87, 119, 123, 175, 225, 124, "
+        "177, "
         "228, 16, 16, 20, 21]: [89, 87, 65, 61, 58, 109, 114, 119, 73, 73, 71, 101, 102, 101, 84, 94, 77, -1]\n";
     const auto poses = parseDeepFashionKeypoints(text, "kp.csv");
     EXPECT_EQ(poses.size(), std::size_t(1));
@@ -182,16 +182,17 @@ TEST_CASE(pose_deepfashion_bad_inputs) {
     EXPECT_THROWS(Error, parseDeepFashionKeypoints("name,x\n", "h.csv"), "h.csv", "first line");
     const std::string header = "name:keypoints_y:keypoints_x\n";
     EXPECT_THROWS(Error, parseDeepFashionKeypoints(header + "a.jpg: [1, 2]: [1, 2]\n", "n.csv"), "n.csv", "line 2",
-                 "expected 18");
+                  "expected 18");
     EXPECT_THROWS(Error, parseDeepFashionKeypoints(header + "a.jpg: [1, 2\n", "t.csv"), "line 2");
-    EXPECT_THROWS(Error, parseDeepFashionKeypoints(header + "a.jpg: [1, x, 3]: [1]\n", "x.csv"), "\"x\" is not a number");
+    EXPECT_THROWS(Error, parseDeepFashionKeypoints(header + "a.jpg: [1, x, 3]: [1]\n", "x.csv"),
+                  "\"x\" is not a number");
     std::string ys = "[", xs = "[";
     for (int i = 0; i < 18; ++i) {
         ys += std::string(i ? ", " : "") + (i == 3 ? "nan" : "5");
         xs += std::string(i ? ", " : "") + "5";
     }
     EXPECT_THROWS(Error, parseDeepFashionKeypoints(header + "a.jpg: " + ys + "]: " + xs + "]\n", "nan.csv"), "nan.csv",
-                 "Right elbow", "finite");
+                  "Right elbow", "finite");
     EXPECT_THROWS(Error, parseDeepFashionPairs("a,b\n", "p.csv"), "p.csv", "from,to");
     EXPECT_THROWS(Error, parseDeepFashionPairs("from,to\na.jpg\n", "p.csv"), "line 2");
     EXPECT_THROWS(Error, parseDeepFashionPairs("from,to\na.jpg,b.jpg,c.jpg\n", "p.csv"), "line 2");
@@ -246,15 +247,16 @@ TEST_CASE(pose_heatmap_batch_equals_single) {
     }
     const auto batch = renderHeatmaps(poses, 64, 48);
     EXPECT_EQ(batch.dim(), 4);
-    for (int i = 0; i < 3; ++i) EXPECT(torch::allclose(batch[i], renderHeatmaps(poses[static_cast<std::size_t>(i)], 64, 48)));
+    for (int i = 0; i < 3; ++i)
+        EXPECT(torch::allclose(batch[i], renderHeatmaps(poses[static_cast<std::size_t>(i)], 64, 48)));
 }
 
 TEST_CASE(pose_median_joint_distance_ignores_a_stray_joint) {
     pose::Pose a, b;
-    a.set(pose::JointId::Neck, 0, 0), b.set(pose::JointId::Neck, 3, 4);            // 5 apart
-    a.set(pose::JointId::Nose, 0, 10), b.set(pose::JointId::Nose, 0, 16);           // 6 apart
+    a.set(pose::JointId::Neck, 0, 0), b.set(pose::JointId::Neck, 3, 4);               // 5 apart
+    a.set(pose::JointId::Nose, 0, 10), b.set(pose::JointId::Nose, 0, 16);             // 6 apart
     a.set(pose::JointId::RightWrist, 0, 0), b.set(pose::JointId::RightWrist, 90, 0);  // a stray joint
-    a.set(pose::JointId::LeftWrist, 1, 1);                                          // only in one
+    a.set(pose::JointId::LeftWrist, 1, 1);                                            // only in one
     EXPECT(*pose::medianJointDistance(a, b) == 6.0);
     EXPECT(*pose::medianJointDistance(a, b, [](pose::JointId j) { return j == pose::JointId::Neck; }) == 5.0);
     EXPECT(!pose::medianJointDistance(a, pose::Pose{}).has_value());

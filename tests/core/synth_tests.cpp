@@ -180,14 +180,17 @@ TEST_CASE(synth_body_edits_keep_the_camera_and_turn_one_or_two_parts) {
         }
         ++edited;
         // The torso is where it was; something else moved; the whole skeleton is on the canvas.
-        for (const JointId j : {JointId::Neck, JointId::RightShoulder, JointId::LeftShoulder, JointId::RightHip, JointId::LeftHip}) {
+        for (const JointId j :
+             {JointId::Neck, JointId::RightShoulder, JointId::LeftShoulder, JointId::RightHip, JointId::LeftHip}) {
             EXPECT_NEAR(pair.targetPose.at(j).position.x, pair.referencePose.at(j).position.x, 1e-3);
             EXPECT_NEAR(pair.targetPose.at(j).position.y, pair.referencePose.at(j).position.y, 1e-3);
         }
         double moved = 0;
         for (int j = 0; j < pose::kJointCount; ++j) {
             const auto a = pair.referencePose.find(pose::jointAt(j)), b = pair.targetPose.find(pose::jointAt(j));
-            if (a && b) moved = std::max<double>(moved, std::hypot(a->position.x - b->position.x, a->position.y - b->position.y));
+            if (a && b)
+                moved =
+                    std::max<double>(moved, std::hypot(a->position.x - b->position.x, a->position.y - b->position.y));
         }
         EXPECT(moved > 1.0);
         const auto box = pair.targetPose.bounds();

@@ -14,8 +14,8 @@
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
 
 #include <atomic>
 #include <cmath>
@@ -44,9 +44,9 @@ fs::path freshFolder(const std::string& name) {
 pose::Pose standingPerson(float x, float y, float height) {
     // COCO-18 order (skeleton.h): offsets in units of the person's height from the top of the head.
     static const float offsets[pose::kJointCount][2] = {
-        {0.f, .08f},    {0.f, .18f},   {-.12f, .2f},  {-.16f, .35f}, {-.18f, .5f},  {.12f, .2f},
-        {.16f, .35f},   {.18f, .5f},   {-.07f, .52f}, {-.08f, .72f}, {-.08f, .92f}, {.07f, .52f},
-        {.08f, .72f},   {.08f, .92f},  {-.03f, .06f}, {.03f, .06f},  {-.06f, .07f}, {.06f, .07f}};
+        {0.f, .08f},  {0.f, .18f},  {-.12f, .2f},  {-.16f, .35f}, {-.18f, .5f},  {.12f, .2f},
+        {.16f, .35f}, {.18f, .5f},  {-.07f, .52f}, {-.08f, .72f}, {-.08f, .92f}, {.07f, .52f},
+        {.08f, .72f}, {.08f, .92f}, {-.03f, .06f}, {.03f, .06f},  {-.06f, .07f}, {.06f, .07f}};
     pose::Pose p;
     for (int j = 0; j < pose::kJointCount; ++j)
         p.set(pose::jointAt(j), x + offsets[j][0] * height, y + (offsets[j][1] - offsets[0][1]) * height);
@@ -62,7 +62,8 @@ cv::Mat drawPerson(int width, int height, const pose::Pose& person) {
                  cv::Scalar(235, 235, 235), 3, cv::LINE_AA);
     }
     cv::circle(img, pixelOf(person.at(pose::JointId::Nose).position), kMarkerRadius, cv::Scalar(0, 0, 255), cv::FILLED);
-    cv::circle(img, pixelOf(person.at(pose::JointId::LeftAnkle).position), kMarkerRadius, cv::Scalar(255, 0, 0), cv::FILLED);
+    cv::circle(img, pixelOf(person.at(pose::JointId::LeftAnkle).position), kMarkerRadius, cv::Scalar(255, 0, 0),
+               cv::FILLED);
     return img;
 }
 
@@ -91,8 +92,9 @@ void expectCanvas(const train::PairSample& s, int64_t height, int64_t width) {
 }
 
 bool samePair(const train::PairSample& a, const train::PairSample& b) {
-    return torch::equal(a.reference, b.reference) && torch::equal(a.target, b.target) && a.referencePose == b.referencePose &&
-           a.targetPose == b.targetPose && a.referenceFace == b.referenceFace && a.targetFace == b.targetFace;
+    return torch::equal(a.reference, b.reference) && torch::equal(a.target, b.target) &&
+           a.referencePose == b.referencePose && a.targetPose == b.targetPose && a.referenceFace == b.referenceFace &&
+           a.targetFace == b.targetFace;
 }
 
 model::ModelConfig bodyCanvas(int height, int width) {
@@ -115,7 +117,8 @@ struct DeepFashionFixture {
 DeepFashionFixture deepFashionFlat(const std::string& name) {
     DeepFashionFixture f;
     f.root = freshFolder(name);
-    const std::vector<std::string> names = {"fashionMENDenimid0000008001_1front.jpg", "fashionMENDenimid0000008002_2side.jpg",
+    const std::vector<std::string> names = {"fashionMENDenimid0000008001_1front.jpg",
+                                            "fashionMENDenimid0000008002_2side.jpg",
                                             "fashionWOMENDressesid0000001101_1front.jpg"};
     for (std::size_t i = 0; i < names.size(); ++i) {
         const auto person = standingPerson(80.f + 8.f * float(i), 40.f, 200.f);
@@ -132,7 +135,7 @@ DeepFashionFixture deepFashionFlat(const std::string& name) {
     pose::writeDeepFashionPairs(f.pairs, {{names[0], names[1]},
                                           {names[1], names[0]},
                                           {names[0], "fashionMENDenimid0000008004_7additional.jpg"},  // no keypoints
-                                          {names[2], "fashionMENDenimid0000008003_3back.jpg"},       // no image
+                                          {names[2], "fashionMENDenimid0000008003_3back.jpg"},        // no image
                                           {names[2], names[0]}});
     return f;
 }
@@ -293,21 +296,27 @@ TEST_CASE(dataset_deepfashion_refuses_missing_files_with_their_names) {
     const auto f = deepFashionFlat("df-missing");
     const auto body = model::ModelConfig::body();
     const std::string nowhere = (f.root / "nowhere").string();
-    EXPECT_THROWS(Error, DeepFashionDataset(nowhere, f.keypoints, f.pairs, body), nowhere, "image folder does not exist");
-    EXPECT_THROWS(Error, DeepFashionDataset(f.root.string(), nowhere + ".csv", f.pairs, body), nowhere + ".csv", "keypoint CSV");
-    EXPECT_THROWS(Error, DeepFashionDataset(f.root.string(), f.keypoints, nowhere + ".csv", body), nowhere + ".csv", "pairs CSV");
-    EXPECT_THROWS(Error, DeepFashionDataset(f.root.string(), f.pairs, f.pairs, body), f.pairs, "name:keypoints_y:keypoints_x");
+    EXPECT_THROWS(Error, DeepFashionDataset(nowhere, f.keypoints, f.pairs, body), nowhere,
+                  "image folder does not exist");
+    EXPECT_THROWS(Error, DeepFashionDataset(f.root.string(), nowhere + ".csv", f.pairs, body), nowhere + ".csv",
+                  "keypoint CSV");
+    EXPECT_THROWS(Error, DeepFashionDataset(f.root.string(), f.keypoints, nowhere + ".csv", body), nowhere + ".csv",
+                  "pairs CSV");
+    EXPECT_THROWS(Error, DeepFashionDataset(f.root.string(), f.pairs, f.pairs, body), f.pairs,
+                  "name:keypoints_y:keypoints_x");
     EXPECT_THROWS(Error, DeepFashionDataset(f.root.string(), f.keypoints, f.pairs, model::ModelConfig::face()), "body");
 
     // No pair survives: the message names the pairs CSV and why.
     const std::string lonely = (f.root / "lonely-pairs.csv").string();
-    pose::writeDeepFashionPairs(lonely, {{"a.jpg", "b.jpg"}, {"fashionMENDenimid0000008003_3back.jpg", "fashionMENDenimid0000008001_1front.jpg"}});
+    pose::writeDeepFashionPairs(
+        lonely,
+        {{"a.jpg", "b.jpg"}, {"fashionMENDenimid0000008003_3back.jpg", "fashionMENDenimid0000008001_1front.jpg"}});
     EXPECT_THROWS(Error, DeepFashionDataset(f.root.string(), f.keypoints, lonely, body), lonely, "no usable pairs",
                   "without keypoints", "not found under");
     EXPECT_THROWS(Error, makeDataset("deepfashion:" + nowhere, body), nowhere, "does not exist");
     fs::remove(f.keypoints);
-    EXPECT_THROWS(Error, makeDataset("deepfashion:" + f.root.string(), body), f.root.string(), "fasion-annotation-train.csv",
-                  "fashion-annotation-train.csv");
+    EXPECT_THROWS(Error, makeDataset("deepfashion:" + f.root.string(), body), f.root.string(),
+                  "fasion-annotation-train.csv", "fashion-annotation-train.csv");
 }
 
 TEST_CASE(dataset_folder_pairs_images_within_each_identity) {
@@ -330,7 +339,8 @@ TEST_CASE(dataset_folder_pairs_images_within_each_identity) {
         fs::create_directories(root / item.folder);
         image::saveImage((root / item.folder / item.file).string(), drawPerson(item.width, item.height, item.person));
         if (item.poseFile.empty()) continue;
-        const pose::People people = item.folder == "carol" ? pose::People{} : pose::People{item.person, standingPerson(10.f, 10.f, 50.f)};
+        const pose::People people =
+            item.folder == "carol" ? pose::People{} : pose::People{item.person, standingPerson(10.f, 10.f, 50.f)};
         pose::writeOpenPoseJson((root / item.folder / item.poseFile).string(), people);
     }
     image::saveImage((root / "loose.png").string(), drawPerson(100, 100, standingPerson(50.f, 10.f, 80.f)));  // ignored
@@ -347,7 +357,8 @@ TEST_CASE(dataset_folder_pairs_images_within_each_identity) {
         seen.insert({from, to});
     }
     EXPECT_EQ(seen.size(), 8u);
-    EXPECT(data.pairPaths(0) == std::make_pair((root / "alice" / "a.jpg").string(), (root / "alice" / "b.png").string()));
+    EXPECT(data.pairPaths(0) ==
+           std::make_pair((root / "alice" / "a.jpg").string(), (root / "alice" / "b.png").string()));
     EXPECT(data.pairPaths(7) == std::make_pair((root / "bob" / "f.jpg").string(), (root / "bob" / "e.png").string()));
 
     for (const std::size_t i : {std::size_t(1), std::size_t(6)}) {
@@ -382,7 +393,7 @@ TEST_CASE(dataset_portraits_crop_both_frames_with_one_box) {
     const auto f = portraitFrames("portraits");
     const auto config = model::ModelConfig::face();
     const PortraitFramesDataset data(f.root.string(), config);
-    EXPECT_EQ(data.size(), 6u);  // frames 0001, 0002, 0004 of clip01; 0003 has no landmarks
+    EXPECT_EQ(data.size(), 6u);           // frames 0001, 0002, 0004 of clip01; 0003 has no landmarks
     EXPECT_EQ(data.skippedFrames(), 2u);  // 0003, and the single frame of clip02
     EXPECT_EQ(data.videoCount(), 1u);
     for (std::size_t i = 0; i < data.size(); ++i) EXPECT(data.pairPaths(i).first.find("0003") == std::string::npos);
@@ -398,7 +409,8 @@ TEST_CASE(dataset_portraits_crop_both_frames_with_one_box) {
     // One mapping for both: the photo distance between the nose tips equals the canvas distance / scale.
     const double scale = (s.targetFace->points[kNoseTip].x - s.referenceFace->points[kNoseTip].x) /
                          (f.faces[3].points[kNoseTip].x - f.faces[0].points[kNoseTip].x);
-    EXPECT_NEAR((s.referenceFace->points[kNoseTip].x - background.x) / scale, f.faces[0].points[kNoseTip].x - kBackgroundMark.x, 1.0);
+    EXPECT_NEAR((s.referenceFace->points[kNoseTip].x - background.x) / scale,
+                f.faces[0].points[kNoseTip].x - kBackgroundMark.x, 1.0);
     for (const auto* face : {&*s.referenceFace, &*s.targetFace}) {
         const Box b = face->bounds();
         EXPECT(b.x > 0 && b.y > 0 && b.right() < 256 && b.bottom() < 256);
@@ -430,7 +442,8 @@ TEST_CASE(dataset_portraits_ask_the_landmark_provider_for_frames_without_pts) {
     EXPECT_EQ(withFrame3, 3u);
     EXPECT_EQ(calls.load(), 1);  // cached after the first detection
 
-    PortraitFramesOptions faceless{f.root.string(), [](const cv::Mat&) { return std::optional<face::FaceLandmarks>(); }};
+    PortraitFramesOptions faceless{f.root.string(),
+                                   [](const cv::Mat&) { return std::optional<face::FaceLandmarks>(); }};
     const PortraitFramesDataset none(faceless, model::ModelConfig::face());
     for (std::size_t i = 0; i < none.size(); ++i) {
         if (none.pairPaths(i).second.find("0003") != std::string::npos)
@@ -446,10 +459,12 @@ TEST_CASE(dataset_specs_open_each_layout) {
     fs::rename(f.keypoints, f.root / "fashion-annotation-train.csv");
     fs::rename(f.pairs, f.root / "fashion-pairs-train.csv");
     EXPECT_EQ(makeDataset("deepfashion:" + f.root.string(), body)->size(), 3u);
-    const auto explicitCsvs = makeDataset("deepfashion:" + f.root.string() + ",fashion-annotation-train.csv,fashion-pairs-train.csv", body);
+    const auto explicitCsvs =
+        makeDataset("deepfashion:" + f.root.string() + ",fashion-annotation-train.csv,fashion-pairs-train.csv", body);
     EXPECT_EQ(explicitCsvs->size(), 3u);
     EXPECT(explicitCsvs->description().rfind("deepfashion:", 0) == 0);
-    EXPECT_THROWS(Error, makeDataset("deepfashion:" + f.root.string() + ",only-one.csv", body), "expected", "KEYPOINTS_CSV");
+    EXPECT_THROWS(Error, makeDataset("deepfashion:" + f.root.string() + ",only-one.csv", body), "expected",
+                  "KEYPOINTS_CSV");
 
     const auto p = portraitFrames("spec-portraits");
     const auto portraits = makeDataset("portraits:" + p.root.string(), model::ModelConfig::face());
@@ -465,8 +480,8 @@ TEST_CASE(dataset_specs_open_each_layout) {
     }
     EXPECT_EQ(makeDataset("folder:" + people.parent_path().string(), body)->size(), 2u);
 
-    EXPECT_THROWS(Error, makeDataset("bogus:somewhere", body), "bogus:somewhere", "deepfashion:ROOT[,KEYPOINTS_CSV,PAIRS_CSV]",
-                  "folder:DIR", "portraits:DIR");
+    EXPECT_THROWS(Error, makeDataset("bogus:somewhere", body), "bogus:somewhere",
+                  "deepfashion:ROOT[,KEYPOINTS_CSV,PAIRS_CSV]", "folder:DIR", "portraits:DIR");
     EXPECT_THROWS(Error, makeDataset("just-a-path", body), "just-a-path", "folder:DIR");
     EXPECT_THROWS(Error, makeDataset("folder:", body), "names no path", "folder:DIR");
 }
@@ -540,11 +555,13 @@ TEST_CASE(dataset_photos_repose_each_photo_of_a_file_or_folder) {
     EXPECT(torch::equal(edits->pair(0, 0).reference, pair.target));  // from the photo, even on an even draw
     EXPECT(edits->pair(0, 0).referencePose == pair.targetPose);
 
-    EXPECT_THROWS(Error, makeDataset("photos:" + (root / "no-pose.png").string(), body), "no usable photo", "beside them");
+    EXPECT_THROWS(Error, makeDataset("photos:" + (root / "no-pose.png").string(), body), "no usable photo",
+                  "beside them");
     EXPECT_THROWS(Error, makeDataset("photos:" + (root / "a.png.pose.json").string(), body), "is not an image");
     EXPECT_THROWS(Error, makeDataset("photos:" + test::tempPath("no-such-photo.png"), body), "does not exist");
     // No photo here has landmarks beside it, which a face model needs.
-    EXPECT_THROWS(Error, makeDataset("photos:" + root.string(), model::ModelConfig::face()), "no usable photo", ".landmarks.pts");
+    EXPECT_THROWS(Error, makeDataset("photos:" + root.string(), model::ModelConfig::face()), "no usable photo",
+                  ".landmarks.pts");
 }
 
 TEST_CASE(dataset_photos_warp_each_face_for_a_face_model) {
@@ -587,5 +604,6 @@ TEST_CASE(dataset_photos_warp_each_face_for_a_face_model) {
         EXPECT(!torch::equal(e.target, pair.target));
     }
 
-    EXPECT_THROWS(Error, makeDataset("photos:" + (root / "bare.png").string(), faceConfig), "no usable photo", "beside them");
+    EXPECT_THROWS(Error, makeDataset("photos:" + (root / "bare.png").string(), faceConfig), "no usable photo",
+                  "beside them");
 }

@@ -1,14 +1,14 @@
 #include "check.h"
 #include "moving_squares.h"
 
+#include "marionette/model/training_summary.h"
 #include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
-#include "marionette/model/training_summary.h"
 #include "marionette/train/adaptation.h"
 #include "marionette/train/evaluation.h"
+#include "marionette/train/fid.h"
 #include "marionette/train/loss_log.h"
 #include "marionette/train/losses.h"
-#include "marionette/train/fid.h"
 #include "marionette/train/lpips.h"
 #include "marionette/train/metrics.h"
 #include "marionette/train/trainer.h"
@@ -17,15 +17,15 @@
 
 #include <torch/torch.h>
 
-#include <array>
-#include <cstdlib>
-#include <cmath>
 #include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
-#include <functional>
-#include <numeric>
 #include <fstream>
+#include <functional>
 #include <limits>
+#include <numeric>
 
 using namespace marionette;
 using namespace marionette::train;
@@ -68,7 +68,7 @@ TEST_CASE(loss_attention_and_flow_warp_are_zero_for_an_exact_warp) {
     const auto target = torch::rand({2, 3, 32, 16});
     model::GeneratorOutput out;
     EXPECT_NEAR(attentionLoss(out, target).item<float>(), 0.0, 0.0);  // a variant without attention
-    EXPECT_NEAR(flowWarpLoss(out, target).item<float>(), 0.0, 0.0);    // and without flow
+    EXPECT_NEAR(flowWarpLoss(out, target).item<float>(), 0.0, 0.0);   // and without flow
     out.attentionWarped8 = model::downsampleArea(target, 4, 2);
     out.attentionWarped4 = model::downsampleArea(target, 8, 4);
     out.flowWarped8 = out.attentionWarped8.clone();
@@ -146,7 +146,8 @@ TEST_CASE(loss_skeleton_flow_follows_the_bones) {
     MovingSquares squares(32);
     const model::ModelConfig squaresModel = tinyOptions(test::tempPath("skeleton-batch")).model;
     const Batch b = makeBatch({squares.pair(3, 1), squares.pair(9, 1)}, squaresModel, /*skeletonFlow=*/true);
-    EXPECT(b.skeletonFlow4.sizes() == torch::IntArrayRef({2, 2, 8, 8}) && b.skeletonFlowMask8.sizes() == torch::IntArrayRef({2, 1, 4, 4}));
+    EXPECT(b.skeletonFlow4.sizes() == torch::IntArrayRef({2, 2, 8, 8}) &&
+           b.skeletonFlowMask8.sizes() == torch::IntArrayRef({2, 1, 4, 4}));
     EXPECT(!makeBatch({squares.pair(3, 1)}, squaresModel).skeletonFlow4.defined());  // only when asked for
 }
 
@@ -163,8 +164,9 @@ TEST_CASE(loss_log_rows_follow_the_header_and_older_logs_are_rewritten) {
     const std::string path = dir + "/losses.csv";
     EXPECT(!upgradeLossLog(path));  // nothing there yet
     // A log as builds without the warp column wrote it.
-    files::writeAtomically(path, "step,stage,images,seconds,attn,flow,regu,perc,face,style,adv,l1,total,discriminator\n"
-                                 "10,2,40,12.50,1.5,0,0.001,0,0,0,0,0.09,1.591,0\n");
+    files::writeAtomically(path,
+                           "step,stage,images,seconds,attn,flow,regu,perc,face,style,adv,l1,total,discriminator\n"
+                           "10,2,40,12.50,1.5,0,0.001,0,0,0,0,0.09,1.591,0\n");
     EXPECT(upgradeLossLog(path));
     EXPECT(!upgradeLossLog(path));  // already in this build's layout
     std::ifstream in(path);
@@ -296,7 +298,8 @@ TEST_CASE(train_interleaved_datasets_take_turns) {
         EXPECT_EQ(p.reference.item<float>(), expectedIndex[i]);
     }
     EXPECT_THROWS(Error, InterleavedDatasets({}), "at least one");
-    EXPECT_THROWS(Error, InterleavedDatasets({std::make_shared<Named>("a", 3), std::make_shared<Named>("empty", 0)}), "empty");
+    EXPECT_THROWS(Error, InterleavedDatasets({std::make_shared<Named>("a", 3), std::make_shared<Named>("empty", 0)}),
+                  "empty");
 }
 
 TEST_CASE(train_gradient_report_names_every_term_and_leaves_training_unchanged) {
@@ -344,7 +347,8 @@ TEST_CASE(train_gradient_report_names_every_term_and_leaves_training_unchanged) 
         BatchLoader loader(data, o.model, {4, 1, 2, 7, 0, 1, 0, o.augment});
         doubled.push_back(trainer.trainStep(loader.next()));
     }
-    EXPECT_NEAR(doubled[0].gradientNorms.at("attn"), 2.0 * reported[0].gradientNorms.at("attn"), 1e-4 * reported[0].gradientNorms.at("attn"));
+    EXPECT_NEAR(doubled[0].gradientNorms.at("attn"), 2.0 * reported[0].gradientNorms.at("attn"),
+                1e-4 * reported[0].gradientNorms.at("attn"));
 }
 
 TEST_CASE(train_terms_with_zero_weight_are_left_out) {
@@ -385,7 +389,9 @@ TEST_CASE(train_tiny_model_loss_goes_down) {
         totals.push_back(losses.total);
         attention.push_back(losses.terms.at("attn"));
     }
-    auto meanOf = [](const std::vector<double>& v, std::size_t from) { return (v[from] + v[from + 1] + v[from + 2] + v[from + 3]) / 4; };
+    auto meanOf = [](const std::vector<double>& v, std::size_t from) {
+        return (v[from] + v[from + 1] + v[from + 2] + v[from + 3]) / 4;
+    };
     std::cerr << "    stage-1 loss: " << meanOf(totals, 0) << " -> " << meanOf(totals, 36) << ", attention term "
               << meanOf(attention, 0) << " -> " << meanOf(attention, 36) << '\n';
     // The attention warp learns to find the moved square: its reconstruction error at least halves. The
@@ -509,7 +515,7 @@ TEST_CASE(train_body_weights_start_a_portrait_model_except_the_layers_reading_th
 TEST_CASE(loss_backbone_reads_torchvision_vgg19_layout) {
     // A file with torchvision's names and shapes (random values): what tools/convert_vgg19.py writes.
     const std::vector<std::pair<int, std::array<int64_t, 2>>> convs{
-        {0, {64, 3}}, {2, {64, 64}}, {5, {128, 64}}, {7, {128, 128}}, {10, {256, 128}}, {12, {256, 256}},
+        {0, {64, 3}},     {2, {64, 64}},    {5, {128, 64}},   {7, {128, 128}},  {10, {256, 128}}, {12, {256, 256}},
         {14, {256, 256}}, {16, {256, 256}}, {19, {512, 256}}, {21, {512, 512}}, {23, {512, 512}}, {25, {512, 512}},
         {28, {512, 512}}, {30, {512, 512}}, {32, {512, 512}}, {34, {512, 512}}};
     std::vector<model::NamedTensor> tensors;
@@ -539,12 +545,14 @@ namespace {
 // An LPIPS weights file in the layout of tools/convert_lpips.py, with random values (non-negative linear weights).
 std::vector<model::NamedTensor> lpipsTensors() {
     const std::vector<std::pair<int, std::array<int64_t, 2>>> convs{
-        {0, {64, 3}},     {2, {64, 64}},    {5, {128, 64}},   {7, {128, 128}},  {10, {256, 128}}, {12, {256, 256}}, {14, {256, 256}},
-        {17, {512, 256}}, {19, {512, 512}}, {21, {512, 512}}, {24, {512, 512}}, {26, {512, 512}}, {28, {512, 512}}};
+        {0, {64, 3}},     {2, {64, 64}},    {5, {128, 64}},   {7, {128, 128}},  {10, {256, 128}},
+        {12, {256, 256}}, {14, {256, 256}}, {17, {512, 256}}, {19, {512, 512}}, {21, {512, 512}},
+        {24, {512, 512}}, {26, {512, 512}}, {28, {512, 512}}};
     std::vector<model::NamedTensor> tensors;
     torch::manual_seed(7);
     for (const auto& [index, io] : convs) {
-        tensors.push_back({"features." + std::to_string(index) + ".weight", torch::randn({io[0], io[1], 3, 3}) * std::sqrt(2.0 / (9.0 * io[1]))});
+        tensors.push_back({"features." + std::to_string(index) + ".weight",
+                           torch::randn({io[0], io[1], 3, 3}) * std::sqrt(2.0 / (9.0 * io[1]))});
         tensors.push_back({"features." + std::to_string(index) + ".bias", torch::randn({io[0]}) * 0.01});
     }
     const std::array<int64_t, 5> channels{64, 128, 256, 512, 512};
@@ -584,8 +592,10 @@ TEST_CASE(loss_lpips_reads_its_layout_and_measures_distances) {
     auto tap = [&](const at::Tensor& images) {
         auto h = (images - torch::tensor({-0.030f, -0.088f, -0.188f}).view({1, 3, 1, 1})) /
                  torch::tensor({0.458f, 0.448f, 0.450f}).view({1, 3, 1, 1});
-        h = torch::relu(F::conv2d(h, tensorNamed("features.0.weight"), F::Conv2dFuncOptions().bias(tensorNamed("features.0.bias")).padding(1)));
-        h = torch::relu(F::conv2d(h, tensorNamed("features.2.weight"), F::Conv2dFuncOptions().bias(tensorNamed("features.2.bias")).padding(1)));
+        h = torch::relu(F::conv2d(h, tensorNamed("features.0.weight"),
+                                  F::Conv2dFuncOptions().bias(tensorNamed("features.0.bias")).padding(1)));
+        h = torch::relu(F::conv2d(h, tensorNamed("features.2.weight"),
+                                  F::Conv2dFuncOptions().bias(tensorNamed("features.2.bias")).padding(1)));
         return h / (h.square().sum(1, true).sqrt() + 1e-10);
     };
     const auto expected = ((tap(x) - tap(y)).square() * tensorNamed("lin0.weight")).sum(1).mean({1, 2});
@@ -607,7 +617,8 @@ TEST_CASE(loss_frechet_distance_matches_closed_forms) {
     // One dimension: (mu_1 - mu_2)^2 + (sigma_1 - sigma_2)^2.
     EXPECT_NEAR(frechetDistance(vec({1}), mat({4}, 1), vec({3}), mat({9}, 1)), 4.0 + 1.0, 1e-9);
     // Commuting (diagonal) covariances: the sum over dimensions.
-    EXPECT_NEAR(frechetDistance(vec({0, 1}), mat({1, 0, 0, 4}, 2), vec({0, 0}), mat({9, 0, 0, 1}, 2)), 1.0 + 4.0 + 1.0, 1e-9);
+    EXPECT_NEAR(frechetDistance(vec({0, 1}), mat({1, 0, 0, 4}, 2), vec({0, 0}), mat({9, 0, 0, 1}, 2)), 1.0 + 4.0 + 1.0,
+                1e-9);
     // Covariances that do not commute: for 2 x 2, Tr (S_1 S_2)^(1/2) = sqrt(tr(S_1 S_2) + 2 sqrt(det(S_1 S_2))); here
     // S_1 S_2 = [[2, 3], [1, 6]], trace 8, determinant 9, so d^2 = 4 + 4 - 2 sqrt(14).
     const auto s1 = mat({2, 1, 1, 2}, 2), s2 = mat({1, 0, 0, 3}, 2);
@@ -641,10 +652,14 @@ std::vector<model::NamedTensor> fidInceptionTensors() {
     torch::manual_seed(11);
     for (const auto& [name, shape] : FidInception::layout()) {
         at::Tensor t;
-        if (shape.size() == 4) t = torch::randn(shape) * std::sqrt(2.0 / static_cast<double>(shape[1] * shape[2] * shape[3]));
-        else if (name.find("running_var") != std::string::npos) t = torch::rand(shape) + 0.5;
-        else if (name.find("bn.weight") != std::string::npos) t = torch::rand(shape) * 0.5 + 0.75;
-        else t = torch::randn(shape) * 0.1;
+        if (shape.size() == 4)
+            t = torch::randn(shape) * std::sqrt(2.0 / static_cast<double>(shape[1] * shape[2] * shape[3]));
+        else if (name.find("running_var") != std::string::npos)
+            t = torch::rand(shape) + 0.5;
+        else if (name.find("bn.weight") != std::string::npos)
+            t = torch::rand(shape) * 0.5 + 0.75;
+        else
+            t = torch::randn(shape) * 0.1;
         tensors.push_back({name, t.to(torch::kHalf)});
     }
     return tensors;
@@ -658,7 +673,8 @@ TEST_CASE(loss_fid_inception_reads_its_layout_and_gives_pool_features) {
     // not parameters.
     int64_t parameters = 0;
     for (const auto& [name, shape] : FidInception::layout())
-        if (name.find("running_") == std::string::npos) parameters += std::accumulate(shape.begin(), shape.end(), int64_t(1), std::multiplies<>());
+        if (name.find("running_") == std::string::npos)
+            parameters += std::accumulate(shape.begin(), shape.end(), int64_t(1), std::multiplies<>());
     EXPECT_EQ(parameters, int64_t(23834568 - 2049000));
 
     auto tensors = fidInceptionTensors();
@@ -731,7 +747,8 @@ TEST_CASE(train_eval_reports_lpips_when_its_weights_are_given) {
     options.fidWeights = fidPath;
     const EvalReport withFid = evaluate(weights, *data, options);
     EXPECT(withFid.hasFid && !withFid.hasLpips);
-    EXPECT(withFid.notComputed.find("FID") == std::string::npos && withFid.notComputed.find("LPIPS") != std::string::npos);
+    EXPECT(withFid.notComputed.find("FID") == std::string::npos &&
+           withFid.notComputed.find("LPIPS") != std::string::npos);
     EXPECT(std::isfinite(withFid.model.fid) && withFid.model.fid > 0.0 && withFid.copyBaseline.fid > 0.0);
     EXPECT(withFid.markdown().find("| FID |") != std::string::npos);
     EXPECT(withFid.json().find("\"fid\"") != std::string::npos);
@@ -744,10 +761,13 @@ TEST_CASE(train_eval_reports_lpips_when_its_weights_are_given) {
     std::vector<PairSample> samples;
     for (std::size_t i = 0; i < 4; ++i) samples.push_back(data->pair(i, i));
     const Batch b = makeBatch(samples, config);
-    const auto quarter = [&](const at::Tensor& x) { return model::downsampleArea(x, config.height / 4, config.canvasWidth / 4); };
+    const auto quarter = [&](const at::Tensor& x) {
+        return model::downsampleArea(x, config.height / 4, config.canvasWidth / 4);
+    };
     EXPECT_NEAR(plain.deformation.copy.l1, l1Error(quarter(b.reference), quarter(b.target)), 1e-5);
     EXPECT(!plain.deformation.hasSsim);  // 8 x 8 at 1/4 scale of this tiny canvas: no 11 x 11 window fits
-    for (const MetricRow* row : {&plain.deformation.attention, &plain.deformation.flow}) EXPECT(row->l1 > 0.0 && row->psnr > 0.0);
+    for (const MetricRow* row : {&plain.deformation.attention, &plain.deformation.flow})
+        EXPECT(row->l1 > 0.0 && row->psnr > 0.0);
     EXPECT(plain.markdown().find("| flow-warped reference |") != std::string::npos);
     EXPECT(plain.json().find("\"deformation_quarter_scale\"") != std::string::npos);
 }
@@ -807,7 +827,8 @@ TEST_CASE(train_adaptation_fine_tunes_on_a_photo_records_its_origin_and_can_be_c
     torch::manual_seed(8);
     model::Generator start(o.model);
     const std::string weights = dir + "/start.safetensors";
-    model::saveGeneratorWeights(weights, *start, R"j({"data":"synth-body (procedural, training seeds)","images_seen":1234,"steps":10})j",
+    model::saveGeneratorWeights(weights, *start,
+                                R"j({"data":"synth-body (procedural, training seeds)","images_seen":1234,"steps":10})j",
                                 model::StoredPrecision::Float32);
 
     AdaptationOptions options;
@@ -822,8 +843,8 @@ TEST_CASE(train_adaptation_fine_tunes_on_a_photo_records_its_origin_and_can_be_c
     setenv("TMPDIR", scratch.c_str(), 1);
     std::vector<AdaptationProgress> seen;
     const std::string adapted = dir + "/adapted.safetensors";
-    const auto result = adaptWeights(AdaptationBase::read(weights), {armPhoto()}, "photo arm.png (limb-warped)", adapted, options,
-                                     [&](const AdaptationProgress& p) {
+    const auto result = adaptWeights(AdaptationBase::read(weights), {armPhoto()}, "photo arm.png (limb-warped)",
+                                     adapted, options, [&](const AdaptationProgress& p) {
                                          seen.push_back(p);
                                          return true;
                                      });
@@ -849,31 +870,43 @@ TEST_CASE(train_adaptation_fine_tunes_on_a_photo_records_its_origin_and_can_be_c
     // It learnt something: the weights moved (by about the learning rate, 1e-4, per step).
     bool moved = false;
     const auto before = start->named_parameters();
-    for (const auto& p : loaded.generator->named_parameters()) moved = moved || !torch::equal(p.value(), before[p.key()]);
+    for (const auto& p : loaded.generator->named_parameters())
+        moved = moved || !torch::equal(p.value(), before[p.key()]);
     EXPECT(moved);
     // No scratch run folder is left behind.
     EXPECT(std::filesystem::is_empty(scratch));
 
     // Cancelled after the first step: nothing written, and the trainer's stop request does not linger.
     const std::string cancelled = dir + "/cancelled.safetensors";
-    const auto stop = adaptWeights(AdaptationBase::read(weights), {armPhoto()}, "photo arm.png", cancelled, options, [](const AdaptationProgress&) { return false; });
+    const auto stop = adaptWeights(AdaptationBase::read(weights), {armPhoto()}, "photo arm.png", cancelled, options,
+                                   [](const AdaptationProgress&) { return false; });
     EXPECT(stop == AdaptationResult::Cancelled);
     EXPECT(!std::filesystem::exists(cancelled));
     EXPECT(!Trainer::stopRequested());
     EXPECT(std::filesystem::is_empty(scratch));
-    if (oldTmp) setenv("TMPDIR", savedTmp.c_str(), 1);
-    else unsetenv("TMPDIR");
+    if (oldTmp)
+        setenv("TMPDIR", savedTmp.c_str(), 1);
+    else
+        unsetenv("TMPDIR");
 
     // Face weights and a missing file are refused with their reasons.
     TrainOptions faceOptions = test::tinyTrainOptions(dir);
     faceOptions.model.semantics = model::SemanticsKind::Face;
     model::Generator face(faceOptions.model);
     model::saveGeneratorWeights(dir + "/face.safetensors", *face, "{}", model::StoredPrecision::Float32);
-    EXPECT_THROWS(Error, adaptWeights(AdaptationBase::read(dir + "/face.safetensors"), {armPhoto()}, "photo", dir + "/x.safetensors", options), "needs body weights");
-    EXPECT_THROWS(Error, adaptWeights(AdaptationBase::read(dir + "/missing.safetensors"), {armPhoto()}, "photo", dir + "/x.safetensors", options), "missing.safetensors");
+    EXPECT_THROWS(Error,
+                  adaptWeights(AdaptationBase::read(dir + "/face.safetensors"), {armPhoto()}, "photo",
+                               dir + "/x.safetensors", options),
+                  "needs body weights");
+    EXPECT_THROWS(Error,
+                  adaptWeights(AdaptationBase::read(dir + "/missing.safetensors"), {armPhoto()}, "photo",
+                               dir + "/x.safetensors", options),
+                  "missing.safetensors");
     AdaptationOptions none = options;
     none.steps = 0;
-    EXPECT_THROWS(Error, adaptWeights(AdaptationBase::read(weights), {armPhoto()}, "photo", dir + "/x.safetensors", none), "at least one step");
+    EXPECT_THROWS(Error,
+                  adaptWeights(AdaptationBase::read(weights), {armPhoto()}, "photo", dir + "/x.safetensors", none),
+                  "at least one step");
 }
 
 namespace {
@@ -921,15 +954,17 @@ TEST_CASE(train_adaptation_of_portrait_weights_warps_the_face_both_ways) {
     torch::manual_seed(9);
     model::Generator start(o.model);
     const std::string weights = dir + "/portrait.safetensors";
-    model::saveGeneratorWeights(weights, *start, R"j({"data":"synth-portrait (procedural, training seeds)","images_seen":4321,"steps":9})j",
-                                model::StoredPrecision::Float32);
+    model::saveGeneratorWeights(
+        weights, *start, R"j({"data":"synth-portrait (procedural, training seeds)","images_seen":4321,"steps":9})j",
+        model::StoredPrecision::Float32);
     const auto content = std::make_shared<const model::SafetensorsContent>(model::readSafetensors(weights));
     AdaptationOptions options;
     options.steps = 2;
     options.batchSize = 2;
     options.device = engine::Device::Cpu;
     const std::string adapted = dir + "/adapted.safetensors";
-    EXPECT(adaptWeights(AdaptationBase::of(content, weights), {photo}, "photo face.png (landmark-warped)", adapted, options) == AdaptationResult::Finished);
+    EXPECT(adaptWeights(AdaptationBase::of(content, weights), {photo}, "photo face.png (landmark-warped)", adapted,
+                        options) == AdaptationResult::Finished);
     const auto loaded = model::loadGeneratorWeights(adapted);
     EXPECT(loaded.generator->config().semantics == model::SemanticsKind::Face);
     const model::TrainingSummary summary = model::summarizeTraining(loaded.trainingJson);
@@ -941,10 +976,16 @@ TEST_CASE(train_adaptation_of_portrait_weights_warps_the_face_both_ways) {
     TrainOptions bodyOptions = test::tinyTrainOptions(dir);
     model::Generator body(bodyOptions.model);
     model::saveGeneratorWeights(dir + "/body.safetensors", *body, "{}", model::StoredPrecision::Float32);
-    const auto bodyContent = std::make_shared<const model::SafetensorsContent>(model::readSafetensors(dir + "/body.safetensors"));
-    EXPECT_THROWS(Error, adaptWeights(AdaptationBase::of(bodyContent, dir + "/body.safetensors"), {photo}, "photo", dir + "/x.safetensors", options),
+    const auto bodyContent =
+        std::make_shared<const model::SafetensorsContent>(model::readSafetensors(dir + "/body.safetensors"));
+    EXPECT_THROWS(Error,
+                  adaptWeights(AdaptationBase::of(bodyContent, dir + "/body.safetensors"), {photo}, "photo",
+                               dir + "/x.safetensors", options),
                   "needs portrait weights");
-    EXPECT_THROWS(Error, adaptWeights(AdaptationBase::of(content, weights), {armPhoto()}, "photo", dir + "/x.safetensors", options), "needs body weights");
+    EXPECT_THROWS(
+        Error,
+        adaptWeights(AdaptationBase::of(content, weights), {armPhoto()}, "photo", dir + "/x.safetensors", options),
+        "needs body weights");
 }
 
 // ---- the flow prior and the supervised flow (model.md, "Flow prior") --------------------------------------
@@ -961,7 +1002,9 @@ TEST_CASE(loss_supervised_flow_is_zero_for_the_true_flow_and_its_gradient_points
     // A small step against the gradient brings every known component closer to the truth; unknown ones get none.
     const auto stepped = flow.detach() - 0.01 * flow.grad() * known.sum().item<float>();
     const auto before = (flow.detach() - truth).abs(), after = (stepped - truth).abs();
-    EXPECT((after.masked_select(known.expand_as(after) > 0.5f) < before.masked_select(known.expand_as(before) > 0.5f)).all().item<bool>());
+    EXPECT((after.masked_select(known.expand_as(after) > 0.5f) < before.masked_select(known.expand_as(before) > 0.5f))
+               .all()
+               .item<bool>());
     EXPECT_EQ(flow.grad().masked_select(known.expand_as(after) < 0.5f).abs().sum().item<float>(), 0.f);
     EXPECT_NEAR(supervisedFlowLoss(flow, truth, torch::zeros_like(known)).item<float>(), 0.0, 0.0);
     EXPECT_THROWS(Error, supervisedFlowLoss(truth, truth, known.squeeze(1)), "supervised flow loss", "must agree");
@@ -981,18 +1024,22 @@ TEST_CASE(train_pairs_carry_a_flow_prior_consistent_with_their_skeletons) {
         // The prior is the skeletons' limb warp at the canvas, and F's scales see the skel term's flows.
         const auto own = skeletonFlowOf(p.referencePose, p.targetPose, 32, 32, {1, 4, 8});
         EXPECT(torch::allclose(batch.flowPrior[i], own[0].flow, 0.0, 1e-5));
-        EXPECT(torch::allclose(model::flowAtScale(batch.flowPrior.narrow(0, i, 1), 4)[0], batch.skeletonFlow4[i], 0.0, 1e-4));
-        EXPECT(torch::allclose(model::flowAtScale(batch.flowPrior.narrow(0, i, 1), 8)[0], batch.skeletonFlow8[i], 0.0, 1e-4));
+        EXPECT(torch::allclose(model::flowAtScale(batch.flowPrior.narrow(0, i, 1), 4)[0], batch.skeletonFlow4[i], 0.0,
+                               1e-4));
+        EXPECT(torch::allclose(model::flowAtScale(batch.flowPrior.narrow(0, i, 1), 8)[0], batch.skeletonFlow8[i], 0.0,
+                               1e-4));
         // At each target joint the prior points at the same joint in the reference (the warp follows the bones).
         for (int j = 0; j < pose::kJointCount; ++j) {
             const auto t = p.targetPose.find(pose::jointAt(j)), r = p.referencePose.find(pose::jointAt(j));
             if (!t || !r) continue;
             const pose::Keypoint joint = *t;
-            const int x = static_cast<int>(std::lround(joint.position.x)), y = static_cast<int>(std::lround(joint.position.y));
+            const int x = static_cast<int>(std::lround(joint.position.x)),
+                      y = static_cast<int>(std::lround(joint.position.y));
             if (x < 0 || y < 0 || x >= 32 || y >= 32) continue;
             const float sx = static_cast<float>(x) + batch.flowPrior[i][0][y][x].item<float>();
             const float sy = static_cast<float>(y) + batch.flowPrior[i][1][y][x].item<float>();
-            const float fx = r->position.x + (static_cast<float>(x) - joint.position.x), fy = r->position.y + (static_cast<float>(y) - joint.position.y);
+            const float fx = r->position.x + (static_cast<float>(x) - joint.position.x),
+                        fy = r->position.y + (static_cast<float>(y) - joint.position.y);
             EXPECT(std::hypot(sx - fx, sy - fy) < 1.5f);
         }
     }
@@ -1015,10 +1062,12 @@ TEST_CASE(train_limb_warped_photos_know_their_true_flow_both_ways) {
         } else {
             // The target is the photo: the correspondence inverts the warp that made the reference.
             const auto s = synth::limbWarpSourceCoordinates(p.targetPose, p.referencePose, 32, 32,
-                                                            synth::LimbWarpConfig{}.blendAt(32)).permute({2, 0, 1});
+                                                            synth::LimbWarpConfig{}.blendAt(32))
+                               .permute({2, 0, 1});
             const auto back = synth::sampleAtPixels(s, p.targetSource.permute({1, 2, 0}));
             const auto f32 = torch::TensorOptions(torch::kFloat32);
-            const auto q = torch::stack({torch::arange(32, f32).view({1, 32}).expand({32, 32}), torch::arange(32, f32).view({32, 1}).expand({32, 32})});
+            const auto q = torch::stack({torch::arange(32, f32).view({1, 32}).expand({32, 32}),
+                                         torch::arange(32, f32).view({32, 1}).expand({32, 32})});
             EXPECT((std::get<0>((back - q).abs().max(0)).masked_select(known) < 0.26f).all().item<bool>());
         }
         ++checked;
@@ -1039,7 +1088,8 @@ TEST_CASE(train_limb_warped_photos_know_their_true_flow_both_ways) {
         EXPECT(difference.masked_select(interior).mean().item<float>() < 0.25f);
     }
     const Batch batch = makeBatch({base, data.pair(2, 0)}, tinyOptions(test::tempPath("true-flow")).model);
-    EXPECT(batch.trueFlow4.sizes() == torch::IntArrayRef({2, 2, 8, 8}) && batch.trueFlowKnown8.sizes() == torch::IntArrayRef({2, 1, 4, 4}));
+    EXPECT(batch.trueFlow4.sizes() == torch::IntArrayRef({2, 2, 8, 8}) &&
+           batch.trueFlowKnown8.sizes() == torch::IntArrayRef({2, 1, 4, 4}));
     EXPECT(batch.trueFlowKnown4.sum().item<float>() > 0.f);
 }
 
@@ -1062,8 +1112,10 @@ TEST_CASE(train_flow_prior_model_starts_from_weights_without_one_and_learns_the_
     // Everything the plain model had is copied; the prior's parts start at zero.
     const auto source = plainModel->named_parameters();
     for (const auto& p : trainer.generator()->named_parameters()) {
-        if (const auto* s = source.find(p.key())) EXPECT(torch::equal(*s, p.value()));
-        else EXPECT_EQ(p.value().abs().sum().item<float>(), 0.f);
+        if (const auto* s = source.find(p.key()))
+            EXPECT(torch::equal(*s, p.value()));
+        else
+            EXPECT_EQ(p.value().abs().sum().item<float>(), 0.f);
     }
     const Batch batch = makeBatch({photos->pair(1, 0), photos->pair(2, 0)}, o.model);
     const StepLosses first = trainer.trainStep(batch);

@@ -1,9 +1,9 @@
 #include "check.h"
 
+#include <unistd.h>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <unistd.h>
 
 #ifndef MARIONETTE_TEST_DATA_DIR
 #error "MARIONETTE_TEST_DATA_DIR must be defined by the build"

@@ -33,40 +33,40 @@ std::string tempPath(const std::string& name);
 #define MT_CONCAT2(a, b) a##b
 #define MT_CONCAT(a, b) MT_CONCAT2(a, b)
 
-#define TEST_CASE(name)                                                                   \
-    static void name();                                                                   \
-    static ::marionette::test::Registrar MT_CONCAT(registrar_, name)(#name, &name);       \
+#define TEST_CASE(name)                                                             \
+    static void name();                                                             \
+    static ::marionette::test::Registrar MT_CONCAT(registrar_, name)(#name, &name); \
     static void name()
 
-#define EXPECT(cond)                                                                                   \
-    do {                                                                                              \
+#define EXPECT(cond)                                                                                    \
+    do {                                                                                                \
         if (!(cond)) ::marionette::test::recordFailure(__FILE__, __LINE__, "EXPECT(" #cond ") failed"); \
     } while (0)
 
-#define EXPECT_EQ(a, b)                                                                              \
-    do {                                                                                            \
-        const auto& mt_a = (a);                                                                     \
-        const auto& mt_b = (b);                                                                     \
-        if (!(mt_a == mt_b)) {                                                                      \
-            std::ostringstream mt_s;                                                                \
-            mt_s << "EXPECT_EQ(" #a ", " #b ") failed: " << mt_a << " != " << mt_b;                  \
-            ::marionette::test::recordFailure(__FILE__, __LINE__, mt_s.str());                      \
-        }                                                                                           \
+#define EXPECT_EQ(a, b)                                                             \
+    do {                                                                            \
+        const auto& mt_a = (a);                                                     \
+        const auto& mt_b = (b);                                                     \
+        if (!(mt_a == mt_b)) {                                                      \
+            std::ostringstream mt_s;                                                \
+            mt_s << "EXPECT_EQ(" #a ", " #b ") failed: " << mt_a << " != " << mt_b; \
+            ::marionette::test::recordFailure(__FILE__, __LINE__, mt_s.str());      \
+        }                                                                           \
     } while (0)
 
-#define EXPECT_NEAR(a, b, tol)                                                                          \
-    do {                                                                                               \
-        const double mt_a = static_cast<double>(a);                                                    \
-        const double mt_b = static_cast<double>(b);                                                    \
-        if (!(std::fabs(mt_a - mt_b) <= (tol))) {                                                      \
-            std::ostringstream mt_s;                                                                   \
-            mt_s << "EXPECT_NEAR(" #a ", " #b ", " #tol ") failed: " << mt_a << " vs " << mt_b;         \
-            ::marionette::test::recordFailure(__FILE__, __LINE__, mt_s.str());                         \
-        }                                                                                              \
+#define EXPECT_NEAR(a, b, tol)                                                                  \
+    do {                                                                                        \
+        const double mt_a = static_cast<double>(a);                                             \
+        const double mt_b = static_cast<double>(b);                                             \
+        if (!(std::fabs(mt_a - mt_b) <= (tol))) {                                               \
+            std::ostringstream mt_s;                                                            \
+            mt_s << "EXPECT_NEAR(" #a ", " #b ", " #tol ") failed: " << mt_a << " vs " << mt_b; \
+            ::marionette::test::recordFailure(__FILE__, __LINE__, mt_s.str());                  \
+        }                                                                                       \
     } while (0)
 
 // Expects `expr` to throw an exception of type `type` whose message contains every listed fragment.
-#define EXPECT_THROWS(type, expr, ...)                                                                       \
+#define EXPECT_THROWS(type, expr, ...)                                                                      \
     do {                                                                                                    \
         bool mt_threw = false;                                                                              \
         try {                                                                                               \

@@ -26,7 +26,8 @@ public:
             image.slice(1, y, y + side).slice(2, x, x + side).copy_(texture);
             return image;
         };
-        const int x0 = static_cast<int>(index % 8) * (m_size - side) / 8, y0 = static_cast<int>(index / 8) * (m_size - side) / 8;
+        const int x0 = static_cast<int>(index % 8) * (m_size - side) / 8,
+                  y0 = static_cast<int>(index / 8) * (m_size - side) / 8;
         const int x1 = (m_size - side) - x0, y1 = (m_size - side) - y0;
         train::PairSample p;
         p.reference = draw(x0, y0);

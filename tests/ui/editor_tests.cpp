@@ -2,10 +2,10 @@
 // for the worker's result, undo, export, and bad input. A tiny random model (c = 4, 64 x 48) keeps each
 // synthesis to milliseconds.
 #include "adapted_weights_folder.h"
-#include "marionette/ui/photo_point.h"
 #include "document.h"
 #include "inference_worker.h"
 #include "maps_panel.h"
+#include "marionette/ui/photo_point.h"
 #include "portrait_panel.h"
 #include "pose_canvas.h"
 #include "tiny_models.h"
@@ -24,26 +24,26 @@
 #include <QAction>
 #include <QApplication>
 #include <QContextMenuEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QDropEvent>
-#include <QMimeData>
-#include <QUrl>
-#include <QPainter>
-#include <QSlider>
-#include <QStyle>
-#include <QStyleOptionSlider>
-#include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QMenu>
+#include <QMimeData>
+#include <QPainter>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSlider>
+#include <QStyle>
+#include <QStyleOptionSlider>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <QToolButton>
 #include <QUndoView>
+#include <QUrl>
 #include <QWheelEvent>
 
 #include <cmath>
@@ -117,7 +117,8 @@ int maxDifference(const QImage& a, const QImage& b) {
     for (int y = 0; y < a.height(); ++y) {
         for (int x = 0; x < a.width(); ++x) {
             const QRgb p = a.pixel(x, y), q = b.pixel(x, y);
-            worst = std::max({worst, std::abs(qRed(p) - qRed(q)), std::abs(qGreen(p) - qGreen(q)), std::abs(qBlue(p) - qBlue(q))});
+            worst = std::max(
+                {worst, std::abs(qRed(p) - qRed(q)), std::abs(qGreen(p) - qGreen(q)), std::abs(qBlue(p) - qBlue(q))});
         }
     }
     return worst;
@@ -136,7 +137,8 @@ cv::Mat toBgr(const QImage& image) {
     for (int y = 0; y < rgb.height(); ++y) {
         for (int x = 0; x < rgb.width(); ++x) {
             const QRgb p = rgb.pixel(x, y);
-            out.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>(qBlue(p)), static_cast<uchar>(qGreen(p)), static_cast<uchar>(qRed(p)));
+            out.at<cv::Vec3b>(y, x) =
+                cv::Vec3b(static_cast<uchar>(qBlue(p)), static_cast<uchar>(qGreen(p)), static_cast<uchar>(qRed(p)));
         }
     }
     return out;
@@ -210,7 +212,8 @@ private Q_SLOTS:
 private:
     // `method`: the tests above look at the network's synthesis and ask for it; unset takes the window's own
     // choice (the settings', Hybrid at first).
-    std::unique_ptr<MainWindow> makeWindow(const QString& openPath, std::optional<bool> preview = false, int autosaveSeconds = 0,
+    std::unique_ptr<MainWindow> makeWindow(const QString& openPath, std::optional<bool> preview = false,
+                                           int autosaveSeconds = 0,
                                            std::optional<edit::ReposeMethod> method = edit::ReposeMethod::Network);
     // A window on the sample with the weights a user would get (no tiny model): CPU, no preview, no autosave.
     EditorOptions sampleOptions() const;
@@ -240,8 +243,8 @@ void EditorTest::initTestCase() {
     QVERIFY(QFile::copy(samples + QStringLiteral("dlib-2009_004587.jpg"), m_twoFaces));
 }
 
-std::unique_ptr<MainWindow> EditorTest::makeWindow(const QString& openPath, std::optional<bool> preview, int autosaveSeconds,
-                                                   std::optional<edit::ReposeMethod> method) {
+std::unique_ptr<MainWindow> EditorTest::makeWindow(const QString& openPath, std::optional<bool> preview,
+                                                   int autosaveSeconds, std::optional<edit::ReposeMethod> method) {
     EditorOptions options;
     options.reposeMethod = method;
     options.useInstalledWeights = false;
@@ -351,7 +354,8 @@ void EditorTest::adaptingToThePhotoLoadsWeightsForItAlone() {
     // Model > Adapt to This Photo fine-tunes the weights in use on the open photo's person in the background,
     // then loads them; the banner says so, and they are not remembered as the weights for every photo.
     m_window.reset();
-    const QString weights = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-body.safetensors")), tinyBody(), 3);
+    const QString weights =
+        writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-body.safetensors")), tinyBody(), 3);
     EditorOptions options = adaptationOptions(QStringLiteral("adapted"), 2);
     options.weightsPath = weights;
     MainWindow w(options);
@@ -429,8 +433,10 @@ void EditorTest::adaptingToThePhotoLoadsWeightsForItAlone() {
 void EditorTest::adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace() {
     // In portrait mode the action adapts the portrait weights to the face being edited; the body weights stay.
     m_window.reset();
-    const QString body = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-body-2.safetensors")), tinyBody(), 4);
-    const QString portrait = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-face.safetensors")), tinyFace(), 5);
+    const QString body =
+        writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-body-2.safetensors")), tinyBody(), 4);
+    const QString portrait =
+        writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-face.safetensors")), tinyFace(), 5);
     EditorOptions options = adaptationOptions(QStringLiteral("adapted-portrait"), 2);
     options.openPath = m_portrait;
     options.weightsPath = body;
@@ -471,7 +477,9 @@ void EditorTest::adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace() {
     QTRY_VERIFY_WITH_TIMEOUT(again.document().hasPhoto() && again.portraitMode(), kTimeoutMs);
     QTRY_VERIFY_WITH_TIMEOUT(again.engineInfo().adaptedToPhotos, kTimeoutMs);
     waitUpToDate(again);
-    QVERIFY(again.findChild<QLabel*>(QStringLiteral("modelBanner"))->text().contains(QStringLiteral("another photo goes back")));
+    QVERIFY(again.findChild<QLabel*>(QStringLiteral("modelBanner"))
+                ->text()
+                .contains(QStringLiteral("another photo goes back")));
     auto* forget = again.findChild<QAction*>(QStringLiteral("actionForgetAdaptation"));
     QVERIFY(forget && forget->isEnabled());
     again.document().undoStack()->setClean();
@@ -484,8 +492,11 @@ void EditorTest::adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace() {
     QTRY_VERIFY_WITH_TIMEOUT(byHand.document().hasPhoto() && byHand.portraitMode(), kTimeoutMs);
     waitUpToDate(byHand);
     QVERIFY(byHand.engineInfo().adaptedToPhotos);
-    QVERIFY(byHand.findChild<QLabel*>(QStringLiteral("modelBanner"))->text().contains(QStringLiteral("open the weights they started from")));
-    QVERIFY(!byHand.findChild<QAction*>(QStringLiteral("actionForgetAdaptation"))->isEnabled());  // no base to go back to
+    QVERIFY(byHand.findChild<QLabel*>(QStringLiteral("modelBanner"))
+                ->text()
+                .contains(QStringLiteral("open the weights they started from")));
+    QVERIFY(
+        !byHand.findChild<QAction*>(QStringLiteral("actionForgetAdaptation"))->isEnabled());  // no base to go back to
     byHand.document().undoStack()->setClean();
     byHand.close();
 
@@ -511,7 +522,8 @@ void EditorTest::adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace() {
 
 void EditorTest::adaptationEndingAfterAnotherPhotoOpenedWaitsForItsPhoto() {
     m_window.reset();
-    const QString weights = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-body-3.safetensors")), tinyBody(), 6);
+    const QString weights =
+        writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-body-3.safetensors")), tinyBody(), 6);
     // 60 steps: seconds, long enough to open another photo meanwhile
     EditorOptions options = adaptationOptions(QStringLiteral("adapted-elsewhere"), 60);
     options.weightsPath = weights;
@@ -548,7 +560,8 @@ void EditorTest::adaptationEndingAfterAnotherPhotoOpenedWaitsForItsPhoto() {
 
 void EditorTest::adaptedPortraitWeightsServeTheirFaceOfAGroupPhoto() {
     m_window.reset();
-    const QString portrait = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-face-2.safetensors")), tinyFace(), 7);
+    const QString portrait =
+        writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-face-2.safetensors")), tinyFace(), 7);
     EditorOptions options = adaptationOptions(QStringLiteral("adapted-group"), 2);
     options.openPath = m_twoFaces;
     options.portraitWeightsPath = portrait;
@@ -586,8 +599,9 @@ void EditorTest::adaptedWeightsFolderKeepsTheMostRecentlyUsed() {
     const QString folder = m_dir.filePath(QStringLiteral("prune"));
     QVERIFY(QDir().mkpath(folder));
     const QDateTime now = QDateTime::currentDateTime();
-    const QStringList names = {QStringLiteral("a.safetensors"), QStringLiteral("b.safetensors"), QStringLiteral("c.safetensors"),
-                               QStringLiteral("d.safetensors"), QStringLiteral("e.safetensors")};
+    const QStringList names = {QStringLiteral("a.safetensors"), QStringLiteral("b.safetensors"),
+                               QStringLiteral("c.safetensors"), QStringLiteral("d.safetensors"),
+                               QStringLiteral("e.safetensors")};
     for (int i = 0; i < names.size(); ++i) {  // a is the oldest, e the newest
         QFile file(QDir(folder).filePath(names[i]));
         QVERIFY(file.open(QIODevice::WriteOnly));
@@ -606,8 +620,8 @@ void EditorTest::adaptedWeightsFolderKeepsTheMostRecentlyUsed() {
     QCOMPARE(removed, (QStringList{QStringLiteral("c.safetensors"), QStringLiteral("d.safetensors")}));
     QStringList left = QDir(folder).entryList(QDir::Files);
     left.sort();
-    QCOMPARE(left, (QStringList{QStringLiteral("a.safetensors"), QStringLiteral("b.safetensors"), QStringLiteral("e.safetensors"),
-                                QStringLiteral("notes.txt")}));
+    QCOMPARE(left, (QStringList{QStringLiteral("a.safetensors"), QStringLiteral("b.safetensors"),
+                                QStringLiteral("e.safetensors"), QStringLiteral("notes.txt")}));
     QVERIFY(pruneAdaptedWeights(m_dir.filePath(QStringLiteral("no-such-folder")), 2, QString()).isEmpty());
 }
 
@@ -641,7 +655,8 @@ void EditorTest::draggingAJointChangesTheResultNearTheLimbOnly() {
     drag(canvas, from, to, 12);
     const Point2 moved = w.document().target().at(pose::JointId::RightWrist).position;
     QVERIFY2(std::hypot(moved.x - 150, moved.y - 170) < 3, "the wrist follows the mouse");
-    QVERIFY(photoPoint(w.document().target(), pose::JointId::RightElbow) == photoPoint(start, pose::JointId::RightElbow));
+    QVERIFY(photoPoint(w.document().target(), pose::JointId::RightElbow) ==
+            photoPoint(start, pose::JointId::RightElbow));
     waitUpToDate(w);
     const Frame after = *w.currentFrame();
     QCOMPARE(after.cropBox, before.cropBox);
@@ -651,16 +666,21 @@ void EditorTest::draggingAJointChangesTheResultNearTheLimbOnly() {
 
     // Compare in canvas pixels: near the forearm before and after, and far from it.
     const double scale = after.output.width() / after.cropBox.width();
-    const auto toCanvas = [&](QPointF p) { return (p + QPointF(0.5, 0.5) - after.cropBox.topLeft()) * scale - QPointF(0.5, 0.5); };
+    const auto toCanvas = [&](QPointF p) {
+        return (p + QPointF(0.5, 0.5) - after.cropBox.topLeft()) * scale - QPointF(0.5, 0.5);
+    };
     const QPointF elbow = toCanvas(photoPoint(start, pose::JointId::RightElbow));
     const QPointF oldWrist = toCanvas(photoPoint(start, pose::JointId::RightWrist));
     const QPointF newWrist = toCanvas(toQPointF(moved));
     const auto limbDistance = [&](int x, int y) {
-        return std::min(distanceToSegment(QPointF(x, y), elbow, oldWrist), distanceToSegment(QPointF(x, y), elbow, newWrist));
+        return std::min(distanceToSegment(QPointF(x, y), elbow, oldWrist),
+                        distanceToSegment(QPointF(x, y), elbow, newWrist));
     };
     int nearCount = 0, farCount = 0;
-    const double nearChange = meanDifference(before.output, after.output, [&](int x, int y) { return limbDistance(x, y) <= 4; }, &nearCount);
-    const double farChange = meanDifference(before.output, after.output, [&](int x, int y) { return limbDistance(x, y) >= 24; }, &farCount);
+    const double nearChange = meanDifference(
+        before.output, after.output, [&](int x, int y) { return limbDistance(x, y) <= 4; }, &nearCount);
+    const double farChange = meanDifference(
+        before.output, after.output, [&](int x, int y) { return limbDistance(x, y) >= 24; }, &farCount);
     QVERIFY(nearCount > 20 && farCount > 100);
     QVERIFY2(nearChange > 1.0, qPrintable(QStringLiteral("near the limb the result changes: %1").arg(nearChange)));
     // Random weights spread some change everywhere (the flow network's 4 x 3 bottleneck sees the whole
@@ -718,7 +738,8 @@ void EditorTest::aDragIsOneUndoStep() {
 void EditorTest::draggingABoneRotatesTheLimb() {
     MainWindow& w = *m_window;
     const pose::Pose start = w.document().target();
-    const QPointF elbow = photoPoint(start, pose::JointId::LeftElbow), wrist = photoPoint(start, pose::JointId::LeftWrist);
+    const QPointF elbow = photoPoint(start, pose::JointId::LeftElbow),
+                  wrist = photoPoint(start, pose::JointId::LeftWrist);
     const QPointF middle = (elbow + wrist) / 2;
     const QPoint from = w.resultCanvas()->viewportPositionOfPhotoPoint(middle);
     drag(w.resultCanvas(), from, from + QPoint(0, 30));
@@ -741,11 +762,16 @@ void EditorTest::symmetryLockMovesTheMirrorJoint() {
     const QPoint from = w.resultCanvas()->viewportPositionOf(pose::JointId::RightKnee);
     drag(w.resultCanvas(), from, from + QPoint(20, 20));
     const pose::Pose after = w.document().target();
-    const Point2 rightMove{after.at(pose::JointId::RightKnee).position.x - start.at(pose::JointId::RightKnee).position.x,
-                           after.at(pose::JointId::RightKnee).position.y - start.at(pose::JointId::RightKnee).position.y};
+    const Point2 rightMove{
+        after.at(pose::JointId::RightKnee).position.x - start.at(pose::JointId::RightKnee).position.x,
+        after.at(pose::JointId::RightKnee).position.y - start.at(pose::JointId::RightKnee).position.y};
     const Point2 expected = edit::reflectOffset(rightMove, edit::bodyAxis(start));
-    QCOMPARE_LT(std::abs(after.at(pose::JointId::LeftKnee).position.x - start.at(pose::JointId::LeftKnee).position.x - expected.x), 0.5f);
-    QCOMPARE_LT(std::abs(after.at(pose::JointId::LeftKnee).position.y - start.at(pose::JointId::LeftKnee).position.y - expected.y), 0.5f);
+    QCOMPARE_LT(std::abs(after.at(pose::JointId::LeftKnee).position.x - start.at(pose::JointId::LeftKnee).position.x -
+                         expected.x),
+                0.5f);
+    QCOMPARE_LT(std::abs(after.at(pose::JointId::LeftKnee).position.y - start.at(pose::JointId::LeftKnee).position.y -
+                         expected.y),
+                0.5f);
     w.findChild<QAction*>(QStringLiteral("actionSymmetryLock"))->trigger();  // leave the setting off for the others
     waitUpToDate(w);
 }
@@ -790,7 +816,8 @@ void EditorTest::mirrorResetPresetAndHideAreUndoSteps() {
     w.findChild<QAction*>(QStringLiteral("actionPreset_arms_raised"))->trigger();
     QCOMPARE(stack->text(stack->count() - 1), QStringLiteral("Apply preset Arms raised"));
     const pose::Pose raised = w.document().target();
-    QCOMPARE(photoPoint(raised, pose::JointId::Neck), photoPoint(reference, pose::JointId::Neck));  // fitted onto the person
+    QCOMPARE(photoPoint(raised, pose::JointId::Neck),
+             photoPoint(reference, pose::JointId::Neck));  // fitted onto the person
     QVERIFY(raised.at(pose::JointId::RightWrist).position.y < raised.at(pose::JointId::Neck).position.y);
 
     // Right-click the right wrist and choose "Hide Right wrist" from the joint menu.
@@ -833,9 +860,13 @@ void EditorTest::exportWritesAValidPngAndJson() {
     QCOMPARE(exported.size(), QSize(548, 342));  // the full photo, the person pasted back
     const QImage photo = w.document().photoImage();
     const QRectF box = w.currentFrame()->cropBox;
-    const auto outsideBox = [&](int x, int y) { return !box.adjusted(-1, -1, 1, 1).contains(QPointF(x + 0.5, y + 0.5)); };
+    const auto outsideBox = [&](int x, int y) {
+        return !box.adjusted(-1, -1, 1, 1).contains(QPointF(x + 0.5, y + 0.5));
+    };
     int outside = 0;
-    QCOMPARE(meanDifference(exported.convertToFormat(QImage::Format_RGB32), photo.convertToFormat(QImage::Format_RGB32), outsideBox, &outside), 0.0);
+    QCOMPARE(meanDifference(exported.convertToFormat(QImage::Format_RGB32), photo.convertToFormat(QImage::Format_RGB32),
+                            outsideBox, &outside),
+             0.0);
     QVERIFY(outside > 1000);
     QVERIFY(meanDifference(exported.convertToFormat(QImage::Format_RGB32), photo.convertToFormat(QImage::Format_RGB32),
                            [&](int x, int y) { return box.contains(QPointF(x, y)); }) > 1.0);
@@ -883,7 +914,8 @@ void EditorTest::exportWritesAValidPngAndJson() {
     QCOMPARE(Settings::instance().get(Settings::Key::PasteBack).toString(), QStringLiteral("moved"));
     waitUpToDate(w);
 
-    const edit::EditDocument beside = edit::readEditDocument((png + QString::fromLatin1(edit::kEditDocumentSuffix)).toStdString());
+    const edit::EditDocument beside =
+        edit::readEditDocument((png + QString::fromLatin1(edit::kEditDocumentSuffix)).toStdString());
     QVERIFY(beside.target == w.document().target());
     QCOMPARE(QString::fromStdString(beside.photoPath), QStringLiteral("messi5.jpg"));
     QCOMPARE(QString::fromStdString(beside.photoSha256), w.document().sha256());
@@ -1062,8 +1094,10 @@ void EditorTest::droppedWeightsGoToTheModelTheyAreFor() {
     // A weights file says which model it is: portrait weights dropped on the window load into the portrait
     // model, body weights opened with openFile into the body model, whichever mode is in use.
     m_window.reset();
-    const QString portrait = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-face-dropped.safetensors")), tinyFace(), 8);
-    const QString body = writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-body-opened.safetensors")), tinyBody(), 9);
+    const QString portrait =
+        writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-face-dropped.safetensors")), tinyFace(), 8);
+    const QString body =
+        writeSyntheticWeights(m_dir.filePath(QStringLiteral("tiny-body-opened.safetensors")), tinyBody(), 9);
     m_window = makeWindow(m_portrait);
     MainWindow& w = *m_window;
     QTRY_VERIFY_WITH_TIMEOUT(w.document().hasPhoto() && w.portraitMode(), kTimeoutMs);
@@ -1106,15 +1140,17 @@ void EditorTest::actionStatesFollowTheDocument() {
     // An empty window: nothing to save, export or undo.
     auto empty = makeWindow(QString());
     QTRY_VERIFY_WITH_TIMEOUT(empty->hasEngine(), kTimeoutMs);
-    for (const char* name : {"actionSaveEdit", "actionExportImage", "actionExportMaps", "actionExportEdit", "actionMirrorPose",
-                             "actionResetPose", "actionUndo", "actionRedo", "actionBeforeAfter", "actionImportPose"})
+    for (const char* name :
+         {"actionSaveEdit", "actionExportImage", "actionExportMaps", "actionExportEdit", "actionMirrorPose",
+          "actionResetPose", "actionUndo", "actionRedo", "actionBeforeAfter", "actionImportPose"})
         QVERIFY2(!enabled(*empty, name), name);
     QVERIFY(enabled(*empty, "actionOpen") && enabled(*empty, "actionOpenWeights"));
     empty->close();
 
     // A photo, unedited: export and mirror yes; reset, undo and redo no.
     MainWindow& w = *m_window;
-    for (const char* name : {"actionSaveEdit", "actionExportImage", "actionExportMaps", "actionMirrorPose", "actionBeforeAfter"})
+    for (const char* name :
+         {"actionSaveEdit", "actionExportImage", "actionExportMaps", "actionMirrorPose", "actionBeforeAfter"})
         QVERIFY2(enabled(w, name), name);
     for (const char* name : {"actionResetPose", "actionUndo", "actionRedo"}) QVERIFY2(!enabled(w, name), name);
     QVERIFY(!w.findChild<QWidget*>(QStringLiteral("splitSlider"))->isEnabled());
@@ -1156,13 +1192,17 @@ void EditorTest::shortcutsReachTheView() {
     // Wheel zoom keeps the photo point under the cursor where it is.
     const QPoint cursor = w.resultCanvas()->viewportPositionOf(pose::JointId::Neck);
     const QPointF before = w.resultCanvas()->mapToScene(cursor);
-    QWheelEvent wheel(QPointF(cursor), w.resultCanvas()->viewport()->mapToGlobal(QPointF(cursor)), QPoint(), QPoint(0, 600),
-                      Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QWheelEvent wheel(QPointF(cursor), w.resultCanvas()->viewport()->mapToGlobal(QPointF(cursor)), QPoint(),
+                      QPoint(0, 600), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
     QApplication::sendEvent(w.resultCanvas()->viewport(), &wheel);
     QVERIFY(w.resultCanvas()->zoom() > fitted * 2);
     const QPointF after = w.resultCanvas()->mapToScene(cursor);
     QVERIFY2(std::hypot(after.x() - before.x(), after.y() - before.y()) < 2.0,
-             qPrintable(QStringLiteral("zoom to the cursor: %1,%2 -> %3,%4").arg(before.x()).arg(before.y()).arg(after.x()).arg(after.y())));
+             qPrintable(QStringLiteral("zoom to the cursor: %1,%2 -> %3,%4")
+                            .arg(before.x())
+                            .arg(before.y())
+                            .arg(after.x())
+                            .arg(after.y())));
 
     // M mirrors the pose as one undo step.
     QTest::keyClick(w.resultCanvas(), Qt::Key_M);
@@ -1230,8 +1270,10 @@ void EditorTest::portraitModeSlidersEditTheFace() {
     const QRect near = faceBox.toAlignedRect();
     const QRect outside = crop.adjusted(-2, -2, 2, 2).toAlignedRect();
     int nearCount = 0, farCount = 0;
-    const double nearChange = meanDifference(shownBefore, shownAfter, [&](int x, int y) { return near.contains(x, y); }, &nearCount);
-    const double farChange = meanDifference(shownBefore, shownAfter, [&](int x, int y) { return !outside.contains(x, y); }, &farCount);
+    const double nearChange = meanDifference(
+        shownBefore, shownAfter, [&](int x, int y) { return near.contains(x, y); }, &nearCount);
+    const double farChange = meanDifference(
+        shownBefore, shownAfter, [&](int x, int y) { return !outside.contains(x, y); }, &farCount);
     QVERIFY(nearCount > 1000 && farCount > 1000);
     QVERIFY2(nearChange > 1.0, qPrintable(QStringLiteral("the face changes: %1").arg(nearChange)));
     QCOMPARE(farChange, 0.0);
@@ -1269,7 +1311,8 @@ void EditorTest::portraitLandmarkDragAndKeyStepsAreUndoSteps() {
     PoseCanvas* canvas = w.resultCanvas();
     const Point2 chin = w.document().portraitTarget().points[8];
     const Point2 mouth = w.document().portraitTarget().points[57];
-    drag(canvas, canvas->viewportPositionOfLandmark(8), canvas->viewportPositionOfPhotoPoint(QPointF(chin.x, chin.y + 15)));
+    drag(canvas, canvas->viewportPositionOfLandmark(8),
+         canvas->viewportPositionOfPhotoPoint(QPointF(chin.x, chin.y + 15)));
     QCOMPARE(stack->count(), 1);
     QVERIFY(stack->text(0).startsWith(QStringLiteral("Move jaw landmark 8")));
     QVERIFY(std::abs(w.document().portraitTarget().points[8].y - (chin.y + 15)) < 2);
@@ -1281,9 +1324,11 @@ void EditorTest::portraitLandmarkDragAndKeyStepsAreUndoSteps() {
     jaw->setFocus();
     for (int i = 0; i < 5; ++i) QTest::keyClick(jaw, Qt::Key_Right);
     QCOMPARE(stack->count(), 2);
-    const double jawOpen = w.document().portrait().parameters.expressionValue(face::MorphableModel::standard(), "jaw_open");
+    const double jawOpen =
+        w.document().portrait().parameters.expressionValue(face::MorphableModel::standard(), "jaw_open");
     const double fittedJaw = w.document().face()->fitted.expressionValue(face::MorphableModel::standard(), "jaw_open");
-    QVERIFY2(std::abs(jawOpen - (fittedJaw + 0.05)) < 0.006, qPrintable(QStringLiteral("%1 -> %2").arg(fittedJaw).arg(jawOpen)));
+    QVERIFY2(std::abs(jawOpen - (fittedJaw + 0.05)) < 0.006,
+             qPrintable(QStringLiteral("%1 -> %2").arg(fittedJaw).arg(jawOpen)));
     QVERIFY(w.document().portraitTarget().points[8].y > chin.y + 10);
     stack->undo();
     stack->undo();
@@ -1411,8 +1456,8 @@ void EditorTest::sharpReposingIsTheDefaultAndKeepsTheMovedLimbSharp() {
     const QImage shown = shownImage(photo, frame);
     const auto kept = detailKept(shown);
     QVERIFY(kept.has_value());
-    qInfo("detail kept by sharp re-posing: %.3f; full frame %.0f ms, of which the warp %.0f ms, the network %.0f ms", *kept,
-          frame.milliseconds, frame.deformMilliseconds, frame.synthesisMilliseconds);
+    qInfo("detail kept by sharp re-posing: %.3f; full frame %.0f ms, of which the warp %.0f ms, the network %.0f ms",
+          *kept, frame.milliseconds, frame.deformMilliseconds, frame.synthesisMilliseconds);
 
     // The exported photo is the same edit, and outside the changed pixels it is the photo bit for bit.
     const QString png = m_dir.filePath(QStringLiteral("hybrid.png"));
@@ -1451,7 +1496,9 @@ void EditorTest::sharpReposingIsTheDefaultAndKeepsTheMovedLimbSharp() {
     waitUpToDate(w);
 
     QVERIFY2(*kept >= 0.8 && *exportedKept >= 0.8,
-             qPrintable(QStringLiteral("the moved forearm keeps the photo's detail: %1 shown, %2 exported").arg(*kept).arg(*exportedKept)));
+             qPrintable(QStringLiteral("the moved forearm keeps the photo's detail: %1 shown, %2 exported")
+                            .arg(*kept)
+                            .arg(*exportedKept)));
 }
 
 void EditorTest::reposeMethodIsRememberedAndSavedWithTheEdit() {
@@ -1545,9 +1592,10 @@ void EditorTest::limbDepthIsAnUndoStepSavedWithTheEdit() {
 
     // The right wrist's menu: its arm behind the body.
     QStringList entries;
-    QVERIFY(chooseFromContextMenu(canvas, canvas->viewportPositionOf(pose::JointId::RightWrist), QStringLiteral("Draw Behind the Body"),
-                                  &entries));
-    QVERIFY(entries.contains(QStringLiteral("Automatic Depth")) && entries.contains(QStringLiteral("Draw In Front of the Body")));
+    QVERIFY(chooseFromContextMenu(canvas, canvas->viewportPositionOf(pose::JointId::RightWrist),
+                                  QStringLiteral("Draw Behind the Body"), &entries));
+    QVERIFY(entries.contains(QStringLiteral("Automatic Depth")) &&
+            entries.contains(QStringLiteral("Draw In Front of the Body")));
     QVERIFY(w.document().depth().of(deform::BodyPart::RightArm) == deform::Depth::Behind);
     QCOMPARE(stack->count(), 1);
     QCOMPARE(stack->text(0), QStringLiteral("Draw right arm behind the body"));
@@ -1556,10 +1604,12 @@ void EditorTest::limbDepthIsAnUndoStepSavedWithTheEdit() {
     // A bone of the left leg: in front.
     const QPointF knee = photoPoint(w.document().target(), pose::JointId::LeftKnee);
     const QPointF ankle = photoPoint(w.document().target(), pose::JointId::LeftAnkle);
-    QVERIFY(chooseFromContextMenu(canvas, canvas->viewportPositionOfPhotoPoint((knee + ankle) / 2), QStringLiteral("Draw In Front of the Body")));
+    QVERIFY(chooseFromContextMenu(canvas, canvas->viewportPositionOfPhotoPoint((knee + ankle) / 2),
+                                  QStringLiteral("Draw In Front of the Body")));
     QVERIFY(w.document().depth().of(deform::BodyPart::LeftLeg) == deform::Depth::Front);
     QCOMPARE(stack->text(1), QStringLiteral("Draw left leg in front of the body"));
-    QCOMPARE(QString::fromStdString(deform::toString(w.document().depth())), QStringLiteral("right_arm=behind,left_leg=front"));
+    QCOMPARE(QString::fromStdString(deform::toString(w.document().depth())),
+             QStringLiteral("right_arm=behind,left_leg=front"));
 
     // The trunk has no depth: the neck's menu offers none.
     entries.clear();
@@ -1573,7 +1623,8 @@ void EditorTest::limbDepthIsAnUndoStepSavedWithTheEdit() {
     QVERIFY(w.document().depth().isAuto());
     stack->redo();
     stack->redo();
-    QCOMPARE(QString::fromStdString(deform::toString(w.document().depth())), QStringLiteral("right_arm=behind,left_leg=front"));
+    QCOMPARE(QString::fromStdString(deform::toString(w.document().depth())),
+             QStringLiteral("right_arm=behind,left_leg=front"));
     waitUpToDate(w);
 
     // Saved with the edit and read back.
@@ -1590,7 +1641,8 @@ void EditorTest::limbDepthIsAnUndoStepSavedWithTheEdit() {
 
     // Network only: the choices are there but disabled (the network has no layers to order).
     w.findChild<QAction*>(QStringLiteral("actionMethodNetwork"))->trigger();
-    QVERIFY(!chooseFromContextMenu(canvas, canvas->viewportPositionOf(pose::JointId::RightWrist), QStringLiteral("Automatic Depth")));
+    QVERIFY(!chooseFromContextMenu(canvas, canvas->viewportPositionOf(pose::JointId::RightWrist),
+                                   QStringLiteral("Automatic Depth")));
     QCOMPARE(stack->count(), 2);
     w.findChild<QAction*>(QStringLiteral("actionMethodHybrid"))->trigger();  // leave the default for the others
     QFile::remove(saved);

@@ -8,7 +8,8 @@
 
 namespace marionette::test {
 
-void writeRandomWeights(const std::string& path, const model::ModelConfig& config, std::uint64_t seed, const std::string& trainingJson) {
+void writeRandomWeights(const std::string& path, const model::ModelConfig& config, std::uint64_t seed,
+                        const std::string& trainingJson) {
     torch::manual_seed(seed);
     model::Generator generator(config);
     model::saveGeneratorWeights(path, *generator, trainingJson, model::StoredPrecision::Float32);

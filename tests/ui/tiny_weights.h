@@ -8,6 +8,7 @@
 
 namespace marionette::test {
 
-void writeRandomWeights(const std::string& path, const model::ModelConfig& config, std::uint64_t seed, const std::string& trainingJson);
+void writeRandomWeights(const std::string& path, const model::ModelConfig& config, std::uint64_t seed,
+                        const std::string& trainingJson);
 
 }  // namespace marionette::test

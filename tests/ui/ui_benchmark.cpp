@@ -45,9 +45,10 @@ void sendMouse(QWidget* target, QEvent::Type type, QPoint position, Qt::MouseBut
 }  // namespace
 
 QString UiBenchmarkResult::report() const {
-    return QStringLiteral("GUI responsiveness while dragging with synthesis running (%1):\n"
-                          "  longest event-loop stall: %2 ms (99th percentile %3 ms) over %4 ticks of a %5 ms timer\n"
-                          "  frames shown: %6 previews, %7 full syntheses; mean worker time per frame %8 ms")
+    return QStringLiteral(
+               "GUI responsiveness while dragging with synthesis running (%1):\n"
+               "  longest event-loop stall: %2 ms (99th percentile %3 ms) over %4 ticks of a %5 ms timer\n"
+               "  frames shown: %6 previews, %7 full syntheses; mean worker time per frame %8 ms")
         .arg(device)
         .arg(longestStallMilliseconds, 0, 'f', 1)
         .arg(stall99Milliseconds, 0, 'f', 1)
@@ -68,7 +69,8 @@ UiBenchmarkResult runUiBenchmark(MainWindow& window, double seconds, const QStri
     PoseCanvas* canvas = window.resultCanvas();
     const pose::Pose& target = window.document().target();
     pose::JointId joint = pose::JointId::Neck;
-    for (pose::JointId j : {pose::JointId::RightWrist, pose::JointId::LeftWrist, pose::JointId::RightElbow, pose::JointId::Neck}) {
+    for (pose::JointId j :
+         {pose::JointId::RightWrist, pose::JointId::LeftWrist, pose::JointId::RightElbow, pose::JointId::Neck}) {
         if (target.has(j)) {
             joint = j;
             break;

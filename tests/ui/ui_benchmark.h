@@ -24,6 +24,7 @@ struct UiBenchmarkResult {
 // Runs inside the window's event loop for about `seconds` of dragging after the first result appears. With
 // `screenshotWhileDragging`, the window is saved there (PNG) just before the mouse is released: what a user
 // sees mid-drag.
-UiBenchmarkResult runUiBenchmark(MainWindow& window, double seconds, const QString& screenshotWhileDragging = QString());
+UiBenchmarkResult runUiBenchmark(MainWindow& window, double seconds,
+                                 const QString& screenshotWhileDragging = QString());
 
 }  // namespace marionette::ui

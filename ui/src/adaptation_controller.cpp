@@ -56,7 +56,8 @@ AdaptationController::AdaptationController(const EditorOptions& options, Documen
     });
     connect(m_runner, &AdaptationRunner::failed, this, [this](const QString& message) {
         onEnded();
-        MessageBox::critical(m_window, tr("Cannot adapt the weights"), tr("%1\n\nThe weights in use stay loaded.").arg(message));
+        MessageBox::critical(m_window, tr("Cannot adapt the weights"),
+                             tr("%1\n\nThe weights in use stay loaded.").arg(message));
     });
 }
 
@@ -69,7 +70,8 @@ void AdaptationController::connectActions(const EditorActions& a, std::function<
     for (std::size_t i = 0; i < a.adaptationSteps.size(); ++i) {
         const int steps = EditorActions::kAdaptationSteps[i];
         a.adaptationSteps[i]->setChecked(remembered == steps);
-        connect(a.adaptationSteps[i], &QAction::triggered, this, [steps] { Settings::instance().set(Settings::Key::AdaptationSteps, steps); });
+        connect(a.adaptationSteps[i], &QAction::triggered, this,
+                [steps] { Settings::instance().set(Settings::Key::AdaptationSteps, steps); });
     }
 }
 
@@ -88,7 +90,8 @@ bool AdaptationController::canAdapt(const EngineSlot& slot) const {
 }
 
 bool AdaptationController::canForget(const EngineSlot& slot) const {
-    return m_document->hasPhoto() && slot.info && slot.info->adaptedToPhotos && !running() && !slot.adaptationBase.isEmpty();
+    return m_document->hasPhoto() && slot.info && slot.info->adaptedToPhotos && !running() &&
+           !slot.adaptationBase.isEmpty();
 }
 
 void AdaptationController::adapt(const EngineSlot& slot) {
@@ -99,18 +102,22 @@ void AdaptationController::adapt(const EngineSlot& slot) {
     const QString outPath = adaptedWeightsPath(base, kind);
     const QString folder = QFileInfo(outPath).absolutePath();
     if (!QDir().mkpath(folder)) {
-        MessageBox::critical(m_window, tr("Cannot adapt the weights"), tr("Cannot make the folder %1.").arg(QDir::toNativeSeparators(folder)));
+        MessageBox::critical(m_window, tr("Cannot adapt the weights"),
+                             tr("Cannot make the folder %1.").arg(QDir::toNativeSeparators(folder)));
         return;
     }
     const QFileInfo photo(m_document->photoPath());
     edit::PhotoAdaptation request;
     request.weightsPath = engine.weightsPath.toStdString();  // adapted ones go on learning
     request.photo = m_document->photo();
-    if (slot.isPortrait()) request.face = m_document->face()->observed;
-    else request.reference = m_document->reference();
+    if (slot.isPortrait())
+        request.face = m_document->face()->observed;
+    else
+        request.reference = m_document->reference();
     request.photoName = photo.fileName().toStdString();
     request.outPath = outPath.toStdString();
-    const int steps = std::max(1, m_options.adaptationSteps.value_or(Settings::instance().get(Settings::Key::AdaptationSteps).toInt()));
+    const int steps = std::max(
+        1, m_options.adaptationSteps.value_or(Settings::instance().get(Settings::Key::AdaptationSteps).toInt()));
     request.options.steps = steps;
     request.options.device = slot.spec.device;
     request.options.threads = slot.spec.threads;
@@ -125,9 +132,10 @@ void AdaptationController::adapt(const EngineSlot& slot) {
     m_bar->setValue(0);
     m_bar->setVisible(true);
     m_cancel->setVisible(true);
-    m_statusBar->showMessage(slot.isPortrait()
-                                 ? tr("Adapting the portrait weights to the face in %1\u2026 (editing goes on meanwhile)").arg(m_photoName)
-                                 : tr("Adapting the weights to %1\u2026 (editing goes on meanwhile)").arg(m_photoName));
+    m_statusBar->showMessage(
+        slot.isPortrait()
+            ? tr("Adapting the portrait weights to the face in %1\u2026 (editing goes on meanwhile)").arg(m_photoName)
+            : tr("Adapting the weights to %1\u2026 (editing goes on meanwhile)").arg(m_photoName));
     Q_EMIT runningChanged();
 }
 
@@ -141,16 +149,21 @@ void AdaptationController::forget(const EngineSlot& slot) {
     }
     const QString base = slot.adaptationBase;
     Q_EMIT loadRequested(slot.kind(), base);
-    m_statusBar->showMessage(tr("Deleted the adapted weights; back to %1").arg(QFileInfo(base).fileName()), kMessageMilliseconds);
+    m_statusBar->showMessage(tr("Deleted the adapted weights; back to %1").arg(QFileInfo(base).fileName()),
+                             kMessageMilliseconds);
 }
 
 // One file per photo (and face of it) and starting weights, so that adapting again replaces it.
 QString AdaptationController::adaptedWeightsPath(const QString& baseWeights, model::SemanticsKind kind) const {
     QString folder = m_options.adaptedFolder;
-    if (folder.isEmpty()) folder = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/adapted");
-    QString photo = QStringLiteral("%1-%2").arg(QFileInfo(m_document->photoPath()).completeBaseName(), m_document->sha256().left(12));
-    if (kind == model::SemanticsKind::Face && m_document->face()) photo += QStringLiteral("-face%1").arg(m_document->face()->faceIndex);
-    return QDir(folder).filePath(QStringLiteral("%1-%2.safetensors").arg(photo, QFileInfo(baseWeights).completeBaseName()));
+    if (folder.isEmpty())
+        folder = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/adapted");
+    QString photo = QStringLiteral("%1-%2").arg(QFileInfo(m_document->photoPath()).completeBaseName(),
+                                                m_document->sha256().left(12));
+    if (kind == model::SemanticsKind::Face && m_document->face())
+        photo += QStringLiteral("-face%1").arg(m_document->face()->faceIndex);
+    return QDir(folder).filePath(
+        QStringLiteral("%1-%2.safetensors").arg(photo, QFileInfo(baseWeights).completeBaseName()));
 }
 
 void AdaptationController::matchWeightsToPhoto(const EngineSlot& slot) {
@@ -164,12 +177,14 @@ void AdaptationController::matchWeightsToPhoto(const EngineSlot& slot) {
         if (QFileInfo(engine->weightsPath) == QFileInfo(forPhoto) || requested == QFileInfo(forPhoto)) return;
         touchAdaptedWeights(forPhoto);  // recently used: kept longest
         Q_EMIT loadRequested(slot.kind(), forPhoto);
-        m_statusBar->showMessage(tr("Using the weights adapted to this photo before (%1)").arg(QFileInfo(forPhoto).fileName()),
-                                 kMessageMilliseconds);
+        m_statusBar->showMessage(
+            tr("Using the weights adapted to this photo before (%1)").arg(QFileInfo(forPhoto).fileName()),
+            kMessageMilliseconds);
     } else if (engine->adaptedToPhotos && requested != QFileInfo(base)) {
         Q_EMIT loadRequested(slot.kind(), base);
-        m_statusBar->showMessage(tr("Back to %1: the adapted weights were for another photo").arg(QFileInfo(base).fileName()),
-                                 kMessageMilliseconds);
+        m_statusBar->showMessage(
+            tr("Back to %1: the adapted weights were for another photo").arg(QFileInfo(base).fileName()),
+            kMessageMilliseconds);
     }
 }
 
@@ -182,16 +197,20 @@ void AdaptationController::onFinished(const QString& path) {
         m_statusBar->showMessage(tr("Adapted weights saved as %1").arg(QDir::toNativeSeparators(path)), 10000);
         Q_EMIT loadRequested(m_kind, path);
     } else {
-        m_statusBar->showMessage(tr("The weights adapted to %1 are saved; they load when that photo is opened again").arg(m_photoName),
-                                 10000);
+        m_statusBar->showMessage(
+            tr("The weights adapted to %1 are saved; they load when that photo is opened again").arg(m_photoName),
+            10000);
     }
 }
 
 void AdaptationController::onProgress(int step, int steps, double pixelL1, double imagesPerSecond) {
     m_bar->setRange(0, steps);
     m_bar->setValue(step);
-    m_bar->setToolTip(
-        tr("Step %1 of %2: pixel error %3, %4 images/s").arg(step).arg(steps).arg(pixelL1, 0, 'f', 4).arg(imagesPerSecond, 0, 'f', 2));
+    m_bar->setToolTip(tr("Step %1 of %2: pixel error %3, %4 images/s")
+                          .arg(step)
+                          .arg(steps)
+                          .arg(pixelL1, 0, 'f', 4)
+                          .arg(imagesPerSecond, 0, 'f', 2));
 }
 
 void AdaptationController::onEnded() {

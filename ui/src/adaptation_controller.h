@@ -29,8 +29,8 @@ class AdaptationController : public QObject {
 public:
     // Adds its progress bar (adaptationBar) and Stop button (adaptationCancelButton) to `statusBar`; messages
     // go on `statusBar` and boxes over `window`.
-    AdaptationController(const EditorOptions& options, Document* document, InferenceWorker* worker, QStatusBar* statusBar,
-                         QWidget* window);
+    AdaptationController(const EditorOptions& options, Document* document, InferenceWorker* worker,
+                         QStatusBar* statusBar, QWidget* window);
 
     // Connects Model > Adapt to This Photo, Forget Adapted Weights and Adaptation Length; they act on the
     // engine `activeSlot` names (the mode in use).

@@ -21,8 +21,9 @@ bool AdaptationRunner::start(edit::PhotoAdaptation request) {
     m_thread = QThread::create([this, request = std::move(request)] {
         try {
             const auto result = edit::adaptToPhoto(request, [this](const edit::AdaptationProgress& p) {
-                QMetaObject::invokeMethod(this, [this, p] { Q_EMIT progressed(p.step, p.steps, p.pixelL1, p.imagesPerSecond); },
-                                          Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    this, [this, p] { Q_EMIT progressed(p.step, p.steps, p.pixelL1, p.imagesPerSecond); },
+                    Qt::QueuedConnection);
                 return !m_cancel.load();
             });
             m_outcome = result == edit::AdaptationResult::Finished ? Outcome::Finished : Outcome::Cancelled;
@@ -43,9 +44,15 @@ void AdaptationRunner::onThreadFinished() {
     m_thread->deleteLater();
     m_thread = nullptr;
     switch (m_outcome) {
-        case Outcome::Finished: Q_EMIT finished(m_outPath); break;
-        case Outcome::Cancelled: Q_EMIT cancelled(); break;
-        case Outcome::Failed: Q_EMIT failed(m_message); break;
+        case Outcome::Finished:
+            Q_EMIT finished(m_outPath);
+            break;
+        case Outcome::Cancelled:
+            Q_EMIT cancelled();
+            break;
+        case Outcome::Failed:
+            Q_EMIT failed(m_message);
+            break;
     }
 }
 

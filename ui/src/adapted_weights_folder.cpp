@@ -9,7 +9,8 @@ namespace marionette::ui {
 
 void touchAdaptedWeights(const QString& path) {
     QFile file(path);
-    if (file.open(QIODevice::ReadWrite)) file.setFileTime(QDateTime::currentDateTime(), QFileDevice::FileModificationTime);
+    if (file.open(QIODevice::ReadWrite))
+        file.setFileTime(QDateTime::currentDateTime(), QFileDevice::FileModificationTime);
 }
 
 QStringList pruneAdaptedWeights(const QString& folder, int keep, const QString& inUse) {

@@ -19,7 +19,8 @@ namespace marionette::ui {
 
 Autosave::Autosave(const QString& folder, int seconds, Document* document, EditFor editFor, QWidget* window)
     : QObject(window),
-      m_folder(folder.isEmpty() ? QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/autosave")
+      m_folder(folder.isEmpty() ? QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) +
+                                      QStringLiteral("/autosave")
                                 : folder),
       m_seconds(seconds),
       m_document(document),
@@ -35,7 +36,8 @@ Autosave::Autosave(const QString& folder, int seconds, Document* document, EditF
 }
 
 QString Autosave::pathFor(const QString& sha256) const {
-    return sha256.isEmpty() ? QString() : QDir(m_folder).filePath(sha256 + QString::fromLatin1(edit::kEditDocumentSuffix));
+    return sha256.isEmpty() ? QString()
+                            : QDir(m_folder).filePath(sha256 + QString::fromLatin1(edit::kEditDocumentSuffix));
 }
 
 void Autosave::save() {
@@ -43,7 +45,8 @@ void Autosave::save() {
     const QString path = pathFor(m_document->sha256());
     QDir().mkpath(QFileInfo(path).absolutePath());
     edit::EditDocument doc = m_editFor(path);
-    doc.photoPath = QFileInfo(m_document->photoPath()).absoluteFilePath().toStdString();  // the autosave lives far from the photo
+    doc.photoPath =
+        QFileInfo(m_document->photoPath()).absoluteFilePath().toStdString();  // the autosave lives far from the photo
     const QString error = saveAtomically(path, QByteArray::fromStdString(edit::toJson(doc)));
     if (!error.isEmpty()) Q_EMIT failed(tr("Autosave failed: %1").arg(error));
 }
@@ -59,17 +62,20 @@ std::optional<edit::EditDocument> Autosave::offer(const OpenedPhoto& photo) {
     const QString path = pathFor(photo.sha256);
     const QFileInfo autosaved(path);
     if (path.isEmpty() || !autosaved.exists()) return std::nullopt;
-    if (!photo.documentPath.isEmpty() && QFileInfo(photo.documentPath).lastModified() >= autosaved.lastModified()) return std::nullopt;
+    if (!photo.documentPath.isEmpty() && QFileInfo(photo.documentPath).lastModified() >= autosaved.lastModified())
+        return std::nullopt;
     try {
         const edit::EditDocument doc = edit::readEditDocument(path.toStdString());
         const bool sameFace = !doc.portrait || (photo.portraitEdit && *doc.portrait == *photo.portraitEdit) ||
                               (photo.face && doc.portrait->target == photo.face->observed);
-        if (PosePair{doc.reference, doc.target} == PosePair{photo.reference, photo.target} && sameFace) return std::nullopt;
-        const auto answer = MessageBox::question(
-            m_window, tr("Unsaved edit found"),
-            tr("Marionette found unsaved changes to %1 from %2. Restore them?")
-                .arg(QFileInfo(photo.photoPath).fileName(), QLocale().toString(autosaved.lastModified(), QLocale::ShortFormat)),
-            QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+        if (PosePair{doc.reference, doc.target} == PosePair{photo.reference, photo.target} && sameFace)
+            return std::nullopt;
+        const auto answer =
+            MessageBox::question(m_window, tr("Unsaved edit found"),
+                                 tr("Marionette found unsaved changes to %1 from %2. Restore them?")
+                                     .arg(QFileInfo(photo.photoPath).fileName(),
+                                          QLocale().toString(autosaved.lastModified(), QLocale::ShortFormat)),
+                                 QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
         if (answer == QMessageBox::Yes) return doc;
     } catch (const std::exception&) {
         // An unreadable autosave is only a lost convenience.

@@ -12,7 +12,8 @@ bool PortraitState::operator==(const PortraitState& o) const {
     if (parameters.identity != o.parameters.identity || parameters.expression != o.parameters.expression) return false;
     const face::HeadPose& a = parameters.pose;
     const face::HeadPose& b = o.parameters.pose;
-    if (a.yaw != b.yaw || a.pitch != b.pitch || a.roll != b.roll || a.x != b.x || a.y != b.y || a.scale != b.scale) return false;
+    if (a.yaw != b.yaw || a.pitch != b.pitch || a.roll != b.roll || a.x != b.x || a.y != b.y || a.scale != b.scale)
+        return false;
     for (std::size_t i = 0; i < offsets.size(); ++i) {
         if (offsets[i].x != o.offsets[i].x || offsets[i].y != o.offsets[i].y) return false;
     }
@@ -44,7 +45,8 @@ void Document::setDepth(const deform::DepthOrder& depth) {
 void Document::setFace(std::shared_ptr<const edit::PortraitFace> face, const PortraitState& state) {
     m_face = std::move(face);
     m_portrait = state;
-    m_portraitTarget = m_face ? edit::portraitLandmarks(*m_face, state.parameters, state.offsets) : face::FaceLandmarks{};
+    m_portraitTarget =
+        m_face ? edit::portraitLandmarks(*m_face, state.parameters, state.offsets) : face::FaceLandmarks{};
     ++m_generation;
     Q_EMIT portraitChanged();
 }
@@ -105,7 +107,8 @@ void Document::setPoses(const PosePair& poses) {
     if (targetChanged) Q_EMIT this->targetChanged();
 }
 
-edit::EditDocument Document::toEditDocument(const QString& documentPath, const QString& weightsId, ImageSize canvas) const {
+edit::EditDocument Document::toEditDocument(const QString& documentPath, const QString& weightsId,
+                                            ImageSize canvas) const {
     edit::EditDocument d;
     const QFileInfo photo(m_photoPath);
     const QDir folder = QFileInfo(documentPath).absoluteDir();
@@ -115,7 +118,8 @@ edit::EditDocument Document::toEditDocument(const QString& documentPath, const Q
     d.reference = m_poses.reference;
     d.target = m_poses.target;
     if (m_poses.reference.presentCount() >= 2 && m_poses.target.presentCount() >= 2 && !m_photo.empty()) {
-        d.cropBox = edit::reposeCropBox(m_poses.reference, m_poses.target, ImageSize{m_photo.cols, m_photo.rows}, canvas);
+        d.cropBox =
+            edit::reposeCropBox(m_poses.reference, m_poses.target, ImageSize{m_photo.cols, m_photo.rows}, canvas);
     }
     d.weightsId = weightsId.toStdString();
     d.mode = m_mode == EditMode::Portrait ? "portrait" : "body";

@@ -13,7 +13,8 @@
 namespace marionette::ui {
 namespace {
 
-QAction* make(QObject* owner, const char* name, const QString& text, const QKeySequence& shortcut = {}, const QString& tip = {}) {
+QAction* make(QObject* owner, const char* name, const QString& text, const QKeySequence& shortcut = {},
+              const QString& tip = {}) {
     auto* a = new QAction(text, owner);
     a->setObjectName(QString::fromLatin1(name));
     if (!shortcut.isEmpty()) a->setShortcut(shortcut);
@@ -35,7 +36,8 @@ void createFileActions(EditorActions& a, QObject* o) {
     a.exportImage = make(o, "actionExportImage", tr("&Export Image\u2026"), QKeySequence(Qt::CTRL | Qt::Key_E));
     a.exportCrop = make(o, "actionExportCrop", tr("Export &Crop\u2026"));
     a.exportEdit = make(o, "actionExportEdit", tr("Export Edit as &JSON\u2026"));
-    a.exportMaps = make(o, "actionExportMaps", tr("Export &Maps\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    a.exportMaps =
+        make(o, "actionExportMaps", tr("Export &Maps\u2026"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
     a.importPose = make(o, "actionImportPose", tr("&Import Pose (OpenPose JSON)\u2026"));
     a.exportPose = make(o, "actionExportPose", tr("Export &Pose (OpenPose JSON)\u2026"));
     a.quit = make(o, "actionQuit", tr("&Quit"), QKeySequence::Quit);
@@ -56,15 +58,17 @@ void createViewActions(EditorActions& a, QObject* o) {
     a.beforeAfter = checkable(make(o, "actionBeforeAfter", tr("&Before / After"), QKeySequence(Qt::Key_Tab),
                                    tr("Show the original photo left of the split line (Tab)")));
     auto* paste = new QActionGroup(o);
-    a.paste = {checkable(make(o, "actionPasteMoved", tr("&Moved Parts"), {},
-                              tr("Replace only the parts of the body or face the edit moved; the rest keeps the photo's pixels")),
-                         paste),
-               checkable(make(o, "actionPastePerson", tr("Whole &Person or Face"), {},
-                              tr("Replace the whole person (in portrait mode the whole face) with the synthesis")),
-                         paste),
-               checkable(make(o, "actionPasteWholeCrop", tr("Whole &Crop"), {},
-                              tr("Replace the whole crop around the person, background included")),
-                         paste)};
+    a.paste = {
+        checkable(
+            make(o, "actionPasteMoved", tr("&Moved Parts"), {},
+                 tr("Replace only the parts of the body or face the edit moved; the rest keeps the photo's pixels")),
+            paste),
+        checkable(make(o, "actionPastePerson", tr("Whole &Person or Face"), {},
+                       tr("Replace the whole person (in portrait mode the whole face) with the synthesis")),
+                  paste),
+        checkable(make(o, "actionPasteWholeCrop", tr("Whole &Crop"), {},
+                       tr("Replace the whole crop around the person, background included")),
+                  paste)};
 }
 
 void createPoseActions(EditorActions& a, QObject* o) {
@@ -86,26 +90,31 @@ void createPoseActions(EditorActions& a, QObject* o) {
 
 void createModelActions(EditorActions& a, QObject* o) {
     auto* methods = new QActionGroup(o);
-    a.method = {checkable(make(o, "actionMethodHybrid", tr("&Sharp Re-posing (Move the Photo's Pixels)"), {},
-                               tr("The photo's own pixels move with the skeleton, at the photo's resolution; the network draws "
-                                  "only what the photo never showed (the body behind a raised arm)")),
-                          methods),
-                checkable(make(o, "actionMethodNetwork", tr("&Network Only (the Paper's Synthesis)"), {},
-                               tr("The network redraws the person at its own small size, pasted back into the photo (blurred)")),
-                          methods)};
+    a.method = {
+        checkable(make(o, "actionMethodHybrid", tr("&Sharp Re-posing (Move the Photo's Pixels)"), {},
+                       tr("The photo's own pixels move with the skeleton, at the photo's resolution; the network draws "
+                          "only what the photo never showed (the body behind a raised arm)")),
+                  methods),
+        checkable(
+            make(o, "actionMethodNetwork", tr("&Network Only (the Paper's Synthesis)"), {},
+                 tr("The network redraws the person at its own small size, pasted back into the photo (blurred)")),
+            methods)};
     a.openWeights = make(o, "actionOpenWeights", tr("Open &Weights\u2026"));
     a.untrainedWeights = make(o, "actionUntrainedWeights", tr("Use &Untrained Weights"));
     // The preview as the result: the photo carried along the bones (or moved with the landmarks), sharp, and
     // no network at all. Not remembered, so that a new session starts with the network.
-    a.warpOnly = checkable(make(o, "actionWarpOnly", tr("&Warp Only (No Network)"), {},
-                                tr("Show and export the photo moved along the skeleton (or the face's landmarks) instead of the "
-                                   "network's synthesis: sharp, but it cannot draw what the photo does not show")));
-    a.adaptToPhoto = make(o, "actionAdaptToPhoto", tr("&Adapt to This Photo"), {},
-                          tr("Fine-tune the weights on warped copies of this photo's person (in portrait mode, of the face being "
-                             "edited), then use them for this photo: the network learns this person's own clothes, skin and "
-                             "colours. Minutes on a CPU, seconds on a GPU"));
-    a.forgetAdaptation = make(o, "actionForgetAdaptation", tr("&Forget Adapted Weights"), {},
-                              tr("Delete the weights adapted to this photo and go back to the weights they started from"));
+    a.warpOnly =
+        checkable(make(o, "actionWarpOnly", tr("&Warp Only (No Network)"), {},
+                       tr("Show and export the photo moved along the skeleton (or the face's landmarks) instead of the "
+                          "network's synthesis: sharp, but it cannot draw what the photo does not show")));
+    a.adaptToPhoto =
+        make(o, "actionAdaptToPhoto", tr("&Adapt to This Photo"), {},
+             tr("Fine-tune the weights on warped copies of this photo's person (in portrait mode, of the face being "
+                "edited), then use them for this photo: the network learns this person's own clothes, skin and "
+                "colours. Minutes on a CPU, seconds on a GPU"));
+    a.forgetAdaptation =
+        make(o, "actionForgetAdaptation", tr("&Forget Adapted Weights"), {},
+             tr("Delete the weights adapted to this photo and go back to the weights they started from"));
     // How long an adaptation trains: more steps, closer to the photo, minutes more on a CPU.
     auto* lengths = new QActionGroup(o);
     a.adaptationSteps = {checkable(make(o, "actionAdaptationSteps150", tr("&Quick (150 Steps)")), lengths),
@@ -142,8 +151,8 @@ EditorMenus addMenus(QMainWindow* window, const EditorActions& a, const QList<QA
     file->addAction(a.open);
     menus.recent = file->addMenu(QMainWindow::tr("Open &Recent"));
     menus.recent->setObjectName(QStringLiteral("menuRecentFiles"));
-    addActions(file, {a.saveEdit, nullptr, a.exportImage, a.exportCrop, a.exportEdit, a.exportMaps, nullptr, a.importPose,
-                      a.exportPose, nullptr, a.quit});
+    addActions(file, {a.saveEdit, nullptr, a.exportImage, a.exportCrop, a.exportEdit, a.exportMaps, nullptr,
+                      a.importPose, a.exportPose, nullptr, a.quit});
     addActions(bar->addMenu(QMainWindow::tr("&Edit")), {a.undo, a.redo});
 
     menus.view = bar->addMenu(QMainWindow::tr("&View"));
@@ -169,7 +178,8 @@ EditorMenus addMenus(QMainWindow* window, const EditorActions& a, const QList<QA
 
     QMenu* model = bar->addMenu(QMainWindow::tr("&Model"));
     model->setObjectName(QStringLiteral("menuModel"));
-    addActions(model, {a.method[0], a.method[1], nullptr, a.openWeights, a.untrainedWeights, a.warpOnly, a.adaptToPhoto, a.forgetAdaptation});
+    addActions(model, {a.method[0], a.method[1], nullptr, a.openWeights, a.untrainedWeights, a.warpOnly, a.adaptToPhoto,
+                       a.forgetAdaptation});
     QMenu* length = model->addMenu(QMainWindow::tr("Adaptation &Length"));
     length->setObjectName(QStringLiteral("menuAdaptationLength"));
     for (QAction* steps : a.adaptationSteps) length->addAction(steps);
@@ -180,8 +190,8 @@ EditorMenus addMenus(QMainWindow* window, const EditorActions& a, const QList<QA
     QToolBar* tools = window->addToolBar(QMainWindow::tr("Main"));
     tools->setObjectName(QStringLiteral("mainToolBar"));
     tools->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    addActions(tools, {a.open, a.saveEdit, a.exportImage, nullptr, a.undo, a.redo, nullptr, a.mirrorPose, a.resetPose, a.symmetryLock,
-                       a.keepBoneLengths, nullptr, a.portraitMode, nullptr, a.fit, a.beforeAfter});
+    addActions(tools, {a.open, a.saveEdit, a.exportImage, nullptr, a.undo, a.redo, nullptr, a.mirrorPose, a.resetPose,
+                       a.symmetryLock, a.keepBoneLengths, nullptr, a.portraitMode, nullptr, a.fit, a.beforeAfter});
     menus.split = new QSlider(Qt::Horizontal);
     menus.split->setObjectName(QStringLiteral("splitSlider"));
     menus.split->setRange(0, 100);

@@ -41,7 +41,8 @@ QString Engines::portraitStartWeights(const EditorOptions& options) {
 
 void Engines::rememberWeights(const EngineInfo& info) {
     if (info.kind != model::SemanticsKind::Body || info.untrained || info.adaptedToPhotos) return;
-    const bool shipped = QFileInfo(info.weightsPath) == QFileInfo(QString::fromStdString(edit::bundledWeights(model::SemanticsKind::Body)));
+    const bool shipped = QFileInfo(info.weightsPath) ==
+                         QFileInfo(QString::fromStdString(edit::bundledWeights(model::SemanticsKind::Body)));
     Settings::instance().set(Settings::Key::WeightsPath, shipped ? QString() : info.weightsPath);
 }
 
@@ -53,7 +54,8 @@ void Engines::load(model::SemanticsKind kind, const QString& path) {
     }
     s.spec.weightsPath = path;
     s.job = m_worker->loadEngine(s.spec);
-    const QString untrained = s.isPortrait() ? tr("Preparing the untrained portrait model\u2026") : tr("Preparing the untrained model\u2026");
+    const QString untrained =
+        s.isPortrait() ? tr("Preparing the untrained portrait model\u2026") : tr("Preparing the untrained model\u2026");
     m_longJobs->start(s.job, path.isEmpty() ? untrained : tr("Loading %1\u2026").arg(QFileInfo(path).fileName()));
 }
 

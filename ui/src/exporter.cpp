@@ -20,7 +20,8 @@
 namespace marionette::ui {
 namespace {
 
-constexpr int kNoseTip = 30;  // of the 68 landmarks: a portrait's attention map reads from here unless a point was picked
+constexpr int kNoseTip =
+    30;  // of the 68 landmarks: a portrait's attention map reads from here unless a point was picked
 
 }  // namespace
 
@@ -68,8 +69,8 @@ void Exporter::exportImage(bool cropOnly) {
 
 void Exporter::exportMaps() {
     if (!canExport()) return;
-    const QString folder =
-        FileDialog::getExistingDirectory(m_window, tr("Export Maps to Folder"), QFileInfo(m_document->photoPath()).absolutePath());
+    const QString folder = FileDialog::getExistingDirectory(m_window, tr("Export Maps to Folder"),
+                                                            QFileInfo(m_document->photoPath()).absolutePath());
     if (folder.isEmpty()) return;
     ExportJob job;
     job.kind = ExportKind::Maps;
@@ -81,8 +82,10 @@ void Exporter::exportMaps() {
         job.faceTarget = m_document->portraitTarget();
         job.attentionPoint = job.faceTarget->points[kNoseTip];
     }
-    if (const auto picked = m_render.attentionPoint()) job.attentionPoint = toPoint2(*picked);
-    else if (job.target.has(pose::JointId::RightWrist)) job.attentionPoint = job.target.at(pose::JointId::RightWrist).position;
+    if (const auto picked = m_render.attentionPoint())
+        job.attentionPoint = toPoint2(*picked);
+    else if (job.target.has(pose::JointId::RightWrist))
+        job.attentionPoint = job.target.at(pose::JointId::RightWrist).position;
     job.editJson = m_editJsonFor(QDir(folder).filePath(QStringLiteral("edit.marionette.json")));
     start(job, tr("Exporting maps\u2026"));
 }

@@ -32,7 +32,8 @@ QString FileDialog::getOpenFileName(QWidget* parent, const QString& caption, con
     return name;
 }
 
-QString FileDialog::getSaveFileName(QWidget* parent, const QString& caption, const QString& suggestedPath, const QString& filter) {
+QString FileDialog::getSaveFileName(QWidget* parent, const QString& caption, const QString& suggestedPath,
+                                    const QString& filter) {
     QString name;
     if (!takeNext(name)) name = QFileDialog::getSaveFileName(parent, caption, suggestedPath, filter);
     remember(name, false);

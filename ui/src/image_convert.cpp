@@ -9,9 +9,12 @@ namespace marionette::ui {
 QImage toQImage(const cv::Mat& image) {
     if (image.empty()) return {};
     cv::Mat rgb;
-    if (image.type() == CV_8UC3) cv::cvtColor(image, rgb, cv::COLOR_BGR2RGB);
-    else if (image.type() == CV_8UC1) cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB);
-    else throw Error("only 8-bit colour or grey images can be shown");
+    if (image.type() == CV_8UC3)
+        cv::cvtColor(image, rgb, cv::COLOR_BGR2RGB);
+    else if (image.type() == CV_8UC1)
+        cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB);
+    else
+        throw Error("only 8-bit colour or grey images can be shown");
     return QImage(rgb.data, rgb.cols, rgb.rows, static_cast<qsizetype>(rgb.step), QImage::Format_RGB888).copy();
 }
 

@@ -35,9 +35,10 @@ constexpr int kWorkerNiceness = 5;  // nice(1) steps: about a third of the GUI t
 #endif
 
 QString sha256Of(const std::string& bytes) {
-    return QString::fromLatin1(QCryptographicHash::hash(QByteArrayView(bytes.data(), static_cast<qsizetype>(bytes.size())),
-                                                        QCryptographicHash::Sha256)
-                                   .toHex());
+    return QString::fromLatin1(
+        QCryptographicHash::hash(QByteArrayView(bytes.data(), static_cast<qsizetype>(bytes.size())),
+                                 QCryptographicHash::Sha256)
+            .toHex());
 }
 
 QString fileSha256(const QString& path) {
@@ -59,7 +60,8 @@ QString describe(const model::ModelConfig& c) {
 
 QString stagesOf(const std::vector<StageTiming>& timings) {
     QStringList parts;
-    for (const auto& t : timings) parts << QStringLiteral("%1 %2").arg(QString::fromStdString(t.stage)).arg(t.milliseconds, 0, 'f', 1);
+    for (const auto& t : timings)
+        parts << QStringLiteral("%1 %2").arg(QString::fromStdString(t.stage)).arg(t.milliseconds, 0, 'f', 1);
     return parts.join(QStringLiteral(", "));
 }
 
@@ -75,11 +77,13 @@ std::unique_ptr<Session> openSession(const EngineSpec& spec, EngineInfo& info) {
     if (spec.weightsPath.isEmpty()) {
         session = std::make_unique<Session>(spec.untrainedConfig, spec.seed, sessionOptions(spec));
         info.untrained = true;
-        info.weightsId = QStringLiteral("untrained (random init, seed %1): %2").arg(spec.seed).arg(describe(spec.untrainedConfig));
+        info.weightsId =
+            QStringLiteral("untrained (random init, seed %1): %2").arg(spec.seed).arg(describe(spec.untrainedConfig));
     } else {
         session = std::make_unique<Session>(spec.weightsPath.toStdString(), sessionOptions(spec));
         info.weightsPath = spec.weightsPath;
-        info.weightsId = QStringLiteral("sha256:%1 %2").arg(fileSha256(spec.weightsPath).left(16), QFileInfo(spec.weightsPath).fileName());
+        info.weightsId = QStringLiteral("sha256:%1 %2")
+                             .arg(fileSha256(spec.weightsPath).left(16), QFileInfo(spec.weightsPath).fileName());
         const model::TrainingSummary training = session->training();
         info.imagesSeen = training.imagesSeen;
         info.syntheticOnly = training.syntheticOnly();
@@ -247,8 +251,10 @@ void InferenceWorker::run() {
             }
         }
         try {
-            if (task) task();
-            else if (render) doRender(*render);
+            if (task)
+                task();
+            else if (render)
+                doRender(*render);
         } catch (const std::exception& e) {
             log::error("inference worker: ", e.what());  // jobs report their own errors; this is a last resort
         }
@@ -260,10 +266,10 @@ void InferenceWorker::doLoadEngine(quint64 job, const EngineSpec& spec) {
         EngineInfo info;
         info.kind = spec.kind;
         const bool installed = spec.kind == model::SemanticsKind::Face
-                                   ? install(job, spec, openSession<edit::PortraitSession>(spec, info), m_portraitSession, m_portraitHasPhoto,
-                                             faceReference())
-                                   : install(job, spec, openSession<edit::ReposeSession>(spec, info), m_session, m_sessionHasPhoto,
-                                             bodyReference());
+                                   ? install(job, spec, openSession<edit::PortraitSession>(spec, info),
+                                             m_portraitSession, m_portraitHasPhoto, faceReference())
+                                   : install(job, spec, openSession<edit::ReposeSession>(spec, info), m_session,
+                                             m_sessionHasPhoto, bodyReference());
         if (installed) Q_EMIT engineLoaded(job, info);
     } catch (const std::exception& e) {
         if (!cancelled(job)) Q_EMIT engineFailed(job, QString::fromUtf8(e.what()));
@@ -271,8 +277,8 @@ void InferenceWorker::doLoadEngine(quint64 job, const EngineSpec& spec) {
 }
 
 template <class Session, class Reference>
-bool InferenceWorker::install(quint64 job, const EngineSpec& spec, std::unique_ptr<Session> session, std::unique_ptr<Session>& held,
-                              bool& heldHasPhoto, const Reference* reference) {
+bool InferenceWorker::install(quint64 job, const EngineSpec& spec, std::unique_ptr<Session> session,
+                              std::unique_ptr<Session>& held, bool& heldHasPhoto, const Reference* reference) {
     followThreadsOf(spec);
     if (reference) session->setPhoto(m_photo, *reference);
     if (cancelled(job)) return false;  // the previous engine stays; past this point the answer is sent
@@ -308,8 +314,9 @@ void InferenceWorker::doOpenPhoto(quint64 job, const QString& path) {
                     document = edit::readEditDocument(beside);
                     documentPath = beside;
                 } catch (const Error& e) {
-                    out.warning = QObject::tr("The saved edit beside this photo could not be read, so the photo was opened "
-                                              "with a fresh skeleton. Saving will replace that file.\n\n%1")
+                    out.warning = QObject::tr(
+                                      "The saved edit beside this photo could not be read, so the photo was opened "
+                                      "with a fresh skeleton. Saving will replace that file.\n\n%1")
                                       .arg(QString::fromUtf8(e.what()));
                 }
             }
@@ -331,8 +338,9 @@ void InferenceWorker::doOpenPhoto(quint64 job, const QString& path) {
             out.method = edit::reposeMethodFromString(document->method);
             out.depth = deform::parseDepthOrder(document->depth);  // checked when read
             if (!document->photoSha256.empty() && QString::fromStdString(document->photoSha256) != out.sha256)
-                out.warning = QObject::tr("%1 changed since this edit was saved; its skeletons were kept and may need adjusting.")
-                                  .arg(QFileInfo(out.photoPath).fileName());
+                out.warning =
+                    QObject::tr("%1 changed since this edit was saved; its skeletons were kept and may need adjusting.")
+                        .arg(QFileInfo(out.photoPath).fileName());
             if (!document->portrait && (out.reference.presentCount() < 2 || out.target.presentCount() < 2))
                 throwFileError(documentPath, "the edit's skeletons need at least two joints each");
         }
@@ -446,23 +454,30 @@ void InferenceWorker::doExport(quint64 job, const ExportJob& exportJob) {
     try {
         edit::RenderedFrame frame;  // the full synthesis, unless the user asked for the warp alone
         const bool mapsJob = exportJob.kind == ExportKind::Maps;
-        const edit::MapSelection maps = mapsJob ? edit::MapSelection::all(exportJob.attentionPoint) : edit::MapSelection{};
+        const edit::MapSelection maps =
+            mapsJob ? edit::MapSelection::all(exportJob.attentionPoint) : edit::MapSelection{};
         const bool warp = exportJob.warpOnly && !mapsJob;
         if (exportJob.faceTarget) {
             if (!m_portraitSession || !m_portraitHasPhoto) throw Error("nothing to export: no face is open");
             frame = m_portraitSession->render({*exportJob.faceTarget, warp, maps, exportJob.paste, exportJob.method});
         } else {
             if (!m_session || !m_sessionHasPhoto) throw Error("nothing to export: no photo is open");
-            frame = m_session->render({exportJob.target, warp, maps, exportJob.paste, exportJob.method, exportJob.depth});
+            frame =
+                m_session->render({exportJob.target, warp, maps, exportJob.paste, exportJob.method, exportJob.depth});
         }
         if (cancelled(job)) return;
         const std::string path = exportJob.path.toStdString();
         switch (exportJob.kind) {
-        case ExportKind::Photo: image::saveImage(path, edit::editedPhoto(m_photo, frame)); break;
-        case ExportKind::Crop: image::saveImage(path, frame.output); break;
-        case ExportKind::Maps:
-            for (const auto& p : edit::writeMapImages(path, frame.referenceCrop, frame.output, frame.maps)) written << QString::fromStdString(p);
-            break;
+            case ExportKind::Photo:
+                image::saveImage(path, edit::editedPhoto(m_photo, frame));
+                break;
+            case ExportKind::Crop:
+                image::saveImage(path, frame.output);
+                break;
+            case ExportKind::Maps:
+                for (const auto& p : edit::writeMapImages(path, frame.referenceCrop, frame.output, frame.maps))
+                    written << QString::fromStdString(p);
+                break;
         }
         if (exportJob.kind != ExportKind::Maps) written << exportJob.path;
         if (!exportJob.editJson.isEmpty()) {

@@ -50,8 +50,8 @@ struct EngineInfo {
     model::SemanticsKind kind = model::SemanticsKind::Body;
     bool untrained = false;
     QString weightsPath;
-    QString weightsId;    // stored in edit documents: "sha256:<16 hex> body.safetensors" or "untrained ..."
-    QString description;  // "body, c = 16, 256 x 176"
+    QString weightsId;             // stored in edit documents: "sha256:<16 hex> body.safetensors" or "untrained ..."
+    QString description;           // "body, c = 16, 256 x 176"
     std::uint64_t imagesSeen = 0;  // from the weights' training record (0: unknown or untrained)
     bool syntheticOnly = false;    // trained on core/synth's generated images alone
     // Fine-tuned on a photo's person (Model > Adapt to This Photo): what it was adapted to ("photo me.jpg
@@ -116,7 +116,7 @@ struct Frame {
     QImage flow, combination, attention, attentionWarped, flowWarped;  // as requested
     QImage mesh, holes;  // Hybrid, when maps were requested: the meshes, and the holes (red) the network filled (green)
     edit::ReposeMethod method = edit::ReposeMethod::Network;  // what drew it (Hybrid falls back to Network)
-    bool networkFilled = false;  // Hybrid: the network drew what the photo never showed
+    bool networkFilled = false;                               // Hybrid: the network drew what the photo never showed
     int flippedTriangles = 0;
     QStringList warnings;  // sentences for the user
     double milliseconds = 0;
@@ -132,8 +132,8 @@ struct ExportJob {
     QString path;  // a file (Photo, Crop) or a folder (Maps)
     pose::Pose target;
     std::optional<face::FaceLandmarks> faceTarget;  // set: export the portrait edit instead of the body's
-    std::optional<Point2> attentionPoint;  // photo pixels (Maps)
-    QString editJson;  // written beside exported images as <image>.marionette.json
+    std::optional<Point2> attentionPoint;           // photo pixels (Maps)
+    QString editJson;                               // written beside exported images as <image>.marionette.json
     edit::PasteExtent paste = edit::PasteExtent::MovedParts;  // how much of the photo the edit replaces (Network)
     edit::ReposeMethod method = edit::ReposeMethod::Hybrid;
     deform::DepthOrder depth;
@@ -183,7 +183,7 @@ private:
     bool cancelled(quint64 job);
 
     // Run on the worker thread only.
-    void applyThreads();  // the spec's count under the cap, on the worker's thread
+    void applyThreads();                           // the spec's count under the cap, on the worker's thread
     void followThreadsOf(const EngineSpec& spec);  // after an engine of `spec` loaded: its count, still under the cap
     // Loads a body or portrait session (by spec.kind), handing it the photo the worker holds.
     void doLoadEngine(quint64 job, const EngineSpec& spec);

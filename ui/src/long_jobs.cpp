@@ -13,7 +13,11 @@ constexpr int kLongJobDelayMilliseconds = 500;  // quicker jobs show no bar: it 
 }  // namespace
 
 LongJobs::LongJobs(QStatusBar* statusBar, QObject* parent)
-    : QObject(parent), m_statusBar(statusBar), m_bar(new QProgressBar), m_cancel(new QToolButton), m_delay(new QTimer(this)) {
+    : QObject(parent),
+      m_statusBar(statusBar),
+      m_bar(new QProgressBar),
+      m_cancel(new QToolButton),
+      m_delay(new QTimer(this)) {
     m_bar->setObjectName(QStringLiteral("busyBar"));
     m_bar->setRange(0, 0);
     m_bar->setMaximumWidth(140);

@@ -11,11 +11,11 @@
 #include "long_jobs.h"
 #include "maps_panel.h"
 #include "model_banner.h"
+#include "portrait_editor.h"
+#include "portrait_panel.h"
 #include "pose_canvas.h"
 #include "pose_commands.h"
 #include "pose_editor.h"
-#include "portrait_editor.h"
-#include "portrait_panel.h"
 #include "recent_files.h"
 #include "render_controller.h"
 #include "window_layout.h"
@@ -46,9 +46,10 @@ static void initEditorResources() { Q_INIT_RESOURCE(editor); }
 namespace marionette::ui {
 namespace {
 
-const char* const kPhotoFilter = QT_TRANSLATE_NOOP("MainWindow",
-                                                   "Photos and edits (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.marionette.json);;"
-                                                   "All files (*)");
+const char* const kPhotoFilter =
+    QT_TRANSLATE_NOOP("MainWindow",
+                      "Photos and edits (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.marionette.json);;"
+                      "All files (*)");
 
 }  // namespace
 
@@ -128,17 +129,21 @@ void MainWindow::createParts() {
     const StatusLabels labels = addStatusLabels(statusBar());
     m_deviceLabel = labels.device;
     m_weightsLabel = labels.weights;
-    m_render = new RenderController(m_document, m_worker, *m_actions,
-                                    {m_resultCanvas, m_referenceCanvas, m_mapsPanel, labels.mode, labels.latency},
-                                    m_options.previewWhileDragging, [this] { return activeEngine(); }, this);
+    m_render = new RenderController(
+        m_document, m_worker, *m_actions, {m_resultCanvas, m_referenceCanvas, m_mapsPanel, labels.mode, labels.latency},
+        m_options.previewWhileDragging, [this] { return activeEngine(); }, this);
     connect(m_render, &RenderController::frameShown, this, &MainWindow::frameShown);
     connect(m_render, &RenderController::warningsChanged, this, &MainWindow::onFrameWarnings);
-    connect(m_render, &RenderController::failed, this, [this](const QString& message) { statusBar()->showMessage(message, 8000); });
-    m_autosave = new Autosave(m_options.autosaveFolder, m_options.autosaveSeconds, m_document,
-                              [this](const QString& path) { return editDocumentFor(path); }, this);
-    connect(m_autosave, &Autosave::failed, this, [this](const QString& message) { statusBar()->showMessage(message, 8000); });
-    m_exporter = new Exporter(m_document, m_worker, m_longJobs, *m_actions, *m_render,
-                              [this](const QString& path) { return editJsonFor(path); }, this, statusBar());
+    connect(m_render, &RenderController::failed, this,
+            [this](const QString& message) { statusBar()->showMessage(message, 8000); });
+    m_autosave = new Autosave(
+        m_options.autosaveFolder, m_options.autosaveSeconds, m_document,
+        [this](const QString& path) { return editDocumentFor(path); }, this);
+    connect(m_autosave, &Autosave::failed, this,
+            [this](const QString& message) { statusBar()->showMessage(message, 8000); });
+    m_exporter = new Exporter(
+        m_document, m_worker, m_longJobs, *m_actions, *m_render,
+        [this](const QString& path) { return editJsonFor(path); }, this, statusBar());
     connect(m_exporter, &Exporter::runningChanged, this, &MainWindow::updateActionStates);
     m_poseEditor = new PoseEditor(m_document, m_render, this, statusBar());
     m_portraitEditor = new PortraitEditor(m_document, m_worker, m_render, this, statusBar());
@@ -160,8 +165,10 @@ void MainWindow::connectActions() {
     connect(a.redo, &QAction::triggered, stack, &QUndoStack::redo);
     connect(stack, &QUndoStack::canUndoChanged, a.undo, &QAction::setEnabled);
     connect(stack, &QUndoStack::canRedoChanged, a.redo, &QAction::setEnabled);
-    connect(stack, &QUndoStack::undoTextChanged, a.undo, [u = a.undo](const QString& text) { u->setToolTip(tr("Undo %1").arg(text)); });
-    connect(stack, &QUndoStack::redoTextChanged, a.redo, [r = a.redo](const QString& text) { r->setToolTip(tr("Redo %1").arg(text)); });
+    connect(stack, &QUndoStack::undoTextChanged, a.undo,
+            [u = a.undo](const QString& text) { u->setToolTip(tr("Undo %1").arg(text)); });
+    connect(stack, &QUndoStack::redoTextChanged, a.redo,
+            [r = a.redo](const QString& text) { r->setToolTip(tr("Redo %1").arg(text)); });
     connect(a.fit, &QAction::triggered, this, [this] {
         m_resultCanvas->fitToWindow();
         m_referenceCanvas->fitToWindow();
@@ -197,7 +204,8 @@ void MainWindow::connectModelActions() {
     for (const auto m : {edit::ReposeMethod::Hybrid, edit::ReposeMethod::Network})
         connect(a.methodAction(m), &QAction::triggered, this, [this, m] { chooseReposeMethod(m); });
     connect(a.openWeights, &QAction::triggered, this, [this] {
-        const QString path = FileDialog::getOpenFileName(this, tr("Open Weights"), tr("Marionette weights (*.safetensors);;All files (*)"));
+        const QString path = FileDialog::getOpenFileName(this, tr("Open Weights"),
+                                                         tr("Marionette weights (*.safetensors);;All files (*)"));
         if (!path.isEmpty()) loadWeights(activeSlot().kind(), path);  // the model of the mode in use
     });
     connect(a.untrainedWeights, &QAction::triggered, this, [this] { loadWeights(activeSlot().kind(), QString()); });
@@ -209,10 +217,11 @@ void MainWindow::connectModelActions() {
     for (const auto d : {edit::Device::Auto, edit::Device::Cpu, edit::Device::Cuda})
         connect(a.deviceAction(d), &QAction::triggered, m_engines, [this, d] { m_engines->setDevice(d); });
     connect(a.about, &QAction::triggered, this, [this] {
-        MessageBox::information(this, tr("About Marionette"),
-                                tr("Marionette %1\nRe-pose people in photos with attention + flow synthesis\n"
-                                   "(Ren et al., \"Combining Attention with Flow for Person Image Synthesis\", ACM MM 2021).")
-                                    .arg(QCoreApplication::applicationVersion()));
+        MessageBox::information(
+            this, tr("About Marionette"),
+            tr("Marionette %1\nRe-pose people in photos with attention + flow synthesis\n"
+               "(Ren et al., \"Combining Attention with Flow for Person Image Synthesis\", ACM MM 2021).")
+                .arg(QCoreApplication::applicationVersion()));
     });
 }
 
@@ -222,23 +231,24 @@ void MainWindow::createMenus() {
     connect(m_recentFiles, &RecentFiles::openRequested, this, &MainWindow::openFile);
     m_poseEditor->connectActions(*m_actions, menus.posePresets);
     m_portraitEditor->connectActions(*m_actions, menus.facePresets);
-    connect(m_portraitPanel->findChild<QCheckBox*>(QStringLiteral("linkSides")), &QCheckBox::toggled, m_actions->linkSides,
-            &QAction::setChecked);
-    m_portraitDock = addDocks(this, m_referenceCanvas, m_mapsPanel, m_portraitPanel, m_document->undoStack(), menus.view);
+    connect(m_portraitPanel->findChild<QCheckBox*>(QStringLiteral("linkSides")), &QCheckBox::toggled,
+            m_actions->linkSides, &QAction::setChecked);
+    m_portraitDock =
+        addDocks(this, m_referenceCanvas, m_mapsPanel, m_portraitPanel, m_document->undoStack(), menus.view);
     m_splitSlider = menus.split;
     connect(m_splitSlider, &QSlider::valueChanged, this,
             [this](int v) { m_resultCanvas->setSplit(m_actions->beforeAfter->isChecked(), v / 100.0); });
 }
 
 void MainWindow::connectDocument() {
-    connect(m_document, &Document::referenceChanged, this, [this] {
-        m_worker->setPhoto(m_document->photoId(), m_document->photo(), m_document->reference());
-    });
+    connect(m_document, &Document::referenceChanged, this,
+            [this] { m_worker->setPhoto(m_document->photoId(), m_document->photo(), m_document->reference()); });
     connect(m_document, &Document::targetChanged, this, &MainWindow::onPosesChanged);
     connect(m_document, &Document::portraitChanged, this, &MainWindow::onPortraitChanged);
     // Portrait weights adapted to one face of a group photo serve that face: another face goes back.
     connect(m_document, &Document::portraitChanged, this, [this] {
-        const std::pair<quint64, int> face{m_document->photoId(), m_document->face() ? m_document->face()->faceIndex : -1};
+        const std::pair<quint64, int> face{m_document->photoId(),
+                                           m_document->face() ? m_document->face()->faceIndex : -1};
         if (face == m_matchedFace) return;
         m_matchedFace = face;
         m_adaptation->matchWeightsToPhoto(m_engines->portrait());
@@ -274,9 +284,12 @@ void MainWindow::startUp() {
     showReposeMethod(m_preferredMethod);
     loadWeights(model::SemanticsKind::Body, Engines::startWeights(m_options));
 
-    const QString open = !m_options.openPath.isEmpty() || !m_options.openRecentOrSample ? m_options.openPath : m_recentFiles->startFile();
-    if (!open.isEmpty()) openFile(open);
-    else m_hint->setText(tr("Open a photo of a person (File \u25b8 Open or drop it here)."));
+    const QString open = !m_options.openPath.isEmpty() || !m_options.openRecentOrSample ? m_options.openPath
+                                                                                        : m_recentFiles->startFile();
+    if (!open.isEmpty())
+        openFile(open);
+    else
+        m_hint->setText(tr("Open a photo of a person (File \u25b8 Open or drop it here)."));
 }
 
 // --- engines -------------------------------------------------------------------------------------------
@@ -299,8 +312,8 @@ void MainWindow::onEngineLoaded(model::SemanticsKind kind) {
 }
 
 void MainWindow::updateEngineLabels() {
-    showModelStatus(activeEngine(), !activeSlot().adaptationBase.isEmpty(), m_document->method() == edit::ReposeMethod::Hybrid, m_banner,
-                    m_deviceLabel, m_weightsLabel);
+    showModelStatus(activeEngine(), !activeSlot().adaptationBase.isEmpty(),
+                    m_document->method() == edit::ReposeMethod::Hybrid, m_banner, m_deviceLabel, m_weightsLabel);
 }
 
 // --- photos --------------------------------------------------------------------------------------------
@@ -355,7 +368,8 @@ void MainWindow::restoreAutosaved(const edit::EditDocument& restored, const Open
     if (const auto method = edit::reposeMethodFromString(restored.method)) showReposeMethod(*method);
     const deform::DepthOrder depth = deform::parseDepthOrder(restored.depth);  // checked when read
     if (!(depth == m_document->depth()))
-        m_document->undoStack()->push(new DepthCommand(m_document, tr("Restore autosaved depth order"), m_document->depth(), depth));
+        m_document->undoStack()->push(
+            new DepthCommand(m_document, tr("Restore autosaved depth order"), m_document->depth(), depth));
     m_portraitEditor->restoreAutosaved(restored, photo);
 }
 
@@ -363,7 +377,8 @@ void MainWindow::onPhotoFailed(quint64 job, const QString& message) {
     if (job != m_openJob) return;
     m_longJobs->end(job);
     m_openJob = 0;
-    MessageBox::critical(this, tr("Cannot open"), m_document->hasPhoto() ? tr("%1\n\nThe current edit stays open.").arg(message) : message);
+    MessageBox::critical(this, tr("Cannot open"),
+                         m_document->hasPhoto() ? tr("%1\n\nThe current edit stays open.").arg(message) : message);
 }
 
 void MainWindow::setPortraitMode(bool on) {
@@ -372,7 +387,9 @@ void MainWindow::setPortraitMode(bool on) {
         const QSignalBlocker block(toggle);
         toggle->setChecked(false);
         if (m_document->hasPhoto())
-            statusBar()->showMessage(tr("Portrait mode needs a face: %1").arg(m_faceNote.isEmpty() ? tr("none was found") : m_faceNote), 8000);
+            statusBar()->showMessage(
+                tr("Portrait mode needs a face: %1").arg(m_faceNote.isEmpty() ? tr("none was found") : m_faceNote),
+                8000);
         return;
     }
     {
@@ -404,8 +421,9 @@ void MainWindow::setPortraitMode(bool on) {
 void MainWindow::updateHint() {
     if (!m_document->hasPhoto()) return;
     if (portraitMode()) {
-        m_hint->setText(tr("Portrait mode: move the sliders in the Portrait dock (double-click one to reset it) or drag a "
-                           "landmark; P switches back to the body."));
+        m_hint->setText(
+            tr("Portrait mode: move the sliders in the Portrait dock (double-click one to reset it) or drag a "
+               "landmark; P switches back to the body."));
         return;
     }
     QString text = tr("Drag a joint to re-pose the person; drag a bone to turn a limb; right-click for more.");
@@ -482,9 +500,10 @@ void MainWindow::openDialog() {
 
 bool MainWindow::confirmDiscardChanges() {
     if (!m_document->isModified()) return true;
-    const auto answer = MessageBox::question(this, tr("Unsaved edit"),
-                                             tr("Save the edit of %1 before closing it?").arg(QFileInfo(m_document->photoPath()).fileName()),
-                                             QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    const auto answer = MessageBox::question(
+        this, tr("Unsaved edit"),
+        tr("Save the edit of %1 before closing it?").arg(QFileInfo(m_document->photoPath()).fileName()),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
     if (answer == QMessageBox::Cancel) return false;
     if (answer == QMessageBox::Save) return saveEdit();
     m_autosave->remove();
@@ -495,7 +514,9 @@ bool MainWindow::confirmDiscardChanges() {
 // the model that would load without weights).
 edit::EditDocument MainWindow::editDocumentFor(const QString& documentPath) const {
     const EngineSlot& slot = activeSlot();
-    const ImageSize canvas = slot.info ? slot.info->canvas : ImageSize{slot.spec.untrainedConfig.canvasWidth, slot.spec.untrainedConfig.height};
+    const ImageSize canvas = slot.info
+                                 ? slot.info->canvas
+                                 : ImageSize{slot.spec.untrainedConfig.canvasWidth, slot.spec.untrainedConfig.height};
     return m_document->toEditDocument(documentPath, slot.info ? slot.info->weightsId : QString(), canvas);
 }
 
@@ -545,10 +566,13 @@ void MainWindow::updateActionStates() {
     const bool photo = m_document->hasPhoto();
     const bool body = photo && !portraitMode();
     const auto& face = m_document->face();
-    for (QAction* action : {a.saveEdit, a.exportEdit, a.fit, a.actualSize, a.zoomIn, a.zoomOut, a.beforeAfter, a.paste[0], a.paste[1], a.paste[2]})
+    for (QAction* action : {a.saveEdit, a.exportEdit, a.fit, a.actualSize, a.zoomIn, a.zoomOut, a.beforeAfter,
+                            a.paste[0], a.paste[1], a.paste[2]})
         action->setEnabled(photo);
-    for (QAction* action : {a.exportImage, a.exportCrop, a.exportMaps}) action->setEnabled(photo && activeEngine() && !m_exporter->running());
-    for (QAction* action : {a.importPose, a.exportPose, a.mirrorPose, a.loadPreset, a.savePreset}) action->setEnabled(body);
+    for (QAction* action : {a.exportImage, a.exportCrop, a.exportMaps})
+        action->setEnabled(photo && activeEngine() && !m_exporter->running());
+    for (QAction* action : {a.importPose, a.exportPose, a.mirrorPose, a.loadPreset, a.savePreset})
+        action->setEnabled(body);
     a.symmetryLock->setEnabled(!portraitMode());
     a.keepBoneLengths->setEnabled(!portraitMode());
     a.resetPose->setEnabled(body && !(m_document->target() == m_document->reference()));

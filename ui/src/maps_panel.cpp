@@ -25,10 +25,12 @@ struct MapInfo {
 
 const MapInfo kMaps[] = {
     {MapKind::Flow, "actionMapFlow", QT_TRANSLATE_NOOP("MapsPanel", "Flow"),
-     QT_TRANSLATE_NOOP("MapsPanel", "Where each pixel of the result is read from by the flow: hue is the direction, "
-                                    "saturation the distance (white stays put).")},
+     QT_TRANSLATE_NOOP("MapsPanel",
+                       "Where each pixel of the result is read from by the flow: hue is the direction, "
+                       "saturation the distance (white stays put).")},
     {MapKind::Attention, "actionMapAttention", QT_TRANSLATE_NOOP("MapsPanel", "Attention"),
-     QT_TRANSLATE_NOOP("MapsPanel", "Click a point on the result: the reference view shows where that point reads from.")},
+     QT_TRANSLATE_NOOP("MapsPanel",
+                       "Click a point on the result: the reference view shows where that point reads from.")},
     {MapKind::Combination, "actionMapCombination", QT_TRANSLATE_NOOP("MapsPanel", "Combination"),
      QT_TRANSLATE_NOOP("MapsPanel", "Which deformation the network trusts: red = attention, blue = flow.")},
     {MapKind::AttentionWarped, "actionMapAttentionWarped", QT_TRANSLATE_NOOP("MapsPanel", "Attention-warped"),
@@ -36,11 +38,13 @@ const MapInfo kMaps[] = {
     {MapKind::FlowWarped, "actionMapFlowWarped", QT_TRANSLATE_NOOP("MapsPanel", "Flow-warped"),
      QT_TRANSLATE_NOOP("MapsPanel", "The reference moved by the flow alone (quarter resolution).")},
     {MapKind::Mesh, "actionMapMesh", QT_TRANSLATE_NOOP("MapsPanel", "Mesh"),
-     QT_TRANSLATE_NOOP("MapsPanel", "Sharp re-posing: the meshes that carry the photo's pixels, one colour per body part, "
-                                    "in the new pose.")},
+     QT_TRANSLATE_NOOP("MapsPanel",
+                       "Sharp re-posing: the meshes that carry the photo's pixels, one colour per body part, "
+                       "in the new pose.")},
     {MapKind::Holes, "actionMapHoles", QT_TRANSLATE_NOOP("MapsPanel", "Holes / network"),
-     QT_TRANSLATE_NOOP("MapsPanel", "Sharp re-posing: red where the person was and is no more (filled from the background), "
-                                    "green where the network drew what the photo never showed.")},
+     QT_TRANSLATE_NOOP("MapsPanel",
+                       "Sharp re-posing: red where the person was and is no more (filled from the background), "
+                       "green where the network drew what the photo never showed.")},
 };
 
 bool isDeformMap(MapKind kind) { return kind == MapKind::Mesh || kind == MapKind::Holes; }
@@ -130,14 +134,22 @@ void MapsPanel::setOpacity(double opacity) { m_opacity->setValue(static_cast<int
 
 QImage MapsPanel::mapOf(const Frame& frame, MapKind kind) {
     switch (kind) {
-    case MapKind::None: return {};
-    case MapKind::Flow: return frame.flow;
-    case MapKind::Attention: return frame.attention;
-    case MapKind::Combination: return frame.combination;
-    case MapKind::AttentionWarped: return frame.attentionWarped;
-    case MapKind::FlowWarped: return frame.flowWarped;
-    case MapKind::Mesh: return frame.mesh;
-    case MapKind::Holes: return frame.holes;
+        case MapKind::None:
+            return {};
+        case MapKind::Flow:
+            return frame.flow;
+        case MapKind::Attention:
+            return frame.attention;
+        case MapKind::Combination:
+            return frame.combination;
+        case MapKind::AttentionWarped:
+            return frame.attentionWarped;
+        case MapKind::FlowWarped:
+            return frame.flowWarped;
+        case MapKind::Mesh:
+            return frame.mesh;
+        case MapKind::Holes:
+            return frame.holes;
     }
     return {};
 }
@@ -145,7 +157,8 @@ QImage MapsPanel::mapOf(const Frame& frame, MapKind kind) {
 void MapsPanel::showFrame(const Frame& frame, bool hasAttentionPoint, bool warpOnly) {
     const QImage map = mapOf(frame, selected());
     if (!map.isNull()) {
-        m_thumbnail->setPixmap(QPixmap::fromImage(map).scaled(m_thumbnail->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+        m_thumbnail->setPixmap(
+            QPixmap::fromImage(map).scaled(m_thumbnail->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation));
     } else if (warpOnly && selected() != MapKind::None) {
         m_thumbnail->setPixmap(QPixmap());
         m_thumbnail->setText(tr("Warp only: the network does not run, so there is no map (Model \u25b8 Warp Only)"));

@@ -12,8 +12,9 @@ int g_count = 0;
 
 }  // namespace
 
-QMessageBox::StandardButton MessageBox::show(QWidget* parent, QMessageBox::Icon icon, const QString& title, const QString& text,
-                                             QMessageBox::StandardButtons buttons, QMessageBox::StandardButton defaultButton) {
+QMessageBox::StandardButton MessageBox::show(QWidget* parent, QMessageBox::Icon icon, const QString& title,
+                                             const QString& text, QMessageBox::StandardButtons buttons,
+                                             QMessageBox::StandardButton defaultButton) {
     g_lastTitle = title;
     g_lastText = text;
     ++g_count;
@@ -37,13 +38,16 @@ QMessageBox::StandardButton MessageBox::information(QWidget* parent, const QStri
 }
 
 QMessageBox::StandardButton MessageBox::question(QWidget* parent, const QString& title, const QString& text,
-                                                 QMessageBox::StandardButtons buttons, QMessageBox::StandardButton defaultButton) {
+                                                 QMessageBox::StandardButtons buttons,
+                                                 QMessageBox::StandardButton defaultButton) {
     return show(parent, QMessageBox::Question, title, text, buttons, defaultButton);
 }
 
 void MessageBox::setNextAnswer(QMessageBox::StandardButton answer) {
-    if (answer == QMessageBox::NoButton) g_nextAnswers.clear();
-    else g_nextAnswers.append(answer);
+    if (answer == QMessageBox::NoButton)
+        g_nextAnswers.clear();
+    else
+        g_nextAnswers.append(answer);
 }
 QString MessageBox::lastTitle() { return g_lastTitle; }
 QString MessageBox::lastText() { return g_lastText; }

@@ -14,7 +14,8 @@ struct EngineInfo;
 // the photo's own pixels, and the network draws only what the photo never showed.
 QString bannerText(const EngineInfo& info, bool baseKnown, bool hybrid);
 // Shows the engine (or that none has loaded yet) on the banner and the status bar's device and weights labels.
-void showModelStatus(const EngineInfo* info, bool baseKnown, bool hybrid, QLabel* banner, QLabel* deviceLabel, QLabel* weightsLabel);
+void showModelStatus(const EngineInfo* info, bool baseKnown, bool hybrid, QLabel* banner, QLabel* deviceLabel,
+                     QLabel* weightsLabel);
 // "body.safetensors (54,752 training images)", "Untrained weights", "me-body.safetensors (adapted)".
 QString weightsLabelText(const EngineInfo& info);
 

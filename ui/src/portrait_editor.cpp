@@ -4,8 +4,8 @@
 #include "inference_worker.h"
 #include "portrait_panel.h"
 #include "pose_canvas.h"
-#include "render_controller.h"
 #include "pose_commands.h"
+#include "render_controller.h"
 
 #include "marionette/edit/portrait.h"
 #include "marionette/ui/message_box.h"
@@ -24,16 +24,23 @@ namespace marionette::ui {
 
 PortraitEditor::PortraitEditor(Document* document, InferenceWorker* worker, RenderController* render, QWidget* window,
                                QStatusBar* statusBar)
-    : QObject(window), m_document(document), m_worker(worker), m_render(render), m_window(window), m_statusBar(statusBar) {
+    : QObject(window),
+      m_document(document),
+      m_worker(worker),
+      m_render(render),
+      m_window(window),
+      m_statusBar(statusBar) {
     connect(worker, &InferenceWorker::faceFound, this, &PortraitEditor::onFaceFound);
 }
 
 std::vector<std::pair<QString, QString>> PortraitEditor::facePresets() {
-    static const QStringList order = {QStringLiteral("neutral"), QStringLiteral("smile"), QStringLiteral("laugh"),
-                                      QStringLiteral("surprise"), QStringLiteral("wink"), QStringLiteral("frown"),
-                                      QStringLiteral("kiss"), QStringLiteral("skeptical"), QStringLiteral("sleepy")};
+    static const QStringList order = {
+        QStringLiteral("neutral"),  QStringLiteral("smile"),     QStringLiteral("laugh"),
+        QStringLiteral("surprise"), QStringLiteral("wink"),      QStringLiteral("frown"),
+        QStringLiteral("kiss"),     QStringLiteral("skeptical"), QStringLiteral("sleepy")};
     QStringList names;
-    for (const QString& name : QDir(QStringLiteral(":/face_presets")).entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name))
+    for (const QString& name :
+         QDir(QStringLiteral(":/face_presets")).entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name))
         names << QFileInfo(name).completeBaseName();
     std::stable_sort(names.begin(), names.end(), [](const QString& a, const QString& b) {
         const auto rank = [](const QString& n) { return order.contains(n) ? order.indexOf(n) : int(order.size()); };
@@ -65,9 +72,10 @@ void PortraitEditor::attach(PortraitPanel* panel, PoseCanvas* result) {
         m_render->beginDrag();
         beginGesture();
     });
-    connect(panel, &PortraitPanel::parametersEdited, this, [this](const face::FaceParameters& parameters, const QString& name, int key) {
-        if (sliderEdited(parameters, name, key)) m_render->request(false);
-    });
+    connect(panel, &PortraitPanel::parametersEdited, this,
+            [this](const face::FaceParameters& parameters, const QString& name, int key) {
+                if (sliderEdited(parameters, name, key)) m_render->request(false);
+            });
     connect(panel, &PortraitPanel::dragFinished, this, [this](const QString& name) {
         finishGesture(name);
         m_render->endDrag();
@@ -108,9 +116,11 @@ QString PortraitEditor::openFace(const OpenedPhoto& photo) {
 void PortraitEditor::restoreAutosaved(const edit::EditDocument& restored, const OpenedPhoto& photo) {
     if (!restored.portrait || !photo.face || restored.portrait->faceIndex != photo.face->faceIndex) return;
     try {
-        apply(tr("Restore autosaved face edit"), m_document->stateFor(restored.portrait->parameters, restored.portrait->target));
+        apply(tr("Restore autosaved face edit"),
+              m_document->stateFor(restored.portrait->parameters, restored.portrait->target));
     } catch (const std::exception& e) {
-        m_statusBar->showMessage(tr("The autosaved face edit could not be restored: %1").arg(QString::fromUtf8(e.what())), 8000);
+        m_statusBar->showMessage(
+            tr("The autosaved face edit could not be restored: %1").arg(QString::fromUtf8(e.what())), 8000);
     }
 }
 
@@ -167,8 +177,8 @@ void PortraitEditor::applyFacePreset(const QString& title, const QString& resour
     }
     try {
         PortraitState state = m_document->portrait();
-        state.parameters = edit::applyFacePreset(f.read(1 << 20).toStdString(), resource.toStdString(), state.parameters,
-                                                 face::MorphableModel::standard());
+        state.parameters = edit::applyFacePreset(f.read(1 << 20).toStdString(), resource.toStdString(),
+                                                 state.parameters, face::MorphableModel::standard());
         apply(tr("Apply face preset %1").arg(title), state);
         Q_EMIT portraitModeWanted();
     } catch (const std::exception& e) {
@@ -200,9 +210,11 @@ void PortraitEditor::onFaceFound(quint64 job, const FoundFace& found) {
     }
     const FaceCommand::Choice before{m_document->face(), m_document->portrait()};
     const FaceCommand::Choice after{found.face, PortraitState{found.face->fitted, {}}};
-    m_document->undoStack()->push(new FaceCommand(m_document, tr("Choose face %1").arg(found.face->faceIndex + 1), before, after));
+    m_document->undoStack()->push(
+        new FaceCommand(m_document, tr("Choose face %1").arg(found.face->faceIndex + 1), before, after));
     m_statusBar->showMessage(
-        tr("Face %1 of %2 (faces count from the largest)").arg(found.face->faceIndex + 1).arg(found.face->faceCount), 8000);
+        tr("Face %1 of %2 (faces count from the largest)").arg(found.face->faceIndex + 1).arg(found.face->faceCount),
+        8000);
 }
 
 }  // namespace marionette::ui

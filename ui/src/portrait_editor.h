@@ -32,7 +32,8 @@ struct OpenedPhoto;
 class PortraitEditor : public QObject {
     Q_OBJECT
 public:
-    PortraitEditor(Document* document, InferenceWorker* worker, RenderController* render, QWidget* window, QStatusBar* statusBar);
+    PortraitEditor(Document* document, InferenceWorker* worker, RenderController* render, QWidget* window,
+                   QStatusBar* statusBar);
 
     // The bundled face presets (title, resource), in the order their buttons show.
     static std::vector<std::pair<QString, QString>> facePresets();

@@ -25,7 +25,7 @@ QString titleOf(const std::string& name) {
     return title;
 }
 
-constexpr double kAngleUnit = 0.5;       // degrees per slider step
+constexpr double kAngleUnit = 0.5;        // degrees per slider step
 constexpr double kExpressionUnit = 0.01;  // coefficient per slider step
 
 }  // namespace
@@ -38,8 +38,8 @@ PortraitPanel::PortraitPanel(const std::vector<std::pair<QString, QString>>& pre
     auto* inner = new QWidget;
     auto* layout = new QVBoxLayout(inner);
     layout->setContentsMargins(6, 6, 6, 6);
-    const auto addSlider = [this](QGridLayout* grid, const QString& name, const QString& title, int expression, double unit,
-                                  double min, double max, const QString& tip) {
+    const auto addSlider = [this](QGridLayout* grid, const QString& name, const QString& title, int expression,
+                                  double unit, double min, double max, const QString& tip) {
         const int row = grid->rowCount();
         auto* label = new QLabel(title);
         auto* slider = new QSlider(Qt::Horizontal);
@@ -58,17 +58,18 @@ PortraitPanel::PortraitPanel(const std::vector<std::pair<QString, QString>>& pre
         slider->installEventFilter(this);
         connect(slider, &QSlider::valueChanged, this, [this, index](int v) { onSliderValue(index, v); });
         connect(slider, &QSlider::sliderPressed, this, &PortraitPanel::dragStarted);
-        connect(slider, &QSlider::sliderReleased, this, [this, index] { Q_EMIT dragFinished(m_sliders[static_cast<std::size_t>(index)].title); });
+        connect(slider, &QSlider::sliderReleased, this,
+                [this, index] { Q_EMIT dragFinished(m_sliders[static_cast<std::size_t>(index)].title); });
     };
 
     auto* head = new QGroupBox(tr("Head"));
     auto* headGrid = new QGridLayout(head);
     addSlider(headGrid, QStringLiteral("yaw"), tr("Yaw"), -1, kAngleUnit, -face::kMaxYawDegrees, face::kMaxYawDegrees,
               tr("Turn the head (degrees; > 0 towards the image's right)"));
-    addSlider(headGrid, QStringLiteral("pitch"), tr("Pitch"), -1, kAngleUnit, -face::kMaxPitchDegrees, face::kMaxPitchDegrees,
-              tr("Tilt the head (degrees; > 0 chin up)"));
-    addSlider(headGrid, QStringLiteral("roll"), tr("Roll"), -1, kAngleUnit, -face::kMaxRollDegrees, face::kMaxRollDegrees,
-              tr("Roll the head (degrees; > 0 counter-clockwise)"));
+    addSlider(headGrid, QStringLiteral("pitch"), tr("Pitch"), -1, kAngleUnit, -face::kMaxPitchDegrees,
+              face::kMaxPitchDegrees, tr("Tilt the head (degrees; > 0 chin up)"));
+    addSlider(headGrid, QStringLiteral("roll"), tr("Roll"), -1, kAngleUnit, -face::kMaxRollDegrees,
+              face::kMaxRollDegrees, tr("Roll the head (degrees; > 0 counter-clockwise)"));
     layout->addWidget(head);
 
     auto* expressions = new QGroupBox(tr("Expression"));
@@ -89,7 +90,8 @@ PortraitPanel::PortraitPanel(const std::vector<std::pair<QString, QString>>& pre
     int i = 0;
     for (const auto& [title, resource] : presets) {
         auto* button = new QPushButton(title);
-        button->setObjectName(QStringLiteral("facePreset_") + QString(title).toLower().replace(QLatin1Char(' '), QLatin1Char('_')));
+        button->setObjectName(QStringLiteral("facePreset_") +
+                              QString(title).toLower().replace(QLatin1Char(' '), QLatin1Char('_')));
         const QString t = title, r = resource;
         connect(button, &QPushButton::clicked, this, [this, t, r] { Q_EMIT presetRequested(t, r); });
         presetGrid->addWidget(button, i / 3, i % 3);
@@ -143,13 +145,17 @@ void PortraitPanel::setValue(const SliderInfo& info, face::FaceParameters& p, do
         if (linked() && other >= 0) p.expression[static_cast<std::size_t>(other)] = value;
         return;
     }
-    if (info.name == QLatin1String("yaw")) p.pose.yaw = value;
-    else if (info.name == QLatin1String("pitch")) p.pose.pitch = value;
-    else p.pose.roll = value;
+    if (info.name == QLatin1String("yaw"))
+        p.pose.yaw = value;
+    else if (info.name == QLatin1String("pitch"))
+        p.pose.pitch = value;
+    else
+        p.pose.roll = value;
 }
 
 void PortraitPanel::showValue(const SliderInfo& info, double value) {
-    info.value->setText(info.expression >= 0 ? QString::number(value, 'f', 2) : QStringLiteral("%1\u00b0").arg(value, 0, 'f', 1));
+    info.value->setText(info.expression >= 0 ? QString::number(value, 'f', 2)
+                                             : QStringLiteral("%1\u00b0").arg(value, 0, 'f', 1));
 }
 
 void PortraitPanel::setParameters(const face::FaceParameters& parameters, const face::FaceParameters& fitted) {

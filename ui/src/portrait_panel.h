@@ -48,8 +48,8 @@ private:
     struct SliderInfo {
         QSlider* slider = nullptr;
         QLabel* value = nullptr;
-        QString name;   // "yaw" or the expression's name
-        QString title;  // "Yaw", "Smile left"
+        QString name;         // "yaw" or the expression's name
+        QString title;        // "Yaw", "Smile left"
         int expression = -1;  // index into the model's expressions; -1 for the head pose
         double unit = 1.0;    // parameter units per slider step
     };

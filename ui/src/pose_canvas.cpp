@@ -146,7 +146,8 @@ void PoseCanvas::setResult(const QImage& image, const QRectF& cropBox) {
     }
     m_resultItem->setPixmap(QPixmap::fromImage(image));
     m_resultItem->setPos(cropBox.topLeft());
-    m_resultItem->setTransform(QTransform::fromScale(cropBox.width() / image.width(), cropBox.height() / image.height()));
+    m_resultItem->setTransform(
+        QTransform::fromScale(cropBox.width() / image.width(), cropBox.height() / image.height()));
     m_resultItem->setVisible(true);
 }
 
@@ -182,9 +183,11 @@ void PoseCanvas::updateSplitItems() {
     m_beforeClip->setRect(0, 0, x, h);
     m_splitLine->setLine(x, 0, x, h);
     const double labelMargin = 6.0 / std::max(zoom(), 1e-6);
-    m_beforeLabel->setPos(std::max(0.0, x - labelMargin - m_beforeLabel->boundingRect().width() / std::max(zoom(), 1e-6)), labelMargin);
+    m_beforeLabel->setPos(
+        std::max(0.0, x - labelMargin - m_beforeLabel->boundingRect().width() / std::max(zoom(), 1e-6)), labelMargin);
     m_afterLabel->setPos(x + labelMargin, labelMargin);
-    for (QGraphicsItem* item : std::initializer_list<QGraphicsItem*>{m_beforeClip, m_splitLine, m_beforeLabel, m_afterLabel})
+    for (QGraphicsItem* item :
+         std::initializer_list<QGraphicsItem*>{m_beforeClip, m_splitLine, m_beforeLabel, m_afterLabel})
         item->setVisible(m_splitEnabled && !m_photoSize.isEmpty());
 }
 
@@ -219,9 +222,7 @@ QPoint PoseCanvas::viewportPositionOf(pose::JointId joint) const {
     return mapFromScene(toScene(m_pose.at(joint).position));
 }
 
-QPoint PoseCanvas::viewportPositionOfPhotoPoint(QPointF p) const {
-    return mapFromScene(toScene(toPoint2(p)));
-}
+QPoint PoseCanvas::viewportPositionOfPhotoPoint(QPointF p) const { return mapFromScene(toScene(toPoint2(p))); }
 
 QPoint PoseCanvas::viewportPositionOfLandmark(int landmark) const {
     return mapFromScene(toScene(m_landmarks.points[static_cast<std::size_t>(landmark)]));
@@ -267,7 +268,8 @@ std::optional<int> PoseCanvas::limbAt(const QPoint& position) const {
         const pose::Limb& limb = pose::limbs()[static_cast<std::size_t>(i)];
         const auto a = m_pose.find(limb.parent), b = m_pose.find(limb.child);
         if (!a || !b) continue;
-        const double d = distanceToSegment(position, mapFromScene(toScene(a->position)), mapFromScene(toScene(b->position)));
+        const double d =
+            distanceToSegment(position, mapFromScene(toScene(a->position)), mapFromScene(toScene(b->position)));
         if (d <= bestDistance) {
             bestDistance = d;
             best = i;
@@ -282,7 +284,8 @@ pose::Pose PoseCanvas::dragged(const Drag& drag, const QPointF& scene, Qt::Keybo
     const QPointF delta = scene - drag.pressScene;
     pose::Pose out;
     if (drag.kind == Drag::Kind::Joint) {
-        const Point2 to{static_cast<float>(drag.jointStart.x + delta.x()), static_cast<float>(drag.jointStart.y + delta.y())};
+        const Point2 to{static_cast<float>(drag.jointStart.x + delta.x()),
+                        static_cast<float>(drag.jointStart.y + delta.y())};
         out = edit::moveJoint(drag.start, drag.joint, to, {symmetric, keepLengths});
     } else {
         const pose::Limb& limb = pose::limbs()[static_cast<std::size_t>(drag.limb)];
@@ -298,8 +301,10 @@ QString PoseCanvas::gestureName(const Drag& drag) const {
 }
 
 void PoseCanvas::setPanning(bool on) {
-    if (on) viewport()->setCursor(m_drag && m_drag->kind == Drag::Kind::Pan ? Qt::ClosedHandCursor : Qt::OpenHandCursor);
-    else viewport()->unsetCursor();
+    if (on)
+        viewport()->setCursor(m_drag && m_drag->kind == Drag::Kind::Pan ? Qt::ClosedHandCursor : Qt::OpenHandCursor);
+    else
+        viewport()->unsetCursor();
 }
 
 void PoseCanvas::updateHover(const QPoint& position) {
@@ -307,17 +312,23 @@ void PoseCanvas::updateHover(const QPoint& position) {
     if (m_faceMode) {
         const auto landmark = landmarkAt(position);
         m_face->highlight(landmark);
-        if (landmark) viewport()->setCursor(Qt::OpenHandCursor);
-        else if (m_pointPicking) viewport()->setCursor(Qt::CrossCursor);
-        else viewport()->unsetCursor();
+        if (landmark)
+            viewport()->setCursor(Qt::OpenHandCursor);
+        else if (m_pointPicking)
+            viewport()->setCursor(Qt::CrossCursor);
+        else
+            viewport()->unsetCursor();
         return;
     }
     const auto joint = jointAt(position);
     const auto limb = joint ? std::nullopt : limbAt(position);
     m_skeleton->highlight(joint, limb);
-    if (joint || limb) viewport()->setCursor(Qt::OpenHandCursor);
-    else if (m_pointPicking) viewport()->setCursor(Qt::CrossCursor);
-    else viewport()->unsetCursor();
+    if (joint || limb)
+        viewport()->setCursor(Qt::OpenHandCursor);
+    else if (m_pointPicking)
+        viewport()->setCursor(Qt::CrossCursor);
+    else
+        viewport()->unsetCursor();
 }
 
 void PoseCanvas::mousePressEvent(QMouseEvent* event) {
@@ -377,32 +388,35 @@ void PoseCanvas::mouseMoveEvent(QMouseEvent* event) {
     }
     Drag& drag = *m_drag;
     switch (drag.kind) {
-    case Drag::Kind::Pan: {
-        const QPoint d = position - drag.lastViewport;
-        horizontalScrollBar()->setValue(horizontalScrollBar()->value() - d.x());
-        verticalScrollBar()->setValue(verticalScrollBar()->value() - d.y());
-        m_autoFit = false;
-        break;
-    }
-    case Drag::Kind::Pick: Q_EMIT pointPicked(toQPointF(photoPoint)); break;
-    case Drag::Kind::Landmark: {
-        const QPointF delta = scene - drag.pressScene;
-        const double x = std::clamp(drag.jointStart.x + delta.x(), 0.0, std::max(0, m_photoSize.width() - 1) * 1.0);
-        const double y = std::clamp(drag.jointStart.y + delta.y(), 0.0, std::max(0, m_photoSize.height() - 1) * 1.0);
-        drag.moved = true;
-        Q_EMIT landmarkDragged(drag.landmark, QPointF(x, y));
-        break;
-    }
-    case Drag::Kind::Joint:
-    case Drag::Kind::Bone: {
-        const pose::Pose live = dragged(drag, scene, event->modifiers());
-        if (!(live == m_pose)) {
-            drag.moved = true;
-            setPose(live);
-            Q_EMIT poseDragged(live);
+        case Drag::Kind::Pan: {
+            const QPoint d = position - drag.lastViewport;
+            horizontalScrollBar()->setValue(horizontalScrollBar()->value() - d.x());
+            verticalScrollBar()->setValue(verticalScrollBar()->value() - d.y());
+            m_autoFit = false;
+            break;
         }
-        break;
-    }
+        case Drag::Kind::Pick:
+            Q_EMIT pointPicked(toQPointF(photoPoint));
+            break;
+        case Drag::Kind::Landmark: {
+            const QPointF delta = scene - drag.pressScene;
+            const double x = std::clamp(drag.jointStart.x + delta.x(), 0.0, std::max(0, m_photoSize.width() - 1) * 1.0);
+            const double y =
+                std::clamp(drag.jointStart.y + delta.y(), 0.0, std::max(0, m_photoSize.height() - 1) * 1.0);
+            drag.moved = true;
+            Q_EMIT landmarkDragged(drag.landmark, QPointF(x, y));
+            break;
+        }
+        case Drag::Kind::Joint:
+        case Drag::Kind::Bone: {
+            const pose::Pose live = dragged(drag, scene, event->modifiers());
+            if (!(live == m_pose)) {
+                drag.moved = true;
+                setPose(live);
+                Q_EMIT poseDragged(live);
+            }
+            break;
+        }
     }
     drag.lastViewport = position;
     event->accept();
@@ -423,16 +437,19 @@ void PoseCanvas::mouseReleaseEvent(QMouseEvent* event) {
     const Drag drag = *m_drag;
     m_drag.reset();
     if (drag.kind == Drag::Kind::Landmark) {
-        Q_EMIT landmarkGestureFinished(drag.landmark, tr("Move %1 landmark %2")
-                                                          .arg(QString::fromUtf8(face::partInfo(face::partOf(drag.landmark)).label).toLower())
-                                                          .arg(drag.landmark));
+        Q_EMIT landmarkGestureFinished(
+            drag.landmark, tr("Move %1 landmark %2")
+                               .arg(QString::fromUtf8(face::partInfo(face::partOf(drag.landmark)).label).toLower())
+                               .arg(drag.landmark));
     }
     if (drag.kind == Drag::Kind::Joint || drag.kind == Drag::Kind::Bone) {
         const pose::Pose after = m_pose;
         Q_EMIT gestureFinished(drag.start, after, gestureName(drag));
     }
-    if (m_spaceHeld) setPanning(true);
-    else updateHover(event->position().toPoint());
+    if (m_spaceHeld)
+        setPanning(true);
+    else
+        updateHover(event->position().toPoint());
     event->accept();
 }
 
@@ -471,11 +488,13 @@ void PoseCanvas::keyPressEvent(QKeyEvent* event) {
         if (event->key() == Qt::Key_Up) p.y -= step;
         if (event->key() == Qt::Key_Down) p.y += step;
         const pose::Pose before = m_pose;
-        const pose::Pose after = edit::clampedTo(edit::moveJoint(before, *m_selectedJoint, p, {m_symmetricLock, m_keepLengthsLock}),
-                                                 ImageSize{m_photoSize.width(), m_photoSize.height()});
+        const pose::Pose after =
+            edit::clampedTo(edit::moveJoint(before, *m_selectedJoint, p, {m_symmetricLock, m_keepLengthsLock}),
+                            ImageSize{m_photoSize.width(), m_photoSize.height()});
         if (!(after == before)) {
             setPose(after);
-            Q_EMIT poseNudged(before, after, *m_selectedJoint, tr("Move %1%2").arg(m_namePrefix, lowerLabel(*m_selectedJoint)));
+            Q_EMIT poseNudged(before, after, *m_selectedJoint,
+                              tr("Move %1%2").arg(m_namePrefix, lowerLabel(*m_selectedJoint)));
         }
         event->accept();
         return;
@@ -507,9 +526,12 @@ void PoseCanvas::contextMenuEvent(QContextMenuEvent* event) {
     if (m_drag || m_photoSize.isEmpty()) return;
     if (m_faceMode) return;
     const QPointF photoPoint = toQPointF(fromScene(mapToScene(event->pos())));
-    if (const auto joint = jointAt(event->pos())) Q_EMIT jointMenuRequested(*joint, event->globalPos());
-    else if (const auto limb = limbAt(event->pos())) Q_EMIT limbMenuRequested(*limb, photoPoint, event->globalPos());
-    else Q_EMIT backgroundMenuRequested(photoPoint, event->globalPos());
+    if (const auto joint = jointAt(event->pos()))
+        Q_EMIT jointMenuRequested(*joint, event->globalPos());
+    else if (const auto limb = limbAt(event->pos()))
+        Q_EMIT limbMenuRequested(*limb, photoPoint, event->globalPos());
+    else
+        Q_EMIT backgroundMenuRequested(photoPoint, event->globalPos());
     event->accept();
 }
 

@@ -4,10 +4,15 @@ namespace marionette::ui {
 namespace {
 constexpr int kNudgeCommandId = 1;
 constexpr int kPortraitStepCommandId = 2;
-}
+}  // namespace
 
-PoseCommand::PoseCommand(Document* document, const QString& text, PosePair before, PosePair after, std::optional<int> nudgedJoint)
-    : QUndoCommand(text), m_document(document), m_before(std::move(before)), m_after(std::move(after)), m_nudgedJoint(nudgedJoint) {}
+PoseCommand::PoseCommand(Document* document, const QString& text, PosePair before, PosePair after,
+                         std::optional<int> nudgedJoint)
+    : QUndoCommand(text),
+      m_document(document),
+      m_before(std::move(before)),
+      m_after(std::move(after)),
+      m_nudgedJoint(nudgedJoint) {}
 
 void PoseCommand::redo() { m_document->setPoses(m_after); }  // a no-op right after a live drag
 
@@ -25,7 +30,11 @@ bool PoseCommand::mergeWith(const QUndoCommand* other) {
 
 PortraitCommand::PortraitCommand(Document* document, const QString& text, PortraitState before, PortraitState after,
                                  std::optional<int> mergeKey)
-    : QUndoCommand(text), m_document(document), m_before(std::move(before)), m_after(std::move(after)), m_mergeKey(mergeKey) {}
+    : QUndoCommand(text),
+      m_document(document),
+      m_before(std::move(before)),
+      m_after(std::move(after)),
+      m_mergeKey(mergeKey) {}
 
 void PortraitCommand::redo() { m_document->setPortrait(m_after); }  // a no-op right after a live drag
 

@@ -72,17 +72,22 @@ void PoseEditor::attach(PoseCanvas* canvas, bool onReference) {
         if (onReference) beginReferenceDrag();
     });
     connect(canvas, &PoseCanvas::poseDragged, this, [this, onReference](const pose::Pose& p) {
-        if (onReference) dragReference(p);
-        else m_document->setTarget(p);
+        if (onReference)
+            dragReference(p);
+        else
+            m_document->setTarget(p);
     });
     connect(canvas, &PoseCanvas::gestureFinished, this,
             [this, onReference](const pose::Pose& before, const pose::Pose& after, const QString& name) {
-                if (onReference) finishReferenceDrag(name);
-                else finishTargetDrag(before, after, name);
+                if (onReference)
+                    finishReferenceDrag(name);
+                else
+                    finishTargetDrag(before, after, name);
                 m_render->endDrag();
             });
     connect(canvas, &PoseCanvas::poseNudged, this,
-            [this, onReference](const pose::Pose& before, const pose::Pose& after, pose::JointId joint, const QString& name) {
+            [this, onReference](const pose::Pose& before, const pose::Pose& after, pose::JointId joint,
+                                const QString& name) {
                 nudge(onReference, before, after, joint, name);
                 m_render->request(false);
             });
@@ -91,9 +96,10 @@ void PoseEditor::attach(PoseCanvas* canvas, bool onReference) {
     connect(canvas, &PoseCanvas::backgroundMenuRequested, this,
             [this, onReference](const QPointF& p, const QPoint& at) { showBackgroundMenu(onReference, p, at); });
     // Only the result's bones offer their limb's depth: the reference is the photo as it is.
-    connect(canvas, &PoseCanvas::limbMenuRequested, this, [this, onReference](int limb, const QPointF& p, const QPoint& at) {
-        showBackgroundMenu(onReference, p, at, onReference ? std::nullopt : std::optional<int>(limb));
-    });
+    connect(canvas, &PoseCanvas::limbMenuRequested, this,
+            [this, onReference](int limb, const QPointF& p, const QPoint& at) {
+                showBackgroundMenu(onReference, p, at, onReference ? std::nullopt : std::optional<int>(limb));
+            });
 }
 
 ImageSize PoseEditor::photoSize() const { return {m_document->photoSize().width(), m_document->photoSize().height()}; }
@@ -129,9 +135,11 @@ void PoseEditor::finishReferenceDrag(const QString& name) {
     m_referenceDragStart.reset();
 }
 
-void PoseEditor::nudge(bool onReference, const pose::Pose& before, const pose::Pose& after, pose::JointId joint, const QString& name) {
+void PoseEditor::nudge(bool onReference, const pose::Pose& before, const pose::Pose& after, pose::JointId joint,
+                       const QString& name) {
     constexpr int kReferenceMergeKeys = 100;  // the reference's nudges merge apart from the target's
-    const PosePair from = onReference ? PosePair{before, m_document->target()} : PosePair{m_document->reference(), before};
+    const PosePair from =
+        onReference ? PosePair{before, m_document->target()} : PosePair{m_document->reference(), before};
     const PosePair to = onReference ? PosePair{after, m_document->target()} : PosePair{m_document->reference(), after};
     m_document->undoStack()->push(
         new PoseCommand(m_document, name, from, to, pose::index(joint) + (onReference ? kReferenceMergeKeys : 0)));
@@ -152,11 +160,14 @@ void PoseEditor::hideJoint(bool onReference, pose::JointId joint) {
 void PoseEditor::restoreJoint(bool onReference, pose::JointId joint, std::optional<QPointF> at) {
     PosePair after = m_document->poses();
     pose::Pose& p = onReference ? after.reference : after.target;
-    const Point2 position = at ? toPoint2(*at)
-                               : edit::restorePosition(joint, p, onReference ? m_document->target() : m_document->reference());
+    const Point2 position =
+        at ? toPoint2(*at)
+           : edit::restorePosition(joint, p, onReference ? m_document->target() : m_document->reference());
     p.set(joint, position.x, position.y);
     p = edit::clampedTo(p, photoSize());
-    applyEdit(tr("%1 %2%3").arg(at ? tr("Place") : tr("Restore"), onReference ? tr("reference ") : QString(), lowerLabel(joint)), after);
+    applyEdit(tr("%1 %2%3").arg(at ? tr("Place") : tr("Restore"), onReference ? tr("reference ") : QString(),
+                                lowerLabel(joint)),
+              after);
 }
 
 void PoseEditor::showJointMenu(bool onReference, pose::JointId joint, const QPoint& globalPosition) {
@@ -165,7 +176,8 @@ void PoseEditor::showJointMenu(bool onReference, pose::JointId joint, const QPoi
     const QString label = QString::fromUtf8(pose::jointLabel(joint));
     menu.addAction(tr("Hide %1").arg(label), this, [this, onReference, joint] { hideJoint(onReference, joint); });
     if (!onReference && m_document->reference().has(joint))
-        menu.addAction(tr("Back to Its Reference Position"), this, [this, joint] { restoreJoint(false, joint, std::nullopt); });
+        menu.addAction(tr("Back to Its Reference Position"), this,
+                       [this, joint] { restoreJoint(false, joint, std::nullopt); });
     if (!onReference && deform::isLimb(deform::partOfJoint(joint))) addDepthActions(menu, deform::partOfJoint(joint));
     if (!onReference) {
         menu.addSeparator();
@@ -205,7 +217,8 @@ void PoseEditor::setLimbDepth(deform::BodyPart part, deform::Depth depth) {
     m_document->undoStack()->push(new DepthCommand(m_document, name, m_document->depth(), after));
 }
 
-void PoseEditor::showBackgroundMenu(bool onReference, const QPointF& photoPoint, const QPoint& globalPosition, std::optional<int> limb) {
+void PoseEditor::showBackgroundMenu(bool onReference, const QPointF& photoPoint, const QPoint& globalPosition,
+                                    std::optional<int> limb) {
     QMenu menu(m_window);
     menu.setObjectName(QStringLiteral("backgroundMenu"));
     if (limb) {
@@ -237,7 +250,8 @@ void PoseEditor::showBackgroundMenu(bool onReference, const QPointF& photoPoint,
 }
 
 void PoseEditor::mirrorPose() {
-    applyEdit(tr("Mirror pose"), {m_document->reference(), edit::clampedTo(edit::mirrorPose(m_document->target()), photoSize())});
+    applyEdit(tr("Mirror pose"),
+              {m_document->reference(), edit::clampedTo(edit::mirrorPose(m_document->target()), photoSize())});
 }
 
 void PoseEditor::resetPose() { applyEdit(tr("Reset pose"), {m_document->reference(), m_document->reference()}); }
@@ -247,7 +261,8 @@ void PoseEditor::applyPreset(const QString& title, const QString& jsonText, cons
     try {
         const pose::People people = pose::parseOpenPoseJson(jsonText.toStdString(), sourceName.toStdString());
         if (people.empty()) throw Error(sourceName.toStdString() + ": holds no person");
-        const pose::Pose fitted = edit::clampedTo(edit::fitPoseTo(people.front(), m_document->reference()), photoSize());
+        const pose::Pose fitted =
+            edit::clampedTo(edit::fitPoseTo(people.front(), m_document->reference()), photoSize());
         applyEdit(tr("Apply preset %1").arg(title), {m_document->reference(), fitted});
     } catch (const std::exception& e) {
         MessageBox::critical(m_window, tr("Cannot load the preset"), QString::fromUtf8(e.what()));
@@ -255,7 +270,8 @@ void PoseEditor::applyPreset(const QString& title, const QString& jsonText, cons
 }
 
 void PoseEditor::loadPresetFile() {
-    const QString path = FileDialog::getOpenFileName(m_window, tr("Load Preset"), tr("OpenPose JSON (*.json);;All files (*)"));
+    const QString path =
+        FileDialog::getOpenFileName(m_window, tr("Load Preset"), tr("OpenPose JSON (*.json);;All files (*)"));
     if (path.isEmpty()) return;
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) {
@@ -266,7 +282,8 @@ void PoseEditor::loadPresetFile() {
 }
 
 void PoseEditor::importPose() {
-    const QString path = FileDialog::getOpenFileName(m_window, tr("Import Pose"), tr("OpenPose JSON (*.json);;All files (*)"));
+    const QString path =
+        FileDialog::getOpenFileName(m_window, tr("Import Pose"), tr("OpenPose JSON (*.json);;All files (*)"));
     if (path.isEmpty()) return;
     try {
         const pose::People people = pose::readOpenPoseJson(path.toStdString());
@@ -281,7 +298,8 @@ void PoseEditor::importPose() {
 
 void PoseEditor::exportPose() {
     const QString suggested = m_document->photoPath() + QStringLiteral(".target.json");
-    const QString path = FileDialog::getSaveFileName(m_window, tr("Export Pose"), suggested, tr("OpenPose JSON (*.json)"));
+    const QString path =
+        FileDialog::getSaveFileName(m_window, tr("Export Pose"), suggested, tr("OpenPose JSON (*.json)"));
     if (path.isEmpty()) return;
     const QString error = saveAtomically(path, QByteArray::fromStdString(pose::toOpenPoseJson({m_document->target()})));
     if (!error.isEmpty()) {

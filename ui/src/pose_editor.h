@@ -51,7 +51,8 @@ public:
     void beginReferenceDrag();
     void dragReference(const pose::Pose& reference);
     void finishReferenceDrag(const QString& name);
-    void nudge(bool onReference, const pose::Pose& before, const pose::Pose& after, pose::JointId joint, const QString& name);
+    void nudge(bool onReference, const pose::Pose& before, const pose::Pose& after, pose::JointId joint,
+               const QString& name);
     void mirrorPose();
     void resetPose();
     void loadPresetFile();

@@ -37,7 +37,8 @@ QString RecentFiles::startFile() const {
 void RecentFiles::rebuild() {
     m_menu->clear();
     for (const QString& path : recentFiles())
-        m_menu->addAction(QFileInfo(path).fileName(), this, [this, path] { Q_EMIT openRequested(path); })->setToolTip(path);
+        m_menu->addAction(QFileInfo(path).fileName(), this, [this, path] { Q_EMIT openRequested(path); })
+            ->setToolTip(path);
     m_menu->setEnabled(!m_menu->isEmpty());
 }
 

@@ -24,8 +24,9 @@ constexpr int kNoseTip = 30;                 // of the 68 landmarks: where a por
 
 }  // namespace
 
-RenderController::RenderController(Document* document, InferenceWorker* worker, const EditorActions& actions, Views views,
-                                   std::optional<bool> previewWhileDragging, ActiveEngine activeEngine, QObject* parent)
+RenderController::RenderController(Document* document, InferenceWorker* worker, const EditorActions& actions,
+                                   Views views, std::optional<bool> previewWhileDragging, ActiveEngine activeEngine,
+                                   QObject* parent)
     : QObject(parent),
       m_document(document),
       m_worker(worker),
@@ -103,7 +104,8 @@ void RenderController::requestWhileDragging(bool restGetsFull) {
     request(preview);
     // A slow synthesis needs a longer rest, or a short hesitation would hold the previews back until it finished.
     if (preview && restGetsFull)
-        m_pauseTimer->start(static_cast<int>(std::clamp(0.5 * m_lastFullMilliseconds, double(kDragPauseMilliseconds), 1500.0)));
+        m_pauseTimer->start(
+            static_cast<int>(std::clamp(0.5 * m_lastFullMilliseconds, double(kDragPauseMilliseconds), 1500.0)));
 }
 
 void RenderController::endDrag() {
@@ -120,7 +122,7 @@ bool RenderController::usePreview() const {
 }
 
 void RenderController::onFrameReady(const Frame& frame) {
-    if (frame.ticket.photoId != m_document->photoId()) return;          // another photo's
+    if (frame.ticket.photoId != m_document->photoId()) return;            // another photo's
     if (m_frame && frame.ticket.serial < m_frame->ticket.serial) return;  // older than what is shown
     m_frame = std::make_unique<Frame>(frame);
     m_views.result->setResult(frame.output, frame.cropBox);
@@ -130,7 +132,8 @@ void RenderController::onFrameReady(const Frame& frame) {
         // first drag chooses between the preview and the full synthesis by a warm figure.
         const bool firstMeasure = m_lastFullMilliseconds >= kUnmeasuredMilliseconds;
         // Hybrid's full render is the warp's best fill plus the network only where holes opened: all of it counts.
-        m_lastFullMilliseconds = frame.method == edit::ReposeMethod::Hybrid ? frame.milliseconds : frame.synthesisMilliseconds;
+        m_lastFullMilliseconds =
+            frame.method == edit::ReposeMethod::Hybrid ? frame.milliseconds : frame.synthesisMilliseconds;
         if (firstMeasure && !m_dragging) QTimer::singleShot(0, this, [this] { request(false); });
         showMapOverlays();
         m_views.maps->showFrame(frame, m_attentionPoint.has_value());
@@ -166,7 +169,9 @@ void RenderController::updateModeLabel() {
         return;
     }
     const bool hybrid = m_frame->method == edit::ReposeMethod::Hybrid;
-    const QString full = !hybrid ? tr("Full synthesis") : m_frame->networkFilled ? tr("Sharp re-posing + network") : tr("Sharp re-posing");
+    const QString full = !hybrid                  ? tr("Full synthesis")
+                         : m_frame->networkFilled ? tr("Sharp re-posing + network")
+                                                  : tr("Sharp re-posing");
     const QString shown = !m_frame->preview ? full : warpOnly() ? tr("Warp only") : tr("Preview");
     // Behind the newest request: say that a newer result is on its way.
     m_views.modeLabel->setText(m_frame->ticket.serial < m_serial ? tr("%1 \u2014 updating\u2026").arg(shown) : shown);
@@ -175,17 +180,28 @@ void RenderController::updateModeLabel() {
 edit::MapSelection RenderController::selectedMaps() const {
     edit::MapSelection maps;
     switch (m_views.maps->selected()) {
-    case MapKind::None: break;
-    case MapKind::Flow: maps.flow = true; break;
-    case MapKind::Combination: maps.combination = true; break;
-    case MapKind::AttentionWarped: maps.attentionWarped = true; break;
-    case MapKind::FlowWarped: maps.flowWarped = true; break;
-    case MapKind::Attention:
-        if (m_attentionPoint) maps.attentionPoint = toPoint2(*m_attentionPoint);
-        break;
-    // MapSelection has no entry of their own: Hybrid draws its mesh and holes whenever any map is asked for.
-    case MapKind::Mesh:
-    case MapKind::Holes: maps.flow = true; break;
+        case MapKind::None:
+            break;
+        case MapKind::Flow:
+            maps.flow = true;
+            break;
+        case MapKind::Combination:
+            maps.combination = true;
+            break;
+        case MapKind::AttentionWarped:
+            maps.attentionWarped = true;
+            break;
+        case MapKind::FlowWarped:
+            maps.flowWarped = true;
+            break;
+        case MapKind::Attention:
+            if (m_attentionPoint) maps.attentionPoint = toPoint2(*m_attentionPoint);
+            break;
+        // MapSelection has no entry of their own: Hybrid draws its mesh and holes whenever any map is asked for.
+        case MapKind::Mesh:
+        case MapKind::Holes:
+            maps.flow = true;
+            break;
     }
     return maps;
 }
@@ -211,7 +227,8 @@ void RenderController::onMapSelectionChanged(MapKind kind) {
     if (attention && !m_attentionPoint && m_document->hasPhoto()) {
         // Start somewhere telling: the right wrist, else the first joint.
         const pose::Pose& t = m_document->target();
-        for (pose::JointId j : {pose::JointId::RightWrist, pose::JointId::LeftWrist, pose::JointId::Nose, pose::JointId::Neck}) {
+        for (pose::JointId j :
+             {pose::JointId::RightWrist, pose::JointId::LeftWrist, pose::JointId::Nose, pose::JointId::Neck}) {
             if (!t.has(j)) continue;
             m_attentionPoint = toQPointF(t.at(j).position);
             break;

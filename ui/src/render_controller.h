@@ -92,7 +92,7 @@ private:
     bool m_dragging = false;
     static constexpr double kUnmeasuredMilliseconds = 1e9;
     double m_lastFullMilliseconds = kUnmeasuredMilliseconds;  // unknown: assume slow until measured
-    std::optional<QPointF> m_attentionPoint;  // Maps > Attention: where the result reads from
+    std::optional<QPointF> m_attentionPoint;                  // Maps > Attention: where the result reads from
 };
 
 }  // namespace marionette::ui

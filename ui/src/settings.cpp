@@ -80,7 +80,9 @@ QVariant Settings::get(Key key) const {
     return m_settings->value(QString::fromLatin1(info.name), info.defaultValue);
 }
 
-void Settings::set(Key key, const QVariant& value) { m_settings->setValue(QString::fromLatin1(infoOf(key).name), value); }
+void Settings::set(Key key, const QVariant& value) {
+    m_settings->setValue(QString::fromLatin1(infoOf(key).name), value);
+}
 
 void Settings::sync() { m_settings->sync(); }
 
@@ -90,7 +92,8 @@ void Settings::migrate() {
     for (const auto& [from, to] : kRenamed) {
         const QString oldName = QString::fromLatin1(from);
         if (m_settings->contains(oldName)) {
-            if (!m_settings->contains(QString::fromLatin1(to))) m_settings->setValue(QString::fromLatin1(to), m_settings->value(oldName));
+            if (!m_settings->contains(QString::fromLatin1(to)))
+                m_settings->setValue(QString::fromLatin1(to), m_settings->value(oldName));
             m_settings->remove(oldName);
         }
     }
@@ -98,7 +101,8 @@ void Settings::migrate() {
     const QString wholeCrop = QStringLiteral("result/paste_whole_crop");
     if (version < 2 && m_settings->contains(wholeCrop)) {
         const QString pasteBack = QString::fromLatin1(infoOf(Key::PasteBack).name);
-        if (m_settings->value(wholeCrop).toBool() && !m_settings->contains(pasteBack)) m_settings->setValue(pasteBack, QStringLiteral("crop"));
+        if (m_settings->value(wholeCrop).toBool() && !m_settings->contains(pasteBack))
+            m_settings->setValue(pasteBack, QStringLiteral("crop"));
         m_settings->remove(wholeCrop);
     }
     m_settings->setValue(QStringLiteral("version"), kVersion);

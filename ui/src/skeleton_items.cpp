@@ -123,11 +123,13 @@ FaceItems::FaceItems(QGraphicsScene* scene, double z) {
 }
 
 void FaceItems::setLandmarks(const face::FaceLandmarks& landmarks) {
-    for (int i = 0; i < face::kLandmarkCount; ++i) m_points[static_cast<std::size_t>(i)]->setPos(toScene(landmarks.points[static_cast<std::size_t>(i)]));
+    for (int i = 0; i < face::kLandmarkCount; ++i)
+        m_points[static_cast<std::size_t>(i)]->setPos(toScene(landmarks.points[static_cast<std::size_t>(i)]));
     for (int k = 0; k < face::kPartCount; ++k) {
         const face::PartRange& part = face::faceParts()[static_cast<std::size_t>(k)];
         QPainterPath path(toScene(landmarks.points[static_cast<std::size_t>(part.first)]));
-        for (int i = part.first + 1; i <= part.last; ++i) path.lineTo(toScene(landmarks.points[static_cast<std::size_t>(i)]));
+        for (int i = part.first + 1; i <= part.last; ++i)
+            path.lineTo(toScene(landmarks.points[static_cast<std::size_t>(i)]));
         if (part.closed) path.closeSubpath();
         m_lines[static_cast<std::size_t>(k)]->setPath(path);
     }

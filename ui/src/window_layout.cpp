@@ -14,7 +14,8 @@ namespace {
 
 QString tr(const char* text) { return QCoreApplication::translate("MainWindow", text); }
 
-QDockWidget* dock(QMainWindow* window, const QString& title, const char* name, QWidget* content, Qt::DockWidgetArea area) {
+QDockWidget* dock(QMainWindow* window, const QString& title, const char* name, QWidget* content,
+                  Qt::DockWidgetArea area) {
     auto* d = new QDockWidget(title, window);
     d->setObjectName(QString::fromLatin1(name));
     d->setWidget(content);
@@ -41,8 +42,8 @@ QWidget* resultArea(QLabel* banner, QLabel* hint, QWidget* resultCanvas) {
     return area;
 }
 
-QDockWidget* addDocks(QMainWindow* window, QWidget* referenceCanvas, QWidget* mapsPanel, QWidget* portraitPanel, QUndoStack* history,
-                      QMenu* viewMenu) {
+QDockWidget* addDocks(QMainWindow* window, QWidget* referenceCanvas, QWidget* mapsPanel, QWidget* portraitPanel,
+                      QUndoStack* history, QMenu* viewMenu) {
     referenceCanvas->setMinimumWidth(220);
     QDockWidget* reference = dock(window, tr("Reference"), "referenceDock", referenceCanvas, Qt::LeftDockWidgetArea);
     QDockWidget* maps = dock(window, tr("Maps"), "mapsDock", mapsPanel, Qt::RightDockWidgetArea);
@@ -70,8 +71,9 @@ StatusLabels addStatusLabels(QStatusBar* statusBar) {
     StatusLabels labels{};
     labels.device = label("deviceLabel", tr("Where the network runs"));
     labels.weights = label("weightsLabel", tr("The weights in use"));
-    labels.mode = label("modeLabel", tr("Preview: the reference moved by the flow alone, shown while dragging on a slow device. "
-                                        "Full synthesis: the network's output."));
+    labels.mode =
+        label("modeLabel", tr("Preview: the reference moved by the flow alone, shown while dragging on a slow device. "
+                              "Full synthesis: the network's output."));
     labels.latency = label("latencyLabel", tr("Time to synthesise the last edit"));
     labels.device->setText(tr("Loading model\u2026"));
     return labels;

@@ -16,8 +16,8 @@ QWidget* resultArea(QLabel* banner, QLabel* hint, QWidget* resultCanvas);
 
 // Adds the docks to `window` and their toggles to `viewMenu`; returns the Portrait dock, hidden until
 // portrait mode.
-QDockWidget* addDocks(QMainWindow* window, QWidget* referenceCanvas, QWidget* mapsPanel, QWidget* portraitPanel, QUndoStack* history,
-                      QMenu* viewMenu);
+QDockWidget* addDocks(QMainWindow* window, QWidget* referenceCanvas, QWidget* mapsPanel, QWidget* portraitPanel,
+                      QUndoStack* history, QMenu* viewMenu);
 
 struct StatusLabels {
     QLabel* device;   // where the network runs

@@ -23,7 +23,8 @@ struct EdgeNeighbourhood {
     Eigen::Vector2d rest;        // v_j - v_i at rest
 };
 
-std::vector<EdgeNeighbourhood> edgeNeighbourhoods(const std::vector<cv::Point2f>& rest, const std::vector<cv::Vec3i>& triangles) {
+std::vector<EdgeNeighbourhood> edgeNeighbourhoods(const std::vector<cv::Point2f>& rest,
+                                                  const std::vector<cv::Vec3i>& triangles) {
     std::map<std::pair<int, int>, std::vector<int>> opposite;
     for (const auto& t : triangles) {
         for (int k = 0; k < 3; ++k) {
@@ -58,7 +59,8 @@ struct ConstrainedSystem {
     Eigen::SimplicialLDLT<SparseMatrix> freeFree;
     SparseMatrix freePinned;
 
-    void build(const SparseMatrix& full, const std::vector<int>& freeIndex, const std::vector<int>& pinIndex, int freeCount, int pinCount) {
+    void build(const SparseMatrix& full, const std::vector<int>& freeIndex, const std::vector<int>& pinIndex,
+               int freeCount, int pinCount) {
         Triplets ff, fp;
         for (int k = 0; k < full.outerSize(); ++k) {
             for (SparseMatrix::InnerIterator it(full, k); it; ++it) {
@@ -66,8 +68,10 @@ struct ConstrainedSystem {
                 const int fr = freeIndex[static_cast<std::size_t>(r)];
                 if (fr < 0) continue;
                 const int fc = freeIndex[static_cast<std::size_t>(c)];
-                if (fc >= 0) ff.emplace_back(fr, fc, it.value());
-                else fp.emplace_back(fr, pinIndex[static_cast<std::size_t>(c)], it.value());
+                if (fc >= 0)
+                    ff.emplace_back(fr, fc, it.value());
+                else
+                    fp.emplace_back(fr, pinIndex[static_cast<std::size_t>(c)], it.value());
             }
         }
         SparseMatrix a(freeCount, freeCount);
@@ -94,7 +98,8 @@ struct ArapSolver::Systems {
     ConstrainedSystem step1, step2;
 };
 
-ArapSolver::ArapSolver(const std::vector<cv::Point2f>& rest, const std::vector<cv::Vec3i>& triangles, const std::vector<int>& pinned)
+ArapSolver::ArapSolver(const std::vector<cv::Point2f>& rest, const std::vector<cv::Vec3i>& triangles,
+                       const std::vector<int>& pinned)
     : m_systems(std::make_unique<Systems>()) {
     Systems& s = *m_systems;
     s.n = static_cast<int>(rest.size());
@@ -117,8 +122,10 @@ ArapSolver::ArapSolver(const std::vector<cv::Point2f>& rest, const std::vector<c
     for (int v = 0; v < s.n; ++v) {
         for (int c = 0; c < 2; ++c) {
             const auto i = static_cast<std::size_t>(2 * v + c);
-            if (s.pin2[static_cast<std::size_t>(v)] >= 0) s.pin1[i] = 2 * s.pin2[static_cast<std::size_t>(v)] + c;
-            else s.free1[i] = 2 * s.free2[static_cast<std::size_t>(v)] + c;
+            if (s.pin2[static_cast<std::size_t>(v)] >= 0)
+                s.pin1[i] = 2 * s.pin2[static_cast<std::size_t>(v)] + c;
+            else
+                s.free1[i] = 2 * s.free2[static_cast<std::size_t>(v)] + c;
         }
     }
     s.freeCount1 = 2 * s.freeCount2;
@@ -138,8 +145,8 @@ ArapSolver::ArapSolver(const std::vector<cv::Point2f>& rest, const std::vector<c
         const Eigen::MatrixXd hh = h.transpose() * h;
         for (int r = 0; r < 2 * m; ++r) {
             for (int c = 0; c < 2 * m; ++c) {
-                a1.emplace_back(2 * e.vertices[static_cast<std::size_t>(r / 2)] + r % 2, 2 * e.vertices[static_cast<std::size_t>(c / 2)] + c % 2,
-                                hh(r, c));
+                a1.emplace_back(2 * e.vertices[static_cast<std::size_t>(r / 2)] + r % 2,
+                                2 * e.vertices[static_cast<std::size_t>(c / 2)] + c % 2, hh(r, c));
             }
         }
         // Step 2 (eq. 8): |(v''_j - v''_i) - R_k e_k|^2, a graph Laplacian per coordinate.
@@ -204,7 +211,8 @@ std::vector<cv::Point2f> ArapSolver::solve(const std::vector<cv::Point2f>& targe
         by(i) -= ty, by(j) += ty;
     }
     Eigen::VectorXd px(static_cast<Eigen::Index>(targets.size())), py(static_cast<Eigen::Index>(targets.size()));
-    for (std::size_t k = 0; k < targets.size(); ++k) px(static_cast<Eigen::Index>(k)) = targets[k].x, py(static_cast<Eigen::Index>(k)) = targets[k].y;
+    for (std::size_t k = 0; k < targets.size(); ++k)
+        px(static_cast<Eigen::Index>(k)) = targets[k].x, py(static_cast<Eigen::Index>(k)) = targets[k].y;
     Eigen::VectorXd fx(s.freeCount2), fy(s.freeCount2);
     for (int v = 0; v < s.n; ++v) {
         const int f = s.free2[static_cast<std::size_t>(v)];

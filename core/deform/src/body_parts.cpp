@@ -23,19 +23,25 @@ BodyPart partOfLimbChild(pose::JointId child) {
     using J = pose::JointId;
     switch (child) {
         case J::RightElbow:
-        case J::RightWrist: return BodyPart::RightArm;
+        case J::RightWrist:
+            return BodyPart::RightArm;
         case J::LeftElbow:
-        case J::LeftWrist: return BodyPart::LeftArm;
+        case J::LeftWrist:
+            return BodyPart::LeftArm;
         case J::RightKnee:
-        case J::RightAnkle: return BodyPart::RightLeg;
+        case J::RightAnkle:
+            return BodyPart::RightLeg;
         case J::LeftKnee:
-        case J::LeftAnkle: return BodyPart::LeftLeg;
+        case J::LeftAnkle:
+            return BodyPart::LeftLeg;
         case J::Nose:
         case J::RightEye:
         case J::LeftEye:
         case J::RightEar:
-        case J::LeftEar: return BodyPart::Head;
-        default: return BodyPart::Trunk;
+        case J::LeftEar:
+            return BodyPart::Head;
+        default:
+            return BodyPart::Trunk;
     }
 }
 
@@ -54,7 +60,8 @@ std::optional<BodyPart> bodyPartFromKey(const std::string& key) {
 const std::vector<Bone>& bones() {
     static const std::vector<Bone> all = [] {
         std::vector<Bone> out;
-        for (const pose::Limb& limb : pose::limbs()) out.push_back({limb.parent, limb.child, partOfLimbChild(limb.child)});
+        for (const pose::Limb& limb : pose::limbs())
+            out.push_back({limb.parent, limb.child, partOfLimbChild(limb.child)});
         // The trunk's limbs all leave the neck: a strut between the hips holds its lower edge too.
         out.push_back({pose::JointId::RightHip, pose::JointId::LeftHip, BodyPart::Trunk});
         return out;
@@ -68,9 +75,12 @@ bool isLimb(BodyPart part) { return part != BodyPart::Trunk && part != BodyPart:
 
 const char* toString(Depth depth) {
     switch (depth) {
-        case Depth::Front: return "front";
-        case Depth::Behind: return "behind";
-        case Depth::Auto: break;
+        case Depth::Front:
+            return "front";
+        case Depth::Behind:
+            return "behind";
+        case Depth::Auto:
+            break;
     }
     return "auto";
 }

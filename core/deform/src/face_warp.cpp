@@ -19,7 +19,9 @@ namespace marionette::deform {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double millisecondsSince(Clock::time_point start) { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); }
+double millisecondsSince(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
 
 // iBUG 68: the jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, outer lips 48-59, inner lips 60-67.
 constexpr int kChin = 8, kJawLeft = 0, kJawRight = 16;
@@ -40,7 +42,8 @@ std::size_t at(int i) { return static_cast<std::size_t>(i); }
 
 void checkLandmarks(const std::vector<cv::Point2f>& points, const std::string& what) {
     if (points.size() != static_cast<std::size_t>(kFaceLandmarks))
-        throw Error(what + ": a face needs " + std::to_string(kFaceLandmarks) + " landmarks, got " + std::to_string(points.size()));
+        throw Error(what + ": a face needs " + std::to_string(kFaceLandmarks) + " landmarks, got " +
+                    std::to_string(points.size()));
     for (std::size_t i = 0; i < points.size(); ++i) {
         if (!std::isfinite(points[i].x) || !std::isfinite(points[i].y))
             throw Error(what + ": landmark " + std::to_string(i) + " is not a number");
@@ -55,7 +58,7 @@ cv::Point2f meanOf(const std::vector<cv::Point2f>& p, int first, int last) {
 
 // The face's own axes: up from the chin to the brows (a rolled head keeps its forehead above its eyes).
 struct FaceAxes {
-    cv::Point2f up;      // chin to the brows' mean (not normalised: its length is the face's height)
+    cv::Point2f up;  // chin to the brows' mean (not normalised: its length is the face's height)
     cv::Point2f unitUp;
     cv::Point2f across;  // unit, perpendicular to up
 };
@@ -85,7 +88,8 @@ cv::Matx23d similarity(const std::vector<cv::Point2f>& from, const std::vector<c
 }
 
 cv::Point2f apply(const cv::Matx23d& m, cv::Point2f p) {
-    return {static_cast<float>(m(0, 0) * p.x + m(0, 1) * p.y + m(0, 2)), static_cast<float>(m(1, 0) * p.x + m(1, 1) * p.y + m(1, 2))};
+    return {static_cast<float>(m(0, 0) * p.x + m(0, 1) * p.y + m(0, 2)),
+            static_cast<float>(m(1, 0) * p.x + m(1, 1) * p.y + m(1, 2))};
 }
 
 std::vector<cv::Point2f> polygonOf(const std::vector<cv::Point2f>& positions, const std::vector<int>& vertices) {
@@ -138,8 +142,8 @@ void separateCoincidentPoints(std::vector<cv::Point2f>& layout) {
 std::vector<cv::Vec3i> triangulateAroundMouth(MeshPoints& points, std::vector<int>& mouth) {
     for (int round = 0; round < 8; ++round) {
         const cv::Rect bounds = cv::boundingRect(points.layout);
-        std::vector<cv::Vec3i> triangles =
-            delaunayTriangles(points.layout, cv::Rect(bounds.x - 4, bounds.y - 4, bounds.width + 10, bounds.height + 10), 1e-6);
+        std::vector<cv::Vec3i> triangles = delaunayTriangles(
+            points.layout, cv::Rect(bounds.x - 4, bounds.y - 4, bounds.width + 10, bounds.height + 10), 1e-6);
         std::set<std::pair<int, int>> edges;
         for (const auto& t : triangles) {
             for (int k = 0; k < 3; ++k) edges.insert({std::min(t[k], t[(k + 1) % 3]), std::max(t[k], t[(k + 1) % 3])});
@@ -151,7 +155,8 @@ std::vector<cv::Vec3i> triangulateAroundMouth(MeshPoints& points, std::vector<in
             outline.push_back(a);
             if (edges.count({std::min(a, b), std::max(a, b)})) continue;
             missing = true;
-            outline.push_back(points.add((points.rest[at(a)] + points.rest[at(b)]) * 0.5f, (points.layout[at(a)] + points.layout[at(b)]) * 0.5f));
+            outline.push_back(points.add((points.rest[at(a)] + points.rest[at(b)]) * 0.5f,
+                                         (points.layout[at(a)] + points.layout[at(b)]) * 0.5f));
         }
         if (!missing) return triangles;
         mouth = std::move(outline);
@@ -205,14 +210,17 @@ void dropUnusedVertices(FaceMesh& mesh, std::vector<int>& mouth) {
 // Where along `chain` (0 = its first vertex, 1 = its last) each vertex lies, by length at rest.
 std::vector<double> arcFractions(const std::vector<cv::Point2f>& positions, const std::vector<int>& chain) {
     std::vector<double> f(chain.size(), 0.0);
-    for (std::size_t k = 1; k < chain.size(); ++k) f[k] = f[k - 1] + cv::norm(positions[at(chain[k])] - positions[at(chain[k - 1])]);
+    for (std::size_t k = 1; k < chain.size(); ++k)
+        f[k] = f[k - 1] + cv::norm(positions[at(chain[k])] - positions[at(chain[k - 1])]);
     const double total = f.back();
-    for (std::size_t k = 0; k < f.size(); ++k) f[k] = total > 1e-6 ? f[k] / total : static_cast<double>(k) / std::max<std::size_t>(1, f.size() - 1);
+    for (std::size_t k = 0; k < f.size(); ++k)
+        f[k] = total > 1e-6 ? f[k] / total : static_cast<double>(k) / std::max<std::size_t>(1, f.size() - 1);
     return f;
 }
 
 // The point at fraction `t` along `chain` in `positions`, with the chain's rest fractions `fractions`.
-cv::Point2f alongChain(const std::vector<cv::Point2f>& positions, const std::vector<int>& chain, const std::vector<double>& fractions, double t) {
+cv::Point2f alongChain(const std::vector<cv::Point2f>& positions, const std::vector<int>& chain,
+                       const std::vector<double>& fractions, double t) {
     for (std::size_t k = 1; k < chain.size(); ++k) {
         if (t > fractions[k] && k + 1 < chain.size()) continue;
         const double span = fractions[k] - fractions[k - 1];
@@ -224,7 +232,8 @@ cv::Point2f alongChain(const std::vector<cv::Point2f>& positions, const std::vec
 
 std::vector<cv::Point> rounded(const std::vector<cv::Point2f>& points, cv::Point2f offset) {
     std::vector<cv::Point> out;
-    for (const auto& p : points) out.emplace_back(static_cast<int>(std::lround(p.x - offset.x)), static_cast<int>(std::lround(p.y - offset.y)));
+    for (const auto& p : points)
+        out.emplace_back(static_cast<int>(std::lround(p.x - offset.x)), static_cast<int>(std::lround(p.y - offset.y)));
     return out;
 }
 
@@ -242,8 +251,9 @@ FaceMesh buildFaceMesh(const std::vector<cv::Point2f>& p, cv::Size photo, const 
     const cv::Rect bounds = cv::boundingRect(p);
     const double extent = std::max(bounds.width, bounds.height);
     if (extent < options.minimumWidth)
-        throw Error("the face is too small to move its pixels (" + std::to_string(static_cast<int>(std::lround(extent))) +
-                    " pixels across; at least " + std::to_string(static_cast<int>(options.minimumWidth)) + " are needed)");
+        throw Error("the face is too small to move its pixels (" +
+                    std::to_string(static_cast<int>(std::lround(extent))) + " pixels across; at least " +
+                    std::to_string(static_cast<int>(options.minimumWidth)) + " are needed)");
     const cv::Rect inside = bounds & cv::Rect({0, 0}, photo);
     if (inside.area() < 0.5 * bounds.area())
         throw Error("the face lies outside the photo (its landmarks' box is mostly off the image)");
@@ -274,7 +284,8 @@ FaceMesh buildFaceMesh(const std::vector<cv::Point2f>& p, cv::Size photo, const 
     const int ringCount = std::max(24, static_cast<int>(std::ceil(perimeter / spacing)));
     for (int k = 0; k < ringCount; ++k) {
         const double t = 2 * CV_PI * k / ringCount;
-        const cv::Point2f q = centre + axes.across * static_cast<float>(ringA * std::cos(t)) + axes.unitUp * static_cast<float>(ringB * std::sin(t));
+        const cv::Point2f q = centre + axes.across * static_cast<float>(ringA * std::cos(t)) +
+                              axes.unitUp * static_cast<float>(ringB * std::sin(t));
         mesh.ringVertices.push_back(points.add(q, q));
     }
 
@@ -303,10 +314,12 @@ FaceMesh buildFaceMesh(const std::vector<cv::Point2f>& p, cv::Size photo, const 
     const std::vector<cv::Point2f> mouthOutline = polygonOf(points.layout, mouth);
     mesh.rest = points.rest;
     for (const auto& t : all) {
-        const cv::Point2f centroid = (points.layout[at(t[0])] + points.layout[at(t[1])] + points.layout[at(t[2])]) * (1.f / 3.f);
+        const cv::Point2f centroid =
+            (points.layout[at(t[0])] + points.layout[at(t[1])] + points.layout[at(t[2])]) * (1.f / 3.f);
         if (cv::pointPolygonTest(mouthOutline, centroid, false) > 0) continue;  // inside the mouth: the lips stay apart
         if (signedArea2(mesh.rest[at(t[0])], mesh.rest[at(t[1])], mesh.rest[at(t[2])]) <= 0)
-            throw Error("the face's landmarks fold over each other (the lips or the jaw line cross): no mesh can be built");
+            throw Error(
+                "the face's landmarks fold over each other (the lips or the jaw line cross): no mesh can be built");
         mesh.triangles.push_back(t);
     }
     dropUnusedVertices(mesh, mouth);
@@ -330,9 +343,10 @@ struct FaceWarp::State {
     // Where both lips are sampled: every vertex of either lip, by its fraction of the lip's length, so that each
     // lip's samples trace it exactly (a coarser sampling would cut its curve and leave slivers uncovered).
     std::vector<double> lipFractions;
-    std::vector<cv::Point2f> mouthRest;  // upper lip, its split line, lower lip, its split line: one per lip fraction each
+    std::vector<cv::Point2f>
+        mouthRest;  // upper lip, its split line, lower lip, its split line: one per lip fraction each
     std::vector<cv::Vec3i> mouthTriangles;
-    cv::Scalar mouthShadow;  // what an opened mouth shows until the caller fills it
+    cv::Scalar mouthShadow;       // what an opened mouth shows until the caller fills it
     std::vector<bool> alongLips;  // per triangle: whether it has a vertex on an inner lip
 
     std::vector<cv::Point2f> mouthDeformed(const std::vector<cv::Point2f>& vertices) const {
@@ -356,11 +370,13 @@ namespace {
 // The darkest quarter of the photo along the reference's inner lips, darker still: a mouth's shadow.
 cv::Scalar mouthShadowOf(const cv::Mat& photo, const std::vector<cv::Point2f>& p) {
     const std::vector<cv::Point2f> inner(p.begin() + 60, p.begin() + 68);
-    const cv::Rect box = cv::Rect(cv::boundingRect(inner).tl() - cv::Point(3, 3), cv::boundingRect(inner).size() + cv::Size(7, 7)) &
-                         cv::Rect({0, 0}, photo.size());
+    const cv::Rect box =
+        cv::Rect(cv::boundingRect(inner).tl() - cv::Point(3, 3), cv::boundingRect(inner).size() + cv::Size(7, 7)) &
+        cv::Rect({0, 0}, photo.size());
     if (box.empty()) return cv::Scalar(25, 25, 45);
     cv::Mat mask = cv::Mat::zeros(box.size(), CV_8U);
-    cv::polylines(mask, std::vector<std::vector<cv::Point>>{rounded(inner, cv::Point2f(box.tl()))}, true, cv::Scalar(255), 3);
+    cv::polylines(mask, std::vector<std::vector<cv::Point>>{rounded(inner, cv::Point2f(box.tl()))}, true,
+                  cv::Scalar(255), 3);
     cv::Mat grey;
     cv::cvtColor(photo(box), grey, cv::COLOR_BGR2GRAY);
     std::vector<std::pair<uchar, cv::Vec3b>> samples;
@@ -373,7 +389,8 @@ cv::Scalar mouthShadowOf(const cv::Mat& photo, const std::vector<cv::Point2f>& p
     std::sort(samples.begin(), samples.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     const std::size_t n = std::max<std::size_t>(1, samples.size() / 4);
     cv::Scalar sum;
-    for (std::size_t i = 0; i < n; ++i) sum += cv::Scalar(samples[i].second[0], samples[i].second[1], samples[i].second[2]);
+    for (std::size_t i = 0; i < n; ++i)
+        sum += cv::Scalar(samples[i].second[0], samples[i].second[1], samples[i].second[2]);
     return sum * (0.6 / static_cast<double>(n));
 }
 
@@ -411,7 +428,8 @@ void drawThrough(cv::Mat& pixels, const cv::Rect& area, const BackwardMap& map, 
 cv::Mat coveredIn(const cv::Rect& area, const BackwardMap& map) {
     cv::Mat out = cv::Mat::zeros(area.size(), CV_8U);
     const cv::Rect r = map.area & area;
-    if (!r.empty()) map.covered(cv::Rect(r.tl() - map.area.tl(), r.size())).copyTo(out(cv::Rect(r.tl() - area.tl(), r.size())));
+    if (!r.empty())
+        map.covered(cv::Rect(r.tl() - map.area.tl(), r.size())).copyTo(out(cv::Rect(r.tl() - area.tl(), r.size())));
     return out;
 }
 
@@ -439,8 +457,9 @@ FaceWarp::FaceWarp(const cv::Mat& photo, const std::vector<cv::Point2f>& referen
     s.lipFractions = s.upperFractions;
     s.lipFractions.insert(s.lipFractions.end(), s.lowerFractions.begin(), s.lowerFractions.end());
     std::sort(s.lipFractions.begin(), s.lipFractions.end());
-    s.lipFractions.erase(std::unique(s.lipFractions.begin(), s.lipFractions.end(), [](double a, double b) { return b - a < 1e-6; }),
-                         s.lipFractions.end());
+    s.lipFractions.erase(
+        std::unique(s.lipFractions.begin(), s.lipFractions.end(), [](double a, double b) { return b - a < 1e-6; }),
+        s.lipFractions.end());
     const int n = static_cast<int>(s.lipFractions.size());
     s.mouthRest.assign(at(4 * n), {});
     for (int k = 0; k < n; ++k) {
@@ -454,7 +473,8 @@ FaceWarp::FaceWarp(const cv::Mat& photo, const std::vector<cv::Point2f>& referen
     for (int strip : {0, 2 * n}) {
         const int lip = strip, mid = strip + n;
         for (int k = 0; k + 1 < n; ++k) {
-            for (const cv::Vec3i& t : {cv::Vec3i(lip + k, lip + k + 1, mid + k + 1), cv::Vec3i(lip + k, mid + k + 1, mid + k)}) {
+            for (const cv::Vec3i& t :
+                 {cv::Vec3i(lip + k, lip + k + 1, mid + k + 1), cv::Vec3i(lip + k, mid + k + 1, mid + k)}) {
                 // A closed mouth's strips have no area: nothing to show, nothing drawn. (Each strip moves rigidly
                 // across its lip, so a thin one is never stretched over the opening.)
                 if (std::abs(signedArea2(s.mouthRest[at(t[0])], s.mouthRest[at(t[1])], s.mouthRest[at(t[2])])) > 1e-6)
@@ -487,7 +507,8 @@ std::vector<cv::Point2f> FaceWarp::deformedVertices(const std::vector<cv::Point2
     for (int v : s.mesh.ringVertices) targets.push_back(s.mesh.rest[at(v)]);
     std::vector<cv::Point2f> solved = s.solver->solve(targets);
     for (const auto& v : solved) {
-        if (!std::isfinite(v.x) || !std::isfinite(v.y)) throw Error("the face's mesh has no solution for these landmarks");
+        if (!std::isfinite(v.x) || !std::isfinite(v.y))
+            throw Error("the face's mesh has no solution for these landmarks");
     }
     return solved;
 }
@@ -531,7 +552,8 @@ FaceWarpFrame FaceWarp::warp(const std::vector<cv::Point2f>& target) const {
     std::vector<cv::Point2f> hole = polygonOf(vertices, s.mesh.upperLip);
     for (auto it = s.mesh.lowerLip.rbegin(); it != s.mesh.lowerLip.rend(); ++it) hole.push_back(vertices[at(*it)]);
     frame.unseen = cv::Mat::zeros(changed.size(), CV_8U);
-    cv::fillPoly(frame.unseen, std::vector<std::vector<cv::Point>>{rounded(hole, cv::Point2f(changed.tl()))}, cv::Scalar(255));
+    cv::fillPoly(frame.unseen, std::vector<std::vector<cv::Point>>{rounded(hole, cv::Point2f(changed.tl()))},
+                 cv::Scalar(255));
     frame.unseen &= ~(coveredIn(changed, face) | coveredIn(changed, mouth));
 
     // The feather lies outside the unseen pixels and is narrow: the mouth's interior beside them is the photo's.
@@ -558,10 +580,12 @@ cv::Mat FaceWarp::drawMesh(const cv::Mat& image, const std::vector<cv::Point2f>&
     cv::Mat out = image.clone();
     const auto v = deformedVertices(target);
     for (const auto& t : s.mesh.triangles) {
-        for (int e = 0; e < 3; ++e) cv::line(out, v[at(t[e])], v[at(t[(e + 1) % 3])], cv::Scalar(60, 200, 255), 1, cv::LINE_AA);
+        for (int e = 0; e < 3; ++e)
+            cv::line(out, v[at(t[e])], v[at(t[(e + 1) % 3])], cv::Scalar(60, 200, 255), 1, cv::LINE_AA);
     }
     for (const auto* lip : {&s.mesh.upperLip, &s.mesh.lowerLip}) {
-        for (std::size_t k = 1; k < lip->size(); ++k) cv::line(out, v[at((*lip)[k - 1])], v[at((*lip)[k])], cv::Scalar(40, 40, 255), 1, cv::LINE_AA);
+        for (std::size_t k = 1; k < lip->size(); ++k)
+            cv::line(out, v[at((*lip)[k - 1])], v[at((*lip)[k])], cv::Scalar(40, 40, 255), 1, cv::LINE_AA);
     }
     for (int pin : s.mesh.pinned()) cv::circle(out, v[at(pin)], 2, cv::Scalar(255, 255, 255), cv::FILLED, cv::LINE_AA);
     return out;

@@ -14,9 +14,12 @@ namespace {
 
 double defaultWorkingPixels(FillMethod method) {
     switch (method) {
-        case FillMethod::Telea: return 160.0 * 160.0;
-        case FillMethod::ShiftMap: return 256.0 * 256.0;
-        case FillMethod::Fsr: return 256.0 * 256.0;
+        case FillMethod::Telea:
+            return 160.0 * 160.0;
+        case FillMethod::ShiftMap:
+            return 256.0 * 256.0;
+        case FillMethod::Fsr:
+            return 256.0 * 256.0;
     }
     return 160.0 * 160.0;
 }
@@ -51,7 +54,9 @@ cv::Mat filledBy(FillMethod method, const cv::Mat& image, const cv::Mat& unknown
             blended.convertTo(filled, CV_8UC3);
             break;
         }
-        case FillMethod::Telea: cv::inpaint(image, unknown, filled, /*inpaintRadius=*/3, cv::INPAINT_TELEA); break;
+        case FillMethod::Telea:
+            cv::inpaint(image, unknown, filled, /*inpaintRadius=*/3, cv::INPAINT_TELEA);
+            break;
     }
     return filled;
 }
@@ -60,9 +65,12 @@ cv::Mat filledBy(FillMethod method, const cv::Mat& image, const cv::Mat& unknown
 
 const char* toString(FillMethod method) {
     switch (method) {
-        case FillMethod::ShiftMap: return "shift-map";
-        case FillMethod::Fsr: return "fsr";
-        case FillMethod::Telea: break;
+        case FillMethod::ShiftMap:
+            return "shift-map";
+        case FillMethod::Fsr:
+            return "fsr";
+        case FillMethod::Telea:
+            break;
     }
     return "telea";
 }
@@ -87,8 +95,9 @@ void fillHoles(cv::Mat& image, const cv::Mat& holes, FillMethod method, double w
     if (holeBox.empty()) return;
     // The fill reads a margin around the holes as wide as they are (at least 16 pixels).
     const int margin = std::max(16, std::max(holeBox.width, holeBox.height) / 2);
-    const cv::Rect area = cv::Rect(holeBox.x - margin, holeBox.y - margin, holeBox.width + 2 * margin, holeBox.height + 2 * margin) &
-                          cv::Rect({0, 0}, image.size());
+    const cv::Rect area =
+        cv::Rect(holeBox.x - margin, holeBox.y - margin, holeBox.width + 2 * margin, holeBox.height + 2 * margin) &
+        cv::Rect({0, 0}, image.size());
     const double budget = workingPixels > 0 ? workingPixels : defaultWorkingPixels(method);
     const double scale = std::min(1.0, std::sqrt(budget / area.area()));
     cv::Mat crop = image(area), mask = holes(area);
@@ -106,6 +115,8 @@ void fillHoles(cv::Mat& image, const cv::Mat& holes, FillMethod method, double w
     filled.copyTo(crop, mask);
 }
 
-void fillHoles(cv::Mat& image, const cv::Mat& holes, FillQuality quality) { fillHoles(image, holes, methodFor(quality)); }
+void fillHoles(cv::Mat& image, const cv::Mat& holes, FillQuality quality) {
+    fillHoles(image, holes, methodFor(quality));
+}
 
 }  // namespace marionette::deform

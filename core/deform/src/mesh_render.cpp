@@ -60,14 +60,18 @@ BackwardMap rasteriseBackwardMap(const std::vector<cv::Point2f>& rest, const std
     // that kept their orientation are drawn over them.
     std::vector<const cv::Vec3i*> flipped, upright;
     for (const auto& t : triangles) {
-        const auto v = [&](const std::vector<cv::Point2f>& points, int k) { return points[static_cast<std::size_t>(t[k])]; };
-        const bool turned = (signedArea2(v(deformed, 0), v(deformed, 1), v(deformed, 2)) > 0) != (signedArea2(v(rest, 0), v(rest, 1), v(rest, 2)) > 0);
+        const auto v = [&](const std::vector<cv::Point2f>& points, int k) {
+            return points[static_cast<std::size_t>(t[k])];
+        };
+        const bool turned = (signedArea2(v(deformed, 0), v(deformed, 1), v(deformed, 2)) > 0) !=
+                            (signedArea2(v(rest, 0), v(rest, 1), v(rest, 2)) > 0);
         (turned ? flipped : upright).push_back(&t);
     }
     map.flippedTriangles = static_cast<int>(flipped.size());
     for (const auto* list : {&flipped, &upright}) {
         for (const cv::Vec3i* t : *list) {
-            const cv::Point2f q[3] = {deformed[static_cast<std::size_t>((*t)[0])], deformed[static_cast<std::size_t>((*t)[1])],
+            const cv::Point2f q[3] = {deformed[static_cast<std::size_t>((*t)[0])],
+                                      deformed[static_cast<std::size_t>((*t)[1])],
                                       deformed[static_cast<std::size_t>((*t)[2])]};
             const cv::Point2f p[3] = {rest[static_cast<std::size_t>((*t)[0])], rest[static_cast<std::size_t>((*t)[1])],
                                       rest[static_cast<std::size_t>((*t)[2])]};

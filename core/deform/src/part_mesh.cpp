@@ -10,7 +10,6 @@
 namespace marionette::deform {
 namespace {
 
-
 bool inside(const cv::Mat& region, cv::Point2f p) {
     const cv::Point q(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
     return q.x >= 0 && q.y >= 0 && q.x < region.cols && q.y < region.rows && region.at<uchar>(q) != 0;
@@ -48,7 +47,9 @@ std::vector<int> connectedPieces(int vertexCount, const std::vector<cv::Vec3i>& 
     std::vector<int> parent(static_cast<std::size_t>(vertexCount));
     std::iota(parent.begin(), parent.end(), 0);
     const auto find = [&](int v) {
-        while (parent[static_cast<std::size_t>(v)] != v) v = parent[static_cast<std::size_t>(v)] = parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(v)])];
+        while (parent[static_cast<std::size_t>(v)] != v)
+            v = parent[static_cast<std::size_t>(v)] =
+                parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(v)])];
         return v;
     };
     for (const auto& t : triangles) {
@@ -74,7 +75,8 @@ cv::Point2f pinPosition(const Pin& pin, const pose::Pose& pose) {
     return a + d * pin.along + left * pin.across;
 }
 
-std::vector<cv::Vec3i> delaunayTriangles(const std::vector<cv::Point2f>& points, const cv::Rect& bounds, double minArea2) {
+std::vector<cv::Vec3i> delaunayTriangles(const std::vector<cv::Point2f>& points, const cv::Rect& bounds,
+                                         double minArea2) {
     cv::Subdiv2D subdivision(bounds);
     std::map<std::pair<float, float>, int> indexOf;
     for (std::size_t i = 0; i < points.size(); ++i) {
@@ -93,8 +95,9 @@ std::vector<cv::Vec3i> delaunayTriangles(const std::vector<cv::Point2f>& points,
             if (ours) tri[k] = it->second;
         }
         if (!ours) continue;
-        const double area = signedArea2(points[static_cast<std::size_t>(tri[0])], points[static_cast<std::size_t>(tri[1])],
-                                        points[static_cast<std::size_t>(tri[2])]);
+        const double area =
+            signedArea2(points[static_cast<std::size_t>(tri[0])], points[static_cast<std::size_t>(tri[1])],
+                        points[static_cast<std::size_t>(tri[2])]);
         if (std::abs(area) < minArea2) continue;
         if (area < 0) std::swap(tri[1], tri[2]);
         triangles.push_back(tri);
@@ -117,16 +120,19 @@ Pin pinAt(int vertex, int bone, cv::Point2f p, const pose::Pose& pose) {
     return pin;
 }
 
-PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin, double scale, const pose::Pose& reference,
-                       double torsoLength, const MeshOptions& options, const MeshAnchor& anchor) {
+PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin, double scale,
+                       const pose::Pose& reference, double torsoLength, const MeshOptions& options,
+                       const MeshAnchor& anchor) {
     PartMesh mesh;
     mesh.part = part;
     if (region.empty() || cv::countNonZero(region) == 0) return mesh;
     const auto toWorking = [&](cv::Point2f p) {
-        return cv::Point2f(static_cast<float>((p.x - origin.x + 0.5) * scale - 0.5), static_cast<float>((p.y - origin.y + 0.5) * scale - 0.5));
+        return cv::Point2f(static_cast<float>((p.x - origin.x + 0.5) * scale - 0.5),
+                           static_cast<float>((p.y - origin.y + 0.5) * scale - 0.5));
     };
     const auto toPhoto = [&](cv::Point2f p) {
-        return cv::Point2f(static_cast<float>((p.x + 0.5) / scale - 0.5 + origin.x), static_cast<float>((p.y + 0.5) / scale - 0.5 + origin.y));
+        return cv::Point2f(static_cast<float>((p.x + 0.5) / scale - 0.5 + origin.x),
+                           static_cast<float>((p.y + 0.5) / scale - 0.5 + origin.y));
     };
     const double spacing = std::max(3.0, options.spacing * torsoLength * scale);
 
@@ -136,7 +142,8 @@ PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin,
         std::vector<int> anchorBones;
         for (std::size_t i = 0; i < bones().size(); ++i) {
             const Bone& bone = bones()[i];
-            if (bone.part == anchor.part && reference.has(bone.from) && reference.has(bone.to)) anchorBones.push_back(static_cast<int>(i));
+            if (bone.part == anchor.part && reference.has(bone.from) && reference.has(bone.to))
+                anchorBones.push_back(static_cast<int>(i));
         }
         for (std::size_t i = 0; i < points.points.size() && !anchorBones.empty(); ++i) {
             const cv::Point2f p = points.points[i];
@@ -145,7 +152,8 @@ PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin,
             for (int b : anchorBones) {
                 const Bone& bone = bones()[static_cast<std::size_t>(b)];
                 const cv::Point2f q = toPhoto(p);
-                const double d = distanceToSegment(Point2{q.x, q.y}, reference.at(bone.from).position, reference.at(bone.to).position);
+                const double d = distanceToSegment(Point2{q.x, q.y}, reference.at(bone.from).position,
+                                                   reference.at(bone.to).position);
                 if (d < best) best = d, points.pinBone[i] = b;
             }
         }
@@ -156,7 +164,8 @@ PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin,
         const Bone& bone = bones()[i];
         if (bone.part != part || !reference.has(bone.from) || !reference.has(bone.to)) continue;
         partBones.push_back(static_cast<int>(i));
-        const cv::Point2f a = toWorking(jointPoint(reference, bone.from)), b = toWorking(jointPoint(reference, bone.to));
+        const cv::Point2f a = toWorking(jointPoint(reference, bone.from)),
+                          b = toWorking(jointPoint(reference, bone.to));
         const int pieces = std::max(1, static_cast<int>(std::ceil(cv::norm(b - a) / (spacing / 2))));
         for (int k = 0; k <= pieces; ++k) {
             const cv::Point2f p = a + (b - a) * (static_cast<float>(k) / pieces);
@@ -191,9 +200,10 @@ PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin,
     }
     std::vector<cv::Vec3i> triangles;
     for (const cv::Vec3i& tri : delaunayTriangles(vertices, cv::Rect(-2, -2, region.cols + 4, region.rows + 4), 1e-3)) {
-        const cv::Point2f centre = (vertices[static_cast<std::size_t>(tri[0])] + vertices[static_cast<std::size_t>(tri[1])] +
-                                    vertices[static_cast<std::size_t>(tri[2])]) *
-                                   (1.f / 3.f);
+        const cv::Point2f centre =
+            (vertices[static_cast<std::size_t>(tri[0])] + vertices[static_cast<std::size_t>(tri[1])] +
+             vertices[static_cast<std::size_t>(tri[2])]) *
+            (1.f / 3.f);
         if (inside(region, centre)) triangles.push_back(tri);
     }
 
@@ -220,21 +230,25 @@ PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin,
     std::map<int, int> pinsInPiece;
     for (const Pin& pin : mesh.pins) ++pinsInPiece[piece[static_cast<std::size_t>(pin.vertex)]];
     std::map<int, std::vector<int>> verticesOf;
-    for (int v = 0; v < static_cast<int>(mesh.rest.size()); ++v) verticesOf[piece[static_cast<std::size_t>(v)]].push_back(v);
+    for (int v = 0; v < static_cast<int>(mesh.rest.size()); ++v)
+        verticesOf[piece[static_cast<std::size_t>(v)]].push_back(v);
     for (const auto& [id, members] : verticesOf) {
         if (pinsInPiece[id] >= 2) continue;
         int first = members.front(), second = members.back();
         double farthest = -1;
         for (int v : members) {
-            const double d = cv::norm(mesh.rest[static_cast<std::size_t>(v)] - mesh.rest[static_cast<std::size_t>(members.front())]);
+            const double d =
+                cv::norm(mesh.rest[static_cast<std::size_t>(v)] - mesh.rest[static_cast<std::size_t>(members.front())]);
             if (d > farthest) farthest = d, second = v;
         }
         farthest = -1;
         for (int v : members) {
-            const double d = cv::norm(mesh.rest[static_cast<std::size_t>(v)] - mesh.rest[static_cast<std::size_t>(second)]);
+            const double d =
+                cv::norm(mesh.rest[static_cast<std::size_t>(v)] - mesh.rest[static_cast<std::size_t>(second)]);
             if (d > farthest) farthest = d, first = v;
         }
-        const cv::Point2f centre = (mesh.rest[static_cast<std::size_t>(first)] + mesh.rest[static_cast<std::size_t>(second)]) * 0.5f;
+        const cv::Point2f centre =
+            (mesh.rest[static_cast<std::size_t>(first)] + mesh.rest[static_cast<std::size_t>(second)]) * 0.5f;
         int nearest = partBones.front();
         double best = 1e30;
         for (int b : partBones) {
@@ -244,7 +258,8 @@ PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin,
             if (d < best) best = d, nearest = b;
         }
         for (int v : {first, second}) {
-            const bool pinned = std::any_of(mesh.pins.begin(), mesh.pins.end(), [v](const Pin& p) { return p.vertex == v; });
+            const bool pinned =
+                std::any_of(mesh.pins.begin(), mesh.pins.end(), [v](const Pin& p) { return p.vertex == v; });
             if (!pinned) mesh.pins.push_back(pinAt(v, nearest, mesh.rest[static_cast<std::size_t>(v)], reference));
         }
     }

@@ -22,10 +22,12 @@ struct WorkingCopy {
     WorkingCopy(const cv::Rect& photoArea, double maxSide)
         : area(photoArea),
           scale(std::min(1.0, maxSide / std::max(photoArea.width, photoArea.height))),
-          size(std::max(1, static_cast<int>(std::lround(photoArea.width * scale))), std::max(1, static_cast<int>(std::lround(photoArea.height * scale)))) {}
+          size(std::max(1, static_cast<int>(std::lround(photoArea.width * scale))),
+               std::max(1, static_cast<int>(std::lround(photoArea.height * scale)))) {}
 
     cv::Point2f operator()(cv::Point2f p) const {
-        return {static_cast<float>((p.x - area.x + 0.5) * scale - 0.5), static_cast<float>((p.y - area.y + 0.5) * scale - 0.5)};
+        return {static_cast<float>((p.x - area.x + 0.5) * scale - 0.5),
+                static_cast<float>((p.y - area.y + 0.5) * scale - 0.5)};
     }
 
     cv::Rect area;
@@ -40,8 +42,8 @@ struct WorkingCopy {
 // limb thinner than the band is never cut away. Returns the snapped mask (float 0/1, photo size, zero
 // outside `area`), or nothing where GrabCut cannot run or takes away most of the person (a photo without
 // contrast): the segmenter's edge is then used as it is.
-std::optional<cv::Mat> snapToPhotoEdges(const cv::Mat& photo, const cv::Mat& probability, const cv::Rect& area, const pose::Pose& reference,
-                                        double torso) {
+std::optional<cv::Mat> snapToPhotoEdges(const cv::Mat& photo, const cv::Mat& probability, const cv::Rect& area,
+                                        const pose::Pose& reference, double torso) {
     const WorkingCopy toWorking(area, 400.0);
     const double scale = toWorking.scale;
     const cv::Size working = toWorking.size;
@@ -63,13 +65,15 @@ std::optional<cv::Mat> snapToPhotoEdges(const cv::Mat& photo, const cv::Mat& pro
     for (const Bone& b : bones()) {
         if (!hasBone(reference, b)) continue;
         const cv::Point2f from = toWorking(jointPoint(reference, b.from)), to = toWorking(jointPoint(reference, b.to));
-        const bool extremity = isLimb(b.part) && (b.to == pose::JointId::RightWrist || b.to == pose::JointId::LeftWrist ||
-                                                  b.to == pose::JointId::RightAnkle || b.to == pose::JointId::LeftAnkle);
+        const bool extremity =
+            isLimb(b.part) && (b.to == pose::JointId::RightWrist || b.to == pose::JointId::LeftWrist ||
+                               b.to == pose::JointId::RightAnkle || b.to == pose::JointId::LeftAnkle);
         cv::line(skeleton, from, extremity ? to + (to - from) * 0.25f : to, cv::Scalar(255), thickness, cv::LINE_8);
     }
     sure |= skeleton & person;
     constexpr int kMinimumSamples = 64;  // each colour model is a mixture of five Gaussians
-    if (cv::countNonZero(sure) < kMinimumSamples || working.area() - cv::countNonZero(maybe) < kMinimumSamples) return std::nullopt;
+    if (cv::countNonZero(sure) < kMinimumSamples || working.area() - cv::countNonZero(maybe) < kMinimumSamples)
+        return std::nullopt;
     cv::Mat trimap(working, CV_8U, cv::Scalar(cv::GC_BGD));
     trimap.setTo(cv::GC_PR_BGD, maybe);
     trimap.setTo(cv::GC_PR_FGD, person);
@@ -81,7 +85,8 @@ std::optional<cv::Mat> snapToPhotoEdges(const cv::Mat& photo, const cv::Mat& pro
     generator.state = 0x4d6172696f6e65ULL;
     try {
         cv::Mat backgroundModel, personModel;
-        cv::grabCut(smallPhoto, trimap, cv::Rect(), backgroundModel, personModel, /*iterations=*/3, cv::GC_INIT_WITH_MASK);
+        cv::grabCut(smallPhoto, trimap, cv::Rect(), backgroundModel, personModel, /*iterations=*/3,
+                    cv::GC_INIT_WITH_MASK);
     } catch (const cv::Exception&) {
         generator = saved;
         return std::nullopt;
@@ -109,7 +114,8 @@ cv::Mat softEdge(const cv::Mat& photo, const cv::Mat& mask, const cv::Rect& area
 
 // The segmenter's mask as the layer's alpha: snapped to the photo's edges where that can be trusted, then
 // softened over a few pixels; otherwise only softened, over a wider radius (its edge is coarser).
-cv::Mat personAlpha(const cv::Mat& photo, const cv::Mat& probability, const cv::Rect& area, const pose::Pose& reference, double torso, bool snap) {
+cv::Mat personAlpha(const cv::Mat& photo, const cv::Mat& probability, const cv::Rect& area, const pose::Pose& reference,
+                    double torso, bool snap) {
     if (snap) {
         if (const auto snapped = snapToPhotoEdges(photo, probability, area, reference, torso)) {
             const double upscale = std::max(area.width, area.height) / 400.0;
@@ -177,15 +183,17 @@ cv::Mat labelByGeodesicDistance(const cv::Mat& domain, const cv::Mat& seeds) {
 // Where the segmenter joins this person to others (touching shoulders, an arm round someone): each pixel of
 // `kept` goes to the nearest skeleton, distance measured inside the mask as for part labels. Returns the
 // pixels nearer another person's bones (8-bit, photo size), at a working size of at most `workingSize`.
-cv::Mat claimedByOthers(const cv::Mat& kept, const pose::Pose& reference, const std::vector<pose::Pose>& others, const cv::Rect& area,
-                        int workingSize) {
+cv::Mat claimedByOthers(const cv::Mat& kept, const pose::Pose& reference, const std::vector<pose::Pose>& others,
+                        const cv::Rect& area, int workingSize) {
     const WorkingCopy toWorking(area, workingSize);
     cv::Mat domain;
     cv::resize(kept(area), domain, toWorking.size, 0, 0, cv::INTER_NEAREST);
     cv::Mat seeds = cv::Mat::zeros(toWorking.size, CV_8U);
     const auto drawBones = [&](const pose::Pose& p, uchar label) {
         for (const Bone& b : bones()) {
-            if (hasBone(p, b)) cv::line(seeds, toWorking(jointPoint(p, b.from)), toWorking(jointPoint(p, b.to)), cv::Scalar(label), 1, cv::LINE_8);
+            if (hasBone(p, b))
+                cv::line(seeds, toWorking(jointPoint(p, b.from)), toWorking(jointPoint(p, b.to)), cv::Scalar(label), 1,
+                         cv::LINE_8);
         }
     };
     constexpr uchar kMine = 1, kTheirs = 2;
@@ -213,9 +221,10 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
     // The person's neighbourhood: the skeleton's box grown by a torso length on every side and the mask's.
     const auto joints = *reference.bounds();
     const int margin = static_cast<int>(std::ceil(torso * 1.2));
-    const cv::Rect around = cv::Rect(static_cast<int>(joints.x) - margin, static_cast<int>(joints.y) - margin,
-                                     static_cast<int>(joints.width) + 2 * margin + 1, static_cast<int>(joints.height) + 2 * margin + 1) &
-                            photoRect;
+    const cv::Rect around =
+        cv::Rect(static_cast<int>(joints.x) - margin, static_cast<int>(joints.y) - margin,
+                 static_cast<int>(joints.width) + 2 * margin + 1, static_cast<int>(joints.height) + 2 * margin + 1) &
+        photoRect;
     if (around.empty()) throw Error("the skeleton lies outside the photo");
     PersonLayer layer;
     layer.alpha = personAlpha(photo, probability, around, reference, torso, options.snapToPhotoEdges);
@@ -287,7 +296,8 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
     for (int pass = 0; pass < 2; ++pass) {
         for (const Bone& b : bones()) {
             if (!hasBone(reference, b) || (b.part == BodyPart::Trunk) != (pass == 0)) continue;
-            cv::line(seeds, toWorking(jointPoint(reference, b.from)), toWorking(jointPoint(reference, b.to)), cv::Scalar(1 + index(b.part)), 1, cv::LINE_8);
+            cv::line(seeds, toWorking(jointPoint(reference, b.from)), toWorking(jointPoint(reference, b.to)),
+                     cv::Scalar(1 + index(b.part)), 1, cv::LINE_8);
         }
     }
     const cv::Mat workingLabels = labelByGeodesicDistance(domain, seeds);
@@ -299,8 +309,10 @@ PersonLayer makePersonLayer(const cv::Mat& photo, const cv::Mat& probability, co
 }
 
 cv::Mat unmixedForeground(const cv::Mat& photo, const cv::Mat& alpha, const cv::Rect& box, const cv::Mat& background) {
-    if (background.size() != box.size() || background.type() != CV_8UC3 || (box & cv::Rect({0, 0}, photo.size())) != box)
-        throw Error("unmixedForeground: the background must be an 8-bit colour image of the box's size, inside the photo");
+    if (background.size() != box.size() || background.type() != CV_8UC3 ||
+        (box & cv::Rect({0, 0}, photo.size())) != box)
+        throw Error(
+            "unmixedForeground: the background must be an 8-bit colour image of the box's size, inside the photo");
     cv::Mat out = photo.clone();
     cv::Mat image, behind, a, a3;
     photo(box).convertTo(image, CV_32FC3);

@@ -16,8 +16,9 @@ namespace marionette::deform {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double millisecondsSince(Clock::time_point start) { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); }
-
+double millisecondsSince(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
 
 // The target with every joint it lacks taken from the reference: a hidden joint stays where it was.
 pose::Pose completed(const pose::Pose& target, const pose::Pose& reference) {
@@ -75,7 +76,8 @@ pose::Pose visibleJoints(const pose::Pose& reference, float hiddenBelow) {
 }
 
 cv::Scalar partColour(BodyPart part) {
-    static const cv::Scalar colours[kBodyPartCount] = {{60, 200, 255}, {40, 40, 255}, {255, 120, 40}, {40, 220, 40}, {220, 60, 220}, {200, 200, 60}};
+    static const cv::Scalar colours[kBodyPartCount] = {{60, 200, 255}, {40, 40, 255},  {255, 120, 40},
+                                                       {40, 220, 40},  {220, 60, 220}, {200, 200, 60}};
     return colours[index(part)];
 }
 
@@ -124,7 +126,8 @@ struct Puppet::State {
     }
 };
 
-Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pose::Pose& reference, const PuppetOptions& options)
+Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pose::Pose& reference,
+               const PuppetOptions& options)
     : m_state(std::make_unique<State>()) {
     const auto start = Clock::now();
     State& s = *m_state;
@@ -142,7 +145,8 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
     // Each part owns its pixels fully and fades out over `feather` pixels past them, so that where parts meet
     // a moved part's edge blends into what lies under it.
     const int feather = std::max(2, static_cast<int>(std::lround(s.torso * 0.02)));
-    const double scale = std::min(1.0, options.layer.workingSize / static_cast<double>(std::max(box.width, box.height)));
+    const double scale =
+        std::min(1.0, options.layer.workingSize / static_cast<double>(std::max(box.width, box.height)));
     const cv::Mat trunk = trunkEnvelope(reference, box.size(), box.tl(), 0.0);
     for (int i = 0; i < kBodyPartCount; ++i) {
         const BodyPart part = bodyPartAt(i);
@@ -160,7 +164,8 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
 
         cv::Mat region;
         cv::resize(s.partAlpha[static_cast<std::size_t>(i)] > 0.004f, region,
-                   cv::Size(std::max(1, static_cast<int>(std::lround(box.width * scale))), std::max(1, static_cast<int>(std::lround(box.height * scale)))),
+                   cv::Size(std::max(1, static_cast<int>(std::lround(box.width * scale))),
+                            std::max(1, static_cast<int>(std::lround(box.height * scale)))),
                    0, 0, cv::INTER_AREA);
         region = region > 0;
         cv::dilate(region, region, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
@@ -168,11 +173,13 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
         MeshAnchor anchor;
         if (part == BodyPart::Head) {
             cv::Mat trunkPixels;
-            cv::resize(s.layer.parts(box) == (1 + index(BodyPart::Trunk)), trunkPixels, region.size(), 0, 0, cv::INTER_NEAREST);
+            cv::resize(s.layer.parts(box) == (1 + index(BodyPart::Trunk)), trunkPixels, region.size(), 0, 0,
+                       cv::INTER_NEAREST);
             cv::dilate(trunkPixels, trunkPixels, cv::getStructuringElement(cv::MORPH_RECT, {5, 5}));
             anchor.region = region & trunkPixels;
         }
-        s.meshes[static_cast<std::size_t>(i)] = buildPartMesh(part, region, cv::Point2f(box.tl()), scale, s.visible, s.torso, options.mesh, anchor);
+        s.meshes[static_cast<std::size_t>(i)] =
+            buildPartMesh(part, region, cv::Point2f(box.tl()), scale, s.visible, s.torso, options.mesh, anchor);
         const PartMesh& mesh = s.meshes[static_cast<std::size_t>(i)];
         if (!mesh.empty()) {
             std::vector<int> pinned;
@@ -186,17 +193,20 @@ Puppet::Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pos
         }
         if (isLimb(part) && !trunk.empty()) {
             const int ownCount = cv::countNonZero(own);
-            s.inFrontInPhoto[static_cast<std::size_t>(i)] = ownCount > 0 && cv::countNonZero(own & trunk) > ownCount / 10;
+            s.inFrontInPhoto[static_cast<std::size_t>(i)] =
+                ownCount > 0 && cv::countNonZero(own & trunk) > ownCount / 10;
         }
     }
     // The plate covers the person and a margin: where a part may be drawn away from.
     const int margin = std::max(8, static_cast<int>(std::lround(s.torso * 0.1)));
-    s.plateBox = cv::Rect(box.x - margin, box.y - margin, box.width + 2 * margin, box.height + 2 * margin) & cv::Rect({0, 0}, photo.size());
+    s.plateBox = cv::Rect(box.x - margin, box.y - margin, box.width + 2 * margin, box.height + 2 * margin) &
+                 cv::Rect({0, 0}, photo.size());
     cv::dilate(s.layer.alpha(s.plateBox) > 0.02f, s.plateHoles, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
     s.fastPlate = photo(s.plateBox).clone();
     stage.emplace(&timer, "plate");
     fillHoles(s.fastPlate, s.plateHoles, FillQuality::Fast);
-    s.foreground = unmixedForeground(photo, s.layer.alpha, box, s.fastPlate(cv::Rect(box.tl() - s.plateBox.tl(), box.size())));
+    s.foreground =
+        unmixedForeground(photo, s.layer.alpha, box, s.fastPlate(cv::Rect(box.tl() - s.plateBox.tl(), box.size())));
 
     bool anyMesh = false;
     for (const auto& solver : s.solvers) anyMesh = anyMesh || solver.has_value();
@@ -225,8 +235,10 @@ std::vector<BodyPart> Puppet::drawOrder(const std::array<bool, kBodyPartCount>& 
         const auto i = static_cast<std::size_t>(index(p));
         Depth d = depth.of(p);
         if (d == Depth::Auto) d = moved[i] || m_state->inFrontInPhoto[i] ? Depth::Front : Depth::Behind;
-        if (d == Depth::Behind) behind.push_back(p);
-        else (moved[i] ? movedFront : front).push_back(p);
+        if (d == Depth::Behind)
+            behind.push_back(p);
+        else
+            (moved[i] ? movedFront : front).push_back(p);
     }
     std::vector<BodyPart> order = behind;
     order.push_back(BodyPart::Trunk);
@@ -247,13 +259,16 @@ std::array<std::vector<cv::Point2f>, kBodyPartCount> Puppet::deformedVertices(co
         const std::vector<cv::Point2f> targets = s.pinTargets(bodyPartAt(i), full);
         bool moved = false;
         for (std::size_t n = 0; n < targets.size() && !moved; ++n)
-            moved = cv::norm(targets[n] - s.meshes[k].rest[static_cast<std::size_t>(s.meshes[k].pins[n].vertex)]) > 0.01;
+            moved =
+                cv::norm(targets[n] - s.meshes[k].rest[static_cast<std::size_t>(s.meshes[k].pins[n].vertex)]) > 0.01;
         if (!moved) continue;
         std::vector<cv::Point2f> solved = s.solvers[k]->solve(targets);
         bool finite = true;
         for (const auto& v : solved) finite = finite && std::isfinite(v.x) && std::isfinite(v.y);
-        if (finite) out[k] = std::move(solved);
-        else log::warning(bodyPartLabel(bodyPartAt(i)), ": the deformation has no solution; the part stays in place");
+        if (finite)
+            out[k] = std::move(solved);
+        else
+            log::warning(bodyPartLabel(bodyPartAt(i)), ": the deformation has no solution; the part stays in place");
     }
     return out;
 }
@@ -279,9 +294,12 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
     const pose::Pose full = completed(target, s.reference);
     std::vector<std::pair<cv::Point2f, cv::Point2f>> hiddenMoved;
     for (const Bone& b : bones()) {
-        if (!isLimb(b.part) || !s.reference.has(b.from) || !s.reference.has(b.to) || (s.visible.has(b.from) && s.visible.has(b.to))) continue;
+        if (!isLimb(b.part) || !s.reference.has(b.from) || !s.reference.has(b.to) ||
+            (s.visible.has(b.from) && s.visible.has(b.to)))
+            continue;
         const cv::Point2f from = jointPoint(full, b.from), to = jointPoint(full, b.to);
-        if (cv::norm(from - jointPoint(s.reference, b.from)) > 0.5 || cv::norm(to - jointPoint(s.reference, b.to)) > 0.5)
+        if (cv::norm(from - jointPoint(s.reference, b.from)) > 0.5 ||
+            cv::norm(to - jointPoint(s.reference, b.to)) > 0.5)
             hiddenMoved.emplace_back(from, to);
     }
     const int limbWidth = std::max(3, static_cast<int>(std::lround(0.18 * s.torso)));
@@ -313,8 +331,10 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
     }
     for (const auto& [from, to] : hiddenMoved) {
         const cv::Rect2f ends = cv::Rect2f(from, to) | cv::Rect2f(to, from);
-        changed |= cv::Rect(static_cast<int>(std::floor(ends.x)) - limbWidth, static_cast<int>(std::floor(ends.y)) - limbWidth,
-                            static_cast<int>(std::ceil(ends.width)) + 2 * limbWidth + 1, static_cast<int>(std::ceil(ends.height)) + 2 * limbWidth + 1);
+        changed |=
+            cv::Rect(static_cast<int>(std::floor(ends.x)) - limbWidth, static_cast<int>(std::floor(ends.y)) - limbWidth,
+                     static_cast<int>(std::ceil(ends.width)) + 2 * limbWidth + 1,
+                     static_cast<int>(std::ceil(ends.height)) + 2 * limbWidth + 1);
     }
     const int pad = 2;
     changed = cv::Rect(changed.x - pad, changed.y - pad, changed.width + 2 * pad, changed.height + 2 * pad) & photoRect;
@@ -329,7 +349,10 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
     for (int i = 0; i < kBodyPartCount; ++i) {
         const bool isDrawn = std::find(drawn.begin(), drawn.end(), bodyPartAt(i)) != drawn.end();
         cv::Mat target = (isDrawn ? oldDrawn : kept)(boxInChanged);
-        cv::max(target, s.partAlpha[static_cast<std::size_t>(i)](cv::Rect(boxInChanged.tl() + changed.tl() - box.tl(), boxInChanged.size())), target);
+        cv::max(target,
+                s.partAlpha[static_cast<std::size_t>(i)](
+                    cv::Rect(boxInChanged.tl() + changed.tl() - box.tl(), boxInChanged.size())),
+                target);
     }
 
     // The drawn parts, each sampled from the photo at full resolution, composited back to front.
@@ -348,7 +371,8 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
         inBox.covered = map.covered;
         cv::subtract(map.mapX, cv::Scalar(box.x), inBox.mapX);
         cv::subtract(map.mapY, cv::Scalar(box.y), inBox.mapY);
-        alphas.push_back(sampleThrough(inBox, s.partAlpha[static_cast<std::size_t>(index(drawn[n]))], cv::INTER_LINEAR));
+        alphas.push_back(
+            sampleThrough(inBox, s.partAlpha[static_cast<std::size_t>(index(drawn[n]))], cv::INTER_LINEAR));
         // Cubic: keeps more of the photo's fine detail than bilinear where the part turns.
         colours.push_back(sampleThrough(map, s.foreground, cv::INTER_CUBIC));
         cv::Mat region = newDrawn(inChanged(map.area));
@@ -367,7 +391,8 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
     cv::Mat base = s.photo(changed).clone();
     const cv::Mat& plate = s.plate(fill, frame.fillMilliseconds);
     const cv::Rect shared = changed & s.plateBox;
-    plate(cv::Rect(shared.tl() - s.plateBox.tl(), shared.size())).copyTo(base(inChanged(shared)), fillMask(inChanged(shared)));
+    plate(cv::Rect(shared.tl() - s.plateBox.tl(), shared.size()))
+        .copyTo(base(inChanged(shared)), fillMask(inChanged(shared)));
     // The parts left in place lose their soft edge to the plate there: drawn again from the photo.
     // Only the box of those edge pixels is blended: on a drag this runs for every update.
     const cv::Rect keptEdge = cv::boundingRect(fillMask & (kept > 0.f));
@@ -400,7 +425,8 @@ PuppetFrame Puppet::pose(const pose::Pose& target, const DepthOrder& depth, Fill
     cv::max(newDrawn, kept, frame.personAlpha);
     frame.personHoles = frame.holes & trunkEnvelope(full, size, changed.tl(), s.torso * 0.08);
     for (const auto& [from, to] : hiddenMoved)
-        cv::line(frame.personHoles, from - cv::Point2f(changed.tl()), to - cv::Point2f(changed.tl()), cv::Scalar(255), limbWidth, cv::LINE_8);
+        cv::line(frame.personHoles, from - cv::Point2f(changed.tl()), to - cv::Point2f(changed.tl()), cv::Scalar(255),
+                 limbWidth, cv::LINE_8);
     stage.reset();
     frame.stages = timer.timings();
     frame.milliseconds = millisecondsSince(start);
@@ -416,9 +442,12 @@ cv::Mat Puppet::drawMesh(const cv::Mat& image, const pose::Pose& target) const {
         const auto& v = vertices[k];
         for (const auto& t : s.meshes[k].triangles) {
             for (int e = 0; e < 3; ++e)
-                cv::line(out, v[static_cast<std::size_t>(t[e])], v[static_cast<std::size_t>(t[(e + 1) % 3])], partColour(bodyPartAt(i)), 1, cv::LINE_AA);
+                cv::line(out, v[static_cast<std::size_t>(t[e])], v[static_cast<std::size_t>(t[(e + 1) % 3])],
+                         partColour(bodyPartAt(i)), 1, cv::LINE_AA);
         }
-        for (const Pin& pin : s.meshes[k].pins) cv::circle(out, v[static_cast<std::size_t>(pin.vertex)], 2, cv::Scalar(255, 255, 255), cv::FILLED, cv::LINE_AA);
+        for (const Pin& pin : s.meshes[k].pins)
+            cv::circle(out, v[static_cast<std::size_t>(pin.vertex)], 2, cv::Scalar(255, 255, 255), cv::FILLED,
+                       cv::LINE_AA);
     }
     return out;
 }

@@ -30,21 +30,26 @@ double laplacianVariance(const cv::Mat& image, cv::Point2f a, cv::Point2f b, dou
     return deviation[0] * deviation[0];
 }
 
-std::optional<double> detailKept(const cv::Mat& photo, const cv::Mat& edited, const pose::Pose& reference, const pose::Pose& target,
-                                 const cv::Mat& photoPerson, const cv::Mat& editedPerson) {
+std::optional<double> detailKept(const cv::Mat& photo, const cv::Mat& edited, const pose::Pose& reference,
+                                 const pose::Pose& target, const cv::Mat& photoPerson, const cv::Mat& editedPerson) {
     double sum = 0;
     int count = 0;
     // A thin capsule (a tenth of the torso wide, thinner than any limb) so that it holds the limb's own pixels,
     // not the backgrounds around it, which differ between where the limb was and where it went.
     const double radius = std::max(2.0, 0.05 * pose::torsoLength(reference));
     for (const pose::Limb& limb : pose::limbs()) {
-        if (!reference.has(limb.parent) || !reference.has(limb.child) || !target.has(limb.parent) || !target.has(limb.child)) continue;
+        if (!reference.has(limb.parent) || !reference.has(limb.child) || !target.has(limb.parent) ||
+            !target.has(limb.child))
+            continue;
         const bool moved = cv::norm(jointPoint(reference, limb.parent) - jointPoint(target, limb.parent)) > 2 ||
                            cv::norm(jointPoint(reference, limb.child) - jointPoint(target, limb.child)) > 2;
         if (!moved) continue;
-        const double before = laplacianVariance(photo, jointPoint(reference, limb.parent), jointPoint(reference, limb.child), radius, photoPerson);
+        const double before = laplacianVariance(photo, jointPoint(reference, limb.parent),
+                                                jointPoint(reference, limb.child), radius, photoPerson);
         if (before <= 1e-9) continue;
-        sum += laplacianVariance(edited, jointPoint(target, limb.parent), jointPoint(target, limb.child), radius, editedPerson) / before;
+        sum += laplacianVariance(edited, jointPoint(target, limb.parent), jointPoint(target, limb.child), radius,
+                                 editedPerson) /
+               before;
         ++count;
     }
     if (count == 0) return std::nullopt;
@@ -70,7 +75,8 @@ double seamRatio(const cv::Mat& image, const cv::Mat& alpha) {
     return cv::mean(magnitude, band)[0] / std::max(inner, 1e-6);
 }
 
-std::vector<cv::Mat> limbShapedHoles(cv::Size photo, const pose::Pose& pose, const cv::Mat& avoid, int count, unsigned seed) {
+std::vector<cv::Mat> limbShapedHoles(cv::Size photo, const pose::Pose& pose, const cv::Mat& avoid, int count,
+                                     unsigned seed) {
     struct Shape {
         cv::Point2f a, b;
         int thickness;
@@ -81,7 +87,8 @@ std::vector<cv::Mat> limbShapedHoles(cv::Size photo, const pose::Pose& pose, con
         if (bone.part == BodyPart::Trunk || !pose.has(bone.from) || !pose.has(bone.to)) continue;
         // A limb about a fifth of the torso across; the head (its bones are short) about half.
         const double across = bone.part == BodyPart::Head ? 0.45 * torso : 0.18 * torso;
-        shapes.push_back({jointPoint(pose, bone.from), jointPoint(pose, bone.to), std::max(3, static_cast<int>(std::lround(across)))});
+        shapes.push_back({jointPoint(pose, bone.from), jointPoint(pose, bone.to),
+                          std::max(3, static_cast<int>(std::lround(across)))});
     }
     std::vector<cv::Mat> holes;
     if (shapes.empty() || count <= 0) return holes;
@@ -91,7 +98,8 @@ std::vector<cv::Mat> limbShapedHoles(cv::Size photo, const pose::Pose& pose, con
     cv::dilate(avoid, keepOut, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * margin + 1, 2 * margin + 1}));
     cv::Mat used = cv::Mat::zeros(photo, CV_8U);
     std::mt19937 random(seed);
-    std::uniform_real_distribution<float> x(0.f, static_cast<float>(photo.width)), y(0.f, static_cast<float>(photo.height));
+    std::uniform_real_distribution<float> x(0.f, static_cast<float>(photo.width)),
+        y(0.f, static_cast<float>(photo.height));
     const cv::Rect inside(margin, margin, photo.width - 2 * margin, photo.height - 2 * margin);
     for (int attempt = 0; attempt < 400 * count && static_cast<int>(holes.size()) < count; ++attempt) {
         const Shape& s = shapes[holes.size() % shapes.size()];

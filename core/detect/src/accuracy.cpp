@@ -13,8 +13,8 @@ double distance(Point2 a, Point2 b) { return std::hypot(double(a.x) - b.x, doubl
 }  // namespace
 
 std::optional<double> torsoSize(const pose::Pose& truth) {
-    for (const auto& [shoulder, hip] : {std::pair{JointId::LeftShoulder, JointId::RightHip},
-                                        std::pair{JointId::RightShoulder, JointId::LeftHip}}) {
+    for (const auto& [shoulder, hip] :
+         {std::pair{JointId::LeftShoulder, JointId::RightHip}, std::pair{JointId::RightShoulder, JointId::LeftHip}}) {
         if (truth.has(shoulder) && truth.has(hip)) return distance(truth.at(shoulder).position, truth.at(hip).position);
     }
     return std::nullopt;

@@ -10,9 +10,9 @@ using pose::JointId;
 
 const std::array<JointId, kCocoKeypointCount>& cocoKeypointJoints() {
     static const std::array<JointId, kCocoKeypointCount> order{
-        JointId::Nose,         JointId::LeftEye,       JointId::RightEye,  JointId::LeftEar,   JointId::RightEar,
+        JointId::Nose,         JointId::LeftEye,       JointId::RightEye,  JointId::LeftEar,    JointId::RightEar,
         JointId::LeftShoulder, JointId::RightShoulder, JointId::LeftElbow, JointId::RightElbow, JointId::LeftWrist,
-        JointId::RightWrist,   JointId::LeftHip,       JointId::RightHip,  JointId::LeftKnee,  JointId::RightKnee,
+        JointId::RightWrist,   JointId::LeftHip,       JointId::RightHip,  JointId::LeftKnee,   JointId::RightKnee,
         JointId::LeftAnkle,    JointId::RightAnkle};
     return order;
 }
@@ -34,7 +34,8 @@ pose::Pose cocoToPose(const CocoKeypoints& keypoints, float minScore, ImageSize 
     for (std::size_t k = 0; k < order.size(); ++k) {
         const ScoredPoint& p = keypoints[k];
         if (p.score < minScore || !inside(p.position)) continue;
-        const Point2 clamped{std::clamp(p.position.x, 0.f, photo.width - 1.f), std::clamp(p.position.y, 0.f, photo.height - 1.f)};
+        const Point2 clamped{std::clamp(p.position.x, 0.f, photo.width - 1.f),
+                             std::clamp(p.position.y, 0.f, photo.height - 1.f)};
         result.set(order[k], {clamped, p.score});
     }
     if (result.has(JointId::LeftShoulder) && result.has(JointId::RightShoulder)) {

@@ -25,7 +25,8 @@ torch::ScalarType placeholderType(const std::string& tfType) {
 
 std::string shapeText(const std::vector<std::int64_t>& shape) {
     std::string text = "[";
-    for (std::size_t k = 0; k < shape.size(); ++k) text += (k ? ", " : "") + (shape[k] < 0 ? std::string("?") : std::to_string(shape[k]));
+    for (std::size_t k = 0; k < shape.size(); ++k)
+        text += (k ? ", " : "") + (shape[k] < 0 ? std::string("?") : std::to_string(shape[k]));
     return text + "]";
 }
 
@@ -143,7 +144,8 @@ std::vector<torch::Tensor> GraphExecutor::run(const std::vector<std::pair<std::s
     // How many pending reads each value has, so that intermediate tensors are freed as soon as possible.
     std::vector<int> reads(nodes.size(), 0);
     for (const int k : steps)
-        for (const auto& [producer, output] : m_steps[static_cast<std::size_t>(k)].inputs) ++reads[static_cast<std::size_t>(producer)];
+        for (const auto& [producer, output] : m_steps[static_cast<std::size_t>(k)].inputs)
+            ++reads[static_cast<std::size_t>(producer)];
     for (const auto& w : wanted) ++reads[static_cast<std::size_t>(w.first)];
 
     std::map<int, torch::Tensor> fed;
@@ -155,15 +157,16 @@ std::vector<torch::Tensor> GraphExecutor::run(const std::vector<std::pair<std::s
         if (tensor.scalar_type() != type)
             throwFileError(m_model.source, "input '" + node.name + "' must be " + node.typeAttr("dtype", "DT_FLOAT") +
                                                ", got " + c10::toString(tensor.scalar_type()));
-        if (const Attribute* shape = node.find("shape"); shape && shape->shape && !(shape->shape->size() == 1 && (*shape->shape)[0] == -1)) {
+        if (const Attribute* shape = node.find("shape");
+            shape && shape->shape && !(shape->shape->size() == 1 && (*shape->shape)[0] == -1)) {
             const auto& expected = *shape->shape;
             bool fits = static_cast<std::size_t>(tensor.dim()) == expected.size();
             for (std::size_t d = 0; fits && d < expected.size(); ++d)
                 fits = expected[d] < 0 || expected[d] == tensor.size(static_cast<std::int64_t>(d));
             if (!fits) {
                 const auto sizes = tensor.sizes();
-                throwFileError(m_model.source, "input '" + node.name + "' must have shape " + shapeText(expected) + ", got " +
-                                                   shapeText({sizes.begin(), sizes.end()}));
+                throwFileError(m_model.source, "input '" + node.name + "' must have shape " + shapeText(expected) +
+                                                   ", got " + shapeText({sizes.begin(), sizes.end()}));
             }
         }
         fed[k] = tensor;
@@ -209,7 +212,8 @@ std::vector<torch::Tensor> GraphExecutor::run(const std::vector<std::pair<std::s
     for (const auto& [k, output] : wanted) {
         const auto& produced = values[static_cast<std::size_t>(k)];
         if (static_cast<std::size_t>(output) >= produced.size())
-            throwFileError(m_model.source, nodes[static_cast<std::size_t>(k)].describe() + " has no output " + std::to_string(output));
+            throwFileError(m_model.source,
+                           nodes[static_cast<std::size_t>(k)].describe() + " has no output " + std::to_string(output));
         results.push_back(produced[static_cast<std::size_t>(output)]);
     }
     return results;

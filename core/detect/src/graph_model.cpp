@@ -3,8 +3,8 @@
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <cmath>
@@ -173,8 +173,8 @@ std::vector<TensorSpec> parseSignatureSide(const json& side, const std::string& 
     for (const auto& [key, value] : side.items()) {
         if (!value.is_object()) throw Error(where + ": entry " + key + " is not an object");
         TensorSpec spec;
-        spec.name = nodeOfTensor(value.contains("name") && value["name"].is_string() ? value["name"].get<std::string>()
-                                                                                     : key);
+        spec.name =
+            nodeOfTensor(value.contains("name") && value["name"].is_string() ? value["name"].get<std::string>() : key);
         spec.dtype = value.contains("dtype") && value["dtype"].is_string() ? value["dtype"].get<std::string>() : "";
         if (value.contains("tensorShape")) spec.shape = parseShape(value["tensorShape"], where + ": " + key);
         specs.push_back(std::move(spec));
@@ -246,7 +246,8 @@ std::string GraphNode::describe() const { return "node '" + name + "' (" + op + 
 
 namespace {
 template <typename T, typename Get>
-T typedAttr(const GraphNode& node, const std::string& key, const std::optional<T>& fallback, const char* kind, Get get) {
+T typedAttr(const GraphNode& node, const std::string& key, const std::optional<T>& fallback, const char* kind,
+            Get get) {
     const Attribute* a = node.find(key);
     if (!a) {
         if (fallback) return *fallback;
@@ -309,12 +310,13 @@ std::map<std::string, torch::Tensor> decodeWeights(const std::vector<WeightEntry
     std::size_t needed = 0;
     for (const auto& e : entries) needed += storedBytes(e);
     if (bytes.size() < needed) {
-        throw Error(describe + ": truncated: holds " + std::to_string(bytes.size()) + " bytes, but the weights manifest needs " +
-                    std::to_string(needed));
+        throw Error(describe + ": truncated: holds " + std::to_string(bytes.size()) +
+                    " bytes, but the weights manifest needs " + std::to_string(needed));
     }
     if (bytes.size() > needed) {
-        throw Error(describe + ": holds " + std::to_string(bytes.size()) + " bytes, but the weights manifest describes " +
-                    std::to_string(needed) + ": not the shard this model.json was written with");
+        throw Error(describe + ": holds " + std::to_string(bytes.size()) +
+                    " bytes, but the weights manifest describes " + std::to_string(needed) +
+                    ": not the shard this model.json was written with");
     }
     std::map<std::string, torch::Tensor> weights;
     std::size_t offset = 0;
@@ -329,8 +331,9 @@ std::map<std::string, torch::Tensor> decodeWeights(const std::vector<WeightEntry
         if (e.quantisation == "float16") {
             value = copyAs(torch::kHalf).to(torch::kFloat32);
         } else if (e.quantisation == "uint8" || e.quantisation == "uint16") {
-            const auto stored = e.quantisation == "uint8" ? copyAs(torch::kUInt8).to(torch::kFloat64)
-                                                          : copyAs(torch::kInt16).to(torch::kInt32).bitwise_and(0xFFFF).to(torch::kFloat64);
+            const auto stored = e.quantisation == "uint8"
+                                    ? copyAs(torch::kUInt8).to(torch::kFloat64)
+                                    : copyAs(torch::kInt16).to(torch::kInt32).bitwise_and(0xFFFF).to(torch::kFloat64);
             value = (stored * e.quantScale + e.quantMin).to(torch::kFloat32);
         } else if (e.dtype == "bool") {
             value = copyAs(torch::kUInt8).ne(0);
@@ -378,7 +381,8 @@ GraphModel parseGraphModel(const std::string& modelJson, const std::string& sour
     for (const auto& node : model.nodes) {
         for (const auto& input : node.inputs) {
             if (!names.count(nodeOfTensor(input)))
-                throwFileError(sourceName, node.describe() + " takes input '" + input + "', which no node of the graph produces");
+                throwFileError(sourceName,
+                               node.describe() + " takes input '" + input + "', which no node of the graph produces");
         }
     }
 
@@ -386,8 +390,8 @@ GraphModel parseGraphModel(const std::string& modelJson, const std::string& sour
     for (std::size_t g = 0; g < manifest.size(); ++g) {
         const json& group = manifest[g];
         const std::string where = sourceName + ": weightsManifest group " + std::to_string(g);
-        if (!group.is_object() || !group.contains("paths") || !group["paths"].is_array() || !group.contains("weights") ||
-            !group["weights"].is_array())
+        if (!group.is_object() || !group.contains("paths") || !group["paths"].is_array() ||
+            !group.contains("weights") || !group["weights"].is_array())
             throw Error(where + " lacks its \"paths\" or \"weights\" list");
         std::vector<WeightEntry> entries;
         for (std::size_t w = 0; w < group["weights"].size(); ++w)
@@ -421,14 +425,15 @@ GraphModel parseGraphModel(const std::string& modelJson, const std::string& sour
                                     : it->second.scalar_type() == torch::kInt32 ? "int32"
                                                                                 : "bool";
             if (expected == kWeightType.end() || expected->second != got)
-                throwFileError(sourceName, node.describe() + " is declared " + *dtype->type +
-                                               " but its weights are " + got);
+                throwFileError(sourceName,
+                               node.describe() + " is declared " + *dtype->type + " but its weights are " + got);
         }
     }
 
     if (doc.contains("signature") && doc["signature"].is_object()) {
         const json& signature = doc["signature"];
-        if (signature.contains("inputs")) model.inputs = parseSignatureSide(signature["inputs"], sourceName + ": signature inputs");
+        if (signature.contains("inputs"))
+            model.inputs = parseSignatureSide(signature["inputs"], sourceName + ": signature inputs");
         if (signature.contains("outputs"))
             model.outputs = parseSignatureSide(signature["outputs"], sourceName + ": signature outputs");
     }
@@ -443,7 +448,8 @@ GraphModel parseGraphModel(const std::string& modelJson, const std::string& sour
     for (const auto& spec : model.inputs) {
         const GraphNode* node = model.findNode(spec.name);
         if (!node || node->op != "Placeholder")
-            throwFileError(sourceName, "the signature's input '" + spec.name + "' is not a Placeholder node of the graph");
+            throwFileError(sourceName,
+                           "the signature's input '" + spec.name + "' is not a Placeholder node of the graph");
     }
     for (const auto& spec : model.outputs) {
         if (!model.findNode(spec.name))

@@ -86,7 +86,7 @@ Kernel binary(const NodeContext& c, F f) {
 struct WindowGeometry {
     std::array<std::int64_t, 2> stride{1, 1};
     std::array<std::int64_t, 2> dilation{1, 1};
-    std::string padding;                    // SAME, VALID, EXPLICIT
+    std::string padding;                         // SAME, VALID, EXPLICIT
     std::array<std::int64_t, 4> explicitPads{};  // top, bottom, left, right
 
     // Padding before and after along one axis, as TensorFlow computes it (SAME puts the odd pixel after).
@@ -145,16 +145,22 @@ Epilogue readEpilogue(const NodeContext& c, std::size_t fixedInputs) {
     if (k < fused.size()) {
         const std::string& act = fused[k];
         using A = Epilogue::Activation;
-        if (act == "Relu") e.activation = A::Relu;
-        else if (act == "Relu6") e.activation = A::Relu6;
-        else if (act == "Elu") e.activation = A::Elu;
-        else if (act == "Sigmoid") e.activation = A::Sigmoid;
-        else if (act == "Prelu") e.activation = A::Prelu;
+        if (act == "Relu")
+            e.activation = A::Relu;
+        else if (act == "Relu6")
+            e.activation = A::Relu6;
+        else if (act == "Elu")
+            e.activation = A::Elu;
+        else if (act == "Sigmoid")
+            e.activation = A::Sigmoid;
+        else if (act == "Prelu")
+            e.activation = A::Prelu;
         else if (act == "LeakyRelu") {
             e.activation = A::LeakyRelu;
             e.alpha = node.floatAttr("leakyrelu_alpha", 0.2);
         } else {
-            throw Error("fuses '" + act + "', which is not supported (BiasAdd then Relu, Relu6, Elu, LeakyRelu, "
+            throw Error("fuses '" + act +
+                        "', which is not supported (BiasAdd then Relu, Relu6, Elu, LeakyRelu, "
                         "Sigmoid or Prelu are)");
         }
         ++k;
@@ -172,13 +178,20 @@ Epilogue readEpilogue(const NodeContext& c, std::size_t fixedInputs) {
 Tensor activate(Tensor y, const Epilogue& e, const Tensor& preluAlpha) {
     using A = Epilogue::Activation;
     switch (e.activation) {
-        case A::None: return y;
-        case A::Relu: return y.relu_();
-        case A::Relu6: return y.clamp_(0.0, 6.0);
-        case A::Elu: return torch::elu(y);
-        case A::LeakyRelu: return torch::leaky_relu(y, e.alpha);
-        case A::Sigmoid: return y.sigmoid_();
-        case A::Prelu: return torch::where(y > 0, y, y * preluAlpha);
+        case A::None:
+            return y;
+        case A::Relu:
+            return y.relu_();
+        case A::Relu6:
+            return y.clamp_(0.0, 6.0);
+        case A::Elu:
+            return torch::elu(y);
+        case A::LeakyRelu:
+            return torch::leaky_relu(y, e.alpha);
+        case A::Sigmoid:
+            return y.sigmoid_();
+        case A::Prelu:
+            return torch::where(y > 0, y, y * preluAlpha);
     }
     return y;
 }
@@ -227,7 +240,9 @@ Kernel makeConvolution(const NodeContext& c, bool fused) {
     const WindowGeometry g = readGeometry(c.node);
     const Epilogue e = fused ? readEpilogue(c, 2) : Epilogue{};
     if (!fused) requireInputs(c, 2);
-    const auto convert = [](const Tensor& filter) { return Depthwise ? depthwiseFilter(filter) : conv2dFilter(filter); };
+    const auto convert = [](const Tensor& filter) {
+        return Depthwise ? depthwiseFilter(filter) : conv2dFilter(filter);
+    };
     c10::optional<Tensor> constantFilter;
     if (const Tensor* f = c.constant(1)) constantFilter = convert(*f);
     c10::optional<Tensor> constantBias;
@@ -257,19 +272,21 @@ Kernel conv2dBackpropInput(const NodeContext& c) {
     const WindowGeometry g = readGeometry(c.node);
     if (g.dilation[0] != 1 || g.dilation[1] != 1) throw Error("has dilations; only 1 is supported");
     c10::optional<Tensor> constantFilter;
-    if (const Tensor* f = c.constant(1)) constantFilter = conv2dFilter(*f);  // [out, in, h, w], as conv_transpose2d wants
+    if (const Tensor* f = c.constant(1))
+        constantFilter = conv2dFilter(*f);  // [out, in, h, w], as conv_transpose2d wants
     return [=](const std::vector<Tensor>& in) {
         const Tensor& dy = in[2];
         requireFloat(dy);
         if (dy.dim() != 4) throw Error("needs a 4-D NHWC out_backprop");
         const Tensor filter = constantFilter ? *constantFilter : conv2dFilter(in[1]);
         if (filter.size(0) != dy.size(3))
-            throw Error("gets " + std::to_string(dy.size(3)) + " channels, its filter expects " + std::to_string(filter.size(0)));
+            throw Error("gets " + std::to_string(dy.size(3)) + " channels, its filter expects " +
+                        std::to_string(filter.size(0)));
         const Tensor sizes = in[0].to(torch::kInt64).contiguous().reshape({-1});
         if (sizes.numel() != 4) throw Error("needs input_sizes of 4 values [n, h, w, c]");
         const std::int64_t height = sizes[1].item<std::int64_t>(), width = sizes[2].item<std::int64_t>();
-        if (sizes[0].item<std::int64_t>() != dy.size(0) || sizes[3].item<std::int64_t>() != filter.size(1) || height < 1 || width < 1 ||
-            height > 65536 || width > 65536)
+        if (sizes[0].item<std::int64_t>() != dy.size(0) || sizes[3].item<std::int64_t>() != filter.size(1) ||
+            height < 1 || width < 1 || height > 65536 || width > 65536)
             throw Error("has input_sizes that do not match its filter and out_backprop");
         const Tensor full = at::conv_transpose2d(dy.permute({0, 3, 1, 2}), filter, {}, {g.stride[0], g.stride[1]});
         const auto [top, bottom] = g.pads(0, height, filter.size(2));
@@ -360,7 +377,8 @@ Kernel squeeze(const NodeContext& c) {
         for (const auto d : dims) {
             const auto axis = normaliseAxis(d, x.dim());
             if (x.size(axis) != 1)
-                throw Error("cannot squeeze dimension " + std::to_string(d) + " of size " + std::to_string(x.size(axis)));
+                throw Error("cannot squeeze dimension " + std::to_string(d) + " of size " +
+                            std::to_string(x.size(axis)));
             drop[static_cast<std::size_t>(axis)] = true;
         }
         for (std::int64_t k = 0; k < x.dim(); ++k)
@@ -445,13 +463,15 @@ Kernel gatherNd(const NodeContext& c) {
         if (indices.is_floating_point() || indices.dim() < 1) throw Error("needs integer indices");
         const std::int64_t depth = indices.size(-1);
         if (depth > params.dim())
-            throw Error("has index tuples of " + std::to_string(depth) + " for a tensor of rank " + std::to_string(params.dim()));
+            throw Error("has index tuples of " + std::to_string(depth) + " for a tensor of rank " +
+                        std::to_string(params.dim()));
         const Tensor tuples = indices.reshape({-1, depth}).to(torch::kInt64);
         Tensor linear = torch::zeros({tuples.size(0)}, torch::kInt64);
         std::vector<std::int64_t> flatShape{1};
         for (std::int64_t k = 0; k < depth; ++k) {
             const Tensor column = tuples.select(1, k);
-            if (column.numel() > 0 && (column.min().item<std::int64_t>() < 0 || column.max().item<std::int64_t>() >= params.size(k)))
+            if (column.numel() > 0 &&
+                (column.min().item<std::int64_t>() < 0 || column.max().item<std::int64_t>() >= params.size(k)))
                 throw Error("has an index out of range for dimension " + std::to_string(k) + " of size " +
                             std::to_string(params.size(k)));
             linear = linear * params.size(k) + column;
@@ -468,10 +488,18 @@ Kernel gatherNd(const NodeContext& c) {
 
 // ---- element-wise arithmetic ---------------------------------------------------------------------------
 
-Kernel add(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return a + b; }); }
-Kernel sub(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return a - b; }); }
-Kernel mul(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return a * b; }); }
-Kernel realDiv(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return a / b; }); }
+Kernel add(const NodeContext& c) {
+    return binary(c, [](const Tensor& a, const Tensor& b) { return a + b; });
+}
+Kernel sub(const NodeContext& c) {
+    return binary(c, [](const Tensor& a, const Tensor& b) { return a - b; });
+}
+Kernel mul(const NodeContext& c) {
+    return binary(c, [](const Tensor& a, const Tensor& b) { return a * b; });
+}
+Kernel realDiv(const NodeContext& c) {
+    return binary(c, [](const Tensor& a, const Tensor& b) { return a / b; });
+}
 Kernel floorDiv(const NodeContext& c) {
     return binary(c, [](const Tensor& a, const Tensor& b) {
         if (!a.is_floating_point() && b.eq(0).any().item<bool>()) throw Error("divides an integer by zero");
@@ -484,20 +512,46 @@ Kernel squaredDifference(const NodeContext& c) {
         return d * d;
     });
 }
-Kernel maximumOp(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return torch::maximum(a, b); }); }
-Kernel minimumOp(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return torch::minimum(a, b); }); }
+Kernel maximumOp(const NodeContext& c) {
+    return binary(c, [](const Tensor& a, const Tensor& b) { return torch::maximum(a, b); });
+}
+Kernel minimumOp(const NodeContext& c) {
+    return binary(c, [](const Tensor& a, const Tensor& b) { return torch::minimum(a, b); });
+}
 
-Kernel sqrtOp(const NodeContext& c) { return unary(c, [](const Tensor& x) { return x.sqrt(); }); }
-Kernel rsqrtOp(const NodeContext& c) { return unary(c, [](const Tensor& x) { return x.rsqrt(); }); }
-Kernel sigmoidOp(const NodeContext& c) { return unary(c, [](const Tensor& x) { return x.sigmoid(); }); }
-Kernel reluOp(const NodeContext& c) { return unary(c, [](const Tensor& x) { return x.relu(); }); }
-Kernel relu6Op(const NodeContext& c) { return unary(c, [](const Tensor& x) { return x.clamp(0.0, 6.0); }); }
-Kernel expOp(const NodeContext& c) { return unary(c, [](const Tensor& x) { return x.exp(); }); }
-Kernel absOp(const NodeContext& c) { return unary(c, [](const Tensor& x) { return x.abs(); }); }
-Kernel negOp(const NodeContext& c) { return unary(c, [](const Tensor& x) { return x.neg(); }); }
-Kernel tanhOp(const NodeContext& c) { return unary(c, [](const Tensor& x) { return x.tanh(); }); }
-Kernel squareOp(const NodeContext& c) { return unary(c, [](const Tensor& x) { return x * x; }); }
-Kernel reciprocalOp(const NodeContext& c) { return unary(c, [](const Tensor& x) { return x.reciprocal(); }); }
+Kernel sqrtOp(const NodeContext& c) {
+    return unary(c, [](const Tensor& x) { return x.sqrt(); });
+}
+Kernel rsqrtOp(const NodeContext& c) {
+    return unary(c, [](const Tensor& x) { return x.rsqrt(); });
+}
+Kernel sigmoidOp(const NodeContext& c) {
+    return unary(c, [](const Tensor& x) { return x.sigmoid(); });
+}
+Kernel reluOp(const NodeContext& c) {
+    return unary(c, [](const Tensor& x) { return x.relu(); });
+}
+Kernel relu6Op(const NodeContext& c) {
+    return unary(c, [](const Tensor& x) { return x.clamp(0.0, 6.0); });
+}
+Kernel expOp(const NodeContext& c) {
+    return unary(c, [](const Tensor& x) { return x.exp(); });
+}
+Kernel absOp(const NodeContext& c) {
+    return unary(c, [](const Tensor& x) { return x.abs(); });
+}
+Kernel negOp(const NodeContext& c) {
+    return unary(c, [](const Tensor& x) { return x.neg(); });
+}
+Kernel tanhOp(const NodeContext& c) {
+    return unary(c, [](const Tensor& x) { return x.tanh(); });
+}
+Kernel squareOp(const NodeContext& c) {
+    return unary(c, [](const Tensor& x) { return x * x; });
+}
+Kernel reciprocalOp(const NodeContext& c) {
+    return unary(c, [](const Tensor& x) { return x.reciprocal(); });
+}
 
 // ---- ops of MoveNet MultiPose's decoder: shapes, slices, comparisons, reductions -------------------------
 
@@ -552,7 +606,8 @@ Kernel stridedSlice(const NodeContext& c) {
             if (bit(shrinkMask, i)) {
                 const std::int64_t index = begin[k] < 0 ? begin[k] + size : begin[k];
                 if (index < 0 || index >= size)
-                    throw Error("takes index " + std::to_string(begin[k]) + " of an axis of size " + std::to_string(size));
+                    throw Error("takes index " + std::to_string(begin[k]) + " of an axis of size " +
+                                std::to_string(size));
                 r = r.select(axis, index);
                 continue;
             }
@@ -592,7 +647,8 @@ Kernel makePool(const NodeContext& c, Pool pool) {
         if (x.dim() != 4) throw Error("needs a 4-D NHWC input");
         const auto [top, bottom] = g.pads(0, x.size(1), ksize[1]);
         const auto [left, right] = g.pads(1, x.size(2), ksize[2]);
-        const std::vector<std::int64_t> pads{0, 0, left, right, top, bottom}, window{ksize[1], ksize[2]}, stride{g.stride[0], g.stride[1]};
+        const std::vector<std::int64_t> pads{0, 0, left, right, top, bottom}, window{ksize[1], ksize[2]},
+            stride{g.stride[0], g.stride[1]};
         return std::vector<Tensor>{pool(x, pads, window, stride).permute({0, 2, 3, 1})};
     };
 }
@@ -603,8 +659,9 @@ using PoolArgs = const std::vector<std::int64_t>&;
 Kernel avgPool(const NodeContext& c) {
     return makePool(c, [](const Tensor& x, PoolArgs pads, PoolArgs window, PoolArgs stride) {
         const Tensor sums = at::avg_pool2d(at::constant_pad_nd(x, pads).permute({0, 3, 1, 2}), window, stride);
-        const Tensor inside =
-            at::avg_pool2d(at::constant_pad_nd(at::ones({1, x.size(1), x.size(2), 1}, x.options()), pads).permute({0, 3, 1, 2}), window, stride);
+        const Tensor inside = at::avg_pool2d(
+            at::constant_pad_nd(at::ones({1, x.size(1), x.size(2), 1}, x.options()), pads).permute({0, 3, 1, 2}),
+            window, stride);
         return sums / inside;
     });
 }
@@ -621,7 +678,8 @@ Kernel rangeOp(const NodeContext& c) {
     requireInputs(c, 3);
     return [](const std::vector<Tensor>& in) {
         for (const auto& t : in) requireSameType(in[0], t);
-        if (in[0].numel() != 1 || in[1].numel() != 1 || in[2].numel() != 1) throw Error("needs scalar start, limit and delta");
+        if (in[0].numel() != 1 || in[1].numel() != 1 || in[2].numel() != 1)
+            throw Error("needs scalar start, limit and delta");
         const double start = in[0].item<double>(), limit = in[1].item<double>(), delta = in[2].item<double>();
         if (delta == 0.0 || (limit - start) / delta > 1e8) throw Error("has an impossible delta or length");
         return std::vector<Tensor>{torch::arange(start, limit, delta, torch::kFloat64).to(in[0].scalar_type())};
@@ -650,7 +708,8 @@ Kernel topK(const NodeContext& c) {
     const bool sorted = c.node.boolAttr("sorted", true);
     return [sorted](const std::vector<Tensor>& in) {
         const auto k = integer(in[1], "k");
-        if (in[0].dim() < 1 || k < 0 || k > in[0].size(-1)) throw Error("asks for more values than the last axis holds");
+        if (in[0].dim() < 1 || k < 0 || k > in[0].size(-1))
+            throw Error("asks for more values than the last axis holds");
         auto [values, indices] = torch::topk(in[0], k, -1, true, sorted);
         return std::vector<Tensor>{values, indices.to(torch::kInt32)};
     };
@@ -663,7 +722,8 @@ Kernel split(const NodeContext& c) {
     return [count](const std::vector<Tensor>& in) {
         const Tensor& x = in[1];
         const auto axis = normaliseAxis(integer(in[0], "the split axis"), x.dim());
-        if (x.size(axis) % count != 0) throw Error("cannot split an axis of size " + std::to_string(x.size(axis)) + " evenly");
+        if (x.size(axis) % count != 0)
+            throw Error("cannot split an axis of size " + std::to_string(x.size(axis)) + " evenly");
         auto parts = x.chunk(count, axis);
         return std::vector<Tensor>(parts.begin(), parts.end());
     };
@@ -697,10 +757,18 @@ Kernel reduction(const NodeContext& c) {
 Kernel sumOp(const NodeContext& c) { return reduction<false>(c); }
 Kernel maxOp(const NodeContext& c) { return reduction<true>(c); }
 
-Kernel less(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return a < b; }); }
-Kernel greater(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return a > b; }); }
-Kernel greaterEqual(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return a >= b; }); }
-Kernel equal(const NodeContext& c) { return binary(c, [](const Tensor& a, const Tensor& b) { return a == b; }); }
+Kernel less(const NodeContext& c) {
+    return binary(c, [](const Tensor& a, const Tensor& b) { return a < b; });
+}
+Kernel greater(const NodeContext& c) {
+    return binary(c, [](const Tensor& a, const Tensor& b) { return a > b; });
+}
+Kernel greaterEqual(const NodeContext& c) {
+    return binary(c, [](const Tensor& a, const Tensor& b) { return a >= b; });
+}
+Kernel equal(const NodeContext& c) {
+    return binary(c, [](const Tensor& a, const Tensor& b) { return a == b; });
+}
 Kernel logicalAnd(const NodeContext& c) {
     return binary(c, [](const Tensor& a, const Tensor& b) {
         if (a.scalar_type() != torch::kBool) throw Error("needs true/false inputs");

@@ -4,8 +4,8 @@
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -27,9 +27,12 @@ bool confident(const CocoKeypoints& k, JointId joint) { return keypointOf(k, joi
 
 const char* variantName(MoveNetVariant variant) {
     switch (variant) {
-        case MoveNetVariant::Lightning: return "lightning";
-        case MoveNetVariant::Thunder: return "thunder";
-        case MoveNetVariant::MultiPose: return "multipose";
+        case MoveNetVariant::Lightning:
+            return "lightning";
+        case MoveNetVariant::Thunder:
+            return "thunder";
+        case MoveNetVariant::MultiPose:
+            return "multipose";
     }
     return "";
 }
@@ -40,7 +43,9 @@ std::optional<MoveNetVariant> variantFromName(const std::string& name) {
     return std::nullopt;
 }
 
-std::string bundledModelPath(MoveNetVariant variant) { return bundledModelFile(std::string("movenet-") + variantName(variant)); }
+std::string bundledModelPath(MoveNetVariant variant) {
+    return bundledModelFile(std::string("movenet-") + variantName(variant));
+}
 
 std::string bundledModelFile(const std::string& folder) { return bundled::modelPath(folder + "/model.json"); }
 
@@ -50,8 +55,9 @@ Box initialRegion(ImageSize photo) {
 }
 
 Box nextRegion(const CocoKeypoints& keypoints, ImageSize photo) {
-    const bool torsoSeen = (confident(keypoints, JointId::LeftHip) || confident(keypoints, JointId::RightHip)) &&
-                           (confident(keypoints, JointId::LeftShoulder) || confident(keypoints, JointId::RightShoulder));
+    const bool torsoSeen =
+        (confident(keypoints, JointId::LeftHip) || confident(keypoints, JointId::RightHip)) &&
+        (confident(keypoints, JointId::LeftShoulder) || confident(keypoints, JointId::RightShoulder));
     if (!torsoSeen) return initialRegion(photo);
     // Box edges are at whole numbers in these coordinates; a keypoint's pixel centre is half a pixel inside.
     const auto edgeBased = [&](JointId j) {
@@ -105,10 +111,11 @@ cv::Mat regionToInput(const cv::Mat& bgr, const Box& region, int size) {
 MoveNet::MoveNet(const std::string& modelJsonPath) : m_graph(readGraphModel(modelJsonPath)) {
     const GraphModel& model = m_graph.model();
     const auto refuse = [&](const std::string& what) { throwFileError(modelJsonPath, "not a MoveNet model: " + what); };
-    if (model.inputs.size() != 1) refuse("it has " + std::to_string(model.inputs.size()) + " inputs instead of one image");
+    if (model.inputs.size() != 1)
+        refuse("it has " + std::to_string(model.inputs.size()) + " inputs instead of one image");
     const TensorSpec& input = model.inputs[0];
-    if (input.dtype != "DT_INT32" || input.shape.size() != 4 || input.shape[1] <= 0 || input.shape[1] != input.shape[2] ||
-        input.shape[3] != 3)
+    if (input.dtype != "DT_INT32" || input.shape.size() != 4 || input.shape[1] <= 0 ||
+        input.shape[1] != input.shape[2] || input.shape[3] != 3)
         refuse("its input is not a square RGB image of int32 pixels");
     m_inputSize = static_cast<int>(input.shape[1]);
     const auto output = model.outputs.size() == 1 ? model.outputs[0].shape : std::vector<std::int64_t>{};
@@ -122,8 +129,8 @@ MoveNet::MoveNet(const std::string& modelJsonPath) : m_graph(readGraphModel(mode
 
 std::pair<torch::Tensor, torch::Tensor> MoveNet::runNetwork(const cv::Mat& rgbSquare) const {
     if (rgbSquare.type() != CV_8UC3 || rgbSquare.rows != m_inputSize || rgbSquare.cols != m_inputSize)
-        throw Error("MoveNet needs an 8-bit RGB image of " + std::to_string(m_inputSize) + " x " + std::to_string(m_inputSize) +
-                    " pixels");
+        throw Error("MoveNet needs an 8-bit RGB image of " + std::to_string(m_inputSize) + " x " +
+                    std::to_string(m_inputSize) + " pixels");
     const cv::Mat pixels = rgbSquare.isContinuous() ? rgbSquare : rgbSquare.clone();
     const torch::Tensor input =
         torch::from_blob(pixels.data, {1, m_inputSize, m_inputSize, 3}, torch::kUInt8).to(torch::kInt32);
@@ -200,7 +207,8 @@ BodyDetection MoveNet::detect(const cv::Mat& bgr, const DetectOptions& options) 
     CocoKeypoints keypoints = look(bgr, region).front().first;
     for (int pass = 0; pass < options.refinePasses; ++pass) {
         const Box next = nextRegion(keypoints, photo);
-        const double moved = std::abs(next.x - region.x) + std::abs(next.y - region.y) + std::abs(next.width - region.width);
+        const double moved =
+            std::abs(next.x - region.x) + std::abs(next.y - region.y) + std::abs(next.width - region.width);
         if (moved < 0.5) break;  // the same square again: nothing to refine
         region = next;
         regions.push_back(region);

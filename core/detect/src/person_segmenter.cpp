@@ -3,8 +3,8 @@
 #include "marionette/detect/movenet.h"
 #include "marionette/util/error.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
 
 namespace marionette::detect {
 
@@ -19,7 +19,8 @@ PersonSegmenter::PersonSegmenter(const std::string& modelJsonPath) : m_executor(
     } catch (const std::exception& e) {
         throw Error(modelJsonPath + ": not a person segmentation model (" + e.what() + ")");
     }
-    if (out.size() != 1 || out[0].dim() != 4 || out[0].size(1) != kInputSize || out[0].size(2) != kInputSize || out[0].size(3) != 1)
+    if (out.size() != 1 || out[0].dim() != 4 || out[0].size(1) != kInputSize || out[0].size(2) != kInputSize ||
+        out[0].size(3) != 1)
         throw Error(modelJsonPath + ": not a person segmentation model (expected one 1 x 256 x 256 x 1 output)");
 }
 
@@ -29,7 +30,8 @@ cv::Mat PersonSegmenter::segment(const cv::Mat& bgr) const {
     cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
     cv::resize(rgb, input, cv::Size(kInputSize, kInputSize), 0, 0, cv::INTER_AREA);
     // The network reads RGB in [0, 1].
-    const auto x = torch::from_blob(input.data, {1, kInputSize, kInputSize, 3}, torch::kUInt8).to(torch::kFloat32).div_(255.0);
+    const auto x =
+        torch::from_blob(input.data, {1, kInputSize, kInputSize, 3}, torch::kUInt8).to(torch::kFloat32).div_(255.0);
     torch::NoGradGuard noGrad;
     const auto mask = m_executor.run(x).at(0).reshape({kInputSize, kInputSize}).clamp(0.0, 1.0).contiguous();
     const cv::Mat small(kInputSize, kInputSize, CV_32FC1, mask.data_ptr<float>());

@@ -13,14 +13,17 @@ cv::Mat drawDetection(const cv::Mat& bgr, const BodyDetection& detection) {
     if (bgr.empty() || bgr.type() != CV_8UC3) throw Error("drawing a detection needs an 8-bit colour photo");
     cv::Mat canvas = bgr.clone();
     const double unit = std::max(1.0, std::max(bgr.cols, bgr.rows) / 400.0);  // line width for the photo's size
-    const auto at = [](Point2 p) { return cv::Point(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y))); };
+    const auto at = [](Point2 p) {
+        return cv::Point(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
+    };
     const auto colour = [](pose::JointId j) {
         const Rgb c = pose::jointColour(j);
         return cv::Scalar(c.b, c.g, c.r);
     };
     for (const Box& r : detection.regions) {
-        cv::rectangle(canvas, cv::Rect(static_cast<int>(std::lround(r.x)), static_cast<int>(std::lround(r.y)),
-                                       static_cast<int>(std::lround(r.width)), static_cast<int>(std::lround(r.height))),
+        cv::rectangle(canvas,
+                      cv::Rect(static_cast<int>(std::lround(r.x)), static_cast<int>(std::lround(r.y)),
+                               static_cast<int>(std::lround(r.width)), static_cast<int>(std::lround(r.height))),
                       cv::Scalar(160, 160, 160), 1, cv::LINE_AA);
     }
     const pose::Pose& p = detection.pose;

@@ -17,8 +17,8 @@ engine::EngineOptions engineOptions(const SessionOptions& options);
 std::unique_ptr<engine::Engine> loadEngine(const std::string& path, const SessionOptions& options,
                                            model::SemanticsKind expected, const std::string& wrongKindMessage);
 // Randomly initialised (seeded) weights of `config`, which must be for `expected` semantics.
-std::unique_ptr<engine::Engine> randomEngine(const model::ModelConfig& config, std::uint64_t seed, const SessionOptions& options,
-                                             model::SemanticsKind expected);
+std::unique_ptr<engine::Engine> randomEngine(const model::ModelConfig& config, std::uint64_t seed,
+                                             const SessionOptions& options, model::SemanticsKind expected);
 
 // Semantics [P, H, W] of a skeleton or landmarks mapped onto the canvas.
 using SemanticsOnCanvas = std::function<at::Tensor(const BoxToCanvas&)>;
@@ -46,9 +46,9 @@ public:
     // the target, or with `preview` runs `previewWarp`; maps come with full syntheses only. `pasteRegion`
     // (canvas-size float weights, or empty for the whole crop) limits where the output is to replace the photo.
     // `flowPrior` is called for a model with a flow prior only (such a model needs it).
-    RenderedFrame render(const Box& box, const SemanticsOnCanvas& reference, const SemanticsOnCanvas& target, bool preview,
-                         const PreviewWarp& previewWarp, const MapSelection& maps, const cv::Mat& pasteRegion = cv::Mat(),
-                         const FlowPriorOnCanvas& flowPrior = {});
+    RenderedFrame render(const Box& box, const SemanticsOnCanvas& reference, const SemanticsOnCanvas& target,
+                         bool preview, const PreviewWarp& previewWarp, const MapSelection& maps,
+                         const cv::Mat& pasteRegion = cv::Mat(), const FlowPriorOnCanvas& flowPrior = {});
 
 private:
     std::unique_ptr<engine::Engine> m_engine;

@@ -13,13 +13,14 @@
 namespace marionette::edit {
 namespace {
 
-using nlohmann::json;
 using face::HeadPose;
+using nlohmann::json;
 
 json poseToJson(const pose::Pose& p) {
     json joints = json::object();
     for (int i = 0; i < pose::kJointCount; ++i) {
-        if (const auto k = p.find(pose::jointAt(i))) joints[pose::jointKey(pose::jointAt(i))] = {k->position.x, k->position.y, k->confidence};
+        if (const auto k = p.find(pose::jointAt(i)))
+            joints[pose::jointKey(pose::jointAt(i))] = {k->position.x, k->position.y, k->confidence};
     }
     return joints;
 }
@@ -30,11 +31,12 @@ pose::Pose poseFromJson(const json& j, const std::string& where) {
     for (const auto& [key, value] : j.items()) {
         const auto joint = pose::jointFromKey(key);
         if (!joint) throw Error(where + ": unknown joint \"" + key + "\"");
-        if (!value.is_array() || value.size() < 2 || value.size() > 3 || !value[0].is_number() || !value[1].is_number() ||
-            (value.size() == 3 && !value[2].is_number()))
+        if (!value.is_array() || value.size() < 2 || value.size() > 3 || !value[0].is_number() ||
+            !value[1].is_number() || (value.size() == 3 && !value[2].is_number()))
             throw Error(where + ": " + key + " must be [x, y] or [x, y, confidence] numbers");
         const float confidence = value.size() == 3 ? value[2].get<float>() : 1.f;
-        if (!std::isfinite(confidence) || confidence <= 0.f) throw Error(where + ": " + key + " has an invalid confidence");
+        if (!std::isfinite(confidence) || confidence <= 0.f)
+            throw Error(where + ": " + key + " has an invalid confidence");
         p.set(*joint, value[0].get<float>(), value[1].get<float>(), confidence);
     }
     pose::validate(p, where);
@@ -76,13 +78,15 @@ const json& member(const json& doc, const char* key, const std::string& source) 
 // "method" and "depth": optional, checked against what the editor and the command line accept.
 void readReposeChoices(const json& doc, const std::string& source, EditDocument& d) {
     if (doc.contains("method")) {
-        if (!doc.at("method").is_string()) throwFileError(source, "the edit's method must be a string (hybrid or network)");
+        if (!doc.at("method").is_string())
+            throwFileError(source, "the edit's method must be a string (hybrid or network)");
         d.method = doc.at("method").get<std::string>();
         if (!reposeMethodFromString(d.method))
             throwFileError(source, "the edit's method \"" + d.method + "\" is not known (expected hybrid or network)");
     }
     if (doc.contains("depth")) {
-        if (!doc.at("depth").is_string()) throwFileError(source, "the edit's depth must be a string like \"right_arm=behind\"");
+        if (!doc.at("depth").is_string())
+            throwFileError(source, "the edit's depth must be a string like \"right_arm=behind\"");
         d.depth = doc.at("depth").get<std::string>();
         try {
             deform::parseDepthOrder(d.depth);
@@ -95,7 +99,8 @@ void readReposeChoices(const json& doc, const std::string& source, EditDocument&
 }  // namespace
 
 bool PortraitEdit::operator==(const PortraitEdit& o) const {
-    return faceIndex == o.faceIndex && reference == o.reference && target == o.target && sameParameters(parameters, o.parameters);
+    return faceIndex == o.faceIndex && reference == o.reference && target == o.target &&
+           sameParameters(parameters, o.parameters);
 }
 
 bool EditDocument::operator==(const EditDocument& o) const {
@@ -155,8 +160,9 @@ EditDocument parseEditDocument(const std::string& text, const std::string& sourc
     try {
         const int version = doc.at("marionette_edit").get<int>();
         if (version > kEditDocumentVersion)
-            throwFileError(source, "the edit has version " + std::to_string(version) + ", newer than this editor reads (" +
-                                       std::to_string(kEditDocumentVersion) + "); update Marionette");
+            throwFileError(source, "the edit has version " + std::to_string(version) +
+                                       ", newer than this editor reads (" + std::to_string(kEditDocumentVersion) +
+                                       "); update Marionette");
         if (version < 1) throwFileError(source, "the edit has an invalid version " + std::to_string(version));
         const json& photo = member(doc, "photo", source);
         d.photoPath = photo.at("path").get<std::string>();
@@ -164,21 +170,25 @@ EditDocument parseEditDocument(const std::string& text, const std::string& sourc
         if (photo.contains("sha256")) d.photoSha256 = photo.at("sha256").get<std::string>();
         if (doc.contains("mode")) d.mode = doc.at("mode").get<std::string>();
         if (d.mode != "body" && d.mode != "portrait")
-            throwFileError(source, "the edit's mode \"" + d.mode + "\" is not supported here (expected body or portrait)");
+            throwFileError(source,
+                           "the edit's mode \"" + d.mode + "\" is not supported here (expected body or portrait)");
         const bool portrait = d.mode == "portrait";
-        if (!portrait || doc.contains("reference")) d.reference = poseFromJson(member(doc, "reference", source), source + ": reference");
-        if (!portrait || doc.contains("target")) d.target = poseFromJson(member(doc, "target", source), source + ": target");
+        if (!portrait || doc.contains("reference"))
+            d.reference = poseFromJson(member(doc, "reference", source), source + ": reference");
+        if (!portrait || doc.contains("target"))
+            d.target = poseFromJson(member(doc, "target", source), source + ": target");
         if (portrait || doc.contains("portrait")) {
             const json& p = member(doc, "portrait", source);
             if (!p.is_object()) throwFileError(source, "\"portrait\" must be an object");
             PortraitEdit edit;
             if (p.contains("face")) edit.faceIndex = p.at("face").get<int>();
             if (edit.faceIndex < 0) throwFileError(source, "the portrait's face index must be 0 or more");
-            edit.reference = landmarksFromJson(member(p, "reference_landmarks", source), source + ": reference_landmarks");
+            edit.reference =
+                landmarksFromJson(member(p, "reference_landmarks", source), source + ": reference_landmarks");
             edit.target = landmarksFromJson(member(p, "target_landmarks", source), source + ": target_landmarks");
             const face::MorphableModel& model = face::MorphableModel::standard();
-            edit.parameters = face::parametersFromJson(member(p, "parameters", source).dump(), model, source + ": parameters",
-                                                       face::FaceParameters::neutral(model));
+            edit.parameters = face::parametersFromJson(member(p, "parameters", source).dump(), model,
+                                                       source + ": parameters", face::FaceParameters::neutral(model));
             face::checkParameters(edit.parameters, model, source + ": parameters");
             d.portrait = edit;
         }
@@ -186,7 +196,8 @@ EditDocument parseEditDocument(const std::string& text, const std::string& sourc
             const auto& b = doc.at("crop_box");
             if (!b.is_array() || b.size() != 4) throwFileError(source, "crop_box must be [x, y, width, height]");
             const Box box{b[0].get<double>(), b[1].get<double>(), b[2].get<double>(), b[3].get<double>()};
-            if (!std::isfinite(box.x) || !std::isfinite(box.y) || box.empty() || !std::isfinite(box.width) || !std::isfinite(box.height))
+            if (!std::isfinite(box.x) || !std::isfinite(box.y) || box.empty() || !std::isfinite(box.width) ||
+                !std::isfinite(box.height))
                 throwFileError(source, "crop_box must have a finite position and a positive size");
             d.cropBox = box;
         }

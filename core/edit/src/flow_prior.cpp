@@ -46,12 +46,13 @@ at::Tensor meshFlowOnCanvas(const deform::Puppet& puppet, const pose::Pose& targ
     const auto vertices = puppet.deformedVertices(target);
     std::array<bool, deform::kBodyPartCount> moved{};
     for (int i = 0; i < deform::kBodyPartCount; ++i)
-        moved[static_cast<std::size_t>(i)] = vertices[static_cast<std::size_t>(i)] != puppet.mesh(deform::bodyPartAt(i)).rest;
+        moved[static_cast<std::size_t>(i)] =
+            vertices[static_cast<std::size_t>(i)] != puppet.mesh(deform::bodyPartAt(i)).rest;
     for (deform::BodyPart part : puppet.drawOrder(moved, depth)) {
         const deform::PartMesh& mesh = puppet.mesh(part);
         if (mesh.empty()) continue;
-        const deform::BackwardMap map =
-            deform::rasteriseBackwardMap(mesh.rest, vertices[static_cast<std::size_t>(deform::index(part))], mesh.triangles, photo);
+        const deform::BackwardMap map = deform::rasteriseBackwardMap(
+            mesh.rest, vertices[static_cast<std::size_t>(deform::index(part))], mesh.triangles, photo);
         if (map.area.empty()) continue;
         // The part's displacement (source minus pixel) read at the canvas pixels' photo positions (nearest: a
         // part's edge stays sharp) and added to them: a part that did not move gives the identity exactly.

@@ -13,13 +13,16 @@ namespace marionette::edit::detail {
 cv::Mat canvasOverArea(const cv::Mat& canvasImage, const Box& box, const cv::Rect& area) {
     const double sx = canvasImage.cols / box.width, sy = canvasImage.rows / box.height;
     // Photo pixel p shows canvas pixel (p - box.origin + 0.5) * scale - 0.5 (BoxToCanvas).
-    cv::Mat toCanvas = (cv::Mat_<double>(2, 3) << sx, 0, (area.x - box.x + 0.5) * sx - 0.5, 0, sy, (area.y - box.y + 0.5) * sy - 0.5);
+    cv::Mat toCanvas =
+        (cv::Mat_<double>(2, 3) << sx, 0, (area.x - box.x + 0.5) * sx - 0.5, 0, sy, (area.y - box.y + 0.5) * sy - 0.5);
     cv::Mat out;
-    cv::warpAffine(canvasImage, out, toCanvas, area.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    cv::warpAffine(canvasImage, out, toCanvas, area.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
+                   cv::BORDER_REPLICATE);
     return out;
 }
 
-cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, const cv::Mat& holes, const cv::Mat& ownAlpha, double scale) {
+cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, const cv::Mat& holes,
+                              const cv::Mat& ownAlpha, double scale) {
     const int ringWidth = std::max(3, static_cast<int>(std::lround(scale * 0.06)));
     cv::Mat grown;
     cv::dilate(holes, grown, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * ringWidth + 1, 2 * ringWidth + 1}));
@@ -34,7 +37,8 @@ cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, co
         cv::split(matched, channels);
         for (int c = 0; c < 3; ++c) {
             const double gain = std::clamp(warpSd[c] / std::max(netSd[c], 1.0), 0.5, 2.0);
-            channels[static_cast<std::size_t>(c)] = (channels[static_cast<std::size_t>(c)] - netMean[c]) * gain + warpMean[c];
+            channels[static_cast<std::size_t>(c)] =
+                (channels[static_cast<std::size_t>(c)] - netMean[c]) * gain + warpMean[c];
         }
         cv::merge(channels, matched);
     }
@@ -51,7 +55,8 @@ cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, co
     return weight;
 }
 
-cv::Mat holesMap(const cv::Mat& result, const cv::Rect& changed, const cv::Mat& holes, const cv::Mat& network, const Box& box, ImageSize canvas) {
+cv::Mat holesMap(const cv::Mat& result, const cv::Rect& changed, const cv::Mat& holes, const cv::Mat& network,
+                 const Box& box, ImageSize canvas) {
     cv::Mat overlay = result.clone();
     cv::Mat region = overlay(changed);
     region.setTo(cv::Scalar(40, 40, 230), holes);

@@ -16,9 +16,11 @@ cv::Mat canvasOverArea(const cv::Mat& canvasImage, const Box& box, const cv::Rec
 // `ownAlpha` > 0.5: the warped subject's own pixels), feathered in. `changedPixels` and `network` are 8-bit BGR of
 // one size. `scale` is the subject's size in pixels (a body's torso length, a face's width): the ring is 6 % of
 // it, the feather half the ring. Returns the weights used (float, 1 = the network's).
-cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, const cv::Mat& holes, const cv::Mat& ownAlpha, double scale);
+cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, const cv::Mat& holes,
+                              const cv::Mat& ownAlpha, double scale);
 
 // The result cut to the crop at the canvas's size, with the holes in red and the network's part in green.
-cv::Mat holesMap(const cv::Mat& result, const cv::Rect& changed, const cv::Mat& holes, const cv::Mat& network, const Box& box, ImageSize canvas);
+cv::Mat holesMap(const cv::Mat& result, const cv::Rect& changed, const cv::Mat& holes, const cv::Mat& network,
+                 const Box& box, ImageSize canvas);
 
 }  // namespace marionette::edit::detail

@@ -4,18 +4,18 @@
 #include "crop_synthesis.h"
 #include "hybrid_compositing.h"
 #include "marionette/deform/face_warp.h"
+#include "marionette/edit/round_trip.h"
 #include "marionette/face/face_fit.h"
 #include "marionette/face/part_maps.h"
 #include "marionette/face_detect/face_detector.h"
 #include "marionette/image/crop.h"
 #include "marionette/synth/limb_warp.h"
 #include "marionette/synth/thin_plate_spline.h"
-#include "marionette/util/log.h"
-#include "marionette/edit/round_trip.h"
 #include "marionette/util/error.h"
+#include "marionette/util/log.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/nn/functional/upsampling.h>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -86,12 +86,15 @@ face::FaceLandmarks portraitLandmarks(const PortraitFace& face, const face::Face
 double faceFillFraction(const Box& faceBox, ImageSize photo) {
     if (photo.width <= 0 || photo.height <= 0) return 0.0;
     const double x0 = std::max(0.0, faceBox.x), y0 = std::max(0.0, faceBox.y);
-    const double x1 = std::min<double>(photo.width, faceBox.right()), y1 = std::min<double>(photo.height, faceBox.bottom());
+    const double x1 = std::min<double>(photo.width, faceBox.right()),
+                 y1 = std::min<double>(photo.height, faceBox.bottom());
     if (x1 <= x0 || y1 <= y0) return 0.0;
     return (x1 - x0) * (y1 - y0) / (static_cast<double>(photo.width) * photo.height);
 }
 
-bool looksLikePortrait(const Box& faceBox, ImageSize photo) { return faceFillFraction(faceBox, photo) >= kPortraitModeFaceFraction; }
+bool looksLikePortrait(const Box& faceBox, ImageSize photo) {
+    return faceFillFraction(faceBox, photo) >= kPortraitModeFaceFraction;
+}
 
 Box portraitCropBox(const face::FaceLandmarks& reference, ImageSize photo, ImageSize canvas) {
     return image::faceCropBox(reference, photo, canvas);
@@ -105,7 +108,8 @@ std::vector<ExpressionPair> expressionPairs(const face::MorphableModel& model) {
         if (!endsWith(name, "_left")) continue;
         const std::string stem = name.substr(0, name.size() - 5);
         for (std::size_t j = 0; j < expressions.size(); ++j) {
-            if (expressions[j].name == stem + "_right") pairs.push_back({stem, static_cast<int>(i), static_cast<int>(j)});
+            if (expressions[j].name == stem + "_right")
+                pairs.push_back({stem, static_cast<int>(i), static_cast<int>(j)});
         }
     }
     return pairs;
@@ -119,7 +123,8 @@ int pairedExpression(const face::MorphableModel& model, int index) {
     return -1;
 }
 
-void setExpressionByName(face::FaceParameters& parameters, const face::MorphableModel& model, const std::string& name, double value) {
+void setExpressionByName(face::FaceParameters& parameters, const face::MorphableModel& model, const std::string& name,
+                         double value) {
     for (const auto& e : model.expressions()) {
         if (e.name == name) {
             parameters.setExpression(model, name, value);
@@ -161,8 +166,8 @@ void applyExpressionList(face::FaceParameters& parameters, const face::Morphable
     if (!any) throw Error(what + ": no expression given; use NAME=VALUE[,NAME=VALUE...]");
 }
 
-face::FaceParameters applyFacePreset(const std::string& json, const std::string& sourceName, const face::FaceParameters& current,
-                                     const face::MorphableModel& model) {
+face::FaceParameters applyFacePreset(const std::string& json, const std::string& sourceName,
+                                     const face::FaceParameters& current, const face::MorphableModel& model) {
     face::FaceParameters base = current;
     base.expression.assign(static_cast<std::size_t>(model.expressionCount()), 0.0);
     return face::parametersFromJson(json, model, sourceName, base);
@@ -194,7 +199,8 @@ PortraitSession::PortraitSession(const std::string& weightsPath, const SessionOp
       m_state(std::make_unique<State>()) {}
 
 PortraitSession::PortraitSession(const model::ModelConfig& config, std::uint64_t seed, const SessionOptions& options)
-    : CropSession(detail::randomEngine(config, seed, options, model::SemanticsKind::Face)), m_state(std::make_unique<State>()) {}
+    : CropSession(detail::randomEngine(config, seed, options, model::SemanticsKind::Face)),
+      m_state(std::make_unique<State>()) {}
 
 PortraitSession::~PortraitSession() = default;
 
@@ -209,7 +215,8 @@ void PortraitSession::setPhoto(const cv::Mat& photo, const face::FaceLandmarks& 
         m_state->warp.emplace(photo, plainPoints(reference));
     } catch (const Error& e) {
         m_state->warpError = e.what();
-        log::warning("the photo's pixels cannot follow the face's landmarks, the network redraws the face instead: ", e.what());
+        log::warning("the photo's pixels cannot follow the face's landmarks, the network redraws the face instead: ",
+                     e.what());
     }
 }
 
@@ -231,7 +238,10 @@ constexpr double kMovedPartFeather = 0.08;
 constexpr int64_t kPreviewGridStep = 4;
 
 // The face's width (jaw corner to jaw corner) in its own pixels, at least 1.
-double faceWidth(const face::FaceLandmarks& f) { return std::max(1.0, static_cast<double>(std::hypot(f.points[16].x - f.points[0].x, f.points[16].y - f.points[0].y))); }
+double faceWidth(const face::FaceLandmarks& f) {
+    return std::max(1.0,
+                    static_cast<double>(std::hypot(f.points[16].x - f.points[0].x, f.points[16].y - f.points[0].y)));
+}
 
 // One face's hull with a forehead, drawn into `mask` (canvas pixels); returns the face's width.
 double drawFace(cv::Mat& mask, const face::FaceLandmarks& face) {
@@ -245,10 +255,12 @@ double drawFace(cv::Mat& mask, const face::FaceLandmarks& face) {
     // Up is from the chin to the brows, so that a rolled head gets its forehead on the right side.
     const float upX = brows.x - chin.x, upY = brows.y - chin.y;
     std::vector<cv::Point> points;
-    for (const Point2& q : p) points.emplace_back(static_cast<int>(std::lround(q.x)), static_cast<int>(std::lround(q.y)));
+    for (const Point2& q : p)
+        points.emplace_back(static_cast<int>(std::lround(q.x)), static_cast<int>(std::lround(q.y)));
     for (int i = 17; i <= 26; ++i) {
         const Point2& q = p[static_cast<std::size_t>(i)];
-        points.emplace_back(static_cast<int>(std::lround(q.x + 0.6f * upX)), static_cast<int>(std::lround(q.y + 0.6f * upY)));
+        points.emplace_back(static_cast<int>(std::lround(q.x + 0.6f * upX)),
+                            static_cast<int>(std::lround(q.y + 0.6f * upY)));
     }
     std::vector<cv::Point> hull;
     cv::convexHull(points, hull);
@@ -257,7 +269,8 @@ double drawFace(cv::Mat& mask, const face::FaceLandmarks& face) {
 }
 
 // Which of the 9 parts have a landmark that moved more than `tolerance` pixels.
-std::array<bool, face::kPartCount> movedFaceParts(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, double tolerance) {
+std::array<bool, face::kPartCount> movedFaceParts(const face::FaceLandmarks& reference,
+                                                  const face::FaceLandmarks& target, double tolerance) {
     std::array<bool, face::kPartCount> moved{};
     for (int i = 0; i < face::kLandmarkCount; ++i) {
         const Point2 a = reference.points[static_cast<std::size_t>(i)], b = target.points[static_cast<std::size_t>(i)];
@@ -274,14 +287,14 @@ void checkRegionSizes(const Box& box, ImageSize canvas) {
 // The portrait's drag preview: the reference crop moved by the thin-plate spline that takes the target
 // landmarks to the reference ones, the crop's border held still. Undefined (the engine's preview is used)
 // when the landmarks give no spline (points that coincide).
-at::Tensor landmarkWarp(const at::Tensor& referenceCrop, const face::FaceLandmarks& reference, const face::FaceLandmarks& target,
-                        const BoxToCanvas& toCanvas) {
+at::Tensor landmarkWarp(const at::Tensor& referenceCrop, const face::FaceLandmarks& reference,
+                        const face::FaceLandmarks& target, const BoxToCanvas& toCanvas) {
     const auto onCanvas = [&](Point2 q) { return toCanvas.toCanvas(q); };
     const face::FaceLandmarks from = reference.mapped(onCanvas), to = target.mapped(onCanvas);
     std::vector<Point2> controls(to.points.begin(), to.points.end()), values(from.points.begin(), from.points.end());
     const float w = static_cast<float>(toCanvas.canvasWidth - 1), h = static_cast<float>(toCanvas.canvasHeight - 1);
-    for (const Point2 corner : {Point2{0, 0}, Point2{w / 2, 0}, Point2{w, 0}, Point2{w, h / 2}, Point2{w, h}, Point2{w / 2, h},
-                                Point2{0, h}, Point2{0, h / 2}}) {
+    for (const Point2 corner : {Point2{0, 0}, Point2{w / 2, 0}, Point2{w, 0}, Point2{w, h / 2}, Point2{w, h},
+                                Point2{w / 2, h}, Point2{0, h}, Point2{0, h / 2}}) {
         controls.push_back(corner);
         values.push_back(corner);
     }
@@ -293,10 +306,14 @@ at::Tensor landmarkWarp(const at::Tensor& referenceCrop, const face::FaceLandmar
         const auto f64 = torch::TensorOptions(torch::kFloat64);
         const auto ys = torch::linspace(0, static_cast<double>(height - 1), height / kPreviewGridStep + 1, f64);
         const auto xs = torch::linspace(0, static_cast<double>(width - 1), width / kPreviewGridStep + 1, f64);
-        const auto coarse = spline.evaluate(torch::stack(torch::meshgrid({ys, xs}, "ij"), -1).flip(-1));  // [h, w, (x, y)]
+        const auto coarse =
+            spline.evaluate(torch::stack(torch::meshgrid({ys, xs}, "ij"), -1).flip(-1));  // [h, w, (x, y)]
         namespace F = torch::nn::functional;
         const auto fine = F::interpolate(coarse.permute({2, 0, 1}).unsqueeze(0).to(torch::kFloat32),
-                                         F::InterpolateFuncOptions().size(std::vector<int64_t>{height, width}).mode(torch::kBilinear).align_corners(true));
+                                         F::InterpolateFuncOptions()
+                                             .size(std::vector<int64_t>{height, width})
+                                             .mode(torch::kBilinear)
+                                             .align_corners(true));
         return synth::sampleAtPixels(referenceCrop, fine.squeeze(0).permute({1, 2, 0}));
     } catch (const Error& e) {
         log::warning("portrait preview: ", e.what(), "; using the network's flow instead");
@@ -306,7 +323,8 @@ at::Tensor landmarkWarp(const at::Tensor& referenceCrop, const face::FaceLandmar
 
 }  // namespace
 
-cv::Mat faceRegion(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, const Box& box, ImageSize canvas) {
+cv::Mat faceRegion(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, const Box& box,
+                   ImageSize canvas) {
     checkRegionSizes(box, canvas);
     const BoxToCanvas map{box, canvas.width, canvas.height};
     cv::Mat mask = cv::Mat::zeros(canvas.height, canvas.width, CV_8UC1);
@@ -316,14 +334,16 @@ cv::Mat faceRegion(const face::FaceLandmarks& reference, const face::FaceLandmar
     return featherRegion(mask, 0.12 * width);
 }
 
-cv::Mat movedFaceRegion(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, const Box& box, ImageSize canvas) {
+cv::Mat movedFaceRegion(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, const Box& box,
+                        ImageSize canvas) {
     checkRegionSizes(box, canvas);
     const BoxToCanvas map{box, canvas.width, canvas.height};
     const auto onCanvas = [&](Point2 q) { return map.toCanvas(q); };
     const face::FaceLandmarks from = reference.mapped(onCanvas), to = target.mapped(onCanvas);
     const double width = std::max(faceWidth(from), faceWidth(to));
     const auto moved = movedFaceParts(from, to, kMovedFaceTolerance * width);
-    if (std::none_of(moved.begin(), moved.end(), [](bool m) { return m; })) return cv::Mat::zeros(canvas.height, canvas.width, CV_32FC1);
+    if (std::none_of(moved.begin(), moved.end(), [](bool m) { return m; }))
+        return cv::Mat::zeros(canvas.height, canvas.width, CV_32FC1);
     // The jaw line moving means the head turned or the face changed shape: the whole face.
     if (moved[static_cast<std::size_t>(face::FacePart::Jaw)]) return faceRegion(reference, target, box, canvas);
     // Each moved part: the hull of its landmarks where they were and where they go, with room around it for
@@ -349,9 +369,12 @@ cv::Mat movedFaceRegion(const face::FaceLandmarks& reference, const face::FaceLa
 cv::Mat portraitPasteRegion(PasteExtent extent, const face::FaceLandmarks& reference, const face::FaceLandmarks& target,
                             const Box& box, ImageSize canvas) {
     switch (extent) {
-        case PasteExtent::MovedParts: return movedFaceRegion(reference, target, box, canvas);
-        case PasteExtent::Person: return faceRegion(reference, target, box, canvas);
-        case PasteExtent::WholeCrop: break;
+        case PasteExtent::MovedParts:
+            return movedFaceRegion(reference, target, box, canvas);
+        case PasteExtent::Person:
+            return faceRegion(reference, target, box, canvas);
+        case PasteExtent::WholeCrop:
+            break;
     }
     return cv::Mat();
 }
@@ -368,16 +391,18 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
         };
     };
     const auto network = [&](bool preview) {
-        return synthesis().render(s.box, partMapsOf(s.reference), partMapsOf(request.target), preview,
-                                  [&](const at::Tensor& referenceCrop, const BoxToCanvas& toCanvas) {
-                                      return landmarkWarp(referenceCrop, s.reference, request.target, toCanvas);
-                                  },
-                                  request.maps, portraitPasteRegion(request.paste, s.reference, request.target, s.box, canvas));
+        return synthesis().render(
+            s.box, partMapsOf(s.reference), partMapsOf(request.target), preview,
+            [&](const at::Tensor& referenceCrop, const BoxToCanvas& toCanvas) {
+                return landmarkWarp(referenceCrop, s.reference, request.target, toCanvas);
+            },
+            request.maps, portraitPasteRegion(request.paste, s.reference, request.target, s.box, canvas));
     };
     if (request.method == ReposeMethod::Network || !s.warp) {
         RenderedFrame frame = network(request.preview);
         if (request.method == ReposeMethod::Hybrid)
-            frame.warnings.push_back("the photo's pixels cannot follow the face's landmarks (" + s.warpError + "): the network redrew the face");
+            frame.warnings.push_back("the photo's pixels cannot follow the face's landmarks (" + s.warpError +
+                                     "): the network redrew the face");
         return frame;
     }
 
@@ -402,14 +427,17 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
         cv::Mat changedPixels = frame.photoResult(frame.changed);
         // An opened mouth's hole is a few pixels high: its ring and feather at half a body's proportions of the
         // face's width, so that the network does not cover the teeth the warp carried beside it.
-        const cv::Mat weights = detail::blendNetworkIntoHoles(changedPixels, detail::canvasOverArea(frame.output, s.box, frame.changed),
-                                                              warped.unseen, warped.alpha, 0.5 * s.warp->faceWidth());
+        const cv::Mat weights =
+            detail::blendNetworkIntoHoles(changedPixels, detail::canvasOverArea(frame.output, s.box, frame.changed),
+                                          warped.unseen, warped.alpha, 0.5 * s.warp->faceWidth());
         frame.networkMask = weights > 0.5f;
     }
     if (!request.preview && request.maps.any()) {
-        frame.maps.mesh = image::cropToCanvas(s.warp->drawMesh(frame.photoResult, plainPoints(request.target)), s.box, canvas);
+        frame.maps.mesh =
+            image::cropToCanvas(s.warp->drawMesh(frame.photoResult, plainPoints(request.target)), s.box, canvas);
         if (!frame.changed.empty())
-            frame.maps.holes = detail::holesMap(frame.photoResult, frame.changed, frame.holeMask, frame.networkMask, s.box, canvas);
+            frame.maps.holes =
+                detail::holesMap(frame.photoResult, frame.changed, frame.holeMask, frame.networkMask, s.box, canvas);
     }
     if (frame.referenceCrop.empty()) frame.referenceCrop = image::cropToCanvas(photo, s.box, canvas);
     // What this frame shows, cut to the crop like the network's output (the sharp result is photoResult).

@@ -92,15 +92,24 @@ struct TemplateJoint {
     float x, y;
 };
 constexpr std::array<TemplateJoint, pose::kJointCount> kStandingTemplate{{
-    {JointId::Nose, 0.500f, 0.185f},          {JointId::Neck, 0.500f, 0.255f},
-    {JointId::RightShoulder, 0.385f, 0.265f}, {JointId::RightElbow, 0.350f, 0.385f},
-    {JointId::RightWrist, 0.335f, 0.495f},    {JointId::LeftShoulder, 0.615f, 0.265f},
-    {JointId::LeftElbow, 0.650f, 0.385f},     {JointId::LeftWrist, 0.665f, 0.495f},
-    {JointId::RightHip, 0.435f, 0.515f},      {JointId::RightKnee, 0.430f, 0.680f},
-    {JointId::RightAnkle, 0.430f, 0.845f},    {JointId::LeftHip, 0.565f, 0.515f},
-    {JointId::LeftKnee, 0.570f, 0.680f},      {JointId::LeftAnkle, 0.570f, 0.845f},
-    {JointId::RightEye, 0.480f, 0.170f},      {JointId::LeftEye, 0.520f, 0.170f},
-    {JointId::RightEar, 0.455f, 0.180f},      {JointId::LeftEar, 0.545f, 0.180f},
+    {JointId::Nose, 0.500f, 0.185f},
+    {JointId::Neck, 0.500f, 0.255f},
+    {JointId::RightShoulder, 0.385f, 0.265f},
+    {JointId::RightElbow, 0.350f, 0.385f},
+    {JointId::RightWrist, 0.335f, 0.495f},
+    {JointId::LeftShoulder, 0.615f, 0.265f},
+    {JointId::LeftElbow, 0.650f, 0.385f},
+    {JointId::LeftWrist, 0.665f, 0.495f},
+    {JointId::RightHip, 0.435f, 0.515f},
+    {JointId::RightKnee, 0.430f, 0.680f},
+    {JointId::RightAnkle, 0.430f, 0.845f},
+    {JointId::LeftHip, 0.565f, 0.515f},
+    {JointId::LeftKnee, 0.570f, 0.680f},
+    {JointId::LeftAnkle, 0.570f, 0.845f},
+    {JointId::RightEye, 0.480f, 0.170f},
+    {JointId::LeftEye, 0.520f, 0.170f},
+    {JointId::RightEar, 0.455f, 0.180f},
+    {JointId::LeftEar, 0.545f, 0.180f},
 }};
 
 Point2 templateAt(JointId j) {
@@ -135,8 +144,9 @@ BodyAxis bodyAxis(const Pose& p) {
     const auto neck = positionOf(p, JointId::Neck);
     if (!neck) {
         const auto box = p.bounds();
-        const Point2 centre = box ? Point2{static_cast<float>(box->x + box->width / 2), static_cast<float>(box->y + box->height / 2)}
-                                  : Point2{};
+        const Point2 centre =
+            box ? Point2{static_cast<float>(box->x + box->width / 2), static_cast<float>(box->y + box->height / 2)}
+                : Point2{};
         return {centre, {0.f, 1.f}};
     }
     const auto hips = midHip(p);
@@ -166,7 +176,8 @@ Pose moveJoint(const Pose& start, JointId joint, Point2 to, const JointMoveOptio
         // A reflection reverses orientation: the mirror limb turns by the opposite angle.
         rotateSubtree(out, mirror, *mirrorParentAt, -angle);
     } else {
-        const Pose mirrored = moveOne(out, mirror, mirrorFrom + reflectOffset(to - from, axis), options.keepBoneLengths, nullptr);
+        const Pose mirrored =
+            moveOne(out, mirror, mirrorFrom + reflectOffset(to - from, axis), options.keepBoneLengths, nullptr);
         out = mirrored;
     }
     return out;
@@ -182,7 +193,8 @@ Pose rotateLimb(const Pose& start, const pose::Limb& limb, Point2 grabbed, Point
     const JointId mirrorChild = pose::mirrorOf(limb.child);
     const JointId mirrorParent = pose::mirrorOf(limb.parent);
     if (symmetric && mirrorChild != limb.child && start.has(mirrorChild)) {
-        if (const auto mirrorCentre = positionOf(out, mirrorParent)) rotateSubtree(out, mirrorChild, *mirrorCentre, -angle);
+        if (const auto mirrorCentre = positionOf(out, mirrorParent))
+            rotateSubtree(out, mirrorChild, *mirrorCentre, -angle);
     }
     return out;
 }
@@ -238,7 +250,8 @@ Point2 restorePosition(JointId joint, const Pose& current, const Pose& reference
     }
     if (const auto neck = positionOf(current, JointId::Neck)) return *neck + offsetFrom(JointId::Neck);
     const auto box = current.bounds();
-    return box ? Point2{static_cast<float>(box->x + box->width / 2), static_cast<float>(box->y + box->height / 2)} : Point2{};
+    return box ? Point2{static_cast<float>(box->x + box->width / 2), static_cast<float>(box->y + box->height / 2)}
+               : Point2{};
 }
 
 Pose defaultSkeleton(const Box& personBox) {
@@ -253,7 +266,8 @@ Pose defaultSkeleton(const Box& personBox) {
 }
 
 Pose clampedTo(const Pose& p, ImageSize photo) {
-    const float maxX = static_cast<float>(std::max(0, photo.width - 1)), maxY = static_cast<float>(std::max(0, photo.height - 1));
+    const float maxX = static_cast<float>(std::max(0, photo.width - 1)),
+                maxY = static_cast<float>(std::max(0, photo.height - 1));
     return p.mapped([&](Point2 q) { return Point2{std::clamp(q.x, 0.f, maxX), std::clamp(q.y, 0.f, maxY)}; });
 }
 

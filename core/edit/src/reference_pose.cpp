@@ -33,10 +33,14 @@ const pose::Pose* mostComplete(const pose::People& people) {
 
 const char* toString(ReferenceSource source) {
     switch (source) {
-    case ReferenceSource::Detector: return "detector";
-    case ReferenceSource::PoseFile: return "pose file";
-    case ReferenceSource::PersonBox: return "person box";
-    case ReferenceSource::Centred: return "centred";
+        case ReferenceSource::Detector:
+            return "detector";
+        case ReferenceSource::PoseFile:
+            return "pose file";
+        case ReferenceSource::PersonBox:
+            return "person box";
+        case ReferenceSource::Centred:
+            return "centred";
     }
     return "?";
 }
@@ -56,7 +60,8 @@ std::optional<Box> detectPersonBox(const cv::Mat& photo) {
                          /*padding=*/cv::Size(16, 16), /*scale=*/1.05, /*groupThreshold=*/2.0);
     if (found.empty()) return std::nullopt;
     // The largest person is the subject; the crowd behind is smaller.
-    const auto best = std::max_element(found.begin(), found.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
+    const auto best = std::max_element(found.begin(), found.end(),
+                                       [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
     return Box{best->x / scale, best->y / scale, best->width / scale, best->height / scale};
 }
 
@@ -76,7 +81,8 @@ ReferencePose findReferencePose(const std::string& photoPath, const cv::Mat& pho
                 const std::string name = std::filesystem::path(candidate).filename().string();
                 return {clampedTo(*person, size), ReferenceSource::PoseFile, "Skeleton read from " + name + "."};
             }
-            skipped = std::filesystem::path(candidate).filename().string() + " holds no person with two or more joints. ";
+            skipped =
+                std::filesystem::path(candidate).filename().string() + " holds no person with two or more joints. ";
         } catch (const Error& e) {
             log::warning("skipping the pose file: ", e.what());
             skipped = std::string("The pose file could not be read (") + e.what() + "). ";
@@ -106,8 +112,9 @@ ReferencePose findReferencePose(const std::string& photoPath, const cv::Mat& pho
     // 4. Nobody found: the default skeleton in the middle, as tall as 80% of the photo.
     const double height = 0.9 * photo.rows;
     const Box centred{(photo.cols - height / 2) / 2, 0.05 * photo.rows, height / 2, height};
-    return {clampedTo(defaultSkeleton(centred), size), ReferenceSource::Centred,
-            skipped + "No person was found: a default skeleton was placed in the middle; drag its joints onto the person."};
+    return {
+        clampedTo(defaultSkeleton(centred), size), ReferenceSource::Centred,
+        skipped + "No person was found: a default skeleton was placed in the middle; drag its joints onto the person."};
 }
 
 std::vector<pose::Pose> otherPeople(const std::vector<pose::Pose>& found, const pose::Pose& reference) {

@@ -1,13 +1,13 @@
 #include "marionette/edit/repose_session.h"
 
-#include "marionette/edit/flow_prior.h"
-#include "marionette/edit/reference_pose.h"
-#include "marionette/edit/synthesis_maps.h"
 #include "crop_synthesis.h"
 #include "hybrid_compositing.h"
 #include "marionette/deform/puppet.h"
 #include "marionette/detect/movenet.h"
 #include "marionette/detect/person_segmenter.h"
+#include "marionette/edit/flow_prior.h"
+#include "marionette/edit/reference_pose.h"
+#include "marionette/edit/synthesis_maps.h"
 #include "marionette/engine/engine.h"
 #include "marionette/image/colour_maps.h"
 #include "marionette/image/crop.h"
@@ -39,24 +39,27 @@ namespace detail {
 
 engine::EngineOptions engineOptions(const SessionOptions& o) { return {o.device, o.threads}; }
 
-std::unique_ptr<engine::Engine> loadEngine(const std::string& path, const SessionOptions& options, model::SemanticsKind expected,
-                                           const std::string& wrongKindMessage) {
+std::unique_ptr<engine::Engine> loadEngine(const std::string& path, const SessionOptions& options,
+                                           model::SemanticsKind expected, const std::string& wrongKindMessage) {
     auto engine = std::make_unique<engine::Engine>(path, engineOptions(options));
     if (engine->config().semantics != expected) throw Error(path + ": " + wrongKindMessage);
     return engine;
 }
 
-std::unique_ptr<engine::Engine> randomEngine(const model::ModelConfig& config, std::uint64_t seed, const SessionOptions& options,
-                                             model::SemanticsKind expected) {
+std::unique_ptr<engine::Engine> randomEngine(const model::ModelConfig& config, std::uint64_t seed,
+                                             const SessionOptions& options, model::SemanticsKind expected) {
     if (config.semantics != expected)
         throw Error(std::string("the random weights must be a ") + model::toString(expected) + " model");
     config.validate();
     torch::manual_seed(seed);
-    return std::make_unique<engine::Engine>(model::Generator(config), engineOptions(options), R"({"random_init": true})");
+    return std::make_unique<engine::Engine>(model::Generator(config), engineOptions(options),
+                                            R"({"random_init": true})");
 }
 
 namespace {
-bool sameBox(const Box& a, const Box& b) { return a.x == b.x && a.y == b.y && a.width == b.width && a.height == b.height; }
+bool sameBox(const Box& a, const Box& b) {
+    return a.x == b.x && a.y == b.y && a.width == b.width && a.height == b.height;
+}
 }  // namespace
 
 CropSynthesis::CropSynthesis(std::unique_ptr<engine::Engine> engine) : m_engine(std::move(engine)) {}
@@ -67,9 +70,9 @@ void CropSynthesis::setPhoto(const cv::Mat& photo) {
     m_preparedBox.reset();
 }
 
-RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& reference, const SemanticsOnCanvas& target, bool preview,
-                                    const PreviewWarp& previewWarp, const MapSelection& requested, const cv::Mat& pasteRegion,
-                                    const FlowPriorOnCanvas& flowPrior) {
+RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& reference, const SemanticsOnCanvas& target,
+                                    bool preview, const PreviewWarp& previewWarp, const MapSelection& requested,
+                                    const cv::Mat& pasteRegion, const FlowPriorOnCanvas& flowPrior) {
     if (m_photo.empty()) throw Error("no photo is open");
     const auto start = std::chrono::steady_clock::now();
     const ImageSize canvasSize = canvas();
@@ -91,7 +94,8 @@ RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& ref
     const bool withPrior = m_engine->config().usesFlowPrior();
     if (withPrior && !flowPrior) throw Error("this model refines a flow prior, and this session gives it none");
     const auto synthesize = [&](const at::Tensor& semantics, const engine::MapRequest& maps) {
-        return withPrior ? m_engine->synthesize(semantics, flowPrior(toCanvas), maps) : m_engine->synthesize(semantics, maps);
+        return withPrior ? m_engine->synthesize(semantics, flowPrior(toCanvas), maps)
+                         : m_engine->synthesize(semantics, maps);
     };
     frame.preview = preview;
     if (preview) {
@@ -99,7 +103,8 @@ RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& ref
         const at::Tensor warped = previewWarp ? previewWarp(m_referenceTensor, toCanvas) : at::Tensor();
         if (warped.defined()) {
             result.image = warped;
-            result.totalMilliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - warpStart).count();
+            result.totalMilliseconds =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - warpStart).count();
             result.timings = {{"preview warp", result.totalMilliseconds}};
         } else {
             frame.preview = m_engine->hasPreview();
@@ -139,7 +144,8 @@ MapImages mapImagesOf(const engine::SynthesisResult& r, const cv::Mat& reference
         const auto normalised = r.attention / r.attention.max().clamp_min(1e-12);
         const cv::Mat heat = image::heatToColour(normalised, 0.f, 1.f);
         const auto alpha = normalised.sqrt().contiguous();
-        const cv::Mat alphaView(static_cast<int>(alpha.size(0)), static_cast<int>(alpha.size(1)), CV_32FC1, alpha.data_ptr<float>());
+        const cv::Mat alphaView(static_cast<int>(alpha.size(0)), static_cast<int>(alpha.size(1)), CV_32FC1,
+                                alpha.data_ptr<float>());
         cv::Mat darkened;
         referenceCrop.convertTo(darkened, -1, 0.45);
         maps.attention = image::blendOver(darkened, heat, 1.0f, alphaView.clone());
@@ -161,7 +167,9 @@ CropSession::CropSession(std::unique_ptr<engine::Engine> engine)
 CropSession::~CropSession() = default;
 
 const model::ModelConfig& CropSession::config() const { return m_synthesis->engine().config(); }
-model::TrainingSummary CropSession::training() const { return model::summarizeTraining(m_synthesis->engine().trainingJson()); }
+model::TrainingSummary CropSession::training() const {
+    return model::summarizeTraining(m_synthesis->engine().trainingJson());
+}
 ImageSize CropSession::canvas() const { return m_synthesis->canvas(); }
 std::string CropSession::deviceName() const { return m_synthesis->engine().deviceName(); }
 bool CropSession::onCuda() const { return m_synthesis->engine().onCuda(); }
@@ -209,7 +217,9 @@ struct ReposeSession::State {
                 try {
                     peopleDetector.emplace(detect::bundledModelPath(detect::MoveNetVariant::MultiPose));
                 } catch (const std::exception& e) {
-                    log::warning("the multi-person detector is unavailable; people touching the person may move with them: ", e.what());
+                    log::warning(
+                        "the multi-person detector is unavailable; people touching the person may move with them: ",
+                        e.what());
                 }
             }
             peopleFound.emplace();
@@ -232,11 +242,13 @@ ReposeSession::ReposeSession(const std::string& weightsPath, const SessionOption
       m_state(std::make_unique<State>()) {}
 
 ReposeSession::ReposeSession(const model::ModelConfig& config, std::uint64_t seed, const SessionOptions& options)
-    : CropSession(detail::randomEngine(config, seed, options, model::SemanticsKind::Body)), m_state(std::make_unique<State>()) {}
+    : CropSession(detail::randomEngine(config, seed, options, model::SemanticsKind::Body)),
+      m_state(std::make_unique<State>()) {}
 
 ReposeSession::~ReposeSession() = default;
 
-void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference, const std::optional<std::vector<pose::Pose>>& others) {
+void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference,
+                             const std::optional<std::vector<pose::Pose>>& others) {
     if (reference.presentCount() < 2) throw Error("the reference skeleton needs at least two joints");
     synthesis().setPhoto(photo);
     m_state->reference = reference;
@@ -253,7 +265,8 @@ void ReposeSession::setPhoto(const cv::Mat& photo, const pose::Pose& reference, 
         m_state->puppet.emplace(photo, m_state->personMask, reference, options);
     } catch (const Error& e) {
         m_state->puppetError = e.what();
-        log::warning("the photo's pixels cannot follow the skeleton, the network redraws the person instead: ", e.what());
+        log::warning("the photo's pixels cannot follow the skeleton, the network redraws the person instead: ",
+                     e.what());
     }
 }
 
@@ -272,7 +285,8 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
     const Box box = reposeCropBox(s.reference, request.target, ImageSize{photo.cols, photo.rows}, canvas);
     const auto heatmapsOf = [canvas](const pose::Pose& p) {
         return [&p, canvas](const BoxToCanvas& toCanvas) {
-            return pose::renderHeatmaps(p.mapped([&](Point2 q) { return toCanvas.toCanvas(q); }), canvas.height, canvas.width);
+            return pose::renderHeatmaps(p.mapped([&](Point2 q) { return toCanvas.toCanvas(q); }), canvas.height,
+                                        canvas.width);
         };
     };
     // The drag preview: the reference crop carried along its bones to the target skeleton (synth's limb warp,
@@ -285,24 +299,27 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
     // A model with a flow prior refines the warp the photo's pixels follow: the mesh's in hybrid mode, else the
     // skeletons' limb warp, as its training pairs had (model.md, "Flow prior").
     const detail::FlowPriorOnCanvas flowPrior = [&](const BoxToCanvas& toCanvas) {
-        if (request.method == ReposeMethod::Hybrid && s.puppet) return meshFlowOnCanvas(*s.puppet, request.target, request.depth, toCanvas);
+        if (request.method == ReposeMethod::Hybrid && s.puppet)
+            return meshFlowOnCanvas(*s.puppet, request.target, request.depth, toCanvas);
         return limbWarpFlowOnCanvas(s.reference, request.target, toCanvas);
     };
     const auto network = [&](bool preview) {
-        return synthesis().render(box, heatmapsOf(s.reference), heatmapsOf(request.target), preview, limbWarp, request.maps,
-                                  pasteRegion(request.paste, s.reference, request.target, box, canvas, s.personMask), flowPrior);
+        return synthesis().render(
+            box, heatmapsOf(s.reference), heatmapsOf(request.target), preview, limbWarp, request.maps,
+            pasteRegion(request.paste, s.reference, request.target, box, canvas, s.personMask), flowPrior);
     };
     if (request.method == ReposeMethod::Network || !s.puppet) {
         RenderedFrame frame = network(request.preview);
         if (request.method == ReposeMethod::Hybrid)
-            frame.warnings.push_back("the photo's pixels cannot follow the skeleton (" + s.puppetError + "): the network redrew the person");
+            frame.warnings.push_back("the photo's pixels cannot follow the skeleton (" + s.puppetError +
+                                     "): the network redrew the person");
         return frame;
     }
 
     // Hybrid: the warp at the photo's resolution; the network for what the photo never showed and for maps.
     const auto start = std::chrono::steady_clock::now();
-    const deform::PuppetFrame warped =
-        s.puppet->pose(request.target, request.depth, request.preview ? deform::FillQuality::Fast : deform::FillQuality::Best);
+    const deform::PuppetFrame warped = s.puppet->pose(
+        request.target, request.depth, request.preview ? deform::FillQuality::Fast : deform::FillQuality::Best);
     const bool personHoles = !warped.personHoles.empty() && cv::countNonZero(warped.personHoles) > 0;
     const bool runNetwork = !request.preview && (personHoles || request.maps.any());
     RenderedFrame frame;
@@ -319,14 +336,16 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
     frame.warnings = s.puppet->layer().warnings;
     if (runNetwork && personHoles) {
         cv::Mat changedPixels = frame.photoResult(frame.changed);
-        const cv::Mat weights = detail::blendNetworkIntoHoles(changedPixels, detail::canvasOverArea(frame.output, box, frame.changed), warped.personHoles,
-                                                              warped.personAlpha, pose::torsoLength(s.reference));
+        const cv::Mat weights =
+            detail::blendNetworkIntoHoles(changedPixels, detail::canvasOverArea(frame.output, box, frame.changed),
+                                          warped.personHoles, warped.personAlpha, pose::torsoLength(s.reference));
         frame.networkMask = weights > 0.5f;
     }
     if (!request.preview && request.maps.any()) {
         frame.maps.mesh = image::cropToCanvas(s.puppet->drawMesh(frame.photoResult, request.target), box, canvas);
         if (!frame.changed.empty())
-            frame.maps.holes = detail::holesMap(frame.photoResult, frame.changed, frame.holeMask, frame.networkMask, box, canvas);
+            frame.maps.holes =
+                detail::holesMap(frame.photoResult, frame.changed, frame.holeMask, frame.networkMask, box, canvas);
     }
     if (frame.referenceCrop.empty()) frame.referenceCrop = image::cropToCanvas(photo, box, canvas);
     // What this frame shows, cut to the crop like the network's output (the sharp result is photoResult).

@@ -6,8 +6,8 @@
 #include "marionette/image/image_io.h"
 #include "marionette/util/error.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <array>
@@ -26,9 +26,12 @@ Box unionBox(const Box& a, const Box& b) {
 }  // namespace
 
 Box reposeCropBox(const pose::Pose& reference, const pose::Pose& target, ImageSize photo, ImageSize canvas) {
-    if (reference.presentCount() < 2) throw Error("the reference skeleton needs at least two joints to place the person's crop");
-    if (target.presentCount() < 2) throw Error("the target skeleton needs at least two joints to place the person's crop");
-    return image::aspectCropBox(unionBox(*reference.bounds(), *target.bounds()), photo, canvas, image::kPersonCropPadding);
+    if (reference.presentCount() < 2)
+        throw Error("the reference skeleton needs at least two joints to place the person's crop");
+    if (target.presentCount() < 2)
+        throw Error("the target skeleton needs at least two joints to place the person's crop");
+    return image::aspectCropBox(unionBox(*reference.bounds(), *target.bounds()), photo, canvas,
+                                image::kPersonCropPadding);
 }
 
 int pasteBackFeather(const Box& box) { return std::max(2, static_cast<int>(box.width * 0.03)); }
@@ -62,8 +65,9 @@ struct BodyParts {
     bool any() const { return torso || head || std::find(limbs.begin(), limbs.end(), true) != limbs.end(); }
 };
 
-constexpr std::array<pose::JointId, 5> kTorsoJoints{pose::JointId::Neck, pose::JointId::RightShoulder, pose::JointId::RightHip,
-                                                    pose::JointId::LeftHip, pose::JointId::LeftShoulder};
+constexpr std::array<pose::JointId, 5> kTorsoJoints{pose::JointId::Neck, pose::JointId::RightShoulder,
+                                                    pose::JointId::RightHip, pose::JointId::LeftHip,
+                                                    pose::JointId::LeftShoulder};
 constexpr std::array<pose::JointId, 5> kHeadJoints{pose::JointId::Nose, pose::JointId::RightEye, pose::JointId::LeftEye,
                                                    pose::JointId::RightEar, pose::JointId::LeftEar};
 
@@ -78,7 +82,8 @@ BodyParts movedParts(const pose::Pose& reference, const pose::Pose& target, doub
     };
     const auto anyMoved = [&](const auto& joints) { return std::any_of(joints.begin(), joints.end(), moved); };
     BodyParts parts;
-    for (std::size_t i = 0; i < pose::limbs().size(); ++i) parts.limbs[i] = moved(pose::limbs()[i].parent) || moved(pose::limbs()[i].child);
+    for (std::size_t i = 0; i < pose::limbs().size(); ++i)
+        parts.limbs[i] = moved(pose::limbs()[i].parent) || moved(pose::limbs()[i].child);
     parts.torso = anyMoved(kTorsoJoints);
     parts.head = anyMoved(kHeadJoints);
     return parts;
@@ -137,8 +142,8 @@ double drawBody(cv::Mat& mask, const pose::Pose& p, const BodyParts& parts, doub
 // In a moved-parts region, the head and the torso that did not move keep the photo's pixels where a moved
 // limb's capsule or the seam reaches over them (a raised arm's shoulder end covers part of the face), except
 // where the moved limbs now lie. `movedTarget` is the moved parts drawn at the target pose.
-void keepStillHeadAndTorso(cv::Mat& region, const pose::Pose& reference, const BodyParts& moved, const cv::Mat& movedTarget,
-                           double feather) {
+void keepStillHeadAndTorso(cv::Mat& region, const pose::Pose& reference, const BodyParts& moved,
+                           const cv::Mat& movedTarget, double feather) {
     const double torso = torsoLength(reference);
     cv::Mat kept = cv::Mat::zeros(region.size(), CV_8UC1);
     if (!moved.head) drawHead(kept, reference, kStillHeadRadius * torso);
@@ -147,13 +152,15 @@ void keepStillHeadAndTorso(cv::Mat& region, const pose::Pose& reference, const B
         cv::Mat torsoMask = cv::Mat::zeros(region.size(), CV_8UC1);
         drawTorso(torsoMask, reference);
         const int inset = std::max(1, static_cast<int>(std::lround(kLimbRadius * torso)));
-        cv::erode(torsoMask, torsoMask, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * inset + 1, 2 * inset + 1)));
+        cv::erode(torsoMask, torsoMask,
+                  cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * inset + 1, 2 * inset + 1)));
         kept |= torsoMask;
     }
     if (cv::countNonZero(kept) == 0) return;
     const int grow = std::max(1, static_cast<int>(std::ceil(feather)));
     cv::Mat newPlace;
-    cv::dilate(movedTarget, newPlace, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * grow + 1, 2 * grow + 1)));
+    cv::dilate(movedTarget, newPlace,
+               cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * grow + 1, 2 * grow + 1)));
     kept &= ~newPlace;
     cv::Mat keptWeight;
     kept.convertTo(keptWeight, CV_32FC1, 1.0 / 255.0);
@@ -168,7 +175,8 @@ cv::Mat maskOnCanvas(const cv::Mat& photoMask, const BoxToCanvas& map) {
     // canvas = (photo - box + 0.5) * scale - 0.5, as BoxToCanvas maps points.
     const cv::Matx23d toCanvas(sx, 0, (0.5 - map.box.x) * sx - 0.5, 0, sy, (0.5 - map.box.y) * sy - 0.5);
     cv::Mat onCanvas;
-    cv::warpAffine(photoMask, onCanvas, toCanvas, cv::Size(map.canvasWidth, map.canvasHeight), cv::INTER_AREA, cv::BORDER_CONSTANT, 0);
+    cv::warpAffine(photoMask, onCanvas, toCanvas, cv::Size(map.canvasWidth, map.canvasHeight), cv::INTER_AREA,
+                   cv::BORDER_CONSTANT, 0);
     return onCanvas;
 }
 
@@ -180,8 +188,10 @@ cv::Mat bodyRegion(const pose::Pose& reference, const pose::Pose& target, const 
     const BoxToCanvas map{box, canvas.width, canvas.height};
     const auto onCanvas = [&](Point2 q) { return map.toCanvas(q); };
     const pose::Pose referenceOnCanvas = reference.mapped(onCanvas), targetOnCanvas = target.mapped(onCanvas);
-    if (!photoPersonMask.empty() && photoPersonMask.type() != CV_32FC1) throw Error("a person mask must be one float channel");
-    const BodyParts parts = movedOnly ? movedParts(referenceOnCanvas, targetOnCanvas, kMovedTolerance) : BodyParts::all();
+    if (!photoPersonMask.empty() && photoPersonMask.type() != CV_32FC1)
+        throw Error("a person mask must be one float channel");
+    const BodyParts parts =
+        movedOnly ? movedParts(referenceOnCanvas, targetOnCanvas, kMovedTolerance) : BodyParts::all();
     if (!parts.any()) return cv::Mat::zeros(canvas.height, canvas.width, CV_32FC1);
     cv::Mat mask = cv::Mat::zeros(canvas.height, canvas.width, CV_8UC1);
     double feather = drawBody(mask, targetOnCanvas, parts);
@@ -195,8 +205,10 @@ cv::Mat bodyRegion(const pose::Pose& reference, const pose::Pose& target, const 
         const cv::Mat person = seen > 0.5f;
         const int reach = std::max(1, static_cast<int>(std::lround(0.15 * torsoLength(referenceOnCanvas))));
         cv::Mat near;
-        cv::dilate(referenceBody, near, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * reach + 1, 2 * reach + 1)));
-        if (cv::countNonZero(referenceBody) > 0 && cv::countNonZero(person & referenceBody) >= cv::countNonZero(referenceBody) / 4) {
+        cv::dilate(referenceBody, near,
+                   cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * reach + 1, 2 * reach + 1)));
+        if (cv::countNonZero(referenceBody) > 0 &&
+            cv::countNonZero(person & referenceBody) >= cv::countNonZero(referenceBody) / 4) {
             referenceBody = (referenceBody & (seen > 0.1f)) | (person & near);
             drawBody(referenceBody, referenceOnCanvas, parts, 0.4);
         }
@@ -212,9 +224,12 @@ cv::Mat bodyRegion(const pose::Pose& reference, const pose::Pose& target, const 
 
 const char* toString(PasteExtent extent) {
     switch (extent) {
-        case PasteExtent::MovedParts: return "moved";
-        case PasteExtent::Person: return "person";
-        case PasteExtent::WholeCrop: return "crop";
+        case PasteExtent::MovedParts:
+            return "moved";
+        case PasteExtent::Person:
+            return "person";
+        case PasteExtent::WholeCrop:
+            return "crop";
     }
     return "";
 }
@@ -225,7 +240,8 @@ std::optional<PasteExtent> pasteExtentFromString(const std::string& name) {
     return std::nullopt;
 }
 
-cv::Mat personRegion(const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas, const cv::Mat& photoPersonMask) {
+cv::Mat personRegion(const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas,
+                     const cv::Mat& photoPersonMask) {
     return bodyRegion(reference, target, box, canvas, photoPersonMask, /*movedOnly=*/false);
 }
 
@@ -234,12 +250,15 @@ cv::Mat movedPartsRegion(const pose::Pose& reference, const pose::Pose& target, 
     return bodyRegion(reference, target, box, canvas, photoPersonMask, /*movedOnly=*/true);
 }
 
-cv::Mat pasteRegion(PasteExtent extent, const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas,
-                    const cv::Mat& photoPersonMask) {
+cv::Mat pasteRegion(PasteExtent extent, const pose::Pose& reference, const pose::Pose& target, const Box& box,
+                    ImageSize canvas, const cv::Mat& photoPersonMask) {
     switch (extent) {
-        case PasteExtent::MovedParts: return movedPartsRegion(reference, target, box, canvas, photoPersonMask);
-        case PasteExtent::Person: return personRegion(reference, target, box, canvas, photoPersonMask);
-        case PasteExtent::WholeCrop: break;
+        case PasteExtent::MovedParts:
+            return movedPartsRegion(reference, target, box, canvas, photoPersonMask);
+        case PasteExtent::Person:
+            return personRegion(reference, target, box, canvas, photoPersonMask);
+        case PasteExtent::WholeCrop:
+            break;
     }
     return cv::Mat();
 }
@@ -265,14 +284,15 @@ cv::Mat composite(const cv::Mat& photo, const cv::Mat& outputCrop, const Box& bo
 }
 
 cv::Mat pasteBackAlpha(const Box& box, ImageSize photo, ImageSize canvas, const cv::Mat& region) {
-    const cv::Mat weights = image::pasteBackWeights(box, photo, pasteBackFeather(box), cv::Size(canvas.width, canvas.height), region);
+    const cv::Mat weights =
+        image::pasteBackWeights(box, photo, pasteBackFeather(box), cv::Size(canvas.width, canvas.height), region);
     cv::Mat alpha;
     weights.convertTo(alpha, CV_8UC1, 255.0);
     return alpha;
 }
 
-std::vector<std::string> writeMapImages(const std::string& folder, const cv::Mat& referenceCrop, const cv::Mat& outputCrop,
-                                        const MapImages& maps) {
+std::vector<std::string> writeMapImages(const std::string& folder, const cv::Mat& referenceCrop,
+                                        const cv::Mat& outputCrop, const MapImages& maps) {
     std::error_code ec;
     std::filesystem::create_directories(folder, ec);
     if (ec) throw Error(folder + ": cannot create the folder: " + ec.message());
@@ -295,13 +315,16 @@ std::vector<std::string> writeMapImages(const std::string& folder, const cv::Mat
     return written;
 }
 
-cv::Mat editSheet(const cv::Mat& referenceCrop, const cv::Mat& targetSemantics, const cv::Mat& outputCrop, const MapImages& maps) {
+cv::Mat editSheet(const cv::Mat& referenceCrop, const cv::Mat& targetSemantics, const cv::Mat& outputCrop,
+                  const MapImages& maps) {
     std::vector<cv::Mat> tiles;
     const auto add = [&](const cv::Mat& tile, const char* label) {
         if (tile.empty()) return;
         cv::Mat sized;
-        if (tile.size() == referenceCrop.size()) sized = tile.clone();
-        else cv::resize(tile, sized, referenceCrop.size(), 0, 0, cv::INTER_NEAREST);
+        if (tile.size() == referenceCrop.size())
+            sized = tile.clone();
+        else
+            cv::resize(tile, sized, referenceCrop.size(), 0, 0, cv::INTER_NEAREST);
         tiles.push_back(image::labelled(sized, label));
     };
     add(referenceCrop, "reference");
@@ -322,7 +345,7 @@ cv::Mat flowLegend(int size) {
     if (size < 2) throw Error("a flow legend needs at least 2 x 2 pixels");
     const auto coords = torch::linspace(-1.0, 1.0, size);
     const auto grid = torch::meshgrid({coords, coords}, "ij");  // rows (y), columns (x)
-    const auto flow = torch::stack({grid[1], grid[0]});          // [2, size, size]: dx, dy
+    const auto flow = torch::stack({grid[1], grid[0]});         // [2, size, size]: dx, dy
     cv::Mat wheel = image::flowToColour(flow, 1.f);
     // Outside the unit circle the colours saturate; keep the legend round on a neutral grey.
     const auto outside = (grid[0].square() + grid[1].square() > 1.0).to(torch::kUInt8).mul(255).contiguous();

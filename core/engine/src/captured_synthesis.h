@@ -15,7 +15,8 @@ public:
 
     // Records generator.synthesize(reference, target) for targets shaped like `exampleTarget` (on the CUDA
     // device). `generator` and `reference` must outlive this object unchanged: the graph reads their memory.
-    CapturedSynthesis(model::GeneratorImpl& generator, const model::ReferenceEncoding& reference, const at::Tensor& exampleTarget);
+    CapturedSynthesis(model::GeneratorImpl& generator, const model::ReferenceEncoding& reference,
+                      const at::Tensor& exampleTarget);
     ~CapturedSynthesis();
     CapturedSynthesis(const CapturedSynthesis&) = delete;
     CapturedSynthesis& operator=(const CapturedSynthesis&) = delete;

@@ -12,9 +12,12 @@ Device parseDevice(const std::string& text) {
 
 const char* toString(Device device) {
     switch (device) {
-    case Device::Cpu: return "cpu";
-    case Device::Cuda: return "cuda";
-    case Device::Auto: break;
+        case Device::Cpu:
+            return "cpu";
+        case Device::Cuda:
+            return "cuda";
+        case Device::Auto:
+            break;
     }
     return "auto";
 }

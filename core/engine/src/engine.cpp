@@ -18,10 +18,8 @@ namespace F = torch::nn::functional;
 namespace {
 
 at::Tensor upsampleTo(const at::Tensor& x, int64_t h, int64_t w) {
-    return F::interpolate(x, F::InterpolateFuncOptions()
-                                 .size(std::vector<int64_t>{h, w})
-                                 .mode(torch::kBilinear)
-                                 .align_corners(false));
+    return F::interpolate(
+        x, F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kBilinear).align_corners(false));
 }
 
 model::LoadedGenerator loadWithContext(const std::string& weightsPath) {
@@ -38,33 +36,41 @@ bool cudaAvailable() { return torch::cuda::is_available(); }
 
 c10::Device resolveDevice(Device device) {
     switch (device) {
-    case Device::Cpu: return c10::kCPU;
-    case Device::Cuda:
-        if (!cudaAvailable())
-            throw Error("CUDA was requested but is not available: this build of LibTorch has no CUDA support or no "
-                        "CUDA device is present; choose the CPU instead");
-        return c10::Device(c10::kCUDA, 0);
-    case Device::Auto: return cudaAvailable() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+        case Device::Cpu:
+            return c10::kCPU;
+        case Device::Cuda:
+            if (!cudaAvailable())
+                throw Error(
+                    "CUDA was requested but is not available: this build of LibTorch has no CUDA support or no "
+                    "CUDA device is present; choose the CPU instead");
+            return c10::Device(c10::kCUDA, 0);
+        case Device::Auto:
+            return cudaAvailable() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
     }
     return c10::kCPU;
 }
 
-Engine::Engine(const std::string& weightsPath, const EngineOptions& options) : Engine(loadWithContext(weightsPath), options) {}
+Engine::Engine(const std::string& weightsPath, const EngineOptions& options)
+    : Engine(loadWithContext(weightsPath), options) {}
 
 Engine::Engine(model::LoadedGenerator loaded, const EngineOptions& options)
     : Engine(std::move(loaded.generator), options, std::move(loaded.trainingJson)) {}
 
 Engine::Engine(model::Generator generator, const EngineOptions& options, std::string trainingJson)
-    : m_generator(std::move(generator)), m_trainingJson(std::move(trainingJson)), m_device(resolveDevice(options.device)),
+    : m_generator(std::move(generator)),
+      m_trainingJson(std::move(trainingJson)),
+      m_device(resolveDevice(options.device)),
       m_useCudaGraph(options.cudaGraph && m_device.is_cuda() && CapturedSynthesis::available()) {
     cpu_threads::configure(options.threads);
     m_generator->eval();
-    if (options.half && m_device.is_cuda()) m_dtype = at::kHalf;
-    else if (options.half) log::warning("fp16 inference is for CUDA: the CPU computes in fp32");
+    if (options.half && m_device.is_cuda())
+        m_dtype = at::kHalf;
+    else if (options.half)
+        log::warning("fp16 inference is for CUDA: the CPU computes in fp32");
     m_generator->to(m_device, m_dtype);
-    log::info("engine: ", model::toString(config().semantics), " model, c = ", config().width, ", ", config().height, " x ",
-              config().canvasWidth, ", deformation ", model::toString(config().deformation), ", on ", deviceName(),
-              ", LibTorch ", torch_compat::versionString());
+    log::info("engine: ", model::toString(config().semantics), " model, c = ", config().width, ", ", config().height,
+              " x ", config().canvasWidth, ", deformation ", model::toString(config().deformation), ", on ",
+              deviceName(), ", LibTorch ", torch_compat::versionString());
 }
 
 Engine::~Engine() = default;
@@ -81,8 +87,8 @@ std::string Engine::deviceName() const {
 
 void Engine::checkImage(const at::Tensor& t, int64_t channels, const char* what) const {
     if (t.dim() != 3 || t.size(0) != channels || t.size(1) != config().height || t.size(2) != config().canvasWidth) {
-        throw Error(std::string(what) + " must be [" + std::to_string(channels) + ", " + std::to_string(config().height) +
-                    ", " + std::to_string(config().canvasWidth) + "] for this model");
+        throw Error(std::string(what) + " must be [" + std::to_string(channels) + ", " +
+                    std::to_string(config().height) + ", " + std::to_string(config().canvasWidth) + "] for this model");
     }
 }
 
@@ -101,14 +107,16 @@ SynthesisResult Engine::synthesize(const at::Tensor& targetSemantics, const MapR
     return synthesize(targetSemantics, at::Tensor(), maps);
 }
 
-SynthesisResult Engine::synthesize(const at::Tensor& targetSemantics, const at::Tensor& flowPrior, const MapRequest& maps) {
+SynthesisResult Engine::synthesize(const at::Tensor& targetSemantics, const at::Tensor& flowPrior,
+                                   const MapRequest& maps) {
     if (!m_prepared) throw Error("no reference photo is prepared: call prepare() first");
     checkImage(targetSemantics, config().semanticChannels(), "the target semantics");
     if (flowPrior.defined()) checkImage(flowPrior, 2, "the flow prior");
     if (config().usesFlowPrior() && !flowPrior.defined())
         throw Error("this model refines a flow prior: give the synthesis the geometric warp's flow at the canvas");
     torch_compat::InferenceGuard inference;
-    StageTimer timer(m_device.is_cuda() ? std::function<void()>([] { torch::cuda::synchronize(); }) : std::function<void()>());
+    StageTimer timer(m_device.is_cuda() ? std::function<void()>([] { torch::cuda::synchronize(); })
+                                        : std::function<void()>());
     SynthesisResult result;
     at::Tensor target;
     {
@@ -153,7 +161,8 @@ SynthesisResult Engine::preview(const at::Tensor& targetSemantics) {
     if (!m_prepared) throw Error("no reference photo is prepared: call prepare() first");
     checkImage(targetSemantics, config().semanticChannels(), "the target semantics");
     torch_compat::InferenceGuard inference;
-    StageTimer timer(m_device.is_cuda() ? std::function<void()>([] { torch::cuda::synchronize(); }) : std::function<void()>());
+    StageTimer timer(m_device.is_cuda() ? std::function<void()>([] { torch::cuda::synchronize(); })
+                                        : std::function<void()>());
     const int64_t h = config().height, w = config().canvasWidth;
     SynthesisResult result;
     at::Tensor image;
@@ -183,10 +192,13 @@ void Engine::collectMaps(const model::GeneratorOutput& out, const MapRequest& ma
     if (!maps.any()) return;
     const int64_t h = config().height, w = config().canvasWidth;
     auto toCpu = [](const at::Tensor& t) { return t.squeeze(0).to(at::kCPU, at::kFloat).contiguous(); };
-    if (maps.flow && out.flowCanvas.defined()) result.flow = toCpu(out.flowCanvas);  // flow prior: already canvas pixels
-    else if (maps.flow && out.flow4.defined()) result.flow = toCpu(upsampleTo(out.flow4, h, w) * 4.0);  // s4 pixels -> canvas pixels
+    if (maps.flow && out.flowCanvas.defined())
+        result.flow = toCpu(out.flowCanvas);  // flow prior: already canvas pixels
+    else if (maps.flow && out.flow4.defined())
+        result.flow = toCpu(upsampleTo(out.flow4, h, w) * 4.0);  // s4 pixels -> canvas pixels
     if (maps.combination && out.mask4.defined()) result.combination = toCpu(upsampleTo(out.mask4, h, w)).squeeze(0);
-    if (maps.attentionWarped && out.attentionWarped4.defined()) result.attentionWarped = toCpu(upsampleTo(out.attentionWarped4, h, w));
+    if (maps.attentionWarped && out.attentionWarped4.defined())
+        result.attentionWarped = toCpu(upsampleTo(out.attentionWarped4, h, w));
     if (maps.flowWarped && out.flowWarped4.defined()) result.flowWarped = toCpu(upsampleTo(out.flowWarped4, h, w));
     if (maps.attentionPoint && out.attention4.defined()) {
         // Column j of C4: how much each reference position contributes to target position j.

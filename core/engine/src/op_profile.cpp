@@ -5,12 +5,12 @@
 #include <ATen/record_function.h>
 
 #include <algorithm>
-#include <iomanip>
-#include <sstream>
 #include <atomic>
 #include <chrono>
+#include <iomanip>
 #include <map>
 #include <mutex>
+#include <sstream>
 
 namespace marionette::engine {
 namespace {
@@ -78,8 +78,10 @@ double operatorFlops(const std::string& op, const std::vector<c10::IValue>& inpu
         const auto dilation = intList(inputs.size() > 5 ? inputs[5] : c10::IValue(), 2, 1);
         std::vector<int64_t> padding(2, 0);
         bool same = false;
-        if (inputs.size() > 4 && inputs[4].isIntList()) padding = intList(inputs[4], 2, 0);
-        else if (inputs.size() > 4 && inputs[4].isString()) same = inputs[4].toStringRef() == "same";
+        if (inputs.size() > 4 && inputs[4].isIntList())
+            padding = intList(inputs[4], 2, 0);
+        else if (inputs.size() > 4 && inputs[4].isString())
+            same = inputs[4].toStringRef() == "same";
         double outputPixels = 1.0;
         for (int d = 0; d < 2; ++d) {
             const int64_t size = x->size(2 + d);
@@ -154,7 +156,8 @@ std::vector<OpTime> OpProfile::totals() const {
     std::lock_guard<std::mutex> lock(g_mutex);
     std::vector<OpTime> rows;
     for (const auto& [name, t] : *g_totals) rows.push_back(t);
-    std::sort(rows.begin(), rows.end(), [](const OpTime& a, const OpTime& b) { return a.milliseconds > b.milliseconds; });
+    std::sort(rows.begin(), rows.end(),
+              [](const OpTime& a, const OpTime& b) { return a.milliseconds > b.milliseconds; });
     return rows;
 }
 
@@ -178,21 +181,24 @@ std::string operatorTable(const std::vector<OpTime>& totals, int units, const st
         return cell.str();
     };
     std::ostringstream table;
-    table << std::fixed << name("operator") << std::setw(10) << ("ms/" + unit) << std::setw(8) << "share" << std::setw(13)
-          << ("calls/" + unit) << std::setw(14) << ("GFLOP/" + unit) << std::setw(9) << "GFLOP/s" << '\n';
+    table << std::fixed << name("operator") << std::setw(10) << ("ms/" + unit) << std::setw(8) << "share"
+          << std::setw(13) << ("calls/" + unit) << std::setw(14) << ("GFLOP/" + unit) << std::setw(9) << "GFLOP/s"
+          << '\n';
     for (int i = 0; i < rows && i < static_cast<int>(totals.size()); ++i) {
         const auto& t = totals[static_cast<std::size_t>(i)];
-        table << name(t.name) << std::setprecision(2) << std::setw(10) << t.milliseconds / per << std::setprecision(1) << std::setw(7)
-              << (all > 0 ? 100.0 * t.milliseconds / all : 0.0) << "%" << std::setw(13) << static_cast<double>(t.calls) / per;
+        table << name(t.name) << std::setprecision(2) << std::setw(10) << t.milliseconds / per << std::setprecision(1)
+              << std::setw(7) << (all > 0 ? 100.0 * t.milliseconds / all : 0.0) << "%" << std::setw(13)
+              << static_cast<double>(t.calls) / per;
         if (t.flops > 0.0)
-            table << std::setprecision(3) << std::setw(14) << t.flops / per / 1e9 << std::setprecision(0) << std::setw(9)
-                  << rate(t.flops, t.milliseconds);
+            table << std::setprecision(3) << std::setw(14) << t.flops / per / 1e9 << std::setprecision(0)
+                  << std::setw(9) << rate(t.flops, t.milliseconds);
         table << '\n';
     }
     table << name("(all operators)") << std::setprecision(2) << std::setw(10) << all / per << '\n';
-    table << name("(convolutions, matrix products)") << std::setprecision(2) << std::setw(10) << countedMs / per << std::setprecision(1)
-          << std::setw(7) << (all > 0 ? 100.0 * countedMs / all : 0.0) << "%" << std::setw(13) << "" << std::setprecision(3)
-          << std::setw(14) << counted / per / 1e9 << std::setprecision(0) << std::setw(9) << rate(counted, countedMs) << '\n';
+    table << name("(convolutions, matrix products)") << std::setprecision(2) << std::setw(10) << countedMs / per
+          << std::setprecision(1) << std::setw(7) << (all > 0 ? 100.0 * countedMs / all : 0.0) << "%" << std::setw(13)
+          << "" << std::setprecision(3) << std::setw(14) << counted / per / 1e9 << std::setprecision(0) << std::setw(9)
+          << rate(counted, countedMs) << '\n';
     return table.str();
 }
 

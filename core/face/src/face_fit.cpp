@@ -29,8 +29,14 @@ class Problem {
 public:
     Problem(const MorphableModel& model, const Eigen::Matrix2Xd& observed, const FaceCamera& camera,
             const FitOptions& options, const HeadPose& start, double faceSize)
-        : m_model(model), m_observed(observed), m_camera(camera), m_start(start), m_faceSize(faceSize),
-          m_identityCount(model.identityCount()), m_expressionCount(model.expressionCount()), m_matrices(model) {
+        : m_model(model),
+          m_observed(observed),
+          m_camera(camera),
+          m_start(start),
+          m_faceSize(faceSize),
+          m_identityCount(model.identityCount()),
+          m_expressionCount(model.expressionCount()),
+          m_matrices(model) {
         m_pointWeight.resize(kLandmarkCount);
         for (int i = 0; i < kLandmarkCount; ++i)
             m_pointWeight(i) = 1.0 / (options.landmarkNoise * faceSize * (isJaw(i) ? options.jawNoiseFactor : 1.0));
@@ -150,7 +156,8 @@ HeadPose scaledOrthographicPose(const Eigen::Matrix3Xd& mean, const Eigen::Matri
     Eigen::Matrix3d rotation;
     rotation.row(0) = rows.row(0);
     rotation.row(1) = rows.row(1);
-    rotation.row(2) = Eigen::Vector3d(rows.row(0).transpose()).cross(Eigen::Vector3d(rows.row(1).transpose())).transpose();
+    rotation.row(2) =
+        Eigen::Vector3d(rows.row(0).transpose()).cross(Eigen::Vector3d(rows.row(1).transpose())).transpose();
     const Eigen::Vector3d angles = detail::headAngles(rotation);
     HeadPose pose;
     pose.yaw = detail::degrees(angles(0));
@@ -192,7 +199,8 @@ Minimum levenbergMarquardt(const Problem& problem, Eigen::VectorXd theta, int ma
         Eigen::VectorXd reducedGradient(n);
         for (Eigen::Index a = 0; a < n; ++a) {
             reducedGradient(a) = gradient(free[static_cast<std::size_t>(a)]);
-            for (Eigen::Index b = 0; b < n; ++b) reduced(a, b) = jtj(free[static_cast<std::size_t>(a)], free[static_cast<std::size_t>(b)]);
+            for (Eigen::Index b = 0; b < n; ++b)
+                reduced(a, b) = jtj(free[static_cast<std::size_t>(a)], free[static_cast<std::size_t>(b)]);
         }
         if (n == 0 || reducedGradient.lpNorm<Eigen::Infinity>() < 1e-10) break;
         bool improved = false;
@@ -203,7 +211,8 @@ Minimum levenbergMarquardt(const Problem& problem, Eigen::VectorXd theta, int ma
             damped.diagonal() += lambda * reduced.diagonal().cwiseMax(1e-9);
             const Eigen::VectorXd step = damped.ldlt().solve(-reducedGradient);
             Eigen::VectorXd candidate = theta;
-            for (Eigen::Index a = 0; a < n; ++a) candidate(active[static_cast<std::size_t>(free[static_cast<std::size_t>(a)])]) += step(a);
+            for (Eigen::Index a = 0; a < n; ++a)
+                candidate(active[static_cast<std::size_t>(free[static_cast<std::size_t>(a)])]) += step(a);
             candidate = problem.clamp(candidate);
             const Eigen::VectorXd candidateResiduals = problem.residuals(candidate);
             newCost = candidateResiduals.squaredNorm();
@@ -227,7 +236,8 @@ Minimum levenbergMarquardt(const Problem& problem, Eigen::VectorXd theta, int ma
 
 }  // namespace
 
-FaceFit fitFace(const MorphableModel& model, const FaceLandmarks& observed, const FaceCamera& camera, const FitOptions& options) {
+FaceFit fitFace(const MorphableModel& model, const FaceLandmarks& observed, const FaceCamera& camera,
+                const FitOptions& options) {
     if (!(camera.focal > 0.0) || !std::isfinite(camera.cx) || !std::isfinite(camera.cy))
         throw Error("face fitting needs a camera with a positive focal length");
     if (!(options.landmarkNoise > 0.0) || !(options.jawNoiseFactor > 0.0) || options.maxIterations < 0)
@@ -240,7 +250,8 @@ FaceFit fitFace(const MorphableModel& model, const FaceLandmarks& observed, cons
     }
     const Box box = observed.bounds();
     const double faceSize = std::sqrt(std::max(0.0, box.width * box.height));
-    if (!(faceSize > 1e-3)) throw Error("the face landmarks are degenerate (they lie on a line or a point): no face pose fits them");
+    if (!(faceSize > 1e-3))
+        throw Error("the face landmarks are degenerate (they lie on a line or a point): no face pose fits them");
 
     const HeadPose start = scaledOrthographicPose(detail::toMatrix(model.mean()), points);
     const Problem problem(model, points, camera, options, start, faceSize);

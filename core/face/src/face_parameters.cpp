@@ -79,7 +79,7 @@ Eigen::Matrix3Xd ModelMatrices::shape(const double* coefficients) const {
 }
 
 void slideContour(Eigen::Matrix3Xd& shape, const ModelMatrices& model, double yaw, double pitch) {
-    constexpr double kSoftness = 0.15;  // centimetres
+    constexpr double kSoftness = 0.15;                                       // centimetres
     const Eigen::RowVector3d across = headRotation(yaw, pitch, 0.0).row(0);  // roll does not change the silhouette
     for (std::size_t l = 0; l < model.contourLandmarks.size(); ++l) {
         const int i = model.contourLandmarks[l];
@@ -220,9 +220,9 @@ FaceLandmarks project(const MorphableModel& model, const FaceParameters& paramet
     checkCount(parameters.expression.size(), model.expressionCount(), "face parameters: expression");
     std::vector<double> coefficients = parameters.identity;
     coefficients.insert(coefficients.end(), parameters.expression.begin(), parameters.expression.end());
-    const auto points = detail::projectModel(detail::ModelMatrices(model), coefficients.data(), detail::radians(pose.yaw),
-                                             detail::radians(pose.pitch), detail::radians(pose.roll), pose.x, pose.y,
-                                             pose.scale, camera);
+    const auto points = detail::projectModel(detail::ModelMatrices(model), coefficients.data(),
+                                             detail::radians(pose.yaw), detail::radians(pose.pitch),
+                                             detail::radians(pose.roll), pose.x, pose.y, pose.scale, camera);
     FaceLandmarks out;
     for (int i = 0; i < kLandmarkCount; ++i)
         out.points[static_cast<std::size_t>(i)] = {static_cast<float>(points(0, i)), static_cast<float>(points(1, i))};
@@ -234,10 +234,12 @@ std::string parametersToJson(const FaceParameters& parameters, const MorphableMo
     json pose = json::object();
     for (const auto& f : poseFields()) pose[f.name] = parameters.pose.*f.member;
     json identity = json::object(), expression = json::object();
-    for (std::size_t k = 0; k < parameters.identity.size(); ++k) identity[model.identity()[k].name] = parameters.identity[k];
+    for (std::size_t k = 0; k < parameters.identity.size(); ++k)
+        identity[model.identity()[k].name] = parameters.identity[k];
     for (std::size_t k = 0; k < parameters.expression.size(); ++k)
         expression[model.expressions()[k].name] = parameters.expression[k];
-    const json root = {{"format", kFormat}, {"version", kVersion}, {"pose", pose}, {"identity", identity}, {"expression", expression}};
+    const json root = {
+        {"format", kFormat}, {"version", kVersion}, {"pose", pose}, {"identity", identity}, {"expression", expression}};
     return root.dump(1) + "\n";
 }
 
@@ -263,7 +265,8 @@ FaceParameters parametersFromJson(const std::string& text, const MorphableModel&
                 if (!value.is_object()) throw Error("\"pose\" must be an object");
                 for (const auto& [name, v] : value.items()) {
                     const auto& fields = poseFields();
-                    const auto f = std::find_if(fields.begin(), fields.end(), [&](const PoseField& p) { return name == p.name; });
+                    const auto f =
+                        std::find_if(fields.begin(), fields.end(), [&](const PoseField& p) { return name == p.name; });
                     if (f == fields.end())
                         throw Error("pose \"" + name + "\" is unknown (use yaw, pitch, roll, x, y, scale)");
                     const std::string what = std::string("pose ") + f->name;

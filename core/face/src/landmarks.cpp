@@ -60,10 +60,12 @@ void validate(const FaceLandmarks& landmarks, const std::string& what) {
     for (int i = 0; i < kLandmarkCount; ++i) {
         const Point2 p = landmarks.points[static_cast<std::size_t>(i)];
         std::ostringstream where;
-        where << what << ": landmark " << i << " (" << partInfo(partOf(i)).label << ") at (" << p.x << ", " << p.y << ")";
+        where << what << ": landmark " << i << " (" << partInfo(partOf(i)).label << ") at (" << p.x << ", " << p.y
+              << ")";
         if (!isFinite(p)) throw Error(where.str() + " is not a finite number");
         if (p.x < 0.f || p.y < 0.f) throw Error(where.str() + " has a negative coordinate");
-        if (p.x > kMaxCoordinate || p.y > kMaxCoordinate) throw Error(where.str() + " is beyond the largest supported image");
+        if (p.x > kMaxCoordinate || p.y > kMaxCoordinate)
+            throw Error(where.str() + " is beyond the largest supported image");
     }
 }
 
@@ -97,7 +99,8 @@ FaceLandmarks parsePts(const std::string& text, const std::string& sourceName) {
         double x = 0, y = 0;
         std::string extra;
         if (!(values >> x >> y) || (values >> extra))
-            throwFileError(sourceName, "point " + std::to_string(i) + ": expected two numbers, got \"" + rows[r] + "\"");
+            throwFileError(sourceName,
+                           "point " + std::to_string(i) + ": expected two numbers, got \"" + rows[r] + "\"");
         landmarks.points[static_cast<std::size_t>(i)] = {static_cast<float>(x), static_cast<float>(y)};
     }
     if (r >= rows.size() || rows[r] != "}") throwFileError(sourceName, "more than 68 points, or no closing '}'");
@@ -116,6 +119,8 @@ std::string toPts(const FaceLandmarks& landmarks) {
     return out.str();
 }
 
-void writePts(const std::string& path, const FaceLandmarks& landmarks) { files::writeAtomically(path, toPts(landmarks)); }
+void writePts(const std::string& path, const FaceLandmarks& landmarks) {
+    files::writeAtomically(path, toPts(landmarks));
+}
 
 }  // namespace marionette::face

@@ -21,14 +21,14 @@ constexpr std::array<PartRange, kPartCount> kParts{{
 
 // iBUG 68 mirror table: the point at the same place on the other half of the face.
 constexpr std::array<int, kLandmarkCount> kMirror{
-    16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,  // jaw
-    26, 25, 24, 23, 22, 21, 20, 19, 18, 17,                    // brows
-    27, 28, 29, 30,                                            // nose bridge
-    35, 34, 33, 32, 31,                                        // lower nose
-    45, 44, 43, 42, 47, 46,                                    // right eye <-> left eye
-    39, 38, 37, 36, 41, 40,                                    // left eye <-> right eye
-    54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55,            // outer lips
-    64, 63, 62, 61, 60, 67, 66, 65,                            // inner lips
+    16, 15, 14, 13, 12, 11, 10, 9,  8,  7,  6,  5,  4, 3, 2, 1, 0,  // jaw
+    26, 25, 24, 23, 22, 21, 20, 19, 18, 17,                         // brows
+    27, 28, 29, 30,                                                 // nose bridge
+    35, 34, 33, 32, 31,                                             // lower nose
+    45, 44, 43, 42, 47, 46,                                         // right eye <-> left eye
+    39, 38, 37, 36, 41, 40,                                         // left eye <-> right eye
+    54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55,                 // outer lips
+    64, 63, 62, 61, 60, 67, 66, 65,                                 // inner lips
 };
 
 }  // namespace

@@ -41,7 +41,8 @@ Shape3 readShape(const json& value, const std::string& where) {
     if (!value.is_array() || value.size() != static_cast<std::size_t>(kLandmarkCount))
         throw Error(where + " must list 68 points (the iBUG layout)");
     Shape3 shape{};
-    for (std::size_t i = 0; i < shape.size(); ++i) shape[i] = readPoint(value[i], where + ", point " + std::to_string(i));
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        shape[i] = readPoint(value[i], where + ", point " + std::to_string(i));
     return shape;
 }
 
@@ -55,14 +56,17 @@ std::vector<ShapeComponent> readComponents(const json& root, const char* key) {
             throw Error(where + " has no name");
         ShapeComponent c;
         c.name = entry["name"].get<std::string>();
-        if (c.name.empty() || !names.insert(c.name).second) throw Error(where + ": name \"" + c.name + "\" is empty or repeated");
+        if (c.name.empty() || !names.insert(c.name).second)
+            throw Error(where + ": name \"" + c.name + "\" is empty or repeated");
         c.description = entry.value("description", std::string());
-        for (auto [field, target] : {std::pair{"min", &c.min}, std::pair{"max", &c.max}, std::pair{"prior_sigma", &c.priorSigma}}) {
+        for (auto [field, target] :
+             {std::pair{"min", &c.min}, std::pair{"max", &c.max}, std::pair{"prior_sigma", &c.priorSigma}}) {
             if (!entry.contains(field) || !entry[field].is_number())
                 throw Error(where + " (\"" + c.name + "\") has no number \"" + field + "\"");
             *target = entry[field].get<double>();
         }
-        if (!(c.min < c.max) || !(c.min <= 0.0 && c.max >= 0.0) || !(c.priorSigma > 0.0) || !std::isfinite(c.max - c.min))
+        if (!(c.min < c.max) || !(c.min <= 0.0 && c.max >= 0.0) || !(c.priorSigma > 0.0) ||
+            !std::isfinite(c.max - c.min))
             throw Error(where + " (\"" + c.name + "\") needs min <= 0 <= max, min < max and prior_sigma > 0");
         if (!entry.contains("displacements")) throw Error(where + " (\"" + c.name + "\") has no displacements");
         c.displacement = readShape(entry["displacements"], where + " (\"" + c.name + "\") displacements");
@@ -89,7 +93,8 @@ std::vector<ContourLine> readContour(const json& root, const Shape3& mean) {
             entry["candidates"].size() > 64)
             throw Error(where + " needs 1 to 64 candidate points");
         for (const auto& point : entry["candidates"])
-            line.candidates.push_back(readPoint(point, where + ", candidate " + std::to_string(line.candidates.size())));
+            line.candidates.push_back(
+                readPoint(point, where + ", candidate " + std::to_string(line.candidates.size())));
         const Vec3& first = line.candidates.front();
         const Vec3& m = mean[static_cast<std::size_t>(line.landmark)];
         if (std::abs(first.x - m.x) + std::abs(first.y - m.y) + std::abs(first.z - m.z) > 1e-3)
@@ -128,7 +133,8 @@ MorphableModel MorphableModel::fromJson(const std::string& text, const std::stri
         if (!root.is_object() || root.value("format", std::string()) != kFormat)
             throw Error(std::string("is not a face model (expected \"format\": \"") + kFormat + "\")");
         if (!root.contains("version") || !root["version"].is_number_integer() || root["version"].get<int>() != kVersion)
-            throw Error("has a face model version this build does not read (expected " + std::to_string(kVersion) + ")");
+            throw Error("has a face model version this build does not read (expected " + std::to_string(kVersion) +
+                        ")");
         if (!root.contains("mean")) throw Error("has no \"mean\" shape");
         MorphableModel model;
         model.m_mean = readShape(root["mean"], "mean");
@@ -141,10 +147,13 @@ MorphableModel MorphableModel::fromJson(const std::string& text, const std::stri
     }
 }
 
-MorphableModel MorphableModel::load(const std::string& path) { return fromJson(files::readAll(path, kMaxModelBytes), path); }
+MorphableModel MorphableModel::load(const std::string& path) {
+    return fromJson(files::readAll(path, kMaxModelBytes), path);
+}
 
-
-int MorphableModel::expressionIndex(const std::string& name) const { return indexOf(m_expressions, name, "expression"); }
+int MorphableModel::expressionIndex(const std::string& name) const {
+    return indexOf(m_expressions, name, "expression");
+}
 
 Shape3 MorphableModel::shape(const std::vector<double>& identity, const std::vector<double>& expression) const {
     Shape3 out = m_mean;

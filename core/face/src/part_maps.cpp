@@ -76,14 +76,17 @@ torch::Tensor renderPartMaps(const std::vector<FaceLandmarks>& faces, int height
             if (left > right || top > bottom) continue;
             const double abx = b.x - a.x, aby = b.y - a.y;
             const double length2 = std::max(abx * abx + aby * aby, 1e-12);
-            float* plane = planes + (static_cast<std::size_t>(i) * kPartCount + static_cast<std::size_t>(table.part[s])) * planeSize;
+            float* plane =
+                planes +
+                (static_cast<std::size_t>(i) * kPartCount + static_cast<std::size_t>(table.part[s])) * planeSize;
             for (int y = static_cast<int>(top); y <= static_cast<int>(bottom); ++y) {
                 for (int x = static_cast<int>(left); x <= static_cast<int>(right); ++x) {
                     const double dx = x - a.x, dy = y - a.y;
                     const double t = std::clamp((dx * abx + dy * aby) / length2, 0.0, 1.0);
                     const double distance = std::hypot(dx - t * abx, dy - t * aby);
                     const auto c = static_cast<float>(std::clamp(reach - distance, 0.0, 1.0));
-                    float& pixel = plane[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)];
+                    float& pixel = plane[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                                         static_cast<std::size_t>(x)];
                     pixel = std::max(pixel, c);
                 }
             }
@@ -106,7 +109,8 @@ torch::Tensor renderPartMaps(const std::vector<FaceLandmarks>& faces, int height
     return maps.to(options.dtype().toScalarType());
 }
 
-torch::Tensor renderPartMaps(const FaceLandmarks& landmarks, int height, int width, const torch::TensorOptions& options) {
+torch::Tensor renderPartMaps(const FaceLandmarks& landmarks, int height, int width,
+                             const torch::TensorOptions& options) {
     return renderPartMaps(std::vector<FaceLandmarks>{landmarks}, height, width, options).squeeze(0);
 }
 

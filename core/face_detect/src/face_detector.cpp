@@ -60,7 +60,8 @@ std::string defaultPredictorPath() {
     return MARIONETTE_DLIB_LANDMARKS_DEFAULT;
 }
 
-FaceDetector::FaceDetector(const std::string& predictorPath) : m_predictorPath(predictorPath), m_dlib(std::make_unique<Dlib>()) {
+FaceDetector::FaceDetector(const std::string& predictorPath)
+    : m_predictorPath(predictorPath), m_dlib(std::make_unique<Dlib>()) {
     const std::string howToFix = std::string("install Debian's libdlib-data, or set ") + kPredictorVariable +
                                  " to the path of shape_predictor_68_face_landmarks.dat";
     if (predictorPath.empty()) throw Error("dlib's 68-point landmark model was not found at build time: " + howToFix);
@@ -139,7 +140,8 @@ DetectedFace FaceDetector::detect(const cv::Mat& photo, const std::string& sourc
     return pickFace(detectAll(photo, sourceName), index, {photo.cols, photo.rows}, sourceName);
 }
 
-DetectedFace pickFace(const std::vector<DetectedFace>& faces, int index, ImageSize photo, const std::string& sourceName) {
+DetectedFace pickFace(const std::vector<DetectedFace>& faces, int index, ImageSize photo,
+                      const std::string& sourceName) {
     if (faces.empty()) {
         const int smallest = static_cast<int>(std::ceil(kDetectorWindow / searchZoom(photo)));
         throwFileError(sourceName, "no face found (searched for frontal faces at least " + std::to_string(smallest) +
@@ -147,7 +149,8 @@ DetectedFace pickFace(const std::vector<DetectedFace>& faces, int index, ImageSi
     }
     if (index < 0 || index >= static_cast<int>(faces.size())) {
         throwFileError(sourceName, "has " + std::to_string(faces.size()) + (faces.size() == 1 ? " face" : " faces") +
-                                       "; there is no face " + std::to_string(index) + " (faces count from 0, largest first)");
+                                       "; there is no face " + std::to_string(index) +
+                                       " (faces count from 0, largest first)");
     }
     const DetectedFace& face = faces[static_cast<std::size_t>(index)];
     if (face.box.width < kMinFaceSize) {

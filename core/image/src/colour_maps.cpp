@@ -2,8 +2,8 @@
 
 #include "marionette/util/error.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
 
 #include <cmath>
 
@@ -18,7 +18,8 @@ cv::Mat flowToColour(const torch::Tensor& flow, float maxMagnitude) {
     const auto hue = torch::remainder(torch::atan2(dy, dx) * (180.0 / M_PI), 360.0);
     const auto saturation = scale > 0.f ? (magnitude / scale).clamp(0.0, 1.0) : torch::zeros_like(magnitude);
     const auto hsv = torch::stack({hue, saturation, torch::ones_like(hue)}, -1).contiguous();  // [H,W,3]
-    const cv::Mat hsvView(static_cast<int>(hsv.size(0)), static_cast<int>(hsv.size(1)), CV_32FC3, hsv.data_ptr<float>());
+    const cv::Mat hsvView(static_cast<int>(hsv.size(0)), static_cast<int>(hsv.size(1)), CV_32FC3,
+                          hsv.data_ptr<float>());
     cv::Mat bgr;
     cv::cvtColor(hsvView, bgr, cv::COLOR_HSV2BGR);  // float HSV: H in [0, 360), S and V in [0, 1]
     bgr.convertTo(bgr, CV_8UC3, 255.0);
@@ -56,7 +57,9 @@ cv::Mat semanticsToColour(const torch::Tensor& semantics, const std::vector<Rgb>
         palette[static_cast<int64_t>(i)][2] = channelColours[i].r;
     }
     const auto rgb = (palette.index_select(0, channel.flatten()).view({s.size(1), s.size(2), 3}) * value.unsqueeze(-1))
-                         .round().to(torch::kUInt8).contiguous();
+                         .round()
+                         .to(torch::kUInt8)
+                         .contiguous();
     return cv::Mat(static_cast<int>(rgb.size(0)), static_cast<int>(rgb.size(1)), CV_8UC3, rgb.data_ptr()).clone();
 }
 
@@ -67,7 +70,8 @@ cv::Mat blendOver(const cv::Mat& base, const cv::Mat& overlay, float opacity, co
     if (alpha.empty()) {
         weight = cv::Mat(base.size(), CV_32FC1, cv::Scalar(opacity));
     } else {
-        if (alpha.size() != base.size() || alpha.type() != CV_32FC1) throw Error("blendOver: alpha must be float, same size");
+        if (alpha.size() != base.size() || alpha.type() != CV_32FC1)
+            throw Error("blendOver: alpha must be float, same size");
         weight = alpha * opacity;
     }
     cv::Mat w3, b, o;

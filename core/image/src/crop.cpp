@@ -26,8 +26,10 @@ int placeAlongAxis(double centre, int extent, std::optional<int> photoExtent) {
 Box fitAspect(double cx, double cy, double width, double height, const std::optional<ImageSize>& photo,
               ImageSize canvas) {
     const double aspect = double(canvas.width) / canvas.height;
-    if (width / height < aspect) width = height * aspect;
-    else height = width / aspect;
+    if (width / height < aspect)
+        width = height * aspect;
+    else
+        height = width / aspect;
     const int h = std::max(1, static_cast<int>(std::ceil(height - 1e-6)));
     const int w = std::max(1, static_cast<int>(std::lround(h * aspect)));
     const int x = placeAlongAxis(cx, w, photo ? std::optional<int>(photo->width) : std::nullopt);
@@ -125,7 +127,8 @@ cv::Mat pasteBackWeights(const Box& box, ImageSize photo, int featherPixels, cv:
     return weight;
 }
 
-void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int featherPixels, const cv::Mat& canvasMask) {
+void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int featherPixels,
+               const cv::Mat& canvasMask) {
     if (photo.type() != CV_8UC3 || canvasImage.type() != CV_8UC3) throw Error("paste-back needs 8-bit colour images");
     const cv::Rect rect = toRect(box);
     const cv::Rect inside = rect & cv::Rect(0, 0, photo.cols, photo.rows);
@@ -134,8 +137,8 @@ void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int f
     cv::resize(canvasImage, patch, rect.size(), 0, 0, cv::INTER_LINEAR);
     patch = patch(inside - rect.tl());
 
-    const cv::Mat weight =
-        pasteBackWeights(box, ImageSize{photo.cols, photo.rows}, featherPixels, rect.size(), canvasMask)(inside - rect.tl());
+    const cv::Mat weight = pasteBackWeights(box, ImageSize{photo.cols, photo.rows}, featherPixels, rect.size(),
+                                            canvasMask)(inside - rect.tl());
     cv::Mat region = photo(inside);
     cv::Mat w3, p, s;
     cv::merge(std::vector<cv::Mat>{weight, weight, weight}, w3);

@@ -40,8 +40,14 @@ std::size_t walkJpegMarkers(std::string_view b, Visit visit) {
     while (at + 4 <= b.size()) {
         if (std::uint8_t(b[at]) != 0xFF) return std::string_view::npos;
         const std::uint8_t marker = std::uint8_t(b[at + 1]);
-        if (marker == 0xFF) { ++at; continue; }  // fill byte
-        if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) { at += 2; continue; }
+        if (marker == 0xFF) {
+            ++at;
+            continue;
+        }  // fill byte
+        if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+            at += 2;
+            continue;
+        }
         if (visit(marker, at)) return at;
         const std::uint32_t length = be16(b, at + 2);
         if (length < 2) return std::string_view::npos;
@@ -106,11 +112,16 @@ ImageHeader tiffHeader(std::string_view b, const std::string& source) {
 
 const char* formatName(ImageFormat format) {
     switch (format) {
-    case ImageFormat::Png: return "PNG";
-    case ImageFormat::Jpeg: return "JPEG";
-    case ImageFormat::WebP: return "WebP";
-    case ImageFormat::Bmp: return "BMP";
-    case ImageFormat::Tiff: return "TIFF";
+        case ImageFormat::Png:
+            return "PNG";
+        case ImageFormat::Jpeg:
+            return "JPEG";
+        case ImageFormat::WebP:
+            return "WebP";
+        case ImageFormat::Bmp:
+            return "BMP";
+        case ImageFormat::Tiff:
+            return "TIFF";
     }
     return "?";
 }
@@ -120,7 +131,8 @@ std::optional<ImageFormat> sniffFormat(std::string_view b) {
     if (startsWith(b, "\xFF\xD8\xFF")) return ImageFormat::Jpeg;
     if (b.size() >= 12 && startsWith(b, "RIFF") && b.substr(8, 4) == "WEBP") return ImageFormat::WebP;
     if (startsWith(b, "BM")) return ImageFormat::Bmp;
-    if (startsWith(b, std::string_view("II*\0", 4)) || startsWith(b, std::string_view("MM\0*", 4))) return ImageFormat::Tiff;
+    if (startsWith(b, std::string_view("II*\0", 4)) || startsWith(b, std::string_view("MM\0*", 4)))
+        return ImageFormat::Tiff;
     return std::nullopt;
 }
 
@@ -129,11 +141,21 @@ ImageHeader readImageHeader(std::string_view bytes, const std::string& sourceNam
     if (!format) throwFileError(sourceName, "not an image in a supported format (PNG, JPEG, WebP, BMP, TIFF)");
     ImageHeader header{};
     switch (*format) {
-    case ImageFormat::Png: header = pngHeader(bytes, sourceName); break;
-    case ImageFormat::Jpeg: header = jpegHeader(bytes, sourceName); break;
-    case ImageFormat::WebP: header = webpHeader(bytes, sourceName); break;
-    case ImageFormat::Bmp: header = bmpHeader(bytes, sourceName); break;
-    case ImageFormat::Tiff: header = tiffHeader(bytes, sourceName); break;
+        case ImageFormat::Png:
+            header = pngHeader(bytes, sourceName);
+            break;
+        case ImageFormat::Jpeg:
+            header = jpegHeader(bytes, sourceName);
+            break;
+        case ImageFormat::WebP:
+            header = webpHeader(bytes, sourceName);
+            break;
+        case ImageFormat::Bmp:
+            header = bmpHeader(bytes, sourceName);
+            break;
+        case ImageFormat::Tiff:
+            header = tiffHeader(bytes, sourceName);
+            break;
     }
     if (header.width <= 0 || header.height <= 0) {
         throwFileError(sourceName, std::string("the ") + formatName(*format) + " header gives an empty size (" +
@@ -144,13 +166,15 @@ ImageHeader readImageHeader(std::string_view bytes, const std::string& sourceNam
 
 bool looksComplete(std::string_view b, ImageFormat format) {
     switch (format) {
-    case ImageFormat::Png: return b.find(std::string_view("IEND\xAE\x42\x60\x82", 8)) != std::string_view::npos;
-    case ImageFormat::Jpeg: {
-        // An end-of-image marker after the first start-of-scan; FF D9 cannot occur inside entropy-coded data.
-        const auto scan = walkJpegMarkers(b, [](std::uint8_t m, std::size_t) { return m == 0xDA; });
-        return scan != std::string_view::npos && b.find("\xFF\xD9", scan) != std::string_view::npos;
-    }
-    default: return true;  // the decoders of the other formats fail on truncation themselves
+        case ImageFormat::Png:
+            return b.find(std::string_view("IEND\xAE\x42\x60\x82", 8)) != std::string_view::npos;
+        case ImageFormat::Jpeg: {
+            // An end-of-image marker after the first start-of-scan; FF D9 cannot occur inside entropy-coded data.
+            const auto scan = walkJpegMarkers(b, [](std::uint8_t m, std::size_t) { return m == 0xDA; });
+            return scan != std::string_view::npos && b.find("\xFF\xD9", scan) != std::string_view::npos;
+        }
+        default:
+            return true;  // the decoders of the other formats fail on truncation themselves
     }
 }
 

@@ -13,8 +13,9 @@ namespace marionette::image {
 cv::Mat decodeImage(const std::string& bytes, const std::string& sourceName) {
     const ImageHeader header = readImageHeader(bytes, sourceName);
     if (header.width * header.height > kMaxImagePixels) {
-        throwFileError(sourceName, "the image is " + std::to_string(header.width) + " x " + std::to_string(header.height) +
-                                       " pixels, more than the limit of " + std::to_string(kMaxImagePixels / 1'000'000) +
+        throwFileError(sourceName, "the image is " + std::to_string(header.width) + " x " +
+                                       std::to_string(header.height) + " pixels, more than the limit of " +
+                                       std::to_string(kMaxImagePixels / 1'000'000) +
                                        " megapixels; scale it down first");
     }
     if (header.width < kMinImageSide || header.height < kMinImageSide) {
@@ -32,7 +33,8 @@ cv::Mat decodeImage(const std::string& bytes, const std::string& sourceName) {
     } catch (const cv::Exception& e) {
         throwFileError(sourceName, std::string("the image data is corrupt (") + e.what() + ")");
     }
-    if (decoded.empty()) throwFileError(sourceName, std::string("the ") + formatName(header.format) + " data is corrupt");
+    if (decoded.empty())
+        throwFileError(sourceName, std::string("the ") + formatName(header.format) + " data is corrupt");
     return decoded;
 }
 

@@ -2,8 +2,8 @@
 
 #include "marionette/util/error.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
 
 namespace marionette::image {
 
@@ -18,8 +18,15 @@ torch::Tensor imageToTensor(const cv::Mat& bgr) {
 cv::Mat tensorToImage(const torch::Tensor& rgb) {
     auto t = rgb.dim() == 4 && rgb.size(0) == 1 ? rgb.squeeze(0) : rgb;
     if (t.dim() != 3 || t.size(0) != 3) throw Error("expected an image tensor of shape [3, H, W]");
-    const auto hwc = t.detach().to(torch::kCPU, torch::kFloat32).add(1.0).mul(127.5).round().clamp(0, 255)
-                         .to(torch::kUInt8).permute({1, 2, 0}).contiguous();
+    const auto hwc = t.detach()
+                         .to(torch::kCPU, torch::kFloat32)
+                         .add(1.0)
+                         .mul(127.5)
+                         .round()
+                         .clamp(0, 255)
+                         .to(torch::kUInt8)
+                         .permute({1, 2, 0})
+                         .contiguous();
     const cv::Mat rgbView(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr());
     cv::Mat bgr;
     cv::cvtColor(rgbView, bgr, cv::COLOR_RGB2BGR);  // copies out of the tensor's memory

@@ -24,19 +24,18 @@ ConvBlockImpl::ConvBlockImpl(int64_t in, int64_t out, int64_t stride, bool activ
 
 torch::Tensor instanceNorm(const torch::Tensor& x, const torch::nn::InstanceNorm2d& norm) {
     const auto& options = norm->options;
-    return F::group_norm(x, F::GroupNormFuncOptions(options.num_features())
-                                .weight(norm->weight)
-                                .bias(norm->bias)
-                                .eps(options.eps()));
+    return F::group_norm(
+        x, F::GroupNormFuncOptions(options.num_features()).weight(norm->weight).bias(norm->bias).eps(options.eps()));
 }
 
 FoldedUpsampleKernels foldUpsampleKernels(const torch::Tensor& weight, const torch::Tensor& bias) {
     const int64_t out = weight.size(0), in = weight.size(1);
     // Upsampled rows 2i-1, 2i, 2i+1 (even output row 2i) are input rows i-1, i, i: taps (W0, W1 + W2) on rows
     // (i-1, i). Odd output row 2i+1 reads rows i, i, i+1: taps (W0 + W1, W2) on rows (i, i+1). Same for columns.
-    const auto fold = torch::tensor({1.f, 0.f, 0.f, 0.f, 1.f, 1.f, 1.f, 1.f, 0.f, 0.f, 0.f, 1.f}, weight.options().dtype(at::kFloat))
-                          .view({2, 2, 3})
-                          .to(weight.scalar_type());  // [parity, tap, 3x3 index]
+    const auto fold =
+        torch::tensor({1.f, 0.f, 0.f, 0.f, 1.f, 1.f, 1.f, 1.f, 0.f, 0.f, 0.f, 1.f}, weight.options().dtype(at::kFloat))
+            .view({2, 2, 3})
+            .to(weight.scalar_type());  // [parity, tap, 3x3 index]
     return {at::einsum("ark,oikl,bsl->aboirs", {fold, weight, fold}).reshape({4 * out, in, 2, 2}),
             bias.defined() ? bias.repeat({4}) : bias};
 }
@@ -54,7 +53,8 @@ torch::Tensor upsampleNearestConv3x3(const torch::Tensor& x, const FoldedUpsampl
     auto interleaved = result.view({n, out, h, 2, w, 2});
     for (int64_t a = 0; a < 2; ++a) {
         for (int64_t b = 0; b < 2; ++b) {
-            interleaved.select(5, b).select(3, a).copy_(phases.narrow(1, (2 * a + b) * out, out).narrow(2, a, h).narrow(3, b, w));
+            interleaved.select(5, b).select(3, a).copy_(
+                phases.narrow(1, (2 * a + b) * out, out).narrow(2, a, h).narrow(3, b, w));
         }
     }
     return result;

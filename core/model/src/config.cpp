@@ -22,7 +22,8 @@ void ModelConfig::validate() const {
             "height must be a multiple of 16 between 32 and 2048, got " + std::to_string(height));
     require(canvasWidth >= 32 && canvasWidth <= 2048 && canvasWidth % 16 == 0,
             "width must be a multiple of 16 between 32 and 2048, got " + std::to_string(canvasWidth));
-    require(!flowPrior || usesFlow(), std::string("a flow prior needs a variant with flow (full or flow), not ") + toString(deformation));
+    require(!flowPrior || usesFlow(),
+            std::string("a flow prior needs a variant with flow (full or flow), not ") + toString(deformation));
     require(!flowPrior || semantics == SemanticsKind::Body, "a flow prior is made for body models only");
 }
 
@@ -58,8 +59,9 @@ ModelConfig ModelConfig::fromJson(const std::string& text) {
         c.canvasWidth = j.at("W").get<int>();
         c.deformation = deformationFromString(j.at("deformation").get<std::string>());
         // Absent in files written before the choice existed: those models used instance norm throughout.
-        c.appearanceNorm = j.contains("appearance_norm") ? normalizationFromString(j.at("appearance_norm").get<std::string>())
-                                                         : Normalization::Instance;
+        c.appearanceNorm = j.contains("appearance_norm")
+                               ? normalizationFromString(j.at("appearance_norm").get<std::string>())
+                               : Normalization::Instance;
         if (j.contains("backbone")) c.backbone = j.at("backbone").get<std::string>();
         if (j.contains("flow_prior")) c.flowPrior = j.at("flow_prior").get<bool>();
         if (j.contains("P") && j.at("P").get<int>() != c.semanticChannels())
@@ -90,10 +92,14 @@ const char* toString(SemanticsKind kind) { return kind == SemanticsKind::Body ? 
 
 const char* toString(Deformation d) {
     switch (d) {
-    case Deformation::Full: return "full";
-    case Deformation::Attention: return "attention";
-    case Deformation::Flow: return "flow";
-    case Deformation::None: return "none";
+        case Deformation::Full:
+            return "full";
+        case Deformation::Attention:
+            return "attention";
+        case Deformation::Flow:
+            return "flow";
+        case Deformation::None:
+            return "none";
     }
     return "?";
 }

@@ -15,7 +15,8 @@ torch::Tensor lrelu(const torch::Tensor& x) { return F::leaky_relu(x, F::LeakyRe
 
 DiscriminatorBlockImpl::DiscriminatorBlockImpl(int64_t in, int64_t out)
     : conv1(register_module("conv1", conv3x3(in, out))),
-      conv2(register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(out, out, /*kernel_size=*/4).stride(2).padding(1)))),
+      conv2(register_module(
+          "conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(out, out, /*kernel_size=*/4).stride(2).padding(1)))),
       skip(register_module("skip", conv1x1(in, out))) {}
 
 torch::Tensor DiscriminatorBlockImpl::forward(const torch::Tensor& x) {

@@ -56,7 +56,8 @@ FlowEstimatorImpl::FlowEstimatorImpl(int64_t semanticChannels, int64_t width, bo
     }
 }
 
-torch::Tensor FlowEstimatorImpl::referenceTerm(const torch::Tensor& referenceSemantics, const torch::Tensor& referenceImage) {
+torch::Tensor FlowEstimatorImpl::referenceTerm(const torch::Tensor& referenceSemantics,
+                                               const torch::Tensor& referenceImage) {
     // Input channel order of the stem: (s_t, s_r, x_r); the reference part is everything after s_t.
     const auto weight = stem->conv->weight.narrow(1, m_semanticChannels, m_semanticChannels + 3);
     return F::conv2d(torch::cat({referenceSemantics, referenceImage}, 1), weight,
@@ -68,9 +69,11 @@ torch::Tensor FlowEstimatorImpl::targetTerm(const torch::Tensor& targetSemantics
     return F::conv2d(targetSemantics, weight, F::Conv2dFuncOptions().padding(1));
 }
 
-std::pair<torch::Tensor, torch::Tensor> FlowEstimatorImpl::forward(const torch::Tensor& stemConvolved, const FlowPrior& prior) {
+std::pair<torch::Tensor, torch::Tensor> FlowEstimatorImpl::forward(const torch::Tensor& stemConvolved,
+                                                                   const FlowPrior& prior) {
     if (m_prior != prior.defined())
-        throw Error(m_prior ? "this flow estimator refines a flow prior: give it one" : "this flow estimator takes no flow prior");
+        throw Error(m_prior ? "this flow estimator refines a flow prior: give it one"
+                            : "this flow estimator takes no flow prior");
     const auto x1 = down1(stem->normalizeAndActivate(stemConvolved));  // 1/2
     const auto x4 = down2(x1);                                         // s4
     const auto x8 = down3(x4);                                         // s8
@@ -152,18 +155,21 @@ GeneratorImpl::GeneratorImpl(const ModelConfig& config) : m_config(config) {
     // The modules that carry the reference's appearance to the image use config.appearanceNorm; the others
     // (keys, queries, flow, combination, the target skeleton's encoder) keep instance norm.
     const Normalization appearance = config.appearanceNorm;
-    if (config.deformation != Deformation::None) referenceEncoder = register_module("ref_enc", FeatureEncoder(3, c, appearance));
+    if (config.deformation != Deformation::None)
+        referenceEncoder = register_module("ref_enc", FeatureEncoder(3, c, appearance));
     // The baseline encodes the reference together with the target skeleton (an auto-encoder, no warping).
-    targetEncoder = register_module("tgt_enc", config.deformation == Deformation::None ? FeatureEncoder(p + 3, c, appearance)
-                                                                                     : FeatureEncoder(p, c));
+    targetEncoder =
+        register_module("tgt_enc", config.deformation == Deformation::None ? FeatureEncoder(p + 3, c, appearance)
+                                                                           : FeatureEncoder(p, c));
     decoder = register_module("dec", Decoder(c, appearance, config.usesFlowPrior()));
 }
 
-ReferenceEncoding GeneratorImpl::encodeReference(const torch::Tensor& referenceImage, const torch::Tensor& referenceSemantics,
-                                                 StageTimer* timer) {
+ReferenceEncoding GeneratorImpl::encodeReference(const torch::Tensor& referenceImage,
+                                                 const torch::Tensor& referenceSemantics, StageTimer* timer) {
     StageTimer::Stage stage(timer, "reference");
     const int64_t h = m_config.height, w = m_config.canvasWidth;
-    if (referenceImage.dim() != 4 || referenceImage.size(1) != 3 || referenceImage.size(2) != h || referenceImage.size(3) != w)
+    if (referenceImage.dim() != 4 || referenceImage.size(1) != 3 || referenceImage.size(2) != h ||
+        referenceImage.size(3) != w)
         throw Error("the reference image must be [N, 3, " + std::to_string(h) + ", " + std::to_string(w) + "]");
     if (referenceSemantics.dim() != 4 || referenceSemantics.size(1) != m_config.semanticChannels() ||
         referenceSemantics.size(2) != h || referenceSemantics.size(3) != w)
@@ -209,7 +215,7 @@ torch::Tensor GeneratorImpl::warpedFeatures(const torch::Tensor& features, const
     if (!byFlow.defined()) return byAttention;
     if (!byAttention.defined()) return byFlow;
     mask = combine->forward(attentionWarpedImage, flowWarpedImage);  // m (eq. 7)
-    return mask * byAttention + (1.0 - mask) * byFlow;      // f_a (eq. 8)
+    return mask * byAttention + (1.0 - mask) * byFlow;               // f_a (eq. 8)
 }
 
 GeneratorOutput GeneratorImpl::synthesize(const ReferenceEncoding& reference, const torch::Tensor& targetSemantics,
@@ -224,7 +230,8 @@ void checkPrior(const FlowPrior& prior, int64_t n, int64_t h, int64_t w) {
         return t.defined() && t.dim() == 4 && t.size(0) == n && t.size(1) == 2 && t.size(2) == gh && t.size(3) == gw;
     };
     if (!fits(prior.canvas, h, w) || !fits(prior.s4, h / 4, w / 4) || !fits(prior.s8, h / 8, w / 8))
-        throw Error("the flow prior must be [" + std::to_string(n) + ", 2, " + std::to_string(h) + ", " + std::to_string(w) +
+        throw Error("the flow prior must be [" + std::to_string(n) + ", 2, " + std::to_string(h) + ", " +
+                    std::to_string(w) +
                     "] at the canvas (canvas pixels) with its s4 and s8 grids (flowPriorFromCanvas)");
 }
 
@@ -238,7 +245,8 @@ GeneratorOutput GeneratorImpl::synthesize(const ReferenceEncoding& reference, co
         throw Error("the target semantics must be [N, " + std::to_string(m_config.semanticChannels()) + ", " +
                     std::to_string(h) + ", " + std::to_string(w) + "]");
     if (m_config.usesFlowPrior() && !prior.defined())
-        throw Error("this model refines a flow prior (flow_prior in its configuration): give it the geometric warp's flow");
+        throw Error(
+            "this model refines a flow prior (flow_prior in its configuration): give it the geometric warp's flow");
     if (!m_config.usesFlowPrior() && prior.defined())
         throw Error("this model takes no flow prior (its configuration has no flow_prior)");
     if (prior.defined()) checkPrior(prior, targetSemantics.size(0), h, w);
@@ -273,11 +281,11 @@ GeneratorOutput GeneratorImpl::synthesize(const ReferenceEncoding& reference, co
     {
         StageTimer::Stage stage(timer, "warp + combination");
         warped8 = warpedFeatures(reference.features8, reference.image8, out.attention8, out.flow8,
-                                        !combination.is_empty() ? combination->s8 : none, h / 8, w / 8, out.attentionWarped8,
-                                        out.flowWarped8, out.mask8);
+                                 !combination.is_empty() ? combination->s8 : none, h / 8, w / 8, out.attentionWarped8,
+                                 out.flowWarped8, out.mask8);
         warped4 = warpedFeatures(reference.features4, reference.image4, out.attention4, out.flow4,
-                                        !combination.is_empty() ? combination->s4 : none, h / 4, w / 4, out.attentionWarped4,
-                                        out.flowWarped4, out.mask4);
+                                 !combination.is_empty() ? combination->s4 : none, h / 4, w / 4, out.attentionWarped4,
+                                 out.flowWarped4, out.mask4);
     }
     StageTimer::Stage stage(timer, "decoder");
     if (!m_config.usesFlowPrior()) {
@@ -289,7 +297,8 @@ GeneratorOutput GeneratorImpl::synthesize(const ReferenceEncoding& reference, co
     out.visibility = decoder->visibilityOf(last);
     // The residual at s4 brought to the canvas and added to the prior there, so an untrained F warps by the
     // canvas prior itself (sharp) rather than by its s4 average.
-    out.flowCanvas = prior.canvas.to(out.flow4.scalar_type()) + upsampleFlow(out.flow4 - prior.s4.to(out.flow4.scalar_type()), h, w);
+    out.flowCanvas =
+        prior.canvas.to(out.flow4.scalar_type()) + upsampleFlow(out.flow4 - prior.s4.to(out.flow4.scalar_type()), h, w);
     out.canvasWarped = warpFlow(reference.image, out.flowCanvas);  // W_f at the canvas (eq. 6)
     out.image = out.visibility * out.canvasWarped + (1.0 - out.visibility) * out.decoded;
     return out;

@@ -19,8 +19,8 @@ struct DtypeInfo {
 };
 
 constexpr DtypeInfo kDtypes[] = {
-    {"F32", at::kFloat, 4}, {"F16", at::kHalf, 2}, {"BF16", at::kBFloat16, 2}, {"F64", at::kDouble, 8},
-    {"I64", at::kLong, 8},  {"I32", at::kInt, 4},  {"I16", at::kShort, 2},     {"I8", at::kChar, 1},
+    {"F32", at::kFloat, 4}, {"F16", at::kHalf, 2},  {"BF16", at::kBFloat16, 2}, {"F64", at::kDouble, 8},
+    {"I64", at::kLong, 8},  {"I32", at::kInt, 4},   {"I16", at::kShort, 2},     {"I8", at::kChar, 1},
     {"U8", at::kByte, 1},   {"BOOL", at::kBool, 1},
 };
 
@@ -61,13 +61,16 @@ const at::Tensor* SafetensorsContent::find(const std::string& name) const {
 }
 
 SafetensorsContent parseSafetensors(const std::string& bytes, const std::string& source) {
-    if (bytes.size() < 8) throwFileError(source, "too short to be a safetensors file (" + std::to_string(bytes.size()) + " bytes)");
+    if (bytes.size() < 8)
+        throwFileError(source, "too short to be a safetensors file (" + std::to_string(bytes.size()) + " bytes)");
     const std::uint64_t headerSize = readLittleEndian64(bytes);
     if (headerSize > kMaxSafetensorsHeaderBytes)
-        throwFileError(source, "the header claims " + std::to_string(headerSize) + " bytes, more than the format's 100 MB limit");
+        throwFileError(
+            source, "the header claims " + std::to_string(headerSize) + " bytes, more than the format's 100 MB limit");
     if (headerSize > bytes.size() - 8)
         throwFileError(source, "the header claims " + std::to_string(headerSize) + " bytes but the file has only " +
-                                   std::to_string(bytes.size() - 8) + " after the size field: the file is truncated or not safetensors");
+                                   std::to_string(bytes.size() - 8) +
+                                   " after the size field: the file is truncated or not safetensors");
     const std::string headerText = bytes.substr(8, headerSize);
     if (headerText.empty() || headerText[0] != '{') throwFileError(source, "the header is not a JSON object");
 
@@ -76,13 +79,14 @@ SafetensorsContent parseSafetensors(const std::string& bytes, const std::string&
     std::string duplicate;
     nlohmann::json header;
     try {
-        header = nlohmann::json::parse(headerText, [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-            if (depth == 1 && event == nlohmann::json::parse_event_t::key) {
-                const std::string key = parsed.get<std::string>();
-                if (!seen.insert(key).second && duplicate.empty()) duplicate = key;
-            }
-            return true;
-        });
+        header = nlohmann::json::parse(headerText,
+                                       [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+                                           if (depth == 1 && event == nlohmann::json::parse_event_t::key) {
+                                               const std::string key = parsed.get<std::string>();
+                                               if (!seen.insert(key).second && duplicate.empty()) duplicate = key;
+                                           }
+                                           return true;
+                                       });
     } catch (const nlohmann::json::exception& e) {
         throwFileError(source, std::string("the header is not valid JSON: ") + e.what());
     }
@@ -114,33 +118,40 @@ SafetensorsContent parseSafetensors(const std::string& bytes, const std::string&
         for (const auto& d : info["shape"]) {
             if (!d.is_number_unsigned()) throwFileError(source, where + ": shape holds a non-integer or negative size");
             const auto size = d.get<std::uint64_t>();
-            if (size > 0 && elements > (std::uint64_t(1) << 40) / size) throwFileError(source, where + ": shape is absurdly large");
+            if (size > 0 && elements > (std::uint64_t(1) << 40) / size)
+                throwFileError(source, where + ": shape is absurdly large");
             elements *= size;
             e.shape.push_back(static_cast<int64_t>(size));
         }
         const auto& offsets = info["data_offsets"];
-        if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
+        if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
+            !offsets[1].is_number_unsigned())
             throwFileError(source, where + ": data_offsets must be two non-negative integers");
         e.begin = offsets[0].get<std::uint64_t>();
         e.end = offsets[1].get<std::uint64_t>();
         if (e.end < e.begin || e.end > bufferSize)
             throwFileError(source, where + " spans bytes [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
-                                       ") outside the data (" + std::to_string(bufferSize) + " bytes): the file is truncated");
+                                       ") outside the data (" + std::to_string(bufferSize) +
+                                       " bytes): the file is truncated");
         if (e.end - e.begin != elements * e.dtype->bytes)
-            throwFileError(source, where + " has " + std::to_string(e.end - e.begin) + " bytes but its shape and dtype need " +
+            throwFileError(source, where + " has " + std::to_string(e.end - e.begin) +
+                                       " bytes but its shape and dtype need " +
                                        std::to_string(elements * e.dtype->bytes));
         entries.push_back(std::move(e));
     }
 
     // The spans must tile the buffer: no overlap, no hole.
-    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin || (a.begin == b.begin && a.end < b.end); });
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+        return a.begin < b.begin || (a.begin == b.begin && a.end < b.end);
+    });
     std::uint64_t cursor = 0;
     for (const auto& e : entries) {
         if (e.begin < cursor) throwFileError(source, "tensor \"" + e.name + "\" overlaps the tensor before it");
         if (e.begin > cursor) throwFileError(source, "there are unused bytes before tensor \"" + e.name + "\"");
         cursor = e.end;
     }
-    if (cursor != bufferSize) throwFileError(source, "the data has " + std::to_string(bufferSize - cursor) + " bytes after the last tensor");
+    if (cursor != bufferSize)
+        throwFileError(source, "the data has " + std::to_string(bufferSize - cursor) + " bytes after the last tensor");
 
     const char* data = bytes.data() + 8 + headerSize;
     for (const auto& e : entries) {
@@ -155,7 +166,8 @@ SafetensorsContent readSafetensors(const std::string& path) {
     return parseSafetensors(files::readAll(path, kMaxSafetensorsFileBytes), path);
 }
 
-std::string serializeSafetensors(const std::vector<NamedTensor>& tensors, const std::map<std::string, std::string>& metadata) {
+std::string serializeSafetensors(const std::vector<NamedTensor>& tensors,
+                                 const std::map<std::string, std::string>& metadata) {
     nlohmann::ordered_json header = nlohmann::ordered_json::object();
     if (!metadata.empty()) header["__metadata__"] = metadata;
     std::set<std::string> names;

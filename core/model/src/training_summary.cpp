@@ -39,7 +39,8 @@ TrainingSummary summarizeRecord(const nlohmann::json& json) {
     readRecord(json, summary);
     const auto init = json.find("init");
     if (init == json.end() || !init->is_object()) return summary;
-    if (const auto it = init->find("weights"); it != init->end() && it->is_string()) summary.initWeights = it->get<std::string>();
+    if (const auto it = init->find("weights"); it != init->end() && it->is_string())
+        summary.initWeights = it->get<std::string>();
     if (const auto it = init->find("training"); it != init->end() && it->is_object()) {
         const TrainingSummary parent = summarizeRecord(*it);  // its own continuations counted
         summary.initImagesSeen = parent.imagesSeen;

@@ -5,9 +5,9 @@
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
-#include <torch/nn/functional/vision.h>
 #include <torch/nn/functional/pooling.h>
 #include <torch/nn/functional/upsampling.h>
+#include <torch/nn/functional/vision.h>
 
 namespace marionette::model {
 namespace F = torch::nn::functional;
@@ -29,8 +29,9 @@ at::Tensor warpFlow(const at::Tensor& x, const at::Tensor& flow) {
     if (x.dim() != 4 || x.size(2) != flow.size(2) || x.size(3) != flow.size(3))
         throw Error("W_f: features and flow must share their spatial size");
     const auto grid = flowToGrid(flow);
-    return F::grid_sample(x.to(at::kFloat), grid,
-                          F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false))
+    return F::grid_sample(
+               x.to(at::kFloat), grid,
+               F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false))
         .to(x.scalar_type());
 }
 
@@ -71,7 +72,8 @@ public:
         ctx->save_for_backward({a, b});
         return splitBmm(a, b, at::get_num_threads());
     }
-    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list grads) {
         const auto saved = ctx->get_saved_variables();
         const at::Tensor& a = saved[0];
         const at::Tensor& b = saved[1];
@@ -100,7 +102,7 @@ at::Tensor l2NormalizeChannels(const at::Tensor& x) {
 at::Tensor attentionMatrix(const at::Tensor& keys, const at::Tensor& queries, double alpha) {
     if (keys.dim() != 4 || queries.dim() != 4 || keys.size(1) != queries.size(1))
         throw Error("attention: keys and queries must be [N, K, h, w] with the same K");
-    const auto k = keys.flatten(2).to(at::kFloat);                          // [N, K, HWr]
+    const auto k = keys.flatten(2).to(at::kFloat);                             // [N, K, HWr]
     const auto q = queries.flatten(2).to(at::kFloat).transpose(1, 2) * alpha;  // [N, HWt, K]; alpha on the small side
     // Rows of [N, HWt, HWr] hold one target position's logits: the softmax runs along contiguous memory (about
     // 3x faster on the CPU than along dim 1); the transposed view is C of eq. 1-2 without a copy.

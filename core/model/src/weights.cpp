@@ -23,8 +23,10 @@ std::string shapeText(at::IntArrayRef sizes) {
 std::vector<NamedTensor> moduleState(torch::nn::Module& module, StoredPrecision precision, const std::string& prefix) {
     const auto dtype = precision == StoredPrecision::Float16 ? at::kHalf : at::kFloat;
     std::vector<NamedTensor> out;
-    for (const auto& p : module.named_parameters()) out.push_back({prefix + p.key(), p.value().detach().to(at::kCPU, dtype)});
-    for (const auto& b : module.named_buffers()) out.push_back({prefix + b.key(), b.value().detach().to(at::kCPU, dtype)});
+    for (const auto& p : module.named_parameters())
+        out.push_back({prefix + p.key(), p.value().detach().to(at::kCPU, dtype)});
+    for (const auto& b : module.named_buffers())
+        out.push_back({prefix + b.key(), b.value().detach().to(at::kCPU, dtype)});
     return out;
 }
 
@@ -37,7 +39,8 @@ void loadModuleState(torch::nn::Module& module, const SafetensorsContent& conten
         const at::Tensor* t = content.find(stored);
         if (!t) throwFileError(source, "tensor \"" + stored + "\" is missing");
         if (!at::isFloatingType(t->scalar_type()))
-            throwFileError(source, "tensor \"" + stored + "\" has type " + c10::toString(t->scalar_type()) + ", expected a float type");
+            throwFileError(source, "tensor \"" + stored + "\" has type " + c10::toString(t->scalar_type()) +
+                                       ", expected a float type");
         if (t->sizes() != target.sizes())
             throwFileError(source, "tensor \"" + stored + "\" has the wrong shape: got " + shapeText(t->sizes()) +
                                        ", expected " + shapeText(target.sizes()));
@@ -72,8 +75,8 @@ std::vector<std::string> copyMatchingTensors(torch::nn::Module& module, const Sa
 void saveGeneratorWeights(const std::string& path, GeneratorImpl& generator, const std::string& trainingJson,
                           StoredPrecision precision) {
     const std::map<std::string, std::string> metadata{
-        {"marionette.format",
-         std::to_string(generator.config().usesFlowPrior() ? kFlowPriorWeightsFormatVersion : kPlainWeightsFormatVersion)},
+        {"marionette.format", std::to_string(generator.config().usesFlowPrior() ? kFlowPriorWeightsFormatVersion
+                                                                                : kPlainWeightsFormatVersion)},
         {"marionette.config", generator.config().toJson()},
         {"marionette.training", trainingJson.empty() ? "{}" : trainingJson},
     };
@@ -89,7 +92,8 @@ ModelConfig configFromMetadata(const SafetensorsContent& content, const std::str
         readable = readable || format->second == std::to_string(version);
     if (!readable)
         throwFileError(source, "weights format " + format->second + " is not supported (this build reads formats " +
-                                   std::to_string(kOldestWeightsFormatVersion) + " to " + std::to_string(kWeightsFormatVersion) + ")");
+                                   std::to_string(kOldestWeightsFormatVersion) + " to " +
+                                   std::to_string(kWeightsFormatVersion) + ")");
     const auto config = content.metadata.find("marionette.config");
     if (config == content.metadata.end()) throwFileError(source, "the metadata has no marionette.config");
     try {
@@ -103,22 +107,28 @@ namespace {
 
 // The tensors a flow-prior model has and a model without one lacks (all zero-initialised).
 bool onlyWithFlowPrior(const std::string& name) {
-    for (const char* prefix : {"flow.prior_in8.", "flow.prior_in4.", "flow.residual8.", "flow.residual4.", "dec.visibility."})
+    for (const char* prefix :
+         {"flow.prior_in8.", "flow.prior_in4.", "flow.residual8.", "flow.residual4.", "dec.visibility."})
         if (name.rfind(prefix, 0) == 0) return true;
     return false;
 }
 
 // The absolute flow heads of a model without a prior, which a flow-prior model replaces by residual heads.
-bool onlyWithoutFlowPrior(const std::string& name) { return name.rfind("flow.head8.", 0) == 0 || name.rfind("flow.head4.", 0) == 0; }
+bool onlyWithoutFlowPrior(const std::string& name) {
+    return name.rfind("flow.head8.", 0) == 0 || name.rfind("flow.head4.", 0) == 0;
+}
 
 }  // namespace
 
-std::vector<std::string> loadGeneratorState(GeneratorImpl& generator, const SafetensorsContent& content, const std::string& source) {
+std::vector<std::string> loadGeneratorState(GeneratorImpl& generator, const SafetensorsContent& content,
+                                            const std::string& source) {
     const ModelConfig stored = configFromMetadata(content, source);
     const ModelConfig& built = generator.config();
     if (stored.usesFlowPrior() && !built.usesFlowPrior())
-        throwFileError(source, "these weights refine a flow prior (\"flow_prior\": true in their configuration) and cannot load into "
-                               "a model without one; build the model with the flow prior (marionette-train --flow-prior)");
+        throwFileError(
+            source,
+            "these weights refine a flow prior (\"flow_prior\": true in their configuration) and cannot load into "
+            "a model without one; build the model with the flow prior (marionette-train --flow-prior)");
     if (stored.usesFlowPrior() == built.usesFlowPrior()) {
         loadModuleState(generator, content, source);
         return {};
@@ -135,8 +145,8 @@ std::vector<std::string> loadGeneratorState(GeneratorImpl& generator, const Safe
         const at::Tensor* t = content.find(name);
         if (!t) throwFileError(source, "tensor \"" + name + "\" is missing");
         if (!at::isFloatingType(t->scalar_type()) || t->sizes() != target.sizes())
-            throwFileError(source, "tensor \"" + name + "\" has the wrong type or shape: got " + shapeText(t->sizes()) + ", expected " +
-                                       shapeText(target.sizes()));
+            throwFileError(source, "tensor \"" + name + "\" has the wrong type or shape: got " + shapeText(t->sizes()) +
+                                       ", expected " + shapeText(target.sizes()));
         target.copy_(t->to(target.scalar_type()));
         used.insert(name);
     };
@@ -158,6 +168,8 @@ LoadedGenerator loadGeneratorWeights(const SafetensorsContent& content, const st
     return loaded;
 }
 
-LoadedGenerator loadGeneratorWeights(const std::string& path) { return loadGeneratorWeights(readSafetensors(path), path); }
+LoadedGenerator loadGeneratorWeights(const std::string& path) {
+    return loadGeneratorWeights(readSafetensors(path), path);
+}
 
 }  // namespace marionette::model

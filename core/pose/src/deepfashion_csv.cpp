@@ -56,7 +56,8 @@ std::string joinList(const std::vector<float>& values) {
 std::vector<NamedPose> parseDeepFashionKeypoints(const std::string& text, const std::string& sourceName) {
     const auto rows = lines(text);
     if (rows.empty() || trim(rows[0]) != "name:keypoints_y:keypoints_x")
-        throwFileError(sourceName, "not a DeepFashion keypoint file: the first line must be name:keypoints_y:keypoints_x");
+        throwFileError(sourceName,
+                       "not a DeepFashion keypoint file: the first line must be name:keypoints_y:keypoints_x");
     std::vector<NamedPose> out;
     for (std::size_t r = 1; r < rows.size(); ++r) {
         if (trim(rows[r]).empty()) continue;
@@ -94,7 +95,8 @@ std::string toDeepFashionKeypoints(const std::vector<NamedPose>& poses) {
     out << "name:keypoints_y:keypoints_x\n";
     for (const auto& named : poses) {
         if (named.name.find(':') != std::string::npos || named.name.find('\n') != std::string::npos)
-            throw Error("image name \"" + named.name + "\" cannot be written to a DeepFashion file (contains ':' or a newline)");
+            throw Error("image name \"" + named.name +
+                        "\" cannot be written to a DeepFashion file (contains ':' or a newline)");
         validate(named.pose, named.name);
         std::vector<float> ys, xs;
         for (int j = 0; j < kJointCount; ++j) {
@@ -138,7 +140,8 @@ std::string toDeepFashionPairs(const std::vector<ImagePair>& pairs) {
     std::string out = "from,to\n";
     for (const auto& p : pairs) {
         if (p.from.find_first_of(",\n") != std::string::npos || p.to.find_first_of(",\n") != std::string::npos)
-            throw Error("image pair \"" + p.from + "\", \"" + p.to + "\" cannot be written (a name contains ',' or a newline)");
+            throw Error("image pair \"" + p.from + "\", \"" + p.to +
+                        "\" cannot be written (a name contains ',' or a newline)");
         out += p.from + "," + p.to + "\n";
     }
     return out;

@@ -38,9 +38,9 @@ torch::Tensor renderHeatmaps(const std::vector<Pose>& poses, int height, int wid
     const double inv2s2 = 1.0 / (2.0 * heatmapSigma(height) * heatmapSigma(height));
     const auto gridX = torch::arange(width, f32).view({1, 1, width});
     const auto gridY = torch::arange(height, f32).view({1, 1, height});
-    const auto gx = torch::exp(-(gridX - xs.unsqueeze(2)).square() * inv2s2);                      // [N,18,W]
+    const auto gx = torch::exp(-(gridX - xs.unsqueeze(2)).square() * inv2s2);                         // [N,18,W]
     const auto gy = torch::exp(-(gridY - ys.unsqueeze(2)).square() * inv2s2) * present.unsqueeze(2);  // [N,18,H]
-    return (gy.unsqueeze(3) * gx.unsqueeze(2)).to(options.dtype().toScalarType());                             // [N,18,H,W]
+    return (gy.unsqueeze(3) * gx.unsqueeze(2)).to(options.dtype().toScalarType());                    // [N,18,H,W]
 }
 
 torch::Tensor renderHeatmaps(const Pose& pose, int height, int width, const torch::TensorOptions& options) {

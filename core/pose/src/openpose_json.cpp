@@ -68,8 +68,7 @@ People parseOpenPoseJson(const std::string& text, const std::string& sourceName)
     std::size_t i = 0;
     for (const auto& person : doc["people"]) {
         const std::string where = sourceName + ": person " + std::to_string(i++);
-        if (!person.is_object() || !person.contains("pose_keypoints_2d"))
-            throw Error(where + ": no pose_keypoints_2d");
+        if (!person.is_object() || !person.contains("pose_keypoints_2d")) throw Error(where + ": no pose_keypoints_2d");
         people.push_back(personFromValues(person["pose_keypoints_2d"], where));
     }
     return people;

@@ -15,7 +15,8 @@ const Keypoint& Pose::at(JointId joint) const {
 }
 
 int Pose::presentCount() const {
-    return static_cast<int>(std::count_if(m_joints.begin(), m_joints.end(), [](const auto& k) { return k.has_value(); }));
+    return static_cast<int>(
+        std::count_if(m_joints.begin(), m_joints.end(), [](const auto& k) { return k.has_value(); }));
 }
 
 std::optional<Box> Pose::bounds() const {
@@ -112,7 +113,8 @@ std::optional<double> medianJointDistance(const Pose& a, const Pose& b, const st
         distances.push_back(std::hypot(p.x - q.x, p.y - q.y));
     }
     if (distances.empty()) return std::nullopt;
-    std::nth_element(distances.begin(), distances.begin() + static_cast<std::ptrdiff_t>(distances.size() / 2), distances.end());
+    std::nth_element(distances.begin(), distances.begin() + static_cast<std::ptrdiff_t>(distances.size() / 2),
+                     distances.end());
     return distances[distances.size() / 2];
 }
 

@@ -33,12 +33,23 @@ constexpr std::array<JointInfo, kJointCount> kJoints{{
 }};
 
 constexpr std::array<Limb, kLimbCount> kLimbs{{
-    {J::Neck, J::RightShoulder}, {J::RightShoulder, J::RightElbow}, {J::RightElbow, J::RightWrist},
-    {J::Neck, J::LeftShoulder},  {J::LeftShoulder, J::LeftElbow},   {J::LeftElbow, J::LeftWrist},
-    {J::Neck, J::RightHip},      {J::RightHip, J::RightKnee},       {J::RightKnee, J::RightAnkle},
-    {J::Neck, J::LeftHip},       {J::LeftHip, J::LeftKnee},         {J::LeftKnee, J::LeftAnkle},
-    {J::Neck, J::Nose},          {J::Nose, J::RightEye},            {J::RightEye, J::RightEar},
-    {J::Nose, J::LeftEye},       {J::LeftEye, J::LeftEar},
+    {J::Neck, J::RightShoulder},
+    {J::RightShoulder, J::RightElbow},
+    {J::RightElbow, J::RightWrist},
+    {J::Neck, J::LeftShoulder},
+    {J::LeftShoulder, J::LeftElbow},
+    {J::LeftElbow, J::LeftWrist},
+    {J::Neck, J::RightHip},
+    {J::RightHip, J::RightKnee},
+    {J::RightKnee, J::RightAnkle},
+    {J::Neck, J::LeftHip},
+    {J::LeftHip, J::LeftKnee},
+    {J::LeftKnee, J::LeftAnkle},
+    {J::Neck, J::Nose},
+    {J::Nose, J::RightEye},
+    {J::RightEye, J::RightEar},
+    {J::Nose, J::LeftEye},
+    {J::LeftEye, J::LeftEar},
 }};
 
 }  // namespace

@@ -105,7 +105,8 @@ PairSample BodyPairGenerator::generate(std::uint64_t seed) const {
     const double referenceYaw = sampleViewYaw(referenceRng);
     const PoseFamily referenceFamily = samplePoseFamily(referenceRng);
     BodyAngles referenceAngles;
-    const PosedView reference = posedView(referenceRng, id, referenceYaw, referenceFamily, c, shift, bottomMargin, &referenceAngles);
+    const PosedView reference =
+        posedView(referenceRng, id, referenceYaw, referenceFamily, c, shift, bottomMargin, &referenceAngles);
 
     // An edit draws from its own stream, so that pairs which are not edits stay what they were.
     Rng editRng = root.fork(5);

@@ -23,10 +23,18 @@ Identity sampleIdentity(Rng& rng, const IdentityOptions& options) {
     id.top = sampleMaterial(rng, Garment::Top);
     id.bottom = sampleMaterial(rng, Garment::Bottom);
     switch (rng.weighted({0.15, 0.45, 0.1, 0.3})) {
-    case 0: id.sleeve = 0.0; break;
-    case 1: id.sleeve = rng.uniform(0.35, 0.7); break;
-    case 2: id.sleeve = rng.uniform(1.2, 1.6); break;
-    default: id.sleeve = 2.2; break;
+        case 0:
+            id.sleeve = 0.0;
+            break;
+        case 1:
+            id.sleeve = rng.uniform(0.35, 0.7);
+            break;
+        case 2:
+            id.sleeve = rng.uniform(1.2, 1.6);
+            break;
+        default:
+            id.sleeve = 2.2;
+            break;
     }
     id.skirt = rng.chance(options.skirtProbability);
     if (id.skirt) {

@@ -119,10 +119,14 @@ PoseFamily samplePoseFamily(Rng& rng) {
 double sampleViewYaw(Rng& rng) {
     const double side = rng.chance(0.5) ? 1.0 : -1.0;
     switch (rng.weighted({0.42, 0.26, 0.12, 0.20})) {
-    case 0: return degrees(rng.normal(0.0, 10.0));
-    case 1: return side * degrees(rng.uniform(25.0, 55.0));
-    case 2: return side * degrees(rng.uniform(65.0, 100.0));
-    default: return kPi + degrees(rng.normal(0.0, 15.0));
+        case 0:
+            return degrees(rng.normal(0.0, 10.0));
+        case 1:
+            return side * degrees(rng.uniform(25.0, 55.0));
+        case 2:
+            return side * degrees(rng.uniform(65.0, 100.0));
+        default:
+            return kPi + degrees(rng.normal(0.0, 15.0));
     }
 }
 
@@ -154,75 +158,76 @@ BodyAngles samplePose(Rng& rng, PoseFamily family, double yaw) {
     LimbAngles& oneArm = rng.chance(0.5) ? a.rightArm : a.leftArm;
 
     switch (family) {
-    case PoseFamily::Standing: break;
-    case PoseFamily::Walking: {
-        const double stride = u(15, 35);
-        const double sign = rng.chance(0.5) ? 1.0 : -1.0;
-        a.rightLeg.flexion = sign * stride;
-        a.leftLeg.flexion = -sign * stride;
-        for (LimbAngles* leg : {&a.rightLeg, &a.leftLeg}) leg->bend = leg->flexion < 0 ? u(15, 45) : u(0, 15);
-        a.rightArm.flexion = -sign * stride * rng.uniform(0.6, 1.2);
-        a.leftArm.flexion = sign * stride * rng.uniform(0.6, 1.2);
-        for (LimbAngles* arm : {&a.rightArm, &a.leftArm}) arm->bend = u(10, 45);
-        break;
-    }
-    case PoseFamily::ArmsRaised:
-        for (LimbAngles* arm : {&a.rightArm, &a.leftArm}) {
-            arm->abduction = u(100, 175);
-            arm->flexion = u(-15, 30);
-            arm->bend = u(0, 60);
-            arm->twist = u(-60, 60);
+        case PoseFamily::Standing:
+            break;
+        case PoseFamily::Walking: {
+            const double stride = u(15, 35);
+            const double sign = rng.chance(0.5) ? 1.0 : -1.0;
+            a.rightLeg.flexion = sign * stride;
+            a.leftLeg.flexion = -sign * stride;
+            for (LimbAngles* leg : {&a.rightLeg, &a.leftLeg}) leg->bend = leg->flexion < 0 ? u(15, 45) : u(0, 15);
+            a.rightArm.flexion = -sign * stride * rng.uniform(0.6, 1.2);
+            a.leftArm.flexion = sign * stride * rng.uniform(0.6, 1.2);
+            for (LimbAngles* arm : {&a.rightArm, &a.leftArm}) arm->bend = u(10, 45);
+            break;
         }
-        break;
-    case PoseFamily::OneArmRaised:
-        oneArm.abduction = u(70, 170);
-        oneArm.flexion = u(-10, 40);
-        oneArm.bend = u(20, 120);
-        oneArm.twist = u(-90, 30);
-        break;
-    case PoseFamily::HandsOnHips:
-        for (LimbAngles* arm : {&a.rightArm, &a.leftArm}) {
-            if (arm == &oneArm && rng.chance(0.3)) continue;  // sometimes only one hand
-            arm->abduction = u(35, 55);
-            arm->flexion = u(-25, 0);
-            arm->bend = u(90, 125);
-            arm->twist = u(75, 95);
-        }
-        break;
-    case PoseFamily::ArmsForward:
-        for (LimbAngles* arm : {&a.rightArm, &a.leftArm}) {
-            if (arm == &oneArm && rng.chance(0.4)) continue;
-            arm->abduction = u(0, 30);
-            arm->flexion = u(30, 100);
-            arm->bend = u(30, 130);
-            arm->twist = u(-60, 60);
-        }
-        break;
-    case PoseFamily::WideStance:
-        for (LimbAngles* leg : {&a.rightLeg, &a.leftLeg}) {
-            leg->abduction = u(10, 28);
-            leg->bend = u(0, 20);
-        }
-        for (LimbAngles* arm : {&a.rightArm, &a.leftArm}) {
-            arm->abduction = u(20, 130);
-            arm->bend = u(0, 50);
-        }
-        break;
-    case PoseFamily::Free:
-        for (LimbAngles* arm : {&a.rightArm, &a.leftArm}) {
-            arm->abduction = u(0, 170);
-            arm->flexion = u(-40, 120);
-            arm->bend = u(0, 140);
-            arm->twist = u(-90, 90);
-        }
-        for (LimbAngles* leg : {&a.rightLeg, &a.leftLeg}) {
-            leg->abduction = u(-5, 30);
-            leg->flexion = u(-20, 60);
-            leg->bend = degrees(rng.uniform(0.0, std::max(20.0, leg->flexion * 180.0 / kPi + 40.0)));
-        }
-        // Keep one foot on the ground.
-        (rng.chance(0.5) ? a.rightLeg : a.leftLeg).flexion = u(-8, 8);
-        break;
+        case PoseFamily::ArmsRaised:
+            for (LimbAngles* arm : {&a.rightArm, &a.leftArm}) {
+                arm->abduction = u(100, 175);
+                arm->flexion = u(-15, 30);
+                arm->bend = u(0, 60);
+                arm->twist = u(-60, 60);
+            }
+            break;
+        case PoseFamily::OneArmRaised:
+            oneArm.abduction = u(70, 170);
+            oneArm.flexion = u(-10, 40);
+            oneArm.bend = u(20, 120);
+            oneArm.twist = u(-90, 30);
+            break;
+        case PoseFamily::HandsOnHips:
+            for (LimbAngles* arm : {&a.rightArm, &a.leftArm}) {
+                if (arm == &oneArm && rng.chance(0.3)) continue;  // sometimes only one hand
+                arm->abduction = u(35, 55);
+                arm->flexion = u(-25, 0);
+                arm->bend = u(90, 125);
+                arm->twist = u(75, 95);
+            }
+            break;
+        case PoseFamily::ArmsForward:
+            for (LimbAngles* arm : {&a.rightArm, &a.leftArm}) {
+                if (arm == &oneArm && rng.chance(0.4)) continue;
+                arm->abduction = u(0, 30);
+                arm->flexion = u(30, 100);
+                arm->bend = u(30, 130);
+                arm->twist = u(-60, 60);
+            }
+            break;
+        case PoseFamily::WideStance:
+            for (LimbAngles* leg : {&a.rightLeg, &a.leftLeg}) {
+                leg->abduction = u(10, 28);
+                leg->bend = u(0, 20);
+            }
+            for (LimbAngles* arm : {&a.rightArm, &a.leftArm}) {
+                arm->abduction = u(20, 130);
+                arm->bend = u(0, 50);
+            }
+            break;
+        case PoseFamily::Free:
+            for (LimbAngles* arm : {&a.rightArm, &a.leftArm}) {
+                arm->abduction = u(0, 170);
+                arm->flexion = u(-40, 120);
+                arm->bend = u(0, 140);
+                arm->twist = u(-90, 90);
+            }
+            for (LimbAngles* leg : {&a.rightLeg, &a.leftLeg}) {
+                leg->abduction = u(-5, 30);
+                leg->flexion = u(-20, 60);
+                leg->bend = degrees(rng.uniform(0.0, std::max(20.0, leg->flexion * 180.0 / kPi + 40.0)));
+            }
+            // Keep one foot on the ground.
+            (rng.chance(0.5) ? a.rightLeg : a.leftLeg).flexion = u(-8, 8);
+            break;
     }
     return clampToLimits(a);
 }

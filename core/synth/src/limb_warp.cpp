@@ -37,16 +37,22 @@ void validatePhoto(const torch::Tensor& photo) {
 // and knee, the head about the neck. Other limbs (collar bones, hips, face) keep their angle.
 double rotationLimit(JointId child, const LimbWarpConfig& c) {
     switch (child) {
-    case JointId::RightElbow:
-    case JointId::LeftElbow: return c.upperArmDegrees;
-    case JointId::RightWrist:
-    case JointId::LeftWrist: return c.forearmDegrees;
-    case JointId::RightKnee:
-    case JointId::LeftKnee: return c.thighDegrees;
-    case JointId::RightAnkle:
-    case JointId::LeftAnkle: return c.shinDegrees;
-    case JointId::Nose: return c.headDegrees;
-    default: return 0.0;
+        case JointId::RightElbow:
+        case JointId::LeftElbow:
+            return c.upperArmDegrees;
+        case JointId::RightWrist:
+        case JointId::LeftWrist:
+            return c.forearmDegrees;
+        case JointId::RightKnee:
+        case JointId::LeftKnee:
+            return c.thighDegrees;
+        case JointId::RightAnkle:
+        case JointId::LeftAnkle:
+            return c.shinDegrees;
+        case JointId::Nose:
+            return c.headDegrees;
+        default:
+            return 0.0;
     }
 }
 

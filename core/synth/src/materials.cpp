@@ -22,12 +22,18 @@ Colour fromHsv(double h, double s, double v) {
     const double f = h - std::floor(h);
     const double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
     switch (sector) {
-    case 0: return {v, t, p};
-    case 1: return {q, v, p};
-    case 2: return {p, v, t};
-    case 3: return {p, q, v};
-    case 4: return {t, p, v};
-    default: return {v, p, q};
+        case 0:
+            return {v, t, p};
+        case 1:
+            return {q, v, p};
+        case 2:
+            return {p, v, t};
+        case 3:
+            return {p, q, v};
+        case 4:
+            return {t, p, v};
+        default:
+            return {v, p, q};
     }
 }
 
@@ -48,25 +54,38 @@ Colour sampleSkinTone(Rng& rng) {
 
 Colour sampleHairColour(Rng& rng) {
     switch (rng.weighted({0.35, 0.3, 0.12, 0.06, 0.08, 0.09})) {
-    case 0: return fromHsv(rng.uniform(0.03, 0.08), rng.uniform(0.2, 0.5), rng.uniform(0.06, 0.16));  // black
-    case 1: return fromHsv(rng.uniform(0.04, 0.09), rng.uniform(0.45, 0.7), rng.uniform(0.2, 0.45));  // brown
-    case 2: return fromHsv(rng.uniform(0.1, 0.14), rng.uniform(0.35, 0.6), rng.uniform(0.7, 0.92));   // blond
-    case 3: return fromHsv(rng.uniform(0.02, 0.06), rng.uniform(0.6, 0.85), rng.uniform(0.45, 0.7));  // red
-    case 4: return fromHsv(0.1, rng.uniform(0.0, 0.1), rng.uniform(0.55, 0.85));                      // grey
-    default: return fromHsv(rng.uniform(0.0, 1.0), rng.uniform(0.5, 0.8), rng.uniform(0.4, 0.8));     // dyed
+        case 0:
+            return fromHsv(rng.uniform(0.03, 0.08), rng.uniform(0.2, 0.5), rng.uniform(0.06, 0.16));  // black
+        case 1:
+            return fromHsv(rng.uniform(0.04, 0.09), rng.uniform(0.45, 0.7), rng.uniform(0.2, 0.45));  // brown
+        case 2:
+            return fromHsv(rng.uniform(0.1, 0.14), rng.uniform(0.35, 0.6), rng.uniform(0.7, 0.92));  // blond
+        case 3:
+            return fromHsv(rng.uniform(0.02, 0.06), rng.uniform(0.6, 0.85), rng.uniform(0.45, 0.7));  // red
+        case 4:
+            return fromHsv(0.1, rng.uniform(0.0, 0.1), rng.uniform(0.55, 0.85));  // grey
+        default:
+            return fromHsv(rng.uniform(0.0, 1.0), rng.uniform(0.5, 0.8), rng.uniform(0.4, 0.8));  // dyed
     }
 }
 
 Colour sampleClothColour(Rng& rng) {
     if (rng.chance(0.35)) {
         switch (rng.uniformInt(0, 6)) {
-        case 0: return fromHsv(0.6, 0.1, rng.uniform(0.05, 0.15));                     // black
-        case 1: return fromHsv(0.1, 0.03, rng.uniform(0.88, 0.97));                    // white
-        case 2: return fromHsv(0.6, 0.03, rng.uniform(0.35, 0.7));                     // grey
-        case 3: return fromHsv(0.63, rng.uniform(0.5, 0.8), rng.uniform(0.2, 0.35));   // navy
-        case 4: return fromHsv(0.1, rng.uniform(0.2, 0.35), rng.uniform(0.7, 0.88));   // beige
-        case 5: return fromHsv(0.6, rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.6));     // denim
-        default: return fromHsv(0.22, rng.uniform(0.3, 0.5), rng.uniform(0.3, 0.45));  // olive
+            case 0:
+                return fromHsv(0.6, 0.1, rng.uniform(0.05, 0.15));  // black
+            case 1:
+                return fromHsv(0.1, 0.03, rng.uniform(0.88, 0.97));  // white
+            case 2:
+                return fromHsv(0.6, 0.03, rng.uniform(0.35, 0.7));  // grey
+            case 3:
+                return fromHsv(0.63, rng.uniform(0.5, 0.8), rng.uniform(0.2, 0.35));  // navy
+            case 4:
+                return fromHsv(0.1, rng.uniform(0.2, 0.35), rng.uniform(0.7, 0.88));  // beige
+            case 5:
+                return fromHsv(0.6, rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.6));  // denim
+            default:
+                return fromHsv(0.22, rng.uniform(0.3, 0.5), rng.uniform(0.3, 0.45));  // olive
         }
     }
     return fromHsv(rng.uniform(0.0, 1.0), rng.uniform(0.3, 0.9), rng.uniform(0.3, 0.95));
@@ -98,10 +117,18 @@ Material sampleMaterial(Rng& rng, Garment garment) {
     m.weave = rng.uniform(0.02, 0.07);
     // Stripes mostly run across or along the part, sometimes diagonally.
     switch (rng.uniformInt(0, 3)) {
-    case 0: m.angle = 0.0; break;
-    case 1: m.angle = kPi / 2; break;
-    case 2: m.angle = kPi / 4; break;
-    default: m.angle = rng.uniform(0.0, kPi); break;
+        case 0:
+            m.angle = 0.0;
+            break;
+        case 1:
+            m.angle = kPi / 2;
+            break;
+        case 2:
+            m.angle = kPi / 4;
+            break;
+        default:
+            m.angle = rng.uniform(0.0, kPi);
+            break;
     }
     if (m.kind == PatternKind::Solid && garment == Garment::Bottom && rng.chance(0.5)) {
         // Denim: a fine diagonal twill in two close shades.
@@ -158,48 +185,49 @@ torch::Tensor shadeMaterial(const Material& m, const torch::Tensor& u, const tor
     const auto t = v * ca - u * sa;
     auto colour = toTensor(m.colours[0], device).expand({3, u.size(0), u.size(1)});
     switch (m.kind) {
-    case PatternKind::Solid: break;
-    case PatternKind::Stripes:
-        colour = lerpColour(colour, m.colours[1], stripes(s, periodPx, m.duty));
-        colour = lerpColour(colour, m.colours[2], stripes(s + periodPx * 0.5, periodPx, 0.12));
-        break;
-    case PatternKind::Checks: {
-        const auto a = stripes(s, periodPx, m.duty), b = stripes(t, periodPx, m.duty);
-        colour = lerpColour(colour, m.colours[1], (a + b) * 0.5);
-        colour = lerpColour(colour, m.colours[2], a * b * 0.8);
-        break;
-    }
-    case PatternKind::Dots: {
-        const Cells c = staggeredCells(s, t, periodPx);
-        const auto d = torch::sqrt(c.fx.square() + c.fy.square());
-        colour = lerpColour(colour, m.colours[1], (0.5 + periodPx * m.duty * 0.45 - d).clamp(0.0, 1.0));
-        break;
-    }
-    case PatternKind::Flowers: {
-        const double bigPeriod = periodPx * 1.6;
-        const Cells c = staggeredCells(s, t, bigPeriod);
-        const auto d = torch::sqrt(c.fx.square() + c.fy.square());
-        const auto petals = torch::cos(torch::atan2(c.fy, c.fx) * 5.0);
-        const auto radius = bigPeriod * 0.38 * (0.68 + 0.32 * petals);
-        colour = lerpColour(colour, m.colours[1], (0.5 + radius - d).clamp(0.0, 1.0));
-        colour = lerpColour(colour, m.colours[2], (0.5 + bigPeriod * 0.1 - d).clamp(0.0, 1.0));
-        break;
-    }
-    case PatternKind::Print: {
-        auto field = torch::zeros_like(s);
-        for (const Wave& w : m.waves)
-            field = field + torch::sin(s * (w.kx / pixelsPerUnit) + t * (w.ky / pixelsPerUnit) + w.phase);
-        // A steep threshold gives blotches with crisp edges about a pixel wide.
-        const double steep = 0.5 * m.period * pixelsPerUnit;
-        colour = lerpColour(colour, m.colours[1], (0.5 + field * steep).clamp(0.0, 1.0));
-        colour = lerpColour(colour, m.colours[2], (0.5 + (field - 1.2) * steep).clamp(0.0, 1.0));
-        break;
-    }
-    case PatternKind::Chevron: {
-        const auto zig = (fract(t / (periodPx * 2.0)) - 0.5).abs() * (periodPx * 1.2);
-        colour = lerpColour(colour, m.colours[1], stripes(s + zig, periodPx, m.duty));
-        break;
-    }
+        case PatternKind::Solid:
+            break;
+        case PatternKind::Stripes:
+            colour = lerpColour(colour, m.colours[1], stripes(s, periodPx, m.duty));
+            colour = lerpColour(colour, m.colours[2], stripes(s + periodPx * 0.5, periodPx, 0.12));
+            break;
+        case PatternKind::Checks: {
+            const auto a = stripes(s, periodPx, m.duty), b = stripes(t, periodPx, m.duty);
+            colour = lerpColour(colour, m.colours[1], (a + b) * 0.5);
+            colour = lerpColour(colour, m.colours[2], a * b * 0.8);
+            break;
+        }
+        case PatternKind::Dots: {
+            const Cells c = staggeredCells(s, t, periodPx);
+            const auto d = torch::sqrt(c.fx.square() + c.fy.square());
+            colour = lerpColour(colour, m.colours[1], (0.5 + periodPx * m.duty * 0.45 - d).clamp(0.0, 1.0));
+            break;
+        }
+        case PatternKind::Flowers: {
+            const double bigPeriod = periodPx * 1.6;
+            const Cells c = staggeredCells(s, t, bigPeriod);
+            const auto d = torch::sqrt(c.fx.square() + c.fy.square());
+            const auto petals = torch::cos(torch::atan2(c.fy, c.fx) * 5.0);
+            const auto radius = bigPeriod * 0.38 * (0.68 + 0.32 * petals);
+            colour = lerpColour(colour, m.colours[1], (0.5 + radius - d).clamp(0.0, 1.0));
+            colour = lerpColour(colour, m.colours[2], (0.5 + bigPeriod * 0.1 - d).clamp(0.0, 1.0));
+            break;
+        }
+        case PatternKind::Print: {
+            auto field = torch::zeros_like(s);
+            for (const Wave& w : m.waves)
+                field = field + torch::sin(s * (w.kx / pixelsPerUnit) + t * (w.ky / pixelsPerUnit) + w.phase);
+            // A steep threshold gives blotches with crisp edges about a pixel wide.
+            const double steep = 0.5 * m.period * pixelsPerUnit;
+            colour = lerpColour(colour, m.colours[1], (0.5 + field * steep).clamp(0.0, 1.0));
+            colour = lerpColour(colour, m.colours[2], (0.5 + (field - 1.2) * steep).clamp(0.0, 1.0));
+            break;
+        }
+        case PatternKind::Chevron: {
+            const auto zig = (fract(t / (periodPx * 2.0)) - 0.5).abs() * (periodPx * 1.2);
+            colour = lerpColour(colour, m.colours[1], stripes(s + zig, periodPx, m.duty));
+            break;
+        }
     }
     // Fine fabric texture: a weave a few pixels across.
     const auto weave = 1.0 + m.weave * torch::sin(u * 2.1) * torch::sin(v * 2.3);
@@ -228,38 +256,39 @@ std::pair<torch::Tensor, torch::Tensor> shadeLogo(const Logo& l, const torch::Te
     const auto colour = toTensor(l.colour, device);
     const auto accent = toTensor(l.accent, device);
     switch (l.kind) {
-    case Logo::Kind::Star: {
-        const auto theta = torch::atan2(v, u);
-        const auto edge = size * (0.62 + 0.38 * torch::cos(theta * static_cast<double>(l.points)));
-        return {(0.5 + edge - r).clamp(0.0, 1.0), colour.expand({3, u.size(0), u.size(1)})};
-    }
-    case Logo::Kind::Ring: {
-        const auto ring = (0.5 + size * 0.22 - (r - size * 0.75).abs()).clamp(0.0, 1.0);
-        const auto dot = (0.5 + size * 0.3 - r).clamp(0.0, 1.0);
-        const auto alpha = torch::maximum(ring, dot);
-        const auto c = colour + (accent - colour) * dot.unsqueeze(0);
-        return {alpha, c};
-    }
-    case Logo::Kind::Badge: {
-        // A rectangle with lines of "text" in the accent colour.
-        const auto box = torch::maximum(u.abs() - size, v.abs() - size * 0.6);
-        const auto alpha = (0.5 - box).clamp(0.0, 1.0);
-        const auto text = stripes(v + size * 0.6, std::max(3.0, size * 0.4), 0.45) *
-                          (0.5 + size * 0.75 - u.abs()).clamp(0.0, 1.0) * (0.5 + size * 0.45 - v.abs()).clamp(0.0, 1.0);
-        return {alpha, colour + (accent - colour) * text.unsqueeze(0)};
-    }
-    case Logo::Kind::Glyph:
-    default: {
-        auto distance = torch::full_like(u, 1e6);
-        for (const auto& s : l.strokes) {
-            const double ax = s[0] * size, ay = s[1] * size, ex = (s[2] - s[0]) * size, ey = (s[3] - s[1]) * size;
-            const auto wx = u - ax, wy = v - ay;
-            const auto t = ((wx * ex + wy * ey) / std::max(1e-6, ex * ex + ey * ey)).clamp(0.0, 1.0);
-            distance = torch::minimum(distance, torch::sqrt((wx - t * ex).square() + (wy - t * ey).square()));
+        case Logo::Kind::Star: {
+            const auto theta = torch::atan2(v, u);
+            const auto edge = size * (0.62 + 0.38 * torch::cos(theta * static_cast<double>(l.points)));
+            return {(0.5 + edge - r).clamp(0.0, 1.0), colour.expand({3, u.size(0), u.size(1)})};
         }
-        return {(0.5 + std::max(1.0, size * 0.18) - distance).clamp(0.0, 1.0),
-                colour.expand({3, u.size(0), u.size(1)})};
-    }
+        case Logo::Kind::Ring: {
+            const auto ring = (0.5 + size * 0.22 - (r - size * 0.75).abs()).clamp(0.0, 1.0);
+            const auto dot = (0.5 + size * 0.3 - r).clamp(0.0, 1.0);
+            const auto alpha = torch::maximum(ring, dot);
+            const auto c = colour + (accent - colour) * dot.unsqueeze(0);
+            return {alpha, c};
+        }
+        case Logo::Kind::Badge: {
+            // A rectangle with lines of "text" in the accent colour.
+            const auto box = torch::maximum(u.abs() - size, v.abs() - size * 0.6);
+            const auto alpha = (0.5 - box).clamp(0.0, 1.0);
+            const auto text = stripes(v + size * 0.6, std::max(3.0, size * 0.4), 0.45) *
+                              (0.5 + size * 0.75 - u.abs()).clamp(0.0, 1.0) *
+                              (0.5 + size * 0.45 - v.abs()).clamp(0.0, 1.0);
+            return {alpha, colour + (accent - colour) * text.unsqueeze(0)};
+        }
+        case Logo::Kind::Glyph:
+        default: {
+            auto distance = torch::full_like(u, 1e6);
+            for (const auto& s : l.strokes) {
+                const double ax = s[0] * size, ay = s[1] * size, ex = (s[2] - s[0]) * size, ey = (s[3] - s[1]) * size;
+                const auto wx = u - ax, wy = v - ay;
+                const auto t = ((wx * ex + wy * ey) / std::max(1e-6, ex * ex + ey * ey)).clamp(0.0, 1.0);
+                distance = torch::minimum(distance, torch::sqrt((wx - t * ex).square() + (wy - t * ey).square()));
+            }
+            return {(0.5 + std::max(1.0, size * 0.18) - distance).clamp(0.0, 1.0),
+                    colour.expand({3, u.size(0), u.size(1)})};
+        }
     }
 }
 
@@ -289,45 +318,45 @@ Background sampleBackground(Rng& rng, double plainProbability) {
     const double rest = (1.0 - plainProbability) / 3.0;
     b.kind = static_cast<Background::Kind>(rng.weighted({plainProbability, rest, rest, rest}));
     switch (b.kind) {
-    case Background::Kind::Studio: {
-        const double hue = rng.uniform(0.0, 1.0), sat = rng.uniform(0.0, 0.12);
-        b.top = fromHsv(hue, sat, rng.uniform(0.8, 0.98));
-        b.bottom = fromHsv(hue, sat, rng.uniform(0.7, 0.92));
-        b.floor = scaled(b.bottom, rng.uniform(0.85, 0.97));
-        b.floorFar = b.floor;
-        b.horizon = rng.uniform(0.8, 0.92);
-        break;
-    }
-    case Background::Kind::Room:
-    case Background::Kind::Wallpaper: {
-        b.top = fromHsv(rng.uniform(0.0, 1.0), rng.uniform(0.05, 0.4), rng.uniform(0.45, 0.9));
-        b.bottom = scaled(b.top, rng.uniform(0.8, 1.0));
-        b.floor = fromHsv(rng.uniform(0.05, 0.12), rng.uniform(0.2, 0.6), rng.uniform(0.25, 0.6));
-        b.floorFar = scaled(b.floor, rng.uniform(0.8, 1.1));
-        b.horizon = rng.uniform(0.72, 0.88);
-        b.wallpaper = sampleMaterial(rng, Garment::Wall);
-        b.wallpaper.colours[0] = b.top;
-        b.wallpaper.colours[1] = mix(b.top, b.wallpaper.colours[1], 0.5);
-        b.wallpaperContrast = b.kind == Background::Kind::Wallpaper ? rng.uniform(0.3, 0.8) : 0.0;
-        break;
-    }
-    case Background::Kind::Outdoor: {
-        b.top = fromHsv(rng.uniform(0.55, 0.62), rng.uniform(0.2, 0.6), rng.uniform(0.75, 0.98));
-        b.bottom = fromHsv(rng.uniform(0.55, 0.62), rng.uniform(0.05, 0.25), rng.uniform(0.85, 1.0));
-        b.floor = fromHsv(rng.uniform(0.08, 0.35), rng.uniform(0.2, 0.6), rng.uniform(0.3, 0.6));
-        b.floorFar = scaled(b.floor, 0.8);
-        b.horizon = rng.uniform(0.45, 0.7);
-        const int count = rng.uniformInt(2, 6);
-        for (int i = 0; i < count; ++i) {
-            const bool tree = rng.chance(0.6);
-            b.blobs.push_back({rng.uniform(-0.1, 1.1), b.horizon - rng.uniform(0.0, 0.15), rng.uniform(0.08, 0.3),
-                               rng.uniform(0.05, 0.25),
-                               tree ? fromHsv(rng.uniform(0.22, 0.4), rng.uniform(0.3, 0.7), rng.uniform(0.2, 0.5))
-                                    : fromHsv(rng.uniform(0.0, 1.0), rng.uniform(0.0, 0.3), rng.uniform(0.5, 0.9)),
-                               rng.uniform(0.6, 1.0)});
+        case Background::Kind::Studio: {
+            const double hue = rng.uniform(0.0, 1.0), sat = rng.uniform(0.0, 0.12);
+            b.top = fromHsv(hue, sat, rng.uniform(0.8, 0.98));
+            b.bottom = fromHsv(hue, sat, rng.uniform(0.7, 0.92));
+            b.floor = scaled(b.bottom, rng.uniform(0.85, 0.97));
+            b.floorFar = b.floor;
+            b.horizon = rng.uniform(0.8, 0.92);
+            break;
         }
-        break;
-    }
+        case Background::Kind::Room:
+        case Background::Kind::Wallpaper: {
+            b.top = fromHsv(rng.uniform(0.0, 1.0), rng.uniform(0.05, 0.4), rng.uniform(0.45, 0.9));
+            b.bottom = scaled(b.top, rng.uniform(0.8, 1.0));
+            b.floor = fromHsv(rng.uniform(0.05, 0.12), rng.uniform(0.2, 0.6), rng.uniform(0.25, 0.6));
+            b.floorFar = scaled(b.floor, rng.uniform(0.8, 1.1));
+            b.horizon = rng.uniform(0.72, 0.88);
+            b.wallpaper = sampleMaterial(rng, Garment::Wall);
+            b.wallpaper.colours[0] = b.top;
+            b.wallpaper.colours[1] = mix(b.top, b.wallpaper.colours[1], 0.5);
+            b.wallpaperContrast = b.kind == Background::Kind::Wallpaper ? rng.uniform(0.3, 0.8) : 0.0;
+            break;
+        }
+        case Background::Kind::Outdoor: {
+            b.top = fromHsv(rng.uniform(0.55, 0.62), rng.uniform(0.2, 0.6), rng.uniform(0.75, 0.98));
+            b.bottom = fromHsv(rng.uniform(0.55, 0.62), rng.uniform(0.05, 0.25), rng.uniform(0.85, 1.0));
+            b.floor = fromHsv(rng.uniform(0.08, 0.35), rng.uniform(0.2, 0.6), rng.uniform(0.3, 0.6));
+            b.floorFar = scaled(b.floor, 0.8);
+            b.horizon = rng.uniform(0.45, 0.7);
+            const int count = rng.uniformInt(2, 6);
+            for (int i = 0; i < count; ++i) {
+                const bool tree = rng.chance(0.6);
+                b.blobs.push_back({rng.uniform(-0.1, 1.1), b.horizon - rng.uniform(0.0, 0.15), rng.uniform(0.08, 0.3),
+                                   rng.uniform(0.05, 0.25),
+                                   tree ? fromHsv(rng.uniform(0.22, 0.4), rng.uniform(0.3, 0.7), rng.uniform(0.2, 0.5))
+                                        : fromHsv(rng.uniform(0.0, 1.0), rng.uniform(0.0, 0.3), rng.uniform(0.5, 0.9)),
+                                   rng.uniform(0.6, 1.0)});
+            }
+            break;
+        }
     }
     if (b.kind != Background::Kind::Outdoor) {
         const int count = rng.uniformInt(0, 3);

@@ -26,7 +26,8 @@ public:
         const auto stamp = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
         std::error_code ec;
         for (int attempt = 0; attempt < 16; ++attempt) {
-            m_path = fs::temp_directory_path(ec) / ("marionette-adapt-" + std::to_string(synth::mix64(stamp + attempt)));
+            m_path =
+                fs::temp_directory_path(ec) / ("marionette-adapt-" + std::to_string(synth::mix64(stamp + attempt)));
             if (!ec && fs::create_directory(m_path, ec) && !ec) return;
         }
         throw Error("cannot make a scratch folder for the adaptation in " + fs::temp_directory_path(ec).string());
@@ -70,7 +71,8 @@ private:
 
 void checkCanvasImage(const at::Tensor& image, int height, int width, const std::string& which) {
     if (!image.defined() || image.dim() != 3 || image.size(0) != 3 || image.size(1) != height || image.size(2) != width)
-        throw Error(which + ": the crop must be [3, " + std::to_string(height) + ", " + std::to_string(width) + "] (the model's canvas)");
+        throw Error(which + ": the crop must be [3, " + std::to_string(height) + ", " + std::to_string(width) +
+                    "] (the model's canvas)");
 }
 
 void checkKind(const AdaptationBase& base, model::SemanticsKind needed, const std::string& adaptedTo) {
@@ -80,8 +82,9 @@ void checkKind(const AdaptationBase& base, model::SemanticsKind needed, const st
                     model::toString(base.config.semantics));
 }
 
-AdaptationResult runAdaptation(const AdaptationBase& base, std::shared_ptr<const PairDataset> data, const std::string& outPath,
-                               const AdaptationOptions& options, const std::function<bool(const AdaptationProgress&)>& progress) {
+AdaptationResult runAdaptation(const AdaptationBase& base, std::shared_ptr<const PairDataset> data,
+                               const std::string& outPath, const AdaptationOptions& options,
+                               const std::function<bool(const AdaptationProgress&)>& progress) {
     if (options.steps < 1) throw Error("an adaptation needs at least one step");
     ScratchFolder scratch;
     TrainOptions o;
@@ -119,7 +122,8 @@ AdaptationResult runAdaptation(const AdaptationBase& base, std::shared_ptr<const
 
 }  // namespace
 
-WarpedPhotoPairs::WarpedPhotoPairs(std::string description, std::size_t photoCount, PhotoPairs directions, const std::string& nothing)
+WarpedPhotoPairs::WarpedPhotoPairs(std::string description, std::size_t photoCount, PhotoPairs directions,
+                                   const std::string& nothing)
     : m_description(std::move(description)), m_photoCount(photoCount), m_directions(directions) {
     if (m_photoCount == 0) throw Error(m_description + ": " + nothing);
 }
@@ -128,7 +132,8 @@ WarpedPhotoPairs::WarpedPhotoPairs(std::string description, std::size_t photoCou
 // always be the photo's, and the network learns to ignore them and redraw the photo (seen after 600 steps on
 // the sample: the raised arm of an edit disappeared). Draw i of a photo goes from the warped copy to the
 // photo when i / photoCount is even, unless all go from the photo.
-PairSample WarpedPhotoPairs::pair(std::size_t index, std::uint64_t /*seed: the loader's augmentation draws its own*/) const {
+PairSample WarpedPhotoPairs::pair(std::size_t index,
+                                  std::uint64_t /*seed: the loader's augmentation draws its own*/) const {
     Warped warped = warp(index);
     const bool photoShouldBeReference = m_directions == PhotoPairs::FromPhoto || (index / m_photoCount) % 2 == 1;
     PairSample& p = warped.pair;
@@ -149,21 +154,26 @@ void LimbWarpedPhotos::addCorrespondence(PairSample& pair, bool photoIsReference
     pair.targetSourceKnown = std::move(c.known);
 }
 
-Correspondence limbWarpCorrespondence(const pose::Pose& referencePose, const pose::Pose& targetPose, bool photoIsReference, int height,
-                                      int width, const synth::LimbBlend& blend) {
+Correspondence limbWarpCorrespondence(const pose::Pose& referencePose, const pose::Pose& targetPose,
+                                      bool photoIsReference, int height, int width, const synth::LimbBlend& blend) {
     torch::NoGradGuard noGrad;
     const auto inside = [&](const at::Tensor& xy) {  // [2, H, W] -> [1, H, W]
-        return ((xy.select(0, 0) >= 0) & (xy.select(0, 0) <= width - 1) & (xy.select(0, 1) >= 0) & (xy.select(0, 1) <= height - 1))
+        return ((xy.select(0, 0) >= 0) & (xy.select(0, 0) <= width - 1) & (xy.select(0, 1) >= 0) &
+                (xy.select(0, 1) <= height - 1))
             .unsqueeze(0);
     };
     if (photoIsReference) {
         // The target is the warped photo: target pixel q shows the reference (the photo) at S(q).
-        const auto source = synth::limbWarpSourceCoordinates(referencePose, targetPose, height, width, blend).permute({2, 0, 1}).contiguous();
+        const auto source = synth::limbWarpSourceCoordinates(referencePose, targetPose, height, width, blend)
+                                .permute({2, 0, 1})
+                                .contiguous();
         return {source, inside(source).to(torch::kFloat32)};
     }
     // The reference is the warped photo: reference pixel p shows the target (the photo) at S(p); target pixel q
     // is shown by the p with S(p) = q. S is a smooth blend of near-rigid maps, so p <- p + (q - S(p)) converges.
-    const auto s = synth::limbWarpSourceCoordinates(targetPose, referencePose, height, width, blend).permute({2, 0, 1}).contiguous();
+    const auto s = synth::limbWarpSourceCoordinates(targetPose, referencePose, height, width, blend)
+                       .permute({2, 0, 1})
+                       .contiguous();
     const auto f32 = torch::TensorOptions(torch::kFloat32);
     const auto q = torch::stack({torch::arange(width, f32).view({1, width}).expand({height, width}),
                                  torch::arange(height, f32).view({height, 1}).expand({height, width})});
@@ -180,7 +190,8 @@ Correspondence limbWarpCorrespondence(const pose::Pose& referencePose, const pos
 
 LimbWarpedPhotos::LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string description, int height, int width,
                                    synth::LimbWarpConfig warp, PhotoPairs directions)
-    : WarpedPhotoPairs(std::move(description), photos.size(), directions, "no photo to adapt to"), m_photos(std::move(photos)),
+    : WarpedPhotoPairs(std::move(description), photos.size(), directions, "no photo to adapt to"),
+      m_photos(std::move(photos)),
       m_generator(warp) {
     for (std::size_t i = 0; i < m_photos.size(); ++i) {
         const PersonPhoto& p = m_photos[i];
@@ -188,7 +199,8 @@ LimbWarpedPhotos::LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string 
         checkCanvasImage(p.image, height, width, which);
         pose::validate(p.pose, which);
         if (p.pose.presentCount() < kMinimumAdaptationJoints)
-            throw Error(which + ": the skeleton needs at least " + std::to_string(kMinimumAdaptationJoints) + " joints");
+            throw Error(which + ": the skeleton needs at least " + std::to_string(kMinimumAdaptationJoints) +
+                        " joints");
     }
 }
 
@@ -209,7 +221,8 @@ synth::PortraitGeneratorConfig portraitCanvas(int height, int width) {
 
 LandmarkWarpedPhotos::LandmarkWarpedPhotos(std::vector<FacePhoto> faces, std::string description, int height, int width,
                                            PhotoPairs directions)
-    : WarpedPhotoPairs(std::move(description), faces.size(), directions, "no face to adapt to"), m_faces(std::move(faces)),
+    : WarpedPhotoPairs(std::move(description), faces.size(), directions, "no face to adapt to"),
+      m_faces(std::move(faces)),
       m_generator(portraitCanvas(height, width)) {
     for (std::size_t i = 0; i < m_faces.size(); ++i) {
         const std::string which = this->description() + ", face " + std::to_string(i + 1);
@@ -220,7 +233,8 @@ LandmarkWarpedPhotos::LandmarkWarpedPhotos(std::vector<FacePhoto> faces, std::st
 
 WarpedPhotoPairs::Warped LandmarkWarpedPhotos::warp(std::size_t index) const {
     const FacePhoto& face = m_faces[index % m_faces.size()];
-    return {fromSynth(m_generator.generate(face.image, face.landmarks, synth::mix64(0xFACEF00Dull ^ index))), /*photoIsReference=*/true};
+    return {fromSynth(m_generator.generate(face.image, face.landmarks, synth::mix64(0xFACEF00Dull ^ index))),
+            /*photoIsReference=*/true};
 }
 
 LossWeights adaptationLossWeights(model::SemanticsKind kind) {
@@ -238,11 +252,13 @@ AdaptationBase AdaptationBase::of(std::shared_ptr<const model::SafetensorsConten
     return {std::move(content), std::move(path), config};
 }
 
-AdaptationResult adaptWeights(const AdaptationBase& base, std::vector<PersonPhoto> photos, const std::string& description,
-                              const std::string& outPath, const AdaptationOptions& options,
+AdaptationResult adaptWeights(const AdaptationBase& base, std::vector<PersonPhoto> photos,
+                              const std::string& description, const std::string& outPath,
+                              const AdaptationOptions& options,
                               const std::function<bool(const AdaptationProgress&)>& progress) {
     checkKind(base, model::SemanticsKind::Body, "person");
-    auto data = std::make_shared<const LimbWarpedPhotos>(std::move(photos), description, base.config.height, base.config.canvasWidth);
+    auto data = std::make_shared<const LimbWarpedPhotos>(std::move(photos), description, base.config.height,
+                                                         base.config.canvasWidth);
     return runAdaptation(base, std::move(data), outPath, options, progress);
 }
 
@@ -250,7 +266,8 @@ AdaptationResult adaptWeights(const AdaptationBase& base, std::vector<FacePhoto>
                               const std::string& outPath, const AdaptationOptions& options,
                               const std::function<bool(const AdaptationProgress&)>& progress) {
     checkKind(base, model::SemanticsKind::Face, "face");
-    auto data = std::make_shared<const LandmarkWarpedPhotos>(std::move(faces), description, base.config.height, base.config.canvasWidth);
+    auto data = std::make_shared<const LandmarkWarpedPhotos>(std::move(faces), description, base.config.height,
+                                                             base.config.canvasWidth);
     return runAdaptation(base, std::move(data), outPath, options, progress);
 }
 

@@ -20,8 +20,8 @@ struct ConvSpec {
     const char* relu;
 };
 constexpr ConvSpec kConvs[] = {
-    {0, 3, 64, false, "relu1_1"},    {2, 64, 64, false, "relu1_2"},   {5, 64, 128, true, "relu2_1"},
-    {7, 128, 128, false, "relu2_2"}, {10, 128, 256, true, "relu3_1"}, {12, 256, 256, false, "relu3_2"},
+    {0, 3, 64, false, "relu1_1"},     {2, 64, 64, false, "relu1_2"},    {5, 64, 128, true, "relu2_1"},
+    {7, 128, 128, false, "relu2_2"},  {10, 128, 256, true, "relu3_1"},  {12, 256, 256, false, "relu3_2"},
     {14, 256, 256, false, "relu3_3"}, {16, 256, 256, false, "relu3_4"}, {19, 256, 512, true, "relu4_1"},
     {21, 512, 512, false, "relu4_2"}, {23, 512, 512, false, "relu4_3"}, {25, 512, 512, false, "relu4_4"},
     {28, 512, 512, true, "relu5_1"},  {30, 512, 512, false, "relu5_2"},
@@ -47,8 +47,10 @@ Backbone::Backbone(const std::optional<std::string>& vgg19Path, bool used) {
         const auto content = model::readSafetensors(*vgg19Path);
         for (std::size_t i = 0; i < m_convs.size(); ++i) {
             const std::string prefix = "features." + std::to_string(kConvs[i].index) + ".";
-            detail::copyNamedTensor(content, *vgg19Path, prefix + "weight", m_convs[i]->weight, "torchvision's VGG-19 layout");
-            detail::copyNamedTensor(content, *vgg19Path, prefix + "bias", m_convs[i]->bias, "torchvision's VGG-19 layout");
+            detail::copyNamedTensor(content, *vgg19Path, prefix + "weight", m_convs[i]->weight,
+                                    "torchvision's VGG-19 layout");
+            detail::copyNamedTensor(content, *vgg19Path, prefix + "bias", m_convs[i]->bias,
+                                    "torchvision's VGG-19 layout");
         }
         m_name = "vgg19-imagenet";
         m_pretrained = true;
@@ -61,7 +63,8 @@ Backbone::Backbone(const std::optional<std::string>& vgg19Path, bool used) {
         }
         m_name = "random-vgg19-seed" + std::to_string(kRandomBackboneSeed);
         if (used)
-            log::warning("perceptual backbone: no vgg19.safetensors given, using the fixed random-feature VGG-19 (", m_name,
+            log::warning("perceptual backbone: no vgg19.safetensors given, using the fixed random-feature VGG-19 (",
+                         m_name,
                          "); perceptual, style and sampling-correctness losses are weaker than with ImageNet weights");
     }
     for (auto& conv : m_convs) {

@@ -28,8 +28,9 @@ at::Tensor similarityWarp(const at::Tensor& image, double scale, double shiftX, 
     theta[0][0][2] = -2.0 * shiftX / static_cast<double>(w) / scale;
     theta[0][1][2] = -2.0 * shiftY / static_cast<double>(h) / scale;
     const auto grid = F::affine_grid(theta, {1, 3, h, w}, /*align_corners=*/false);
-    return F::grid_sample(image.unsqueeze(0), grid,
-                          F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false))
+    return F::grid_sample(
+               image.unsqueeze(0), grid,
+               F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false))
         .squeeze(0);
 }
 
@@ -73,10 +74,12 @@ PairSample fromSynth(synth::PairSample s) {
     return p;
 }
 
-InterleavedDatasets::InterleavedDatasets(std::vector<std::shared_ptr<const PairDataset>> parts) : m_parts(std::move(parts)) {
+InterleavedDatasets::InterleavedDatasets(std::vector<std::shared_ptr<const PairDataset>> parts)
+    : m_parts(std::move(parts)) {
     if (m_parts.empty()) throw Error("a mix of data sets needs at least one");
     for (const auto& part : m_parts)
-        if (!part || part->size() == 0) throw Error("a mix of data sets has an empty one" + (part ? ": " + part->description() : std::string()));
+        if (!part || part->size() == 0)
+            throw Error("a mix of data sets has an empty one" + (part ? ": " + part->description() : std::string()));
 }
 
 std::string InterleavedDatasets::description() const {
@@ -89,7 +92,8 @@ std::size_t InterleavedDatasets::size() const {
     std::size_t largest = 0;
     for (const auto& part : m_parts) largest = std::max(largest, part->size());
     const std::size_t k = m_parts.size();
-    return largest > std::numeric_limits<std::size_t>::max() / k ? std::numeric_limits<std::size_t>::max() : largest * k;
+    return largest > std::numeric_limits<std::size_t>::max() / k ? std::numeric_limits<std::size_t>::max()
+                                                                 : largest * k;
 }
 
 PairSample InterleavedDatasets::pair(std::size_t index, std::uint64_t seed) const {
@@ -120,8 +124,12 @@ PairSample augment(const PairSample& pair, const AugmentOptions& options, std::u
     struct Similarity {
         double scale, sx, sy;
     };
-    auto draw = [&] { return Similarity{1.0 + options.maxScale * unit(rng), options.maxShift * w * unit(rng), options.maxShift * h * unit(rng)}; };
-    auto jitterGeometry = [&](const Similarity& t, at::Tensor& image, pose::Pose& pose, std::optional<face::FaceLandmarks>& face) {
+    auto draw = [&] {
+        return Similarity{1.0 + options.maxScale * unit(rng), options.maxShift * w * unit(rng),
+                          options.maxShift * h * unit(rng)};
+    };
+    auto jitterGeometry = [&](const Similarity& t, at::Tensor& image, pose::Pose& pose,
+                              std::optional<face::FaceLandmarks>& face) {
         image = similarityWarp(image, t.scale, t.sx, t.sy);
         auto move = [&](Point2 p) { return similarityPoint(p, t.scale, t.sx, t.sy, w, h); };
         pose = pose.mapped(move);
@@ -143,15 +151,19 @@ PairSample augment(const PairSample& pair, const AugmentOptions& options, std::u
         const auto y = (source.select(0, 1) - cy) * referenceChange.scale + cy + referenceChange.sy;
         out.targetSource = torch::stack({x, y});
         const auto inside = (x >= 0) & (x <= static_cast<double>(w - 1)) & (y >= 0) & (y <= static_cast<double>(h - 1));
-        out.targetSourceKnown = (similarityWarp(out.targetSourceKnown, targetMove.scale, targetMove.sx, targetMove.sy) >= 0.999)
-                                    .logical_and(inside.unsqueeze(0))
-                                    .to(torch::kFloat32);
+        out.targetSourceKnown =
+            (similarityWarp(out.targetSourceKnown, targetMove.scale, targetMove.sx, targetMove.sy) >= 0.999)
+                .logical_and(inside.unsqueeze(0))
+                .to(torch::kFloat32);
     }
     // The same colour change for both images: the person's appearance stays consistent within a pair.
     const double brightness = options.colourJitter * unit(rng);
     const double contrast = 1.0 + options.colourJitter * unit(rng);
-    const auto gains = torch::tensor({1.0 + options.colourJitter * 0.5 * unit(rng), 1.0 + options.colourJitter * 0.5 * unit(rng),
-                                      1.0 + options.colourJitter * 0.5 * unit(rng)}, torch::kFloat).view({3, 1, 1});
+    const auto gains =
+        torch::tensor({1.0 + options.colourJitter * 0.5 * unit(rng), 1.0 + options.colourJitter * 0.5 * unit(rng),
+                       1.0 + options.colourJitter * 0.5 * unit(rng)},
+                      torch::kFloat)
+            .view({3, 1, 1});
     auto colour = [&](const at::Tensor& x) { return ((x * contrast + brightness) * gains).clamp(-1.0, 1.0); };
     out.reference = colour(out.reference);
     out.target = colour(out.target);
@@ -172,8 +184,9 @@ Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& 
     const bool body = config.semantics == model::SemanticsKind::Body;
     for (const auto& p : pairs) {
         if (p.reference.size(1) != h || p.reference.size(2) != w || p.target.sizes() != p.reference.sizes())
-            throw Error("a training pair is " + std::to_string(p.reference.size(1)) + " x " + std::to_string(p.reference.size(2)) +
-                        " but the model's canvas is " + std::to_string(h) + " x " + std::to_string(w));
+            throw Error("a training pair is " + std::to_string(p.reference.size(1)) + " x " +
+                        std::to_string(p.reference.size(2)) + " but the model's canvas is " + std::to_string(h) +
+                        " x " + std::to_string(w));
         xr.push_back(p.reference);
         xt.push_back(p.target);
         std::optional<Point2> centre;
@@ -248,11 +261,14 @@ Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& 
 SkeletonFlow trueFlowOf(const at::Tensor& targetSource, const at::Tensor& known, int scale) {
     if (targetSource.dim() != 3 || targetSource.size(0) != 2 || known.dim() != 3 || known.size(0) != 1 ||
         known.size(1) != targetSource.size(1) || known.size(2) != targetSource.size(2))
-        throw Error("a pair's correspondence must be [2, H, W] reference pixels with a [1, H, W] map of where it is known");
+        throw Error(
+            "a pair's correspondence must be [2, H, W] reference pixels with a [1, H, W] map of where it is known");
     const int64_t h = targetSource.size(1), w = targetSource.size(2);
-    if (scale < 1 || h % scale != 0 || w % scale != 0) throw Error("true flow: the canvas must divide into cells of " + std::to_string(scale));
+    if (scale < 1 || h % scale != 0 || w % scale != 0)
+        throw Error("true flow: the canvas must divide into cells of " + std::to_string(scale));
     const auto f32 = torch::TensorOptions(torch::kFloat32);
-    const auto identity = torch::stack({torch::arange(w, f32).view({1, w}).expand({h, w}), torch::arange(h, f32).view({h, 1}).expand({h, w})});
+    const auto identity = torch::stack(
+        {torch::arange(w, f32).view({1, w}).expand({h, w}), torch::arange(h, f32).view({h, 1}).expand({h, w})});
     const auto knownF = known.to(torch::kFloat32);
     // Unknown pixels carry no displacement, and a cell counts only when all of it is known.
     const auto displacement = ((targetSource.to(torch::kFloat32) - identity) * knownF).unsqueeze(0);
@@ -266,7 +282,8 @@ std::vector<SkeletonFlow> skeletonFlowOf(const pose::Pose& reference, const pose
         if (scale < 1 || height % scale != 0 || width % scale != 0)
             throw Error("skeleton flow: the canvas must divide into cells of " + std::to_string(scale));
     // The limb warp of the synthetic photo pairs, with its blend at the canvas's size (synth::LimbWarpConfig).
-    const auto source = synth::limbWarpSourceCoordinates(reference, target, height, width, synth::LimbWarpConfig{}.blendAt(height));
+    const auto source =
+        synth::limbWarpSourceCoordinates(reference, target, height, width, synth::LimbWarpConfig{}.blendAt(height));
     const auto f32 = torch::TensorOptions(torch::kFloat32);
     const auto identity = torch::stack({torch::arange(width, f32).view({1, width}).expand({height, width}),
                                         torch::arange(height, f32).view({height, 1}).expand({height, width})},
@@ -281,12 +298,15 @@ std::vector<SkeletonFlow> skeletonFlowOf(const pose::Pose& reference, const pose
 }
 
 BatchLoader::BatchLoader(std::shared_ptr<const PairDataset> dataset, model::ModelConfig config, Options options)
-    : m_dataset(std::move(dataset)), m_config(config), m_options(options), m_nextToBuild(options.firstBatch),
+    : m_dataset(std::move(dataset)),
+      m_config(config),
+      m_options(options),
+      m_nextToBuild(options.firstBatch),
       m_nextToHand(options.firstBatch) {
     if (m_dataset->size() == 0) throw Error("the training data set is empty: " + m_dataset->description());
     if (options.worldSize < 1 || options.rank < 0 || options.rank >= options.worldSize)
-        throw Error("data-parallel rank " + std::to_string(options.rank) + " is outside a world of " + std::to_string(options.worldSize) +
-                    " processes");
+        throw Error("data-parallel rank " + std::to_string(options.rank) + " is outside a world of " +
+                    std::to_string(options.worldSize) + " processes");
     for (int i = 0; i < std::max(1, options.workers); ++i) m_threads.emplace_back([this] { work(); });
 }
 
@@ -303,7 +323,8 @@ Batch BatchLoader::build(std::uint64_t batchIndex) {
     // the global batch is split over ranks, so W ranks with batch b see exactly one process's batch of W * b.
     // A bad sample is replaced by the next attempt's draw for the same position.
     const std::size_t n = m_dataset->size();
-    const auto firstPosition = static_cast<std::uint64_t>(m_options.rank) * static_cast<std::uint64_t>(m_options.batchSize);
+    const auto firstPosition =
+        static_cast<std::uint64_t>(m_options.rank) * static_cast<std::uint64_t>(m_options.batchSize);
     std::vector<PairSample> pairs;
     int failures = 0;
     for (int k = 0; k < m_options.batchSize; ++k) {

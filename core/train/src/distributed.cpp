@@ -5,8 +5,8 @@
 #include "marionette/util/torch_compat.h"
 
 #include <c10/core/impl/DeviceGuardImplInterface.h>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/torch.h>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef MARIONETTE_HAS_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
@@ -44,8 +44,8 @@ int integerVariable(const char* name, const std::string& text, long lowest, long
     char* end = nullptr;
     const long value = std::strtol(text.c_str(), &end, 10);
     if (errno != 0 || end == text.c_str() || *end != '\0' || value < lowest || value > highest)
-        throw Error(std::string(name) + " is \"" + text + "\"; it must be a whole number from " + std::to_string(lowest) + " to " +
-                    std::to_string(highest));
+        throw Error(std::string(name) + " is \"" + text + "\"; it must be a whole number from " +
+                    std::to_string(lowest) + " to " + std::to_string(highest));
     return static_cast<int>(value);
 }
 
@@ -66,23 +66,30 @@ std::string messageOf(const std::exception& e) {
 
 CommunicationBackend chooseBackend(CommunicationBackend requested, const c10::Device& device) {
     switch (requested) {
-    case CommunicationBackend::Auto:
-        if (device.is_cuda() && torch_compat::kHasNccl) return CommunicationBackend::Nccl;
-        if (torch_compat::kHasGloo) return CommunicationBackend::Gloo;
-        throw Error("this build cannot train on several processes: its LibTorch has no gloo" +
-                    std::string(device.is_cuda() ? " and no NCCL" : "") +
-                    " support, or gloo's headers were missing when Marionette was built (Debian: install libgloo-dev and rebuild)");
-    case CommunicationBackend::Gloo:
-        if (!torch_compat::kHasGloo)
-            throw Error("the gloo backend was requested but this build has none: its LibTorch lacks gloo or gloo's headers were missing "
-                        "when Marionette was built (Debian: install libgloo-dev and rebuild)");
-        return CommunicationBackend::Gloo;
-    case CommunicationBackend::Nccl:
-        if (!torch_compat::kHasNccl)
-            throw Error("the NCCL backend was requested but this build has no NCCL: it needs a CUDA LibTorch built with NCCL and nccl.h "
-                        "when Marionette is built; use the gloo backend instead");
-        if (!device.is_cuda()) throw Error("the NCCL backend works on CUDA devices only but training runs on the CPU; use the gloo backend");
-        return CommunicationBackend::Nccl;
+        case CommunicationBackend::Auto:
+            if (device.is_cuda() && torch_compat::kHasNccl) return CommunicationBackend::Nccl;
+            if (torch_compat::kHasGloo) return CommunicationBackend::Gloo;
+            throw Error("this build cannot train on several processes: its LibTorch has no gloo" +
+                        std::string(device.is_cuda() ? " and no NCCL" : "") +
+                        " support, or gloo's headers were missing when Marionette was built (Debian: install "
+                        "libgloo-dev and rebuild)");
+        case CommunicationBackend::Gloo:
+            if (!torch_compat::kHasGloo)
+                throw Error(
+                    "the gloo backend was requested but this build has none: its LibTorch lacks gloo or gloo's headers "
+                    "were missing "
+                    "when Marionette was built (Debian: install libgloo-dev and rebuild)");
+            return CommunicationBackend::Gloo;
+        case CommunicationBackend::Nccl:
+            if (!torch_compat::kHasNccl)
+                throw Error(
+                    "the NCCL backend was requested but this build has no NCCL: it needs a CUDA LibTorch built with "
+                    "NCCL and nccl.h "
+                    "when Marionette is built; use the gloo backend instead");
+            if (!device.is_cuda())
+                throw Error(
+                    "the NCCL backend works on CUDA devices only but training runs on the CPU; use the gloo backend");
+            return CommunicationBackend::Nccl;
     }
     return CommunicationBackend::Gloo;
 }
@@ -97,11 +104,13 @@ struct Bucket {
 std::vector<Bucket> bucketsOf(const std::vector<at::Tensor>& tensors) {
     std::vector<Bucket> buckets;
     for (std::size_t i = 0; i < tensors.size(); ++i) {
-        if (!tensors[i].defined()) throw Error("data-parallel training: an undefined tensor was passed to a collective");
+        if (!tensors[i].defined())
+            throw Error("data-parallel training: an undefined tensor was passed to a collective");
         auto it = std::find_if(buckets.begin(), buckets.end(), [&](const Bucket& b) {
             return b.dtype == tensors[i].scalar_type() && b.device == tensors[i].device();
         });
-        if (it == buckets.end()) it = buckets.insert(buckets.end(), Bucket{tensors[i].scalar_type(), tensors[i].device(), {}});
+        if (it == buckets.end())
+            it = buckets.insert(buckets.end(), Bucket{tensors[i].scalar_type(), tensors[i].device(), {}});
         it->members.push_back(i);
     }
     return buckets;
@@ -136,13 +145,14 @@ DistributedEnvironment DistributedEnvironment::fromVariables() {
     const std::string rankText = requiredVariable("RANK");
     e.rank = integerVariable("RANK", rankText, 0, 1 << 20);
     if (e.rank >= e.worldSize)
-        throw Error("RANK is " + rankText + " but WORLD_SIZE is " + std::to_string(e.worldSize) + ": ranks go from 0 to " +
-                    std::to_string(e.worldSize - 1));
+        throw Error("RANK is " + rankText + " but WORLD_SIZE is " + std::to_string(e.worldSize) +
+                    ": ranks go from 0 to " + std::to_string(e.worldSize - 1));
     e.masterAddress = requiredVariable("MASTER_ADDR");
     e.masterPort = integerVariable("MASTER_PORT", requiredVariable("MASTER_PORT"), 1, 65535);
     e.localWorldSize = e.worldSize;
     e.localRank = e.rank;
-    if (auto text = variable("LOCAL_WORLD_SIZE")) e.localWorldSize = integerVariable("LOCAL_WORLD_SIZE", *text, 1, e.worldSize);
+    if (auto text = variable("LOCAL_WORLD_SIZE"))
+        e.localWorldSize = integerVariable("LOCAL_WORLD_SIZE", *text, 1, e.worldSize);
     if (auto text = variable("LOCAL_RANK")) e.localRank = integerVariable("LOCAL_RANK", *text, 0, e.localWorldSize - 1);
     return e;
 }
@@ -156,9 +166,12 @@ CommunicationBackend communicationBackendFromString(const std::string& text) {
 
 const char* toString(CommunicationBackend backend) {
     switch (backend) {
-    case CommunicationBackend::Auto: return "auto";
-    case CommunicationBackend::Gloo: return "gloo";
-    case CommunicationBackend::Nccl: return "nccl";
+        case CommunicationBackend::Auto:
+            return "auto";
+        case CommunicationBackend::Gloo:
+            return "gloo";
+        case CommunicationBackend::Nccl:
+            return "nccl";
     }
     return "?";
 }
@@ -171,7 +184,7 @@ struct ProcessGroupReducer::Impl {
     CommunicationBackend backend = CommunicationBackend::Gloo;
     c10::Device device{c10::kCPU};
     c10::Device collectiveDevice{c10::kCPU};  // gloo reduces CPU tensors; NCCL those on the GPU
-    c10::intrusive_ptr<c10d::Store> store;     // declared before the group: destroyed after it
+    c10::intrusive_ptr<c10d::Store> store;    // declared before the group: destroyed after it
     c10::intrusive_ptr<torch_compat::CollectiveGroup> group;
 
     template <typename WorkPointer>
@@ -179,8 +192,8 @@ struct ProcessGroupReducer::Impl {
         try {
             work->wait();
         } catch (const std::exception& e) {
-            throw Error(std::string("data-parallel training: the ") + what + " across the " + std::to_string(worldSize) +
-                        " processes failed (did one of them stop?): " + messageOf(e));
+            throw Error(std::string("data-parallel training: the ") + what + " across the " +
+                        std::to_string(worldSize) + " processes failed (did one of them stop?): " + messageOf(e));
         }
     }
 
@@ -201,8 +214,8 @@ struct ProcessGroupReducer::Impl {
         const auto v = layout.cpu();
         const auto* m = v.data_ptr<int64_t>();
         if (m[0] != -m[1] || m[2] != -m[3])
-            throw Error(std::string("data-parallel training: the processes disagree on the tensors of the ") + what + " (this one has " +
-                        std::to_string(count) + " tensors, " + std::to_string(elements) +
+            throw Error(std::string("data-parallel training: the processes disagree on the tensors of the ") + what +
+                        " (this one has " + std::to_string(count) + " tensors, " + std::to_string(elements) +
                         " values): all ranks must train the same model configuration");
     }
 };
@@ -210,7 +223,8 @@ struct ProcessGroupReducer::Impl {
 ProcessGroupReducer::ProcessGroupReducer(const DistributedEnvironment& environment, c10::Device device)
     : ProcessGroupReducer(environment, device, Options{}) {}
 
-ProcessGroupReducer::ProcessGroupReducer(const DistributedEnvironment& environment, c10::Device device, const Options& options)
+ProcessGroupReducer::ProcessGroupReducer(const DistributedEnvironment& environment, c10::Device device,
+                                         const Options& options)
     : m_impl(std::make_unique<Impl>()) {
     Impl& d = *m_impl;
     d.rank = environment.rank;
@@ -222,11 +236,13 @@ ProcessGroupReducer::ProcessGroupReducer(const DistributedEnvironment& environme
         throw Error("data-parallel rank " + std::to_string(environment.rank) + " is outside a world of " +
                     std::to_string(environment.worldSize) + " processes");
     if (environment.masterPort < 1 || environment.masterPort > 65535)
-        throw Error("the rendezvous port " + std::to_string(environment.masterPort) + " is not a TCP port (1 to 65535)");
+        throw Error("the rendezvous port " + std::to_string(environment.masterPort) +
+                    " is not a TCP port (1 to 65535)");
     if (options.timeout.count() <= 0) throw Error("the data-parallel timeout must be positive");
     const std::string where = environment.masterAddress + ":" + std::to_string(environment.masterPort);
     const std::string seconds = secondsText(options.timeout);
-    if (device.is_cuda()) c10::impl::getDeviceGuardImpl(c10::kCUDA)->setDevice(device);  // NCCL works on the current device
+    if (device.is_cuda())
+        c10::impl::getDeviceGuardImpl(c10::kCUDA)->setDevice(device);  // NCCL works on the current device
 
     // Rendezvous: rank 0 serves a TCPStore and waits until all ranks have connected.
     try {
@@ -239,11 +255,13 @@ ProcessGroupReducer::ProcessGroupReducer(const DistributedEnvironment& environme
         d.store = c10::make_intrusive<c10d::TCPStore>(environment.masterAddress, storeOptions);
     } catch (const std::exception& e) {
         if (environment.rank == 0)
-            throw Error("data-parallel rank 0 could not gather the " + std::to_string(environment.worldSize) + " processes at " + where +
-                        " within " + seconds + ": " + messageOf(e) +
-                        ". Start every rank with the same MASTER_ADDR, MASTER_PORT and WORLD_SIZE, and use a free port");
-        throw Error("data-parallel rank " + std::to_string(environment.rank) + " could not join rank 0 at " + where + " within " + seconds +
-                    ": " + messageOf(e) + ". Start rank 0 too; MASTER_ADDR must be its address and MASTER_PORT reachable");
+            throw Error(
+                "data-parallel rank 0 could not gather the " + std::to_string(environment.worldSize) +
+                " processes at " + where + " within " + seconds + ": " + messageOf(e) +
+                ". Start every rank with the same MASTER_ADDR, MASTER_PORT and WORLD_SIZE, and use a free port");
+        throw Error("data-parallel rank " + std::to_string(environment.rank) + " could not join rank 0 at " + where +
+                    " within " + seconds + ": " + messageOf(e) +
+                    ". Start rank 0 too; MASTER_ADDR must be its address and MASTER_PORT reachable");
     }
 
     // Every rank counts itself in and waits for the others, so that a missing rank is named as such.
@@ -262,7 +280,8 @@ ProcessGroupReducer::ProcessGroupReducer(const DistributedEnvironment& environme
     } catch (const Error& e) {
         throw Error("data-parallel rank " + std::to_string(environment.rank) + ": " + e.what());
     } catch (const std::exception& e) {
-        throw Error("data-parallel rank " + std::to_string(environment.rank) + " lost the rendezvous at " + where + ": " + messageOf(e));
+        throw Error("data-parallel rank " + std::to_string(environment.rank) + " lost the rendezvous at " + where +
+                    ": " + messageOf(e));
     }
 
     // The process group: connections between all ranks, made through the store.
@@ -271,7 +290,8 @@ ProcessGroupReducer::ProcessGroupReducer(const DistributedEnvironment& environme
 #ifdef MARIONETTE_HAS_NCCL
             auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
             ncclOptions->timeout = options.timeout;
-            d.group = c10::make_intrusive<c10d::ProcessGroupNCCL>(d.store, environment.rank, environment.worldSize, ncclOptions);
+            d.group = c10::make_intrusive<c10d::ProcessGroupNCCL>(d.store, environment.rank, environment.worldSize,
+                                                                  ncclOptions);
 #endif
         } else {
 #ifdef MARIONETTE_HAS_GLOO
@@ -283,16 +303,18 @@ ProcessGroupReducer::ProcessGroupReducer(const DistributedEnvironment& environme
                 glooOptions->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
             else
                 glooOptions->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
-            d.group = c10::make_intrusive<c10d::ProcessGroupGloo>(d.store, environment.rank, environment.worldSize, glooOptions);
+            d.group = c10::make_intrusive<c10d::ProcessGroupGloo>(d.store, environment.rank, environment.worldSize,
+                                                                  glooOptions);
 #endif
         }
     } catch (const std::exception& e) {
-        throw Error("data-parallel rank " + std::to_string(environment.rank) + " could not connect to the other ranks (" +
-                    toString(d.backend) + " via " + where + "): " + messageOf(e));
+        throw Error("data-parallel rank " + std::to_string(environment.rank) +
+                    " could not connect to the other ranks (" + toString(d.backend) + " via " + where +
+                    "): " + messageOf(e));
     }
     if (!d.group) throw Error(std::string("the ") + toString(d.backend) + " backend is not compiled into this build");
-    log::info("data-parallel: rank ", d.rank, " of ", d.worldSize, " joined at ", where, ", ", toString(d.backend), " on ",
-              device.is_cuda() ? "CUDA:" + std::to_string(device.index()) : std::string("the CPU"));
+    log::info("data-parallel: rank ", d.rank, " of ", d.worldSize, " joined at ", where, ", ", toString(d.backend),
+              " on ", device.is_cuda() ? "CUDA:" + std::to_string(device.index()) : std::string("the CPU"));
 }
 
 ProcessGroupReducer::~ProcessGroupReducer() = default;

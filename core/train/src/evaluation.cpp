@@ -11,8 +11,8 @@
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -26,21 +26,23 @@ namespace fs = std::filesystem;
 std::string EvalReport::markdown() const {
     std::ostringstream s;
     s << "weights: " << weights << " (" << variant << ")\ndata: " << data << ", " << pairs << " pairs\n\n"
-      << "| output | SSIM | PSNR (dB) | L1 |" << (hasLpips ? " LPIPS |" : "") << (hasFid ? " FID |" : "") << "\n|---|---|---|---|"
-      << (hasLpips ? "---|" : "") << (hasFid ? "---|" : "") << "\n" << std::fixed;
+      << "| output | SSIM | PSNR (dB) | L1 |" << (hasLpips ? " LPIPS |" : "") << (hasFid ? " FID |" : "")
+      << "\n|---|---|---|---|" << (hasLpips ? "---|" : "") << (hasFid ? "---|" : "") << "\n"
+      << std::fixed;
     for (const MetricRow* r : {&model, &copyBaseline}) {
-        s << "| " << r->name << " | " << std::setprecision(4) << r->ssim << " | " << std::setprecision(2) << r->psnr << " | "
-          << std::setprecision(4) << r->l1 << " |";
+        s << "| " << r->name << " | " << std::setprecision(4) << r->ssim << " | " << std::setprecision(2) << r->psnr
+          << " | " << std::setprecision(4) << r->l1 << " |";
         if (hasLpips) s << ' ' << r->lpips << " |";
         if (hasFid) s << ' ' << std::setprecision(2) << r->fid << " |";
         s << '\n';
     }
     s << "\nSSIM: 11x11 Gaussian window (sigma 1.5); PSNR and L1 on the [0, 1] scale"
       << (hasLpips ? std::string("; ") + Lpips::kName + " (lower is better)" : std::string())
-      << (hasFid ? std::string("; ") + FidInception::kName + " of the " + std::to_string(pairs) +
-                       " images against the " + std::to_string(pairs) +
-                       " targets (lower is better; biased upwards below a few thousand images: compare at the same count)"
-                 : std::string())
+      << (hasFid
+              ? std::string("; ") + FidInception::kName + " of the " + std::to_string(pairs) + " images against the " +
+                    std::to_string(pairs) +
+                    " targets (lower is better; biased upwards below a few thousand images: compare at the same count)"
+              : std::string())
       << ". Training backbone: " << backbone << ".\n";
     if (!notComputed.empty()) s << "Not computed: " << notComputed << '\n';
     if (!deformation.hasAttention && !deformation.hasFlow) return s.str();  // the baseline variant warps nothing
@@ -52,14 +54,17 @@ std::string EvalReport::markdown() const {
     rows.push_back(&deformation.copy);
     for (const MetricRow* r : rows) {
         s << "| " << r->name << " | ";
-        if (deformation.hasSsim) s << std::setprecision(4) << r->ssim;
-        else s << "n/a";
+        if (deformation.hasSsim)
+            s << std::setprecision(4) << r->ssim;
+        else
+            s << "n/a";
         s << " | " << std::setprecision(2) << r->psnr << " | " << std::setprecision(4) << r->l1 << " |\n";
     }
     if (deformation.hasSkeletonFlow)
         s << "\nThe flow against the flow the skeletons imply, near the target's bones (mean L1 in 1/4-scale pixels; "
              "lower follows the limbs better): model "
-          << std::setprecision(3) << deformation.skeletonFlowModel << ", no flow " << deformation.skeletonFlowZero << ".\n";
+          << std::setprecision(3) << deformation.skeletonFlowModel << ", no flow " << deformation.skeletonFlowZero
+          << ".\n";
     return s.str();
 }
 
@@ -75,15 +80,21 @@ std::string EvalReport::json() const {
         if (deformation.hasSsim) j["ssim"] = r.ssim;
         return j;
     };
-    nlohmann::json report{{"weights", weights}, {"data", data},           {"pairs", pairs},
-                          {"variant", variant}, {"backbone", backbone},   {"model", row(model)},
-                          {"copy_reference", row(copyBaseline)},          {"not_computed", notComputed}};
+    nlohmann::json report{{"weights", weights},
+                          {"data", data},
+                          {"pairs", pairs},
+                          {"variant", variant},
+                          {"backbone", backbone},
+                          {"model", row(model)},
+                          {"copy_reference", row(copyBaseline)},
+                          {"not_computed", notComputed}};
     if (deformation.hasAttention || deformation.hasFlow) {
         nlohmann::json warps{{"copy_reference", warpRow(deformation.copy)}};
         if (deformation.hasAttention) warps["attention_warped"] = warpRow(deformation.attention);
         if (deformation.hasFlow) warps["flow_warped"] = warpRow(deformation.flow);
         if (deformation.hasSkeletonFlow)
-            warps["skeleton_flow_l1"] = {{"model", deformation.skeletonFlowModel}, {"zero_flow", deformation.skeletonFlowZero}};
+            warps["skeleton_flow_l1"] = {{"model", deformation.skeletonFlowModel},
+                                         {"zero_flow", deformation.skeletonFlowZero}};
         report["deformation_quarter_scale"] = warps;
     }
     return report.dump(2);
@@ -162,26 +173,31 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
         };
         accumulate(report.model, out, b.target, true);
         accumulate(report.copyBaseline, b.reference, b.target, true);
-        const at::Tensor& quarter = generated.attentionWarped4.defined() ? generated.attentionWarped4 : generated.flowWarped4;
+        const at::Tensor& quarter =
+            generated.attentionWarped4.defined() ? generated.attentionWarped4 : generated.flowWarped4;
         if (quarter.defined()) {
             report.deformation.hasSsim = std::min(quarter.size(2), quarter.size(3)) >= 11;
             const bool withSsim = report.deformation.hasSsim;
             const auto target4 = model::downsampleArea(b.target, quarter.size(2), quarter.size(3));
-            accumulate(report.deformation.copy, model::downsampleArea(b.reference, quarter.size(2), quarter.size(3)), target4, withSsim);
+            accumulate(report.deformation.copy, model::downsampleArea(b.reference, quarter.size(2), quarter.size(3)),
+                       target4, withSsim);
             if (generated.attentionWarped4.defined()) {
                 report.deformation.hasAttention = true;
-                accumulate(report.deformation.attention, generated.attentionWarped4.to(at::kCPU).to(at::kFloat), target4, withSsim);
+                accumulate(report.deformation.attention, generated.attentionWarped4.to(at::kCPU).to(at::kFloat),
+                           target4, withSsim);
             }
             if (generated.flowWarped4.defined()) {
                 report.deformation.hasFlow = true;
-                accumulate(report.deformation.flow, generated.flowWarped4.to(at::kCPU).to(at::kFloat), target4, withSsim);
+                accumulate(report.deformation.flow, generated.flowWarped4.to(at::kCPU).to(at::kFloat), target4,
+                           withSsim);
             }
         }
         if (skeletonFlow && generated.flow4.defined()) {
             // Sums over the batch, as the rows: the loss is a mean over the batch's masked cells.
             const auto flow4 = generated.flow4.to(at::kCPU).to(at::kFloat);
             report.deformation.hasSkeletonFlow = true;
-            report.deformation.skeletonFlowModel += skeletonFlowLoss(flow4, b.skeletonFlow4, b.skeletonFlowMask4).item<double>() * n;
+            report.deformation.skeletonFlowModel +=
+                skeletonFlowLoss(flow4, b.skeletonFlow4, b.skeletonFlowMask4).item<double>() * n;
             report.deformation.skeletonFlowZero +=
                 skeletonFlowLoss(torch::zeros_like(flow4), b.skeletonFlow4, b.skeletonFlowMask4).item<double>() * n;
         }
@@ -197,7 +213,8 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
         }
         done += static_cast<int>(chunk.size());
     }
-    for (MetricRow* r : {&report.model, &report.copyBaseline, &report.deformation.attention, &report.deformation.flow, &report.deformation.copy}) {
+    for (MetricRow* r : {&report.model, &report.copyBaseline, &report.deformation.attention, &report.deformation.flow,
+                         &report.deformation.copy}) {
         r->ssim /= done;
         r->psnr /= done;
         r->l1 /= done;
@@ -213,7 +230,8 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
     return report;
 }
 
-std::string exportLatestCheckpoint(const std::string& runDirectory, const std::string& outPath, const std::string& metricsJson) {
+std::string exportLatestCheckpoint(const std::string& runDirectory, const std::string& outPath,
+                                   const std::string& metricsJson) {
     if (!fs::is_directory(runDirectory)) throw Error(runDirectory + ": the run folder does not exist");
     const std::vector<std::string> found = checkpointsNewestFirst(runDirectory);
     for (const auto& path : found) {

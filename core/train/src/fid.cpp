@@ -23,8 +23,10 @@ struct ConvSpec {
 // Every convolution of the FID Inception-v3 up to its pool features, with torchvision's names.
 std::vector<ConvSpec> inceptionConvs() {
     std::vector<ConvSpec> c;
-    const auto add = [&c](const std::string& name, int64_t in, int64_t out, int64_t kh, int64_t kw, int64_t stride = 1, int64_t ph = 0,
-                          int64_t pw = 0) { c.push_back({name, in, out, kh, kw, stride, ph, pw}); };
+    const auto add = [&c](const std::string& name, int64_t in, int64_t out, int64_t kh, int64_t kw, int64_t stride = 1,
+                          int64_t ph = 0, int64_t pw = 0) {
+        c.push_back({name, in, out, kh, kw, stride, ph, pw});
+    };
     add("Conv2d_1a_3x3", 3, 32, 3, 3, 2);
     add("Conv2d_2a_3x3", 32, 32, 3, 3);
     add("Conv2d_2b_3x3", 32, 64, 3, 3, 1, 1, 1);
@@ -99,7 +101,8 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> FidInception::layout()
     std::vector<std::pair<std::string, std::vector<int64_t>>> tensors;
     for (const ConvSpec& s : inceptionConvs()) {
         tensors.push_back({s.name + ".conv.weight", {s.out, s.in, s.kernelH, s.kernelW}});
-        for (const char* bn : {".bn.weight", ".bn.bias", ".bn.running_mean", ".bn.running_var"}) tensors.push_back({s.name + bn, {s.out}});
+        for (const char* bn : {".bn.weight", ".bn.bias", ".bn.running_mean", ".bn.running_var"})
+            tensors.push_back({s.name + bn, {s.out}});
     }
     return tensors;
 }
@@ -109,13 +112,15 @@ FidInception::FidInception(const std::string& weightsPath) {
     const auto content = model::readSafetensors(weightsPath);
     for (const ConvSpec& s : inceptionConvs()) {
         at::Tensor weight = torch::empty({s.out, s.in, s.kernelH, s.kernelW});
-        at::Tensor gamma = torch::empty({s.out}), beta = torch::empty({s.out}), mean = torch::empty({s.out}), variance = torch::empty({s.out});
+        at::Tensor gamma = torch::empty({s.out}), beta = torch::empty({s.out}), mean = torch::empty({s.out}),
+                   variance = torch::empty({s.out});
         detail::copyNamedTensor(content, weightsPath, s.name + ".conv.weight", weight, kLayout);
         detail::copyNamedTensor(content, weightsPath, s.name + ".bn.weight", gamma, kLayout);
         detail::copyNamedTensor(content, weightsPath, s.name + ".bn.bias", beta, kLayout);
         detail::copyNamedTensor(content, weightsPath, s.name + ".bn.running_mean", mean, kLayout);
         detail::copyNamedTensor(content, weightsPath, s.name + ".bn.running_var", variance, kLayout);
-        if ((variance < 0).any().item<bool>()) throwFileError(weightsPath, "tensor \"" + s.name + ".bn.running_var\" has negative variances");
+        if ((variance < 0).any().item<bool>())
+            throwFileError(weightsPath, "tensor \"" + s.name + ".bn.running_var\" has negative variances");
         // Batch norm in inference folded into the convolution: gamma (Wx - mean) / sqrt(var + eps) + beta.
         const auto scale = gamma / torch::sqrt(variance + 1e-3);
         m_convs[s.name] = {weight * scale.view({-1, 1, 1, 1}), beta - mean * scale, s.stride, s.stride, s.padH, s.padW};
@@ -142,9 +147,10 @@ at::Tensor FidInception::blockA(const std::string& p, const at::Tensor& x) const
 }
 
 at::Tensor FidInception::blockB(const std::string& p, const at::Tensor& x) const {
-    return torch::cat({conv(p + ".branch3x3", x), conv(p + ".branch3x3dbl_3", conv(p + ".branch3x3dbl_2", conv(p + ".branch3x3dbl_1", x))),
-                       maxPool3x3(x, 2)},
-                      1);
+    return torch::cat(
+        {conv(p + ".branch3x3", x),
+         conv(p + ".branch3x3dbl_3", conv(p + ".branch3x3dbl_2", conv(p + ".branch3x3dbl_1", x))), maxPool3x3(x, 2)},
+        1);
 }
 
 at::Tensor FidInception::blockC(const std::string& p, const at::Tensor& x) const {
@@ -177,8 +183,9 @@ at::Tensor FidInception::features(const at::Tensor& images) const {
     const auto device = m_convs.begin()->second.weight.device();
     // pytorch-fid resizes images in [0, 1] and then maps them to [-1, 1]; resizing is linear, so images already
     // in [-1, 1] are resized as they are.
-    auto x = F::interpolate(images.to(device, at::kFloat).clamp(-1.0, 1.0),
-                            F::InterpolateFuncOptions().size(std::vector<int64_t>{299, 299}).mode(torch::kBilinear).align_corners(false));
+    auto x = F::interpolate(
+        images.to(device, at::kFloat).clamp(-1.0, 1.0),
+        F::InterpolateFuncOptions().size(std::vector<int64_t>{299, 299}).mode(torch::kBilinear).align_corners(false));
     x = maxPool3x3(conv("Conv2d_2b_3x3", conv("Conv2d_2a_3x3", conv("Conv2d_1a_3x3", x))), 2);
     x = maxPool3x3(conv("Conv2d_4a_3x3", conv("Conv2d_3b_1x1", x)), 2);
     for (const char* b : {"Mixed_5b", "Mixed_5c", "Mixed_5d"}) x = blockA(b, x);
@@ -214,7 +221,8 @@ at::Tensor FeatureStatistics::covariance() const {
     return (m_outer - static_cast<double>(m_count) * torch::outer(mu, mu)) / static_cast<double>(m_count - 1);
 }
 
-double frechetDistance(const at::Tensor& mean1, const at::Tensor& cov1, const at::Tensor& mean2, const at::Tensor& cov2) {
+double frechetDistance(const at::Tensor& mean1, const at::Tensor& cov1, const at::Tensor& mean2,
+                       const at::Tensor& cov2) {
     const int64_t d = mean1.size(0);
     if (mean2.sizes() != mean1.sizes() || cov1.sizes() != at::IntArrayRef({d, d}) || cov2.sizes() != cov1.sizes())
         throw Error("the Fréchet distance compares two Gaussians of one dimension");

@@ -55,7 +55,8 @@ public:
     SignalForwarding& operator=(const SignalForwarding&) = delete;
 
 private:
-    struct sigaction m_previousInterrupt {}, m_previousTerminate {};
+    struct sigaction m_previousInterrupt {
+    }, m_previousTerminate{};
 };
 
 struct Worker {
@@ -65,7 +66,8 @@ struct Worker {
 };
 
 bool isJobVariable(const std::string& entry) {
-    for (const char* name : {"RANK=", "WORLD_SIZE=", "LOCAL_RANK=", "LOCAL_WORLD_SIZE=", "MASTER_ADDR=", "MASTER_PORT="}) {
+    for (const char* name :
+         {"RANK=", "WORLD_SIZE=", "LOCAL_RANK=", "LOCAL_WORLD_SIZE=", "MASTER_ADDR=", "MASTER_PORT="}) {
         if (entry.rfind(name, 0) == 0) return true;
     }
     return false;
@@ -120,7 +122,8 @@ int findFreePort() {
 }
 
 int launchLocalWorkers(int processes, const std::vector<std::string>& arguments, const LaunchOptions& options) {
-    if (processes < 1) throw Error("the number of worker processes must be at least 1, not " + std::to_string(processes));
+    if (processes < 1)
+        throw Error("the number of worker processes must be at least 1, not " + std::to_string(processes));
     if (arguments.empty()) throw Error("the workers' command line is empty");
     std::string executable = options.executable;
     if (executable.empty()) {
@@ -128,7 +131,8 @@ int launchLocalWorkers(int processes, const std::vector<std::string>& arguments,
         executable = std::filesystem::read_symlink("/proc/self/exe", ec).string();
         if (ec) throw Error("cannot find this program to start its workers: " + ec.message());
     }
-    if (access(executable.c_str(), X_OK) != 0) throw Error(executable + ": cannot start the workers: " + std::strerror(errno));
+    if (access(executable.c_str(), X_OK) != 0)
+        throw Error(executable + ": cannot start the workers: " + std::strerror(errno));
     const int port = options.masterPort > 0 ? options.masterPort : findFreePort();
 
     // The environment of every worker: ours without a previous run's job variables, plus its own.
@@ -142,7 +146,8 @@ int launchLocalWorkers(int processes, const std::vector<std::string>& arguments,
     }
     if (!threadsSet) {  // N workers with all cores each would oversubscribe the CPU
         const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-        inherited.push_back("OMP_NUM_THREADS=" + std::to_string(std::max(1u, cores / static_cast<unsigned>(processes))));
+        inherited.push_back("OMP_NUM_THREADS=" +
+                            std::to_string(std::max(1u, cores / static_cast<unsigned>(processes))));
     }
     std::vector<std::vector<std::string>> environments(static_cast<std::size_t>(processes), inherited);
     for (int rank = 0; rank < processes; ++rank) {
@@ -159,7 +164,8 @@ int launchLocalWorkers(int processes, const std::vector<std::string>& arguments,
     std::vector<std::vector<char*>> envps;
     for (auto& env : environments) envps.push_back(pointersTo(env));
 
-    log::info("starting ", processes, " data-parallel workers of ", executable, " (rendezvous at ", options.masterAddress, ":", port, ")");
+    log::info("starting ", processes, " data-parallel workers of ", executable, " (rendezvous at ",
+              options.masterAddress, ":", port, ")");
     SignalForwarding forwarding;
     std::vector<Worker> workers;
     [[maybe_unused]] const pid_t launcher = getpid();
@@ -169,7 +175,8 @@ int launchLocalWorkers(int processes, const std::vector<std::string>& arguments,
             const int error = errno;
             signalAll(workers, SIGKILL);
             for (const auto& w : workers) waitpid(w.pid, nullptr, 0);
-            throw Error(std::string("cannot start data-parallel worker ") + std::to_string(rank) + ": " + std::strerror(error));
+            throw Error(std::string("cannot start data-parallel worker ") + std::to_string(rank) + ": " +
+                        std::strerror(error));
         }
         if (pid == 0) {
             // The child: only async-signal-safe calls until exec. Its own process group, so that a Ctrl-C in
@@ -214,7 +221,8 @@ int launchLocalWorkers(int processes, const std::vector<std::string>& arguments,
             if (code == 0) continue;
             if (result == 0) result = code;
             if (stopping || forwarded > 0) continue;  // after a stop we asked for
-            log::error("data-parallel worker ", w.rank, " (process ", w.pid, ") ", describeExit(status), "; stopping the others");
+            log::error("data-parallel worker ", w.rank, " (process ", w.pid, ") ", describeExit(status),
+                       "; stopping the others");
             stopOthers();
         }
         while (forwarded < g_signalsReceived) {
@@ -223,7 +231,8 @@ int launchLocalWorkers(int processes, const std::vector<std::string>& arguments,
             ++forwarded;
         }
         if (options.timeout.count() > 0 && !stopping && Clock::now() - start > options.timeout) {
-            log::error("the data-parallel workers did not finish within ", options.timeout.count() / 1000.0, " s; stopping them");
+            log::error("the data-parallel workers did not finish within ", options.timeout.count() / 1000.0,
+                       " s; stopping them");
             result = 124;
             stopOthers();
         }

@@ -22,7 +22,8 @@ std::vector<std::string> splitFields(const std::string& line) {
 }  // namespace
 
 const std::vector<std::string>& lossLogTerms() {
-    static const std::vector<std::string> terms{"attn", "flow", "regu", "perc", "face", "style", "adv", "l1", "warp", "skel", "sflow"};
+    static const std::vector<std::string> terms{"attn", "flow", "regu", "perc", "face", "style",
+                                                "adv",  "l1",   "warp", "skel", "sflow"};
     return terms;
 }
 
@@ -32,10 +33,11 @@ std::string lossLogHeader() {
     return header + ",total,discriminator";
 }
 
-std::string lossLogRow(int step, int stage, long long images, double seconds, const std::map<std::string, double>& terms,
-                       double total, double discriminator) {
+std::string lossLogRow(int step, int stage, long long images, double seconds,
+                       const std::map<std::string, double>& terms, double total, double discriminator) {
     std::ostringstream row;
-    row << step << ',' << stage << ',' << images << ',' << std::fixed << std::setprecision(2) << seconds << std::setprecision(6);
+    row << step << ',' << stage << ',' << images << ',' << std::fixed << std::setprecision(2) << seconds
+        << std::setprecision(6);
     for (const auto& term : lossLogTerms()) {
         const auto it = terms.find(term);
         row << ',' << (it == terms.end() ? 0.0 : it->second);
@@ -53,7 +55,8 @@ bool upgradeLossLog(const std::string& path) {
     if (headerLine == lossLogHeader()) return false;
     const auto oldColumns = splitFields(headerLine);
     if (oldColumns.empty() || oldColumns.front() != "step")
-        throw Error(path + ": not a loss log (its first line does not start with \"step\"); move it out of the run folder");
+        throw Error(path +
+                    ": not a loss log (its first line does not start with \"step\"); move it out of the run folder");
     const auto newColumns = splitFields(lossLogHeader());
     std::ostringstream out;
     out << lossLogHeader() << '\n';

@@ -14,11 +14,19 @@ namespace F = torch::nn::functional;
 
 const std::vector<std::pair<std::string, double LossWeights::*>>& namedLossWeights() {
     static const std::vector<std::pair<std::string, double LossWeights::*>> names{
-        {"attn", &LossWeights::attention},      {"flow", &LossWeights::flow},   {"flow-stage1", &LossWeights::flowStage1},
-        {"regu", &LossWeights::regularization}, {"regu-stage1", &LossWeights::regularizationStage1},
-        {"perc", &LossWeights::perceptual},     {"face", &LossWeights::face},   {"style", &LossWeights::style},
-        {"adv", &LossWeights::adversarial},     {"l1", &LossWeights::pixel},    {"warp", &LossWeights::flowWarp},
-        {"skel", &LossWeights::skeletonFlow},   {"sflow", &LossWeights::supervisedFlow}};
+        {"attn", &LossWeights::attention},
+        {"flow", &LossWeights::flow},
+        {"flow-stage1", &LossWeights::flowStage1},
+        {"regu", &LossWeights::regularization},
+        {"regu-stage1", &LossWeights::regularizationStage1},
+        {"perc", &LossWeights::perceptual},
+        {"face", &LossWeights::face},
+        {"style", &LossWeights::style},
+        {"adv", &LossWeights::adversarial},
+        {"l1", &LossWeights::pixel},
+        {"warp", &LossWeights::flowWarp},
+        {"skel", &LossWeights::skeletonFlow},
+        {"sflow", &LossWeights::supervisedFlow}};
     return names;
 }
 
@@ -89,9 +97,11 @@ namespace {
 
 // Mean absolute difference of two flows [N, 2, h, w] over a mask [N, 1, h, w], per component.
 at::Tensor maskedFlowL1(const at::Tensor& flow, const at::Tensor& reference, const at::Tensor& mask, const char* what) {
-    if (flow.dim() != 4 || flow.size(1) != 2 || flow.sizes() != reference.sizes() || mask.dim() != 4 || mask.size(1) != 1 ||
-        mask.size(0) != flow.size(0) || mask.size(2) != flow.size(2) || mask.size(3) != flow.size(3))
-        throw Error(std::string(what) + ": the flow [N, 2, h, w], the flow it is compared with and the mask [N, 1, h, w] must agree");
+    if (flow.dim() != 4 || flow.size(1) != 2 || flow.sizes() != reference.sizes() || mask.dim() != 4 ||
+        mask.size(1) != 1 || mask.size(0) != flow.size(0) || mask.size(2) != flow.size(2) ||
+        mask.size(3) != flow.size(3))
+        throw Error(std::string(what) +
+                    ": the flow [N, 2, h, w], the flow it is compared with and the mask [N, 1, h, w] must agree");
     const auto m = mask.to(at::kFloat);
     return (m * (flow.to(at::kFloat) - reference.to(at::kFloat)).abs()).sum() / (2.0 * m.sum()).clamp_min(1.0);
 }
@@ -142,7 +152,7 @@ at::Tensor affineResidualMap(const at::Tensor& flow) {
     const auto s = r.unsqueeze(0) + torch::cat({wPatch, zeros}, 1);  // [P, 3, 9]
     const auto sst = at::bmm(s, s.transpose(1, 2)) + 1e-6 * torch::eye(3, opts).unsqueeze(0);
     const auto a = at::bmm(at::matmul(r.unsqueeze(0), s.transpose(1, 2)), torch::inverse(sst));  // eq. 14
-    const auto residual = r.unsqueeze(0) - at::bmm(a, s);                                      // eq. 13
+    const auto residual = r.unsqueeze(0) - at::bmm(a, s);                                        // eq. 13
     return residual.square().sum({1, 2}).view({n, h, w});
 }
 
@@ -180,11 +190,14 @@ at::Tensor cropFaces(const at::Tensor& images, const at::Tensor& centres, double
     // the centre's normalised coordinate (2c + 1) / extent - 1 (align_corners = false).
     theta.select(1, 0).select(1, 0).fill_(size / static_cast<double>(w));
     theta.select(1, 1).select(1, 1).fill_(size / static_cast<double>(h));
-    theta.select(1, 0).select(1, 2).copy_((2.0 * centres.select(1, 0).to(at::kFloat) + 1.0) / static_cast<double>(w) - 1.0);
-    theta.select(1, 1).select(1, 2).copy_((2.0 * centres.select(1, 1).to(at::kFloat) + 1.0) / static_cast<double>(h) - 1.0);
+    theta.select(1, 0).select(1, 2).copy_((2.0 * centres.select(1, 0).to(at::kFloat) + 1.0) / static_cast<double>(w) -
+                                          1.0);
+    theta.select(1, 1).select(1, 2).copy_((2.0 * centres.select(1, 1).to(at::kFloat) + 1.0) / static_cast<double>(h) -
+                                          1.0);
     const auto grid = F::affine_grid(theta, {n, images.size(1), outputSize, outputSize}, /*align_corners=*/false);
-    return F::grid_sample(images.to(at::kFloat), grid,
-                          F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
+    return F::grid_sample(
+        images.to(at::kFloat), grid,
+        F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
 }
 
 at::Tensor generatorAdversarialLoss(const at::Tensor& fakeLogits) {

@@ -18,9 +18,10 @@ struct ConvSpec {
     bool poolBefore, tapped;
 };
 constexpr ConvSpec kConvs[] = {
-    {0, 3, 64, false, false},     {2, 64, 64, false, true},     {5, 64, 128, true, false},   {7, 128, 128, false, true},
-    {10, 128, 256, true, false},  {12, 256, 256, false, false}, {14, 256, 256, false, true}, {17, 256, 512, true, false},
-    {19, 512, 512, false, false}, {21, 512, 512, false, true},  {24, 512, 512, true, false}, {26, 512, 512, false, false},
+    {0, 3, 64, false, false},    {2, 64, 64, false, true},    {5, 64, 128, true, false},
+    {7, 128, 128, false, true},  {10, 128, 256, true, false}, {12, 256, 256, false, false},
+    {14, 256, 256, false, true}, {17, 256, 512, true, false}, {19, 512, 512, false, false},
+    {21, 512, 512, false, true}, {24, 512, 512, true, false}, {26, 512, 512, false, false},
     {28, 512, 512, false, true},
 };
 const char* const kLayout = "the LPIPS v0.1 VGG-16 layout of tools/convert_lpips.py";
@@ -39,7 +40,8 @@ Lpips::Lpips(const std::string& weightsPath) {
         m_biases.push_back(bias);
         if (c.tapped) {
             at::Tensor w = torch::zeros({1, c.out, 1, 1});
-            detail::copyNamedTensor(content, weightsPath, "lin" + std::to_string(m_linear.size()) + ".weight", w, kLayout);
+            detail::copyNamedTensor(content, weightsPath, "lin" + std::to_string(m_linear.size()) + ".weight", w,
+                                    kLayout);
             m_linear.push_back(w);
         }
     }
@@ -68,7 +70,8 @@ std::vector<at::Tensor> Lpips::features(const at::Tensor& images) const {
 }
 
 at::Tensor Lpips::distance(const at::Tensor& a, const at::Tensor& b) const {
-    if (a.sizes() != b.sizes() || a.dim() != 4 || a.size(1) != 3) throw Error("LPIPS compares two [N, 3, H, W] image batches of one size");
+    if (a.sizes() != b.sizes() || a.dim() != 4 || a.size(1) != 3)
+        throw Error("LPIPS compares two [N, 3, H, W] image batches of one size");
     torch::NoGradGuard noGrad;
     const auto fa = features(a), fb = features(b);
     auto total = torch::zeros({a.size(0)}, fa[0].options());

@@ -10,8 +10,8 @@
 #include "marionette/util/log.h"
 #include "marionette/util/torch_compat.h"
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -30,7 +30,6 @@ std::atomic<bool> g_stopRequested{false};
 
 const char* kCheckpointPrefix = "checkpoint-";
 
-
 void writeModule(torch::serialize::OutputArchive& archive, const std::string& prefix, torch::nn::Module& module) {
     for (const auto& p : module.named_parameters()) archive.write(prefix + p.key(), p.value().detach().to(at::kCPU));
 }
@@ -40,7 +39,8 @@ void readModule(torch::serialize::InputArchive& archive, const std::string& pref
     for (auto& p : module.named_parameters()) {
         at::Tensor t;
         archive.read(prefix + p.key(), t);
-        if (t.sizes() != p.value().sizes()) throw Error("checkpoint tensor " + prefix + p.key() + " has the wrong shape");
+        if (t.sizes() != p.value().sizes())
+            throw Error("checkpoint tensor " + prefix + p.key() + " has the wrong shape");
         p.value().copy_(t);
     }
 }
@@ -57,13 +57,21 @@ Batch toDevice(const Batch& b, const c10::Device& d) {
     const auto to = [&](const at::Tensor& t) { return t.defined() ? t.to(d) : t; };
     Batch out;
     using Field = std::pair<const at::Tensor*, at::Tensor*>;
-    const Field fields[] = {{&b.reference, &out.reference}, {&b.referenceSemantics, &out.referenceSemantics},
-                              {&b.target, &out.target}, {&b.targetSemantics, &out.targetSemantics}, {&b.faceCentres, &out.faceCentres},
-                              {&b.faceValid, &out.faceValid}, {&b.skeletonFlow4, &out.skeletonFlow4},
-                              {&b.skeletonFlowMask4, &out.skeletonFlowMask4}, {&b.skeletonFlow8, &out.skeletonFlow8},
-                              {&b.skeletonFlowMask8, &out.skeletonFlowMask8}, {&b.flowPrior, &out.flowPrior},
-                              {&b.trueFlow4, &out.trueFlow4}, {&b.trueFlowKnown4, &out.trueFlowKnown4}, {&b.trueFlow8, &out.trueFlow8},
-                              {&b.trueFlowKnown8, &out.trueFlowKnown8}};
+    const Field fields[] = {{&b.reference, &out.reference},
+                            {&b.referenceSemantics, &out.referenceSemantics},
+                            {&b.target, &out.target},
+                            {&b.targetSemantics, &out.targetSemantics},
+                            {&b.faceCentres, &out.faceCentres},
+                            {&b.faceValid, &out.faceValid},
+                            {&b.skeletonFlow4, &out.skeletonFlow4},
+                            {&b.skeletonFlowMask4, &out.skeletonFlowMask4},
+                            {&b.skeletonFlow8, &out.skeletonFlow8},
+                            {&b.skeletonFlowMask8, &out.skeletonFlowMask8},
+                            {&b.flowPrior, &out.flowPrior},
+                            {&b.trueFlow4, &out.trueFlow4},
+                            {&b.trueFlowKnown4, &out.trueFlowKnown4},
+                            {&b.trueFlow8, &out.trueFlow8},
+                            {&b.trueFlowKnown8, &out.trueFlowKnown8}};
     for (const auto& [from, into] : fields) *into = to(*from);
     return out;
 }
@@ -96,27 +104,34 @@ void Trainer::clearStopRequest() { g_stopRequested = false; }
 bool Trainer::stopRequested() { return g_stopRequested; }
 
 void Trainer::initGeneratorFrom(const std::string& path) {
-    const model::SafetensorsContent content = m_options.initContent ? *m_options.initContent : model::readSafetensors(path);
+    const model::SafetensorsContent content =
+        m_options.initContent ? *m_options.initContent : model::readSafetensors(path);
     const model::ModelConfig c = model::configFromMetadata(content, path);
     const model::ModelConfig& trained = m_options.model;
     if (c.usesFlowPrior() && !trained.usesFlowPrior())
-        throw Error(path + ": these weights refine a flow prior and cannot start a model without one (train with --flow-prior)");
+        throw Error(
+            path +
+            ": these weights refine a flow prior and cannot start a model without one (train with --flow-prior)");
     if (c.width != trained.width || c.keyChannels != trained.keyChannels || c.deformation != trained.deformation)
-        throw Error(path + ": its configuration " + c.toJson() + " differs from the one being trained " + trained.toJson());
+        throw Error(path + ": its configuration " + c.toJson() + " differs from the one being trained " +
+                    trained.toJson());
     if (c.appearanceNorm != trained.appearanceNorm)
-        throw Error(path + ": its appearance blocks use " + model::toString(c.appearanceNorm) + " normalisation, the model being trained " +
-                    model::toString(trained.appearanceNorm) + " (train with --appearance-norm " + model::toString(c.appearanceNorm) +
+        throw Error(path + ": its appearance blocks use " + model::toString(c.appearanceNorm) +
+                    " normalisation, the model being trained " + model::toString(trained.appearanceNorm) +
+                    " (train with --appearance-norm " + model::toString(c.appearanceNorm) +
                     " to continue these weights)");
     // Whatever the weights learnt before stays on record in the exported metadata ("init").
     const auto training = content.metadata.find("marionette.training");
-    const auto parentTraining = nlohmann::json::parse(training == content.metadata.end() ? "{}" : training->second, nullptr, false);
+    const auto parentTraining =
+        nlohmann::json::parse(training == content.metadata.end() ? "{}" : training->second, nullptr, false);
     m_initRecord = nlohmann::json{{"weights", fs::path(path).filename().string()},
                                   {"training", parentTraining.is_object() ? parentTraining : nlohmann::json::object()}}
                        .dump();
     if (c.semantics == trained.semantics) {
         // Weights without a flow prior start a model with one: the prior's new parts start at zero (the prior warp).
         const auto fresh = model::loadGeneratorState(*m_generator, content, path);
-        log::info("initialised the generator from ", path, fresh.empty() ? "" : "; the flow prior's input, residual and visibility heads start at zero");
+        log::info("initialised the generator from ", path,
+                  fresh.empty() ? "" : "; the flow prior's input, residual and visibility heads start at zero");
         return;
     }
     // Another kind of model (body weights starting a portrait model): everything but the first convolutions
@@ -125,8 +140,8 @@ void Trainer::initGeneratorFrom(const std::string& path) {
     const auto kept = model::copyMatchingTensors(*m_generator, content);
     std::string names;
     for (const auto& name : kept) names += (names.empty() ? "" : ", ") + name;
-    log::info("initialised the generator from the ", model::toString(c.semantics), " model ", path, "; freshly initialised (they read ",
-              model::toString(trained.semantics), " maps): ", names);
+    log::info("initialised the generator from the ", model::toString(c.semantics), " model ", path,
+              "; freshly initialised (they read ", model::toString(trained.semantics), " maps): ", names);
 }
 
 Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> dataset)
@@ -144,7 +159,8 @@ Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> datase
         m_options.mixedPrecision = false;
     }
     torch::manual_seed(m_options.seed);
-    m_backbone = std::make_unique<Backbone>(m_options.vgg19Path, usesBackbone(m_options.weights, m_options.stage1Steps > 0));
+    m_backbone =
+        std::make_unique<Backbone>(m_options.vgg19Path, usesBackbone(m_options.weights, m_options.stage1Steps > 0));
     m_options.model.backbone = m_backbone->name();
     m_generator = model::Generator(m_options.model);
     if (m_options.initWeights) initGeneratorFrom(*m_options.initWeights);
@@ -165,7 +181,8 @@ Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> datase
     m_optimizer = std::make_unique<torch::optim::Adam>(
         m_generator->parameters(), torch::optim::AdamOptions(m_options.learningRate).betas({0.5, 0.999}));
     m_discriminatorOptimizer = std::make_unique<torch::optim::Adam>(
-        m_discriminator->parameters(), torch::optim::AdamOptions(m_options.discriminatorLearningRate).betas({0.5, 0.999}));
+        m_discriminator->parameters(),
+        torch::optim::AdamOptions(m_options.discriminatorLearningRate).betas({0.5, 0.999}));
     std::error_code ec;
     fs::create_directories(m_options.runDirectory, ec);
     if (ec) throw Error(m_options.runDirectory + ": cannot create the run folder: " + ec.message());
@@ -173,9 +190,10 @@ Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> datase
         // Starting afresh over checkpoints that exist would overwrite a run the user meant to continue.
         const auto found = checkpointsNewestFirst(m_options.runDirectory);
         if (!found.empty())
-            throw Error("none of the " + std::to_string(found.size()) + " checkpoints in " + m_options.runDirectory +
-                        " can be resumed (the warnings above say why); resume with the options the run was started with, or "
-                        "use another --run folder to start afresh");
+            throw Error(
+                "none of the " + std::to_string(found.size()) + " checkpoints in " + m_options.runDirectory +
+                " can be resumed (the warnings above say why); resume with the options the run was started with, or "
+                "use another --run folder to start afresh");
         log::info("no checkpoint to resume from in ", m_options.runDirectory, "; starting at step 0");
     }
 }
@@ -190,7 +208,8 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
     m_generator->train();
     if (m_options.mixedPrecision) torch_compat::setCudaAutocast(true);
 
-    model::GeneratorOutput out = m_generator->forward(b.reference, b.referenceSemantics, b.targetSemantics, b.flowPrior);
+    model::GeneratorOutput out =
+        m_generator->forward(b.reference, b.referenceSemantics, b.targetSemantics, b.flowPrior);
     const bool imageLosses = stage2 || m_options.model.deformation == model::Deformation::None;
     // A term whose weight is 0 is not computed at all: without perceptual, style and flow terms the step
     // skips the backbone, which is most of a step's cost on the CPU.
@@ -204,14 +223,17 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
     std::map<std::string, at::Tensor> targetFeatures, referenceFeatures;
     {
         torch::NoGradGuard noGrad;
-        if (!targetLayers.empty()) targetFeatures = m_backbone->features(b.target, {targetLayers.begin(), targetLayers.end()});
+        if (!targetLayers.empty())
+            targetFeatures = m_backbone->features(b.target, {targetLayers.begin(), targetLayers.end()});
         if (flowLoss) referenceFeatures = m_backbone->features(b.reference, {kFlowLayerS4, kFlowLayerS8});
     }
     std::map<std::string, at::Tensor> terms;
     if (out.attention4.defined() && w.attention > 0) terms["attn"] = w.attention * attentionLoss(out, b.target);
     if (flowLoss)
-        terms["flow"] = flowWeight * (samplingCorrectnessLoss(out.flow4, referenceFeatures.at(kFlowLayerS4), targetFeatures.at(kFlowLayerS4)) +
-                                      samplingCorrectnessLoss(out.flow8, referenceFeatures.at(kFlowLayerS8), targetFeatures.at(kFlowLayerS8)));
+        terms["flow"] =
+            flowWeight *
+            (samplingCorrectnessLoss(out.flow4, referenceFeatures.at(kFlowLayerS4), targetFeatures.at(kFlowLayerS4)) +
+             samplingCorrectnessLoss(out.flow8, referenceFeatures.at(kFlowLayerS8), targetFeatures.at(kFlowLayerS8)));
     if (out.flowWarped4.defined() && w.flowWarp > 0) terms["warp"] = w.flowWarp * flowWarpLoss(out, b.target);
     if (out.flow4.defined() && b.skeletonFlow4.defined() && w.skeletonFlow > 0)
         terms["skel"] = w.skeletonFlow * (skeletonFlowLoss(out.flow4, b.skeletonFlow4, b.skeletonFlowMask4) +
@@ -224,7 +246,8 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
     if (imageLosses) {
         if (featureLosses) {
             const auto generated = m_backbone->features(out.image, imageLossLayers());
-            if (w.perceptual > 0) terms["perc"] = w.perceptual * perceptualLoss(generated, targetFeatures, perceptualLayers());
+            if (w.perceptual > 0)
+                terms["perc"] = w.perceptual * perceptualLoss(generated, targetFeatures, perceptualLayers());
             if (w.style > 0) terms["style"] = w.style * styleLoss(generated, targetFeatures, styleLayers());
         }
         if (w.face > 0 && b.faceValid.sum().item<float>() > 0) {
@@ -241,7 +264,9 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
             }
             // Weighted by the share of samples with a face, so that the term is a mean over the batch.
             const double share = static_cast<double>(withFace.size(0)) / static_cast<double>(b.size());
-            terms["face"] = w.face * share * perceptualLoss(m_backbone->features(fakeFaces, perceptualLayers()), realFeatures, perceptualLayers());
+            terms["face"] =
+                w.face * share *
+                perceptualLoss(m_backbone->features(fakeFaces, perceptualLayers()), realFeatures, perceptualLayers());
         }
         if (w.adversarial > 0) terms["adv"] = w.adversarial * generatorAdversarialLoss(m_discriminator(out.image));
         if (w.pixel > 0) terms["l1"] = w.pixel * torch::nn::functional::l1_loss(out.image, b.target);
@@ -249,7 +274,8 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
     if (m_options.mixedPrecision) torch_compat::setCudaAutocast(false);
 
     if (terms.empty())
-        throw Error("every loss weight of training stage " + std::to_string(currentStage) + " is 0: there is nothing to train");
+        throw Error("every loss weight of training stage " + std::to_string(currentStage) +
+                    " is 0: there is nothing to train");
     at::Tensor total;
     StepLosses losses;
     for (const auto& [name, value] : terms) {
@@ -257,7 +283,8 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
         losses.terms[name] = value.item<double>();
     }
     losses.total = total.item<double>();
-    if (!std::isfinite(losses.total)) throw Error("the training loss became " + std::to_string(losses.total) + " at step " + std::to_string(m_step));
+    if (!std::isfinite(losses.total))
+        throw Error("the training loss became " + std::to_string(losses.total) + " at step " + std::to_string(m_step));
     auto params = m_generator->parameters();
     if (m_options.lossGradientsEvery > 0 && m_step % m_options.lossGradientsEvery == 0)
         losses.gradientNorms = gradientNormsOfTerms(terms, params);
@@ -326,10 +353,12 @@ void Trainer::synchronizeRanks() {
     if (!m_reducer) return;
     const auto step = static_cast<std::int64_t>(m_step);
     if (m_reducer->maxOverRanks(step) != -m_reducer->maxOverRanks(-step))
-        throw Error("the processes of this data-parallel run start at different steps (this one at step " + std::to_string(m_step) +
+        throw Error("the processes of this data-parallel run start at different steps (this one at step " +
+                    std::to_string(m_step) +
                     "): give every machine the same run folder, with the same checkpoints, to resume from");
     std::vector<at::Tensor> state;
-    for (torch::nn::Module* module : std::initializer_list<torch::nn::Module*>{m_generator.get(), m_ema.get(), m_discriminator.get()}) {
+    for (torch::nn::Module* module :
+         std::initializer_list<torch::nn::Module*>{m_generator.get(), m_ema.get(), m_discriminator.get()}) {
         for (const auto& p : module->parameters()) state.push_back(p);
         for (const auto& b : module->buffers()) state.push_back(b);
     }
@@ -340,7 +369,8 @@ void Trainer::synchronizeRanks() {
 // The time limit counts on every rank but is agreed like a stop request, so all ranks stop at one step.
 bool Trainer::stopAgreed() {
     const bool timeUp = m_options.timeLimitSeconds > 0.0 && m_step > m_runStartStep &&
-                        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_runStart).count() >= m_options.timeLimitSeconds;
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_runStart).count() >=
+                            m_options.timeLimitSeconds;
     const bool stop = stopRequested() || timeUp;
     if (!m_reducer) return stop;
     return m_reducer->maxOverRanks(stop ? 1 : 0) != 0;
@@ -363,16 +393,18 @@ void Trainer::run() {
     const std::string csvPath = (fs::path(m_options.runDirectory) / "losses.csv").string();
     std::ofstream csv;
     if (writer) {
-        if (upgradeLossLog(csvPath)) log::info(csvPath, ": rewritten with this build's columns (", lossLogHeader(), ")");
+        if (upgradeLossLog(csvPath))
+            log::info(csvPath, ": rewritten with this build's columns (", lossLogHeader(), ")");
         const bool newCsv = !fs::exists(csvPath);
         csv.open(csvPath, std::ios::app);
         if (!csv) throw Error(csvPath + ": cannot write the loss log");
         if (newCsv) csv << lossLogHeader() << '\n';
     }
-    log::info("training ", model::toString(m_options.model.semantics), " model (", model::toString(m_options.model.deformation),
-              ", c = ", m_options.model.width, ", ", m_options.model.height, " x ", m_options.model.canvasWidth, ") on ",
-              m_device.is_cuda() ? "CUDA" : "CPU", " from step ", m_step, " to ", totalSteps(), ", batch ", m_options.batchSize,
-              " x ", m_options.worldSize, ", data: ", m_dataset->description(), ", backbone: ", m_backbone->name());
+    log::info("training ", model::toString(m_options.model.semantics), " model (",
+              model::toString(m_options.model.deformation), ", c = ", m_options.model.width, ", ",
+              m_options.model.height, " x ", m_options.model.canvasWidth, ") on ", m_device.is_cuda() ? "CUDA" : "CPU",
+              " from step ", m_step, " to ", totalSteps(), ", batch ", m_options.batchSize, " x ", m_options.worldSize,
+              ", data: ", m_dataset->description(), ", backbone: ", m_backbone->name());
     int lastCheckpointStep = m_step;
     m_runStart = std::chrono::steady_clock::now();
     m_runStartStep = m_step;
@@ -388,7 +420,9 @@ void Trainer::run() {
         if (!writer) continue;
         if (m_observer) m_observer->onLosses(m_step, stageOfStep, losses);
         if (m_step % std::max(1, m_options.logEvery) == 0 || m_step == totalSteps()) {
-            csv << lossLogRow(m_step, stageOfStep, m_imagesSeen, m_seconds, losses.terms, losses.total, losses.discriminator) << '\n'
+            csv << lossLogRow(m_step, stageOfStep, m_imagesSeen, m_seconds, losses.terms, losses.total,
+                              losses.discriminator)
+                << '\n'
                 << std::flush;
         }
         if (m_observer && (m_step % std::max(1, m_options.sampleEvery) == 0 || m_step == totalSteps()))
@@ -429,7 +463,8 @@ std::string Trainer::saveCheckpoint() {
     fs::rename(temporary, path, ec);
     if (ec) throw Error(path.string() + ": cannot write the checkpoint: " + ec.message());
     const auto all = checkpointsNewestFirst(m_options.runDirectory);
-    for (std::size_t i = static_cast<std::size_t>(std::max(1, m_options.keepCheckpoints)); i < all.size(); ++i) fs::remove(all[i], ec);
+    for (std::size_t i = static_cast<std::size_t>(std::max(1, m_options.keepCheckpoints)); i < all.size(); ++i)
+        fs::remove(all[i], ec);
     log::info("checkpoint ", path.string(), " (step ", m_step, ", ", m_imagesSeen, " images)");
     return path.string();
 }
@@ -473,7 +508,8 @@ bool Trainer::loadLatestCheckpoint() {
             log::info("resumed from ", path, " at step ", m_step);
             return true;
         } catch (const c10::Error& e) {
-            log::warning("checkpoint ", path, " cannot be used (", e.what_without_backtrace(), "); trying an older one");
+            log::warning("checkpoint ", path, " cannot be used (", e.what_without_backtrace(),
+                         "); trying an older one");
         } catch (const std::exception& e) {
             log::warning("checkpoint ", path, " cannot be used (", e.what(), "); trying an older one");
         }

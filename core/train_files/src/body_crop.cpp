@@ -11,8 +11,8 @@ BodyOnCanvas loadBodyOnCanvas(const std::string& path, const pose::Pose& pose, I
     const cv::Mat photo = image::loadImage(path);  // its errors name the path
     try {
         const ImageSize size{photo.cols, photo.rows};
-        const bool sameAspect = static_cast<long long>(size.width) * canvas.height ==
-                                static_cast<long long>(size.height) * canvas.width;
+        const bool sameAspect =
+            static_cast<long long>(size.width) * canvas.height == static_cast<long long>(size.height) * canvas.width;
         const Box box = framing == BodyFraming::WholeImageWhenAspectMatches && sameAspect
                             ? Box{0.0, 0.0, double(size.width), double(size.height)}
                             : image::personCropBox(pose, size, canvas);

@@ -43,11 +43,13 @@ std::string defaultCsv(const std::string& root, const std::string& kind) {
 // A CSV path as given, or inside ROOT when it is relative and only exists there.
 std::string csvPath(const std::string& root, const std::string& given) {
     const fs::path path(given);
-    if (path.is_relative() && !pathExists(path) && pathExists(fs::path(root) / path)) return (fs::path(root) / path).string();
+    if (path.is_relative() && !pathExists(path) && pathExists(fs::path(root) / path))
+        return (fs::path(root) / path).string();
     return given;
 }
 
-std::shared_ptr<const train::PairDataset> openDeepFashion(const std::string& argument, const model::ModelConfig& config) {
+std::shared_ptr<const train::PairDataset> openDeepFashion(const std::string& argument,
+                                                          const model::ModelConfig& config) {
     const auto parts = splitCommas(argument);
     if (parts.size() != 1 && parts.size() != 3)
         throw Error("deepfashion:" + argument + " names " + std::to_string(parts.size()) +
@@ -72,19 +74,22 @@ std::shared_ptr<const train::PairDataset> openDeepFashion(const std::string& arg
 const std::vector<DatasetScheme>& datasetSchemes() {
     static const std::vector<DatasetScheme> schemes = {
         {"deepfashion", "deepfashion:ROOT[,KEYPOINTS_CSV,PAIRS_CSV]",
-         "DeepFashion In-shop images with the keypoint and pairs CSVs of the pose-transfer literature", openDeepFashion},
+         "DeepFashion In-shop images with the keypoint and pairs CSVs of the pose-transfer literature",
+         openDeepFashion},
         {"folder", "folder:DIR", "one sub-folder per person, each image with an OpenPose JSON beside it",
          [](const std::string& dir, const model::ModelConfig& config) -> std::shared_ptr<const train::PairDataset> {
              return std::make_shared<FolderDataset>(dir, config);
          }},
         {"photos", "photos:IMAGE|DIR",
-         "single photos, each with an OpenPose JSON (body) or a .pts of 68 landmarks (face) beside it, reposed limb by limb or "
+         "single photos, each with an OpenPose JSON (body) or a .pts of 68 landmarks (face) beside it, reposed limb by "
+         "limb or "
          "warped to other head poses and expressions (fine-tuning on your own people)",
          [](const std::string& path, const model::ModelConfig& config) -> std::shared_ptr<const train::PairDataset> {
              return openWarpedPhotos(path, config);
          }},
         {"photo-edits", "photo-edits:IMAGE|DIR",
-         "as photos:, only the pairs from each photo to a warped copy, the way an edit goes (to judge an adaptation with eval)",
+         "as photos:, only the pairs from each photo to a warped copy, the way an edit goes (to judge an adaptation "
+         "with eval)",
          [](const std::string& path, const model::ModelConfig& config) -> std::shared_ptr<const train::PairDataset> {
              return openWarpedPhotos(path, config, train::PhotoPairs::FromPhoto);
          }},

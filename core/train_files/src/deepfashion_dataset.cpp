@@ -31,8 +31,9 @@ std::unordered_map<std::string, std::string> indexImages(const std::string& root
         if (!wanted.count(name)) return;
         auto [it, inserted] = pathOf.emplace(name, path.string());
         if (inserted || it->second == path.string()) return;
-        duplicates.add("image names found more than once under the image folder, the first path in sort order used",
-                       name + " at " + std::min(it->second, path.string()) + " and " + std::max(it->second, path.string()));
+        duplicates.add(
+            "image names found more than once under the image folder, the first path in sort order used",
+            name + " at " + std::min(it->second, path.string()) + " and " + std::max(it->second, path.string()));
         it->second = std::min(it->second, path.string());
     };
     std::error_code ec;
@@ -74,7 +75,8 @@ DeepFashionDataset::DeepFashionDataset(DeepFashionOptions options, const model::
     detail::requireFile(m_options.pairsCsv, "the DeepFashion pairs CSV");
 
     std::unordered_map<std::string, pose::Pose> poseOf;
-    for (auto& named : pose::readDeepFashionKeypoints(m_options.keypointCsv)) poseOf.emplace(named.name, std::move(named.pose));
+    for (auto& named : pose::readDeepFashionKeypoints(m_options.keypointCsv))
+        poseOf.emplace(named.name, std::move(named.pose));
     const auto pairs = pose::readDeepFashionPairs(m_options.pairsCsv);
     if (pairs.empty()) throwFileError(m_options.pairsCsv, "the pairs CSV lists no pairs");
 
@@ -104,10 +106,11 @@ DeepFashionDataset::DeepFashionDataset(DeepFashionOptions options, const model::
     }
     m_droppedPairs = pairs.size() - m_pairs.size();
     if (m_pairs.empty())
-        throwFileError(m_options.pairsCsv, "no usable pairs among its " + std::to_string(pairs.size()) + ": " + drops.summary());
+        throwFileError(m_options.pairsCsv,
+                       "no usable pairs among its " + std::to_string(pairs.size()) + ": " + drops.summary());
     if (!drops.empty())
-        log::warning("DeepFashion: dropped ", m_droppedPairs, " of ", pairs.size(), " pairs of ", m_options.pairsCsv, ": ",
-                     drops.summary());
+        log::warning("DeepFashion: dropped ", m_droppedPairs, " of ", pairs.size(), " pairs of ", m_options.pairsCsv,
+                     ": ", drops.summary());
     log::info("DeepFashion: ", m_pairs.size(), " pairs of ", m_images.size(), " images under ", m_options.root);
 }
 
@@ -118,15 +121,16 @@ std::string DeepFashionDataset::description() const {
 
 std::pair<std::string, std::string> DeepFashionDataset::pairPaths(std::size_t index) const {
     if (index >= m_pairs.size())
-        throw Error("pair " + std::to_string(index) + " does not exist: the data set has " + std::to_string(m_pairs.size()) + " pairs");
+        throw Error("pair " + std::to_string(index) + " does not exist: the data set has " +
+                    std::to_string(m_pairs.size()) + " pairs");
     return {m_images[m_pairs[index].first].path, m_images[m_pairs[index].second].path};
 }
 
 train::PairSample DeepFashionDataset::pair(std::size_t index, std::uint64_t /*seed*/) const {
     const auto [from, to] = pairPaths(index);
     const ImageSize canvas = detail::canvasOf(m_config);
-    return detail::loadBodyPair(from, m_images[m_pairs[index].first].pose, to, m_images[m_pairs[index].second].pose, canvas,
-                                detail::BodyFraming::WholeImageWhenAspectMatches);
+    return detail::loadBodyPair(from, m_images[m_pairs[index].first].pose, to, m_images[m_pairs[index].second].pose,
+                                canvas, detail::BodyFraming::WholeImageWhenAspectMatches);
 }
 
 }  // namespace marionette::train_files

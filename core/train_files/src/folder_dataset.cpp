@@ -40,13 +40,15 @@ FolderDataset::FolderDataset(FolderOptions options, const model::ModelConfig& co
                 continue;
             }
             if (people.empty() || people.front().presentCount() < m_options.minimumJoints) {
-                drops.add("images whose pose file has no person with at least " + std::to_string(m_options.minimumJoints) + " joints",
+                drops.add("images whose pose file has no person with at least " +
+                              std::to_string(m_options.minimumJoints) + " joints",
                           poseFile->string());
                 continue;
             }
             identity.images.push_back({path.string(), people.front()});
         }
-        if (identity.images.size() == 1) drops.add("images alone in their folder (a pair needs two)", identity.images[0].path);
+        if (identity.images.size() == 1)
+            drops.add("images alone in their folder (a pair needs two)", identity.images[0].path);
         if (identity.images.size() >= 2) {
             groupSizes.push_back(identity.images.size());
             m_identities.push_back(std::move(identity));
@@ -57,17 +59,22 @@ FolderDataset::FolderDataset(FolderOptions options, const model::ModelConfig& co
     m_droppedImages = seen - used;
     m_pairs = OrderedPairs(groupSizes);
     if (m_identities.empty()) {
-        throwFileError(m_options.root, "no usable pairs: no sub-folder holds two images with an OpenPose JSON beside them "
-                                       "(<image>.pose.json or <stem>_keypoints.json); " +
-                                           std::to_string(seen) + " images found in sub-folders" +
-                                           (drops.empty() ? std::string() : ": " + drops.summary()));
+        throwFileError(m_options.root,
+                       "no usable pairs: no sub-folder holds two images with an OpenPose JSON beside them "
+                       "(<image>.pose.json or <stem>_keypoints.json); " +
+                           std::to_string(seen) + " images found in sub-folders" +
+                           (drops.empty() ? std::string() : ": " + drops.summary()));
     }
-    if (!drops.empty()) log::warning("folder data: dropped ", m_droppedImages, " of ", seen, " images under ", m_options.root, ": ", drops.summary());
-    log::info("folder data: ", size(), " pairs of ", used, " images in ", m_identities.size(), " folders under ", m_options.root);
+    if (!drops.empty())
+        log::warning("folder data: dropped ", m_droppedImages, " of ", seen, " images under ", m_options.root, ": ",
+                     drops.summary());
+    log::info("folder data: ", size(), " pairs of ", used, " images in ", m_identities.size(), " folders under ",
+              m_options.root);
 }
 
 std::string FolderDataset::description() const {
-    return "folder:" + m_options.root + " (" + std::to_string(size()) + " pairs of " + std::to_string(m_identities.size()) + " identities)";
+    return "folder:" + m_options.root + " (" + std::to_string(size()) + " pairs of " +
+           std::to_string(m_identities.size()) + " identities)";
 }
 
 std::pair<std::string, std::string> FolderDataset::pairPaths(std::size_t index) const {

@@ -74,8 +74,10 @@ std::optional<fs::path> firstExisting(const std::vector<std::string>& candidates
 std::optional<fs::path> findBeside(const fs::path& image, const std::vector<std::string>& fullNameSuffixes,
                                    const std::vector<std::string>& stemSuffixes) {
     std::vector<fs::path> candidates;
-    for (const auto& suffix : fullNameSuffixes) candidates.push_back(image.parent_path() / (image.filename().string() + suffix));
-    for (const auto& suffix : stemSuffixes) candidates.push_back(image.parent_path() / (image.stem().string() + suffix));
+    for (const auto& suffix : fullNameSuffixes)
+        candidates.push_back(image.parent_path() / (image.filename().string() + suffix));
+    for (const auto& suffix : stemSuffixes)
+        candidates.push_back(image.parent_path() / (image.stem().string() + suffix));
     for (const auto& candidate : candidates) {
         std::error_code ec;
         if (fs::is_regular_file(candidate, ec)) return candidate;

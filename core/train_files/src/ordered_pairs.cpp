@@ -16,7 +16,8 @@ OrderedPairs::OrderedPairs(const std::vector<std::size_t>& groupSizes) : m_sizes
 
 OrderedPairs::Pair OrderedPairs::at(std::size_t index) const {
     if (index >= m_total)
-        throw Error("pair " + std::to_string(index) + " does not exist: the data set has " + std::to_string(m_total) + " pairs");
+        throw Error("pair " + std::to_string(index) + " does not exist: the data set has " + std::to_string(m_total) +
+                    " pairs");
     // The last group starting at or before `index`: a group without pairs starts where its successor does,
     // so the last such group always has pairs.
     const auto it = std::upper_bound(m_firstIndex.begin(), m_firstIndex.end(), index);

@@ -26,11 +26,13 @@ std::vector<std::filesystem::path> photosAt(const std::string& path) {
         images = detail::sortedImages(path);
     } else {
         detail::requireFile(path, "the training photo");
-        if (!detail::isImageFile(path)) throwFileError(path, "is not an image Marionette reads (PNG, JPEG, WebP, BMP, TIFF)");
+        if (!detail::isImageFile(path))
+            throwFileError(path, "is not an image Marionette reads (PNG, JPEG, WebP, BMP, TIFF)");
         images.push_back(path);
     }
     if (images.size() > kMaxWarpedPhotos)
-        throwFileError(path, "holds " + std::to_string(images.size()) + " images; photos: data keeps every photo in memory and takes at most " +
+        throwFileError(path, "holds " + std::to_string(images.size()) +
+                                 " images; photos: data keeps every photo in memory and takes at most " +
                                  std::to_string(kMaxWarpedPhotos) + " (use folder: or portraits: data for large sets)");
     return images;
 }
@@ -50,7 +52,8 @@ std::vector<Sample> loadUsable(const std::string& path, const std::vector<std::f
     if (kept.empty())
         throwFileError(path, "no usable photo among " + std::to_string(images.size()) + " images" +
                                  (drops.empty() ? std::string() : ": " + drops.summary()));
-    if (!drops.empty()) log::warning("photos: dropped ", images.size() - kept.size(), " of ", images.size(), ": ", drops.summary());
+    if (!drops.empty())
+        log::warning("photos: dropped ", images.size() - kept.size(), " of ", images.size(), ": ", drops.summary());
     return kept;
 }
 
@@ -64,39 +67,49 @@ std::shared_ptr<const train::PairDataset> openWarpedPhotos(const std::string& pa
     const auto images = photosAt(path);
     const ImageSize canvas = detail::canvasOf(config);
     if (config.semantics == model::SemanticsKind::Face) {
-        auto faces = loadUsable<train::FacePhoto>(path, images, [&](const std::filesystem::path& image, detail::DropCounts& drops) {
-            const auto ptsFile = detail::findBeside(image, {".landmarks.pts", ".pts"}, {".pts"});
-            if (!ptsFile) {
-                drops.add("images without <image>.landmarks.pts, <image>.pts or <stem>.pts beside them", image.string());
-                return std::optional<train::FacePhoto>();
-            }
-            const auto onCanvas = image::cropFaceToCanvas(image::loadImage(image.string()), face::readPts(ptsFile->string()), canvas);
-            return std::optional<train::FacePhoto>(train::FacePhoto{image::imageToTensor(onCanvas.image), onCanvas.landmarks});
-        });
+        auto faces = loadUsable<train::FacePhoto>(
+            path, images, [&](const std::filesystem::path& image, detail::DropCounts& drops) {
+                const auto ptsFile = detail::findBeside(image, {".landmarks.pts", ".pts"}, {".pts"});
+                if (!ptsFile) {
+                    drops.add("images without <image>.landmarks.pts, <image>.pts or <stem>.pts beside them",
+                              image.string());
+                    return std::optional<train::FacePhoto>();
+                }
+                const auto onCanvas =
+                    image::cropFaceToCanvas(image::loadImage(image.string()), face::readPts(ptsFile->string()), canvas);
+                return std::optional<train::FacePhoto>(
+                    train::FacePhoto{image::imageToTensor(onCanvas.image), onCanvas.landmarks});
+            });
         log::info("photos: ", faces.size(), " faces under ", path, ", each warped to other head poses and expressions");
-        const std::string description = scheme + path + " (" + std::to_string(faces.size()) + " faces, landmark-warped" + ways + ")";
-        return std::make_shared<const train::LandmarkWarpedPhotos>(std::move(faces), description, config.height, config.canvasWidth,
-                                                                   directions);
+        const std::string description =
+            scheme + path + " (" + std::to_string(faces.size()) + " faces, landmark-warped" + ways + ")";
+        return std::make_shared<const train::LandmarkWarpedPhotos>(std::move(faces), description, config.height,
+                                                                   config.canvasWidth, directions);
     }
-    auto people = loadUsable<train::PersonPhoto>(path, images, [&](const std::filesystem::path& image, detail::DropCounts& drops) {
-        const auto poseFile = detail::firstExisting(pose::poseFileCandidates(image.string()));
-        if (!poseFile) {
-            drops.add("images without <image>.pose.json or <stem>_keypoints.json beside them", image.string());
-            return std::optional<train::PersonPhoto>();
-        }
-        const pose::People found = pose::readOpenPoseJson(poseFile->string());
-        if (found.empty() || found.front().presentCount() < train::kMinimumAdaptationJoints) {
-            drops.add("images whose pose file has no person with at least " + std::to_string(train::kMinimumAdaptationJoints) + " joints",
-                      poseFile->string());
-            return std::optional<train::PersonPhoto>();
-        }
-        auto onCanvas = detail::loadBodyOnCanvas(image.string(), found.front(), canvas, detail::BodyFraming::PersonBox);
-        return std::optional<train::PersonPhoto>(train::PersonPhoto{std::move(onCanvas.image), std::move(onCanvas.pose)});
-    });
+    auto people = loadUsable<train::PersonPhoto>(
+        path, images, [&](const std::filesystem::path& image, detail::DropCounts& drops) {
+            const auto poseFile = detail::firstExisting(pose::poseFileCandidates(image.string()));
+            if (!poseFile) {
+                drops.add("images without <image>.pose.json or <stem>_keypoints.json beside them", image.string());
+                return std::optional<train::PersonPhoto>();
+            }
+            const pose::People found = pose::readOpenPoseJson(poseFile->string());
+            if (found.empty() || found.front().presentCount() < train::kMinimumAdaptationJoints) {
+                drops.add("images whose pose file has no person with at least " +
+                              std::to_string(train::kMinimumAdaptationJoints) + " joints",
+                          poseFile->string());
+                return std::optional<train::PersonPhoto>();
+            }
+            auto onCanvas =
+                detail::loadBodyOnCanvas(image.string(), found.front(), canvas, detail::BodyFraming::PersonBox);
+            return std::optional<train::PersonPhoto>(
+                train::PersonPhoto{std::move(onCanvas.image), std::move(onCanvas.pose)});
+        });
     log::info("photos: ", people.size(), " photos under ", path, ", each reposed limb by limb");
-    const std::string description = scheme + path + " (" + std::to_string(people.size()) + " photos, limb-warped" + ways + ")";
-    return std::make_shared<const train::LimbWarpedPhotos>(std::move(people), description, config.height, config.canvasWidth,
-                                                           synth::LimbWarpConfig{}, directions);
+    const std::string description =
+        scheme + path + " (" + std::to_string(people.size()) + " photos, limb-warped" + ways + ")";
+    return std::make_shared<const train::LimbWarpedPhotos>(std::move(people), description, config.height,
+                                                           config.canvasWidth, synth::LimbWarpConfig{}, directions);
 }
 
 }  // namespace marionette::train_files

@@ -44,8 +44,10 @@ PortraitFramesDataset::PortraitFramesDataset(PortraitFramesOptions options, cons
             ++seen;
             const auto ptsFile = detail::findBeside(path, {".pts"}, {".pts"});
             if (!ptsFile) {
-                if (m_options.landmarkProvider) video.frames.push_back({path.string(), std::nullopt});
-                else drops.add("frames without <frame>.pts or <stem>.pts beside them", path.string());
+                if (m_options.landmarkProvider)
+                    video.frames.push_back({path.string(), std::nullopt});
+                else
+                    drops.add("frames without <frame>.pts or <stem>.pts beside them", path.string());
                 continue;
             }
             try {
@@ -64,17 +66,22 @@ PortraitFramesDataset::PortraitFramesDataset(PortraitFramesOptions options, cons
     m_skippedFrames = seen - used;
     m_pairs = OrderedPairs(groupSizes);
     if (m_videos.empty()) {
-        throwFileError(m_options.root, "no usable pairs: no sub-folder holds two frames with landmarks beside them "
-                                       "(<frame>.pts or <stem>.pts); " +
-                                           std::to_string(seen) + " frames found in sub-folders" +
-                                           (drops.empty() ? std::string() : ": " + drops.summary()));
+        throwFileError(m_options.root,
+                       "no usable pairs: no sub-folder holds two frames with landmarks beside them "
+                       "(<frame>.pts or <stem>.pts); " +
+                           std::to_string(seen) + " frames found in sub-folders" +
+                           (drops.empty() ? std::string() : ": " + drops.summary()));
     }
-    if (!drops.empty()) log::warning("portrait frames: left out ", m_skippedFrames, " of ", seen, " frames under ", m_options.root, ": ", drops.summary());
-    log::info("portrait frames: ", size(), " pairs of ", used, " frames in ", m_videos.size(), " videos under ", m_options.root);
+    if (!drops.empty())
+        log::warning("portrait frames: left out ", m_skippedFrames, " of ", seen, " frames under ", m_options.root,
+                     ": ", drops.summary());
+    log::info("portrait frames: ", size(), " pairs of ", used, " frames in ", m_videos.size(), " videos under ",
+              m_options.root);
 }
 
 std::string PortraitFramesDataset::description() const {
-    return "portraits:" + m_options.root + " (" + std::to_string(size()) + " pairs of " + std::to_string(m_videos.size()) + " videos)";
+    return "portraits:" + m_options.root + " (" + std::to_string(size()) + " pairs of " +
+           std::to_string(m_videos.size()) + " videos)";
 }
 
 std::pair<std::string, std::string> PortraitFramesDataset::pairPaths(std::size_t index) const {
@@ -110,9 +117,9 @@ train::PairSample PortraitFramesDataset::pair(std::size_t index, std::uint64_t /
     const Frame& to = m_videos[p.group].frames[p.to];
     const cv::Mat reference = image::loadImage(from.path), target = image::loadImage(to.path);
     if (reference.size() != target.size())
-        throwFileError(to.path, "the frame is " + std::to_string(target.cols) + " x " + std::to_string(target.rows) + " but " +
-                                    from.path + " of the same video is " + std::to_string(reference.cols) + " x " +
-                                    std::to_string(reference.rows));
+        throwFileError(to.path, "the frame is " + std::to_string(target.cols) + " x " + std::to_string(target.rows) +
+                                    " but " + from.path + " of the same video is " + std::to_string(reference.cols) +
+                                    " x " + std::to_string(reference.rows));
     const face::FaceLandmarks referenceFace = landmarksOf(from, reference), targetFace = landmarksOf(to, target);
     // One box for both frames: the background stays where it was, only the face moves.
     const ImageSize canvas = detail::canvasOf(m_config);

@@ -43,7 +43,8 @@ std::vector<std::string> dataDirsFor(const std::string& executable, const std::s
     const fs::path folder = fs::path(executable).parent_path();
     dirs.push_back((folder.parent_path() / kShare).lexically_normal().string());
     const fs::path build = buildTreeShare(folder);
-    if (!build.empty() && build.lexically_normal().string() != dirs.front()) dirs.push_back(build.lexically_normal().string());
+    if (!build.empty() && build.lexically_normal().string() != dirs.front())
+        dirs.push_back(build.lexically_normal().string());
     return dirs;
 }
 

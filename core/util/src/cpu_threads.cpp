@@ -35,8 +35,8 @@ ProcessorFeatures processorFeatures() {
     ProcessorFeatures f;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
-    f.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-               __builtin_cpu_supports("avx512dq");
+    f.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
     f.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
     return f;
@@ -52,8 +52,11 @@ void useBlasKernelsForThisProcessor(char** argv) {
     if (!kernel) return;
     setenv("OPENBLAS_CORETYPE", kernel, 1);
     execv("/proc/self/exe", argv);
-    std::fprintf(stderr, "[warning] OpenBLAS chose its %s kernels for this processor and the program could not restart with %s ones: "
-                 "matrix products will be slow (set OPENBLAS_CORETYPE=%s)\n", coreName(), kernel, kernel);
+    std::fprintf(
+        stderr,
+        "[warning] OpenBLAS chose its %s kernels for this processor and the program could not restart with %s ones: "
+        "matrix products will be slow (set OPENBLAS_CORETYPE=%s)\n",
+        coreName(), kernel, kernel);
 }
 
 // Logical processors per core, from the kernel's topology of processor 0.
@@ -71,7 +74,9 @@ int listedProcessorCount(const std::string& list) {
     for (std::string part; std::getline(parts, part, ',');) {
         if (part.empty()) continue;
         const auto dash = part.find('-');
-        count += dash == std::string::npos ? 1 : std::max(1, std::atoi(part.c_str() + dash + 1) - std::atoi(part.c_str()) + 1);
+        count += dash == std::string::npos
+                     ? 1
+                     : std::max(1, std::atoi(part.c_str() + dash + 1) - std::atoi(part.c_str()) + 1);
     }
     return count;
 }
@@ -79,16 +84,19 @@ int listedProcessorCount(const std::string& list) {
 int defaultThreadCount() {
     cpu_set_t allowed;
     CPU_ZERO(&allowed);
-    const int processors = sched_getaffinity(0, sizeof(allowed), &allowed) == 0 ? CPU_COUNT(&allowed)
-                                                                               : static_cast<int>(std::thread::hardware_concurrency());
+    const int processors = sched_getaffinity(0, sizeof(allowed), &allowed) == 0
+                               ? CPU_COUNT(&allowed)
+                               : static_cast<int>(std::thread::hardware_concurrency());
     return std::max(1, processors / threadsPerCore());
 }
 
 const char* blasKernelFor(std::string_view detected, bool hasAvx512, bool hasAvx2) {
     std::string core(detected);
-    std::transform(core.begin(), core.end(), core.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(core.begin(), core.end(), core.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     // OpenBLAS's x86-64 kernel sets that use AVX2 and FMA (0.3.21 and later).
-    static const std::array<const char*, 6> withAvx2{"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids", "excavator"};
+    static const std::array<const char*, 6> withAvx2{"haswell",        "zen",      "skylakex", "cooperlake",
+                                                     "sapphirerapids", "excavator"};
     if (std::find(withAvx2.begin(), withAvx2.end(), core) != withAvx2.end()) return nullptr;
     if (hasAvx512) return "SkylakeX";
     if (hasAvx2) return "Haswell";

@@ -13,10 +13,14 @@ std::mutex writeMutex;                        // whole lines, from any thread
 
 const char* levelName(Level level) {
     switch (level) {
-    case Level::Debug: return "debug";
-    case Level::Info: return "info";
-    case Level::Warning: return "warning";
-    case Level::Error: return "error";
+        case Level::Debug:
+            return "debug";
+        case Level::Info:
+            return "info";
+        case Level::Warning:
+            return "warning";
+        case Level::Error:
+            return "error";
     }
     return "?";
 }

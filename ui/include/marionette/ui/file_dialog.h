@@ -10,7 +10,8 @@ namespace marionette::ui {
 class FileDialog {
 public:
     static QString getOpenFileName(QWidget* parent, const QString& caption, const QString& filter);
-    static QString getSaveFileName(QWidget* parent, const QString& caption, const QString& suggestedPath, const QString& filter);
+    static QString getSaveFileName(QWidget* parent, const QString& caption, const QString& suggestedPath,
+                                   const QString& filter);
     static QString getExistingDirectory(QWidget* parent, const QString& caption, const QString& suggestedPath);
 
     // The next dialog returns `name` without showing; an empty string makes it return "cancelled".

@@ -183,7 +183,7 @@ private:
     // method of their own open with it.
     edit::ReposeMethod m_preferredMethod = edit::ReposeMethod::Hybrid;
     QStringList m_frameWarnings;  // the shown frame's sentences for the user, on the hint line
-    QString m_openedPath;  // the path the user opened (photo or edit), for recent files
+    QString m_openedPath;         // the path the user opened (photo or edit), for recent files
 };
 
 }  // namespace marionette::ui

@@ -12,7 +12,8 @@ public:
     static QMessageBox::StandardButton warning(QWidget* parent, const QString& title, const QString& text);
     static QMessageBox::StandardButton information(QWidget* parent, const QString& title, const QString& text);
     static QMessageBox::StandardButton question(QWidget* parent, const QString& title, const QString& text,
-                                                QMessageBox::StandardButtons buttons, QMessageBox::StandardButton defaultButton);
+                                                QMessageBox::StandardButtons buttons,
+                                                QMessageBox::StandardButton defaultButton);
 
     // The next box is not shown and returns `answer`; several calls answer the next boxes in order.
     // NoButton forgets the answers not used yet.
@@ -24,8 +25,9 @@ public:
     static void clearLast();
 
 private:
-    static QMessageBox::StandardButton show(QWidget* parent, QMessageBox::Icon icon, const QString& title, const QString& text,
-                                            QMessageBox::StandardButtons buttons, QMessageBox::StandardButton defaultButton);
+    static QMessageBox::StandardButton show(QWidget* parent, QMessageBox::Icon icon, const QString& title,
+                                            const QString& text, QMessageBox::StandardButtons buttons,
+                                            QMessageBox::StandardButton defaultButton);
 };
 
 }  // namespace marionette::ui

@@ -21,9 +21,9 @@ public:
         MapOpacity,
         SymmetryLock,
         KeepBoneLengths,
-        PasteBack,  // "moved", "person" or "crop" (edit::toString(PasteExtent))
+        PasteBack,        // "moved", "person" or "crop" (edit::toString(PasteExtent))
         AdaptationSteps,  // Model > Adaptation Length
-        ReposeMethod,     // "hybrid" or "network" (edit::toString(ReposeMethod)): Model > Sharp Re-posing / Network Only
+        ReposeMethod,  // "hybrid" or "network" (edit::toString(ReposeMethod)): Model > Sharp Re-posing / Network Only
     };
 
     static Settings& instance();

@@ -17,7 +17,8 @@ class ArapSolver {
 public:
     // `pinned`: vertex indices held in place by solve()'s targets. Every connected piece of the mesh needs
     // two pins (one pin leaves a rotation free); throws marionette::Error otherwise.
-    ArapSolver(const std::vector<cv::Point2f>& rest, const std::vector<cv::Vec3i>& triangles, const std::vector<int>& pinned);
+    ArapSolver(const std::vector<cv::Point2f>& rest, const std::vector<cv::Vec3i>& triangles,
+               const std::vector<int>& pinned);
     ~ArapSolver();
     ArapSolver(ArapSolver&&) noexcept;
     ArapSolver& operator=(ArapSolver&&) noexcept;

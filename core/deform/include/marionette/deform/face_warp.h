@@ -23,21 +23,21 @@ namespace marionette::deform {
 constexpr int kFaceLandmarks = 68;
 
 struct FaceMeshOptions {
-    double spacing = 0.06;    // interior grid spacing, as a fraction of the face's width
+    double spacing = 0.06;  // interior grid spacing, as a fraction of the face's width
     // No grid point nearer a landmark than this fraction of the spacing: a free vertex close to a landmark that
     // moves differently from its neighbours (a jaw point of a turned head) would fold its triangles over.
     double clearance = 1.0;
-    double ringScale = 1.6;   // the ring of fixed pins: this many times the face box's half extents
-    double neck = 0.12;       // the ring's centre moved towards the chin by this fraction of the face's height
-    double minimumWidth = 24; // pixels across the face below which no mesh is built
+    double ringScale = 1.6;    // the ring of fixed pins: this many times the face box's half extents
+    double neck = 0.12;        // the ring's centre moved towards the chin by this fraction of the face's height
+    double minimumWidth = 24;  // pixels across the face below which no mesh is built
 };
 
 struct FaceMesh {
     std::vector<cv::Point2f> rest;     // photo pixels
     std::vector<cv::Vec3i> triangles;  // counter-clockwise in image coordinates; none inside the inner mouth
     std::array<int, kFaceLandmarks> landmarkVertex{};  // the vertex of each landmark
-    std::vector<int> foreheadVertices;  // pinned: they follow the brows', eyes' and nose's similarity
-    std::vector<int> ringVertices;      // pinned where they are
+    std::vector<int> foreheadVertices;                 // pinned: they follow the brows', eyes' and nose's similarity
+    std::vector<int> ringVertices;                     // pinned where they are
     // The inner lip lines, each from the left mouth corner (landmark 60) to the right one (64): the edges of the
     // mouth's hole, which no triangle crosses.
     std::vector<int> upperLip, lowerLip;

@@ -9,10 +9,10 @@
 namespace marionette::deform {
 
 struct BackwardMap {
-    cv::Rect area;    // output pixels this map covers (within the image)
-    cv::Mat mapX;     // float, area size: photo x each pixel shows (-1 where no triangle covers it)
-    cv::Mat mapY;     // float, area size
-    cv::Mat covered;  // 8-bit, area size: 255 where a triangle covers the pixel
+    cv::Rect area;             // output pixels this map covers (within the image)
+    cv::Mat mapX;              // float, area size: photo x each pixel shows (-1 where no triangle covers it)
+    cv::Mat mapY;              // float, area size
+    cv::Mat covered;           // 8-bit, area size: 255 where a triangle covers the pixel
     int flippedTriangles = 0;  // triangles turned over by the deformation (drawn first, under the others)
 };
 

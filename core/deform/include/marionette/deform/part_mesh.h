@@ -22,9 +22,9 @@ struct Pin {
 
 struct PartMesh {
     BodyPart part = BodyPart::Trunk;
-    std::vector<cv::Point2f> rest;       // photo pixels
-    std::vector<cv::Vec3i> triangles;    // counter-clockwise in image coordinates (positive signed area)
-    std::vector<Pin> pins;               // at least two per connected piece of the mesh
+    std::vector<cv::Point2f> rest;     // photo pixels
+    std::vector<cv::Vec3i> triangles;  // counter-clockwise in image coordinates (positive signed area)
+    std::vector<Pin> pins;             // at least two per connected piece of the mesh
 
     bool empty() const { return triangles.empty(); }
 };
@@ -47,8 +47,9 @@ struct MeshAnchor {
 // photo's size, offset by `origin` (photo pixel of the region's (0, 0) is origin + (x, y) / scale).
 // `reference`: the skeleton; only bones of `part` whose joints are both present pin the mesh.
 // An empty mesh when the region is empty or has no bone.
-PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin, double scale, const pose::Pose& reference,
-                       double torsoLength, const MeshOptions& options = {}, const MeshAnchor& anchor = {});
+PartMesh buildPartMesh(BodyPart part, const cv::Mat& region, cv::Point2f origin, double scale,
+                       const pose::Pose& reference, double torsoLength, const MeshOptions& options = {},
+                       const MeshAnchor& anchor = {});
 
 // A joint's position as OpenCV's point (the joint must be present).
 inline cv::Point2f jointPoint(const pose::Pose& pose, pose::JointId joint) {
@@ -62,7 +63,8 @@ double signedArea2(cv::Point2f a, cv::Point2f b, cv::Point2f c);
 // Delaunay triangles over `points` (cv::Subdiv2D over `bounds`, which must hold them), counter-clockwise on
 // screen, as indices into `points`; triangles with twice their area under `minArea2` are left out. The points
 // must be distinct.
-std::vector<cv::Vec3i> delaunayTriangles(const std::vector<cv::Point2f>& points, const cv::Rect& bounds, double minArea2);
+std::vector<cv::Vec3i> delaunayTriangles(const std::vector<cv::Point2f>& points, const cv::Rect& bounds,
+                                         double minArea2);
 
 // Where a pin goes when the skeleton is `pose`; the bone's joints must be present.
 cv::Point2f pinPosition(const Pin& pin, const pose::Pose& pose);

@@ -25,9 +25,9 @@ struct PersonLayerOptions {
 };
 
 struct PersonLayer {
-    cv::Mat alpha;   // float [0, 1], photo size: how much of each pixel is this person (soft on edges and hair)
-    cv::Mat parts;   // 8-bit, photo size: 1 + index(BodyPart) for the person's pixels, 0 elsewhere
-    cv::Rect box;    // the person's pixels (alpha > 0) within the photo
+    cv::Mat alpha;  // float [0, 1], photo size: how much of each pixel is this person (soft on edges and hair)
+    cv::Mat parts;  // 8-bit, photo size: 1 + index(BodyPart) for the person's pixels, 0 elsewhere
+    cv::Rect box;   // the person's pixels (alpha > 0) within the photo
     // Sentences for the user: a bone the mask misses (the limb is then carried by a band around its bone).
     std::vector<std::string> warnings;
 };

@@ -44,8 +44,8 @@ struct PuppetFrame {
     std::array<bool, kBodyPartCount> moved{};
     std::vector<BodyPart> drawOrder;  // back to front
     int flippedTriangles = 0;
-    double milliseconds = 0;      // the whole pose() call
-    double fillMilliseconds = 0;  // of which the background fill
+    double milliseconds = 0;          // the whole pose() call
+    double fillMilliseconds = 0;      // of which the background fill
     std::vector<StageTiming> stages;  // where the time went: solve, rasterise, sample, holes, composite
 };
 
@@ -54,14 +54,16 @@ public:
     // `photo`: 8-bit BGR; `personProbability`: the segmenter's float mask at the photo's size. Builds the
     // person layer and the part meshes and factors their solvers. Throws marionette::Error with a sentence
     // when no mesh can be built (no person on the skeleton, a skeleton of fewer than two joints).
-    Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pose::Pose& reference, const PuppetOptions& options = {});
+    Puppet(const cv::Mat& photo, const cv::Mat& personProbability, const pose::Pose& reference,
+           const PuppetOptions& options = {});
     ~Puppet();
     Puppet(Puppet&&) noexcept;
     Puppet& operator=(Puppet&&) noexcept;
 
     // The person in `target`'s pose (photo pixels; joints absent from `target` stay where they are). With no
     // joint moved, the photo comes back bit for bit.
-    PuppetFrame pose(const pose::Pose& target, const DepthOrder& depth = {}, FillQuality fill = FillQuality::Fast) const;
+    PuppetFrame pose(const pose::Pose& target, const DepthOrder& depth = {},
+                     FillQuality fill = FillQuality::Fast) const;
 
     // Each part's mesh vertices in `target`'s pose (the rest positions for parts that did not move).
     std::array<std::vector<cv::Point2f>, kBodyPartCount> deformedVertices(const pose::Pose& target) const;

@@ -12,8 +12,8 @@ namespace marionette::detect {
 std::optional<double> torsoSize(const pose::Pose& truth);
 
 struct PckResult {
-    int correct = 0;   // joints within the threshold
-    int compared = 0;  // joints present in the truth (a joint the detector left out counts as wrong)
+    int correct = 0;         // joints within the threshold
+    int compared = 0;        // joints present in the truth (a joint the detector left out counts as wrong)
     double threshold = 0.0;  // pixels
     double fraction() const { return compared ? double(correct) / compared : 0.0; }
 };

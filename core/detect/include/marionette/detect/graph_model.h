@@ -27,8 +27,8 @@ struct Attribute {
     std::optional<std::int64_t> i;
     std::optional<double> f;
     std::optional<bool> b;
-    std::optional<std::string> s;      // decoded from base64
-    std::optional<std::string> type;   // "DT_FLOAT"
+    std::optional<std::string> s;                    // decoded from base64
+    std::optional<std::string> type;                 // "DT_FLOAT"
     std::optional<std::vector<std::int64_t>> shape;  // dims, -1 for unknown
     bool isList = false;
     std::vector<std::int64_t> ints;
@@ -60,9 +60,9 @@ struct GraphNode {
 
 // A graph input or output from the model's signature.
 struct TensorSpec {
-    std::string name;                // node name, without ":0"
-    std::string dtype;               // "DT_INT32"
-    std::vector<std::int64_t> shape; // -1 for a free dimension
+    std::string name;                 // node name, without ":0"
+    std::string dtype;                // "DT_INT32"
+    std::vector<std::int64_t> shape;  // -1 for a free dimension
 };
 
 struct GraphModel {
@@ -88,9 +88,9 @@ GraphModel parseGraphModel(const std::string& modelJson, const std::string& sour
 struct WeightEntry {
     std::string name;
     std::vector<std::int64_t> shape;
-    std::string dtype;              // "float32", "int32", "bool"
-    std::string quantisation;       // "", "float16", "uint8", "uint16"
-    double quantMin = 0.0;          // value = stored * scale + min, for uint8 / uint16
+    std::string dtype;         // "float32", "int32", "bool"
+    std::string quantisation;  // "", "float16", "uint8", "uint16"
+    double quantMin = 0.0;     // value = stored * scale + min, for uint8 / uint16
     double quantScale = 1.0;
 };
 std::size_t storedBytes(const WeightEntry& entry);

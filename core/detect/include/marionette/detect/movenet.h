@@ -44,11 +44,11 @@ struct DetectOptions {
 };
 
 struct BodyDetection {
-    CocoKeypoints keypoints;  // all 17, in photo pixels, with MoveNet's scores
-    pose::Pose pose;          // COCO-18, from the keypoints that pass DetectOptions::minJointScore
-    float score = 0.f;        // mean keypoint score (single pose), the person's score (MultiPose)
-    bool found = false;       // a person was seen (kMinPersonScore or kMinMultiPoseScore, kMinPersonJoints)
-    std::vector<Box> regions; // the square regions the network looked at, in order (photo pixels, BoxToCanvas)
+    CocoKeypoints keypoints;   // all 17, in photo pixels, with MoveNet's scores
+    pose::Pose pose;           // COCO-18, from the keypoints that pass DetectOptions::minJointScore
+    float score = 0.f;         // mean keypoint score (single pose), the person's score (MultiPose)
+    bool found = false;        // a person was seen (kMinPersonScore or kMinMultiPoseScore, kMinPersonJoints)
+    std::vector<Box> regions;  // the square regions the network looked at, in order (photo pixels, BoxToCanvas)
 };
 
 // MoveNet's crop strategy. Regions are squares in photo pixels; they may reach past the photo's edges, where

@@ -28,20 +28,20 @@ constexpr std::size_t kMaxEditDocumentBytes = 4u << 20;
 constexpr const char* kEditDocumentSuffix = ".marionette.json";
 
 struct PortraitEdit {
-    int faceIndex = 0;               // 0: the photo's largest face
-    face::FaceLandmarks reference;   // photo pixels: the face as photographed
-    face::FaceLandmarks target;      // photo pixels: the edited face (parameters + residuals + landmark drags)
-    face::FaceParameters parameters; // the target's, under the bundled morphable model
+    int faceIndex = 0;                // 0: the photo's largest face
+    face::FaceLandmarks reference;    // photo pixels: the face as photographed
+    face::FaceLandmarks target;       // photo pixels: the edited face (parameters + residuals + landmark drags)
+    face::FaceParameters parameters;  // the target's, under the bundled morphable model
 
     bool operator==(const PortraitEdit& other) const;
 };
 
 struct EditDocument {
-    std::string photoPath;    // relative to the document's folder when the photo lies beside it
-    std::string photoSha256;  // lower-case hex; empty when unknown
-    std::string mode = "body";  // "body" or "portrait"
-    pose::Pose reference;  // photo pixels; may be empty in a portrait edit
-    pose::Pose target;     // photo pixels
+    std::string photoPath;                 // relative to the document's folder when the photo lies beside it
+    std::string photoSha256;               // lower-case hex; empty when unknown
+    std::string mode = "body";             // "body" or "portrait"
+    pose::Pose reference;                  // photo pixels; may be empty in a portrait edit
+    pose::Pose target;                     // photo pixels
     std::optional<PortraitEdit> portrait;  // required in a portrait edit
     std::optional<Box> cropBox;
     std::string weightsId;

@@ -38,18 +38,19 @@ struct AdaptationProgress {
 enum class AdaptationResult { Finished, Cancelled };
 
 struct PhotoAdaptation {
-    std::string weightsPath;  // body or portrait weights to start from
-    cv::Mat photo;            // 8-bit BGR, the whole photo
-    pose::Pose reference;     // body weights: the person's skeleton in photo pixels
+    std::string weightsPath;                  // body or portrait weights to start from
+    cv::Mat photo;                            // 8-bit BGR, the whole photo
+    pose::Pose reference;                     // body weights: the person's skeleton in photo pixels
     std::optional<face::FaceLandmarks> face;  // portrait weights: the face's 68 landmarks in photo pixels
-    std::string photoName;    // recorded in the adapted weights' training record
-    std::string outPath;      // written atomically when the adaptation finishes
+    std::string photoName;                    // recorded in the adapted weights' training record
+    std::string outPath;                      // written atomically when the adaptation finishes
     AdaptationOptions options;
 };
 
 // The weights' kind decides what is adapted to. Throws marionette::Error for unusable weights, an empty
 // photo, body weights without a skeleton of at least three joints and portrait weights without landmarks.
 // `progress` is called after every step; returning false cancels.
-AdaptationResult adaptToPhoto(const PhotoAdaptation& request, const std::function<bool(const AdaptationProgress&)>& progress = {});
+AdaptationResult adaptToPhoto(const PhotoAdaptation& request,
+                              const std::function<bool(const AdaptationProgress&)>& progress = {});
 
 }  // namespace marionette::edit

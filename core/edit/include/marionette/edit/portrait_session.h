@@ -21,7 +21,8 @@ struct PortraitRenderRequest {
     face::FaceLandmarks target;  // photo pixels
     bool preview = false;        // the fast preview instead of the full synthesis (when the model has one)
     MapSelection maps;           // maps come with full syntheses only
-    PasteExtent paste = PasteExtent::MovedParts;  // how much of the photo the output replaces (Network; portraitPasteRegion)
+    PasteExtent paste =
+        PasteExtent::MovedParts;  // how much of the photo the output replaces (Network; portraitPasteRegion)
     ReposeMethod method = ReposeMethod::Hybrid;
 };
 

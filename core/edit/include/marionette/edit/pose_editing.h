@@ -36,7 +36,8 @@ pose::Pose moveJoint(const pose::Pose& start, pose::JointId joint, Point2 to, co
 
 // Dragging the bone `limb` from `grabbed` to `now` rotates the limb and everything below it about the
 // limb's parent joint (forward kinematics). `symmetric` rotates the mirror limb by the opposite angle.
-pose::Pose rotateLimb(const pose::Pose& start, const pose::Limb& limb, Point2 grabbed, Point2 now, bool symmetric = false);
+pose::Pose rotateLimb(const pose::Pose& start, const pose::Limb& limb, Point2 grabbed, Point2 now,
+                      bool symmetric = false);
 
 // The pose mirrored left to right about the vertical line through the body's axis (the neck).
 pose::Pose mirrorPose(const pose::Pose& pose);

@@ -17,10 +17,10 @@ class MoveNet;
 namespace marionette::edit {
 
 enum class ReferenceSource {
-    Detector,    // the automatic body keypoint detector
-    PoseFile,    // an OpenPose JSON beside the photo
-    PersonBox,   // the default skeleton fitted to the person OpenCV's people detector found
-    Centred,     // the default skeleton in the middle of the photo: no person was found
+    Detector,   // the automatic body keypoint detector
+    PoseFile,   // an OpenPose JSON beside the photo
+    PersonBox,  // the default skeleton fitted to the person OpenCV's people detector found
+    Centred,    // the default skeleton in the middle of the photo: no person was found
 };
 
 const char* toString(ReferenceSource source);

@@ -72,11 +72,12 @@ struct RenderRequest {
 };
 
 struct RenderedFrame {
-    Box cropBox;              // photo pixels
-    cv::Mat referenceCrop;    // 8-bit BGR, canvas size
-    cv::Mat output;           // 8-bit BGR, canvas size: the synthesis or the preview
-    cv::Mat pasteAlpha;       // 8-bit, canvas size: how the output blends into the photo (composite())
-    cv::Mat pasteRegion;      // float, canvas size: where the output replaces the photo (pasteRegion()); empty: the whole crop
+    Box cropBox;            // photo pixels
+    cv::Mat referenceCrop;  // 8-bit BGR, canvas size
+    cv::Mat output;         // 8-bit BGR, canvas size: the synthesis or the preview
+    cv::Mat pasteAlpha;     // 8-bit, canvas size: how the output blends into the photo (composite())
+    cv::Mat
+        pasteRegion;  // float, canvas size: where the output replaces the photo (pasteRegion()); empty: the whole crop
     MapImages maps;
     bool preview = false;     // whether `output` is the preview
     bool prepared = false;    // whether the reference had to be (re)encoded for this frame
@@ -85,11 +86,12 @@ struct RenderedFrame {
     std::vector<StageTiming> timings;
 
     // Hybrid only (Network leaves them empty: composite() of `output` makes its photo).
-    ReposeMethod method = ReposeMethod::Network;  // what drew this frame (Hybrid falls back to Network when it cannot mesh)
-    cv::Mat photoResult;  // 8-bit BGR, photo size: the edited photo at its own resolution
-    cv::Rect changed;     // the photo pixels that may differ from the photo (empty: none)
-    cv::Mat personAlpha;  // float, `changed` size: the re-posed person's alpha
-    cv::Mat holeMask;     // 8-bit, `changed` size: where the person was and no longer is
+    ReposeMethod method =
+        ReposeMethod::Network;  // what drew this frame (Hybrid falls back to Network when it cannot mesh)
+    cv::Mat photoResult;        // 8-bit BGR, photo size: the edited photo at its own resolution
+    cv::Rect changed;           // the photo pixels that may differ from the photo (empty: none)
+    cv::Mat personAlpha;        // float, `changed` size: the re-posed person's alpha
+    cv::Mat holeMask;           // 8-bit, `changed` size: where the person was and no longer is
     cv::Mat networkMask;  // 8-bit, `changed` size: where the network's synthesis was used (what the photo never showed)
     int flippedTriangles = 0;
     double deformMilliseconds = 0;
@@ -139,7 +141,8 @@ public:
     // A new photo and the person's skeleton in it; encoding waits for the first render (it needs the crop).
     // `others`: the other people's skeletons, so that someone touching the person stays where they are; when
     // not given, the bundled multi-person detector finds them.
-    void setPhoto(const cv::Mat& photo, const pose::Pose& reference, const std::optional<std::vector<pose::Pose>>& others = std::nullopt);
+    void setPhoto(const cv::Mat& photo, const pose::Pose& reference,
+                  const std::optional<std::vector<pose::Pose>>& others = std::nullopt);
     // Crops (re-encoding the reference when the crop box changed), synthesises or previews, draws the maps.
     // Hybrid: warps the person at the photo's resolution and calls the network only for what the photo never
     // showed, or for maps; a preview is the warp alone with the fast background fill.

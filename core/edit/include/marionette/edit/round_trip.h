@@ -48,8 +48,8 @@ const char* toString(PasteExtent extent);  // "moved", "person", "crop"
 std::optional<PasteExtent> pasteExtentFromString(const std::string& name);
 
 // The paste-back weights for `extent`: movedPartsRegion, personRegion, or empty (the whole crop).
-cv::Mat pasteRegion(PasteExtent extent, const pose::Pose& reference, const pose::Pose& target, const Box& box, ImageSize canvas,
-                    const cv::Mat& photoPersonMask = cv::Mat());
+cv::Mat pasteRegion(PasteExtent extent, const pose::Pose& reference, const pose::Pose& target, const Box& box,
+                    ImageSize canvas, const cv::Mat& photoPersonMask = cv::Mat());
 
 // A drawn region (8-bit, 255 inside) grown by `featherPixels` and softened over that width, as float weights in
 // [0, 1]: what personRegion and the portrait's face region do with their shapes.
@@ -79,12 +79,13 @@ struct MapImages {
 
 // Writes reference_crop.png, output_crop.png and each present map (flow.png, combination.png,
 // attention.png, attention_warped.png, flow_warped.png) into `folder`, creating it; returns the paths.
-std::vector<std::string> writeMapImages(const std::string& folder, const cv::Mat& referenceCrop, const cv::Mat& outputCrop,
-                                        const MapImages& maps);
+std::vector<std::string> writeMapImages(const std::string& folder, const cv::Mat& referenceCrop,
+                                        const cv::Mat& outputCrop, const MapImages& maps);
 
 // One labelled row to look at an edit: reference crop | target semantics | output | each present map (flow,
 // combination, attention-warped, flow-warped), all at the crop's size (8-bit BGR).
-cv::Mat editSheet(const cv::Mat& referenceCrop, const cv::Mat& targetSemantics, const cv::Mat& outputCrop, const MapImages& maps);
+cv::Mat editSheet(const cv::Mat& referenceCrop, const cv::Mat& targetSemantics, const cv::Mat& outputCrop,
+                  const MapImages& maps);
 
 // A flow colour wheel legend, `size` pixels square: the colour of a flow pointing from the centre to each pixel.
 cv::Mat flowLegend(int size);

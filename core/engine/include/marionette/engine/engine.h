@@ -36,19 +36,19 @@ class CapturedSynthesis;
 
 // Which maps to return with a synthesis (all at the canvas size, on the CPU).
 struct MapRequest {
-    bool flow = false;              // w4 in canvas pixels, [2, H, W] (with a flow prior: prior + residual at the canvas)
-    bool combination = false;       // m4, [H, W]; 1 = attention chosen
-    bool attentionWarped = false;   // W_a(x_r down, C4) upsampled, [3, H, W]
-    bool flowWarped = false;        // W_f(x_r down, w4) upsampled, [3, H, W]
+    bool flow = false;             // w4 in canvas pixels, [2, H, W] (with a flow prior: prior + residual at the canvas)
+    bool combination = false;      // m4, [H, W]; 1 = attention chosen
+    bool attentionWarped = false;  // W_a(x_r down, C4) upsampled, [3, H, W]
+    bool flowWarped = false;       // W_f(x_r down, w4) upsampled, [3, H, W]
     std::optional<Point2> attentionPoint;  // target canvas pixel: its column of C4 over the reference, [H, W]
 
     bool any() const { return flow || combination || attentionWarped || flowWarped || attentionPoint.has_value(); }
 };
 
 struct SynthesisResult {
-    at::Tensor image;  // [3, H, W] in [-1, 1], CPU float32
+    at::Tensor image;                                                      // [3, H, W] in [-1, 1], CPU float32
     at::Tensor flow, combination, attention, attentionWarped, flowWarped;  // as requested, else undefined
-    std::vector<StageTiming> timings;  // per stage, milliseconds
+    std::vector<StageTiming> timings;                                      // per stage, milliseconds
     double totalMilliseconds = 0.0;
 };
 

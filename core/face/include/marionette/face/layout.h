@@ -3,8 +3,8 @@
 #include "marionette/util/rgb.h"
 
 #include <array>
-#include <vector>
 #include <cstdint>
+#include <vector>
 
 namespace marionette::face {
 
@@ -12,22 +12,22 @@ constexpr int kLandmarkCount = 68;
 constexpr int kPartCount = 9;
 
 enum class FacePart : int {
-    Jaw = 0,       // 0-16
-    RightBrow,     // 17-21
-    LeftBrow,      // 22-26
-    NoseBridge,    // 27-30
-    LowerNose,     // 31-35
-    RightEye,      // 36-41, closed
-    LeftEye,       // 42-47, closed
-    OuterLips,     // 48-59, closed
-    InnerLips,     // 60-67, closed
+    Jaw = 0,     // 0-16
+    RightBrow,   // 17-21
+    LeftBrow,    // 22-26
+    NoseBridge,  // 27-30
+    LowerNose,   // 31-35
+    RightEye,    // 36-41, closed
+    LeftEye,     // 42-47, closed
+    OuterLips,   // 48-59, closed
+    InnerLips,   // 60-67, closed
 };
 
 struct PartRange {
     FacePart part;
-    int first;    // first landmark index
-    int last;     // last landmark index, inclusive
-    bool closed;  // the polyline returns to its first point
+    int first;          // first landmark index
+    int last;           // last landmark index, inclusive
+    bool closed;        // the polyline returns to its first point
     const char* key;    // "right_eye"
     const char* label;  // "Right eye"
     Rgb colour;

@@ -26,8 +26,8 @@ constexpr double kMaxSearchZoom = 3.0;
 constexpr double kMinConfidence = 0.25;
 
 struct DetectedFace {
-    Box box;                  // the detector's square around the face, in photo pixels
-    double confidence = 0.0;  // the detector's score (above 0; higher is surer)
+    Box box;                        // the detector's square around the face, in photo pixels
+    double confidence = 0.0;        // the detector's score (above 0; higher is surer)
     face::FaceLandmarks landmarks;  // in photo pixels, clamped to the photo
 };
 
@@ -38,7 +38,8 @@ std::string defaultPredictorPath();
 // Face `index` (0: the largest) of the faces found in a photo of size `photo`. Throws marionette::Error,
 // naming `sourceName`, when there is no face, fewer faces than asked for, or the face is smaller than
 // kMinFaceSize.
-DetectedFace pickFace(const std::vector<DetectedFace>& faces, int index, ImageSize photo, const std::string& sourceName);
+DetectedFace pickFace(const std::vector<DetectedFace>& faces, int index, ImageSize photo,
+                      const std::string& sourceName);
 
 class FaceDetector {
 public:

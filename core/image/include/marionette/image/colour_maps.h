@@ -2,8 +2,8 @@
 // How the editor and the CLI draw what the network computes (docs/model.md, "What the editor shows").
 #include "marionette/util/rgb.h"
 
-#include <opencv2/core.hpp>
 #include <torch/types.h>
+#include <opencv2/core.hpp>
 
 #include <string>
 #include <vector>

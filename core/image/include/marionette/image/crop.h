@@ -36,7 +36,7 @@ cv::Mat cropToCanvas(const cv::Mat& photo, const Box& box, ImageSize canvas);
 struct PersonOnCanvas {
     cv::Mat image;  // 8-bit BGR, canvas size
     pose::Pose pose;
-    Box box;        // photo pixels
+    Box box;  // photo pixels
 };
 PersonOnCanvas cropPersonToCanvas(const cv::Mat& photo, const pose::Pose& pose, ImageSize canvas);
 // The same with a box of the caller's (which must have the canvas's aspect ratio).
@@ -50,7 +50,7 @@ Box faceCropBox(const face::FaceLandmarks& landmarks, std::optional<ImageSize> p
 struct FaceOnCanvas {
     cv::Mat image;  // 8-bit BGR, canvas size
     face::FaceLandmarks landmarks;
-    Box box;        // photo pixels
+    Box box;  // photo pixels
 };
 FaceOnCanvas cropFaceToCanvas(const cv::Mat& photo, const face::FaceLandmarks& landmarks, ImageSize canvas);
 
@@ -58,11 +58,13 @@ FaceOnCanvas cropFaceToCanvas(const cv::Mat& photo, const face::FaceLandmarks& l
 // The blend weight is 1 inside, falling to 0 over `featherPixels` towards each box edge that lies inside
 // the photo (an edge on or beyond the photo's border needs no seam), times `canvasMask` where one is given
 // (float in [0, 1] over the canvas, resized to the box: where the pasted image may differ from the photo).
-void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int featherPixels, const cv::Mat& canvasMask = cv::Mat());
+void pasteBack(cv::Mat& photo, const cv::Mat& canvasImage, const Box& box, int featherPixels,
+               const cv::Mat& canvasMask = cv::Mat());
 
 // pasteBack's blend weights over the whole box (float, 1 = pasted image), sampled at `size` pixels: at the
 // box's own size they are the weights pasteBack uses; at the canvas size they let a viewer draw the crop
 // over the photo the way pasteBack blends it.
-cv::Mat pasteBackWeights(const Box& box, ImageSize photo, int featherPixels, cv::Size size, const cv::Mat& canvasMask = cv::Mat());
+cv::Mat pasteBackWeights(const Box& box, ImageSize photo, int featherPixels, cv::Size size,
+                         const cv::Mat& canvasMask = cv::Mat());
 
 }  // namespace marionette::image

@@ -1,8 +1,8 @@
 #pragma once
 // The boundary between photos (8-bit BGR cv::Mat) and the network's images (float RGB in [-1, 1], CHW;
 // docs/model.md "Tensors and conventions").
-#include <opencv2/core.hpp>
 #include <torch/types.h>
+#include <opencv2/core.hpp>
 
 namespace marionette::image {
 

@@ -2,8 +2,8 @@
 // Building blocks of docs/model.md ("Building blocks"). Registration names are the safetensors keys.
 #include <torch/nn/module.h>
 #include <torch/nn/modules/conv.h>
-#include <torch/nn/modules/normalization.h>
 #include <torch/nn/modules/instancenorm.h>
+#include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
 #include "marionette/model/config.h"

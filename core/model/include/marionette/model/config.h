@@ -15,10 +15,10 @@ enum class Normalization { Instance, None };
 
 struct ModelConfig {
     SemanticsKind semantics = SemanticsKind::Body;
-    int width = 32;          // c: channels of the first stage; stages use c, 2c, 4c, 8c
-    int keyChannels = 64;    // K: channels of attention keys and queries
-    int height = 256;        // canvas H, divisible by 16
-    int canvasWidth = 176;   // canvas W, divisible by 16
+    int width = 32;         // c: channels of the first stage; stages use c, 2c, 4c, 8c
+    int keyChannels = 64;   // K: channels of attention keys and queries
+    int height = 256;       // canvas H, divisible by 16
+    int canvasWidth = 176;  // canvas W, divisible by 16
     Deformation deformation = Deformation::Full;
     Normalization appearanceNorm = Normalization::None;
     std::string backbone = "none";  // the perceptual backbone the weights were trained with (metadata only)

@@ -77,10 +77,10 @@ TORCH_MODULE(CombinationPair);
 class DecoderImpl : public torch::nn::Module {
 public:
     DecoderImpl(int64_t width, Normalization normalization, bool visibilityHead = false);
-    torch::Tensor upFromS8(const torch::Tensor& h8);             // -> h4 [N, 4c, H/4, W/4]
-    torch::Tensor features(const torch::Tensor& h4PlusFeatures); // -> the last features [N, c, H, W]
-    torch::Tensor image(const torch::Tensor& lastFeatures);      // -> x_hat [N, 3, H, W]
-    torch::Tensor toImage(const torch::Tensor& h4PlusFeatures);  // image(features(h4))
+    torch::Tensor upFromS8(const torch::Tensor& h8);              // -> h4 [N, 4c, H/4, W/4]
+    torch::Tensor features(const torch::Tensor& h4PlusFeatures);  // -> the last features [N, c, H, W]
+    torch::Tensor image(const torch::Tensor& lastFeatures);       // -> x_hat [N, 3, H, W]
+    torch::Tensor toImage(const torch::Tensor& h4PlusFeatures);   // image(features(h4))
     // V [N, 1, H, W] in [0, 1] = clamp(1 - conv(features), 0, 1): 1 (trust the warp) while the head is zero.
     torch::Tensor visibilityOf(const torch::Tensor& lastFeatures);
 
@@ -101,12 +101,12 @@ struct ReferenceEncoding {
 };
 
 struct GeneratorOutput {
-    torch::Tensor image;                                 // x_hat_t
-    torch::Tensor flow8, flow4;                          // w (flow variants)
-    torch::Tensor attention8, attention4;                // C [N, HW_ref, HW_tgt] (attention variants)
-    torch::Tensor mask8, mask4;                          // m (full variant)
-    torch::Tensor attentionWarped8, attentionWarped4;    // W_a(x_r down, C)
-    torch::Tensor flowWarped8, flowWarped4;              // W_f(x_r down, w)
+    torch::Tensor image;                               // x_hat_t
+    torch::Tensor flow8, flow4;                        // w (flow variants)
+    torch::Tensor attention8, attention4;              // C [N, HW_ref, HW_tgt] (attention variants)
+    torch::Tensor mask8, mask4;                        // m (full variant)
+    torch::Tensor attentionWarped8, attentionWarped4;  // W_a(x_r down, C)
+    torch::Tensor flowWarped8, flowWarped4;            // W_f(x_r down, w)
     // Flow prior variant only (docs/model.md, "Flow prior"):
     torch::Tensor flowCanvas;    // prior + residual at the canvas [N, 2, H, W], canvas pixels
     torch::Tensor canvasWarped;  // W_f(x_r, flowCanvas) [N, 3, H, W]
@@ -124,8 +124,8 @@ public:
     // and combination, decoder). A model with a flow prior needs `prior` (flowPriorFromCanvas), others refuse one.
     GeneratorOutput synthesize(const ReferenceEncoding& reference, const torch::Tensor& targetSemantics,
                                StageTimer* timer = nullptr);
-    GeneratorOutput synthesize(const ReferenceEncoding& reference, const torch::Tensor& targetSemantics, const FlowPrior& prior,
-                               StageTimer* timer = nullptr);
+    GeneratorOutput synthesize(const ReferenceEncoding& reference, const torch::Tensor& targetSemantics,
+                               const FlowPrior& prior, StageTimer* timer = nullptr);
     // `flowPrior`: the prior at the canvas [N, 2, H, W] (canvas pixels), for models with a flow prior.
     GeneratorOutput forward(const torch::Tensor& referenceImage, const torch::Tensor& referenceSemantics,
                             const torch::Tensor& targetSemantics, const torch::Tensor& flowPrior = {});
@@ -140,10 +140,10 @@ public:
 
 private:
     // One scale of G's warp: mixes the attention- and flow-warped reference features (eq. 8).
-    torch::Tensor warpedFeatures(const torch::Tensor& features, const torch::Tensor& image, const torch::Tensor& attention,
-                                 const torch::Tensor& flow, Combination combine, int64_t h, int64_t w,
-                                 torch::Tensor& attentionWarpedImage, torch::Tensor& flowWarpedImage,
-                                 torch::Tensor& mask);
+    torch::Tensor warpedFeatures(const torch::Tensor& features, const torch::Tensor& image,
+                                 const torch::Tensor& attention, const torch::Tensor& flow, Combination combine,
+                                 int64_t h, int64_t w, torch::Tensor& attentionWarpedImage,
+                                 torch::Tensor& flowWarpedImage, torch::Tensor& mask);
 
     ModelConfig m_config;
 };

@@ -27,7 +27,8 @@ struct LoadedGenerator {
 };
 
 // The module's parameters and buffers by their registered names, as a state to save.
-std::vector<NamedTensor> moduleState(torch::nn::Module& module, StoredPrecision precision, const std::string& prefix = "");
+std::vector<NamedTensor> moduleState(torch::nn::Module& module, StoredPrecision precision,
+                                     const std::string& prefix = "");
 
 // Copies tensors named `prefix + name` into the module's parameters and buffers (converted to their
 // dtype). Refuses, naming the first offending tensor, a missing tensor, a shape mismatch or a non-float
@@ -46,7 +47,8 @@ std::vector<std::string> copyMatchingTensors(torch::nn::Module& module, const Sa
 // zero initialisation (so the model starts as the prior warp, with the file's features); the file's absolute
 // flow heads (flow.head8, flow.head4) are not used. Weights with a flow prior into a generator without one are
 // refused with a sentence. Returns the names of the generator's tensors the file did not give.
-std::vector<std::string> loadGeneratorState(GeneratorImpl& generator, const SafetensorsContent& content, const std::string& source);
+std::vector<std::string> loadGeneratorState(GeneratorImpl& generator, const SafetensorsContent& content,
+                                            const std::string& source);
 
 void saveGeneratorWeights(const std::string& path, GeneratorImpl& generator, const std::string& trainingJson,
                           StoredPrecision precision);

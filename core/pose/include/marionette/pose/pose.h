@@ -58,7 +58,8 @@ std::optional<Point2> midHip(const Pose& pose);
 double torsoLength(const Pose& pose);
 // The median distance between the joints `a` and `b` both have (and that `counts`, when given, accepts):
 // how far apart two skeletons of one person lie, a stray joint or two aside; nullopt when none is shared.
-std::optional<double> medianJointDistance(const Pose& a, const Pose& b, const std::function<bool(JointId)>& counts = {});
+std::optional<double> medianJointDistance(const Pose& a, const Pose& b,
+                                          const std::function<bool(JointId)>& counts = {});
 
 // Refuses NaN/inf, negative or huge coordinates and confidences outside [0, inf): "<what>: right wrist has ...".
 void validate(const Pose& pose, const std::string& what);

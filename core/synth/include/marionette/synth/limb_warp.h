@@ -82,7 +82,8 @@ torch::Tensor limbWarpSourceCoordinates(const pose::Pose& from, const pose::Pose
 // 1 where a pixel centre of a height x width image lies within `radius` pixels of a bone of `p` (a limb whose
 // two joints are present), else 0: [H, W] float32. Where limbWarpSourceCoordinates follows the bones themselves
 // rather than the background they drag along.
-torch::Tensor nearBones(const pose::Pose& p, int height, int width, double radius, const torch::Device& device = torch::kCPU);
+torch::Tensor nearBones(const pose::Pose& p, int height, int width, double radius,
+                        const torch::Device& device = torch::kCPU);
 
 // Samples `image` ([3, H, W] or [N, 3, H, W]) at source pixel coordinates [H, W, 2] (bilinear, border
 // padding, align_corners = false: pixel centres at integer coordinates, as everywhere in Marionette).

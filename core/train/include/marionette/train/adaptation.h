@@ -62,7 +62,8 @@ public:
 
 protected:
     // Throws marionette::Error when there is no photo (`nothing` says what is missing).
-    WarpedPhotoPairs(std::string description, std::size_t photoCount, PhotoPairs directions, const std::string& nothing);
+    WarpedPhotoPairs(std::string description, std::size_t photoCount, PhotoPairs directions,
+                     const std::string& nothing);
 
     struct Warped {
         PairSample pair;
@@ -103,12 +104,12 @@ struct Correspondence {
     at::Tensor source;  // [2, H, W] reference pixels (x, y)
     at::Tensor known;   // [1, H, W]
 };
-Correspondence limbWarpCorrespondence(const pose::Pose& referencePose, const pose::Pose& targetPose, bool photoIsReference, int height,
-                                      int width, const synth::LimbBlend& blend);
+Correspondence limbWarpCorrespondence(const pose::Pose& referencePose, const pose::Pose& targetPose,
+                                      bool photoIsReference, int height, int width, const synth::LimbBlend& blend);
 
 // One photo's face on the model's canvas.
 struct FacePhoto {
-    at::Tensor image;              // [3, H, W] float RGB in [-1, 1]
+    at::Tensor image;               // [3, H, W] float RGB in [-1, 1]
     face::FaceLandmarks landmarks;  // canvas pixels
 };
 
@@ -139,7 +140,7 @@ struct AdaptationOptions {
     // 1e-4 (README, "adapt"), and the edits still follow the target.
     double learningRate = 3e-4;
     engine::Device device = engine::Device::Auto;
-    int threads = 0;              // CPU threads; 0: one per processor core
+    int threads = 0;  // CPU threads; 0: one per processor core
     std::uint64_t seed = 1;
 };
 
@@ -167,8 +168,9 @@ struct AdaptationBase {
 // training record keeps the original's under "init" (model::TrainingSummary reads both). `progress` is called
 // after every step on the calling thread; returning false cancels: nothing is written.
 // Throws marionette::Error for portrait weights, fewer than one step and photos that do not fit the canvas.
-AdaptationResult adaptWeights(const AdaptationBase& base, std::vector<PersonPhoto> photos, const std::string& description,
-                              const std::string& outPath, const AdaptationOptions& options = {},
+AdaptationResult adaptWeights(const AdaptationBase& base, std::vector<PersonPhoto> photos,
+                              const std::string& description, const std::string& outPath,
+                              const AdaptationOptions& options = {},
                               const std::function<bool(const AdaptationProgress&)>& progress = {});
 // The same for portrait weights on faces; body weights are refused.
 AdaptationResult adaptWeights(const AdaptationBase& base, std::vector<FacePhoto> faces, const std::string& description,

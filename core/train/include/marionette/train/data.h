@@ -64,8 +64,8 @@ private:
 
 struct Batch {
     at::Tensor reference, referenceSemantics, target, targetSemantics;  // [N, 3|P, H, W]
-    at::Tensor faceCentres;  // [N, 2] canvas pixels
-    at::Tensor faceValid;    // [N] 1 where the sample shows a face
+    at::Tensor faceCentres;                                             // [N, 2] canvas pixels
+    at::Tensor faceValid;                                               // [N] 1 where the sample shows a face
     // Body pairs made for the skel term only (undefined otherwise): the skeletons' own flow at s4 and s8 ([N, 2, h, w], in pixels
     // of that scale, target -> reference like the model's w) and where it is trusted ([N, 1, h, w], 1 near
     // a target bone). See skeletonFlowOf and skeletonFlowLoss.
@@ -81,7 +81,7 @@ struct Batch {
 };
 
 struct AugmentOptions {
-    bool flip = true;            // horizontal flip of the whole pair, mirror joints swapped
+    bool flip = true;  // horizontal flip of the whole pair, mirror joints swapped
     // Each image scaled about its centre by up to +-5 % and shifted by up to 4 % of the canvas; both images of a
     // sameFraming pair by the same amounts (an edit never moves what it did not touch).
     double maxScale = 0.05;

@@ -65,7 +65,8 @@ private:
 
 // d^2 between the Gaussians N(mean1, cov1) and N(mean2, cov2). Tr (S_1 S_2)^(1/2) is the sum of the square roots
 // of the eigenvalues of S_1^(1/2) S_2 S_1^(1/2), which is symmetric: no general matrix square root is needed.
-double frechetDistance(const at::Tensor& mean1, const at::Tensor& cov1, const at::Tensor& mean2, const at::Tensor& cov2);
+double frechetDistance(const at::Tensor& mean1, const at::Tensor& cov1, const at::Tensor& mean2,
+                       const at::Tensor& cov2);
 double frechetDistance(const FeatureStatistics& a, const FeatureStatistics& b);
 
 }  // namespace marionette::train

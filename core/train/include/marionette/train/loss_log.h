@@ -13,8 +13,8 @@ const std::vector<std::string>& lossLogTerms();
 std::string lossLogHeader();
 
 // One row; terms missing from `terms` (not computed this step) are written as 0.
-std::string lossLogRow(int step, int stage, long long images, double seconds, const std::map<std::string, double>& terms,
-                       double total, double discriminator);
+std::string lossLogRow(int step, int stage, long long images, double seconds,
+                       const std::map<std::string, double>& terms, double total, double discriminator);
 
 // A log written by a build with other columns is rewritten (atomically) with this build's header, each
 // value under its column's name and 0 where the old log had no such column, so that a resumed run keeps

@@ -13,19 +13,19 @@
 namespace marionette::train {
 
 struct LossWeights {
-    double attention = 5.0;         // lambda_attn
-    double flow = 5.0;              // lambda_flow (stage 1: flowStage1)
+    double attention = 5.0;  // lambda_attn
+    double flow = 5.0;       // lambda_flow (stage 1: flowStage1)
     double flowStage1 = 20.0;
-    double regularization = 0.0025; // lambda_regu (stage 1: regularizationStage1)
+    double regularization = 0.0025;  // lambda_regu (stage 1: regularizationStage1)
     double regularizationStage1 = 0.01;
-    double perceptual = 0.5;        // lambda_perc
-    double face = 1.0;              // lambda_face
-    double style = 500.0;           // lambda_style
-    double adversarial = 2.0;       // lambda_adv
-    double pixel = 0.0;             // plain L1, not in the paper; off by default
-    double flowWarp = 0.0;          // L1 of the flow-warped image, not in the paper; off by default
-    double skeletonFlow = 0.0;      // L1 to the skeletons' own flow, not in the paper; off by default
-    double supervisedFlow = 0.0;    // L1 to the true flow where pairs know it, not in the paper; off by default
+    double perceptual = 0.5;      // lambda_perc
+    double face = 1.0;            // lambda_face
+    double style = 500.0;         // lambda_style
+    double adversarial = 2.0;     // lambda_adv
+    double pixel = 0.0;           // plain L1, not in the paper; off by default
+    double flowWarp = 0.0;        // L1 of the flow-warped image, not in the paper; off by default
+    double skeletonFlow = 0.0;    // L1 to the skeletons' own flow, not in the paper; off by default
+    double supervisedFlow = 0.0;  // L1 to the true flow where pairs know it, not in the paper; off by default
 };
 
 // Whether any term the weights switch on reads VGG-19 features (perceptual, face, style, sampling

@@ -28,7 +28,7 @@ private:
     std::vector<at::Tensor> features(const at::Tensor& images) const;  // the five tapped ReLU outputs
 
     std::vector<at::Tensor> m_weights, m_biases;  // VGG-16's 13 convolutions
-    std::vector<at::Tensor> m_linear;        // five [1, C_k, 1, 1] weights
+    std::vector<at::Tensor> m_linear;             // five [1, C_k, 1, 1] weights
     at::Tensor m_shift, m_scale;
 };
 

@@ -29,33 +29,35 @@ namespace marionette::train {
 
 struct TrainOptions {
     model::ModelConfig model;
-    int stage1Steps = 1000;           // deformation pretraining
-    int stage2Steps = 10000;          // end-to-end
+    int stage1Steps = 1000;   // deformation pretraining
+    int stage2Steps = 10000;  // end-to-end
     int batchSize = 4;
-    double learningRate = 1e-4;       // Adam, betas (0.5, 0.999)
+    double learningRate = 1e-4;  // Adam, betas (0.5, 0.999)
     double discriminatorLearningRate = 1e-5;
     double emaDecay = 0.999;
-    double clipGradNorm = 0.0;        // 0: no clipping
-    bool mixedPrecision = false;      // bf16 autocast, CUDA only
+    double clipGradNorm = 0.0;    // 0: no clipping
+    bool mixedPrecision = false;  // bf16 autocast, CUDA only
     LossWeights weights;
     engine::Device device = engine::Device::Auto;
-    int threads = 0;                  // CPU threads; 0: one per processor core
+    int threads = 0;  // CPU threads; 0: one per processor core
     int loaderWorkers = 2;
     std::uint64_t seed = 1;
     std::string runDirectory = "runs/train";
-    int checkpointEvery = 200;        // steps; also on stop requests
-    double timeLimitSeconds = 0.0;    // > 0: stop (with a checkpoint) after the first step that reaches this wall time
+    int checkpointEvery = 200;      // steps; also on stop requests
+    double timeLimitSeconds = 0.0;  // > 0: stop (with a checkpoint) after the first step that reaches this wall time
     int keepCheckpoints = 3;
-    int logEvery = 10;                // CSV rows
-    int sampleEvery = 200;            // observer calls (sample grids, plots)
-    int lossGradientsEvery = 0;       // > 0: every N steps, the gradient norm of each loss term (StepLosses)
+    int logEvery = 10;           // CSV rows
+    int sampleEvery = 200;       // observer calls (sample grids, plots)
+    int lossGradientsEvery = 0;  // > 0: every N steps, the gradient norm of each loss term (StepLosses)
     std::optional<std::string> vgg19Path;
-    std::optional<std::string> initWeights;  // start from released weights (fresh optimisers); a body model may start a portrait model
-    std::shared_ptr<const model::SafetensorsContent> initContent;  // initWeights' contents when the caller has read them
-    bool resume = false;              // continue from the newest valid checkpoint in runDirectory
+    std::optional<std::string>
+        initWeights;  // start from released weights (fresh optimisers); a body model may start a portrait model
+    std::shared_ptr<const model::SafetensorsContent>
+        initContent;      // initWeights' contents when the caller has read them
+    bool resume = false;  // continue from the newest valid checkpoint in runDirectory
     AugmentOptions augment;
-    int rank = 0, worldSize = 1;      // data-parallel position (set by the launcher)
-    int localRank = 0;                // rank on this machine: picks the GPU (cuda:localRank)
+    int rank = 0, worldSize = 1;  // data-parallel position (set by the launcher)
+    int localRank = 0;            // rank on this machine: picks the GPU (cuda:localRank)
 };
 
 struct StepLosses {

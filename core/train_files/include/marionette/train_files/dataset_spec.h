@@ -21,7 +21,9 @@ struct DatasetScheme {
     std::string usage;  // "folder:DIR"
     std::string help;   // one line for --help
     // Opens the data set from the text after "name:"; throws marionette::Error naming what is wrong.
-    std::function<std::shared_ptr<const train::PairDataset>(const std::string& argument, const model::ModelConfig& config)> open;
+    std::function<std::shared_ptr<const train::PairDataset>(const std::string& argument,
+                                                            const model::ModelConfig& config)>
+        open;
 };
 
 // Every scheme makeDataset knows, in the order listed in help and errors. A new kind of data is one more

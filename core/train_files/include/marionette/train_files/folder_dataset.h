@@ -32,7 +32,8 @@ public:
     // marionette::Error naming the root when it is missing or when no folder has two usable images, and
     // when the model is not a body model.
     FolderDataset(FolderOptions options, const model::ModelConfig& config);
-    FolderDataset(const std::string& root, const model::ModelConfig& config) : FolderDataset(FolderOptions{root}, config) {}
+    FolderDataset(const std::string& root, const model::ModelConfig& config)
+        : FolderDataset(FolderOptions{root}, config) {}
 
     std::string description() const override;
     std::size_t size() const override { return m_pairs.size(); }

@@ -19,9 +19,21 @@ std::string concat(const Parts&... parts) {
     return out.str();
 }
 
-template <typename... Parts> void debug(const Parts&... p) { write(Level::Debug, concat(p...)); }
-template <typename... Parts> void info(const Parts&... p) { write(Level::Info, concat(p...)); }
-template <typename... Parts> void warning(const Parts&... p) { write(Level::Warning, concat(p...)); }
-template <typename... Parts> void error(const Parts&... p) { write(Level::Error, concat(p...)); }
+template <typename... Parts>
+void debug(const Parts&... p) {
+    write(Level::Debug, concat(p...));
+}
+template <typename... Parts>
+void info(const Parts&... p) {
+    write(Level::Info, concat(p...));
+}
+template <typename... Parts>
+void warning(const Parts&... p) {
+    write(Level::Warning, concat(p...));
+}
+template <typename... Parts>
+void error(const Parts&... p) {
+    write(Level::Error, concat(p...));
+}
 
 }  // namespace marionette::log

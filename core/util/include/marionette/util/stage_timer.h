@@ -23,7 +23,8 @@ public:
             if (m_timer) m_start = m_timer->now();
         }
         ~Stage() {
-            if (m_timer) m_timer->add(m_name, std::chrono::duration<double, std::milli>(m_timer->now() - m_start).count());
+            if (m_timer)
+                m_timer->add(m_name, std::chrono::duration<double, std::milli>(m_timer->now() - m_start).count());
         }
         Stage(const Stage&) = delete;
         Stage& operator=(const Stage&) = delete;
