@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git
+  # the format test (tools/check-format.sh)
+  clang-format
   # LibTorch (CPU) and a fast BLAS for it
   libtorch-dev libopenblas0-pthread libopenblas-pthread-dev
   # gloo headers: LibTorch's c10d CPU backend for data-parallel training
