@@ -265,8 +265,8 @@ FaceParameters parametersFromJson(const std::string& text, const MorphableModel&
                 if (!value.is_object()) throw Error("\"pose\" must be an object");
                 for (const auto& [name, v] : value.items()) {
                     const auto& fields = poseFields();
-                    const auto f =
-                        std::find_if(fields.begin(), fields.end(), [&](const PoseField& p) { return name == p.name; });
+                    const auto f = std::find_if(fields.begin(), fields.end(),
+                                                [&wanted = name](const PoseField& p) { return wanted == p.name; });
                     if (f == fields.end())
                         throw Error("pose \"" + name + "\" is unknown (use yaw, pitch, roll, x, y, scale)");
                     const std::string what = std::string("pose ") + f->name;
