@@ -3,9 +3,11 @@
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <iterator>
 #include <sstream>
 
 namespace marionette::train {
@@ -74,6 +76,46 @@ bool upgradeLossLog(const std::string& path) {
     }
     files::writeAtomically(path, out.str());
     return true;
+}
+
+int trimLossLog(const std::string& path, int lastStep) {
+    if (!std::filesystem::exists(path)) return 0;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path + ": cannot read the loss log");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::size_t headerEnd = text.find('\n');
+    if (headerEnd == std::string::npos) {  // killed before the header was written whole
+        std::filesystem::remove(path);
+        return text.empty() ? 0 : 1;
+    }
+    const std::string header = text.substr(0, headerEnd);
+    if (header.rfind("step,", 0) != 0) return 0;  // upgradeLossLog refuses it with the reason
+    const std::size_t columns = splitFields(header).size();
+    std::string kept = header + '\n';
+    int dropped = 0, previous = -1;
+    std::size_t start = headerEnd + 1;
+    while (start < text.size()) {
+        const std::size_t end = text.find('\n', start);
+        if (end == std::string::npos) {  // the last row, cut short
+            ++dropped;
+            break;
+        }
+        const std::string line = text.substr(start, end - start);
+        start = end + 1;
+        if (line.empty()) continue;
+        const auto fields = splitFields(line);
+        char* rest = nullptr;
+        const long step = fields.empty() ? -1 : std::strtol(fields.front().c_str(), &rest, 10);
+        const bool whole = fields.size() == columns && rest && *rest == '\0' && step >= 0;
+        if (!whole || step > lastStep || step <= previous) {
+            ++dropped;
+            continue;
+        }
+        previous = static_cast<int>(step);
+        kept += line + '\n';
+    }
+    if (dropped > 0) files::writeAtomically(path, kept);
+    return dropped;
 }
 
 }  // namespace marionette::train

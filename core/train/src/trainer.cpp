@@ -393,6 +393,9 @@ void Trainer::run() {
     const std::string csvPath = (fs::path(m_options.runDirectory) / "losses.csv").string();
     std::ofstream csv;
     if (writer) {
+        if (const int dropped = trimLossLog(csvPath, m_step))
+            log::info(csvPath, ": dropped ", dropped, dropped == 1 ? " row" : " rows", " logged after step ", m_step,
+                      " or cut short (those steps are trained again)");
         if (upgradeLossLog(csvPath))
             log::info(csvPath, ": rewritten with this build's columns (", lossLogHeader(), ")");
         const bool newCsv = !fs::exists(csvPath);

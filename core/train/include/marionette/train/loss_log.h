@@ -21,4 +21,10 @@ std::string lossLogRow(int step, int stage, long long images, double seconds,
 // one file a spreadsheet can read. Returns whether it rewrote the file; a missing file is left alone.
 bool upgradeLossLog(const std::string& path);
 
+// A run resumed from a checkpoint trains again the steps logged after it: keeps the header and the complete
+// rows up to `lastStep`, and drops the later ones and a row cut short by a crash, rewriting the file
+// atomically. A file without a complete header line is removed (the trainer writes a new one). Returns the
+// number of lines dropped; a missing file, or one that is not a loss log, is left alone.
+int trimLossLog(const std::string& path, int lastStep);
+
 }  // namespace marionette::train
