@@ -12,7 +12,9 @@ namespace marionette::image {
 
 cv::Mat decodeImage(const std::string& bytes, const std::string& sourceName) {
     const ImageHeader header = readImageHeader(bytes, sourceName);
-    if (header.width * header.height > kMaxImagePixels) {
+    // Each side first: two 32-bit sides can overflow their product.
+    if (header.width > kMaxImagePixels || header.height > kMaxImagePixels ||
+        header.width * header.height > kMaxImagePixels) {
         throwFileError(sourceName, "the image is " + std::to_string(header.width) + " x " +
                                        std::to_string(header.height) + " pixels, more than the limit of " +
                                        std::to_string(kMaxImagePixels / 1'000'000) +
