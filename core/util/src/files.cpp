@@ -36,6 +36,34 @@ std::string readAll(const std::string& path, std::size_t maxBytes) {
     return bytes;
 }
 
+namespace {
+
+// Writes every byte, retrying after signals; false with errno set on failure.
+bool writeAll(int fd, const std::string& bytes) {
+    const char* data = bytes.data();
+    std::size_t left = bytes.size();
+    while (left > 0) {
+        const ssize_t n = ::write(fd, data, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        data += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    return ::fsync(fd) == 0;
+}
+
+[[noreturn]] void failAndRemove(const std::string& path, int fd, const std::string& temporary,
+                                const std::string& what) {
+    const std::string reason = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    if (!temporary.empty()) std::remove(temporary.c_str());
+    throwFileError(path, what + reason);
+}
+
+}  // namespace
+
 void writeAtomically(const std::string& path, const std::string& bytes) {
     const std::filesystem::path target(path);
     const auto folder = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
@@ -45,33 +73,35 @@ void writeAtomically(const std::string& path, const std::string& bytes) {
     std::random_device rd;
     const std::string temporary =
         (folder / ("." + target.filename().string() + ".tmp" + std::to_string(rd()))).string();
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) throwFileError(path, std::string("cannot write: ") + std::strerror(errno));
-
-    const char* data = bytes.data();
-    std::size_t left = bytes.size();
-    while (left > 0) {
-        const ssize_t n = ::write(fd, data, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            const std::string reason = std::strerror(errno);
+    // The bytes go to a file without a name first (O_TMPFILE), which the system removes if this process dies
+    // before the end: a writer killed halfway leaves nothing beside the user's file. It gets the temporary
+    // name only once complete, just before replacing the file.
+#ifdef O_TMPFILE
+    int fd = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+#else
+    int fd = -1;
+#endif
+    if (fd >= 0) {
+        if (!writeAll(fd, bytes)) failAndRemove(path, fd, {}, "write failed: ");
+        const std::string self = "/proc/self/fd/" + std::to_string(fd);
+        if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, temporary.c_str(), AT_SYMLINK_FOLLOW) == 0) {
             ::close(fd);
-            std::remove(temporary.c_str());
-            throwFileError(path, "write failed: " + reason);
+            fd = -1;
+        } else {
+            ::close(fd);  // no /proc: written again under the temporary name
+            fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            if (fd < 0) throwFileError(path, std::string("cannot write: ") + std::strerror(errno));
         }
-        data += n;
-        left -= static_cast<std::size_t>(n);
+    } else {  // a file system without unnamed files
+        fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0) throwFileError(path, std::string("cannot write: ") + std::strerror(errno));
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        const std::string reason = std::strerror(errno);
-        std::remove(temporary.c_str());
-        throwFileError(path, "write failed: " + reason);
+    if (fd >= 0) {
+        if (!writeAll(fd, bytes)) failAndRemove(path, fd, temporary, "write failed: ");
+        if (::close(fd) != 0) failAndRemove(path, -1, temporary, "write failed: ");
     }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-        const std::string reason = std::strerror(errno);
-        std::remove(temporary.c_str());
-        throwFileError(path, "cannot replace the file: " + reason);
-    }
+    if (std::rename(temporary.c_str(), path.c_str()) != 0)
+        failAndRemove(path, -1, temporary, "cannot replace the file: ");
 }
 
 std::string lowerExtension(const std::string& path) {
