@@ -115,8 +115,17 @@ TEST_CASE(resume_of_a_killed_trainer_starts_at_its_last_complete_checkpoint_with
     EXPECT_EQ(second.resumedAt, 3);
     EXPECT_EQ(second.signal, SIGXFSZ);
 
-    // The half-written checkpoint 6 is not taken: resumed at 3 again, and this time trained to the end.
-    const Outcome third = trainInChild(o, [](Trainer&) {});
+    // The half-written checkpoint 6 is not taken: resumed at 3 again, and this time trained to the end. The
+    // unfinished file is gone before it trains.
+    const auto unfinished = leftoversIn(dir);
+    EXPECT_EQ(unfinished.size(), std::size_t(1));
+    const std::string seenAtStart = dir + "/../leftovers";
+    const Outcome third = trainInChild(o, [&](Trainer&) {
+        std::ofstream out(seenAtStart);
+        for (const auto& name : leftoversIn(dir)) out << name << ' ';
+    });
+    const auto leftAtStart = linesOf(seenAtStart);
+    EXPECT_EQ(leftAtStart.size(), std::size_t(0));
     EXPECT_EQ(third.resumedAt, 3);
     EXPECT_EQ(third.exitCode, 0);
     EXPECT(std::filesystem::exists(dir + "/checkpoint-000000009.pt"));

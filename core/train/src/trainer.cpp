@@ -86,6 +86,19 @@ const std::vector<std::string>& imageLossLayers() {
     return layers;
 }
 
+// A checkpoint is written under a temporary name and renamed once whole; a run killed in between leaves the
+// temporary file (as large as a checkpoint), which no resume reads.
+void removeUnfinishedCheckpoints(const std::string& dir) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind(std::string(".") + kCheckpointPrefix, 0) == 0 && e.path().extension() == ".tmp") {
+            fs::remove(e.path(), ec);
+            log::info("removed ", e.path().string(), ", a checkpoint left unfinished by an earlier session");
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> checkpointsNewestFirst(const std::string& dir) {
@@ -186,6 +199,7 @@ Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> datase
     std::error_code ec;
     fs::create_directories(m_options.runDirectory, ec);
     if (ec) throw Error(m_options.runDirectory + ": cannot create the run folder: " + ec.message());
+    if (m_options.rank == 0) removeUnfinishedCheckpoints(m_options.runDirectory);
     if (m_options.resume && !loadLatestCheckpoint()) {
         // Starting afresh over checkpoints that exist would overwrite a run the user meant to continue.
         const auto found = checkpointsNewestFirst(m_options.runDirectory);
