@@ -115,11 +115,15 @@ SafetensorsContent parseSafetensors(const std::string& bytes, const std::string&
         if (!e.dtype) throwFileError(source, where + " has unsupported dtype " + info["dtype"].get<std::string>());
         if (!info["shape"].is_array()) throwFileError(source, where + ": shape is not a list");
         std::uint64_t elements = 1;
+        // The product of the sizes with zeros counted as ones: LibTorch's strides reach it even when a zero size
+        // leaves no elements, so it is bounded too (and with it each size, which must also fit int64).
+        std::uint64_t extent = 1;
         for (const auto& d : info["shape"]) {
             if (!d.is_number_unsigned()) throwFileError(source, where + ": shape holds a non-integer or negative size");
             const auto size = d.get<std::uint64_t>();
-            if (size > 0 && elements > (std::uint64_t(1) << 40) / size)
+            if (extent > (std::uint64_t(1) << 40) / std::max<std::uint64_t>(size, 1))
                 throwFileError(source, where + ": shape is absurdly large");
+            extent *= std::max<std::uint64_t>(size, 1);
             elements *= size;
             e.shape.push_back(static_cast<int64_t>(size));
         }
