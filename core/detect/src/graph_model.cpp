@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -189,9 +190,14 @@ WeightEntry parseWeightEntry(const json& item, const std::string& where) {
     e.name = item["name"].get<std::string>();
     const std::string at = where + " ('" + e.name + "')";
     if (!item.contains("shape") || !item["shape"].is_array()) throw Error(at + " has no shape");
+    // The product of the sizes has the dimensions' bound too, so that counting values and bytes cannot overflow;
+    // zeros count as ones in it, since LibTorch's strides reach that product all the same.
+    std::int64_t extent = 1;
     for (const auto& d : item["shape"]) {
         const std::int64_t v = jsonInt(d, at + ": a shape dimension");
         if (v < 0 || v > (std::int64_t(1) << 31)) throw Error(at + " has an impossible dimension " + std::to_string(v));
+        extent *= std::max<std::int64_t>(v, 1);
+        if (extent > (std::int64_t(1) << 31)) throw Error(at + " has an impossibly large shape");
         e.shape.push_back(v);
     }
     if (!item.contains("dtype") || !item["dtype"].is_string()) throw Error(at + " has no dtype");
