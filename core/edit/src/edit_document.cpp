@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 namespace marionette::edit {
 namespace {
@@ -68,6 +69,17 @@ bool sameParameters(const face::FaceParameters& a, const face::FaceParameters& b
     const HeadPose& q = b.pose;
     return p.yaw == q.yaw && p.pitch == q.pitch && p.roll == q.roll && p.x == q.x && p.y == q.y && p.scale == q.scale &&
            a.identity == b.identity && a.expression == b.expression;
+}
+
+// json::get<int>() of a number beyond int's range is undefined behaviour: such a number is refused first (other
+// values go on to get<int>(), which refuses what is not a number).
+int intValue(const json& value, const std::string& source, const std::string& what) {
+    if (value.is_number()) {
+        const double v = value.get<double>();
+        if (!(v >= std::numeric_limits<int>::min() && v <= std::numeric_limits<int>::max()))
+            throwFileError(source, what + " " + value.dump() + " is out of range");
+    }
+    return value.get<int>();
 }
 
 const json& member(const json& doc, const char* key, const std::string& source) {
@@ -158,7 +170,7 @@ EditDocument parseEditDocument(const std::string& text, const std::string& sourc
         throwFileError(source, "not a Marionette edit (no \"marionette_edit\" version)");
     EditDocument d;
     try {
-        const int version = doc.at("marionette_edit").get<int>();
+        const int version = intValue(doc.at("marionette_edit"), source, "the edit's version");
         if (version > kEditDocumentVersion)
             throwFileError(source, "the edit has version " + std::to_string(version) +
                                        ", newer than this editor reads (" + std::to_string(kEditDocumentVersion) +
@@ -181,7 +193,7 @@ EditDocument parseEditDocument(const std::string& text, const std::string& sourc
             const json& p = member(doc, "portrait", source);
             if (!p.is_object()) throwFileError(source, "\"portrait\" must be an object");
             PortraitEdit edit;
-            if (p.contains("face")) edit.faceIndex = p.at("face").get<int>();
+            if (p.contains("face")) edit.faceIndex = intValue(p.at("face"), source, "the portrait's face index");
             if (edit.faceIndex < 0) throwFileError(source, "the portrait's face index must be 0 or more");
             edit.reference =
                 landmarksFromJson(member(p, "reference_landmarks", source), source + ": reference_landmarks");
