@@ -39,7 +39,8 @@ Pose personFromValues(const nlohmann::json& values, const std::string& where) {
         }
         if (!std::isfinite(v[2]) || v[2] < 0.0)
             throw Error(where + ": " + jointLabel(jointAt(j)) + " has an invalid confidence");
-        if (v[2] == 0.0) continue;  // OpenPose writes absent joints as 0, 0, 0
+        // OpenPose writes absent joints as 0, 0, 0; a confidence too small for a float is 0 here too.
+        if (static_cast<float>(v[2]) == 0.f) continue;
         pose.set(jointAt(j), static_cast<float>(v[0]), static_cast<float>(v[1]), static_cast<float>(v[2]));
     }
     validate(pose, where);
