@@ -12,7 +12,7 @@
 #include "marionette/pose/heatmap.h"
 #include "marionette/util/error.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <ostream>
 

@@ -13,7 +13,7 @@
 #include "marionette/synth/seeds.h"
 #include "marionette/util/error.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <opencv2/imgproc.hpp>
 
 #include <chrono>

@@ -16,7 +16,7 @@
 #include "marionette/util/files.h"
 #include "marionette/util/log.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <nlohmann/json.hpp>
 #ifdef MARIONETTE_WITH_IMAGE
 #include "marionette/image/image_io.h"

@@ -7,7 +7,7 @@
 #include "marionette/train/trainer.h"
 #include "marionette/util/log.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>

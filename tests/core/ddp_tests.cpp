@@ -9,7 +9,7 @@
 #include "marionette/train/trainer.h"
 #include "marionette/util/error.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <unistd.h>
 #include <atomic>

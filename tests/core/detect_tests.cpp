@@ -13,7 +13,7 @@
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>

@@ -4,7 +4,7 @@
 #include "marionette/face/part_maps.h"
 #include "marionette/util/error.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cmath>

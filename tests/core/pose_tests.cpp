@@ -6,7 +6,7 @@
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <random>

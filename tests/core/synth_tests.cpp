@@ -8,7 +8,7 @@
 #include "marionette/synth/thin_plate_spline.h"
 #include "marionette/util/error.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <limits>

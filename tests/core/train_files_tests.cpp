@@ -14,7 +14,7 @@
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <opencv2/imgproc.hpp>
 
 #include <atomic>

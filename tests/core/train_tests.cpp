@@ -15,7 +15,7 @@
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <array>

@@ -1,7 +1,7 @@
 #include "tiny_weights.h"
 
 // LibTorch's full API first: its module headers do not compile when a single one comes in on its own.
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "marionette/model/generator.h"
 #include "marionette/model/weights.h"

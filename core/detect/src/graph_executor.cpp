@@ -5,7 +5,7 @@
 #include "marionette/util/error.h"
 #include "marionette/util/torch_compat.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <deque>

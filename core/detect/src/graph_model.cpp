@@ -3,7 +3,7 @@
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>

@@ -4,7 +4,7 @@
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>

@@ -3,7 +3,7 @@
 #include "marionette/detect/movenet.h"
 #include "marionette/util/error.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <opencv2/imgproc.hpp>
 
 namespace marionette::detect {

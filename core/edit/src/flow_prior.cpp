@@ -3,7 +3,7 @@
 #include "marionette/deform/mesh_render.h"
 #include "marionette/synth/limb_warp.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <opencv2/imgproc.hpp>
 

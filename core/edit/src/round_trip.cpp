@@ -6,7 +6,7 @@
 #include "marionette/image/image_io.h"
 #include "marionette/util/error.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>

@@ -11,7 +11,7 @@
 
 #include <torch/cuda.h>
 #include <torch/nn/functional/upsampling.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace marionette::engine {
 namespace F = torch::nn::functional;

@@ -105,8 +105,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kFormat = "marionette.face_parameters";
-constexpr int kVersion = 1;
+constexpr const char* kParametersFormat = "marionette.face_parameters";
+constexpr int kParametersVersion = 1;
 constexpr double kMaxPixel = 100000.0;  // the bound of every photo coordinate
 constexpr double kMaxScale = 100000.0;
 
@@ -238,8 +238,11 @@ std::string parametersToJson(const FaceParameters& parameters, const MorphableMo
         identity[model.identity()[k].name] = parameters.identity[k];
     for (std::size_t k = 0; k < parameters.expression.size(); ++k)
         expression[model.expressions()[k].name] = parameters.expression[k];
-    const json root = {
-        {"format", kFormat}, {"version", kVersion}, {"pose", pose}, {"identity", identity}, {"expression", expression}};
+    const json root = {{"format", kParametersFormat},
+                       {"version", kParametersVersion},
+                       {"pose", pose},
+                       {"identity", identity},
+                       {"expression", expression}};
     return root.dump(1) + "\n";
 }
 
@@ -258,9 +261,11 @@ FaceParameters parametersFromJson(const std::string& text, const MorphableModel&
         if (!root.is_object()) throw Error("face parameters must be a JSON object");
         for (const auto& [key, value] : root.items()) {
             if (key == "format") {
-                if (value != kFormat) throw Error(std::string("\"format\" must be \"") + kFormat + "\"");
+                if (value != kParametersFormat)
+                    throw Error(std::string("\"format\" must be \"") + kParametersFormat + "\"");
             } else if (key == "version") {
-                if (value != kVersion) throw Error("\"version\" " + value.dump() + " is not one this build reads (1)");
+                if (value != kParametersVersion)
+                    throw Error("\"version\" " + value.dump() + " is not one this build reads (1)");
             } else if (key == "pose") {
                 if (!value.is_object()) throw Error("\"pose\" must be an object");
                 for (const auto& [name, v] : value.items()) {

@@ -18,8 +18,8 @@ extern const std::size_t kStandardFaceModelJsonSize;
 
 namespace {
 
-constexpr const char* kFormat = "marionette.face_model";
-constexpr int kVersion = 1;
+constexpr const char* kModelFormat = "marionette.face_model";
+constexpr int kModelVersion = 1;
 constexpr std::size_t kMaxModelBytes = 16u << 20;
 constexpr double kMaxCoordinate = 1000.0;  // centimetres: far beyond any face
 
@@ -130,10 +130,11 @@ MorphableModel MorphableModel::fromJson(const std::string& text, const std::stri
         throwFileError(sourceName, std::string("is not valid JSON (") + e.what() + ")");
     }
     try {
-        if (!root.is_object() || root.value("format", std::string()) != kFormat)
-            throw Error(std::string("is not a face model (expected \"format\": \"") + kFormat + "\")");
-        if (!root.contains("version") || !root["version"].is_number_integer() || root["version"].get<int>() != kVersion)
-            throw Error("has a face model version this build does not read (expected " + std::to_string(kVersion) +
+        if (!root.is_object() || root.value("format", std::string()) != kModelFormat)
+            throw Error(std::string("is not a face model (expected \"format\": \"") + kModelFormat + "\")");
+        if (!root.contains("version") || !root["version"].is_number_integer() ||
+            root["version"].get<int>() != kModelVersion)
+            throw Error("has a face model version this build does not read (expected " + std::to_string(kModelVersion) +
                         ")");
         if (!root.contains("mean")) throw Error("has no \"mean\" shape");
         MorphableModel model;

@@ -2,7 +2,7 @@
 
 #include "marionette/util/error.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>

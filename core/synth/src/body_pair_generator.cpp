@@ -3,7 +3,7 @@
 #include "body_renderer.h"
 #include "marionette/util/error.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <optional>
 

@@ -1,6 +1,6 @@
 #include "body_renderer.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cmath>

@@ -27,7 +27,7 @@ void validateConfig(const LimbWarpConfig& c) {
     if (!(c.backgroundRadius >= 0.0)) throw Error("limb warp: backgroundRadius must be >= 0");
 }
 
-void validatePhoto(const torch::Tensor& photo) {
+void validateLimbWarpPhoto(const torch::Tensor& photo) {
     if (!photo.defined() || photo.dim() != 3 || photo.size(0) != 3 || photo.size(1) < 2 || photo.size(2) < 2 ||
         !photo.is_floating_point())
         throw Error("limb warp: the photo must be a float tensor [3, H, W]");
@@ -113,7 +113,7 @@ pose::Pose LimbWarpPairGenerator::movedPose(const pose::Pose& photoPose, int hei
 
 PairSample LimbWarpPairGenerator::generate(const torch::Tensor& photo, const pose::Pose& photoPose,
                                            std::uint64_t seed) const {
-    validatePhoto(photo);
+    validateLimbWarpPhoto(photo);
     pose::validate(photoPose, "limb warp: photo skeleton");
     const int height = static_cast<int>(photo.size(1)), width = static_cast<int>(photo.size(2));
     const pose::Pose moved = movedPose(photoPose, height, width, seed);

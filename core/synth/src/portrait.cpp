@@ -8,7 +8,7 @@
 #include "materials.h"
 #include "raster.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <cmath>
@@ -592,7 +592,7 @@ private:
     double m_u = 1.0, m_halfWidth = 1.0, m_foreheadHeight = 1.0;
 };
 
-void validatePhoto(const torch::Tensor& photo) {
+void validatePortraitPhoto(const torch::Tensor& photo) {
     if (!photo.defined() || photo.dim() != 3 || photo.size(0) != 3 || photo.size(1) < 2 || photo.size(2) < 2 ||
         !photo.is_floating_point())
         throw Error("portrait pairs: the photo must be a float tensor [3, H, W]");
@@ -669,7 +669,7 @@ PairSample PortraitPairGenerator::generate(std::uint64_t seed) const {
 
 PairSample PortraitPairGenerator::generate(const torch::Tensor& photo, const face::FaceLandmarks& landmarks,
                                            std::uint64_t seed) const {
-    validatePhoto(photo);
+    validatePortraitPhoto(photo);
     face::validate(landmarks, "portrait photo landmarks");
     const face::FaceLandmarks moved = perturbLandmarks(landmarks, seed);
     torch::NoGradGuard noGrad;

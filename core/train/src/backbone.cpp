@@ -13,13 +13,13 @@ namespace F = torch::nn::functional;
 namespace {
 
 // VGG-19 "features": (index in torchvision's Sequential, in, out, pool before it) for conv1_1 .. conv5_2.
-struct ConvSpec {
+struct Vgg19Conv {
     int index;
     int64_t in, out;
     bool poolBefore;
     const char* relu;
 };
-constexpr ConvSpec kConvs[] = {
+constexpr Vgg19Conv kVgg19Convs[] = {
     {0, 3, 64, false, "relu1_1"},     {2, 64, 64, false, "relu1_2"},    {5, 64, 128, true, "relu2_1"},
     {7, 128, 128, false, "relu2_2"},  {10, 128, 256, true, "relu3_1"},  {12, 256, 256, false, "relu3_2"},
     {14, 256, 256, false, "relu3_3"}, {16, 256, 256, false, "relu3_4"}, {19, 256, 512, true, "relu4_1"},
@@ -32,7 +32,7 @@ constexpr ConvSpec kConvs[] = {
 const std::vector<std::string>& Backbone::layerNames() {
     static const std::vector<std::string> names = [] {
         std::vector<std::string> n;
-        for (const auto& c : kConvs) n.push_back(c.relu);
+        for (const auto& c : kVgg19Convs) n.push_back(c.relu);
         return n;
     }();
     return names;
@@ -40,13 +40,13 @@ const std::vector<std::string>& Backbone::layerNames() {
 
 Backbone::Backbone(const std::optional<std::string>& vgg19Path, bool used) {
     torch::NoGradGuard noGrad;
-    for (const auto& c : kConvs) {
+    for (const auto& c : kVgg19Convs) {
         m_convs.push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(c.in, c.out, 3).padding(1)));
     }
     if (vgg19Path) {
         const auto content = model::readSafetensors(*vgg19Path);
         for (std::size_t i = 0; i < m_convs.size(); ++i) {
-            const std::string prefix = "features." + std::to_string(kConvs[i].index) + ".";
+            const std::string prefix = "features." + std::to_string(kVgg19Convs[i].index) + ".";
             detail::copyNamedTensor(content, *vgg19Path, prefix + "weight", m_convs[i]->weight,
                                     "torchvision's VGG-19 layout");
             detail::copyNamedTensor(content, *vgg19Path, prefix + "bias", m_convs[i]->bias,
@@ -92,9 +92,9 @@ std::map<std::string, at::Tensor> Backbone::features(const at::Tensor& images, c
     std::map<std::string, at::Tensor> out;
     auto x = ((images + 1.0) * 0.5 - m_mean) / m_std;
     for (std::size_t i = 0; i <= deepest; ++i) {
-        if (kConvs[i].poolBefore) x = F::max_pool2d(x, F::MaxPool2dFuncOptions(2).stride(2));
+        if (kVgg19Convs[i].poolBefore) x = F::max_pool2d(x, F::MaxPool2dFuncOptions(2).stride(2));
         x = torch::relu(m_convs[i](x));
-        if (std::find(layers.begin(), layers.end(), kConvs[i].relu) != layers.end()) out[kConvs[i].relu] = x;
+        if (std::find(layers.begin(), layers.end(), kVgg19Convs[i].relu) != layers.end()) out[kVgg19Convs[i].relu] = x;
     }
     return out;
 }

@@ -5,7 +5,7 @@
 #include "marionette/util/torch_compat.h"
 
 #include <c10/core/impl/DeviceGuardImplInterface.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef MARIONETTE_HAS_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>

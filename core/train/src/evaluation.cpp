@@ -11,7 +11,7 @@
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>

@@ -6,23 +6,23 @@
 
 #include <torch/nn/functional/pooling.h>
 #include <torch/nn/functional/upsampling.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace marionette::train {
 namespace F = torch::nn::functional;
 namespace {
 
-const char* const kLayout = "the FID Inception-v3 layout of tools/convert_fid_inception.py";
+const char* const kFidLayout = "the FID Inception-v3 layout of tools/convert_fid_inception.py";
 
 // One BasicConv2d of torchvision's Inception3: its name, channels, kernel, stride and padding.
-struct ConvSpec {
+struct InceptionConv {
     std::string name;
     int64_t in, out, kernelH, kernelW, stride, padH, padW;
 };
 
 // Every convolution of the FID Inception-v3 up to its pool features, with torchvision's names.
-std::vector<ConvSpec> inceptionConvs() {
-    std::vector<ConvSpec> c;
+std::vector<InceptionConv> inceptionConvs() {
+    std::vector<InceptionConv> c;
     const auto add = [&c](const std::string& name, int64_t in, int64_t out, int64_t kh, int64_t kw, int64_t stride = 1,
                           int64_t ph = 0, int64_t pw = 0) {
         c.push_back({name, in, out, kh, kw, stride, ph, pw});
@@ -99,7 +99,7 @@ at::Tensor maxPool3x3(const at::Tensor& x, int64_t stride, int64_t padding = 0) 
 
 std::vector<std::pair<std::string, std::vector<int64_t>>> FidInception::layout() {
     std::vector<std::pair<std::string, std::vector<int64_t>>> tensors;
-    for (const ConvSpec& s : inceptionConvs()) {
+    for (const InceptionConv& s : inceptionConvs()) {
         tensors.push_back({s.name + ".conv.weight", {s.out, s.in, s.kernelH, s.kernelW}});
         for (const char* bn : {".bn.weight", ".bn.bias", ".bn.running_mean", ".bn.running_var"})
             tensors.push_back({s.name + bn, {s.out}});
@@ -110,15 +110,15 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> FidInception::layout()
 FidInception::FidInception(const std::string& weightsPath) {
     torch::NoGradGuard noGrad;
     const auto content = model::readSafetensors(weightsPath);
-    for (const ConvSpec& s : inceptionConvs()) {
+    for (const InceptionConv& s : inceptionConvs()) {
         at::Tensor weight = torch::empty({s.out, s.in, s.kernelH, s.kernelW});
         at::Tensor gamma = torch::empty({s.out}), beta = torch::empty({s.out}), mean = torch::empty({s.out}),
                    variance = torch::empty({s.out});
-        detail::copyNamedTensor(content, weightsPath, s.name + ".conv.weight", weight, kLayout);
-        detail::copyNamedTensor(content, weightsPath, s.name + ".bn.weight", gamma, kLayout);
-        detail::copyNamedTensor(content, weightsPath, s.name + ".bn.bias", beta, kLayout);
-        detail::copyNamedTensor(content, weightsPath, s.name + ".bn.running_mean", mean, kLayout);
-        detail::copyNamedTensor(content, weightsPath, s.name + ".bn.running_var", variance, kLayout);
+        detail::copyNamedTensor(content, weightsPath, s.name + ".conv.weight", weight, kFidLayout);
+        detail::copyNamedTensor(content, weightsPath, s.name + ".bn.weight", gamma, kFidLayout);
+        detail::copyNamedTensor(content, weightsPath, s.name + ".bn.bias", beta, kFidLayout);
+        detail::copyNamedTensor(content, weightsPath, s.name + ".bn.running_mean", mean, kFidLayout);
+        detail::copyNamedTensor(content, weightsPath, s.name + ".bn.running_var", variance, kFidLayout);
         if ((variance < 0).any().item<bool>())
             throwFileError(weightsPath, "tensor \"" + s.name + ".bn.running_var\" has negative variances");
         // Batch norm in inference folded into the convolution: gamma (Wx - mean) / sqrt(var + eps) + beta.

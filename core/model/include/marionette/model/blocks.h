@@ -1,5 +1,7 @@
 #pragma once
 // Building blocks of docs/model.md ("Building blocks"). Registration names are the safetensors keys.
+// LibTorch's modules/instancenorm.h uses functional::detail::instance_norm without including it.
+#include <torch/nn/functional/instancenorm.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/instancenorm.h>
