@@ -56,7 +56,7 @@ endfunction()
 # header once and instantiates LibTorch's templates once for its batch. About halves a cold build; an edit then
 # recompiles its batch. Sources that include torch are batched apart from those that do not.
 option(MARIONETTE_UNITY_BUILD "Compile sources in batches of MARIONETTE_UNITY_BATCH per translation unit" ON)
-set(MARIONETTE_UNITY_BATCH 4 CACHE STRING "Sources per unity batch")
+set(MARIONETTE_UNITY_BATCH 6 CACHE STRING "Sources per unity batch")
 add_feature_info(UnityBuild MARIONETTE_UNITY_BUILD "sources compiled in batches (faster cold builds)")
 
 # Puts `sources` of `target` into unity batches named <kind>_<n>; batches of plain sources skip the torch header.
@@ -98,6 +98,12 @@ function(marionette_use_torch_pch target)
   endforeach()
   if(torch_sources)
     target_precompile_headers(${target} REUSE_FROM marionette_torch_pch)
+    # Qt's generated sources never include torch.
+    get_target_property(automoc ${target} AUTOMOC)
+    if(automoc)
+      set_source_files_properties(${CMAKE_CURRENT_BINARY_DIR}/${target}_autogen/mocs_compilation.cpp
+                                  PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+    endif()
   endif()
   if(MARIONETTE_UNITY_BUILD)
     set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_MODE GROUP)

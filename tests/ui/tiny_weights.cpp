@@ -1,6 +1,5 @@
 #include "tiny_weights.h"
 
-// LibTorch's full API first: its module headers do not compile when a single one comes in on its own.
 #include <torch/types.h>
 
 #include "marionette/model/generator.h"

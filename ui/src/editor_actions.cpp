@@ -1,5 +1,7 @@
 #include "editor_actions.h"
 
+#include "main_window_text.h"
+
 #include <QAction>
 #include <QActionGroup>
 #include <QKeySequence>
@@ -27,8 +29,6 @@ QAction* checkable(QAction* a, QActionGroup* group = nullptr) {
     if (group) group->addAction(a);
     return a;
 }
-
-QString tr(const char* text) { return QAction::tr(text); }
 
 void createFileActions(EditorActions& a, QObject* o) {
     a.open = make(o, "actionOpen", tr("&Open\u2026"), QKeySequence::Open);

@@ -1,6 +1,7 @@
 #include "model_banner.h"
 
 #include "inference_worker.h"
+#include "main_window_text.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -8,11 +9,6 @@
 #include <QLocale>
 
 namespace marionette::ui {
-namespace {
-
-QString tr(const char* text) { return QCoreApplication::translate("MainWindow", text); }
-
-}  // namespace
 
 QString bannerText(const EngineInfo& info, bool baseKnown, bool hybrid) {
     const bool face = info.kind == model::SemanticsKind::Face;

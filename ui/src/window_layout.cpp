@@ -1,5 +1,7 @@
 #include "window_layout.h"
 
+#include "main_window_text.h"
+
 #include <QCoreApplication>
 #include <QDockWidget>
 #include <QLabel>
@@ -11,8 +13,6 @@
 
 namespace marionette::ui {
 namespace {
-
-QString tr(const char* text) { return QCoreApplication::translate("MainWindow", text); }
 
 QDockWidget* dock(QMainWindow* window, const QString& title, const char* name, QWidget* content,
                   Qt::DockWidgetArea area) {
