@@ -1,5 +1,6 @@
 #include "check.h"
 #include "run_cli.h"
+#include "samples.h"
 #include "tiny_models.h"
 
 #include "cli/command.h"
@@ -29,10 +30,6 @@ namespace {
 
 using test::runCli;
 
-std::string sample(const std::string& name) {
-    return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name;
-}
-
 // For its lifetime, the shipped models are looked for in an empty folder: the programs as installed without them.
 class WithoutShippedModels {
 public:
@@ -46,8 +43,8 @@ public:
 
 TEST_CASE(cli_render_draws_the_sample_skeleton_over_its_crop) {
     const std::string out = test::tempPath("semantics.png");
-    const auto run =
-        runCli({"render", "--pose", sample("messi5.jpg.pose.json"), "--image", sample("messi5.jpg"), "--out", out});
+    const auto run = runCli({"render", "--pose", test::samplePath("messi5.jpg.pose.json"), "--image",
+                             test::samplePath("messi5.jpg"), "--out", out});
     EXPECT_EQ(run.code, 0);
     EXPECT(run.out.find("17 of 18 joints") != std::string::npos);
     const cv::Mat img = image::loadImage(out);
@@ -57,7 +54,9 @@ TEST_CASE(cli_render_draws_the_sample_skeleton_over_its_crop) {
 
 TEST_CASE(cli_render_without_photo_and_for_face_landmarks) {
     const std::string out = test::tempPath("pose-only.png");
-    EXPECT_EQ(runCli({"render", "--pose", sample("messi5.jpg.pose.json"), "--size", "128x96", "--out", out}).code, 0);
+    EXPECT_EQ(
+        runCli({"render", "--pose", test::samplePath("messi5.jpg.pose.json"), "--size", "128x96", "--out", out}).code,
+        0);
     const cv::Mat img = image::loadImage(out);
     EXPECT_EQ(img.rows, 128);
     EXPECT_EQ(img.cols, 96);
@@ -93,7 +92,7 @@ TEST_CASE(cli_usage_errors_and_bad_inputs) {
     EXPECT(run.err.find("broken.json") != std::string::npos);
     EXPECT(!std::filesystem::exists(out));
 
-    run = runCli({"render", "--pose", sample("messi5.jpg.pose.json"), "--person", "3", "--out", out});
+    run = runCli({"render", "--pose", test::samplePath("messi5.jpg.pose.json"), "--person", "3", "--out", out});
     EXPECT_EQ(run.code, cli::kExitFailure);
     EXPECT(run.err.find("no person 3") != std::string::npos);
 
@@ -135,9 +134,9 @@ TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_
     const std::string portrait = tinyWeights(model::SemanticsKind::Face, "adapt-portrait.safetensors");
 
     const std::string bodyOut = test::tempPath("adapted-body.safetensors");
-    auto run =
-        runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"),
-                "--out", bodyOut, "--steps", "2", "--batch", "1", "--device", "cpu"});
+    auto run = runCli({"adapt", "--weights", body, "--image", test::samplePath("messi5.jpg"), "--pose",
+                       test::samplePath("messi5.jpg.pose.json"), "--out", bodyOut, "--steps", "2", "--batch", "1",
+                       "--device", "cpu"});
     EXPECT_EQ(run.code, 0);
     if (run.code != 0) std::cerr << run.err;
     EXPECT(run.err.find("step 2/2") != std::string::npos);
@@ -145,9 +144,9 @@ TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_
            std::string::npos);
 
     const std::string faceOut = test::tempPath("adapted-face.safetensors");
-    run = runCli({"adapt", "--weights", portrait, "--image", sample("astronaut.jpg"), "--landmarks",
-                  sample("astronaut.jpg.landmarks.pts"), "--out", faceOut, "--steps", "2", "--batch", "1", "--device",
-                  "cpu"});
+    run = runCli({"adapt", "--weights", portrait, "--image", test::samplePath("astronaut.jpg"), "--landmarks",
+                  test::samplePath("astronaut.jpg.landmarks.pts"), "--out", faceOut, "--steps", "2", "--batch", "1",
+                  "--device", "cpu"});
     EXPECT_EQ(run.code, 0);
     if (run.code != 0) std::cerr << run.err;
     const auto adaptedFace = model::loadGeneratorWeights(faceOut);
@@ -184,18 +183,18 @@ TEST_CASE(cli_adapt_fine_tunes_body_weights_on_a_person_and_portrait_weights_on_
 
     // One subject, of the weights' kind; nothing is written otherwise.
     const std::string never = test::tempPath("never-adapted.safetensors");
-    run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--out", never});
+    run = runCli({"adapt", "--weights", body, "--image", test::samplePath("messi5.jpg"), "--out", never});
     EXPECT_EQ(run.code, cli::kExitUsage);
     EXPECT(run.err.find("--pose") != std::string::npos);
-    run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"),
-                  "--face", "0", "--out", never});
+    run = runCli({"adapt", "--weights", body, "--image", test::samplePath("messi5.jpg"), "--pose",
+                  test::samplePath("messi5.jpg.pose.json"), "--face", "0", "--out", never});
     EXPECT_EQ(run.code, cli::kExitUsage);
-    run = runCli({"adapt", "--weights", body, "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"),
-                  "--lr", "fast", "--out", never});
+    run = runCli({"adapt", "--weights", body, "--image", test::samplePath("messi5.jpg"), "--pose",
+                  test::samplePath("messi5.jpg.pose.json"), "--lr", "fast", "--out", never});
     EXPECT_EQ(run.code, cli::kExitUsage);
     EXPECT(run.err.find("--lr expects a number, got \"fast\"") != std::string::npos);
-    run = runCli({"adapt", "--weights", body, "--image", sample("astronaut.jpg"), "--landmarks",
-                  sample("astronaut.jpg.landmarks.pts"), "--out", never, "--device", "cpu"});
+    run = runCli({"adapt", "--weights", body, "--image", test::samplePath("astronaut.jpg"), "--landmarks",
+                  test::samplePath("astronaut.jpg.landmarks.pts"), "--out", never, "--device", "cpu"});
     EXPECT_EQ(run.code, cli::kExitFailure);
     EXPECT(run.err.find("needs portrait weights") != std::string::npos);
     EXPECT(!std::filesystem::exists(never));
@@ -209,7 +208,7 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
     model::saveGeneratorWeights(weights, *generator, "{}", model::StoredPrecision::Float16);
 
     // Target: the reference with the right arm raised.
-    pose::People people = pose::readOpenPoseJson(sample("messi5.jpg.pose.json"));
+    pose::People people = pose::readOpenPoseJson(test::samplePath("messi5.jpg.pose.json"));
     pose::Pose target = people.at(0);
     target.set(pose::JointId::RightElbow, 150.f, 60.f);
     target.set(pose::JointId::RightWrist, 140.f, 20.f);
@@ -219,12 +218,12 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
     const std::string out = test::tempPath("reposed.png");
     const std::string maps = test::tempPath("maps");
     const std::string sheet = test::tempPath("sheet.png");
-    const auto run = runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref",
-                             sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", out, "--maps", maps,
-                             "--sheet", sheet, "--device", "cpu"});
+    const auto run = runCli({"repose", "--weights", weights, "--image", test::samplePath("messi5.jpg"), "--pose-ref",
+                             test::samplePath("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", out,
+                             "--maps", maps, "--sheet", sheet, "--device", "cpu"});
     EXPECT_EQ(run.code, 0);
     if (run.code != 0) std::cerr << run.err;
-    const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
+    const cv::Mat photo = image::loadImage(test::samplePath("messi5.jpg"));
     const cv::Mat edited = image::loadImage(out);
     EXPECT_EQ(edited.cols, photo.cols);
     EXPECT_EQ(edited.rows, photo.rows);
@@ -249,20 +248,20 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
 
     // The paper's synthesis alone, and the choices refused with the option's name.
     const std::string networkOut = test::tempPath("reposed-network.png");
-    const auto network = runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref",
-                                 sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", networkOut,
-                                 "--method", "network", "--device", "cpu"});
+    const auto network = runCli({"repose", "--weights", weights, "--image", test::samplePath("messi5.jpg"),
+                                 "--pose-ref", test::samplePath("messi5.jpg.pose.json"), "--pose-target", targetPath,
+                                 "--out", networkOut, "--method", "network", "--device", "cpu"});
     EXPECT_EQ(network.code, 0);
     EXPECT(network.out.find("hybrid") == std::string::npos);
     EXPECT(cv::norm(image::loadImage(networkOut), edited, cv::NORM_L1) > 0.0);
-    const auto badMethod =
-        runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref",
-                sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", networkOut, "--method", "paint"});
+    const auto badMethod = runCli({"repose", "--weights", weights, "--image", test::samplePath("messi5.jpg"),
+                                   "--pose-ref", test::samplePath("messi5.jpg.pose.json"), "--pose-target", targetPath,
+                                   "--out", networkOut, "--method", "paint"});
     EXPECT_EQ(badMethod.code, cli::kExitUsage);
     EXPECT(badMethod.err.find("--method expects hybrid or network") != std::string::npos);
-    const auto badDepth = runCli({"repose", "--weights", weights, "--image", sample("messi5.jpg"), "--pose-ref",
-                                  sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", networkOut,
-                                  "--depth", "tail=front"});
+    const auto badDepth = runCli({"repose", "--weights", weights, "--image", test::samplePath("messi5.jpg"),
+                                  "--pose-ref", test::samplePath("messi5.jpg.pose.json"), "--pose-target", targetPath,
+                                  "--out", networkOut, "--depth", "tail=front"});
     EXPECT_EQ(badDepth.code, cli::kExitUsage);
     EXPECT(badDepth.err.find("not a limb") != std::string::npos);
     // The deformation's benchmark runs end to end on the sample (figures printed, never asserted).
@@ -271,11 +270,11 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
     EXPECT(bench.out.find("drag update (warp + render)") != std::string::npos);
     // The fill's measure on holes whose truth is known: a table row per method, and a method it does not know refused.
     const auto fills =
-        runCli({"evaluate-fill", "--images", sample("messi5.jpg"), "--holes", "1", "--methods", "telea"});
+        runCli({"evaluate-fill", "--images", test::samplePath("messi5.jpg"), "--holes", "1", "--methods", "telea"});
     EXPECT_EQ(fills.code, 0);
     EXPECT(fills.out.find("1 holes in 1 photos") != std::string::npos);
     EXPECT(fills.out.find("telea") != std::string::npos);
-    const auto badFill = runCli({"evaluate-fill", "--images", sample("messi5.jpg"), "--methods", "smudge"});
+    const auto badFill = runCli({"evaluate-fill", "--images", test::samplePath("messi5.jpg"), "--methods", "smudge"});
     EXPECT_EQ(badFill.code, cli::kExitUsage);
     EXPECT(badFill.err.find("smudge") != std::string::npos);
 
@@ -285,18 +284,18 @@ TEST_CASE(cli_repose_round_trip_on_the_sample_with_tiny_weights) {
     model::Generator faceGenerator(face);
     const std::string faceWeights = test::tempPath("face.safetensors");
     model::saveGeneratorWeights(faceWeights, *faceGenerator, "{}", model::StoredPrecision::Float16);
-    const auto refused =
-        runCli({"repose", "--weights", faceWeights, "--image", sample("messi5.jpg"), "--pose-ref",
-                sample("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out", test::tempPath("no.png")});
+    const auto refused = runCli({"repose", "--weights", faceWeights, "--image", test::samplePath("messi5.jpg"),
+                                 "--pose-ref", test::samplePath("messi5.jpg.pose.json"), "--pose-target", targetPath,
+                                 "--out", test::tempPath("no.png")});
     EXPECT_EQ(refused.code, cli::kExitFailure);
     EXPECT(refused.err.find("for portraits") != std::string::npos);
 
     // Without --weights it opens the shipped body weights; where they are not installed, it says so.
     {
         const WithoutShippedModels none;
-        const auto missing =
-            runCli({"repose", "--image", sample("messi5.jpg"), "--pose-ref", sample("messi5.jpg.pose.json"),
-                    "--pose-target", targetPath, "--out", test::tempPath("no.png")});
+        const auto missing = runCli({"repose", "--image", test::samplePath("messi5.jpg"), "--pose-ref",
+                                     test::samplePath("messi5.jpg.pose.json"), "--pose-target", targetPath, "--out",
+                                     test::tempPath("no.png")});
         EXPECT_EQ(missing.code, cli::kExitFailure);
         EXPECT(missing.err.find("body-early.safetensors) are not installed") != std::string::npos);
     }
@@ -317,8 +316,8 @@ TEST_CASE(cli_synth_writes_pairs_to_look_at) {
     run = runCli({"synth", "--kind", "portrait", "--count", "1", "--out", folder});
     EXPECT_EQ(run.code, 0);
     EXPECT_EQ(image::loadImage(folder + "/portrait_0.png").cols, 4 * 256 + 3 * 4);
-    run = runCli({"synth", "--kind", "photo", "--image", sample("messi5.jpg"), "--pose", sample("messi5.jpg.pose.json"),
-                  "--count", "1", "--out", folder});
+    run = runCli({"synth", "--kind", "photo", "--image", test::samplePath("messi5.jpg"), "--pose",
+                  test::samplePath("messi5.jpg.pose.json"), "--count", "1", "--out", folder});
     EXPECT_EQ(run.code, 0);
     EXPECT_EQ(image::loadImage(folder + "/photo_0.png").rows, 342);
 
@@ -345,7 +344,7 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     const std::string editPath = test::tempPath("portrait.marionette.json");
     const std::string maps = test::tempPath("portrait_maps");
     const std::string sheet = test::tempPath("portrait_sheet.png");
-    const auto run = runCli({"portrait",  "--image",    sample("astronaut.jpg"),
+    const auto run = runCli({"portrait",  "--image",    test::samplePath("astronaut.jpg"),
                              "--yaw",     "15",         "--pitch",
                              "-5",        "--expr",     "smile=0.6,jaw_open=0.2",
                              "--out",     out,          "--weights",
@@ -357,7 +356,7 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     EXPECT_EQ(run.code, 0);
     if (run.code != 0) std::cerr << run.err;
     EXPECT(run.out.find("edited: yaw 15.0, pitch -5.0") != std::string::npos);
-    const cv::Mat photo = image::loadImage(sample("astronaut.jpg"));
+    const cv::Mat photo = image::loadImage(test::samplePath("astronaut.jpg"));
     const cv::Mat edited = image::loadImage(out);
     EXPECT(edited.cols == photo.cols && edited.rows == photo.rows);
     // The face's crop changed; the bottom rows (the suit, far below the face) did not.
@@ -368,7 +367,7 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     EXPECT(document.mode == "portrait" && document.portrait && document.portrait->target == landmarks);
     EXPECT_NEAR(document.portrait->parameters.pose.yaw, 15.0, 1e-9);
     EXPECT_EQ(edit::resolvePhotoPath(document, editPath),
-              std::filesystem::absolute(sample("astronaut.jpg")).lexically_normal().string());
+              std::filesystem::absolute(test::samplePath("astronaut.jpg")).lexically_normal().string());
     EXPECT(std::filesystem::exists(std::filesystem::path(maps) / "flow.png"));
     // Hybrid by default: the photo's own pixels moved, with the warp's figures; the mesh among the maps.
     EXPECT(run.out.find("hybrid: mesh warp") != std::string::npos);
@@ -379,16 +378,16 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
 
     // Bad values: a clear message, a failure code, nothing written.
     const std::string no = test::tempPath("no_portrait.png");
-    const auto range =
-        runCli({"portrait", "--image", sample("astronaut.jpg"), "--yaw", "120", "--out", no, "--weights", weights});
+    const auto range = runCli(
+        {"portrait", "--image", test::samplePath("astronaut.jpg"), "--yaw", "120", "--out", no, "--weights", weights});
     EXPECT_EQ(range.code, cli::kExitFailure);
     EXPECT(range.err.find("yaw") != std::string::npos && range.err.find("120") != std::string::npos);
-    const auto method = runCli(
-        {"portrait", "--image", sample("astronaut.jpg"), "--method", "sideways", "--out", no, "--weights", weights});
+    const auto method = runCli({"portrait", "--image", test::samplePath("astronaut.jpg"), "--method", "sideways",
+                                "--out", no, "--weights", weights});
     EXPECT_EQ(method.code, cli::kExitUsage);
     EXPECT(method.err.find("--method expects hybrid or network") != std::string::npos);
-    const auto unknown =
-        runCli({"portrait", "--image", sample("astronaut.jpg"), "--expr", "grin=1", "--out", no, "--weights", weights});
+    const auto unknown = runCli({"portrait", "--image", test::samplePath("astronaut.jpg"), "--expr", "grin=1", "--out",
+                                 no, "--weights", weights});
     EXPECT_EQ(unknown.code, cli::kExitFailure);
     EXPECT(unknown.err.find("unknown expression \"grin\"") != std::string::npos);
     const std::string wall = test::tempPath("wall.png");
@@ -396,8 +395,8 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     const auto noFace = runCli({"portrait", "--image", wall, "--out", no, "--weights", weights});
     EXPECT_EQ(noFace.code, cli::kExitFailure);
     EXPECT(noFace.err.find("wall.png") != std::string::npos && noFace.err.find("no face") != std::string::npos);
-    const auto body =
-        runCli({"portrait", "--image", sample("astronaut.jpg"), "--out", no, "--weights", weights, "--face", "7"});
+    const auto body = runCli(
+        {"portrait", "--image", test::samplePath("astronaut.jpg"), "--out", no, "--weights", weights, "--face", "7"});
     EXPECT_EQ(body.code, cli::kExitFailure);
     EXPECT(body.err.find("astronaut.jpg") != std::string::npos);
     EXPECT(!std::filesystem::exists(no));
@@ -405,8 +404,9 @@ TEST_CASE(cli_portrait_edits_the_face_and_refuses_bad_values) {
     // Without a portrait model: untrained weights, with a warning that says so.
     {
         const WithoutShippedModels none;
-        const auto untrained = runCli({"portrait", "--image", sample("astronaut.jpg"), "--expr", "eye_close=1", "--out",
-                                       no, "--device", "cpu", "--threads", "2", "--method", "network"});
+        const auto untrained =
+            runCli({"portrait", "--image", test::samplePath("astronaut.jpg"), "--expr", "eye_close=1", "--out", no,
+                    "--device", "cpu", "--threads", "2", "--method", "network"});
         EXPECT_EQ(untrained.code, 0);
         EXPECT(untrained.err.find("not a trained result") != std::string::npos);
         EXPECT(std::filesystem::exists(no));
@@ -435,24 +435,24 @@ TEST_CASE(cli_batch_runs_the_good_inputs_and_reports_the_bad_one) {
     namespace fs = std::filesystem;
     const fs::path edits = test::tempPath("batch-edits");
     fs::create_directories(edits);
-    for (const char* name : {"a.jpg", "b.jpg"}) fs::copy_file(sample("messi5.jpg"), edits / name);
-    fs::copy_file(sample("messi5.jpg.pose.json"), edits / "a.jpg.pose.json");
-    fs::copy_file(sample("messi5.jpg.target.json"), edits / "a.jpg.target.json");
+    for (const char* name : {"a.jpg", "b.jpg"}) fs::copy_file(test::samplePath("messi5.jpg"), edits / name);
+    fs::copy_file(test::samplePath("messi5.jpg.pose.json"), edits / "a.jpg.pose.json");
+    fs::copy_file(test::samplePath("messi5.jpg.target.json"), edits / "a.jpg.target.json");
     edit::EditDocument document;
     document.photoPath = "b.jpg";
-    document.reference = pose::readOpenPoseJson(sample("messi5.jpg.pose.json")).at(0);
-    document.target = pose::readOpenPoseJson(sample("messi5.jpg.target.json")).at(0);
+    document.reference = pose::readOpenPoseJson(test::samplePath("messi5.jpg.pose.json")).at(0);
+    document.target = pose::readOpenPoseJson(test::samplePath("messi5.jpg.target.json")).at(0);
     edit::writeEditDocument((edits / "b.jpg.marionette.json").string(), document);
     files::writeAtomically((edits / "c.jpg").string(), "not a JPEG");
-    fs::copy_file(sample("messi5.jpg.pose.json"), edits / "c.jpg.pose.json");
-    fs::copy_file(sample("messi5.jpg.target.json"), edits / "c.jpg.target.json");
+    fs::copy_file(test::samplePath("messi5.jpg.pose.json"), edits / "c.jpg.pose.json");
+    fs::copy_file(test::samplePath("messi5.jpg.target.json"), edits / "c.jpg.target.json");
     // A portrait edit: the face moved two pixels to the right, run by the portrait model.
-    fs::copy_file(sample("astronaut.jpg"), edits / "p.jpg");
+    fs::copy_file(test::samplePath("astronaut.jpg"), edits / "p.jpg");
     edit::EditDocument portrait;
     portrait.photoPath = "p.jpg";
     portrait.mode = "portrait";
     edit::PortraitEdit face;
-    face.reference = face::readPts(sample("astronaut.jpg.landmarks.pts"));
+    face.reference = face::readPts(test::samplePath("astronaut.jpg.landmarks.pts"));
     face.target = face.reference.mapped([](Point2 p) { return Point2{p.x + 2, p.y}; });
     face.parameters = face::FaceParameters::neutral(face::MorphableModel::standard());
     portrait.portrait = face;
@@ -462,11 +462,12 @@ TEST_CASE(cli_batch_runs_the_good_inputs_and_reports_the_bad_one) {
     const auto run =
         runCli({"batch", "--edits", edits.string(), "--out", out.string(), "--method", "network", "--threads", "2"});
     EXPECT_EQ(run.code, cli::kExitFailure);
-    EXPECT_EQ(image::loadImage((out / "a-edited.png").string()).size(), image::loadImage(sample("messi5.jpg")).size());
+    EXPECT_EQ(image::loadImage((out / "a-edited.png").string()).size(),
+              image::loadImage(test::samplePath("messi5.jpg")).size());
     EXPECT(fs::exists(out / "b-edited.png"));
     EXPECT(!fs::exists(out / "c-edited.png"));
     EXPECT_EQ(image::loadImage((out / "p-edited.png").string()).size(),
-              image::loadImage(sample("astronaut.jpg")).size());
+              image::loadImage(test::samplePath("astronaut.jpg")).size());
     EXPECT(run.out.find("3 done, 1 failed") != std::string::npos);
     EXPECT(run.out.find("input") != std::string::npos && run.out.find("FAILED") != std::string::npos);
     EXPECT(run.err.find("c.jpg: FAILED") != std::string::npos);
@@ -486,7 +487,7 @@ TEST_CASE(cli_batch_runs_the_good_inputs_and_reports_the_bad_one) {
     EXPECT(clash.out.find("1 done, 1 failed") != std::string::npos);
     EXPECT(clash.out.find("is an input of this batch") != std::string::npos);
     EXPECT(files::readAll((edits / "a-edited.png").string(), 1u << 20) ==
-           files::readAll(sample("messi5.jpg"), 1u << 20));
+           files::readAll(test::samplePath("messi5.jpg"), 1u << 20));
     EXPECT(fs::exists(edits / "a-edited-edited.png"));
 
     EXPECT_EQ(runCli({"batch", "--edits", edits.string(), "--out", out.string(), "--jobs", "0"}).code, cli::kExitUsage);

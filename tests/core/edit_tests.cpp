@@ -1,4 +1,5 @@
 #include "check.h"
+#include "samples.h"
 #include "tiny_models.h"
 
 #include "marionette/deform/quality.h"
@@ -33,11 +34,7 @@ using J = pose::JointId;
 
 namespace {
 
-std::string sample(const std::string& name) {
-    return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name;
-}
-
-pose::Pose samplePose() { return pose::readOpenPoseJson(sample("messi5.jpg.pose.json")).at(0); }
+pose::Pose samplePose() { return pose::readOpenPoseJson(test::samplePath("messi5.jpg.pose.json")).at(0); }
 
 // A standing person with a vertical body axis at x = 100.
 pose::Pose standing() { return defaultSkeleton(Box{50, 0, 100, 200}); }
@@ -61,7 +58,8 @@ model::ModelConfig tinyFace() { return test::tinyModelConfig(model::SemanticsKin
 
 // The bundled portrait sample, detected and fitted once for all portrait cases.
 const PortraitFace& astronautFace() {
-    static const PortraitFace face = findPortraitFace(image::loadImage(sample("astronaut.jpg")), "astronaut.jpg");
+    static const PortraitFace face =
+        findPortraitFace(image::loadImage(test::samplePath("astronaut.jpg")), "astronaut.jpg");
     return face;
 }
 
@@ -273,7 +271,7 @@ TEST_CASE(edit_document_keeps_the_repose_method_and_depth_order) {
 TEST_CASE(edit_reference_pose_comes_from_the_pose_file_then_the_photo) {
     const std::string folder = test::tempPath("reference_pose");
     std::filesystem::create_directories(folder);
-    const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
+    const cv::Mat photo = image::loadImage(test::samplePath("messi5.jpg"));
     const std::string photoPath = folder + "/person.jpg";
     image::saveImage(photoPath, photo);
 
@@ -308,7 +306,7 @@ TEST_CASE(edit_reference_pose_comes_from_the_pose_file_then_the_photo) {
 TEST_CASE(edit_reference_pose_comes_from_the_body_detector_when_no_pose_file_exists) {
     const std::string folder = test::tempPath("reference_pose_detected");
     std::filesystem::create_directories(folder);
-    const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
+    const cv::Mat photo = image::loadImage(test::samplePath("messi5.jpg"));
     const std::string photoPath = folder + "/player.jpg";
     image::saveImage(photoPath, photo);
     const detect::MoveNet detector(detect::bundledModelPath(detect::MoveNetVariant::Thunder));
@@ -569,7 +567,7 @@ TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {
     ReposeSession session(tinyBody(), 7, {Device::Cpu, 2});
     EXPECT(session.hasPreview());
     EXPECT_THROWS(Error, session.render(full(samplePose())), "no photo");
-    const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
+    const cv::Mat photo = image::loadImage(test::samplePath("messi5.jpg"));
     session.setPhoto(photo, samplePose());
     const RenderedFrame first = session.render(full(samplePose()));
     EXPECT(first.prepared && !first.preview);
@@ -617,7 +615,7 @@ TEST_CASE(edit_session_synthesises_previews_and_reuses_the_reference) {
 
 TEST_CASE(edit_session_hybrid_moves_the_photos_pixels_sharply_at_full_resolution) {
     ReposeSession session(tinyBody(), 7, {Device::Cpu, 2});
-    const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
+    const cv::Mat photo = image::loadImage(test::samplePath("messi5.jpg"));
     session.setPhoto(photo, samplePose());
     EXPECT(session.canDeform());
     // No joint moved: the photo itself, bit for bit.
@@ -629,7 +627,7 @@ TEST_CASE(edit_session_hybrid_moves_the_photos_pixels_sharply_at_full_resolution
     EXPECT_EQ(cv::norm(still.photoResult, photo, cv::NORM_INF), 0.0);
     // The sample's edit (right arm raised): the arm keeps the photo's detail where it went, outside the changed
     // box nothing differs, and the maps include the mesh and the holes.
-    const pose::Pose target = pose::readOpenPoseJson(sample("messi5.jpg.target.json")).at(0);
+    const pose::Pose target = pose::readOpenPoseJson(test::samplePath("messi5.jpg.target.json")).at(0);
     request.target = target;
     request.maps = MapSelection::all(std::nullopt);
     const RenderedFrame edited = session.render(request);
@@ -660,7 +658,7 @@ TEST_CASE(edit_session_gives_a_flow_prior_model_the_warp_the_pixels_follow) {
     model::ModelConfig config = tinyBody();
     config.flowPrior = true;
     ReposeSession session(config, 7, {Device::Cpu, 2});
-    const cv::Mat photo = image::loadImage(sample("messi5.jpg"));
+    const cv::Mat photo = image::loadImage(test::samplePath("messi5.jpg"));
     session.setPhoto(photo, samplePose());
     const pose::Pose target = moveJoint(samplePose(), J::RightWrist, {150, 160});
     // Network mode: the prior is the skeletons' limb warp, so the output is the drag preview's limb warp.
@@ -692,7 +690,7 @@ TEST_CASE(edit_session_gives_a_flow_prior_model_the_warp_the_pixels_follow) {
 
 TEST_CASE(edit_portrait_fit_of_the_sample_and_a_yaw_edit_turns_the_face) {
     const PortraitFace& face = astronautFace();
-    const cv::Mat photo = image::loadImage(sample("astronaut.jpg"));
+    const cv::Mat photo = image::loadImage(test::samplePath("astronaut.jpg"));
     EXPECT_EQ(face.faceIndex, 0);
     EXPECT(face.faceCount >= 1);
     // The fit explains dlib's landmarks to a few pixels (the face is about 100 pixels wide).
@@ -771,7 +769,7 @@ TEST_CASE(edit_portrait_expression_names_pairs_and_presets) {
 }
 
 TEST_CASE(edit_moved_face_region_replaces_only_the_moved_parts) {
-    const face::FaceLandmarks reference = face::readPts(sample("astronaut.jpg.landmarks.pts"));
+    const face::FaceLandmarks reference = face::readPts(test::samplePath("astronaut.jpg.landmarks.pts"));
     const ImageSize canvas{256, 256};
     const Box box = portraitCropBox(reference, {512, 512}, canvas);
     const BoxToCanvas map{box, canvas.width, canvas.height};
@@ -811,7 +809,7 @@ TEST_CASE(edit_moved_face_region_replaces_only_the_moved_parts) {
 
 TEST_CASE(edit_portrait_session_changes_the_face_and_pastes_back_only_there) {
     const PortraitFace& face = astronautFace();
-    const cv::Mat photo = image::loadImage(sample("astronaut.jpg"));
+    const cv::Mat photo = image::loadImage(test::samplePath("astronaut.jpg"));
     PortraitSession session(tinyFace(), 3, {Device::Cpu, 2});
     // The network's synthesis pasted back (the hybrid method has its own case below).
     const auto network = [](const face::FaceLandmarks& target, bool preview, const MapSelection& maps) {
@@ -883,7 +881,7 @@ TEST_CASE(edit_portrait_session_changes_the_face_and_pastes_back_only_there) {
 
 TEST_CASE(edit_portrait_session_hybrid_moves_the_photos_pixels_and_the_network_fills_only_the_opened_mouth) {
     const PortraitFace& face = astronautFace();
-    const cv::Mat photo = image::loadImage(sample("astronaut.jpg"));
+    const cv::Mat photo = image::loadImage(test::samplePath("astronaut.jpg"));
     PortraitSession session(tinyFace(), 5, {Device::Cpu, 2});
     session.setPhoto(photo, face.observed);
     EXPECT(session.canDeform());
@@ -965,7 +963,7 @@ TEST_CASE(edit_portrait_bad_inputs_give_clear_errors) {
     EXPECT_THROWS(Error, findPortraitFace(cv::Mat(1, 1, CV_8UC3, cv::Scalar(0, 0, 0)), "tiny.png"), "tiny.png");
     EXPECT_THROWS(Error, findPortraitFace(cv::Mat(240, 320, CV_8UC3, cv::Scalar(90, 120, 150)), "wall.png"), "wall.png",
                   "no face");
-    EXPECT_THROWS(Error, findPortraitFace(image::loadImage(sample("astronaut.jpg")), "astronaut.jpg", 5),
+    EXPECT_THROWS(Error, findPortraitFace(image::loadImage(test::samplePath("astronaut.jpg")), "astronaut.jpg", 5),
                   "astronaut.jpg");
     const PortraitFace& face = astronautFace();
     face::FaceParameters tooFar = face.fitted;

@@ -2,6 +2,7 @@
 // landmark model is loaded once).
 #include "check.h"
 #include "run_cli.h"
+#include "samples.h"
 
 #include "cli/command.h"
 #include "marionette/face/face_fit.h"
@@ -27,10 +28,6 @@ using namespace marionette;
 using namespace marionette::face;
 
 namespace {
-
-std::string sample(const std::string& name) {
-    return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name;
-}
 
 const MorphableModel& model() { return MorphableModel::standard(); }
 
@@ -348,11 +345,11 @@ TEST_CASE(face3d_parameters_round_trip_through_json_and_refuse_bad_values) {
 TEST_CASE(face3d_detects_the_sample_portrait_like_dlib_itself) {
     // The reference landmarks were made once by dlib's own example pipeline (upsample x2, detect, predict);
     // this checks our pipeline (colour order, search scale, box mapping), not dlib's accuracy.
-    const cv::Mat photo = image::loadImage(sample("astronaut.jpg"));
+    const cv::Mat photo = image::loadImage(test::samplePath("astronaut.jpg"));
     const auto faces = detector().detectAll(photo, "astronaut.jpg");
     EXPECT_EQ(faces.size(), 1u);  // the round mission badge on the suit is not a face
     const auto face = detector().detect(photo, "astronaut.jpg");
-    const double error = normalisedError(face.landmarks, readPts(sample("astronaut.jpg.landmarks.pts")));
+    const double error = normalisedError(face.landmarks, readPts(test::samplePath("astronaut.jpg.landmarks.pts")));
     std::cerr << "    astronaut: box " << face.box.width << " px, confidence " << face.confidence
               << ", mean normalised error against dlib's own pipeline " << error << '\n';
     EXPECT(error < 0.04);
@@ -370,13 +367,14 @@ TEST_CASE(face3d_detects_the_sample_portrait_like_dlib_itself) {
 
 TEST_CASE(face3d_detects_several_faces_largest_first) {
     // dlib's example photo 2009_004587.jpg: two people, the man's face larger.
-    const cv::Mat photo = image::loadImage(sample("dlib-2009_004587.jpg"));
+    const cv::Mat photo = image::loadImage(test::samplePath("dlib-2009_004587.jpg"));
     const auto faces = detector().detectAll(photo, "dlib-2009_004587.jpg");
     EXPECT_EQ(faces.size(), 2u);
     if (faces.size() != 2u) return;
     EXPECT(faces[0].box.width * faces[0].box.height > faces[1].box.width * faces[1].box.height);
     for (int i = 0; i < 2; ++i) {
-        const auto reference = readPts(sample("dlib-2009_004587.jpg.face" + std::to_string(i) + ".landmarks.pts"));
+        const auto reference =
+            readPts(test::samplePath("dlib-2009_004587.jpg.face" + std::to_string(i) + ".landmarks.pts"));
         const double error = normalisedError(faces[static_cast<std::size_t>(i)].landmarks, reference);
         std::cerr << "    face " << i << ": " << faces[static_cast<std::size_t>(i)].box.width << " px, error " << error
                   << '\n';
@@ -395,7 +393,7 @@ TEST_CASE(face3d_detection_refuses_bad_photos_clearly) {
     EXPECT_THROWS(Error, detector().detect(cv::Mat(120, 160, CV_8UC3, cv::Scalar(90, 120, 150)), "wall.png"),
                   "wall.png", "no face found");
     // The portrait shrunk until the face is about 35 pixels wide: found, but too small for landmarks.
-    const cv::Mat photo = image::loadImage(sample("astronaut.jpg"));
+    const cv::Mat photo = image::loadImage(test::samplePath("astronaut.jpg"));
     cv::Mat small;
     cv::resize(photo, small, cv::Size(200, 200), 0, 0, cv::INTER_AREA);
     EXPECT_THROWS(Error, detector().detect(small, "small.png"), "small.png", "pixels wide", "at least 40");
@@ -412,19 +410,20 @@ TEST_CASE(face3d_detection_refuses_bad_photos_clearly) {
 
 TEST_CASE(face3d_cli_landmarks_writes_the_largest_face) {
     const std::string out = test::tempPath("astronaut.pts");
-    auto run = runCli({"landmarks", "--image", sample("astronaut.jpg"), "--out", out});
+    auto run = runCli({"landmarks", "--image", test::samplePath("astronaut.jpg"), "--out", out});
     EXPECT_EQ(run.code, 0);
     EXPECT(run.out.find("1 face") != std::string::npos);
-    EXPECT(normalisedError(readPts(out), readPts(sample("astronaut.jpg.landmarks.pts"))) < 0.04);
+    EXPECT(normalisedError(readPts(out), readPts(test::samplePath("astronaut.jpg.landmarks.pts"))) < 0.04);
 
     const std::string second = test::tempPath("second.pts");
-    run = runCli({"landmarks", "--image", sample("dlib-2009_004587.jpg"), "--out", second, "--face", "1"});
+    run = runCli({"landmarks", "--image", test::samplePath("dlib-2009_004587.jpg"), "--out", second, "--face", "1"});
     EXPECT_EQ(run.code, 0);
     EXPECT(run.out.find("2 faces") != std::string::npos);
-    EXPECT(normalisedError(readPts(second), readPts(sample("dlib-2009_004587.jpg.face1.landmarks.pts"))) < 0.06);
+    EXPECT(normalisedError(readPts(second), readPts(test::samplePath("dlib-2009_004587.jpg.face1.landmarks.pts"))) <
+           0.06);
 
     const std::string never = test::tempPath("never.pts");
-    run = runCli({"landmarks", "--image", sample("astronaut.jpg"), "--out", never, "--face", "3"});
+    run = runCli({"landmarks", "--image", test::samplePath("astronaut.jpg"), "--out", never, "--face", "3"});
     EXPECT_EQ(run.code, cli::kExitFailure);
     EXPECT(run.err.find("no face 3") != std::string::npos);
     EXPECT(!std::filesystem::exists(never));
@@ -442,7 +441,7 @@ TEST_CASE(face3d_cli_landmarks_writes_the_largest_face) {
     EXPECT_EQ(run.code, cli::kExitFailure);
     EXPECT(run.err.find("no face found") != std::string::npos);
 
-    EXPECT_EQ(runCli({"landmarks", "--image", sample("astronaut.jpg")}).code, cli::kExitUsage);
-    EXPECT_EQ(runCli({"landmarks", "--image", sample("astronaut.jpg"), "--out", never, "--face", "-1"}).code,
+    EXPECT_EQ(runCli({"landmarks", "--image", test::samplePath("astronaut.jpg")}).code, cli::kExitUsage);
+    EXPECT_EQ(runCli({"landmarks", "--image", test::samplePath("astronaut.jpg"), "--out", never, "--face", "-1"}).code,
               cli::kExitUsage);
 }

@@ -1,6 +1,7 @@
 // core/deform's face warp: the mesh over 68 landmarks, ARAP reuse, the mouth's hole and what the photo never
 // showed, on the bundled portrait (resources/samples/astronaut.jpg and its landmarks).
 #include "check.h"
+#include "samples.h"
 
 #include "marionette/deform/arap.h"
 #include "marionette/deform/face_warp.h"
@@ -20,10 +21,6 @@ using namespace marionette;
 using namespace marionette::deform;
 
 namespace {
-
-std::string sample(const std::string& name) {
-    return std::string(MARIONETTE_SOURCE_DIR) + "/resources/samples/" + name;
-}
 
 // The iBUG .pts file's 68 points (the face library reads it for the app; deform takes plain points).
 std::vector<cv::Point2f> readPts(const std::string& path) {
@@ -46,8 +43,8 @@ struct Portrait {
 };
 
 const Portrait& astronaut() {
-    static const Portrait p{cv::imread(sample("astronaut.jpg"), cv::IMREAD_COLOR),
-                            readPts(sample("astronaut.jpg.landmarks.pts"))};
+    static const Portrait p{cv::imread(test::samplePath("astronaut.jpg"), cv::IMREAD_COLOR),
+                            readPts(test::samplePath("astronaut.jpg.landmarks.pts"))};
     return p;
 }
 

@@ -7,6 +7,7 @@
 #include "long_jobs.h"
 #include "render_controller.h"
 
+#include "marionette/face/layout.h"
 #include "marionette/ui/file_dialog.h"
 #include "marionette/ui/message_box.h"
 #include "marionette/ui/photo_point.h"
@@ -18,12 +19,7 @@
 #include <QWidget>
 
 namespace marionette::ui {
-namespace {
-
-constexpr int kNoseTip =
-    30;  // of the 68 landmarks: a portrait's attention map reads from here unless a point was picked
-
-}  // namespace
+namespace {}  // namespace
 
 Exporter::Exporter(Document* document, InferenceWorker* worker, LongJobs* longJobs, const EditorActions& actions,
                    const RenderController& render, EditJsonFor editJsonFor, QWidget* window, QStatusBar* statusBar)
@@ -80,7 +76,7 @@ void Exporter::exportMaps() {
     job.depth = m_document->depth();
     if (m_document->mode() == EditMode::Portrait) {
         job.faceTarget = m_document->portraitTarget();
-        job.attentionPoint = job.faceTarget->points[kNoseTip];
+        job.attentionPoint = job.faceTarget->points[face::kNoseTip];
     }
     if (const auto picked = m_render.attentionPoint())
         job.attentionPoint = toPoint2(*picked);

@@ -28,9 +28,9 @@ double distanceToSegment(QPointF p, QPointF a, QPointF b) {
     return marionette::distanceToSegment(toPoint2(p), toPoint2(a), toPoint2(b));
 }
 
-QString lowerLabel(pose::JointId joint) { return QString::fromUtf8(pose::jointLabel(joint)).toLower(); }
-
 }  // namespace
+
+QString lowerJointLabel(pose::JointId joint) { return QString::fromUtf8(pose::jointLabel(joint)).toLower(); }
 
 PoseCanvas::PoseCanvas(QWidget* parent) : QGraphicsView(parent), m_scene(new QGraphicsScene(this)) {
     setScene(m_scene);
@@ -295,9 +295,9 @@ pose::Pose PoseCanvas::dragged(const Drag& drag, const QPointF& scene, Qt::Keybo
 }
 
 QString PoseCanvas::gestureName(const Drag& drag) const {
-    if (drag.kind == Drag::Kind::Joint) return tr("Move %1%2").arg(m_namePrefix, lowerLabel(drag.joint));
+    if (drag.kind == Drag::Kind::Joint) return tr("Move %1%2").arg(m_namePrefix, lowerJointLabel(drag.joint));
     const pose::Limb& limb = pose::limbs()[static_cast<std::size_t>(drag.limb)];
-    return tr("Rotate %1%2 about %3").arg(m_namePrefix, lowerLabel(limb.child), lowerLabel(limb.parent));
+    return tr("Rotate %1%2 about %3").arg(m_namePrefix, lowerJointLabel(limb.child), lowerJointLabel(limb.parent));
 }
 
 void PoseCanvas::setPanning(bool on) {
@@ -494,7 +494,7 @@ void PoseCanvas::keyPressEvent(QKeyEvent* event) {
         if (!(after == before)) {
             setPose(after);
             Q_EMIT poseNudged(before, after, *m_selectedJoint,
-                              tr("Move %1%2").arg(m_namePrefix, lowerLabel(*m_selectedJoint)));
+                              tr("Move %1%2").arg(m_namePrefix, lowerJointLabel(*m_selectedJoint)));
         }
         event->accept();
         return;

@@ -21,6 +21,9 @@ class QGraphicsPathItem;
 
 namespace marionette::ui {
 
+// A joint's name as it reads inside a sentence ("right wrist").
+QString lowerJointLabel(pose::JointId joint);
+
 class SkeletonItems;
 class FaceItems;
 

@@ -25,8 +25,6 @@
 namespace marionette::ui {
 namespace {
 
-QString lowerLabel(pose::JointId joint) { return QString::fromUtf8(pose::jointLabel(joint)).toLower(); }
-
 // "arms_raised.json" -> "Arms raised".
 QString presetTitle(const QString& fileName) {
     QString title = QFileInfo(fileName).completeBaseName().replace(QLatin1Char('_'), QLatin1Char(' '));
@@ -154,7 +152,7 @@ void PoseEditor::hideJoint(bool onReference, pose::JointId joint) {
         return;
     }
     p.remove(joint);
-    applyEdit(tr("Hide %1%2").arg(onReference ? tr("reference ") : QString(), lowerLabel(joint)), after);
+    applyEdit(tr("Hide %1%2").arg(onReference ? tr("reference ") : QString(), lowerJointLabel(joint)), after);
 }
 
 void PoseEditor::restoreJoint(bool onReference, pose::JointId joint, std::optional<QPointF> at) {
@@ -166,7 +164,7 @@ void PoseEditor::restoreJoint(bool onReference, pose::JointId joint, std::option
     p.set(joint, position.x, position.y);
     p = edit::clampedTo(p, photoSize());
     applyEdit(tr("%1 %2%3").arg(at ? tr("Place") : tr("Restore"), onReference ? tr("reference ") : QString(),
-                                lowerLabel(joint)),
+                                lowerJointLabel(joint)),
               after);
 }
 

@@ -6,6 +6,7 @@
 #include "maps_panel.h"
 #include "pose_canvas.h"
 
+#include "marionette/face/layout.h"
 #include "marionette/ui/editor_options.h"
 #include "marionette/ui/photo_point.h"
 #include "marionette/ui/settings.h"
@@ -20,7 +21,6 @@ namespace marionette::ui {
 namespace {
 
 constexpr int kDragPauseMilliseconds = 250;  // a drag that rests this long gets the full synthesis
-constexpr int kNoseTip = 30;                 // of the 68 landmarks: where a portrait's attention map starts
 
 }  // namespace
 
@@ -223,7 +223,7 @@ void RenderController::onMapSelectionChanged(MapKind kind) {
     const bool attention = kind == MapKind::Attention;
     m_views.result->setPointPicking(attention);
     if (attention && !m_attentionPoint && m_document->hasPhoto() && portraitMode())
-        m_attentionPoint = toQPointF(m_document->portraitTarget().points[kNoseTip]);
+        m_attentionPoint = toQPointF(m_document->portraitTarget().points[face::kNoseTip]);
     if (attention && !m_attentionPoint && m_document->hasPhoto()) {
         // Start somewhere telling: the right wrist, else the first joint.
         const pose::Pose& t = m_document->target();

@@ -1,6 +1,7 @@
 #pragma once
 // Internal to the face model: the head rotation and the pinhole projection, shared by projection and fitting.
 #include "marionette/face/face_parameters.h"
+#include "marionette/util/geometry.h"
 
 #include <Eigen/Core>
 
@@ -8,8 +9,7 @@
 
 namespace marionette::face::detail {
 
-constexpr double kPi = 3.14159265358979323846;
-inline double radians(double degrees) { return degrees * kPi / 180.0; }
+using marionette::radians;
 inline double degrees(double radians) { return radians * 180.0 / kPi; }
 
 // R = Rz(roll) Rx(pitch) Ry(yaw), angles in radians (see HeadPose for the directions).

@@ -8,12 +8,12 @@
 // Y = up, Z = towards the camera (larger Z is nearer).
 #include "marionette/pose/pose.h"
 #include "marionette/synth/random.h"
+#include "marionette/util/geometry.h"
 
 #include <array>
 
 namespace marionette::synth::detail {
 
-constexpr double kPi = 3.14159265358979323846;
 constexpr double degrees(double d) { return d * kPi / 180.0; }
 
 struct Vec3 {

@@ -2,6 +2,7 @@
 
 #include "marionette/synth/random.h"
 #include "marionette/util/error.h"
+#include "marionette/util/geometry.h"
 
 #include <torch/torch.h>
 
@@ -14,7 +15,6 @@ namespace {
 
 using pose::JointId;
 
-constexpr double kPi = 3.14159265358979323846;
 // Exponent of the inverse-distance bone weights: high enough that a limb's pixels follow that limb alone.
 constexpr float kFalloffPower = 3.f;
 

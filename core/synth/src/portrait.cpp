@@ -5,6 +5,7 @@
 #include "marionette/synth/random.h"
 #include "marionette/synth/thin_plate_spline.h"
 #include "marionette/util/error.h"
+#include "marionette/util/geometry.h"
 #include "materials.h"
 #include "raster.h"
 
@@ -20,9 +21,6 @@ using face::FacePart;
 using face::partInfo;
 
 namespace {
-
-constexpr double kPiValue = 3.14159265358979323846;
-double radians(double degrees) { return degrees * kPiValue / 180.0; }
 
 // Landmark indices by part: the n-th point of a part of the iBUG layout.
 int point(FacePart part, int n) { return partInfo(part).first + n; }
@@ -108,7 +106,7 @@ face::FaceLandmarks moveLandmarks(const face::FaceLandmarks& f, const Expression
     // Jaw open: the chin and lower lip drop, the jaw's sides less than its middle.
     const int jawFirst = partInfo(FacePart::Jaw).first, jawCount = partSize(FacePart::Jaw);
     for (int k = 0; k < jawCount; ++k)
-        move(jawFirst + k, 0.0, e.jawOpen * std::pow(std::sin(kPiValue * k / (jawCount - 1)), 2.0));
+        move(jawFirst + k, 0.0, e.jawOpen * std::pow(std::sin(kPi * k / (jawCount - 1)), 2.0));
     const int outer = partInfo(FacePart::OuterLips).first, inner = partInfo(FacePart::InnerLips).first;
     for (int k = 7; k <= 11; ++k) move(outer + k, 0.0, e.jawOpen * 0.85);  // outer lower lip
     for (int k = 5; k <= 7; ++k) move(inner + k, 0.0, e.jawOpen * 0.85);   // inner lower lip
@@ -220,7 +218,7 @@ PortraitIdentity samplePortraitIdentity(std::uint64_t seed, int height, int widt
     id.hairStyle = static_cast<PortraitIdentity::Hair>(rng.weighted({0.45, 0.35, 0.1, 0.1}));
     id.hairline = rng.uniform(0.72, 0.9);
     id.hairVolume = rng.uniform(1.05, 1.25);
-    id.fringeWave = rng.uniform(0.0, 2.0 * kPiValue);
+    id.fringeWave = rng.uniform(0.0, 2.0 * kPi);
     id.foreheadHeight = rng.uniform(0.55, 0.75);
     id.beard = rng.chance(0.12);
     return id;
@@ -234,7 +232,7 @@ face::FaceLandmarks neutralLandmarks(const PortraitIdentity& id) {
     // Jaw: from the right ear (image left) round the chin to the left ear.
     const int jawFirst = partInfo(FacePart::Jaw).first, jawCount = partSize(FacePart::Jaw);
     for (int k = 0; k < jawCount; ++k) {
-        const double a = kPiValue * k / (jawCount - 1);
+        const double a = kPi * k / (jawCount - 1);
         const double c = std::cos(a);
         const double x = -(c < 0 ? -1.0 : 1.0) * std::pow(std::abs(c), id.jawSquareness);
         set(jawFirst + k, x, eyeY + 0.05 + (id.chinDepth - eyeY - 0.05) * std::pow(std::sin(a), 1.3));
@@ -247,8 +245,7 @@ face::FaceLandmarks neutralLandmarks(const PortraitIdentity& id) {
             const double t = static_cast<double>(k) / (n - 1);
             const double fromOuter = side < 0 ? t : 1.0 - t;  // 0 at the outer end
             const double x = side * (0.88 - 0.72 * fromOuter);
-            set(point(part, k), x,
-                eyeY - id.browHeight + 0.35 - id.browArch * std::sin(kPiValue * (0.2 + 0.7 * fromOuter)));
+            set(point(part, k), x, eyeY - id.browHeight + 0.35 - id.browArch * std::sin(kPi * (0.2 + 0.7 * fromOuter)));
         }
     }
     // Nose bridge down the middle, lower nose across its base.
@@ -351,7 +348,7 @@ private:
         const Vec2 across = m_frame.x;
         const int steps = 11;
         for (int k = 1; k < steps; ++k) {
-            const double theta = kPiValue * static_cast<double>(k) / steps;
+            const double theta = kPi * static_cast<double>(k) / steps;
             pts.push_back(m_top + across * (m_halfWidth * std::cos(theta)) +
                           m_up * (m_foreheadHeight * std::sin(theta)));
         }

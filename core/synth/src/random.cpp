@@ -1,11 +1,10 @@
 #include "marionette/synth/random.h"
+#include "marionette/util/geometry.h"
 
 #include <cmath>
 
 namespace marionette::synth {
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 

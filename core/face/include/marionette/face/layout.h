@@ -10,6 +10,8 @@ namespace marionette::face {
 
 constexpr int kLandmarkCount = 68;
 constexpr int kPartCount = 9;
+// The nose tip, the last point of the bridge: where a portrait's attention map starts unless a point is picked.
+constexpr int kNoseTip = 30;
 
 enum class FacePart : int {
     Jaw = 0,     // 0-16

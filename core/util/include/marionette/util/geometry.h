@@ -6,6 +6,10 @@
 
 namespace marionette {
 
+inline constexpr double kPi = 3.14159265358979323846;
+
+constexpr double radians(double degrees) { return degrees * kPi / 180.0; }
+
 struct Point2 {
     float x = 0.f;
     float y = 0.f;
