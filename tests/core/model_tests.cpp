@@ -533,3 +533,14 @@ TEST_CASE(model_flow_prior_gradients_reach_the_residual_and_the_visibility_head)
             test::recordFailure(__FILE__, __LINE__, std::string("no gradient reaches ") + name);
     }
 }
+
+TEST_CASE(model_config_refuses_sizes_beyond_int) {
+    // A size beyond int's range was converted without a check (undefined behaviour): now a sentence.
+    std::string text = ModelConfig::body().toJson();
+    const auto at = text.find("\"c\":");
+    EXPECT(at != std::string::npos);
+    const auto end = text.find_first_of(",}", at);
+    text.replace(at, end - at, "\"c\": 1e300");
+    EXPECT_THROWS(Error, ModelConfig::fromJson(text), "the model configuration's c", "out of range");
+    EXPECT_EQ(ModelConfig::fromJson(ModelConfig::body().toJson()).width, ModelConfig::body().width);
+}

@@ -4,12 +4,12 @@
 #include "marionette/edit/repose_session.h"
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
+#include "marionette/util/json_int.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <filesystem>
-#include <limits>
 
 namespace marionette::edit {
 namespace {
@@ -71,15 +71,8 @@ bool sameParameters(const face::FaceParameters& a, const face::FaceParameters& b
            a.identity == b.identity && a.expression == b.expression;
 }
 
-// json::get<int>() of a number beyond int's range is undefined behaviour: such a number is refused first (other
-// values go on to get<int>(), which refuses what is not a number).
 int intValue(const json& value, const std::string& source, const std::string& what) {
-    if (value.is_number()) {
-        const double v = value.get<double>();
-        if (!(v >= std::numeric_limits<int>::min() && v <= std::numeric_limits<int>::max()))
-            throwFileError(source, what + " " + value.dump() + " is out of range");
-    }
-    return value.get<int>();
+    return jsonInt(value, source + ": " + what);
 }
 
 const json& member(const json& doc, const char* key, const std::string& source) {

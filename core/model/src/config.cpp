@@ -3,6 +3,7 @@
 #include "marionette/face/layout.h"
 #include "marionette/pose/skeleton.h"
 #include "marionette/util/error.h"
+#include "marionette/util/json_int.h"
 
 #include <nlohmann/json.hpp>
 
@@ -53,10 +54,10 @@ ModelConfig ModelConfig::fromJson(const std::string& text) {
     ModelConfig c;
     try {
         c.semantics = semanticsFromString(j.at("semantics").get<std::string>());
-        c.width = j.at("c").get<int>();
-        c.keyChannels = j.at("K").get<int>();
-        c.height = j.at("H").get<int>();
-        c.canvasWidth = j.at("W").get<int>();
+        c.width = jsonInt(j.at("c"), "the model configuration's c");
+        c.keyChannels = jsonInt(j.at("K"), "the model configuration's K");
+        c.height = jsonInt(j.at("H"), "the model configuration's H");
+        c.canvasWidth = jsonInt(j.at("W"), "the model configuration's W");
         c.deformation = deformationFromString(j.at("deformation").get<std::string>());
         // Absent in files written before the choice existed: those models used instance norm throughout.
         c.appearanceNorm = j.contains("appearance_norm")
@@ -64,9 +65,10 @@ ModelConfig ModelConfig::fromJson(const std::string& text) {
                                : Normalization::Instance;
         if (j.contains("backbone")) c.backbone = j.at("backbone").get<std::string>();
         if (j.contains("flow_prior")) c.flowPrior = j.at("flow_prior").get<bool>();
-        if (j.contains("P") && j.at("P").get<int>() != c.semanticChannels())
-            throw Error("P is " + std::to_string(j.at("P").get<int>()) + " but " + toString(c.semantics) +
-                        " semantics have " + std::to_string(c.semanticChannels()) + " channels");
+        if (j.contains("P") && jsonInt(j.at("P"), "the model configuration's P") != c.semanticChannels())
+            throw Error("P is " + std::to_string(jsonInt(j.at("P"), "the model configuration's P")) + " but " +
+                        toString(c.semantics) + " semantics have " + std::to_string(c.semanticChannels()) +
+                        " channels");
     } catch (const nlohmann::json::exception& e) {
         throw Error(std::string("the model configuration is incomplete or mistyped: ") + e.what());
     }
