@@ -138,7 +138,7 @@ tr '\r' '\n' <"$SOAK_DIR/final.log" >"$SOAK_DIR/final.log.lines"
 grep -q "from step $expected to $final" "$SOAK_DIR/final.log.lines" || fail "the last session did not start at $expected"
 [[ -e $run/checkpoint-$(printf %09d "$final").pt ]] || fail "no checkpoint at the last step $final"
 check_log 1 >/dev/null || fail "losses.csv at the end is not one complete log"
-want=$(seq "$log_every" "$log_every" "$final" | tr '\n' ' ')
+want=$( (seq "$log_every" "$log_every" "$final"; ((final % log_every == 0)) || echo "$final") | tr '\n' ' ')  # and the last step
 have=$(tail -n +2 "$run/losses.csv" | cut -d, -f1 | tr '\n' ' ')
 [[ $have == "$want" ]] || fail "losses.csv rows are for steps [$have], expected [$want]"
 left=$(find "$run" -name '.*' -type f | wc -l)
