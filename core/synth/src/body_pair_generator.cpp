@@ -53,7 +53,7 @@ bool onCanvas(const pose::Pose& p, int width, int height) {
 BodyAngles editedPose(Rng& rng, const BodyAngles& reference) {
     BodyAngles edited = reference;
     const BodyAngles fresh = samplePose(rng, samplePoseFamily(rng), reference.yaw);
-    auto nudge = [&](double& angle, double sdDeg) { angle += degrees(rng.normal(0.0, sdDeg)); };
+    auto nudge = [&](double& angle, double sdDeg) { angle += radians(rng.normal(0.0, sdDeg)); };
     const int parts = rng.chance(0.7) ? 1 : 2;
     for (int k = 0; k < parts; ++k) {
         const std::size_t part = rng.weighted({0.32, 0.32, 0.12, 0.12, 0.12});  // right arm, left arm, legs, head
@@ -118,7 +118,7 @@ PairSample BodyPairGenerator::generate(std::uint64_t seed) const {
         }
     }
     const double targetYaw = targetRng.chance(c.sameViewProbability)
-                                 ? referenceYaw + degrees(targetRng.normal(0.0, 12.0))
+                                 ? referenceYaw + radians(targetRng.normal(0.0, 12.0))
                                  : sampleViewYaw(targetRng);
     const PoseFamily targetFamily =
         targetRng.chance(c.samePoseFamilyProbability) ? referenceFamily : samplePoseFamily(targetRng);

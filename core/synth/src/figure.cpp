@@ -23,7 +23,7 @@ namespace {
 
 const Vec3 kX{1, 0, 0}, kY{0, 1, 0}, kZ{0, 0, 1};
 
-double clampDeg(double v, double lowDeg, double highDeg) { return std::clamp(v, degrees(lowDeg), degrees(highDeg)); }
+double clampDeg(double v, double lowDeg, double highDeg) { return std::clamp(v, radians(lowDeg), radians(highDeg)); }
 
 // An orthonormal frame: columns x, y, z expressed in its parent frame.
 struct Basis {
@@ -120,18 +120,18 @@ double sampleViewYaw(Rng& rng) {
     const double side = rng.chance(0.5) ? 1.0 : -1.0;
     switch (rng.weighted({0.42, 0.26, 0.12, 0.20})) {
         case 0:
-            return degrees(rng.normal(0.0, 10.0));
+            return radians(rng.normal(0.0, 10.0));
         case 1:
-            return side * degrees(rng.uniform(25.0, 55.0));
+            return side * radians(rng.uniform(25.0, 55.0));
         case 2:
-            return side * degrees(rng.uniform(65.0, 100.0));
+            return side * radians(rng.uniform(65.0, 100.0));
         default:
-            return kPi + degrees(rng.normal(0.0, 15.0));
+            return kPi + radians(rng.normal(0.0, 15.0));
     }
 }
 
 BodyAngles samplePose(Rng& rng, PoseFamily family, double yaw) {
-    auto u = [&](double lowDeg, double highDeg) { return degrees(rng.uniform(lowDeg, highDeg)); };
+    auto u = [&](double lowDeg, double highDeg) { return radians(rng.uniform(lowDeg, highDeg)); };
     BodyAngles a;
     a.yaw = yaw;
     a.lean = u(-4, 8);
@@ -223,7 +223,7 @@ BodyAngles samplePose(Rng& rng, PoseFamily family, double yaw) {
             for (LimbAngles* leg : {&a.rightLeg, &a.leftLeg}) {
                 leg->abduction = u(-5, 30);
                 leg->flexion = u(-20, 60);
-                leg->bend = degrees(rng.uniform(0.0, std::max(20.0, leg->flexion * 180.0 / kPi + 40.0)));
+                leg->bend = radians(rng.uniform(0.0, std::max(20.0, leg->flexion * 180.0 / kPi + 40.0)));
             }
             // Keep one foot on the ground.
             (rng.chance(0.5) ? a.rightLeg : a.leftLeg).flexion = u(-8, 8);
@@ -274,7 +274,7 @@ Figure3d poseFigure(const BodyShape& s, const BodyAngles& a) {
         joint(f, leg.knee) = joint(f, leg.hip) + d.upper * s.thigh;
         joint(f, leg.ankle) = joint(f, leg.knee) + d.lower * s.shin;
         // Toes point forwards and a little outwards, the sole flat on the ground.
-        const Vec3 footDirection = rotated(kZ, kY, leg.side * (degrees(10.0) + leg.angles->twist));
+        const Vec3 footDirection = rotated(kZ, kY, leg.side * (radians(10.0) + leg.angles->twist));
         *leg.toe = joint(f, leg.ankle) + footDirection * s.foot + Vec3{0, -0.03, 0};
     }
 

@@ -14,8 +14,6 @@
 
 namespace marionette::synth::detail {
 
-constexpr double degrees(double d) { return d * kPi / 180.0; }
-
 struct Vec3 {
     double x = 0.0, y = 0.0, z = 0.0;
 };

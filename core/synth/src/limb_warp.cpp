@@ -100,7 +100,7 @@ pose::Pose LimbWarpPairGenerator::movedPose(const pose::Pose& photoPose, int hei
         const double limit = rotationLimit(limb.child, m_config);
         const bool moves = rng.chance(m_config.moveProbability);
         const double angle = rng.uniform(-limit, limit);
-        angles[i++] = moves ? angle * kPi / 180.0 : 0.0;
+        angles[i++] = moves ? radians(angle) : 0.0;
     }
     // Retry with smaller angles until every joint stays inside the image; at worst keep the pose.
     for (int attempt = 0; attempt < 8; ++attempt) {
