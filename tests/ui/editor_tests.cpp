@@ -1297,6 +1297,21 @@ void EditorTest::portraitModeSlidersEditTheFace() {
     QCOMPARE(w.document().portrait().parameters.expressionValue(model, "smile_left"),
              w.document().face()->fitted.expressionValue(model, "smile_left"));
     waitUpToDate(w);
+
+    // Undoing a portrait step while the body is shown changes nothing the body's render depends on: the
+    // body frame stays current (it used to count as stale with no render coming to replace it).
+    toggle->trigger();
+    QVERIFY(!w.portraitMode());
+    waitUpToDate(w);
+    const quint64 bodyGeneration = w.document().generation();
+    w.document().undoStack()->undo();
+    QVERIFY(w.document().undoStack()->text(w.document().undoStack()->index()).contains(QStringLiteral("Reset")));
+    QCOMPARE(w.document().generation(), bodyGeneration);
+    QVERIFY(w.isUpToDate());
+    // Back in portrait mode the undone reset is shown.
+    toggle->trigger();
+    QVERIFY(w.document().generation() != bodyGeneration);
+    waitUpToDate(w);
 }
 
 void EditorTest::portraitLandmarkDragAndKeyStepsAreUndoSteps() {

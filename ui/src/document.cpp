@@ -6,6 +6,8 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include <algorithm>
+
 namespace marionette::ui {
 
 bool PortraitState::operator==(const PortraitState& o) const {
@@ -22,23 +24,27 @@ bool PortraitState::operator==(const PortraitState& o) const {
 
 Document::Document(QObject* parent) : QObject(parent) {}
 
+quint64 Document::generation() const {
+    return std::max(m_sharedStamp, m_mode == EditMode::Portrait ? m_portraitStamp : m_bodyStamp);
+}
+
 void Document::setMode(EditMode mode) {
     if (mode == m_mode) return;
     m_mode = mode;
-    ++m_generation;
+    m_sharedStamp = ++m_stamps;
 }
 
 void Document::setMethod(edit::ReposeMethod method) {
     if (method == m_method) return;
     m_method = method;
-    ++m_generation;
+    m_sharedStamp = ++m_stamps;
     Q_EMIT methodChanged();
 }
 
 void Document::setDepth(const deform::DepthOrder& depth) {
     if (depth == m_depth) return;
     m_depth = depth;
-    ++m_generation;
+    m_bodyStamp = ++m_stamps;
     Q_EMIT depthChanged();
 }
 
@@ -47,7 +53,7 @@ void Document::setFace(std::shared_ptr<const edit::PortraitFace> face, const Por
     m_portrait = state;
     m_portraitTarget =
         m_face ? edit::portraitLandmarks(*m_face, state.parameters, state.offsets) : face::FaceLandmarks{};
-    ++m_generation;
+    m_portraitStamp = ++m_stamps;
     Q_EMIT portraitChanged();
 }
 
@@ -60,7 +66,7 @@ void Document::setPortrait(const PortraitState& state) {
     if (!m_face || state == m_portrait) return;
     m_portraitTarget = edit::portraitLandmarks(*m_face, state.parameters, state.offsets);  // checks the ranges first
     m_portrait = state;
-    ++m_generation;
+    m_portraitStamp = ++m_stamps;
     Q_EMIT portraitChanged();
 }
 
@@ -85,7 +91,7 @@ void Document::reset(const QString& photoPath, const cv::Mat& photo, const QImag
     m_portrait = {};
     m_portraitTarget = {};
     ++m_photoId;
-    ++m_generation;
+    m_sharedStamp = ++m_stamps;
     m_undoStack.clear();
     m_undoStack.setClean();
     Q_EMIT photoChanged();
@@ -102,7 +108,7 @@ void Document::setPoses(const PosePair& poses) {
     const bool referenceChanged = !(poses.reference == m_poses.reference);
     const bool targetChanged = !(poses.target == m_poses.target);
     m_poses = poses;
-    ++m_generation;
+    m_bodyStamp = ++m_stamps;
     if (referenceChanged) Q_EMIT this->referenceChanged();
     if (targetChanged) Q_EMIT this->targetChanged();
 }

@@ -1,8 +1,7 @@
 #pragma once
 // The open edit: the photo, the reference and target skeletons (photo pixels) and the undo stack. Owned by
-// the GUI thread. Commands change it; canvases redraw from it. Every change of a skeleton (or of how the body
-// is drawn: the method, the limbs' depth order) bumps the generation, which requests carry so that the window
-// can tell an up-to-date result from a stale one.
+// the GUI thread. Commands change it; canvases redraw from it. Every change a render depends on bumps the
+// generation, which requests carry so that the window can tell an up-to-date result from a stale one.
 #include "marionette/deform/body_parts.h"
 #include "marionette/edit/edit_document.h"
 #include "marionette/edit/portrait.h"
@@ -59,7 +58,10 @@ public:
     QSize photoSize() const { return m_photoImage.size(); }
     const QString& sha256() const { return m_sha256; }
     quint64 photoId() const { return m_photoId; }
-    quint64 generation() const { return m_generation; }
+    // What the current mode's render depends on: the photo, the mode and the method, and the body edit
+    // (skeletons, depth order) in body mode or the portrait edit in portrait mode. An edit of the other mode
+    // (an undo of a portrait step while the body is shown) leaves it as it was, so the frame shown stays current.
+    quint64 generation() const;
 
     EditMode mode() const { return m_mode; }
     // Not an edit (no undo step): which semantics the window shows and edits. Bumps the generation.
@@ -120,7 +122,12 @@ private:
     PortraitState m_portrait;
     face::FaceLandmarks m_portraitTarget;
     quint64 m_photoId = 0;
-    quint64 m_generation = 0;
+    // Stamps drawn from one counter, so that no two changes share one: generation() is the newest of the
+    // shared stamp and the current mode's.
+    quint64 m_stamps = 0;
+    quint64 m_sharedStamp = 0;
+    quint64 m_bodyStamp = 0;
+    quint64 m_portraitStamp = 0;
     QUndoStack m_undoStack;
 };
 
