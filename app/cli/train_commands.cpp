@@ -146,6 +146,10 @@ public:
                  "backward pass per term)",
                  "0", false},
                 {"--amp", "", "bf16 mixed precision (CUDA only)", "", false},
+                {"--backbone", "vgg19|movenet",
+                 "the network the perceptual, style, face and flow losses read: VGG-19 (ImageNet weights from "
+                 "--vgg19, else fixed random weights) or the bundled MoveNet Thunder's MobileNetV2",
+                 "vgg19", false},
                 {"--vgg19", "FILE", "VGG-19 ImageNet weights in torchvision's layout (tools/convert_vgg19.py)", "",
                  false},
                 {"--init", "FILE",
@@ -196,7 +200,12 @@ public:
         o.lossGradientsEvery = a.intValue("--loss-gradients");
         if (o.lossGradientsEvery < 0) throw UsageError("--loss-gradients must be at least 0");
         o.mixedPrecision = a.has("--amp");
-        if (a.has("--vgg19")) o.vgg19Path = a.value("--vgg19");
+        o.backbone.kind = train::backboneKindFromString(a.value("--backbone"));
+        if (a.has("--vgg19")) {
+            if (o.backbone.kind != train::BackboneChoice::Kind::Vgg19)
+                throw UsageError("--vgg19 is the VGG-19 backbone's weights: it cannot go with --backbone movenet");
+            o.backbone.path = a.value("--vgg19");
+        }
         if (a.has("--init")) o.initWeights = a.value("--init");
         o.resume = a.has("--resume");
         o.device = a.deviceValue();

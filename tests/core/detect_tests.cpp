@@ -5,9 +5,9 @@
 
 #include "cli/command.h"
 #include "marionette/detect/accuracy.h"
-#include "marionette/detect/graph_executor.h"
 #include "marionette/detect/movenet.h"
 #include "marionette/detect/person_segmenter.h"
+#include "marionette/graph/graph_executor.h"
 #include "marionette/image/image_io.h"
 #include "marionette/pose/openpose_json.h"
 #include "marionette/util/error.h"
@@ -24,6 +24,7 @@
 
 using namespace marionette;
 using namespace marionette::detect;
+using namespace marionette::graph;
 using nlohmann::json;
 using pose::JointId;
 

@@ -1,6 +1,7 @@
 #include "check.h"
 #include "moving_squares.h"
 
+#include "marionette/graph/graph_executor.h"
 #include "marionette/model/training_summary.h"
 #include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
@@ -12,6 +13,7 @@
 #include "marionette/train/lpips.h"
 #include "marionette/train/metrics.h"
 #include "marionette/train/trainer.h"
+#include "marionette/util/bundled_files.h"
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
 
@@ -526,7 +528,7 @@ TEST_CASE(loss_backbone_reads_torchvision_vgg19_layout) {
     }
     const std::string path = test::tempPath("vgg19.safetensors");
     model::writeSafetensors(path, tensors, {});
-    Backbone vgg(path);
+    Vgg19Backbone vgg(path);
     EXPECT(vgg.pretrained());
     EXPECT_EQ(vgg.name(), std::string("vgg19-imagenet"));
     const auto f = vgg.features(torch::zeros({1, 3, 32, 32}), {"relu3_1", "relu5_2"});
@@ -534,10 +536,63 @@ TEST_CASE(loss_backbone_reads_torchvision_vgg19_layout) {
     EXPECT(f.at("relu5_2").sizes() == torch::IntArrayRef({1, 512, 2, 2}));
     tensors.erase(tensors.begin() + 4);
     model::writeSafetensors(path, tensors, {});
-    EXPECT_THROWS(Error, Backbone(std::optional<std::string>(path)), "features.5.weight", "missing");
-    Backbone random(std::nullopt);
+    EXPECT_THROWS(Error, Vgg19Backbone(std::optional<std::string>(path)), "features.5.weight", "missing");
+    Vgg19Backbone random(std::nullopt);
     EXPECT(!random.pretrained());
     EXPECT(random.name().find("random") != std::string::npos);
+}
+
+TEST_CASE(loss_backbone_movenet_is_the_shipped_graphs_own_forward_pass_and_differentiable) {
+    const std::string path = bundled::modelPath("movenet-thunder/model.json");
+    MoveNetBackbone movenet(path);
+    EXPECT(movenet.pretrained());
+    EXPECT_EQ(movenet.name(), std::string("movenet-thunder-mobilenetv2"));
+    // The features are what the graph runner computes from MoveNet's own input (int32 pixels, a batch of one):
+    // entering the graph after its Cast, as [-1, 1] images mapped to pixel values, changes nothing.
+    torch::manual_seed(3);
+    const auto pixels = torch::randint(0, 256, {1, 256, 256, 3}, torch::kInt32);
+    const auto images = pixels.permute({0, 3, 1, 2}).to(torch::kFloat) / 127.5 - 1.0;
+    const auto& layers = MoveNetBackbone::layerNames();
+    const auto features = movenet.features(images, layers);
+    std::vector<std::string> nodes;
+    for (const auto& layer : layers) nodes.push_back(MoveNetBackbone::nodeOf(layer));
+    const graph::GraphExecutor runner(graph::readGraphModel(path));
+    const auto expected = runner.run({{"input", pixels}}, nodes);
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const auto want = expected[i].permute({0, 3, 1, 2});
+        EXPECT(features.at(layers[i]).sizes() == want.sizes());
+        const double error = (features.at(layers[i]) - want).abs().max().item<double>();
+        EXPECT_NEAR(error, 0.0, 1e-4 * std::max(1.0, want.abs().max().item<double>()));
+        EXPECT(want.abs().max().item<double>() > 0.0);  // a layer that is not all zeros
+    }
+    // On the canvas (not square, a batch of two): each role at its scale; the flow layers at 1/4 and 1/8.
+    const BackboneLayers& roles = movenet.layers();
+    const auto canvas = torch::rand({2, 3, 64, 48}) * 2 - 1;
+    const auto flowFeatures = movenet.features(canvas, {roles.flowS4, roles.flowS8});
+    EXPECT(flowFeatures.at(roles.flowS4).sizes() == torch::IntArrayRef({2, 240, 16, 12}));
+    EXPECT(flowFeatures.at(roles.flowS8).sizes() == torch::IntArrayRef({2, 336, 8, 6}));
+    // Perceptual and style distances: zero between an image and itself, positive to another image, and the
+    // gradient reaches the generated image (the graph's weights stay frozen).
+    const auto generated = canvas.clone().requires_grad_(true);
+    const auto other = torch::rand({2, 3, 64, 48}) * 2 - 1;
+    std::map<std::string, at::Tensor> self, elsewhere;
+    {
+        torch::NoGradGuard noGrad;
+        self = movenet.features(canvas, roles.imageLosses());
+        elsewhere = movenet.features(other, roles.imageLosses());
+    }
+    const auto fake = movenet.features(generated, roles.imageLosses());
+    EXPECT_EQ(perceptualLoss(fake, self, roles.perceptual).item<double>(), 0.0);
+    EXPECT_EQ(styleLoss(fake, self, roles.style).item<double>(), 0.0);
+    const auto distance = perceptualLoss(fake, elsewhere, roles.perceptual) + styleLoss(fake, elsewhere, roles.style);
+    EXPECT(distance.item<double>() > 0.0);
+    distance.backward();
+    EXPECT(generated.grad().defined() && generated.grad().abs().sum().item<double>() > 0.0);
+    EXPECT_THROWS(Error, movenet.features(canvas, {"relu3_1"}), "MoveNet", "relu3_1");
+    EXPECT_THROWS(Error, makeBackbone({BackboneChoice::Kind::MoveNet, test::tempPath("none/model.json")}),
+                  "model.json");
+    EXPECT(backboneKindFromString("movenet") == BackboneChoice::Kind::MoveNet);
+    EXPECT_THROWS(Error, backboneKindFromString("vgg16"), "vgg19", "movenet");
 }
 
 namespace {

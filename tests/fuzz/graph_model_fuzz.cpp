@@ -7,8 +7,8 @@
 // A length beyond the input gives it all to model.json.
 #include "fuzz_targets.h"
 
-#include "marionette/detect/graph_executor.h"
-#include "marionette/detect/graph_model.h"
+#include "marionette/graph/graph_executor.h"
+#include "marionette/graph/graph_model.h"
 
 #include <algorithm>
 #include <utility>
@@ -25,9 +25,9 @@ int fuzzGraphModel(const std::uint8_t* data, std::size_t size) {
     const std::string modelJson = rest.substr(0, jsonSize);
     std::string weights = rest.substr(jsonSize);
     readOrRefuse([&] {
-        detect::GraphModel model = detect::parseGraphModel(
+        graph::GraphModel model = graph::parseGraphModel(
             modelJson, "fuzz/model.json", [&](const std::string&) { return std::exchange(weights, std::string()); });
-        const detect::GraphExecutor executor(std::move(model));
+        const graph::GraphExecutor executor(std::move(model));
     });
     return 0;
 }

@@ -108,12 +108,12 @@ cv::Mat regionToInput(const cv::Mat& bgr, const Box& region, int size) {
     return rgb;
 }
 
-MoveNet::MoveNet(const std::string& modelJsonPath) : m_graph(readGraphModel(modelJsonPath)) {
-    const GraphModel& model = m_graph.model();
+MoveNet::MoveNet(const std::string& modelJsonPath) : m_graph(graph::readGraphModel(modelJsonPath)) {
+    const graph::GraphModel& model = m_graph.model();
     const auto refuse = [&](const std::string& what) { throwFileError(modelJsonPath, "not a MoveNet model: " + what); };
     if (model.inputs.size() != 1)
         refuse("it has " + std::to_string(model.inputs.size()) + " inputs instead of one image");
-    const TensorSpec& input = model.inputs[0];
+    const graph::TensorSpec& input = model.inputs[0];
     if (input.dtype != "DT_INT32" || input.shape.size() != 4 || input.shape[1] <= 0 ||
         input.shape[1] != input.shape[2] || input.shape[3] != 3)
         refuse("its input is not a square RGB image of int32 pixels");

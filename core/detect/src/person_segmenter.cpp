@@ -10,7 +10,7 @@ namespace marionette::detect {
 
 std::string bundledSegmenterPath() { return bundledModelFile("selfie"); }
 
-PersonSegmenter::PersonSegmenter(const std::string& modelJsonPath) : m_executor(readGraphModel(modelJsonPath)) {
+PersonSegmenter::PersonSegmenter(const std::string& modelJsonPath) : m_executor(graph::readGraphModel(modelJsonPath)) {
     // One forward pass on a blank image checks the input and output shapes now, not on the first photo.
     std::vector<torch::Tensor> out;
     try {

@@ -1,4 +1,4 @@
-#include "marionette/detect/graph_executor.h"
+#include "marionette/graph/graph_executor.h"
 
 #include "graph_ops.h"
 
@@ -9,9 +9,10 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <set>
 
-namespace marionette::detect {
+namespace marionette::graph {
 namespace {
 
 bool isSource(const GraphNode& node) { return node.op == "Const" || node.op == "Placeholder"; }
@@ -65,7 +66,8 @@ GraphExecutor::GraphExecutor(GraphModel model) : m_model(std::move(model)) {
                                                  : std::nullopt);
         }
         try {
-            torch_compat::InferenceGuard inference;
+            // Not inference mode: a differentiable run must be able to save these tensors for backward.
+            torch::NoGradGuard noGrad;
             step.kernel = factories.at(node.op)(context);
         } catch (const Error& e) {
             throwFileError(m_model.source, node.describe() + ": " + e.what());
@@ -117,7 +119,8 @@ std::pair<int, int> GraphExecutor::resolve(const std::string& tensorName) const 
     return {it->second, output};
 }
 
-std::vector<int> GraphExecutor::plan(const std::vector<std::pair<int, int>>& wanted) const {
+std::vector<int> GraphExecutor::plan(const std::vector<std::pair<int, int>>& wanted,
+                                     const std::vector<char>& fed) const {
     std::vector<char> needed(m_model.nodes.size(), 0);
     std::vector<int> stack;
     for (const auto& w : wanted) stack.push_back(w.first);
@@ -126,6 +129,7 @@ std::vector<int> GraphExecutor::plan(const std::vector<std::pair<int, int>>& wan
         stack.pop_back();
         if (needed[static_cast<std::size_t>(k)]) continue;
         needed[static_cast<std::size_t>(k)] = 1;
+        if (fed[static_cast<std::size_t>(k)]) continue;
         for (const auto& [producer, output] : m_steps[static_cast<std::size_t>(k)].inputs) stack.push_back(producer);
     }
     std::vector<int> steps;
@@ -135,24 +139,17 @@ std::vector<int> GraphExecutor::plan(const std::vector<std::pair<int, int>>& wan
 }
 
 std::vector<torch::Tensor> GraphExecutor::run(const std::vector<std::pair<std::string, torch::Tensor>>& feeds,
-                                              const std::vector<std::string>& outputs) const {
+                                              const std::vector<std::string>& outputs, Gradients gradients) const {
     const auto& nodes = m_model.nodes;
-    std::vector<std::pair<int, int>> wanted;
-    for (const auto& name : outputs) wanted.push_back(resolve(name));
-    const std::vector<int> steps = plan(wanted);
-
-    // How many pending reads each value has, so that intermediate tensors are freed as soon as possible.
-    std::vector<int> reads(nodes.size(), 0);
-    for (const int k : steps)
-        for (const auto& [producer, output] : m_steps[static_cast<std::size_t>(k)].inputs)
-            ++reads[static_cast<std::size_t>(producer)];
-    for (const auto& w : wanted) ++reads[static_cast<std::size_t>(w.first)];
-
     std::map<int, torch::Tensor> fed;
+    std::vector<char> isFed(nodes.size(), 0);
     for (const auto& [name, tensor] : feeds) {
-        const int k = resolve(name).first;
+        const auto [k, output] = resolve(name);
         const GraphNode& node = nodes[static_cast<std::size_t>(k)];
-        if (node.op != "Placeholder") throwFileError(m_model.source, "'" + name + "' is not an input of the graph");
+        if (output != 0) throwFileError(m_model.source, "'" + name + "': only a node's first output can be fed");
+        fed[k] = tensor;
+        isFed[static_cast<std::size_t>(k)] = 1;
+        if (node.op != "Placeholder") continue;  // an inner node: the caller answers for its type and shape
         const auto type = placeholderType(node.typeAttr("dtype", "DT_FLOAT"));
         if (tensor.scalar_type() != type)
             throwFileError(m_model.source, "input '" + node.name + "' must be " + node.typeAttr("dtype", "DT_FLOAT") +
@@ -169,25 +166,37 @@ std::vector<torch::Tensor> GraphExecutor::run(const std::vector<std::pair<std::s
                                                    ", got " + shapeText({sizes.begin(), sizes.end()}));
             }
         }
-        fed[k] = tensor;
     }
 
-    torch_compat::InferenceGuard inference;
+    std::vector<std::pair<int, int>> wanted;
+    for (const auto& name : outputs) wanted.push_back(resolve(name));
+    const std::vector<int> steps = plan(wanted, isFed);
+
+    // How many pending reads each value has, so that intermediate tensors are freed as soon as possible.
+    std::vector<int> reads(nodes.size(), 0);
+    for (const int k : steps) {
+        if (isFed[static_cast<std::size_t>(k)]) continue;
+        for (const auto& [producer, output] : m_steps[static_cast<std::size_t>(k)].inputs)
+            ++reads[static_cast<std::size_t>(producer)];
+    }
+    for (const auto& w : wanted) ++reads[static_cast<std::size_t>(w.first)];
+
+    std::optional<torch_compat::InferenceGuard> inference;
+    if (gradients == Gradients::Off) inference.emplace();
     std::vector<std::vector<torch::Tensor>> values(nodes.size());
     for (const int k : steps) {
         const auto index = static_cast<std::size_t>(k);
         const GraphNode& node = nodes[index];
         const Step& step = m_steps[index];
+        if (const auto it = fed.find(k); it != fed.end()) {
+            values[index] = {it->second};
+            continue;
+        }
         if (node.op == "Const") {
             values[index] = {m_model.constants.at(node.name)};
             continue;
         }
-        if (node.op == "Placeholder") {
-            const auto it = fed.find(k);
-            if (it == fed.end()) throwFileError(m_model.source, "input '" + node.name + "' was not given");
-            values[index] = {it->second};
-            continue;
-        }
+        if (node.op == "Placeholder") throwFileError(m_model.source, "input '" + node.name + "' was not given");
         std::vector<torch::Tensor> inputs;
         inputs.reserve(step.inputs.size());
         for (const auto& [producer, output] : step.inputs) {
@@ -227,4 +236,4 @@ std::vector<torch::Tensor> GraphExecutor::run(const torch::Tensor& input) const 
     return run({{m_model.inputs[0].name, input}}, outputs);
 }
 
-}  // namespace marionette::detect
+}  // namespace marionette::graph

@@ -1,4 +1,4 @@
-#include "marionette/detect/graph_model.h"
+#include "marionette/graph/graph_model.h"
 
 #include "marionette/util/error.h"
 #include "marionette/util/files.h"
@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <set>
 
-namespace marionette::detect {
+namespace marionette::graph {
 namespace {
 
 using nlohmann::json;
@@ -472,4 +472,4 @@ GraphModel readGraphModel(const std::string& modelJsonPath) {
     });
 }
 
-}  // namespace marionette::detect
+}  // namespace marionette::graph

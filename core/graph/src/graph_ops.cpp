@@ -8,7 +8,7 @@
 #include <cmath>
 #include <limits>
 
-namespace marionette::detect::ops {
+namespace marionette::graph::ops {
 namespace {
 
 using torch::Tensor;
@@ -868,4 +868,4 @@ const std::map<std::string, KernelFactory>& kernelFactories() {
     return factories;
 }
 
-}  // namespace marionette::detect::ops
+}  // namespace marionette::graph::ops

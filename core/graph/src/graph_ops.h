@@ -2,14 +2,14 @@
 // The kernels of GraphExecutor, one factory per TensorFlow operation. A factory reads and checks the node's
 // attributes (and the values of its constant inputs, such as convolution filters, which it converts to
 // LibTorch's layout once) and returns the kernel that runs the node.
-#include "marionette/detect/graph_executor.h"
+#include "marionette/graph/graph_executor.h"
 
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace marionette::detect::ops {
+namespace marionette::graph::ops {
 
 struct NodeContext {
     const GraphNode& node;
@@ -27,4 +27,4 @@ using KernelFactory = Kernel (*)(const NodeContext& context);
 // Every supported operation but Const and Placeholder, which the executor handles itself.
 const std::map<std::string, KernelFactory>& kernelFactories();
 
-}  // namespace marionette::detect::ops
+}  // namespace marionette::graph::ops

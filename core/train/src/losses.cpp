@@ -59,16 +59,6 @@ LossWeights withLossWeights(LossWeights weights, const std::string& spec) {
     return weights;
 }
 
-const std::vector<std::string>& perceptualLayers() {
-    static const std::vector<std::string> layers{"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"};
-    return layers;
-}
-
-const std::vector<std::string>& styleLayers() {
-    static const std::vector<std::string> layers{"relu2_2", "relu3_4", "relu4_4", "relu5_2"};
-    return layers;
-}
-
 namespace {
 
 // L1 between warped downsampled references and the target downsampled to their sizes, summed over scales.

@@ -76,16 +76,6 @@ Batch toDevice(const Batch& b, const c10::Device& d) {
     return out;
 }
 
-// The backbone layers the perceptual and style terms read.
-const std::vector<std::string>& imageLossLayers() {
-    static const std::vector<std::string> layers = [] {
-        std::set<std::string> names(perceptualLayers().begin(), perceptualLayers().end());
-        names.insert(styleLayers().begin(), styleLayers().end());
-        return std::vector<std::string>(names.begin(), names.end());
-    }();
-    return layers;
-}
-
 // A checkpoint is written under a temporary name and renamed once whole; a run killed in between leaves the
 // temporary file (as large as a checkpoint), which no resume reads.
 void removeUnfinishedCheckpoints(const std::string& dir) {
@@ -172,8 +162,7 @@ Trainer::Trainer(TrainOptions options, std::shared_ptr<const PairDataset> datase
         m_options.mixedPrecision = false;
     }
     torch::manual_seed(m_options.seed);
-    m_backbone =
-        std::make_unique<Backbone>(m_options.vgg19Path, usesBackbone(m_options.weights, m_options.stage1Steps > 0));
+    m_backbone = makeBackbone(m_options.backbone, usesBackbone(m_options.weights, m_options.stage1Steps > 0));
     m_options.model.backbone = m_backbone->name();
     m_generator = model::Generator(m_options.model);
     if (m_options.initWeights) initGeneratorFrom(*m_options.initWeights);
@@ -231,23 +220,25 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
     const double reguWeight = stage2 ? w.regularization : w.regularizationStage1;
     const bool flowLoss = out.flow4.defined() && flowWeight > 0;
     const bool featureLosses = imageLosses && (w.perceptual > 0 || w.style > 0);
+    const BackboneLayers& layers = m_backbone->layers();
+    const std::vector<std::string> imageLossLayers = layers.imageLosses();
     std::set<std::string> targetLayers;
-    if (featureLosses) targetLayers = {imageLossLayers().begin(), imageLossLayers().end()};
-    if (flowLoss) targetLayers.insert({kFlowLayerS4, kFlowLayerS8});
+    if (featureLosses) targetLayers = {imageLossLayers.begin(), imageLossLayers.end()};
+    if (flowLoss) targetLayers.insert({layers.flowS4, layers.flowS8});
     std::map<std::string, at::Tensor> targetFeatures, referenceFeatures;
     {
         torch::NoGradGuard noGrad;
         if (!targetLayers.empty())
             targetFeatures = m_backbone->features(b.target, {targetLayers.begin(), targetLayers.end()});
-        if (flowLoss) referenceFeatures = m_backbone->features(b.reference, {kFlowLayerS4, kFlowLayerS8});
+        if (flowLoss) referenceFeatures = m_backbone->features(b.reference, {layers.flowS4, layers.flowS8});
     }
     std::map<std::string, at::Tensor> terms;
     if (out.attention4.defined() && w.attention > 0) terms["attn"] = w.attention * attentionLoss(out, b.target);
     if (flowLoss)
         terms["flow"] =
             flowWeight *
-            (samplingCorrectnessLoss(out.flow4, referenceFeatures.at(kFlowLayerS4), targetFeatures.at(kFlowLayerS4)) +
-             samplingCorrectnessLoss(out.flow8, referenceFeatures.at(kFlowLayerS8), targetFeatures.at(kFlowLayerS8)));
+            (samplingCorrectnessLoss(out.flow4, referenceFeatures.at(layers.flowS4), targetFeatures.at(layers.flowS4)) +
+             samplingCorrectnessLoss(out.flow8, referenceFeatures.at(layers.flowS8), targetFeatures.at(layers.flowS8)));
     if (out.flowWarped4.defined() && w.flowWarp > 0) terms["warp"] = w.flowWarp * flowWarpLoss(out, b.target);
     if (out.flow4.defined() && b.skeletonFlow4.defined() && w.skeletonFlow > 0)
         terms["skel"] = w.skeletonFlow * (skeletonFlowLoss(out.flow4, b.skeletonFlow4, b.skeletonFlowMask4) +
@@ -259,10 +250,10 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
         terms["regu"] = reguWeight * (affineRegularizationLoss(out.flow4) + affineRegularizationLoss(out.flow8));
     if (imageLosses) {
         if (featureLosses) {
-            const auto generated = m_backbone->features(out.image, imageLossLayers());
+            const auto generated = m_backbone->features(out.image, imageLossLayers);
             if (w.perceptual > 0)
-                terms["perc"] = w.perceptual * perceptualLoss(generated, targetFeatures, perceptualLayers());
-            if (w.style > 0) terms["style"] = w.style * styleLoss(generated, targetFeatures, styleLayers());
+                terms["perc"] = w.perceptual * perceptualLoss(generated, targetFeatures, layers.perceptual);
+            if (w.style > 0) terms["style"] = w.style * styleLoss(generated, targetFeatures, layers.style);
         }
         if (w.face > 0 && b.faceValid.sum().item<float>() > 0) {
             const auto withFace = b.faceValid.nonzero().flatten();
@@ -274,13 +265,13 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
             {
                 torch::NoGradGuard noGrad;
                 realFaces = cropFaces(b.target.index_select(0, withFace), centres, side, 64);
-                realFeatures = m_backbone->features(realFaces, perceptualLayers());
+                realFeatures = m_backbone->features(realFaces, layers.perceptual);
             }
             // Weighted by the share of samples with a face, so that the term is a mean over the batch.
             const double share = static_cast<double>(withFace.size(0)) / static_cast<double>(b.size());
             terms["face"] =
                 w.face * share *
-                perceptualLoss(m_backbone->features(fakeFaces, perceptualLayers()), realFeatures, perceptualLayers());
+                perceptualLoss(m_backbone->features(fakeFaces, layers.perceptual), realFeatures, layers.perceptual);
         }
         if (w.adversarial > 0) terms["adv"] = w.adversarial * generatorAdversarialLoss(m_discriminator(out.image));
         if (w.pixel > 0) terms["l1"] = w.pixel * torch::nn::functional::l1_loss(out.image, b.target);

@@ -7,7 +7,7 @@
 // in MoveNet's own demos, the keypoints found there choose a tighter square around the person (crop-and-refine)
 // and the network looks again, which matters for people who fill a small part of the photo.
 #include "marionette/detect/coco_keypoints.h"
-#include "marionette/detect/graph_executor.h"
+#include "marionette/graph/graph_executor.h"
 #include "marionette/pose/pose.h"
 #include "marionette/util/geometry.h"
 
@@ -68,7 +68,7 @@ public:
 
     int inputSize() const { return m_inputSize; }
     bool multiPose() const { return m_people > 0; }
-    const GraphExecutor& graph() const { return m_graph; }
+    const graph::GraphExecutor& graph() const { return m_graph; }
 
     // One pass of the network over a square region of an 8-bit BGR photo: each person's keypoints in photo
     // pixels with the person's score (one person, scored by its mean keypoint score, for single-pose models).
@@ -86,7 +86,7 @@ private:
     BodyDetection finish(const CocoKeypoints& keypoints, float score, std::vector<Box> regions, ImageSize photo,
                          const DetectOptions& options) const;
 
-    GraphExecutor m_graph;
+    graph::GraphExecutor m_graph;
     int m_inputSize = 0;
     int m_people = 0;  // MultiPose's number of proposals; 0 for single-pose models
 };

@@ -1,7 +1,7 @@
 #pragma once
 // Where the people of an image are, as a soft mask: MediaPipe's selfie segmentation network, run from its
 // TensorFlow.js graph files (models/selfie/, see models/MODEL_CARD.md) by the same graph runner as MoveNet.
-#include "marionette/detect/graph_executor.h"
+#include "marionette/graph/graph_executor.h"
 
 #include <opencv2/core.hpp>
 
@@ -26,7 +26,7 @@ public:
     static constexpr int kInputSize = 256;
 
 private:
-    GraphExecutor m_executor;
+    graph::GraphExecutor m_executor;
 };
 
 }  // namespace marionette::detect

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace marionette::detect {
+namespace marionette::graph {
 
 // Largest model.json accepted (MoveNet's are 160 kB; the largest TF.js graphs a few MB).
 constexpr std::size_t kMaxModelJsonBytes = 32u << 20;
@@ -97,4 +97,4 @@ std::size_t storedBytes(const WeightEntry& entry);
 std::map<std::string, torch::Tensor> decodeWeights(const std::vector<WeightEntry>& entries, const std::string& bytes,
                                                    const std::string& describe);
 
-}  // namespace marionette::detect
+}  // namespace marionette::graph

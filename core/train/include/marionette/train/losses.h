@@ -94,10 +94,4 @@ at::Tensor cropFaces(const at::Tensor& images, const at::Tensor& centres, double
 at::Tensor generatorAdversarialLoss(const at::Tensor& fakeLogits);
 at::Tensor discriminatorLoss(const at::Tensor& realLogits, const at::Tensor& fakeLogits);
 
-// The layers each loss reads (docs/model.md).
-const std::vector<std::string>& perceptualLayers();  // relu1_1 .. relu5_1
-const std::vector<std::string>& styleLayers();       // relu2_2, relu3_4, relu4_4, relu5_2
-constexpr const char* kFlowLayerS4 = "relu3_1";
-constexpr const char* kFlowLayerS8 = "relu4_1";
-
 }  // namespace marionette::train

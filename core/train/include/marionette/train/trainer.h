@@ -49,7 +49,7 @@ struct TrainOptions {
     int logEvery = 10;           // CSV rows
     int sampleEvery = 200;       // observer calls (sample grids, plots)
     int lossGradientsEvery = 0;  // > 0: every N steps, the gradient norm of each loss term (StepLosses)
-    std::optional<std::string> vgg19Path;
+    BackboneChoice backbone;     // the network the perceptual, style, face and flow terms read
     std::optional<std::string>
         initWeights;  // start from released weights (fresh optimisers); a body model may start a portrait model
     std::shared_ptr<const model::SafetensorsContent>
