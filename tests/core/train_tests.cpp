@@ -226,6 +226,29 @@ TEST_CASE(loss_metrics_on_known_images) {
     EXPECT_NEAR(psnr(c, c + 0.2), 20.0, 1e-3);
     EXPECT(ssim(a, b) < 1.0);
     EXPECT_THROWS(Error, ssim(a, a.narrow(2, 0, 16)), "same shape");
+
+    // The detail ratio: 1 for the target itself, below 1 for a blurred copy, above for added noise; a region
+    // under 64 pixels is not counted.
+    const auto blurred = torch::avg_pool2d(a, 3, 1, 1, false, false);
+    const auto region = torch::zeros({2, 1, 32, 32});
+    region.narrow(2, 4, 20).narrow(3, 4, 20).fill_(1.0);
+    int counted = 0;
+    EXPECT_NEAR(detailRatioSum(a, a, region, counted), 2.0, 1e-6);
+    EXPECT_EQ(counted, 2);
+    counted = 0;
+    const double blur = detailRatioSum(blurred, a, region, counted) / counted;
+    EXPECT(blur > 0.0 && blur < 0.3);
+    counted = 0;
+    EXPECT(detailRatioSum((a + 0.3 * torch::randn_like(a)).clamp(-1, 1), a, region, counted) / counted > 1.0);
+    counted = 0;
+    EXPECT_NEAR(detailRatioSum(a, a, torch::zeros({2, 1, 32, 32}), counted), 0.0, 0.0);
+    EXPECT_EQ(counted, 0);
+    EXPECT_THROWS(Error, detailRatioSum(a, a, region.narrow(0, 0, 1), counted), "region");
+    // The moved region: where reference and target differ by more than 0.05 on the [0, 1] scale.
+    const auto moved = movedRegion(a, b);
+    EXPECT(moved.sizes() == torch::IntArrayRef({2, 1, 32, 32}));
+    EXPECT(moved.sum().item<double>() > 0.5 * 2 * 32 * 32);
+    EXPECT_NEAR(movedRegion(a, a).sum().item<double>(), 0.0, 0.0);
 }
 
 TEST_CASE(loss_weights_are_overridden_by_name_and_bad_specs_refused) {
@@ -786,11 +809,17 @@ TEST_CASE(train_eval_reports_lpips_when_its_weights_are_given) {
     EXPECT(plain.markdown().find("flow the skeletons imply") != std::string::npos);
     EXPECT(plain.json().find("\"skeleton_flow_l1\"") != std::string::npos);
     EXPECT(plain.notComputed.find("LPIPS") != std::string::npos);
+    // Body pairs: the reference warped by the skeletons' limb warp alone, beside the model.
+    EXPECT(plain.hasPriorWarp);
+    EXPECT(std::isfinite(plain.priorWarp.psnr) && plain.priorWarp.ssim > 0.0 && plain.priorWarp.l1 > 0.0);
+    EXPECT(plain.markdown().find("| prior warp |") != std::string::npos);
+    EXPECT(plain.json().find("\"prior_warp\"") != std::string::npos);
+    if (plain.detailPairs > 0) EXPECT(plain.model.detail > 0.0 && plain.copyBaseline.detail > 0.0);
     options.lpipsWeights = lpipsPath;
     const EvalReport report = evaluate(weights, *data, options);
     EXPECT(report.hasLpips);
     EXPECT(report.notComputed.find("LPIPS") == std::string::npos);
-    EXPECT(report.model.lpips > 0.0 && report.copyBaseline.lpips > 0.0);
+    EXPECT(report.model.lpips > 0.0 && report.copyBaseline.lpips > 0.0 && report.priorWarp.lpips > 0.0);
     EXPECT_NEAR(report.model.ssim, plain.model.ssim, 1e-9);
     EXPECT(report.markdown().find("LPIPS") != std::string::npos);
     EXPECT(report.json().find("\"lpips\"") != std::string::npos);

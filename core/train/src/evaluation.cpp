@@ -27,13 +27,18 @@ std::string EvalReport::markdown() const {
     std::ostringstream s;
     s << "weights: " << weights << " (" << variant << ")\ndata: " << data << ", " << pairs << " pairs\n\n"
       << "| output | SSIM | PSNR (dB) | L1 |" << (hasLpips ? " LPIPS |" : "") << (hasFid ? " FID |" : "")
-      << "\n|---|---|---|---|" << (hasLpips ? "---|" : "") << (hasFid ? "---|" : "") << "\n"
+      << (detailPairs > 0 ? " detail |" : "") << "\n|---|---|---|---|" << (hasLpips ? "---|" : "")
+      << (hasFid ? "---|" : "") << (detailPairs > 0 ? "---|" : "") << "\n"
       << std::fixed;
-    for (const MetricRow* r : {&model, &copyBaseline}) {
+    std::vector<const MetricRow*> outputs{&model};
+    if (hasPriorWarp) outputs.push_back(&priorWarp);
+    outputs.push_back(&copyBaseline);
+    for (const MetricRow* r : outputs) {
         s << "| " << r->name << " | " << std::setprecision(4) << r->ssim << " | " << std::setprecision(2) << r->psnr
           << " | " << std::setprecision(4) << r->l1 << " |";
         if (hasLpips) s << ' ' << r->lpips << " |";
         if (hasFid) s << ' ' << std::setprecision(2) << r->fid << " |";
+        if (detailPairs > 0) s << ' ' << std::setprecision(3) << r->detail << " |";
         s << '\n';
     }
     s << "\nSSIM: 11x11 Gaussian window (sigma 1.5); PSNR and L1 on the [0, 1] scale"
@@ -43,6 +48,11 @@ std::string EvalReport::markdown() const {
                     std::to_string(pairs) +
                     " targets (lower is better; biased upwards below a few thousand images: compare at the same count)"
               : std::string())
+      << (detailPairs > 0 ? "; detail: the variance of the Laplacian of the output over the target's, where the "
+                            "pair moves (1 is as sharp as the target; " +
+                                std::to_string(detailPairs) + " pairs)"
+                          : std::string())
+      << (hasPriorWarp ? "; prior warp: the reference warped by the skeletons' limb warp alone" : "")
       << ". Training backbone: " << backbone << ".\n";
     if (!notComputed.empty()) s << "Not computed: " << notComputed << '\n';
     if (!deformation.hasAttention && !deformation.hasFlow) return s.str();  // the baseline variant warps nothing
@@ -73,6 +83,7 @@ std::string EvalReport::json() const {
         nlohmann::json j{{"ssim", r.ssim}, {"psnr", r.psnr}, {"l1", r.l1}};
         if (hasLpips) j["lpips"] = r.lpips;
         if (hasFid) j["fid"] = r.fid;
+        if (detailPairs > 0) j["detail"] = r.detail;
         return j;
     };
     auto warpRow = [this](const MetricRow& r) {
@@ -88,6 +99,8 @@ std::string EvalReport::json() const {
                           {"model", row(model)},
                           {"copy_reference", row(copyBaseline)},
                           {"not_computed", notComputed}};
+    if (hasPriorWarp) report["prior_warp"] = row(priorWarp);
+    if (detailPairs > 0) report["detail_pairs"] = detailPairs;
     if (deformation.hasAttention || deformation.hasFlow) {
         nlohmann::json warps{{"copy_reference", warpRow(deformation.copy)}};
         if (deformation.hasAttention) warps["attention_warped"] = warpRow(deformation.attention);
@@ -120,6 +133,7 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
     report.backbone = config.backbone;
     report.model.name = "model";
     report.copyBaseline.name = "copy reference";
+    report.priorWarp.name = "prior warp";
     report.deformation.attention.name = "attention-warped reference";
     report.deformation.flow.name = "flow-warped reference";
     report.deformation.copy.name = "copy reference";
@@ -152,11 +166,15 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
             const std::size_t index = static_cast<std::size_t>(done + k) % available;
             chunk.push_back(data.pair(index, /*seed=*/index));
         }
-        const bool skeletonFlow = config.semantics == model::SemanticsKind::Body && config.usesFlow();
-        const Batch b = makeBatch(chunk, config, skeletonFlow);
+        const bool body = config.semantics == model::SemanticsKind::Body;
+        const bool skeletonFlow = body && config.usesFlow();
+        // Body batches carry the canvas prior for every variant: the prior-warp row needs it.
+        model::ModelConfig batchConfig = config;
+        batchConfig.flowPrior = body;
+        const Batch b = makeBatch(chunk, batchConfig, skeletonFlow);
         const model::GeneratorOutput generated =
             loaded.generator->forward(b.reference.to(dev), b.referenceSemantics.to(dev), b.targetSemantics.to(dev),
-                                      b.flowPrior.defined() ? b.flowPrior.to(dev) : b.flowPrior);
+                                      config.usesFlowPrior() ? b.flowPrior.to(dev) : at::Tensor());
         const auto out = generated.image.to(at::kCPU);
         if (onBatch) {
             model::GeneratorOutput onCpu = generated;
@@ -173,6 +191,20 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
         };
         accumulate(report.model, out, b.target, true);
         accumulate(report.copyBaseline, b.reference, b.target, true);
+        at::Tensor priorWarped;
+        if (b.flowPrior.defined()) {
+            report.hasPriorWarp = true;
+            priorWarped = model::warpFlow(b.reference, b.flowPrior);
+            accumulate(report.priorWarp, priorWarped, b.target, true);
+        }
+        {
+            const auto moved = movedRegion(b.reference, b.target);
+            int counted = 0;
+            report.model.detail += detailRatioSum(out, b.target, moved, counted);
+            report.copyBaseline.detail += detailRatioSum(b.reference, b.target, moved, counted);
+            if (priorWarped.defined()) report.priorWarp.detail += detailRatioSum(priorWarped, b.target, moved, counted);
+            report.detailPairs += counted / (priorWarped.defined() ? 3 : 2);  // the same pairs count in every row
+        }
         const at::Tensor& quarter =
             generated.attentionWarped4.defined() ? generated.attentionWarped4 : generated.flowWarped4;
         if (quarter.defined()) {
@@ -205,6 +237,8 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
             const auto target = b.target.to(dev);
             report.model.lpips += lpips->distance(generated.image, target).sum().item<double>();
             report.copyBaseline.lpips += lpips->distance(b.reference.to(dev), target).sum().item<double>();
+            if (priorWarped.defined())
+                report.priorWarp.lpips += lpips->distance(priorWarped.to(dev), target).sum().item<double>();
         }
         if (inception) {
             targetFeatures.add(inception->features(b.target));
@@ -213,12 +247,13 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
         }
         done += static_cast<int>(chunk.size());
     }
-    for (MetricRow* r : {&report.model, &report.copyBaseline, &report.deformation.attention, &report.deformation.flow,
-                         &report.deformation.copy}) {
+    for (MetricRow* r : {&report.model, &report.copyBaseline, &report.priorWarp, &report.deformation.attention,
+                         &report.deformation.flow, &report.deformation.copy}) {
         r->ssim /= done;
         r->psnr /= done;
         r->l1 /= done;
         r->lpips /= done;
+        if (report.detailPairs > 0) r->detail /= report.detailPairs;
     }
     report.deformation.skeletonFlowModel /= done;
     report.deformation.skeletonFlowZero /= done;

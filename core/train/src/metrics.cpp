@@ -46,4 +46,39 @@ double l1Error(const at::Tensor& a, const at::Tensor& b) {
     return (unit(a) - unit(b)).abs().mean().item<double>();
 }
 
+at::Tensor movedRegion(const at::Tensor& reference, const at::Tensor& target) {
+    requireSameShape(reference, target);
+    torch::NoGradGuard noGrad;
+    return ((unit(reference) - unit(target)).abs().mean(1, /*keepdim=*/true) > 0.05).to(at::kFloat);
+}
+
+double detailRatioSum(const at::Tensor& image, const at::Tensor& target, const at::Tensor& region, int& counted) {
+    requireSameShape(image, target);
+    if (region.dim() != 4 || region.size(0) != image.size(0) || region.size(1) != 1 ||
+        region.size(2) != image.size(2) || region.size(3) != image.size(3))
+        throw Error("the detail ratio's region must be [N, 1, H, W] like its images");
+    torch::NoGradGuard noGrad;
+    const auto luma = [](const at::Tensor& x) {
+        const auto u = unit(x);
+        return u.size(1) == 3 ? (0.299 * u.select(1, 0) + 0.587 * u.select(1, 1) + 0.114 * u.select(1, 2)).unsqueeze(1)
+                              : u.mean(1, true);
+    };
+    const auto kernel = torch::tensor({0.f, 1.f, 0.f, 1.f, -4.f, 1.f, 0.f, 1.f, 0.f}, image.options().dtype(at::kFloat))
+                            .view({1, 1, 3, 3});
+    const auto laplacian = [&](const at::Tensor& x) { return F::conv2d(luma(x), kernel); };  // valid: H-2 x W-2
+    const auto inner = region.to(image.device()).to(at::kFloat).slice(2, 1, -1).slice(3, 1, -1);
+    const auto li = laplacian(image), lt = laplacian(target.to(image.device()));
+    double sum = 0.0;
+    for (int64_t n = 0; n < image.size(0); ++n) {
+        const auto mask = inner[n] > 0.5;
+        if (mask.sum().item<int64_t>() < 64) continue;
+        const double vi = li[n].masked_select(mask).var().item<double>();
+        const double vt = lt[n].masked_select(mask).var().item<double>();
+        if (!(vt > 1e-12)) continue;  // a flat target region has no detail to keep
+        sum += vi / vt;
+        ++counted;
+    }
+    return sum;
+}
+
 }  // namespace marionette::train

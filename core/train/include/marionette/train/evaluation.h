@@ -12,10 +12,11 @@
 namespace marionette::train {
 
 struct MetricRow {
-    std::string name;  // "model" or "copy reference"
+    std::string name;  // "model", "prior warp" or "copy reference"
     double ssim = 0, psnr = 0, l1 = 0;
-    double lpips = 0;  // only when EvalReport::hasLpips
-    double fid = 0;    // only when EvalReport::hasFid: of the row's images against the targets, as sets
+    double detail = 0;  // detail ratio where the pair moves (metrics.h); only when EvalReport::detailPairs > 0
+    double lpips = 0;   // only when EvalReport::hasLpips
+    double fid = 0;     // only when EvalReport::hasFid: of the row's images against the targets, as sets
 };
 
 // How well each branch of the deformation module moves the reference on its own: the attention-warped and
@@ -36,6 +37,11 @@ struct EvalReport {
     std::string weights, data, backbone, variant;
     int pairs = 0;
     MetricRow model, copyBaseline;
+    // Body pairs: the reference warped at the canvas by the flow the two skeletons imply (the limb warp), alone:
+    // what a model with a flow prior gives before training, and the geometric warp the network must beat.
+    MetricRow priorWarp;
+    bool hasPriorWarp = false;
+    int detailPairs = 0;  // pairs whose moved region was large enough for the detail ratio
     DeformationRows deformation;
     bool hasLpips = false;
     bool hasFid = false;

@@ -13,4 +13,14 @@ double psnr(const at::Tensor& a, const at::Tensor& b);
 // Mean absolute error on the [0, 1] scale.
 double l1Error(const at::Tensor& a, const at::Tensor& b);
 
+// Where a pair moves: pixels whose mean absolute difference between reference and target exceeds 0.05 on the
+// [0, 1] scale, [N, 1, H, W] as 0 / 1.
+at::Tensor movedRegion(const at::Tensor& reference, const at::Tensor& target);
+
+// How much fine detail an image keeps where the pair moves: the variance of the Laplacian of its luma over the
+// target's, inside `region` ([N, 1, H, W]; interior pixels only), per image. 1 is the target's sharpness; a
+// blurred image scores below 1. Returns the sum over the images whose region holds at least 64 pixels and
+// counts them in `counted` (so that callers can average over batches).
+double detailRatioSum(const at::Tensor& image, const at::Tensor& target, const at::Tensor& region, int& counted);
+
 }  // namespace marionette::train
