@@ -103,7 +103,9 @@ std::pair<int, int> Arguments::sizeValue(const std::string& name) const {
     const auto x = text.find('x');
     char* end1 = nullptr;
     char* end2 = nullptr;
-    const long h = x == std::string::npos ? 0 : std::strtol(text.substr(0, x).c_str(), &end1, 10);
+    // strtol's end pointer points into the string it read: it must outlive the checks below.
+    const std::string first = x == std::string::npos ? "" : text.substr(0, x);
+    const long h = x == std::string::npos ? 0 : std::strtol(first.c_str(), &end1, 10);
     const std::string rest = x == std::string::npos ? "" : text.substr(x + 1);
     const long w = std::strtol(rest.c_str(), &end2, 10);
     if (x == std::string::npos || *end1 != '\0' || rest.empty() || *end2 != '\0' || h < 16 || w < 16 || h > 4096 ||

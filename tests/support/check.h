@@ -45,8 +45,8 @@ std::string tempPath(const std::string& name);
 
 #define EXPECT_EQ(a, b)                                                             \
     do {                                                                            \
-        const auto& mt_a = (a);                                                     \
-        const auto& mt_b = (b);                                                     \
+        const auto mt_a = (a); /* copies: `a` may refer into a temporary */         \
+        const auto mt_b = (b);                                                      \
         if (!(mt_a == mt_b)) {                                                      \
             std::ostringstream mt_s;                                                \
             mt_s << "EXPECT_EQ(" #a ", " #b ") failed: " << mt_a << " != " << mt_b; \
