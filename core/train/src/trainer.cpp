@@ -467,9 +467,11 @@ std::string Trainer::saveCheckpoint() {
     const fs::path path = fs::path(m_options.runDirectory) / name;
     const fs::path temporary = fs::path(m_options.runDirectory) / (std::string(".") + name + ".tmp");
     archive.save_to(temporary.string());
+    files::syncToDisk(temporary.string());  // whole on the disk before its name says it is complete
     std::error_code ec;
     fs::rename(temporary, path, ec);
     if (ec) throw Error(path.string() + ": cannot write the checkpoint: " + ec.message());
+    files::syncToDisk(m_options.runDirectory);
     const auto all = checkpointsNewestFirst(m_options.runDirectory);
     for (std::size_t i = static_cast<std::size_t>(std::max(1, m_options.keepCheckpoints)); i < all.size(); ++i)
         fs::remove(all[i], ec);

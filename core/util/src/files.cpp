@@ -70,9 +70,17 @@ void writeAtomically(const std::string& path, const std::string& bytes) {
     std::error_code ec;
     if (!std::filesystem::is_directory(folder, ec)) throwFileError(path, "the folder does not exist");
 
+    // A writer killed between naming its finished file and renaming it over the target (an instant) leaves
+    // that hidden temporary behind: the next write of the same file removes it.
+    const std::string leftoverPrefix = "." + target.filename().string() + ".tmp";
+    for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.size() > leftoverPrefix.size() && name.compare(0, leftoverPrefix.size(), leftoverPrefix) == 0 &&
+            name.find_first_not_of("0123456789", leftoverPrefix.size()) == std::string::npos)
+            std::filesystem::remove(entry.path(), ec);
+    }
     std::random_device rd;
-    const std::string temporary =
-        (folder / ("." + target.filename().string() + ".tmp" + std::to_string(rd()))).string();
+    const std::string temporary = (folder / (leftoverPrefix + std::to_string(rd()))).string();
     // The bytes go to a file without a name first (O_TMPFILE), which the system removes if this process dies
     // before the end: a writer killed halfway leaves nothing beside the user's file. It gets the temporary
     // name only once complete, just before replacing the file.
@@ -102,6 +110,21 @@ void writeAtomically(const std::string& path, const std::string& bytes) {
     }
     if (std::rename(temporary.c_str(), path.c_str()) != 0)
         failAndRemove(path, -1, temporary, "cannot replace the file: ");
+    // The rename is in the folder's entries: flushed too, or a power cut could bring back the old file. The new
+    // file is in place either way, so a folder that cannot be flushed is no error.
+    if (const int folderFd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); folderFd >= 0) {
+        ::fsync(folderFd);
+        ::close(folderFd);
+    }
+}
+
+void syncToDisk(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throwFileError(path, std::string("cannot open to flush it: ") + std::strerror(errno));
+    const bool synced = ::fsync(fd) == 0;
+    const std::string reason = synced ? "" : std::strerror(errno);
+    ::close(fd);
+    if (!synced) throwFileError(path, "cannot flush it to the disk: " + reason);
 }
 
 std::string lowerExtension(const std::string& path) {
