@@ -93,6 +93,12 @@ public:
         addConst(name, "DT_FLOAT", shape, {{"dtype", "float32"}, {"quantization", quantization}}, stored);
         return *this;
     }
+    // An int32 constant stored quantised, as the converter writes integer weights with --quantize_*.
+    TinyGraph& quantisedInt32s(const std::string& name, const std::string& stored, std::vector<int> shape,
+                               json quantization) {
+        addConst(name, "DT_INT32", shape, {{"dtype", "int32"}, {"quantization", quantization}}, stored);
+        return *this;
+    }
     TinyGraph& node(const std::string& name, const std::string& op, std::vector<std::string> inputs,
                     json attr = json::object()) {
         m_nodes.push_back({{"name", name}, {"op", op}, {"input", inputs}, {"attr", attr}});
@@ -491,6 +497,20 @@ TEST_CASE(detect_reader_dequantises_float16_uint8_and_uint16_weights) {
     EXPECT(model.constants.at("i").scalar_type() == torch::kInt32);
     expectValues(model.constants.at("i"), {-5, 123456});
     expectValues(GraphExecutor(model).run({}, {"hOut"})[0], {1.5f, -2.f, 1.f});
+
+    // Integers stored quantised come back as int32; values the range cannot hold are refused before the
+    // conversion (undefined for them), not turned into garbage.
+    TinyGraph ints;
+    ints.quantisedInt32s("q", std::string(reinterpret_cast<const char*>(raw16), 4), {2},
+                         {{"dtype", "uint16"}, {"min", -7.0}, {"scale", 1.0}});
+    const GraphModel intModel = readGraphModel(ints.save("quantised-ints"));
+    EXPECT(intModel.constants.at("q").scalar_type() == torch::kInt32);
+    expectValues(intModel.constants.at("q"), {-7, 39993});
+    TinyGraph huge;
+    huge.quantisedInt32s("q", std::string(reinterpret_cast<const char*>(raw16), 4), {2},
+                         {{"dtype", "uint16"}, {"min", 0.0}, {"scale", 1e6}});
+    const std::string hugePath = huge.save("quantised-ints-huge");
+    EXPECT_THROWS(Error, readGraphModel(hugePath), "'q'", "outside the int32 range");
 }
 
 TEST_CASE(detect_unknown_operations_are_refused_by_name_when_the_model_loads) {

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <set>
 
 namespace marionette::graph {
@@ -346,9 +347,17 @@ std::map<std::string, torch::Tensor> decodeWeights(const std::vector<WeightEntry
         } else {
             value = copyAs(e.dtype == "int32" ? torch::kInt32 : torch::kFloat32);
         }
-        if (e.dtype == "int32" && value.scalar_type() != torch::kInt32) value = value.round().to(torch::kInt32);
         if (value.is_floating_point() && !value.isfinite().all().item<bool>())
             throw Error(describe + ": weight '" + e.name + "' holds NaN or infinite values: the shard is corrupt");
+        if (e.dtype == "int32" && value.scalar_type() != torch::kInt32) {
+            // Dequantised integers: checked to fit before the conversion, which is undefined for what does not.
+            const auto rounded = value.to(torch::kFloat64).round();
+            if (value.numel() > 0 && (rounded.min().item<double>() < std::numeric_limits<std::int32_t>::min() ||
+                                      rounded.max().item<double>() > std::numeric_limits<std::int32_t>::max()))
+                throw Error(describe + ": int32 weight '" + e.name +
+                            "' dequantises to values outside the int32 range: the shard is corrupt");
+            value = rounded.to(torch::kInt32);
+        }
         offset += size;
         if (!weights.emplace(e.name, value.reshape(e.shape)).second)
             throw Error(describe + ": the weights manifest lists '" + e.name + "' twice");
