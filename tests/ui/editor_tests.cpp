@@ -8,6 +8,7 @@
 #include "marionette/ui/photo_point.h"
 #include "portrait_panel.h"
 #include "pose_canvas.h"
+#include "timeouts.h"
 #include "tiny_models.h"
 #include "tiny_weights.h"
 
@@ -54,7 +55,7 @@ using namespace marionette::ui;
 
 namespace {
 
-constexpr int kTimeoutMs = 30000;
+const int kTimeoutMs = test::scaledTimeout(30000);
 
 // Instance norm in the appearance blocks: randomly initialised, the unnormalised decoder of new models gives
 // nearly the same grey for any input, and these tests look at where a change of pose shows in the result.

@@ -17,6 +17,7 @@
 #include "inference_worker.h"
 #include "portrait_panel.h"
 #include "pose_canvas.h"
+#include "timeouts.h"
 #include "tiny_models.h"
 #include "tiny_weights.h"
 
@@ -57,7 +58,7 @@ using namespace marionette::ui;
 
 namespace {
 
-constexpr int kTimeoutMs = 60000;
+const int kTimeoutMs = test::scaledTimeout(60000);
 
 int environmentNumber(const char* name, int fallback) {
     const char* value = std::getenv(name);
