@@ -376,7 +376,7 @@ void EditorTest::adaptingToThePhotoLoadsWeightsForItAlone() {
 
     adapt->trigger();
     QVERIFY(!adapt->isEnabled());  // one at a time
-    QTRY_VERIFY_WITH_TIMEOUT(w.engineInfo().adaptedToPhotos, 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.engineInfo().adaptedToPhotos, test::scaledTimeout(120000));
     waitUpToDate(w);
     QVERIFY(adapt->isEnabled());
     const QStringList files = QDir(options.adaptedFolder).entryList({QStringLiteral("*.safetensors")});
@@ -421,7 +421,7 @@ void EditorTest::adaptingToThePhotoLoadsWeightsForItAlone() {
     auto* stop = again.findChild<QToolButton*>(QStringLiteral("adaptationCancelButton"));
     QVERIFY(stop && !stop->isHidden());
     QTest::mouseClick(stop, Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(adaptAgain->isEnabled(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(adaptAgain->isEnabled(), test::scaledTimeout(60000));
     QCOMPARE(again.inferenceThreadCap(), 0);
     QVERIFY(stop->isHidden());
     QVERIFY(again.engineInfo().adaptedToPhotos);
@@ -451,7 +451,7 @@ void EditorTest::adaptingInPortraitModeAdaptsThePortraitWeightsToTheFace() {
     QTRY_VERIFY_WITH_TIMEOUT(adapt->isEnabled(), kTimeoutMs);
     adapt->trigger();
     QVERIFY(!adapt->isEnabled());
-    QTRY_VERIFY_WITH_TIMEOUT(w.engineInfo().adaptedToPhotos, 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.engineInfo().adaptedToPhotos, test::scaledTimeout(120000));
     waitUpToDate(w);
     QCOMPARE(w.engineInfo().kind, model::SemanticsKind::Face);
     const QStringList files = QDir(options.adaptedFolder).entryList({QStringLiteral("*.safetensors")});
@@ -541,7 +541,7 @@ void EditorTest::adaptationEndingAfterAnotherPhotoOpenedWaitsForItsPhoto() {
     w.openFile(other);
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(w.document().photoPath()) == QFileInfo(other), kTimeoutMs);
     QVERIFY(!adapt->isEnabled());  // still adapting
-    QTRY_VERIFY_WITH_TIMEOUT(adapt->isEnabled(), 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(adapt->isEnabled(), test::scaledTimeout(120000));
     // Saved for messi5.jpg, not used for this photo.
     const QStringList files = QDir(options.adaptedFolder).entryList({QStringLiteral("*.safetensors")});
     QCOMPARE(files.size(), 1);
@@ -575,7 +575,7 @@ void EditorTest::adaptedPortraitWeightsServeTheirFaceOfAGroupPhoto() {
     auto* adapt = w.findChild<QAction*>(QStringLiteral("actionAdaptToPhoto"));
     QTRY_VERIFY_WITH_TIMEOUT(adapt->isEnabled(), kTimeoutMs);
     adapt->trigger();
-    QTRY_VERIFY_WITH_TIMEOUT(w.engineInfo().adaptedToPhotos, 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.engineInfo().adaptedToPhotos, test::scaledTimeout(120000));
     const QStringList files = QDir(options.adaptedFolder).entryList({QStringLiteral("*.safetensors")});
     QCOMPARE(files.size(), 1);
     QVERIFY(files.front().contains(QStringLiteral("-face0-")));
