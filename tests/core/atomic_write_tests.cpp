@@ -190,3 +190,16 @@ TEST_CASE(atomic_sync_to_disk_flushes_files_and_folders_and_names_what_it_cannot
     files::syncToDisk(folder);
     EXPECT_THROWS(Error, files::syncToDisk(folder + "/missing.bin"), "missing.bin", "cannot open");
 }
+
+TEST_CASE(atomic_write_replaces_the_temporary_a_killed_writer_left) {
+    const std::string folder = test::tempPath("leftover");
+    std::filesystem::create_directories(folder);
+    const std::string file = folder + "/edit.json";
+    files::writeAtomically(file, "old");
+    // What a writer killed between naming its finished file and the rename leaves, or a partial one where the
+    // file system has no unnamed files.
+    std::ofstream(folder + "/.edit.json.tmp") << "half of a new ed";
+    files::writeAtomically(file, "new");
+    EXPECT_EQ(contentOf(file), std::string("new"));
+    EXPECT_EQ(namesIn(folder), std::string("edit.json"));
+}

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -62,6 +61,36 @@ bool writeAll(int fd, const std::string& bytes) {
     throwFileError(path, what + reason);
 }
 
+// fsync of a file's data or a folder's entries; "" when done, else why not.
+std::string flushToDisk(const std::string& path, int openFlags) {
+    const int fd = ::open(path.c_str(), openFlags | O_CLOEXEC);
+    if (fd < 0) return std::string("cannot open to flush it: ") + std::strerror(errno);
+    const std::string failure =
+        ::fsync(fd) == 0 ? "" : std::string("cannot flush it to the disk: ") + std::strerror(errno);
+    ::close(fd);
+    return failure;
+}
+
+// Writes the bytes to a file without a name (O_TMPFILE), which the system removes if this process dies
+// before the end, and names it `temporary` once complete, replacing a leftover of an earlier write killed in
+// the instant between its naming and its rename. False where the file system or /proc does not allow it.
+bool writeUnnamedThenLink(const std::string& path, const std::string& folder, const std::string& temporary,
+                          const std::string& bytes) {
+#ifdef O_TMPFILE
+    const int fd = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0) return false;
+    if (!writeAll(fd, bytes)) failAndRemove(path, fd, {}, "write failed: ");
+    const std::string self = "/proc/self/fd/" + std::to_string(fd);
+    ::unlink(temporary.c_str());
+    const bool linked = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, temporary.c_str(), AT_SYMLINK_FOLLOW) == 0;
+    ::close(fd);
+    return linked;
+#else
+    (void)path, (void)folder, (void)temporary, (void)bytes;
+    return false;
+#endif
+}
+
 }  // namespace
 
 void writeAtomically(const std::string& path, const std::string& bytes) {
@@ -70,41 +99,16 @@ void writeAtomically(const std::string& path, const std::string& bytes) {
     std::error_code ec;
     if (!std::filesystem::is_directory(folder, ec)) throwFileError(path, "the folder does not exist");
 
-    // A writer killed between naming its finished file and renaming it over the target (an instant) leaves
-    // that hidden temporary behind: the next write of the same file removes it.
-    const std::string leftoverPrefix = "." + target.filename().string() + ".tmp";
-    for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.size() > leftoverPrefix.size() && name.compare(0, leftoverPrefix.size(), leftoverPrefix) == 0 &&
-            name.find_first_not_of("0123456789", leftoverPrefix.size()) == std::string::npos)
-            std::filesystem::remove(entry.path(), ec);
-    }
-    std::random_device rd;
-    const std::string temporary = (folder / (leftoverPrefix + std::to_string(rd()))).string();
-    // The bytes go to a file without a name first (O_TMPFILE), which the system removes if this process dies
-    // before the end: a writer killed halfway leaves nothing beside the user's file. It gets the temporary
-    // name only once complete, just before replacing the file.
-#ifdef O_TMPFILE
-    int fd = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-#else
-    int fd = -1;
-#endif
-    if (fd >= 0) {
-        if (!writeAll(fd, bytes)) failAndRemove(path, fd, {}, "write failed: ");
-        const std::string self = "/proc/self/fd/" + std::to_string(fd);
-        if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, temporary.c_str(), AT_SYMLINK_FOLLOW) == 0) {
-            ::close(fd);
-            fd = -1;
-        } else {
-            ::close(fd);  // no /proc: written again under the temporary name
-            fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-            if (fd < 0) throwFileError(path, std::string("cannot write: ") + std::strerror(errno));
-        }
-    } else {  // a file system without unnamed files
-        fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    // A writer killed halfway leaves nothing beside the user's file (or, without unnamed files, a partial
+    // `.NAME.tmp`); one killed between naming the finished file and renaming it over the target leaves the
+    // whole `.NAME.tmp`. Either is replaced by the next write of the same file. Two processes writing the same
+    // file at the same instant may see one of them fail with a clear error; the file is whole either way.
+    const std::string temporary = (folder / ("." + target.filename().string() + ".tmp")).string();
+    if (!writeUnnamedThenLink(path, folder.string(), temporary, bytes)) {
+        // No unnamed files on this file system: written under the temporary name directly.
+        ::unlink(temporary.c_str());
+        const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0) throwFileError(path, std::string("cannot write: ") + std::strerror(errno));
-    }
-    if (fd >= 0) {
         if (!writeAll(fd, bytes)) failAndRemove(path, fd, temporary, "write failed: ");
         if (::close(fd) != 0) failAndRemove(path, -1, temporary, "write failed: ");
     }
@@ -112,19 +116,11 @@ void writeAtomically(const std::string& path, const std::string& bytes) {
         failAndRemove(path, -1, temporary, "cannot replace the file: ");
     // The rename is in the folder's entries: flushed too, or a power cut could bring back the old file. The new
     // file is in place either way, so a folder that cannot be flushed is no error.
-    if (const int folderFd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); folderFd >= 0) {
-        ::fsync(folderFd);
-        ::close(folderFd);
-    }
+    flushToDisk(folder.string(), O_RDONLY | O_DIRECTORY);
 }
 
 void syncToDisk(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throwFileError(path, std::string("cannot open to flush it: ") + std::strerror(errno));
-    const bool synced = ::fsync(fd) == 0;
-    const std::string reason = synced ? "" : std::strerror(errno);
-    ::close(fd);
-    if (!synced) throwFileError(path, "cannot flush it to the disk: " + reason);
+    if (const std::string failure = flushToDisk(path, O_RDONLY); !failure.empty()) throwFileError(path, failure);
 }
 
 std::string lowerExtension(const std::string& path) {
