@@ -198,12 +198,11 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
             accumulate(report.priorWarp, priorWarped, b.target, true);
         }
         {
-            const auto moved = movedRegion(b.reference, b.target);
-            int counted = 0;
-            report.model.detail += detailRatioSum(out, b.target, moved, counted);
-            report.copyBaseline.detail += detailRatioSum(b.reference, b.target, moved, counted);
-            if (priorWarped.defined()) report.priorWarp.detail += detailRatioSum(priorWarped, b.target, moved, counted);
-            report.detailPairs += counted / (priorWarped.defined() ? 3 : 2);  // the same pairs count in every row
+            const DetailRatio detail(b.target, movedRegion(b.reference, b.target));
+            report.model.detail += sumOfMeasured(detail.of(out));
+            report.copyBaseline.detail += sumOfMeasured(detail.of(b.reference));
+            if (priorWarped.defined()) report.priorWarp.detail += sumOfMeasured(detail.of(priorWarped));
+            report.detailPairs += detail.measured();
         }
         const at::Tensor& quarter =
             generated.attentionWarped4.defined() ? generated.attentionWarped4 : generated.flowWarped4;

@@ -4,6 +4,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 namespace marionette::train {
 namespace F = torch::nn::functional;
 namespace {
@@ -52,32 +56,57 @@ at::Tensor movedRegion(const at::Tensor& reference, const at::Tensor& target) {
     return ((unit(reference) - unit(target)).abs().mean(1, /*keepdim=*/true) > 0.05).to(at::kFloat);
 }
 
-double detailRatioSum(const at::Tensor& image, const at::Tensor& target, const at::Tensor& region, int& counted) {
-    requireSameShape(image, target);
-    if (region.dim() != 4 || region.size(0) != image.size(0) || region.size(1) != 1 ||
-        region.size(2) != image.size(2) || region.size(3) != image.size(3))
+namespace {
+
+at::Tensor lumaLaplacian(const at::Tensor& x) {  // valid convolution: H-2 x W-2
+    const auto u = unit(x);
+    const auto luma = u.size(1) == 3
+                          ? (0.299 * u.select(1, 0) + 0.587 * u.select(1, 1) + 0.114 * u.select(1, 2)).unsqueeze(1)
+                          : u.mean(1, true);
+    const auto kernel =
+        torch::tensor({0.f, 1.f, 0.f, 1.f, -4.f, 1.f, 0.f, 1.f, 0.f}, x.options().dtype(at::kFloat)).view({1, 1, 3, 3});
+    return F::conv2d(luma, kernel);
+}
+
+}  // namespace
+
+DetailRatio::DetailRatio(const at::Tensor& target, const at::Tensor& region) : target_(target) {
+    if (target.dim() != 4 || region.dim() != 4 || region.size(0) != target.size(0) || region.size(1) != 1 ||
+        region.size(2) != target.size(2) || region.size(3) != target.size(3))
         throw Error("the detail ratio's region must be [N, 1, H, W] like its images");
     torch::NoGradGuard noGrad;
-    const auto luma = [](const at::Tensor& x) {
-        const auto u = unit(x);
-        return u.size(1) == 3 ? (0.299 * u.select(1, 0) + 0.587 * u.select(1, 1) + 0.114 * u.select(1, 2)).unsqueeze(1)
-                              : u.mean(1, true);
-    };
-    const auto kernel = torch::tensor({0.f, 1.f, 0.f, 1.f, -4.f, 1.f, 0.f, 1.f, 0.f}, image.options().dtype(at::kFloat))
-                            .view({1, 1, 3, 3});
-    const auto laplacian = [&](const at::Tensor& x) { return F::conv2d(luma(x), kernel); };  // valid: H-2 x W-2
-    const auto inner = region.to(image.device()).to(at::kFloat).slice(2, 1, -1).slice(3, 1, -1);
-    const auto li = laplacian(image), lt = laplacian(target.to(image.device()));
-    double sum = 0.0;
-    for (int64_t n = 0; n < image.size(0); ++n) {
-        const auto mask = inner[n] > 0.5;
-        if (mask.sum().item<int64_t>() < 64) continue;
-        const double vi = li[n].masked_select(mask).var().item<double>();
-        const double vt = lt[n].masked_select(mask).var().item<double>();
-        if (!(vt > 1e-12)) continue;  // a flat target region has no detail to keep
-        sum += vi / vt;
-        ++counted;
+    masks_ = region.to(target.device()).to(at::kFloat).slice(2, 1, -1).slice(3, 1, -1) > 0.5;
+    const auto laplacian = lumaLaplacian(target);
+    const double unmeasured = std::numeric_limits<double>::quiet_NaN();
+    for (int64_t n = 0; n < target.size(0); ++n) {
+        const bool enough = masks_[n].sum().item<int64_t>() >= 64;
+        const double variance = enough ? laplacian[n].masked_select(masks_[n]).var().item<double>() : 0.0;
+        targetVariance_.push_back(variance > 1e-12 ? variance : unmeasured);  // a flat target has no detail to keep
     }
+}
+
+std::vector<double> DetailRatio::of(const at::Tensor& image) const {
+    requireSameShape(image, target_);
+    torch::NoGradGuard noGrad;
+    const auto laplacian = lumaLaplacian(image.to(target_.device()));
+    std::vector<double> ratios;
+    for (int64_t n = 0; n < image.size(0); ++n) {
+        const double variance = targetVariance_[static_cast<std::size_t>(n)];
+        ratios.push_back(std::isnan(variance) ? variance
+                                              : laplacian[n].masked_select(masks_[n]).var().item<double>() / variance);
+    }
+    return ratios;
+}
+
+int DetailRatio::measured() const {
+    return static_cast<int>(
+        std::count_if(targetVariance_.begin(), targetVariance_.end(), [](double v) { return !std::isnan(v); }));
+}
+
+double sumOfMeasured(const std::vector<double>& ratios) {
+    double sum = 0.0;
+    for (const double r : ratios)
+        if (std::isfinite(r)) sum += r;
     return sum;
 }
 

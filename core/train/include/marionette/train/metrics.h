@@ -3,6 +3,8 @@
 // the batch.
 #include <ATen/ATen.h>
 
+#include <vector>
+
 namespace marionette::train {
 
 // Structural similarity (Wang et al. 2004): 11 x 11 Gaussian window, sigma 1.5, C1 = 0.01^2,
@@ -17,10 +19,23 @@ double l1Error(const at::Tensor& a, const at::Tensor& b);
 // [0, 1] scale, [N, 1, H, W] as 0 / 1.
 at::Tensor movedRegion(const at::Tensor& reference, const at::Tensor& target);
 
-// How much fine detail an image keeps where the pair moves: the variance of the Laplacian of its luma over the
+// How much fine detail images keep where a pair moves: the variance of the Laplacian of their luma over the
 // target's, inside `region` ([N, 1, H, W]; interior pixels only), per image. 1 is the target's sharpness; a
-// blurred image scores below 1. Returns the sum over the images whose region holds at least 64 pixels and
-// counts them in `counted` (so that callers can average over batches).
-double detailRatioSum(const at::Tensor& image, const at::Tensor& target, const at::Tensor& region, int& counted);
+// blurred image scores below 1. The target's side is computed once, for every image measured against it.
+class DetailRatio {
+public:
+    DetailRatio(const at::Tensor& target, const at::Tensor& region);
+    // Per image of the batch; NaN where the region holds under 64 pixels or the target is flat there.
+    std::vector<double> of(const at::Tensor& image) const;
+    // How many of the batch's images have a ratio.
+    int measured() const;
+
+private:
+    at::Tensor target_, masks_;           // target's Laplacian, region inside the Laplacian's valid area
+    std::vector<double> targetVariance_;  // NaN where unmeasured
+};
+
+// The sum of the finite entries (the images a DetailRatio measured).
+double sumOfMeasured(const std::vector<double>& ratios);
 
 }  // namespace marionette::train
