@@ -141,13 +141,13 @@ std::vector<int> GraphExecutor::plan(const std::vector<std::pair<int, int>>& wan
 std::vector<torch::Tensor> GraphExecutor::run(const std::vector<std::pair<std::string, torch::Tensor>>& feeds,
                                               const std::vector<std::string>& outputs, Gradients gradients) const {
     const auto& nodes = m_model.nodes;
-    std::map<int, torch::Tensor> fed;
+    std::vector<std::vector<torch::Tensor>> values(nodes.size());  // each node's outputs, fed or computed
     std::vector<char> isFed(nodes.size(), 0);
     for (const auto& [name, tensor] : feeds) {
         const auto [k, output] = resolve(name);
         const GraphNode& node = nodes[static_cast<std::size_t>(k)];
         if (output != 0) throwFileError(m_model.source, "'" + name + "': only a node's first output can be fed");
-        fed[k] = tensor;
+        values[static_cast<std::size_t>(k)] = {tensor};
         isFed[static_cast<std::size_t>(k)] = 1;
         if (node.op != "Placeholder") continue;  // an inner node: the caller answers for its type and shape
         const auto type = placeholderType(node.typeAttr("dtype", "DT_FLOAT"));
@@ -183,15 +183,11 @@ std::vector<torch::Tensor> GraphExecutor::run(const std::vector<std::pair<std::s
 
     std::optional<torch_compat::InferenceGuard> inference;
     if (gradients == Gradients::Off) inference.emplace();
-    std::vector<std::vector<torch::Tensor>> values(nodes.size());
     for (const int k : steps) {
         const auto index = static_cast<std::size_t>(k);
         const GraphNode& node = nodes[index];
         const Step& step = m_steps[index];
-        if (const auto it = fed.find(k); it != fed.end()) {
-            values[index] = {it->second};
-            continue;
-        }
+        if (isFed[index]) continue;
         if (node.op == "Const") {
             values[index] = {m_model.constants.at(node.name)};
             continue;
