@@ -126,9 +126,9 @@ public:
                  "normalisation of the reference encoder and decoder (instance: weights made before it was none)",
                  "none", false},
                 {"--flow-prior", "",
-                 "F refines the skeletons' flow by a residual and a visibility map mixes the warped reference with the "
-                 "decoder's image (body, full or flow variant; --init from weights without it starts as the prior "
-                 "warp)",
+                 "F refines the geometric warp's flow (the skeletons' limb warp, or the face landmarks' spline) by a "
+                 "residual and a visibility map mixes the warped reference with the decoder's image (full or flow "
+                 "variant; --init from weights without it starts as the prior warp)",
                  "", false},
                 {"--stage1", "STEPS", "deformation pretraining steps", "1000", false},
                 {"--stage2", "STEPS", "end-to-end steps", "10000", false},

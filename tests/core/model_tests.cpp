@@ -396,8 +396,8 @@ TEST_CASE(model_instance_norm_hides_the_reference_colour_and_the_unnormalised_en
 
 namespace {
 
-ModelConfig priorConfig(Deformation d) {
-    ModelConfig c = tinyConfig(d);
+ModelConfig priorConfig(Deformation d, SemanticsKind kind = SemanticsKind::Body) {
+    ModelConfig c = tinyConfig(d, kind);
     c.flowPrior = true;
     return c;
 }
@@ -426,8 +426,10 @@ SafetensorsContent inMemory(GeneratorImpl& g) {
 }  // namespace
 
 TEST_CASE(model_flow_prior_untrained_residual_and_visibility_one_reproduce_the_prior_warp) {
-    for (auto d : {Deformation::Full, Deformation::Flow}) {
-        Generator g(priorConfig(d));
+    for (const auto& [d, kind] :
+         {std::pair{Deformation::Full, SemanticsKind::Body}, std::pair{Deformation::Flow, SemanticsKind::Body},
+          std::pair{Deformation::Full, SemanticsKind::Face}}) {
+        Generator g(priorConfig(d, kind));
         g->eval();
         const Inputs in = randomInputs(g->config());
         const auto canvasFlow = smoothCanvasFlow(g->config(), 2, 6.0);
@@ -517,9 +519,8 @@ TEST_CASE(model_flow_prior_config_round_trip_and_errors) {
     EXPECT(!ModelConfig::fromJson(tinyConfig(Deformation::Full).toJson()).usesFlowPrior());
     ModelConfig attention = priorConfig(Deformation::Attention);
     EXPECT_THROWS(Error, attention.validate(), "flow prior needs a variant with flow");
-    ModelConfig face = tinyConfig(Deformation::Full, SemanticsKind::Face);
-    face.flowPrior = true;
-    EXPECT_THROWS(Error, face.validate(), "body models only");
+    priorConfig(Deformation::Full, SemanticsKind::Face).validate();  // portraits: the landmarks' spline
+    EXPECT(ModelConfig::fromJson(priorConfig(Deformation::Full, SemanticsKind::Face).toJson()).usesFlowPrior());
 }
 
 TEST_CASE(model_flow_prior_gradients_reach_the_residual_and_the_visibility_head) {

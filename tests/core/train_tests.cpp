@@ -1,5 +1,6 @@
 #include "check.h"
 #include "moving_squares.h"
+#include "tiny_models.h"
 
 #include "marionette/graph/graph_executor.h"
 #include "marionette/model/training_summary.h"
@@ -1128,6 +1129,36 @@ TEST_CASE(train_pairs_carry_a_flow_prior_consistent_with_their_skeletons) {
         }
     }
     EXPECT(!makeBatch({a}, tinyOptions(test::tempPath("no-prior")).model).flowPrior.defined());  // models without it
+}
+
+TEST_CASE(train_portrait_pairs_carry_the_landmarks_spline_as_their_flow_prior) {
+    const FacePhoto photo = ringFace();
+    LandmarkWarpedPhotos data({photo}, "photo face.png", 32, 32);
+    model::ModelConfig config = test::tinyModelConfig(model::SemanticsKind::Face);
+    config.height = config.canvasWidth = 32;
+    config.flowPrior = true;
+    const PairSample edit = data.pair(5, 0), back = data.pair(4, 0);
+    const Batch batch = makeBatch({edit, back}, config);
+    EXPECT(batch.flowPrior.sizes() == torch::IntArrayRef({2, 2, 32, 32}));
+    EXPECT(torch::allclose(batch.flowPrior[0], landmarkFlowOf(*edit.referenceFace, *edit.targetFace, 32, 32)));
+    // The photo's edit was made by that very spline: the prior warp of its reference is its target.
+    const auto warped = model::warpFlow(edit.reference.unsqueeze(0), batch.flowPrior.narrow(0, 0, 1))[0];
+    EXPECT((warped - edit.target).abs().max().item<float>() < 1e-3f);
+    // At each target landmark the prior points at the same landmark in the reference.
+    for (int k = 0; k < 2; ++k) {
+        const PairSample& p = k == 0 ? edit : back;
+        for (int i = 0; i < face::kLandmarkCount; i += 7) {
+            const Point2 t = p.targetFace->points[static_cast<std::size_t>(i)];
+            const Point2 r = p.referenceFace->points[static_cast<std::size_t>(i)];
+            const int x = static_cast<int>(std::lround(t.x)), y = static_cast<int>(std::lround(t.y));
+            const float sx = static_cast<float>(x) + batch.flowPrior[k][0][y][x].item<float>();
+            const float sy = static_cast<float>(y) + batch.flowPrior[k][1][y][x].item<float>();
+            EXPECT(std::hypot(sx - (r.x + static_cast<float>(x) - t.x), sy - (r.y + static_cast<float>(y) - t.y)) <
+                   1.0f);
+        }
+    }
+    // The same landmarks: no motion.
+    EXPECT(landmarkFlowOf(photo.landmarks, photo.landmarks, 32, 32).abs().max().item<float>() < 1e-3f);
 }
 
 TEST_CASE(train_limb_warped_photos_know_their_true_flow_both_ways) {

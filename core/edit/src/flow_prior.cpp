@@ -1,7 +1,9 @@
 #include "marionette/edit/flow_prior.h"
 
 #include "marionette/deform/mesh_render.h"
+#include "marionette/model/warps.h"
 #include "marionette/synth/limb_warp.h"
+#include "marionette/synth/portrait_pair_generator.h"
 
 #include <torch/types.h>
 
@@ -10,23 +12,22 @@
 #include <array>
 
 namespace marionette::edit {
-namespace {
-
-// Canvas pixel centres (x, y) as a [2, H, W] tensor.
-at::Tensor canvasGrid(int height, int width) {
-    const auto f32 = torch::TensorOptions(torch::kFloat32);
-    return torch::stack({torch::arange(width, f32).view({1, width}).expand({height, width}),
-                         torch::arange(height, f32).view({height, 1}).expand({height, width})});
-}
-
-}  // namespace
-
 at::Tensor limbWarpFlowOnCanvas(const pose::Pose& reference, const pose::Pose& target, const BoxToCanvas& toCanvas) {
     const int h = toCanvas.canvasHeight, w = toCanvas.canvasWidth;
     const auto onCanvas = [&](Point2 q) { return toCanvas.toCanvas(q); };
     const auto source = synth::limbWarpSourceCoordinates(reference.mapped(onCanvas), target.mapped(onCanvas), h, w,
                                                          synth::LimbWarpConfig{}.blendAt(h));
-    return source.permute({2, 0, 1}) - canvasGrid(h, w);
+    return source.permute({2, 0, 1}) - model::pixelCentres(h, w);
+}
+
+at::Tensor landmarkWarpFlowOnCanvas(const face::FaceLandmarks& reference, const face::FaceLandmarks& target,
+                                    const BoxToCanvas& toCanvas) {
+    const int h = toCanvas.canvasHeight, w = toCanvas.canvasWidth;
+    const auto onCanvas = [&](Point2 q) { return toCanvas.toCanvas(q); };
+    const synth::PortraitGeneratorConfig photoPairs;  // the anchors and merging training pairs have
+    const auto source = synth::landmarkWarpSourceCoordinates(reference.mapped(onCanvas), target.mapped(onCanvas), h, w,
+                                                             photoPairs.borderAnchorsPerSide, photoPairs.mergeDistance);
+    return source.permute({2, 0, 1}) - model::pixelCentres(h, w);
 }
 
 at::Tensor meshFlowOnCanvas(const deform::Puppet& puppet, const pose::Pose& target, const deform::DepthOrder& depth,

@@ -4,6 +4,7 @@
 #include "crop_synthesis.h"
 #include "hybrid_compositing.h"
 #include "marionette/deform/face_warp.h"
+#include "marionette/edit/flow_prior.h"
 #include "marionette/edit/round_trip.h"
 #include "marionette/face/face_fit.h"
 #include "marionette/face/part_maps.h"
@@ -396,7 +397,10 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
             [&](const at::Tensor& referenceCrop, const BoxToCanvas& toCanvas) {
                 return landmarkWarp(referenceCrop, s.reference, request.target, toCanvas);
             },
-            request.maps, portraitPasteRegion(request.paste, s.reference, request.target, s.box, canvas));
+            request.maps, portraitPasteRegion(request.paste, s.reference, request.target, s.box, canvas),
+            [&](const BoxToCanvas& toCanvas) {
+                return landmarkWarpFlowOnCanvas(s.reference, request.target, toCanvas);
+            });
     };
     if (request.method == ReposeMethod::Network || !s.warp) {
         RenderedFrame frame = network(request.preview);

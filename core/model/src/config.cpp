@@ -25,7 +25,6 @@ void ModelConfig::validate() const {
             "width must be a multiple of 16 between 32 and 2048, got " + std::to_string(canvasWidth));
     require(!flowPrior || usesFlow(),
             std::string("a flow prior needs a variant with flow (full or flow), not ") + toString(deformation));
-    require(!flowPrior || semantics == SemanticsKind::Body, "a flow prior is made for body models only");
 }
 
 std::string ModelConfig::toJson() const {

@@ -25,6 +25,12 @@ at::Tensor flowToGrid(const at::Tensor& flow) {
     return at::stack({gx, gy}, -1);
 }
 
+at::Tensor pixelCentres(int64_t height, int64_t width) {
+    const auto f32 = torch::TensorOptions(torch::kFloat32);
+    return torch::stack({torch::arange(width, f32).view({1, width}).expand({height, width}),
+                         torch::arange(height, f32).view({height, 1}).expand({height, width})});
+}
+
 at::Tensor warpFlow(const at::Tensor& x, const at::Tensor& flow) {
     if (x.dim() != 4 || x.size(2) != flow.size(2) || x.size(3) != flow.size(3))
         throw Error("W_f: features and flow must share their spatial size");

@@ -685,8 +685,16 @@ torch::Tensor warpByLandmarks(const torch::Tensor& image, const face::FaceLandma
                               const face::FaceLandmarks& to, int anchorsPerSide, double mergeDistance) {
     if (!(image.dim() == 3 || image.dim() == 4))
         throw Error("landmark warp: expected an image [C, H, W] or [N, C, H, W]");
-    if (anchorsPerSide < 0) throw Error("landmark warp: anchorsPerSide must be >= 0");
     const int height = static_cast<int>(image.size(-2)), width = static_cast<int>(image.size(-1));
+    return sampleAtPixels(
+        image, landmarkWarpSourceCoordinates(from, to, height, width, anchorsPerSide, mergeDistance, image.device()));
+}
+
+torch::Tensor landmarkWarpSourceCoordinates(const face::FaceLandmarks& from, const face::FaceLandmarks& to, int height,
+                                            int width, int anchorsPerSide, double mergeDistance,
+                                            const torch::Device& device) {
+    if (anchorsPerSide < 0) throw Error("landmark warp: anchorsPerSide must be >= 0");
+    if (height < 1 || width < 1) throw Error("landmark warp: the image must have at least one pixel");
     // The spline runs backwards, from target positions to source positions.
     std::vector<Point2> controls, values;
     for (int i = 0; i < face::kLandmarkCount; ++i) {
@@ -708,8 +716,7 @@ torch::Tensor warpByLandmarks(const torch::Tensor& image, const face::FaceLandma
             values.push_back(p);
         }
     }
-    const ThinPlateSpline spline(controls, values);
-    return sampleAtPixels(image, spline.evaluateGrid(height, width, image.device()));
+    return ThinPlateSpline(controls, values).evaluateGrid(height, width, device);
 }
 
 }  // namespace marionette::synth

@@ -2,6 +2,7 @@
 
 #include "marionette/engine/engine.h"
 #include "marionette/model/safetensors.h"
+#include "marionette/model/warps.h"
 #include "marionette/model/weights.h"
 #include "marionette/synth/random.h"
 #include "marionette/train/losses.h"
@@ -174,9 +175,7 @@ Correspondence limbWarpCorrespondence(const pose::Pose& referencePose, const pos
     const auto s = synth::limbWarpSourceCoordinates(targetPose, referencePose, height, width, blend)
                        .permute({2, 0, 1})
                        .contiguous();
-    const auto f32 = torch::TensorOptions(torch::kFloat32);
-    const auto q = torch::stack({torch::arange(width, f32).view({1, width}).expand({height, width}),
-                                 torch::arange(height, f32).view({height, 1}).expand({height, width})});
+    const auto q = model::pixelCentres(height, width);
     auto p = q.clone();
     at::Tensor residual;
     for (int iteration = 0; iteration < 30; ++iteration) {

@@ -5,6 +5,7 @@
 #include "marionette/model/warps.h"
 #include "marionette/pose/heatmap.h"
 #include "marionette/synth/limb_warp.h"
+#include "marionette/synth/portrait_pair_generator.h"
 #include "marionette/util/error.h"
 #include "marionette/util/log.h"
 
@@ -211,7 +212,12 @@ Batch makeBatch(const std::vector<PairSample>& pairs, const model::ModelConfig& 
     b.faceCentres = torch::stack(faces);
     b.faceValid = torch::stack(valid);
     const bool prior = config.usesFlowPrior();
-    if (prior && !body) throw Error("a model with a flow prior needs body pairs (their skeletons give the prior)");
+    if (prior && !body) {
+        std::vector<at::Tensor> priors;
+        for (std::size_t i = 0; i < refFaces.size(); ++i)
+            priors.push_back(landmarkFlowOf(refFaces[i], tgtFaces[i], h, w));
+        b.flowPrior = torch::stack(priors);
+    }
     if (body && (skeletonFlow || prior)) {
         // One limb warp per pair for both uses: scales 4 and 8 for the skel term, 1 (the canvas) for the prior.
         std::vector<int> scales;
@@ -266,14 +272,20 @@ SkeletonFlow trueFlowOf(const at::Tensor& targetSource, const at::Tensor& known,
     const int64_t h = targetSource.size(1), w = targetSource.size(2);
     if (scale < 1 || h % scale != 0 || w % scale != 0)
         throw Error("true flow: the canvas must divide into cells of " + std::to_string(scale));
-    const auto f32 = torch::TensorOptions(torch::kFloat32);
-    const auto identity = torch::stack(
-        {torch::arange(w, f32).view({1, w}).expand({h, w}), torch::arange(h, f32).view({h, 1}).expand({h, w})});
+    const auto identity = model::pixelCentres(h, w);
     const auto knownF = known.to(torch::kFloat32);
     // Unknown pixels carry no displacement, and a cell counts only when all of it is known.
     const auto displacement = ((targetSource.to(torch::kFloat32) - identity) * knownF).unsqueeze(0);
     return {model::flowAtScale(displacement, scale).squeeze(0),
             (torch::avg_pool2d(knownF.unsqueeze(0), scale).squeeze(0) >= 0.999).to(torch::kFloat32)};
+}
+
+at::Tensor landmarkFlowOf(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, int height,
+                          int width) {
+    const synth::PortraitGeneratorConfig photoPairs;  // the anchors and merging of the pairs made from photos
+    const auto source = synth::landmarkWarpSourceCoordinates(reference, target, height, width,
+                                                             photoPairs.borderAnchorsPerSide, photoPairs.mergeDistance);
+    return source.permute({2, 0, 1}) - model::pixelCentres(height, width);
 }
 
 std::vector<SkeletonFlow> skeletonFlowOf(const pose::Pose& reference, const pose::Pose& target, int height, int width,
@@ -284,11 +296,8 @@ std::vector<SkeletonFlow> skeletonFlowOf(const pose::Pose& reference, const pose
     // The limb warp of the synthetic photo pairs, with its blend at the canvas's size (synth::LimbWarpConfig).
     const auto source =
         synth::limbWarpSourceCoordinates(reference, target, height, width, synth::LimbWarpConfig{}.blendAt(height));
-    const auto f32 = torch::TensorOptions(torch::kFloat32);
-    const auto identity = torch::stack({torch::arange(width, f32).view({1, width}).expand({height, width}),
-                                        torch::arange(height, f32).view({height, 1}).expand({height, width})},
-                                       0);
-    const auto displacement = (source.permute({2, 0, 1}) - identity).unsqueeze(0);  // [1, 2, H, W] canvas pixels
+    const auto displacement =
+        (source.permute({2, 0, 1}) - model::pixelCentres(height, width)).unsqueeze(0);  // [1, 2, H, W] canvas pixels
     const auto near = synth::nearBones(target, height, width, kSkeletonFlowReach * height).view({1, 1, height, width});
     std::vector<SkeletonFlow> flows;
     for (const int scale : scales)

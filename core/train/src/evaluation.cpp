@@ -52,7 +52,7 @@ std::string EvalReport::markdown() const {
                             "pair moves (1 is as sharp as the target; " +
                                 std::to_string(detailPairs) + " pairs)"
                           : std::string())
-      << (hasPriorWarp ? "; prior warp: the reference warped by the skeletons' limb warp alone" : "")
+      << (hasPriorWarp ? "; prior warp: the reference warped by " + priorWarpKind + " alone" : std::string())
       << ". Training backbone: " << backbone << ".\n";
     if (!notComputed.empty()) s << "Not computed: " << notComputed << '\n';
     if (!deformation.hasAttention && !deformation.hasFlow) return s.str();  // the baseline variant warps nothing
@@ -168,9 +168,9 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
         }
         const bool body = config.semantics == model::SemanticsKind::Body;
         const bool skeletonFlow = body && config.usesFlow();
-        // Body batches carry the canvas prior for every variant: the prior-warp row needs it.
+        // Batches carry the canvas prior for every variant: the prior-warp row needs it.
         model::ModelConfig batchConfig = config;
-        batchConfig.flowPrior = body;
+        batchConfig.flowPrior = true;
         const Batch b = makeBatch(chunk, batchConfig, skeletonFlow);
         const model::GeneratorOutput generated =
             loaded.generator->forward(b.reference.to(dev), b.referenceSemantics.to(dev), b.targetSemantics.to(dev),
@@ -194,6 +194,7 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
         at::Tensor priorWarped;
         if (b.flowPrior.defined()) {
             report.hasPriorWarp = true;
+            report.priorWarpKind = body ? "the skeletons' limb warp" : "the landmarks' thin-plate spline";
             priorWarped = model::warpFlow(b.reference, b.flowPrior);
             accumulate(report.priorWarp, priorWarped, b.target, true);
         }

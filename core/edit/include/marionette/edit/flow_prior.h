@@ -2,6 +2,7 @@
 // The flow prior a model with one reads (model.md, "Flow prior"): the geometric warp's backward flow on the
 // network's canvas, [2, H, W] in canvas pixels, target -> reference like the model's flows (model/warps.h).
 #include "marionette/deform/puppet.h"
+#include "marionette/face/landmarks.h"
 #include "marionette/pose/pose.h"
 #include "marionette/util/geometry.h"
 
@@ -12,6 +13,11 @@ namespace marionette::edit {
 // The skeletons' limb warp (synth's, as training pairs compute it: train::skeletonFlowOf at scale 1), the poses in
 // photo pixels, drawn on the canvas of `toCanvas`.
 at::Tensor limbWarpFlowOnCanvas(const pose::Pose& reference, const pose::Pose& target, const BoxToCanvas& toCanvas);
+
+// The landmarks' thin-plate spline (synth's, as portrait training pairs compute it: train::landmarkFlowOf), the
+// landmarks in photo pixels, drawn on the canvas of `toCanvas`.
+at::Tensor landmarkWarpFlowOnCanvas(const face::FaceLandmarks& reference, const face::FaceLandmarks& target,
+                                    const BoxToCanvas& toCanvas);
 
 // The mesh warp of the hybrid method: each part's backward map (deform::rasteriseBackwardMap of its rest and
 // deformed vertices) drawn back to front in the order Puppet::pose draws them, the identity where no part

@@ -24,7 +24,7 @@ struct ModelConfig {
     std::string backbone = "none";  // the perceptual backbone the weights were trained with (metadata only)
     // Not in the paper (docs/model.md, "Flow prior"): F refines a given prior flow (the geometric warp's) by a
     // residual, and a visibility map V from the decoder chooses between the reference warped at the canvas and
-    // the decoder's image. Flow variants of body models only. Stored as "flow_prior": true; absent means false.
+    // the decoder's image. Flow variants only (full, flow). Stored as "flow_prior": true; absent means false.
     bool flowPrior = false;
 
     int semanticChannels() const;  // P: 18 for bodies, 9 for faces

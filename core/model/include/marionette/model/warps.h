@@ -45,6 +45,10 @@ struct FlowPrior {
     bool defined() const { return canvas.defined(); }
 };
 
+// The pixel centres of a height x width grid, [2, H, W] float32 (x, y): a sampling grid of source
+// coordinates minus this is its flow.
+at::Tensor pixelCentres(int64_t height, int64_t width);
+
 // A canvas-pixel flow [N, 2, H, W] averaged over cells of `scale` x `scale` and given in that grid's pixels
 // (divided by `scale`): how F's scales see a flow drawn at the canvas (and how train::skeletonFlowOf makes its).
 at::Tensor flowAtScale(const at::Tensor& canvasFlow, int64_t scale);

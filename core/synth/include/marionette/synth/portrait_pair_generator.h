@@ -91,4 +91,11 @@ private:
 torch::Tensor warpByLandmarks(const torch::Tensor& image, const face::FaceLandmarks& from,
                               const face::FaceLandmarks& to, int anchorsPerSide = 5, double mergeDistance = 0.5);
 
+// The sampling grid of that warp for a height x width image: [H, W, 2] of source pixel coordinates (x, y) for
+// each target pixel. Also the flow prior of portrait models (train::landmarkFlowOf). Identical landmarks give the
+// identity to float precision.
+torch::Tensor landmarkWarpSourceCoordinates(const face::FaceLandmarks& from, const face::FaceLandmarks& to, int height,
+                                            int width, int anchorsPerSide = 5, double mergeDistance = 0.5,
+                                            const torch::Device& device = torch::kCPU);
+
 }  // namespace marionette::synth

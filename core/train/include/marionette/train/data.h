@@ -70,8 +70,9 @@ struct Batch {
     // of that scale, target -> reference like the model's w) and where it is trusted ([N, 1, h, w], 1 near
     // a target bone). See skeletonFlowOf and skeletonFlowLoss.
     at::Tensor skeletonFlow4, skeletonFlowMask4, skeletonFlow8, skeletonFlowMask8;
-    // Models with a flow prior (model::ModelConfig::flowPrior): the skeletons' flow at the canvas, [N, 2, H, W] in
-    // canvas pixels (skeletonFlowOf at scale 1), as the model's prior input. Undefined for other models.
+    // Models with a flow prior (model::ModelConfig::flowPrior): the geometric warp's flow at the canvas, [N, 2, H, W]
+    // in canvas pixels, as the model's prior input: the skeletons' limb warp for body pairs (skeletonFlowOf at
+    // scale 1), the landmarks' spline for portrait pairs (landmarkFlowOf). Undefined for other models.
     at::Tensor flowPrior;
     // Batches with a pair that knows its true correspondence (PairSample::targetSource): the true flow at s4 and
     // s8 ([N, 2, h, w], that scale's pixels, target -> reference like w) and where it is known ([N, 1, h, w], 1
@@ -103,6 +104,12 @@ struct SkeletonFlow {
 };
 std::vector<SkeletonFlow> skeletonFlowOf(const pose::Pose& reference, const pose::Pose& target, int height, int width,
                                          const std::vector<int>& scales);
+
+// The flow prior of a portrait pair: the thin-plate spline from the target landmarks back to the reference ones,
+// with the portrait generator's border anchors (synth::landmarkWarpSourceCoordinates, the warp that makes
+// portrait pairs from photos), [2, H, W] in canvas pixels, target -> reference like the model's w.
+at::Tensor landmarkFlowOf(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, int height,
+                          int width);
 
 // The true flow at 1/scale of the canvas from a pair's correspondence (PairSample::targetSource, Known): the
 // displacement averaged over each cell in that scale's pixels, [2, H / scale, W / scale], and [1, H / scale, W / scale]

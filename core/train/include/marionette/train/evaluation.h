@@ -37,11 +37,13 @@ struct EvalReport {
     std::string weights, data, backbone, variant;
     int pairs = 0;
     MetricRow model, copyBaseline;
-    // Body pairs: the reference warped at the canvas by the flow the two skeletons imply (the limb warp), alone:
-    // what a model with a flow prior gives before training, and the geometric warp the network must beat.
+    // The reference warped at the canvas by the geometric prior alone (the two skeletons' limb warp for body pairs,
+    // the landmarks' thin-plate spline for portraits): what a model with a flow prior gives before training, and
+    // the geometric warp the network must beat.
     MetricRow priorWarp;
     bool hasPriorWarp = false;
-    int detailPairs = 0;  // pairs whose moved region was large enough for the detail ratio
+    std::string priorWarpKind;  // how the prior was made, for the report's notes
+    int detailPairs = 0;        // pairs whose moved region was large enough for the detail ratio
     DeformationRows deformation;
     bool hasLpips = false;
     bool hasFid = false;
