@@ -1159,6 +1159,16 @@ TEST_CASE(train_portrait_pairs_carry_the_landmarks_spline_as_their_flow_prior) {
     }
     // The same landmarks: no motion.
     EXPECT(landmarkFlowOf(photo.landmarks, photo.landmarks, 32, 32).abs().max().item<float>() < 1e-3f);
+    // Both directions know their true correspondence: for the edit the prior itself, for the way back its inverse.
+    EXPECT(edit.targetSource.defined() && back.targetSource.defined());
+    EXPECT(torch::allclose(edit.targetSource - model::pixelCentres(32, 32), batch.flowPrior[0], 0.0, 1e-4));
+    const auto known = back.targetSourceKnown[0] > 0.5f;
+    EXPECT(known.to(torch::kFloat32).mean().item<float>() > 0.8f);
+    const auto made = synth::landmarkWarpSourceCoordinates(*back.targetFace, *back.referenceFace, 32, 32);
+    const auto there = synth::sampleAtPixels(made.permute({2, 0, 1}), back.targetSource.permute({1, 2, 0}));
+    EXPECT((std::get<0>((there - model::pixelCentres(32, 32)).abs().max(0)).masked_select(known) < 0.26f)
+               .all()
+               .item<bool>());
 }
 
 TEST_CASE(train_limb_warped_photos_know_their_true_flow_both_ways) {

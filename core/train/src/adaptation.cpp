@@ -155,26 +155,22 @@ void LimbWarpedPhotos::addCorrespondence(PairSample& pair, bool photoIsReference
     pair.targetSourceKnown = std::move(c.known);
 }
 
-Correspondence limbWarpCorrespondence(const pose::Pose& referencePose, const pose::Pose& targetPose,
-                                      bool photoIsReference, int height, int width, const synth::LimbBlend& blend) {
+Correspondence warpCorrespondence(const at::Tensor& photoToWarped, bool photoIsReference) {
+    if (photoToWarped.dim() != 3 || photoToWarped.size(2) != 2)
+        throw Error("a warp's sampling grid must be [H, W, 2] source pixels (x, y)");
     torch::NoGradGuard noGrad;
+    const int64_t height = photoToWarped.size(0), width = photoToWarped.size(1);
     const auto inside = [&](const at::Tensor& xy) {  // [2, H, W] -> [1, H, W]
         return ((xy.select(0, 0) >= 0) & (xy.select(0, 0) <= width - 1) & (xy.select(0, 1) >= 0) &
                 (xy.select(0, 1) <= height - 1))
             .unsqueeze(0);
     };
-    if (photoIsReference) {
-        // The target is the warped photo: target pixel q shows the reference (the photo) at S(q).
-        const auto source = synth::limbWarpSourceCoordinates(referencePose, targetPose, height, width, blend)
-                                .permute({2, 0, 1})
-                                .contiguous();
-        return {source, inside(source).to(torch::kFloat32)};
-    }
+    const auto s = photoToWarped.to(torch::kFloat32).permute({2, 0, 1}).contiguous();
+    // The target is the warped photo: target pixel q shows the reference (the photo) at S(q).
+    if (photoIsReference) return {s, inside(s).to(torch::kFloat32)};
     // The reference is the warped photo: reference pixel p shows the target (the photo) at S(p); target pixel q
-    // is shown by the p with S(p) = q. S is a smooth blend of near-rigid maps, so p <- p + (q - S(p)) converges.
-    const auto s = synth::limbWarpSourceCoordinates(targetPose, referencePose, height, width, blend)
-                       .permute({2, 0, 1})
-                       .contiguous();
+    // is shown by the p with S(p) = q. S is smooth and close to a similarity locally, so p <- p + (q - S(p))
+    // converges where it does not fold.
     const auto q = model::pixelCentres(height, width);
     auto p = q.clone();
     at::Tensor residual;
@@ -185,6 +181,13 @@ Correspondence limbWarpCorrespondence(const pose::Pose& referencePose, const pos
     residual = q - synth::sampleAtPixels(s, p.permute({1, 2, 0}));
     const auto converged = std::get<0>(residual.abs().max(0, /*keepdim=*/true)) < 0.25;
     return {p, (converged & inside(p)).to(torch::kFloat32)};
+}
+
+Correspondence limbWarpCorrespondence(const pose::Pose& referencePose, const pose::Pose& targetPose,
+                                      bool photoIsReference, int height, int width, const synth::LimbBlend& blend) {
+    const pose::Pose& photo = photoIsReference ? referencePose : targetPose;
+    const pose::Pose& warped = photoIsReference ? targetPose : referencePose;
+    return warpCorrespondence(synth::limbWarpSourceCoordinates(photo, warped, height, width, blend), photoIsReference);
 }
 
 LimbWarpedPhotos::LimbWarpedPhotos(std::vector<PersonPhoto> photos, std::string description, int height, int width,
@@ -234,6 +237,18 @@ WarpedPhotoPairs::Warped LandmarkWarpedPhotos::warp(std::size_t index) const {
     const FacePhoto& face = m_faces[index % m_faces.size()];
     return {fromSynth(m_generator.generate(face.image, face.landmarks, synth::mix64(0xFACEF00Dull ^ index))),
             /*photoIsReference=*/true};
+}
+
+void LandmarkWarpedPhotos::addCorrespondence(PairSample& pair, bool photoIsReference) const {
+    const int height = static_cast<int>(pair.reference.size(1)), width = static_cast<int>(pair.reference.size(2));
+    const face::FaceLandmarks& photo = photoIsReference ? *pair.referenceFace : *pair.targetFace;
+    const face::FaceLandmarks& warped = photoIsReference ? *pair.targetFace : *pair.referenceFace;
+    const synth::PortraitGeneratorConfig& c = m_generator.config();
+    Correspondence correspondence = warpCorrespondence(
+        synth::landmarkWarpSourceCoordinates(photo, warped, height, width, c.borderAnchorsPerSide, c.mergeDistance),
+        photoIsReference);
+    pair.targetSource = std::move(correspondence.source);
+    pair.targetSourceKnown = std::move(correspondence.known);
 }
 
 LossWeights adaptationLossWeights(model::SemanticsKind kind) {

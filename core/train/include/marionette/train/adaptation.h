@@ -96,14 +96,16 @@ private:
     synth::LimbWarpPairGenerator m_generator;
 };
 
-// The true correspondence of a limb-warped pair (PairSample::targetSource and its Known map): the warped image W
-// shows the photo P at S(q) = synth::limbWarpSourceCoordinates(photo pose, warped pose). With the photo as the
+// The true correspondence of a pair made by warping a photo P (PairSample::targetSource and its Known map): the
+// warped image W shows P at S(q), `photoToWarped` ([H, W, 2], the warp's sampling grid). With the photo as the
 // reference that is S itself; with the photo as the target it is S's inverse, found by fixed-point iteration
 // (known where it converges to a quarter pixel inside the canvas).
 struct Correspondence {
     at::Tensor source;  // [2, H, W] reference pixels (x, y)
     at::Tensor known;   // [1, H, W]
 };
+Correspondence warpCorrespondence(const at::Tensor& photoToWarped, bool photoIsReference);
+// The same for a limb-warped pair: S = synth::limbWarpSourceCoordinates(photo pose, warped pose).
 Correspondence limbWarpCorrespondence(const pose::Pose& referencePose, const pose::Pose& targetPose,
                                       bool photoIsReference, int height, int width, const synth::LimbBlend& blend);
 
@@ -123,6 +125,8 @@ public:
 
 private:
     Warped warp(std::size_t index) const override;
+    // S = synth::landmarkWarpSourceCoordinates(photo landmarks, warped landmarks) with the generator's anchors.
+    void addCorrespondence(PairSample& pair, bool photoIsReference) const override;
 
     std::vector<FacePhoto> m_faces;
     synth::PortraitPairGenerator m_generator;
