@@ -64,6 +64,16 @@ TEST_CASE(loss_affine_flow_has_no_regularisation_cost) {
     // A non-affine (random) flow costs something.
     torch::manual_seed(3);
     EXPECT(affineRegularizationLoss(torch::randn({1, 2, h, w})).item<float>() > 0.01f);
+    // A flow that gathers every pixel onto one reference point far away (S S^T singular): finite, with finite
+    // gradients, where the inversion used to fail and end the training run.
+    const auto gathered = (torch::stack({40.f - xs, 25.f - ys}).unsqueeze(0)).clone().requires_grad_(true);
+    const auto cost = affineRegularizationLoss(gathered);
+    cost.backward();
+    EXPECT(std::isfinite(cost.item<float>()));
+    EXPECT(torch::isfinite(gathered.grad()).all().item<bool>());
+    // And onto one line.
+    const auto line = torch::stack({30.f - xs, torch::zeros_like(ys)}).unsqueeze(0);
+    EXPECT(std::isfinite(affineRegularizationLoss(line).item<float>()));
 }
 
 TEST_CASE(loss_attention_and_flow_warp_are_zero_for_an_exact_warp) {

@@ -128,21 +128,26 @@ at::Tensor affineRegularizationLoss(const at::Tensor& flow) { return affineResid
 at::Tensor affineResidualMap(const at::Tensor& flow) {
     const int64_t n = flow.size(0), h = flow.size(2), w = flow.size(3);
     const auto opts = flow.options().dtype(at::kFloat);
-    // Reference coordinates of a 3x3 patch relative to its centre (position-independent: an affine fit is
-    // unchanged by translating R), homogeneous: R is 3 x 9.
+    // Reference coordinates of a 3x3 patch relative to its centre, R [2, 9] (their mean is zero).
     const auto offsets = torch::arange(-1, 2, opts);
     const auto ry = offsets.view({3, 1}).expand({3, 3}).reshape({9});
     const auto rx = offsets.view({1, 3}).expand({3, 3}).reshape({9});
-    const auto r = torch::stack({rx, ry, torch::ones({9}, opts)});  // [3, 9]
-    // Flow patches with replicate padding: [N, 2, 9, h*w] -> S = R + w* per patch, [P, 3, 9].
+    const auto r = torch::stack({rx, ry}).unsqueeze(0);  // [1, 2, 9]
+    // Flow patches with replicate padding: [N, 2, 9, h*w] -> sampling coordinates S = R + w* per patch, [P, 2, 9].
     const auto padded = F::pad(flow.to(at::kFloat), F::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReplicate));
     const auto patches = F::unfold(padded, F::UnfoldFuncOptions({3, 3})).view({n, 2, 9, h * w});
-    const auto wPatch = patches.permute({0, 3, 1, 2}).reshape({n * h * w, 2, 9});
-    const auto zeros = torch::zeros({n * h * w, 1, 9}, opts);
-    const auto s = r.unsqueeze(0) + torch::cat({wPatch, zeros}, 1);  // [P, 3, 9]
-    const auto sst = at::bmm(s, s.transpose(1, 2)) + 1e-6 * torch::eye(3, opts).unsqueeze(0);
-    const auto a = at::bmm(at::matmul(r.unsqueeze(0), s.transpose(1, 2)), torch::inverse(sst));  // eq. 14
-    const auto residual = r.unsqueeze(0) - at::bmm(a, s);                                        // eq. 13
+    const auto s = r + patches.permute({0, 3, 1, 2}).reshape({n * h * w, 2, 9});
+    // Eq. 14 in homogeneous coordinates (A = R S^T (S S^T)^-1, 3 x 3) is the same least-squares fit as its linear
+    // part on the patch's centred coordinates plus the translation between the means, which fits exactly; the
+    // centred form keeps a large translation out of the matrix to invert. A flow that gathers a patch onto a line
+    // or one point (a warp folding or compressing the reference there) leaves that 2 x 2 matrix singular: ridge
+    // damping relative to the patch's spread, with a floor, keeps the fit and its gradient finite.
+    const auto centred = s - s.mean(2, /*keepdim=*/true);
+    const auto gram = at::bmm(centred, centred.transpose(1, 2));  // [P, 2, 2]
+    const auto spread = gram.diagonal(0, 1, 2).sum(1).view({-1, 1, 1}).detach() / 2.0;
+    const auto damped = gram + (1e-4 * spread + 1e-3) * torch::eye(2, opts).unsqueeze(0);
+    const auto a = at::bmm(at::matmul(r, centred.transpose(1, 2)), torch::inverse(damped));  // eq. 14
+    const auto residual = r - at::bmm(a, centred);                                           // eq. 13
     return residual.square().sum({1, 2}).view({n, h, w});
 }
 

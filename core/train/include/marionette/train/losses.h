@@ -71,7 +71,8 @@ at::Tensor samplingCorrectnessLoss(const at::Tensor& flow, const at::Tensor& ref
 
 // Eq. 13-14, the affine regularisation: for each 3 x 3 patch (replicate padding) with reference
 // coordinates R (3 x 9, homogeneous) and sampling coordinates S = R + w*, the residual of the least-squares
-// fit R ~ A S, A = R S^T (S S^T)^-1, squared and averaged over patches.
+// fit R ~ A S, A = R S^T (S S^T)^-1, squared and averaged over patches. Computed on centred coordinates with a
+// small ridge, so that a patch gathered onto a line or a point costs a finite amount instead of a singular fit.
 at::Tensor affineRegularizationLoss(const at::Tensor& flow);
 // The per-patch squared residuals of eq. 13, [N, h, w] (the loss is their mean).
 at::Tensor affineResidualMap(const at::Tensor& flow);
