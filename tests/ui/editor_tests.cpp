@@ -6,6 +6,7 @@
 #include "inference_worker.h"
 #include "maps_panel.h"
 #include "marionette/ui/photo_point.h"
+#include "model_banner.h"
 #include "portrait_panel.h"
 #include "pose_canvas.h"
 #include "timeouts.h"
@@ -176,6 +177,7 @@ private Q_SLOTS:
     void cleanup();
 
     void opensTheSampleWithItsSkeleton();
+    void bannerSaysWhatTheWeightsDraw();
     void draggingAJointChangesTheResultNearTheLimbOnly();
     void undoRestoresSkeletonAndImage();
     void aDragIsOneUndoStep();
@@ -327,6 +329,24 @@ void EditorTest::opensTheSampleWithItsSkeleton() {
     const Frame* frame = w.currentFrame();
     QCOMPARE(frame->output.size(), QSize(48, 64));
     QVERIFY(frame->cropBox.contains(QPointF(92, 97)) && frame->cropBox.contains(QPointF(410, 260)));
+}
+
+void EditorTest::bannerSaysWhatTheWeightsDraw() {
+    // Synthetic-only weights: a network that redraws the crop says it is blurred; one that refines the warp (the
+    // flow prior) says the photo's pixels move and only what it draws is soft.
+    EngineInfo info;
+    info.kind = model::SemanticsKind::Face;
+    info.syntheticOnly = true;
+    info.imagesSeen = 19300;
+    QVERIFY(bannerText(info, true, false).contains(QStringLiteral("blurred")));
+    info.flowPrior = true;
+    const QString prior = bannerText(info, true, false);
+    QVERIFY(prior.contains(QStringLiteral("photo's own pixels follow the landmarks")));
+    QVERIFY(!prior.contains(QStringLiteral("blurred")));
+    QVERIFY(prior.contains(QLocale().toString(19300)));
+    info.kind = model::SemanticsKind::Body;
+    QVERIFY(bannerText(info, true, false).contains(QStringLiteral("follow the skeleton's limbs")));
+    QVERIFY(bannerText(info, true, true).contains(QStringLiteral("follow the skeleton sharply")));  // hybrid
 }
 
 void EditorTest::opensTheShippedWeightsWhenGivenNone() {

@@ -93,6 +93,7 @@ std::unique_ptr<Session> openSession(const EngineSpec& spec, EngineInfo& info) {
         info.initImagesSeen = training.initImagesSeen;
     }
     info.description = describe(session->config());
+    info.flowPrior = session->config().usesFlowPrior();
     info.deviceName = QString::fromStdString(session->deviceName());
     info.onCuda = session->onCuda();
     info.hasPreview = session->hasPreview();

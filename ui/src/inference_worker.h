@@ -54,6 +54,7 @@ struct EngineInfo {
     QString description;           // "body, c = 16, 256 x 176"
     std::uint64_t imagesSeen = 0;  // from the weights' training record (0: unknown or untrained)
     bool syntheticOnly = false;    // trained on core/synth's generated images alone
+    bool flowPrior = false;        // the network refines the geometric warp and keeps the photo's pixels (model.md)
     // Fine-tuned on a photo's person (Model > Adapt to This Photo): what it was adapted to ("photo me.jpg
     // (limb-warped)"), its steps, and the images the weights it started from had seen.
     bool adaptedToPhotos = false;

@@ -63,6 +63,16 @@ QString bannerText(const EngineInfo& info, bool baseKnown, bool hybrid) {
                       "(the body behind a raised arm) comes out blurred.")
                 .arg(images);
         }
+        if (info.flowPrior) {
+            return face ? tr("<b>Early portrait model.</b> These weights have seen %1 synthetic faces and no "
+                             "photographs: the photo's own pixels follow the landmarks, and what the network draws "
+                             "where they cannot (inside an opened mouth) comes out soft.")
+                              .arg(images)
+                        : tr("<b>Early model.</b> These weights have seen %1 synthetic people and no photographs: the "
+                             "photo's own pixels follow the skeleton's limbs, and what the network draws where they "
+                             "cannot (the body behind a raised arm) comes out soft.")
+                              .arg(images);
+        }
         return face ? tr("<b>Early portrait model.</b> These weights have seen %1 synthetic faces and no photographs: "
                          "the face takes the new expression and pose, blurred. Model \u25b8 Adapt to This Photo "
                          "fine-tunes them on this face (minutes on a CPU).")
