@@ -186,6 +186,24 @@ TEST_CASE(engine_maps_on_request) {
     EXPECT_NEAR(r.attention.mean().item<float>(), 1.0 / (16 * 12), 1e-4);
 }
 
+TEST_CASE(engine_gives_a_flow_priors_visibility_map) {
+    model::ModelConfig config = tinyBody();
+    config.flowPrior = true;
+    Engine engine(model::Generator(config), {Device::Cpu, 0});
+    torch::manual_seed(6);
+    engine.prepare(torch::rand({3, 64, 48}) * 2 - 1, torch::rand({18, 64, 48}));
+    MapRequest maps;
+    maps.visibility = true;
+    const auto r = engine.synthesize(torch::rand({18, 64, 48}), torch::zeros({2, 64, 48}), maps);
+    // Untrained, V is 1 everywhere: the output is the warped reference.
+    EXPECT(r.visibility.sizes() == torch::IntArrayRef({64, 48}));
+    EXPECT_NEAR(r.visibility.min().item<float>(), 1.0, 0.0);
+    // Models without the prior have no V to show.
+    Engine plain(tinyGenerator(), {Device::Cpu, 0});
+    plain.prepare(torch::rand({3, 64, 48}) * 2 - 1, torch::rand({18, 64, 48}));
+    EXPECT(!plain.synthesize(torch::rand({18, 64, 48}), maps).visibility.defined());
+}
+
 TEST_CASE(engine_device_and_weights_errors) {
     if (!cudaAvailable()) {
         EXPECT_THROWS(Error, Engine(tinyGenerator(), {Device::Cuda, 0}), "CUDA was requested but is not available");

@@ -429,6 +429,7 @@ void InferenceWorker::emitFrame(const RenderTicket& ticket, const edit::Rendered
     frame.attention = toQImage(rendered.maps.attention);
     frame.attentionWarped = toQImage(rendered.maps.attentionWarped);
     frame.flowWarped = toQImage(rendered.maps.flowWarped);
+    frame.visibility = toQImage(rendered.maps.visibility);
     frame.mesh = toQImage(rendered.maps.mesh);
     frame.holes = toQImage(rendered.maps.holes);
     for (const std::string& warning : rendered.warnings) frame.warnings << QString::fromStdString(warning);

@@ -114,7 +114,7 @@ struct Frame {
     QImage output;
     QRectF mapBox;         // photo pixels: the network's crop, which the reference crop and the maps cover
     QImage referenceCrop;  // RGB888, canvas size
-    QImage flow, combination, attention, attentionWarped, flowWarped;  // as requested
+    QImage flow, combination, attention, attentionWarped, flowWarped, visibility;  // as requested
     QImage mesh, holes;  // Hybrid, when maps were requested: the meshes, and the holes (red) the network filled (green)
     edit::ReposeMethod method = edit::ReposeMethod::Network;  // what drew it (Hybrid falls back to Network)
     bool networkFilled = false;                               // Hybrid: the network drew what the photo never showed

@@ -37,6 +37,10 @@ const MapInfo kMaps[] = {
      QT_TRANSLATE_NOOP("MapsPanel", "The reference moved by attention alone (quarter resolution).")},
     {MapKind::FlowWarped, "actionMapFlowWarped", QT_TRANSLATE_NOOP("MapsPanel", "Flow-warped"),
      QT_TRANSLATE_NOOP("MapsPanel", "The reference moved by the flow alone (quarter resolution).")},
+    {MapKind::Visibility, "actionMapVisibility", QT_TRANSLATE_NOOP("MapsPanel", "Visibility"),
+     QT_TRANSLATE_NOOP("MapsPanel",
+                       "Weights that refine the warp: red where the result keeps the warped photo, blue where the "
+                       "network draws instead (empty for other weights).")},
     {MapKind::Mesh, "actionMapMesh", QT_TRANSLATE_NOOP("MapsPanel", "Mesh"),
      QT_TRANSLATE_NOOP("MapsPanel",
                        "Sharp re-posing: the meshes that carry the photo's pixels, one colour per body part, "
@@ -146,6 +150,8 @@ QImage MapsPanel::mapOf(const Frame& frame, MapKind kind) {
             return frame.attentionWarped;
         case MapKind::FlowWarped:
             return frame.flowWarped;
+        case MapKind::Visibility:
+            return frame.visibility;
         case MapKind::Mesh:
             return frame.mesh;
         case MapKind::Holes:

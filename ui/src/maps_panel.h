@@ -13,7 +13,7 @@ class QSlider;
 
 namespace marionette::ui {
 
-enum class MapKind { None, Flow, Attention, Combination, AttentionWarped, FlowWarped, Mesh, Holes };
+enum class MapKind { None, Flow, Attention, Combination, AttentionWarped, FlowWarped, Visibility, Mesh, Holes };
 
 class MapsPanel : public QWidget {
     Q_OBJECT

@@ -194,6 +194,9 @@ edit::MapSelection RenderController::selectedMaps() const {
         case MapKind::FlowWarped:
             maps.flowWarped = true;
             break;
+        case MapKind::Visibility:
+            maps.visibility = true;
+            break;
         case MapKind::Attention:
             if (m_attentionPoint) maps.attentionPoint = toPoint2(*m_attentionPoint);
             break;

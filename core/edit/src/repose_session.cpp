@@ -117,6 +117,7 @@ RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& ref
         maps.combination = requested.combination;
         maps.attentionWarped = requested.attentionWarped;
         maps.flowWarped = requested.flowWarped;
+        maps.visibility = requested.visibility;
         if (requested.attentionPoint) maps.attentionPoint = toCanvas.toCanvas(*requested.attentionPoint);
         result = synthesize(semantics, maps);
         frame.maps = mapImagesOf(result, m_referenceCrop);
@@ -138,6 +139,7 @@ MapImages mapImagesOf(const engine::SynthesisResult& r, const cv::Mat& reference
     MapImages maps;
     if (r.flow.defined()) maps.flow = image::flowToColour(r.flow);
     if (r.combination.defined()) maps.combination = image::heatToColour(r.combination, 0.f, 1.f);
+    if (r.visibility.defined()) maps.visibility = image::heatToColour(r.visibility, 0.f, 1.f);
     if (r.attention.defined()) {
         // C is a softmax over thousands of positions: scaled to its own maximum and drawn over the darkened
         // reference with its own strength as alpha, so a sharp peak and a diffuse spread both show.

@@ -310,6 +310,7 @@ std::vector<std::string> writeMapImages(const std::string& folder, const cv::Mat
     write("attention.png", maps.attention);
     write("attention_warped.png", maps.attentionWarped);
     write("flow_warped.png", maps.flowWarped);
+    write("visibility.png", maps.visibility);
     write("mesh.png", maps.mesh);
     write("holes.png", maps.holes);
     return written;
@@ -334,6 +335,7 @@ cv::Mat editSheet(const cv::Mat& referenceCrop, const cv::Mat& targetSemantics, 
     add(maps.combination, "combination");
     add(maps.attentionWarped, "attention-warped");
     add(maps.flowWarped, "flow-warped");
+    add(maps.visibility, "visibility");
     add(maps.mesh, "mesh");
     add(maps.holes, "holes / network");
     cv::Mat sheet;

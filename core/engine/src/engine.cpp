@@ -200,6 +200,7 @@ void Engine::collectMaps(const model::GeneratorOutput& out, const MapRequest& ma
     if (maps.attentionWarped && out.attentionWarped4.defined())
         result.attentionWarped = toCpu(upsampleTo(out.attentionWarped4, h, w));
     if (maps.flowWarped && out.flowWarped4.defined()) result.flowWarped = toCpu(upsampleTo(out.flowWarped4, h, w));
+    if (maps.visibility && out.visibility.defined()) result.visibility = toCpu(out.visibility).squeeze(0);
     if (maps.attentionPoint && out.attention4.defined()) {
         // Column j of C4: how much each reference position contributes to target position j.
         const int64_t h4 = h / 4, w4 = w / 4;

@@ -56,10 +56,15 @@ struct MapSelection {
     bool combination = false;
     bool attentionWarped = false;
     bool flowWarped = false;
+    bool visibility = false;               // models with a flow prior: where the output keeps the warped photo
     std::optional<Point2> attentionPoint;  // photo pixels: draw where this point of the result reads from
 
-    bool any() const { return flow || combination || attentionWarped || flowWarped || attentionPoint.has_value(); }
-    static MapSelection all(std::optional<Point2> attentionPoint) { return {true, true, true, true, attentionPoint}; }
+    bool any() const {
+        return flow || combination || attentionWarped || flowWarped || visibility || attentionPoint.has_value();
+    }
+    static MapSelection all(std::optional<Point2> attentionPoint) {
+        return {true, true, true, true, true, attentionPoint};
+    }
 };
 
 struct RenderRequest {

@@ -71,6 +71,7 @@ struct MapImages {
     cv::Mat attention;        // where the chosen target point reads from, heat over the reference crop
     cv::Mat attentionWarped;  // the reference moved by attention alone
     cv::Mat flowWarped;       // the reference moved by flow alone
+    cv::Mat visibility;       // a flow prior's V, Turbo: red = the warped photo kept, blue = the network's drawing
     // Hybrid: the person's meshes in the target pose, and where holes opened (red) and the network drew (green),
     // over the result, cut to the crop.
     cv::Mat mesh;
@@ -78,7 +79,7 @@ struct MapImages {
 };
 
 // Writes reference_crop.png, output_crop.png and each present map (flow.png, combination.png,
-// attention.png, attention_warped.png, flow_warped.png) into `folder`, creating it; returns the paths.
+// attention.png, attention_warped.png, flow_warped.png, visibility.png, mesh.png, holes.png) into `folder`, creating it; returns the paths.
 std::vector<std::string> writeMapImages(const std::string& folder, const cv::Mat& referenceCrop,
                                         const cv::Mat& outputCrop, const MapImages& maps);
 

@@ -40,15 +40,18 @@ struct MapRequest {
     bool combination = false;      // m4, [H, W]; 1 = attention chosen
     bool attentionWarped = false;  // W_a(x_r down, C4) upsampled, [3, H, W]
     bool flowWarped = false;       // W_f(x_r down, w4) upsampled, [3, H, W]
+    bool visibility = false;       // a flow prior's V, [H, W]; 1 = the warped reference, 0 = the decoder's image
     std::optional<Point2> attentionPoint;  // target canvas pixel: its column of C4 over the reference, [H, W]
 
-    bool any() const { return flow || combination || attentionWarped || flowWarped || attentionPoint.has_value(); }
+    bool any() const {
+        return flow || combination || attentionWarped || flowWarped || visibility || attentionPoint.has_value();
+    }
 };
 
 struct SynthesisResult {
-    at::Tensor image;                                                      // [3, H, W] in [-1, 1], CPU float32
-    at::Tensor flow, combination, attention, attentionWarped, flowWarped;  // as requested, else undefined
-    std::vector<StageTiming> timings;                                      // per stage, milliseconds
+    at::Tensor image;  // [3, H, W] in [-1, 1], CPU float32
+    at::Tensor flow, combination, attention, attentionWarped, flowWarped, visibility;  // as requested, else undefined
+    std::vector<StageTiming> timings;                                                  // per stage, milliseconds
     double totalMilliseconds = 0.0;
 };
 
