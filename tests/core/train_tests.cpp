@@ -20,6 +20,9 @@
 
 #include <torch/types.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -1021,6 +1024,25 @@ FacePhoto ringFace() {
 }
 
 }  // namespace
+
+TEST_CASE(train_adaptation_removes_the_scratch_folders_of_killed_processes) {
+    const std::string folder = test::tempPath("scratch-leftovers");
+    std::filesystem::create_directories(folder);
+    // A process that has ended (reaped: its id names nobody now), this process, and names that are not ours.
+    const pid_t ended = ::fork();
+    if (ended == 0) ::_exit(0);
+    ::waitpid(ended, nullptr, 0);
+    const std::string dead = folder + "/marionette-adapt-" + std::to_string(ended) + "-17";
+    const std::string alive = folder + "/marionette-adapt-" + std::to_string(::getpid()) + "-18";
+    const std::string old = folder + "/marionette-adapt-123456789012345";  // the earlier naming: left alone
+    const std::string other = folder + "/someone-else-" + std::to_string(ended) + "-1";
+    for (const auto& d : {dead, alive, old, other}) std::filesystem::create_directories(d);
+    std::ofstream(dead + "/checkpoint-000000004.pt") << "weights";
+    EXPECT_EQ(removeAbandonedScratchFolders(folder), 1);
+    EXPECT(!std::filesystem::exists(dead));
+    for (const auto& d : {alive, old, other}) EXPECT(std::filesystem::exists(d));
+    EXPECT_EQ(removeAbandonedScratchFolders(folder + "/missing"), 0);
+}
 
 TEST_CASE(train_adaptation_of_portrait_weights_warps_the_face_both_ways) {
     const FacePhoto photo = ringFace();

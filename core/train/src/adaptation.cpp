@@ -10,15 +10,42 @@
 #include "marionette/util/error.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <system_error>
 #include <thread>
 
+#include <signal.h>
+#include <unistd.h>
+
 namespace marionette::train {
 namespace {
 
 namespace fs = std::filesystem;
+
+const std::string kScratchPrefix = "marionette-adapt-";
+
+}  // namespace
+
+int removeAbandonedScratchFolders(const std::string& folder) {
+    int removed = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(folder, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(kScratchPrefix, 0) != 0 || !entry.is_directory(ec)) continue;
+        const std::size_t digits = name.find('-', kScratchPrefix.size());
+        if (digits == std::string::npos || digits == kScratchPrefix.size()) continue;  // not "<pid>-<n>"
+        const std::string pidText = name.substr(kScratchPrefix.size(), digits - kScratchPrefix.size());
+        if (pidText.find_first_not_of("0123456789") != std::string::npos || pidText.size() > 9) continue;
+        const pid_t pid = static_cast<pid_t>(std::stol(pidText));
+        if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) continue;  // running, or not ours to judge
+        if (fs::remove_all(entry.path(), ec) > 0 && !ec) ++removed;
+    }
+    return removed;
+}
+
+namespace {
 
 // A fresh folder for the trainer's run files, removed with everything in it when the adaptation ends.
 class ScratchFolder {
@@ -26,9 +53,11 @@ public:
     ScratchFolder() {
         const auto stamp = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
         std::error_code ec;
+        const fs::path temporary = fs::temp_directory_path(ec);
+        if (!ec) removeAbandonedScratchFolders(temporary.string());
         for (int attempt = 0; attempt < 16; ++attempt) {
-            m_path =
-                fs::temp_directory_path(ec) / ("marionette-adapt-" + std::to_string(synth::mix64(stamp + attempt)));
+            m_path = temporary / (kScratchPrefix + std::to_string(::getpid()) + "-" +
+                                  std::to_string(synth::mix64(stamp + attempt)));
             if (!ec && fs::create_directory(m_path, ec) && !ec) return;
         }
         throw Error("cannot make a scratch folder for the adaptation in " + fs::temp_directory_path(ec).string());

@@ -181,4 +181,10 @@ AdaptationResult adaptWeights(const AdaptationBase& base, std::vector<FacePhoto>
                               const std::string& outPath, const AdaptationOptions& options = {},
                               const std::function<bool(const AdaptationProgress&)>& progress = {});
 
+// An adaptation keeps its trainer's files in a scratch folder of the system's temporary folder,
+// "marionette-adapt-<process id>-<n>", removed when it ends. A process killed meanwhile leaves its folder (a few
+// checkpoints) behind; every adaptation first removes those in `folder` whose process no longer runs. Returns how
+// many it removed.
+int removeAbandonedScratchFolders(const std::string& folder);
+
 }  // namespace marionette::train
