@@ -73,6 +73,29 @@ TEST_CASE(image_every_format_round_trips_with_its_header_read) {
     }
 }
 
+TEST_CASE(image_os2_bitmaps_have_their_16_bit_sides_read) {
+    // A 16 x 16, 24-bit OS/2 1.x bitmap: file header, 12-byte core header, rows of 48 bytes stored bottom-up
+    // (the bottom row red, the rest blue).
+    std::string bytes = "BM";
+    const auto put = [&bytes](std::uint32_t value, int size) {
+        for (int i = 0; i < size; ++i) bytes.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
+    };
+    put(26 + 16 * 48, 4), put(0, 4), put(26, 4);                // file size, reserved, pixel offset
+    put(12, 4), put(16, 2), put(16, 2), put(1, 2), put(24, 2);  // core header: size, width, height, planes, bits
+    for (int row = 0; row < 16; ++row)
+        for (int x = 0; x < 16; ++x) put(row == 0 ? 0xFF0000u : 0x0000FFu, 3);  // little-endian B, G, R
+    const ImageHeader header = readImageHeader(bytes, "os2.bmp");
+    EXPECT(header.format == ImageFormat::Bmp);
+    EXPECT_EQ(header.width, std::int64_t(16));
+    EXPECT_EQ(header.height, std::int64_t(16));
+    const std::string path = test::tempPath("os2.bmp");
+    files::writeAtomically(path, bytes);
+    const cv::Mat image = loadImage(path);
+    EXPECT_EQ(image.cols, 16);
+    EXPECT_EQ(image.rows, 16);
+    EXPECT(pixel(image, 15, 0) == cv::Vec3b(0, 0, 255) && pixel(image, 0, 15) == cv::Vec3b(255, 0, 0));
+}
+
 TEST_CASE(image_exif_orientation_is_honoured) {
     const cv::Mat wide = gradientImage(48, 24);
     const std::string path = test::tempPath("rotated.jpg");

@@ -69,6 +69,9 @@ ImageHeader jpegHeader(std::string_view b, const std::string& source) {
 
 ImageHeader bmpHeader(std::string_view b, const std::string& source) {
     if (b.size() < 26) truncated(source, ImageFormat::Bmp);
+    // OS/2 1.x's 12-byte header (BITMAPCOREHEADER) stores its sides as unsigned 16-bit numbers; every later
+    // header as signed 32-bit ones.
+    if (le32(b, 14) == 12) return {ImageFormat::Bmp, le16(b, 18), le16(b, 20)};
     const auto width = static_cast<std::int32_t>(le32(b, 18));
     const auto height = static_cast<std::int32_t>(le32(b, 22));  // negative: rows stored top-down
     return {ImageFormat::Bmp, std::abs(std::int64_t(width)), std::abs(std::int64_t(height))};
