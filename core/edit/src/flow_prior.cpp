@@ -3,7 +3,7 @@
 #include "marionette/deform/mesh_render.h"
 #include "marionette/model/warps.h"
 #include "marionette/synth/limb_warp.h"
-#include "marionette/synth/portrait_pair_generator.h"
+#include "marionette/train/data.h"
 
 #include <torch/types.h>
 
@@ -22,12 +22,9 @@ at::Tensor limbWarpFlowOnCanvas(const pose::Pose& reference, const pose::Pose& t
 
 at::Tensor landmarkWarpFlowOnCanvas(const face::FaceLandmarks& reference, const face::FaceLandmarks& target,
                                     const BoxToCanvas& toCanvas) {
-    const int h = toCanvas.canvasHeight, w = toCanvas.canvasWidth;
     const auto onCanvas = [&](Point2 q) { return toCanvas.toCanvas(q); };
-    const synth::PortraitGeneratorConfig photoPairs;  // the anchors and merging training pairs have
-    const auto source = synth::landmarkWarpSourceCoordinates(reference.mapped(onCanvas), target.mapped(onCanvas), h, w,
-                                                             photoPairs.borderAnchorsPerSide, photoPairs.mergeDistance);
-    return source.permute({2, 0, 1}) - model::pixelCentres(h, w);
+    return train::landmarkFlowOf(reference.mapped(onCanvas), target.mapped(onCanvas), toCanvas.canvasHeight,
+                                 toCanvas.canvasWidth);
 }
 
 at::Tensor meshFlowOnCanvas(const deform::Puppet& puppet, const pose::Pose& target, const deform::DepthOrder& depth,

@@ -14,8 +14,8 @@ namespace marionette::edit {
 // photo pixels, drawn on the canvas of `toCanvas`.
 at::Tensor limbWarpFlowOnCanvas(const pose::Pose& reference, const pose::Pose& target, const BoxToCanvas& toCanvas);
 
-// The landmarks' thin-plate spline (synth's, as portrait training pairs compute it: train::landmarkFlowOf), the
-// landmarks in photo pixels, drawn on the canvas of `toCanvas`.
+// The landmarks' thin-plate spline as portrait training pairs compute it (train::landmarkFlowOf), the landmarks in
+// photo pixels, drawn on the canvas of `toCanvas`.
 at::Tensor landmarkWarpFlowOnCanvas(const face::FaceLandmarks& reference, const face::FaceLandmarks& target,
                                     const BoxToCanvas& toCanvas);
 
