@@ -154,6 +154,19 @@ TEST_CASE(face3d_model_files_are_checked) {
     EXPECT(text.find(firstLine) != std::string::npos);
     text.replace(text.find(firstLine), firstLine.size(), "\"landmark\": 30,");
     EXPECT_THROWS(Error, MorphableModel::fromJson(text, "m.json"), "m.json", "contour", "not a jaw point");
+    // Integers beyond 32 bits do not wrap around into valid ones (4294967296 + 1 is not version 1, 2^32 is not
+    // landmark 0).
+    std::string wrapped = text;
+    wrapped.replace(wrapped.find("\"landmark\": 30,"), 15, "\"landmark\": 4294967296,");
+    EXPECT_THROWS(Error, MorphableModel::fromJson(wrapped, "m.json"), "m.json", "4294967296", "not a jaw point");
+    const std::string version = "\"version\": 1";
+    std::string later =
+        files::readAll(std::string(MARIONETTE_SOURCE_DIR) + "/resources/face_model/face_model.json", 1u << 20);
+    EXPECT(later.find(version) != std::string::npos);
+    later.replace(later.find(version), version.size(), "\"version\": 4294967297");
+    EXPECT_THROWS(Error, MorphableModel::fromJson(later, "m.json"), "m.json", "version");
+    later.replace(later.find("4294967297"), 10, "18446744073709551617");  // beyond 64 bits
+    EXPECT_THROWS(Error, MorphableModel::fromJson(later, "m.json"), "m.json", "version");
     // The bundled file itself reads back as the built-in model.
     const auto fromFile =
         MorphableModel::load(std::string(MARIONETTE_SOURCE_DIR) + "/resources/face_model/face_model.json");

@@ -14,7 +14,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
-all=(safetensors openpose_json deepfashion_keypoints deepfashion_pairs pts edit_document face_parameters graph_model image)
+all=(safetensors openpose_json deepfashion_keypoints deepfashion_pairs pts edit_document face_parameters graph_model image face_model)
 seconds=60
 build=1
 targets=()

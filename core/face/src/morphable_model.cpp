@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
 #include <set>
 
 namespace marionette::face {
@@ -24,6 +27,18 @@ constexpr std::size_t kMaxModelBytes = 16u << 20;
 constexpr double kMaxCoordinate = 1000.0;  // centimetres: far beyond any face
 
 using nlohmann::json;
+
+// An integer of the file, or nullopt for anything else (a fraction, a string, or a number beyond 64 bits): read
+// whole, so that a huge value cannot wrap around into a valid one.
+std::optional<std::int64_t> integerOf(const json& value) {
+    if (value.is_number_unsigned()) {
+        const auto u = value.get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+        return static_cast<std::int64_t>(u);
+    }
+    if (value.is_number_integer()) return value.get<std::int64_t>();
+    return std::nullopt;
+}
 
 Vec3 readPoint(const json& value, const std::string& where) {
     if (!value.is_array() || value.size() != 3) throw Error(where + " is not a list of 3 numbers");
@@ -82,13 +97,14 @@ std::vector<ContourLine> readContour(const json& root, const Shape3& mean) {
     std::set<int> seen;
     for (const auto& entry : root["contour"]) {
         const std::string where = "contour line " + std::to_string(out.size());
-        if (!entry.is_object() || !entry.contains("landmark") || !entry["landmark"].is_number_integer())
-            throw Error(where + " has no landmark number");
+        const auto landmark = entry.is_object() && entry.contains("landmark") ? integerOf(entry["landmark"])
+                                                                              : std::optional<std::int64_t>();
+        if (!landmark) throw Error(where + " has no landmark number");
+        if (*landmark < 0 || *landmark >= kLandmarkCount || partOf(static_cast<int>(*landmark)) != FacePart::Jaw ||
+            !seen.insert(static_cast<int>(*landmark)).second)
+            throw Error(where + ": landmark " + std::to_string(*landmark) + " is not a jaw point, or is repeated");
         ContourLine line;
-        line.landmark = entry["landmark"].get<int>();
-        if (line.landmark < 0 || line.landmark >= kLandmarkCount || partOf(line.landmark) != FacePart::Jaw ||
-            !seen.insert(line.landmark).second)
-            throw Error(where + ": landmark " + std::to_string(line.landmark) + " is not a jaw point, or is repeated");
+        line.landmark = static_cast<int>(*landmark);
         if (!entry.contains("candidates") || !entry["candidates"].is_array() || entry["candidates"].empty() ||
             entry["candidates"].size() > 64)
             throw Error(where + " needs 1 to 64 candidate points");
@@ -132,8 +148,7 @@ MorphableModel MorphableModel::fromJson(const std::string& text, const std::stri
     try {
         if (!root.is_object() || root.value("format", std::string()) != kModelFormat)
             throw Error(std::string("is not a face model (expected \"format\": \"") + kModelFormat + "\")");
-        if (!root.contains("version") || !root["version"].is_number_integer() ||
-            root["version"].get<int>() != kModelVersion)
+        if (!root.contains("version") || integerOf(root["version"]) != std::optional<std::int64_t>(kModelVersion))
             throw Error("has a face model version this build does not read (expected " + std::to_string(kModelVersion) +
                         ")");
         if (!root.contains("mean")) throw Error("has no \"mean\" shape");
