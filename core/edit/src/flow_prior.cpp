@@ -1,8 +1,6 @@
 #include "marionette/edit/flow_prior.h"
 
 #include "marionette/deform/mesh_render.h"
-#include "marionette/model/warps.h"
-#include "marionette/synth/limb_warp.h"
 #include "marionette/train/data.h"
 
 #include <torch/types.h>
@@ -13,11 +11,9 @@
 
 namespace marionette::edit {
 at::Tensor limbWarpFlowOnCanvas(const pose::Pose& reference, const pose::Pose& target, const BoxToCanvas& toCanvas) {
-    const int h = toCanvas.canvasHeight, w = toCanvas.canvasWidth;
     const auto onCanvas = [&](Point2 q) { return toCanvas.toCanvas(q); };
-    const auto source = synth::limbWarpSourceCoordinates(reference.mapped(onCanvas), target.mapped(onCanvas), h, w,
-                                                         synth::LimbWarpConfig{}.blendAt(h));
-    return source.permute({2, 0, 1}) - model::pixelCentres(h, w);
+    return train::limbFlowOf(reference.mapped(onCanvas), target.mapped(onCanvas), toCanvas.canvasHeight,
+                             toCanvas.canvasWidth);
 }
 
 at::Tensor landmarkWarpFlowOnCanvas(const face::FaceLandmarks& reference, const face::FaceLandmarks& target,

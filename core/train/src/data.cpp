@@ -280,6 +280,12 @@ SkeletonFlow trueFlowOf(const at::Tensor& targetSource, const at::Tensor& known,
             (torch::avg_pool2d(knownF.unsqueeze(0), scale).squeeze(0) >= 0.999).to(torch::kFloat32)};
 }
 
+at::Tensor limbFlowOf(const pose::Pose& reference, const pose::Pose& target, int height, int width) {
+    const auto source =
+        synth::limbWarpSourceCoordinates(reference, target, height, width, synth::LimbWarpConfig{}.blendAt(height));
+    return source.permute({2, 0, 1}) - model::pixelCentres(height, width);
+}
+
 at::Tensor landmarkFlowOf(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, int height,
                           int width) {
     const synth::PortraitGeneratorConfig photoPairs;  // the anchors and merging of the pairs made from photos
@@ -293,11 +299,7 @@ std::vector<SkeletonFlow> skeletonFlowOf(const pose::Pose& reference, const pose
     for (const int scale : scales)
         if (scale < 1 || height % scale != 0 || width % scale != 0)
             throw Error("skeleton flow: the canvas must divide into cells of " + std::to_string(scale));
-    // The limb warp of the synthetic photo pairs, with its blend at the canvas's size (synth::LimbWarpConfig).
-    const auto source =
-        synth::limbWarpSourceCoordinates(reference, target, height, width, synth::LimbWarpConfig{}.blendAt(height));
-    const auto displacement =
-        (source.permute({2, 0, 1}) - model::pixelCentres(height, width)).unsqueeze(0);  // [1, 2, H, W] canvas pixels
+    const auto displacement = limbFlowOf(reference, target, height, width).unsqueeze(0);  // [1, 2, H, W]
     const auto near = synth::nearBones(target, height, width, kSkeletonFlowReach * height).view({1, 1, height, width});
     std::vector<SkeletonFlow> flows;
     for (const int scale : scales)

@@ -10,8 +10,8 @@
 
 namespace marionette::edit {
 
-// The skeletons' limb warp (synth's, as training pairs compute it: train::skeletonFlowOf at scale 1), the poses in
-// photo pixels, drawn on the canvas of `toCanvas`.
+// The skeletons' limb warp as body training pairs compute it (train::limbFlowOf), the poses in photo pixels, drawn
+// on the canvas of `toCanvas`.
 at::Tensor limbWarpFlowOnCanvas(const pose::Pose& reference, const pose::Pose& target, const BoxToCanvas& toCanvas);
 
 // The landmarks' thin-plate spline as portrait training pairs compute it (train::landmarkFlowOf), the landmarks in

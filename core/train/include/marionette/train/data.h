@@ -105,6 +105,11 @@ struct SkeletonFlow {
 std::vector<SkeletonFlow> skeletonFlowOf(const pose::Pose& reference, const pose::Pose& target, int height, int width,
                                          const std::vector<int>& scales);
 
+// The flow prior of a body pair: the skeletons' limb warp (synth::limbWarpSourceCoordinates with its blend at the
+// canvas's size, the warp that makes body pairs from photos), [2, H, W] in canvas pixels, target -> reference like
+// the model's w. skeletonFlowOf averages it to F's scales.
+at::Tensor limbFlowOf(const pose::Pose& reference, const pose::Pose& target, int height, int width);
+
 // The flow prior of a portrait pair: the thin-plate spline from the target landmarks back to the reference ones,
 // with the portrait generator's border anchors (synth::landmarkWarpSourceCoordinates, the warp that makes
 // portrait pairs from photos), [2, H, W] in canvas pixels, target -> reference like the model's w.

@@ -31,7 +31,8 @@ public:
     int measured() const;
 
 private:
-    at::Tensor target_, masks_;           // target's Laplacian, region inside the Laplacian's valid area
+    at::Tensor target_;                   // kept for its shape and device
+    at::Tensor masks_;                    // the region inside the Laplacian's valid area, per image
     std::vector<double> targetVariance_;  // NaN where unmeasured
 };
 
