@@ -455,6 +455,29 @@ TEST_CASE(model_flow_prior_untrained_residual_and_visibility_one_reproduce_the_p
     EXPECT_THROWS(Error, plain->forward(in.xr, in.sr, in.st, torch::zeros({1, 2, 64, 48})), "takes no flow prior");
 }
 
+TEST_CASE(model_flow_prior_thresholded_visibility_picks_each_pixel_from_the_warp_or_the_decoder) {
+    Generator g(priorConfig(Deformation::Full));
+    g->eval();
+    const Inputs in = randomInputs(g->config());
+    const auto canvasFlow = smoothCanvasFlow(g->config(), 2, 6.0);
+    torch::NoGradGuard noGrad;
+    // Untrained, V = 1: the prior warp itself.
+    EXPECT(torch::equal(composeByThresholdedVisibility(g->forward(in.xr, in.sr, in.st, canvasFlow)),
+                        warpFlow(in.xr, canvasFlow)));
+    // Trained weights (drawn at random here): each pixel is the warp's or the decoder's, as V is above or below 0.5.
+    randomizeEverything(*g);
+    const GeneratorOutput out = g->forward(in.xr, in.sr, in.st, canvasFlow);
+    const auto kept = (out.visibility >= 0.5).expand_as(out.image);
+    const auto composed = composeByThresholdedVisibility(out);
+    EXPECT(kept.any().item<bool>() && (~kept).any().item<bool>());
+    EXPECT(torch::equal(composed.masked_select(kept), out.canvasWarped.masked_select(kept)));
+    EXPECT(torch::equal(composed.masked_select(~kept), out.decoded.masked_select(~kept)));
+    // A model without the prior has no V to threshold.
+    Generator plain(tinyConfig(Deformation::Full));
+    plain->eval();
+    EXPECT_THROWS(Error, composeByThresholdedVisibility(plain->forward(in.xr, in.sr, in.st)), "visibility map");
+}
+
 TEST_CASE(model_flow_prior_scales_are_cell_averages_in_each_grids_pixels) {
     // A uniform shift of 8 canvas pixels is 2 pixels at s4 and 1 at s8; upsampling gives the canvas back.
     auto flow = torch::zeros({1, 2, 64, 48});

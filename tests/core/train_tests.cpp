@@ -817,6 +817,7 @@ TEST_CASE(train_eval_reports_lpips_when_its_weights_are_given) {
     options.device = engine::Device::Cpu;
     const EvalReport plain = evaluate(weights, *data, options);
     EXPECT(!plain.hasLpips);
+    EXPECT(!plain.hasThresholdedVisibility);  // a model without a flow prior has no V
     // How far the flow is from the skeletons' flow, beside no flow at all (body models with a flow).
     EXPECT(plain.deformation.hasSkeletonFlow);
     EXPECT(std::isfinite(plain.deformation.skeletonFlowModel) && plain.deformation.skeletonFlowZero >= 0.0);
@@ -1283,6 +1284,16 @@ TEST_CASE(train_flow_prior_model_starts_from_weights_without_one_and_learns_the_
     // Weights of the variant refuse to start a model without it.
     const std::string priorWeights = dir + "/prior.safetensors";
     trainer.exportWeights(priorWeights);
+    // eval gives prior models the row with V decided per pixel, beside the prior warp.
+    EvalOptions evalOptions;
+    evalOptions.pairs = 2;
+    evalOptions.batchSize = 2;
+    evalOptions.device = engine::Device::Cpu;
+    const EvalReport evaluated = evaluate(priorWeights, *photos, evalOptions);
+    EXPECT(evaluated.hasThresholdedVisibility && evaluated.hasPriorWarp);
+    EXPECT(std::isfinite(evaluated.thresholdedVisibility.psnr) && evaluated.thresholdedVisibility.ssim > 0.0);
+    EXPECT(evaluated.markdown().find("| model, V at 0.5 |") != std::string::npos);
+    EXPECT(evaluated.json().find("\"model_visibility_thresholded\"") != std::string::npos);
     TrainOptions back = tinyOptions(dir + "/back");
     back.initWeights = priorWeights;
     EXPECT_THROWS(Error, Trainer(back, std::make_shared<MovingSquares>(32)), "refine a flow prior");

@@ -304,6 +304,11 @@ GeneratorOutput GeneratorImpl::synthesize(const ReferenceEncoding& reference, co
     return out;
 }
 
+torch::Tensor composeByThresholdedVisibility(const GeneratorOutput& out) {
+    if (!out.visibility.defined()) throw Error("only a model with a flow prior has a visibility map");
+    return torch::where(out.visibility >= 0.5, out.canvasWarped, out.decoded);
+}
+
 GeneratorOutput GeneratorImpl::forward(const torch::Tensor& referenceImage, const torch::Tensor& referenceSemantics,
                                        const torch::Tensor& targetSemantics, const torch::Tensor& flowPrior) {
     return synthesize(encodeReference(referenceImage, referenceSemantics), targetSemantics,

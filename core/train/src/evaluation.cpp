@@ -31,6 +31,7 @@ std::string EvalReport::markdown() const {
       << (hasFid ? "---|" : "") << (detailPairs > 0 ? "---|" : "") << "\n"
       << std::fixed;
     std::vector<const MetricRow*> outputs{&model};
+    if (hasThresholdedVisibility) outputs.push_back(&thresholdedVisibility);
     if (hasPriorWarp) outputs.push_back(&priorWarp);
     outputs.push_back(&copyBaseline);
     for (const MetricRow* r : outputs) {
@@ -52,6 +53,9 @@ std::string EvalReport::markdown() const {
                             "pair moves (1 is as sharp as the target; " +
                                 std::to_string(detailPairs) + " pairs)"
                           : std::string())
+      << (hasThresholdedVisibility ? "; V at 0.5: the warped reference where the visibility map is at least 0.5, "
+                                     "the decoder's image elsewhere"
+                                   : std::string())
       << (hasPriorWarp ? "; prior warp: the reference warped by " + priorWarpKind + " alone" : std::string())
       << ". Training backbone: " << backbone << ".\n";
     if (!notComputed.empty()) s << "Not computed: " << notComputed << '\n';
@@ -100,6 +104,7 @@ std::string EvalReport::json() const {
                           {"copy_reference", row(copyBaseline)},
                           {"not_computed", notComputed}};
     if (hasPriorWarp) report["prior_warp"] = row(priorWarp);
+    if (hasThresholdedVisibility) report["model_visibility_thresholded"] = row(thresholdedVisibility);
     if (detailPairs > 0) report["detail_pairs"] = detailPairs;
     if (deformation.hasAttention || deformation.hasFlow) {
         nlohmann::json warps{{"copy_reference", warpRow(deformation.copy)}};
@@ -134,6 +139,7 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
     report.model.name = "model";
     report.copyBaseline.name = "copy reference";
     report.priorWarp.name = "prior warp";
+    report.thresholdedVisibility.name = "model, V at 0.5";
     report.deformation.attention.name = "attention-warped reference";
     report.deformation.flow.name = "flow-warped reference";
     report.deformation.copy.name = "copy reference";
@@ -191,6 +197,12 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
         };
         accumulate(report.model, out, b.target, true);
         accumulate(report.copyBaseline, b.reference, b.target, true);
+        at::Tensor thresholded;
+        if (generated.visibility.defined()) {
+            report.hasThresholdedVisibility = true;
+            thresholded = model::composeByThresholdedVisibility(generated).to(at::kCPU);
+            accumulate(report.thresholdedVisibility, thresholded, b.target, true);
+        }
         at::Tensor priorWarped;
         if (b.flowPrior.defined()) {
             report.hasPriorWarp = true;
@@ -203,6 +215,7 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
             report.model.detail += sumOfMeasured(detail.of(out));
             report.copyBaseline.detail += sumOfMeasured(detail.of(b.reference));
             if (priorWarped.defined()) report.priorWarp.detail += sumOfMeasured(detail.of(priorWarped));
+            if (thresholded.defined()) report.thresholdedVisibility.detail += sumOfMeasured(detail.of(thresholded));
             report.detailPairs += detail.measured();
         }
         const at::Tensor& quarter =
@@ -237,6 +250,8 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
             const auto target = b.target.to(dev);
             report.model.lpips += lpips->distance(generated.image, target).sum().item<double>();
             report.copyBaseline.lpips += lpips->distance(b.reference.to(dev), target).sum().item<double>();
+            if (thresholded.defined())
+                report.thresholdedVisibility.lpips += lpips->distance(thresholded.to(dev), target).sum().item<double>();
             if (priorWarped.defined())
                 report.priorWarp.lpips += lpips->distance(priorWarped.to(dev), target).sum().item<double>();
         }
@@ -247,8 +262,8 @@ EvalReport evaluate(const std::string& weightsPath, const PairDataset& data, con
         }
         done += static_cast<int>(chunk.size());
     }
-    for (MetricRow* r : {&report.model, &report.copyBaseline, &report.priorWarp, &report.deformation.attention,
-                         &report.deformation.flow, &report.deformation.copy}) {
+    for (MetricRow* r : {&report.model, &report.thresholdedVisibility, &report.copyBaseline, &report.priorWarp,
+                         &report.deformation.attention, &report.deformation.flow, &report.deformation.copy}) {
         r->ssim /= done;
         r->psnr /= done;
         r->l1 /= done;

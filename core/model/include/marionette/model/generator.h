@@ -114,6 +114,11 @@ struct GeneratorOutput {
     torch::Tensor visibility;    // V [N, 1, H, W]; image = V * canvasWarped + (1 - V) * decoded
 };
 
+// A flow prior model's output with V decided per pixel: the warped reference where V >= 0.5, the decoder's image
+// elsewhere. What the editor's hybrid composition does at the photo's resolution (the photo's pixels where V says
+// they show the target, the network's drawing only where they cannot), measured at the canvas.
+torch::Tensor composeByThresholdedVisibility(const GeneratorOutput& out);
+
 class GeneratorImpl : public torch::nn::Module {
 public:
     explicit GeneratorImpl(const ModelConfig& config);

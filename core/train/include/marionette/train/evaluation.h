@@ -12,7 +12,7 @@
 namespace marionette::train {
 
 struct MetricRow {
-    std::string name;  // "model", "prior warp" or "copy reference"
+    std::string name;  // "model", "model, V at 0.5", "prior warp" or "copy reference"
     double ssim = 0, psnr = 0, l1 = 0;
     double detail = 0;  // detail ratio where the pair moves (metrics.h); only when EvalReport::detailPairs > 0
     double lpips = 0;   // only when EvalReport::hasLpips
@@ -42,6 +42,9 @@ struct EvalReport {
     // the geometric warp the network must beat.
     MetricRow priorWarp;
     bool hasPriorWarp = false;
+    // Models with a flow prior: their output with V thresholded at 0.5 (composeByThresholdedVisibility).
+    MetricRow thresholdedVisibility;
+    bool hasThresholdedVisibility = false;
     std::string priorWarpKind;  // how the prior was made, for the report's notes
     int detailPairs = 0;        // pairs whose moved region was large enough for the detail ratio
     DeformationRows deformation;
