@@ -879,6 +879,60 @@ TEST_CASE(edit_portrait_session_changes_the_face_and_pastes_back_only_there) {
     EXPECT_THROWS(Error, PortraitSession(tinyBody(), 1, {Device::Cpu, 1}), "face");
 }
 
+TEST_CASE(edit_portrait_session_hybrid_draws_where_a_prior_models_visibility_says_the_photo_cannot) {
+    const PortraitFace& face = astronautFace();
+    const cv::Mat photo = image::loadImage(test::samplePath("astronaut.jpg"));
+    face::FaceParameters edited = face.fitted;
+    setExpressionByName(edited, face::MorphableModel::standard(), "jaw_open", 0.8);
+    PortraitRenderRequest request;
+    request.target = portraitLandmarks(face, edited);
+    const auto render = [&](PortraitSession& session) {
+        session.setPhoto(photo, face.observed);
+        return session.render(request);
+    };
+    model::ModelConfig config = tinyFace();
+    PortraitSession plainSession(config, 5, {Device::Cpu, 2});
+    const RenderedFrame plain = render(plainSession);
+    EXPECT(plain.visibility.empty());  // no flow prior, no V
+
+    // Untrained, V = 1 everywhere: the network fills the mesh's holes only, as for a model without the prior.
+    config.flowPrior = true;
+    PortraitSession untrainedSession(config, 5, {Device::Cpu, 2});
+    const RenderedFrame untrained = render(untrainedSession);
+    EXPECT_EQ(untrained.visibility.size(), cv::Size(config.canvasWidth, config.height));
+    EXPECT_EQ(cv::norm(untrained.visibility, cv::Mat::ones(untrained.visibility.size(), CV_32F), cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::countNonZero(untrained.networkMask != plain.networkMask), 0);
+
+    // Weights whose V falls below one half in places (drawn at random): the network draws there too, but only
+    // among the pixels that moved; nothing outside the changed box differs, and a preview runs no network.
+    torch::manual_seed(11);
+    model::Generator generator(config);
+    {
+        torch::NoGradGuard noGrad;
+        for (auto& p : generator->parameters()) p.normal_(0.0, 0.1);
+    }
+    const std::string weights = test::tempPath("portrait_random_prior.safetensors");
+    model::saveGeneratorWeights(weights, *generator, "{}", model::StoredPrecision::Float32);
+    PortraitSession trainedSession(weights, {Device::Cpu, 2});
+    const RenderedFrame trained = render(trainedSession);
+    EXPECT(cv::countNonZero(trained.visibility < 0.5f) > 0);
+    EXPECT(cv::countNonZero(trained.networkMask) > cv::countNonZero(untrained.networkMask));
+    cv::Mat outside = cv::Mat::ones(photo.size(), CV_8U);
+    outside(trained.changed).setTo(0);
+    cv::Mat difference;
+    cv::absdiff(trained.photoResult, photo, difference);
+    EXPECT_EQ(cv::norm(difference, cv::NORM_INF, outside), 0.0);
+    // The eyes did not move: they keep the photo's pixels whatever V says.
+    const std::vector<int> eyeCorners{36, 39, 42, 45};
+    for (int i : eyeCorners) {
+        const Point2 p = request.target.points[static_cast<std::size_t>(i)];
+        const cv::Point q(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
+        if (trained.changed.contains(q)) EXPECT_EQ(trained.networkMask.at<std::uint8_t>(q - trained.changed.tl()), 0);
+    }
+    request.preview = true;
+    EXPECT(trainedSession.render(request).visibility.empty());
+}
+
 TEST_CASE(edit_portrait_session_hybrid_moves_the_photos_pixels_and_the_network_fills_only_the_opened_mouth) {
     const PortraitFace& face = astronautFace();
     const cv::Mat photo = image::loadImage(test::samplePath("astronaut.jpg"));

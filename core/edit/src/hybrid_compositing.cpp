@@ -1,6 +1,7 @@
 #include "hybrid_compositing.h"
 
 #include "marionette/image/crop.h"
+#include "marionette/util/error.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -53,6 +54,17 @@ cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, co
     cv::Mat blended = matched.mul(weight3) + base.mul(cv::Scalar::all(1.0) - weight3);
     blended.convertTo(changedPixels, CV_8UC3);
     return weight;
+}
+
+cv::Mat networkDrawsWhere(const cv::Mat& visibility, const cv::Mat& moved, const Box& box, const cv::Rect& area) {
+    if (visibility.type() != CV_32FC1 || moved.type() != CV_32FC1 || visibility.size() != moved.size())
+        throw Error("the visibility and moved maps must be one float channel of one size");
+    cv::Mat drawn;
+    cv::bitwise_and(visibility<0.5f, moved> 0.5f, drawn);
+    cv::Mat weights;
+    drawn.convertTo(weights, CV_32F, 1.0 / 255.0);
+    // Brought over the photo as weights and cut again at one half: smooth edges at any scale.
+    return canvasOverArea(weights, box, area) > 0.5f;
 }
 
 cv::Mat holesMap(const cv::Mat& result, const cv::Rect& changed, const cv::Mat& holes, const cv::Mat& network,

@@ -19,6 +19,11 @@ cv::Mat canvasOverArea(const cv::Mat& canvasImage, const Box& box, const cv::Rec
 cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, const cv::Mat& holes,
                               const cv::Mat& ownAlpha, double scale);
 
+// Where a flow prior model's V (float, canvas size) says the photo's own pixels cannot show the target (V < 0.5),
+// among the pixels that move (`moved`: float, canvas size, > 0.5 where they do), at the photo's resolution over
+// `area`: 8-bit, 255 = the network draws. Where nothing moves the photo is already the target, whatever V says.
+cv::Mat networkDrawsWhere(const cv::Mat& visibility, const cv::Mat& moved, const Box& box, const cv::Rect& area);
+
 // The result cut to the crop at the canvas's size, with the holes in red and the network's part in green.
 cv::Mat holesMap(const cv::Mat& result, const cv::Rect& changed, const cv::Mat& holes, const cv::Mat& network,
                  const Box& box, ImageSize canvas);

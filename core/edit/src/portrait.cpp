@@ -10,6 +10,7 @@
 #include "marionette/face/part_maps.h"
 #include "marionette/face_detect/face_detector.h"
 #include "marionette/image/crop.h"
+#include "marionette/image/tensor_image.h"
 #include "marionette/synth/limb_warp.h"
 #include "marionette/synth/thin_plate_spline.h"
 #include "marionette/util/error.h"
@@ -322,6 +323,16 @@ at::Tensor landmarkWarp(const at::Tensor& referenceCrop, const face::FaceLandmar
     }
 }
 
+// Where the landmarks' spline moves the canvas's pixels by more than kMovedFaceTolerance of the face's width:
+// float, canvas size, 1 there.
+cv::Mat movedOnCanvas(const face::FaceLandmarks& reference, const face::FaceLandmarks& target,
+                      const BoxToCanvas& toCanvas) {
+    const double width = faceWidth(reference.mapped([&](Point2 q) { return toCanvas.toCanvas(q); }));
+    const at::Tensor flow = landmarkWarpFlowOnCanvas(reference, target, toCanvas);  // [2, H, W]
+    const at::Tensor moved = (flow.square().sum(0) > std::pow(kMovedFaceTolerance * width, 2)).to(torch::kFloat32);
+    return image::tensorToFloatMap(moved);
+}
+
 }  // namespace
 
 cv::Mat faceRegion(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, const Box& box,
@@ -415,9 +426,21 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
     const cv::Mat& photo = synthesis().photo();
     const deform::FaceWarpFrame warped = s.warp->warp(plainPoints(request.target));
     const bool unseen = !warped.unseen.empty() && cv::countNonZero(warped.unseen) > 0;
-    const bool runNetwork = !request.preview && (unseen || request.maps.any());
+    // A model with a flow prior says with its V where the moved photo cannot show the target: it runs whenever
+    // something moved.
+    const bool priorModel = config().usesFlowPrior() && !warped.changed.empty();
+    const bool runNetwork = !request.preview && (unseen || priorModel || request.maps.any());
     RenderedFrame frame;
     if (runNetwork) frame = network(false);
+    cv::Mat fill = warped.unseen;
+    if (runNetwork && priorModel && !frame.visibility.empty()) {
+        const cv::Mat drawn = detail::networkDrawsWhere(
+            frame.visibility,
+            movedOnCanvas(s.reference, request.target, BoxToCanvas{s.box, canvas.width, canvas.height}), s.box,
+            warped.changed);
+        fill = fill.empty() ? drawn : (fill | drawn);
+    }
+    const bool filled = !fill.empty() && cv::countNonZero(fill) > 0;
     frame.method = ReposeMethod::Hybrid;
     frame.cropBox = s.box;
     frame.preview = request.preview;
@@ -427,13 +450,13 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
     frame.personAlpha = warped.alpha;
     frame.flippedTriangles = warped.flippedTriangles;
     frame.deformMilliseconds = warped.milliseconds;
-    if (runNetwork && unseen) {
+    if (runNetwork && filled) {
         cv::Mat changedPixels = frame.photoResult(frame.changed);
         // An opened mouth's hole is a few pixels high: its ring and feather at half a body's proportions of the
         // face's width, so that the network does not cover the teeth the warp carried beside it.
         const cv::Mat weights =
             detail::blendNetworkIntoHoles(changedPixels, detail::canvasOverArea(frame.output, s.box, frame.changed),
-                                          warped.unseen, warped.alpha, 0.5 * s.warp->faceWidth());
+                                          fill, warped.alpha, 0.5 * s.warp->faceWidth());
         frame.networkMask = weights > 0.5f;
     }
     if (!request.preview && request.maps.any()) {

@@ -117,10 +117,14 @@ RenderedFrame CropSynthesis::render(const Box& box, const SemanticsOnCanvas& ref
         maps.combination = requested.combination;
         maps.attentionWarped = requested.attentionWarped;
         maps.flowWarped = requested.flowWarped;
-        maps.visibility = requested.visibility;
+        // A prior model's V comes with every full synthesis: the hybrid method decides with it where the network
+        // draws at the photo's resolution.
+        maps.visibility = withPrior;
         if (requested.attentionPoint) maps.attentionPoint = toCanvas.toCanvas(*requested.attentionPoint);
         result = synthesize(semantics, maps);
         frame.maps = mapImagesOf(result, m_referenceCrop);
+        if (!requested.visibility) frame.maps.visibility.release();
+        if (result.visibility.defined()) frame.visibility = image::tensorToFloatMap(result.visibility);
     }
     frame.output = image::tensorToImage(result.image);
     frame.referenceCrop = m_referenceCrop;
@@ -145,12 +149,9 @@ MapImages mapImagesOf(const engine::SynthesisResult& r, const cv::Mat& reference
         // reference with its own strength as alpha, so a sharp peak and a diffuse spread both show.
         const auto normalised = r.attention / r.attention.max().clamp_min(1e-12);
         const cv::Mat heat = image::heatToColour(normalised, 0.f, 1.f);
-        const auto alpha = normalised.sqrt().contiguous();
-        const cv::Mat alphaView(static_cast<int>(alpha.size(0)), static_cast<int>(alpha.size(1)), CV_32FC1,
-                                alpha.data_ptr<float>());
         cv::Mat darkened;
         referenceCrop.convertTo(darkened, -1, 0.45);
-        maps.attention = image::blendOver(darkened, heat, 1.0f, alphaView.clone());
+        maps.attention = image::blendOver(darkened, heat, 1.0f, image::tensorToFloatMap(normalised.sqrt()));
     }
     if (r.attentionWarped.defined()) maps.attentionWarped = image::tensorToImage(r.attentionWarped);
     if (r.flowWarped.defined()) maps.flowWarped = image::tensorToImage(r.flowWarped);

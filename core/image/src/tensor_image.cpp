@@ -33,4 +33,12 @@ cv::Mat tensorToImage(const torch::Tensor& rgb) {
     return bgr;
 }
 
+cv::Mat tensorToFloatMap(const torch::Tensor& map) {
+    auto t = map;
+    while (t.dim() > 2 && t.size(0) == 1) t = t.squeeze(0);
+    if (t.dim() != 2) throw Error("expected a one-channel map of shape [H, W]");
+    const auto hw = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    return cv::Mat(static_cast<int>(hw.size(0)), static_cast<int>(hw.size(1)), CV_32FC1, hw.data_ptr<float>()).clone();
+}
+
 }  // namespace marionette::image

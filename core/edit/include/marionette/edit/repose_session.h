@@ -98,6 +98,9 @@ struct RenderedFrame {
     cv::Mat personAlpha;        // float, `changed` size: the re-posed person's alpha
     cv::Mat holeMask;           // 8-bit, `changed` size: where the person was and no longer is
     cv::Mat networkMask;  // 8-bit, `changed` size: where the network's synthesis was used (what the photo never showed)
+    // A flow prior model's V from a full synthesis (float, canvas size; 1 = the warped photo, 0 = the network's
+    // drawing), for either method; empty for previews and other models.
+    cv::Mat visibility;
     int flippedTriangles = 0;
     double deformMilliseconds = 0;
     std::vector<std::string> warnings;  // sentences for the user (a limb the mask misses, why Hybrid fell back)
