@@ -567,4 +567,9 @@ TEST_CASE(model_config_refuses_sizes_beyond_int) {
     text.replace(at, end - at, "\"c\": 1e300");
     EXPECT_THROWS(Error, ModelConfig::fromJson(text), "the model configuration's c", "out of range");
     EXPECT_EQ(ModelConfig::fromJson(ModelConfig::body().toJson()).width, ModelConfig::body().width);
+    // A fraction was cut to a whole number (16.5 read as 16): now refused; 16.0 is a whole number.
+    text.replace(text.find("1e300"), 5, "16.5");
+    EXPECT_THROWS(Error, ModelConfig::fromJson(text), "the model configuration's c", "not a whole number");
+    text.replace(text.find("16.5"), 4, "16.0");
+    EXPECT_EQ(ModelConfig::fromJson(text).width, 16);
 }

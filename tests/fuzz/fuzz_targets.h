@@ -27,6 +27,7 @@ int fuzzFaceParameters(const std::uint8_t* data, std::size_t size);
 int fuzzGraphModel(const std::uint8_t* data, std::size_t size);
 int fuzzImage(const std::uint8_t* data, std::size_t size);
 int fuzzFaceModel(const std::uint8_t* data, std::size_t size);
+int fuzzModelConfig(const std::uint8_t* data, std::size_t size);
 
 struct Target {
     const char* name;  // the folder of its corpus (tests/fuzz/corpus/<name>) and its program (fuzz_<name>)
@@ -44,6 +45,7 @@ inline constexpr Target kTargets[] = {
     {"graph_model", fuzzGraphModel},
     {"image", fuzzImage},
     {"face_model", fuzzFaceModel},
+    {"model_config", fuzzModelConfig},
 };
 
 // An accepted input broke a promise of its reader. Not a marionette::Error, so nothing on the way catches it.

@@ -67,6 +67,7 @@ TEST_CASE(fuzz_replay_face_parameters) { replayCorpus("face_parameters"); }
 TEST_CASE(fuzz_replay_graph_model) { replayCorpus("graph_model"); }
 TEST_CASE(fuzz_replay_image) { replayCorpus("image"); }
 TEST_CASE(fuzz_replay_face_model) { replayCorpus("face_model"); }
+TEST_CASE(fuzz_replay_model_config) { replayCorpus("model_config"); }
 
 // Every target has its test case above.
 TEST_CASE(fuzz_replay_covers_every_target) {
