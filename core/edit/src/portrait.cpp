@@ -323,14 +323,18 @@ at::Tensor landmarkWarp(const at::Tensor& referenceCrop, const face::FaceLandmar
     }
 }
 
-// Where the landmarks' spline moves the canvas's pixels by more than kMovedFaceTolerance of the face's width:
-// float, canvas size, 1 there.
-cv::Mat movedOnCanvas(const face::FaceLandmarks& reference, const face::FaceLandmarks& target,
-                      const BoxToCanvas& toCanvas) {
+// The face's pixels (the hull of its landmarks with a forehead, where they are and where they go: faceRegion) that
+// the landmarks' spline moves by more than kMovedFaceTolerance of the face's width: float, canvas size, 1 there.
+// Beyond the face the spline still drags the canvas a little, but there the photo is what the target shows.
+cv::Mat movedFaceOnCanvas(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, const Box& box,
+                          ImageSize canvas) {
+    const BoxToCanvas toCanvas{box, canvas.width, canvas.height};
     const double width = faceWidth(reference.mapped([&](Point2 q) { return toCanvas.toCanvas(q); }));
     const at::Tensor flow = landmarkWarpFlowOnCanvas(reference, target, toCanvas);  // [2, H, W]
     const at::Tensor moved = (flow.square().sum(0) > std::pow(kMovedFaceTolerance * width, 2)).to(torch::kFloat32);
-    return image::tensorToFloatMap(moved);
+    cv::Mat movedFace = image::tensorToFloatMap(moved);
+    movedFace.setTo(0.f, faceRegion(reference, target, box, canvas) <= 0.5f);
+    return movedFace;
 }
 
 }  // namespace
@@ -435,9 +439,7 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
     cv::Mat fill = warped.unseen;
     if (runNetwork && priorModel && !frame.visibility.empty()) {
         const cv::Mat drawn = detail::networkDrawsWhere(
-            frame.visibility,
-            movedOnCanvas(s.reference, request.target, BoxToCanvas{s.box, canvas.width, canvas.height}), s.box,
-            warped.changed);
+            frame.visibility, movedFaceOnCanvas(s.reference, request.target, s.box, canvas), s.box, warped.changed);
         fill = fill.empty() ? drawn : (fill | drawn);
     }
     const bool filled = !fill.empty() && cv::countNonZero(fill) > 0;
