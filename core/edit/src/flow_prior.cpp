@@ -1,7 +1,9 @@
 #include "marionette/edit/flow_prior.h"
 
 #include "marionette/deform/mesh_render.h"
+#include "marionette/image/tensor_image.h"
 #include "marionette/train/data.h"
+#include "marionette/util/error.h"
 
 #include <torch/types.h>
 
@@ -77,6 +79,11 @@ at::Tensor meshFlowOnCanvas(const deform::Puppet& puppet, const pose::Pose& targ
         }
     }
     return flow;
+}
+
+cv::Mat movedPixels(const at::Tensor& flow, double tolerance) {
+    if (flow.dim() != 3 || flow.size(0) != 2) throw Error("a canvas flow must be [2, H, W]");
+    return image::tensorToFloatMap((flow.square().sum(0) > tolerance * tolerance).to(torch::kFloat32));
 }
 
 }  // namespace marionette::edit

@@ -10,7 +10,6 @@
 #include "marionette/face/part_maps.h"
 #include "marionette/face_detect/face_detector.h"
 #include "marionette/image/crop.h"
-#include "marionette/image/tensor_image.h"
 #include "marionette/synth/limb_warp.h"
 #include "marionette/synth/thin_plate_spline.h"
 #include "marionette/util/error.h"
@@ -330,9 +329,7 @@ cv::Mat movedFaceOnCanvas(const face::FaceLandmarks& reference, const face::Face
                           ImageSize canvas) {
     const BoxToCanvas toCanvas{box, canvas.width, canvas.height};
     const double width = faceWidth(reference.mapped([&](Point2 q) { return toCanvas.toCanvas(q); }));
-    const at::Tensor flow = landmarkWarpFlowOnCanvas(reference, target, toCanvas);  // [2, H, W]
-    const at::Tensor moved = (flow.square().sum(0) > std::pow(kMovedFaceTolerance * width, 2)).to(torch::kFloat32);
-    cv::Mat movedFace = image::tensorToFloatMap(moved);
+    cv::Mat movedFace = movedPixels(landmarkWarpFlowOnCanvas(reference, target, toCanvas), kMovedFaceTolerance * width);
     movedFace.setTo(0.f, faceRegion(reference, target, box, canvas) <= 0.5f);
     return movedFace;
 }

@@ -178,6 +178,11 @@ std::string CropSession::deviceName() const { return m_synthesis->engine().devic
 bool CropSession::onCuda() const { return m_synthesis->engine().onCuda(); }
 bool CropSession::hasPhoto() const { return m_synthesis->hasPhoto(); }
 
+namespace {
+// A pixel the mesh moves by less than this fraction of the torso's length is where it was (the hybrid's V).
+constexpr double kMovedPersonTolerance = 0.01;
+}  // namespace
+
 struct ReposeSession::State {
     State() {
         // Without the segmentation model the paste-back region falls back on the skeleton alone.
@@ -324,9 +329,24 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
     const deform::PuppetFrame warped = s.puppet->pose(
         request.target, request.depth, request.preview ? deform::FillQuality::Fast : deform::FillQuality::Best);
     const bool personHoles = !warped.personHoles.empty() && cv::countNonZero(warped.personHoles) > 0;
-    const bool runNetwork = !request.preview && (personHoles || request.maps.any());
+    // A model with a flow prior says with its V where the moved photo cannot show the target: it runs whenever
+    // something moved, and draws there among the pixels the mesh moves (the background the person uncovered
+    // keeps the photo's own fill).
+    const bool priorModel = config().usesFlowPrior() && !warped.changed.empty();
+    const bool runNetwork = !request.preview && (personHoles || priorModel || request.maps.any());
     RenderedFrame frame;
     if (runNetwork) frame = network(false);
+    cv::Mat fill = warped.personHoles;
+    if (runNetwork && priorModel && !frame.visibility.empty()) {
+        const BoxToCanvas toCanvas{box, canvas.width, canvas.height};
+        const double tolerance = kMovedPersonTolerance * pose::torsoLength(s.reference) * toCanvas.scaleX();
+        const cv::Mat drawn = detail::networkDrawsWhere(
+            frame.visibility,
+            movedPixels(meshFlowOnCanvas(*s.puppet, request.target, request.depth, toCanvas), tolerance), box,
+            warped.changed);
+        fill = fill.empty() ? drawn : (fill | drawn);
+    }
+    const bool filled = !fill.empty() && cv::countNonZero(fill) > 0;
     frame.method = ReposeMethod::Hybrid;
     frame.cropBox = box;
     frame.preview = request.preview;
@@ -337,11 +357,11 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
     frame.flippedTriangles = warped.flippedTriangles;
     frame.deformMilliseconds = warped.milliseconds;
     frame.warnings = s.puppet->layer().warnings;
-    if (runNetwork && personHoles) {
+    if (runNetwork && filled) {
         cv::Mat changedPixels = frame.photoResult(frame.changed);
         const cv::Mat weights =
-            detail::blendNetworkIntoHoles(changedPixels, detail::canvasOverArea(frame.output, box, frame.changed),
-                                          warped.personHoles, warped.personAlpha, pose::torsoLength(s.reference));
+            detail::blendNetworkIntoHoles(changedPixels, detail::canvasOverArea(frame.output, box, frame.changed), fill,
+                                          warped.personAlpha, pose::torsoLength(s.reference));
         frame.networkMask = weights > 0.5f;
     }
     if (!request.preview && request.maps.any()) {

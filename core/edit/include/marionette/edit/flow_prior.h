@@ -7,6 +7,7 @@
 #include "marionette/util/geometry.h"
 
 #include <ATen/ATen.h>
+#include <opencv2/core.hpp>
 
 namespace marionette::edit {
 
@@ -24,5 +25,9 @@ at::Tensor landmarkWarpFlowOnCanvas(const face::FaceLandmarks& reference, const 
 // lands; read at the canvas pixels' photo positions and given in canvas pixels.
 at::Tensor meshFlowOnCanvas(const deform::Puppet& puppet, const pose::Pose& target, const deform::DepthOrder& depth,
                             const BoxToCanvas& toCanvas);
+
+// Where `flow` ([2, H, W], canvas pixels) moves a pixel by more than `tolerance` canvas pixels: float [H, W], 1
+// there, 0 elsewhere. The hybrid method lets a prior model's V put the network's drawing only there.
+cv::Mat movedPixels(const at::Tensor& flow, double tolerance);
 
 }  // namespace marionette::edit
