@@ -139,7 +139,7 @@ public:
                  "weight of the plain L1 loss (not in the paper); same as --loss-weights l1=WEIGHT", "0", false},
                 {"--loss-weights", "NAME=W,...",
                  "override loss weights (attn, flow, flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp, "
-                 "skel, sflow; defaults in model.md, warp, l1, skel and sflow are 0)",
+                 "skel, sflow, vis; defaults in model.md, warp, l1, skel, sflow and vis are 0)",
                  "", false},
                 {"--loss-gradients", "STEPS",
                  "every STEPS steps, log the gradient norm each loss term alone gives the generator (costs one "

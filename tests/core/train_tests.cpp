@@ -170,10 +170,10 @@ TEST_CASE(loss_skeleton_flow_follows_the_bones) {
 TEST_CASE(loss_log_rows_follow_the_header_and_older_logs_are_rewritten) {
     const std::string header = lossLogHeader();
     EXPECT(header.rfind("step,stage,images,seconds,attn,", 0) == 0);
-    EXPECT(header.find(",warp,skel,sflow,total,discriminator") != std::string::npos);
+    EXPECT(header.find(",warp,skel,sflow,vis,total,discriminator") != std::string::npos);
     const std::string row = lossLogRow(7, 2, 28, 1.5, {{"l1", 0.25}, {"warp", 0.5}}, 0.75, 0.0);
     EXPECT_EQ(std::count(row.begin(), row.end(), ','), std::count(header.begin(), header.end(), ','));
-    EXPECT(row.find(",0.250000,0.500000,0.000000,0.000000,0.750000,0.000000") != std::string::npos);
+    EXPECT(row.find(",0.250000,0.500000,0.000000,0.000000,0.000000,0.750000,0.000000") != std::string::npos);
 
     const std::string dir = test::tempPath("loss-log");
     std::filesystem::create_directories(dir);
@@ -190,7 +190,7 @@ TEST_CASE(loss_log_rows_follow_the_header_and_older_logs_are_rewritten) {
     std::getline(in, first);
     std::getline(in, second);
     EXPECT_EQ(first, header);
-    EXPECT_EQ(second, std::string("10,2,40,12.50,1.5,0,0.001,0,0,0,0,0.09,0,0,0,1.591,0"));
+    EXPECT_EQ(second, std::string("10,2,40,12.50,1.5,0,0.001,0,0,0,0,0.09,0,0,0,0,1.591,0"));
     files::writeAtomically(path, "not,a,loss,log\n");
     EXPECT_THROWS(Error, upgradeLossLog(path), "not a loss log");
 }
@@ -1108,6 +1108,20 @@ TEST_CASE(train_adaptation_of_portrait_weights_warps_the_face_both_ways) {
 
 // ---- the flow prior and the supervised flow (model.md, "Flow prior") --------------------------------------
 
+TEST_CASE(loss_visibility_decision_is_zero_for_a_decided_map_and_pushes_v_away_from_one_half) {
+    EXPECT_NEAR(visibilityDecisionLoss(torch::ones({2, 1, 4, 3})).item<float>(), 0.0, 0.0);
+    EXPECT_NEAR(visibilityDecisionLoss((torch::rand({2, 1, 4, 3}) > 0.5).to(torch::kFloat32)).item<float>(), 0.0, 0.0);
+    EXPECT_NEAR(visibilityDecisionLoss(torch::full({1, 1, 2, 2}, 0.5f)).item<float>(), 1.0, 1e-6);
+    // A step against the gradient moves each value away from one half, towards the end it is nearer.
+    auto v = torch::tensor({0.1f, 0.4f, 0.6f, 0.9f}).view({1, 1, 2, 2}).requires_grad_(true);
+    visibilityDecisionLoss(v).backward();
+    const auto stepped = v.detach() - 0.1 * v.grad();
+    EXPECT(((stepped - 0.5).abs() > (v.detach() - 0.5).abs()).all().item<bool>());
+    EXPECT_THROWS(Error, visibilityDecisionLoss(torch::ones({2, 3, 4, 4})), "visibility map");
+    EXPECT_NEAR(withLossWeights({}, "vis=0.1").visibilityDecision, 0.1, 0.0);
+    EXPECT_NEAR(LossWeights{}.visibilityDecision, 0.0, 0.0);  // off by default
+}
+
 TEST_CASE(loss_supervised_flow_is_zero_for_the_true_flow_and_its_gradient_points_towards_it) {
     torch::manual_seed(8);
     const auto truth = torch::randn({2, 2, 8, 6}) * 3.0;
@@ -1264,7 +1278,7 @@ TEST_CASE(train_flow_prior_model_starts_from_weights_without_one_and_learns_the_
     o.model.flowPrior = true;
     o.initWeights = weights;
     o.stage1Steps = 0;
-    o.weights = withLossWeights(LossWeights{}, "perc=0,style=0,face=0,adv=0,flow=0,l1=1,sflow=1");
+    o.weights = withLossWeights(LossWeights{}, "perc=0,style=0,face=0,adv=0,flow=0,l1=1,sflow=1,vis=0.1");
     auto photos = std::make_shared<LimbWarpedPhotos>(std::vector<PersonPhoto>{armPhoto()}, "photo arm.png", 32, 32);
     Trainer trainer(o, photos);
     // Everything the plain model had is copied; the prior's parts start at zero.
@@ -1277,7 +1291,7 @@ TEST_CASE(train_flow_prior_model_starts_from_weights_without_one_and_learns_the_
     }
     const Batch batch = makeBatch({photos->pair(1, 0), photos->pair(2, 0)}, o.model);
     const StepLosses first = trainer.trainStep(batch);
-    EXPECT(first.terms.count("sflow") == 1 && first.terms.count("l1") == 1);
+    EXPECT(first.terms.count("sflow") == 1 && first.terms.count("l1") == 1 && first.terms.count("vis") == 1);
     for (int i = 0; i < 4; ++i) trainer.trainStep(batch);
     EXPECT(std::isfinite(trainer.trainStep(batch).total));
 

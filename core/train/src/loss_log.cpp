@@ -24,8 +24,8 @@ std::vector<std::string> splitFields(const std::string& line) {
 }  // namespace
 
 const std::vector<std::string>& lossLogTerms() {
-    static const std::vector<std::string> terms{"attn", "flow", "regu", "perc", "face", "style",
-                                                "adv",  "l1",   "warp", "skel", "sflow"};
+    static const std::vector<std::string> terms{"attn", "flow", "regu", "perc", "face",  "style",
+                                                "adv",  "l1",   "warp", "skel", "sflow", "vis"};
     return terms;
 }
 

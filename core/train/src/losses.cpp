@@ -26,7 +26,8 @@ const std::vector<std::pair<std::string, double LossWeights::*>>& namedLossWeigh
         {"l1", &LossWeights::pixel},
         {"warp", &LossWeights::flowWarp},
         {"skel", &LossWeights::skeletonFlow},
-        {"sflow", &LossWeights::supervisedFlow}};
+        {"sflow", &LossWeights::supervisedFlow},
+        {"vis", &LossWeights::visibilityDecision}};
     return names;
 }
 
@@ -104,6 +105,12 @@ at::Tensor skeletonFlowLoss(const at::Tensor& flow, const at::Tensor& skeletonFl
 
 at::Tensor supervisedFlowLoss(const at::Tensor& flow, const at::Tensor& trueFlow, const at::Tensor& known) {
     return maskedFlowL1(flow, trueFlow, known, "supervised flow loss");
+}
+
+at::Tensor visibilityDecisionLoss(const at::Tensor& visibility) {
+    if (visibility.dim() != 4 || visibility.size(1) != 1) throw Error("the visibility map must be [N, 1, H, W]");
+    const auto v = visibility.to(at::kFloat);
+    return (4.0 * v * (1.0 - v)).mean();
 }
 
 at::Tensor samplingCorrectnessLoss(const at::Tensor& flow, const at::Tensor& referenceFeatures,

@@ -246,6 +246,8 @@ StepLosses Trainer::trainStep(const Batch& cpuBatch) {
     if (out.flow4.defined() && b.trueFlow4.defined() && w.supervisedFlow > 0)
         terms["sflow"] = w.supervisedFlow * (supervisedFlowLoss(out.flow4, b.trueFlow4, b.trueFlowKnown4) +
                                              supervisedFlowLoss(out.flow8, b.trueFlow8, b.trueFlowKnown8));
+    if (imageLosses && out.visibility.defined() && w.visibilityDecision > 0)
+        terms["vis"] = w.visibilityDecision * visibilityDecisionLoss(out.visibility);
     if (out.flow4.defined() && reguWeight > 0)
         terms["regu"] = reguWeight * (affineRegularizationLoss(out.flow4) + affineRegularizationLoss(out.flow8));
     if (imageLosses) {

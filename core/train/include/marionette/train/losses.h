@@ -18,14 +18,15 @@ struct LossWeights {
     double flowStage1 = 20.0;
     double regularization = 0.0025;  // lambda_regu (stage 1: regularizationStage1)
     double regularizationStage1 = 0.01;
-    double perceptual = 0.5;      // lambda_perc
-    double face = 1.0;            // lambda_face
-    double style = 500.0;         // lambda_style
-    double adversarial = 2.0;     // lambda_adv
-    double pixel = 0.0;           // plain L1, not in the paper; off by default
-    double flowWarp = 0.0;        // L1 of the flow-warped image, not in the paper; off by default
-    double skeletonFlow = 0.0;    // L1 to the skeletons' own flow, not in the paper; off by default
-    double supervisedFlow = 0.0;  // L1 to the true flow where pairs know it, not in the paper; off by default
+    double perceptual = 0.5;          // lambda_perc
+    double face = 1.0;                // lambda_face
+    double style = 500.0;             // lambda_style
+    double adversarial = 2.0;         // lambda_adv
+    double pixel = 0.0;               // plain L1, not in the paper; off by default
+    double flowWarp = 0.0;            // L1 of the flow-warped image, not in the paper; off by default
+    double skeletonFlow = 0.0;        // L1 to the skeletons' own flow, not in the paper; off by default
+    double supervisedFlow = 0.0;      // L1 to the true flow where pairs know it, not in the paper; off by default
+    double visibilityDecision = 0.0;  // V pushed to 0 or 1 (flow prior models), not in the paper; off by default
 };
 
 // Whether any term the weights switch on reads VGG-19 features (perceptual, face, style, sampling
@@ -33,7 +34,7 @@ struct LossWeights {
 bool usesBackbone(const LossWeights& weights, bool withStage1);
 
 // The weights by name: the names the training log, --loss-weights and the exported metadata use (attn, flow,
-// flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp, skel, sflow).
+// flow-stage1, regu, regu-stage1, perc, face, style, adv, l1, warp, skel, sflow, vis).
 const std::vector<std::pair<std::string, double LossWeights::*>>& namedLossWeights();
 
 // Overrides weights from "name=value,name=value" (names of namedLossWeights()). Unknown names, bad or negative
@@ -62,6 +63,11 @@ at::Tensor skeletonFlowLoss(const at::Tensor& flow, const at::Tensor& skeletonFl
 // where the pair knows which reference pixel each target pixel shows), over `known` ([N, 1, h, w]). Zero where
 // nothing is known.
 at::Tensor supervisedFlowLoss(const at::Tensor& flow, const at::Tensor& trueFlow, const at::Tensor& known);
+
+// Not in the paper (model.md, "Flow prior"): 4 V (1 - V) averaged over the visibility map V ([N, 1, H, W]): 0 where
+// V is 0 or 1, 1 where it is one half. Where V hesitates the output is a blend, as soft as the decoder's image;
+// pushed to decide, the output keeps the warped photo's sharpness wherever it keeps it at all.
+at::Tensor visibilityDecisionLoss(const at::Tensor& visibility);
 
 // Eq. 11-12, the sampling correctness loss: for each target position l,
 // exp(-cos(W_f(v_r, w)^l, v_t^l) / max_i cos(v_r^i, v_t^l)), averaged over positions and the batch.
