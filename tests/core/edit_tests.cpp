@@ -56,6 +56,21 @@ RenderRequest full(const pose::Pose& target) { return networkRequest(target, fal
 model::ModelConfig tinyBody() { return test::tinyModelConfig(model::SemanticsKind::Body); }
 model::ModelConfig tinyFace() { return test::tinyModelConfig(model::SemanticsKind::Face); }
 
+// The largest difference between a hybrid frame's edited photo and the photo outside the box it says changed.
+double largestChangeOutsideChangedBox(const cv::Mat& photo, const RenderedFrame& frame) {
+    cv::Mat outside = cv::Mat::ones(photo.size(), CV_8U);
+    if (!frame.changed.empty()) outside(frame.changed).setTo(0);
+    cv::Mat difference;
+    cv::absdiff(frame.photoResult, photo, difference);
+    return cv::norm(difference, cv::NORM_INF, outside);
+}
+
+// Whether a hybrid frame used the network's drawing at photo pixel `p`.
+bool networkDrewAt(const RenderedFrame& frame, Point2 p) {
+    const cv::Point q(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
+    return frame.changed.contains(q) && frame.networkMask.at<std::uint8_t>(q - frame.changed.tl()) != 0;
+}
+
 // The bundled portrait sample, detected and fitted once for all portrait cases.
 const PortraitFace& astronautFace() {
     static const PortraitFace face =
@@ -639,11 +654,7 @@ TEST_CASE(edit_session_hybrid_moves_the_photos_pixels_sharply_at_full_resolution
                                               segmenter.segment(edited.photoResult));
     EXPECT(detail >= 0.8);
     if (detail < 0.8) std::cerr << "detail kept " << detail << '\n';
-    cv::Mat outside = cv::Mat::ones(photo.size(), CV_8U);
-    outside(edited.changed).setTo(0);
-    cv::Mat difference;
-    cv::absdiff(edited.photoResult, photo, difference);
-    EXPECT_EQ(cv::norm(difference, cv::NORM_INF, outside), 0.0);
+    EXPECT_EQ(largestChangeOutsideChangedBox(photo, edited), 0.0);
     EXPECT(cv::countNonZero(edited.holeMask) > 0);
     EXPECT(!edited.maps.mesh.empty() && !edited.maps.holes.empty());
     // A drag update (preview) is the warp alone; dragged back, the photo again.
@@ -727,16 +738,9 @@ TEST_CASE(edit_session_hybrid_draws_where_a_prior_models_visibility_says_the_mov
     EXPECT(trained.method == ReposeMethod::Hybrid);
     EXPECT(cv::countNonZero(trained.visibility > 0.21f) == 0);
     EXPECT(cv::countNonZero(trained.networkMask) > cv::countNonZero(untrained.networkMask));
-    cv::Mat outside = cv::Mat::ones(photo.size(), CV_8U);
-    outside(trained.changed).setTo(0);
-    cv::Mat difference;
-    cv::absdiff(trained.photoResult, photo, difference);
-    EXPECT_EQ(cv::norm(difference, cv::NORM_INF, outside), 0.0);
-    for (J joint : {J::Nose, J::RightEye, J::LeftEye}) {
-        const Point2 p = request.target.at(joint).position;
-        const cv::Point q(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
-        if (trained.changed.contains(q)) EXPECT_EQ(trained.networkMask.at<std::uint8_t>(q - trained.changed.tl()), 0);
-    }
+    EXPECT_EQ(largestChangeOutsideChangedBox(photo, trained), 0.0);
+    for (J joint : {J::Nose, J::RightEye, J::LeftEye})
+        EXPECT(!networkDrewAt(trained, request.target.at(joint).position));
 }
 
 // --- portraits ------------------------------------------------------------------------------------------
@@ -964,18 +968,9 @@ TEST_CASE(edit_portrait_session_hybrid_draws_where_a_prior_models_visibility_say
     const RenderedFrame trained = render(trainedSession);
     EXPECT(cv::countNonZero(trained.visibility > 0.21f) == 0);
     EXPECT(cv::countNonZero(trained.networkMask) > cv::countNonZero(untrained.networkMask));
-    cv::Mat outside = cv::Mat::ones(photo.size(), CV_8U);
-    outside(trained.changed).setTo(0);
-    cv::Mat difference;
-    cv::absdiff(trained.photoResult, photo, difference);
-    EXPECT_EQ(cv::norm(difference, cv::NORM_INF, outside), 0.0);
+    EXPECT_EQ(largestChangeOutsideChangedBox(photo, trained), 0.0);
     // The eyes did not move: they keep the photo's pixels whatever V says.
-    const std::vector<int> eyeCorners{36, 39, 42, 45};
-    for (int i : eyeCorners) {
-        const Point2 p = request.target.points[static_cast<std::size_t>(i)];
-        const cv::Point q(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
-        if (trained.changed.contains(q)) EXPECT_EQ(trained.networkMask.at<std::uint8_t>(q - trained.changed.tl()), 0);
-    }
+    for (int i : {36, 39, 42, 45}) EXPECT(!networkDrewAt(trained, request.target.points[static_cast<std::size_t>(i)]));
     request.preview = true;
     EXPECT(trainedSession.render(request).visibility.empty());
 }
@@ -1006,11 +1001,7 @@ TEST_CASE(edit_portrait_session_hybrid_moves_the_photos_pixels_and_the_network_f
     EXPECT(opened.warnings.empty());
     EXPECT_EQ(opened.photoResult.size(), photo.size());
     EXPECT(cv::norm(editedPhoto(photo, opened), opened.photoResult, cv::NORM_INF) == 0.0);
-    cv::Mat outside = cv::Mat::ones(photo.size(), CV_8U);
-    outside(opened.changed).setTo(0);
-    cv::Mat difference;
-    cv::absdiff(opened.photoResult, photo, difference);
-    EXPECT_EQ(cv::norm(difference, cv::NORM_INF, outside), 0.0);
+    EXPECT_EQ(largestChangeOutsideChangedBox(photo, opened), 0.0);
     const auto eyeLine = [](const face::FaceLandmarks& f) {
         return std::pair{cv::Point2f(f.points[36].x, f.points[36].y), cv::Point2f(f.points[45].x, f.points[45].y)};
     };
