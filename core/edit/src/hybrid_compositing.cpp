@@ -59,8 +59,9 @@ cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, co
 cv::Mat networkDrawsWhere(const cv::Mat& visibility, const cv::Mat& moved, const Box& box, const cv::Rect& area) {
     if (visibility.type() != CV_32FC1 || moved.type() != CV_32FC1 || visibility.size() != moved.size())
         throw Error("the visibility and moved maps must be one float channel of one size");
+    const cv::Mat unseen = visibility<0.5f, movedThere = moved> 0.5f;
     cv::Mat drawn;
-    cv::bitwise_and(visibility<0.5f, moved> 0.5f, drawn);
+    cv::bitwise_and(unseen, movedThere, drawn);
     cv::Mat weights;
     drawn.convertTo(weights, CV_32F, 1.0 / 255.0);
     // Brought over the photo as weights and cut again at one half: smooth edges at any scale.
