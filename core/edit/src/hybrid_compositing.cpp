@@ -59,7 +59,8 @@ cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, co
 cv::Mat networkDrawsWhere(const cv::Mat& visibility, const cv::Mat& moved, const Box& box, const cv::Rect& area) {
     if (visibility.type() != CV_32FC1 || moved.type() != CV_32FC1 || visibility.size() != moved.size())
         throw Error("the visibility and moved maps must be one float channel of one size");
-    const cv::Mat unseen = visibility<0.5f, movedThere = moved> 0.5f;
+    const cv::Mat unseen = visibility < 0.5f;
+    const cv::Mat movedThere = moved > 0.5f;
     cv::Mat drawn;
     cv::bitwise_and(unseen, movedThere, drawn);
     cv::Mat weights;
