@@ -19,10 +19,17 @@ cv::Mat canvasOverArea(const cv::Mat& canvasImage, const Box& box, const cv::Rec
 cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, const cv::Mat& holes,
                               const cv::Mat& ownAlpha, double scale);
 
-// Where a flow prior model's V (float, canvas size) says the photo's own pixels cannot show the target (V < 0.5),
-// among the pixels that move (`moved`: float, canvas size, > 0.5 where they do), at the photo's resolution over
-// `area`: 8-bit, 255 = the network draws. Where nothing moves the photo is already the target, whatever V says.
-cv::Mat networkDrawsWhere(const cv::Mat& visibility, const cv::Mat& moved, const Box& box, const cv::Rect& area);
+// Where a flow prior model's V (float, canvas size) says the moved photo cannot show the target (V < 0.5), among
+// the pixels that move (`moved`: float, canvas size, > 0.5 where they do) and near the `holes` (8-bit, `area` size:
+// what the photo never showed; within half the square root of their area in photo pixels, at most `reach`), at the
+// photo's resolution over `area`: 8-bit, 255 = the network draws. V decides how far the network's drawing reaches around what the photo never showed; it
+// never starts a drawing where the mesh carried everything (V is learnt on drawn faces and bodies, and would
+// redraw a real photo's teeth when a head only turns), nor where nothing moved.
+// How far beyond the holes V may carry the network's drawing, as a fraction of the subject's size (a face's width,
+// a torso's length): about a mouth's height, a limb's width.
+inline constexpr double kVisibilityReach = 0.1;
+cv::Mat networkDrawsWhere(const cv::Mat& visibility, const cv::Mat& moved, const Box& box, const cv::Rect& area,
+                          const cv::Mat& holes, double reach);
 
 // The result cut to the crop at the canvas's size, with the holes in red and the network's part in green.
 cv::Mat holesMap(const cv::Mat& result, const cv::Rect& changed, const cv::Mat& holes, const cv::Mat& network,

@@ -427,19 +427,19 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
     const cv::Mat& photo = synthesis().photo();
     const deform::FaceWarpFrame warped = s.warp->warp(plainPoints(request.target));
     const bool unseen = !warped.unseen.empty() && cv::countNonZero(warped.unseen) > 0;
-    // A model with a flow prior says with its V where the moved photo cannot show the target: it runs whenever
-    // something moved.
-    const bool priorModel = config().usesFlowPrior() && !warped.changed.empty();
-    const bool runNetwork = !request.preview && (unseen || priorModel || request.maps.any());
+    const bool runNetwork = !request.preview && (unseen || request.maps.any());
     RenderedFrame frame;
     if (runNetwork) frame = network(false);
+    // A model with a flow prior decides with its V how far around the opened mouth the network draws.
     cv::Mat fill = warped.unseen;
-    if (runNetwork && priorModel && !frame.visibility.empty()) {
-        const cv::Mat drawn = detail::networkDrawsWhere(
-            frame.visibility, movedFaceOnCanvas(s.reference, request.target, s.box, canvas), s.box, warped.changed);
-        fill = fill.empty() ? drawn : (fill | drawn);
+    if (runNetwork && unseen && !frame.visibility.empty()) {
+        // A new matrix: the hole mask the frame reports stays as the mesh made it.
+        const cv::Mat grown =
+            warped.unseen | detail::networkDrawsWhere(
+                                frame.visibility, movedFaceOnCanvas(s.reference, request.target, s.box, canvas), s.box,
+                                warped.changed, warped.unseen, detail::kVisibilityReach * s.warp->faceWidth());
+        fill = grown;
     }
-    const bool filled = !fill.empty() && cv::countNonZero(fill) > 0;
     frame.method = ReposeMethod::Hybrid;
     frame.cropBox = s.box;
     frame.preview = request.preview;
@@ -449,7 +449,7 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
     frame.personAlpha = warped.alpha;
     frame.flippedTriangles = warped.flippedTriangles;
     frame.deformMilliseconds = warped.milliseconds;
-    if (runNetwork && filled) {
+    if (runNetwork && unseen) {
         cv::Mat changedPixels = frame.photoResult(frame.changed);
         // An opened mouth's hole is a few pixels high: its ring and feather at half a body's proportions of the
         // face's width, so that the network does not cover the teeth the warp carried beside it.

@@ -329,24 +329,23 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
     const deform::PuppetFrame warped = s.puppet->pose(
         request.target, request.depth, request.preview ? deform::FillQuality::Fast : deform::FillQuality::Best);
     const bool personHoles = !warped.personHoles.empty() && cv::countNonZero(warped.personHoles) > 0;
-    // A model with a flow prior says with its V where the moved photo cannot show the target: it runs whenever
-    // something moved, and draws there among the pixels the mesh moves (the background the person uncovered
-    // keeps the photo's own fill).
-    const bool priorModel = config().usesFlowPrior() && !warped.changed.empty();
-    const bool runNetwork = !request.preview && (personHoles || priorModel || request.maps.any());
+    const bool runNetwork = !request.preview && (personHoles || request.maps.any());
     RenderedFrame frame;
     if (runNetwork) frame = network(false);
+    // A model with a flow prior decides with its V how far around the person's holes the network draws, among the
+    // pixels the mesh moves (the background the person uncovered keeps the photo's own fill).
     cv::Mat fill = warped.personHoles;
-    if (runNetwork && priorModel && !frame.visibility.empty()) {
+    if (runNetwork && personHoles && !frame.visibility.empty()) {
         const BoxToCanvas toCanvas{box, canvas.width, canvas.height};
-        const double tolerance = kMovedPersonTolerance * pose::torsoLength(s.reference) * toCanvas.scaleX();
-        const cv::Mat drawn = detail::networkDrawsWhere(
-            frame.visibility,
-            movedPixels(meshFlowOnCanvas(*s.puppet, request.target, request.depth, toCanvas), tolerance), box,
-            warped.changed);
-        fill = fill.empty() ? drawn : (fill | drawn);
+        const double torso = pose::torsoLength(s.reference);
+        const cv::Mat moved = movedPixels(meshFlowOnCanvas(*s.puppet, request.target, request.depth, toCanvas),
+                                          kMovedPersonTolerance * torso * toCanvas.scaleX());
+        // A new matrix: the hole mask the frame reports stays as the mesh made it.
+        const cv::Mat grown =
+            warped.personHoles | detail::networkDrawsWhere(frame.visibility, moved, box, warped.changed,
+                                                           warped.personHoles, detail::kVisibilityReach * torso);
+        fill = grown;
     }
-    const bool filled = !fill.empty() && cv::countNonZero(fill) > 0;
     frame.method = ReposeMethod::Hybrid;
     frame.cropBox = box;
     frame.preview = request.preview;
@@ -357,7 +356,7 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
     frame.flippedTriangles = warped.flippedTriangles;
     frame.deformMilliseconds = warped.milliseconds;
     frame.warnings = s.puppet->layer().warnings;
-    if (runNetwork && filled) {
+    if (runNetwork && personHoles) {
         cv::Mat changedPixels = frame.photoResult(frame.changed);
         const cv::Mat weights =
             detail::blendNetworkIntoHoles(changedPixels, detail::canvasOverArea(frame.output, box, frame.changed), fill,
