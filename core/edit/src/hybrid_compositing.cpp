@@ -56,11 +56,10 @@ cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, co
     return weight;
 }
 
-cv::Mat networkDrawsWhere(const cv::Mat& visibility, const cv::Mat& moved, const Box& box, const cv::Rect& area,
+cv::Mat networkFillRegion(const cv::Mat& visibility, const cv::Mat& moved, const Box& box, const cv::Rect& area,
                           const cv::Mat& holes, double reach) {
     if (visibility.type() != CV_32FC1 || moved.type() != CV_32FC1 || visibility.size() != moved.size())
         throw Error("the visibility and moved maps must be one float channel of one size");
-    if (holes.empty() || cv::countNonZero(holes) == 0) return cv::Mat::zeros(area.size(), CV_8UC1);
     if (holes.type() != CV_8UC1 || holes.size() != area.size())
         throw Error("the holes must be an 8-bit mask of the changed area's size");
     const cv::Mat unseen = visibility < 0.5f;
@@ -71,12 +70,14 @@ cv::Mat networkDrawsWhere(const cv::Mat& visibility, const cv::Mat& moved, const
     drawn.convertTo(weights, CV_32F, 1.0 / 255.0);
     // Brought over the photo as weights and cut again at one half: smooth edges at any scale.
     const cv::Mat overPhoto = canvasOverArea(weights, box, area) > 0.5f;
+    const int holeArea = cv::countNonZero(holes);
+    if (holeArea == 0) return holes.clone();
     // A sliver of a hole is healed by the blend's feather: the reach grows with the holes, up to `reach`.
-    const double grown = std::min(reach, 0.5 * std::sqrt(static_cast<double>(cv::countNonZero(holes))));
+    const double grown = std::min(reach, 0.5 * std::sqrt(static_cast<double>(holeArea)));
     const int r = std::max(1, static_cast<int>(std::lround(grown)));
     cv::Mat near;
     cv::dilate(holes, near, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * r + 1, 2 * r + 1}));
-    return overPhoto & near;
+    return (overPhoto & near) | holes;
 }
 
 cv::Mat holesMap(const cv::Mat& result, const cv::Rect& changed, const cv::Mat& holes, const cv::Mat& network,

@@ -19,16 +19,18 @@ cv::Mat canvasOverArea(const cv::Mat& canvasImage, const Box& box, const cv::Rec
 cv::Mat blendNetworkIntoHoles(cv::Mat& changedPixels, const cv::Mat& network, const cv::Mat& holes,
                               const cv::Mat& ownAlpha, double scale);
 
-// Where a flow prior model's V (float, canvas size) says the moved photo cannot show the target (V < 0.5), among
-// the pixels that move (`moved`: float, canvas size, > 0.5 where they do) and near the `holes` (8-bit, `area` size:
-// what the photo never showed; within half the square root of their area in photo pixels, at most `reach`), at the
-// photo's resolution over `area`: 8-bit, 255 = the network draws. V decides how far the network's drawing reaches around what the photo never showed; it
-// never starts a drawing where the mesh carried everything (V is learnt on drawn faces and bodies, and would
-// redraw a real photo's teeth when a head only turns), nor where nothing moved.
 // How far beyond the holes V may carry the network's drawing, as a fraction of the subject's size (a face's width,
 // a torso's length): about a mouth's height, a limb's width.
 inline constexpr double kVisibilityReach = 0.1;
-cv::Mat networkDrawsWhere(const cv::Mat& visibility, const cv::Mat& moved, const Box& box, const cv::Rect& area,
+
+// What the network draws over the photo with a flow prior model: the `holes` (8-bit, `area` size: what the photo
+// never showed) and, near them, where V (float, canvas size) says the moved photo cannot show the target (V < 0.5)
+// among the pixels that move (`moved`: float, canvas size, > 0.5 where they do). "Near" is within half the square
+// root of the holes' area in photo pixels, at most `reach`. A new 8-bit mask of `area`'s size, 255 = the network.
+// V decides how far the drawing reaches around what the photo never showed; it never starts one where the mesh
+// carried everything (V is learnt on drawn faces and bodies, and would redraw a real photo's teeth when a head only
+// turns), nor where nothing moved.
+cv::Mat networkFillRegion(const cv::Mat& visibility, const cv::Mat& moved, const Box& box, const cv::Rect& area,
                           const cv::Mat& holes, double reach);
 
 // The result cut to the crop at the canvas's size, with the holes in red and the network's part in green.

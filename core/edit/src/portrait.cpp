@@ -431,15 +431,11 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
     RenderedFrame frame;
     if (runNetwork) frame = network(false);
     // A model with a flow prior decides with its V how far around the opened mouth the network draws.
-    cv::Mat fill = warped.unseen;
-    if (runNetwork && unseen && !frame.visibility.empty()) {
-        // A new matrix: the hole mask the frame reports stays as the mesh made it.
-        const cv::Mat grown =
-            warped.unseen | detail::networkDrawsWhere(
-                                frame.visibility, movedFaceOnCanvas(s.reference, request.target, s.box, canvas), s.box,
-                                warped.changed, warped.unseen, detail::kVisibilityReach * s.warp->faceWidth());
-        fill = grown;
-    }
+    const cv::Mat fill = runNetwork && unseen && !frame.visibility.empty()
+                             ? detail::networkFillRegion(
+                                   frame.visibility, movedFaceOnCanvas(s.reference, request.target, s.box, canvas),
+                                   s.box, warped.changed, warped.unseen, detail::kVisibilityReach * s.warp->faceWidth())
+                             : warped.unseen;
     frame.method = ReposeMethod::Hybrid;
     frame.cropBox = s.box;
     frame.preview = request.preview;

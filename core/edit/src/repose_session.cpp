@@ -340,11 +340,8 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
         const double torso = pose::torsoLength(s.reference);
         const cv::Mat moved = movedPixels(meshFlowOnCanvas(*s.puppet, request.target, request.depth, toCanvas),
                                           kMovedPersonTolerance * torso * toCanvas.scaleX());
-        // A new matrix: the hole mask the frame reports stays as the mesh made it.
-        const cv::Mat grown =
-            warped.personHoles | detail::networkDrawsWhere(frame.visibility, moved, box, warped.changed,
-                                                           warped.personHoles, detail::kVisibilityReach * torso);
-        fill = grown;
+        fill = detail::networkFillRegion(frame.visibility, moved, box, warped.changed, warped.personHoles,
+                                         detail::kVisibilityReach * torso);
     }
     frame.method = ReposeMethod::Hybrid;
     frame.cropBox = box;
