@@ -323,13 +323,14 @@ at::Tensor landmarkWarp(const at::Tensor& referenceCrop, const face::FaceLandmar
 }
 
 // The face's pixels (the hull of its landmarks with a forehead, where they are and where they go: faceRegion) that
-// the landmarks' spline moves by more than kMovedFaceTolerance of the face's width: float, canvas size, 1 there.
-// Beyond the face the spline still drags the canvas a little, but there the photo is what the target shows.
-cv::Mat movedFaceOnCanvas(const face::FaceLandmarks& reference, const face::FaceLandmarks& target, const Box& box,
-                          ImageSize canvas) {
+// the landmarks' spline (`spline`: landmarkWarpFlowOnCanvas of the two) moves by more than kMovedFaceTolerance of the
+// face's width: float, canvas size, 1 there. Beyond the face the spline still drags the canvas a little, but there
+// the photo is what the target shows.
+cv::Mat movedFaceOnCanvas(const face::FaceLandmarks& reference, const face::FaceLandmarks& target,
+                          const at::Tensor& spline, const Box& box, ImageSize canvas) {
     const BoxToCanvas toCanvas{box, canvas.width, canvas.height};
     const double width = faceWidth(reference.mapped([&](Point2 q) { return toCanvas.toCanvas(q); }));
-    cv::Mat movedFace = movedPixels(landmarkWarpFlowOnCanvas(reference, target, toCanvas), kMovedFaceTolerance * width);
+    cv::Mat movedFace = movedPixels(spline, kMovedFaceTolerance * width);
     movedFace.setTo(0.f, faceRegion(reference, target, box, canvas) <= 0.5f);
     return movedFace;
 }
@@ -403,6 +404,8 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
             return face::renderPartMaps(onCanvas, toCanvas.canvasHeight, toCanvas.canvasWidth);
         };
     };
+    // Kept: the hybrid method reads which pixels the landmarks move from the same flow.
+    at::Tensor priorGiven;
     const auto network = [&](bool preview) {
         return synthesis().render(
             s.box, partMapsOf(s.reference), partMapsOf(request.target), preview,
@@ -411,7 +414,7 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
             },
             request.maps, portraitPasteRegion(request.paste, s.reference, request.target, s.box, canvas),
             [&](const BoxToCanvas& toCanvas) {
-                return landmarkWarpFlowOnCanvas(s.reference, request.target, toCanvas);
+                return priorGiven = landmarkWarpFlowOnCanvas(s.reference, request.target, toCanvas);
             });
     };
     if (request.method == ReposeMethod::Network || !s.warp) {
@@ -431,11 +434,12 @@ RenderedFrame PortraitSession::render(const PortraitRenderRequest& request) {
     RenderedFrame frame;
     if (runNetwork) frame = network(false);
     // A model with a flow prior decides with its V how far around the opened mouth the network draws.
-    const cv::Mat fill = runNetwork && unseen && !frame.visibility.empty()
-                             ? detail::networkFillRegion(
-                                   frame.visibility, movedFaceOnCanvas(s.reference, request.target, s.box, canvas),
-                                   s.box, warped.changed, warped.unseen, detail::kVisibilityReach * s.warp->faceWidth())
-                             : warped.unseen;
+    const cv::Mat fill =
+        runNetwork && unseen && !frame.visibility.empty() && priorGiven.defined()
+            ? detail::networkFillRegion(
+                  frame.visibility, movedFaceOnCanvas(s.reference, request.target, priorGiven, s.box, canvas), s.box,
+                  warped.changed, warped.unseen, detail::kVisibilityReach * s.warp->faceWidth())
+            : warped.unseen;
     frame.method = ReposeMethod::Hybrid;
     frame.cropBox = s.box;
     frame.preview = request.preview;

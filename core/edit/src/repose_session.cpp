@@ -306,10 +306,13 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
     };
     // A model with a flow prior refines the warp the photo's pixels follow: the mesh's in hybrid mode, else the
     // skeletons' limb warp, as its training pairs had (model.md, "Flow prior").
+    // Kept: the hybrid method reads which pixels the mesh moves from the same flow.
+    at::Tensor priorGiven;
     const detail::FlowPriorOnCanvas flowPrior = [&](const BoxToCanvas& toCanvas) {
-        if (request.method == ReposeMethod::Hybrid && s.puppet)
-            return meshFlowOnCanvas(*s.puppet, request.target, request.depth, toCanvas);
-        return limbWarpFlowOnCanvas(s.reference, request.target, toCanvas);
+        priorGiven = request.method == ReposeMethod::Hybrid && s.puppet
+                         ? meshFlowOnCanvas(*s.puppet, request.target, request.depth, toCanvas)
+                         : limbWarpFlowOnCanvas(s.reference, request.target, toCanvas);
+        return priorGiven;
     };
     const auto network = [&](bool preview) {
         return synthesis().render(
@@ -335,11 +338,10 @@ RenderedFrame ReposeSession::render(const RenderRequest& request) {
     // A model with a flow prior decides with its V how far around the person's holes the network draws, among the
     // pixels the mesh moves (the background the person uncovered keeps the photo's own fill).
     cv::Mat fill = warped.personHoles;
-    if (runNetwork && personHoles && !frame.visibility.empty()) {
-        const BoxToCanvas toCanvas{box, canvas.width, canvas.height};
+    if (runNetwork && personHoles && !frame.visibility.empty() && priorGiven.defined()) {
         const double torso = pose::torsoLength(s.reference);
-        const cv::Mat moved = movedPixels(meshFlowOnCanvas(*s.puppet, request.target, request.depth, toCanvas),
-                                          kMovedPersonTolerance * torso * toCanvas.scaleX());
+        const cv::Mat moved = movedPixels(
+            priorGiven, kMovedPersonTolerance * torso * BoxToCanvas{box, canvas.width, canvas.height}.scaleX());
         fill = detail::networkFillRegion(frame.visibility, moved, box, warped.changed, warped.personHoles,
                                          detail::kVisibilityReach * torso);
     }
